@@ -1,0 +1,10 @@
+package dev.rstream.server.storage;
+
+/** A read position that is not a message boundary of the stream, or is past its tail. */
+public final class InvalidPositionException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  public InvalidPositionException(String message) {
+    super(message);
+  }
+}

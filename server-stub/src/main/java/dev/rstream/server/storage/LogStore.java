@@ -1,0 +1,99 @@
+package dev.rstream.server.storage;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An append-only store of streams. Each stream is a sequence of messages grouped in append units;
+ * a <em>position</em> is the count of message bytes before a point of the stream (0 = start), so
+ * it grows strictly with every message and every message boundary has exactly one position.
+ *
+ * <p>Threading: every method may be called from any thread. Appends to one stream are applied in
+ * the order their calls return their futures' positions; the store serialises them itself. Callers
+ * that need validate-then-append atomicity (idempotent producers, {@code Stream-Seq}) hold their
+ * own per-stream lock around the validation and the {@link #append} call (the call returns as soon
+ * as the unit is ordered; only durability is asynchronous).
+ *
+ * <p>Durability: a future returned by {@link #create}, {@link #append} or {@link #delete}
+ * completes only once the change is on stable storage (fsync), so an acknowledged change survives
+ * {@code kill -9} and power loss. Implementations may share one fsync between concurrent changes
+ * (group commit). Reads see a unit as soon as {@link #append} has returned, before it is durable
+ * only if the implementation says so; the durable implementation serves only durable units.
+ *
+ * <p>Errors: {@link IOException} from the disk fails the returned future; state errors (no such
+ * stream, stream exists, stream closed, bad position) are thrown at once as checked exceptions.
+ */
+public interface LogStore extends AutoCloseable {
+
+  /** Every stream the store holds, recovered at open or created since. */
+  Collection<StreamMeta> streams();
+
+  /** The stream's metadata, or null when there is no such stream. */
+  @Nullable StreamMeta meta(String path);
+
+  /**
+   * Creates a stream with its first unit (empty {@code initialMessages} = no unit), durably.
+   * Completes with the tail position after the initial messages. {@code meta.tailPosition()} and
+   * {@code meta.incarnation()} are ignored: the store sets them.
+   *
+   * @throws StreamExistsException when a stream exists at the path (thrown, not in the future)
+   */
+  CompletableFuture<Long> create(StreamMeta meta, List<byte[]> initialMessages)
+      throws StreamExistsException;
+
+  /**
+   * Appends one unit atomically: all of {@code messages} or none of them, together with {@code
+   * producer} (when not null) and the closed flag (when {@code close}). An empty {@code messages}
+   * list with {@code close} closes the stream without a unit. Completes with the tail position
+   * after the unit, once durable.
+   *
+   * @throws NoSuchStreamException when the stream does not exist (thrown, not in the future)
+   * @throws StreamClosedException when the stream is closed (thrown, not in the future)
+   */
+  CompletableFuture<Long> append(
+      String path, List<byte[]> messages, @Nullable ProducerState producer, boolean close)
+      throws NoSuchStreamException, StreamClosedException;
+
+  /**
+   * Reads whole messages starting at {@code fromPosition}, which must be a message boundary (or
+   * the tail), until at least {@code maxBytes} of message bytes have been returned or the tail is
+   * reached; the first message is returned even when it alone is larger than {@code maxBytes}.
+   * Never returns part of a message. Never blocks waiting for data (waiting is the HTTP layer's
+   * job; see {@link #addTailListener}).
+   *
+   * @throws NoSuchStreamException when the stream does not exist
+   * @throws InvalidPositionException when {@code fromPosition} is not a message boundary of the
+   *     stream or is past its tail
+   */
+  ReadResult read(String path, long fromPosition, int maxBytes)
+      throws NoSuchStreamException, InvalidPositionException;
+
+  /** Producer states of the stream, as committed with its units. Empty for no producer. */
+  Collection<ProducerState> producers(String path) throws NoSuchStreamException;
+
+  /** Deletes the stream and its data durably; its path can be created again afterwards. */
+  CompletableFuture<Void> delete(String path) throws NoSuchStreamException;
+
+  /**
+   * Calls {@code listener} with the stream's path and new tail position after every unit that
+   * becomes readable, and after a close or delete, on the thread that made it readable. The
+   * listener must not block. Returns a handle that removes it.
+   */
+  AutoCloseable addTailListener(TailListener listener);
+
+  /** Flushes and releases files. Pending appends complete (or fail) before this returns. */
+  @Override
+  void close() throws IOException;
+
+  /** Told about every change to a stream's tail. */
+  interface TailListener {
+    /**
+     * The stream at {@code path} has new readable data up to {@code tailPosition}, was closed, or
+     * was deleted ({@code deleted}).
+     */
+    void onTail(String path, long tailPosition, boolean closed, boolean deleted);
+  }
+}

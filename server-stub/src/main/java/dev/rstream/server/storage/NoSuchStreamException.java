@@ -1,0 +1,10 @@
+package dev.rstream.server.storage;
+
+/** No stream exists at the path. */
+public final class NoSuchStreamException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  public NoSuchStreamException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,10 @@
+package dev.rstream.server.storage;
+
+/** The stream is closed and takes no more messages. */
+public final class StreamClosedException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  public StreamClosedException(String message) {
+    super(message);
+  }
+}

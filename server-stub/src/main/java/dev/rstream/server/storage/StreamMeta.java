@@ -1,0 +1,39 @@
+package dev.rstream.server.storage;
+
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a stream was created with, plus its current tail and closed flag, as stored. Immutable;
+ * {@link LogStore#meta} returns a fresh snapshot.
+ *
+ * @param path the stream's path below the server's stream root, already validated
+ * @param incarnation a value unique to this creation of the path (a deleted and re-created stream
+ *     gets another), so that clients can tell the two apart (ETag, offsets)
+ * @param contentType the stream's content type as given at creation, lower-cased media type
+ * @param ttlSeconds sliding time to live, or null
+ * @param expiresAtMillis absolute expiry in epoch millis, or null
+ * @param keyframePolicy the raw {@code Rstream-Keyframes} header the stream was created with, or
+ *     null for a plain Durable Streams stream
+ * @param createdAtMillis creation time in epoch millis
+ * @param tailPosition position after the last durable message
+ * @param closed whether the stream is closed
+ * @param lastStreamSeq the last {@code Stream-Seq} accepted, or null
+ */
+public record StreamMeta(
+    String path,
+    long incarnation,
+    String contentType,
+    @Nullable Long ttlSeconds,
+    @Nullable Long expiresAtMillis,
+    @Nullable String keyframePolicy,
+    long createdAtMillis,
+    long tailPosition,
+    boolean closed,
+    @Nullable String lastStreamSeq) {
+
+  public StreamMeta {
+    Objects.requireNonNull(path, "path == null");
+    Objects.requireNonNull(contentType, "contentType == null");
+  }
+}
