@@ -1,0 +1,60 @@
+package dev.rstream.server.state;
+
+import dev.rstream.server.storage.StreamMeta;
+import java.util.List;
+
+/**
+ * The rstream conventions as the HTTP layer sees them: it calls these hooks for every stream, and
+ * they do nothing to streams created without {@code Rstream-Keyframes} (PROTOCOL.md 3.0).
+ *
+ * <p>Locking: the HTTP layer calls {@link #beforeAppend} and {@link #afterAppend} while it holds
+ * the stream's append lock, so they see units in stream order and must not block on I/O. Units the
+ * conventions write themselves (keyframes, index entries) go through {@link UnitAppender}, which
+ * takes the same lock; the hooks are called for those units too.
+ */
+public interface StreamConventions extends AutoCloseable {
+
+  /**
+   * Parses an {@code Rstream-Keyframes} header value ({@code changes=N, interval=Ts}, either part
+   * optional) and returns it normalised, so that equal policies compare equal for the 409 check.
+   *
+   * @throws IllegalArgumentException with a message for the 400 body when the value is malformed
+   */
+  String normalisePolicy(String headerValue);
+
+  /**
+   * Called under the append lock before a client's unit is stored. Returns the messages to store:
+   * for state streams, changes without {@code headers.timestamp} stamped with {@code nowMillis}.
+   *
+   * @throws AppendRejectedException when the unit must not be appended (a timestamp earlier than
+   *     the stream's last one); nothing of the unit is stored
+   */
+  List<byte[]> beforeAppend(StreamMeta meta, List<byte[]> messages, long nowMillis)
+      throws AppendRejectedException;
+
+  /**
+   * Called under the append lock once the store has ordered the unit ({@code storedMessages} as
+   * stored, {@code tailPosition} after it). State streams update their materialised state and
+   * schedule a keyframe when the policy says one is due (written later, through the appender).
+   */
+  void afterAppend(StreamMeta meta, List<byte[]> storedMessages, long tailPosition);
+
+  /**
+   * Called once a stream was created (not on an idempotent re-create). A state stream gets its
+   * first keyframe (possibly empty) and its {@code {path}.keyframes} companion stream here.
+   */
+  void afterCreate(StreamMeta meta);
+
+  /** Called once a stream was deleted: forget its state, delete its companion index stream. */
+  void afterDelete(String path);
+
+  /**
+   * Rebuilds every state stream's materialised state from the store and starts the interval
+   * timers. Called once, before the server accepts requests.
+   */
+  void start(UnitAppender appender);
+
+  /** Stops timers; writes nothing more. */
+  @Override
+  void close();
+}
