@@ -23,6 +23,20 @@ import org.jspecify.annotations.Nullable;
  * (group commit). Reads see a unit as soon as {@link #append} has returned, before it is durable
  * only if the implementation says so; the durable implementation serves only durable units.
  *
+ * <p>Two views of a stream: the <em>ordered</em> state (every unit whose {@link #append} returned:
+ * the closed flag that {@link #append} checks, {@link #producers}, and {@link
+ * StreamMeta#lastStreamSeq()}) is what a caller validates the next append against, so it must
+ * include appends still waiting for their fsync; the <em>readable</em> state ({@link #read}, {@link
+ * StreamMeta#tailPosition()}, {@link StreamMeta#closed()}, tail listeners) only moves once a unit
+ * may be served. In a store that serves only durable units the readable tail can briefly trail the
+ * ordered one. A stream appears in {@link #meta} and {@link #streams} as soon as {@link #create}
+ * returns (with a readable tail of 0 until its initial unit is durable), and disappears as soon as
+ * {@link #delete} returns.
+ *
+ * <p>Messages must be non-empty (an empty message would give two messages the same position); an
+ * empty one is refused with {@link IllegalArgumentException}. The store copies nothing it does not
+ * need to: callers must not modify arrays after passing them to {@link #create} or {@link #append}.
+ *
  * <p>Errors: {@link IOException} from the disk fails the returned future; state errors (no such
  * stream, stream exists, stream closed, bad position) are thrown at once as checked exceptions.
  */
@@ -37,7 +51,8 @@ public interface LogStore extends AutoCloseable {
   /**
    * Creates a stream with its first unit (empty {@code initialMessages} = no unit), durably.
    * Completes with the tail position after the initial messages. {@code meta.tailPosition()} and
-   * {@code meta.incarnation()} are ignored: the store sets them.
+   * {@code meta.incarnation()} are ignored: the store sets them. {@code meta.closed()} creates the
+   * stream closed (after the initial messages) and {@code meta.lastStreamSeq()} is kept as given.
    *
    * @throws StreamExistsException when a stream exists at the path (thrown, not in the future)
    */
@@ -58,11 +73,37 @@ public interface LogStore extends AutoCloseable {
       throws NoSuchStreamException, StreamClosedException;
 
   /**
+   * Like {@link #append(String, List, ProducerState, boolean)}, and also commits {@code streamSeq}
+   * (when not null) as the stream's {@link StreamMeta#lastStreamSeq()} atomically with the unit.
+   * The store does not compare sequences: the caller checks for a regression against {@code
+   * meta(path).lastStreamSeq()} under its per-stream lock, then calls this.
+   *
+   * <p>Added to the contract for {@code Stream-Seq}; the default refuses a non-null {@code
+   * streamSeq} so that test fakes that ignore sequences need not implement it.
+   *
+   * @throws NoSuchStreamException when the stream does not exist (thrown, not in the future)
+   * @throws StreamClosedException when the stream is closed (thrown, not in the future)
+   */
+  default CompletableFuture<Long> append(
+      String path,
+      List<byte[]> messages,
+      @Nullable ProducerState producer,
+      @Nullable String streamSeq,
+      boolean close)
+      throws NoSuchStreamException, StreamClosedException {
+    if (streamSeq != null) {
+      throw new UnsupportedOperationException(getClass().getName() + " does not store Stream-Seq");
+    }
+    return append(path, messages, producer, close);
+  }
+
+  /**
    * Reads whole messages starting at {@code fromPosition}, which must be a message boundary (or
-   * the tail), until at least {@code maxBytes} of message bytes have been returned or the tail is
-   * reached; the first message is returned even when it alone is larger than {@code maxBytes}.
-   * Never returns part of a message. Never blocks waiting for data (waiting is the HTTP layer's
-   * job; see {@link #addTailListener}).
+   * the tail): as many as fit in {@code maxBytes} of message bytes, up to the readable tail, and
+   * always at least one when {@code fromPosition} is before the tail (even if it alone is larger
+   * than {@code maxBytes}). Never returns part of a message. Never blocks waiting for data (waiting
+   * is the HTTP layer's job; see {@link #addTailListener}). The returned arrays belong to the
+   * caller but may be shared with the store: do not modify them.
    *
    * @throws NoSuchStreamException when the stream does not exist
    * @throws InvalidPositionException when {@code fromPosition} is not a message boundary of the
@@ -80,7 +121,9 @@ public interface LogStore extends AutoCloseable {
   /**
    * Calls {@code listener} with the stream's path and new tail position after every unit that
    * becomes readable, and after a close or delete, on the thread that made it readable. The
-   * listener must not block. Returns a handle that removes it.
+   * listener must not block and should not throw (a thrown exception is logged and ignored). Calls
+   * for one stream come in tail order. A delete is reported when {@link #delete} returns, with the
+   * tail the stream had. Returns a handle that removes it.
    */
   AutoCloseable addTailListener(TailListener listener);
 

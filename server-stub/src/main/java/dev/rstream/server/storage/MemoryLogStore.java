@@ -1,0 +1,241 @@
+package dev.rstream.server.storage;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link LogStore} on the heap, for tests and {@code --memory} mode: nothing survives the
+ * process, so "durable" here means "applied"; every returned future is already complete.
+ *
+ * <p>Threading: every method may be called from any thread. Each stream is guarded by its own
+ * monitor; a unit becomes readable before {@link #append} returns, and tail listeners run on the
+ * appending thread inside that monitor, so that calls for one stream arrive in tail order.
+ *
+ * <p>Incarnations come from a store-wide counter that starts at a random value, so that they are
+ * unique within the process and, with overwhelming likelihood, differ from those a previous run of
+ * the server handed out for the same path.
+ */
+public final class MemoryLogStore implements LogStore {
+  private static final Logger log = LoggerFactory.getLogger(MemoryLogStore.class);
+
+  private final Map<String, Stream> streams = new ConcurrentHashMap<>();
+  private final TailListeners listeners = new TailListeners(log);
+  private final AtomicLong incarnations =
+      new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 62));
+
+  /** An empty store. */
+  public MemoryLogStore() {}
+
+  @Override
+  public Collection<StreamMeta> streams() {
+    List<StreamMeta> result = new ArrayList<>();
+    for (Stream stream : streams.values()) {
+      synchronized (stream) {
+        if (!stream.deleted) result.add(stream.meta());
+      }
+    }
+    return result;
+  }
+
+  @Override
+  public @Nullable StreamMeta meta(String path) {
+    requireNonNull(path, "path == null");
+    Stream stream = streams.get(path);
+    if (stream == null) return null;
+    synchronized (stream) {
+      return stream.deleted ? null : stream.meta();
+    }
+  }
+
+  @Override
+  public CompletableFuture<Long> create(StreamMeta meta, List<byte[]> initialMessages)
+      throws StreamExistsException {
+    requireNonNull(meta, "meta == null");
+    checkMessages(initialMessages);
+    Stream stream = new Stream(meta, incarnations.incrementAndGet());
+    synchronized (stream) {
+      // Publish under the monitor so that nobody reads the stream before its first unit is in.
+      if (streams.putIfAbsent(meta.path(), stream) != null) {
+        throw new StreamExistsException("stream exists: " + meta.path());
+      }
+      stream.add(initialMessages);
+      if (!initialMessages.isEmpty() || stream.closed) {
+        listeners.fire(meta.path(), stream.index.tail(), stream.closed, false);
+      }
+      return CompletableFuture.completedFuture(stream.index.tail());
+    }
+  }
+
+  @Override
+  public CompletableFuture<Long> append(
+      String path, List<byte[]> messages, @Nullable ProducerState producer, boolean close)
+      throws NoSuchStreamException, StreamClosedException {
+    return append(path, messages, producer, null, close);
+  }
+
+  @Override
+  public CompletableFuture<Long> append(
+      String path,
+      List<byte[]> messages,
+      @Nullable ProducerState producer,
+      @Nullable String streamSeq,
+      boolean close)
+      throws NoSuchStreamException, StreamClosedException {
+    requireNonNull(path, "path == null");
+    checkMessages(messages);
+    Stream stream = existing(path);
+    synchronized (stream) {
+      if (stream.deleted) throw noSuchStream(path);
+      if (stream.closed) throw new StreamClosedException("stream is closed: " + path);
+      stream.add(messages);
+      if (producer != null) stream.producers.put(producer.producerId(), producer);
+      if (streamSeq != null) stream.lastStreamSeq = streamSeq;
+      if (close) stream.closed = true;
+      listeners.fire(path, stream.index.tail(), stream.closed, false);
+      return CompletableFuture.completedFuture(stream.index.tail());
+    }
+  }
+
+  @Override
+  public ReadResult read(String path, long fromPosition, int maxBytes)
+      throws NoSuchStreamException, InvalidPositionException {
+    requireNonNull(path, "path == null");
+    Stream stream = existing(path);
+    synchronized (stream) {
+      if (stream.deleted) throw noSuchStream(path);
+      MessageIndex index = stream.index;
+      int from = index.indexOf(fromPosition);
+      if (from < 0) throw invalidPosition(path, fromPosition, index.tail());
+      int end = from < index.count() ? index.pageEnd(from, maxBytes) : from;
+      List<byte[]> messages = new ArrayList<>(end - from);
+      long[] unitEnds = new long[end - from];
+      for (int i = from; i < end; i++) {
+        messages.add(stream.data.get((int) index.location(i)));
+        unitEnds[i - from] = index.unitEnd(i);
+      }
+      long next = end < index.count() ? index.start(end) : index.tail();
+      return new ReadResult(messages, unitEnds, next, index.tail(), stream.closed);
+    }
+  }
+
+  @Override
+  public Collection<ProducerState> producers(String path) throws NoSuchStreamException {
+    requireNonNull(path, "path == null");
+    Stream stream = existing(path);
+    synchronized (stream) {
+      if (stream.deleted) throw noSuchStream(path);
+      return new ArrayList<>(stream.producers.values());
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(String path) throws NoSuchStreamException {
+    requireNonNull(path, "path == null");
+    Stream stream = existing(path);
+    synchronized (stream) {
+      if (stream.deleted) throw noSuchStream(path);
+      stream.deleted = true;
+      streams.remove(path, stream);
+      listeners.fire(path, stream.index.tail(), stream.closed, true);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public AutoCloseable addTailListener(TailListener listener) {
+    return listeners.add(listener);
+  }
+
+  /** Does nothing: the heap needs no release, and the data stays readable. */
+  @Override
+  public void close() {}
+
+  private Stream existing(String path) throws NoSuchStreamException {
+    Stream stream = streams.get(path);
+    if (stream == null) throw noSuchStream(path);
+    return stream;
+  }
+
+  static void checkMessages(List<byte[]> messages) {
+    requireNonNull(messages, "messages == null");
+    for (byte[] message : messages) {
+      requireNonNull(message, "message == null");
+      if (message.length == 0) throw new IllegalArgumentException("empty message");
+    }
+  }
+
+  static NoSuchStreamException noSuchStream(String path) {
+    return new NoSuchStreamException("no such stream: " + path);
+  }
+
+  static InvalidPositionException invalidPosition(String path, long position, long tail) {
+    return new InvalidPositionException(
+        position > tail || position < 0
+            ? "position " + position + " is outside stream " + path + " (tail " + tail + ")"
+            : "position " + position + " is not a message boundary of stream " + path);
+  }
+
+  private static final class Stream {
+    final StreamMeta created;
+    final MessageIndex index = new MessageIndex();
+    final List<byte[]> data = new ArrayList<>();
+    final Map<String, ProducerState> producers = new LinkedHashMap<>();
+    boolean closed;
+    @Nullable String lastStreamSeq;
+    boolean deleted;
+
+    Stream(StreamMeta meta, long incarnation) {
+      this.created =
+          new StreamMeta(
+              meta.path(),
+              incarnation,
+              meta.contentType(),
+              meta.ttlSeconds(),
+              meta.expiresAtMillis(),
+              meta.keyframePolicy(),
+              meta.createdAtMillis(),
+              0L,
+              false,
+              null);
+      this.closed = meta.closed();
+      this.lastStreamSeq = meta.lastStreamSeq();
+    }
+
+    void add(List<byte[]> messages) {
+      long unitEnd = index.tail();
+      for (byte[] message : messages) unitEnd += message.length;
+      for (byte[] message : messages) {
+        byte[] copy = message.clone();
+        index.add(copy.length, data.size(), unitEnd);
+        data.add(copy);
+      }
+    }
+
+    StreamMeta meta() {
+      return new StreamMeta(
+          created.path(),
+          created.incarnation(),
+          created.contentType(),
+          created.ttlSeconds(),
+          created.expiresAtMillis(),
+          created.keyframePolicy(),
+          created.createdAtMillis(),
+          index.tail(),
+          closed,
+          lastStreamSeq);
+    }
+  }
+}
