@@ -1,0 +1,131 @@
+package dev.rstream.server.state;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * When the server writes a keyframe on a state stream: after {@link #changes} changes or {@link
+ * #interval} since the last keyframe, whichever comes first, and only if something changed
+ * (PROTOCOL.md 3.2). Immutable; the wire form is the {@code Rstream-Keyframes} request header.
+ */
+public final class KeyframePolicy {
+  /** 1000 changes, 60 seconds: the defaults PROTOCOL.md names. */
+  public static final KeyframePolicy DEFAULT = new KeyframePolicy(1000, Duration.ofSeconds(60));
+
+  private final int changes;
+  private final Duration interval;
+
+  /**
+   * @param changes changes after which a keyframe is due, at least 1
+   * @param interval time after which a keyframe is due if anything changed, at least 1 ms
+   */
+  public KeyframePolicy(int changes, Duration interval) {
+    Objects.requireNonNull(interval, "interval == null");
+    if (changes < 1) throw new IllegalArgumentException("changes < 1: " + changes);
+    if (interval.toMillis() < 1) throw new IllegalArgumentException("interval < 1ms: " + interval);
+    this.changes = changes;
+    this.interval = interval.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+  }
+
+  /** Changes since the last keyframe that make the next one due. */
+  public int changes() {
+    return changes;
+  }
+
+  /** Time since the last keyframe after which the next one is due, if anything changed. */
+  public Duration interval() {
+    return interval;
+  }
+
+  /**
+   * Parses an {@code Rstream-Keyframes} value: comma-separated {@code changes=N} and {@code
+   * interval=T}, each at most once, in any order, either missing (taken from {@code defaults}). T
+   * is a whole number with unit {@code ms}, {@code s}, {@code m} or {@code h}; no unit means
+   * seconds. Names and units are case-insensitive; whitespace around parts is ignored.
+   *
+   * @throws IllegalArgumentException naming the offending part, for the 400 body
+   */
+  public static KeyframePolicy parse(String headerValue, KeyframePolicy defaults) {
+    Objects.requireNonNull(headerValue, "headerValue == null");
+    Objects.requireNonNull(defaults, "defaults == null");
+    Integer changes = null;
+    Duration interval = null;
+    if (!headerValue.isBlank()) {
+      for (String part : headerValue.split(",", -1)) {
+        String p = part.trim();
+        int eq = p.indexOf('=');
+        if (eq < 0) throw bad(headerValue, "'" + p + "' is not name=value");
+        String name = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+        String value = p.substring(eq + 1).trim();
+        switch (name) {
+          case "changes":
+            if (changes != null) throw bad(headerValue, "changes given twice");
+            changes = parseChanges(headerValue, value);
+            break;
+          case "interval":
+            if (interval != null) throw bad(headerValue, "interval given twice");
+            interval = parseInterval(headerValue, value);
+            break;
+          default:
+            throw bad(headerValue, "unknown parameter '" + name + "'");
+        }
+      }
+    }
+    return new KeyframePolicy(
+        changes != null ? changes : defaults.changes, interval != null ? interval : defaults.interval);
+  }
+
+  private static int parseChanges(String header, String value) {
+    if (!value.matches("[0-9]{1,10}")) throw bad(header, "changes must be a positive integer");
+    long n = Long.parseLong(value);
+    if (n < 1 || n > Integer.MAX_VALUE) throw bad(header, "changes out of range 1.." + Integer.MAX_VALUE);
+    return (int) n;
+  }
+
+  private static Duration parseInterval(String header, String value) {
+    String v = value.toLowerCase(Locale.ROOT);
+    int digits = 0;
+    while (digits < v.length() && Character.isDigit(v.charAt(digits))) digits++;
+    if (digits == 0 || digits > 12) throw bad(header, "interval must be a positive whole number with a unit");
+    long n = Long.parseLong(v.substring(0, digits));
+    Duration d;
+    switch (v.substring(digits).trim()) {
+      case "ms": d = Duration.ofMillis(n); break;
+      case "":
+      case "s": d = Duration.ofSeconds(n); break;
+      case "m": d = Duration.ofMinutes(n); break;
+      case "h": d = Duration.ofHours(n); break;
+      default: throw bad(header, "interval unit must be ms, s, m or h");
+    }
+    if (d.isZero()) throw bad(header, "interval must be positive");
+    return d;
+  }
+
+  private static IllegalArgumentException bad(String header, String why) {
+    return new IllegalArgumentException("Invalid Rstream-Keyframes '" + header + "': " + why);
+  }
+
+  /**
+   * The canonical header form, {@code changes=N, interval=Ts} ({@code ms} when the interval is not
+   * whole seconds): two equal policies have the same string, which the 409 check relies on.
+   */
+  @Override
+  public String toString() {
+    long ms = interval.toMillis();
+    String t = ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
+    return "changes=" + changes + ", interval=" + t;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof KeyframePolicy
+        && ((KeyframePolicy) o).changes == changes
+        && ((KeyframePolicy) o).interval.equals(interval);
+  }
+
+  @Override
+  public int hashCode() {
+    return changes * 31 + interval.hashCode();
+  }
+}

@@ -1,0 +1,177 @@
+package dev.rstream.server.state;
+
+import dev.rstream.server.storage.StreamMeta;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One state stream's materialised state and keyframe bookkeeping.
+ *
+ * <p>Threading: every field is guarded by {@code this}. The hooks mutate it under the stream's
+ * append lock too, so they see units in stream order; the lock on {@code this} is only there for
+ * the keyframe thread and the interval timer, and is never held while calling out.
+ */
+final class StreamState {
+  final StreamMeta meta;
+  final KeyframePolicy policy;
+
+  /**
+   * (type, key) to the value's JSON bytes exactly as written. Insertion-ordered so that keyframes
+   * list entities in a stable, readable order (oldest first).
+   */
+  private final Map<EntityKey, byte[]> entities = new LinkedHashMap<>();
+
+  /** Highest timestamp in the stream so far (changes and keyframes), or null before any. */
+  @Nullable Instant lastTimestamp;
+  /** Changes (and resets) since the last keyframe: what makes a keyframe due. */
+  int changesSinceKeyframe;
+  /** Clock time the last keyframe was stored (or the state was rebuilt): the interval's start. */
+  long lastKeyframeAtMillis;
+  /** A keyframe (or index repair) is queued or being written; at most one per stream at a time. */
+  boolean keyframeInFlight;
+  /** The keyframe request whose placeholder unit is on its way through the appender. */
+  @Nullable KeyframeRequest request;
+  /** Set by beforeAppend for our own keyframe unit, consumed by the afterAppend that follows. */
+  @Nullable KeyframeRequest orderedRequest;
+  /** beforeAppend's parse of the unit, reused by the afterAppend that follows. */
+  @Nullable PreparedUnit prepared;
+  /** Forgotten by afterDelete: pending work for it must be dropped. */
+  boolean deleted;
+
+  /** Whether the message being applied is inside a snapshot-start .. snapshot-end run. */
+  private boolean inKeyframe;
+
+  StreamState(StreamMeta meta, KeyframePolicy policy, long nowMillis) {
+    this.meta = meta;
+    this.policy = policy;
+    this.lastKeyframeAtMillis = nowMillis;
+  }
+
+  String path() {
+    return meta.path();
+  }
+
+  /** Whether the count part of the policy makes a keyframe due now. */
+  synchronized boolean countDue() {
+    return changesSinceKeyframe >= policy.changes();
+  }
+
+  /**
+   * Applies one stored message at {@code position} (the position just before it) in stream order.
+   * {@code unitStart} is true for the first message of an append unit: a keyframe never spans
+   * units, so an unterminated {@code snapshot-start} ends with its unit.
+   *
+   * @param found when not null, receives every keyframe start seen (used by the rebuild)
+   */
+  synchronized void apply(
+      StateMessage m, long position, boolean unitStart, long nowMillis, @Nullable List<FoundKeyframe> found) {
+    if (unitStart) inKeyframe = false;
+    switch (m.kind) {
+      case CHANGE:
+        EntityKey k = new EntityKey(Objects.requireNonNull(m.type), Objects.requireNonNull(m.key));
+        if ("delete".equals(m.operation)) {
+          entities.remove(k);
+        } else {
+          byte[] value = Objects.requireNonNull(m.valueBytes());
+          // An update keeps the entity's place in the keyframe order; a re-insert moves it last.
+          if ("insert".equals(m.operation)) entities.remove(k);
+          entities.put(k, value);
+        }
+        raiseTimestamp(m.timestamp);
+        if (!inKeyframe) changesSinceKeyframe++;
+        break;
+      case CONTROL:
+        String c = Objects.requireNonNull(m.control);
+        if (c.equals("snapshot-start")) {
+          entities.clear();
+          inKeyframe = true;
+          raiseTimestamp(m.timestamp);
+          if (found != null) found.add(new FoundKeyframe(position, timestampOr(m)));
+        } else if (c.equals("snapshot-end")) {
+          if (inKeyframe) {
+            changesSinceKeyframe = 0;
+            lastKeyframeAtMillis = nowMillis;
+          }
+          inKeyframe = false;
+        } else if (c.equals("reset")) {
+          entities.clear();
+          changesSinceKeyframe++;
+        }
+        break;
+      case OTHER:
+        break;
+    }
+  }
+
+  private String timestampOr(StateMessage m) {
+    if (m.timestampText != null) return m.timestampText;
+    // A client-written keyframe without a timestamp: the state it captures is as of the last change.
+    return Rfc3339.formatExact(lastTimestamp != null ? lastTimestamp : Instant.ofEpochMilli(meta.createdAtMillis()));
+  }
+
+  private void raiseTimestamp(@Nullable Instant t) {
+    if (t != null && (lastTimestamp == null || t.isAfter(lastTimestamp))) lastTimestamp = t;
+  }
+
+  /**
+   * Builds a keyframe of the state as it is now: {@code snapshot-start}, one insert per entity,
+   * {@code snapshot-end}, all stamped with the timestamp of the last change (or the stream's
+   * creation time when there is none), so that timestamps stay non-decreasing.
+   */
+  synchronized List<byte[]> keyframeUnit(KeyframeRequest request) {
+    Instant ts =
+        lastTimestamp != null ? lastTimestamp : Instant.ofEpochMilli(meta.createdAtMillis());
+    // From here on, changes may not go back before the keyframe (PROTOCOL.md 3.1, 3.2).
+    lastTimestamp = ts;
+    String text = Rfc3339.formatExact(ts);
+    List<byte[]> unit = new ArrayList<>(entities.size() + 2);
+    unit.add(StateMessage.control("snapshot-start", text));
+    for (Map.Entry<EntityKey, byte[]> e : entities.entrySet()) {
+      unit.add(StateMessage.insert(e.getKey().type(), e.getKey().key(), e.getValue(), text));
+    }
+    unit.add(StateMessage.control("snapshot-end", text));
+    request.unit = unit;
+    request.timestamp = text;
+    return unit;
+  }
+
+  /** Our own keyframe was stored: the state is unchanged, the counters restart. */
+  synchronized void ownKeyframeStored(long nowMillis) {
+    changesSinceKeyframe = 0;
+    lastKeyframeAtMillis = nowMillis;
+    inKeyframe = false;
+  }
+
+  /** A copy of the materialised state, for tests and diagnostics. */
+  synchronized Map<EntityKey, byte[]> entities() {
+    return new LinkedHashMap<>(entities);
+  }
+
+  /** An entity's identity within a stream. */
+  record EntityKey(String type, String key) {}
+
+  /** A keyframe found in the stream: where it starts and its timestamp. */
+  record FoundKeyframe(long position, String timestamp) {}
+
+  /** A keyframe on its way: the placeholder sent, then what beforeAppend turned it into. */
+  static final class KeyframeRequest {
+    final byte[] placeholder;
+    /** The keyframe's messages, built under the append lock; null until then. */
+    @Nullable List<byte[]> unit;
+    @Nullable String timestamp;
+    /** Position just before the keyframe's snapshot-start; -1 until afterAppend saw it stored. */
+    long startPosition = -1;
+
+    KeyframeRequest(byte[] placeholder) {
+      this.placeholder = placeholder;
+    }
+  }
+
+  /** A client unit as beforeAppend returned it, and its parse. */
+  record PreparedUnit(List<byte[]> messages, List<StateMessage> parsed) {}
+}
