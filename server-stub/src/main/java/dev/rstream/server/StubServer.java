@@ -1,0 +1,355 @@
+package dev.rstream.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.rstream.server.http.HttpSettings;
+import dev.rstream.server.http.StreamHandler;
+import dev.rstream.server.state.StreamConventions;
+import dev.rstream.server.state.UnitAppender;
+import dev.rstream.server.storage.LogStore;
+import dev.rstream.server.storage.MemoryLogStore;
+import dev.rstream.server.storage.StreamMeta;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.gzip.GzipHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An embeddable Durable Streams server with the rstream conventions: streams live under {@code
+ * {url}/v1/stream/{path}}. Build one with {@link #builder()}, {@link #start()} it, and {@link
+ * #close()} it when done; tests typically start one per class on a random port.
+ *
+ * <p>Threading: {@link #start()} and {@link #close()} must not race each other; every other
+ * method may be called from any thread. Requests are served on a small Jetty thread pool; waiting
+ * live reads (long-poll, SSE) hold no thread.
+ */
+public final class StubServer implements AutoCloseable {
+  private final Builder config;
+  private final LogStore store;
+  private final boolean ownsStore;
+  private final StreamConventions conventions;
+  private final QueuedThreadPool threads;
+  private final ScheduledThreadPoolExecutor timer;
+  private final Server jetty;
+  private final ServerConnector connector;
+  private StreamHandler.@Nullable Wiring wiring;
+  private @Nullable AutoCloseable tailRegistration;
+
+  private StubServer(Builder builder) {
+    this.config = builder;
+    LogStore given = builder.store;
+    if (given != null) {
+      store = given;
+      ownsStore = false;
+    } else if (builder.dataDir != null) {
+      throw new UnsupportedOperationException("a durable store is not available yet; use memory()");
+    } else {
+      store = new MemoryLogStore();
+      ownsStore = true;
+    }
+    conventions = builder.conventions != null ? builder.conventions : new PlainStreams();
+    threads = new QueuedThreadPool(builder.maxThreads, Math.min(8, builder.maxThreads));
+    threads.setName("rstream-http");
+    timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread thread = new Thread(runnable, "rstream-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    timer.setRemoveOnCancelPolicy(true);
+    jetty = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    // One acceptor and one selector: a 2-core machine, and connections are cheap without threads.
+    connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+    connector.setHost(builder.host);
+    connector.setPort(builder.port);
+    // Longer than any wait we make on purpose, so Jetty never times out a parked live read.
+    connector.setIdleTimeout(
+        Math.max(builder.longPollTimeout.toMillis(), builder.sseHeartbeat.toMillis()) + 30_000);
+  }
+
+  /** A builder with the defaults: 127.0.0.1, a random port, an in-memory store. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts the store's conventions (rebuilding state streams), then opens the port. Blocks until
+   * the server accepts connections.
+   *
+   * @throws IOException when the port cannot be bound
+   */
+  public StubServer start() throws IOException {
+    HttpSettings settings =
+        new HttpSettings(
+            config.longPollTimeout.toMillis(),
+            config.sseCycle.toMillis(),
+            config.sseHeartbeat.toMillis(),
+            config.maxBodyBytes,
+            config.maxReadBytes,
+            config.bearerToken);
+    StreamHandler.Wiring wired = StreamHandler.wire(store, conventions, threads, timer, settings);
+    wiring = wired;
+    GzipHandler gzip = new GzipHandler();
+    gzip.setMinGzipSize(512);
+    // SSE must reach the client event by event; a compressor would hold events back.
+    gzip.addExcludedMimeTypes("text/event-stream");
+    gzip.setHandler(wired.handler());
+    jetty.setHandler(gzip);
+    try {
+      // Jetty first, without a port: the conventions' start may append, which wakes readers on
+      // Jetty's pool; the port opens once they are done (StreamConventions.start contract).
+      jetty.start();
+      tailRegistration = store.addTailListener(wired.tailListener());
+      conventions.start(wired.appender());
+      jetty.addConnector(connector);
+      connector.start();
+    } catch (IOException e) {
+      close();
+      throw e;
+    } catch (Exception e) {
+      close();
+      throw new IOException("server did not start", e);
+    }
+    return this;
+  }
+
+  /** The base URL, {@code http://host:port}, without a trailing slash. Valid once started. */
+  public String url() {
+    int port = connector.getLocalPort();
+    if (port <= 0) {
+      throw new IllegalStateException("not started");
+    }
+    String host = config.host.contains(":") ? "[" + config.host + "]" : config.host;
+    return "http://" + host + ":" + port;
+  }
+
+  /** The URL of the stream at {@code path} (no leading slash), e.g. {@code rooms/42}. */
+  public String streamUrl(String path) {
+    requireNonNull(path, "path == null");
+    return url() + StreamHandler.PREFIX + path;
+  }
+
+  /** The port the server listens on; valid once started. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** Threads of the request pool busy right now (diagnostics: waiting live reads hold none). */
+  public int busyThreads() {
+    return threads.getBusyThreads();
+  }
+
+  /** Long-polls and SSE sessions currently parked on a stream. */
+  public int liveReaders() {
+    StreamHandler.Wiring wired = wiring;
+    return wired == null ? 0 : wired.liveReaders().getAsInt();
+  }
+
+  /**
+   * Stops accepting requests, ends live reads, stops the conventions and closes the store when
+   * this server opened it. Idempotent.
+   */
+  @Override
+  public void close() {
+    try {
+      jetty.stop();
+    } catch (Exception e) {
+      // Best effort: we are shutting down anyway.
+    }
+    conventions.close();
+    AutoCloseable registration = tailRegistration;
+    if (registration != null) {
+      try {
+        registration.close();
+      } catch (Exception ignored) {
+        // The store is closing next.
+      }
+    }
+    timer.shutdownNow();
+    if (ownsStore) {
+      try {
+        store.close();
+      } catch (IOException ignored) {
+        // Nothing left to tell: the process keeps the files consistent on its own.
+      }
+    }
+  }
+
+  /** Configures a {@link StubServer}. Arguments are checked as they are set. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 0;
+    private @Nullable Path dataDir;
+    private @Nullable LogStore store;
+    private @Nullable StreamConventions conventions;
+    private int keyframeChanges = 1000;
+    private Duration keyframeInterval = Duration.ofSeconds(60);
+    private Duration longPollTimeout = Duration.ofSeconds(20);
+    private Duration sseCycle = Duration.ofSeconds(60);
+    private Duration sseHeartbeat = Duration.ofSeconds(15);
+    private int maxBodyBytes = 16 * 1024 * 1024;
+    private int maxReadBytes = 1024 * 1024;
+    private int maxThreads = 32;
+    private @Nullable String bearerToken;
+
+    private Builder() {}
+
+    /** Interface to bind; default 127.0.0.1. */
+    public Builder host(String host) {
+      this.host = requireNonNull(host, "host == null");
+      return this;
+    }
+
+    /** Port to bind; default 0 picks a free one (read it back with {@link #port()}). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) throw new IllegalArgumentException("port < 0 || port > 65535");
+      this.port = port;
+      return this;
+    }
+
+    /** Keeps streams durably in {@code dir}. */
+    public Builder dataDir(Path dir) {
+      this.dataDir = requireNonNull(dir, "dir == null");
+      this.store = null;
+      return this;
+    }
+
+    /** Keeps streams on the heap only (the default). */
+    public Builder memory() {
+      this.dataDir = null;
+      this.store = null;
+      return this;
+    }
+
+    /** Serves {@code store}, which the caller keeps and closes. */
+    public Builder store(LogStore store) {
+      this.store = requireNonNull(store, "store == null");
+      this.dataDir = null;
+      return this;
+    }
+
+    /** Replaces the rstream conventions (tests use a no-op to get a plain Durable Streams server). */
+    public Builder conventions(StreamConventions conventions) {
+      this.conventions = requireNonNull(conventions, "conventions == null");
+      return this;
+    }
+
+    /** Default keyframe policy: a keyframe after this many changes. Default 1000. */
+    public Builder keyframeChanges(int changes) {
+      if (changes < 1) throw new IllegalArgumentException("changes < 1");
+      this.keyframeChanges = changes;
+      return this;
+    }
+
+    /** Default keyframe policy: a keyframe after this long with changes. Default 60 s. */
+    public Builder keyframeInterval(Duration interval) {
+      requireNonNull(interval, "interval == null");
+      if (interval.isNegative() || interval.isZero()) throw new IllegalArgumentException("interval <= 0");
+      this.keyframeInterval = interval;
+      return this;
+    }
+
+    /** How long a long-poll waits before 204. Default 20 s. */
+    public Builder longPollTimeout(Duration timeout) {
+      this.longPollTimeout = positive(timeout, "timeout");
+      return this;
+    }
+
+    /** How long an SSE connection lives before the server ends it (spec 10.2). Default 60 s. */
+    public Builder sseCycle(Duration cycle) {
+      this.sseCycle = positive(cycle, "cycle");
+      return this;
+    }
+
+    /** How often an idle SSE connection gets a heartbeat comment. Default 15 s. */
+    public Builder sseHeartbeat(Duration heartbeat) {
+      this.sseHeartbeat = positive(heartbeat, "heartbeat");
+      return this;
+    }
+
+    /** Largest request body; larger ones get 413. Default 16 MiB. */
+    public Builder maxBodyBytes(int bytes) {
+      if (bytes < 1) throw new IllegalArgumentException("bytes < 1");
+      this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    /** Most message bytes one read returns (at least one message). Default 1 MiB. */
+    public Builder maxReadBytes(int bytes) {
+      if (bytes < 1) throw new IllegalArgumentException("bytes < 1");
+      this.maxReadBytes = bytes;
+      return this;
+    }
+
+    /** Size of the request thread pool. Default 32. */
+    public Builder maxThreads(int threads) {
+      if (threads < 8) throw new IllegalArgumentException("threads < 8");
+      this.maxThreads = threads;
+      return this;
+    }
+
+    /** Requires {@code Authorization: Bearer {token}} on every request but CORS preflight. */
+    public Builder bearerToken(String token) {
+      this.bearerToken = requireNonNull(token, "token == null");
+      return this;
+    }
+
+    public StubServer build() {
+      return new StubServer(this);
+    }
+
+    int keyframeChanges() {
+      return keyframeChanges;
+    }
+
+    Duration keyframeInterval() {
+      return keyframeInterval;
+    }
+
+    private static Duration positive(Duration duration, String name) {
+      requireNonNull(duration, name + " == null");
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException(name + " <= 0");
+      }
+      return duration;
+    }
+  }
+
+  /** Plain Durable Streams: every hook does nothing. Used until a conventions engine is given. */
+  private static final class PlainStreams implements StreamConventions {
+    @Override
+    public String normalisePolicy(String headerValue) {
+      return headerValue.trim();
+    }
+
+    @Override
+    public List<byte[]> beforeAppend(StreamMeta meta, List<byte[]> messages, long nowMillis) {
+      return messages;
+    }
+
+    @Override
+    public void afterAppend(StreamMeta meta, List<byte[]> storedMessages, long tailPosition) {}
+
+    @Override
+    public void afterCreate(StreamMeta meta) {}
+
+    @Override
+    public void afterDelete(String path) {}
+
+    @Override
+    public void start(UnitAppender appender) {}
+
+    @Override
+    public void close() {}
+  }
+}

@@ -1,0 +1,21 @@
+package dev.rstream.server.http;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The HTTP layer's limits and timings, as set on {@code StubServer.Builder}.
+ *
+ * @param longPollTimeoutMillis how long a long-poll waits before answering 204
+ * @param sseCycleMillis how long an SSE connection lives before the server ends it (spec 10.2)
+ * @param sseHeartbeatMillis how often an idle SSE connection gets a comment line
+ * @param maxBodyBytes largest request body; larger ones are answered 413
+ * @param maxReadBytes how many message bytes one read returns at most (one message at least)
+ * @param bearerToken when set, every request but CORS preflight must carry it
+ */
+public record HttpSettings(
+    long longPollTimeoutMillis,
+    long sseCycleMillis,
+    long sseHeartbeatMillis,
+    int maxBodyBytes,
+    int maxReadBytes,
+    @Nullable String bearerToken) {}
