@@ -1,0 +1,319 @@
+package dev.rstream.server.storage;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The on-disk record of {@link FileLogStore}: one per stream creation and one per append unit, so
+ * that a unit's messages, the producer state it commits, its {@code Stream-Seq} and its closed
+ * flag reach the disk (or fail to) together.
+ *
+ * <pre>
+ * record  = length:int32 crc:int32 body            (big-endian; crc = CRC32C of body)
+ * body    = CREATE create-fields unit | UNIT unit
+ * create-fields = incarnation:int64 createdAtMillis:int64 path:str contentType:str
+ *                 ttlSeconds:optlong expiresAtMillis:optlong keyframePolicy:optstr
+ * unit    = flags:int8 [producer] [streamSeq:str] count:int32 (length:int32 bytes)*
+ *           flags: 1 = closes the stream, 2 = producer present, 4 = streamSeq present
+ * producer = producerId:str epoch:int64 lastSeq:int64 lastTailPosition:int64 closedStream:int8
+ * str     = length:int32 utf8-bytes  (optstr: length -1 for null)
+ * optlong = present:int8 [value:int64]
+ * </pre>
+ *
+ * Positions are not stored: they are the running sum of message lengths, rebuilt at recovery.
+ */
+final class LogRecord {
+  static final byte CREATE = 1;
+  static final byte UNIT = 2;
+  static final int HEADER_SIZE = 8;
+  /** Bodies above this are refused when written and treated as corruption when read. */
+  static final int MAX_BODY_SIZE = 1 << 30;
+
+  private static final int CLOSES = 1;
+  private static final int HAS_PRODUCER = 2;
+  private static final int HAS_STREAM_SEQ = 4;
+
+  /** Record bytes ready to write, and where each message's bytes sit in them. */
+  final byte[] bytes;
+  final int[] messageOffsets;
+  final int[] messageLengths;
+  /** Sum of the message lengths. */
+  final long messageBytes;
+
+  private LogRecord(byte[] bytes, int[] messageOffsets, int[] messageLengths, long messageBytes) {
+    this.bytes = bytes;
+    this.messageOffsets = messageOffsets;
+    this.messageLengths = messageLengths;
+    this.messageBytes = messageBytes;
+  }
+
+  static LogRecord create(StreamMeta meta, long incarnation, List<byte[]> messages) {
+    byte[] path = meta.path().getBytes(UTF_8);
+    byte[] contentType = meta.contentType().getBytes(UTF_8);
+    byte @Nullable [] keyframePolicy =
+        meta.keyframePolicy() == null ? null : meta.keyframePolicy().getBytes(UTF_8);
+    int fields =
+        8 + 8 + 4 + path.length + 4 + contentType.length + 9 + 9 + 4 + nullableLength(keyframePolicy);
+    Unit unit = new Unit(messages, null, meta.lastStreamSeq(), meta.closed());
+    ByteBuffer buffer = ByteBuffer.allocate(checkedSize((long) HEADER_SIZE + 1 + fields + unit.size));
+    buffer.position(HEADER_SIZE);
+    buffer.put(CREATE);
+    buffer.putLong(incarnation);
+    buffer.putLong(meta.createdAtMillis());
+    putBytes(buffer, path);
+    putBytes(buffer, contentType);
+    putOptionalLong(buffer, meta.ttlSeconds());
+    putOptionalLong(buffer, meta.expiresAtMillis());
+    putBytes(buffer, keyframePolicy);
+    return unit.writeTo(buffer);
+  }
+
+  static LogRecord unit(
+      List<byte[]> messages,
+      @Nullable ProducerState producer,
+      @Nullable String streamSeq,
+      boolean closes) {
+    Unit unit = new Unit(messages, producer, streamSeq, closes);
+    ByteBuffer buffer = ByteBuffer.allocate(checkedSize((long) HEADER_SIZE + 1 + unit.size));
+    buffer.position(HEADER_SIZE);
+    buffer.put(UNIT);
+    return unit.writeTo(buffer);
+  }
+
+  /** CRC32C of {@code length} bytes at {@code offset}. */
+  static int checksum(byte[] bytes, int offset, int length) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, offset, length);
+    return (int) crc.getValue();
+  }
+
+  private static int checkedSize(long size) {
+    if (size - HEADER_SIZE > MAX_BODY_SIZE) {
+      throw new IllegalArgumentException("append unit too large: " + size + " bytes");
+    }
+    return (int) size;
+  }
+
+  private static int nullableLength(byte @Nullable [] bytes) {
+    return bytes == null ? 0 : bytes.length;
+  }
+
+  private static void putBytes(ByteBuffer buffer, byte @Nullable [] bytes) {
+    if (bytes == null) {
+      buffer.putInt(-1);
+    } else {
+      buffer.putInt(bytes.length);
+      buffer.put(bytes);
+    }
+  }
+
+  private static void putOptionalLong(ByteBuffer buffer, @Nullable Long value) {
+    buffer.put((byte) (value == null ? 0 : 1));
+    buffer.putLong(value == null ? 0 : value);
+  }
+
+  /** The unit part of a record, sized before it is written so that nothing is copied twice. */
+  private static final class Unit {
+    final List<byte[]> messages;
+    final @Nullable ProducerState producer;
+    final byte @Nullable [] producerId;
+    final byte @Nullable [] streamSeq;
+    final boolean closes;
+    final long size;
+
+    Unit(
+        List<byte[]> messages,
+        @Nullable ProducerState producer,
+        @Nullable String streamSeq,
+        boolean closes) {
+      this.messages = messages;
+      this.producer = producer;
+      this.producerId = producer == null ? null : producer.producerId().getBytes(UTF_8);
+      this.streamSeq = streamSeq == null ? null : streamSeq.getBytes(UTF_8);
+      this.closes = closes;
+      long size = 1 + 4;
+      if (producerId != null) size += 4 + producerId.length + 8 + 8 + 8 + 1;
+      if (this.streamSeq != null) size += 4 + this.streamSeq.length;
+      for (byte[] message : messages) size += 4 + message.length;
+      this.size = size;
+    }
+
+    LogRecord writeTo(ByteBuffer buffer) {
+      int flags = (closes ? CLOSES : 0);
+      if (producer != null) flags |= HAS_PRODUCER;
+      if (streamSeq != null) flags |= HAS_STREAM_SEQ;
+      buffer.put((byte) flags);
+      if (producer != null) {
+        putBytes(buffer, producerId);
+        buffer.putLong(producer.epoch());
+        buffer.putLong(producer.lastSeq());
+        buffer.putLong(producer.lastTailPosition());
+        buffer.put((byte) (producer.closedStream() ? 1 : 0));
+      }
+      if (streamSeq != null) putBytes(buffer, streamSeq);
+      buffer.putInt(messages.size());
+      int[] offsets = new int[messages.size()];
+      int[] lengths = new int[messages.size()];
+      long messageBytes = 0;
+      for (int i = 0; i < offsets.length; i++) {
+        byte[] message = messages.get(i);
+        buffer.putInt(message.length);
+        offsets[i] = buffer.position();
+        lengths[i] = message.length;
+        buffer.put(message);
+        messageBytes += message.length;
+      }
+      byte[] bytes = buffer.array();
+      int bodyLength = bytes.length - HEADER_SIZE;
+      buffer.putInt(0, bodyLength);
+      buffer.putInt(4, checksum(bytes, HEADER_SIZE, bodyLength));
+      return new LogRecord(bytes, offsets, lengths, messageBytes);
+    }
+  }
+
+  /**
+   * A record read back: its kind, for a creation the stream's metadata, and the unit. Offsets are
+   * relative to the start of the record (header included), like those of a written one.
+   */
+  static final class Decoded {
+    final byte type;
+    final @Nullable StreamMeta meta;
+    final @Nullable ProducerState producer;
+    final @Nullable String streamSeq;
+    final boolean closes;
+    final int[] messageOffsets;
+    final int[] messageLengths;
+
+    private Decoded(
+        byte type,
+        @Nullable StreamMeta meta,
+        @Nullable ProducerState producer,
+        @Nullable String streamSeq,
+        boolean closes,
+        int[] messageOffsets,
+        int[] messageLengths) {
+      this.type = type;
+      this.meta = meta;
+      this.producer = producer;
+      this.streamSeq = streamSeq;
+      this.closes = closes;
+      this.messageOffsets = messageOffsets;
+      this.messageLengths = messageLengths;
+    }
+  }
+
+  /** Parses a body whose checksum matched; a malformed body is corruption all the same. */
+  static Decoded decode(byte[] body) throws CorruptRecordException {
+    try {
+      ByteBuffer buffer = ByteBuffer.wrap(body);
+      byte type = buffer.get();
+      StreamMeta meta = null;
+      if (type == CREATE) {
+        long incarnation = buffer.getLong();
+        long createdAtMillis = buffer.getLong();
+        String path = requireString(buffer);
+        String contentType = requireString(buffer);
+        Long ttlSeconds = getOptionalLong(buffer);
+        Long expiresAtMillis = getOptionalLong(buffer);
+        String keyframePolicy = getString(buffer);
+        meta =
+            new StreamMeta(
+                path,
+                incarnation,
+                contentType,
+                ttlSeconds,
+                expiresAtMillis,
+                keyframePolicy,
+                createdAtMillis,
+                0,
+                false,
+                null);
+      } else if (type != UNIT) {
+        throw new CorruptRecordException("unknown record type " + type);
+      }
+      int flags = buffer.get();
+      ProducerState producer = null;
+      if ((flags & HAS_PRODUCER) != 0) {
+        producer =
+            new ProducerState(
+                requireString(buffer),
+                buffer.getLong(),
+                buffer.getLong(),
+                buffer.getLong(),
+                buffer.get() != 0);
+      }
+      String streamSeq = (flags & HAS_STREAM_SEQ) != 0 ? requireString(buffer) : null;
+      int count = buffer.getInt();
+      if (count < 0 || count > buffer.remaining() / 4) {
+        throw new CorruptRecordException("bad message count " + count);
+      }
+      int[] offsets = new int[count];
+      int[] lengths = new int[count];
+      for (int i = 0; i < count; i++) {
+        int length = buffer.getInt();
+        if (length <= 0 || length > buffer.remaining()) {
+          throw new CorruptRecordException("bad message length " + length);
+        }
+        offsets[i] = HEADER_SIZE + buffer.position();
+        lengths[i] = length;
+        buffer.position(buffer.position() + length);
+      }
+      if (buffer.hasRemaining()) {
+        throw new CorruptRecordException(buffer.remaining() + " stray bytes after the messages");
+      }
+      return new Decoded(
+          type, meta, producer, streamSeq, (flags & CLOSES) != 0, offsets, lengths);
+    } catch (BufferUnderflowException e) {
+      throw new CorruptRecordException("record body ends early");
+    }
+  }
+
+  private static @Nullable Long getOptionalLong(ByteBuffer buffer) {
+    boolean present = buffer.get() != 0;
+    long value = buffer.getLong();
+    return present ? value : null;
+  }
+
+  private static String requireString(ByteBuffer buffer) throws CorruptRecordException {
+    String s = getString(buffer);
+    if (s == null) throw new CorruptRecordException("missing string");
+    return s;
+  }
+
+  private static @Nullable String getString(ByteBuffer buffer) throws CorruptRecordException {
+    int length = buffer.getInt();
+    if (length == -1) return null;
+    if (length < 0 || length > buffer.remaining()) {
+      throw new CorruptRecordException("bad string length " + length);
+    }
+    ByteBuffer bytes = buffer.slice();
+    bytes.limit(length);
+    buffer.position(buffer.position() + length);
+    try {
+      return UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(bytes)
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new CorruptRecordException("string is not UTF-8");
+    }
+  }
+
+  /** A record whose bytes cannot be what {@link LogRecord} wrote. */
+  static final class CorruptRecordException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    CorruptRecordException(String message) {
+      super(message);
+    }
+  }
+}
