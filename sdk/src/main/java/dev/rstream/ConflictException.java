@@ -1,0 +1,16 @@
+package dev.rstream;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The request conflicts with the state of the stream (409): created with another configuration, appended with another content type, or a {@code Stream-Seq} that does not increase.
+ */
+public class ConflictException extends RStreamException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates an instance; the SDK does, applications rarely need to. */
+  public ConflictException(
+      String message, String url, @Nullable Offset offset, int status, @Nullable Throwable cause) {
+    super(message, url, offset, status, cause);
+  }
+}

@@ -1,0 +1,16 @@
+package dev.rstream;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The server broke the Durable Streams protocol: malformed JSON in a body or control event, an SSE response with the wrong content type, a missing {@code Stream-Next-Offset}, an offset going backwards. Nothing of the offending response was delivered. Not retried: it is a server (or proxy) bug.
+ */
+public class ProtocolException extends RStreamException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates an instance; the SDK does, applications rarely need to. */
+  public ProtocolException(
+      String message, String url, @Nullable Offset offset, int status, @Nullable Throwable cause) {
+    super(message, url, offset, status, cause);
+  }
+}

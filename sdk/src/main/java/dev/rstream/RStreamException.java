@@ -1,0 +1,65 @@
+package dev.rstream;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The base of every failure the SDK reports about a stream. Subclasses say what the caller should
+ * do; every instance names the stream URL and, where they apply, the offset and the HTTP status.
+ *
+ * <ul>
+ *   <li>{@link TransientException}: the network or the server failed and the retry policy gave up;
+ *       trying again later may work.
+ *   <li>{@link OffsetGoneException}: the data at the offset is gone (retention); rebuild from a
+ *       newer offset.
+ *   <li>{@link ProtocolException}: the server sent something the protocol does not allow; a server
+ *       bug, retrying will not help.
+ *   <li>{@link StreamNotFoundException}, {@link ConflictException} (and its {@link
+ *       StreamClosedException}, {@link SequenceConflictException}), {@link ProducerFencedException}:
+ *       the stream is not in the state the request assumed.
+ *   <li>{@link UnexpectedStatusException}: any other refusal (400, 413, ...), usually a bug in the
+ *       caller.
+ * </ul>
+ *
+ * <p>Bad arguments to this API throw {@link IllegalArgumentException} immediately instead.
+ */
+public class RStreamException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final String url;
+  private final @Nullable Offset offset;
+  private final int status;
+
+  /**
+   * @param message what went wrong, without the URL/offset/status (they are appended).
+   * @param status the HTTP status, or 0 when no response was received.
+   */
+  protected RStreamException(
+      String message, String url, @Nullable Offset offset, int status, @Nullable Throwable cause) {
+    super(format(message, url, offset, status), cause);
+    this.url = url;
+    this.offset = offset;
+    this.status = status;
+  }
+
+  private static String format(String message, String url, @Nullable Offset offset, int status) {
+    StringBuilder result = new StringBuilder(message).append(" (").append(url);
+    if (offset != null) result.append(", offset ").append(offset.value());
+    if (status != 0) result.append(", HTTP ").append(status);
+    return result.append(')').toString();
+  }
+
+  /** The URL of the stream, without query parameters. */
+  public final String url() {
+    return url;
+  }
+
+  /** The offset the failed request was about (read position), or null when none applies. */
+  public final @Nullable Offset offset() {
+    return offset;
+  }
+
+  /** The HTTP status of the response that failed, or 0 when there was none (network failure). */
+  public final int status() {
+    return status;
+  }
+}
