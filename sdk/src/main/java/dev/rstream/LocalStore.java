@@ -1,0 +1,118 @@
+package dev.rstream;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.rstream.internal.window.MemoryLocalStore;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where a client keeps what it has read so that it never reads it again: the keyframe index it
+ * built by scanning a stream, and committed windows. A durable store lets a restarted app answer
+ * from disk; {@link #inMemory()} lasts as long as the object.
+ *
+ * <p>Implementations must be thread-safe: clients call them from their I/O threads, concurrently
+ * for different windows. One store may serve several clients and streams; everything is keyed by
+ * the stream URL. A client never closes the store it was given.
+ */
+public interface LocalStore {
+  /** A store held in memory; what a client uses when none is set. */
+  static LocalStore inMemory() {
+    return new MemoryLocalStore();
+  }
+
+  /** The keyframe index saved for {@code streamUrl}, in stream order; empty if none. */
+  List<Keyframe> keyframes(String streamUrl);
+
+  /** Replaces the keyframe index saved for {@code streamUrl}. */
+  void putKeyframes(String streamUrl, List<Keyframe> keyframes);
+
+  /** The committed window of {@code streamUrl} with id {@code windowId}, or null. */
+  @Nullable StoredWindow window(String streamUrl, String windowId);
+
+  /** Saves a committed window (it never changes, so a second put of the same id may be ignored). */
+  void putWindow(String streamUrl, StoredWindow window);
+
+  /** Drops everything saved for {@code streamUrl} (the stream sent a reset). */
+  void clear(String streamUrl);
+
+  /**
+   * A committed window as stored: its bounds, the inserts of its start keyframe and its changes,
+   * in stream order, each with the {@link Change#offset()} and {@link Change#timestamp()} it was
+   * read with. Immutable.
+   */
+  final class StoredWindow {
+    private final @Nullable Keyframe start;
+    private final Keyframe end;
+    private final Offset baseOffset;
+    private final List<Change> keyframe;
+    private final List<Change> changes;
+
+    private StoredWindow(
+        @Nullable Keyframe start,
+        Keyframe end,
+        Offset baseOffset,
+        List<Change> keyframe,
+        List<Change> changes) {
+      this.start = start;
+      this.end = end;
+      this.baseOffset = baseOffset;
+      this.keyframe = keyframe;
+      this.changes = changes;
+    }
+
+    /**
+     * Returns a stored window.
+     *
+     * @param start its start keyframe, or null if it starts at the beginning of the stream.
+     * @param end its end keyframe (only committed windows are stored).
+     * @param baseOffset the offset right after the start keyframe.
+     * @param keyframe the start keyframe's inserts.
+     * @param changes the changes after the keyframe, up to the end keyframe.
+     */
+    public static StoredWindow of(
+        @Nullable Keyframe start,
+        Keyframe end,
+        Offset baseOffset,
+        List<Change> keyframe,
+        List<Change> changes) {
+      requireNonNull(end, "end == null");
+      requireNonNull(baseOffset, "baseOffset == null");
+      return new StoredWindow(
+          start,
+          end,
+          baseOffset,
+          Collections.unmodifiableList(new ArrayList<>(keyframe)),
+          Collections.unmodifiableList(new ArrayList<>(changes)));
+    }
+
+    /** See {@link WindowInfo#id()}. */
+    public String id() {
+      return start == null ? Offset.START.value() : start.offset().value();
+    }
+
+    public @Nullable Keyframe start() {
+      return start;
+    }
+
+    public Keyframe end() {
+      return end;
+    }
+
+    public Offset baseOffset() {
+      return baseOffset;
+    }
+
+    /** The start keyframe's inserts. */
+    public List<Change> keyframe() {
+      return keyframe;
+    }
+
+    /** The changes after the keyframe, in order. */
+    public List<Change> changes() {
+      return changes;
+    }
+  }
+}

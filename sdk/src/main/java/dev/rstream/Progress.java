@@ -1,0 +1,148 @@
+package dev.rstream;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a client is doing for its stream: the live cursor's connection and position, and window
+ * fetches. Immutable and thread-safe; {@link RStreamClient#progress()} emits a new one on change.
+ */
+public final class Progress {
+  /** The state of the shared live cursor. */
+  public enum Live {
+    /** No live subscriber: no connection. */
+    IDLE,
+    /** Catching up or opening the live read. */
+    CONNECTING,
+    /** Up to date and tailing. */
+    CONNECTED,
+    /** The connection failed transiently; retrying. Subscribers see nothing of it. */
+    RECONNECTING,
+    /** The cursor failed for good; the next live subscriber starts a new one. */
+    FAILED
+  }
+
+  private final Live live;
+  private final @Nullable Offset liveOffset;
+  private final int windowsPulling;
+  private final int windowsCommitted;
+  private final long messagesRead;
+
+  private Progress(Builder builder) {
+    this.live = builder.live;
+    this.liveOffset = builder.liveOffset;
+    this.windowsPulling = builder.windowsPulling;
+    this.windowsCommitted = builder.windowsCommitted;
+    this.messagesRead = builder.messagesRead;
+  }
+
+  /** A builder for the idle state: no live cursor, nothing fetched. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder newBuilder() {
+    return new Builder(this);
+  }
+
+  /** The live cursor's connection state. */
+  public Live live() {
+    return live;
+  }
+
+  /** The offset of the last message the live cursor applied, or null if it has none. */
+  public @Nullable Offset liveOffset() {
+    return liveOffset;
+  }
+
+  /** Windows being read now. */
+  public int windowsPulling() {
+    return windowsPulling;
+  }
+
+  /** Windows held completely. */
+  public int windowsCommitted() {
+    return windowsCommitted;
+  }
+
+  /** Messages read from the stream since the client was built (not counting the local store). */
+  public long messagesRead() {
+    return messagesRead;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    if (!(o instanceof Progress)) return false;
+    Progress that = (Progress) o;
+    return live == that.live
+        && Objects.equals(liveOffset, that.liveOffset)
+        && windowsPulling == that.windowsPulling
+        && windowsCommitted == that.windowsCommitted
+        && messagesRead == that.messagesRead;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(live, liveOffset, windowsPulling, windowsCommitted, messagesRead);
+  }
+
+  @Override
+  public String toString() {
+    return "Progress{live=" + live + ", liveOffset=" + liveOffset + ", windowsPulling="
+        + windowsPulling + ", windowsCommitted=" + windowsCommitted + ", messagesRead="
+        + messagesRead + "}";
+  }
+
+  /** Builds a {@link Progress}. Not thread-safe. */
+  public static final class Builder {
+    private Live live = Live.IDLE;
+    private @Nullable Offset liveOffset;
+    private int windowsPulling;
+    private int windowsCommitted;
+    private long messagesRead;
+
+    Builder() {}
+
+    Builder(Progress progress) {
+      this.live = progress.live;
+      this.liveOffset = progress.liveOffset;
+      this.windowsPulling = progress.windowsPulling;
+      this.windowsCommitted = progress.windowsCommitted;
+      this.messagesRead = progress.messagesRead;
+    }
+
+    public Builder live(Live live) {
+      this.live = requireNonNull(live, "live == null");
+      return this;
+    }
+
+    public Builder liveOffset(@Nullable Offset liveOffset) {
+      this.liveOffset = liveOffset;
+      return this;
+    }
+
+    public Builder windowsPulling(int windowsPulling) {
+      if (windowsPulling < 0) throw new IllegalArgumentException("windowsPulling < 0");
+      this.windowsPulling = windowsPulling;
+      return this;
+    }
+
+    public Builder windowsCommitted(int windowsCommitted) {
+      if (windowsCommitted < 0) throw new IllegalArgumentException("windowsCommitted < 0");
+      this.windowsCommitted = windowsCommitted;
+      return this;
+    }
+
+    public Builder messagesRead(long messagesRead) {
+      if (messagesRead < 0) throw new IllegalArgumentException("messagesRead < 0");
+      this.messagesRead = messagesRead;
+      return this;
+    }
+
+    public Progress build() {
+      return new Progress(this);
+    }
+  }
+}

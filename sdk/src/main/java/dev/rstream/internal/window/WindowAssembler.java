@@ -1,0 +1,268 @@
+package dev.rstream.internal.window;
+
+import dev.rstream.Change;
+import dev.rstream.Control;
+import dev.rstream.Keyframe;
+import dev.rstream.Offset;
+import dev.rstream.internal.state.State;
+import dev.rstream.internal.state.StateMessage;
+import java.time.Instant;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns State Protocol messages, read in stream order, into windows: finds keyframes, applies
+ * them (clear, then inserts) and the changes after them, and ends a window where the next
+ * keyframe starts.
+ *
+ * <p>Keyframe start offsets come from {@code headers.offset} (the end of the previous append
+ * unit); against a server that does not set it, from the ends of reads ({@link #unitBoundary}),
+ * which are coarser but still safe: a window read from there skips to its {@code snapshot-start}.
+ *
+ * <p>Single-threaded: one reader feeds it. The {@link Window}s it hands out are immutable and may
+ * go to any thread.
+ */
+public final class WindowAssembler {
+  /** What one message did. */
+  public enum Event {
+    /** Before the first keyframe of a read that must start at one: ignored. */
+    SKIPPED,
+    /** Part of a keyframe that is not complete yet: nothing visible changed. */
+    KEYFRAME_PART,
+    /**
+     * A keyframe completed and a new window started with its state. If a window was open, it
+     * ended there: {@link #completed()} returns it with its end bound.
+     */
+    WINDOW_STARTED,
+    /** A change was applied to the open window: {@link #current()} includes it. */
+    CHANGE_APPLIED,
+    /** A reset control: drop everything and rebuild from {@link #resetOffset()}. */
+    RESET
+  }
+
+  private enum Phase {
+    SEEKING,
+    IN_KEYFRAME,
+    IN_WINDOW,
+    DONE
+  }
+
+  private Phase phase;
+  private Offset unitEnd;
+  private @Nullable Instant lastTime;
+
+  private Offset keyframeStart = Offset.START;
+  private @Nullable Instant keyframeTime;
+  private @Nullable Instant keyframeMaxInsertTime;
+  private State keyframeState = State.empty();
+
+  // The open window; arrays are shared with the Windows handed out and only appended to.
+  private @Nullable Keyframe start;
+  private Offset baseOffset = Offset.START;
+  private Change[] changes = new Change[0];
+  private Instant[] times = new Instant[0];
+  private Offset[] offsets = new Offset[0];
+  private State[] checkpoints = new State[0];
+  private int count;
+  private State state = State.empty();
+  private @Nullable Window current;
+
+  private @Nullable Window completed;
+  private @Nullable Offset resetOffset;
+
+  private WindowAssembler(Phase phase, Offset from) {
+    this.phase = phase;
+    this.unitEnd = from;
+  }
+
+  /**
+   * For a read from the start of the stream ({@code -1}): messages before the first keyframe form
+   * a window with no start bound, from the empty state (a stream that has no keyframe at all).
+   */
+  public static WindowAssembler fromStreamStart() {
+    WindowAssembler assembler = new WindowAssembler(Phase.IN_WINDOW, Offset.START);
+    assembler.openWindow(null, Offset.START, State.empty());
+    return assembler;
+  }
+
+  /** For a read from a keyframe's start offset (or before it): skips to the first keyframe. */
+  public static WindowAssembler atKeyframe(Offset from) {
+    return new WindowAssembler(Phase.SEEKING, from);
+  }
+
+  /**
+   * For resuming a window held from an earlier read (the live window after a reconnect or
+   * restart): continues it at {@code window.offset()}.
+   */
+  public static WindowAssembler resuming(Window window) {
+    WindowAssembler assembler = new WindowAssembler(Phase.IN_WINDOW, window.offset());
+    assembler.start = window.start();
+    assembler.baseOffset = window.baseOffset();
+    assembler.state = window.baseState();
+    assembler.count = 0;
+    int n = window.changeCount();
+    assembler.changes = new Change[Math.max(16, n * 2)];
+    assembler.times = new Instant[assembler.changes.length];
+    assembler.offsets = new Offset[assembler.changes.length];
+    assembler.checkpoints = new State[assembler.changes.length / Window.CHECKPOINT_EVERY + 1];
+    assembler.checkpoints[0] = window.baseState();
+    assembler.lastTime = window.start() == null ? null : window.start().timestamp();
+    for (int i = 0; i < n; i++) assembler.append(window.change(i), window.offsetAfter(i + 1));
+    return assembler;
+  }
+
+  /** Applies the next message in stream order. */
+  public Event accept(StateMessage message) {
+    if (phase == Phase.DONE) throw new IllegalStateException("reset seen; start a new assembler");
+    Offset before = unitEnd;
+    Offset messageOffset = message.offset();
+    if (messageOffset != null) unitEnd = messageOffset;
+    Control control = message.control();
+    if (control != null) return acceptControl(control, before);
+    Change change = message.change();
+    switch (phase) {
+      case SEEKING:
+        return Event.SKIPPED;
+      case IN_KEYFRAME:
+        if (change.operation() != Change.Operation.INSERT) {
+          throw new MalformedStreamException(
+              "keyframe at " + keyframeStart + " holds a " + change.operation().wireName() + " of "
+                  + change.type() + "/" + change.key() + "; keyframes hold only inserts",
+              before);
+        }
+        keyframeState = keyframeState.apply(change);
+        Instant time = change.timestamp();
+        if (time != null && (keyframeMaxInsertTime == null || time.isAfter(keyframeMaxInsertTime))) {
+          keyframeMaxInsertTime = time;
+        }
+        return Event.KEYFRAME_PART;
+      default:
+        append(change, messageOffset != null ? messageOffset : unitEnd);
+        return Event.CHANGE_APPLIED;
+    }
+  }
+
+  private Event acceptControl(Control control, Offset before) {
+    switch (control.kind()) {
+      case RESET:
+        phase = Phase.DONE;
+        resetOffset = control.offset() != null ? control.offset() : Offset.START;
+        return Event.RESET;
+      case SNAPSHOT_START:
+        if (phase == Phase.IN_KEYFRAME) {
+          throw new MalformedStreamException(
+              "keyframe at " + keyframeStart + " has no snapshot-end before the next snapshot-start",
+              before);
+        }
+        phase = Phase.IN_KEYFRAME;
+        keyframeStart = before;
+        keyframeTime = control.timestamp();
+        keyframeMaxInsertTime = null;
+        keyframeState = State.empty();
+        return Event.KEYFRAME_PART;
+      case SNAPSHOT_END:
+      default:
+        if (phase == Phase.SEEKING) return Event.SKIPPED;
+        if (phase != Phase.IN_KEYFRAME) {
+          throw new MalformedStreamException("snapshot-end without a snapshot-start", before);
+        }
+        Instant time = keyframeTime;
+        if (time == null) time = keyframeMaxInsertTime;
+        if (time == null) time = lastTime;
+        if (time == null) time = Instant.EPOCH;
+        if (lastTime != null && time.isBefore(lastTime)) time = lastTime;
+        Keyframe keyframe = Keyframe.of(keyframeStart, time);
+        completed = null;
+        if (start != null || count > 0) {
+          Window open = current();
+          if (open != null) completed = open.withEnd(keyframe);
+        }
+        lastTime = time;
+        openWindow(keyframe, control.offset() != null ? control.offset() : unitEnd, keyframeState);
+        phase = Phase.IN_WINDOW;
+        return Event.WINDOW_STARTED;
+    }
+  }
+
+  private void openWindow(@Nullable Keyframe keyframe, Offset base, State baseState) {
+    start = keyframe;
+    baseOffset = base;
+    changes = new Change[16];
+    times = new Instant[16];
+    offsets = new Offset[16];
+    checkpoints = new State[4];
+    checkpoints[0] = baseState;
+    count = 0;
+    state = baseState;
+    current = null;
+  }
+
+  private void append(Change change, Offset offset) {
+    if (count == changes.length) {
+      // New arrays: Windows already handed out keep the old ones, which are never written again.
+      int capacity = changes.length * 2;
+      changes = Arrays.copyOf(changes, capacity);
+      times = Arrays.copyOf(times, capacity);
+      offsets = Arrays.copyOf(offsets, capacity);
+    }
+    Instant time = change.timestamp();
+    // Timestamps never decrease in stream order; a change without one happened no earlier than
+    // the one before it. Clamping keeps the binary search in Window.stateAt sound.
+    if (time == null || lastTime != null && time.isBefore(lastTime)) {
+      time = lastTime != null ? lastTime : Instant.EPOCH;
+    }
+    lastTime = time;
+    changes[count] = change;
+    times[count] = time;
+    offsets[count] = offset;
+    state = state.apply(change);
+    count++;
+    if (count % Window.CHECKPOINT_EVERY == 0) {
+      int slot = count / Window.CHECKPOINT_EVERY;
+      if (slot == checkpoints.length) checkpoints = Arrays.copyOf(checkpoints, slot * 2);
+      checkpoints[slot] = state;
+    }
+    current = null;
+  }
+
+  /** Records that everything before {@code offset} has been read (the end of a read). */
+  public void unitBoundary(Offset offset) {
+    unitEnd = offset;
+  }
+
+  /** The offset after the last complete append unit seen. */
+  public Offset unitEnd() {
+    return unitEnd;
+  }
+
+  /** The open window with everything read so far; null before the first keyframe. */
+  public @Nullable Window current() {
+    if (phase != Phase.IN_WINDOW) return phase == Phase.IN_KEYFRAME ? lastOpen() : null;
+    return lastOpen();
+  }
+
+  private @Nullable Window lastOpen() {
+    if (checkpoints.length == 0) return null;
+    Window window = current;
+    if (window == null) {
+      window = new Window(start, null, baseOffset, changes, times, offsets, checkpoints, count, state);
+      current = window;
+    }
+    return window;
+  }
+
+  /** True while inside a keyframe that has not ended. */
+  public boolean inKeyframe() {
+    return phase == Phase.IN_KEYFRAME;
+  }
+
+  /** The window that ended at the last {@link Event#WINDOW_STARTED}, or null. */
+  public @Nullable Window completed() {
+    return completed;
+  }
+
+  /** Where to rebuild from after {@link Event#RESET}. */
+  public @Nullable Offset resetOffset() {
+    return resetOffset;
+  }
+}

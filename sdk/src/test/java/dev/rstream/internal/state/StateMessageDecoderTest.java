@@ -1,0 +1,109 @@
+package dev.rstream.internal.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.rstream.Change;
+import dev.rstream.Control;
+import dev.rstream.Offset;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StateMessageDecoderTest {
+  private final StateMessageDecoder decoder = new StateMessageDecoder();
+
+  /** Feeds the decoder one array element at a time, as the transport does. */
+  private List<StateMessage> decodeArray(String json) throws IOException {
+    List<StateMessage> result = new ArrayList<>();
+    try (JsonParser parser = new JsonFactory().createParser(json)) {
+      assertThat(parser.nextToken()).isEqualTo(JsonToken.START_ARRAY);
+      while (parser.nextToken() != JsonToken.END_ARRAY) result.add(decoder.decode(parser));
+      assertThat(parser.nextToken()).isNull();
+    }
+    return result;
+  }
+
+  @Test
+  void decodesChangesWithAllFields() throws IOException {
+    List<StateMessage> messages = decodeArray("[\n"
+        + " {\"type\":\"order\",\"key\":\"o1\",\"value\": {\"total\": 1.10, \"items\":[1, 2 ,{\"x\":null}]},"
+        + "  \"headers\":{\"operation\":\"insert\",\"timestamp\":\"2026-01-01T00:00:00.123Z\",\"txid\":\"tx\",\"offset\":\"0001_5\"}},\n"
+        + " {\"headers\":{\"operation\":\"update\",\"timestamp\":\"2026-01-01T02:00:00+02:00\"},\"type\":\"order\",\"key\":\"o1\",\"value\":\"s\",\"old_value\":{\"total\":1.10},\"extra\":{\"ignored\":[1]}},\n"
+        + " {\"type\":\"order\",\"key\":\"o1\",\"value\":null,\"headers\":{\"operation\":\"delete\"}}\n"
+        + "]");
+    assertThat(messages).hasSize(3);
+    Change insert = messages.get(0).change();
+    assertThat(insert.type()).isEqualTo("order");
+    assertThat(insert.key()).isEqualTo("o1");
+    assertThat(insert.operation()).isEqualTo(Change.Operation.INSERT);
+    assertThat(insert.value()).isEqualTo("{\"total\":1.10,\"items\":[1,2,{\"x\":null}]}"); // exact numbers, compact
+    assertThat(insert.timestamp()).isEqualTo(Instant.parse("2026-01-01T00:00:00.123Z"));
+    assertThat(insert.txid()).isEqualTo("tx");
+    assertThat(insert.offset()).isEqualTo(Offset.of("0001_5"));
+
+    Change update = messages.get(1).change();
+    assertThat(update.value()).isEqualTo("\"s\"");
+    assertThat(update.oldValue()).isEqualTo("{\"total\":1.10}");
+    assertThat(update.timestamp()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+    assertThat(update.type()).isSameAs(insert.type()); // one String per type
+
+    Change delete = messages.get(2).change();
+    assertThat(delete.operation()).isEqualTo(Change.Operation.DELETE);
+    assertThat(delete.value()).isNull();
+    assertThat(delete.offset()).isNull();
+  }
+
+  @Test
+  void decodesControls() throws IOException {
+    List<StateMessage> messages = decodeArray("["
+        + "{\"headers\":{\"control\":\"snapshot-start\",\"offset\":\"5\",\"timestamp\":\"2026-01-01T00:00:00Z\"}},"
+        + "{\"headers\":{\"control\":\"snapshot-end\"}},"
+        + "{\"headers\":{\"control\":\"reset\",\"offset\":\"-1\"}}]");
+    assertThat(messages).extracting(StateMessage::control).containsExactly(
+        Control.of(Control.Kind.SNAPSHOT_START, Offset.of("5"), Instant.parse("2026-01-01T00:00:00Z")),
+        Control.of(Control.Kind.SNAPSHOT_END, null, null),
+        Control.of(Control.Kind.RESET, Offset.START, null));
+  }
+
+  @Test
+  void decoderStaysUsableAcrossManyMessages() throws IOException {
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < 500; i++) {
+      if (i > 0) json.append(',');
+      json.append("{\"type\":\"t\",\"key\":\"k").append(i).append("\",\"value\":[").append(i)
+          .append("],\"headers\":{\"operation\":\"insert\"}}");
+    }
+    List<StateMessage> messages = decodeArray(json.append(']').toString());
+    for (int i = 0; i < 500; i++) assertThat(messages.get(i).change().value()).isEqualTo("[" + i + "]");
+  }
+
+  @Test
+  void rejectsMessagesThatAreNotStateProtocol() {
+    String[] bad = {
+      "[42]",
+      "[{\"type\":\"t\",\"key\":\"k\",\"value\":1}]",
+      "[{\"type\":\"t\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"upsert\"}}]",
+      "[{\"type\":\"t\",\"key\":\"k\",\"headers\":{\"operation\":\"insert\"}}]",
+      "[{\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}]",
+      "[{\"type\":\"\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}]",
+      "[{\"type\":\"t\",\"key\":7,\"value\":1,\"headers\":{\"operation\":\"insert\"}}]",
+      "[{\"headers\":{\"control\":\"pause\"}}]",
+      "[{\"headers\":{}}]",
+      "[{\"headers\":[]}]",
+      "[{\"type\":\"t\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"insert\",\"timestamp\":\"yesterday\"}}]",
+      "[{\"type\":\"t\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"insert\",\"offset\":\"a b\"}}]",
+    };
+    for (String json : bad) {
+      assertThatThrownBy(() -> decodeArray(json)).as(json)
+          .isInstanceOf(JsonParseException.class)
+          .hasMessageContaining("not a State Protocol message");
+    }
+  }
+}

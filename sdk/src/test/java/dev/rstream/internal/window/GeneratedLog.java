@@ -1,0 +1,138 @@
+package dev.rstream.internal.window;
+
+import dev.rstream.Change;
+import dev.rstream.Control;
+import dev.rstream.Keyframe;
+import dev.rstream.Offset;
+import dev.rstream.internal.state.StateMessage;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A random state stream as a server following PROTOCOL.md would serve it: append units of one to
+ * three changes, keyframes as their own units (snapshot-start, inserts of the whole state,
+ * snapshot-end), every message's headers.offset set to the end of its unit, and timestamps that
+ * never decrease and often repeat (ties between changes and keyframes, and between keyframes).
+ */
+final class GeneratedLog {
+  final List<StateMessage> messages = new ArrayList<>();
+  /** Unit start offset of each message (what a read from there returns first). */
+  final List<Offset> unitStarts = new ArrayList<>();
+  final List<Keyframe> keyframes = new ArrayList<>();
+  final Instant first;
+  Instant last;
+
+  private final Random random;
+  private final Map<String, String> state = new LinkedHashMap<>(); // "type\0key" -> value
+  private Offset tail = Offset.START;
+  private int unit;
+  private Instant now;
+
+  GeneratedLog(long seed, int keyframeCount, int maxChangesBetween) {
+    random = new Random(seed);
+    now = Instant.parse("2026-01-01T00:00:00Z");
+    first = now;
+    keyframe(); // a state stream begins with a (here empty) keyframe
+    for (int k = 1; k < keyframeCount; k++) {
+      int units = random.nextInt(maxChangesBetween + 1); // sometimes none: back-to-back keyframes
+      for (int u = 0; u < units; u++) changeUnit();
+      keyframe();
+    }
+    for (int u = 0; u < maxChangesBetween; u++) changeUnit(); // the live window's changes
+    last = now;
+  }
+
+  private Offset nextOffset() {
+    unit++;
+    return Offset.of(String.format("%010d_%06d", unit, random.nextInt(1_000_000)));
+  }
+
+  private void tick() {
+    if (random.nextInt(3) != 0) now = now.plusMillis(1 + random.nextInt(2000)); // else a tie
+  }
+
+  private void changeUnit() {
+    Offset start = tail;
+    Offset end = nextOffset();
+    int n = 1 + random.nextInt(3);
+    for (int i = 0; i < n; i++) {
+      tick();
+      String type = "t" + random.nextInt(3);
+      String key = "k" + random.nextInt(40);
+      String id = type + "\0" + key;
+      Change.Builder change = Change.builder().type(type).key(key).timestamp(now).offset(end);
+      boolean exists = state.containsKey(id);
+      if (exists && random.nextInt(4) == 0) {
+        change.operation(Change.Operation.DELETE).oldValue(state.remove(id));
+      } else {
+        String value = "{\"n\":" + random.nextInt(1000) + ",\"unit\":" + unit + "}";
+        change.operation(exists ? Change.Operation.UPDATE : Change.Operation.INSERT).value(value);
+        state.put(id, value);
+      }
+      add(StateMessage.of(change.build()), start);
+    }
+    tail = end;
+  }
+
+  private void keyframe() {
+    Offset start = tail;
+    Offset end = nextOffset();
+    keyframes.add(Keyframe.of(start, now));
+    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, end, now)), start);
+    for (Map.Entry<String, String> entry : state.entrySet()) {
+      String[] id = entry.getKey().split("\0");
+      add(StateMessage.of(
+          Change.builder().operation(Change.Operation.INSERT).type(id[0]).key(id[1])
+              .value(entry.getValue()).timestamp(now).offset(end).build()), start);
+    }
+    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, now)), start);
+    tail = end;
+  }
+
+  private void add(StateMessage message, Offset unitStart) {
+    messages.add(message);
+    unitStarts.add(unitStart);
+  }
+
+  /** Messages a read from {@code from} returns, up to (not including) {@code until} if non-null. */
+  List<StateMessage> read(Offset from, Offset until) {
+    List<StateMessage> result = new ArrayList<>();
+    for (int i = 0; i < messages.size(); i++) {
+      Offset unitStart = unitStarts.get(i);
+      if (unitStart.compareTo(from) < 0) continue;
+      if (until != null && unitStart.compareTo(until) >= 0) break;
+      result.add(messages.get(i));
+    }
+    return result;
+  }
+
+  /**
+   * The naive reference: state at {@code time} is every change with a timestamp {@code <= time},
+   * applied in order to a plain map, keyframes ignored (each only repeats the state so far).
+   */
+  Map<String, Map<String, String>> replayTo(Instant time) {
+    Map<String, Map<String, String>> result = new LinkedHashMap<>();
+    boolean inKeyframe = false;
+    for (StateMessage message : messages) {
+      if (message.control() != null) {
+        inKeyframe = message.is(Control.Kind.SNAPSHOT_START);
+        continue;
+      }
+      Change change = message.change();
+      if (inKeyframe) continue;
+      if (change.timestamp().isAfter(time)) break;
+      if (change.operation() == Change.Operation.DELETE) {
+        Map<String, String> entities = result.get(change.type());
+        entities.remove(change.key());
+        if (entities.isEmpty()) result.remove(change.type());
+      } else {
+        result.computeIfAbsent(change.type(), t -> new LinkedHashMap<>()).put(change.key(), change.value());
+      }
+    }
+    return result;
+  }
+}
