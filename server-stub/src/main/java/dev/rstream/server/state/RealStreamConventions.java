@@ -233,12 +233,16 @@ public final class RealStreamConventions implements StreamConventions {
       PreparedUnit prepared = s.prepared;
       s.orderedRequest = null;
       s.prepared = null;
-      if (own != null && sameUnit(own.unit, storedMessages)) {
+      // The HTTP layer rewrites headers.offset in every message between the two hooks, so the
+      // stored bytes differ from what beforeAppend returned; the hook contract (afterAppend
+      // follows its beforeAppend in the same hold of the lock) is what pairs them.
+      if (own != null && own.unit != null && own.unit.size() == storedMessages.size()) {
         // The state already is the keyframe's content; re-applying it would only copy bytes.
         own.startPosition = position;
         s.ownKeyframeStored(now);
       } else {
-        boolean reuse = prepared != null && sameArrays(prepared.messages(), storedMessages);
+        // Same pairing; the parse stays valid because only headers.offset was rewritten.
+        boolean reuse = prepared != null && prepared.parsed().size() == storedMessages.size();
         for (int i = 0; i < storedMessages.size(); i++) {
           byte[] bytes = storedMessages.get(i);
           StateMessage m = reuse ? prepared.parsed().get(i) : StateMessage.parseStored(bytes);
@@ -250,22 +254,6 @@ public final class RealStreamConventions implements StreamConventions {
       if (schedule) s.keyframeInFlight = true;
     }
     if (schedule) submitKeyframe(s);
-  }
-
-  private static boolean sameUnit(@Nullable List<byte[]> a, List<byte[]> b) {
-    if (a == null || a.size() != b.size()) return false;
-    for (int i = 0; i < a.size(); i++) {
-      if (a.get(i) != b.get(i) && !Arrays.equals(a.get(i), b.get(i))) return false;
-    }
-    return true;
-  }
-
-  private static boolean sameArrays(List<byte[]> a, List<byte[]> b) {
-    if (a.size() != b.size()) return false;
-    for (int i = 0; i < a.size(); i++) {
-      if (a.get(i) != b.get(i)) return false;
-    }
-    return true;
   }
 
   @Override
@@ -355,7 +343,7 @@ public final class RealStreamConventions implements StreamConventions {
     if (found.isEmpty()) {
       submitKeyframe(s); // created, then crashed before its first keyframe was stored
     } else {
-      List<FoundKeyframe> missing = missingIndexEntries(meta.path(), found);
+      List<FoundKeyframe> missing = missingIndexEntries(meta, found);
       scheduler.execute(() -> repairIndex(s, missing));
     }
   }
@@ -365,8 +353,10 @@ public final class RealStreamConventions implements StreamConventions {
    * is appended after its keyframe is durable); a hole in the middle is logged, not patched,
    * because appending it would break the index's order.
    */
-  private List<FoundKeyframe> missingIndexEntries(String path, List<FoundKeyframe> found)
+  private List<FoundKeyframe> missingIndexEntries(StreamMeta meta, List<FoundKeyframe> found)
       throws InvalidPositionException {
+    String path = meta.path();
+    long incarnation = meta.incarnation();
     Set<String> indexed = new HashSet<>();
     try {
       long position = 0;
@@ -384,10 +374,10 @@ public final class RealStreamConventions implements StreamConventions {
     }
     int lastIndexed = -1;
     for (int i = 0; i < found.size(); i++) {
-      if (indexed.contains(offsetFormat.format(found.get(i).position()))) lastIndexed = i;
+      if (indexed.contains(offsetFormat.format(incarnation, found.get(i).position()))) lastIndexed = i;
     }
     for (int i = 0; i < lastIndexed; i++) {
-      if (!indexed.contains(offsetFormat.format(found.get(i).position()))) {
+      if (!indexed.contains(offsetFormat.format(incarnation, found.get(i).position()))) {
         log.warn("Keyframe index of {} lacks the keyframe at {}", path, found.get(i).position());
       }
     }
@@ -481,7 +471,7 @@ public final class RealStreamConventions implements StreamConventions {
       // A late entry must not re-create the index of a stream that is gone.
       if (s.deleted || streams.get(s.path()) != s) return CompletableFuture.completedFuture(null);
     }
-    byte[] entry = StateMessage.indexEntry(offsetFormat.format(position), timestamp);
+    byte[] entry = StateMessage.indexEntry(offsetFormat.format(s.meta.incarnation(), position), timestamp);
     return Objects.requireNonNull(appender)
         .appendUnit(s.path() + INDEX_SUFFIX, List.of(entry), indexMeta(s.meta));
   }
