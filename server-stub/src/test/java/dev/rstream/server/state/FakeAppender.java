@@ -24,6 +24,8 @@ final class FakeAppender implements UnitAppender {
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
   /** Every unit stored, in order, as stored. */
   final List<Unit> units = new ArrayList<>();
+  /** Every unit the conventions asked for, as asked (before the hooks). */
+  final List<List<byte[]>> requested = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** When true, appends to index streams fail, as if the server crashed before writing them. */
   volatile boolean failIndexAppends;
 
@@ -67,6 +69,7 @@ final class FakeAppender implements UnitAppender {
   @Override
   public CompletableFuture<Long> appendUnit(
       String path, List<byte[]> messages, @Nullable StreamMeta createIfMissing) {
+    requested.add(messages);
     try {
       if (failIndexAppends && path.endsWith(RealStreamConventions.INDEX_SUFFIX)) {
         throw new java.io.IOException("simulated crash before the index entry");
