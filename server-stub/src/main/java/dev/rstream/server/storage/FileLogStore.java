@@ -257,6 +257,15 @@ public final class FileLogStore implements LogStore {
     return future;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Serves only durable units, and reads a page's bytes with one positional read on the calling
+   * thread. A disk error, or an interrupt of the calling thread during the read, throws {@link
+   * UncheckedIOException}; an interrupted read does not disturb other readers.
+   *
+   * @throws IllegalStateException when the store is closed
+   */
   @Override
   public ReadResult read(String path, long fromPosition, int maxBytes)
       throws NoSuchStreamException, InvalidPositionException {
@@ -521,7 +530,7 @@ public final class FileLogStore implements LogStore {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(streamsDir)) {
       for (Path file : entries) {
         Matcher m = STREAM_FILE.matcher(file.getFileName().toString());
-        if (m.matches()) {
+        if (m.matches() && Files.isRegularFile(file)) {
           files.put(Long.parseLong(m.group(1)), file);
         } else {
           log.warn("ignoring unexpected file {} in the log directory", file);
@@ -741,12 +750,11 @@ public final class FileLogStore implements LogStore {
           tail = index.tail();
         } else {
           LogRecord record = requireNonNull(op.record);
-          long unitEnd = op.unitStart + record.messageBytes;
+          tail = op.unitStart + record.messageBytes;
           for (int i = 0; i < record.messageOffsets.length; i++) {
-            index.add(record.messageLengths[i], op.fileOffset + record.messageOffsets[i], unitEnd);
+            index.add(record.messageLengths[i], op.fileOffset + record.messageOffsets[i], tail);
           }
           if (op.closes) readableClosed = true;
-          tail = index.tail();
           // A deleted stream already told listeners it is gone; a late tail would revive it.
           if (!deleted && (record.messageOffsets.length > 0 || op.closes)) {
             listeners.fire(created.path(), tail, readableClosed, false);

@@ -4,6 +4,7 @@ package dev.rstream.server.storage;
 public final class InvalidPositionException extends Exception {
   private static final long serialVersionUID = 1L;
 
+  /** An exception whose message names the stream (or directory) and what was wrong. */
   public InvalidPositionException(String message) {
     super(message);
   }

@@ -9,6 +9,7 @@ import java.io.IOException;
 public final class StoreLockedException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** An exception whose message names the stream (or directory) and what was wrong. */
   public StoreLockedException(String message) {
     super(message);
   }

@@ -2,6 +2,7 @@ package dev.rstream.server.storage;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.BufferedReader;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kill -9} of a process in the middle of appending: everything it acknowledged is there
- * exactly once afterwards, and the log is a clean prefix of what it wrote.
+ * exactly once afterwards, and the log is a clean prefix of what it wrote. Also: the directory
+ * lock keeps a second process out while the child lives, and dies with it.
  */
 final class FileLogStoreCrashTest {
   private static final int ROUNDS = 5;
@@ -51,6 +53,9 @@ final class FileLogStoreCrashTest {
         if (record(line, acked)) acks++;
       }
       assertThat(child.isAlive()).as("child still appending when killed").isTrue();
+      assertThatThrownBy(() -> FileLogStore.open(data))
+          .as("the live child holds the directory lock")
+          .isInstanceOf(StoreLockedException.class);
       child.destroyForcibly(); // SIGKILL on Linux
       assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
       // Acks printed before the kill but not yet read are acknowledged all the same.

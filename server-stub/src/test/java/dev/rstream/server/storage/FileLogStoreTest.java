@@ -340,6 +340,80 @@ final class FileLogStoreTest extends LogStoreContractTest {
     assertThat(rest.get(20_000)).isEqualTo("m19999");
   }
 
+  @Test
+  void deleteAndRecreateSurviveReopen() throws Exception {
+    await(store.create(meta("a"), messages("old")));
+    await(store.delete("a"));
+    await(store.create(meta("a"), messages("new")));
+    long incarnation = store.meta("a").incarnation();
+    reopen();
+    assertThat(store.meta("a").incarnation()).isEqualTo(incarnation);
+    assertThat(readAll(store, "a")).containsExactly("new");
+  }
+
+  @Test
+  void deleteThatNeverReachedTheDiskLosesToTheLaterCreation() throws Exception {
+    await(store.create(meta("a"), messages("old")));
+    Path oldFile = onlyStreamFile();
+    byte[] oldBytes = Files.readAllBytes(oldFile);
+    await(store.delete("a"));
+    await(store.create(meta("a"), messages("new")));
+    store.close();
+    // As if the unlink was lost in a crash while the new file's creation survived.
+    Files.write(oldFile, oldBytes);
+
+    store = open(dir);
+    assertThat(readAll(store, "a")).containsExactly("new");
+    assertThat(Files.exists(oldFile)).isFalse();
+  }
+
+  @Test
+  void interruptedReaderFailsAloneAndOthersKeepReading() throws Exception {
+    await(store.create(meta("a"), messages("x", "y")));
+    assertThat(strings(store.read("a", 0, 100))).containsExactly("x", "y");
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> store.read("a", 0, 100)).isInstanceOf(java.io.UncheckedIOException.class);
+    } finally {
+      assertThat(Thread.interrupted()).isTrue();
+    }
+    assertThat(strings(store.read("a", 1, 100))).containsExactly("y");
+    append("a", "z");
+    assertThat(strings(store.read("a", 0, 100))).containsExactly("x", "y", "z");
+  }
+
+  @Test
+  void diskErrorFailsTheWriteAndRefusesLaterChanges() throws Exception {
+    await(store.create(meta("a"), messages("x")));
+    // The next stream file cannot be created: a directory squats on its name.
+    Path squatter = dir.resolve("streams").resolve("0000000000000002.log");
+    Files.createDirectory(squatter);
+    CompletableFuture<Long> failed = store.create(meta("b"), messages("y"));
+    assertThatThrownBy(() -> failed.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(java.io.IOException.class);
+    CompletableFuture<Long> refused = store.append("a", messages("z"), null, false);
+    assertThatThrownBy(() -> refused.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("failed earlier");
+    assertThat(strings(store.read("a", 0, 100))).containsExactly("x");
+
+    store.close();
+    Files.delete(squatter);
+    store = open(dir);
+    assertThat(readAll(store, "a")).containsExactly("x");
+    assertThat(store.meta("b")).isNull();
+    append("a", "after");
+    assertThat(readAll(store, "a")).containsExactly("x", "after");
+  }
+
+  @Test
+  void readAfterCloseThrowsIllegalState() throws Exception {
+    await(store.create(meta("a"), messages("x")));
+    store.close();
+    assertThatThrownBy(() -> store.read("a", 0, 100)).isInstanceOf(IllegalStateException.class);
+    store = open(dir);
+  }
+
   static void awaitQuietly(CountDownLatch latch) {
     try {
       latch.await(10, TimeUnit.SECONDS);
