@@ -18,11 +18,12 @@ import java.time.format.ResolverStyle;
 import java.time.format.SignStyle;
 
 /**
- * RFC 3339 timestamps as the State Protocol carries them. The JDK's ISO formatters are close but
- * not equal to RFC 3339 (they accept a missing seconds field and reject a lower-case {@code t} or
- * {@code z}, which RFC 3339 allows), hence this strict grammar.
+ * RFC 3339 timestamps as the State Protocol carries them ({@code headers.timestamp}). The JDK's
+ * ISO formatters are close but not equal to RFC 3339 (they accept a missing seconds field and
+ * reject a lower-case {@code t} or {@code z}, which RFC 3339 allows), hence this strict grammar.
+ * Stateless and thread-safe.
  */
-final class Rfc3339 {
+public final class Rfc3339 {
   private static final DateTimeFormatter PARSER =
       new DateTimeFormatterBuilder()
           .parseCaseInsensitive()
@@ -49,8 +50,12 @@ final class Rfc3339 {
 
   private Rfc3339() {}
 
-  /** Parses any RFC 3339 date-time (any offset, any fraction, {@code T} or a space). */
-  static Instant parse(String text) throws DateTimeParseException {
+  /**
+   * Parses any RFC 3339 date-time (any offset, any fraction, {@code T} or a space).
+   *
+   * @throws DateTimeParseException when {@code text} is not one
+   */
+  public static Instant parse(String text) throws DateTimeParseException {
     String t = text;
     // RFC 3339 5.6 lets applications use a space instead of "T".
     if (t.length() > 10 && t.charAt(10) == ' ') t = t.substring(0, 10) + 'T' + t.substring(11);
@@ -58,7 +63,7 @@ final class Rfc3339 {
   }
 
   /** UTC with millisecond precision, e.g. {@code 2026-11-22T03:25:00.123Z}; drops finer digits. */
-  static String formatMillis(Instant instant) {
+  public static String formatMillis(Instant instant) {
     return MILLIS.format(instant);
   }
 

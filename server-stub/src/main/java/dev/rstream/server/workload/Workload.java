@@ -1,0 +1,290 @@
+package dev.rstream.server.workload;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rstream.server.state.Rfc3339;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a demo order book to a state stream: creates the stream (PUT with {@code
+ * Rstream-Keyframes}), then POSTs one State Protocol change at a time at a steady rate.
+ *
+ * <p>Timestamps: with a {@linkplain Builder#simulatedClock simulated clock} change {@code i} is
+ * stamped {@code start + i × step}, so a demo writes hours of history in seconds; without one the
+ * changes carry no timestamp and the server stamps its receive time. Either way they never
+ * decrease.
+ *
+ * <p>Pacing: change {@code i} is sent at {@code i / rate} seconds after the first; a slow server
+ * makes the workload fall behind and then catch up, keeping the average rate.
+ *
+ * <p>Threading: {@link #run} blocks the calling thread until every change is acknowledged (or one
+ * fails); a {@code Workload} runs once at a time. Interrupting the thread stops it.
+ */
+public final class Workload {
+  private static final Logger log = LoggerFactory.getLogger(Workload.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final URI streamUrl;
+  private final long seed;
+  private final double rate;
+  private final long count;
+  private final @Nullable Instant clockStart;
+  private final Duration clockStep;
+  private final @Nullable String keyframePolicy;
+  private final HttpClient client;
+  private final Pacer pacer;
+
+  private Workload(Builder b) {
+    this.streamUrl = requireNonNull(b.streamUrl, "streamUrl == null");
+    this.seed = b.seed;
+    this.rate = b.rate;
+    this.count = b.duration != null ? Math.max(1, Math.round(b.rate * b.duration.toMillis() / 1000.0)) : b.count;
+    this.clockStart = b.clockStart;
+    this.clockStep = b.clockStep;
+    this.keyframePolicy = b.keyframePolicy;
+    this.client =
+        b.client != null
+            ? b.client
+            : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    this.pacer = b.pacer;
+  }
+
+  /** Returns a builder; {@link Builder#streamUrl} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The stream written to. */
+  public URI streamUrl() {
+    return streamUrl;
+  }
+
+  /** How many changes {@link #run} writes. */
+  public long count() {
+    return count;
+  }
+
+  /**
+   * Creates the stream (an existing one with the same configuration is fine) and writes {@link
+   * #count} changes. Returns the number written.
+   *
+   * @throws IOException when the server refuses a request (the message has its status and body)
+   *     or the connection fails; changes acknowledged before stay written
+   * @throws InterruptedException when the thread is interrupted; stops after the current change
+   */
+  public long run() throws IOException, InterruptedException {
+    create();
+    OrderBook book = new OrderBook(seed);
+    double nanosPerChange = 1e9 / rate;
+    long start = pacer.nanoTime();
+    for (long i = 0; i < count; i++) {
+      pacer.sleepUntil(start + (long) (i * nanosPerChange));
+      post(message(book.next(), i));
+      if ((i + 1) % 1000 == 0) log.info("{}: {} changes written", streamUrl, i + 1);
+    }
+    return count;
+  }
+
+  private void create() throws IOException, InterruptedException {
+    HttpRequest.Builder put =
+        HttpRequest.newBuilder(streamUrl)
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.noBody());
+    if (keyframePolicy != null) put.header("Rstream-Keyframes", keyframePolicy);
+    HttpResponse<String> response = client.send(put.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200 && response.statusCode() != 201) {
+      throw failure("PUT", response);
+    }
+  }
+
+  private void post(String body) throws IOException, InterruptedException {
+    HttpRequest request =
+        HttpRequest.newBuilder(streamUrl)
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() / 100 != 2) throw failure("POST", response);
+  }
+
+  private IOException failure(String method, HttpResponse<String> response) {
+    return new IOException(
+        method + " " + streamUrl + " failed: HTTP " + response.statusCode() + " " + response.body());
+  }
+
+  private String message(OrderBook.Change change, long index) throws IOException {
+    ObjectNode m = JSON.createObjectNode();
+    m.put("type", change.type());
+    m.put("key", change.key());
+    if (change.value() != null) m.set("value", change.value());
+    ObjectNode headers = m.putObject("headers");
+    headers.put("operation", change.operation());
+    if (clockStart != null) {
+      Instant t = clockStart.plus(clockStep.multipliedBy(index));
+      headers.put("timestamp", Rfc3339.formatMillis(t));
+    }
+    return JSON.writeValueAsString(m);
+  }
+
+  /**
+   * Runs a workload from the command line: {@code --url URL} (the stream, required), {@code
+   * --rate N} changes per second (default 10), {@code --count N} (default 1000) or {@code
+   * --duration D}, {@code --seed N} (default 1), {@code --step D} to use a simulated clock that
+   * starts now (or at {@code --start RFC3339}) and advances by D per change, {@code --policy P}
+   * for the {@code Rstream-Keyframes} header. Durations are {@code 500ms}, {@code 10s}, {@code 5m},
+   * {@code 2h} or ISO-8601 ({@code PT1M}).
+   */
+  public static void main(String[] args) throws Exception {
+    Builder b = builder();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (i + 1 >= args.length) usage("missing value for " + arg);
+      String v = args[++i];
+      switch (arg) {
+        case "--url": b.streamUrl(URI.create(v)); break;
+        case "--rate": b.rate(Double.parseDouble(v)); break;
+        case "--count": b.count(Long.parseLong(v)); break;
+        case "--duration": b.duration(parseDuration(v)); break;
+        case "--seed": b.seed(Long.parseLong(v)); break;
+        case "--step": b.simulatedClock(b.clockStart != null ? b.clockStart : Instant.now(), parseDuration(v)); break;
+        case "--start": b.clockStart = Rfc3339.parse(v); if (b.clockStep.isZero()) b.clockStep = Duration.ofSeconds(1); break;
+        case "--policy": b.keyframePolicy(v); break;
+        default: usage("unknown option " + arg);
+      }
+    }
+    if (b.streamUrl == null) usage("--url is required");
+    Workload w = b.build();
+    long written = w.run();
+    System.out.println(written + " changes written to " + w.streamUrl());
+  }
+
+  private static void usage(String why) {
+    System.err.println(why);
+    System.err.println(
+        "usage: Workload --url http://host:port/v1/stream/demo [--rate 10] [--count 1000 | --duration 60s]"
+            + " [--seed 1] [--step 1m [--start 2026-01-01T00:00:00Z]] [--policy 'changes=100, interval=10s']");
+    System.exit(2);
+  }
+
+  static Duration parseDuration(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    if (t.startsWith("p")) return Duration.parse(text.trim());
+    int digits = 0;
+    while (digits < t.length() && Character.isDigit(t.charAt(digits))) digits++;
+    if (digits == 0) throw new IllegalArgumentException("not a duration: " + text);
+    long n = Long.parseLong(t.substring(0, digits));
+    switch (t.substring(digits)) {
+      case "ms": return Duration.ofMillis(n);
+      case "s": return Duration.ofSeconds(n);
+      case "m": return Duration.ofMinutes(n);
+      case "h": return Duration.ofHours(n);
+      default: throw new IllegalArgumentException("not a duration (ms, s, m, h): " + text);
+    }
+  }
+
+  /** Configures a {@link Workload}. Arguments are checked as they are set. */
+  public static final class Builder {
+    private @Nullable URI streamUrl;
+    private long seed = 1;
+    private double rate = 10;
+    private long count = 1000;
+    private @Nullable Duration duration;
+    private @Nullable Instant clockStart;
+    private Duration clockStep = Duration.ZERO;
+    private @Nullable String keyframePolicy = "changes=1000, interval=60s";
+    private @Nullable HttpClient client;
+    private Pacer pacer = Pacer.SYSTEM;
+
+    private Builder() {}
+
+    /** The stream's URL, e.g. {@code http://127.0.0.1:4437/v1/stream/demo/orders}. Required. */
+    public Builder streamUrl(URI streamUrl) {
+      this.streamUrl = requireNonNull(streamUrl, "streamUrl == null");
+      return this;
+    }
+
+    /** Seed of the order book: equal seeds write equal changes. Default 1. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Changes per second, more than 0. Default 10. */
+    public Builder rate(double changesPerSecond) {
+      if (!(changesPerSecond > 0) || Double.isInfinite(changesPerSecond)) {
+        throw new IllegalArgumentException("rate must be > 0: " + changesPerSecond);
+      }
+      this.rate = changesPerSecond;
+      return this;
+    }
+
+    /** How many changes to write, at least 1. Default 1000. Replaces a duration. */
+    public Builder count(long count) {
+      if (count < 1) throw new IllegalArgumentException("count < 1");
+      this.count = count;
+      this.duration = null;
+      return this;
+    }
+
+    /** How long to write for (rate × duration changes). Replaces a count. */
+    public Builder duration(Duration duration) {
+      requireNonNull(duration, "duration == null");
+      if (duration.isNegative() || duration.isZero()) throw new IllegalArgumentException("duration <= 0");
+      this.duration = duration;
+      return this;
+    }
+
+    /**
+     * Stamps change {@code i} with {@code start + i × step} instead of leaving the time to the
+     * server. {@code step} may be zero, not negative (timestamps never decrease).
+     */
+    public Builder simulatedClock(Instant start, Duration step) {
+      requireNonNull(start, "start == null");
+      requireNonNull(step, "step == null");
+      if (step.isNegative()) throw new IllegalArgumentException("step < 0");
+      this.clockStart = start;
+      this.clockStep = step;
+      return this;
+    }
+
+    /**
+     * The {@code Rstream-Keyframes} header to create the stream with; null sends none (then the
+     * stream is a plain stream on server-stub). Default {@code changes=1000, interval=60s}.
+     */
+    public Builder keyframePolicy(@Nullable String keyframePolicy) {
+      this.keyframePolicy = keyframePolicy;
+      return this;
+    }
+
+    /** The HTTP client; default a new one with a 10 s connect timeout. */
+    public Builder httpClient(HttpClient client) {
+      this.client = requireNonNull(client, "client == null");
+      return this;
+    }
+
+    Builder pacer(Pacer pacer) {
+      this.pacer = requireNonNull(pacer, "pacer == null");
+      return this;
+    }
+
+    /** Builds the workload; {@link Workload#run} writes it. */
+    public Workload build() {
+      requireNonNull(streamUrl, "streamUrl == null");
+      return new Workload(this);
+    }
+  }
+}
