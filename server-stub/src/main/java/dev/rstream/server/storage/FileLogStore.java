@@ -688,7 +688,7 @@ public final class FileLogStore implements LogStore {
     boolean orderedClosed;
     final Map<String, ProducerState> producers = new LinkedHashMap<>();
     @Nullable String lastStreamSeq;
-    boolean deleted;
+    volatile boolean deleted; // written under this; read bare when a read fails
 
     // Readable state, guarded by this.
     final MessageIndex index = new MessageIndex();
@@ -841,7 +841,7 @@ public final class FileLogStore implements LogStore {
           synchronized (this) {
             if (readChannel == channel) readChannel = null;
           }
-          if (deleted || attempt > 0 || Thread.currentThread().isInterrupted()) throw e;
+          if (deleted || closed || attempt > 0 || Thread.currentThread().isInterrupted()) throw e;
         }
       }
     }
