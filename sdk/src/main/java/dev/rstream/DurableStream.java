@@ -2,10 +2,19 @@ package dev.rstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.internal.http.JsonBodies;
+import dev.rstream.internal.http.ReadFlowable;
+import dev.rstream.internal.http.StreamCalls;
+import dev.rstream.internal.http.StreamEndpoint;
+import dev.rstream.internal.producer.RealIdempotentProducer;
+import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.schedulers.Schedulers;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -15,6 +24,12 @@ import okhttp3.OkHttpClient;
  * (it shares the {@link OkHttpClient} it is given). Operations return cold Rx types: nothing is
  * sent until subscription, each subscription sends its own requests, and disposing cancels the
  * HTTP call in flight.
+ *
+ * <p>Unless a method says otherwise, results are delivered on OkHttp's dispatcher threads, or on
+ * the builder's {@linkplain Builder#scheduler scheduler} after a retry delay. Transient failures
+ * (network errors, 429, 5xx) are retried according to the {@link RetryPolicy}; when it gives up
+ * the error is a {@link TransientException}. Other failures are the typed {@link RStreamException}
+ * subclasses and are never retried.
  */
 public final class DurableStream {
   final HttpUrl url;
@@ -23,6 +38,7 @@ public final class DurableStream {
   final Scheduler scheduler;
   final Map<String, DynamicValue> headers;
   final Map<String, DynamicValue> params;
+  private final StreamCalls calls;
 
   private DurableStream(Builder builder) {
     this.url = requireNonNull(builder.url, "url == null");
@@ -31,6 +47,8 @@ public final class DurableStream {
     this.scheduler = builder.scheduler;
     this.headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
     this.params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.params));
+    this.calls = new StreamCalls(new StreamEndpoint(
+        url, client, retryPolicy, scheduler, this.headers, this.params));
   }
 
   /** A builder; {@link Builder#url} is required. */
@@ -65,7 +83,131 @@ public final class DurableStream {
   public <T> Flowable<ReadBatch<T>> read(ReadOptions options, MessageDecoder<T> decoder) {
     requireNonNull(options, "options == null");
     requireNonNull(decoder, "decoder == null");
-    return Flowable.error(new UnsupportedOperationException("not yet"));
+    return new ReadFlowable<>(calls.endpoint(), options, decoder);
+  }
+
+  /**
+   * Creates the stream (PUT), or confirms that it exists with the same configuration (status 200).
+   * Fails with {@link ConflictException} if it exists with another configuration.
+   */
+  public Single<StreamInfo> create(CreateOptions options) {
+    requireNonNull(options, "options == null");
+    return calls.create(options.contentType(), options.ttlSeconds(), options.expiresAt(),
+        options.closed(), options.initialData(), options.headers());
+  }
+
+  /** The stream's metadata (HEAD): tail offset, content type, closure, TTL. */
+  public Single<StreamInfo> head() {
+    return calls.head(Collections.emptyMap());
+  }
+
+  /** The stream's metadata (HEAD), with extra request headers. */
+  public Single<StreamInfo> head(Map<String, String> headers) {
+    return calls.head(requireNonNull(headers, "headers == null"));
+  }
+
+  /** Deletes the stream and its data. Fails with {@link StreamNotFoundException} if absent. */
+  public Completable delete() {
+    return calls.delete(Collections.emptyMap()).ignoreElement();
+  }
+
+  /** Deletes the stream and its data, with extra request headers. */
+  public Completable delete(Map<String, String> headers) {
+    return calls.delete(requireNonNull(headers, "headers == null")).ignoreElement();
+  }
+
+  /**
+   * Appends {@code body} as is, with {@code contentType}, which must match the stream's. For a
+   * JSON stream the server flattens one level of a top-level array into separate messages.
+   *
+   * <p>Retried on transient failures: if the server applied a request whose response was lost,
+   * the data is appended twice. Use {@link AppendOptions.Builder#seq} (the server rejects a repeat
+   * with {@link ConflictException}) or an {@link IdempotentProducer} for exactly-once appends.
+   */
+  public Single<AppendResult> append(byte[] body, String contentType, AppendOptions options) {
+    requireNonNull(body, "body == null");
+    requireNonNull(contentType, "contentType == null");
+    requireNonNull(options, "options == null");
+    if (body.length == 0) {
+      throw new IllegalArgumentException("body is empty (use close() to close without data)");
+    }
+    okhttp3.MediaType.get(contentType);
+    return calls.append(body, contentType, options.seq(), options.close(), null,
+        options.headers());
+  }
+
+  /** Appends {@code body} with {@code contentType}; see {@link #append(byte[], String, AppendOptions)}. */
+  public Single<AppendResult> append(byte[] body, String contentType) {
+    return append(body, contentType, AppendOptions.none());
+  }
+
+  /**
+   * Appends one JSON value as one message of a JSON stream (it is wrapped in an array, so an array
+   * value stays one message).
+   *
+   * @throws IllegalArgumentException if {@code json} is not exactly one valid JSON value.
+   */
+  public Single<AppendResult> appendJson(String json, AppendOptions options) {
+    requireNonNull(json, "json == null");
+    return appendJsonBatch(Collections.singletonList(json), options);
+  }
+
+  /** Appends one JSON value; see {@link #appendJson(String, AppendOptions)}. */
+  public Single<AppendResult> appendJson(String json) {
+    return appendJson(json, AppendOptions.none());
+  }
+
+  /**
+   * Appends JSON values as that many messages of a JSON stream, atomically (one request).
+   *
+   * @throws IllegalArgumentException if the list is empty or a value is not exactly one valid
+   *     JSON value.
+   */
+  public Single<AppendResult> appendJsonBatch(List<String> jsonValues, AppendOptions options) {
+    requireNonNull(jsonValues, "jsonValues == null");
+    requireNonNull(options, "options == null");
+    return calls.append(jsonArray(jsonValues), "application/json", options.seq(),
+        options.close(), null, options.headers());
+  }
+
+  private static byte[] jsonArray(List<String> jsonValues) {
+    if (jsonValues.isEmpty()) throw new IllegalArgumentException("no JSON values to append");
+    List<byte[]> values = new java.util.ArrayList<>(jsonValues.size());
+    for (int i = 0; i < jsonValues.size(); i++) {
+      String value = requireNonNull(jsonValues.get(i), "jsonValues[" + i + "] == null");
+      values.add(JsonBodies.checkedValue(value, "jsonValues[" + i + "]"));
+    }
+    return JsonBodies.array(values);
+  }
+
+  /**
+   * Closes the stream without appending (idempotent) and returns its final offset. Closing a
+   * closed stream succeeds.
+   */
+  public Single<Offset> close() {
+    return close(Collections.emptyMap());
+  }
+
+  /** Closes the stream, with extra request headers; see {@link #close()}. */
+  public Single<Offset> close(Map<String, String> headers) {
+    requireNonNull(headers, "headers == null");
+    return calls.append(new byte[0], null, null, true, null, headers).map(result -> {
+      Offset offset = result.nextOffset();
+      if (offset == null) {
+        throw new ProtocolException("close response has no Stream-Next-Offset",
+            calls.endpoint().displayUrl(), null, result.status(), null);
+      }
+      return offset;
+    });
+  }
+
+  /**
+   * An idempotent producer writing to this stream. The producer sends nothing until its first
+   * append; see {@link IdempotentProducer} for its lifecycle.
+   */
+  public IdempotentProducer producer(ProducerOptions options) {
+    requireNonNull(options, "options == null");
+    return new RealIdempotentProducer(calls, options);
   }
 
   /** Builds a {@link DurableStream}; checks each argument as it is set. */

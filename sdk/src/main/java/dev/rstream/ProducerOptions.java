@@ -1,0 +1,175 @@
+package dev.rstream;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How an {@link IdempotentProducer} identifies itself and batches. Immutable; build with {@link
+ * #builder(String)}. Every option is checked when set; bad values throw {@link
+ * IllegalArgumentException} naming the option.
+ */
+public final class ProducerOptions {
+  /** JavaScript's largest safe integer: the protocol's bound on epochs and sequence numbers. */
+  static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
+
+  private final String producerId;
+  private final long epoch;
+  private final boolean autoClaim;
+  private final String contentType;
+  private final long maxBatchBytes;
+  private final int maxBatchItems;
+  private final long lingerMillis;
+  private final int maxInFlight;
+  private final Map<String, String> headers;
+
+  private ProducerOptions(Builder builder) {
+    this.producerId = builder.producerId;
+    this.epoch = builder.epoch;
+    this.autoClaim = builder.autoClaim;
+    this.contentType = builder.contentType;
+    this.maxBatchBytes = builder.maxBatchBytes;
+    this.maxBatchItems = builder.maxBatchItems;
+    this.lingerMillis = builder.lingerMillis;
+    this.maxInFlight = builder.maxInFlight;
+    this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
+  }
+
+  /**
+   * A builder for a producer named {@code producerId}: a stable, non-empty identifier that
+   * survives restarts of the writer.
+   */
+  public static Builder builder(String producerId) {
+    return new Builder(producerId);
+  }
+
+  public String producerId() {
+    return producerId;
+  }
+
+  /** The epoch the producer starts with; 0 by default. */
+  public long epoch() {
+    return epoch;
+  }
+
+  /** True to claim epoch {@code server epoch + 1} when fenced, instead of failing. */
+  public boolean autoClaim() {
+    return autoClaim;
+  }
+
+  /** The content type of appends; must match the stream's. {@code application/json} by default. */
+  public String contentType() {
+    return contentType;
+  }
+
+  /** A batch is sent once its body reaches this many bytes; 1 MiB by default. */
+  public long maxBatchBytes() {
+    return maxBatchBytes;
+  }
+
+  /** A batch is sent once it holds this many messages; 1000 by default. */
+  public int maxBatchItems() {
+    return maxBatchItems;
+  }
+
+  /** How long a batch that is not full waits for more messages, in ms; 5 by default. */
+  public long lingerMillis() {
+    return lingerMillis;
+  }
+
+  /** The most batches sent and not yet acknowledged; 5 by default. */
+  public int maxInFlight() {
+    return maxInFlight;
+  }
+
+  /** Extra headers sent with every request of the producer. */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  /** Builds {@link ProducerOptions}. */
+  public static final class Builder {
+    private final String producerId;
+    private long epoch;
+    private boolean autoClaim;
+    private String contentType = "application/json";
+    private long maxBatchBytes = 1024 * 1024;
+    private int maxBatchItems = 1000;
+    private long lingerMillis = 5;
+    private int maxInFlight = 5;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    Builder(String producerId) {
+      requireNonNull(producerId, "producerId == null");
+      if (producerId.isEmpty()) throw new IllegalArgumentException("producerId is empty");
+      okhttp3.Headers.of("Producer-Id", producerId); // must be sendable as a header value
+      this.producerId = producerId;
+    }
+
+    public Builder epoch(long epoch) {
+      if (epoch < 0 || epoch > MAX_SAFE_INTEGER) {
+        throw new IllegalArgumentException("epoch must be in [0, 2^53-1]: " + epoch);
+      }
+      this.epoch = epoch;
+      return this;
+    }
+
+    public Builder autoClaim(boolean autoClaim) {
+      this.autoClaim = autoClaim;
+      return this;
+    }
+
+    public Builder contentType(String contentType) {
+      requireNonNull(contentType, "contentType == null");
+      okhttp3.MediaType.get(contentType);
+      this.contentType = contentType;
+      return this;
+    }
+
+    public Builder maxBatchBytes(long maxBatchBytes) {
+      if (maxBatchBytes <= 0) {
+        throw new IllegalArgumentException("maxBatchBytes must be > 0: " + maxBatchBytes);
+      }
+      this.maxBatchBytes = maxBatchBytes;
+      return this;
+    }
+
+    public Builder maxBatchItems(int maxBatchItems) {
+      if (maxBatchItems <= 0) {
+        throw new IllegalArgumentException("maxBatchItems must be > 0: " + maxBatchItems);
+      }
+      this.maxBatchItems = maxBatchItems;
+      return this;
+    }
+
+    public Builder linger(long linger, TimeUnit unit) {
+      requireNonNull(unit, "unit == null");
+      if (linger < 0) throw new IllegalArgumentException("lingerMs must be >= 0: " + linger);
+      this.lingerMillis = unit.toMillis(linger);
+      return this;
+    }
+
+    public Builder maxInFlight(int maxInFlight) {
+      if (maxInFlight <= 0) {
+        throw new IllegalArgumentException("maxInFlight must be > 0: " + maxInFlight);
+      }
+      this.maxInFlight = maxInFlight;
+      return this;
+    }
+
+    public Builder header(String name, String value) {
+      requireNonNull(name, "name == null");
+      requireNonNull(value, "value == null");
+      okhttp3.Headers.of(name, value);
+      headers.put(name, value);
+      return this;
+    }
+
+    public ProducerOptions build() {
+      return new ProducerOptions(this);
+    }
+  }
+}

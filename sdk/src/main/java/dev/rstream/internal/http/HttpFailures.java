@@ -1,0 +1,147 @@
+package dev.rstream.internal.http;
+
+import dev.rstream.ConflictException;
+import dev.rstream.Offset;
+import dev.rstream.OffsetGoneException;
+import dev.rstream.ProducerFencedException;
+import dev.rstream.RStreamException;
+import dev.rstream.SequenceConflictException;
+import dev.rstream.StreamClosedException;
+import dev.rstream.StreamNotFoundException;
+import dev.rstream.TransientException;
+import dev.rstream.UnexpectedStatusException;
+import dev.rstream.internal.retry.RetryableFailure;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
+
+/** Turns failed responses into what the caller should do: retry, or one typed exception. */
+public final class HttpFailures {
+  private static final int MAX_BODY_IN_MESSAGE = 200;
+
+  private HttpFailures() {}
+
+  /** True for the statuses a retry may cure: 408, 429 and the 5xx other than 501 and 505. */
+  public static boolean isTransient(int status) {
+    return status == 408 || status == 429
+        || (status >= 500 && status <= 599 && status != 501 && status != 505);
+  }
+
+  /**
+   * Throws for a response whose status is not 2xx: {@link RetryableFailure} for transient
+   * statuses, the matching {@link RStreamException} otherwise. Does not close the response.
+   */
+  public static void check(Response response, String url, @Nullable Offset offset)
+      throws RetryableFailure {
+    int status = response.code();
+    if (status >= 200 && status < 300) return;
+    String detail = bodySnippet(response);
+    if (isTransient(status)) {
+      throw new RetryableFailure("HTTP " + status + detail, status,
+          retryAfterMillis(response.header("Retry-After")), null);
+    }
+    throw toException(response, url, offset, detail);
+  }
+
+  private static RStreamException toException(
+      Response response, String url, @Nullable Offset offset, String detail) {
+    int status = response.code();
+    switch (status) {
+      case 404:
+        return new StreamNotFoundException("stream not found" + detail, url, offset, status, null);
+      case 410:
+        return new OffsetGoneException("offset or stream gone" + detail, url, offset, status, null);
+      case 409: {
+        if ("true".equalsIgnoreCase(response.header(StreamEndpoint.STREAM_CLOSED))) {
+          Offset finalOffset = parseOffsetOrNull(response.header(StreamEndpoint.STREAM_NEXT_OFFSET));
+          return new StreamClosedException("stream is closed" + detail, url,
+              finalOffset != null ? finalOffset : offset, status, null);
+        }
+        String expected = response.header(StreamEndpoint.PRODUCER_EXPECTED_SEQ);
+        if (expected != null) {
+          return new SequenceConflictException(url, parseLong(expected),
+              parseLong(response.header(StreamEndpoint.PRODUCER_RECEIVED_SEQ)), null);
+        }
+        return new ConflictException("conflict" + detail, url, offset, status, null);
+      }
+      case 403: {
+        String current = response.header(StreamEndpoint.PRODUCER_EPOCH);
+        String sent = response.request().header(StreamEndpoint.PRODUCER_EPOCH);
+        if (current != null && sent != null) {
+          return new ProducerFencedException(url, parseLong(sent), parseLong(current), null);
+        }
+        return new UnexpectedStatusException("forbidden" + detail, url, offset, status, null);
+      }
+      default:
+        return new UnexpectedStatusException("unexpected status" + detail, url, offset, status,
+            null);
+    }
+  }
+
+  /** The public exception for a failure the retry policy gave up on. */
+  public static TransientException gaveUp(
+      RetryableFailure failure, String url, @Nullable Offset offset, int retries) {
+    return new TransientException(
+        failure.getMessage() + " (gave up after " + retries + " retries)", url, offset,
+        failure.status(), failure.getCause() != null ? failure.getCause() : failure);
+  }
+
+  /** A network failure as a retryable one. */
+  public static RetryableFailure network(IOException e) {
+    return new RetryableFailure("network error: " + e, 0, 0, e);
+  }
+
+  static @Nullable Offset parseOffsetOrNull(@Nullable String value) {
+    if (value == null) return null;
+    try {
+      return Offset.of(value);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static long parseLong(@Nullable String value) {
+    if (value == null) return -1;
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3); 0 when absent or invalid. */
+  static long retryAfterMillis(@Nullable String value) {
+    if (value == null) return 0;
+    String trimmed = value.trim();
+    try {
+      long seconds = Long.parseLong(trimmed);
+      return seconds <= 0 ? 0 : Math.min(seconds, Long.MAX_VALUE / 1000) * 1000;
+    } catch (NumberFormatException ignored) {
+      // Not delta-seconds: try the date form.
+    }
+    try {
+      ZonedDateTime date = ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME);
+      return Math.max(0, date.toInstant().toEpochMilli() - Instant.now().toEpochMilli());
+    } catch (DateTimeParseException e) {
+      return 0;
+    }
+  }
+
+  /** A short excerpt of the error body for the message: servers explain themselves there. */
+  private static String bodySnippet(Response response) {
+    ResponseBody body = response.body();
+    try {
+      String text = body.source().readUtf8(Math.min(
+          MAX_BODY_IN_MESSAGE, body.source().request(MAX_BODY_IN_MESSAGE)
+              ? MAX_BODY_IN_MESSAGE : body.source().getBuffer().size())).trim();
+      return text.isEmpty() ? "" : ": " + text.replaceAll("\\s+", " ");
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package dev.rstream.internal.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.rstream.MessageDecoder;
+import dev.rstream.Offset;
+import dev.rstream.ReadBatch;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Decodes the JSON array body of one read response element by element as it arrives, so memory
+ * holds at most one batch of decoded messages, never the whole body. Jackson's streaming parser
+ * reads straight from OkHttp's body stream.
+ */
+final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
+  /** Shared: {@code JsonFactory} is thread-safe and holds the parsers' symbol tables. */
+  static final JsonFactory JSON = new JsonFactory();
+
+  private final Response response;
+  private final MessageDecoder<T> decoder;
+  private final ReadBatch.Builder<T> template;
+  private final Offset startOffset;
+  private final int maxMessages;
+  private int skip;
+  private @Nullable JsonParser parser;
+  private int delivered;
+  private @Nullable JsonToken peeked;
+  private boolean done;
+
+  JsonResponseSource(Response response, MessageDecoder<T> decoder, ReadBatch.Builder<T> template,
+      Offset startOffset, int maxMessages, int skip) {
+    this.response = response;
+    this.decoder = decoder;
+    this.template = template;
+    this.startOffset = startOffset;
+    this.maxMessages = maxMessages;
+    this.skip = skip;
+  }
+
+  @Override
+  public @Nullable ReadBatch<T> next() throws IOException {
+    if (done) return null;
+    JsonParser p = parser;
+    if (p == null) {
+      p = JSON.createParser(response.body().byteStream());
+      parser = p;
+      JsonToken first = p.nextToken();
+      if (first == null) {
+        // A zero-length body: some servers answer an empty range so; it holds no message.
+        done = true;
+        return template.build();
+      }
+      if (first != JsonToken.START_ARRAY) {
+        throw new JsonParseException(p, "expected a JSON array but found " + first);
+      }
+    }
+    List<T> messages = new ArrayList<>();
+    while (true) {
+      JsonToken token = peeked != null ? peeked : p.nextToken();
+      peeked = null;
+      if (token == JsonToken.END_ARRAY) {
+        JsonToken trailing = p.nextToken();
+        if (trailing != null) {
+          throw new JsonParseException(p, "unexpected " + trailing + " after the JSON array");
+        }
+        done = true;
+        break;
+      }
+      if (token == null) throw new JsonParseException(p, "JSON array ends early");
+      T message = decoder.decode(p);
+      if (message == null) throw new NullPointerException("decoder returned null");
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      messages.add(message);
+      if (messages.size() == maxMessages) {
+        // Look one token ahead so that a full last batch is not followed by an empty one.
+        peeked = p.nextToken();
+        if (peeked != JsonToken.END_ARRAY) break;
+      }
+    }
+    if (done) return template.messages(messages).build();
+    delivered += messages.size();
+    return ReadBatch.<T>builder()
+        .messages(messages)
+        .startOffset(startOffset)
+        .nextOffset(startOffset)
+        .partial(true)
+        .status(response.code())
+        .contentType(response.header("Content-Type"))
+        .headers(response.headers())
+        .build();
+  }
+
+  @Override
+  public int deliveredMessages() {
+    return delivered;
+  }
+
+  @Override
+  public int status() {
+    return response.code();
+  }
+
+  @Override
+  public void close() {
+    response.close();
+  }
+}

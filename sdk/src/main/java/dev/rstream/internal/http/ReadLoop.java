@@ -1,0 +1,388 @@
+package dev.rstream.internal.http;
+
+import static dev.rstream.internal.http.StreamEndpoint.STREAM_CLOSED;
+import static dev.rstream.internal.http.StreamEndpoint.STREAM_CURSOR;
+import static dev.rstream.internal.http.StreamEndpoint.STREAM_NEXT_OFFSET;
+import static dev.rstream.internal.http.StreamEndpoint.STREAM_UP_TO_DATE;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.rstream.LiveMode;
+import dev.rstream.MessageDecoder;
+import dev.rstream.Offset;
+import dev.rstream.ProtocolException;
+import dev.rstream.RStreamException;
+import dev.rstream.ReadBatch;
+import dev.rstream.ReadOptions;
+import dev.rstream.internal.retry.RetryState;
+import dev.rstream.internal.retry.RetryableFailure;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import okhttp3.Call;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okio.ByteString;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The state machine of one read: catch-up GETs until up to date, then long-poll or SSE, with
+ * reconnects and retries, always resuming from the last offset delivered downstream. Each {@link
+ * #step()} blocks for at most one exchange and returns at most one batch. Driven by one thread at a
+ * time ({@link ReadFlowable}'s worker); {@link #cancel()} may come from any thread.
+ */
+final class ReadLoop<T> {
+  private static final Logger logger = Logger.getLogger(ReadLoop.class.getName());
+  /** SSE connections shorter than this that deliver nothing look like a buffering proxy. */
+  static final long QUICK_SSE_FAILURE_MILLIS = 1000;
+  /** After this many such connections in a row, AUTO falls back to long-poll. */
+  static final int QUICK_SSE_FAILURES_BEFORE_FALLBACK = 3;
+
+  enum Phase { CATCH_UP, LONG_POLL, SSE }
+
+  /** What one step produced: a batch, and/or an end, or a delay before the next step. */
+  static final class Step<T> {
+    final @Nullable ReadBatch<T> batch;
+    final boolean complete;
+    final @Nullable Throwable error;
+    final long delayMillis;
+
+    private Step(@Nullable ReadBatch<T> batch, boolean complete, @Nullable Throwable error,
+        long delayMillis) {
+      this.batch = batch;
+      this.complete = complete;
+      this.error = error;
+      this.delayMillis = delayMillis;
+    }
+  }
+
+  private final StreamEndpoint endpoint;
+  private final ReadOptions options;
+  private final MessageDecoder<T> decoder;
+  private final OkHttpClient liveClient;
+  private final RetryState retry;
+
+  private Offset offset;
+  private @Nullable String cursor;
+  private Phase phase = Phase.CATCH_UP;
+  private boolean finished;
+  private boolean lastUpToDate;
+  /** The stream's content type, learnt from catch-up responses; SSE responses do not carry it. */
+  private @Nullable MediaType streamType;
+  /** Messages of the current response already delivered: skipped when the response is re-read. */
+  private int skipMessages;
+  private @Nullable BatchSource<T> source;
+  private int quickSseFailures;
+
+  private volatile @Nullable Call call;
+  private volatile boolean cancelled;
+
+  ReadLoop(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder) {
+    this.endpoint = endpoint;
+    this.options = options;
+    this.decoder = decoder;
+    this.offset = options.offset();
+    this.cursor = options.cursor();
+    this.retry = new RetryState(endpoint.retryPolicy());
+    OkHttpClient client = endpoint.client();
+    // newBuilder() shares the connection pool and dispatcher: only the timeout differs.
+    this.liveClient = options.liveMode() == LiveMode.OFF
+        ? client
+        : client.newBuilder().readTimeout(options.liveReadTimeoutMillis(), MILLISECONDS).build();
+  }
+
+  Step<T> step() {
+    try {
+      if (finished) return new Step<>(null, true, null, -1);
+      if (source == null) {
+        source = open();
+        if (source == null) return new Step<>(null, false, null, -1);
+      }
+      ReadBatch<T> batch = source.next();
+      if (batch == null) {
+        BatchSource<T> ended = source;
+        source = null;
+        ended.close();
+        onSourceEnded(ended);
+        return new Step<>(null, false, null, -1);
+      }
+      return deliver(batch);
+    } catch (RetryableFailure failure) {
+      return retryAfter(failure);
+    } catch (JsonProcessingException e) {
+      return fail(new ProtocolException("malformed JSON: " + e.getOriginalMessage(),
+          endpoint.displayUrl(), offset, currentStatus(), e));
+    } catch (IOException e) {
+      if (cancelled) return new Step<>(null, true, null, -1);
+      return retryAfter(HttpFailures.network(e));
+    } catch (Throwable t) {
+      return fail(t);
+    }
+  }
+
+  private int currentStatus() {
+    return source != null ? source.status() : 0;
+  }
+
+  private Step<T> fail(Throwable t) {
+    closeSource();
+    finished = true;
+    return new Step<>(null, false, t, -1);
+  }
+
+  private Step<T> retryAfter(RetryableFailure failure) {
+    BatchSource<T> broken = source;
+    if (broken != null) {
+      // Resume mid-response without repeating: the re-read response starts with these messages.
+      skipMessages += broken.deliveredMessages();
+    }
+    closeSource();
+    long delay = retry.onFailure(failure, endpoint.scheduler().now(MILLISECONDS));
+    if (delay < 0) {
+      finished = true;
+      return new Step<>(null, false,
+          HttpFailures.gaveUp(failure, endpoint.displayUrl(), offset, retry.retries()), -1);
+    }
+    if (logger.isLoggable(Level.FINE)) {
+      logger.fine(endpoint.displayUrl() + " at " + offset + ": " + failure.getMessage()
+          + ", retry " + retry.retries() + " in " + delay + " ms");
+    }
+    return new Step<>(null, false, null, delay);
+  }
+
+  /** Applies a batch to the read's position and decides whether it goes downstream. */
+  private Step<T> deliver(ReadBatch<T> batch) throws ProtocolException {
+    if (batch.partial()) {
+      retry.onProgress();
+      return new Step<>(batch, false, null, -1);
+    }
+    Offset next = batch.nextOffset();
+    if (!offset.isStart() && !offset.isNow() && next.compareTo(offset) < 0) {
+      throw new ProtocolException("offset went backwards to " + next, endpoint.displayUrl(),
+          offset, batch.status(), null);
+    }
+    boolean changed = !next.equals(offset) || batch.streamClosed()
+        || batch.upToDate() != lastUpToDate || !batch.messages().isEmpty()
+        || batch.bytes().size() > 0;
+    offset = next;
+    skipMessages = 0;
+    if (batch.cursor() != null) cursor = batch.cursor();
+    lastUpToDate = batch.upToDate();
+    boolean complete = batch.streamClosed();
+    if (options.endOffset() != null && next.compareTo(options.endOffset()) >= 0) complete = true;
+    if (batch.upToDate() && phase == Phase.CATCH_UP) {
+      if (options.liveMode() == LiveMode.OFF) complete = true;
+      else phase = options.liveMode() == LiveMode.LONG_POLL ? Phase.LONG_POLL : Phase.SSE;
+    }
+    if (complete) {
+      finished = true;
+      closeSource();
+    }
+    if (changed) retry.onProgress();
+    return new Step<>(changed ? batch : null, complete, null, -1);
+  }
+
+  private void onSourceEnded(BatchSource<T> ended) throws RetryableFailure {
+    if (!(ended instanceof SseSource)) return;
+    SseSource<T> sse = (SseSource<T>) ended;
+    if (sse.controlEvents() > 0) {
+      quickSseFailures = 0; // the server cycled a healthy connection: reconnect at once
+      return;
+    }
+    long lived = endpoint.scheduler().now(MILLISECONDS) - sse.openedAt();
+    if (lived < QUICK_SSE_FAILURE_MILLIS) quickSseFailures++;
+    if (options.liveMode() == LiveMode.AUTO
+        && quickSseFailures >= QUICK_SSE_FAILURES_BEFORE_FALLBACK) {
+      logger.info(endpoint.displayUrl() + ": SSE connections end without events, "
+          + "falling back to long-poll");
+      phase = Phase.LONG_POLL;
+      return;
+    }
+    throw new RetryableFailure("SSE connection ended without an event", 200, 0, null);
+  }
+
+  /** Sends the next request for the current phase; null if it needs no body reading. */
+  private @Nullable BatchSource<T> open() throws IOException, RetryableFailure {
+    Map<String, String> query = new TreeMap<>();
+    query.put("offset", offset.value());
+    OkHttpClient client = endpoint.client();
+    Map<String, String> extra = options.headers();
+    if (phase == Phase.LONG_POLL) {
+      query.put("live", "long-poll");
+      if (cursor != null) query.put("cursor", cursor);
+      client = liveClient;
+    } else if (phase == Phase.SSE) {
+      query.put("live", "sse");
+      if (cursor != null) query.put("cursor", cursor);
+      client = liveClient;
+    }
+    Request.Builder builder = endpoint.newRequest(query, extra);
+    if (phase == Phase.SSE) builder.header("Accept", "text/event-stream");
+    Call newCall = client.newCall(builder.get().build());
+    call = newCall;
+    if (cancelled) newCall.cancel();
+    Response response = newCall.execute();
+    boolean handedOver = false;
+    try {
+      if (phase == Phase.SSE) {
+        if (sseUnavailable(response)) {
+          return null;
+        }
+        HttpFailures.check(response, endpoint.displayUrl(), offset);
+        String type = response.header("Content-Type");
+        MediaType mediaType = type != null ? MediaType.parse(type) : null;
+        if (mediaType == null || !"text".equals(mediaType.type())
+            || !"event-stream".equals(mediaType.subtype())) {
+          throw new ProtocolException("SSE response has content type " + type,
+              endpoint.displayUrl(), offset, response.code(), null);
+        }
+        retry.onConnected(endpoint.scheduler().now(MILLISECONDS));
+        SseSource<T> sse = new SseSource<>(response, decoder, isJson(streamType), offset,
+            endpoint.displayUrl(), endpoint.scheduler().now(MILLISECONDS));
+        handedOver = true;
+        return sse;
+      }
+      HttpFailures.check(response, endpoint.displayUrl(), offset);
+      Offset next = nextOffset(response);
+      boolean upToDate = "true".equalsIgnoreCase(response.header(STREAM_UP_TO_DATE));
+      boolean closed = "true".equalsIgnoreCase(response.header(STREAM_CLOSED));
+      String newCursor = response.header(STREAM_CURSOR);
+      if (response.code() == 204) {
+        ReadBatch<T> batch = ReadBatch.<T>builder()
+            .startOffset(offset).nextOffset(next).upToDate(upToDate || phase == Phase.LONG_POLL)
+            .streamClosed(closed).cursor(newCursor).status(204)
+            .contentType(response.header("Content-Type")).headers(response.headers()).build();
+        return new SingleBatchSource<>(batch);
+      }
+      String type = response.header("Content-Type");
+      MediaType mediaType = type != null ? MediaType.parse(type) : null;
+      if (mediaType != null) streamType = mediaType;
+      ReadBatch.Builder<T> template = ReadBatch.<T>builder()
+          .startOffset(offset).nextOffset(next).upToDate(upToDate).streamClosed(closed)
+          .cursor(newCursor).status(response.code()).contentType(type)
+          .headers(response.headers());
+      BatchSource<T> result;
+      if (isJson(mediaType)) {
+        result = new JsonResponseSource<>(response, decoder, template, offset,
+            options.maxBatchMessages(), skipMessages);
+      } else {
+        ByteString bytes = response.body().byteString();
+        result = new SingleBatchSource<>(template.bytes(bytes).build());
+        response.close();
+      }
+      handedOver = true;
+      return result;
+    } finally {
+      if (!handedOver) response.close();
+    }
+  }
+
+  /**
+   * Under AUTO, a server that does not serve SSE answers with a client error or another content
+   * type: switch to long-poll for the rest of the read instead of failing.
+   */
+  private boolean sseUnavailable(Response response) {
+    if (options.liveMode() != LiveMode.AUTO) return false;
+    int code = response.code();
+    boolean unavailable;
+    if (code == 400 || code == 405 || code == 406 || code == 415 || code == 501) {
+      unavailable = true;
+    } else if (response.isSuccessful()) {
+      MediaType type = MediaType.parse(String.valueOf(response.header("Content-Type")));
+      unavailable = type == null || !"event-stream".equals(type.subtype());
+    } else {
+      unavailable = false;
+    }
+    if (unavailable) {
+      logger.info(endpoint.displayUrl() + ": SSE not served (HTTP " + code
+          + "), falling back to long-poll");
+      phase = Phase.LONG_POLL;
+    }
+    return unavailable;
+  }
+
+  private Offset nextOffset(Response response) throws ProtocolException {
+    String value = response.header(STREAM_NEXT_OFFSET);
+    if (value == null) {
+      throw new ProtocolException("response has no " + STREAM_NEXT_OFFSET, endpoint.displayUrl(),
+          offset, response.code(), null);
+    }
+    try {
+      return Offset.of(value);
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException("invalid " + STREAM_NEXT_OFFSET + ": " + e.getMessage(),
+          endpoint.displayUrl(), offset, response.code(), e);
+    }
+  }
+
+  static boolean isJson(@Nullable MediaType type) {
+    return type != null && "application".equals(type.type())
+        && ("json".equals(type.subtype()) || type.subtype().endsWith("+json"));
+  }
+
+  void cancel() {
+    cancelled = true;
+    Call current = call;
+    if (current != null) current.cancel();
+  }
+
+  /** Releases the open response, if any. Called on the loop's thread. */
+  void close() {
+    closeSource();
+  }
+
+  private void closeSource() {
+    BatchSource<T> current = source;
+    source = null;
+    if (current != null) current.close();
+  }
+
+  /** Something that yields the batches of one response or connection. */
+  interface BatchSource<T> {
+    /** The next batch, or null when the response ended normally. */
+    @Nullable ReadBatch<T> next() throws IOException, RetryableFailure, RStreamException;
+
+    /** Messages already returned as partial batches of this response. */
+    default int deliveredMessages() {
+      return 0;
+    }
+
+    int status();
+
+    void close();
+  }
+
+  static final class SingleBatchSource<T> implements BatchSource<T> {
+    private @Nullable ReadBatch<T> batch;
+    private final int status;
+
+    SingleBatchSource(ReadBatch<T> batch) {
+      this.batch = batch;
+      this.status = batch.status();
+    }
+
+    @Override
+    public @Nullable ReadBatch<T> next() {
+      ReadBatch<T> result = batch;
+      batch = null;
+      return result;
+    }
+
+    @Override
+    public int status() {
+      return status;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  static Map<String, String> noHeaders() {
+    return Collections.emptyMap();
+  }
+}

@@ -1,0 +1,352 @@
+package dev.rstream.internal.producer;
+
+import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
+import dev.rstream.AppendResult;
+import dev.rstream.IdempotentProducer;
+import dev.rstream.ProducerFencedException;
+import dev.rstream.ProducerOptions;
+import dev.rstream.SequenceConflictException;
+import dev.rstream.internal.http.JsonBodies;
+import dev.rstream.internal.http.StreamCalls;
+import dev.rstream.internal.http.StreamCalls.ProducerHeaders;
+import io.reactivex.rxjava3.core.Completable;
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.core.Single;
+import io.reactivex.rxjava3.disposables.Disposable;
+import io.reactivex.rxjava3.subjects.CompletableSubject;
+import io.reactivex.rxjava3.subjects.SingleSubject;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.logging.Logger;
+import okhttp3.MediaType;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The idempotent producer. Messages wait in {@code pending} until a batch is sealed (full by bytes
+ * or items, linger elapsed, or a send slot free with nothing queued); sealed batches wait in
+ * {@code queue} and get their sequence number when sent, in queue order, so numbers follow the
+ * order of the wire. All state is guarded by {@code lock}; requests are enqueued under it (cheap:
+ * OkHttp only queues them) so that their order on the wire is the order of their numbers.
+ */
+public final class RealIdempotentProducer implements IdempotentProducer {
+  private static final Logger logger = Logger.getLogger(RealIdempotentProducer.class.getName());
+  /** How often a batch that hit a gap left by our own in-flight batches is re-sent. */
+  private static final int MAX_GAP_RETRIES = 50;
+
+  private final StreamCalls calls;
+  private final ProducerOptions options;
+  private final Scheduler scheduler;
+  private final boolean json;
+
+  private final Object lock = new Object();
+  private final List<Item> pending = new ArrayList<>();
+  private long pendingBytes;
+  private final ArrayDeque<Batch> queue = new ArrayDeque<>();
+  private final Set<Batch> unacknowledged = new LinkedHashSet<>();
+  private final TreeSet<Long> inFlightSeqs = new TreeSet<>();
+  private final List<Batch> fenced = new ArrayList<>();
+  private int inFlight;
+  private long epoch;
+  private long nextSeq;
+  /** A new epoch must start at seq 0 before anything else of it reaches the server. */
+  private boolean firstOfEpoch = true;
+  private boolean claiming;
+  private long claimEpoch;
+  private @Nullable Throwable failure;
+  private boolean stopped;
+  private @Nullable Batch closeBatch;
+  private @Nullable Disposable linger;
+
+  public RealIdempotentProducer(StreamCalls calls, ProducerOptions options) {
+    this.calls = calls;
+    this.options = options;
+    this.scheduler = calls.endpoint().scheduler();
+    this.epoch = options.epoch();
+    MediaType type = MediaType.get(options.contentType());
+    this.json = "application".equals(type.type()) && "json".equals(type.subtype());
+  }
+
+  @Override
+  public Single<AppendResult> appendJson(String value) {
+    requireNonNull(value, "json == null");
+    if (!json) {
+      throw new IllegalStateException("appendJson on a producer for " + options.contentType());
+    }
+    return enqueue(JsonBodies.checkedValue(value, "json"));
+  }
+
+  @Override
+  public Single<AppendResult> append(byte[] data) {
+    requireNonNull(data, "data == null");
+    if (data.length == 0) throw new IllegalArgumentException("data is empty");
+    if (json) {
+      return enqueue(JsonBodies.checkedValue(
+          new String(data, java.nio.charset.StandardCharsets.UTF_8), "data"));
+    }
+    return enqueue(data.clone());
+  }
+
+  private Single<AppendResult> enqueue(byte[] data) {
+    Item item = new Item(data);
+    synchronized (lock) {
+      if (failure != null) return Single.error(failure);
+      if (stopped) return Single.error(new IllegalStateException("producer is closed"));
+      pending.add(item);
+      pendingBytes += data.length + 1;
+      if (pendingBytes >= options.maxBatchBytes() || pending.size() >= options.maxBatchItems()) {
+        seal();
+      } else if (queue.isEmpty() && inFlight < sendLimit() && options.lingerMillis() == 0) {
+        seal();
+      } else if (linger == null) {
+        linger = scheduler.scheduleDirect(this::lingerElapsed, options.lingerMillis(),
+            MILLISECONDS);
+      }
+      pump();
+    }
+    return item.result;
+  }
+
+  private void lingerElapsed() {
+    synchronized (lock) {
+      linger = null;
+      if (failure == null) {
+        seal();
+        pump();
+      }
+    }
+  }
+
+  /** Moves pending messages into a queued batch. Holds the lock. */
+  private void seal() {
+    if (linger != null) {
+      linger.dispose();
+      linger = null;
+    }
+    if (pending.isEmpty()) return;
+    Batch batch = new Batch(new ArrayList<>(pending), body(pending), false);
+    pending.clear();
+    pendingBytes = 0;
+    queue.add(batch);
+    unacknowledged.add(batch);
+  }
+
+  private byte[] body(List<Item> items) {
+    if (json) {
+      List<byte[]> values = new ArrayList<>(items.size());
+      for (Item item : items) values.add(item.data);
+      return JsonBodies.array(values);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (Item item : items) out.write(item.data, 0, item.data.length);
+    return out.toByteArray();
+  }
+
+  private int sendLimit() {
+    return firstOfEpoch ? 1 : options.maxInFlight();
+  }
+
+  /** Sends queued batches while slots are free. Holds the lock. */
+  private void pump() {
+    while (failure == null && !claiming && !queue.isEmpty()) {
+      Batch batch = queue.peek();
+      if (inFlight >= sendLimit()) return;
+      // A close goes last: nothing of ours may arrive after the stream is closed.
+      if (batch.close && inFlight > 0) return;
+      queue.poll();
+      batch.epoch = epoch;
+      batch.seq = nextSeq++;
+      inFlight++;
+      inFlightSeqs.add(batch.seq);
+      send(batch);
+    }
+    if (queue.isEmpty() && !pending.isEmpty() && inFlight < sendLimit() && !claiming
+        && options.lingerMillis() == 0) {
+      seal();
+      pump();
+    }
+  }
+
+  private void send(Batch batch) {
+    String contentType = batch.body.length == 0 ? null : options.contentType();
+    calls.append(batch.body, contentType, null, batch.close,
+            new ProducerHeaders(options.producerId(), batch.epoch, batch.seq), options.headers())
+        .subscribe(result -> onAcknowledged(batch, result), error -> onFailed(batch, error));
+  }
+
+  private void onAcknowledged(Batch batch, AppendResult result) {
+    synchronized (lock) {
+      inFlight--;
+      inFlightSeqs.remove(batch.seq);
+      unacknowledged.remove(batch);
+      if (batch.epoch == epoch) firstOfEpoch = false;
+      if (claiming && inFlight == 0) finishClaim();
+      // Nothing queued and a free slot: send what accumulated meanwhile rather than wait.
+      if (queue.isEmpty() && !pending.isEmpty()) seal();
+      pump();
+    }
+    batch.complete(result);
+  }
+
+  private void onFailed(Batch batch, Throwable error) {
+    synchronized (lock) {
+      if (error instanceof ProducerFencedException && options.autoClaim()) {
+        ProducerFencedException fencedError = (ProducerFencedException) error;
+        inFlight--;
+        inFlightSeqs.remove(batch.seq);
+        fenced.add(batch);
+        long next = Math.max(fencedError.currentEpoch(), batch.epoch) + 1;
+        claimEpoch = claiming ? Math.max(claimEpoch, next) : next;
+        claiming = true;
+        if (inFlight == 0) finishClaim();
+        pump();
+        return;
+      }
+      if (error instanceof SequenceConflictException && batch.epoch == epoch
+          && batch.gapRetries < MAX_GAP_RETRIES) {
+        long expected = ((SequenceConflictException) error).expectedSeq();
+        Long earlier = inFlightSeqs.ceiling(expected);
+        if (expected >= 0 && earlier != null && earlier < batch.seq) {
+          // Our own earlier batch is still on its way: the server saw this one first.
+          batch.gapRetries++;
+          scheduler.scheduleDirect(() -> send(batch), 5L * batch.gapRetries, MILLISECONDS);
+          return;
+        }
+      }
+      inFlight--;
+      inFlightSeqs.remove(batch.seq);
+      fail(error); // fails this batch too: it is still unacknowledged
+    }
+  }
+
+  /** Every in-flight batch of the fenced epoch has answered: re-send the fenced ones at the new epoch. */
+  private void finishClaim() {
+    logger.info(calls.endpoint().displayUrl() + ": producer " + options.producerId()
+        + " fenced, claiming epoch " + claimEpoch);
+    epoch = claimEpoch;
+    nextSeq = 0;
+    firstOfEpoch = true;
+    claiming = false;
+    fenced.sort(Comparator.comparingLong(b -> b.seq));
+    for (int i = fenced.size() - 1; i >= 0; i--) queue.addFirst(fenced.get(i));
+    fenced.clear();
+  }
+
+  /** Fails the producer: everything not yet acknowledged fails with {@code error}. Holds the lock. */
+  private void fail(Throwable error) {
+    if (failure != null) return;
+    failure = error;
+    if (linger != null) linger.dispose();
+    List<Batch> doomed = new ArrayList<>(unacknowledged);
+    unacknowledged.clear();
+    queue.clear();
+    for (Item item : pending) item.result.onError(error);
+    pending.clear();
+    for (Batch batch : doomed) batch.fail(error);
+  }
+
+  @Override
+  public Completable flush() {
+    List<Completable> waits = new ArrayList<>();
+    synchronized (lock) {
+      if (failure != null) return Completable.error(failure);
+      seal();
+      pump();
+      for (Batch batch : unacknowledged) waits.add(batch.done);
+    }
+    return Completable.merge(waits);
+  }
+
+  @Override
+  public Single<AppendResult> close(byte @Nullable [] finalData) {
+    synchronized (lock) {
+      if (closeBatch != null) return closeBatch.closeResult;
+      if (failure != null) return Single.error(failure);
+      seal();
+      stopped = true;
+      List<Item> items = new ArrayList<>();
+      byte[] body = new byte[0];
+      if (finalData != null && finalData.length > 0) {
+        byte[] data = json
+            ? JsonBodies.checkedValue(new String(finalData,
+                java.nio.charset.StandardCharsets.UTF_8), "finalData")
+            : finalData.clone();
+        items.add(new Item(data));
+        body = body(items);
+      }
+      Batch batch = new Batch(items, body, true);
+      closeBatch = batch;
+      queue.add(batch);
+      unacknowledged.add(batch);
+      pump();
+      return batch.closeResult;
+    }
+  }
+
+  @Override
+  public Completable detach() {
+    synchronized (lock) {
+      stopped = true;
+    }
+    return flush();
+  }
+
+  @Override
+  public long epoch() {
+    synchronized (lock) {
+      return epoch;
+    }
+  }
+
+  @Override
+  public long nextSeq() {
+    synchronized (lock) {
+      return nextSeq;
+    }
+  }
+
+  private static final class Item {
+    final byte[] data;
+    final SingleSubject<AppendResult> result = SingleSubject.create();
+
+    Item(byte[] data) {
+      this.data = data;
+    }
+  }
+
+  private static final class Batch {
+    final List<Item> items;
+    final byte[] body;
+    final boolean close;
+    final CompletableSubject done = CompletableSubject.create();
+    final SingleSubject<AppendResult> closeResult = SingleSubject.create();
+    long epoch;
+    long seq = -1;
+    int gapRetries;
+
+    Batch(List<Item> items, byte[] body, boolean close) {
+      this.items = items;
+      this.body = body;
+      this.close = close;
+    }
+
+    void complete(AppendResult result) {
+      for (Item item : items) item.result.onSuccess(result);
+      closeResult.onSuccess(result);
+      done.onComplete();
+    }
+
+    void fail(Throwable error) {
+      for (Item item : items) item.result.onError(error);
+      closeResult.onError(error);
+      done.onError(error);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package dev.rstream.internal.retry;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A failure that may go away if the request is sent again: a network error, a body cut short, 429
+ * or a 5xx. It never leaves the transport: when the policy gives up it becomes a public {@code
+ * TransientException}.
+ */
+public final class RetryableFailure extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  private final int status;
+  private final long retryAfterMillis;
+
+  /**
+   * @param status the HTTP status, 0 for a network failure.
+   * @param retryAfterMillis the server's {@code Retry-After}, 0 when absent.
+   */
+  public RetryableFailure(String message, int status, long retryAfterMillis,
+      @Nullable Throwable cause) {
+    super(message, cause);
+    this.status = status;
+    this.retryAfterMillis = retryAfterMillis;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public long retryAfterMillis() {
+    return retryAfterMillis;
+  }
+}

@@ -1,0 +1,114 @@
+package dev.rstream.internal.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rstream.DurableStream;
+import dev.rstream.RetryPolicy;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
+
+/**
+ * A MockWebServer, a client of its own and a stream handle on {@code /s}, plus the leak checks
+ * every transport test ends with: no call still running, no connection still in use, no Rx error
+ * that went undelivered.
+ */
+final class TransportFixture implements AutoCloseable {
+  final MockWebServer server = new MockWebServer();
+  final OkHttpClient client;
+  final List<Throwable> undeliverable = new CopyOnWriteArrayList<>();
+
+  TransportFixture() throws IOException {
+    server.start();
+    client = new OkHttpClient.Builder()
+        .connectionPool(new ConnectionPool(5, 1, TimeUnit.MINUTES))
+        .readTimeout(5, TimeUnit.SECONDS)
+        .build();
+    RxJavaPlugins.setErrorHandler(undeliverable::add);
+  }
+
+  /** Fast retries: the tests check behaviour, not the delays (RetryPolicyTest does those). */
+  static RetryPolicy fastRetries() {
+    return RetryPolicy.builder().initialDelay(1, TimeUnit.MILLISECONDS)
+        .maxDelay(5, TimeUnit.MILLISECONDS).maxRetries(5).build();
+  }
+
+  DurableStream.Builder streamBuilder() {
+    return DurableStream.builder().url(server.url("/s")).okHttpClient(client)
+        .retryPolicy(fastRetries());
+  }
+
+  DurableStream stream() {
+    return streamBuilder().build();
+  }
+
+  static MockResponse.Builder json(String body, String nextOffset) {
+    return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
+        .addHeader("Stream-Next-Offset", nextOffset).body(body);
+  }
+
+  static MockResponse.Builder sse(String body) {
+    return new MockResponse.Builder().code(200).addHeader("Content-Type", "text/event-stream")
+        .body(body);
+  }
+
+  static String dataEvent(String data) {
+    StringBuilder event = new StringBuilder("event: data\n");
+    for (String line : data.split("\n", -1)) event.append("data: ").append(line).append('\n');
+    return event.append('\n').toString();
+  }
+
+  static String controlEvent(String json) {
+    return "event: control\ndata: " + json + "\n\n";
+  }
+
+  /** The error a terminated test consumer got (asserts there is exactly one). */
+  static Throwable errorOf(io.reactivex.rxjava3.observers.BaseTestConsumer<?, ?> consumer) {
+    java.util.concurrent.atomic.AtomicReference<Throwable> error =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    consumer.assertError(e -> {
+      error.set(e);
+      return true;
+    });
+    return error.get();
+  }
+
+  RecordedRequest take() throws InterruptedException {
+    RecordedRequest request = server.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(request).as("expected another request").isNotNull();
+    return request;
+  }
+
+  void assertNoMoreRequests() throws InterruptedException {
+    assertThat(server.takeRequest(100, TimeUnit.MILLISECONDS)).as("unexpected request").isNull();
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (System.nanoTime() < deadline && (client.dispatcher().runningCallsCount() > 0
+          || client.connectionPool().connectionCount()
+              != client.connectionPool().idleConnectionCount())) {
+        Thread.sleep(10); // polling a condition with a deadline, not hoping
+      }
+      assertThat(client.dispatcher().runningCallsCount()).as("calls still running").isZero();
+      assertThat(client.connectionPool().connectionCount())
+          .as("connections still in use")
+          .isEqualTo(client.connectionPool().idleConnectionCount());
+      assertThat(undeliverable).as("undeliverable Rx errors").isEmpty();
+    } finally {
+      RxJavaPlugins.reset();
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+      server.close();
+    }
+  }
+}
