@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * <p>Timestamps: with a {@linkplain Builder#simulatedClock simulated clock} change {@code i} is
  * stamped {@code start + i × step}, so a demo writes hours of history in seconds; without one the
  * changes carry no timestamp and the server stamps its receive time. Either way they never
- * decrease.
+ * decrease. The simulated clock starts, unless told otherwise, when the stream has been created:
+ * a state stream begins with a keyframe stamped with its creation time, and server-stub rejects a
+ * change older than that (PROTOCOL.md 3.1). Writing to an existing stream with a simulated clock
+ * needs a start after the stream's last timestamp.
  *
  * <p>Pacing: change {@code i} is sent at {@code i / rate} seconds after the first; a slow server
  * makes the workload fall behind and then catch up, keeping the average rate.
@@ -41,7 +44,7 @@ public final class Workload {
   private final double rate;
   private final long count;
   private final @Nullable Instant clockStart;
-  private final Duration clockStep;
+  private final @Nullable Duration clockStep;
   private final @Nullable String keyframePolicy;
   private final HttpClient client;
   private final Pacer pacer;
@@ -86,12 +89,16 @@ public final class Workload {
    */
   public long run() throws IOException, InterruptedException {
     create();
+    Instant clockStart = this.clockStart;
+    if (clockStart == null && clockStep != null) clockStart = Instant.now();
     OrderBook book = new OrderBook(seed);
     double nanosPerChange = 1e9 / rate;
     long start = pacer.nanoTime();
     for (long i = 0; i < count; i++) {
       pacer.sleepUntil(start + (long) (i * nanosPerChange));
-      post(message(book.next(), i));
+      Instant timestamp =
+          clockStart == null ? null : clockStart.plus(requireNonNull(clockStep).multipliedBy(i));
+      post(message(book.next(), timestamp));
       if ((i + 1) % 1000 == 0) log.info("{}: {} changes written", streamUrl, i + 1);
     }
     return count;
@@ -126,17 +133,14 @@ public final class Workload {
         method + " " + streamUrl + " failed: HTTP " + response.statusCode() + " " + response.body());
   }
 
-  private String message(OrderBook.Change change, long index) throws IOException {
+  private String message(OrderBook.Change change, @Nullable Instant timestamp) throws IOException {
     ObjectNode m = JSON.createObjectNode();
     m.put("type", change.type());
     m.put("key", change.key());
     if (change.value() != null) m.set("value", change.value());
     ObjectNode headers = m.putObject("headers");
     headers.put("operation", change.operation());
-    if (clockStart != null) {
-      Instant t = clockStart.plus(clockStep.multipliedBy(index));
-      headers.put("timestamp", Rfc3339.formatMillis(t));
-    }
+    if (timestamp != null) headers.put("timestamp", Rfc3339.formatMillis(timestamp));
     return JSON.writeValueAsString(m);
   }
 
@@ -160,13 +164,14 @@ public final class Workload {
         case "--count": b.count(Long.parseLong(v)); break;
         case "--duration": b.duration(parseDuration(v)); break;
         case "--seed": b.seed(Long.parseLong(v)); break;
-        case "--step": b.simulatedClock(b.clockStart != null ? b.clockStart : Instant.now(), parseDuration(v)); break;
-        case "--start": b.clockStart = Rfc3339.parse(v); if (b.clockStep.isZero()) b.clockStep = Duration.ofSeconds(1); break;
+        case "--step": b.clockStep = nonNegative(parseDuration(v)); break;
+        case "--start": b.clockStart = Rfc3339.parse(v); break;
         case "--policy": b.keyframePolicy(v); break;
         default: usage("unknown option " + arg);
       }
     }
     if (b.streamUrl == null) usage("--url is required");
+    if (b.clockStart != null && b.clockStep == null) b.clockStep = Duration.ofSeconds(1);
     Workload w = b.build();
     long written = w.run();
     System.out.println(written + " changes written to " + w.streamUrl());
@@ -178,6 +183,11 @@ public final class Workload {
         "usage: Workload --url http://host:port/v1/stream/demo [--rate 10] [--count 1000 | --duration 60s]"
             + " [--seed 1] [--step 1m [--start 2026-01-01T00:00:00Z]] [--policy 'changes=100, interval=10s']");
     System.exit(2);
+  }
+
+  private static Duration nonNegative(Duration d) {
+    if (d.isNegative()) throw new IllegalArgumentException("step < 0");
+    return d;
   }
 
   static Duration parseDuration(String text) {
@@ -204,7 +214,7 @@ public final class Workload {
     private long count = 1000;
     private @Nullable Duration duration;
     private @Nullable Instant clockStart;
-    private Duration clockStep = Duration.ZERO;
+    private @Nullable Duration clockStep;
     private @Nullable String keyframePolicy = "changes=1000, interval=60s";
     private @Nullable HttpClient client;
     private Pacer pacer = Pacer.SYSTEM;
@@ -255,9 +265,19 @@ public final class Workload {
     public Builder simulatedClock(Instant start, Duration step) {
       requireNonNull(start, "start == null");
       requireNonNull(step, "step == null");
-      if (step.isNegative()) throw new IllegalArgumentException("step < 0");
+      this.clockStep = nonNegative(step);
       this.clockStart = start;
-      this.clockStep = step;
+      return this;
+    }
+
+    /**
+     * Like {@link #simulatedClock(Instant, Duration)}, starting at the local time at which the
+     * stream has been created (so that no change is older than the stream's first keyframe).
+     */
+    public Builder simulatedClock(Duration step) {
+      requireNonNull(step, "step == null");
+      this.clockStep = nonNegative(step);
+      this.clockStart = null;
       return this;
     }
 

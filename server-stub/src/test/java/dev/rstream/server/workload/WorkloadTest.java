@@ -199,6 +199,18 @@ class WorkloadTest {
   }
 
   @Test
+  void simulatedClockWithoutAStartStartsOnceTheStreamIsCreated() throws Exception {
+    Instant before = Instant.now();
+    Workload.builder().streamUrl(url).rate(100).count(3).simulatedClock(Duration.ofHours(1)).pacer(pacer).build().run();
+
+    List<Received> requests = drain(4);
+    Instant first = Rfc3339.parse(JSON.readTree(requests.get(1).body()).path("headers").path("timestamp").asText());
+    Instant third = Rfc3339.parse(JSON.readTree(requests.get(3).body()).path("headers").path("timestamp").asText());
+    assertThat(first).isAfterOrEqualTo(before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    assertThat(Duration.between(first, third)).isEqualTo(Duration.ofHours(2));
+  }
+
+  @Test
   void durationBecomesRateTimesDuration() {
     Workload w = Workload.builder().streamUrl(url).rate(5).duration(Duration.ofMinutes(2)).build();
 

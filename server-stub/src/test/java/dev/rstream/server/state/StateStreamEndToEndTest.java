@@ -1,0 +1,175 @@
+package dev.rstream.server.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rstream.server.StubServer;
+import dev.rstream.server.storage.MemoryLogStore;
+import dev.rstream.server.workload.Workload;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conventions behind the real HTTP layer (Jetty, real sockets), fed by the demo workload.
+ * Checks what a client sees: stamped and ordered timestamps, exact keyframes, an index whose
+ * offsets start reads at a snapshot-start, 400/409 answers, and the index going with its stream.
+ */
+class StateStreamEndToEndTest {
+  /**
+   * Stand-in for the HTTP layer's offset formatter (16 hex digits of incarnation and position)
+   * until it exposes one as an {@link OffsetFormat}; a mismatch fails the index reads below.
+   */
+  private static final OffsetFormat HTTP_OFFSETS =
+      (incarnation, position) -> String.format("%016x_%016x", incarnation, position);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private MemoryLogStore store;
+  private RealStreamConventions conventions;
+  private StubServer server;
+  private String url;
+
+  @BeforeEach
+  void start() throws Exception {
+    store = new MemoryLogStore();
+    conventions = RealStreamConventions.builder().store(store).offsetFormat(HTTP_OFFSETS).build();
+    server = StubServer.builder().store(store).conventions(conventions).build().start();
+    url = server.streamUrl("demo/orders");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.close();
+    conventions.close();
+    store.close();
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpRequest.Builder request(String target) {
+    return HttpRequest.newBuilder(URI.create(target)).timeout(Duration.ofSeconds(10));
+  }
+
+  private HttpResponse<String> post(String body) throws Exception {
+    return send(request(url).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  private HttpResponse<String> put(String target, String policy) throws Exception {
+    return send(request(target).header("Content-Type", "application/json").header("Rstream-Keyframes", policy)
+        .PUT(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  private JsonNode read(String target) throws Exception {
+    HttpResponse<String> r = send(request(target).GET());
+    assertThat(r.statusCode()).as("GET %s: %s", target, r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  private int snapshotStarts(JsonNode messages) {
+    int n = 0;
+    for (JsonNode m : messages) if ("snapshot-start".equals(m.path("headers").path("control").asText())) n++;
+    return n;
+  }
+
+  @Test
+  void workloadOnAStateStreamYieldsOrderedTimestampsExactKeyframesAndAMatchingIndex() throws Exception {
+    Workload.builder().streamUrl(URI.create(url)).rate(5000).count(95).seed(3)
+        .simulatedClock(Duration.ofMinutes(1)).keyframePolicy("changes=20, interval=1h").build().run();
+    assertThat(post("{\"type\":\"note\",\"key\":\"n1\",\"value\":\"hi\",\"headers\":{\"operation\":\"insert\"}}").statusCode())
+        .isEqualTo(204);
+
+    // Keyframes are written on the conventions' thread: wait for the fifth index entry.
+    JsonNode index = read(url + ".keyframes?offset=-1");
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (index.size() < 5 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      index = read(url + ".keyframes?offset=-1");
+    }
+    assertThat(index).hasSize(5); // the first, then after changes 20, 40, 60, 80
+
+    JsonNode all = read(url + "?offset=-1");
+    assertThat(snapshotStarts(all)).isEqualTo(5);
+    Instant previous = Instant.MIN;
+    for (JsonNode m : all) {
+      String t = m.path("headers").path("timestamp").asText(null);
+      if (m.path("headers").has("operation")) assertThat(t).as("stamped: %s", m).isNotNull();
+      if (t == null) continue;
+      Instant instant = Rfc3339.parse(t);
+      assertThat(instant).as("order at %s", m).isAfterOrEqualTo(previous);
+      previous = instant;
+    }
+
+    for (JsonNode entry : index) {
+      JsonNode fromKeyframe = read(url + "?offset=" + entry.get("offset").asText());
+      JsonNode start = fromKeyframe.get(0);
+      assertThat(start.path("headers").path("control").asText()).isEqualTo("snapshot-start");
+      assertThat(start.path("headers").path("timestamp").asText()).isEqualTo(entry.get("timestamp").asText());
+      assertThat(keyframeState(fromKeyframe)).isEqualTo(replayBefore(all, start));
+    }
+  }
+
+  @Test
+  void badAppendsAndPoliciesGetClearAnswersAndTheIndexGoesWithItsStream() throws Exception {
+    assertThat(put(url, "changes=5").statusCode()).isEqualTo(201);
+    assertThat(put(url, "interval=60s,changes=5").statusCode()).isEqualTo(200);
+    assertThat(put(url, "changes=6").statusCode()).isEqualTo(409);
+    HttpResponse<String> junk = put(url + "2", "changes=zz");
+    assertThat(junk.statusCode()).isEqualTo(400);
+    assertThat(junk.body()).contains("Rstream-Keyframes");
+
+    assertThat(post("{\"type\":\"t\",\"key\":\"a\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}").statusCode())
+        .isEqualTo(204);
+    HttpResponse<String> old =
+        post("{\"type\":\"t\",\"key\":\"b\",\"value\":2,\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2000-01-01T00:00:00Z\"}}");
+    assertThat(old.statusCode()).isEqualTo(400);
+    assertThat(old.body()).contains("earlier than the stream's last timestamp");
+    HttpResponse<String> upsert = post("[{\"type\":\"t\",\"key\":\"c\",\"value\":3,\"headers\":{\"operation\":\"insert\"}},"
+        + "{\"type\":\"t\",\"key\":\"d\",\"value\":4,\"headers\":{\"operation\":\"upsert\"}}]");
+    assertThat(upsert.statusCode()).isEqualTo(400);
+    JsonNode all = read(url + "?offset=-1");
+    assertThat(all).hasSize(3); // first keyframe (2) + t/a: nothing of the rejected units
+
+    assertThat(send(request(url).DELETE()).statusCode()).isEqualTo(204);
+    assertThat(send(request(url + ".keyframes?offset=-1").GET()).statusCode()).isEqualTo(404);
+  }
+
+  private static Map<String, JsonNode> keyframeState(JsonNode fromKeyframe) {
+    Map<String, JsonNode> state = new LinkedHashMap<>();
+    for (int i = 1; i < fromKeyframe.size(); i++) {
+      JsonNode m = fromKeyframe.get(i);
+      if ("snapshot-end".equals(m.path("headers").path("control").asText())) return state;
+      state.put(m.get("type").asText() + "/" + m.get("key").asText(), m.get("value"));
+    }
+    throw new AssertionError("keyframe without snapshot-end");
+  }
+
+  /** The State Protocol rules applied to every message before {@code stop} (by identity). */
+  private static Map<String, JsonNode> replayBefore(JsonNode all, JsonNode stop) {
+    Map<String, JsonNode> state = new LinkedHashMap<>();
+    for (JsonNode m : all) {
+      if (m.equals(stop)) return state;
+      JsonNode h = m.path("headers");
+      String op = h.path("operation").asText(null);
+      if (op != null) {
+        String k = m.get("type").asText() + "/" + m.get("key").asText();
+        if (op.equals("delete")) state.remove(k);
+        else state.put(k, m.get("value"));
+      } else if ("snapshot-start".equals(h.path("control").asText()) || "reset".equals(h.path("control").asText())) {
+        state.clear();
+      }
+    }
+    throw new AssertionError("keyframe not in the stream: " + stop);
+  }
+}
