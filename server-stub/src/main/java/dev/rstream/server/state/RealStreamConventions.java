@@ -8,6 +8,7 @@ import dev.rstream.server.storage.InvalidPositionException;
 import dev.rstream.server.storage.LogStore;
 import dev.rstream.server.storage.NoSuchStreamException;
 import dev.rstream.server.storage.ReadResult;
+import dev.rstream.server.storage.StreamClosedException;
 import dev.rstream.server.storage.StreamMeta;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -22,6 +23,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -64,9 +66,9 @@ import org.slf4j.LoggerFactory;
  *   <li>For each unit, {@link #afterAppend} follows its {@link #beforeAppend} within the same hold
  *       of the stream's append lock (a unit that fails to store gets no afterAppend), and is given
  *       the list beforeAppend returned.
- *   <li>{@link #afterCreate} is called outside the append lock: it appends the first keyframe
- *       through the appender and waits for it, so the stream begins with a keyframe before the
- *       creating request is answered.
+ *   <li>{@link #afterCreate} is called on the creating request's thread, before any other unit
+ *       of the stream; if it holds the stream's lock there, that lock is reentrant (it appends
+ *       the first keyframe through the appender on that thread and waits for it).
  *   <li>Units appended through {@link UnitAppender} pass through both hooks like client units.
  * </ul>
  *
@@ -250,12 +252,18 @@ public final class RealStreamConventions implements StreamConventions {
           position += bytes.length;
         }
       }
-      schedule = !s.keyframeInFlight && s.countDue();
+      schedule = !s.keyframeInFlight && !s.finished && s.countDue();
       if (schedule) s.keyframeInFlight = true;
     }
     if (schedule) submitKeyframe(s);
   }
 
+  /**
+   * Writes the first keyframe and its index entry on the calling thread and returns once both are
+   * durable (or {@link Builder#createTimeout} passed), so that the stream begins with a keyframe
+   * and its index exists before the creating request is answered. The HTTP layer calls this
+   * holding the stream's monitor, which is reentrant: the appender takes it again on this thread.
+   */
   @Override
   public void afterCreate(StreamMeta meta) {
     if (meta.keyframePolicy() == null) return;
@@ -264,14 +272,22 @@ public final class RealStreamConventions implements StreamConventions {
       if (s.keyframeInFlight) return; // initial messages already made one due: that one is first
       s.keyframeInFlight = true;
     }
-    CompletableFuture<Long> stored = writeKeyframe(s);
+    Throwable error = null;
     try {
-      stored.get(createTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      KeyframeRequest r = beginKeyframe(s);
+      long timeout = createTimeout.toMillis();
+      requireAppender().appendUnit(s.path(), List.of(r.placeholder), null)
+          .get(timeout, TimeUnit.MILLISECONDS);
+      indexEntryFor(s, r).get(timeout, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      log.warn("First keyframe of {} not stored: {}", meta.path(), e.toString());
+      error = e;
+    } catch (ExecutionException e) {
+      error = e.getCause();
+    } catch (TimeoutException | RuntimeException e) {
+      error = e;
     }
+    keyframeDone(s, error);
   }
 
   @Override
@@ -339,8 +355,9 @@ public final class RealStreamConventions implements StreamConventions {
     streams.put(meta.path(), s);
     synchronized (s) {
       s.keyframeInFlight = true;
+      s.finished = meta.closed();
     }
-    if (found.isEmpty()) {
+    if (found.isEmpty() && !meta.closed()) {
       submitKeyframe(s); // created, then crashed before its first keyframe was stored
     } else {
       List<FoundKeyframe> missing = missingIndexEntries(meta, found);
@@ -402,6 +419,7 @@ public final class RealStreamConventions implements StreamConventions {
         synchronized (s) {
           due =
               !s.deleted
+                  && !s.finished
                   && !s.keyframeInFlight
                   && s.changesSinceKeyframe > 0
                   && now - s.lastKeyframeAtMillis >= s.policy.interval().toMillis();
@@ -424,46 +442,62 @@ public final class RealStreamConventions implements StreamConventions {
   }
 
   /**
-   * Appends a keyframe of {@code s} (caller set {@code keyframeInFlight}) and then its index
-   * entry. Returns a future that completes when the keyframe unit is durable; the index entry
-   * follows on the scheduler.
+   * Appends a keyframe of {@code s} (the caller set {@code keyframeInFlight}), then its index
+   * entry, asynchronously; {@link #keyframeDone} runs on the scheduler when both are durable.
    */
-  private CompletableFuture<Long> writeKeyframe(StreamState s) {
-    UnitAppender appender = this.appender;
-    KeyframeRequest r =
-        new KeyframeRequest(placeholder(nextRequestId.incrementAndGet()));
+  private void writeKeyframe(StreamState s) {
+    CompletableFuture<?> done;
+    try {
+      KeyframeRequest r = beginKeyframe(s);
+      done =
+          requireAppender()
+              .appendUnit(s.path(), List.of(r.placeholder), null)
+              .thenComposeAsync(tail -> indexEntryFor(s, r), scheduler);
+    } catch (RuntimeException e) {
+      done = CompletableFuture.failedFuture(e);
+    }
+    done.whenCompleteAsync((v, e) -> keyframeDone(s, e), scheduler);
+  }
+
+  /** Registers a new keyframe request on {@code s}; its placeholder is what to append. */
+  private KeyframeRequest beginKeyframe(StreamState s) {
+    KeyframeRequest r = new KeyframeRequest(placeholder(nextRequestId.incrementAndGet()));
     synchronized (s) {
-      if (s.deleted || closed || appender == null) {
-        s.keyframeInFlight = false;
-        return CompletableFuture.failedFuture(new IllegalStateException("not writing keyframes"));
-      }
+      if (s.deleted || s.finished || closed) throw new KeyframeNotWritten("no more keyframes for " + s.path());
       s.request = r;
     }
-    CompletableFuture<Long> stored;
-    try {
-      stored = appender.appendUnit(s.path(), List.of(r.placeholder), null);
-    } catch (RuntimeException e) {
-      stored = CompletableFuture.failedFuture(e);
+    return r;
+  }
+
+  /** Once the keyframe unit of {@code r} is durable: its index entry. */
+  private CompletableFuture<?> indexEntryFor(StreamState s, KeyframeRequest r) {
+    long start;
+    String timestamp;
+    synchronized (s) {
+      s.request = null;
+      start = r.startPosition;
+      timestamp = r.timestamp;
     }
-    stored
-        .thenComposeAsync(
-            tail -> {
-              long start;
-              String timestamp;
-              synchronized (s) {
-                s.request = null;
-                start = r.startPosition;
-                timestamp = r.timestamp;
-              }
-              if (start < 0 || timestamp == null) {
-                throw new IllegalStateException(
-                    "keyframe unit of " + s.path() + " was stored without passing through the hooks");
-              }
-              return appendIndexEntry(s, start, timestamp);
-            },
-            scheduler)
-        .whenCompleteAsync((v, e) -> keyframeDone(s, e), scheduler);
-    return stored;
+    if (start < 0 || timestamp == null) {
+      throw new IllegalStateException(
+          "keyframe unit of " + s.path() + " was stored without passing through the hooks");
+    }
+    return appendIndexEntry(s, start, timestamp);
+  }
+
+  private UnitAppender requireAppender() {
+    UnitAppender a = appender;
+    if (a == null) throw new KeyframeNotWritten("not started");
+    return a;
+  }
+
+  /** Why a keyframe was not even tried; not worth a warning. */
+  private static final class KeyframeNotWritten extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    KeyframeNotWritten(String message) {
+      super(message, null, false, false);
+    }
   }
 
   private CompletableFuture<?> appendIndexEntry(StreamState s, long position, String timestamp) {
@@ -482,21 +516,27 @@ public final class RealStreamConventions implements StreamConventions {
         main.expiresAtMillis(), null, clock.millis(), 0L, false, null);
   }
 
-  /** Runs on the scheduler once a keyframe (and its index entry) or an index repair finished. */
+  /** Runs once a keyframe (and its index entry) or an index repair finished, or failed. */
   private void keyframeDone(StreamState s, @Nullable Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     boolean again;
     synchronized (s) {
       s.request = null;
       s.keyframeInFlight = false;
-      if (error != null) {
-        // Back off a whole interval rather than retrying every tick (a closed stream, say).
+      if (cause instanceof StreamClosedException || cause instanceof NoSuchStreamException) {
+        // A closed stream takes no more units; a missing one is being deleted.
+        s.finished = true;
+      } else if (cause != null) {
+        // Back off a whole interval rather than retrying every tick.
         s.lastKeyframeAtMillis = clock.millis();
-        if (!s.deleted && !closed) log.warn("Keyframe of {} not written: {}", s.path(), error.toString());
+        if (!(cause instanceof KeyframeNotWritten) && !s.deleted && !closed) {
+          log.warn("Keyframe of {} not written", s.path(), cause);
+        }
       }
-      again = error == null && !s.deleted && !closed && s.countDue();
+      again = cause == null && !s.deleted && !s.finished && !closed && s.countDue();
       if (again) s.keyframeInFlight = true;
     }
-    if (again) writeKeyframe(s);
+    if (again) submitKeyframe(s);
   }
 
   private byte[] placeholder(long id) {

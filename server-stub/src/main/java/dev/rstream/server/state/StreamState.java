@@ -42,6 +42,8 @@ final class StreamState {
   @Nullable PreparedUnit prepared;
   /** Forgotten by afterDelete: pending work for it must be dropped. */
   boolean deleted;
+  /** Closed (or gone) as far as the appender is concerned: no more keyframes. */
+  boolean finished;
 
   /** Whether the message being applied is inside a snapshot-start .. snapshot-end run. */
   private boolean inKeyframe;

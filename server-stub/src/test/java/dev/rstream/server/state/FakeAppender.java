@@ -66,6 +66,13 @@ final class FakeAppender implements UnitAppender {
     conventions.afterDelete(path);
   }
 
+  /** A client's close (POST with Stream-Closed and no body). */
+  void close(String path) throws Exception {
+    synchronized (lock(path)) {
+      store.append(path, List.of(), null, true).join();
+    }
+  }
+
   @Override
   public CompletableFuture<Long> appendUnit(
       String path, List<byte[]> messages, @Nullable StreamMeta createIfMissing) {
@@ -90,6 +97,7 @@ final class FakeAppender implements UnitAppender {
     synchronized (lock(path)) {
       StreamMeta meta = store.meta(path);
       if (meta == null) throw new NoSuchStreamException("no stream at " + path);
+      if (meta.closed()) throw new dev.rstream.server.storage.StreamClosedException("closed: " + path);
       List<byte[]> accepted = conventions.beforeAppend(meta, messages, clock.getAsLong());
       List<byte[]> stored = new ArrayList<>();
       for (byte[] m : accepted) stored.add(withOffset(m, "rewritten"));

@@ -28,8 +28,9 @@ class KeyframeTest {
   @Test
   void createWritesAnEmptyFirstKeyframeAndItsIndexEntry() throws Exception {
     StreamMeta meta = h.createStateStream("s", "changes=5");
-    h.scheduler.runPending();
 
+    // Both in place when the creating request returns, before anything else can be appended.
+    assertThat(h.scheduler.idle()).isTrue();
     assertThat(h.texts("s"))
         .containsExactly(
             "{\"headers\":{\"offset\":\"rewritten\",\"control\":\"snapshot-start\",\"timestamp\":\"2026-11-22T03:00:00.000Z\"}}",
@@ -208,5 +209,18 @@ class KeyframeTest {
 
     assertThat(h.tail("s")).isEqualTo(tailS);
     assertThat(h.tail("p")).isZero();
+  }
+
+  @Test
+  void aClosedStreamGetsNoMoreKeyframeAttempts() throws Exception {
+    h.createStateStream("s", "changes=2, interval=60s");
+    h.appender.clientAppend("s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null));
+    h.appender.close("s");
+    int asked = h.appender.requested.size();
+
+    h.scheduler.advance(Duration.ofMinutes(10));
+
+    assertThat(h.appender.requested).hasSize(asked + 1); // the due one, refused, and no retry
+    assertThat(h.keyframes("s")).hasSize(1);
   }
 }
