@@ -70,6 +70,8 @@ public final class StubServer implements AutoCloseable {
     http.setSendXPoweredBy(false);
     // One acceptor and one selector: a 2-core machine, and connections are cheap without threads.
     connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+    // Bursts of reconnecting live readers must queue in the kernel, not get their SYNs dropped.
+    connector.setAcceptQueueSize(1024);
     connector.setHost(builder.host);
     connector.setPort(builder.port);
     // Longer than any wait we make on purpose, so Jetty never times out a parked live read.

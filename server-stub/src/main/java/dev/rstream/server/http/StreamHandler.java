@@ -89,7 +89,12 @@ public final class StreamHandler extends Handler.Abstract.NonBlocking {
     java.util.function.LongSupplier clock = System::currentTimeMillis;
     StreamWriter writer = new StreamWriter(store, conventions, clock);
     ReadContext reads = new ReadContext(store, live, executor, timer, settings, clock);
-    return new Wiring(new StreamHandler(writer, conventions, reads), writer, live, live::count);
+    dev.rstream.server.storage.LogStore.TailListener listener =
+        (path, tail, closed, deleted) -> {
+          writer.onTail(path, deleted);
+          live.onTail(path, tail, closed, deleted);
+        };
+    return new Wiring(new StreamHandler(writer, conventions, reads), writer, listener, live::count);
   }
 
   /**
@@ -124,11 +129,12 @@ public final class StreamHandler extends Handler.Abstract.NonBlocking {
         return true;
       }
       authorize(request);
-      String fullPath = Request.getPathInContext(request);
-      if (!fullPath.startsWith(PREFIX)) {
-        throw new HttpError(404, "not_found", "no resource at " + fullPath + "; streams live under " + PREFIX);
+      String rawPath = request.getHttpURI().getPath();
+      if (rawPath == null || !rawPath.startsWith(PREFIX)) {
+        throw new HttpError(
+            404, "not_found", "no resource at " + rawPath + "; streams live under " + PREFIX);
       }
-      String path = StreamPath.validate(fullPath.substring(PREFIX.length()));
+      String path = StreamPath.validateRaw(rawPath.substring(PREFIX.length()));
       if (path.startsWith("__ds/")) {
         throw new HttpError(
             501, "not_implemented", "the subscription APIs (spec sections 6 and 7) are not implemented");

@@ -11,7 +11,44 @@ final class StreamPath {
   private StreamPath() {}
 
   /**
-   * Returns {@code path} when it is acceptable.
+   * Decodes the raw (still percent-encoded) path after the stream prefix and returns it when it is
+   * acceptable. Works on the raw path, not Jetty's canonical one: {@code a/../b} must be refused,
+   * not quietly resolved to {@code b}. Percent-escapes are decoded only to characters of the
+   * allowed set, so an escape can never produce a separator or hide a dot segment.
+   *
+   * @throws HttpError 400 {@code invalid_path} naming the problem
+   */
+  static String validateRaw(String raw) throws HttpError {
+    if (raw.indexOf('%') < 0) {
+      return validate(raw);
+    }
+    StringBuilder decoded = new StringBuilder(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%') {
+        int value = i + 2 < raw.length() ? hex(raw.charAt(i + 1)) * 16 + hex(raw.charAt(i + 2)) : -1;
+        if (value < 0 || value == '/' || !allowed((char) value)) {
+          throw HttpError.badRequest(
+              "invalid_path", "stream path " + quote(raw) + " has an escape outside [A-Za-z0-9._~:@+-]");
+        }
+        decoded.append((char) value);
+        i += 2;
+      } else {
+        decoded.append(c);
+      }
+    }
+    return validate(decoded.toString());
+  }
+
+  private static int hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1024;
+  }
+
+  /**
+   * Returns {@code path} (decoded) when it is acceptable.
    *
    * @throws HttpError 400 {@code invalid_path} naming the problem
    */

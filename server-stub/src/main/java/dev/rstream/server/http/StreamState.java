@@ -17,6 +17,8 @@ final class StreamState {
   final String path;
 
   boolean loaded;
+  /** Set without the lock when the store reports a delete; the next write reloads. */
+  volatile boolean stale;
   /** The stream's configuration, or null when no stream exists at the path. */
   @Nullable StreamMeta meta;
   long tail;

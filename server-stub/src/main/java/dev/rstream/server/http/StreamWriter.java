@@ -143,6 +143,7 @@ final class StreamWriter implements UnitAppender {
   CompletableFuture<CreateOutcome> create(CreateRequest request) throws HttpError {
     liveMeta(request.path(), false); // deletes an expired stream, so the path is free again
     StreamState state = state(request.path());
+    Created created;
     synchronized (state) {
       load(state);
       StreamMeta existing = state.meta;
@@ -172,14 +173,15 @@ final class StreamWriter implements UnitAppender {
       if (request.ttlSeconds() != null) {
         lastAccess.put(request.path(), now);
       }
-      CompletableFuture<?> done = createLocked(state, meta, request.messages(), request.closed());
-      return done.thenApply(
-          ignored -> {
-            synchronized (state) {
-              return new CreateOutcome(true, Objects.requireNonNull(state.meta), state.tail, state.closed);
-            }
-          });
+      created = createLocked(state, meta, request.messages(), request.closed());
     }
+    CompletableFuture<?> done = finishCreate(state, created);
+    return done.thenApply(
+        ignored -> {
+          synchronized (state) {
+            return new CreateOutcome(true, created.meta(), state.tail, state.closed);
+          }
+        });
   }
 
   private static boolean sameConfig(StreamMeta existing, CreateRequest request, boolean closed) {
@@ -191,12 +193,19 @@ final class StreamWriter implements UnitAppender {
   }
 
   /**
+   * What is left of a creation once the store has the stream: {@code afterCreate}, then the
+   * messages and close that could not go into the store with it.
+   */
+  private record Created(StreamMeta meta, List<byte[]> laterMessages, boolean closeLater) {}
+
+  /**
    * Creates the stream under its lock. The initial unit goes into the store atomically with the
    * creation, except when it needs {@code headers.offset} (the incarnation is only known once the
    * store created the stream) or the stream is a state stream (its first keyframe, written by
-   * {@code afterCreate}, must come before the client's messages): then it is a second unit.
+   * {@code afterCreate}, must come before the client's messages): then it is a second unit, which
+   * {@link #finishCreate} appends.
    */
-  private CompletableFuture<?> createLocked(
+  private Created createLocked(
       StreamState state, StreamMeta meta, List<byte[]> messages, boolean close) throws HttpError {
     boolean json = MediaTypes.isJson(meta.contentType());
     boolean separateUnit =
@@ -220,9 +229,9 @@ final class StreamWriter implements UnitAppender {
             0,
             closeAtCreate,
             null);
-    CompletableFuture<Long> created;
+    CompletableFuture<Long> future;
     try {
-      created = store.create(toCreate, initial);
+      future = store.create(toCreate, initial);
     } catch (StreamExistsException e) {
       // Created behind this writer's back: reload, and let the client retry.
       state.loaded = false;
@@ -232,18 +241,38 @@ final class StreamWriter implements UnitAppender {
     // The store shows a stream in meta() as soon as create() returned (LogStore contract).
     StreamMeta stored = Objects.requireNonNull(store.meta(meta.path()), "created stream has no meta");
     state.loaded = true;
+    state.stale = false;
     state.meta = stored;
     state.tail = total(initial);
     state.closed = closeAtCreate;
-    state.lastWrite = created;
-    conventions.afterCreate(stored);
+    state.lastWrite = future;
     if (!initial.isEmpty()) {
       conventions.afterAppend(stored, initial, state.tail);
     }
-    if (separateUnit || (close && !closeAtCreate)) {
-      appendLocked(state, separateUnit ? messages : List.of(), close, null, null);
+    return new Created(
+        stored, separateUnit ? messages : List.of(), close && !closeAtCreate);
+  }
+
+  /**
+   * Calls {@code afterCreate} without the lock (a state stream's first keyframe goes through
+   * {@link #appendUnit} and the conventions wait for it), then appends what {@link #createLocked}
+   * left over. Completes when all of it is durable.
+   */
+  private CompletableFuture<?> finishCreate(StreamState state, Created created) throws HttpError {
+    conventions.afterCreate(created.meta());
+    synchronized (state) {
+      StreamMeta meta = state.meta;
+      if (meta == null || meta.incarnation() != created.meta().incarnation()) {
+        throw HttpError.notFound(state.path);
+      }
+      if (!created.laterMessages().isEmpty() || created.closeLater()) {
+        if (state.closed) {
+          throw closedError(state);
+        }
+        appendLocked(state, created.laterMessages(), created.closeLater(), null, null);
+      }
+      return state.lastWrite;
     }
-    return state.lastWrite;
   }
 
   private static boolean needsStamp(List<byte[]> messages) {
@@ -466,6 +495,7 @@ final class StreamWriter implements UnitAppender {
       String path, List<byte[]> messages, @Nullable StreamMeta createIfMissing) {
     StreamState state = state(path);
     try {
+      Created created;
       synchronized (state) {
         load(state);
         if (state.meta == null) {
@@ -484,20 +514,37 @@ final class StreamWriter implements UnitAppender {
                   0,
                   false,
                   null);
-          createLocked(state, meta, messages, false);
-          long tail = state.tail;
-          return state.lastWrite.thenApply(ignored -> tail);
-        }
-        if (state.closed) {
+          created = createLocked(state, meta, messages, false);
+        } else if (state.closed) {
           return CompletableFuture.failedFuture(
               new StreamClosedException("stream " + path + " is closed"));
+        } else {
+          return appendLocked(state, messages, false, null, null);
         }
-        return appendLocked(state, messages, false, null, null);
+      }
+      finishCreate(state, created);
+      synchronized (state) {
+        long tail = state.tail;
+        return state.lastWrite.thenApply(ignored -> tail);
       }
     } catch (HttpError e) {
       Throwable cause =
           e.code.equals("append_rejected") ? new AppendRejectedException(e.getMessage()) : e;
       return CompletableFuture.failedFuture(cause);
+    }
+  }
+
+  /**
+   * Tail listener part: a stream deleted behind this writer (the conventions delete index streams
+   * in the store directly) must be reloaded before its next write. Only flags the state: the store
+   * calls this under its own locks, so taking the append lock here could deadlock.
+   */
+  void onTail(String path, boolean deleted) {
+    if (deleted) {
+      StreamState state = states.get(path);
+      if (state != null) {
+        state.stale = true;
+      }
     }
   }
 
@@ -507,9 +554,10 @@ final class StreamWriter implements UnitAppender {
 
   /** Loads the state from the store the first time the path is written. Caller holds the lock. */
   private void load(StreamState state) {
-    if (state.loaded) {
+    if (state.loaded && !state.stale) {
       return;
     }
+    state.stale = false;
     state.clear();
     StreamMeta meta = store.meta(state.path);
     if (meta != null) {
