@@ -20,12 +20,12 @@ import okhttp3.OkHttpClient;
  * every transport test ends with: no call still running, no connection still in use, no Rx error
  * that went undelivered.
  */
-final class TransportFixture implements AutoCloseable {
-  final MockWebServer server = new MockWebServer();
-  final OkHttpClient client;
+public final class TransportFixture implements AutoCloseable {
+  public final MockWebServer server = new MockWebServer();
+  public final OkHttpClient client;
   final List<Throwable> undeliverable = new CopyOnWriteArrayList<>();
 
-  TransportFixture() throws IOException {
+  public TransportFixture() throws IOException {
     server.start();
     client = new OkHttpClient.Builder()
         .connectionPool(new ConnectionPool(5, 1, TimeUnit.MINUTES))
@@ -35,17 +35,17 @@ final class TransportFixture implements AutoCloseable {
   }
 
   /** Fast retries: the tests check behaviour, not the delays (RetryPolicyTest does those). */
-  static RetryPolicy fastRetries() {
+  public static RetryPolicy fastRetries() {
     return RetryPolicy.builder().initialDelay(1, TimeUnit.MILLISECONDS)
         .maxDelay(5, TimeUnit.MILLISECONDS).maxRetries(5).build();
   }
 
-  DurableStream.Builder streamBuilder() {
+  public DurableStream.Builder streamBuilder() {
     return DurableStream.builder().url(server.url("/s")).okHttpClient(client)
         .retryPolicy(fastRetries());
   }
 
-  DurableStream stream() {
+  public DurableStream stream() {
     return streamBuilder().build();
   }
 
@@ -70,7 +70,7 @@ final class TransportFixture implements AutoCloseable {
   }
 
   /** The error a terminated test consumer got (asserts there is exactly one). */
-  static Throwable errorOf(io.reactivex.rxjava3.observers.BaseTestConsumer<?, ?> consumer) {
+  public static Throwable errorOf(io.reactivex.rxjava3.observers.BaseTestConsumer<?, ?> consumer) {
     java.util.concurrent.atomic.AtomicReference<Throwable> error =
         new java.util.concurrent.atomic.AtomicReference<>();
     consumer.assertError(e -> {
