@@ -80,8 +80,17 @@ public final class WindowAssembler {
    * a window with no start bound, from the empty state (a stream that has no keyframe at all).
    */
   public static WindowAssembler fromStreamStart() {
-    WindowAssembler assembler = new WindowAssembler(Phase.IN_WINDOW, Offset.START);
-    assembler.openWindow(null, Offset.START, State.empty());
+    return startingEmpty(Offset.START);
+  }
+
+  /**
+   * For a read from {@code from} that starts from the empty state: the stream's start, or where a
+   * {@code reset} control said to rebuild from. Messages before the first keyframe form a window
+   * with no start bound.
+   */
+  public static WindowAssembler startingEmpty(Offset from) {
+    WindowAssembler assembler = new WindowAssembler(Phase.IN_WINDOW, from);
+    assembler.openWindow(null, from, State.empty());
     return assembler;
   }
 

@@ -18,13 +18,13 @@ import java.util.Random;
  * snapshot-end), every message's headers.offset set to the end of its unit, and timestamps that
  * never decrease and often repeat (ties between changes and keyframes, and between keyframes).
  */
-final class GeneratedLog {
-  final List<StateMessage> messages = new ArrayList<>();
+public final class GeneratedLog {
+  public final List<StateMessage> messages = new ArrayList<>();
   /** Unit start offset of each message (what a read from there returns first). */
-  final List<Offset> unitStarts = new ArrayList<>();
-  final List<Keyframe> keyframes = new ArrayList<>();
-  final Instant first;
-  Instant last;
+  public final List<Offset> unitStarts = new ArrayList<>();
+  public final List<Keyframe> keyframes = new ArrayList<>();
+  public final Instant first;
+  public Instant last;
 
   private final Random random;
   private final Map<String, String> state = new LinkedHashMap<>(); // "type\0key" -> value
@@ -32,7 +32,7 @@ final class GeneratedLog {
   private int unit;
   private Instant now;
 
-  GeneratedLog(long seed, int keyframeCount, int maxChangesBetween) {
+  public GeneratedLog(long seed, int keyframeCount, int maxChangesBetween) {
     random = new Random(seed);
     now = Instant.parse("2026-01-01T00:00:00Z");
     first = now;
@@ -43,7 +43,6 @@ final class GeneratedLog {
       keyframe();
     }
     for (int u = 0; u < maxChangesBetween; u++) changeUnit(); // the live window's changes
-    last = now;
   }
 
   private Offset nextOffset() {
@@ -55,7 +54,8 @@ final class GeneratedLog {
     if (random.nextInt(3) != 0) now = now.plusMillis(1 + random.nextInt(2000)); // else a tie
   }
 
-  private void changeUnit() {
+  /** Appends one unit of one to three changes (timestamps move on from the last message). */
+  public void changeUnit() {
     Offset start = tail;
     Offset end = nextOffset();
     int n = 1 + random.nextInt(3);
@@ -76,9 +76,11 @@ final class GeneratedLog {
       add(StateMessage.of(change.build()), start);
     }
     tail = end;
+    last = now;
   }
 
-  private void keyframe() {
+  /** Appends a keyframe of the current state as its own unit. */
+  public void keyframe() {
     Offset start = tail;
     Offset end = nextOffset();
     keyframes.add(Keyframe.of(start, now));
@@ -91,6 +93,7 @@ final class GeneratedLog {
     }
     add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, now)), start);
     tail = end;
+    last = now;
   }
 
   private void add(StateMessage message, Offset unitStart) {
@@ -99,7 +102,7 @@ final class GeneratedLog {
   }
 
   /** Messages a read from {@code from} returns, up to (not including) {@code until} if non-null. */
-  List<StateMessage> read(Offset from, Offset until) {
+  public List<StateMessage> read(Offset from, Offset until) {
     List<StateMessage> result = new ArrayList<>();
     for (int i = 0; i < messages.size(); i++) {
       Offset unitStart = unitStarts.get(i);
@@ -114,7 +117,7 @@ final class GeneratedLog {
    * The naive reference: state at {@code time} is every change with a timestamp {@code <= time},
    * applied in order to a plain map, keyframes ignored (each only repeats the state so far).
    */
-  Map<String, Map<String, String>> replayTo(Instant time) {
+  public Map<String, Map<String, String>> replayTo(Instant time) {
     Map<String, Map<String, String>> result = new LinkedHashMap<>();
     boolean inKeyframe = false;
     for (StateMessage message : messages) {

@@ -1,0 +1,362 @@
+package dev.rstream;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rstream.internal.live.LiveCursor;
+import dev.rstream.internal.live.LiveUpdate;
+import dev.rstream.internal.window.DurableStreamSource;
+import dev.rstream.internal.window.KeyframeIndex;
+import dev.rstream.internal.window.ProgressBoard;
+import dev.rstream.internal.window.StreamSource;
+import dev.rstream.internal.window.Window;
+import dev.rstream.internal.window.WindowPoint;
+import dev.rstream.internal.window.WindowRegistry;
+import io.reactivex.rxjava3.core.Completable;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.core.Single;
+import io.reactivex.rxjava3.schedulers.Schedulers;
+import io.reactivex.rxjava3.subjects.CompletableSubject;
+import java.io.Closeable;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Keeps an app in sync with one remote state stream: the state at any past time, the live state
+ * and its changes, the windows held, and the history of changes. One client per stream; share
+ * one {@link OkHttpClient} between clients.
+ *
+ * <p>What it reads, it keeps: a committed window is never read twice (a later request for a time
+ * in it is answered from memory or the {@link LocalStore}, with no request), concurrent requests
+ * for the same window share one read, and every live subscriber shares one connection.
+ *
+ * <p>Thread-safe. Every method returns a cold Rx type: nothing happens until subscription. Unless
+ * a method says otherwise, items are emitted on the transport's I/O thread (the builder's {@link
+ * Builder#scheduler scheduler}, {@link Schedulers#io()} by default), or at once on the subscribing
+ * thread when the answer is held; use {@code observeOn} to move to your UI thread. Errors are
+ * {@link RStreamException}s. {@link #close()} completes every stream this client returned.
+ */
+public final class RStreamClient implements Closeable {
+  private final String streamUrl;
+  private final ObjectMapper mapper;
+  private final Clock clock;
+  private final ProgressBoard progress = new ProgressBoard();
+  private final WindowRegistry registry;
+  private final LiveCursor cursor;
+  private final @Nullable DurableStream stream;
+  private final CompletableSubject closed = CompletableSubject.create();
+  // takeUntil needs an item: the subject only completes.
+  private final Flowable<Boolean> closedSignal = closed.andThen(Flowable.just(Boolean.TRUE));
+
+  private RStreamClient(Builder builder) {
+    StreamSource source = builder.source;
+    if (source == null) {
+      DurableStream.Builder streamBuilder = DurableStream.builder().url(builder.streamUrl).scheduler(builder.scheduler);
+      if (builder.okHttpClient != null) streamBuilder.okHttpClient(builder.okHttpClient);
+      stream = streamBuilder.build();
+      source = new DurableStreamSource(stream);
+    } else {
+      stream = null;
+    }
+    this.streamUrl = source.url();
+    this.mapper = builder.objectMapper != null ? builder.objectMapper : new ObjectMapper();
+    this.clock = builder.clock;
+    LocalStore store = builder.store != null ? builder.store : LocalStore.inMemory();
+    this.registry = new WindowRegistry(source, store, builder.scheduler, builder.maxParallelFetches, progress);
+    this.cursor =
+        new LiveCursor(source, registry, progress, builder.scheduler, builder.liveMode, builder.lingerMillis);
+  }
+
+  /** A builder; {@link Builder#streamUrl} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The URL of the state stream this client follows. */
+  public String streamUrl() {
+    return streamUrl;
+  }
+
+  /**
+   * The state at {@code time}, then completes: the keyframe of the window covering it, then that
+   * window's changes with a timestamp {@code <= time}.
+   *
+   * <p>A committed window this client holds answers at once, on the subscribing thread, with no
+   * request. Otherwise only that window's range of the stream is read (shared with concurrent
+   * requests for the same window, and kept). A time inside the live window waits until the live
+   * cursor has caught up (it opens the shared connection if needed), then completes. A time after
+   * now (this client's clock) behaves like {@link #live()}: it never completes.
+   *
+   * <p>Fails with {@link OutOfRangeException} if {@code time} is before the first keyframe.
+   * Disposing stops waiting; a window read already started still completes and is kept.
+   */
+  public Flowable<StateView> window(Instant time) {
+    requireNonNull(time, "time == null");
+    return registry
+        .covering(time)
+        .toFlowable()
+        .concatMap(
+            held -> {
+              Window window = held.window();
+              if (window != null) return Flowable.just(view(window.stateAt(time), held.fromStore()));
+              if (time.isAfter(clock.instant())) return live();
+              return pastInLiveWindow(time);
+            })
+        .takeUntil(closedSignal);
+  }
+
+  private Flowable<StateView> pastInLiveWindow(Instant time) {
+    return cursor
+        .updates()
+        .filter(u -> u.caughtUp() || isAfter(u.point().timestamp(), time))
+        .firstOrError()
+        .flatMapPublisher(
+            update -> {
+              Window window = update.point().window();
+              if (window.start() == null || !window.start().timestamp().isAfter(time)) {
+                return Flowable.just(view(window.stateAt(time), false));
+              }
+              // A keyframe arrived after `time` while we waited: its window is committed now.
+              return window(time);
+            });
+  }
+
+  private static boolean isAfter(@Nullable Instant instant, Instant time) {
+    return instant != null && instant.isAfter(time);
+  }
+
+  /**
+   * The current state, then a new state after every change; never completes (unless the stream
+   * is closed or this client is).
+   *
+   * <p>Hot and shared: all subscribers share one live connection, opened by the first and closed
+   * by the last one leaving (after the builder's {@link Builder#liveLinger linger}). A late
+   * subscriber gets the latest state at once. Slow subscribers get the latest state, skipping
+   * states they had no demand for (conflation); use {@link #changes} for every change. Transient
+   * network failures are retried invisibly (see {@link #progress()}); anything else errors every
+   * subscriber, and the next one starts a new connection. Emits on the I/O thread.
+   */
+  public Flowable<StateView> live() {
+    return cursor
+        .updates()
+        .map(update -> view(update.point(), false))
+        .onBackpressureLatest()
+        .takeUntil(closedSignal);
+  }
+
+  /**
+   * The windows this client holds or is fetching, ordered by start offset: the current set at
+   * once, then the set after every change (conflated for slow subscribers). Completes on {@link
+   * #close()}. Emits on the thread that changed the set; do not block in it.
+   */
+  public Flowable<List<WindowInfo>> windows() {
+    return registry.windows().takeUntil(closedSignal);
+  }
+
+  /**
+   * Every change with a timestamp in {@code [from, to)}, in stream order, then completes.
+   * Request-driven: windows are read (or taken from memory) only as the subscriber asks for more.
+   * Changes in the live window are those held when the live cursor has caught up; it does not
+   * wait for changes after now. A {@code from} before the first keyframe starts at the first.
+   */
+  public Flowable<Change> changes(Instant from, Instant to) {
+    requireNonNull(from, "from == null");
+    requireNonNull(to, "to == null");
+    if (to.isBefore(from)) throw new IllegalArgumentException("to " + to + " is before from " + from);
+    return registry
+        .index()
+        .flatMapPublisher(index -> windowsFrom(index, firstWindowWithChangesFrom(index, from), to))
+        .concatMap(window -> changesOf(window, from, to))
+        .takeUntil(closedSignal);
+  }
+
+  /**
+   * The first window that may hold a change at or after {@code from}: with equal timestamps, a
+   * change at exactly {@code from} can sit in the windows before the one covering it.
+   */
+  private static int firstWindowWithChangesFrom(KeyframeIndex index, Instant from) {
+    int k = Math.max(0, index.covering(from));
+    while (k > 0 && !index.get(k).timestamp().isBefore(from)) k--;
+    return k;
+  }
+
+  /** The windows from the {@code k}th keyframe on, committed ones first, then the live one. */
+  private Flowable<Window> windowsFrom(KeyframeIndex index, int k, Instant to) {
+    if (index.isEmpty() || k >= index.size() - 1) {
+      return caughtUpLiveWindow()
+          .flatMapPublisher(
+              live -> {
+                Keyframe first = index.isEmpty() ? null : index.get(k);
+                Keyframe liveStart = live.start();
+                if (first != null && liveStart != null && first.compareTo(liveStart) < 0) {
+                  // Keyframes arrived since the index was read: read the windows in between.
+                  KeyframeIndex fresh = registry.currentIndex();
+                  return windowsFrom(fresh, fresh.position(first.offset()), to);
+                }
+                return Flowable.just(live);
+              });
+    }
+    Keyframe start = index.get(k);
+    Keyframe end = index.get(k + 1);
+    Flowable<Window> committed =
+        Flowable.defer(() -> registry.held(start, end).map(held -> held.window()).toFlowable());
+    if (!end.timestamp().isBefore(to)) return committed;
+    return committed.concatWith(Flowable.defer(() -> windowsFrom(index, k + 1, to)));
+  }
+
+  private Single<Window> caughtUpLiveWindow() {
+    return cursor.updates().filter(LiveUpdate::caughtUp).firstOrError().map(u -> u.point().window());
+  }
+
+  private static Flowable<Change> changesOf(Window window, Instant from, Instant to) {
+    return Flowable.range(0, window.changeCount())
+        .map(window::change)
+        .filter(
+            change -> {
+              Instant t = change.timestamp();
+              return t != null && !t.isBefore(from) && t.isBefore(to);
+            });
+  }
+
+  /**
+   * Completes once the live state has reached {@code offset} (for example the offset an append
+   * returned: read-your-writes). Opens the shared live connection while it waits. Completes on
+   * the I/O thread; never errors for a slow server, only for a failed cursor.
+   */
+  public Completable awaitOffset(Offset offset) {
+    requireNonNull(offset, "offset == null");
+    return cursor
+        .updates()
+        .filter(u -> u.point().offset().compareTo(offset) >= 0)
+        .firstElement()
+        .ignoreElement()
+        .ambWith(closed);
+  }
+
+  /**
+   * What the client is doing: live connection state and position, windows being read and held,
+   * messages read. The current progress at once, then every change (conflated). Completes on
+   * {@link #close()}. Emits on the thread that made the change.
+   */
+  public Flowable<Progress> progress() {
+    return progress.updates().takeUntil(closedSignal);
+  }
+
+  /**
+   * Completes every stream this client returned, closes the live connection and cancels window
+   * reads in flight. Does not close the {@link OkHttpClient} or the {@link LocalStore} it was
+   * given. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed.hasComplete()) return;
+    closed.onComplete();
+    registry.close();
+    progress.complete();
+  }
+
+  private StateView view(WindowPoint point, boolean fromStore) {
+    return new StateView(point, fromStore, mapper);
+  }
+
+  @Nullable DurableStream stream() {
+    return stream;
+  }
+
+  /** Builds an {@link RStreamClient}; checks each argument as it is set. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable String streamUrl;
+    private @Nullable OkHttpClient okHttpClient;
+    private @Nullable LocalStore store;
+    private @Nullable ObjectMapper objectMapper;
+    private Scheduler scheduler = Schedulers.io();
+    private int maxParallelFetches = 4;
+    private long lingerMillis = 1_000;
+    private LiveMode liveMode = LiveMode.AUTO;
+    private Clock clock = Clock.systemUTC();
+    private @Nullable StreamSource source;
+
+    Builder() {}
+
+    /** The state stream's URL, for example {@code http://host/v1/stream/orders}. Required. */
+    public Builder streamUrl(String streamUrl) {
+      requireNonNull(streamUrl, "streamUrl == null");
+      okhttp3.HttpUrl.get(streamUrl); // fails now on a malformed URL, not on first use
+      this.streamUrl = streamUrl;
+      return this;
+    }
+
+    /** The HTTP client to use; a new default one if not set. Not closed by the client. */
+    public Builder okHttpClient(OkHttpClient okHttpClient) {
+      this.okHttpClient = requireNonNull(okHttpClient, "okHttpClient == null");
+      return this;
+    }
+
+    /** Where read windows and the index are kept; {@link LocalStore#inMemory()} if not set. */
+    public Builder store(LocalStore store) {
+      this.store = requireNonNull(store, "store == null");
+      return this;
+    }
+
+    /** The mapper for {@link StateView#value}; a default {@code ObjectMapper} if not set. */
+    public Builder objectMapper(ObjectMapper objectMapper) {
+      this.objectMapper = requireNonNull(objectMapper, "objectMapper == null");
+      return this;
+    }
+
+    /** Where reads run and timers fire; {@link Schedulers#io()} by default. */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = requireNonNull(scheduler, "scheduler == null");
+      return this;
+    }
+
+    /** The most windows read at the same time; 4 by default. Others wait as PENDING. */
+    public Builder maxParallelFetches(int maxParallelFetches) {
+      if (maxParallelFetches < 1) throw new IllegalArgumentException("maxParallelFetches < 1");
+      this.maxParallelFetches = maxParallelFetches;
+      return this;
+    }
+
+    /**
+     * How long the live connection stays open after its last subscriber leaves, so that a quick
+     * re-subscribe reuses it; 1 s by default, 0 to close at once.
+     */
+    public Builder liveLinger(long linger, TimeUnit unit) {
+      requireNonNull(unit, "unit == null");
+      if (linger < 0) throw new IllegalArgumentException("linger < 0");
+      this.lingerMillis = unit.toMillis(linger);
+      return this;
+    }
+
+    /** How the live cursor tails the stream; {@link LiveMode#AUTO} (SSE, else long-poll) by default. */
+    public Builder liveMode(LiveMode liveMode) {
+      requireNonNull(liveMode, "liveMode == null");
+      if (liveMode == LiveMode.OFF) throw new IllegalArgumentException("the live cursor needs a live mode");
+      this.liveMode = liveMode;
+      return this;
+    }
+
+    /** The clock that decides whether a time is in the future; the system UTC clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock == null");
+      return this;
+    }
+
+    /** Tests read from a scripted source instead of HTTP. */
+    Builder source(StreamSource source) {
+      this.source = requireNonNull(source, "source == null");
+      return this;
+    }
+
+    /** Builds the client. @throws IllegalStateException if no stream URL was set. */
+    public RStreamClient build() {
+      if (streamUrl == null && source == null) throw new IllegalStateException("streamUrl == null");
+      return new RStreamClient(this);
+    }
+  }
+}

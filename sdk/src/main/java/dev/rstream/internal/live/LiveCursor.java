@@ -1,0 +1,293 @@
+package dev.rstream.internal.live;
+
+import dev.rstream.Keyframe;
+import dev.rstream.LiveMode;
+import dev.rstream.Offset;
+import dev.rstream.OffsetGoneException;
+import dev.rstream.Progress;
+import dev.rstream.ProtocolException;
+import dev.rstream.ReadBatch;
+import dev.rstream.ReadOptions;
+import dev.rstream.TransientException;
+import dev.rstream.internal.state.StateMessage;
+import dev.rstream.internal.window.KeyframeIndex;
+import dev.rstream.internal.window.MalformedStreamException;
+import dev.rstream.internal.window.ProgressBoard;
+import dev.rstream.internal.window.StreamSource;
+import dev.rstream.internal.window.Window;
+import dev.rstream.internal.window.WindowAssembler;
+import dev.rstream.internal.window.WindowRegistry;
+import io.reactivex.rxjava3.core.BackpressureStrategy;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.FlowableEmitter;
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.core.Single;
+import io.reactivex.rxjava3.disposables.SerialDisposable;
+import io.reactivex.rxjava3.observers.DisposableSingleObserver;
+import io.reactivex.rxjava3.subscribers.DisposableSubscriber;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one live connection a client keeps to its stream, shared by every live subscriber.
+ *
+ * <p>The first subscriber to {@link #updates()} opens it; when the last one leaves, it closes
+ * after the linger time (a subscriber arriving within it reuses the connection). A late
+ * subscriber gets the latest state at once, then every later one: never a duplicate, never a
+ * gap. Each session starts where the last left off: from the live window the registry holds (so
+ * nothing is read twice), else from the latest keyframe.
+ *
+ * <p>Transient failures are retried without end, with backoff, resuming from the last offset
+ * applied (and skipping what was already applied of a response cut short); subscribers see
+ * nothing of them but {@link Progress.Live#RECONNECTING} in progress. Anything else (protocol
+ * error, stream deleted) fails every subscriber and ends the session; the next subscriber starts
+ * a new one.
+ */
+public final class LiveCursor {
+  private static final Logger log = Logger.getLogger(LiveCursor.class.getName());
+  private static final long MIN_BACKOFF_MILLIS = 100;
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  private final StreamSource source;
+  private final WindowRegistry registry;
+  private final ProgressBoard progress;
+  private final Scheduler scheduler;
+  private final LiveMode liveMode;
+  private final Flowable<LiveUpdate> shared;
+
+  public LiveCursor(
+      StreamSource source,
+      WindowRegistry registry,
+      ProgressBoard progress,
+      Scheduler scheduler,
+      LiveMode liveMode,
+      long lingerMillis) {
+    this.source = source;
+    this.registry = registry;
+    this.progress = progress;
+    this.scheduler = scheduler;
+    this.liveMode = liveMode;
+    Flowable<LiveUpdate> sessions =
+        Flowable.create(emitter -> new Session(emitter).start(), BackpressureStrategy.BUFFER);
+    this.shared =
+        lingerMillis > 0
+            ? sessions.replay(1).refCount(1, lingerMillis, TimeUnit.MILLISECONDS, scheduler)
+            : sessions.replay(1).refCount();
+  }
+
+  /**
+   * The latest state, then every later one. Hot and shared; subscribing opens the connection if
+   * none is open. Emits on the transport's I/O thread; consumers that are slow must conflate
+   * ({@code onBackpressureLatest}) or buffer. Never completes unless the stream is closed.
+   */
+  public Flowable<LiveUpdate> updates() {
+    return shared;
+  }
+
+  /** One connection's life: from the first subscriber to the last one leaving (or a failure). */
+  private final class Session {
+    private final FlowableEmitter<LiveUpdate> emitter;
+    private final SerialDisposable read = new SerialDisposable();
+    private @Nullable WindowAssembler assembler;
+    private Offset resumeOffset = Offset.START;
+    // Messages applied from a response whose end we have not seen; skipped when it is re-read.
+    private int appliedSinceBoundary;
+    private int skip;
+    private boolean caughtUp;
+    private boolean goneOnce;
+    private long backoffMillis = MIN_BACKOFF_MILLIS;
+    private volatile boolean stopped;
+
+    Session(FlowableEmitter<LiveUpdate> emitter) {
+      this.emitter = emitter;
+    }
+
+    void start() {
+      emitter.setCancellable(this::stop);
+      progress.update(p -> p.live(Progress.Live.CONNECTING));
+      Window held = registry.heldLive();
+      if (held != null) {
+        begin(WindowAssembler.resuming(held), held.offset());
+        emitter.onNext(new LiveUpdate(held.latest(), false));
+        connect();
+        return;
+      }
+      startFromIndex(registry.index());
+    }
+
+    private void startFromIndex(Single<KeyframeIndex> index) {
+      DisposableSingleObserver<KeyframeIndex> observer =
+          new DisposableSingleObserver<KeyframeIndex>() {
+            @Override
+            public void onSuccess(KeyframeIndex index) {
+              startFrom(index);
+              connect();
+            }
+
+            @Override
+            public void onError(Throwable e) {
+              fail(e);
+            }
+          };
+      read.set(observer); // before subscribing: a synchronous source may call back at once
+      index.subscribe(observer);
+    }
+
+    private void startFrom(KeyframeIndex index) {
+      Keyframe last = index.last();
+      if (last == null) {
+        begin(WindowAssembler.startingEmpty(Offset.START), Offset.START);
+      } else {
+        begin(WindowAssembler.atKeyframe(last.offset()), last.offset());
+      }
+    }
+
+    private void begin(WindowAssembler assembler, Offset from) {
+      this.assembler = assembler;
+      this.resumeOffset = from;
+      this.appliedSinceBoundary = 0;
+      this.skip = 0;
+    }
+
+    private void connect() {
+      if (stopped) return;
+      ReadOptions options = ReadOptions.builder().offset(resumeOffset).liveMode(liveMode).build();
+      DisposableSubscriber<ReadBatch<StateMessage>> subscriber =
+          new DisposableSubscriber<ReadBatch<StateMessage>>() {
+            @Override
+            public void onNext(ReadBatch<StateMessage> batch) {
+              if (!isDisposed()) onBatch(batch);
+            }
+
+            @Override
+            public void onError(Throwable e) {
+              if (!isDisposed()) onReadError(e);
+            }
+
+            @Override
+            public void onComplete() {
+              if (!isDisposed()) LiveCursor.Session.this.onComplete();
+            }
+          };
+      read.set(subscriber); // before subscribing: a synchronous source may call back at once
+      source.read(options).subscribe(subscriber);
+    }
+
+    private void onBatch(ReadBatch<StateMessage> batch) {
+      if (stopped) return;
+      WindowAssembler assembler = this.assembler;
+      try {
+        for (StateMessage message : batch.messages()) {
+          if (skip > 0) {
+            skip--;
+            continue;
+          }
+          appliedSinceBoundary++;
+          WindowAssembler.Event event = assembler.accept(message);
+          switch (event) {
+            case CHANGE_APPLIED:
+              if (caughtUp) emitter.onNext(new LiveUpdate(assembler.current().latest(), true));
+              break;
+            case WINDOW_STARTED:
+              registry.liveKeyframe(assembler.completed(), assembler.current());
+              if (caughtUp) emitter.onNext(new LiveUpdate(assembler.current().latest(), true));
+              break;
+            case RESET:
+              reset(assembler.resetOffset());
+              return;
+            default:
+              break;
+          }
+        }
+      } catch (MalformedStreamException e) {
+        fail(new ProtocolException(e.getMessage(), source.url(), e.offset(), 0, e));
+        return;
+      }
+      if (!batch.partial()) {
+        assembler.unitBoundary(batch.nextOffset());
+        resumeOffset = batch.nextOffset();
+        appliedSinceBoundary = 0;
+      }
+      backoffMillis = MIN_BACKOFF_MILLIS;
+      Window current = assembler.current();
+      if (current != null) registry.holdLive(current);
+      if (!caughtUp && batch.upToDate() && !batch.partial()) {
+        caughtUp = true;
+        registry.liveConnected(true);
+        if (current != null) emitter.onNext(new LiveUpdate(current.latest(), true));
+      }
+      Offset offset = current != null ? current.offset() : resumeOffset;
+      progress.update(
+          p -> p.live(caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING).liveOffset(offset)
+              .messagesRead(progress.current().messagesRead() + batch.messages().size()));
+    }
+
+    /** The stream said to drop everything and rebuild from {@code from}. */
+    private void reset(@Nullable Offset from) {
+      Offset start = from != null ? from : Offset.START;
+      log.info(source.url() + ": reset control, rebuilding from " + start);
+      registry.reset();
+      begin(WindowAssembler.startingEmpty(start), start);
+      Window empty = assembler.current();
+      if (empty != null) {
+        registry.holdLive(empty);
+        emitter.onNext(new LiveUpdate(empty.latest(), caughtUp));
+      }
+      connect(); // replaces (and so cancels) the read that carried the reset
+    }
+
+    private void onReadError(Throwable error) {
+      if (stopped) return;
+      if (error instanceof TransientException) {
+        reconnectLater(error);
+      } else if (error instanceof OffsetGoneException && !goneOnce) {
+        // Retention dropped what we would resume from: start again from the newest keyframe.
+        goneOnce = true;
+        log.log(Level.WARNING, source.url() + ": live offset gone, restarting from the index", error);
+        caughtUp = false;
+        startFromIndex(registry.refreshIndex());
+      } else {
+        fail(error);
+      }
+    }
+
+    private void reconnectLater(Throwable error) {
+      log.log(Level.FINE, source.url() + ": live read failed, reconnecting from " + resumeOffset, error);
+      progress.update(p -> p.live(Progress.Live.RECONNECTING));
+      skip = appliedSinceBoundary;
+      appliedSinceBoundary = 0;
+      long delay = backoffMillis;
+      backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+      read.set(scheduler.scheduleDirect(this::connect, delay, TimeUnit.MILLISECONDS));
+    }
+
+    private void onComplete() {
+      if (stopped) return;
+      // A live read completes only when the stream is closed: nothing more will come.
+      stopped = true;
+      read.dispose();
+      registry.liveConnected(false);
+      progress.update(p -> p.live(Progress.Live.IDLE));
+      emitter.onComplete();
+    }
+
+    private void fail(Throwable error) {
+      if (stopped) return;
+      stopped = true;
+      read.dispose();
+      registry.liveConnected(false);
+      progress.update(p -> p.live(Progress.Live.FAILED));
+      emitter.onError(error);
+    }
+
+    private void stop() {
+      if (stopped) return; // failed or completed: progress already says so
+      stopped = true;
+      read.dispose();
+      registry.liveConnected(false);
+      progress.update(p -> p.live(Progress.Live.IDLE));
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.rstream.internal.window;
+
+import dev.rstream.DurableStream;
+import dev.rstream.Keyframe;
+import dev.rstream.ReadBatch;
+import dev.rstream.ReadOptions;
+import dev.rstream.internal.state.StateMessage;
+import dev.rstream.internal.state.StateMessageDecoder;
+import io.reactivex.rxjava3.core.Flowable;
+
+/** {@link StreamSource} over the transport: the stream and {@code {url}.keyframes}. */
+public final class DurableStreamSource implements StreamSource {
+  private final DurableStream stream;
+  private final DurableStream index;
+
+  public DurableStreamSource(DurableStream stream) {
+    this.stream = stream;
+    okhttp3.HttpUrl url = stream.url();
+    int last = url.pathSize() - 1;
+    okhttp3.HttpUrl indexUrl =
+        url.newBuilder().setPathSegment(last, url.pathSegments().get(last) + ".keyframes").build();
+    this.index = stream.newBuilder().url(indexUrl).build();
+  }
+
+  @Override
+  public String url() {
+    return stream.url().toString();
+  }
+
+  @Override
+  public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
+    // The decoder reuses a buffer: one per subscription.
+    return Flowable.defer(() -> stream.read(options, new StateMessageDecoder()));
+  }
+
+  @Override
+  public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options) {
+    return index.read(options, KeyframeDecoder.INSTANCE);
+  }
+}

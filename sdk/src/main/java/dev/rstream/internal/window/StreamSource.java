@@ -1,0 +1,27 @@
+package dev.rstream.internal.window;
+
+import dev.rstream.Keyframe;
+import dev.rstream.ReadBatch;
+import dev.rstream.ReadOptions;
+import dev.rstream.internal.state.StateMessage;
+import io.reactivex.rxjava3.core.Flowable;
+
+/**
+ * The two streams a client reads for one state stream: the stream itself and its keyframe index
+ * ({@code {stream}.keyframes}). Production reads them with {@code DurableStream}; tests use
+ * scripted fakes. Both reads behave as {@code DurableStream.read}: cold, backpressured, transient
+ * failures retried inside, {@code RStreamException}s otherwise.
+ */
+public interface StreamSource {
+  /** The state stream's URL, for error messages and the local store's keys. */
+  String url();
+
+  /** Reads State Protocol messages from the state stream. */
+  Flowable<ReadBatch<StateMessage>> read(ReadOptions options);
+
+  /**
+   * Reads the keyframe index. Fails with {@code StreamNotFoundException} if the stream has no
+   * companion index.
+   */
+  Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options);
+}

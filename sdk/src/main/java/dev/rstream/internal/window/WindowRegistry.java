@@ -1,0 +1,547 @@
+package dev.rstream.internal.window;
+
+import dev.rstream.Change;
+import dev.rstream.Control;
+import dev.rstream.Keyframe;
+import dev.rstream.LocalStore;
+import dev.rstream.LocalStore.StoredWindow;
+import dev.rstream.Offset;
+import dev.rstream.OutOfRangeException;
+import dev.rstream.ProtocolException;
+import dev.rstream.ReadBatch;
+import dev.rstream.ReadOptions;
+import dev.rstream.StreamNotFoundException;
+import dev.rstream.WindowInfo;
+import dev.rstream.WindowState;
+import dev.rstream.internal.state.State;
+import dev.rstream.internal.state.StateMessage;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.core.Single;
+import io.reactivex.rxjava3.disposables.CompositeDisposable;
+import io.reactivex.rxjava3.processors.BehaviorProcessor;
+import io.reactivex.rxjava3.processors.FlowableProcessor;
+import io.reactivex.rxjava3.subjects.SingleSubject;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The windows one client holds or is fetching for its stream, and the keyframe index that finds
+ * them. Answers "which window covers time T, and give me its content": from memory with no
+ * request, from the local store, or by reading exactly that window's range once, however many
+ * callers ask at the same time. At most {@code maxParallelFetches} windows are read at once; the
+ * rest wait as {@link WindowState#PENDING}.
+ *
+ * <p>Thread-safe. The window set is emitted under this object's lock, on the thread that changed
+ * it; reads run on the scheduler.
+ */
+public final class WindowRegistry {
+  private static final Logger log = Logger.getLogger(WindowRegistry.class.getName());
+
+  /** A window's content for a caller: committed ({@link #window} non-null) or the live window. */
+  public static final class Held {
+    private static final Held LIVE = new Held(null, false);
+
+    private final @Nullable Window window;
+    private final boolean fromStore;
+
+    Held(@Nullable Window window, boolean fromStore) {
+      this.window = window;
+      this.fromStore = fromStore;
+    }
+
+    /** The committed window, or null if the time is in the live window. */
+    public @Nullable Window window() {
+      return window;
+    }
+
+    public boolean fromStore() {
+      return fromStore;
+    }
+
+    public boolean isLive() {
+      return window == null;
+    }
+  }
+
+  private static final class Entry {
+    WindowInfo info;
+    @Nullable Window window;
+    boolean fromStore;
+    @Nullable Single<Held> fetch;
+
+    Entry(WindowInfo info) {
+      this.info = info;
+    }
+  }
+
+  private final StreamSource source;
+  private final LocalStore store;
+  private final Scheduler scheduler;
+  private final int maxParallelFetches;
+  private final ProgressBoard progress;
+  private final String url;
+
+  private final TreeMap<Offset, Entry> entries = new TreeMap<>();
+  private final FlowableProcessor<List<WindowInfo>> windowSet =
+      BehaviorProcessor.createDefault(Collections.<WindowInfo>emptyList());
+  private final CompositeDisposable fetches = new CompositeDisposable();
+  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  private int running;
+
+  private KeyframeIndex index = KeyframeIndex.empty();
+  private @Nullable Single<KeyframeIndex> indexLoad;
+  private @Nullable Single<KeyframeIndex> indexRefresh;
+  private Offset indexNext = Offset.START;
+  private boolean noCompanion;
+  private @Nullable Window liveWindow;
+  private boolean liveConnected;
+
+  public WindowRegistry(
+      StreamSource source,
+      LocalStore store,
+      Scheduler scheduler,
+      int maxParallelFetches,
+      ProgressBoard progress) {
+    this.source = source;
+    this.store = store;
+    this.scheduler = scheduler;
+    this.maxParallelFetches = maxParallelFetches;
+    this.progress = progress;
+    this.url = source.url();
+  }
+
+  public String url() {
+    return url;
+  }
+
+  /** The window set, ordered by start offset: the current set, then every change. */
+  public Flowable<List<WindowInfo>> windows() {
+    return windowSet.onBackpressureLatest();
+  }
+
+  public synchronized KeyframeIndex currentIndex() {
+    return index;
+  }
+
+  /**
+   * The keyframe index, loaded once: from the local store, then the companion stream; if there
+   * is no companion and nothing stored, by scanning the stream from its start (which also
+   * commits every window it reads). A failed load is retried by the next call.
+   */
+  public synchronized Single<KeyframeIndex> index() {
+    Single<KeyframeIndex> load = indexLoad;
+    if (load == null) {
+      load = loadIndex().doOnError(e -> clearIndexLoad()).cache();
+      indexLoad = load;
+    }
+    return load;
+  }
+
+  private synchronized void clearIndexLoad() {
+    indexLoad = null;
+  }
+
+  private Single<KeyframeIndex> loadIndex() {
+    return Single.defer(
+        () -> {
+          List<Keyframe> stored = store.keyframes(url);
+          for (Keyframe keyframe : stored) addKeyframe(keyframe);
+          return tailIndex()
+              .onErrorResumeNext(
+                  e -> {
+                    if (!(e instanceof StreamNotFoundException)) return Single.error(e);
+                    synchronized (this) {
+                      noCompanion = true;
+                    }
+                    return stored.isEmpty() ? scan() : Single.just(currentIndex());
+                  });
+        });
+  }
+
+  /** Reads what the companion index gained since the last read; shared by concurrent callers. */
+  public synchronized Single<KeyframeIndex> refreshIndex() {
+    if (noCompanion || liveConnected) return Single.just(index);
+    Single<KeyframeIndex> refresh = indexRefresh;
+    if (refresh == null) {
+      refresh = tailIndex().doFinally(this::clearRefresh).cache();
+      indexRefresh = refresh;
+    }
+    return refresh;
+  }
+
+  private synchronized void clearRefresh() {
+    indexRefresh = null;
+  }
+
+  private Single<KeyframeIndex> tailIndex() {
+    return Single.defer(
+        () -> {
+          Offset from;
+          synchronized (this) {
+            from = indexNext;
+          }
+          return source
+              .readIndex(ReadOptions.from(from))
+              .doOnNext(this::addIndexBatch)
+              .ignoreElements()
+              .andThen(Single.fromCallable(this::saveIndex));
+        });
+  }
+
+  private synchronized void addIndexBatch(ReadBatch<Keyframe> batch) {
+    for (Keyframe keyframe : batch.messages()) addKeyframe(keyframe);
+    if (!batch.partial()) indexNext = indexNext.max(batch.nextOffset());
+  }
+
+  private synchronized void addKeyframe(Keyframe keyframe) {
+    try {
+      index = index.plus(keyframe);
+    } catch (IllegalArgumentException e) {
+      // The index is a hint; the stream itself rules. A bad hint is dropped, not fatal.
+      log.log(Level.WARNING, url + ": ignoring keyframe index entry " + keyframe, e);
+    }
+  }
+
+  private KeyframeIndex saveIndex() {
+    KeyframeIndex result = currentIndex();
+    store.putKeyframes(url, result.asList());
+    return result;
+  }
+
+  /** No companion index: read the whole stream once, commit its windows, keep the index. */
+  private Single<KeyframeIndex> scan() {
+    return Single.defer(
+        () -> {
+          WindowAssembler assembler = WindowAssembler.fromStreamStart();
+          return source
+              .read(ReadOptions.from(Offset.START))
+              .doOnNext(batch -> scanBatch(assembler, batch))
+              .ignoreElements()
+              .andThen(
+                  Single.fromCallable(
+                      () -> {
+                        Window open = assembler.current();
+                        if (open != null) holdLive(open);
+                        return saveIndex();
+                      }));
+        });
+  }
+
+  private void scanBatch(WindowAssembler assembler, ReadBatch<StateMessage> batch) {
+    for (StateMessage message : batch.messages()) {
+      WindowAssembler.Event event = accept(assembler, message);
+      if (event == WindowAssembler.Event.RESET) {
+        throw new ProtocolException("reset control while scanning for keyframes", url, assembler.unitEnd(), 0, null);
+      }
+      if (event == WindowAssembler.Event.WINDOW_STARTED) {
+        Window completed = assembler.completed();
+        if (completed != null) commitRead(completed);
+        addKeyframe(assembler.current().start());
+      }
+    }
+    if (!batch.partial()) assembler.unitBoundary(batch.nextOffset());
+    countMessages(batch);
+  }
+
+  private WindowAssembler.Event accept(WindowAssembler assembler, StateMessage message) {
+    try {
+      return assembler.accept(message);
+    } catch (MalformedStreamException e) {
+      throw new ProtocolException(e.getMessage(), url, e.offset(), 0, e);
+    }
+  }
+
+  private void countMessages(ReadBatch<?> batch) {
+    int n = batch.messages().size();
+    if (n > 0) progress.update(p -> p.messagesRead(progress.current().messagesRead() + n));
+  }
+
+  /**
+   * The content of the window covering {@code time}: held (no request), from the store, or read
+   * now. {@link Held#isLive()} if {@code time} is in the live window (the caller asks the live
+   * cursor). Fails with {@link OutOfRangeException} for a time before the first keyframe.
+   */
+  public Single<Held> covering(Instant time) {
+    return index()
+        .flatMap(
+            idx -> {
+              int k = idx.covering(time);
+              if (k >= 0 && idx.next(k) != null) return held(idx.get(k), idx.next(k));
+              // In the last window as far as we know: the index may lag, so look again.
+              return refreshIndex().flatMap(fresh -> resolve(fresh, time));
+            });
+  }
+
+  private Single<Held> resolve(KeyframeIndex idx, Instant time) {
+    int k = idx.covering(time);
+    if (k < 0) {
+      if (idx.isEmpty()) return Single.just(Held.LIVE); // a stream with no keyframe: all live
+      return Single.error(new OutOfRangeException(url, time, idx.get(0).timestamp()));
+    }
+    Keyframe next = idx.next(k);
+    return next == null ? Single.just(Held.LIVE) : held(idx.get(k), next);
+  }
+
+  /** The committed window {@code [start, end)}: from memory, or fetched once for all callers. */
+  public synchronized Single<Held> held(Keyframe start, Keyframe end) {
+    Entry entry = entries.get(start.offset());
+    if (entry != null && entry.window != null && entry.info.end() != null) {
+      return Single.just(new Held(entry.window, entry.fromStore));
+    }
+    if (entry != null && entry.fetch != null) return entry.fetch;
+    if (entry != null && entry.info.state() == WindowState.LIVE) {
+      // The live window just ended at a keyframe the cursor has not reached: read its rest.
+      entries.remove(start.offset());
+    }
+    Entry fetching = new Entry(WindowInfo.of(start, end, WindowState.PENDING));
+    SingleSubject<Held> result = SingleSubject.create();
+    fetching.fetch = result.hide();
+    entries.put(start.offset(), fetching);
+    emit();
+    Runnable job = () -> runFetch(fetching, start, end, result);
+    if (running < maxParallelFetches) {
+      running++;
+      scheduler.scheduleDirect(job);
+    } else {
+      waiting.add(job);
+    }
+    return fetching.fetch;
+  }
+
+  private void runFetch(Entry entry, Keyframe start, Keyframe end, SingleSubject<Held> result) {
+    synchronized (this) {
+      move(entry, WindowState.PULLING);
+    }
+    progress.update(p -> p.windowsPulling(progress.current().windowsPulling() + 1));
+    Single<Held> work =
+        Single.defer(
+            () -> {
+              StoredWindow stored = store.window(url, entry.info.id());
+              if (stored != null) return Single.just(new Held(restore(stored), true));
+              return readWindow(start, end).map(window -> new Held(window, false));
+            });
+    fetches.add(
+        work.subscribe(
+            held -> {
+              commitFetched(entry, held);
+              fetchDone();
+              result.onSuccess(held);
+            },
+            error -> {
+              failFetched(entry);
+              fetchDone();
+              result.onError(error);
+            }));
+  }
+
+  private void fetchDone() {
+    progress.update(p -> p.windowsPulling(Math.max(0, progress.current().windowsPulling() - 1)));
+    Runnable next;
+    synchronized (this) {
+      next = waiting.poll();
+      if (next == null) running--;
+    }
+    if (next != null) scheduler.scheduleDirect(next);
+  }
+
+  private Single<Window> readWindow(Keyframe start, Keyframe end) {
+    return Single.defer(
+        () -> {
+          WindowAssembler assembler = WindowAssembler.atKeyframe(start.offset());
+          ReadOptions options = ReadOptions.builder().offset(start.offset()).endOffset(end.offset()).build();
+          return source
+              .read(options)
+              .map(batch -> consumeWindowBatch(assembler, batch, end))
+              .takeUntil(done -> done)
+              .ignoreElements()
+              .andThen(
+                  Single.fromCallable(
+                      () -> {
+                        Window window = assembler.current();
+                        if (window == null || window.start() == null || assembler.inKeyframe()) {
+                          throw new ProtocolException(
+                              "no complete keyframe where the index says one starts", url, start.offset(), 0, null);
+                        }
+                        return window.withEnd(end);
+                      }));
+        });
+  }
+
+  /** Applies one batch of a window read; true once the window's end is reached. */
+  private boolean consumeWindowBatch(WindowAssembler assembler, ReadBatch<StateMessage> batch, Keyframe end) {
+    countMessages(batch);
+    for (StateMessage message : batch.messages()) {
+      Offset offset = message.offset();
+      // A read ends at a batch boundary the server picks; the window ends exactly at its end bound.
+      if (offset != null && offset.compareTo(end.offset()) > 0) return true;
+      if (message.is(Control.Kind.SNAPSHOT_START) && assembler.current() != null) return true;
+      if (accept(assembler, message) == WindowAssembler.Event.RESET) {
+        throw new ProtocolException("reset control inside a committed window", url, assembler.unitEnd(), 0, null);
+      }
+    }
+    if (!batch.partial()) {
+      assembler.unitBoundary(batch.nextOffset());
+      return batch.nextOffset().compareTo(end.offset()) >= 0;
+    }
+    return false;
+  }
+
+  /** Rebuilds a stored window by replaying it as the messages it was read from. */
+  static Window restore(StoredWindow stored) {
+    Keyframe start = stored.start();
+    WindowAssembler assembler;
+    if (start == null) {
+      assembler = WindowAssembler.startingEmpty(stored.baseOffset());
+    } else {
+      assembler = WindowAssembler.atKeyframe(start.offset());
+      assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, null, start.timestamp())));
+      for (Change insert : stored.keyframe()) assembler.accept(StateMessage.of(insert));
+      assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, stored.baseOffset(), start.timestamp())));
+    }
+    for (Change change : stored.changes()) assembler.accept(StateMessage.of(change));
+    return assembler.current().withEnd(stored.end());
+  }
+
+  static StoredWindow toStored(Window window) {
+    List<Change> keyframe = new ArrayList<>();
+    State base = window.baseState();
+    for (String type : base.types()) {
+      for (Map.Entry<String, String> e : base.entities(type).entrySet()) {
+        keyframe.add(Change.insert(type, e.getKey(), e.getValue()));
+      }
+    }
+    List<Change> changes = new ArrayList<>(window.changeCount());
+    for (int i = 0; i < window.changeCount(); i++) changes.add(window.change(i));
+    return StoredWindow.of(window.start(), window.end(), window.baseOffset(), keyframe, changes);
+  }
+
+  private void commitFetched(Entry entry, Held held) {
+    Window window = held.window();
+    synchronized (this) {
+      entry.window = window;
+      entry.fromStore = held.fromStore();
+      entry.fetch = null;
+      move(entry, WindowState.COMMITTED);
+    }
+    if (!held.fromStore()) store.putWindow(url, toStored(window));
+    countCommitted();
+  }
+
+  private void failFetched(Entry entry) {
+    synchronized (this) {
+      entry.fetch = null;
+      move(entry, WindowState.FAILED);
+      // Reported once, then forgotten, so the next request for this window tries again.
+      entries.remove(entry.info.start().offset());
+      emit();
+    }
+  }
+
+  /** Commits a window read by a scan or the live cursor (it has an end bound). */
+  public void commitRead(Window window) {
+    Keyframe end = window.end();
+    if (end == null) throw new IllegalArgumentException("window has no end bound: " + window);
+    Offset key = keyOf(window.start());
+    synchronized (this) {
+      Entry entry = entries.get(key);
+      if (entry != null && entry.info.state() == WindowState.COMMITTED) return;
+      if (entry == null || entry.info.state() != WindowState.LIVE) {
+        // Pending or pulling (a fetch will commit its own copy) or unknown: record it directly.
+        if (entry != null && entry.fetch != null) return;
+        entry = new Entry(WindowInfo.of(window.start(), end, WindowState.LIVE));
+        entries.put(key, entry);
+      }
+      entry.window = window;
+      entry.info = WindowInfo.of(window.start(), end, entry.info.state());
+      move(entry, WindowState.COMMITTED);
+      if (liveWindow != null && keyOf(liveWindow.start()).equals(key)) liveWindow = null;
+    }
+    store.putWindow(url, toStored(window));
+    countCommitted();
+  }
+
+  private void countCommitted() {
+    progress.update(p -> p.windowsCommitted(progress.current().windowsCommitted() + 1));
+  }
+
+  private static Offset keyOf(@Nullable Keyframe start) {
+    return start == null ? Offset.START : start.offset();
+  }
+
+  /**
+   * Records the live window's content up to the cursor's position (so a later cursor resumes
+   * there instead of reading it again) and lists it as {@link WindowState#LIVE}.
+   */
+  public void holdLive(Window window) {
+    Offset key = keyOf(window.start());
+    synchronized (this) {
+      liveWindow = window;
+      Entry entry = entries.get(key);
+      if (entry == null) {
+        entries.put(key, new Entry(WindowInfo.of(window.start(), null, WindowState.LIVE)));
+        emit();
+      }
+    }
+  }
+
+  /** The live window as far as it has been read, or null. */
+  public synchronized @Nullable Window heldLive() {
+    return liveWindow;
+  }
+
+  /** The live cursor found a keyframe: its window starts, the one before it is committed. */
+  public void liveKeyframe(@Nullable Window completed, Window started) {
+    Keyframe start = started.start();
+    if (start != null) addKeyframe(start);
+    if (completed != null) commitRead(completed);
+    holdLive(started);
+  }
+
+  /** Whether a live cursor is connected (it finds new keyframes itself; no index polling). */
+  public synchronized void liveConnected(boolean connected) {
+    liveConnected = connected;
+  }
+
+  /** A reset control: drop every window, the index and what the store holds for the stream. */
+  public void reset() {
+    synchronized (this) {
+      entries.clear();
+      index = KeyframeIndex.empty();
+      indexNext = Offset.START;
+      indexLoad = null;
+      liveWindow = null;
+      emit();
+    }
+    store.clear(url);
+  }
+
+  /** Cancels window reads in flight; callers waiting on them get no result. */
+  public void close() {
+    fetches.dispose();
+    windowSet.onComplete();
+  }
+
+  private void move(Entry entry, WindowState next) {
+    WindowState current = entry.info.state();
+    if (!current.canMoveTo(next)) {
+      throw new IllegalStateException("window " + entry.info.id() + " cannot go from " + current + " to " + next);
+    }
+    entry.info = entry.info.withState(next);
+    emit();
+  }
+
+  private void emit() {
+    List<WindowInfo> list = new ArrayList<>(entries.size());
+    for (Entry entry : entries.values()) list.add(entry.info);
+    windowSet.onNext(Collections.unmodifiableList(list));
+  }
+}

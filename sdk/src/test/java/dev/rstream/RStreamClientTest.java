@@ -1,0 +1,415 @@
+package dev.rstream;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rstream.internal.state.StateMessage;
+import dev.rstream.internal.window.GeneratedLog;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.disposables.Disposable;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import io.reactivex.rxjava3.subscribers.TestSubscriber;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RStreamClientTest {
+  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
+  private GeneratedLog log;
+  private FakeStateStream stream;
+  private final List<RStreamClient> clients = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    RxJavaPlugins.setErrorHandler(undelivered::add);
+    log = new GeneratedLog(17, 10, 8);
+    stream = new FakeStateStream(log);
+  }
+
+  @AfterEach
+  void tearDown() {
+    clients.forEach(RStreamClient::close);
+    RxJavaPlugins.reset();
+    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
+  }
+
+  private RStreamClient.Builder builder(FakeStateStream source) {
+    return RStreamClient.builder().source(source).liveLinger(0, SECONDS)
+        // The log's times are in 2026; "now" is after all of them unless a test says otherwise.
+        .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC));
+  }
+
+  private RStreamClient client(RStreamClient.Builder builder) {
+    RStreamClient client = builder.build();
+    clients.add(client);
+    return client;
+  }
+
+  private static Map<String, Map<String, String>> asMap(StateView view) {
+    Map<String, Map<String, String>> result = new LinkedHashMap<>();
+    for (String type : view.types()) result.put(type, new LinkedHashMap<>(view.entities(type)));
+    return result;
+  }
+
+  /**
+   * A time strictly inside the {@code n}th window that lasts (keyframes may share a timestamp,
+   * and then the window between them covers no time).
+   */
+  private Instant inside(int n) {
+    int k = -1;
+    for (int seen = -1; seen < n; ) {
+      k++;
+      if (log.keyframes.get(k).timestamp().isBefore(log.keyframes.get(k + 1).timestamp())) seen++;
+    }
+    Instant start = log.keyframes.get(k).timestamp();
+    Instant end = log.keyframes.get(k + 1).timestamp();
+    return start.plusMillis((end.toEpochMilli() - start.toEpochMilli()) / 2);
+  }
+
+  private int lastingWindows() {
+    int n = 0;
+    for (int k = 0; k + 1 < log.keyframes.size(); k++) {
+      if (log.keyframes.get(k).timestamp().isBefore(log.keyframes.get(k + 1).timestamp())) n++;
+    }
+    return n;
+  }
+
+  private int indexOf(String windowId) {
+    for (int k = 0; k < log.keyframes.size(); k++) {
+      if (log.keyframes.get(k).offset().value().equals(windowId)) return k;
+    }
+    throw new AssertionError("no keyframe " + windowId);
+  }
+
+  private StateView await(Flowable<StateView> views) {
+    return views.timeout(5, SECONDS).blockingLast();
+  }
+
+  @Test
+  void pastTimeReadsOnlyItsWindowThenAnswersFromMemoryWithoutARequest() throws Exception {
+    RStreamClient client = client(builder(stream));
+    Instant time = inside(3);
+    StateView view = await(client.window(time));
+    assertThat(asMap(view)).isEqualTo(log.replayTo(time));
+    assertThat(view.fromStore()).isFalse();
+    int k = indexOf(view.windowId());
+    assertThat(log.keyframes.get(k).timestamp()).isBeforeOrEqualTo(time);
+    assertThat(log.keyframes.get(k + 1).timestamp()).isAfter(time);
+
+    ReadOptions read = stream.reads.poll(5, SECONDS);
+    assertThat(read.offset()).isEqualTo(log.keyframes.get(k).offset());
+    assertThat(read.endOffset()).isEqualTo(log.keyframes.get(k + 1).offset());
+    assertThat(read.liveMode()).isEqualTo(LiveMode.OFF);
+
+    // Held now: answered on the calling thread, no request at all.
+    Instant start = log.keyframes.get(k).timestamp();
+    TestSubscriber<StateView> again = client.window(start).test();
+    again.assertComplete().assertValueCount(1);
+    assertThat(asMap(again.values().get(0))).isEqualTo(log.replayTo(start));
+    assertThat(stream.reads).isEmpty();
+    assertThat(stream.indexReads).hasSize(1);
+  }
+
+  @Test
+  void concurrentRequestsForOneWindowShareOneRead() throws Exception {
+    RStreamClient client = client(builder(stream));
+    stream.closeGate();
+    List<TestSubscriber<StateView>> waiting = new ArrayList<>();
+    for (int i = 0; i < 5; i++) waiting.add(client.window(inside(2).plusMillis(i)).test());
+    stream.openGate();
+    for (TestSubscriber<StateView> subscriber : waiting) {
+      subscriber.awaitDone(5, SECONDS).assertComplete().assertValueCount(1);
+    }
+    assertThat(stream.reads).hasSize(1);
+  }
+
+  @Test
+  void windowsBeyondTheParallelLimitWaitAsPending() throws Exception {
+    RStreamClient client = client(builder(stream).maxParallelFetches(2));
+    BlockingQueue<List<WindowInfo>> sets = new LinkedBlockingQueue<>();
+    Disposable d = client.windows().subscribe(sets::add);
+    stream.closeGate();
+    List<TestSubscriber<StateView>> waiting = new ArrayList<>();
+    for (int k = 0; k < 4; k++) waiting.add(client.window(inside(k)).test());
+    List<WindowInfo> set = awaitSet(sets, s -> s.size() == 4 && count(s, WindowState.PULLING) == 2);
+    assertThat(count(set, WindowState.PENDING)).isEqualTo(2);
+    stream.openGate(); // releases the two started; the others start, pass the open gate
+    for (TestSubscriber<StateView> subscriber : waiting) subscriber.awaitDone(5, SECONDS).assertComplete();
+    awaitSet(sets, s -> s.size() == 4 && count(s, WindowState.COMMITTED) == 4);
+    assertThat(stream.reads).hasSize(4);
+    d.dispose();
+  }
+
+  private static long count(List<WindowInfo> set, WindowState state) {
+    return set.stream().filter(w -> w.state() == state).count();
+  }
+
+  private static List<WindowInfo> awaitSet(
+      BlockingQueue<List<WindowInfo>> sets, java.util.function.Predicate<List<WindowInfo>> condition)
+      throws InterruptedException {
+    while (true) {
+      List<WindowInfo> set = sets.poll(5, SECONDS);
+      assertThat(set).as("window set in time").isNotNull();
+      if (condition.test(set)) return set;
+    }
+  }
+
+  @Test
+  void failedWindowIsReportedThenRemovedSoALaterRequestRetries() throws Exception {
+    RStreamClient client = client(builder(stream));
+    BlockingQueue<List<WindowInfo>> sets = new LinkedBlockingQueue<>();
+    Disposable d = client.windows().subscribe(sets::add);
+    stream.failNextRead(new ProtocolException("broken", FakeStateStream.URL, null, 200, null));
+    client.window(inside(1)).test().awaitDone(5, SECONDS).assertError(ProtocolException.class);
+    awaitSet(sets, s -> count(s, WindowState.FAILED) == 1);
+    awaitSet(sets, List::isEmpty);
+
+    StateView view = await(client.window(inside(1)));
+    assertThat(asMap(view)).isEqualTo(log.replayTo(inside(1)));
+    assertThat(stream.reads).hasSize(2);
+    d.dispose();
+  }
+
+  @Test
+  void timeBeforeTheFirstKeyframeIsOutOfRange() {
+    RStreamClient client = client(builder(stream));
+    client.window(log.first.minusMillis(1)).test().awaitDone(5, SECONDS)
+        .assertError(e -> e instanceof OutOfRangeException
+            && ((OutOfRangeException) e).firstKeyframe().equals(log.first));
+  }
+
+  @Test
+  void anotherClientWithTheSameStoreAnswersFromItWithoutReadingTheStream() throws Exception {
+    LocalStore store = LocalStore.inMemory();
+    Instant time = inside(4);
+    await(client(builder(stream).store(store)).window(time));
+    assertThat(stream.reads).hasSize(1);
+
+    FakeStateStream second = new FakeStateStream(log);
+    StateView view = await(client(builder(second).store(store)).window(time));
+    assertThat(view.fromStore()).isTrue();
+    assertThat(asMap(view)).isEqualTo(log.replayTo(time));
+    assertThat(second.reads).isEmpty();
+  }
+
+  @Test
+  void withoutACompanionIndexTheStreamIsScannedOnceAndTheIndexKept() throws Exception {
+    stream.index = null;
+    LocalStore store = LocalStore.inMemory();
+    RStreamClient client = client(builder(stream).store(store));
+    for (int n = 0; n < lastingWindows(); n++) {
+      Instant time = inside(n);
+      assertThat(asMap(await(client.window(time)))).isEqualTo(log.replayTo(time));
+    }
+    ReadOptions scan = stream.reads.poll(5, SECONDS);
+    assertThat(scan.offset()).isEqualTo(Offset.START);
+    assertThat(stream.reads).isEmpty(); // every window came from the scan
+
+    FakeStateStream restarted = new FakeStateStream(log);
+    restarted.index = null;
+    RStreamClient second = client(builder(restarted).store(store));
+    Instant time = inside(lastingWindows() - 1);
+    assertThat(asMap(await(second.window(time)))).isEqualTo(log.replayTo(time));
+    assertThat(restarted.reads).isEmpty(); // no second scan: index and windows are in the store
+  }
+
+  @Test
+  void liveSubscribersShareOneConnectionAndSeeEveryChangeOnce() throws Exception {
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> first = client.live().test();
+    first.awaitCount(1);
+    assertThat(asMap(first.values().get(0))).isEqualTo(log.replayTo(log.last));
+
+    TestSubscriber<StateView> late = client.live().test();
+    late.awaitCount(1); // the current state at once, no new read
+    assertThat(late.values().get(0).offset()).isEqualTo(first.values().get(0).offset());
+    assertThat(stream.reads).hasSize(1);
+    assertThat(stream.reads.peek().liveMode()).isEqualTo(LiveMode.AUTO);
+
+    int before = log.messages.size();
+    for (int i = 0; i < 5; i++) log.changeUnit();
+    stream.publish();
+    int added = log.messages.size() - before;
+    first.awaitCount(1 + added);
+    late.awaitCount(1 + added);
+    assertDistinctIncreasingOffsets(first.values());
+    assertThat(asMap(first.values().get(first.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+    assertThat(late.values().get(late.values().size() - 1).offset())
+        .isEqualTo(first.values().get(first.values().size() - 1).offset());
+    assertThat(stream.reads).hasSize(1);
+    assertThat(stream.liveReaders()).isEqualTo(1);
+  }
+
+  private static void assertDistinctIncreasingOffsets(List<StateView> views) {
+    // Several changes of one unit share an offset; the changes themselves never repeat.
+    List<Change> changes = new ArrayList<>();
+    for (StateView view : views) if (view.change() != null) changes.add(view.change());
+    assertThat(changes).doesNotHaveDuplicates();
+    for (int i = 1; i < views.size(); i++) {
+      assertThat(views.get(i).offset()).isGreaterThanOrEqualTo(views.get(i - 1).offset());
+    }
+  }
+
+  @Test
+  void lastSubscriberLeavingClosesTheConnectionAndTheNextResumesWithoutRereading() throws Exception {
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> first = client.live().test();
+    first.awaitCount(1);
+    Offset reached = first.values().get(0).offset();
+    first.cancel();
+    awaitTrue(() -> stream.liveReaders() == 0);
+    stream.reads.clear();
+
+    TestSubscriber<StateView> next = client.live().test();
+    next.awaitCount(1);
+    assertThat(next.values().get(0).offset()).isEqualTo(reached); // held state at once
+    assertThat(stream.reads.poll(5, SECONDS).offset()).isEqualTo(reached); // resumes, no re-read
+    next.cancel();
+  }
+
+  @Test
+  void transientFailureIsInvisibleAndResumesWithoutDuplicatesOrGaps() throws Exception {
+    RStreamClient client = client(builder(stream));
+    List<Progress> progress = new CopyOnWriteArrayList<>();
+    Disposable p = client.progress().subscribe(progress::add);
+    TestSubscriber<StateView> live = client.live().test();
+    live.awaitCount(1);
+
+    int before = log.messages.size();
+    log.changeUnit();
+    log.changeUnit();
+    // Half a response arrives, then the connection is lost for good (the transport gave up).
+    stream.publishHalfThenDrop(new TransientException("reset by peer", FakeStateStream.URL, null, 0, null));
+    awaitTrue(() -> stream.liveReaders() == 1); // reconnected after backoff
+    stream.publish();
+    int added = log.messages.size() - before;
+    live.awaitCount(1 + added);
+    live.assertNoErrors();
+    assertDistinctIncreasingOffsets(live.values());
+    assertThat(live.values()).hasSize(1 + added);
+    assertThat(asMap(live.values().get(live.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+    assertThat(progress).extracting(Progress::live).contains(Progress.Live.RECONNECTING);
+    p.dispose();
+  }
+
+  @Test
+  void fatalErrorFailsEverySubscriberAndTheNextStartsAFreshCursor() throws Exception {
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> a = client.live().test();
+    TestSubscriber<StateView> b = client.live().test();
+    a.awaitCount(1);
+    stream.dropLiveReaders(new StreamNotFoundException("deleted", FakeStateStream.URL, null, 404, null));
+    a.awaitDone(5, SECONDS).assertError(StreamNotFoundException.class);
+    b.awaitDone(5, SECONDS).assertError(StreamNotFoundException.class);
+
+    TestSubscriber<StateView> c = client.live().test();
+    c.awaitCount(1);
+    c.assertNoErrors();
+    assertThat(stream.liveReaders()).isEqualTo(1);
+    c.cancel();
+  }
+
+  @Test
+  void keyframeInTheLiveWindowCommitsItAndStartsANewLiveWindow() throws Exception {
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> live = client.live().test();
+    live.awaitCount(1);
+    String oldLive = live.values().get(0).windowId();
+    Instant inOldLive = log.last;
+    log.keyframe();
+    log.changeUnit();
+    stream.publish();
+    awaitTrue(() -> !live.values().get(live.values().size() - 1).windowId().equals(oldLive));
+    List<WindowInfo> set = client.windows().blockingFirst();
+    WindowInfo committed = set.stream().filter(w -> w.id().equals(oldLive)).findFirst().orElseThrow();
+    assertThat(committed.state()).isEqualTo(WindowState.COMMITTED);
+    assertThat(committed.end()).isEqualTo(log.keyframes.get(log.keyframes.size() - 1));
+    assertThat(set.get(set.size() - 1).state()).isEqualTo(WindowState.LIVE);
+
+    stream.reads.clear();
+    TestSubscriber<StateView> past = client.window(inOldLive).test();
+    past.awaitDone(5, SECONDS).assertComplete();
+    assertThat(asMap(past.values().get(0))).isEqualTo(log.replayTo(inOldLive));
+    assertThat(stream.reads).isEmpty();
+  }
+
+  @Test
+  void passedTimeInTheLiveWindowCompletesAndFutureTimeBehavesLikeLive() throws Exception {
+    RStreamClient client = client(builder(stream));
+    Instant passed = log.last.minusMillis(1);
+    StateView view = await(client.window(passed));
+    assertThat(asMap(view)).isEqualTo(log.replayTo(passed));
+
+    RStreamClient nowIsEarly = client(builder(new FakeStateStream(log))
+        .clock(Clock.fixed(log.last.plusSeconds(1), ZoneOffset.UTC)));
+    TestSubscriber<StateView> future = nowIsEarly.window(log.last.plusSeconds(60)).test();
+    future.awaitCount(1);
+    future.assertNotComplete();
+    assertThat(asMap(future.values().get(0))).isEqualTo(log.replayTo(log.last));
+    future.cancel();
+  }
+
+  @Test
+  void changesReplayHistoryInOrderAcrossWindows() {
+    RStreamClient client = client(builder(stream));
+    Instant from = inside(2);
+    Instant to = log.last.plusMillis(1);
+    List<Change> replayed = client.changes(from, to).timeout(5, SECONDS).toList().blockingGet();
+    List<Change> expected = new ArrayList<>();
+    boolean inKeyframe = false;
+    for (StateMessage message : log.messages) {
+      if (message.control() != null) {
+        inKeyframe = message.control().kind() == Control.Kind.SNAPSHOT_START;
+        continue;
+      }
+      Instant t = message.change().timestamp();
+      if (!inKeyframe && !t.isBefore(from) && t.isBefore(to)) expected.add(message.change());
+    }
+    assertThat(replayed).isEqualTo(expected);
+  }
+
+  @Test
+  void awaitOffsetCompletesOnceLiveStateReachesIt() throws Exception {
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> live = client.live().test();
+    live.awaitCount(1);
+    log.changeUnit();
+    Offset target = log.messages.get(log.messages.size() - 1).offset();
+    var done = client.awaitOffset(target).test();
+    done.assertNotComplete();
+    stream.publish();
+    done.awaitDone(5, SECONDS).assertComplete();
+  }
+
+  @Test
+  void closeCompletesEveryStream() {
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> live = client.live().test();
+    TestSubscriber<List<WindowInfo>> windows = client.windows().test();
+    live.awaitCount(1);
+    client.close();
+    live.awaitDone(5, SECONDS).assertComplete();
+    windows.awaitDone(5, SECONDS).assertComplete();
+    assertThat(stream.liveReaders()).isZero();
+  }
+
+  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within 5 s").isLessThan(deadline);
+      Thread.sleep(5); // polls a condition with a deadline; not a sleep that hopes
+    }
+  }
+}
