@@ -267,18 +267,35 @@ final class StateMessage {
         .getBytes(StandardCharsets.UTF_8);
   }
 
-  /** An insert of {@code value} (raw JSON bytes) at ({@code type}, {@code key}). */
-  static byte[] insert(String type, String key, byte[] value, String timestamp) {
-    byte[] head =
-        ("{\"type\":" + quote(type) + ",\"key\":" + quote(key) + ",\"value\":")
-            .getBytes(StandardCharsets.UTF_8);
-    byte[] tail =
-        (",\"headers\":{\"operation\":\"insert\",\"timestamp\":\"" + timestamp + "\"}}")
-            .getBytes(StandardCharsets.UTF_8);
-    byte[] out = new byte[head.length + value.length + tail.length];
-    System.arraycopy(head, 0, out, 0, head.length);
-    System.arraycopy(value, 0, out, head.length, value.length);
-    System.arraycopy(tail, 0, out, head.length + value.length, tail.length);
+  private static final byte[] INSERT_TYPE = "{\"type\":\"".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] INSERT_KEY = "\",\"key\":\"".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] INSERT_VALUE = "\",\"value\":".getBytes(StandardCharsets.UTF_8);
+
+  /** The end of every insert of one keyframe: its headers, with the keyframe's timestamp. */
+  static byte[] insertHeaders(String timestamp) {
+    return (",\"headers\":{\"operation\":\"insert\",\"timestamp\":\"" + timestamp + "\"}}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** {@code s} escaped for the inside of a JSON string, UTF-8. */
+  static byte[] escape(String s) {
+    return JsonStringEncoder.getInstance().quoteAsUTF8(s);
+  }
+
+  /**
+   * An insert of {@code value} (raw JSON) at the escaped {@code type} and {@code key}, ending with
+   * {@code headers} from {@link #insertHeaders}. Assembled from bytes in one allocation: a
+   * keyframe builds one per entity while the stream's append lock is held.
+   */
+  static byte[] insert(byte[] type, byte[] key, byte[] value, byte[] headers) {
+    byte[] out =
+        new byte[INSERT_TYPE.length + type.length + INSERT_KEY.length + key.length
+            + INSERT_VALUE.length + value.length + headers.length];
+    int at = 0;
+    for (byte[] part : new byte[][] {INSERT_TYPE, type, INSERT_KEY, key, INSERT_VALUE, value, headers}) {
+      System.arraycopy(part, 0, out, at, part.length);
+      at += part.length;
+    }
     return out;
   }
 

@@ -3,6 +3,7 @@ package dev.rstream.server.state;
 import dev.rstream.server.storage.StreamMeta;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,8 +134,13 @@ final class StreamState {
     String text = Rfc3339.formatExact(ts);
     List<byte[]> unit = new ArrayList<>(entities.size() + 2);
     unit.add(StateMessage.control("snapshot-start", text));
+    byte[] headers = StateMessage.insertHeaders(text);
+    // Few types, many keys: escape each type once per keyframe.
+    Map<String, byte[]> types = new HashMap<>();
     for (Map.Entry<EntityKey, byte[]> e : entities.entrySet()) {
-      unit.add(StateMessage.insert(e.getKey().type(), e.getKey().key(), e.getValue(), text));
+      byte[] type = types.computeIfAbsent(e.getKey().type(), StateMessage::escape);
+      byte[] key = StateMessage.escape(e.getKey().key());
+      unit.add(StateMessage.insert(type, key, e.getValue(), headers));
     }
     unit.add(StateMessage.control("snapshot-end", text));
     request.unit = unit;

@@ -26,7 +26,10 @@ class Rfc3339Test {
   @ParameterizedTest
   @ValueSource(
       strings = {"2026-11-22T03:25Z", "2026-11-22T03:25:00", "2026-11-22", "yesterday",
-        "2026-13-01T00:00:00Z", "2026-11-22T03:25:00.1234567890Z"})
+        "2026-13-01T00:00:00Z", "2026-11-22T03:25:00.1234567890Z", "2026-02-30T00:00:00Z",
+        "2026-11-22T03:25:00.Z", "2026-11-22T03:25:00+0100", "2026-11-22T03:25:00+24:00",
+        "2026-11-22T24:00:00Z", "2026-11-22T03:25:60Z", "+2026-11-22T03:25:00Z", "2026-11-22T03:25:00Zjunk",
+        "2026-11-22X03:25:00Z", "2026-11-22T03:25:00"})
   void rejectsWhatIsNotRfc3339(String text) {
     assertThatThrownBy(() -> Rfc3339.parse(text)).isInstanceOf(DateTimeParseException.class);
   }
