@@ -4,15 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import dev.rstream.server.http.HttpSettings;
 import dev.rstream.server.http.StreamHandler;
+import dev.rstream.server.state.KeyframePolicy;
+import dev.rstream.server.state.RealStreamConventions;
 import dev.rstream.server.state.StreamConventions;
-import dev.rstream.server.state.UnitAppender;
 import dev.rstream.server.storage.LogStore;
+import dev.rstream.server.storage.FileLogStore;
 import dev.rstream.server.storage.MemoryLogStore;
-import dev.rstream.server.storage.StreamMeta;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -33,29 +33,18 @@ import org.jspecify.annotations.Nullable;
  */
 public final class StubServer implements AutoCloseable {
   private final Builder config;
-  private final LogStore store;
-  private final boolean ownsStore;
-  private final StreamConventions conventions;
   private final QueuedThreadPool threads;
   private final ScheduledThreadPoolExecutor timer;
   private final Server jetty;
   private final ServerConnector connector;
+  private @Nullable LogStore store;
+  private boolean ownsStore;
+  private @Nullable StreamConventions conventions;
   private StreamHandler.@Nullable Wiring wiring;
   private @Nullable AutoCloseable tailRegistration;
 
   private StubServer(Builder builder) {
     this.config = builder;
-    LogStore given = builder.store;
-    if (given != null) {
-      store = given;
-      ownsStore = false;
-    } else if (builder.dataDir != null) {
-      throw new UnsupportedOperationException("a durable store is not available yet; use memory()");
-    } else {
-      store = new MemoryLogStore();
-      ownsStore = true;
-    }
-    conventions = builder.conventions != null ? builder.conventions : new PlainStreams();
     threads = new QueuedThreadPool(builder.maxThreads, Math.min(8, builder.maxThreads));
     threads.setName("rstream-http");
     timer = new ScheduledThreadPoolExecutor(1, runnable -> {
@@ -85,10 +74,11 @@ public final class StubServer implements AutoCloseable {
   }
 
   /**
-   * Starts the store's conventions (rebuilding state streams), then opens the port. Blocks until
-   * the server accepts connections.
+   * Opens the store (recovering a data directory), starts the conventions (rebuilding state
+   * streams), then opens the port. Blocks until the server accepts connections. Call once.
    *
-   * @throws IOException when the port cannot be bound
+   * @throws IOException when the store cannot be opened (another process holds the data
+   *     directory) or the port cannot be bound; the server is closed then
    */
   public StubServer start() throws IOException {
     HttpSettings settings =
@@ -99,20 +89,30 @@ public final class StubServer implements AutoCloseable {
             config.maxBodyBytes,
             config.maxReadBytes,
             config.bearerToken);
-    StreamHandler.Wiring wired = StreamHandler.wire(store, conventions, threads, timer, settings);
-    wiring = wired;
-    GzipHandler gzip = new GzipHandler();
-    gzip.setMinGzipSize(512);
-    // SSE must reach the client event by event; a compressor would hold events back.
-    gzip.addExcludedMimeTypes("text/event-stream");
-    gzip.setHandler(wired.handler());
-    jetty.setHandler(gzip);
     try {
+      LogStore logStore = openStore();
+      StreamConventions rules =
+          config.conventions != null
+              ? config.conventions
+              : RealStreamConventions.builder()
+                  .store(logStore)
+                  .offsetFormat(StreamHandler.OFFSETS)
+                  .defaultPolicy(new KeyframePolicy(config.keyframeChanges, config.keyframeInterval))
+                  .build();
+      conventions = rules;
+      StreamHandler.Wiring wired = StreamHandler.wire(logStore, rules, threads, timer, settings);
+      wiring = wired;
+      GzipHandler gzip = new GzipHandler();
+      gzip.setMinGzipSize(512);
+      // SSE must reach the client event by event; a compressor would hold events back.
+      gzip.addExcludedMimeTypes("text/event-stream");
+      gzip.setHandler(wired.handler());
+      jetty.setHandler(gzip);
       // Jetty first, without a port: the conventions' start may append, which wakes readers on
       // Jetty's pool; the port opens once they are done (StreamConventions.start contract).
       jetty.start();
-      tailRegistration = store.addTailListener(wired.tailListener());
-      conventions.start(wired.appender());
+      tailRegistration = logStore.addTailListener(wired.tailListener());
+      rules.start(wired.appender());
       jetty.addConnector(connector);
       connector.start();
     } catch (IOException e) {
@@ -123,6 +123,20 @@ public final class StubServer implements AutoCloseable {
       throw new IOException("server did not start", e);
     }
     return this;
+  }
+
+  private LogStore openStore() throws IOException {
+    if (config.store != null) {
+      store = config.store;
+      ownsStore = false;
+    } else if (config.dataDir != null) {
+      store = FileLogStore.open(config.dataDir);
+      ownsStore = true;
+    } else {
+      store = new MemoryLogStore();
+      ownsStore = true;
+    }
+    return store;
   }
 
   /** The base URL, {@code http://host:port}, without a trailing slash. Valid once started. */
@@ -168,7 +182,10 @@ public final class StubServer implements AutoCloseable {
     } catch (Exception e) {
       // Best effort: we are shutting down anyway.
     }
-    conventions.close();
+    StreamConventions rules = conventions;
+    if (rules != null) {
+      rules.close();
+    }
     AutoCloseable registration = tailRegistration;
     if (registration != null) {
       try {
@@ -178,9 +195,10 @@ public final class StubServer implements AutoCloseable {
       }
     }
     timer.shutdownNow();
-    if (ownsStore) {
+    LogStore logStore = store;
+    if (ownsStore && logStore != null) {
       try {
-        store.close();
+        logStore.close();
       } catch (IOException ignored) {
         // Nothing left to tell: the process keeps the files consistent on its own.
       }
@@ -240,7 +258,11 @@ public final class StubServer implements AutoCloseable {
       return this;
     }
 
-    /** Replaces the rstream conventions (tests use a no-op to get a plain Durable Streams server). */
+    /**
+     * Replaces the rstream conventions (default: keyframes, timestamps and the keyframe index for
+     * streams created with {@code Rstream-Keyframes}). Tests pass a no-op to get a plain Durable
+     * Streams server. The server starts and closes them.
+     */
     public Builder conventions(StreamConventions conventions) {
       this.conventions = requireNonNull(conventions, "conventions == null");
       return this;
@@ -310,14 +332,6 @@ public final class StubServer implements AutoCloseable {
       return new StubServer(this);
     }
 
-    int keyframeChanges() {
-      return keyframeChanges;
-    }
-
-    Duration keyframeInterval() {
-      return keyframeInterval;
-    }
-
     private static Duration positive(Duration duration, String name) {
       requireNonNull(duration, name + " == null");
       if (duration.isNegative() || duration.isZero()) {
@@ -325,33 +339,5 @@ public final class StubServer implements AutoCloseable {
       }
       return duration;
     }
-  }
-
-  /** Plain Durable Streams: every hook does nothing. Used until a conventions engine is given. */
-  private static final class PlainStreams implements StreamConventions {
-    @Override
-    public String normalisePolicy(String headerValue) {
-      return headerValue.trim();
-    }
-
-    @Override
-    public List<byte[]> beforeAppend(StreamMeta meta, List<byte[]> messages, long nowMillis) {
-      return messages;
-    }
-
-    @Override
-    public void afterAppend(StreamMeta meta, List<byte[]> storedMessages, long tailPosition) {}
-
-    @Override
-    public void afterCreate(StreamMeta meta) {}
-
-    @Override
-    public void afterDelete(String path) {}
-
-    @Override
-    public void start(UnitAppender appender) {}
-
-    @Override
-    public void close() {}
   }
 }

@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
 public final class StreamHandler extends Handler.Abstract.NonBlocking {
   private static final Logger log = LoggerFactory.getLogger(StreamHandler.class);
 
+  /** How offsets are spelled; the conventions need it for keyframe index entries. */
+  public static final dev.rstream.server.state.OffsetFormat OFFSETS = Offset::format;
+
   /** Where streams live. */
   public static final String PREFIX = "/v1/stream/";
 
