@@ -54,14 +54,16 @@ public enum SseParser {
   },
 
   /**
-   * LaunchDarkly's {@code EventParser}, what its 4.x {@code EventSource} reads with. The class is
-   * package-private, so it is reached through method handles; constant handles inline like a direct
-   * call. Its read buffer is {@code EventSource.DEFAULT_READ_BUFFER_SIZE}, the library default.
+   * LaunchDarkly's {@code EventParser}, what its 4.x {@code EventSource} reads with, fed the way
+   * {@code HttpConnectStrategy} feeds it: the response body's {@code byteStream()}, which is okio's
+   * {@code BufferedSource.inputStream()}. The class is package-private, so it is reached through
+   * method handles; constant handles inline like a direct call. Its read buffer is {@code
+   * EventSource.DEFAULT_READ_BUFFER_SIZE}, the library default.
    */
   LAUNCHDARKLY {
     @Override
     public int parse(RecordedStream stream, EventSink sink) throws IOException {
-      InputStream in = new MemoryInputStream(stream.bytes(), stream.maxBytesPerRead());
+      InputStream in = source(stream).inputStream();
       int events = 0;
       try {
         Object parser =
@@ -97,8 +99,13 @@ public enum SseParser {
   /** Parses the whole stream, returns the number of events the sink received. */
   public abstract int parse(RecordedStream stream, EventSink sink) throws IOException;
 
+  /**
+   * The simulated response body every parser reads, as OkHttp hands it out: a {@code
+   * BufferedSource} over the connection's input stream ({@code Okio.source(InputStream)} is the
+   * adapter okio puts on a socket).
+   */
   private static BufferedSource source(RecordedStream stream) {
-    return Okio.buffer(new MemorySource(stream.bytes(), stream.maxBytesPerRead()));
+    return Okio.buffer(Okio.source(new MemoryInputStream(stream.bytes(), stream.maxBytesPerRead())));
   }
 
   private static final class RstreamListener implements ServerSentEventListener {
