@@ -272,6 +272,9 @@ public final class RealStreamConventions implements StreamConventions {
       if (s.keyframeInFlight) return; // initial messages already made one due: that one is first
       s.keyframeInFlight = true;
     }
+    // An index left at the path belongs to an earlier stream there (its afterDelete may still be
+    // on its way): the new stream starts a new one.
+    deleteIndex(meta.path());
     Throwable error = null;
     try {
       KeyframeRequest r = beginKeyframe(s);
@@ -292,8 +295,13 @@ public final class RealStreamConventions implements StreamConventions {
 
   @Override
   public void afterDelete(String path) {
-    StreamState s = streams.remove(path);
+    StreamState s = streams.get(path);
     if (s == null) return;
+    StreamMeta current = store.meta(path);
+    // Called after the delete released the stream's lock: a PUT may have re-created the path in
+    // between, and its state and index must stay.
+    if (current != null && current.incarnation() == s.meta.incarnation()) return;
+    if (!streams.remove(path, s)) return;
     synchronized (s) {
       s.deleted = true;
       s.request = null;

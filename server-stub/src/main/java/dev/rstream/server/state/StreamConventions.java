@@ -8,9 +8,14 @@ import java.util.List;
  * they do nothing to streams created without {@code Rstream-Keyframes} (PROTOCOL.md 3.0).
  *
  * <p>Locking: the HTTP layer calls {@link #beforeAppend} and {@link #afterAppend} while it holds
- * the stream's append lock, so they see units in stream order and must not block on I/O. Units the
+ * the stream's append lock, so they see units in stream order and must not block on I/O. For one
+ * unit, {@code afterAppend} follows its {@code beforeAppend} within the same hold of the lock (or
+ * not at all, when the store refused the unit): implementations may pair the two calls. Units the
  * conventions write themselves (keyframes, index entries) go through {@link UnitAppender}, which
  * takes the same lock; the hooks are called for those units too.
+ *
+ * <p>Lifecycle: {@link #start} once, before the server takes requests; hooks from any request
+ * thread after that; {@link #close} last.
  */
 public interface StreamConventions extends AutoCloseable {
 
@@ -40,12 +45,18 @@ public interface StreamConventions extends AutoCloseable {
   void afterAppend(StreamMeta meta, List<byte[]> storedMessages, long tailPosition);
 
   /**
-   * Called once a stream was created (not on an idempotent re-create). A state stream gets its
-   * first keyframe (possibly empty) and its {@code {path}.keyframes} companion stream here.
+   * Called once a stream was created (not on an idempotent re-create), on the creating request's
+   * thread and before any other unit of the stream is appended; a lock held here must be
+   * reentrant, because a state stream gets its first keyframe (possibly empty) and its {@code
+   * {path}.keyframes} companion stream here, appended through the {@link UnitAppender} on this
+   * thread before this returns.
    */
   void afterCreate(StreamMeta meta);
 
-  /** Called once a stream was deleted: forget its state, delete its companion index stream. */
+  /**
+   * Called once a stream was deleted (or expired): forget its state, delete its companion index
+   * stream. Called without the stream's lock.
+   */
   void afterDelete(String path);
 
   /**

@@ -223,4 +223,17 @@ class KeyframeTest {
     assertThat(h.appender.requested).hasSize(asked + 1); // the due one, refused, and no retry
     assertThat(h.keyframes("s")).hasSize(1);
   }
+
+  @Test
+  void aLateAfterDeleteLeavesTheStreamRecreatedMeanwhileAlone() throws Exception {
+    h.createStateStream("s", "changes=1000");
+    h.store.delete("s"); // the DELETE, its hook not yet called
+    h.createStateStream("s", "changes=1000"); // a PUT got in between
+    h.appender.clientAppend("s", change("insert", "t", "a", "1", null));
+
+    h.conventions.afterDelete("s");
+
+    assertThat(h.materialised("s")).containsOnlyKeys("t/a");
+    assertThat(h.index("s")).hasSize(1);
+  }
 }

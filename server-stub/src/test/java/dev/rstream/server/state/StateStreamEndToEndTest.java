@@ -143,6 +143,11 @@ class StateStreamEndToEndTest {
 
     assertThat(send(request(url).DELETE()).statusCode()).isEqualTo(204);
     assertThat(send(request(url + ".keyframes?offset=-1").GET()).statusCode()).isEqualTo(404);
+
+    // Re-created: a fresh stream with a fresh index of one entry.
+    assertThat(put(url, "changes=5").statusCode()).isEqualTo(201);
+    assertThat(read(url + "?offset=-1")).hasSize(2);
+    assertThat(read(url + ".keyframes?offset=-1")).hasSize(1);
   }
 
   private static Map<String, JsonNode> keyframeState(JsonNode fromKeyframe) {
