@@ -1,0 +1,132 @@
+package dev.rstream.examples.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rstream.server.StubServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Drives the adapter in-process, as the suite's runner would, against the stub server: one JSON
+ * line in, exactly one JSON line out per command. Catches an adapter that no longer builds its
+ * answers from the library's results (the conformance suite itself runs outside the build).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ConformanceAdapterTest {
+  private final ObjectMapper mapper = new ObjectMapper();
+  private StubServer server;
+  private OkHttpClient client;
+
+  @BeforeEach
+  void startServer() throws IOException {
+    server = StubServer.builder().memory().build().start();
+    client = new OkHttpClient();
+  }
+
+  @AfterEach
+  void stopServer() {
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+    server.close();
+  }
+
+  @Test
+  void createAppendReadAnswersOneLinePerCommandWithTheServersOffsets() throws IOException {
+    List<JsonNode> answers = exchange(
+        init(),
+        "{\"type\":\"create\",\"path\":\"/adapter-test\",\"contentType\":\"text/plain\"}",
+        "{\"type\":\"append\",\"path\":\"/adapter-test\",\"data\":\"hello \"}",
+        "{\"type\":\"append\",\"path\":\"/adapter-test\",\"data\":\"world\"}",
+        "{\"type\":\"read\",\"path\":\"/adapter-test\",\"live\":false}",
+        "{\"type\":\"head\",\"path\":\"/adapter-test\"}",
+        "{\"type\":\"shutdown\"}");
+
+    assertThat(answers).hasSize(7);
+    JsonNode init = answers.get(0);
+    assertThat(init.path("success").asBoolean()).isTrue();
+    assertThat(init.path("clientName").asText()).isEqualTo(ConformanceAdapter.CLIENT_NAME);
+    for (String feature : List.of("batching", "sse", "longPoll", "auto", "streaming",
+        "dynamicHeaders", "retryOptions", "batchItems", "strictZeroValidation")) {
+      assertThat(init.path("features").path(feature).asBoolean()).as(feature).isTrue();
+    }
+    assertThat(answers.get(1).path("status").asInt()).isEqualTo(201);
+    String afterSecondAppend = answers.get(3).path("offset").asText();
+    assertThat(answers.get(2).path("offset").asText())
+        .isNotEmpty().isLessThan(afterSecondAppend);
+
+    JsonNode read = answers.get(4);
+    assertThat(read.path("type").asText()).isEqualTo("read");
+    StringBuilder data = new StringBuilder();
+    read.path("chunks").forEach(chunk -> data.append(chunk.path("data").asText()));
+    assertThat(data.toString()).isEqualTo("hello world");
+    assertThat(read.path("offset").asText()).isEqualTo(afterSecondAppend);
+    assertThat(read.path("upToDate").asBoolean()).isTrue();
+
+    assertThat(answers.get(5).path("offset").asText()).isEqualTo(afterSecondAppend);
+    assertThat(answers.get(5).path("contentType").asText()).startsWith("text/plain");
+    assertThat(answers.get(6).path("type").asText()).isEqualTo("shutdown");
+  }
+
+  @Test
+  void jsonStreamChunksAreTheResponsesMessagesAsOneArray() throws IOException {
+    List<JsonNode> answers = exchange(
+        init(),
+        "{\"type\":\"create\",\"path\":\"/json\",\"contentType\":\"application/json\"}",
+        "{\"type\":\"append\",\"path\":\"/json\",\"data\":\"[{\\\"id\\\": 1}, {\\\"id\\\": 2}]\"}",
+        "{\"type\":\"read\",\"path\":\"/json\"}");
+
+    JsonNode read = answers.get(3);
+    assertThat(read.path("chunks")).hasSize(1);
+    assertThat(read.path("chunks").get(0).path("data").asText())
+        .isEqualTo("[{\"id\":1},{\"id\":2}]");
+  }
+
+  @Test
+  void libraryFailuresBecomeTheSuitesErrorCodes() throws IOException {
+    List<JsonNode> answers = exchange(
+        init(),
+        "{\"type\":\"append\",\"path\":\"/missing\",\"data\":\"x\"}",
+        "{\"type\":\"read\",\"path\":\"/missing\",\"live\":false}",
+        "{\"type\":\"validate\",\"target\":{\"target\":\"idempotent-producer\",\"epoch\":-1}}",
+        "{\"type\":\"no-such-command\"}");
+
+    assertThat(answers).hasSize(5);
+    assertThat(answers.get(1).path("errorCode").asText()).isEqualTo("NOT_FOUND");
+    assertThat(answers.get(1).path("commandType").asText()).isEqualTo("append");
+    assertThat(answers.get(2).path("errorCode").asText()).isEqualTo("NOT_FOUND");
+    assertThat(answers.get(2).path("status").asInt()).isEqualTo(404);
+    assertThat(answers.get(3).path("errorCode").asText()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(answers.get(3).path("message").asText()).contains("epoch");
+    assertThat(answers.get(4).path("errorCode").asText()).isEqualTo("NOT_SUPPORTED");
+  }
+
+  /** The init command; the stub serves streams under a prefix, which the adapter's URL carries. */
+  private String init() {
+    return "{\"type\":\"init\",\"serverUrl\":\"" + server.streamUrl("") + "\"}";
+  }
+
+  /** Feeds the lines to a fresh adapter and returns its answers, one per line. */
+  private List<JsonNode> exchange(String... commands) throws IOException {
+    String input = String.join("\n", commands) + "\n";
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    new ConformanceAdapter(client)
+        .run(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), output);
+    List<JsonNode> answers = new ArrayList<>();
+    for (String line : output.toString(StandardCharsets.UTF_8).split("\n")) {
+      answers.add(mapper.readTree(line));
+    }
+    return answers;
+  }
+}
