@@ -3,6 +3,7 @@ package dev.rstream.server;
 import static java.util.Objects.requireNonNull;
 
 import dev.rstream.server.http.HttpSettings;
+import dev.rstream.server.http.JsonErrorHandler;
 import dev.rstream.server.http.StreamHandler;
 import dev.rstream.server.state.KeyframePolicy;
 import dev.rstream.server.state.RealStreamConventions;
@@ -54,6 +55,7 @@ public final class StubServer implements AutoCloseable {
     });
     timer.setRemoveOnCancelPolicy(true);
     jetty = new Server(threads);
+    jetty.setErrorHandler(new JsonErrorHandler());
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);

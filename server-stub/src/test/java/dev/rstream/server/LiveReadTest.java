@@ -158,6 +158,22 @@ class LiveReadTest {
   }
 
   @Test
+  void sseIsNeverGzippedSoEventsAreNotHeldBack() throws Exception {
+    String path = stream("text/plain", "x".repeat(4096));
+    okhttp3.Request request =
+        new okhttp3.Request.Builder()
+            .url(server.streamUrl(path + "?offset=-1&live=sse"))
+            .header("Accept-Encoding", "gzip")
+            .build();
+    try (okhttp3.Response response = http.client.newCall(request).execute()) {
+      assertThat(response.header("Content-Encoding")).isNull();
+      okio.BufferedSource source = response.body().source();
+      assertThat(source.readUtf8Line()).isEqualTo("event: data");
+      assertThat(source.readUtf8Line()).isEqualTo("data:" + "x".repeat(4096));
+    }
+  }
+
+  @Test
   void sseEncodesBinaryStreamsAsBase64() throws Exception {
     String path = stream("application/octet-stream", "\u0001\u0002binary");
     try (SseEvents sse = new SseEvents(http, path + "?offset=-1&live=sse")) {

@@ -68,6 +68,23 @@ class StreamPathTest {
   }
 
   @org.junit.jupiter.api.Test
+  void errorsJettyRaisesItselfAreJsonToo() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket
+          .getOutputStream()
+          .write(
+              "GET /v1/stream/a/%2e%2e/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String response = RawHttp.readAll(socket.getInputStream());
+      assertThat(response)
+          .startsWith("HTTP/1.1 400")
+          .contains("Content-Type: application/json")
+          .contains("X-Content-Type-Options: nosniff")
+          .contains("{\"error\":{\"code\":\"bad_request\",\"message\":");
+    }
+  }
+
+  @org.junit.jupiter.api.Test
   void overlongPathIsRejected() throws Exception {
     int status =
         RawHttp.status(

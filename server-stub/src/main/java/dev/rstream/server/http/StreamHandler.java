@@ -117,12 +117,7 @@ public final class StreamHandler extends Handler.Abstract.NonBlocking {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     HttpFields.Mutable headers = response.getHeaders();
-    headers.put("Access-Control-Allow-Origin", "*");
-    headers.put("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS");
-    headers.put("Access-Control-Allow-Headers", ALLOW_HEADERS);
-    headers.put("Access-Control-Expose-Headers", EXPOSE_HEADERS);
-    headers.put("X-Content-Type-Options", "nosniff");
-    headers.put("Cross-Origin-Resource-Policy", "cross-origin");
+    securityHeaders(headers);
     String method = request.getMethod();
     try {
       if (method.equals("OPTIONS")) {
@@ -161,6 +156,16 @@ public final class StreamHandler extends Handler.Abstract.NonBlocking {
           request, response, callback, new HttpError(500, "internal_error", "internal error: " + e));
     }
     return true;
+  }
+
+  /** CORS for browser clients and the browser security headers of spec 12.7, on every answer. */
+  static void securityHeaders(HttpFields.Mutable headers) {
+    headers.put("Access-Control-Allow-Origin", "*");
+    headers.put("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS");
+    headers.put("Access-Control-Allow-Headers", ALLOW_HEADERS);
+    headers.put("Access-Control-Expose-Headers", EXPOSE_HEADERS);
+    headers.put("X-Content-Type-Options", "nosniff");
+    headers.put("Cross-Origin-Resource-Policy", "cross-origin");
   }
 
   private void authorize(Request request) throws HttpError {
@@ -686,18 +691,21 @@ public final class StreamHandler extends Handler.Abstract.NonBlocking {
     out.put(HttpHeader.CONTENT_TYPE, "application/json");
     out.put(HttpHeader.CACHE_CONTROL, "no-store");
     response.setStatus(error.status);
+    byte[] bytes = errorBody(error);
+    response.write(true, request.getMethod().equals("HEAD") ? null : ByteBuffer.wrap(bytes), callback);
+  }
+
+  static byte[] errorBody(HttpError error) {
     Map<String, Object> body = new LinkedHashMap<>();
     Map<String, Object> inner = new LinkedHashMap<>();
     inner.put("code", error.code);
     inner.put("message", error.getMessage());
     body.put("error", inner);
-    byte[] bytes;
     try {
-      bytes = MAPPER.writeValueAsBytes(body);
+      return MAPPER.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
-      bytes = "{\"error\":{\"code\":\"internal_error\",\"message\":\"\"}}".getBytes(StandardCharsets.UTF_8);
+      return "{\"error\":{\"code\":\"internal_error\",\"message\":\"\"}}".getBytes(StandardCharsets.UTF_8);
     }
-    response.write(true, request.getMethod().equals("HEAD") ? null : ByteBuffer.wrap(bytes), callback);
   }
 
   private static boolean isTrue(@Nullable String value) {
