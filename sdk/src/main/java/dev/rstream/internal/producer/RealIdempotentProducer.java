@@ -24,7 +24,6 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.logging.Logger;
 import okhttp3.MediaType;
 import org.jspecify.annotations.Nullable;
@@ -51,7 +50,6 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   private long pendingBytes;
   private final ArrayDeque<Batch> queue = new ArrayDeque<>();
   private final Set<Batch> unacknowledged = new LinkedHashSet<>();
-  private final TreeSet<Long> inFlightSeqs = new TreeSet<>();
   private final List<Batch> fenced = new ArrayList<>();
   private int inFlight;
   private long epoch;
@@ -103,8 +101,9 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       pendingBytes += data.length + 1;
       if (pendingBytes >= options.maxBatchBytes() || pending.size() >= options.maxBatchItems()) {
         seal();
-      } else if (queue.isEmpty() && inFlight < sendLimit() && options.lingerMillis() == 0) {
-        seal();
+      } else if (options.lingerMillis() == 0) {
+        // No linger: go now if a slot is free; otherwise accumulate until an answer frees one.
+        if (queue.isEmpty() && inFlight < sendLimit() && !claiming) seal();
       } else if (linger == null) {
         linger = scheduler.scheduleDirect(this::lingerElapsed, options.lingerMillis(),
             MILLISECONDS);
@@ -117,7 +116,8 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   private void lingerElapsed() {
     synchronized (lock) {
       linger = null;
-      if (failure == null) {
+      // With every slot taken the batch keeps growing; the next answer seals and sends it.
+      if (failure == null && queue.isEmpty() && inFlight < sendLimit() && !claiming) {
         seal();
         pump();
       }
@@ -164,13 +164,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       batch.epoch = epoch;
       batch.seq = nextSeq++;
       inFlight++;
-      inFlightSeqs.add(batch.seq);
       send(batch);
-    }
-    if (queue.isEmpty() && !pending.isEmpty() && inFlight < sendLimit() && !claiming
-        && options.lingerMillis() == 0) {
-      seal();
-      pump();
     }
   }
 
@@ -184,7 +178,6 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   private void onAcknowledged(Batch batch, AppendResult result) {
     synchronized (lock) {
       inFlight--;
-      inFlightSeqs.remove(batch.seq);
       unacknowledged.remove(batch);
       if (batch.epoch == epoch) firstOfEpoch = false;
       if (claiming && inFlight == 0) finishClaim();
@@ -200,7 +193,6 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       if (error instanceof ProducerFencedException && options.autoClaim()) {
         ProducerFencedException fencedError = (ProducerFencedException) error;
         inFlight--;
-        inFlightSeqs.remove(batch.seq);
         fenced.add(batch);
         long next = Math.max(fencedError.currentEpoch(), batch.epoch) + 1;
         claimEpoch = claiming ? Math.max(claimEpoch, next) : next;
@@ -212,16 +204,16 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       if (error instanceof SequenceConflictException && batch.epoch == epoch
           && batch.gapRetries < MAX_GAP_RETRIES) {
         long expected = ((SequenceConflictException) error).expectedSeq();
-        Long earlier = inFlightSeqs.ceiling(expected);
-        if (expected >= 0 && earlier != null && earlier < batch.seq) {
-          // Our own earlier batch is still on its way: the server saw this one first.
+        if (expected >= 0 && expected < batch.seq && failure == null) {
+          // Every lower number of this epoch is ours and none failed: the server saw this
+          // batch before an earlier one that is still on its way (or whose answer we have
+          // not processed yet). Send it again once the earlier ones have landed.
           batch.gapRetries++;
           scheduler.scheduleDirect(() -> send(batch), 5L * batch.gapRetries, MILLISECONDS);
           return;
         }
       }
       inFlight--;
-      inFlightSeqs.remove(batch.seq);
       fail(error); // fails this batch too: it is still unacknowledged
     }
   }
