@@ -39,6 +39,10 @@ final class Harness implements AutoCloseable {
 
   /** A server (re)started on {@code store}: what a restart after a crash looks like. */
   Harness(MemoryLogStore store, MutableClock clock) {
+    this(store, clock, true);
+  }
+
+  private Harness(MemoryLogStore store, MutableClock clock, boolean start) {
     this.clock = clock;
     this.scheduler = new ManualScheduler(clock);
     this.store = store;
@@ -51,7 +55,21 @@ final class Harness implements AutoCloseable {
             .timerTick(Duration.ofSeconds(1))
             .build();
     this.appender = new FakeAppender(store, conventions, clock::millis);
-    conventions.start(appender);
+    if (start) conventions.start(appender);
+  }
+
+  /** Read-only helpers over a store another test set up (no conventions of its own). */
+  static Harness viewOf(MemoryLogStore store) {
+    return new Harness(store, new MutableClock(T0), false);
+  }
+
+  /** {@code conventions}' materialised state of {@code path}, in the replay's shape. */
+  Map<String, JsonNode> conventionsState(RealStreamConventions other, String path) throws IOException {
+    Map<String, JsonNode> out = new LinkedHashMap<>();
+    for (Map.Entry<StreamState.EntityKey, byte[]> e : other.stateSnapshot(path).entrySet()) {
+      out.put(e.getKey().type() + "/" + e.getKey().key(), JSON.readTree(e.getValue()));
+    }
+    return out;
   }
 
   StreamMeta createStateStream(String path, String policy) throws Exception {
@@ -129,13 +147,7 @@ final class Harness implements AutoCloseable {
 
   /** The conventions' materialised state, in the replay's shape. */
   Map<String, JsonNode> materialised(String path) throws IOException {
-    Map<String, JsonNode> out = new LinkedHashMap<>();
-    Map<StreamState.EntityKey, byte[]> s = conventions.stateSnapshot(path);
-    if (s == null) return null;
-    for (Map.Entry<StreamState.EntityKey, byte[]> e : s.entrySet()) {
-      out.put(e.getKey().type() + "/" + e.getKey().key(), JSON.readTree(e.getValue()));
-    }
-    return out;
+    return conventions.stateSnapshot(path) == null ? null : conventionsState(conventions, path);
   }
 
   /** The index entries of a state stream. */
