@@ -26,6 +26,7 @@ public final class AppendOptions {
     return NONE;
   }
 
+  /** A builder with no sequence, no close and no extra headers. */
   public static Builder builder() {
     return new Builder();
   }
@@ -61,11 +62,13 @@ public final class AppendOptions {
       return this;
     }
 
+    /** Sets {@link AppendOptions#close()}. */
     public Builder close(boolean close) {
       this.close = close;
       return this;
     }
 
+    /** Adds a header to the request (checked for characters HTTP does not allow). */
     public Builder header(String name, String value) {
       requireNonNull(name, "name == null");
       requireNonNull(value, "value == null");
@@ -74,6 +77,7 @@ public final class AppendOptions {
       return this;
     }
 
+    /** Builds the immutable value. */
     public AppendOptions build() {
       return new AppendOptions(this);
     }

@@ -86,41 +86,49 @@ public final class AppendResult {
 
     Builder() {}
 
+    /** Sets {@link AppendResult#status()}. */
     public Builder status(int status) {
       this.status = status;
       return this;
     }
 
+    /** Sets {@link AppendResult#nextOffset()}. */
     public Builder nextOffset(@Nullable Offset nextOffset) {
       this.nextOffset = nextOffset;
       return this;
     }
 
+    /** Sets {@link AppendResult#streamClosed()}. */
     public Builder streamClosed(boolean streamClosed) {
       this.streamClosed = streamClosed;
       return this;
     }
 
+    /** Sets {@link AppendResult#duplicate()}. */
     public Builder duplicate(boolean duplicate) {
       this.duplicate = duplicate;
       return this;
     }
 
+    /** Sets {@link AppendResult#producerEpoch()}. */
     public Builder producerEpoch(long producerEpoch) {
       this.producerEpoch = producerEpoch;
       return this;
     }
 
+    /** Sets {@link AppendResult#producerSeq()}. */
     public Builder producerSeq(long producerSeq) {
       this.producerSeq = producerSeq;
       return this;
     }
 
+    /** Sets {@link AppendResult#headers()}. */
     public Builder headers(Headers headers) {
       this.headers = requireNonNull(headers, "headers == null");
       return this;
     }
 
+    /** Builds the immutable value. */
     public AppendResult build() {
       return new AppendResult(this);
     }

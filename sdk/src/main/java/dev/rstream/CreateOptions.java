@@ -76,6 +76,7 @@ public final class CreateOptions {
 
     Builder() {}
 
+    /** Sets {@link CreateOptions#contentType()}. */
     public Builder contentType(String contentType) {
       requireNonNull(contentType, "contentType == null");
       okhttp3.MediaType.get(contentType); // throws IllegalArgumentException if malformed
@@ -103,16 +104,19 @@ public final class CreateOptions {
       return this;
     }
 
+    /** Sets {@link CreateOptions#closed()}. */
     public Builder closed(boolean closed) {
       this.closed = closed;
       return this;
     }
 
+    /** Sets {@link CreateOptions#initialData()}. */
     public Builder initialData(byte @Nullable [] initialData) {
       this.initialData = initialData;
       return this;
     }
 
+    /** Adds a header to the request (checked for characters HTTP does not allow). */
     public Builder header(String name, String value) {
       requireNonNull(name, "name == null");
       requireNonNull(value, "value == null");

@@ -46,6 +46,7 @@ public final class ProducerOptions {
     return new Builder(producerId);
   }
 
+  /** The producer's stable identifier ({@code Producer-Id}). */
   public String producerId() {
     return producerId;
   }
@@ -109,6 +110,7 @@ public final class ProducerOptions {
       this.producerId = producerId;
     }
 
+    /** Sets {@link ProducerOptions#epoch()}. */
     public Builder epoch(long epoch) {
       if (epoch < 0 || epoch > MAX_SAFE_INTEGER) {
         throw new IllegalArgumentException("epoch must be in [0, 2^53-1]: " + epoch);
@@ -117,11 +119,13 @@ public final class ProducerOptions {
       return this;
     }
 
+    /** Sets {@link ProducerOptions#autoClaim()}. */
     public Builder autoClaim(boolean autoClaim) {
       this.autoClaim = autoClaim;
       return this;
     }
 
+    /** Sets {@link ProducerOptions#contentType()}. */
     public Builder contentType(String contentType) {
       requireNonNull(contentType, "contentType == null");
       okhttp3.MediaType.get(contentType);
@@ -129,6 +133,7 @@ public final class ProducerOptions {
       return this;
     }
 
+    /** Sets {@link ProducerOptions#maxBatchBytes()}. */
     public Builder maxBatchBytes(long maxBatchBytes) {
       if (maxBatchBytes <= 0) {
         throw new IllegalArgumentException("maxBatchBytes must be > 0: " + maxBatchBytes);
@@ -137,6 +142,7 @@ public final class ProducerOptions {
       return this;
     }
 
+    /** Sets {@link ProducerOptions#maxBatchItems()}. */
     public Builder maxBatchItems(int maxBatchItems) {
       if (maxBatchItems <= 0) {
         throw new IllegalArgumentException("maxBatchItems must be > 0: " + maxBatchItems);
@@ -145,6 +151,7 @@ public final class ProducerOptions {
       return this;
     }
 
+    /** Sets {@link ProducerOptions#lingerMillis()}. */
     public Builder linger(long linger, TimeUnit unit) {
       requireNonNull(unit, "unit == null");
       if (linger < 0) throw new IllegalArgumentException("lingerMs must be >= 0: " + linger);
@@ -152,6 +159,7 @@ public final class ProducerOptions {
       return this;
     }
 
+    /** Sets {@link ProducerOptions#maxInFlight()}. */
     public Builder maxInFlight(int maxInFlight) {
       if (maxInFlight <= 0) {
         throw new IllegalArgumentException("maxInFlight must be > 0: " + maxInFlight);
@@ -160,6 +168,7 @@ public final class ProducerOptions {
       return this;
     }
 
+    /** Adds a header to the request (checked for characters HTTP does not allow). */
     public Builder header(String name, String value) {
       requireNonNull(name, "name == null");
       requireNonNull(value, "value == null");
@@ -168,6 +177,7 @@ public final class ProducerOptions {
       return this;
     }
 
+    /** Builds the immutable value. */
     public ProducerOptions build() {
       return new ProducerOptions(this);
     }

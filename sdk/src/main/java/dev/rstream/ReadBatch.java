@@ -144,56 +144,67 @@ public final class ReadBatch<T> {
 
     Builder() {}
 
+    /** Sets {@link ReadBatch#messages()}. */
     public Builder<T> messages(List<T> messages) {
       this.messages = requireNonNull(messages, "messages == null");
       return this;
     }
 
+    /** Sets {@link ReadBatch#bytes()}. */
     public Builder<T> bytes(ByteString bytes) {
       this.bytes = requireNonNull(bytes, "bytes == null");
       return this;
     }
 
+    /** Sets {@link ReadBatch#startOffset()}. */
     public Builder<T> startOffset(Offset startOffset) {
       this.startOffset = requireNonNull(startOffset, "startOffset == null");
       return this;
     }
 
+    /** Sets {@link ReadBatch#nextOffset()}. */
     public Builder<T> nextOffset(Offset nextOffset) {
       this.nextOffset = requireNonNull(nextOffset, "nextOffset == null");
       return this;
     }
 
+    /** Sets {@link ReadBatch#partial()}. */
     public Builder<T> partial(boolean partial) {
       this.partial = partial;
       return this;
     }
 
+    /** Sets {@link ReadBatch#upToDate()}. */
     public Builder<T> upToDate(boolean upToDate) {
       this.upToDate = upToDate;
       return this;
     }
 
+    /** Sets {@link ReadBatch#streamClosed()}. */
     public Builder<T> streamClosed(boolean streamClosed) {
       this.streamClosed = streamClosed;
       return this;
     }
 
+    /** Sets {@link ReadBatch#cursor()}. */
     public Builder<T> cursor(@Nullable String cursor) {
       this.cursor = cursor;
       return this;
     }
 
+    /** Sets {@link ReadBatch#status()}. */
     public Builder<T> status(int status) {
       this.status = status;
       return this;
     }
 
+    /** Sets {@link ReadBatch#contentType()}. */
     public Builder<T> contentType(@Nullable String contentType) {
       this.contentType = contentType;
       return this;
     }
 
+    /** Sets {@link ReadBatch#headers()}. */
     public Builder<T> headers(Headers headers) {
       this.headers = requireNonNull(headers, "headers == null");
       return this;

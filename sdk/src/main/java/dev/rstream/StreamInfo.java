@@ -83,41 +83,49 @@ public final class StreamInfo {
 
     Builder() {}
 
+    /** Sets {@link StreamInfo#status()}. */
     public Builder status(int status) {
       this.status = status;
       return this;
     }
 
+    /** Sets {@link StreamInfo#contentType()}. */
     public Builder contentType(@Nullable String contentType) {
       this.contentType = contentType;
       return this;
     }
 
+    /** Sets {@link StreamInfo#nextOffset()}. */
     public Builder nextOffset(@Nullable Offset nextOffset) {
       this.nextOffset = nextOffset;
       return this;
     }
 
+    /** Sets {@link StreamInfo#closed()}. */
     public Builder closed(boolean closed) {
       this.closed = closed;
       return this;
     }
 
+    /** Sets {@link StreamInfo#ttlSeconds()}. */
     public Builder ttlSeconds(long ttlSeconds) {
       this.ttlSeconds = ttlSeconds;
       return this;
     }
 
+    /** Sets {@link StreamInfo#expiresAt()}. */
     public Builder expiresAt(@Nullable String expiresAt) {
       this.expiresAt = expiresAt;
       return this;
     }
 
+    /** Sets {@link StreamInfo#headers()}. */
     public Builder headers(Headers headers) {
       this.headers = requireNonNull(headers, "headers == null");
       return this;
     }
 
+    /** Builds the immutable value. */
     public StreamInfo build() {
       return new StreamInfo(this);
     }
