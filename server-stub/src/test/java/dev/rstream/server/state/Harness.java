@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rstream.server.storage.LogStore;
 import dev.rstream.server.storage.MemoryLogStore;
 import dev.rstream.server.storage.ReadResult;
 import dev.rstream.server.storage.StreamMeta;
@@ -29,7 +30,7 @@ final class Harness implements AutoCloseable {
 
   final MutableClock clock;
   final ManualScheduler scheduler;
-  final MemoryLogStore store;
+  final LogStore store;
   final RealStreamConventions conventions;
   final FakeAppender appender;
 
@@ -38,11 +39,11 @@ final class Harness implements AutoCloseable {
   }
 
   /** A server (re)started on {@code store}: what a restart after a crash looks like. */
-  Harness(MemoryLogStore store, MutableClock clock) {
+  Harness(LogStore store, MutableClock clock) {
     this(store, clock, true);
   }
 
-  private Harness(MemoryLogStore store, MutableClock clock, boolean start) {
+  private Harness(LogStore store, MutableClock clock, boolean start) {
     this.clock = clock;
     this.scheduler = new ManualScheduler(clock);
     this.store = store;

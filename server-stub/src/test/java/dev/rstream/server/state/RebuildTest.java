@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import dev.rstream.server.storage.FileLogStore;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** StreamConventions.start: state, counters and the index rebuilt from the store. */
 class RebuildTest {
@@ -105,5 +108,37 @@ class RebuildTest {
     after.scheduler.advance(Duration.ofSeconds(1));
     assertThat(after.keyframes("s")).hasSize(2);
     after.close();
+  }
+
+  @Test
+  void restartOnTheDurableStoreRebuildsStateAndIndex(@TempDir Path dir) throws Exception {
+    MutableClock clock = new MutableClock(Harness.T0);
+    Map<String, JsonNode> state;
+    List<Keyframe> keyframes;
+    try (FileLogStore store = FileLogStore.open(dir)) {
+      Harness before = new Harness(store, clock);
+      before.createStateStream("s", "changes=4");
+      for (int i = 0; i < 10; i++) {
+        before.appender.clientAppend("s", change(i % 3 == 2 ? "delete" : "insert", "t", "k" + (i % 5), i % 3 == 2 ? null : "{\"i\":" + i + "}", null));
+        before.scheduler.runPending();
+      }
+      before.appender.failIndexAppends = true;
+      before.appender.clientAppend("s", change("insert", "t", "z", "0", null), change("insert", "t", "y", "0", null));
+      before.scheduler.runPending(); // keyframe stored, index entry lost
+      state = before.materialised("s");
+      keyframes = before.keyframes("s");
+      assertThat(before.index("s")).hasSize(keyframes.size() - 1);
+      before.close();
+    }
+    try (FileLogStore store = FileLogStore.open(dir)) {
+      Harness after = new Harness(store, clock);
+      after.scheduler.runPending();
+
+      assertThat(after.materialised("s")).isEqualTo(state);
+      assertThat(after.keyframes("s")).isEqualTo(keyframes);
+      assertThat(after.index("s")).extracting(n -> n.get("offset").asText())
+          .containsExactlyElementsOf(keyframes.stream().map(k -> store.meta("s").incarnation() + "_" + k.position()).toList());
+      after.close();
+    }
   }
 }
