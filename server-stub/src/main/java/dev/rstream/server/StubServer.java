@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -117,6 +118,8 @@ public final class StubServer implements AutoCloseable {
       rules.start(wired.appender());
       jetty.addConnector(connector);
       connector.start();
+      timer.scheduleWithFixedDelay(
+          () -> threads.execute(wired.expirySweep()), 5, 5, TimeUnit.SECONDS);
     } catch (IOException e) {
       close();
       throw e;

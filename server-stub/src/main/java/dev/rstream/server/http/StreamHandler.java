@@ -97,7 +97,12 @@ public final class StreamHandler extends Handler.Abstract.NonBlocking {
           writer.onTail(path, deleted);
           live.onTail(path, tail, closed, deleted);
         };
-    return new Wiring(new StreamHandler(writer, conventions, reads), writer, listener, live::count);
+    return new Wiring(
+        new StreamHandler(writer, conventions, reads),
+        writer,
+        listener,
+        live::count,
+        writer::sweepExpired);
   }
 
   /**
@@ -107,12 +112,14 @@ public final class StreamHandler extends Handler.Abstract.NonBlocking {
    * @param appender the append path, to pass to {@link StreamConventions#start}
    * @param tailListener to register with {@code LogStore.addTailListener}
    * @param liveReaders how many long-polls and SSE sessions are waiting right now
+   * @param expirySweep deletes streams whose TTL or expiry passed; run it now and then
    */
   public record Wiring(
       StreamHandler handler,
       dev.rstream.server.state.UnitAppender appender,
       dev.rstream.server.storage.LogStore.TailListener tailListener,
-      java.util.function.IntSupplier liveReaders) {}
+      java.util.function.IntSupplier liveReaders,
+      Runnable expirySweep) {}
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {

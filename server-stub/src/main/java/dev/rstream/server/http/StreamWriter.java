@@ -114,6 +114,19 @@ final class StreamWriter implements UnitAppender {
     return false;
   }
 
+  /**
+   * Deletes every stream whose TTL or absolute expiry has passed, so that streams nobody touches
+   * again do not stay in the store. Reads and writes find expired streams on their own.
+   */
+  void sweepExpired() {
+    long now = clock.getAsLong();
+    for (StreamMeta meta : store.streams()) {
+      if ((meta.ttlSeconds() != null || meta.expiresAtMillis() != null) && expired(meta, now)) {
+        expire(meta);
+      }
+    }
+  }
+
   private void expire(StreamMeta expired) {
     StreamState state = state(expired.path());
     boolean deleted = false;

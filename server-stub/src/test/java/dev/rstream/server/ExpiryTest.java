@@ -1,0 +1,70 @@
+package dev.rstream.server;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rstream.server.storage.MemoryLogStore;
+import java.time.Instant;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Absolute expiry and TTL (spec 5.1): expired streams are gone for readers and from the store. */
+class ExpiryTest {
+  private static final MemoryLogStore store = new MemoryLogStore();
+  private static StubServer server;
+  private static Http http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = StubServer.builder().store(store).conventions(new RecordingConventions()).build().start();
+    http = new Http(server);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    http.close();
+    server.close();
+    store.close();
+  }
+
+  @Test
+  void streamPastItsExpiryIs404AndCanBeCreatedAgain() {
+    String past = Instant.now().minusSeconds(1).toString();
+    assertThat(http.put("exp/past", "text/plain", "old", "Stream-Expires-At", past).code())
+        .isEqualTo(201);
+    assertThat(http.get("exp/past").code()).isEqualTo(404);
+    assertThat(http.head("exp/past").code()).isEqualTo(404);
+    assertThat(store.meta("exp/past")).isNull();
+    assertThat(http.put("exp/past", "text/plain", "new").code()).isEqualTo(201);
+    assertThat(http.get("exp/past").body()).isEqualTo("new");
+  }
+
+  @Test
+  void expiredStreamNobodyReadsIsSweptFromTheStore() throws Exception {
+    BlockingQueue<String> deleted = new LinkedBlockingQueue<>();
+    AutoCloseable listening =
+        store.addTailListener(
+            (path, tail, closed, isDeleted) -> {
+              if (isDeleted) deleted.add(path);
+            });
+    try {
+      String soon = Instant.now().plusMillis(500).toString();
+      assertThat(http.put("exp/soon", "text/plain", "x", "Stream-Expires-At", soon).code())
+          .isEqualTo(201);
+      assertThat(deleted.poll(15, SECONDS)).isEqualTo("exp/soon");
+      assertThat(store.meta("exp/soon")).isNull();
+    } finally {
+      listening.close();
+    }
+  }
+
+  @Test
+  void headReportsExpiryInRfc3339() {
+    String at = "2099-01-02T03:04:05.678Z";
+    http.put("exp/head", "text/plain", "", "Stream-Expires-At", "2099-01-02T04:04:05.678+01:00");
+    assertThat(http.head("exp/head").header("Stream-Expires-At")).isEqualTo(at);
+  }
+}
