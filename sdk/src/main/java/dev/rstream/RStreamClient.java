@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rstream.internal.live.LiveCursor;
+import dev.rstream.internal.state.ChangeEncoder;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.KeyframeIndex;
@@ -48,7 +49,7 @@ public final class RStreamClient implements Closeable {
   private final ProgressBoard progress = new ProgressBoard();
   private final WindowRegistry registry;
   private final LiveCursor cursor;
-  private final @Nullable DurableStream stream;
+  private final StreamSource source;
   private final CompletableSubject closed = CompletableSubject.create();
   // takeUntil needs an item: the subject only completes.
   private final Flowable<Boolean> closedSignal = closed.andThen(Flowable.just(Boolean.TRUE));
@@ -58,11 +59,9 @@ public final class RStreamClient implements Closeable {
     if (source == null) {
       DurableStream.Builder streamBuilder = DurableStream.builder().url(builder.streamUrl).scheduler(builder.scheduler);
       if (builder.okHttpClient != null) streamBuilder.okHttpClient(builder.okHttpClient);
-      stream = streamBuilder.build();
-      source = new DurableStreamSource(stream);
-    } else {
-      stream = null;
+      source = new DurableStreamSource(streamBuilder.build());
     }
+    this.source = source;
     this.streamUrl = source.url();
     this.mapper = builder.objectMapper != null ? builder.objectMapper : new ObjectMapper();
     this.clock = builder.clock;
@@ -224,6 +223,29 @@ public final class RStreamClient implements Closeable {
   }
 
   /**
+   * Appends {@code changes} in one request: one append unit, atomic, in order. Emits the offset
+   * after them, on the I/O thread; pass it to {@link #awaitOffset} to read your own writes.
+   * Changes without a timestamp get the server's receive time; {@link Change#offset()} is ignored.
+   *
+   * <p>Cold: each subscription sends the request. Retried on transient failures, so a response
+   * lost after the server applied the request appends twice; for exactly-once writes use an
+   * idempotent producer ({@link DurableStream#producer}) on the same URL.
+   */
+  public Single<Offset> append(Change... changes) {
+    requireNonNull(changes, "changes == null");
+    return append(java.util.Arrays.asList(changes));
+  }
+
+  /** Appends {@code changes} in one request; see {@link #append(Change...)}. */
+  public Single<Offset> append(List<Change> changes) {
+    requireNonNull(changes, "changes == null");
+    if (changes.isEmpty()) throw new IllegalArgumentException("no changes to append");
+    for (int i = 0; i < changes.size(); i++) requireNonNull(changes.get(i), "changes[" + i + "] == null");
+    List<Change> copy = new java.util.ArrayList<>(changes);
+    return Single.defer(() -> source.append(ChangeEncoder.encode(copy)));
+  }
+
+  /**
    * Completes once the live state has reached {@code offset} (for example the offset an append
    * returned: read-your-writes). Opens the shared live connection while it waits. Completes on
    * the I/O thread; never errors for a slow server, only for a failed cursor.
@@ -262,10 +284,6 @@ public final class RStreamClient implements Closeable {
 
   private StateView view(WindowPoint point, boolean fromStore) {
     return new StateView(point, fromStore, mapper);
-  }
-
-  @Nullable DurableStream stream() {
-    return stream;
   }
 
   /** Builds an {@link RStreamClient}; checks each argument as it is set. Not thread-safe. */

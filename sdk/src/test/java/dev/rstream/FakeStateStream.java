@@ -141,6 +141,11 @@ final class FakeStateStream implements StreamSource {
     });
   }
 
+  @Override
+  public io.reactivex.rxjava3.core.Single<Offset> append(byte[] jsonArray) {
+    return io.reactivex.rxjava3.core.Single.error(new UnsupportedOperationException("the fake is read-only"));
+  }
+
   private final class Reader {
     final ReadOptions options;
     final FlowableEmitter<ReadBatch<StateMessage>> emitter;

@@ -6,7 +6,10 @@ import dev.rstream.ReadBatch;
 import dev.rstream.ReadOptions;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.state.StateMessageDecoder;
+import dev.rstream.Offset;
+import dev.rstream.ProtocolException;
 import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Single;
 
 /** {@link StreamSource} over the transport: the stream and {@code {url}.keyframes}. */
 public final class DurableStreamSource implements StreamSource {
@@ -31,6 +34,21 @@ public final class DurableStreamSource implements StreamSource {
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
     // The decoder reuses a buffer: one per subscription.
     return Flowable.defer(() -> stream.read(options, new StateMessageDecoder()));
+  }
+
+  @Override
+  public Single<Offset> append(byte[] jsonArray) {
+    return stream
+        .append(jsonArray, "application/json")
+        .map(
+            result -> {
+              Offset next = result.nextOffset();
+              if (next == null) {
+                throw new ProtocolException(
+                    "append response has no Stream-Next-Offset", url(), null, result.status(), null);
+              }
+              return next;
+            });
   }
 
   @Override

@@ -4,7 +4,9 @@ import dev.rstream.Keyframe;
 import dev.rstream.ReadBatch;
 import dev.rstream.ReadOptions;
 import dev.rstream.internal.state.StateMessage;
+import dev.rstream.Offset;
 import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Single;
 
 /**
  * The two streams a client reads for one state stream: the stream itself and its keyframe index
@@ -24,4 +26,10 @@ public interface StreamSource {
    * companion index.
    */
   Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options);
+
+  /**
+   * Appends a JSON array of messages in one request (one append unit) and returns the offset
+   * after it.
+   */
+  Single<Offset> append(byte[] jsonArray);
 }
