@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rstream.server.StubServer;
+import dev.rstream.server.http.StreamHandler;
 import dev.rstream.server.storage.MemoryLogStore;
 import dev.rstream.server.workload.Workload;
 import java.net.URI;
@@ -25,13 +26,6 @@ import org.junit.jupiter.api.Test;
  * offsets start reads at a snapshot-start, 400/409 answers, and the index going with its stream.
  */
 class StateStreamEndToEndTest {
-  /**
-   * Stand-in for the HTTP layer's offset formatter (16 hex digits of incarnation and position)
-   * until it exposes one as an {@link OffsetFormat}; a mismatch fails the index reads below.
-   */
-  private static final OffsetFormat HTTP_OFFSETS =
-      (incarnation, position) -> String.format("%016x_%016x", incarnation, position);
-
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private MemoryLogStore store;
@@ -42,7 +36,7 @@ class StateStreamEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     store = new MemoryLogStore();
-    conventions = RealStreamConventions.builder().store(store).offsetFormat(HTTP_OFFSETS).build();
+    conventions = RealStreamConventions.builder().store(store).offsetFormat(StreamHandler.OFFSETS).build();
     server = StubServer.builder().store(store).conventions(conventions).build().start();
     url = server.streamUrl("demo/orders");
   }
