@@ -65,6 +65,15 @@ public final class ConformanceAdapter {
   /** The live-read wait when the runner sets none (the reference TypeScript adapter's default). */
   private static final long DEFAULT_READ_TIMEOUT_MILLIS = 5_000;
   private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+  /**
+   * The library retries transient failures forever by default (right for an app that must stay in
+   * sync). The runner wants a failure it can see within its 30 s, as an app with a latency budget
+   * would: a bounded policy, set through the public API.
+   */
+  private static final RetryPolicy RETRY_POLICY = RetryPolicy.builder()
+      .maxRetries(10)
+      .maxDelay(2, TimeUnit.SECONDS)
+      .build();
 
   private final ObjectMapper mapper = new ObjectMapper();
   private final OkHttpClient client;
@@ -504,7 +513,8 @@ public final class ConformanceAdapter {
 
   /** A handle with no runner-configured values: for the adapter's own bookkeeping requests. */
   DurableStream plainStream(String path) {
-    return DurableStream.builder().url(serverUrl + path).okHttpClient(client).build();
+    return DurableStream.builder().url(serverUrl + path).okHttpClient(client)
+        .retryPolicy(RETRY_POLICY).build();
   }
 
   /** The stream's content type: remembered from create/head, else asked with a HEAD. */
