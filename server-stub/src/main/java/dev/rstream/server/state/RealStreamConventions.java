@@ -3,7 +3,6 @@ package dev.rstream.server.state;
 import dev.rstream.server.state.StateMessage.InvalidMessageException;
 import dev.rstream.server.state.StreamState.FoundKeyframe;
 import dev.rstream.server.state.StreamState.KeyframeRequest;
-import dev.rstream.server.state.StreamState.PreparedUnit;
 import dev.rstream.server.storage.InvalidPositionException;
 import dev.rstream.server.storage.LogStore;
 import dev.rstream.server.storage.NoSuchStreamException;
@@ -197,7 +196,7 @@ public final class RealStreamConventions implements StreamConventions {
       parsed.add(m);
     }
     synchronized (s) {
-      s.prepared = new PreparedUnit(out, parsed);
+      s.prepared = parsed;
     }
     return out;
   }
@@ -232,7 +231,7 @@ public final class RealStreamConventions implements StreamConventions {
     boolean schedule;
     synchronized (s) {
       KeyframeRequest own = s.orderedRequest;
-      PreparedUnit prepared = s.prepared;
+      List<StateMessage> prepared = s.prepared;
       s.orderedRequest = null;
       s.prepared = null;
       // The HTTP layer rewrites headers.offset in every message between the two hooks, so the
@@ -244,10 +243,10 @@ public final class RealStreamConventions implements StreamConventions {
         s.ownKeyframeStored(now);
       } else {
         // Same pairing; the parse stays valid because only headers.offset was rewritten.
-        boolean reuse = prepared != null && prepared.parsed().size() == storedMessages.size();
+        boolean reuse = prepared != null && prepared.size() == storedMessages.size();
         for (int i = 0; i < storedMessages.size(); i++) {
           byte[] bytes = storedMessages.get(i);
-          StateMessage m = reuse ? prepared.parsed().get(i) : StateMessage.parseStored(bytes);
+          StateMessage m = reuse ? prepared.get(i) : StateMessage.parseStored(bytes);
           s.apply(m, position, i == 0, now, null);
           position += bytes.length;
         }

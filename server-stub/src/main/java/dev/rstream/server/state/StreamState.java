@@ -40,7 +40,7 @@ final class StreamState {
   /** Set by beforeAppend for our own keyframe unit, consumed by the afterAppend that follows. */
   @Nullable KeyframeRequest orderedRequest;
   /** beforeAppend's parse of the unit, reused by the afterAppend that follows. */
-  @Nullable PreparedUnit prepared;
+  @Nullable List<StateMessage> prepared;
   /** Forgotten by afterDelete: pending work for it must be dropped. */
   boolean deleted;
   /** Closed (or gone) as far as the appender is concerned: no more keyframes. */
@@ -179,7 +179,4 @@ final class StreamState {
       this.placeholder = placeholder;
     }
   }
-
-  /** A client unit as beforeAppend returned it, and its parse. */
-  record PreparedUnit(List<byte[]> messages, List<StateMessage> parsed) {}
 }
