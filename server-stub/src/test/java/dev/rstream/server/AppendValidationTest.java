@@ -78,6 +78,23 @@ class AppendValidationTest {
   }
 
   @Test
+  void chunkedBodyOverTheLimitIsRejectedWith413() throws Exception {
+    String path = jsonStream();
+    String chunk = "[" + "1,".repeat(400) + "1]";
+    String request =
+        "POST /v1/stream/" + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n"
+            + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n0\r\n\r\n";
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String response = RawHttp.readAll(socket.getInputStream());
+      assertThat(response).startsWith("HTTP/1.1 413").contains("body_too_large");
+    }
+    assertEmpty(path);
+  }
+
+  @Test
   void appendToUnknownStreamIs404() throws Exception {
     assertError(
         http.post("append/nowhere", "application/json", "{}"), 404, "stream_not_found", "append/nowhere");
