@@ -17,6 +17,8 @@ public final class KeyframePolicy {
   private final Duration interval;
 
   /**
+   * A policy; the interval is kept to the millisecond.
+   *
    * @param changes changes after which a keyframe is due, at least 1
    * @param interval time after which a keyframe is due if anything changed, at least 1 ms
    */

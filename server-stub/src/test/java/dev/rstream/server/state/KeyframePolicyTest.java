@@ -33,6 +33,8 @@ class KeyframePolicyTest {
       })
   void normalisesToOneCanonicalFormWithDefaults(String header, String canonical) {
     assertThat(conventions.normalisePolicy(header)).isEqualTo(canonical);
+    // The stored form goes through again on the next PUT: it must come back unchanged.
+    assertThat(conventions.normalisePolicy(canonical)).isEqualTo(canonical);
   }
 
   @ParameterizedTest
