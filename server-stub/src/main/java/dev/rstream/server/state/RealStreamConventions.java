@@ -557,10 +557,16 @@ public final class RealStreamConventions implements StreamConventions {
   private StreamState stateOf(StreamMeta meta) {
     return streams.compute(
         meta.path(),
-        (path, existing) ->
-            existing != null && existing.meta.incarnation() == meta.incarnation()
-                ? existing
-                : new StreamState(meta, policyOf(meta), clock.millis()));
+        (path, existing) -> {
+          if (existing != null && existing.meta.incarnation() == meta.incarnation()) return existing;
+          if (existing != null) {
+            // Deleted and re-created before afterDelete ran: drop the old one's pending work.
+            synchronized (existing) {
+              existing.deleted = true;
+            }
+          }
+          return new StreamState(meta, policyOf(meta), clock.millis());
+        });
   }
 
   private KeyframePolicy policyOf(StreamMeta meta) {
