@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  * placeholder for the keyframe built from the state right then. Changes that land between the
  * scheduling and the write are thus in the keyframe, and none after it can be. A placeholder that
  * is not expected any more (its stream was deleted and re-created) is rejected, never stored.
+ * Every message of a keyframe carries the timestamp of the last change before it, so timestamps
+ * stay non-decreasing through keyframes.
  *
  * <h2>Threading</h2>
  *
@@ -64,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>For each unit, {@link #afterAppend} follows its {@link #beforeAppend} within the same hold
  *       of the stream's append lock (a unit that fails to store gets no afterAppend), and is given
- *       the list beforeAppend returned.
+ *       the messages beforeAppend returned as stored: same count and order, only {@code
+ *       headers.offset} rewritten.
  *   <li>{@link #afterCreate} is called on the creating request's thread, before any other unit
  *       of the stream; if it holds the stream's lock there, that lock is reentrant (it appends
  *       the first keyframe through the appender on that thread and waits for it).
