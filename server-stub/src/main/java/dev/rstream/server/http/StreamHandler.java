@@ -181,7 +181,11 @@ public final class StreamHandler extends Handler.Abstract.NonBlocking {
       return;
     }
     String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    if (authorization == null || !authorization.equals("Bearer " + token)) {
+    // Constant-time comparison: the time to refuse must not tell how much of a guess was right.
+    if (authorization == null
+        || !java.security.MessageDigest.isEqual(
+            authorization.getBytes(StandardCharsets.UTF_8),
+            ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
       throw new HttpError(401, "unauthorized", "missing or wrong bearer token")
           .header("WWW-Authenticate", "Bearer");
     }
@@ -222,7 +226,7 @@ public final class StreamHandler extends Handler.Abstract.NonBlocking {
     if (expiresHeader != null) {
       try {
         expiresAt = OffsetDateTime.parse(expiresHeader.trim()).toInstant().toEpochMilli();
-      } catch (DateTimeParseException e) {
+      } catch (DateTimeParseException | ArithmeticException e) {
         throw HttpError.badRequest(
             "invalid_expires_at", "Stream-Expires-At is not an RFC 3339 timestamp: " + expiresHeader);
       }

@@ -47,10 +47,6 @@ final class StreamWriter implements UnitAppender {
     this.startMillis = clock.getAsLong();
   }
 
-  LogStore store() {
-    return store;
-  }
-
   /** A client's {@code Producer-*} headers, already syntax-checked. */
   record Producer(String id, long epoch, long seq) {}
 
@@ -109,7 +105,8 @@ final class StreamWriter implements UnitAppender {
     if (ttl != null) {
       long last =
           lastAccess.getOrDefault(meta.path(), Math.max(startMillis, meta.createdAtMillis()));
-      return now - last >= ttl * 1000;
+      // A TTL too large to count in millis never runs out.
+      return ttl <= Long.MAX_VALUE / 1000 && now - last >= ttl * 1000;
     }
     return false;
   }
@@ -364,7 +361,7 @@ final class StreamWriter implements UnitAppender {
       }
       String streamSeq = request.streamSeq();
       String lastStreamSeq = state.lastStreamSeq;
-      if (streamSeq != null && lastStreamSeq != null && streamSeq.compareTo(lastStreamSeq) <= 0) {
+      if (streamSeq != null && lastStreamSeq != null && !after(streamSeq, lastStreamSeq)) {
         throw HttpError.conflict(
             "stream_seq_regression",
             "Stream-Seq " + streamSeq + " is not above the last one (" + lastStreamSeq
@@ -381,6 +378,17 @@ final class StreamWriter implements UnitAppender {
               producer == null ? null : producer.seq());
       return done.thenApply(ignored -> outcome);
     }
+  }
+
+  /**
+   * Spec 5.2: {@code Stream-Seq} values compare byte-wise. {@link String#compareTo} compares UTF-16
+   * units, which orders characters above U+FFFF differently, hence the UTF-8 bytes.
+   */
+  private static boolean after(String seq, String last) {
+    return java.util.Arrays.compareUnsigned(
+            seq.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            last.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        > 0;
   }
 
   private static CompletableFuture<AppendOutcome> duplicate(StreamState state, ProducerState by) {
