@@ -143,6 +143,8 @@ public final class RStreamClient implements Closeable {
   public Flowable<StateView> live() {
     return cursor
         .updates()
+        // The cursor repeats a state to flag that it has caught up; subscribers see it once.
+        .distinctUntilChanged((a, b) -> LiveUpdate.samePoint(a.point(), b.point(), false))
         .map(update -> view(update.point(), false))
         .onBackpressureLatest()
         .takeUntil(closedSignal);

@@ -36,10 +36,14 @@ class RStreamClientEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     RxJavaPlugins.setErrorHandler(undelivered::add);
+    startServer(StubServer.builder());
+  }
+
+  private void startServer(StubServer.Builder builder) throws Exception {
     store = new MemoryLogStore();
     conventions = RealStreamConventions.builder().store(store)
         .offsetFormat(dev.rstream.server.http.StreamHandler.OFFSETS).build();
-    server = StubServer.builder().store(store).conventions(conventions).build().start();
+    server = builder.store(store).conventions(conventions).build().start();
     url = server.streamUrl("shop/orders");
     DurableStream.builder().url(url).okHttpClient(http).build()
         .create(CreateOptions.builder().contentType("application/json")
@@ -50,13 +54,17 @@ class RStreamClientEndToEndTest {
   @AfterEach
   void stop() throws Exception {
     clients.forEach(RStreamClient::close);
-    server.close();
-    conventions.close();
-    store.close();
+    stopServer();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
     RxJavaPlugins.reset();
     assertThat(undelivered).as("undelivered Rx errors").isEmpty();
+  }
+
+  private void stopServer() throws Exception {
+    server.close();
+    conventions.close();
+    store.close();
   }
 
   private RStreamClient client(LocalStore localStore) {
@@ -142,6 +150,60 @@ class RStreamClientEndToEndTest {
     assertThat(order.sku).isEqualTo("A");
     assertThat(view.get("order", "o1").get("qty").asInt()).isEqualTo(3);
     assertThat(view.timestamp()).isNotNull(); // stamped by the server
+  }
+
+  @Test
+  void plainStreamWithoutKeyframesIsScannedOnceAndServedAsOneLiveWindow() throws Exception {
+    String plain = server.streamUrl("shop/plain");
+    DurableStream.builder().url(plain).okHttpClient(http).build()
+        .create(CreateOptions.json()).timeout(10, SECONDS).blockingGet();
+    url = plain;
+    RStreamClient writer = client(LocalStore.inMemory());
+    Random random = new Random(3);
+    Instant[] clock = {Instant.parse("2026-05-01T00:00:00Z")};
+    Instant start = clock[0];
+    Offset last = appendRandom(writer, random, 12, clock);
+
+    RStreamClient reader = client(LocalStore.inMemory());
+    Instant middle = start.plusMillis((clock[0].toEpochMilli() - start.toEpochMilli()) / 2);
+    StateView view = reader.window(middle).timeout(10, SECONDS).blockingLast();
+    assertThat(new LinkedHashMap<>(view.entities("order"))).isEqualTo(replayTo(middle));
+    assertThat(view.windowId()).isEqualTo("-1");
+    StateView end = reader.window(clock[0]).timeout(10, SECONDS).blockingLast();
+    assertThat(end.offset()).isEqualTo(last);
+    assertThat(new LinkedHashMap<>(end.entities("order"))).isEqualTo(replayTo(clock[0]));
+  }
+
+  @Test
+  void liveSurvivesServerEndedSseConnectionsWithoutDuplicatesOrGaps() throws Exception {
+    stopServer();
+    // The server ends every SSE connection after 150 ms: the cursor reconnects many times.
+    startServer(StubServer.builder().sseCycle(java.time.Duration.ofMillis(150)));
+    RStreamClient writer = client(LocalStore.inMemory());
+    RStreamClient reader = client(LocalStore.inMemory());
+    TestSubscriber<StateView> live = reader.live().test();
+    live.awaitCount(1);
+    int first = live.values().size();
+
+    Random random = new Random(11);
+    Instant[] clock = {Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).plusSeconds(1)};
+    Offset last = null;
+    long deadline = System.nanoTime() + SECONDS.toNanos(1);
+    int units = 0;
+    while (System.nanoTime() < deadline || units < 20) { // spans several SSE cycles
+      last = appendRandom(writer, random, 1, clock);
+      units++;
+    }
+    reader.awaitOffset(last).timeout(10, SECONDS).blockingAwait();
+    List<Change> seen = new ArrayList<>();
+    for (StateView view : live.values().subList(first, live.values().size())) {
+      if (view.change() != null) seen.add(view.change().newBuilder().offset(null).build());
+    }
+    List<Change> expected = new ArrayList<>();
+    for (Change change : appended) expected.add(change);
+    assertThat(seen).as("changes seen live, in order, once each").isEqualTo(expected);
+    live.assertNoErrors();
+    live.cancel();
   }
 
   public static final class Order {

@@ -322,6 +322,54 @@ class RStreamClientTest {
   }
 
   @Test
+  void resetControlDropsEverythingAndRebuildsFromItsOffset() throws Exception {
+    LocalStore store = LocalStore.inMemory();
+    RStreamClient client = client(builder(stream).store(store));
+    await(client.window(inside(1))); // a committed window, in memory and in the store
+    TestSubscriber<StateView> live = client.live().test();
+    live.awaitCount(1);
+    stream.reads.clear();
+
+    log.changeUnit();
+    log.reset();
+    Offset resetAt = log.messages.get(log.messages.size() - 1).offset();
+    log.changeUnit();
+    log.changeUnit();
+    stream.publish(); // the cursor stops at the reset and reconnects from it
+    stream.publish();
+    awaitTrue(() -> asMap(live.values().get(live.values().size() - 1)).equals(log.replayTo(log.last))
+        && live.values().get(live.values().size() - 1).size() > 0);
+    live.assertNoErrors();
+    assertThat(live.values()).anyMatch(v -> v.size() == 0 && v.offset().equals(resetAt));
+    ReadOptions rebuild = stream.reads.stream().filter(r -> r.offset().equals(resetAt)).findFirst().orElse(null);
+    assertThat(rebuild).as("a read from the reset's offset").isNotNull();
+    assertThat(client.windows().blockingFirst()).extracting(WindowInfo::state).containsOnly(WindowState.LIVE);
+    assertThat(store.keyframes(FakeStateStream.URL)).isEmpty();
+    assertThat(store.window(FakeStateStream.URL, log.keyframes.get(1).offset().value())).isNull();
+  }
+
+  @Test
+  void goneLiveOffsetRestartsFromTheNewestKeyframeWithoutRepeatingChanges() throws Exception {
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> live = client.live().test();
+    live.awaitCount(1);
+    stream.reads.clear();
+    stream.dropLiveReaders(new OffsetGoneException("retention", FakeStateStream.URL, null, 410, null));
+    ReadOptions restart = stream.reads.poll(5, SECONDS);
+    assertThat(restart.offset()).isEqualTo(log.keyframes.get(log.keyframes.size() - 1).offset());
+
+    int before = log.messages.size();
+    log.changeUnit();
+    stream.publish();
+    int added = log.messages.size() - before;
+    live.awaitCount(1 + added);
+    live.assertNoErrors();
+    assertDistinctIncreasingOffsets(live.values());
+    assertThat(live.values()).hasSize(1 + added);
+    assertThat(asMap(live.values().get(live.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+  }
+
+  @Test
   void keyframeInTheLiveWindowCommitsItAndStartsANewLiveWindow() throws Exception {
     RStreamClient client = client(builder(stream));
     TestSubscriber<StateView> live = client.live().test();

@@ -16,6 +16,7 @@ import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.StreamSource;
 import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowAssembler;
+import dev.rstream.internal.window.WindowPoint;
 import dev.rstream.internal.window.WindowRegistry;
 import io.reactivex.rxjava3.core.BackpressureStrategy;
 import io.reactivex.rxjava3.core.Flowable;
@@ -96,6 +97,10 @@ public final class LiveCursor {
     private int appliedSinceBoundary;
     private int skip;
     private boolean caughtUp;
+    private @Nullable WindowPoint emitted;
+    // The held state is emitted before catching up; once caught up it is emitted again flagged so
+    // (callers wait for that flag), and RStreamClient.live() drops the repeat.
+    private boolean emittedCaughtUp;
     private boolean goneOnce;
     private long backoffMillis = MIN_BACKOFF_MILLIS;
     private volatile boolean stopped;
@@ -110,7 +115,8 @@ public final class LiveCursor {
       Window held = registry.heldLive();
       if (held != null) {
         begin(WindowAssembler.resuming(held), held.offset());
-        emitter.onNext(new LiveUpdate(held.latest(), false));
+        emitted = held.latest();
+        emitter.onNext(new LiveUpdate(emitted, false));
         connect();
         return;
       }
@@ -188,11 +194,11 @@ public final class LiveCursor {
           WindowAssembler.Event event = assembler.accept(message);
           switch (event) {
             case CHANGE_APPLIED:
-              if (caughtUp) emitter.onNext(new LiveUpdate(assembler.current().latest(), true));
+              if (caughtUp) emit(assembler.current().latest());
               break;
             case WINDOW_STARTED:
               registry.liveKeyframe(assembler.completed(), assembler.current());
-              if (caughtUp) emitter.onNext(new LiveUpdate(assembler.current().latest(), true));
+              if (caughtUp) emit(assembler.current().latest());
               break;
             case RESET:
               reset(assembler.resetOffset());
@@ -216,12 +222,25 @@ public final class LiveCursor {
       if (!caughtUp && batch.upToDate() && !batch.partial()) {
         caughtUp = true;
         registry.liveConnected(true);
-        if (current != null) emitter.onNext(new LiveUpdate(current.latest(), true));
+        if (current != null) emit(current.latest());
       }
       Offset offset = current != null ? current.offset() : resumeOffset;
       progress.update(
           p -> p.live(caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING).liveOffset(offset)
               .messagesRead(progress.current().messagesRead() + batch.messages().size()));
+    }
+
+    /**
+     * Emits a caught-up state unless subscribers have it already: after a restart from a keyframe
+     * (offset gone), the cursor re-applies changes it had emitted, and the state it reaches may
+     * be the one last emitted.
+     */
+    private void emit(WindowPoint point) {
+      WindowPoint last = emitted;
+      if (last != null && emittedCaughtUp && LiveUpdate.samePoint(last, point, true)) return;
+      emitted = point;
+      emittedCaughtUp = true;
+      emitter.onNext(new LiveUpdate(point, true));
     }
 
     /** The stream said to drop everything and rebuild from {@code from}. */
@@ -233,7 +252,8 @@ public final class LiveCursor {
       Window empty = assembler.current();
       if (empty != null) {
         registry.holdLive(empty);
-        emitter.onNext(new LiveUpdate(empty.latest(), caughtUp));
+        emitted = empty.latest();
+        emitter.onNext(new LiveUpdate(emitted, caughtUp));
       }
       connect(); // replaces (and so cancels) the read that carried the reset
     }

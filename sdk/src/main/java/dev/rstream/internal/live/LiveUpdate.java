@@ -21,6 +21,16 @@ public final class LiveUpdate {
     return caughtUp;
   }
 
+  /**
+   * Whether {@code next} is the state {@code last} was (or, with {@code orEarlier}, an earlier one
+   * of the same window): the same window, read from the same base, with no more changes applied.
+   */
+  public static boolean samePoint(WindowPoint last, WindowPoint next, boolean orEarlier) {
+    if (!last.window().id().equals(next.window().id())) return false;
+    if (!last.window().baseOffset().equals(next.window().baseOffset())) return false;
+    return orEarlier ? next.applied() <= last.applied() : next.applied() == last.applied();
+  }
+
   @Override
   public String toString() {
     return "LiveUpdate{" + point + (caughtUp ? ", caughtUp" : "") + "}";

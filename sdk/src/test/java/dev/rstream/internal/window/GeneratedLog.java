@@ -96,6 +96,15 @@ public final class GeneratedLog {
     last = now;
   }
 
+  /** Appends a reset control as its own unit: readers drop everything and rebuild after it. */
+  public void reset() {
+    Offset start = tail;
+    Offset end = nextOffset();
+    add(StateMessage.of(Control.of(Control.Kind.RESET, end, null)), start);
+    state.clear();
+    tail = end;
+  }
+
   private void add(StateMessage message, Offset unitStart) {
     messages.add(message);
     unitStarts.add(unitStart);
@@ -123,6 +132,7 @@ public final class GeneratedLog {
     for (StateMessage message : messages) {
       if (message.control() != null) {
         inKeyframe = message.is(Control.Kind.SNAPSHOT_START);
+        if (message.is(Control.Kind.RESET)) result.clear();
         continue;
       }
       Change change = message.change();
