@@ -1,0 +1,134 @@
+package dev.rstream;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Scripted HTTP responses the real server would never send: the client fails typed, applies nothing. */
+class RStreamClientHttpFaultTest {
+  private static final String T0 = "2026-01-01T00:00:00Z";
+  private static final String T1 = "2026-01-01T00:01:00Z";
+
+  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
+  private final MockWebServer server = new MockWebServer();
+  private final OkHttpClient http = new OkHttpClient();
+  private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
+  /** Body served for a GET, by its path and offset: "path?offset". */
+  private final Map<String, String> bodies = new ConcurrentHashMap<>();
+  private final Map<String, String> nextOffsets = new ConcurrentHashMap<>();
+  private RStreamClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    RxJavaPlugins.setErrorHandler(undelivered::add);
+    server.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        requests.add(request);
+        String key = request.getUrl().encodedPath() + "?" + request.getUrl().queryParameter("offset");
+        String body = bodies.get(key);
+        if (body == null) return new MockResponse.Builder().code(404).body("{}").build();
+        return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
+            .addHeader("Stream-Next-Offset", nextOffsets.get(key)).addHeader("Stream-Up-To-Date", "true")
+            .body(body).build();
+      }
+    });
+    server.start(0);
+    client = RStreamClient.builder().streamUrl(server.url("/v1/stream/orders").toString()).okHttpClient(http)
+        .liveLinger(0, SECONDS).build();
+    serve("/v1/stream/orders.keyframes", "-1", "i1",
+        "[{\"offset\":\"a\",\"timestamp\":\"" + T0 + "\"},{\"offset\":\"c\",\"timestamp\":\"" + T1 + "\"}]");
+  }
+
+  @AfterEach
+  void tearDown() {
+    client.close();
+    server.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+    RxJavaPlugins.reset();
+    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
+  }
+
+  private void serve(String path, String offset, String next, String body) {
+    bodies.put(path + "?" + offset, body);
+    nextOffsets.put(path + "?" + offset, next);
+  }
+
+  private static String keyframe(String end, String... inserts) {
+    StringBuilder json = new StringBuilder("{\"headers\":{\"control\":\"snapshot-start\",\"offset\":\"" + end
+        + "\",\"timestamp\":\"" + T0 + "\"}}");
+    for (String insert : inserts) json.append(',').append(insert);
+    return json + ",{\"headers\":{\"control\":\"snapshot-end\",\"offset\":\"" + end + "\"}}";
+  }
+
+  private static String change(String op, String key, String value, String offset, String time) {
+    return "{\"type\":\"order\",\"key\":\"" + key + "\"," + (value == null ? "" : "\"value\":" + value + ",")
+        + "\"headers\":{\"operation\":\"" + op + "\",\"offset\":\"" + offset + "\",\"timestamp\":\"" + time + "\"}}";
+  }
+
+  @Test
+  void readsTheIndexFromTheCompanionStreamAndOnlyTheWindowsRange() throws Exception {
+    serve("/v1/stream/orders", "a", "c",
+        "[" + keyframe("b", change("insert", "o1", "1", "b", T0)) + "," + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + "]");
+    StateView view = client.window(Instant.parse("2026-01-01T00:00:40Z")).timeout(5, SECONDS).blockingLast();
+    assertThat(view.json("order", "o1")).isEqualTo("2");
+    assertThat(view.offset()).isEqualTo(Offset.of("c"));
+    assertThat(requests.poll(5, SECONDS).getUrl().encodedPath()).isEqualTo("/v1/stream/orders.keyframes");
+    RecordedRequest read = requests.poll(5, SECONDS);
+    assertThat(read.getUrl().encodedPath()).isEqualTo("/v1/stream/orders");
+    assertThat(read.getUrl().queryParameter("offset")).isEqualTo("a");
+    assertThat(read.getUrl().queryParameter("live")).isNull();
+  }
+
+  @Test
+  void aWindowReadIsCutAtItsEndBoundWhenTheServerSendsMore() {
+    // One response runs past the end bound "c" into the next window: those messages are not the window's.
+    serve("/v1/stream/orders", "a", "d",
+        "[" + keyframe("b", change("insert", "o1", "1", "b", T0)) + ","
+            + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + ","
+            + keyframe("d", change("insert", "o1", "2", "d", T1)) + ","
+            + change("update", "o1", "3", "d", T1) + "]");
+    StateView view = client.window(Instant.parse("2026-01-01T00:00:59Z")).timeout(5, SECONDS).blockingLast();
+    assertThat(view.json("order", "o1")).isEqualTo("2");
+    assertThat(view.offset()).isEqualTo(Offset.of("c"));
+  }
+
+  @Test
+  void aMessageThatIsNotStateProtocolFailsTheWindowWithAProtocolError() {
+    serve("/v1/stream/orders", "a", "c", "[" + keyframe("b") + ",{\"hello\":\"world\"}]");
+    client.window(Instant.parse("2026-01-01T00:00:10Z")).test().awaitDone(5, SECONDS)
+        .assertError(e -> e instanceof ProtocolException && e.getMessage().contains("not a State Protocol message"));
+    assertThat(client.windows().blockingFirst()).isEmpty(); // FAILED, then forgotten
+  }
+
+  @Test
+  void aKeyframeHoldingADeleteFailsWithAProtocolError() {
+    serve("/v1/stream/orders", "a", "c", "[" + keyframe("b", change("delete", "o1", null, "b", T0)) + "]");
+    client.window(Instant.parse("2026-01-01T00:00:10Z")).test().awaitDone(5, SECONDS)
+        .assertError(e -> e instanceof ProtocolException && e.getMessage().contains("only inserts"));
+  }
+
+  @Test
+  void aWindowWithoutItsKeyframeFailsWithAProtocolError() {
+    serve("/v1/stream/orders", "a", "c", "[" + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + "]");
+    client.window(Instant.parse("2026-01-01T00:00:10Z")).test().awaitDone(5, SECONDS)
+        .assertError(e -> e instanceof ProtocolException && e.getMessage().contains("no complete keyframe"));
+  }
+}
