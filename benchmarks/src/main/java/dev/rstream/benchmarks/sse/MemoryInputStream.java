@@ -3,10 +3,11 @@ package dev.rstream.benchmarks.sse;
 import java.io.InputStream;
 
 /**
- * An InputStream over a byte array that returns at most {@code maxBytesPerRead} bytes per read, like
- * a socket that delivers the stream in small packets; each byte is copied once, as a socket read
- * copies it.
- * Not {@code ByteArrayInputStream}: its reads are synchronized, a cost a socket stream does not add.
+ * An InputStream over a byte array that returns at most {@code maxBytesPerRead} bytes per read,
+ * like a socket that delivers the stream in small packets; each byte is copied once, as a socket
+ * read copies it.
+ *
+ * <p>Not {@code ByteArrayInputStream}: its reads are synchronized, a cost sockets do not add.
  */
 final class MemoryInputStream extends InputStream {
   private final byte[] bytes;

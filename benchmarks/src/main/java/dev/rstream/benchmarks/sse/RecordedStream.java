@@ -3,10 +3,11 @@ package dev.rstream.benchmarks.sse;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The event streams the parsers read, built the way a Durable Streams server writes its SSE live
- * reads: {@code event: data} with a JSON array of State Protocol messages, each followed by
- * {@code event: control} with the next offset and cursor (PROTOCOL section 5 SSE mode). Built
- * deterministically in code rather than stored, so every run and every parser reads identical bytes.
+ * The event streams the parsers read, shaped like a Durable Streams server's SSE live reads:
+ * {@code event: data} with a JSON array of State Protocol messages, each followed by {@code event:
+ * control} with the next offset and cursor (Durable Streams protocol, SSE mode). Built
+ * deterministically in code rather than stored, so every run and every parser reads identical
+ * bytes.
  */
 public enum RecordedStream {
   /** 2,000 data/control pairs of about 100 bytes each; every 10th data event spans 4 lines. */
@@ -39,7 +40,8 @@ public enum RecordedStream {
     for (int i = 0; i < 2_000; i++) {
       String message =
           String.format(
-              "{\"type\":\"todo\",\"key\":\"todo-%06d\",\"value\":{\"title\":\"Buy milk\",\"done\":%b}}",
+              "{\"type\":\"todo\",\"key\":\"todo-%06d\","
+                  + "\"value\":{\"title\":\"Buy milk\",\"done\":%b}}",
               i, i % 3 == 0);
       out.append("event: data\n");
       if (i % 10 == 0) {
@@ -62,7 +64,8 @@ public enum RecordedStream {
         if (k > 0) array.append(',');
         array.append(
             String.format(
-                "{\"type\":\"todo\",\"key\":\"todo-%06d\",\"value\":{\"title\":\"Caf\u00e9 \u00e0 emporter\",\"done\":false}}",
+                "{\"type\":\"todo\",\"key\":\"todo-%06d\","
+                    + "\"value\":{\"title\":\"Caf\u00e9 \u00e0 emporter\",\"done\":false}}",
                 i * 1_000 + k));
       }
       array.append(']');
@@ -75,7 +78,9 @@ public enum RecordedStream {
   private static void appendControl(StringBuilder out, int i) {
     out.append(
         String.format(
-            "event: control\ndata: {\"streamNextOffset\":\"0000000000000000_%016d\",\"streamCursor\":\"c%d\"}\n\n",
+            "event: control\n"
+                + "data: {\"streamNextOffset\":\"0000000000000000_%016d\","
+                + "\"streamCursor\":\"c%d\"}\n\n",
             (i + 1) * 97L, i / 50));
   }
 }

@@ -105,7 +105,8 @@ public enum SseParser {
    * adapter okio puts on a socket).
    */
   private static BufferedSource source(RecordedStream stream) {
-    return Okio.buffer(Okio.source(new MemoryInputStream(stream.bytes(), stream.maxBytesPerRead())));
+    MemoryInputStream connection = new MemoryInputStream(stream.bytes(), stream.maxBytesPerRead());
+    return Okio.buffer(Okio.source(connection));
   }
 
   private static final class RstreamListener implements ServerSentEventListener {

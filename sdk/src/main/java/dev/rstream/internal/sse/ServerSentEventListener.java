@@ -21,8 +21,9 @@ public interface ServerSentEventListener {
   void onEvent(String type, String data, @Nullable String lastEventId) throws IOException;
 
   /**
-   * A valid {@code retry} field (only ASCII digits, at least one), in milliseconds. Values too large
-   * for a {@code long} are clamped to {@link Long#MAX_VALUE}. Invalid values are not reported.
+   * A valid {@code retry} field (only ASCII digits, at least one), in milliseconds. Values too
+   * large for a {@code long} are clamped to {@link Long#MAX_VALUE}. Invalid values are not
+   * reported.
    */
   default void onRetry(long millis) {}
 

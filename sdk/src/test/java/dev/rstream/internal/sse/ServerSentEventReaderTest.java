@@ -83,7 +83,10 @@ final class ServerSentEventReaderTest {
                     chunk,
                     bom.substring(0, 1),
                     bom.substring(1, 2),
-                    new Buffer().write(bom.substring(2, 3)).writeUtf8("data: a\n\n").readByteString())
+                    new Buffer()
+                        .write(bom.substring(2, 3))
+                        .writeUtf8("data: a\n\n")
+                        .readByteString())
                 .records)
         .containsExactly("event type=message data=a id=null");
   }
@@ -263,7 +266,9 @@ final class ServerSentEventReaderTest {
     RecordingEvents events = new RecordingEvents();
     ServerSentEventReader reader =
         new ServerSentEventReader(
-            source(chunk, List.of(ByteString.encodeUtf8("event: big\ndata: " + value + "\ndata: z\n\n"))),
+            source(
+                chunk,
+                List.of(ByteString.encodeUtf8("event: big\ndata: " + value + "\ndata: z\n\n"))),
             events);
     assertThat(reader.processNextEvent()).isTrue();
     assertThat(reader.processNextEvent()).isFalse();
@@ -291,7 +296,10 @@ final class ServerSentEventReaderTest {
   @EveryChunking
   void eventFieldSetsTheTypeAndItIsResetAfterDispatch(int chunk) throws IOException {
     assertThat(
-            parse(chunk, "event: add\ndata: a\n\ndata: b\n\nevent: x\nevent: y\ndata: c\n\nevent:\ndata: d\n\n")
+            parse(
+                    chunk,
+                    "event: add\ndata: a\n\ndata: b\n\n",
+                    "event: x\nevent: y\ndata: c\n\nevent:\ndata: d\n\n")
                 .records)
         .containsExactly(
             "event type=add data=a id=null",
