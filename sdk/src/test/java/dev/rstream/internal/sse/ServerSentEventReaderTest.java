@@ -268,12 +268,16 @@ final class ServerSentEventReaderTest {
         new ServerSentEventReader(
             source(
                 chunk,
-                List.of(ByteString.encodeUtf8("event: big\ndata: " + value + "\ndata: z\n\n"))),
+                List.of(
+                    ByteString.encodeUtf8(
+                        "event: big\ndata: " + value + "\ndata: z\n\ndata: small\n\n"))),
             events);
     assertThat(reader.processNextEvent()).isTrue();
+    assertThat(reader.processNextEvent()).isTrue(); // The reader recovers its small buffers.
     assertThat(reader.processNextEvent()).isFalse();
-    assertThat(events.types).containsExactly("big");
-    assertThat(events.data).hasSize(1);
+    assertThat(events.types).containsExactly("big", "message");
+    assertThat(events.data).hasSize(2);
+    assertThat(events.data.get(1)).isEqualTo("small");
     assertThat(events.data.get(0)).hasSize(value.length() + 2).startsWith(value).endsWith("\nz");
     assertThat(events.data.get(0).substring(0, value.length())).isEqualTo(value);
   }
