@@ -39,6 +39,9 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
 
   // Types repeat on every change: keep one String per type so held changes share it.
   private final Map<String, String> types = new HashMap<>();
+  private @Nullable Offset lastOffset;
+  private @Nullable String lastTimestampText;
+  private @Nullable Instant lastTimestamp;
 
   public StateMessageDecoder() {
     try {
@@ -146,16 +149,28 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
           break;
         case "timestamp":
           if (valueToken != JsonToken.VALUE_NULL) {
-            headers.timestamp = parseTimestamp(parser, requireString(parser, valueToken, "headers.timestamp"));
+            String text = requireString(parser, valueToken, "headers.timestamp");
+            // Consecutive messages often share a timestamp: share the parsed Instant too.
+            if (!text.equals(lastTimestampText)) {
+              lastTimestamp = parseTimestamp(parser, text);
+              lastTimestampText = text;
+            }
+            headers.timestamp = lastTimestamp;
           }
           break;
         case "offset":
           if (valueToken != JsonToken.VALUE_NULL) {
             String offset = requireString(parser, valueToken, "headers.offset");
-            try {
-              headers.offset = Offset.of(offset);
-            } catch (IllegalArgumentException e) {
-              throw error(parser, "bad headers.offset: " + e.getMessage());
+            // All messages of one append unit carry the same offset: hold one Offset for them.
+            Offset last = lastOffset;
+            if (last != null && last.value().equals(offset)) {
+              headers.offset = last;
+            } else {
+              try {
+                headers.offset = lastOffset = Offset.of(offset);
+              } catch (IllegalArgumentException e) {
+                throw error(parser, "bad headers.offset: " + e.getMessage());
+              }
             }
           }
           break;
