@@ -7,14 +7,44 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Command line: {@code java -jar rstream-server-stub-*-all.jar [--host H] [--port P]
  * [--data DIR | --memory] [--keyframe-changes N] [--keyframe-interval SECONDS]
- * [--long-poll-timeout SECONDS]}. Prints the base URL on one line once it accepts connections,
- * then serves until the process is stopped.
+ * [--long-poll-timeout SECONDS] [--sse-cycle SECONDS] [--max-body-bytes N] [--bearer-token T]}.
+ * Prints the base URL on one line once it accepts connections, then serves until the process is
+ * stopped (SIGTERM closes the store cleanly; acknowledged writes survive SIGKILL anyway).
  */
 public final class ServerMain {
   private ServerMain() {}
 
   public static void main(String[] args) throws Exception {
     StubServer.Builder builder = StubServer.builder().port(4437);
+    try {
+      parse(args, builder);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bad argument: " + e.getMessage() + " (try --help)");
+      System.exit(2);
+    }
+    StubServer server;
+    try {
+      server = builder.build().start();
+    } catch (java.io.IOException e) {
+      System.err.println("server-stub did not start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "rstream-shutdown"));
+    System.out.println(server.url());
+    System.out.flush();
+    stopped.await();
+  }
+
+  private static void parse(String[] args, StubServer.Builder builder) {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -28,11 +58,16 @@ public final class ServerMain {
             builder.keyframeInterval(Duration.ofSeconds(Long.parseLong(value(args, ++i, arg))));
         case "--long-poll-timeout" ->
             builder.longPollTimeout(Duration.ofSeconds(Long.parseLong(value(args, ++i, arg))));
+        case "--sse-cycle" ->
+            builder.sseCycle(Duration.ofSeconds(Long.parseLong(value(args, ++i, arg))));
+        case "--max-body-bytes" -> builder.maxBodyBytes(Integer.parseInt(value(args, ++i, arg)));
+        case "--bearer-token" -> builder.bearerToken(value(args, ++i, arg));
         case "--help", "-h" -> {
           System.out.println(
               "usage: [--host H] [--port P] [--data DIR | --memory] [--keyframe-changes N]"
-                  + " [--keyframe-interval SECONDS] [--long-poll-timeout SECONDS]");
-          return;
+                  + " [--keyframe-interval SECONDS] [--long-poll-timeout SECONDS]"
+                  + " [--sse-cycle SECONDS] [--max-body-bytes N] [--bearer-token T]");
+          System.exit(0);
         }
         default -> {
           System.err.println("unknown argument: " + arg + " (try --help)");
@@ -40,19 +75,6 @@ public final class ServerMain {
         }
       }
     }
-    StubServer server = builder.build().start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  stopped.countDown();
-                },
-                "rstream-shutdown"));
-    System.out.println(server.url());
-    System.out.flush();
-    stopped.await();
   }
 
   private static String value(String[] args, int i, String name) {
