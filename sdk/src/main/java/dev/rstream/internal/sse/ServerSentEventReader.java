@@ -116,6 +116,9 @@ public final class ServerSentEventReader {
    * (returns false; an incomplete event at the end is discarded, and later calls return false).
    * Comments and retry fields seen on the way are reported before it returns. Blocks while the
    * source waits for input; exceptions from the source or the listener propagate.
+   *
+   * @throws java.net.ProtocolException if one event's data exceeds what a Java string can hold
+   *     (about 2 GiB); the server is broken, the stream unusable.
    */
   public boolean processNextEvent() throws IOException {
     if (exhausted) return false;
