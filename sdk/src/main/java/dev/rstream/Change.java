@@ -25,8 +25,11 @@ import org.jspecify.annotations.Nullable;
 public final class Change {
   /** The operation a change applies. */
   public enum Operation {
+    /** Creates the entity (puts its value). */
     INSERT("insert"),
+    /** Replaces the entity's value (puts it, whether or not it existed). */
     UPDATE("update"),
+    /** Removes the entity. */
     DELETE("delete");
 
     private final String wireName;
@@ -230,6 +233,7 @@ public final class Change {
       return this;
     }
 
+    /** Sets the operation; required. */
     public Builder operation(Operation operation) {
       this.operation = requireNonNull(operation, "operation == null");
       return this;
@@ -252,6 +256,7 @@ public final class Change {
       return this;
     }
 
+    /** Sets {@code headers.timestamp}, or null to let the server stamp its receive time. */
     public Builder timestamp(@Nullable Instant timestamp) {
       this.timestamp = timestamp;
       return this;

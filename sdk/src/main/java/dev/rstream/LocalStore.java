@@ -93,14 +93,17 @@ public interface LocalStore {
       return start == null ? Offset.START.value() : start.offset().value();
     }
 
+    /** The start keyframe, or null if the window starts at the beginning of the stream. */
     public @Nullable Keyframe start() {
       return start;
     }
 
+    /** The end keyframe (the next window's start). */
     public Keyframe end() {
       return end;
     }
 
+    /** The offset right after the start keyframe. */
     public Offset baseOffset() {
       return baseOffset;
     }

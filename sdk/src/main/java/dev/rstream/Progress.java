@@ -43,6 +43,7 @@ public final class Progress {
     return new Builder();
   }
 
+  /** A builder holding this progress. */
   public Builder newBuilder() {
     return new Builder(this);
   }
@@ -113,34 +114,40 @@ public final class Progress {
       this.messagesRead = progress.messagesRead;
     }
 
+    /** Sets the live cursor's state; {@link Live#IDLE} by default. */
     public Builder live(Live live) {
       this.live = requireNonNull(live, "live == null");
       return this;
     }
 
+    /** Sets the live cursor's last applied offset, or null. */
     public Builder liveOffset(@Nullable Offset liveOffset) {
       this.liveOffset = liveOffset;
       return this;
     }
 
+    /** Sets the number of windows being read; not negative. */
     public Builder windowsPulling(int windowsPulling) {
       if (windowsPulling < 0) throw new IllegalArgumentException("windowsPulling < 0");
       this.windowsPulling = windowsPulling;
       return this;
     }
 
+    /** Sets the number of windows held completely; not negative. */
     public Builder windowsCommitted(int windowsCommitted) {
       if (windowsCommitted < 0) throw new IllegalArgumentException("windowsCommitted < 0");
       this.windowsCommitted = windowsCommitted;
       return this;
     }
 
+    /** Sets the number of messages read; not negative. */
     public Builder messagesRead(long messagesRead) {
       if (messagesRead < 0) throw new IllegalArgumentException("messagesRead < 0");
       this.messagesRead = messagesRead;
       return this;
     }
 
+    /** Returns the progress. */
     public Progress build() {
       return new Progress(this);
     }

@@ -55,6 +55,7 @@ public final class WindowInfo {
     return end;
   }
 
+  /** Where the window is in its life in this client. */
   public WindowState state() {
     return state;
   }

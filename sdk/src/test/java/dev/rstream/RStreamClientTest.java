@@ -136,6 +136,37 @@ class RStreamClientTest {
   }
 
   @Test
+  void manyThreadsAskingRandomTimesGetCorrectStatesAndEachWindowIsReadOnce() throws Exception {
+    log = new GeneratedLog(23, 40, 12);
+    stream = new FakeStateStream(log);
+    RStreamClient client = client(builder(stream).maxParallelFetches(3));
+    int threads = 6;
+    int perThread = 40;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+    long span = log.keyframes.get(log.keyframes.size() - 1).timestamp().toEpochMilli() - log.first.toEpochMilli();
+    for (int t = 0; t < threads; t++) {
+      java.util.Random random = new java.util.Random(t);
+      done.add(pool.submit(() -> {
+        go.await();
+        for (int i = 0; i < perThread; i++) {
+          Instant time = log.first.plusMillis((long) (random.nextDouble() * span));
+          StateView view = await(client.window(time));
+          assertThat(asMap(view)).as("state at %s", time).isEqualTo(log.replayTo(time));
+        }
+        return null;
+      }));
+    }
+    go.countDown();
+    for (java.util.concurrent.Future<?> f : done) f.get(30, SECONDS);
+    pool.shutdown();
+    List<Offset> starts = new ArrayList<>();
+    for (ReadOptions read : stream.reads) starts.add(read.offset());
+    assertThat(starts).doesNotHaveDuplicates(); // a window is read once, however many ask
+  }
+
+  @Test
   void windowsBeyondTheParallelLimitWaitAsPending() throws Exception {
     RStreamClient client = client(builder(stream).maxParallelFetches(2));
     BlockingQueue<List<WindowInfo>> sets = new LinkedBlockingQueue<>();

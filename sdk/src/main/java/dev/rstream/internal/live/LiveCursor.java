@@ -210,6 +210,10 @@ public final class LiveCursor {
       } catch (MalformedStreamException e) {
         fail(new ProtocolException(e.getMessage(), source.url(), e.offset(), 0, e));
         return;
+      } catch (RuntimeException e) {
+        // A bug of ours must reach subscribers, not unwind into the transport's thread.
+        fail(e);
+        return;
       }
       if (!batch.partial()) {
         assembler.unitBoundary(batch.nextOffset());
