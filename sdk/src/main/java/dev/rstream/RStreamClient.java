@@ -280,6 +280,7 @@ public final class RStreamClient implements Closeable {
   public void close() {
     if (closed.hasComplete()) return;
     closed.onComplete();
+    cursor.close();
     registry.close();
     progress.complete();
   }

@@ -311,6 +311,22 @@ class RStreamClientTest {
   }
 
   @Test
+  void resubscribingWithinTheLingerReusesTheConnection() throws Exception {
+    RStreamClient client = client(builder(stream).liveLinger(1, TimeUnit.HOURS));
+    TestSubscriber<StateView> first = client.live().test();
+    first.awaitCount(1);
+    first.cancel();
+    TestSubscriber<StateView> second = client.live().test();
+    second.awaitCount(1);
+    assertThat(second.values().get(0).offset()).isEqualTo(first.values().get(0).offset());
+    assertThat(stream.reads).hasSize(1);
+    assertThat(stream.liveReaders()).isEqualTo(1);
+    second.cancel();
+    client.close(); // closes the lingering connection
+    awaitTrue(() -> stream.liveReaders() == 0);
+  }
+
+  @Test
   void transientFailureIsInvisibleAndResumesWithoutDuplicatesOrGaps() throws Exception {
     RStreamClient client = client(builder(stream));
     List<Progress> progress = new CopyOnWriteArrayList<>();

@@ -25,6 +25,7 @@ import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.disposables.SerialDisposable;
 import io.reactivex.rxjava3.observers.DisposableSingleObserver;
+import io.reactivex.rxjava3.subjects.CompletableSubject;
 import io.reactivex.rxjava3.subscribers.DisposableSubscriber;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -57,6 +58,7 @@ public final class LiveCursor {
   private final Scheduler scheduler;
   private final LiveMode liveMode;
   private final Flowable<LiveUpdate> shared;
+  private final CompletableSubject closed = CompletableSubject.create();
 
   public LiveCursor(
       StreamSource source,
@@ -71,7 +73,9 @@ public final class LiveCursor {
     this.scheduler = scheduler;
     this.liveMode = liveMode;
     Flowable<LiveUpdate> sessions =
-        Flowable.create(emitter -> new Session(emitter).start(), BackpressureStrategy.BUFFER);
+        Flowable.<LiveUpdate>create(emitter -> new Session(emitter).start(), BackpressureStrategy.BUFFER)
+            // close() ends a session even while it lingers with no subscriber.
+            .takeUntil(closed.andThen(Flowable.just(Boolean.TRUE)));
     this.shared =
         lingerMillis > 0
             ? sessions.replay(1).refCount(1, lingerMillis, TimeUnit.MILLISECONDS, scheduler)
@@ -85,6 +89,11 @@ public final class LiveCursor {
    */
   public Flowable<LiveUpdate> updates() {
     return shared;
+  }
+
+  /** Ends the live connection, lingering or not; every later subscriber completes at once. */
+  public void close() {
+    closed.onComplete();
   }
 
   /** One connection's life: from the first subscriber to the last one leaving (or a failure). */

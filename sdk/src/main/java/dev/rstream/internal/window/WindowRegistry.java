@@ -501,7 +501,10 @@ public final class WindowRegistry {
   /** The live cursor found a keyframe: its window starts, the one before it is committed. */
   public void liveKeyframe(@Nullable Window completed, Window started) {
     Keyframe start = started.start();
-    if (start != null) addKeyframe(start);
+    if (start != null) {
+      addKeyframe(start);
+      saveIndex(); // the stream is the authority; the store keeps what it taught us
+    }
     if (completed != null) commitRead(completed);
     holdLive(started);
   }
