@@ -37,10 +37,13 @@ import org.slf4j.LoggerFactory;
  * append/close, GET catch-up, long-poll and SSE reads, HEAD metadata, DELETE. Forks (4.2) and the
  * reserved subscription APIs (6, 7) are answered 501.
  *
- * <p>Non-blocking: request bodies are read asynchronously, answers to writes are sent when the
- * store's durability future completes, and live reads park in {@link LiveReads}.
+ * <p>Asynchronous: request bodies are read asynchronously, answers to writes are sent when the
+ * store's durability future completes, and live reads park in {@link LiveReads}; {@link #handle}
+ * returns without waiting for any of them. It is still declared blocking (Jetty runs it on a pool
+ * thread, never on a selector) because a file store's read touches the disk and a state stream's
+ * creation waits for its first keyframe.
  */
-public final class StreamHandler extends Handler.Abstract.NonBlocking {
+public final class StreamHandler extends Handler.Abstract {
   private static final Logger log = LoggerFactory.getLogger(StreamHandler.class);
 
   /** How offsets are spelled; the conventions need it for keyframe index entries. */
