@@ -119,6 +119,17 @@ class RStreamClientHttpFaultTest {
   }
 
   @Test
+  void aStreamThatDoesNotExistFailsTypedAfterTheIndexFallsBackToAScan() throws Exception {
+    bodies.clear(); // no index, no stream: every read is a 404
+    client.window(Instant.parse("2026-01-01T00:00:10Z")).test().awaitDone(5, SECONDS)
+        .assertError(StreamNotFoundException.class);
+    assertThat(requests.poll(5, SECONDS).getUrl().encodedPath()).isEqualTo("/v1/stream/orders.keyframes");
+    RecordedRequest scan = requests.poll(5, SECONDS);
+    assertThat(scan.getUrl().encodedPath()).isEqualTo("/v1/stream/orders");
+    assertThat(scan.getUrl().queryParameter("offset")).isEqualTo("-1");
+  }
+
+  @Test
   void aKeyframeHoldingADeleteFailsWithAProtocolError() {
     serve("/v1/stream/orders", "a", "c", "[" + keyframe("b", change("delete", "o1", null, "b", T0)) + "]");
     client.window(Instant.parse("2026-01-01T00:00:10Z")).test().awaitDone(5, SECONDS)

@@ -248,12 +248,35 @@ class RStreamClientTest {
     assertThat(scan.offset()).isEqualTo(Offset.START);
     assertThat(stream.reads).isEmpty(); // every window came from the scan
 
+    // The live cursor continues the live window the scan read: it reads only what follows it.
+    TestSubscriber<StateView> live = client.live().test();
+    live.awaitCount(1);
+    assertThat(asMap(live.values().get(0))).isEqualTo(log.replayTo(log.last));
+    ReadOptions tail = stream.reads.poll(5, SECONDS);
+    assertThat(tail.liveMode()).isEqualTo(LiveMode.AUTO);
+    assertThat(tail.offset()).isEqualTo(log.messages.get(log.messages.size() - 1).offset());
+    live.cancel();
+
     FakeStateStream restarted = new FakeStateStream(log);
     restarted.index = null;
     RStreamClient second = client(builder(restarted).store(store));
     Instant time = inside(lastingWindows() - 1);
     assertThat(asMap(await(second.window(time)))).isEqualTo(log.replayTo(time));
     assertThat(restarted.reads).isEmpty(); // no second scan: index and windows are in the store
+  }
+
+  @Test
+  void liveAsFirstCallWithoutACompanionIndexTailsAfterTheScanInsteadOfRereading() throws Exception {
+    stream.index = null;
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> live = client.live().test();
+    live.awaitCount(1);
+    assertThat(asMap(live.values().get(live.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+    assertThat(stream.reads.poll(5, SECONDS).offset()).isEqualTo(Offset.START); // the scan
+    ReadOptions tail = stream.reads.poll(5, SECONDS);
+    assertThat(tail.offset()).isEqualTo(log.messages.get(log.messages.size() - 1).offset());
+    assertThat(stream.reads).isEmpty();
+    live.cancel();
   }
 
   @Test

@@ -123,21 +123,29 @@ public final class LiveCursor {
       progress.update(p -> p.live(Progress.Live.CONNECTING));
       Window held = registry.heldLive();
       if (held != null) {
-        begin(WindowAssembler.resuming(held), held.offset());
-        emitted = held.latest();
-        emitter.onNext(new LiveUpdate(emitted, false));
+        resume(held);
         connect();
         return;
       }
-      startFromIndex(registry.index());
+      startFromIndex(registry.index(), true);
     }
 
-    private void startFromIndex(Single<KeyframeIndex> index) {
+    /** Continues the live window the registry holds: nothing of it is read again. */
+    private void resume(Window held) {
+      begin(WindowAssembler.resuming(held), held.offset());
+      emitted = held.latest();
+      emitter.onNext(new LiveUpdate(emitted, false));
+    }
+
+    private void startFromIndex(Single<KeyframeIndex> index, boolean useHeld) {
       DisposableSingleObserver<KeyframeIndex> observer =
           new DisposableSingleObserver<KeyframeIndex>() {
             @Override
             public void onSuccess(KeyframeIndex index) {
-              startFrom(index);
+              // Loading the index may have scanned the stream, and so read the live window.
+              Window held = useHeld ? registry.heldLive() : null;
+              if (held != null) resume(held);
+              else startFrom(index);
               connect();
             }
 
@@ -280,7 +288,7 @@ public final class LiveCursor {
         goneOnce = true;
         log.log(Level.WARNING, source.url() + ": live offset gone, restarting from the index", error);
         caughtUp = false;
-        startFromIndex(registry.refreshIndex());
+        startFromIndex(registry.refreshIndex(), false); // what we held ends where data is gone
       } else {
         fail(error);
       }
