@@ -120,6 +120,9 @@ public final class DurableStream {
    * Appends {@code body} as is, with {@code contentType}, which must match the stream's. For a
    * JSON stream the server flattens one level of a top-level array into separate messages.
    *
+   * <p>An empty body is sent as is: servers refuse it (400, {@link UnexpectedStatusException})
+   * unless {@code options} close the stream, which is how a close carries no data.
+   *
    * <p>Retried on transient failures: if the server applied a request whose response was lost,
    * the data is appended twice. Use {@link AppendOptions.Builder#seq} (the server rejects a repeat
    * with {@link ConflictException}) or an {@link IdempotentProducer} for exactly-once appends.
@@ -128,9 +131,6 @@ public final class DurableStream {
     requireNonNull(body, "body == null");
     requireNonNull(contentType, "contentType == null");
     requireNonNull(options, "options == null");
-    if (body.length == 0) {
-      throw new IllegalArgumentException("body is empty (use close() to close without data)");
-    }
     okhttp3.MediaType.get(contentType);
     return calls.append(body, contentType, options.seq(), options.close(), null,
         options.headers());
