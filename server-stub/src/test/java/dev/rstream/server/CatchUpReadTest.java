@@ -149,6 +149,13 @@ class CatchUpReadTest {
   }
 
   @Test
+  void binaryStreamsAreServedAsAttachments() {
+    String path = stream("application/octet-stream", "\u0000\u0001");
+    assertThat(http.get(path).header("Content-Disposition")).isEqualTo("attachment");
+    assertThat(http.get(stream("text/plain", "x")).header("Content-Disposition")).isNull();
+  }
+
+  @Test
   void offsetNowReturnsTheTailAndNoData() {
     String path = stream("application/json", "[1,2]");
     Http.Reply now = http.get(path + "?offset=now");

@@ -525,6 +525,10 @@ public final class StreamHandler extends Handler.Abstract {
       return;
     }
     out.put(HttpHeader.CONTENT_TYPE, meta.contentType());
+    if (MediaTypes.essence(meta.contentType()).equals(MediaTypes.OCTET_STREAM)) {
+      // Spec 12.7: a browser that navigates to a binary stream saves it instead of rendering it.
+      out.put(HttpHeader.CONTENT_DISPOSITION, "attachment");
+    }
     response.setStatus(200);
     response.write(
         true, ByteBuffer.wrap(ReadBodies.of(read, MediaTypes.isJson(meta.contentType()))), callback);
