@@ -42,13 +42,21 @@ public final class DurableStream {
 
   private DurableStream(Builder builder) {
     this.url = requireNonNull(builder.url, "url == null");
-    this.client = builder.client != null ? builder.client : new OkHttpClient();
+    this.client = builder.client != null ? builder.client : DefaultClient.INSTANCE;
     this.retryPolicy = builder.retryPolicy;
     this.scheduler = builder.scheduler;
     this.headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
     this.params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.params));
     this.calls = new StreamCalls(new StreamEndpoint(
         url, client, retryPolicy, scheduler, this.headers, this.params));
+  }
+
+  /**
+   * The client of handles built without one: shared, because every {@code OkHttpClient} has its
+   * own connection pool and threads. Created on first use.
+   */
+  private static final class DefaultClient {
+    static final OkHttpClient INSTANCE = new OkHttpClient();
   }
 
   /** A builder; {@link Builder#url} is required. */
@@ -64,6 +72,11 @@ public final class DurableStream {
   /** The stream's URL. */
   public HttpUrl url() {
     return url;
+  }
+
+  @Override
+  public String toString() {
+    return "DurableStream{" + calls.endpoint().displayUrl() + "}";
   }
 
   /**
@@ -242,7 +255,10 @@ public final class DurableStream {
       return url(HttpUrl.get(url));
     }
 
-    /** The client to send requests with; a new default client if not set. Not closed by us. */
+    /**
+     * The client to send requests with; if not set, one default client shared by all handles.
+     * Never shut down by this SDK: whoever built it owns its threads and connections.
+     */
     public Builder okHttpClient(OkHttpClient client) {
       this.client = requireNonNull(client, "client == null");
       return this;

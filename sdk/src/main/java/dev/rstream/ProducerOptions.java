@@ -51,7 +51,11 @@ public final class ProducerOptions {
     return producerId;
   }
 
-  /** The epoch the producer starts with; 0 by default. */
+  /**
+   * The epoch the producer starts with; 0 by default. A producer that restarts without knowing
+   * which sequence numbers it used must start a higher epoch (or enable {@link #autoClaim()}):
+   * in the same epoch the server would take its first batches for duplicates and drop them.
+   */
   public long epoch() {
     return epoch;
   }

@@ -110,7 +110,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       }
       pump();
     }
-    return item.result;
+    return item.result.hide();
   }
 
   private void lingerElapsed() {
@@ -259,7 +259,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   @Override
   public Single<AppendResult> close(byte @Nullable [] finalData) {
     synchronized (lock) {
-      if (closeBatch != null) return closeBatch.closeResult;
+      if (closeBatch != null) return closeBatch.closeResult.hide();
       if (failure != null) return Single.error(failure);
       seal();
       stopped = true;
@@ -278,7 +278,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       queue.add(batch);
       unacknowledged.add(batch);
       pump();
-      return batch.closeResult;
+      return batch.closeResult.hide();
     }
   }
 
