@@ -215,6 +215,35 @@ class IdempotentProducerTest {
   }
 
   @Test
+  void autoClaimRenumbersEveryFencedPipelinedBatchInOrder() throws Exception {
+    List<String> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+    serve(request -> {
+      int epoch = Integer.parseInt(request.getHeaders().get("Producer-Epoch"));
+      if (epoch == 0 && seq(request) > 0) {
+        // Another instance claimed epoch 1 after our first batch landed.
+        return new MockResponse.Builder().code(403).addHeader("Producer-Epoch", "1").build();
+      }
+      accepted.add(epoch + "/" + seq(request) + ":" + request.getBody().utf8());
+      return ok(request);
+    });
+    IdempotentProducer producer = producer(ProducerOptions.builder("p")
+        .linger(0, TimeUnit.MILLISECONDS).autoClaim(true).maxBatchItems(1).maxInFlight(3));
+
+    List<Single<AppendResult>> results = new ArrayList<>();
+    for (int i = 0; i < 6; i++) results.add(producer.appendJson(String.valueOf(i)));
+    producer.flush().test().awaitDone(5, TimeUnit.SECONDS).assertComplete();
+
+    for (Single<AppendResult> result : results) {
+      result.test().awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    }
+    // Numbers follow the original order; arrival order is the (unserialized) mock server's.
+    assertThat(accepted).containsExactlyInAnyOrder(
+        "0/0:[0]", "2/0:[1]", "2/1:[2]", "2/2:[3]", "2/3:[4]", "2/4:[5]");
+    assertThat(accepted.get(1)).isEqualTo("2/0:[1]"); // a new epoch starts alone at seq 0
+    assertThat(producer.epoch()).isEqualTo(2);
+  }
+
+  @Test
   void sequenceGapIsATypedErrorWithExpectedAndReceived() throws Exception {
     serve(request -> new MockResponse.Builder().code(409)
         .addHeader("Producer-Expected-Seq", "3").addHeader("Producer-Received-Seq", "0")
