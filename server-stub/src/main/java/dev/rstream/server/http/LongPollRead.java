@@ -26,6 +26,7 @@ final class LongPollRead implements LiveReads.Waiter {
   private final long position;
   private final @Nullable String cursor;
   private final AtomicBoolean done = new AtomicBoolean();
+  private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private @Nullable ScheduledFuture<?> timeout;
 
   LongPollRead(
@@ -60,8 +61,12 @@ final class LongPollRead implements LiveReads.Waiter {
 
   @Override
   public void onTail(long tailPosition, boolean closed, boolean deleted) {
-    if (!done.get()) {
-      context.executor.execute(this::attempt);
+    if (!done.get() && wakeQueued.compareAndSet(false, true)) {
+      context.executor.execute(
+          () -> {
+            wakeQueued.set(false);
+            attempt();
+          });
     }
   }
 

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -38,6 +39,7 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
   private long position;
   private boolean sentControl;
   private boolean finishing;
+  private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private volatile boolean heartbeatDue;
   private volatile boolean cycleOver;
   private @Nullable ScheduledFuture<?> heartbeat;
@@ -86,7 +88,14 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
 
   @Override
   public void onTail(long tailPosition, boolean closed, boolean deleted) {
-    context.executor.execute(this::iterate);
+    // One queued wake-up is enough however many units land meanwhile: process() reads them all.
+    if (wakeQueued.compareAndSet(false, true)) {
+      context.executor.execute(
+          () -> {
+            wakeQueued.set(false);
+            iterate();
+          });
+    }
   }
 
   @Override
