@@ -2,13 +2,17 @@ package dev.rstream.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.rstream.server.state.OffsetFormat;
 import dev.rstream.server.state.StreamConventions;
+import dev.rstream.server.state.UnitAppender;
 import dev.rstream.server.storage.InvalidPositionException;
+import dev.rstream.server.storage.LogStore;
 import dev.rstream.server.storage.NoSuchStreamException;
 import dev.rstream.server.storage.ReadResult;
 import dev.rstream.server.storage.StreamMeta;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -19,6 +23,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -47,7 +55,7 @@ public final class StreamHandler extends Handler.Abstract {
   private static final Logger log = LoggerFactory.getLogger(StreamHandler.class);
 
   /** How offsets are spelled; the conventions need it for keyframe index entries. */
-  public static final dev.rstream.server.state.OffsetFormat OFFSETS = Offset::format;
+  public static final OffsetFormat OFFSETS = Offset::format;
 
   /** Where streams live. */
   public static final String PREFIX = "/v1/stream/";
@@ -86,16 +94,16 @@ public final class StreamHandler extends Handler.Abstract {
    * @return the handler and the {@code UnitAppender} the conventions must be started with
    */
   public static Wiring wire(
-      dev.rstream.server.storage.LogStore store,
+      LogStore store,
       StreamConventions conventions,
-      java.util.concurrent.Executor executor,
-      java.util.concurrent.ScheduledExecutorService timer,
+      Executor executor,
+      ScheduledExecutorService timer,
       HttpSettings settings) {
     LiveReads live = new LiveReads();
-    java.util.function.LongSupplier clock = System::currentTimeMillis;
+    LongSupplier clock = System::currentTimeMillis;
     StreamWriter writer = new StreamWriter(store, conventions, clock);
     ReadContext reads = new ReadContext(store, live, executor, timer, settings, clock);
-    dev.rstream.server.storage.LogStore.TailListener listener =
+    LogStore.TailListener listener =
         (path, tail, closed, deleted) -> {
           writer.onTail(path, deleted);
           live.onTail(path, tail, closed, deleted);
@@ -119,9 +127,9 @@ public final class StreamHandler extends Handler.Abstract {
    */
   public record Wiring(
       StreamHandler handler,
-      dev.rstream.server.state.UnitAppender appender,
-      dev.rstream.server.storage.LogStore.TailListener tailListener,
-      java.util.function.IntSupplier liveReaders,
+      UnitAppender appender,
+      LogStore.TailListener tailListener,
+      IntSupplier liveReaders,
       Runnable expirySweep) {}
 
   @Override
@@ -186,7 +194,7 @@ public final class StreamHandler extends Handler.Abstract {
     String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     // Constant-time comparison: the time to refuse must not tell how much of a guess was right.
     if (authorization == null
-        || !java.security.MessageDigest.isEqual(
+        || !MessageDigest.isEqual(
             authorization.getBytes(StandardCharsets.UTF_8),
             ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
       throw new HttpError(401, "unauthorized", "missing or wrong bearer token")

@@ -9,6 +9,8 @@ import dev.rstream.server.storage.ProducerState;
 import dev.rstream.server.storage.StreamClosedException;
 import dev.rstream.server.storage.StreamExistsException;
 import dev.rstream.server.storage.StreamMeta;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -385,9 +387,8 @@ final class StreamWriter implements UnitAppender {
    * units, which orders characters above U+FFFF differently, hence the UTF-8 bytes.
    */
   private static boolean after(String seq, String last) {
-    return java.util.Arrays.compareUnsigned(
-            seq.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-            last.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+    return Arrays.compareUnsigned(
+            seq.getBytes(StandardCharsets.UTF_8), last.getBytes(StandardCharsets.UTF_8))
         > 0;
   }
 
