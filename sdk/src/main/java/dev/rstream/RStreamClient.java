@@ -161,7 +161,8 @@ public final class RStreamClient implements Closeable {
 
   /**
    * Every change with a timestamp in {@code [from, to)}, in stream order, then completes.
-   * Request-driven: windows are read (or taken from memory) only as the subscriber asks for more.
+   * Request-driven: windows are read (or taken from memory) as the subscriber asks for more, at
+   * most two windows ahead of the one it is consuming (so the next read overlaps consumption).
    * Changes in the live window are those held when the live cursor has caught up; it does not
    * wait for changes after now. A {@code from} before the first keyframe starts at the first.
    */
@@ -172,7 +173,8 @@ public final class RStreamClient implements Closeable {
     return registry
         .index()
         .flatMapPublisher(index -> windowsFrom(index, firstWindowWithChangesFrom(index, from), to))
-        .concatMap(window -> changesOf(window, from, to))
+        // Prefetch 1 keeps the look-ahead to the window after next.
+        .concatMap(window -> changesOf(window, from, to), 1)
         .takeUntil(closedSignal);
   }
 

@@ -499,6 +499,40 @@ class RStreamClientTest {
   }
 
   @Test
+  void changesReadsWindowsOnlyAsTheSubscriberAsks() throws Exception {
+    RStreamClient client = client(builder(stream));
+    Instant from = log.first;
+    Instant to = log.keyframes.get(log.keyframes.size() - 1).timestamp();
+    TestSubscriber<Change> changes = client.changes(from, to).test(0);
+    changes.request(1);
+    changes.awaitCount(1);
+    // The windows up to the first holding a change (some hold none), and at most two ahead.
+    Offset firstChange = changes.values().get(0).offset();
+    int needed = 0;
+    while (log.keyframes.get(needed).offset().compareTo(firstChange) < 0) needed++;
+    assertThat(stream.reads.size()).as("windows read for one change").isLessThanOrEqualTo(needed + 2);
+    changes.request(Long.MAX_VALUE);
+    changes.awaitDone(5, SECONDS).assertComplete();
+    assertThat(stream.reads.size()).isGreaterThan(needed + 2);
+  }
+
+  @Test
+  void slowLiveSubscriberGetsTheLatestStateNotABacklog() throws Exception {
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> slow = client.live().test(1);
+    slow.awaitCount(1);
+    for (int i = 0; i < 30; i++) log.changeUnit();
+    stream.publish();
+    Offset tail = log.messages.get(log.messages.size() - 1).offset();
+    client.awaitOffset(tail).timeout(5, SECONDS).blockingAwait();
+    slow.request(1);
+    slow.awaitCount(2);
+    assertThat(slow.values().get(1).offset()).isEqualTo(tail); // conflated to the latest
+    assertThat(asMap(slow.values().get(1))).isEqualTo(log.replayTo(log.last));
+    slow.cancel();
+  }
+
+  @Test
   void awaitOffsetCompletesOnceLiveStateReachesIt() throws Exception {
     RStreamClient client = client(builder(stream));
     TestSubscriber<StateView> live = client.live().test();
