@@ -59,7 +59,7 @@ public final class RetryPolicy {
     return new Builder(this);
   }
 
-  /** The most retries after the first attempt; -1 for no limit. */
+  /** The most retries after the first attempt; {@link Integer#MAX_VALUE} means no limit. */
   public int maxRetries() {
     return maxRetries;
   }
@@ -94,7 +94,7 @@ public final class RetryPolicy {
    * elapsedMillis} after the first failure of this run of failures.
    */
   public boolean allows(int retry, long elapsedMillis) {
-    if (maxRetries >= 0 && retry >= maxRetries) return false;
+    if (retry >= maxRetries) return false;
     return maxElapsedMillis == 0 || elapsedMillis < maxElapsedMillis;
   }
 
@@ -128,7 +128,7 @@ public final class RetryPolicy {
    * IllegalArgumentException} naming the option.
    */
   public static final class Builder {
-    private int maxRetries = -1;
+    private int maxRetries = Integer.MAX_VALUE;
     private long initialDelayMillis = 100;
     private long maxDelayMillis = 30_000;
     private double multiplier = 2.0;
@@ -148,11 +148,13 @@ public final class RetryPolicy {
       random = policy.random;
     }
 
-    /** The most retries after the first attempt; 0 disables retries, -1 (the default) no limit. */
+    /**
+     * The most retries after the first attempt; 0 disables retries. By default {@link
+     * Integer#MAX_VALUE}: no limit.
+     */
     public Builder maxRetries(int maxRetries) {
-      if (maxRetries < -1) {
-        throw new IllegalArgumentException("maxRetries must be >= 0 (or -1 for no limit): "
-            + maxRetries);
+      if (maxRetries < 0) {
+        throw new IllegalArgumentException("maxRetries must be >= 0: " + maxRetries);
       }
       this.maxRetries = maxRetries;
       return this;

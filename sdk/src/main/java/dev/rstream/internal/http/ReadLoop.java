@@ -89,6 +89,9 @@ final class ReadLoop<T> {
     this.offset = options.offset();
     this.cursor = options.cursor();
     this.retry = new RetryState(endpoint.retryPolicy());
+    // Long-poll from the tail needs no catch-up: the server waits at once (spec 8), saving a
+    // round trip. SSE still catches up first, to learn whether data events carry JSON.
+    if (offset.isNow() && options.liveMode() == LiveMode.LONG_POLL) phase = Phase.LONG_POLL;
     OkHttpClient client = endpoint.client();
     // newBuilder() shares the connection pool and dispatcher: only the timeout differs.
     this.liveClient = options.liveMode() == LiveMode.OFF

@@ -213,6 +213,25 @@ class LiveReadTest {
   }
 
   @Test
+  void longPollFromNowWaitsAtOnceWithoutCatchUp() throws Exception {
+    fixture.server.enqueue(new MockResponse.Builder().code(204)
+        .addHeader("Stream-Next-Offset", "0_4").addHeader("Stream-Up-To-Date", "true")
+        .addHeader("Stream-Cursor", "9").build());
+    fixture.server.enqueue(json("[5]", "0_5").addHeader("Stream-Closed", "true").build());
+
+    TestSubscriber<ReadBatch<String>> read = read(LiveMode.LONG_POLL, Offset.NOW);
+
+    read.awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    assertThat(read.values().get(0).status()).isEqualTo(204);
+    assertThat(read.values().get(0).nextOffset()).isEqualTo(Offset.of("0_4"));
+    assertThat(messages(read.values())).containsExactly("5");
+    RecordedRequest first = fixture.take();
+    assertThat(first.getUrl().queryParameter("live")).isEqualTo("long-poll");
+    assertThat(first.getUrl().queryParameter("offset")).isEqualTo("now");
+    assertThat(fixture.take().getUrl().queryParameter("offset")).isEqualTo("0_4");
+  }
+
+  @Test
   void autoFallsBackToLongPollWhenSseIsNotServed() throws Exception {
     enqueueCaughtUp("0_0");
     fixture.server.enqueue(new MockResponse.Builder().code(400).body("live=sse unsupported")

@@ -109,7 +109,7 @@ class RetryPolicyTest {
 
   @Test
   void invalidOptionsAreRejectedNamingTheOption() {
-    assertThatThrownBy(() -> RetryPolicy.builder().maxRetries(-2))
+    assertThatThrownBy(() -> RetryPolicy.builder().maxRetries(-1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxRetries");
     assertThatThrownBy(() -> RetryPolicy.builder().initialDelay(0, TimeUnit.MILLISECONDS))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("initialDelayMs");
