@@ -84,6 +84,9 @@ public final class StubServer implements AutoCloseable {
    *     directory) or the port cannot be bound; the server is closed then
    */
   public StubServer start() throws IOException {
+    if (wiring != null) {
+      throw new IllegalStateException("already started");
+    }
     HttpSettings settings =
         new HttpSettings(
             config.longPollTimeout.toMillis(),
