@@ -8,8 +8,8 @@ import dev.rstream.server.http.StreamHandler;
 import dev.rstream.server.state.KeyframePolicy;
 import dev.rstream.server.state.RealStreamConventions;
 import dev.rstream.server.state.StreamConventions;
-import dev.rstream.server.storage.LogStore;
 import dev.rstream.server.storage.FileLogStore;
+import dev.rstream.server.storage.LogStore;
 import dev.rstream.server.storage.MemoryLogStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -232,6 +232,24 @@ public final class StubServer implements AutoCloseable {
 
     private Builder() {}
 
+    /** A snapshot, so that changing a builder never changes a server built from it. */
+    private Builder(Builder other) {
+      host = other.host;
+      port = other.port;
+      dataDir = other.dataDir;
+      store = other.store;
+      conventions = other.conventions;
+      keyframeChanges = other.keyframeChanges;
+      keyframeInterval = other.keyframeInterval;
+      longPollTimeout = other.longPollTimeout;
+      sseCycle = other.sseCycle;
+      sseHeartbeat = other.sseHeartbeat;
+      maxBodyBytes = other.maxBodyBytes;
+      maxReadBytes = other.maxReadBytes;
+      maxThreads = other.maxThreads;
+      bearerToken = other.bearerToken;
+    }
+
     /** Interface to bind; default 127.0.0.1. */
     public Builder host(String host) {
       this.host = requireNonNull(host, "host == null");
@@ -336,8 +354,9 @@ public final class StubServer implements AutoCloseable {
       return this;
     }
 
+    /** A server with this configuration, not started yet. */
     public StubServer build() {
-      return new StubServer(this);
+      return new StubServer(new Builder(this));
     }
 
     private static Duration positive(Duration duration, String name) {
