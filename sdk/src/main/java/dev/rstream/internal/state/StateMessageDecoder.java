@@ -10,10 +10,12 @@ import dev.rstream.Control;
 import dev.rstream.MessageDecoder;
 import dev.rstream.Offset;
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.Writer;
+import java.util.Arrays;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -33,7 +35,7 @@ import org.jspecify.annotations.Nullable;
 public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
   private static final JsonFactory JSON = new JsonFactory();
 
-  private final StringWriter buffer = new StringWriter(256);
+  private final TextBuffer buffer = new TextBuffer();
   private final JsonGenerator generator;
   private final TrustedChanges trusted = TrustedChanges.get();
 
@@ -47,7 +49,7 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     try {
       generator = JSON.createGenerator(buffer);
     } catch (IOException e) {
-      throw new AssertionError(e); // a StringWriter does not fail
+      throw new AssertionError(e); // an in-memory writer does not fail
     }
     // Values are written one after another as separate roots; no separator between them.
     generator.setRootValueSeparator(null);
@@ -181,16 +183,77 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     return headers;
   }
 
-  /** Parses an RFC 3339 timestamp ({@code Z} or a numeric offset). */
+  /**
+   * Parses an RFC 3339 timestamp ({@code Z} or a numeric offset, any fraction of a second).
+   *
+   * @throws DateTimeException if {@code text} is not one.
+   */
   public static Instant parseTimestamp(String text) {
-    // Instant.parse accepts only 'Z' before Java 12; RFC 3339 also allows numeric offsets.
-    return OffsetDateTime.parse(text).toInstant();
+    // Every change carries a timestamp, and java.time's formatter parse costs about as much as
+    // decoding the rest of the message; the fixed RFC 3339 layout is parsed by hand, and anything
+    // unusual goes to the formatter (Instant.parse takes only 'Z' before Java 12).
+    Instant fast = parseRfc3339(text);
+    return fast != null ? fast : OffsetDateTime.parse(text).toInstant();
+  }
+
+  private static @Nullable Instant parseRfc3339(String s) {
+    int n = s.length();
+    if (n < 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(13) != ':' || s.charAt(16) != ':') {
+      return null;
+    }
+    char t = s.charAt(10);
+    if (t != 'T' && t != 't') return null;
+    int year = digits(s, 0, 4);
+    int month = digits(s, 5, 2);
+    int day = digits(s, 8, 2);
+    int hour = digits(s, 11, 2);
+    int minute = digits(s, 14, 2);
+    int second = digits(s, 17, 2);
+    if ((year | month | day | hour | minute | second) < 0) return null;
+    if (hour > 23 || minute > 59 || second > 59) return null;
+    int i = 19;
+    int nanos = 0;
+    if (s.charAt(i) == '.') {
+      int start = ++i;
+      while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+        if (i - start < 9) nanos = nanos * 10 + (s.charAt(i) - '0');
+        i++;
+      }
+      if (i == start) return null;
+      for (int k = i - start; k < 9; k++) nanos *= 10;
+    }
+    if (i >= n) return null;
+    char zone = s.charAt(i);
+    int offsetSeconds;
+    if ((zone == 'Z' || zone == 'z') && i + 1 == n) {
+      offsetSeconds = 0;
+    } else if ((zone == '+' || zone == '-') && i + 6 == n && s.charAt(i + 3) == ':') {
+      int offsetHours = digits(s, i + 1, 2);
+      int offsetMinutes = digits(s, i + 4, 2);
+      if ((offsetHours | offsetMinutes) < 0 || offsetHours > 23 || offsetMinutes > 59) return null;
+      offsetSeconds = (offsetHours * 3600 + offsetMinutes * 60) * (zone == '-' ? -1 : 1);
+    } else {
+      return null;
+    }
+    long epochDay = LocalDate.of(year, month, day).toEpochDay(); // validates the date
+    return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds, nanos);
+  }
+
+  /** The decimal number in {@code s[from, from + count)}, or -1 if a char is not a digit. */
+  private static int digits(String s, int from, int count) {
+    int value = 0;
+    for (int i = from; i < from + count; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') return -1;
+      value = value * 10 + (c - '0');
+    }
+    return value;
   }
 
   private static Instant parseTimestamp(JsonParser parser, String text) throws JsonParseException {
     try {
       return parseTimestamp(text);
-    } catch (DateTimeParseException e) {
+    } catch (DateTimeException e) {
       throw error(parser, "headers.timestamp is not RFC 3339: \"" + text + "\"");
     }
   }
@@ -208,10 +271,46 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
       }
     } while (depth > 0 && parser.nextToken() != null);
     generator.flush();
-    StringBuffer out = buffer.getBuffer();
-    String text = out.toString();
-    out.setLength(0);
-    return text;
+    return buffer.take();
+  }
+
+  /** A reusable, unsynchronized writer (StringWriter locks a StringBuffer on every char). */
+  private static final class TextBuffer extends Writer {
+    private char[] chars = new char[256];
+    private int length;
+
+    @Override
+    public void write(char[] source, int offset, int count) {
+      if (length + count > chars.length) chars = Arrays.copyOf(chars, Math.max(chars.length * 2, length + count));
+      System.arraycopy(source, offset, chars, length, count);
+      length += count;
+    }
+
+    @Override
+    public void write(String source, int offset, int count) {
+      if (length + count > chars.length) chars = Arrays.copyOf(chars, Math.max(chars.length * 2, length + count));
+      source.getChars(offset, offset + count, chars, length);
+      length += count;
+    }
+
+    @Override
+    public void write(int c) {
+      if (length == chars.length) chars = Arrays.copyOf(chars, chars.length * 2);
+      chars[length++] = (char) c;
+    }
+
+    /** The text written since the last take, and empties the buffer. */
+    String take() {
+      String text = new String(chars, 0, length);
+      length = 0;
+      return text;
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
   }
 
   private static String requireString(JsonParser parser, @Nullable JsonToken token, String name)

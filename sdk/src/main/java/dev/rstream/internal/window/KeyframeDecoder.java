@@ -9,7 +9,7 @@ import dev.rstream.Offset;
 import dev.rstream.internal.state.StateMessageDecoder;
 import java.io.IOException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.time.DateTimeException;
 
 /** Decodes keyframe index messages: {@code {"offset":O,"timestamp":RFC3339}}. Stateless. */
 public final class KeyframeDecoder implements MessageDecoder<Keyframe> {
@@ -39,7 +39,7 @@ public final class KeyframeDecoder implements MessageDecoder<Keyframe> {
     try {
       Instant time = StateMessageDecoder.parseTimestamp(timestamp);
       return Keyframe.of(Offset.of(offset), time);
-    } catch (DateTimeParseException | IllegalArgumentException e) {
+    } catch (DateTimeException | IllegalArgumentException e) {
       throw new JsonParseException(parser, "bad keyframe index entry: " + e.getMessage());
     }
   }

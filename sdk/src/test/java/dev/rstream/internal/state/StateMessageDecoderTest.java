@@ -85,6 +85,28 @@ class StateMessageDecoderTest {
   }
 
   @Test
+  void timestampsParseAsJavaTimeDoesInEveryRfc3339Form() {
+    java.util.Random random = new java.util.Random(1);
+    for (int i = 0; i < 20_000; i++) {
+      Instant instant = Instant.ofEpochSecond(random.nextInt(2_000_000_000) + 100_000_000L, random.nextInt(1_000_000_000));
+      int offsetMinutes = random.nextInt(3) == 0 ? 0 : (random.nextInt(18 * 60 * 2) - 18 * 60 + 1) / 15 * 15;
+      java.time.OffsetDateTime time = instant.atOffset(java.time.ZoneOffset.ofTotalSeconds(offsetMinutes * 60));
+      String fraction = String.format("%09d", time.getNano()).substring(0, random.nextInt(10));
+      String text = String.format("%04d-%02d-%02dT%02d:%02d:%02d%s%s", time.getYear(), time.getMonthValue(),
+          time.getDayOfMonth(), time.getHour(), time.getMinute(), time.getSecond(),
+          fraction.isEmpty() ? "" : "." + fraction,
+          offsetMinutes == 0 && random.nextBoolean() ? "Z" : time.getOffset().getId().replace("Z", "+00:00"));
+      assertThat(StateMessageDecoder.parseTimestamp(text)).as(text)
+          .isEqualTo(java.time.OffsetDateTime.parse(text).toInstant());
+    }
+    for (String bad : new String[] {"2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00",
+        "2026-01-01 00:00:00Z", "2026-01-01T00:00:00+0100", "yesterday"}) {
+      assertThatThrownBy(() -> StateMessageDecoder.parseTimestamp(bad)).as(bad)
+          .isInstanceOf(java.time.DateTimeException.class);
+    }
+  }
+
+  @Test
   void rejectsMessagesThatAreNotStateProtocol() {
     String[] bad = {
       "[42]",
