@@ -486,7 +486,10 @@ public final class WindowRegistry {
     synchronized (this) {
       liveWindow = window;
       Entry entry = entries.get(key);
-      if (entry == null) {
+      // A stream's first keyframe starts at -1, where the cursor's keyframe-less start also sits.
+      boolean replaced = entry != null && entry.info.state() == WindowState.LIVE
+          && !java.util.Objects.equals(entry.info.start(), window.start());
+      if (entry == null || replaced) {
         entries.put(key, new Entry(WindowInfo.of(window.start(), null, WindowState.LIVE)));
         emit();
       }
