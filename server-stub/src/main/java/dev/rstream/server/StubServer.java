@@ -83,6 +83,7 @@ public final class StubServer implements AutoCloseable {
    * @throws IOException when the store cannot be opened (another process holds the data
    *     directory) or the port cannot be bound; the server is closed then
    */
+  @SuppressWarnings("removal") // GzipHandler: its successor needs jetty-compression artifacts
   public StubServer start() throws IOException {
     if (wiring != null) {
       throw new IllegalStateException("already started");

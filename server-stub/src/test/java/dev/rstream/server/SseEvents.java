@@ -76,9 +76,13 @@ final class SseEvents implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     call.cancel();
-    reader.join(5_000);
+    try {
+      reader.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     response.close();
   }
 }

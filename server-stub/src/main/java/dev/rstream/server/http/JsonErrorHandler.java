@@ -1,9 +1,6 @@
 package dev.rstream.server.http;
 
-import java.nio.ByteBuffer;
 import java.util.Locale;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -13,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Errors Jetty raises itself (a URI it cannot parse, an ambiguous {@code %2e%2e} segment, a header
- * section too large) in the same {@code {"error":{"code":..,"message":..}}} shape as the protocol
+ * section too large; Jetty 12.1 routes malformed requests through here too) in the same {@code {"error":{"code":..,"message":..}}} shape as the protocol
  * errors, instead of Jetty's HTML page.
  */
 public final class JsonErrorHandler extends ErrorHandler {
@@ -28,14 +25,6 @@ public final class JsonErrorHandler extends ErrorHandler {
       Callback callback) {
     StreamHandler.securityHeaders(response.getHeaders());
     StreamHandler.writeError(request, response, callback, error(code, message));
-  }
-
-  @Override
-  public ByteBuffer badMessageError(int status, @Nullable String reason, HttpFields.Mutable fields) {
-    fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-    fields.put(HttpHeader.CACHE_CONTROL, "no-store");
-    StreamHandler.securityHeaders(fields);
-    return ByteBuffer.wrap(StreamHandler.errorBody(error(status, reason)));
   }
 
   private static HttpError error(int status, @Nullable String message) {

@@ -2,9 +2,9 @@ package dev.rstream.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,9 +19,10 @@ import java.util.List;
 final class JsonMessages {
   private static final JsonMapper MAPPER =
       JsonMapper.builder()
-          // Exact numbers: what a writer sent is what a reader gets (no double rounding).
-          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+          // Exact numbers: what a writer sent is what a reader gets (no double rounding, 1.50
+          // stays 1.50).
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
 

@@ -36,6 +36,8 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -653,9 +655,14 @@ public final class StreamHandler extends Handler.Abstract {
     if (length > max) {
       throw tooLarge(path, max);
     }
-    Content.Source.asByteArrayAsync(request, max)
-        .whenComplete(
-            (body, error) -> {
+    // BLOCKING: the continuation parses JSON and may wait for a state stream's first keyframe,
+    // so Jetty must run it on a pool thread, never on the selector that read the last bytes.
+    Content.Source.asByteArrayAsync(
+        request,
+        max,
+        Promise.Invocable.from(
+            Invocable.InvocationType.BLOCKING,
+            (byte[] body, Throwable error) -> {
               try {
                 if (error != null) {
                   if (Request.getContentBytesRead(request) > max
@@ -676,7 +683,7 @@ public final class StreamHandler extends Handler.Abstract {
                     callback,
                     new HttpError(500, "internal_error", "internal error: " + e));
               }
-            });
+            }));
   }
 
   private static HttpError tooLarge(String path, int max) {
