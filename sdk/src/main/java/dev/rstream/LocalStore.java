@@ -9,8 +9,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where a client keeps what it has read so that it never reads it again: the keyframe index it
- * built by scanning a stream, and committed windows. A durable store lets a restarted app answer
+ * Where a client keeps what it has read so that it never reads it again: the keyframe index,
+ * committed windows, and the live window as far as it was read when the live connection closed. A durable store lets a restarted app answer
  * from disk; {@link #inMemory()} lasts as long as the object.
  *
  * <p>Implementations must be thread-safe: clients call them from their I/O threads, concurrently
@@ -35,24 +35,33 @@ public interface LocalStore {
   /** Saves a committed window (it never changes, so a second put of the same id may be ignored). */
   void putWindow(String streamUrl, StoredWindow window);
 
+  /** The live window saved for {@code streamUrl} (its {@link StoredWindow#end()} is null), or null. */
+  @Nullable StoredWindow liveWindow(String streamUrl);
+
+  /**
+   * Replaces the saved live window of {@code streamUrl}. Called when a live connection closes
+   * (not per change), so a crash loses at most what was read since it opened.
+   */
+  void putLiveWindow(String streamUrl, StoredWindow window);
+
   /** Drops everything saved for {@code streamUrl} (the stream sent a reset). */
   void clear(String streamUrl);
 
   /**
-   * A committed window as stored: its bounds, the inserts of its start keyframe and its changes,
+   * A window as stored (committed, or the live window without an end bound): its bounds, the inserts of its start keyframe and its changes,
    * in stream order, each with the {@link Change#offset()} and {@link Change#timestamp()} it was
    * read with. Immutable.
    */
   final class StoredWindow {
     private final @Nullable Keyframe start;
-    private final Keyframe end;
+    private final @Nullable Keyframe end;
     private final Offset baseOffset;
     private final List<Change> keyframe;
     private final List<Change> changes;
 
     private StoredWindow(
         @Nullable Keyframe start,
-        Keyframe end,
+        @Nullable Keyframe end,
         Offset baseOffset,
         List<Change> keyframe,
         List<Change> changes) {
@@ -67,18 +76,17 @@ public interface LocalStore {
      * Returns a stored window.
      *
      * @param start its start keyframe, or null if it starts at the beginning of the stream.
-     * @param end its end keyframe (only committed windows are stored).
+     * @param end its end keyframe, or null for the live window.
      * @param baseOffset the offset right after the start keyframe.
      * @param keyframe the start keyframe's inserts.
      * @param changes the changes after the keyframe, up to the end keyframe.
      */
     public static StoredWindow of(
         @Nullable Keyframe start,
-        Keyframe end,
+        @Nullable Keyframe end,
         Offset baseOffset,
         List<Change> keyframe,
         List<Change> changes) {
-      requireNonNull(end, "end == null");
       requireNonNull(baseOffset, "baseOffset == null");
       return new StoredWindow(
           start,
@@ -98,8 +106,8 @@ public interface LocalStore {
       return start;
     }
 
-    /** The end keyframe (the next window's start). */
-    public Keyframe end() {
+    /** The end keyframe (the next window's start), or null for the live window. */
+    public @Nullable Keyframe end() {
       return end;
     }
 

@@ -145,7 +145,7 @@ public final class RStreamClient implements Closeable {
         .updates()
         // The cursor repeats a state to flag that it has caught up; subscribers see it once.
         .distinctUntilChanged((a, b) -> LiveUpdate.samePoint(a.point(), b.point(), false))
-        .map(update -> view(update.point(), false))
+        .map(update -> view(update.point(), update.fromStore()))
         .onBackpressureLatest()
         .takeUntil(closedSignal);
   }

@@ -334,6 +334,30 @@ class RStreamClientTest {
   }
 
   @Test
+  void aRestartedClientContinuesTheStoredLiveWindowWithoutRereadingIt() throws Exception {
+    LocalStore store = LocalStore.inMemory();
+    RStreamClient first = client(builder(stream).store(store));
+    TestSubscriber<StateView> live = first.live().test();
+    live.awaitCount(1);
+    Offset reached = live.values().get(0).offset();
+    live.cancel();
+    awaitTrue(() -> stream.liveReaders() == 0);
+    first.close();
+
+    log.changeUnit(); // written while no client ran
+    FakeStateStream restarted = new FakeStateStream(log);
+    TestSubscriber<StateView> again = client(builder(restarted).store(store)).live().test();
+    again.awaitCount(2);
+    assertThat(again.values().get(0).fromStore()).isTrue();
+    assertThat(again.values().get(0).offset()).isEqualTo(reached);
+    assertThat(asMap(again.values().get(again.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+    assertThat(again.values().get(again.values().size() - 1).fromStore()).isFalse();
+    assertThat(restarted.reads.poll(5, SECONDS).offset()).isEqualTo(reached); // only what is new
+    assertThat(restarted.reads).isEmpty();
+    again.cancel();
+  }
+
+  @Test
   void resubscribingWithinTheLingerReusesTheConnection() throws Exception {
     RStreamClient client = client(builder(stream).liveLinger(1, TimeUnit.HOURS));
     TestSubscriber<StateView> first = client.live().test();

@@ -134,7 +134,7 @@ public final class LiveCursor {
     private void resume(Window held) {
       begin(WindowAssembler.resuming(held), held.offset());
       emitted = held.latest();
-      emitter.onNext(new LiveUpdate(emitted, false));
+      emitter.onNext(new LiveUpdate(emitted, false, registry.liveFromStore()));
     }
 
     private void startFromIndex(Single<KeyframeIndex> index, boolean useHeld) {
@@ -261,7 +261,7 @@ public final class LiveCursor {
       if (last != null && emittedCaughtUp && LiveUpdate.samePoint(last, point, true)) return;
       emitted = point;
       emittedCaughtUp = true;
-      emitter.onNext(new LiveUpdate(point, true));
+      emitter.onNext(new LiveUpdate(point, true, false));
     }
 
     /** The stream said to drop everything and rebuild from {@code from}. */
@@ -274,7 +274,7 @@ public final class LiveCursor {
       if (empty != null) {
         registry.holdLive(empty);
         emitted = empty.latest();
-        emitter.onNext(new LiveUpdate(emitted, caughtUp));
+        emitter.onNext(new LiveUpdate(emitted, caughtUp, false));
       }
       connect(); // replaces (and so cancels) the read that carried the reset
     }
@@ -309,7 +309,7 @@ public final class LiveCursor {
       // A live read completes only when the stream is closed: nothing more will come.
       stopped = true;
       read.dispose();
-      registry.liveConnected(false);
+      registry.liveStopped();
       progress.update(p -> p.live(Progress.Live.IDLE));
       emitter.onComplete();
     }
@@ -318,7 +318,7 @@ public final class LiveCursor {
       if (stopped) return;
       stopped = true;
       read.dispose();
-      registry.liveConnected(false);
+      registry.liveStopped();
       progress.update(p -> p.live(Progress.Live.FAILED));
       emitter.onError(error);
     }
@@ -327,7 +327,7 @@ public final class LiveCursor {
       if (stopped) return; // failed or completed: progress already says so
       stopped = true;
       read.dispose();
-      registry.liveConnected(false);
+      registry.liveStopped();
       progress.update(p -> p.live(Progress.Live.IDLE));
     }
   }

@@ -6,10 +6,12 @@ import dev.rstream.internal.window.WindowPoint;
 public final class LiveUpdate {
   private final WindowPoint point;
   private final boolean caughtUp;
+  private final boolean fromStore;
 
-  LiveUpdate(WindowPoint point, boolean caughtUp) {
+  LiveUpdate(WindowPoint point, boolean caughtUp, boolean fromStore) {
     this.point = point;
     this.caughtUp = caughtUp;
+    this.fromStore = fromStore;
   }
 
   public WindowPoint point() {
@@ -19,6 +21,11 @@ public final class LiveUpdate {
   /** True once the cursor has read everything the server had when it connected. */
   public boolean caughtUp() {
     return caughtUp;
+  }
+
+  /** True for a state restored from the local store, before anything was read. */
+  public boolean fromStore() {
+    return fromStore;
   }
 
   /**

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 public final class MemoryLocalStore implements LocalStore {
   private final Map<String, List<Keyframe>> keyframes = new ConcurrentHashMap<>();
   private final Map<String, Map<String, StoredWindow>> windows = new ConcurrentHashMap<>();
+  private final Map<String, StoredWindow> live = new ConcurrentHashMap<>();
 
   @Override
   public List<Keyframe> keyframes(String streamUrl) {
@@ -36,8 +37,19 @@ public final class MemoryLocalStore implements LocalStore {
   }
 
   @Override
+  public @Nullable StoredWindow liveWindow(String streamUrl) {
+    return live.get(streamUrl);
+  }
+
+  @Override
+  public void putLiveWindow(String streamUrl, StoredWindow window) {
+    live.put(streamUrl, window);
+  }
+
+  @Override
   public void clear(String streamUrl) {
     keyframes.remove(streamUrl);
     windows.remove(streamUrl);
+    live.remove(streamUrl);
   }
 }

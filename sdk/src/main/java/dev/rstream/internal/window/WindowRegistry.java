@@ -103,6 +103,8 @@ public final class WindowRegistry {
   private Offset indexNext = Offset.START;
   private boolean noCompanion;
   private @Nullable Window liveWindow;
+  private boolean liveLoaded;
+  private boolean liveFromStore;
   private boolean liveConnected;
 
   public WindowRegistry(
@@ -408,7 +410,8 @@ public final class WindowRegistry {
       assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, stored.baseOffset(), start.timestamp())));
     }
     for (Change change : stored.changes()) assembler.accept(StateMessage.of(change));
-    return assembler.current().withEnd(stored.end());
+    Keyframe end = stored.end();
+    return end == null ? assembler.current() : assembler.current().withEnd(end);
   }
 
   static StoredWindow toStored(Window window) {
@@ -484,6 +487,7 @@ public final class WindowRegistry {
   public void holdLive(Window window) {
     Offset key = keyOf(window.start());
     synchronized (this) {
+      if (window != liveWindow) liveFromStore = false;
       liveWindow = window;
       Entry entry = entries.get(key);
       // A stream's first keyframe starts at -1, where the cursor's keyframe-less start also sits.
@@ -496,9 +500,45 @@ public final class WindowRegistry {
     }
   }
 
-  /** The live window as far as it has been read, or null. */
-  public synchronized @Nullable Window heldLive() {
-    return liveWindow;
+  /**
+   * The live window as far as it has been read, or null: held in memory, else saved in the store
+   * by an earlier client (then {@link #liveFromStore()} is true until the cursor moves on).
+   */
+  public @Nullable Window heldLive() {
+    synchronized (this) {
+      if (liveWindow != null || liveLoaded) return liveWindow;
+      liveLoaded = true;
+    }
+    StoredWindow stored = store.liveWindow(url);
+    if (stored == null) return null;
+    Window window = restore(stored);
+    synchronized (this) {
+      if (liveWindow == null) {
+        liveWindow = window;
+        liveFromStore = true;
+        Offset key = keyOf(window.start());
+        if (!entries.containsKey(key)) {
+          entries.put(key, new Entry(WindowInfo.of(window.start(), null, WindowState.LIVE)));
+          emit();
+        }
+      }
+      return liveWindow;
+    }
+  }
+
+  /** Whether {@link #heldLive()} came from the store and the cursor has not moved past it. */
+  public synchronized boolean liveFromStore() {
+    return liveFromStore;
+  }
+
+  /** The live connection closed: save the live window so that a restart continues it. */
+  public void liveStopped() {
+    Window window;
+    synchronized (this) {
+      window = liveWindow;
+      liveConnected = false;
+    }
+    if (window != null) store.putLiveWindow(url, toStored(window));
   }
 
   /** The live cursor found a keyframe: its window starts, the one before it is committed. */
@@ -525,6 +565,7 @@ public final class WindowRegistry {
       indexNext = Offset.START;
       indexLoad = null;
       liveWindow = null;
+      liveLoaded = true; // the store is cleared below: nothing to load from it
       emit();
     }
     store.clear(url);
