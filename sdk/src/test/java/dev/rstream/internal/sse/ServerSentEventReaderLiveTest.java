@@ -55,6 +55,17 @@ final class ServerSentEventReaderLiveTest {
   }
 
   @Test
+  void heartbeatCommentEndedByCrIsReportedAtOnce() throws Exception {
+    startReader(null);
+
+    send(":ping\r"); // Heartbeats must reach the listener while the server is otherwise silent.
+    assertThat(records.poll(5, SECONDS)).isEqualTo("comment ping");
+
+    send("\n:pong\r\n");
+    assertThat(records.poll(5, SECONDS)).isEqualTo("comment pong");
+  }
+
+  @Test
   void firstChunkShorterThanAByteOrderMarkIsNotHeldBack() throws Exception {
     startReader("9");
 
