@@ -101,9 +101,9 @@ public final class ServerSentEventReader {
     this.source = requireNonNull(source, "source == null");
     this.listener = requireNonNull(listener, "listener == null");
     this.buffer = source.getBuffer();
-    // The spec starts each stream's id buffer empty, but then an event without an id after a
-    // reconnect would erase the id the browser just sent in Last-Event-ID. Browsers (Chromium's
-    // EventSourceParser) seed the buffer with the current id instead, and so do we.
+    // The spec starts each stream's id buffer empty; taken literally, the first event without an
+    // id after a reconnect would erase the id the reconnect just resumed from. Chromium's
+    // EventSourceParser seeds the buffer with the current id instead, and so do we.
     String initial = initialLastEventId == null || initialLastEventId.isEmpty()
         ? null
         : initialLastEventId;
