@@ -358,6 +358,29 @@ class RStreamClientTest {
   }
 
   @Test
+  void aLiveWindowThatEndedWhileNoCursorRanIsReadOnlyPastWhatWasHeld() throws Exception {
+    RStreamClient client = client(builder(stream));
+    TestSubscriber<StateView> live = client.live().test();
+    live.awaitCount(1);
+    Offset held = live.values().get(0).offset();
+    live.cancel();
+    awaitTrue(() -> stream.liveReaders() == 0);
+    stream.reads.clear();
+
+    log.changeUnit();
+    // Just before the keyframe: a keyframe shares the time of its last change, and covers it.
+    Instant inOldWindow = log.last.minusMillis(1);
+    log.keyframe(); // the index (the fake serves the log's) now ends the old live window
+    log.changeUnit();
+    StateView view = await(client.window(inOldWindow));
+    assertThat(asMap(view)).isEqualTo(log.replayTo(inOldWindow));
+    ReadOptions read = stream.reads.poll(5, SECONDS);
+    assertThat(read.offset()).isEqualTo(held); // not the old keyframe: that part is held
+    assertThat(read.endOffset()).isEqualTo(log.keyframes.get(log.keyframes.size() - 1).offset());
+    assertThat(stream.reads).isEmpty();
+  }
+
+  @Test
   void resubscribingWithinTheLingerReusesTheConnection() throws Exception {
     RStreamClient client = client(builder(stream).liveLinger(1, TimeUnit.HOURS));
     TestSubscriber<StateView> first = client.live().test();

@@ -301,15 +301,17 @@ public final class WindowRegistry {
     }
     if (entry != null && entry.fetch != null) return entry.fetch;
     if (entry != null && entry.info.state() == WindowState.LIVE) {
-      // The live window just ended at a keyframe the cursor has not reached: read its rest.
+      // The live window ended at a keyframe the cursor has not reached: read only its rest.
       entries.remove(start.offset());
     }
+    Window live = liveWindow;
+    Window prefix = live != null && keyOf(live.start()).equals(start.offset()) ? live : null;
     Entry fetching = new Entry(WindowInfo.of(start, end, WindowState.PENDING));
     SingleSubject<Held> result = SingleSubject.create();
     fetching.fetch = result.hide();
     entries.put(start.offset(), fetching);
     emit();
-    Runnable job = () -> runFetch(fetching, start, end, result);
+    Runnable job = () -> runFetch(fetching, start, end, prefix, result);
     if (running < maxParallelFetches) {
       running++;
       scheduler.scheduleDirect(job);
@@ -319,7 +321,8 @@ public final class WindowRegistry {
     return fetching.fetch;
   }
 
-  private void runFetch(Entry entry, Keyframe start, Keyframe end, SingleSubject<Held> result) {
+  private void runFetch(
+      Entry entry, Keyframe start, Keyframe end, @Nullable Window prefix, SingleSubject<Held> result) {
     synchronized (this) {
       move(entry, WindowState.PULLING);
     }
@@ -329,7 +332,7 @@ public final class WindowRegistry {
             () -> {
               StoredWindow stored = store.window(url, entry.info.id());
               if (stored != null) return Single.just(new Held(restore(stored), true));
-              return readWindow(start, end).map(window -> new Held(window, false));
+              return readWindow(start, end, prefix).map(window -> new Held(window, false));
             });
     fetches.add(
         work.subscribe(
@@ -355,11 +358,17 @@ public final class WindowRegistry {
     if (next != null) scheduler.scheduleDirect(next);
   }
 
-  private Single<Window> readWindow(Keyframe start, Keyframe end) {
+  /** Reads {@code [start, end)}, or only its part after {@code prefix} when that is held. */
+  private Single<Window> readWindow(Keyframe start, Keyframe end, @Nullable Window prefix) {
     return Single.defer(
         () -> {
-          WindowAssembler assembler = WindowAssembler.atKeyframe(start.offset());
-          ReadOptions options = ReadOptions.builder().offset(start.offset()).endOffset(end.offset()).build();
+          if (prefix != null && prefix.offset().compareTo(end.offset()) >= 0) {
+            return Single.just(prefix.withEnd(end));
+          }
+          WindowAssembler assembler =
+              prefix != null ? WindowAssembler.resuming(prefix) : WindowAssembler.atKeyframe(start.offset());
+          Offset from = prefix != null ? prefix.offset() : start.offset();
+          ReadOptions options = ReadOptions.builder().offset(from).endOffset(end.offset()).build();
           return source
               .read(options)
               .map(batch -> consumeWindowBatch(assembler, batch, end))
@@ -430,6 +439,9 @@ public final class WindowRegistry {
   private void commitFetched(Entry entry, Held held) {
     Window window = held.window();
     synchronized (this) {
+      if (liveWindow != null && keyOf(liveWindow.start()).equals(keyOf(window.start()))) {
+        liveWindow = null; // committed now; a cursor that resumes starts from the index
+      }
       entry.window = window;
       entry.fromStore = held.fromStore();
       entry.fetch = null;
