@@ -34,8 +34,8 @@ public final class ChampMap<K, V> {
   private static final int BITS = 5;
   private static final int HASH_BITS = 32;
 
-  @SuppressWarnings("rawtypes")
-  private static final ChampMap EMPTY = new ChampMap<>(BitmapNode.EMPTY, 0);
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private static final ChampMap EMPTY = new ChampMap(BitmapNode.EMPTY, 0);
 
   final Node<K, V> root;
   private final int size;
@@ -390,7 +390,7 @@ public final class ChampMap<K, V> {
 
   /** Depth-first over nodes with an explicit stack; the trie is at most 8 levels deep. */
   private static final class EntryIterator<K, V> implements Iterator<Map.Entry<K, V>> {
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"rawtypes", "unchecked"})
     private final Node<K, V>[] nodes = new Node[HASH_BITS / BITS + 3];
 
     private final int[] nextNode = new int[nodes.length];
