@@ -198,6 +198,24 @@ class RStreamClientTest {
   }
 
   @Test
+  void aWindowSetSubscriberMayBlockOnTheClientWithoutDeadlock() throws Exception {
+    RStreamClient client = client(builder(stream));
+    BlockingQueue<StateView> fromCallback = new LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
+    Disposable d = client.windows().subscribe(set -> {
+      if (!set.isEmpty() && asked.compareAndSet(false, true)) {
+        fromCallback.add(client.window(inside(1)).timeout(5, SECONDS).blockingLast());
+      }
+    });
+    StateView first = await(client.window(inside(0)));
+    assertThat(asMap(first)).isEqualTo(log.replayTo(inside(0)));
+    StateView second = fromCallback.poll(5, SECONDS);
+    assertThat(second).isNotNull();
+    assertThat(asMap(second)).isEqualTo(log.replayTo(inside(1)));
+    d.dispose();
+  }
+
+  @Test
   void failedWindowIsReportedThenRemovedSoALaterRequestRetries() throws Exception {
     RStreamClient client = client(builder(stream));
     BlockingQueue<List<WindowInfo>> sets = new LinkedBlockingQueue<>();

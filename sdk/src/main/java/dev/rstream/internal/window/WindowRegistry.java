@@ -29,6 +29,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
@@ -40,8 +42,8 @@ import org.jspecify.annotations.Nullable;
  * callers ask at the same time. At most {@code maxParallelFetches} windows are read at once; the
  * rest wait as {@link WindowState#PENDING}.
  *
- * <p>Thread-safe. The window set is emitted under this object's lock, on the thread that changed
- * it; reads run on the scheduler.
+ * <p>Thread-safe. The window set is emitted on the thread that changed it, in order, never under
+ * this object's lock; reads run on the scheduler.
  */
 public final class WindowRegistry {
   private static final Logger log = Logger.getLogger(WindowRegistry.class.getName());
@@ -94,6 +96,8 @@ public final class WindowRegistry {
   private final FlowableProcessor<List<WindowInfo>> windowSet =
       BehaviorProcessor.createDefault(Collections.<WindowInfo>emptyList());
   private final CompositeDisposable fetches = new CompositeDisposable();
+  private final ConcurrentLinkedQueue<List<WindowInfo>> pendingSets = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger draining = new AtomicInteger();
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   private int running;
 
@@ -294,7 +298,13 @@ public final class WindowRegistry {
   }
 
   /** The committed window {@code [start, end)}: from memory, or fetched once for all callers. */
-  public synchronized Single<Held> held(Keyframe start, Keyframe end) {
+  public Single<Held> held(Keyframe start, Keyframe end) {
+    Single<Held> result = heldLocked(start, end);
+    drain();
+    return result;
+  }
+
+  private synchronized Single<Held> heldLocked(Keyframe start, Keyframe end) {
     Entry entry = entries.get(start.offset());
     if (entry != null && entry.window != null && entry.info.end() != null) {
       return Single.just(new Held(entry.window, entry.fromStore));
@@ -326,6 +336,7 @@ public final class WindowRegistry {
     synchronized (this) {
       move(entry, WindowState.PULLING);
     }
+    drain();
     progress.update(p -> p.windowsPulling(progress.current().windowsPulling() + 1));
     Single<Held> work =
         Single.defer(
@@ -447,6 +458,7 @@ public final class WindowRegistry {
       entry.fetch = null;
       move(entry, WindowState.COMMITTED);
     }
+    drain();
     if (!held.fromStore()) store.putWindow(url, toStored(window));
     countCommitted();
   }
@@ -459,6 +471,7 @@ public final class WindowRegistry {
       entries.remove(entry.info.start().offset());
       emit();
     }
+    drain();
   }
 
   /** Commits a window read by a scan or the live cursor (it has an end bound). */
@@ -480,6 +493,7 @@ public final class WindowRegistry {
       move(entry, WindowState.COMMITTED);
       if (liveWindow != null && keyOf(liveWindow.start()).equals(key)) liveWindow = null;
     }
+    drain();
     store.putWindow(url, toStored(window));
     countCommitted();
   }
@@ -510,6 +524,7 @@ public final class WindowRegistry {
         emit();
       }
     }
+    drain();
   }
 
   /**
@@ -534,8 +549,10 @@ public final class WindowRegistry {
           emit();
         }
       }
-      return liveWindow;
+      window = liveWindow;
     }
+    drain();
+    return window;
   }
 
   /** Whether {@link #heldLive()} came from the store and the cursor has not moved past it. */
@@ -580,6 +597,7 @@ public final class WindowRegistry {
       liveLoaded = true; // the store is cleared below: nothing to load from it
       emit();
     }
+    drain();
     store.clear(url);
   }
 
@@ -598,9 +616,24 @@ public final class WindowRegistry {
     emit();
   }
 
+  /** Queues the current set, under the lock, so that sets go out in the order of the changes. */
   private void emit() {
     List<WindowInfo> list = new ArrayList<>(entries.size());
     for (Entry entry : entries.values()) list.add(entry.info);
-    windowSet.onNext(Collections.unmodifiableList(list));
+    pendingSets.add(Collections.unmodifiableList(list));
+  }
+
+  /**
+   * Emits queued sets outside the lock, one thread at a time: a subscriber that calls back into
+   * the client (or blocks on it) from onNext must not do so while holding the registry's lock.
+   */
+  private void drain() {
+    if (draining.getAndIncrement() != 0) return;
+    int missed = 1;
+    do {
+      List<WindowInfo> set;
+      while ((set = pendingSets.poll()) != null) windowSet.onNext(set);
+      missed = draining.addAndGet(-missed);
+    } while (missed != 0);
   }
 }
