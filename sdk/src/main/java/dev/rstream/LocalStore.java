@@ -18,7 +18,10 @@ import org.jspecify.annotations.Nullable;
  * the stream URL. A client never closes the store it was given.
  */
 public interface LocalStore {
-  /** A store held in memory; what a client uses when none is set. */
+  /**
+   * A store held in memory, shared by the clients given it, lasting as long as the object. Each
+   * committed window is stored with its keyframe's inserts: a copy of the state per window.
+   */
   static LocalStore inMemory() {
     return new MemoryLocalStore();
   }

@@ -8,6 +8,7 @@ import dev.rstream.internal.state.ChangeEncoder;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.KeyframeIndex;
+import dev.rstream.internal.window.NoLocalStore;
 import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.StreamSource;
 import dev.rstream.internal.window.Window;
@@ -65,7 +66,7 @@ public final class RStreamClient implements Closeable {
     this.streamUrl = source.url();
     this.mapper = builder.objectMapper != null ? builder.objectMapper : new ObjectMapper();
     this.clock = builder.clock;
-    LocalStore store = builder.store != null ? builder.store : LocalStore.inMemory();
+    LocalStore store = builder.store != null ? builder.store : NoLocalStore.INSTANCE;
     this.registry = new WindowRegistry(source, store, builder.scheduler, builder.maxParallelFetches, progress);
     this.cursor =
         new LiveCursor(source, registry, progress, builder.scheduler, builder.liveMode, builder.lingerMillis);
@@ -320,7 +321,12 @@ public final class RStreamClient implements Closeable {
       return this;
     }
 
-    /** Where read windows and the index are kept; {@link LocalStore#inMemory()} if not set. */
+    /**
+     * Where read windows, the index and the live window are kept so that another client (or this
+     * app after a restart) does not read them again. If not set, the client holds what it read in
+     * memory for its own lifetime only. {@link LocalStore#inMemory()} shares it between clients
+     * of one process; a durable store survives restarts.
+     */
     public Builder store(LocalStore store) {
       this.store = requireNonNull(store, "store == null");
       return this;

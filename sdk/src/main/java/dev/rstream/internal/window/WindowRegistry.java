@@ -434,6 +434,11 @@ public final class WindowRegistry {
     return end == null ? assembler.current() : assembler.current().withEnd(end);
   }
 
+  /** Copying a window for the store costs its keyframe state; skip it when nothing is kept. */
+  private boolean keepsWindows() {
+    return store != NoLocalStore.INSTANCE;
+  }
+
   static StoredWindow toStored(Window window) {
     List<Change> keyframe = new ArrayList<>();
     State base = window.baseState();
@@ -459,7 +464,7 @@ public final class WindowRegistry {
       move(entry, WindowState.COMMITTED);
     }
     drain();
-    if (!held.fromStore()) store.putWindow(url, toStored(window));
+    if (!held.fromStore() && keepsWindows()) store.putWindow(url, toStored(window));
     countCommitted();
   }
 
@@ -494,7 +499,7 @@ public final class WindowRegistry {
       if (liveWindow != null && keyOf(liveWindow.start()).equals(key)) liveWindow = null;
     }
     drain();
-    store.putWindow(url, toStored(window));
+    if (keepsWindows()) store.putWindow(url, toStored(window));
     countCommitted();
   }
 
@@ -567,7 +572,7 @@ public final class WindowRegistry {
       window = liveWindow;
       liveConnected = false;
     }
-    if (window != null) store.putLiveWindow(url, toStored(window));
+    if (window != null && keepsWindows()) store.putLiveWindow(url, toStored(window));
   }
 
   /** The live cursor found a keyframe: its window starts, the one before it is committed. */
