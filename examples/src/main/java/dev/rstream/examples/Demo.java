@@ -1,0 +1,258 @@
+package dev.rstream.examples;
+
+import dev.rstream.Progress;
+import dev.rstream.RStreamClient;
+import dev.rstream.StateView;
+import dev.rstream.WindowInfo;
+import dev.rstream.server.StubServer;
+import dev.rstream.server.workload.Workload;
+import io.reactivex.rxjava3.disposables.CompositeDisposable;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The rstream story on a terminal: a producer writes an order book's history, a client asks for
+ * the state at three past times, three live subscribers share one connection, and the server
+ * restarts under them without a message fetched twice.
+ *
+ * <p>Runs against an embedded {@link StubServer} with its durable file log in a temporary
+ * directory; {@code --url URL} points it at a running server instead (then the restart step is
+ * skipped). {@code --changes N} sets how much history the producer writes.
+ */
+public final class Demo {
+  /** One simulated minute of order-book history per change. */
+  private static final Duration STEP = Duration.ofMinutes(1);
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private final PrintStream out;
+  private final int changes;
+  private final int keyframeEvery;
+
+  Demo(PrintStream out, int changes, int keyframeEvery) {
+    this.out = out;
+    this.changes = changes;
+    this.keyframeEvery = keyframeEvery;
+  }
+
+  public static void main(String[] args) throws Exception {
+    // The embedded server's start-up chatter would bury the story.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    String url = null;
+    int changes = 3000;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--url" -> url = args[++i];
+        case "--changes" -> changes = Integer.parseInt(args[++i]);
+        default -> {
+          System.err.println("usage: demo [--url SERVER_URL] [--changes N]");
+          System.exit(2);
+        }
+      }
+    }
+    Demo demo = new Demo(System.out, changes, Math.max(10, changes / 12));
+    if (url != null) {
+      demo.run(URI.create(url), null);
+      return;
+    }
+    Path data = Files.createTempDirectory("rstream-demo");
+    demo.runEmbedded(data);
+  }
+
+  /** Runs the whole story against an embedded server whose log lives in {@code data}. */
+  void runEmbedded(Path data) throws Exception {
+    StubServer server = StubServer.builder().dataDir(data).build().start();
+    out.printf("server-stub on %s, durable log in %s%n", server.url(), data);
+    Restartable restartable = new Restartable(server, data);
+    try {
+      run(URI.create(server.url()), restartable);
+    } finally {
+      restartable.current.close();
+    }
+  }
+
+  /** Holds the embedded server so that step 4 can stop it and start it again on the same port. */
+  private static final class Restartable {
+    StubServer current;
+    final Path data;
+
+    Restartable(StubServer current, Path data) {
+      this.current = current;
+      this.data = data;
+    }
+
+    void restart() throws IOException {
+      int port = current.port();
+      current.close();
+      current = StubServer.builder().dataDir(data).port(port).build().start();
+    }
+  }
+
+  void run(URI base, @Nullable Restartable embedded) throws Exception {
+    URI streamUrl = base.resolve("/v1/stream/demo/orders-" + System.currentTimeMillis());
+
+    // 1. History: one change a simulated minute, keyframes every few hundred changes.
+    out.printf("%n1. A producer writes %,d order-book changes, one simulated minute apart%n", changes);
+    // History starts a moment from now: a state stream refuses changes stamped before it exists.
+    Instant first = Instant.now().plusSeconds(10).truncatedTo(ChronoUnit.SECONDS);
+    Workload producer =
+        Workload.builder()
+            .streamUrl(streamUrl)
+            .seed(42)
+            .rate(5_000)
+            .count(changes)
+            .simulatedClock(first, STEP)
+            .keyframePolicy(policy())
+            .build();
+    long started = System.nanoTime();
+    producer.run();
+    out.printf("   %,d changes acknowledged in %d ms%n", changes, millisSince(started));
+
+    // The history's timestamps run ahead of the wall clock; the client's clock stands at its end,
+    // so that the times asked for below are in its past.
+    Instant end = first.plus(STEP.multipliedBy(changes));
+    Clock demoClock = Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(), end));
+
+    try (RStreamClient client =
+        RStreamClient.builder().streamUrl(streamUrl.toString()).clock(demoClock).build()) {
+      // 2. Time seek: three past times, each answered from the one window that covers it.
+      out.printf("%n2. The state at three past times%n");
+      for (double fraction : new double[] {0.1, 0.5, 0.85}) {
+        Instant at = first.plus(Duration.ofSeconds((long) (changes * STEP.toSeconds() * fraction)));
+        StateView view = client.window(at).blockingLast();
+        out.printf(
+            "   at %s: %d orders, %d customers (offset %s, window %s)%n",
+            at, view.entities("order").size(), view.entities("customer").size(),
+            view.offset().value(), view.windowId());
+        printWindows(client.windows().blockingFirst());
+      }
+
+      // 3. Three live subscribers, one connection.
+      out.printf("%n3. Three live subscribers attach%n");
+      CompositeDisposable subscribers = new CompositeDisposable();
+      BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
+      AtomicReference<StateView> latest = new AtomicReference<>();
+      for (int i = 1; i <= 3; i++) {
+        String name = "subscriber " + i;
+        subscribers.add(
+            client
+                .live()
+                .subscribe(
+                    view -> {
+                      latest.set(view);
+                      if (view.change() != null) arrivals.add(name + " <- " + view.change());
+                    },
+                    error -> arrivals.add(name + " failed: " + error)));
+      }
+      awaitLive(client);
+      if (embedded != null) {
+        out.printf("   live connections held by the server: %d%n", awaitLiveReaders(embedded.current));
+      }
+      Workload more =
+          Workload.builder()
+              .streamUrl(streamUrl)
+              .seed(7)
+              .rate(20)
+              .count(5)
+              .simulatedClock(end, STEP)
+              .keyframePolicy(policy())
+              .build();
+      more.run();
+      printArrivals(arrivals, 15);
+
+      // 4. The server goes away and comes back; nothing is fetched twice.
+      if (embedded != null) {
+        out.printf("%n4. The server stops and starts again under the subscribers%n");
+        long readBefore = client.progress().blockingFirst().messagesRead();
+        embedded.restart();
+        Workload after =
+            Workload.builder()
+                .streamUrl(streamUrl)
+                .seed(8)
+                .rate(20)
+                .count(5)
+                .simulatedClock(end.plus(STEP.multipliedBy(10)), STEP)
+                .keyframePolicy(policy())
+                .build();
+        after.run();
+        printArrivals(arrivals, 15);
+        long readAfter = client.progress().blockingFirst().messagesRead();
+        out.printf(
+            "   messages read since the restart: %d (the producer appended 5)%n",
+            readAfter - readBefore);
+        out.printf("   live connections held by the server: %d%n", awaitLiveReaders(embedded.current));
+      }
+      subscribers.dispose();
+      StateView last = latest.get();
+      if (last != null) {
+        out.printf("%nFinal state: %d orders at offset %s%n", last.entities("order").size(),
+            last.offset().value());
+      }
+    }
+  }
+
+  private String policy() {
+    return "changes=" + keyframeEvery + ", interval=3600s";
+  }
+
+  private void printWindows(List<WindowInfo> windows) {
+    StringBuilder line = new StringBuilder("   windows:");
+    for (WindowInfo window : windows) {
+      line.append(' ').append(window.state()).append('[')
+          .append(window.start() == null ? "-" : window.start().timestamp())
+          .append(" .. ")
+          .append(window.end() == null ? "live" : window.end().timestamp())
+          .append(')');
+    }
+    out.println(line);
+  }
+
+  private void printArrivals(BlockingQueue<String> arrivals, int expected) throws InterruptedException {
+    for (int i = 0; i < expected; i++) {
+      String arrival = arrivals.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+      if (arrival == null) {
+        out.printf("   (only %d of %d arrivals within %s)%n", i, expected, WAIT);
+        return;
+      }
+      out.println("   " + arrival);
+    }
+  }
+
+  private static void awaitLive(RStreamClient client) {
+    client
+        .progress()
+        .filter(p -> p.live() == Progress.Live.CONNECTED)
+        .firstOrError()
+        .timeout(WAIT.toSeconds(), TimeUnit.SECONDS)
+        .blockingGet();
+  }
+
+  /**
+   * The server's count of parked live readers once it has one: the cursor reports CONNECTED when
+   * its request is sent, a moment before the server parks it.
+   */
+  private static int awaitLiveReaders(StubServer server) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (server.liveReaders() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    return server.liveReaders();
+  }
+
+  private static long millisSince(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
+  }
+}
