@@ -9,6 +9,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,7 @@ class ConformanceAdapterTest {
 
   @BeforeEach
   void startServer() throws IOException {
-    server = StubServer.builder().memory().build().start();
+    server = StubServer.builder().memory().longPollTimeout(Duration.ofMillis(200)).build().start();
     client = new OkHttpClient();
   }
 
@@ -110,6 +111,47 @@ class ConformanceAdapterTest {
     assertThat(answers.get(3).path("errorCode").asText()).isEqualTo("INVALID_ARGUMENT");
     assertThat(answers.get(3).path("message").asText()).contains("epoch");
     assertThat(answers.get(4).path("errorCode").asText()).isEqualTo("NOT_SUPPORTED");
+  }
+
+  @Test
+  void dynamicHeaderIsComputedPerRequestAndReportedPerCommand() throws IOException {
+    List<JsonNode> answers = exchange(
+        init(),
+        "{\"type\":\"create\",\"path\":\"/dyn\",\"contentType\":\"text/plain\"}",
+        "{\"type\":\"set-dynamic-header\",\"name\":\"X-Counter\",\"valueType\":\"counter\"}",
+        "{\"type\":\"append\",\"path\":\"/dyn\",\"data\":\"a\"}",
+        "{\"type\":\"append\",\"path\":\"/dyn\",\"data\":\"b\"}",
+        "{\"type\":\"clear-dynamic\"}",
+        "{\"type\":\"append\",\"path\":\"/dyn\",\"data\":\"c\"}");
+
+    assertThat(answers.get(3).path("headersSent").path("X-Counter").asText()).isEqualTo("1");
+    assertThat(answers.get(4).path("headersSent").path("X-Counter").asText()).isEqualTo("2");
+    assertThat(answers.get(6).has("headersSent")).isFalse();
+  }
+
+  @Test
+  void idempotentAppendsThenLongPollFromTheTailWaitsForNewData() throws IOException {
+    List<JsonNode> answers = exchange(
+        init(),
+        "{\"type\":\"create\",\"path\":\"/idem\",\"contentType\":\"application/json\"}",
+        "{\"type\":\"idempotent-append\",\"path\":\"/idem\",\"producerId\":\"p\","
+            + "\"epoch\":0,\"autoClaim\":false,\"data\":\"{\\\"n\\\": 1}\"}",
+        "{\"type\":\"idempotent-append-batch\",\"path\":\"/idem\",\"producerId\":\"q\","
+            + "\"epoch\":0,\"autoClaim\":false,\"maxInFlight\":3,"
+            + "\"items\":[\"{\\\"n\\\": 2}\",\"{\\\"n\\\": 3}\",\"{\\\"n\\\": 4}\"]}",
+        "{\"type\":\"read\",\"path\":\"/idem\",\"live\":false}",
+        "{\"type\":\"read\",\"path\":\"/idem\",\"offset\":\"now\",\"live\":\"long-poll\","
+            + "\"timeoutMs\":1000}");
+
+    assertThat(answers.get(2).path("success").asBoolean()).as(answers.get(2).toString()).isTrue();
+    assertThat(answers.get(3).path("success").asBoolean()).as(answers.get(3).toString()).isTrue();
+    StringBuilder data = new StringBuilder();
+    answers.get(4).path("chunks").forEach(chunk -> data.append(chunk.path("data").asText()));
+    assertThat(data.toString()).contains("{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}");
+    JsonNode live = answers.get(5);
+    assertThat(live.path("chunks")).isEmpty();
+    assertThat(live.path("upToDate").asBoolean()).isTrue();
+    assertThat(live.path("offset").asText()).isEqualTo(answers.get(4).path("offset").asText());
   }
 
   /** The init command; the stub serves streams under a prefix, which the adapter's URL carries. */
