@@ -34,6 +34,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
   private static final JsonFactory JSON = new JsonFactory();
+  private static final int MAX_SHARED_KEYS = 4096;
 
   private final TextBuffer buffer = new TextBuffer();
   private final JsonGenerator generator;
@@ -41,6 +42,7 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
 
   // Types repeat on every change: keep one String per type so held changes share it.
   private final Map<String, String> types = new HashMap<>();
+  private final Map<String, String> keys = new HashMap<>();
   private @Nullable Offset lastOffset;
   private @Nullable String lastTimestampText;
   private @Nullable Instant lastTimestamp;
@@ -77,6 +79,11 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
           break;
         case "key":
           key = requireString(parser, token, "key");
+          // Changes to one entity repeat its key: held changes share one String per key. Bounded,
+          // and simply dropped when full, so a stream of ever-new keys costs nothing extra.
+          String sharedKey = keys.putIfAbsent(key, key);
+          if (sharedKey != null) key = sharedKey;
+          else if (keys.size() > MAX_SHARED_KEYS) keys.clear();
           break;
         case "value":
           hasValue = true;

@@ -53,6 +53,7 @@ class StateMessageDecoderTest {
     assertThat(update.oldValue()).isEqualTo("{\"total\":1.10}");
     assertThat(update.timestamp()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
     assertThat(update.type()).isSameAs(insert.type()); // one String per type
+    assertThat(update.key()).isSameAs(insert.key()); // and per key
 
     Change delete = messages.get(2).change();
     assertThat(delete.operation()).isEqualTo(Change.Operation.DELETE);
