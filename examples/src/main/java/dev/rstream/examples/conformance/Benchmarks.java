@@ -114,7 +114,6 @@ final class Benchmarks {
         IdempotentProducer producer = stream.producer(ProducerOptions.builder("bench-producer")
             .contentType(contentType)
             .autoClaim(true) // every iteration starts a new producer on the same stream
-            .linger(0, TimeUnit.MILLISECONDS)
             .build());
         start = System.nanoTime();
         for (int i = 0; i < count; i++) {
