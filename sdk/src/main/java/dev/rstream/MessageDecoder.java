@@ -14,8 +14,13 @@ import java.io.StringWriter;
  * <p>{@link #decode} is called with the parser positioned on the first token of one element of the
  * JSON array the server sent ({@code START_OBJECT}, {@code START_ARRAY} or a scalar) and must
  * consume exactly that element, leaving the parser on its last token. It is called on the thread
- * that reads the response, one message at a time. Throwing {@link IOException} (Jackson's {@code
- * JsonProcessingException} included) fails the read with a {@link ProtocolException}.
+ * that reads the response, one message at a time.
+ *
+ * <p>A decoder reports a malformed message by throwing Jackson's {@code JsonProcessingException}
+ * (for example {@code JsonParseException} or {@code JsonMappingException}): the read fails with a
+ * {@link ProtocolException} and nothing of that response is delivered. Any other {@link
+ * IOException} is taken for what the parser's input threw (the connection broke) and is retried
+ * like a network failure. A {@link RuntimeException} fails the read as is.
  *
  * @param <T> the type of decoded messages.
  */

@@ -17,7 +17,6 @@ import dev.rstream.ReadOptions;
 import dev.rstream.internal.retry.RetryState;
 import dev.rstream.internal.retry.RetryableFailure;
 import java.io.IOException;
-import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.logging.Level;
@@ -385,7 +384,4 @@ final class ReadLoop<T> {
     public void close() {}
   }
 
-  static Map<String, String> noHeaders() {
-    return Collections.emptyMap();
-  }
 }

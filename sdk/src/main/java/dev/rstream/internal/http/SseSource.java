@@ -88,7 +88,15 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
     boolean hasData = false;
     if (json) {
       List<T> messages = new ArrayList<>();
-      for (String data : pendingData) decodeArray(data, messages);
+      try {
+        for (String data : pendingData) decodeArray(data, messages);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw e;
+      } catch (IOException e) {
+        // Decoding text already received: no network involved, so not worth a retry.
+        throw new ProtocolException("undecodable data event: " + e, url, offset, response.code(),
+            e);
+      }
       batch.messages(messages);
       hasData = !messages.isEmpty();
     } else {

@@ -22,7 +22,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.Set;
 import java.util.logging.Logger;
 import okhttp3.MediaType;
@@ -51,6 +54,15 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   private final ArrayDeque<Batch> queue = new ArrayDeque<>();
   private final Set<Batch> unacknowledged = new LinkedHashSet<>();
   private final List<Batch> fenced = new ArrayList<>();
+  /**
+   * Batches the server saw before their predecessor (a 409 gap: pipelined requests travel on
+   * several connections and can overtake each other), keyed by the predecessor's seq: each is
+   * re-sent as soon as that one is acknowledged, so a reordering costs one round trip, not a timer.
+   */
+  private final Map<Long, Batch> parked = new HashMap<>();
+  /** The highest seq of this epoch up to which every batch is acknowledged. */
+  private long ackedThrough = -1;
+  private final TreeSet<Long> ackedAbove = new TreeSet<>();
   private int inFlight;
   private long epoch;
   private long nextSeq;
@@ -179,7 +191,12 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     synchronized (lock) {
       inFlight--;
       unacknowledged.remove(batch);
-      if (batch.epoch == epoch) firstOfEpoch = false;
+      if (batch.epoch == epoch) {
+        firstOfEpoch = false;
+        recordAck(batch.seq);
+        Batch successor = parked.remove(batch.seq);
+        if (successor != null) send(successor);
+      }
       if (claiming && inFlight == 0) finishClaim();
       // Nothing queued and a free slot: send what accumulated meanwhile rather than wait.
       if (queue.isEmpty() && !pending.isEmpty()) seal();
@@ -194,6 +211,10 @@ public final class RealIdempotentProducer implements IdempotentProducer {
         ProducerFencedException fencedError = (ProducerFencedException) error;
         inFlight--;
         fenced.add(batch);
+        // Parked batches belong to the fenced epoch too: they go again after the claim.
+        inFlight -= parked.size();
+        fenced.addAll(parked.values());
+        parked.clear();
         long next = Math.max(fencedError.currentEpoch(), batch.epoch) + 1;
         claimEpoch = claiming ? Math.max(claimEpoch, next) : next;
         claiming = true;
@@ -207,9 +228,13 @@ public final class RealIdempotentProducer implements IdempotentProducer {
         if (expected >= 0 && expected < batch.seq && failure == null) {
           // Every lower number of this epoch is ours and none failed: the server saw this
           // batch before an earlier one that is still on its way (or whose answer we have
-          // not processed yet). Send it again once the earlier ones have landed.
+          // not processed yet). Send it again once its predecessor has landed.
           batch.gapRetries++;
-          scheduler.scheduleDirect(() -> send(batch), 5L * batch.gapRetries, MILLISECONDS);
+          if (isAcked(batch.seq - 1)) {
+            send(batch);
+          } else {
+            parked.put(batch.seq - 1, batch);
+          }
           return;
         }
       }
@@ -224,6 +249,8 @@ public final class RealIdempotentProducer implements IdempotentProducer {
         + " fenced, claiming epoch " + claimEpoch);
     epoch = claimEpoch;
     nextSeq = 0;
+    ackedThrough = -1;
+    ackedAbove.clear();
     firstOfEpoch = true;
     claiming = false;
     fenced.sort(Comparator.comparingLong(b -> b.seq));
@@ -231,11 +258,27 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     fenced.clear();
   }
 
+  private void recordAck(long seq) {
+    if (seq == ackedThrough + 1) {
+      ackedThrough = seq;
+      while (!ackedAbove.isEmpty() && ackedAbove.first() == ackedThrough + 1) {
+        ackedThrough = ackedAbove.pollFirst();
+      }
+    } else if (seq > ackedThrough) {
+      ackedAbove.add(seq);
+    }
+  }
+
+  private boolean isAcked(long seq) {
+    return seq <= ackedThrough || ackedAbove.contains(seq);
+  }
+
   /** Fails the producer: everything not yet acknowledged fails with {@code error}. Holds the lock. */
   private void fail(Throwable error) {
     if (failure != null) return;
     failure = error;
     if (linger != null) linger.dispose();
+    parked.clear();
     List<Batch> doomed = new ArrayList<>(unacknowledged);
     unacknowledged.clear();
     queue.clear();

@@ -244,6 +244,39 @@ class IdempotentProducerTest {
   }
 
   @Test
+  void batchThatOvertookItsPredecessorIsResentAfterItLands() throws Exception {
+    CountDownLatch seq2Refused = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean seq1Accepted =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    List<String> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+    serve(request -> {
+      int seq = seq(request);
+      if (seq == 1) await(seq2Refused);
+      if (seq == 2 && !seq1Accepted.get()) {
+        seq2Refused.countDown();
+        return new MockResponse.Builder().code(409).addHeader("Producer-Expected-Seq", "1")
+            .addHeader("Producer-Received-Seq", "2").build();
+      }
+      if (seq == 1) seq1Accepted.set(true);
+      accepted.add(request.getBody().utf8());
+      return ok(request);
+    });
+    IdempotentProducer producer = producer(ProducerOptions.builder("p")
+        .linger(0, TimeUnit.MILLISECONDS).maxBatchItems(1).maxInFlight(2));
+
+    producer.appendJson("0");
+    assertThat(next()).isEqualTo("0/0:[0]");
+    producer.appendJson("1");
+    producer.appendJson("2");
+    producer.flush().test().awaitDone(5, TimeUnit.SECONDS).assertComplete();
+
+    assertThat(accepted).containsExactly("[0]", "[1]", "[2]");
+    List<String> rest = new ArrayList<>();
+    seen.drainTo(rest);
+    assertThat(rest).containsExactlyInAnyOrder("0/1:[1]", "0/2:[2]", "0/2:[2]");
+  }
+
+  @Test
   void sequenceGapIsATypedErrorWithExpectedAndReceived() throws Exception {
     serve(request -> new MockResponse.Builder().code(409)
         .addHeader("Producer-Expected-Seq", "3").addHeader("Producer-Received-Seq", "0")
