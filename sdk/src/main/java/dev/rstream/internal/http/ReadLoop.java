@@ -168,6 +168,13 @@ final class ReadLoop<T> {
       throw new ProtocolException("offset went backwards to " + next, endpoint.displayUrl(),
           offset, batch.status(), null);
     }
+    if (phase == Phase.CATCH_UP && next.equals(offset) && !batch.upToDate()
+        && !batch.streamClosed() && batch.messages().isEmpty() && batch.bytes().size() == 0
+        && !offset.isStart()) {
+      // Asking again would get the same answer forever: a server bug, not a reason to spin.
+      throw new ProtocolException("catch-up response made no progress and is not up to date",
+          endpoint.displayUrl(), offset, batch.status(), null);
+    }
     boolean changed = !next.equals(offset) || batch.streamClosed()
         || batch.upToDate() != lastUpToDate || !batch.messages().isEmpty()
         || batch.bytes().size() > 0;

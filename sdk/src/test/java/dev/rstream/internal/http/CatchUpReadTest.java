@@ -265,6 +265,16 @@ class CatchUpReadTest {
   }
 
   @Test
+  void catchUpThatMakesNoProgressIsProtocolErrorNotASpin() throws Exception {
+    fixture.server.enqueue(json("[]", "0_5").build());
+
+    fixture.stream().read(ReadOptions.from(Offset.of("0_5")), MessageDecoder.rawJson()).test()
+        .awaitDone(5, TimeUnit.SECONDS).assertError(ProtocolException.class).assertNoValues();
+    fixture.take();
+    fixture.assertNoMoreRequests();
+  }
+
+  @Test
   void binaryStreamDeliversRawBytes() throws Exception {
     fixture.server.enqueue(new MockResponse.Builder().code(200)
         .addHeader("Content-Type", "application/octet-stream")
