@@ -54,7 +54,7 @@ public final class CallSingle<R> extends Single<R> {
       @Override
       public void onResponse(Call call, Response response) {
         R result;
-        try (Response ignored = response) {
+        try {
           result = handler.handle(response);
         } catch (IOException e) {
           // The body broke off while the handler read it: as retryable as a failed connect.
@@ -64,6 +64,8 @@ public final class CallSingle<R> extends Single<R> {
           Exceptions.throwIfFatal(t);
           if (!disposable.isDisposed()) observer.onError(t);
           return;
+        } finally {
+          response.close();
         }
         if (!disposable.isDisposed()) observer.onSuccess(result);
       }
