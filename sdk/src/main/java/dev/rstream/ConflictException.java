@@ -3,7 +3,8 @@ package dev.rstream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The request conflicts with the state of the stream (409): created with another configuration, appended with another content type, or a {@code Stream-Seq} that does not increase.
+ * The request conflicts with the state of the stream (409): created with another configuration,
+ * appended with another content type, or a {@code Stream-Seq} that does not increase.
  */
 public class ConflictException extends RStreamException {
   private static final long serialVersionUID = 1L;

@@ -3,7 +3,9 @@ package dev.rstream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The server no longer has data at the requested offset (410 Gone: retention or compaction dropped it, or the stream was soft-deleted). Not retried: start over from a newer offset or from a snapshot.
+ * The server no longer has data at the requested offset (410 Gone: retention or compaction dropped
+ * it, or the stream was soft-deleted). Not retried: start over from a newer offset or from a
+ * snapshot.
  */
 public class OffsetGoneException extends RStreamException {
   private static final long serialVersionUID = 1L;

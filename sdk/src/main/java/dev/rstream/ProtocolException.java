@@ -3,7 +3,11 @@ package dev.rstream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The server broke the Durable Streams protocol: malformed JSON in a body or control event, an SSE response with the wrong content type, a missing {@code Stream-Next-Offset}, an offset going backwards. Nothing of the offending response was delivered. Not retried: it is a server (or proxy) bug.
+ * The server broke the Durable Streams protocol: malformed JSON in a body or control event, an SSE
+ * response with the wrong content type, a missing {@code Stream-Next-Offset}, an offset going
+ * backwards. Nothing from the malformed point on is delivered (messages of the same response
+ * already delivered as {@linkplain ReadBatch#partial() partial} batches stay delivered). Not
+ * retried: it is a server (or proxy) bug.
  */
 public class ProtocolException extends RStreamException {
   private static final long serialVersionUID = 1L;

@@ -3,7 +3,8 @@ package dev.rstream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The stream is closed and accepts no more appends (409 with {@code Stream-Closed: true}). {@link #offset()} is the final offset of the stream when the server sent it.
+ * The stream is closed and accepts no more appends (409 with {@code Stream-Closed: true}). {@link
+ * #offset()} is the final offset of the stream when the server sent it.
  */
 public class StreamClosedException extends ConflictException {
   private static final long serialVersionUID = 1L;

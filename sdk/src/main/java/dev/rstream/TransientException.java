@@ -3,7 +3,9 @@ package dev.rstream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The network or the server failed (connection error, timeout, truncated body, 429, 5xx) and the {@link RetryPolicy} gave up. Trying again later may work. {@link #status()} is 0 for network failures; {@link #getCause()} holds the last {@code IOException} if there was one.
+ * The network or the server failed (connection error, timeout, truncated body, 429, 5xx) and the
+ * {@link RetryPolicy} gave up. Trying again later may work. {@link #status()} is 0 for network
+ * failures; {@link #getCause()} holds the last {@code IOException} if there was one.
  */
 public class TransientException extends RStreamException {
   private static final long serialVersionUID = 1L;

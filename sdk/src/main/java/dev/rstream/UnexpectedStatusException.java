@@ -3,7 +3,8 @@ package dev.rstream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The server refused the request with a status this SDK has no better type for (400, 403 without producer headers, 405, 413, 501, ...). Usually a bug in the caller; see {@link #status()}.
+ * The server refused the request with a status this SDK has no better type for (400, 403 without
+ * producer headers, 405, 413, 501, ...). Usually a bug in the caller; see {@link #status()}.
  */
 public class UnexpectedStatusException extends RStreamException {
   private static final long serialVersionUID = 1L;
