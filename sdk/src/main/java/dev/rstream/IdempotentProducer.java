@@ -38,7 +38,7 @@ public interface IdempotentProducer {
    */
   Single<AppendResult> close(byte @Nullable [] finalData);
 
-  /** Flushes and stops the producer without closing the stream; later appends fail. */
+  /** Flushes and stops the producer without closing the stream; later appends and closes fail. */
   Completable detach();
 
   /** The epoch in use now (it changes after an auto-claim). */

@@ -304,6 +304,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     synchronized (lock) {
       if (closeBatch != null) return closeBatch.closeResult.hide();
       if (failure != null) return Single.error(failure);
+      if (stopped) return Single.error(new IllegalStateException("producer is detached"));
       seal();
       stopped = true;
       List<Item> items = new ArrayList<>();
