@@ -101,6 +101,65 @@ class LiveReadTest {
     fixture.assertNoMoreRequests();
   }
 
+  /** Events for messages {@code from..to}, each pair followed by its own offset "0_NN". */
+  private static String events(int from, int to, boolean closeAtEnd) {
+    StringBuilder events = new StringBuilder();
+    for (int i = from; i <= to; i++) {
+      String offset = String.format("0_%02d", i);
+      boolean last = closeAtEnd && i == to;
+      events.append(dataEvent("[" + i + "]")).append(controlEvent("{\"streamNextOffset\":\""
+          + offset + "\"" + (last ? ",\"streamClosed\":true" : ",\"streamCursor\":\"c\"") + "}"));
+    }
+    return events.toString();
+  }
+
+  @Test
+  void sseConnectionBrokenMidStreamResumesFromLastControlWithoutDuplicates() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    List<String> resumedFrom = new java.util.concurrent.CopyOnWriteArrayList<>();
+    fixture.server.setDispatcher(new mockwebserver3.Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        switch (calls.incrementAndGet()) {
+          case 1:
+            return json("[]", "0_00").addHeader("Stream-Up-To-Date", "true").build();
+          case 2: // cut somewhere in the middle of the body
+            return sse(events(1, 50, false))
+                .onResponseBody(mockwebserver3.SocketEffect.ShutdownConnection.INSTANCE).build();
+          case 3:
+            return new MockResponse.Builder().code(429).addHeader("Retry-After", "0").build();
+          default:
+            String offset = request.getUrl().queryParameter("offset");
+            resumedFrom.add(offset);
+            return sse(events(Integer.parseInt(offset.substring(2)) + 1, 50, true)).build();
+        }
+      }
+    });
+
+    TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.START);
+
+    read.awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= 50; i++) expected.add(String.valueOf(i));
+    assertThat(messages(read.values())).containsExactlyElementsOf(expected);
+    assertThat(resumedFrom).hasSize(1);
+    assertThat(calls.get()).isEqualTo(4);
+  }
+
+  @Test
+  void readHeadersGoWithEveryRequestOfTheRead() throws Exception {
+    enqueueCaughtUp("0_0");
+    fixture.server.enqueue(new MockResponse.Builder().code(204)
+        .addHeader("Stream-Next-Offset", "0_0").addHeader("Stream-Closed", "true").build());
+
+    fixture.stream().read(ReadOptions.builder().liveMode(LiveMode.LONG_POLL)
+            .header("X-Tenant", "t7").build(), MessageDecoder.rawJson())
+        .test().awaitDone(5, TimeUnit.SECONDS).assertComplete();
+
+    assertThat(fixture.take().getHeaders().get("X-Tenant")).isEqualTo("t7");
+    assertThat(fixture.take().getHeaders().get("X-Tenant")).isEqualTo("t7");
+  }
+
   @Test
   void sseClosedStreamCompletesWithoutReconnecting() throws Exception {
     enqueueCaughtUp("0_5");
