@@ -192,7 +192,9 @@ final class ReadLoop<T> {
       finished = true;
       closeSource();
     }
-    if (changed) retry.onProgress();
+    // Any complete answer is health, even a 204 that changed nothing: sporadic failures hours
+    // apart must not add up to the policy's limit.
+    retry.onProgress();
     return new Step<>(changed ? batch : null, complete, null, -1);
   }
 

@@ -147,6 +147,23 @@ class LiveReadTest {
   }
 
   @Test
+  void failuresSeparatedByHealthyLongPollsDoNotAddUpToTheRetryLimit() throws Exception {
+    enqueueCaughtUp("0_0");
+    // fastRetries() allows 5 retries in a row; here 8 failures come, but never 2 in a row.
+    for (int i = 0; i < 8; i++) {
+      fixture.server.enqueue(new MockResponse.Builder().code(503).build());
+      fixture.server.enqueue(new MockResponse.Builder().code(204)
+          .addHeader("Stream-Next-Offset", "0_0").addHeader("Stream-Up-To-Date", "true")
+          .addHeader("Stream-Cursor", "c").build());
+    }
+    fixture.server.enqueue(new MockResponse.Builder().code(204)
+        .addHeader("Stream-Next-Offset", "0_0").addHeader("Stream-Closed", "true").build());
+
+    read(LiveMode.LONG_POLL, Offset.START).awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    assertThat(fixture.server.getRequestCount()).isEqualTo(18);
+  }
+
+  @Test
   void readHeadersGoWithEveryRequestOfTheRead() throws Exception {
     enqueueCaughtUp("0_0");
     fixture.server.enqueue(new MockResponse.Builder().code(204)
