@@ -10,12 +10,19 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Where a client keeps what it has read so that it never reads it again: the keyframe index,
- * committed windows, and the live window as far as it was read when the live connection closed. A durable store lets a restarted app answer
- * from disk; {@link #inMemory()} lasts as long as the object.
+ * committed windows, and the live window as far as it was read, batch by batch. A durable store
+ * ({@link SqliteStore}) lets a restarted app answer from disk; {@link #inMemory()} lasts as long as
+ * the object.
  *
  * <p>Implementations must be thread-safe: clients call them from their I/O threads, concurrently
  * for different windows. One store may serve several clients and streams; everything is keyed by
  * the stream URL. A client never closes the store it was given.
+ *
+ * <p>Crash safety: each call is atomic. The live window's offset is implied by what it holds (its
+ * last change's offset, or its base offset), so it never points past data that is not there.
+ * Clients write a batch's committed window and index before the live window that follows them, so
+ * a crash between those calls leaves an older live window that reads the rest again. A store that
+ * cannot write throws {@link LocalStoreException}; clients log it and go on from memory.
  */
 public interface LocalStore {
   /**
@@ -29,8 +36,17 @@ public interface LocalStore {
   /** The keyframe index saved for {@code streamUrl}, in stream order; empty if none. */
   List<Keyframe> keyframes(String streamUrl);
 
-  /** Replaces the keyframe index saved for {@code streamUrl}. */
-  void putKeyframes(String streamUrl, List<Keyframe> keyframes);
+  /**
+   * Where reading the companion index resumes: the offset after the last entry of {@link
+   * #keyframes} that came from it; {@link Offset#START} if none.
+   */
+  Offset keyframesNext(String streamUrl);
+
+  /**
+   * Replaces the keyframe index saved for {@code streamUrl} and the companion offset it was read
+   * up to, atomically.
+   */
+  void putKeyframes(String streamUrl, List<Keyframe> keyframes, Offset next);
 
   /** The committed window of {@code streamUrl} with id {@code windowId}, or null. */
   @Nullable StoredWindow window(String streamUrl, String windowId);
@@ -41,11 +57,17 @@ public interface LocalStore {
   /** The live window saved for {@code streamUrl} (its {@link StoredWindow#end()} is null), or null. */
   @Nullable StoredWindow liveWindow(String streamUrl);
 
-  /**
-   * Replaces the saved live window of {@code streamUrl}. Called when a live connection closes
-   * (not per change), so a crash loses at most what was read since it opened.
-   */
+  /** Replaces the saved live window of {@code streamUrl} (a new live window started). */
   void putLiveWindow(String streamUrl, StoredWindow window);
+
+  /**
+   * Appends {@code changes} (one batch, in order) to the saved live window of {@code streamUrl}
+   * in one transaction, if that window is {@code windowId} and ends at {@code from}; the window
+   * then ends at {@code to}. Returns false, writing nothing, if the saved live window is another
+   * one or ends elsewhere (another client moved it, or it was evicted): the caller puts the whole
+   * window instead. Clients call it once per batch they read at an append-unit boundary.
+   */
+  boolean appendLive(String streamUrl, String windowId, Offset from, List<Change> changes, Offset to);
 
   /** Drops everything saved for {@code streamUrl} (the stream sent a reset). */
   void clear(String streamUrl);

@@ -239,7 +239,12 @@ public final class LiveCursor {
       }
       backoffMillis = MIN_BACKOFF_MILLIS;
       Window current = assembler.current();
-      if (current != null) registry.holdLive(current);
+      if (current != null) {
+        registry.holdLive(current);
+        // Only at a unit boundary: a window's offset is where a read resumes, and mid-unit it
+        // would point past changes the store does not hold yet.
+        if (!batch.partial()) registry.liveSaved(current);
+      }
       if (!caughtUp && batch.upToDate() && !batch.partial()) {
         caughtUp = true;
         registry.liveConnected(true);

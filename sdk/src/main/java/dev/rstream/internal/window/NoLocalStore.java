@@ -1,7 +1,9 @@
 package dev.rstream.internal.window;
 
+import dev.rstream.Change;
 import dev.rstream.Keyframe;
 import dev.rstream.LocalStore;
+import dev.rstream.Offset;
 import java.util.Collections;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -22,7 +24,12 @@ public final class NoLocalStore implements LocalStore {
   }
 
   @Override
-  public void putKeyframes(String streamUrl, List<Keyframe> keyframes) {}
+  public Offset keyframesNext(String streamUrl) {
+    return Offset.START;
+  }
+
+  @Override
+  public void putKeyframes(String streamUrl, List<Keyframe> keyframes, Offset next) {}
 
   @Override
   public @Nullable StoredWindow window(String streamUrl, String windowId) {
@@ -39,6 +46,12 @@ public final class NoLocalStore implements LocalStore {
 
   @Override
   public void putLiveWindow(String streamUrl, StoredWindow window) {}
+
+  @Override
+  public boolean appendLive(
+      String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
+    return true; // nothing is kept, so there is nothing to put instead
+  }
 
   @Override
   public void clear(String streamUrl) {}

@@ -110,6 +110,14 @@ public final class WindowRegistry {
   private boolean liveLoaded;
   private boolean liveFromStore;
   private boolean liveConnected;
+  // What the store holds of the live window: which window, how many of its changes, up to where.
+  // Guarded by storeLock (not this) so a slow disk never blocks readers of the registry.
+  private final Object storeLock = new Object();
+  private @Nullable String storedLiveId;
+  private @Nullable Offset storedLiveBase;
+  private int storedLiveCount;
+  private @Nullable Offset storedLiveEnd;
+  private boolean storeFailureLogged;
 
   public WindowRegistry(
       StreamSource source,
@@ -159,8 +167,17 @@ public final class WindowRegistry {
   private Single<KeyframeIndex> loadIndex() {
     return Single.defer(
         () -> {
-          List<Keyframe> stored = store.keyframes(url);
+          List<Keyframe> stored = fromStore(() -> store.keyframes(url), Collections.<Keyframe>emptyList());
           for (Keyframe keyframe : stored) addKeyframe(keyframe);
+          if (!stored.isEmpty()) {
+            // Answer from the store with no request; a time past the last stored keyframe
+            // refreshes the index (covering() does), so a stale store cannot hide a newer window.
+            Offset next = fromStore(() -> store.keyframesNext(url), Offset.START);
+            synchronized (this) {
+              indexNext = indexNext.max(next);
+            }
+            return Single.just(currentIndex());
+          }
           return tailIndex()
               .onErrorResumeNext(
                   e -> {
@@ -178,7 +195,19 @@ public final class WindowRegistry {
     if (noCompanion || liveConnected) return Single.just(index);
     Single<KeyframeIndex> refresh = indexRefresh;
     if (refresh == null) {
-      refresh = tailIndex().doFinally(this::clearRefresh).cache();
+      refresh =
+          tailIndex()
+              .onErrorResumeNext(
+                  e -> {
+                    // An index loaded from the store skipped the companion; it may have none.
+                    if (!(e instanceof StreamNotFoundException)) return Single.error(e);
+                    synchronized (this) {
+                      noCompanion = true;
+                    }
+                    return Single.just(currentIndex());
+                  })
+              .doFinally(this::clearRefresh)
+              .cache();
       indexRefresh = refresh;
     }
     return refresh;
@@ -218,9 +247,48 @@ public final class WindowRegistry {
   }
 
   private KeyframeIndex saveIndex() {
-    KeyframeIndex result = currentIndex();
-    store.putKeyframes(url, result.asList());
+    KeyframeIndex result;
+    Offset next;
+    synchronized (this) {
+      result = index;
+      next = indexNext;
+    }
+    if (keepsWindows()) toStore(() -> store.putKeyframes(url, result.asList(), next));
     return result;
+  }
+
+  /**
+   * Runs a store read; a store that fails is logged and read as empty, so the client goes on
+   * from the server (it never serves what it could not read).
+   */
+  private <T> T fromStore(java.util.concurrent.Callable<T> read, T empty) {
+    try {
+      return read.call();
+    } catch (Exception e) {
+      storeFailed(e);
+      return empty;
+    }
+  }
+
+  /** Runs a store write; a store that fails is logged, and the client keeps what it read in memory. */
+  private boolean toStore(Runnable write) {
+    try {
+      write.run();
+      return true;
+    } catch (RuntimeException e) {
+      storeFailed(e);
+      return false;
+    }
+  }
+
+  private void storeFailed(Exception e) {
+    boolean first;
+    synchronized (this) {
+      first = !storeFailureLogged;
+      storeFailureLogged = true;
+    }
+    // Once at WARNING (a full disk fails every batch), then quietly.
+    log.log(first ? Level.WARNING : Level.FINE, url + ": local store failed; keeping state in memory only", e);
   }
 
   /** No companion index: read the whole stream once, commit its windows, keep the index. */
@@ -341,7 +409,7 @@ public final class WindowRegistry {
     Single<Held> work =
         Single.defer(
             () -> {
-              StoredWindow stored = store.window(url, entry.info.id());
+              StoredWindow stored = fromStore(() -> store.window(url, entry.info.id()), null);
               if (stored != null) return Single.just(new Held(restore(stored), true));
               return readWindow(start, end, prefix).map(window -> new Held(window, false));
             });
@@ -464,7 +532,7 @@ public final class WindowRegistry {
       move(entry, WindowState.COMMITTED);
     }
     drain();
-    if (!held.fromStore() && keepsWindows()) store.putWindow(url, toStored(window));
+    if (!held.fromStore() && keepsWindows()) toStore(() -> store.putWindow(url, toStored(window)));
     countCommitted();
   }
 
@@ -499,7 +567,7 @@ public final class WindowRegistry {
       if (liveWindow != null && keyOf(liveWindow.start()).equals(key)) liveWindow = null;
     }
     drain();
-    if (keepsWindows()) store.putWindow(url, toStored(window));
+    if (keepsWindows()) toStore(() -> store.putWindow(url, toStored(window)));
     countCommitted();
   }
 
@@ -541,9 +609,22 @@ public final class WindowRegistry {
       if (liveWindow != null || liveLoaded) return liveWindow;
       liveLoaded = true;
     }
-    StoredWindow stored = store.liveWindow(url);
+    StoredWindow stored = fromStore(() -> store.liveWindow(url), null);
     if (stored == null) return null;
-    Window window = restore(stored);
+    Window window;
+    try {
+      window = restore(stored);
+    } catch (RuntimeException e) {
+      // A store that holds what no stream could have sent is not served: read from the server.
+      storeFailed(e);
+      return null;
+    }
+    synchronized (storeLock) {
+      storedLiveId = window.id();
+      storedLiveBase = window.baseOffset();
+      storedLiveCount = window.changeCount();
+      storedLiveEnd = window.offset();
+    }
     synchronized (this) {
       if (liveWindow == null) {
         liveWindow = window;
@@ -565,14 +646,44 @@ public final class WindowRegistry {
     return liveFromStore;
   }
 
-  /** The live connection closed: save the live window so that a restart continues it. */
+  /**
+   * The live cursor read {@code window} up to an append-unit boundary: keep what it gained in the
+   * store, in one transaction per batch (a whole window when a new one started), so that a
+   * restart, even after a crash, resumes exactly where the store's data ends.
+   */
+  public void liveSaved(Window window) {
+    if (!keepsWindows()) return;
+    synchronized (storeLock) {
+      int count = window.changeCount();
+      Offset end = window.offset();
+      String id = window.id();
+      boolean sameWindow =
+          id.equals(storedLiveId) && window.baseOffset().equals(storedLiveBase) && count >= storedLiveCount;
+      if (sameWindow && count == storedLiveCount) return;
+      boolean saved = false;
+      if (sameWindow && storedLiveEnd != null) {
+        List<Change> added = new ArrayList<>(count - storedLiveCount);
+        for (int i = storedLiveCount; i < count; i++) added.add(window.change(i));
+        Offset from = storedLiveEnd;
+        boolean[] appended = {false};
+        saved = toStore(() -> appended[0] = store.appendLive(url, id, from, added, end)) && appended[0];
+      }
+      if (!saved && !toStore(() -> store.putLiveWindow(url, toStored(window)))) {
+        storedLiveId = null; // unknown: the next batch puts the whole window again
+        return;
+      }
+      storedLiveId = id;
+      storedLiveBase = window.baseOffset();
+      storedLiveCount = count;
+      storedLiveEnd = end;
+    }
+  }
+
+  /** The live connection closed (the store already holds every complete batch it read). */
   public void liveStopped() {
-    Window window;
     synchronized (this) {
-      window = liveWindow;
       liveConnected = false;
     }
-    if (window != null && keepsWindows()) store.putLiveWindow(url, toStored(window));
   }
 
   /** The live cursor found a keyframe: its window starts, the one before it is committed. */
@@ -603,7 +714,12 @@ public final class WindowRegistry {
       emit();
     }
     drain();
-    store.clear(url);
+    synchronized (storeLock) {
+      storedLiveId = null;
+      storedLiveCount = 0;
+      storedLiveEnd = null;
+      toStore(() -> store.clear(url));
+    }
   }
 
   /** Cancels window reads in flight; callers waiting on them get no result. */
