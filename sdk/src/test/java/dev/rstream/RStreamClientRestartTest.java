@@ -1,0 +1,221 @@
+package dev.rstream;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rstream.server.StubServer;
+import dev.rstream.server.state.RealStreamConventions;
+import dev.rstream.server.storage.MemoryLogStore;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import io.reactivex.rxjava3.subscribers.TestSubscriber;
+import java.io.File;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A client that restarts over a {@link SqliteStore}, against the real server-stub: what it stored
+ * is answered with no request, and the live cursor resumes where the store ends.
+ */
+class RStreamClientRestartTest {
+  @TempDir File dir;
+  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
+  private final OkHttpClient http = new OkHttpClient();
+  /** Every request the readers sent (the writer uses {@link #http} directly). */
+  private final List<HttpUrl> requests = new CopyOnWriteArrayList<>();
+  private final OkHttpClient recording =
+      http.newBuilder().addInterceptor(chain -> {
+        requests.add(chain.request().url());
+        return chain.proceed(chain.request());
+      }).build();
+  private final List<RStreamClient> clients = new ArrayList<>();
+  private final List<SqliteStore> stores = new ArrayList<>();
+  private final List<Change> appended = new ArrayList<>();
+  private MemoryLogStore log;
+  private RealStreamConventions conventions;
+  private StubServer server;
+  private String url;
+  private RStreamClient writer;
+
+  @BeforeEach
+  void start() throws Exception {
+    RxJavaPlugins.setErrorHandler(undelivered::add);
+    log = new MemoryLogStore();
+    conventions = RealStreamConventions.builder().store(log)
+        .offsetFormat(dev.rstream.server.http.StreamHandler.OFFSETS).build();
+    server = StubServer.builder().store(log).conventions(conventions).build().start();
+    url = server.streamUrl("shop/orders");
+    DurableStream.builder().url(url).okHttpClient(http).build()
+        .create(CreateOptions.builder().contentType("application/json")
+            .header("Rstream-Keyframes", "changes=7, interval=3600s").build())
+        .timeout(10, SECONDS).blockingGet();
+    writer = client(http, null);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    clients.forEach(RStreamClient::close);
+    stores.forEach(SqliteStore::close);
+    server.close();
+    conventions.close();
+    log.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+    RxJavaPlugins.reset();
+    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
+  }
+
+  private RStreamClient client(OkHttpClient okHttp, LocalStore store) {
+    RStreamClient.Builder builder = RStreamClient.builder().streamUrl(url).okHttpClient(okHttp)
+        .liveLinger(0, SECONDS)
+        .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC));
+    if (store != null) builder.store(store);
+    RStreamClient client = builder.build();
+    clients.add(client);
+    return client;
+  }
+
+  private SqliteStore openStore() {
+    SqliteStore store = SqliteStore.open(new File(dir, "app.db"));
+    stores.add(store);
+    return store;
+  }
+
+  /** Closes a client and its store as an app does on exit. */
+  private void shutDown(RStreamClient client, SqliteStore store) {
+    client.close();
+    clients.remove(client);
+    store.close();
+    stores.remove(store);
+  }
+
+  private Offset appendRandom(Random random, int units, Instant[] clock) {
+    Offset last = null;
+    for (int u = 0; u < units; u++) {
+      List<Change> unit = new ArrayList<>();
+      for (int i = 1 + random.nextInt(3); i > 0; i--) {
+        clock[0] = clock[0].plusMillis(1 + random.nextInt(1000));
+        unit.add(Change.builder().operation(Change.Operation.UPDATE).type("order").key("o" + random.nextInt(12))
+            .value("{\"qty\":" + random.nextInt(100) + "}").timestamp(clock[0]).build());
+      }
+      last = writer.append(unit).timeout(10, SECONDS).blockingGet();
+      appended.addAll(unit);
+    }
+    return last;
+  }
+
+  private Map<String, String> replayTo(Instant time) {
+    Map<String, String> state = new LinkedHashMap<>();
+    for (Change change : appended) {
+      if (change.timestamp().isAfter(time)) break;
+      state.put(change.key(), change.value());
+    }
+    return state;
+  }
+
+  /** Waits until the store's live window ends at {@code offset}: it is written after emitting. */
+  static void awaitStoredLive(LocalStore store, String url, Offset offset) throws InterruptedException {
+    long deadline = System.nanoTime() + SECONDS.toNanos(10);
+    while (true) {
+      LocalStore.StoredWindow live = store.liveWindow(url);
+      List<Change> changes = live == null ? List.of() : live.changes();
+      Offset end = changes.isEmpty() ? (live == null ? null : live.baseOffset()) : changes.get(changes.size() - 1).offset();
+      if (offset.equals(end)) return;
+      if (System.nanoTime() > deadline) throw new AssertionError("store's live window ends at " + end + ", not " + offset);
+      Thread.sleep(10); // polling a condition, bounded by the deadline
+    }
+  }
+
+  private List<HttpUrl> mainStreamReads() {
+    List<HttpUrl> result = new ArrayList<>();
+    for (HttpUrl request : requests) {
+      if (request.encodedPath().endsWith("shop/orders")) result.add(request);
+    }
+    return result;
+  }
+
+  @Test
+  void committedWindowAfterRestartIsAnsweredFromTheStoreWithZeroRequests() throws Exception {
+    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
+    Instant begin = clock[0];
+    Offset written = appendRandom(new Random(3), 40, clock);
+    writer.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
+    List<Instant> times = new ArrayList<>();
+    for (int i = 0; i < 8; i++) times.add(begin.plusMillis(i * (clock[0].toEpochMilli() - begin.toEpochMilli()) / 16));
+
+    SqliteStore store = openStore();
+    RStreamClient first = client(recording, store);
+    for (Instant time : times) {
+      StateView view = first.window(time).timeout(10, SECONDS).blockingLast();
+      assertThat(view.fromStore()).isFalse();
+      assertThat(new LinkedHashMap<>(view.entities("order"))).isEqualTo(replayTo(time));
+    }
+    assertThat(requests).isNotEmpty();
+    shutDown(first, store);
+
+    requests.clear();
+    SqliteStore reopened = openStore();
+    RStreamClient restarted = client(recording, reopened);
+    for (Instant time : times) {
+      StateView view = restarted.window(time).timeout(10, SECONDS).blockingLast();
+      assertThat(view.fromStore()).as("at %s", time).isTrue();
+      assertThat(new LinkedHashMap<>(view.entities("order"))).as("state at %s", time).isEqualTo(replayTo(time));
+    }
+    assertThat(requests).as("requests after restart").isEmpty();
+  }
+
+  @Test
+  void liveAfterRestartEmitsTheStoredStateThenReadsOnlyWhatWasAppendedSince() throws Exception {
+    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
+    Random random = new Random(7);
+    Offset written = appendRandom(random, 25, clock);
+    Instant writtenAt = clock[0];
+
+    SqliteStore store = openStore();
+    RStreamClient first = client(recording, store);
+    TestSubscriber<StateView> live = first.live().test();
+    first.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
+    awaitStoredLive(store, url, written);
+    live.cancel();
+    shutDown(first, store);
+
+    Offset more = appendRandom(random, 4, clock);
+    int newChanges = appended.size() - (int) appended.stream().filter(c -> !c.timestamp().isAfter(writtenAt)).count();
+    requests.clear();
+    SqliteStore reopened = openStore();
+    RStreamClient restarted = client(recording, reopened);
+    TestSubscriber<StateView> resumed = restarted.live().test();
+    resumed.awaitCount(1);
+    StateView stored = resumed.values().get(0);
+    assertThat(stored.fromStore()).isTrue();
+    assertThat(stored.offset()).isEqualTo(written);
+    assertThat(new LinkedHashMap<>(stored.entities("order"))).isEqualTo(replayTo(writtenAt));
+
+    restarted.awaitOffset(more).timeout(10, SECONDS).blockingAwait();
+    StateView latest = resumed.values().get(resumed.values().size() - 1);
+    assertThat(latest.fromStore()).isFalse();
+    assertThat(new LinkedHashMap<>(latest.entities("order"))).isEqualTo(replayTo(clock[0]));
+    List<HttpUrl> reads = mainStreamReads();
+    assertThat(reads).isNotEmpty();
+    assertThat(reads.get(0).queryParameter("offset")).isEqualTo(written.value());
+    for (HttpUrl read : reads) {
+      assertThat(Offset.of(read.queryParameter("offset"))).isGreaterThanOrEqualTo(written);
+    }
+    assertThat(requests).as("no index read").allMatch(r -> r.encodedPath().endsWith("shop/orders"));
+    // Only the changes appended since (and the keyframes the server wrote among them).
+    long read = restarted.progress().blockingFirst().messagesRead();
+    assertThat(read).isGreaterThanOrEqualTo(newChanges).isLessThan(newChanges + 30);
+    resumed.cancel();
+  }
+}
