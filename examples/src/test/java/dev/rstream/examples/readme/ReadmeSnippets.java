@@ -1,0 +1,62 @@
+package dev.rstream.examples.readme;
+
+import dev.rstream.Change;
+import dev.rstream.Offset;
+import dev.rstream.RStreamClient;
+import dev.rstream.StateView;
+import dev.rstream.WindowInfo;
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.disposables.Disposable;
+import io.reactivex.rxjava3.schedulers.Schedulers;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The README's Java snippets, compiled. Each region between {@code // README:name} and
+ * {@code // README:end} must appear verbatim (less its indentation) in a java block of README.md;
+ * {@link ReadmeSnippetsTest} checks that.
+ */
+@SuppressWarnings("unused")
+final class ReadmeSnippets {
+  /** An app's value class, as typed access maps it. */
+  public static final class Order {
+    public String customer;
+    public String item;
+    public int quantity;
+    public double price;
+    public String status;
+  }
+
+  private final Scheduler mainThread = Schedulers.single();
+
+  private void render(Map<String, String> orders) {}
+
+  private void log(List<WindowInfo> windows) {}
+
+  void usage() {
+    // README:usage
+    RStreamClient client = RStreamClient.builder()
+        .streamUrl("http://127.0.0.1:4437/v1/stream/orders")
+        .build();
+
+    // The state at a past time, then completes.
+    StateView past = client.window(Instant.parse("2026-11-22T09:00:00Z")).blockingLast();
+    Order order = past.value("order", "o-17", Order.class);
+
+    // The current state, then every change; never completes. All live subscribers share one connection.
+    Disposable live = client.live()
+        .observeOn(mainThread)
+        .subscribe(view -> render(view.entities("order")));
+
+    // The window set as it changes (state and bounds of each window).
+    client.windows().subscribe(windows -> log(windows));
+
+    // Read your writes: the offset after the change, then wait until the local state has it.
+    Offset written = client.append(Change.update("order", "o-17", "{\"status\":\"paid\"}")).blockingGet();
+    client.awaitOffset(written).blockingAwait();
+
+    client.close();   // releases the connection and every thread the client started
+    // README:end
+  }
+}
