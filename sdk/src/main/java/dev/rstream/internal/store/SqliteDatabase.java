@@ -302,7 +302,14 @@ public final class SqliteDatabase implements LocalStore, Closeable {
       try {
         connection.rollback();
       } catch (SQLException suppressed) {
+        // SQLite already rolled back (it does on SQLITE_FULL); the driver then never reopened its
+        // transaction, and every later commit would fail: open it again ourselves.
         e.addSuppressed(suppressed);
+        try (Statement s = connection.createStatement()) {
+          s.execute("BEGIN");
+        } catch (SQLException again) {
+          e.addSuppressed(again);
+        }
       }
       throw failure(file, what, e);
     }
@@ -473,6 +480,17 @@ public final class SqliteDatabase implements LocalStore, Closeable {
       s.execute("PRAGMA max_page_count = " + pages);
     }
     connection.commit();
+  }
+
+  /** The file's size in pages: with {@link #maxPageCount}, lets tests fill it exactly. */
+  synchronized long pageCountForTest() throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet r = s.executeQuery("PRAGMA page_count")) {
+      r.next();
+      return r.getLong(1);
+    } finally {
+      connection.commit();
+    }
   }
 
   /** Drops least recently used committed windows (never {@code keep}) until within budget. */
