@@ -1,0 +1,489 @@
+package dev.rstream.benchmarks.e2e;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.rstream.Change;
+import dev.rstream.RStreamClient;
+import dev.rstream.StateView;
+import io.reactivex.rxjava3.disposables.CompositeDisposable;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The end-to-end benchmark suite: catch-up throughput against the raw limit, live latency, time
+ * seek and memory, each measured side by side in one run against an in-process {@code server-stub}
+ * on loopback. Prints a table and, with {@code --write FILE}, writes it as Markdown.
+ *
+ * <p>Flags: {@code --sizes 10000,100000,1000000} (messages per stream; a smoke run passes tiny
+ * ones), {@code --subscribers 1,100,1000}, {@code --latency-messages 250}, {@code
+ * --keyframe-every 1000} (changes per keyframe of the seek streams), {@code --write FILE}.
+ *
+ * <p>Not thread-safe; one run at a time. Every stream, client and server it opens is closed before
+ * {@link #run} returns.
+ */
+public final class EndToEndBenchmarks {
+  static final String CATCH_UP = "1. Catch-up throughput";
+  static final String LATENCY = "2. Live latency";
+  static final String SEEK = "3. Time seek";
+  static final String MEMORY = "4. Memory";
+  /** Keeps what follows it in an existing BENCHMARKS.md across runs (hand-written analysis). */
+  static final String ANALYSIS_MARKER = "<!-- analysis: kept across runs -->";
+
+  private static final DateTimeFormatter RFC3339_MILLIS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  private final Options options;
+  private final List<Figure> figures = new ArrayList<>();
+  private final Loopback loopback;
+
+  private EndToEndBenchmarks(Options options, Loopback loopback) {
+    this.options = options;
+    this.loopback = loopback;
+  }
+
+  /** Options of one run. Immutable once parsed. */
+  static final class Options {
+    int[] sizes = {10_000, 100_000, 1_000_000};
+    int[] subscribers = {1, 100, 1_000};
+    int latencyMessages = 250;
+    int latencyWarmup = 20;
+    long latencyPacingMillis = 20;
+    int keyframeEvery = 1_000;
+    int populateBatch = 5_000;
+    int emitUpdates = 2_000;
+    @Nullable Path write;
+    List<String> args = new ArrayList<>();
+
+    static Options parse(String... args) {
+      Options o = new Options();
+      o.args = Arrays.asList(args);
+      for (int i = 0; i < args.length; i++) {
+        String flag = args[i];
+        if (i + 1 >= args.length) throw new IllegalArgumentException(flag + " needs a value");
+        String value = args[++i];
+        switch (flag) {
+          case "--sizes": o.sizes = ints(value); break;
+          case "--subscribers": o.subscribers = ints(value); break;
+          case "--latency-messages": o.latencyMessages = Integer.parseInt(value); break;
+          case "--latency-warmup": o.latencyWarmup = Integer.parseInt(value); break;
+          case "--latency-pacing-ms": o.latencyPacingMillis = Long.parseLong(value); break;
+          case "--keyframe-every": o.keyframeEvery = Integer.parseInt(value); break;
+          case "--emit-updates": o.emitUpdates = Integer.parseInt(value); break;
+          case "--write": o.write = Paths.get(value); break;
+          default: throw new IllegalArgumentException("unknown flag " + flag);
+        }
+      }
+      return o;
+    }
+
+    private static int[] ints(String csv) {
+      return Arrays.stream(csv.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+    }
+  }
+
+  /** Runs the suite: {@code [--sizes a,b,c] [--subscribers a,b,c] [--write BENCHMARKS.md]}. */
+  public static void main(String[] args) throws Exception {
+    Options options = Options.parse(args);
+    double loadBefore = loadAverage();
+    Instant started = Instant.now();
+    List<Figure> figures = run(options);
+    double loadAfter = loadAverage();
+    String report = markdown(options, figures, started, loadBefore, loadAfter);
+    System.out.println(report);
+    Path write = options.write;
+    if (write != null) {
+      String kept = "";
+      if (Files.exists(write)) {
+        String old = Files.readString(write, UTF_8);
+        int at = old.indexOf(ANALYSIS_MARKER);
+        if (at >= 0) kept = old.substring(at + ANALYSIS_MARKER.length());
+      }
+      Files.writeString(write, report + "\n" + ANALYSIS_MARKER + kept, UTF_8);
+      System.out.println("wrote " + write.toAbsolutePath());
+    }
+    System.exit(0); // Rx and OkHttp keep non-daemon threads alive for a while after close.
+  }
+
+  /** Runs every figure and returns the rows; throws if a run's counts are inconsistent. */
+  static List<Figure> run(Options options) throws Exception {
+    try (Loopback loopback = new Loopback()) {
+      EndToEndBenchmarks suite = new EndToEndBenchmarks(options, loopback);
+      suite.warmUp();
+      for (int size : options.sizes) suite.catchUpAndMemory(size);
+      suite.emissionFlatness();
+      for (int subscribers : options.subscribers) suite.latency(subscribers);
+      for (int size : options.sizes) suite.seek(size);
+      return suite.figures;
+    }
+  }
+
+  // ---------------------------------------------------------------- 1 + 4: catch-up and memory
+
+  static String orderInsert(int i) {
+    return "{\"type\":\"order\",\"key\":\"o" + i + "\",\"value\":{\"id\":" + i + ",\"price\":" + (1000 + i % 997)
+        + ".25,\"qty\":" + (i % 50 + 1) + ",\"side\":\"" + (i % 2 == 0 ? "buy" : "sell")
+        + "\",\"trader\":\"trader-" + (i % 113) + "\"},\"headers\":{\"operation\":\"insert\"}}";
+  }
+
+  private void warmUp() throws Exception {
+    int n = Math.min(options.sizes[0], 20_000);
+    String url = loopback.createStateStream("warmup", Integer.MAX_VALUE);
+    loopback.populate(url, n, options.populateBatch, EndToEndBenchmarks::orderInsert);
+    for (int i = 0; i < 2; i++) {
+      loopback.rawCatchUp(url);
+      try (RStreamClient client = client(url, new TrafficCounter())) {
+        caughtUp(client, n);
+      }
+    }
+  }
+
+  private final List<double[]> emission = new ArrayList<>();
+
+  private void catchUpAndMemory(int n) throws Exception {
+    String size = count(n) + " msgs";
+    // One window of n changes after the stream's opening (empty) keyframe: a cold start reads it
+    // all, which is what live() does on a client with no local store.
+    String url = loopback.createStateStream("catchup-" + n, Integer.MAX_VALUE);
+    loopback.populate(url, n, options.populateBatch, EndToEndBenchmarks::orderInsert);
+
+    long rawBest = Long.MAX_VALUE;
+    long rstreamBest = Long.MAX_VALUE;
+    Loopback.RawResult raw = null;
+    long retained = 0;
+    TrafficCounter counter = null;
+    for (int rep = 0; rep < 2; rep++) {
+      long t0 = System.nanoTime();
+      raw = loopback.rawCatchUp(url);
+      rawBest = Math.min(rawBest, System.nanoTime() - t0);
+      // Each message of the stream is one change, plus the opening keyframe's two controls.
+      check(raw.messages == n + 2, "raw read " + raw.messages + " messages, expected " + (n + 2));
+
+      long before = usedHeapAfterGc();
+      counter = new TrafficCounter();
+      RStreamClient client = client(url, counter);
+      long t1 = System.nanoTime();
+      StateView view = caughtUp(client, n);
+      rstreamBest = Math.min(rstreamBest, System.nanoTime() - t1);
+      check(view.size() == n, "rstream state has " + view.size() + " entities, expected " + n);
+      retained = usedHeapAfterGc() - before;
+      if (rep == 1) emission.add(new double[] {n, emissionNanosPerChange(client, url, n)});
+      reachabilityFence(view);
+      client.close();
+    }
+
+    double mb = raw.bodyBytes / 1e6;
+    figures.add(Figure.info(CATCH_UP, "raw limit: OkHttp + Jackson streaming, into nothing", size,
+        String.format(Locale.ROOT, "%,.0f msg/s, %.1f MB/s (%d requests)", n / seconds(rawBest), mb / seconds(rawBest), raw.requests)));
+    figures.add(Figure.info(CATCH_UP, "rstream: live() until caught up (cold, no store)", size,
+        String.format(Locale.ROOT, "%,.0f msg/s, %.1f MB/s (%d requests, %.1f MB)", n / seconds(rstreamBest), mb / seconds(rstreamBest),
+            counter.requests(), counter.bodyBytes() / 1e6)));
+    double ratio = (double) rstreamBest / rawBest;
+    figures.add(new Figure(CATCH_UP, "rstream time / raw time", size, String.format(Locale.ROOT, "%.2fx", ratio), "<= 1.3x", ratio <= 1.3));
+
+    double perMessage = (double) retained / n;
+    double jsonPerMessage = (double) raw.messageBytes / raw.messages;
+    double memRatio = perMessage / jsonPerMessage;
+    figures.add(new Figure(MEMORY, "heap retained per held message / its JSON size", size,
+        String.format(Locale.ROOT, "%.0f B / %.0f B = %.2fx", perMessage, jsonPerMessage, memRatio), "<= 1.5x", memRatio <= 1.5));
+  }
+
+  private static void reachabilityFence(Object o) {
+    if (o.hashCode() == 42 && System.nanoTime() == 0) System.out.print("");
+  }
+
+  /**
+   * One POST of updates to a caught-up client: the time between the first and the last
+   * {@code onNext} of that unit is the client's own cost per change (parse, apply, emit), with no
+   * network wait between them.
+   */
+  private double emissionNanosPerChange(RStreamClient client, String url, int entities) throws Exception {
+    int updates = Math.min(options.emitUpdates, entities);
+    long[] at = new long[updates];
+    AtomicInteger seen = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(1);
+    CompositeDisposable subscriptions = new CompositeDisposable();
+    subscriptions.add(
+        client.live().subscribe(view -> {
+          Change change = view.change();
+          if (change == null || change.value() == null || !change.value().contains("\"upd\":")) return;
+          int i = seen.getAndIncrement();
+          if (i < updates) at[i] = System.nanoTime();
+          if (i == updates - 1) done.countDown();
+        }));
+    StringBuilder body = new StringBuilder().append('[');
+    for (int k = 0; k < updates; k++) {
+      if (k > 0) body.append(',');
+      int key = (int) ((k * 7919L) % entities);
+      body.append("{\"type\":\"order\",\"key\":\"o").append(key).append("\",\"value\":{\"id\":").append(key)
+          .append(",\"upd\":").append(k).append("},\"headers\":{\"operation\":\"update\"}}");
+    }
+    loopback.post(url, body.append(']').toString());
+    check(done.await(60, TimeUnit.SECONDS), "saw " + seen.get() + " of " + updates + " updates");
+    subscriptions.dispose();
+    check(seen.get() == updates, "saw " + seen.get() + " updates, expected " + updates);
+    return updates < 2 ? 0 : (double) (at[updates - 1] - at[0]) / (updates - 1);
+  }
+
+  private void emissionFlatness() {
+    double first = emission.get(0)[1];
+    for (double[] e : emission) {
+      double growth = first == 0 ? 1 : e[1] / first;
+      figures.add(new Figure(MEMORY, "cost of one StateView (live, per change of a " + Math.min(options.emitUpdates, (int) e[0]) + "-update unit)",
+          count((int) e[0]) + " entities",
+          String.format(Locale.ROOT, "%.1f us/change (%.2fx the smallest)", e[1] / 1e3, growth), "flat (<= 2x the smallest)", growth <= 2.0));
+    }
+  }
+
+  // ---------------------------------------------------------------- 2: live latency
+
+  private void latency(int subscribers) throws Exception {
+    String url = loopback.createStateStream("live-" + subscribers, 1_000);
+    int warmup = options.latencyWarmup;
+    int measured = options.latencyMessages;
+    long[] samples = new long[subscribers * measured];
+    AtomicInteger recorded = new AtomicInteger();
+    CountDownLatch allReceived = new CountDownLatch(subscribers * measured);
+    CountDownLatch caughtUp = new CountDownLatch(subscribers);
+    AtomicLong duplicates = new AtomicLong();
+    TrafficCounter counter = new TrafficCounter();
+    try (RStreamClient client = client(url, counter)) {
+      CompositeDisposable subscriptions = new CompositeDisposable();
+      for (int s = 0; s < subscribers; s++) {
+        int[] lastSeq = {-1};
+        boolean[] first = {true};
+        subscriptions.add(
+            client.live().subscribe(view -> {
+              long now = System.nanoTime();
+              if (first[0]) {
+                first[0] = false;
+                caughtUp.countDown();
+              }
+              Change change = view.change();
+              String value = change == null ? null : change.value();
+              if (value == null || !value.startsWith("{\"seq\":")) return;
+              int comma = value.indexOf(',');
+              int seq = Integer.parseInt(value.substring(7, comma));
+              long sent = Long.parseLong(value.substring(value.indexOf(':', comma) + 1, value.length() - 1));
+              if (seq <= lastSeq[0]) duplicates.incrementAndGet();
+              lastSeq[0] = seq;
+              if (seq < warmup) return;
+              samples[recorded.getAndIncrement()] = now - sent;
+              allReceived.countDown();
+            }));
+      }
+      check(caughtUp.await(60, TimeUnit.SECONDS), "subscribers did not catch up");
+      long next = System.nanoTime();
+      for (int seq = 0; seq < warmup + measured; seq++) {
+        long wait = next - System.nanoTime();
+        if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait); // open-loop pacing, not a hope
+        next += TimeUnit.MILLISECONDS.toNanos(options.latencyPacingMillis);
+        loopback.post(url, "{\"type\":\"tick\",\"key\":\"t" + (seq % 100) + "\",\"value\":{\"seq\":" + seq
+            + ",\"sent\":" + System.nanoTime() + "},\"headers\":{\"operation\":\"update\"}}");
+      }
+      check(allReceived.await(60, TimeUnit.SECONDS), "received " + recorded.get() + " of " + samples.length);
+      subscriptions.dispose();
+    }
+    check(recorded.get() == samples.length, "recorded " + recorded.get() + " of " + samples.length);
+    check(duplicates.get() == 0, duplicates.get() + " duplicate or reordered changes");
+    Arrays.sort(samples);
+    double p50 = millis(samples[samples.length / 2]);
+    double p99 = millis(samples[(int) Math.min(samples.length - 1, Math.ceil(samples.length * 0.99) - 1)]);
+    double max = millis(samples[samples.length - 1]);
+    double goal = subscribers <= 1 ? 5 : 10;
+    figures.add(new Figure(LATENCY, "append (POST) -> onNext, one client, " + counter.requests() + " requests",
+        subscribers + (subscribers == 1 ? " subscriber" : " subscribers"),
+        String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d samples)", p50, p99, max, samples.length),
+        String.format(Locale.ROOT, "p99 < %.0f ms", goal), p99 < goal));
+  }
+
+  // ---------------------------------------------------------------- 3: time seek
+
+  private void seek(int n) throws Exception {
+    int every = options.keyframeEvery;
+    String url = loopback.createStateStream("seek-" + n, every);
+    Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1);
+    int keys = Math.max(1, every);
+    // Batches of `every` changes: the server writes keyframes between units, so this keeps them
+    // `every` changes apart.
+    loopback.populate(url, n, every, i -> "{\"type\":\"order\",\"key\":\"o" + (i % keys) + "\",\"value\":{\"id\":" + i
+        + ",\"price\":" + (1000 + i % 997) + ".25,\"qty\":" + (i % 50 + 1) + "},\"headers\":{\"operation\":\""
+        + (i < keys ? "insert" : "update") + "\",\"timestamp\":\"" + RFC3339_MILLIS.format(base.plusMillis(i)) + "\"}}");
+    List<Loopback.IndexEntry> index = loopback.keyframeIndex(url);
+    check(index.size() >= 3, "only " + index.size() + " keyframes in " + url);
+    int k = index.size() / 2;
+    Loopback.IndexEntry start = index.get(k);
+    Loopback.IndexEntry end = index.get(k + 1);
+    Instant target = start.timestamp.plus(Duration.between(start.timestamp, end.timestamp).dividedBy(2));
+    Loopback.RawResult window = loopback.windowSize(url, start.offset, end.offset);
+    long indexBytes = loopback.rawIndexBytes(url);
+
+    TrafficCounter counter = new TrafficCounter();
+    try (RStreamClient client = client(url, counter)) {
+      long t0 = System.nanoTime();
+      StateView cold = client.window(target).blockingFirst();
+      long coldNanos = System.nanoTime() - t0;
+      long coldRequests = counter.requests();
+      long coldBytes = counter.bodyBytes();
+      check(cold.timestamp() != null && !cold.timestamp().isAfter(target), "state at " + cold.timestamp() + " for " + target);
+      check(cold.size() == Math.min(keys, n), "window state has " + cold.size() + " entities");
+
+      long t1 = System.nanoTime();
+      StateView warm = client.window(target.plusMillis(1)).blockingFirst();
+      long warmNanos = System.nanoTime() - t1;
+      long warmRequests = counter.requests() - coldRequests;
+      check(warm.windowId().equals(cold.windowId()), "warm seek landed in another window");
+
+      Loopback.IndexEntry previous = index.get(k - 1);
+      long t2 = System.nanoTime();
+      client.window(previous.timestamp.plus(Duration.between(previous.timestamp, start.timestamp).dividedBy(2))).blockingFirst();
+      long otherNanos = System.nanoTime() - t2;
+      long otherRequests = counter.requests() - coldRequests - warmRequests;
+
+      String size = count(n) + " msgs, " + index.size() + " keyframes";
+      double bytesRatio = (double) (coldBytes - indexBytes) / window.messageBytes;
+      figures.add(new Figure(SEEK, "cold window(ts): requests, bytes beyond the index / window size", size,
+          String.format(Locale.ROOT, "%d requests, %,d B index + %,d B / %,d B window = %.2fx", coldRequests, indexBytes,
+              coldBytes - indexBytes, window.messageBytes, bytesRatio),
+          "1 index read + 1 window read, <= 1.2x", coldRequests <= 2 && bytesRatio <= 1.2));
+      figures.add(Figure.info(SEEK, "latency: cold (index + window) / same window again / neighbour window", size,
+          String.format(Locale.ROOT, "%.1f ms / %.3f ms (%d requests) / %.1f ms (%d requests)", millis(coldNanos), millis(warmNanos),
+              warmRequests, millis(otherNanos), otherRequests)));
+    }
+  }
+
+  // ---------------------------------------------------------------- shared
+
+  private RStreamClient client(String url, TrafficCounter counter) {
+    OkHttpClient http =
+        new OkHttpClient.Builder().addInterceptor(counter).readTimeout(0, TimeUnit.SECONDS).build();
+    return RStreamClient.builder().streamUrl(url).okHttpClient(http).build();
+  }
+
+  /** Subscribes to live() and waits for the first view holding {@code n} entities (caught up). */
+  private static StateView caughtUp(RStreamClient client, int n) {
+    return client.live().filter(v -> v.size() >= n).timeout(300, TimeUnit.SECONDS).blockingFirst();
+  }
+
+  private static long usedHeapAfterGc() {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    for (int i = 0; i < 3; i++) System.gc();
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  private static void check(boolean condition, String message) {
+    if (!condition) throw new IllegalStateException(message);
+  }
+
+  private static double seconds(long nanos) {
+    return nanos / 1e9;
+  }
+
+  private static double millis(long nanos) {
+    return nanos / 1e6;
+  }
+
+  private static String count(int n) {
+    if (n >= 1_000_000 && n % 1_000_000 == 0) return n / 1_000_000 + "M";
+    if (n >= 1_000 && n % 1_000 == 0) return n / 1_000 + "k";
+    return Integer.toString(n);
+  }
+
+  private static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  // ---------------------------------------------------------------- report
+
+  static String markdown(Options options, List<Figure> figures, Instant started, double loadBefore, double loadAfter) {
+    StringBuilder md = new StringBuilder();
+    md.append("# rstream benchmarks\n\n");
+    md.append("End-to-end figures from `dev.rstream.benchmarks.e2e.EndToEndBenchmarks`: an in-process `server-stub` ")
+        .append("(memory store) over loopback, the SDK through its public API, each comparison measured side by side in the same run.\n\n");
+    md.append("- Date: ").append(started.truncatedTo(ChronoUnit.SECONDS)).append('\n');
+    md.append("- Commit: `").append(commit()).append("`\n");
+    Runtime runtime = Runtime.getRuntime();
+    md.append("- Machine: ").append(runtime.availableProcessors()).append(" cores, ")
+        .append(physicalMemoryGb()).append(" GB RAM, ").append(System.getProperty("os.name")).append(' ')
+        .append(System.getProperty("os.arch")).append('\n');
+    md.append("- JVM: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version"))
+        .append(", max heap ").append(runtime.maxMemory() >> 20).append(" MB, flags `")
+        .append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())).append("`\n");
+    md.append(String.format(Locale.ROOT, "- Load average (1 min) at start %.2f, at end %.2f: the machine is shared, other builds ran at the same time.%n",
+        loadBefore, loadAfter));
+    md.append("- Command (from the repository root, after `mvn -B -o -q -pl benchmarks package -DskipTests`):\n\n");
+    md.append("  ```\n  java ").append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()))
+        .append(" -cp benchmarks/target/benchmarks.jar dev.rstream.benchmarks.e2e.EndToEndBenchmarks ")
+        .append(String.join(" ", options.args)).append("\n  ```\n\n");
+    String section = "";
+    for (Figure f : figures) {
+      if (!f.section.equals(section)) {
+        section = f.section;
+        md.append("\n## ").append(section).append("\n\n| figure | size | measured | goal | |\n|---|---|---|---|---|\n");
+      }
+      md.append("| ").append(f.name).append(" | ").append(f.size).append(" | ").append(f.value).append(" | ")
+          .append(f.goal).append(" | ").append(f.verdict()).append(" |\n");
+    }
+    md.append("\n## SSE parsing (JMH)\n\nFrom `dev.rstream.benchmarks.sse.SseParseBenchmark` (JMH): ")
+        .append("`java -jar benchmarks/target/benchmarks.jar SseParseBenchmark`; its table is reported separately.\n");
+    md.append("\n## Not measured yet\n\n")
+        .append("- Server fan-out at 1,000 and 5,000 SSE connections, against the Node reference server (`@durable-streams/server`).\n")
+        .append("- Restart figures: time and requests to resume from a durable `LocalStore` and from a `server-stub` data directory.\n");
+    md.append("\n## How each figure is taken\n\n")
+        .append("1. Catch-up: a state stream of N `insert` changes (about 200 B of JSON each) in one window after its opening keyframe, ")
+        .append("populated with JSON-array POSTs of ").append(options.populateBatch).append(" messages. rstream: a new client with no store subscribes ")
+        .append("to `live()` and waits for the first view with N entities (what a cold start does). Raw: the same catch-up GETs with ")
+        .append("plain OkHttp, every token visited by Jackson's streaming parser, nothing kept. Best of two runs each, alternated; ")
+        .append("MB/s are decoded JSON bytes.\n")
+        .append("2. Live latency: one client (one SSE connection), S subscribers to `live()`; one change per POST, sent open-loop every ")
+        .append(options.latencyPacingMillis).append(" ms, `System.nanoTime()` at the send put in the change's value and subtracted at each ")
+        .append("`onNext` (so it includes the POST). ").append(options.latencyWarmup).append(" warm-up changes are not counted.\n")
+        .append("3. Time seek: a state stream with a server keyframe every ").append(options.keyframeEvery)
+        .append(" changes; `window(ts)` in the middle window on a new client. Requests and decoded bytes counted by an OkHttp ")
+        .append("interceptor on the client given to the builder; the window's size is the JSON of its messages (keyframe included).\n")
+        .append("4. Memory: used heap after `System.gc()` before building the client and after it caught up with N changes ")
+        .append("(client and view held), divided by N, against the mean JSON size of a message as served. StateView cost: one POST of ")
+        .append(options.emitUpdates).append(" updates to a caught-up client; time from the first to the last `onNext` divided by the count.\n");
+    return md.toString();
+  }
+
+  private static String commit() {
+    try {
+      Process git = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+      String out = new String(git.getInputStream().readAllBytes(), UTF_8).trim();
+      return git.waitFor() == 0 ? out : "unknown";
+    } catch (IOException e) {
+      return "unknown";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+  }
+
+  private static String physicalMemoryGb() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean) {
+      long bytes = ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize();
+      return String.format(Locale.ROOT, "%.1f", bytes / (1024.0 * 1024 * 1024));
+    }
+    return "?";
+  }
+}

@@ -1,0 +1,251 @@
+package dev.rstream.benchmarks.e2e;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.rstream.server.StubServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * An in-memory {@link StubServer} on loopback, and the plain-HTTP side of the benchmarks: fast
+ * population (JSON-array batches, many messages per POST), the keyframe index, and the raw limit
+ * (OkHttp + Jackson's streaming parser, parsing into nothing). Close it to stop the server.
+ */
+final class Loopback implements AutoCloseable {
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final JsonFactory JSON_FACTORY = new JsonFactory();
+
+  private final StubServer server;
+  /** For population and the raw limit only; the SDK under test gets its own client. */
+  private final OkHttpClient http;
+
+  Loopback() throws IOException {
+    server = StubServer.builder().memory().build().start();
+    http =
+        new OkHttpClient.Builder()
+            .readTimeout(60, TimeUnit.SECONDS)
+            .writeTimeout(60, TimeUnit.SECONDS)
+            .build();
+  }
+
+  String streamUrl(String path) {
+    return server.streamUrl(path);
+  }
+
+  /**
+   * Creates a state stream whose server writes a keyframe after {@code keyframeChanges} changes
+   * (and, in practice, never by time).
+   */
+  String createStateStream(String path, int keyframeChanges) throws IOException {
+    String url = server.streamUrl(path);
+    Request request =
+        new Request.Builder()
+            .url(url)
+            .header("Rstream-Keyframes", "changes=" + keyframeChanges + ", interval=24h")
+            .put(RequestBody.create(new byte[0], JSON))
+            .build();
+    try (Response response = http.newCall(request).execute()) {
+      if (!response.isSuccessful()) throw new IOException("PUT " + url + ": " + response.code());
+    }
+    return url;
+  }
+
+  /** Appends messages {@code from until to} of {@code message} as one JSON array (one unit). */
+  void appendBatch(String url, int from, int to, IntFunction<String> message) throws IOException {
+    StringBuilder body = new StringBuilder((to - from) * 200).append('[');
+    for (int i = from; i < to; i++) {
+      if (i > from) body.append(',');
+      body.append(message.apply(i));
+    }
+    body.append(']');
+    post(url, body.toString());
+  }
+
+  /** Appends one JSON value or array. */
+  void post(String url, String json) throws IOException {
+    Request request =
+        new Request.Builder().url(url).post(RequestBody.create(json.getBytes(StandardCharsets.UTF_8), JSON)).build();
+    try (Response response = http.newCall(request).execute()) {
+      if (!response.isSuccessful()) {
+        throw new IOException("POST " + url + ": " + response.code() + " " + response.body().string());
+      }
+    }
+  }
+
+  /** Appends {@code count} messages in batches of {@code batch}. */
+  void populate(String url, int count, int batch, IntFunction<String> message) throws IOException {
+    for (int from = 0; from < count; from += batch) {
+      appendBatch(url, from, Math.min(count, from + batch), message);
+    }
+  }
+
+  /** A keyframe index entry: the keyframe's start offset and time. */
+  static final class IndexEntry {
+    final String offset;
+    final Instant timestamp;
+
+    IndexEntry(String offset, Instant timestamp) {
+      this.offset = offset;
+      this.timestamp = timestamp;
+    }
+  }
+
+  /** The stream's keyframe index, read in full from its companion stream. */
+  List<IndexEntry> keyframeIndex(String url) throws IOException {
+    List<IndexEntry> entries = new ArrayList<>();
+    read(
+        url + ".keyframes",
+        "-1",
+        null,
+        parser -> {
+          String offset = null;
+          String timestamp = null;
+          while (parser.nextToken() != JsonToken.END_OBJECT) {
+            String name = parser.currentName();
+            parser.nextToken();
+            if ("offset".equals(name)) offset = parser.getText();
+            else if ("timestamp".equals(name)) timestamp = parser.getText();
+            else parser.skipChildren();
+          }
+          entries.add(new IndexEntry(requireNonNull(offset, "offset"), Instant.parse(requireNonNull(timestamp, "timestamp"))));
+          return true;
+        });
+    return entries;
+  }
+
+  /** What a raw read saw. */
+  static final class RawResult {
+    long messages;
+    /** JSON bytes of the messages counted (from each message's '{' to its '}'). */
+    long messageBytes;
+    /** Decoded response body bytes. */
+    long bodyBytes;
+    int requests;
+  }
+
+  /**
+   * The raw limit: catch-up reads from {@code offset} until the server says up to date, parsed
+   * with Jackson's streaming parser into nothing (every token is visited, no value is kept).
+   */
+  RawResult rawCatchUp(String url) throws IOException {
+    return read(
+        url,
+        "-1",
+        null,
+        parser -> {
+          parser.skipChildren();
+          return true;
+        });
+  }
+
+  /**
+   * Reads from {@code startOffset} and counts the messages whose {@code headers.offset} is at most
+   * {@code endOffset}: the bytes of one window.
+   */
+  RawResult windowSize(String url, String startOffset, String endOffset) throws IOException {
+    return read(
+        url,
+        startOffset,
+        endOffset,
+        parser -> {
+          String offset = messageOffset(parser);
+          return offset == null || offset.compareTo(endOffset) <= 0;
+        });
+  }
+
+  /** Decoded bytes of the whole keyframe index. */
+  long rawIndexBytes(String url) throws IOException {
+    return read(
+            url + ".keyframes",
+            "-1",
+            null,
+            parser -> {
+              parser.skipChildren();
+              return true;
+            })
+        .bodyBytes;
+  }
+
+  private static String messageOffset(JsonParser parser) throws IOException {
+    String offset = null;
+    while (parser.nextToken() != JsonToken.END_OBJECT) {
+      String name = parser.currentName();
+      JsonToken value = parser.nextToken();
+      if ("headers".equals(name) && value == JsonToken.START_OBJECT) {
+        while (parser.nextToken() != JsonToken.END_OBJECT) {
+          String header = parser.currentName();
+          parser.nextToken();
+          if ("offset".equals(header)) offset = parser.getText();
+          else parser.skipChildren();
+        }
+      } else {
+        parser.skipChildren();
+      }
+    }
+    return offset;
+  }
+
+  /** Consumes one message (the parser is on its START_OBJECT); false stops the read. */
+  private interface MessageVisitor {
+    boolean visit(JsonParser parser) throws IOException;
+  }
+
+  private RawResult read(String url, String startOffset, @org.jspecify.annotations.Nullable String endOffset, MessageVisitor visitor)
+      throws IOException {
+    RawResult result = new RawResult();
+    String offset = startOffset;
+    while (true) {
+      HttpUrl readUrl = HttpUrl.get(url).newBuilder().addQueryParameter("offset", offset).build();
+      String next;
+      boolean upToDate;
+      boolean stop = false;
+      try (Response response = http.newCall(new Request.Builder().url(readUrl).build()).execute()) {
+        result.requests++;
+        if (!response.isSuccessful()) throw new IOException("GET " + readUrl + ": " + response.code());
+        next = requireNonNull(response.header("Stream-Next-Offset"), "Stream-Next-Offset");
+        upToDate = "true".equalsIgnoreCase(response.header("Stream-Up-To-Date"));
+        ResponseBody body = response.body();
+        try (InputStream in = body.byteStream();
+            JsonParser parser = JSON_FACTORY.createParser(in)) {
+          if (parser.nextToken() != JsonToken.START_ARRAY) throw new IOException("not a JSON array: " + readUrl);
+          while (parser.nextToken() == JsonToken.START_OBJECT) {
+            long start = parser.currentTokenLocation().getByteOffset();
+            if (!visitor.visit(parser)) {
+              stop = true;
+              break;
+            }
+            result.messages++;
+            result.messageBytes += parser.currentLocation().getByteOffset() - start;
+          }
+          result.bodyBytes += parser.currentLocation().getByteOffset();
+        }
+      }
+      if (stop || upToDate || next.equals(offset)) return result;
+      if (endOffset != null && next.compareTo(endOffset) > 0) return result;
+      offset = next;
+    }
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+}

@@ -1,0 +1,52 @@
+package dev.rstream.benchmarks.e2e;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.Interceptor;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
+
+/**
+ * Counts the requests a client makes and the response bytes it reads, decoded (after OkHttp's
+ * transparent gzip, so comparable to JSON sizes). An application interceptor: install it with
+ * {@code OkHttpClient.Builder.addInterceptor} on the client handed to the SDK. Thread-safe.
+ */
+final class TrafficCounter implements Interceptor {
+  private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong bodyBytes = new AtomicLong();
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    requests.incrementAndGet();
+    Response response = chain.proceed(chain.request());
+    ResponseBody body = response.body();
+    // Counting as the caller reads keeps streaming (SSE) responses streaming.
+    BufferedSource counted =
+        Okio.buffer(
+            new ForwardingSource(body.source()) {
+              @Override
+              public long read(Buffer sink, long byteCount) throws IOException {
+                long read = super.read(sink, byteCount);
+                if (read > 0) bodyBytes.addAndGet(read);
+                return read;
+              }
+            });
+    return response.newBuilder()
+        .body(ResponseBody.create(counted, body.contentType(), body.contentLength()))
+        .build();
+  }
+
+  /** Requests started so far. */
+  long requests() {
+    return requests.get();
+  }
+
+  /** Decoded response body bytes read so far. */
+  long bodyBytes() {
+    return bodyBytes.get();
+  }
+}
