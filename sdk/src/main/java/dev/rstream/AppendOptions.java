@@ -54,7 +54,10 @@ public final class AppendOptions {
 
     Builder() {}
 
-    /** Sets {@code Stream-Seq}: the server rejects (409) a value not above the last one. */
+    /**
+     * Sets {@code Stream-Seq}: the server refuses a value not above the last one, and the append
+     * fails with {@link SequenceRegressionException}.
+     */
     public Builder seq(@Nullable String seq) {
       if (seq != null) okhttp3.Headers.of("Stream-Seq", seq);
       if (seq != null && seq.isEmpty()) throw new IllegalArgumentException("seq is empty");

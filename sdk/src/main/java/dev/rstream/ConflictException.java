@@ -4,7 +4,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The request conflicts with the state of the stream (409): created with another configuration,
- * appended with another content type, or a {@code Stream-Seq} that does not increase.
+ * or appended with another content type. Subclasses name the conflicts the SDK can tell apart:
+ * {@link StreamClosedException}, {@link SequenceConflictException} (an idempotent producer's
+ * gap) and {@link SequenceRegressionException} (a {@code Stream-Seq} that does not increase).
  */
 public class ConflictException extends RStreamException {
   private static final long serialVersionUID = 1L;

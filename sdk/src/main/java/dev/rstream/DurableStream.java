@@ -137,8 +137,8 @@ public final class DurableStream {
    * unless {@code options} close the stream, which is how a close carries no data.
    *
    * <p>Retried on transient failures: if the server applied a request whose response was lost,
-   * the data is appended twice. Use {@link AppendOptions.Builder#seq} (the server rejects a repeat
-   * with {@link ConflictException}) or an {@link IdempotentProducer} for exactly-once appends.
+   * the data is appended twice. Use {@link AppendOptions.Builder#seq} (the server rejects a repeat:
+   * {@link SequenceRegressionException}) or an {@link IdempotentProducer} for exactly-once appends.
    */
   public Single<AppendResult> append(byte[] body, String contentType, AppendOptions options) {
     requireNonNull(body, "body == null");

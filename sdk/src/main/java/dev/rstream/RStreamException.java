@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link ProtocolException}: the server sent something the protocol does not allow; a server
  *       bug, retrying will not help.
  *   <li>{@link StreamNotFoundException}, {@link ConflictException} (and its {@link
- *       StreamClosedException}, {@link SequenceConflictException}), {@link ProducerFencedException}:
- *       the stream is not in the state the request assumed.
+ *       StreamClosedException}, {@link SequenceConflictException}, {@link
+ *       SequenceRegressionException}), {@link ProducerFencedException}: the stream is not in the
+ *       state the request assumed.
  *   <li>{@link UnexpectedStatusException}: any other refusal (400, 413, ...), usually a bug in the
  *       caller.
  * </ul>

@@ -21,6 +21,7 @@ import dev.rstream.RStreamException;
 import dev.rstream.ReadOptions;
 import dev.rstream.RetryPolicy;
 import dev.rstream.SequenceConflictException;
+import dev.rstream.SequenceRegressionException;
 import dev.rstream.StreamClosedException;
 import dev.rstream.StreamInfo;
 import dev.rstream.StreamNotFoundException;
@@ -258,20 +259,10 @@ public final class ConformanceAdapter {
     String path = command.path("path").asText();
     byte[] body = data(command);
     AppendOptions.Builder options = AppendOptions.builder();
-    boolean seq = command.hasNonNull("seq");
-    if (seq) options.seq(command.get("seq").asText());
+    if (command.hasNonNull("seq")) options.seq(command.get("seq").asText());
     String contentType = contentTypeOf(path);
-    AppendResult result;
-    try {
-      result = stream(command).append(body, contentType, options.build())
-          .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
-    } catch (ConflictException e) {
-      if (seq && !(e instanceof StreamClosedException)) {
-        // A 409 on an append with Stream-Seq is the writer-sequence check failing.
-        return error("append", "SEQUENCE_CONFLICT", e.getMessage(), 409);
-      }
-      throw e;
-    }
+    AppendResult result = stream(command).append(body, contentType, options.build())
+        .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
     ObjectNode answer = ok("append");
     // The suite's "status" of an append is 200 for accepted, whether the server said 200 or 204.
     answer.put("status", 200);
@@ -596,7 +587,8 @@ public final class ConformanceAdapter {
     String code;
     if (e instanceof StreamClosedException) {
       code = "STREAM_CLOSED";
-    } else if (e instanceof SequenceConflictException) {
+    } else if (e instanceof SequenceConflictException
+        || e instanceof SequenceRegressionException) {
       code = "SEQUENCE_CONFLICT";
     } else if (e instanceof ConflictException) {
       code = "CONFLICT";

@@ -6,6 +6,7 @@ import dev.rstream.OffsetGoneException;
 import dev.rstream.ProducerFencedException;
 import dev.rstream.RStreamException;
 import dev.rstream.SequenceConflictException;
+import dev.rstream.SequenceRegressionException;
 import dev.rstream.StreamClosedException;
 import dev.rstream.StreamNotFoundException;
 import dev.rstream.TransientException;
@@ -66,6 +67,12 @@ public final class HttpFailures {
         if (expected != null) {
           return new SequenceConflictException(url, parseLong(expected),
               parseLong(response.header(StreamEndpoint.PRODUCER_RECEIVED_SEQ)), null);
+        }
+        String streamSeq = response.request().header(StreamEndpoint.STREAM_SEQ);
+        if (streamSeq != null) {
+          return new SequenceRegressionException(
+              "Stream-Seq " + streamSeq + " refused as not above the last one" + detail, url,
+              streamSeq, null);
         }
         return new ConflictException("conflict" + detail, url, offset, status, null);
       }

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.AppendOptions;
 import dev.rstream.AppendResult;
+import dev.rstream.ConflictException;
 import dev.rstream.CreateOptions;
 import dev.rstream.DurableStream;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
+import dev.rstream.SequenceRegressionException;
+import dev.rstream.StreamClosedException;
 import dev.rstream.StreamInfo;
 import dev.rstream.StreamNotFoundException;
 import dev.rstream.TransientException;
@@ -87,6 +90,52 @@ class StreamCallsTest {
     assertThat(request.getBody().utf8()).isEqualTo("[[1,2]]");
     assertThat(request.getHeaders().get("Stream-Seq")).isEqualTo("0001");
     assertThat(request.getHeaders().get("Content-Type")).startsWith("application/json");
+  }
+
+  @Test
+  void conflictOnAppendWithStreamSeqIsSequenceRegressionNotRetried() throws Exception {
+    fixture.server.enqueue(new MockResponse.Builder().code(409).body("Sequence conflict").build());
+
+    TestObserver<AppendResult> append = fixture.stream()
+        .append("x".getBytes(StandardCharsets.UTF_8), "text/plain",
+            AppendOptions.builder().seq("0002").build())
+        .test();
+
+    append.awaitDone(5, TimeUnit.SECONDS);
+    Throwable error = TransportFixture.errorOf(append);
+    assertThat(error).isExactlyInstanceOf(SequenceRegressionException.class);
+    SequenceRegressionException regression = (SequenceRegressionException) error;
+    assertThat(regression.seq()).isEqualTo("0002");
+    assertThat(regression.status()).isEqualTo(409);
+    assertThat(regression.url()).isEqualTo(fixture.server.url("/s").toString());
+    assertThat(regression.getMessage()).contains("0002", "Sequence conflict");
+    assertThat(fixture.take().getHeaders().get("Stream-Seq")).isEqualTo("0002");
+    fixture.assertNoMoreRequests();
+  }
+
+  @Test
+  void conflictOnAppendWithoutStreamSeqStaysAPlainConflict() throws Exception {
+    fixture.server.enqueue(new MockResponse.Builder().code(409).body("type mismatch").build());
+
+    TestObserver<AppendResult> append = fixture.stream()
+        .append("x".getBytes(StandardCharsets.UTF_8), "text/plain").test();
+
+    append.awaitDone(5, TimeUnit.SECONDS);
+    assertThat(TransportFixture.errorOf(append)).isExactlyInstanceOf(ConflictException.class);
+  }
+
+  @Test
+  void closedStreamWinsOverStreamSeqOnConflict() throws Exception {
+    fixture.server.enqueue(new MockResponse.Builder().code(409)
+        .addHeader("Stream-Closed", "true").addHeader("Stream-Next-Offset", "0_9").build());
+
+    TestObserver<AppendResult> append = fixture.stream()
+        .append("x".getBytes(StandardCharsets.UTF_8), "text/plain",
+            AppendOptions.builder().seq("0003").build())
+        .test();
+
+    append.awaitDone(5, TimeUnit.SECONDS);
+    assertThat(TransportFixture.errorOf(append)).isExactlyInstanceOf(StreamClosedException.class);
   }
 
   @Test
