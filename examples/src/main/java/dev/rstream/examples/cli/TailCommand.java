@@ -1,0 +1,133 @@
+package dev.rstream.examples.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rstream.Change;
+import dev.rstream.Progress;
+import dev.rstream.RStreamClient;
+import dev.rstream.StateView;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.disposables.CompositeDisposable;
+import java.io.PrintWriter;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rstream tail URL}: one JSON line with the current state's size and position, then one
+ * JSON line per change as it arrives ({@code offset, timestamp, operation, type, key, value}).
+ * Runs until interrupted (Ctrl-C, or the calling thread's interrupt in process), which ends it
+ * with status 0; or until the stream is closed.
+ *
+ * <p>A lost connection is retried by the SDK; the tool says so on standard error, and gives up
+ * with {@link ExitCode#UNAVAILABLE} if it is not back within {@code --timeout}. Keyframes are not
+ * changes (they repeat the state), so they print nothing.
+ */
+@Command(
+    name = "tail",
+    mixinStandardHelpOptions = true,
+    description = "Prints the stream's changes as they arrive, one JSON line each.")
+final class TailCommand implements java.util.concurrent.Callable<Integer> {
+  @Mixin StreamTarget target = new StreamTarget();
+
+  @Spec @Nullable CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (spec == null) throw new IllegalStateException("picocli did not inject the spec");
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try (StreamTarget.Connection connection = target.connect()) {
+      connection.requireStream();
+      RStreamClient client = connection.client();
+      CountDownLatch done = new CountDownLatch(1);
+      AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+      AtomicBoolean first = new AtomicBoolean(true);
+      AtomicBoolean lost = new AtomicBoolean();
+      CompositeDisposable subscriptions = new CompositeDisposable();
+      // Unbounded demand: live() conflates only for subscribers that ask for less, and a tail
+      // must print every change. Lines are printed on the SDK's I/O thread, in order.
+      subscriptions.add(
+          client
+              .live()
+              .subscribe(
+                  view -> print(out, view, first.getAndSet(false)),
+                  e -> {
+                    failure.compareAndSet(null, e);
+                    done.countDown();
+                  },
+                  done::countDown));
+      subscriptions.add(
+          client
+              .progress()
+              .map(Progress::live)
+              .distinctUntilChanged()
+              .switchMap(
+                  live -> {
+                    if (live == Progress.Live.RECONNECTING) {
+                      if (!lost.getAndSet(true)) note(err, "connection lost, reconnecting");
+                      return Flowable.timer(connection.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                    if (live == Progress.Live.CONNECTED && lost.getAndSet(false)) note(err, "reconnected");
+                    return Flowable.<Long>never();
+                  })
+              .subscribe(
+                  giveUp -> {
+                    failure.compareAndSet(
+                        null,
+                        new CliFailure(
+                            ExitCode.UNAVAILABLE,
+                            "lost " + connection.url() + " and could not reconnect within "
+                                + StreamTarget.Connection.describe(connection.timeout())));
+                    done.countDown();
+                  },
+                  e -> {}));
+      try {
+        done.await();
+      } catch (InterruptedException e) {
+        // Ctrl-C or the caller's interrupt: the normal way to stop tailing.
+        return ExitCode.OK;
+      } finally {
+        subscriptions.dispose();
+        out.flush();
+      }
+      Throwable e = failure.get();
+      if (e instanceof RuntimeException) throw (RuntimeException) e;
+      if (e != null) throw new IllegalStateException(e);
+    }
+    return ExitCode.OK;
+  }
+
+  private static void print(PrintWriter out, StateView view, boolean first) {
+    ObjectNode line = JsonOutput.MAPPER.createObjectNode();
+    if (first) {
+      line.put("size", view.size());
+      JsonOutput.putOffset(line, "offset", view.offset());
+      JsonOutput.putTime(line, "timestamp", view.timestamp());
+      line.put("window", view.windowId());
+      JsonOutput.print(out, line, false);
+      return;
+    }
+    Change change = view.change();
+    if (change == null) return; // a keyframe (or a reset): the same entities, no change to show
+    Change.Operation operation = change.operation();
+    JsonOutput.putOffset(line, "offset", change.offset() != null ? change.offset() : view.offset());
+    JsonOutput.putTime(line, "timestamp", change.timestamp());
+    line.put("operation", operation.wireName());
+    line.put("type", change.type());
+    line.put("key", change.key());
+    String value = change.value();
+    if (value != null) line.set("value", JsonOutput.value(value));
+    JsonOutput.print(out, line, false);
+  }
+
+  private static void note(PrintWriter err, String message) {
+    err.println("rstream tail: " + message);
+    err.flush();
+  }
+}
