@@ -572,6 +572,21 @@ public final class StreamHandler extends Handler.Abstract {
     return scope + ", max-age=60, stale-while-revalidate=300";
   }
 
+  /**
+   * A long-poll timeout may be shared for one long-poll period. A cache that collapses waiting
+   * readers (nginx {@code proxy_cache_lock}) hands a cacheable answer to all of them at once, but
+   * lets an uncacheable one through to the origin one waiter at a time: with {@code no-store},
+   * every timeout would turn a thousand collapsed readers into a thousand serial long-polls. It
+   * is safe (spec 10.1): the cache key holds the offset and the cursor, and this answer carries a
+   * newer cursor, so a reader that gets it from the cache moves on to a new key at once and
+   * cannot loop on it.
+   */
+  private static String timeoutCacheControl(ReadContext reads) {
+    String scope = reads.settings.bearerToken() == null ? "public" : "private";
+    long seconds = Math.max(1, (reads.settings.longPollTimeoutMillis() + 999) / 1000);
+    return scope + ", max-age=" + seconds;
+  }
+
   /** A 204 long-poll answer: timeout, or the stream closed at the reader's position. */
   static void writeNoContent(
       ReadContext reads,
@@ -584,7 +599,7 @@ public final class StreamHandler extends Handler.Abstract {
     HttpFields.Mutable out = response.getHeaders();
     out.put("Stream-Next-Offset", Offset.format(meta.incarnation(), position));
     out.put("Stream-Up-To-Date", "true");
-    out.put(HttpHeader.CACHE_CONTROL, "no-store");
+    out.put(HttpHeader.CACHE_CONTROL, closed || cursor == null ? "no-store" : timeoutCacheControl(reads));
     if (closed) {
       out.put("Stream-Closed", "true");
     } else if (cursor != null) {
