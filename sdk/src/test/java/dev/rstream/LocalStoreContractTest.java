@@ -93,6 +93,9 @@ class LocalStoreContractTest {
     store.putKeyframes(URL, Arrays.asList(keyframe("-1", 0), keyframe("0_10", 1), keyframe("0_30", 5)), Offset.of("i_3"));
     assertThat(store.keyframes(URL)).containsExactly(keyframe("-1", 0), keyframe("0_10", 1), keyframe("0_30", 5));
     assertThat(store.keyframesNext(URL)).isEqualTo(Offset.of("i_3"));
+    // Not an extension (the stream was rebuilt): replaced, not appended to.
+    store.putKeyframes(URL, Arrays.asList(keyframe("1_05", 9)), Offset.of("j_1"));
+    assertThat(store.keyframes(URL)).containsExactly(keyframe("1_05", 9));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -355,9 +355,15 @@ public final class SqliteDatabase implements LocalStore, Closeable {
           try (PreparedStatement delete = connection.prepareStatement("DELETE FROM keyframe_index WHERE stream = ?");
               PreparedStatement insert = connection.prepareStatement("INSERT INTO keyframe_index VALUES (?, ?, ?, ?)");
               PreparedStatement putNext = connection.prepareStatement("INSERT OR REPLACE INTO index_next VALUES (?, ?)")) {
-            delete.setString(1, streamUrl);
-            delete.executeUpdate();
-            for (int i = 0; i < keyframes.size(); i++) {
+            // The index grows by one entry per keyframe: append the new tail, rewrite only if the
+            // stored entries are not a prefix (a rebuilt stream), or saving would be quadratic.
+            int from = storedPrefix(streamUrl, keyframes);
+            if (from < 0) {
+              delete.setString(1, streamUrl);
+              delete.executeUpdate();
+              from = 0;
+            }
+            for (int i = from; i < keyframes.size(); i++) {
               Keyframe k = keyframes.get(i);
               insert.setString(1, streamUrl);
               insert.setInt(2, i);
@@ -372,6 +378,23 @@ public final class SqliteDatabase implements LocalStore, Closeable {
           }
           return null;
         });
+  }
+
+  /** How many of {@code keyframes} are stored already as a prefix; -1 if the store differs. */
+  private int storedPrefix(String streamUrl, List<Keyframe> keyframes) throws SQLException {
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            "SELECT position, start_offset, ts FROM keyframe_index WHERE stream = ? ORDER BY position DESC LIMIT 1")) {
+      s.setString(1, streamUrl);
+      try (ResultSet r = s.executeQuery()) {
+        if (!r.next()) return 0;
+        int last = r.getInt(1);
+        if (last >= keyframes.size()) return -1;
+        Keyframe k = keyframes.get(last);
+        boolean same = k.offset().value().equals(r.getString(2)) && k.timestamp().toString().equals(r.getString(3));
+        return same ? last + 1 : -1;
+      }
+    }
   }
 
   @Override
