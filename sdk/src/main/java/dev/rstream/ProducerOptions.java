@@ -75,7 +75,12 @@ public final class ProducerOptions {
     return maxBatchBytes;
   }
 
-  /** A batch is sent once it holds this many messages; 1000 by default. */
+  /**
+   * A batch is sent once it holds this many messages; no limit by default ({@link
+   * Integer#MAX_VALUE}): batches are bounded by {@link #maxBatchBytes()}, as in the other Durable
+   * Streams clients. A cap of 1000 made 100-byte messages travel in ten times as many requests
+   * (100 KB each) and halved the producer's throughput against the reference server.
+   */
   public int maxBatchItems() {
     return maxBatchItems;
   }
@@ -102,7 +107,7 @@ public final class ProducerOptions {
     private boolean autoClaim;
     private String contentType = "application/json";
     private long maxBatchBytes = 1024 * 1024;
-    private int maxBatchItems = 1000;
+    private int maxBatchItems = Integer.MAX_VALUE;
     private long lingerMillis = 5;
     private int maxInFlight = 5;
     private final Map<String, String> headers = new LinkedHashMap<>();

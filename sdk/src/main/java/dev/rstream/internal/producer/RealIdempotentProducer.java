@@ -15,11 +15,10 @@ import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.disposables.Disposable;
-import io.reactivex.rxjava3.subjects.CompletableSubject;
 import io.reactivex.rxjava3.subjects.SingleSubject;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.HashMap;
@@ -32,16 +31,21 @@ import okhttp3.MediaType;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The idempotent producer. Messages wait in {@code pending} until a batch is sealed (full by bytes
- * or items, linger elapsed, or a send slot free with nothing queued); sealed batches wait in
- * {@code queue} and get their sequence number when sent, in queue order, so numbers follow the
- * order of the wire. All state is guarded by {@code lock}; requests are enqueued under it (cheap:
- * OkHttp only queues them) so that their order on the wire is the order of their numbers.
+ * The idempotent producer. Messages are copied straight into the body of the {@code open} batch
+ * until it is sealed (full by bytes or items, linger elapsed, or a send slot free with nothing
+ * queued); sealed batches wait in {@code queue} and get their sequence number when sent, in queue
+ * order, so numbers follow the order of the wire. All state is guarded by {@code lock}; requests
+ * are enqueued under it (cheap: OkHttp only queues them) so that their order on the wire is the
+ * order of their numbers.
+ *
+ * <p>Every message of a batch has the same outcome, so an append allocates nothing of its own: it
+ * returns its batch's {@code Single}, and its bytes are copied once, into the batch's body.
  */
 public final class RealIdempotentProducer implements IdempotentProducer {
   private static final Logger logger = Logger.getLogger(RealIdempotentProducer.class.getName());
   /** How often a batch that hit a gap left by our own in-flight batches is re-sent. */
   private static final int MAX_GAP_RETRIES = 50;
+  private static final int MIN_BODY_CAPACITY = 256;
 
   private final StreamCalls calls;
   private final ProducerOptions options;
@@ -49,8 +53,10 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   private final boolean json;
 
   private final Object lock = new Object();
-  private final List<Item> pending = new ArrayList<>();
-  private long pendingBytes;
+  /** The batch appends go into; null until the first append after a seal. */
+  private @Nullable Batch open;
+  /** The body size of the last sealed batch: the next one starts that big, so it rarely grows. */
+  private int lastBodySize = MIN_BODY_CAPACITY;
   private final ArrayDeque<Batch> queue = new ArrayDeque<>();
   private final Set<Batch> unacknowledged = new LinkedHashSet<>();
   private final List<Batch> fenced = new ArrayList<>();
@@ -101,17 +107,21 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       return enqueue(JsonBodies.checkedValue(
           new String(data, java.nio.charset.StandardCharsets.UTF_8), "data"));
     }
-    return enqueue(data.clone());
+    return enqueue(data); // copied into the batch body under the lock: no clone needed
   }
 
   private Single<AppendResult> enqueue(byte[] data) {
-    Item item = new Item(data);
     synchronized (lock) {
       if (failure != null) return Single.error(failure);
       if (stopped) return Single.error(new IllegalStateException("producer is closed"));
-      pending.add(item);
-      pendingBytes += data.length + 1;
-      if (pendingBytes >= options.maxBatchBytes() || pending.size() >= options.maxBatchItems()) {
+      Batch batch = open;
+      if (batch == null) {
+        batch = new Batch(false, (int) Math.min(lastBodySize, options.maxBatchBytes() + 2));
+        open = batch;
+      }
+      batch.add(data, json);
+      Single<AppendResult> result = batch.shared;
+      if (batch.size >= options.maxBatchBytes() || batch.count >= options.maxBatchItems()) {
         seal();
       } else if (options.lingerMillis() == 0) {
         // No linger: go now if a slot is free; otherwise accumulate until an answer frees one.
@@ -121,8 +131,8 @@ public final class RealIdempotentProducer implements IdempotentProducer {
             MILLISECONDS);
       }
       pump();
+      return result;
     }
-    return item.result.hide();
   }
 
   private void lingerElapsed() {
@@ -142,23 +152,13 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       linger.dispose();
       linger = null;
     }
-    if (pending.isEmpty()) return;
-    Batch batch = new Batch(new ArrayList<>(pending), body(pending), false);
-    pending.clear();
-    pendingBytes = 0;
+    Batch batch = open;
+    if (batch == null) return;
+    open = null;
+    batch.seal(json);
+    lastBodySize = Math.max(MIN_BODY_CAPACITY, batch.body.length);
     queue.add(batch);
     unacknowledged.add(batch);
-  }
-
-  private byte[] body(List<Item> items) {
-    if (json) {
-      List<byte[]> values = new ArrayList<>(items.size());
-      for (Item item : items) values.add(item.data);
-      return JsonBodies.array(values);
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (Item item : items) out.write(item.data, 0, item.data.length);
-    return out.toByteArray();
   }
 
   private int sendLimit() {
@@ -199,7 +199,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       }
       if (claiming && inFlight == 0) finishClaim();
       // Nothing queued and a free slot: send what accumulated meanwhile rather than wait.
-      if (queue.isEmpty() && !pending.isEmpty()) seal();
+      if (queue.isEmpty() && open != null) seal();
       pump();
     }
     batch.complete(result);
@@ -282,8 +282,8 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     List<Batch> doomed = new ArrayList<>(unacknowledged);
     unacknowledged.clear();
     queue.clear();
-    for (Item item : pending) item.result.onError(error);
-    pending.clear();
+    if (open != null) doomed.add(open);
+    open = null;
     for (Batch batch : doomed) batch.fail(error);
   }
 
@@ -294,7 +294,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       if (failure != null) return Completable.error(failure);
       seal();
       pump();
-      for (Batch batch : unacknowledged) waits.add(batch.done);
+      for (Batch batch : unacknowledged) waits.add(batch.shared.ignoreElement());
     }
     return Completable.merge(waits);
   }
@@ -302,27 +302,24 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   @Override
   public Single<AppendResult> close(byte @Nullable [] finalData) {
     synchronized (lock) {
-      if (closeBatch != null) return closeBatch.closeResult.hide();
+      if (closeBatch != null) return closeBatch.shared;
       if (failure != null) return Single.error(failure);
       if (stopped) return Single.error(new IllegalStateException("producer is detached"));
       seal();
       stopped = true;
-      List<Item> items = new ArrayList<>();
-      byte[] body = new byte[0];
+      Batch batch = new Batch(true, finalData != null ? finalData.length + 2 : 0);
       if (finalData != null && finalData.length > 0) {
-        byte[] data = json
+        batch.add(json
             ? JsonBodies.checkedValue(new String(finalData,
                 java.nio.charset.StandardCharsets.UTF_8), "finalData")
-            : finalData.clone();
-        items.add(new Item(data));
-        body = body(items);
+            : finalData, json);
       }
-      Batch batch = new Batch(items, body, true);
+      batch.seal(json);
       closeBatch = batch;
       queue.add(batch);
       unacknowledged.add(batch);
       pump();
-      return batch.closeResult.hide();
+      return batch.shared;
     }
   }
 
@@ -348,41 +345,51 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     }
   }
 
-  private static final class Item {
-    final byte[] data;
-    final SingleSubject<AppendResult> result = SingleSubject.create();
-
-    Item(byte[] data) {
-      this.data = data;
-    }
-  }
-
   private static final class Batch {
-    final List<Item> items;
-    final byte[] body;
     final boolean close;
-    final CompletableSubject done = CompletableSubject.create();
-    final SingleSubject<AppendResult> closeResult = SingleSubject.create();
+    /** The outcome of every message of the batch; {@link #shared} is what appends return. */
+    final SingleSubject<AppendResult> result = SingleSubject.create();
+    final Single<AppendResult> shared = result.hide();
+    /** The body being built until {@link #seal}, then exactly the body sent. */
+    byte[] body;
+    int size;
+    int count;
     long epoch;
     long seq = -1;
     int gapRetries;
 
-    Batch(List<Item> items, byte[] body, boolean close) {
-      this.items = items;
-      this.body = body;
+    Batch(boolean close, int capacity) {
       this.close = close;
+      this.body = new byte[capacity];
     }
 
-    void complete(AppendResult result) {
-      for (Item item : items) item.result.onSuccess(result);
-      closeResult.onSuccess(result);
-      done.onComplete();
+    /** Appends one message: raw bytes are concatenated, JSON values become array elements. */
+    void add(byte[] data, boolean json) {
+      ensureCapacity(size + data.length + 2); // room for the separator and the closing ']'
+      if (json) body[size++] = (byte) (count == 0 ? '[' : ',');
+      System.arraycopy(data, 0, body, size, data.length);
+      size += data.length;
+      count++;
+    }
+
+    void seal(boolean json) {
+      if (json && count > 0) body[size++] = ']';
+      if (body.length != size) body = Arrays.copyOf(body, size);
+    }
+
+    private void ensureCapacity(int needed) {
+      if (needed < 0) throw new OutOfMemoryError("batch body over 2 GiB");
+      if (needed <= body.length) return;
+      body = Arrays.copyOf(body, Math.max(needed, (int) Math.min(Integer.MAX_VALUE - 8,
+          Math.max(MIN_BODY_CAPACITY, 2L * body.length))));
+    }
+
+    void complete(AppendResult outcome) {
+      result.onSuccess(outcome);
     }
 
     void fail(Throwable error) {
-      for (Item item : items) item.result.onError(error);
-      closeResult.onError(error);
-      done.onError(error);
+      result.onError(error);
     }
   }
 }

@@ -112,6 +112,42 @@ class IdempotentProducerTest {
   }
 
   @Test
+  void byDefaultOnlyBytesCutABatchSoSmallMessagesShareFewRequests() throws Exception {
+    serve(IdempotentProducerTest::ok);
+    IdempotentProducer producer = producer(ProducerOptions.builder("p")
+        .contentType("application/octet-stream").linger(1, TimeUnit.HOURS)
+        .maxBatchBytes(1_500));
+
+    List<Single<AppendResult>> results = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) results.add(producer.append(new byte[] {'x'}));
+    producer.flush().test().awaitDone(5, TimeUnit.SECONDS).assertComplete();
+
+    assertThat(next()).isEqualTo("0/0:" + "x".repeat(1_500)); // past any count cap of 1000
+    assertThat(next()).isEqualTo("0/1:" + "x".repeat(500));
+    assertThat(seen).isEmpty();
+    for (Single<AppendResult> result : results) {
+      result.test().awaitDone(5, TimeUnit.SECONDS).assertValue(r -> r.status() == 200);
+    }
+  }
+
+  @Test
+  void callerMayReuseItsArrayAsSoonAsAppendReturns() throws Exception {
+    serve(IdempotentProducerTest::ok);
+    IdempotentProducer producer = producer(ProducerOptions.builder("p")
+        .contentType("text/plain").linger(1, TimeUnit.HOURS));
+
+    byte[] buffer = {'a', 'b'};
+    producer.append(buffer);
+    buffer[0] = 'c';
+    buffer[1] = 'd';
+    producer.append(buffer);
+    buffer[0] = 'z';
+    producer.flush().test().awaitDone(5, TimeUnit.SECONDS).assertComplete();
+
+    assertThat(next()).isEqualTo("0/0:abcd");
+  }
+
+  @Test
   void pipeliningNeverExceedsMaxInFlightAndFirstBatchOfEpochGoesAlone() throws Exception {
     AtomicInteger current = new AtomicInteger();
     AtomicInteger max = new AtomicInteger();
