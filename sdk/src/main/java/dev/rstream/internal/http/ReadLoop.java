@@ -79,6 +79,7 @@ final class ReadLoop<T> {
   private int quickSseFailures;
 
   private volatile @Nullable Call call;
+  private volatile @Nullable Call probeCall;
   private volatile boolean cancelled;
 
   ReadLoop(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder) {
@@ -88,9 +89,13 @@ final class ReadLoop<T> {
     this.offset = options.offset();
     this.cursor = options.cursor();
     this.retry = new RetryState(endpoint.retryPolicy());
-    // Long-poll from the tail needs no catch-up: the server waits at once (spec 8), saving a
-    // round trip. SSE still catches up first, to learn whether data events carry JSON.
+    // A live read from the tail needs no catch-up: the server waits at once (spec 8), saving a
+    // round trip. SSE learns whether data events carry JSON when the first one arrives.
     if (offset.isNow() && options.liveMode() == LiveMode.LONG_POLL) phase = Phase.LONG_POLL;
+    if (offset.isNow() && (options.liveMode() == LiveMode.SSE
+        || options.liveMode() == LiveMode.AUTO)) {
+      phase = Phase.SSE;
+    }
     OkHttpClient client = endpoint.client();
     // newBuilder() shares the connection pool and dispatcher: only the timeout differs.
     this.liveClient = options.liveMode() == LiveMode.OFF
@@ -253,7 +258,7 @@ final class ReadLoop<T> {
               endpoint.displayUrl(), offset, response.code(), null);
         }
         retry.onConnected(endpoint.scheduler().now(MILLISECONDS));
-        SseSource<T> sse = new SseSource<>(response, decoder, isJson(streamType), offset,
+        SseSource<T> sse = new SseSource<>(response, decoder, this::streamIsJson, offset,
             endpoint.displayUrl(), endpoint.scheduler().now(MILLISECONDS));
         handedOver = true;
         return sse;
@@ -331,6 +336,29 @@ final class ReadLoop<T> {
     }
   }
 
+  /**
+   * Whether the stream is JSON: known from a catch-up response, else asked with a HEAD. Only an
+   * SSE read that skipped the catch-up (from {@link Offset#NOW}) and then got data needs the HEAD.
+   */
+  private boolean streamIsJson() throws IOException, RetryableFailure {
+    MediaType known = streamType;
+    if (known != null) return isJson(known);
+    Call head = endpoint.client().newCall(
+        endpoint.newRequest(java.util.Collections.emptyMap(), options.headers()).head().build());
+    probeCall = head;
+    if (cancelled) head.cancel();
+    try (Response response = head.execute()) {
+      HttpFailures.check(response, endpoint.displayUrl(), offset);
+      String type = response.header("Content-Type");
+      MediaType mediaType = type != null ? MediaType.parse(type) : null;
+      // Without a type the data is bytes, as for a catch-up response without one.
+      if (mediaType != null) streamType = mediaType;
+      return isJson(mediaType);
+    } finally {
+      probeCall = null;
+    }
+  }
+
   static boolean isJson(@Nullable MediaType type) {
     return type != null && "application".equals(type.type())
         && ("json".equals(type.subtype()) || type.subtype().endsWith("+json"));
@@ -340,6 +368,8 @@ final class ReadLoop<T> {
     cancelled = true;
     Call current = call;
     if (current != null) current.cancel();
+    Call probe = probeCall;
+    if (probe != null) probe.cancel();
   }
 
   /** Releases the open response, if any. Called on the loop's thread. */

@@ -9,6 +9,7 @@ import dev.rstream.ProtocolException;
 import dev.rstream.ReadBatch;
 import dev.rstream.internal.sse.ServerSentEventListener;
 import dev.rstream.internal.sse.ServerSentEventReader;
+import dev.rstream.internal.retry.RetryableFailure;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,9 @@ import org.jspecify.annotations.Nullable;
 final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventListener {
   private final Response response;
   private final MessageDecoder<T> decoder;
-  private final boolean json;
+  private final JsonProbe jsonProbe;
+  /** Whether data events carry JSON messages; asked of {@link #jsonProbe} at the first data. */
+  private @Nullable Boolean json;
   private final boolean base64;
   private final String url;
   private final long openedAt;
@@ -36,12 +39,22 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
   private Offset offset;
   private int controlEvents;
 
-  SseSource(Response response, MessageDecoder<T> decoder, boolean json, Offset offset,
+  /**
+   * Says whether the stream's data events are JSON. An SSE response does not carry the stream's
+   * content type; the probe may need a request to learn it, so it is asked only when data arrives.
+   */
+  interface JsonProbe {
+    boolean isJson() throws IOException, RetryableFailure;
+  }
+
+  SseSource(Response response, MessageDecoder<T> decoder, JsonProbe jsonProbe, Offset offset,
       String url, long openedAt) {
     this.response = response;
     this.decoder = decoder;
-    this.json = json;
+    this.jsonProbe = jsonProbe;
     this.base64 = "base64".equalsIgnoreCase(response.header(StreamEndpoint.SSE_DATA_ENCODING));
+    // Base64 is only for streams that are neither text nor JSON (spec 5.8): no need to ask.
+    if (base64) json = false;
     this.offset = offset;
     this.url = url;
     this.openedAt = openedAt;
@@ -66,7 +79,7 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
   }
 
   @Override
-  public @Nullable ReadBatch<T> next() throws IOException {
+  public @Nullable ReadBatch<T> next() throws IOException, RetryableFailure {
     while (reader.processNextEvent()) {
       String controlData = control;
       if (controlData == null) continue;
@@ -80,13 +93,14 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
     return null;
   }
 
-  private ReadBatch<T> toBatch(String controlData) throws IOException {
+  private ReadBatch<T> toBatch(String controlData) throws IOException, RetryableFailure {
     ReadBatch.Builder<T> batch = ReadBatch.<T>builder()
         .startOffset(offset).status(response.code())
         .contentType(response.header("Content-Type")).headers(response.headers());
     parseControl(controlData, batch);
     boolean hasData = false;
-    if (json) {
+    if (json == null && !pendingData.isEmpty()) json = jsonProbe.isJson();
+    if (Boolean.TRUE.equals(json)) {
       List<T> messages = new ArrayList<>();
       try {
         for (String data : pendingData) decodeArray(data, messages);

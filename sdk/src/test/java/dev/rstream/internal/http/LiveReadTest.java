@@ -308,6 +308,58 @@ class LiveReadTest {
   }
 
   @Test
+  void sseFromNowWithoutDataCostsOneRequest() throws Exception {
+    fixture.server.enqueue(sse(controlEvent("{\"streamNextOffset\":\"0_4\",\"upToDate\":true}")
+        + controlEvent("{\"streamNextOffset\":\"0_4\",\"streamClosed\":true}")).build());
+
+    TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.NOW);
+
+    read.awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    assertThat(read.values().get(0).nextOffset()).isEqualTo(Offset.of("0_4"));
+    assertThat(read.values().get(0).upToDate()).isTrue();
+    RecordedRequest only = fixture.take();
+    assertThat(only.getMethod()).isEqualTo("GET");
+    assertThat(only.getUrl().queryParameter("live")).isEqualTo("sse");
+    assertThat(only.getUrl().queryParameter("offset")).isEqualTo("now");
+    fixture.assertNoMoreRequests();
+  }
+
+  @Test
+  void sseFromNowAsksTheStreamTypeOnceWhenTheFirstDataArrives() throws Exception {
+    fixture.server.enqueue(sse(controlEvent("{\"streamNextOffset\":\"0_4\",\"upToDate\":true}")
+        + dataEvent("[5]") + controlEvent("{\"streamNextOffset\":\"0_5\",\"upToDate\":true}")
+        + dataEvent("[6,7]")
+        + controlEvent("{\"streamNextOffset\":\"0_7\",\"streamClosed\":true}")).build());
+    fixture.server.enqueue(new MockResponse.Builder().code(200)
+        .addHeader("Content-Type", "application/json").addHeader("Stream-Next-Offset", "0_7")
+        .build());
+
+    TestSubscriber<ReadBatch<String>> read = read(LiveMode.AUTO, Offset.NOW);
+
+    read.awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    assertThat(messages(read.values())).containsExactly("5", "6", "7");
+    assertThat(fixture.take().getUrl().queryParameter("live")).isEqualTo("sse");
+    RecordedRequest head = fixture.take();
+    assertThat(head.getMethod()).isEqualTo("HEAD");
+    assertThat(head.getUrl().queryParameter("offset")).isNull();
+    fixture.assertNoMoreRequests();
+  }
+
+  @Test
+  void sseFromNowOfABinaryStreamNeedsNoHead() throws Exception {
+    fixture.server.enqueue(sse("event: data\ndata: AQID\n\n"
+        + controlEvent("{\"streamNextOffset\":\"0_3\",\"streamClosed\":true}"))
+        .addHeader("Stream-SSE-Data-Encoding", "base64").build());
+
+    TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.NOW);
+
+    read.awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    assertThat(read.values().get(0).bytes().toByteArray()).containsExactly(1, 2, 3);
+    assertThat(fixture.take().getUrl().queryParameter("live")).isEqualTo("sse");
+    fixture.assertNoMoreRequests();
+  }
+
+  @Test
   void autoFallsBackToLongPollWhenSseIsNotServed() throws Exception {
     enqueueCaughtUp("0_0");
     fixture.server.enqueue(new MockResponse.Builder().code(400).body("live=sse unsupported")
