@@ -275,6 +275,24 @@ public final class RStreamClient implements Closeable {
   }
 
   /**
+   * Closes the live connection (for example when the app goes to the background) without
+   * erroring or completing {@link #live()} subscribers: they get nothing until {@link #resume()}.
+   * Committed windows are still answered. Idempotent; returns at once.
+   */
+  public void pause() {
+    cursor.pause();
+  }
+
+  /**
+   * Reopens the live connection after {@link #pause()}: it catches up from where the last batch
+   * it read ended (what the local store holds), then subscribers get every change since.
+   * Idempotent; returns at once.
+   */
+  public void resume() {
+    cursor.resume();
+  }
+
+  /**
    * Completes every stream this client returned, closes the live connection and cancels window
    * reads in flight. Does not close the {@link OkHttpClient} or the {@link LocalStore} it was
    * given. Idempotent.

@@ -277,6 +277,73 @@ class RStreamClientRestartTest {
     live.cancel();
   }
 
+  @Test
+  void streamDeletedAndCreatedAgainDropsTheStoredDataAndRebuilds() throws Exception {
+    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
+    Random random = new Random(13);
+    Offset written = appendRandom(random, 20, clock);
+    SqliteStore store = openStore();
+    RStreamClient first = client(recording, store);
+    TestSubscriber<StateView> live = first.live().test();
+    first.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
+    awaitStoredLive(store, url, written);
+    live.cancel();
+    shutDown(first, store);
+
+    DurableStream stream = DurableStream.builder().url(url).okHttpClient(http).build();
+    stream.delete().timeout(10, SECONDS).blockingAwait();
+    stream.create(CreateOptions.builder().contentType("application/json")
+        .header("Rstream-Keyframes", "changes=7, interval=3600s").build()).timeout(10, SECONDS).blockingGet();
+    appended.clear();
+    Offset rewritten = appendRandom(random, 3, clock);
+
+    SqliteStore reopened = openStore();
+    RStreamClient restarted = client(recording, reopened);
+    TestSubscriber<StateView> resumed = restarted.live().test();
+    restarted.awaitOffset(rewritten).timeout(10, SECONDS).blockingAwait();
+    resumed.assertNoErrors();
+    StateView latest = resumed.values().get(resumed.values().size() - 1);
+    assertThat(latest.fromStore()).isFalse();
+    assertThat(new LinkedHashMap<>(latest.entities("order"))).as("the new stream's state only")
+        .isEqualTo(replayTo(clock[0]));
+    awaitStoredLive(reopened, url, rewritten);
+    assertThat(reopened.liveWindow(url).id()).isNotEqualTo(written.value());
+    for (Keyframe keyframe : reopened.keyframes(url)) {
+      assertThat(keyframe.offset().value()).as("no keyframe of the old stream").doesNotStartWith(written.value().substring(0, 16));
+    }
+    resumed.cancel();
+  }
+
+  @Test
+  void pauseStopsTheLiveCursorAndResumeCatchesUpFromTheStoredOffset() throws Exception {
+    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
+    Random random = new Random(17);
+    Offset written = appendRandom(random, 5, clock);
+    SqliteStore store = openStore();
+    RStreamClient client = client(recording, store);
+    TestSubscriber<StateView> live = client.live().test();
+    client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
+    awaitStoredLive(store, url, written);
+    Offset stored = store.liveWindow(url).changes().isEmpty() ? store.liveWindow(url).baseOffset()
+        : store.liveWindow(url).changes().get(store.liveWindow(url).changes().size() - 1).offset();
+
+    client.pause();
+    client.progress().filter(p -> p.live() == Progress.Live.IDLE).firstOrError().timeout(10, SECONDS).blockingGet();
+    int seen = live.values().size();
+    requests.clear();
+    Offset more = appendRandom(random, 4, clock);
+    assertThat(live.values()).as("nothing while paused").hasSize(seen);
+    assertThat(mainStreamReads()).as("no read while paused").isEmpty();
+
+    client.resume();
+    client.awaitOffset(more).timeout(10, SECONDS).blockingAwait();
+    live.assertNoErrors().assertNotComplete();
+    assertThat(new LinkedHashMap<>(live.values().get(live.values().size() - 1).entities("order")))
+        .isEqualTo(replayTo(clock[0]));
+    assertThat(mainStreamReads().get(0).queryParameter("offset")).isEqualTo(stored.value());
+    live.cancel();
+  }
+
   /** A store on a full disk: every write fails with the typed error SQLite's SQLITE_FULL maps to. */
   private static final class FullDiskStore implements LocalStore {
     private final LocalStore empty = LocalStore.inMemory();

@@ -59,6 +59,8 @@ public final class LiveCursor {
   private final LiveMode liveMode;
   private final Flowable<LiveUpdate> shared;
   private final CompletableSubject closed = CompletableSubject.create();
+  private volatile boolean paused;
+  private volatile @Nullable Session current;
 
   public LiveCursor(
       StreamSource source,
@@ -91,6 +93,24 @@ public final class LiveCursor {
     return shared;
   }
 
+  /**
+   * Closes the live connection without ending the session: subscribers stay subscribed and see
+   * nothing (progress says {@link Progress.Live#IDLE}) until {@link #resume()}. A session that
+   * starts while paused waits for it too.
+   */
+  public void pause() {
+    paused = true;
+    Session session = current;
+    if (session != null) session.pause();
+  }
+
+  /** Reopens the live connection from where the last complete batch ended (what the store holds). */
+  public void resume() {
+    paused = false;
+    Session session = current;
+    if (session != null) session.resume();
+  }
+
   /** Ends the live connection, lingering or not; every later subscriber completes at once. */
   public void close() {
     closed.onComplete();
@@ -119,6 +139,7 @@ public final class LiveCursor {
     }
 
     void start() {
+      current = this;
       emitter.setCancellable(this::stop);
       progress.update(p -> p.live(Progress.Live.CONNECTING));
       Window held = registry.heldLive();
@@ -174,8 +195,8 @@ public final class LiveCursor {
       this.skip = 0;
     }
 
-    private void connect() {
-      if (stopped) return;
+    private synchronized void connect() {
+      if (stopped || paused) return;
       ReadOptions options = ReadOptions.builder().offset(resumeOffset).liveMode(liveMode).build();
       DisposableSubscriber<ReadBatch<StateMessage>> subscriber =
           new DisposableSubscriber<ReadBatch<StateMessage>>() {
@@ -251,9 +272,13 @@ public final class LiveCursor {
         if (current != null) emit(current.latest());
       }
       Offset offset = current != null ? current.offset() : resumeOffset;
-      progress.update(
-          p -> p.live(caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING).liveOffset(offset)
-              .messagesRead(progress.current().messagesRead() + batch.messages().size()));
+      synchronized (this) {
+        // Under the lock pause() takes: a batch that ends after a pause must not say CONNECTED.
+        Progress.Live state = paused ? Progress.Live.IDLE : caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
+        progress.update(
+            p -> p.live(state).liveOffset(offset)
+                .messagesRead(progress.current().messagesRead() + batch.messages().size()));
+      }
     }
 
     /**
@@ -284,6 +309,23 @@ public final class LiveCursor {
       connect(); // replaces (and so cancels) the read that carried the reset
     }
 
+    synchronized void pause() {
+      if (stopped) return;
+      read.set(io.reactivex.rxjava3.disposables.Disposable.disposed()); // cancels the read
+      registry.liveConnected(false);
+      progress.update(p -> p.live(Progress.Live.IDLE));
+    }
+
+    synchronized void resume() {
+      // Before the index loaded there is nothing to resume: that load connects when it ends.
+      if (stopped || assembler == null) return;
+      // As after a dropped connection: re-read the unit cut short, skipping what was applied.
+      skip = appliedSinceBoundary;
+      appliedSinceBoundary = 0;
+      progress.update(p -> p.live(Progress.Live.CONNECTING));
+      connect();
+    }
+
     private void onReadError(Throwable error) {
       if (stopped) return;
       if (error instanceof TransientException) {
@@ -291,9 +333,12 @@ public final class LiveCursor {
       } else if (error instanceof OffsetGoneException && !goneOnce) {
         // Retention dropped what we would resume from: start again from the newest keyframe.
         goneOnce = true;
-        log.log(Level.WARNING, source.url() + ": live offset gone, restarting from the index", error);
+        // Retention, or a stream deleted and created again (its offsets carry a new
+        // incarnation): what we stored may not be the stream's any more. Drop it and rebuild.
+        log.log(Level.WARNING, source.url() + ": live offset gone, dropping stored data and rebuilding", error);
         caughtUp = false;
-        startFromIndex(registry.refreshIndex(), false); // what we held ends where data is gone
+        registry.reset();
+        startFromIndex(registry.index(), false);
       } else {
         fail(error);
       }
@@ -329,6 +374,7 @@ public final class LiveCursor {
     }
 
     private void stop() {
+      if (current == this) current = null;
       if (stopped) return; // failed or completed: progress already says so
       stopped = true;
       read.dispose();
