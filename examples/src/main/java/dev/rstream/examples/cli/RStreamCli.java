@@ -81,6 +81,8 @@ public final class RStreamCli implements Callable<Integer> {
     CommandLine commandLine = new CommandLine(new RStreamCli());
     commandLine.setOut(out);
     commandLine.setErr(err);
+    // So that a relative TIME like -5m is a parameter, not an unknown option.
+    commandLine.setUnmatchedOptionsArePositionalParams(true);
     commandLine.setExecutionExceptionHandler(RStreamCli::reportFailure);
     commandLine.setParameterExceptionHandler(RStreamCli::reportUsage);
     return commandLine;

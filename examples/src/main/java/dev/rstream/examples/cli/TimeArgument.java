@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -29,7 +30,8 @@ final class TimeArgument implements CommandLine.ITypeConverter<Instant> {
   @Override
   public Instant convert(String text) {
     try {
-      return parse(text, now.get());
+      // Stream timestamps have millisecond precision; nanoseconds would only clutter messages.
+      return parse(text, now.get().truncatedTo(ChronoUnit.MILLIS));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.TypeConversionException(e.getMessage());
     }

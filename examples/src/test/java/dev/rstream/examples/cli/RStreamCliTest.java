@@ -243,6 +243,15 @@ class RStreamCliTest {
   }
 
   @Test
+  void relativeTimeIsATimeNotAnOption() {
+    // The stream is seconds old: a day ago is before its first keyframe.
+    Run run = run("at", url, "-1d", "--compact");
+
+    assertThat(run.exitCode).as(run.err).isEqualTo(ExitCode.OUT_OF_RANGE);
+    assertThat(run.err).startsWith("rstream at: no state at ");
+  }
+
+  @Test
   void serverDownExitsUnavailableWithoutRetryingForever() throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
