@@ -69,8 +69,61 @@ public interface LocalStore {
    */
   boolean appendLive(String streamUrl, String windowId, Offset from, List<Change> changes, Offset to);
 
+  /** The idempotent producer identity saved for {@code streamUrl}, or null. */
+  @Nullable StoredProducer producer(String streamUrl);
+
+  /**
+   * Saves the idempotent producer identity for {@code streamUrl}, so that a restarted app keeps
+   * its producer id (and fences its older self by raising the epoch).
+   */
+  void putProducer(String streamUrl, StoredProducer producer);
+
   /** Drops everything saved for {@code streamUrl} (the stream sent a reset). */
   void clear(String streamUrl);
+
+  /** An idempotent producer's id and epoch, as stored. Immutable. */
+  final class StoredProducer {
+    private final String id;
+    private final long epoch;
+
+    private StoredProducer(String id, long epoch) {
+      this.id = id;
+      this.epoch = epoch;
+    }
+
+    /** Returns the identity of producer {@code id} at {@code epoch} (non-negative). */
+    public static StoredProducer of(String id, long epoch) {
+      requireNonNull(id, "id == null");
+      if (id.isEmpty()) throw new IllegalArgumentException("id is empty");
+      if (epoch < 0) throw new IllegalArgumentException("epoch < 0");
+      return new StoredProducer(id, epoch);
+    }
+
+    /** The producer id ({@code Producer-Id}). */
+    public String id() {
+      return id;
+    }
+
+    /** The producer epoch ({@code Producer-Epoch}). */
+    public long epoch() {
+      return epoch;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof StoredProducer && ((StoredProducer) o).id.equals(id) && ((StoredProducer) o).epoch == epoch;
+    }
+
+    @Override
+    public int hashCode() {
+      return id.hashCode() * 31 + Long.hashCode(epoch);
+    }
+
+    @Override
+    public String toString() {
+      return "StoredProducer{" + id + ", epoch=" + epoch + "}";
+    }
+  }
 
   /**
    * A window as stored (committed, or the live window without an end bound): its bounds, the inserts of its start keyframe and its changes,

@@ -93,6 +93,16 @@ public final class SqliteStore implements LocalStore, Closeable {
   }
 
   @Override
+  public @Nullable StoredProducer producer(String streamUrl) {
+    return database.producer(streamUrl);
+  }
+
+  @Override
+  public void putProducer(String streamUrl, StoredProducer producer) {
+    database.putProducer(streamUrl, producer);
+  }
+
+  @Override
   public void clear(String streamUrl) {
     database.clear(streamUrl);
   }

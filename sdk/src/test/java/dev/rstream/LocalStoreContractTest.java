@@ -155,6 +155,20 @@ class LocalStoreContractTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("stores")
+  void producerIdAndEpochAreKeptPerStreamAndCleared(String name, Supplier<LocalStore> factory) {
+    LocalStore store = open(factory);
+    assertThat(store.producer(URL)).isNull();
+    store.putProducer(URL, LocalStore.StoredProducer.of("app-1", 0));
+    store.putProducer(URL, LocalStore.StoredProducer.of("app-1", 3));
+    store.putProducer(OTHER, LocalStore.StoredProducer.of("app-2", 1));
+    assertThat(store.producer(URL)).isEqualTo(LocalStore.StoredProducer.of("app-1", 3));
+    store.clear(URL);
+    assertThat(store.producer(URL)).isNull();
+    assertThat(store.producer(OTHER)).isEqualTo(LocalStore.StoredProducer.of("app-2", 1));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stores")
   void aCommittedWindowIsNeverReplaced(String name, Supplier<LocalStore> factory) {
     LocalStore store = open(factory);
     store.putWindow(URL, committed());

@@ -367,6 +367,8 @@ class RStreamClientRestartTest {
     @Override public boolean appendLive(String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
       throw full();
     }
+    @Override public StoredProducer producer(String streamUrl) { return null; }
+    @Override public void putProducer(String streamUrl, StoredProducer producer) { throw full(); }
     @Override public void clear(String streamUrl) { throw full(); }
   }
 }

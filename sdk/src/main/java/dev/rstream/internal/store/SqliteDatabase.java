@@ -473,6 +473,36 @@ public final class SqliteDatabase implements LocalStore, Closeable {
   }
 
   @Override
+  public @Nullable StoredProducer producer(String streamUrl) {
+    return transaction(
+        "read the producer",
+        () -> {
+          try (PreparedStatement s =
+              connection.prepareStatement("SELECT producer_id, epoch FROM producers WHERE stream = ?")) {
+            s.setString(1, streamUrl);
+            try (ResultSet r = s.executeQuery()) {
+              return r.next() ? StoredProducer.of(r.getString(1), r.getLong(2)) : null;
+            }
+          }
+        });
+  }
+
+  @Override
+  public void putProducer(String streamUrl, StoredProducer producer) {
+    transaction(
+        "save the producer",
+        () -> {
+          try (PreparedStatement s = connection.prepareStatement("INSERT OR REPLACE INTO producers VALUES (?, ?, ?)")) {
+            s.setString(1, streamUrl);
+            s.setString(2, producer.id());
+            s.setLong(3, producer.epoch());
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
   public void clear(String streamUrl) {
     transaction(
         "clear a stream",

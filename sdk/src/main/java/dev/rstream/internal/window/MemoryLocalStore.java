@@ -37,6 +37,7 @@ public final class MemoryLocalStore implements LocalStore {
   private final Map<String, Index> keyframes = new ConcurrentHashMap<>();
   private final Map<String, Map<String, StoredWindow>> windows = new ConcurrentHashMap<>();
   private final Map<String, Live> live = new ConcurrentHashMap<>();
+  private final Map<String, StoredProducer> producers = new ConcurrentHashMap<>();
 
   @Override
   public List<Keyframe> keyframes(String streamUrl) {
@@ -102,7 +103,18 @@ public final class MemoryLocalStore implements LocalStore {
   }
 
   @Override
+  public @Nullable StoredProducer producer(String streamUrl) {
+    return producers.get(streamUrl);
+  }
+
+  @Override
+  public void putProducer(String streamUrl, StoredProducer producer) {
+    producers.put(streamUrl, producer);
+  }
+
+  @Override
   public void clear(String streamUrl) {
+    producers.remove(streamUrl);
     keyframes.remove(streamUrl);
     windows.remove(streamUrl);
     live.remove(streamUrl);

@@ -54,5 +54,13 @@ public final class NoLocalStore implements LocalStore {
   }
 
   @Override
+  public @Nullable StoredProducer producer(String streamUrl) {
+    return null;
+  }
+
+  @Override
+  public void putProducer(String streamUrl, StoredProducer producer) {}
+
+  @Override
   public void clear(String streamUrl) {}
 }
