@@ -160,13 +160,14 @@ public final class RStreamCli implements Callable<Integer> {
     String message = String.valueOf(failure.getMessage());
     switch (exitCode) {
       case ExitCode.NOT_FOUND:
-        return "stream not found: " + message;
+        return message.startsWith("stream not found") ? message : "stream not found: " + message;
       case ExitCode.UNAVAILABLE:
         if (failure instanceof CliFailure) return message;
         Throwable cause = failure.getCause();
         // "Connection refused" is what the user needs to read; the SDK keeps it as the cause.
-        String reason = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
-        return "server unavailable: " + message + reason;
+        String reason = cause == null ? null : cause.getMessage();
+        boolean told = reason == null || message.contains(reason);
+        return "server unavailable: " + message + (told ? "" : ": " + reason);
       case ExitCode.PROTOCOL:
         return failure instanceof CliFailure ? message : "protocol error: " + message;
       case ExitCode.REFUSED:

@@ -279,7 +279,7 @@ class RStreamCliTest {
     Run run = run("windows", missing);
 
     assertThat(run.exitCode).isEqualTo(ExitCode.NOT_FOUND);
-    assertThat(run.err).startsWith("rstream windows: stream not found: ").contains(missing).contains("404");
+    assertThat(run.err).startsWith("rstream windows: stream not found (").contains(missing).contains("404");
     assertThat(run.err.lines()).hasSize(1);
   }
 
