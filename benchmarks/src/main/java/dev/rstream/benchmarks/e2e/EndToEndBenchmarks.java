@@ -37,7 +37,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Flags: {@code --sizes 10000,100000,1000000} (messages per stream; a smoke run passes tiny
  * ones), {@code --subscribers 1,100,1000}, {@code --latency-messages 250}, {@code
  * --keyframe-every 1000} (changes per keyframe of the seek streams), {@code --figures
- * catch-up,memory,latency,seek} (a subset, to profile one), {@code --write FILE}.
+ * catch-up,memory,latency,seek} (a subset, to profile one), {@code --histogram true} (the heap's
+ * class histogram while messages are held), {@code --write FILE}.
  *
  * <p>Not thread-safe; one run at a time. Every stream, client and server it opens is closed before
  * {@link #run} returns.
@@ -85,6 +86,8 @@ public final class EndToEndBenchmarks {
     @Nullable Path write;
     /** Which figures to run (for profiling one of them): catch-up, memory, latency, seek. */
     List<String> figures = Arrays.asList("catch-up", "memory", "latency", "seek");
+    /** Prints a class histogram of the heap while N messages are held (to see where it goes). */
+    boolean histogram;
     List<String> args = new ArrayList<>();
 
     static Options parse(String... args) {
@@ -104,6 +107,7 @@ public final class EndToEndBenchmarks {
           case "--emit-updates": o.emitUpdates = Integer.parseInt(value); break;
           case "--write": o.write = Paths.get(value); break;
           case "--figures": o.figures = Arrays.asList(value.split(",")); break;
+          case "--histogram": o.histogram = Boolean.parseBoolean(value); break;
           default: throw new IllegalArgumentException("unknown flag " + flag);
         }
       }
@@ -215,6 +219,7 @@ public final class EndToEndBenchmarks {
     Loopback.RawResult raw = null;
     long retained = 0;
     TrafficCounter counter = null;
+    java.lang.ref.WeakReference<Object> previous = new java.lang.ref.WeakReference<>(null);
     for (int rep = 0; rep < 2; rep++) {
       long t0 = System.nanoTime();
       raw = loopback.rawCatchUp(url);
@@ -222,6 +227,10 @@ public final class EndToEndBenchmarks {
       // Each message of the stream is one change, plus the opening keyframe's two controls.
       check(raw.messages == n + 2, "raw read " + raw.messages + " messages, expected " + (n + 2));
 
+      // The previous run's client lets go of its state only once its live session's linger timer
+      // has fired; measuring before that would subtract its state from this one's.
+      awaitCollected(previous);
+      if (options.histogram && rep == 0) printHistogram("before");
       long before = usedHeapAfterGc();
       counter = new TrafficCounter();
       RStreamClient client = client(url, counter);
@@ -230,8 +239,12 @@ public final class EndToEndBenchmarks {
       rstreamBest = Math.min(rstreamBest, System.nanoTime() - t1);
       check(view.size() == n, "rstream state has " + view.size() + " entities, expected " + n);
       retained = usedHeapAfterGc() - before;
+      System.err.printf(Locale.ROOT, "[e2e] %d msgs, run %d: %.1f s, %d B retained per message%n", n, rep,
+          seconds(System.nanoTime() - t1), retained / n);
+      if (options.histogram && rep == 0) printHistogram("held");
       if (rep == 1) emission.add(new double[] {n, emissionNanosPerChange(client, url, n)});
       reachabilityFence(view);
+      previous = new java.lang.ref.WeakReference<>(view);
       client.close();
     }
 
@@ -249,6 +262,17 @@ public final class EndToEndBenchmarks {
     double memRatio = perMessage / jsonPerMessage;
     figures.add(new Figure(MEMORY, "heap retained per held message / its JSON size", size,
         String.format(Locale.ROOT, "%.0f B / %.0f B = %.2fx", perMessage, jsonPerMessage, memRatio), "<= 1.5x", memRatio <= 1.5));
+  }
+
+  /** Where the held heap goes, to stderr: the JDK's own class histogram of this process. */
+  private static void printHistogram(String label) throws IOException, InterruptedException {
+    Process jcmd =
+        new ProcessBuilder("jcmd", Long.toString(ProcessHandle.current().pid()), "GC.class_histogram")
+            .redirectErrorStream(true)
+            .start();
+    String[] lines = new String(jcmd.getInputStream().readAllBytes(), UTF_8).split("\n");
+    jcmd.waitFor();
+    for (int i = 0; i < Math.min(lines.length, 40); i++) System.err.println("[histogram " + label + "] " + lines[i]);
   }
 
   private static void reachabilityFence(Object o) {
@@ -431,6 +455,15 @@ public final class EndToEndBenchmarks {
   /** Subscribes to live() and waits for the first view holding {@code n} entities (caught up). */
   private static StateView caughtUp(RStreamClient client, int n) {
     return client.live().filter(v -> v.size() >= n).timeout(300, TimeUnit.SECONDS).blockingFirst();
+  }
+
+  private static void awaitCollected(java.lang.ref.WeakReference<?> reference) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (reference.get() != null) {
+      check(System.nanoTime() < deadline, "a closed client's state is still reachable after 30 s");
+      System.gc();
+      Thread.sleep(50); // polls a condition, with a deadline
+    }
   }
 
   private static long usedHeapAfterGc() {
