@@ -33,7 +33,9 @@ final class EndToEndBenchmarksSmokeTest {
     assertThat(sizesOf(figures, EndToEndBenchmarks.LATENCY))
         .containsExactly("1 subscriber", "5 subscribers", "20 subscribers");
     assertThat(figures.stream().filter(f -> f.section.equals(EndToEndBenchmarks.SEEK)).count()).isEqualTo(6);
-    assertThat(sizesOf(figures, EndToEndBenchmarks.SEEK).get(0)).isEqualTo("300 msgs, 4 keyframes");
+    // The server writes keyframes on its own thread after `--keyframe-every` changes, so two
+    // batches may share one: the count varies, the harness itself insists on at least three.
+    assertThat(sizesOf(figures, EndToEndBenchmarks.SEEK).get(0)).matches("300 msgs, [3-4] keyframes");
     assertThat(figures.stream().filter(f -> f.section.equals(EndToEndBenchmarks.MEMORY)).count()).isEqualTo(6);
     // Latency rows carry every sample: subscribers x measured changes.
     assertThat(figures.stream().filter(f -> f.section.equals(EndToEndBenchmarks.LATENCY)).map(f -> f.value))
