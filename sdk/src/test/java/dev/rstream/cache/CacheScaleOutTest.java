@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  */
 class CacheScaleOutTest {
   private static final int CLIENTS = 100;
-  private static final int CHANGES = 3000;
+  private static final int CHANGES = 2400;
   private static final int KEYFRAME_EVERY = 300;
   private static final int LIVE_APPENDS = 5;
   private static final JsonMapper JSON = JsonMapper.builder().build();

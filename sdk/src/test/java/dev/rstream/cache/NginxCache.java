@@ -11,13 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A real nginx, configured by {@code deploy/nginx/rstream-cache.conf}, in front of an origin: a
  * child process with everything (config, cache, logs) under one temporary prefix. Not thread-safe;
- * {@link #close()} stops nginx and leaves the prefix for inspection.
+ * {@link #close()} stops nginx and deletes the prefix.
  */
 final class NginxCache implements AutoCloseable {
   private final Path prefix;
@@ -146,6 +148,7 @@ final class NginxCache implements AutoCloseable {
     return sum;
   }
 
+  /** Stops nginx and deletes its prefix (config, cache, logs). */
   @Override
   public void close() {
     process.destroy();
@@ -153,6 +156,11 @@ final class NginxCache implements AutoCloseable {
       if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    try (Stream<Path> files = Files.walk(prefix)) {
+      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }
