@@ -21,6 +21,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An in-memory {@link StubServer} on loopback, and the plain-HTTP side of the benchmarks: fast
@@ -140,7 +141,7 @@ final class Loopback implements AutoCloseable {
   }
 
   /**
-   * The raw limit: catch-up reads from {@code offset} until the server says up to date, parsed
+   * The raw limit: catch-up reads from the start until the server says up to date, parsed
    * with Jackson's streaming parser into nothing (every token is visited, no value is kept).
    */
   RawResult rawCatchUp(String url) throws IOException {
@@ -182,7 +183,7 @@ final class Loopback implements AutoCloseable {
         .bodyBytes;
   }
 
-  private static String messageOffset(JsonParser parser) throws IOException {
+  private static @Nullable String messageOffset(JsonParser parser) throws IOException {
     String offset = null;
     while (parser.nextToken() != JsonToken.END_OBJECT) {
       String name = parser.currentName();
@@ -206,7 +207,7 @@ final class Loopback implements AutoCloseable {
     boolean visit(JsonParser parser) throws IOException;
   }
 
-  private RawResult read(String url, String startOffset, @org.jspecify.annotations.Nullable String endOffset, MessageVisitor visitor)
+  private RawResult read(String url, String startOffset, @Nullable String endOffset, MessageVisitor visitor)
       throws IOException {
     RawResult result = new RawResult();
     String offset = startOffset;
