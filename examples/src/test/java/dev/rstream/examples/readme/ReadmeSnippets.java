@@ -3,11 +3,13 @@ package dev.rstream.examples.readme;
 import dev.rstream.Change;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
+import dev.rstream.SqliteStore;
 import dev.rstream.StateView;
 import dev.rstream.WindowInfo;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.schedulers.Schedulers;
+import java.io.File;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,19 @@ final class ReadmeSnippets {
   private void render(Map<String, String> orders) {}
 
   private void log(List<WindowInfo> windows) {}
+
+  private final File filesDir = new File(System.getProperty("java.io.tmpdir"));
+  private final String url = "http://127.0.0.1:4437/v1/stream/orders";
+
+  void offline() {
+    // README:offline
+    SqliteStore store = SqliteStore.builder()
+        .file(new File(filesDir, "rstream.db"))   // on Android: context.getFilesDir()
+        .maxWindowBytes(64L << 20)                // budget for committed windows, evicted LRU
+        .build();
+    RStreamClient client = RStreamClient.builder().streamUrl(url).store(store).build();
+    // README:end
+  }
 
   void usage() {
     // README:usage
