@@ -545,7 +545,7 @@ public final class EndToEndBenchmarks {
         .append(" changes; `window(ts)` in the middle window on a new client. Requests and decoded bytes counted by an OkHttp ")
         .append("interceptor on the client given to the builder; the window's size is the JSON of its messages (keyframe included).\n")
         .append("4. Memory: used heap after `System.gc()` before building the client and after it caught up with N changes ")
-        .append("(client and view held), divided by N, against the mean JSON size of a message as served. StateView cost: one POST of ")
+        .append("(client and view held), divided by N (the larger of two runs), against the mean JSON size of a message as served. StateView cost: one POST of ")
         .append(options.emitUpdates).append(" updates to a caught-up client; time from the first to the last `onNext` divided by the count.\n");
     return md.toString();
   }
