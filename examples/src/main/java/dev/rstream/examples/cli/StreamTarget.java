@@ -8,8 +8,11 @@ import io.reactivex.rxjava3.core.Single;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
+import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -56,6 +59,7 @@ final class StreamTarget {
     private final HttpUrl url;
     private final Duration timeout;
     private final OkHttpClient http;
+    private final FailureClock failures = new FailureClock();
     private final DurableStream stream;
     private @Nullable RStreamClient client;
 
@@ -63,7 +67,10 @@ final class StreamTarget {
       this.url = url;
       this.timeout = timeout;
       this.http =
-          new OkHttpClient.Builder().connectTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).build();
+          new OkHttpClient.Builder()
+              .connectTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .addInterceptor(failures)
+              .build();
       RetryPolicy retries =
           RetryPolicy.builder()
               .maxRetries(3)
@@ -128,6 +135,16 @@ final class StreamTarget {
       }
     }
 
+    /**
+     * For how long every request to the server has failed (network error, 429 or 5xx), in
+     * milliseconds; 0 while the last one succeeded. The rstream client retries its live read
+     * inside the transport without end and says nothing of it, so this is how a command that
+     * follows the stream learns that the server has gone.
+     */
+    long failingForMillis() {
+      return failures.failingForMillis();
+    }
+
     /** The timeout, for messages. */
     Duration timeout() {
       return timeout;
@@ -136,6 +153,34 @@ final class StreamTarget {
     static String describe(Duration duration) {
       long ms = duration.toMillis();
       return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+
+    /** Times runs of failed requests: an interceptor sees every attempt, retries included. */
+    private static final class FailureClock implements Interceptor {
+      private final AtomicLong failingSinceNanos = new AtomicLong(-1);
+
+      @Override
+      public Response intercept(Chain chain) throws java.io.IOException {
+        Response response;
+        try {
+          response = chain.proceed(chain.request());
+        } catch (java.io.IOException e) {
+          failed();
+          throw e;
+        }
+        if (response.code() == 429 || response.code() >= 500) failed();
+        else failingSinceNanos.set(-1);
+        return response;
+      }
+
+      private void failed() {
+        failingSinceNanos.compareAndSet(-1, System.nanoTime());
+      }
+
+      long failingForMillis() {
+        long since = failingSinceNanos.get();
+        return since == -1 ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+      }
     }
 
     /** Closes the rstream client, then releases the HTTP client's threads and connections. */

@@ -2,7 +2,6 @@ package dev.rstream.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rstream.Change;
-import dev.rstream.Progress;
 import dev.rstream.RStreamClient;
 import dev.rstream.StateView;
 import io.reactivex.rxjava3.core.Flowable;
@@ -25,7 +24,7 @@ import picocli.CommandLine.Spec;
  * with status 0; or until the stream is closed.
  *
  * <p>A lost connection is retried by the SDK; the tool says so on standard error, and gives up
- * with {@link ExitCode#UNAVAILABLE} if it is not back within {@code --timeout}. Keyframes are not
+ * with {@link ExitCode#UNAVAILABLE} if every request has failed for {@code --timeout}. Keyframes are not
  * changes (they repeat the state), so they print nothing.
  */
 @Command(
@@ -49,6 +48,7 @@ final class TailCommand implements java.util.concurrent.Callable<Integer> {
       AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
       AtomicBoolean first = new AtomicBoolean(true);
       AtomicBoolean lost = new AtomicBoolean();
+      String timeout = StreamTarget.Connection.describe(connection.timeout());
       CompositeDisposable subscriptions = new CompositeDisposable();
       // Unbounded demand: live() conflates only for subscribers that ask for less, and a tail
       // must print every change. Lines are printed on the SDK's I/O thread, in order.
@@ -62,31 +62,27 @@ final class TailCommand implements java.util.concurrent.Callable<Integer> {
                     done.countDown();
                   },
                   done::countDown));
+      // Checked often enough that giving up is late by a fraction of the timeout at most.
+      long checkMillis = Math.max(50, Math.min(1_000, connection.timeout().toMillis() / 10));
       subscriptions.add(
-          client
-              .progress()
-              .map(Progress::live)
-              .distinctUntilChanged()
-              .switchMap(
-                  live -> {
-                    if (live == Progress.Live.RECONNECTING) {
-                      if (!lost.getAndSet(true)) note(err, "connection lost, reconnecting");
-                      return Flowable.timer(connection.timeout().toMillis(), TimeUnit.MILLISECONDS);
-                    }
-                    if (live == Progress.Live.CONNECTED && lost.getAndSet(false)) note(err, "reconnected");
-                    return Flowable.<Long>never();
-                  })
+          Flowable.interval(checkMillis, checkMillis, TimeUnit.MILLISECONDS)
+              .map(tick -> connection.failingForMillis())
               .subscribe(
-                  giveUp -> {
-                    failure.compareAndSet(
-                        null,
-                        new CliFailure(
-                            ExitCode.UNAVAILABLE,
-                            "lost " + connection.url() + " and could not reconnect within "
-                                + StreamTarget.Connection.describe(connection.timeout())));
-                    done.countDown();
-                  },
-                  e -> {}));
+                  failingFor -> {
+                    if (failingFor > 0 && !lost.getAndSet(true)) {
+                      note(err, "lost the connection, retrying for up to " + timeout);
+                    } else if (failingFor == 0 && lost.getAndSet(false)) {
+                      note(err, "reconnected");
+                    }
+                    if (failingFor >= connection.timeout().toMillis()) {
+                      failure.compareAndSet(
+                          null,
+                          new CliFailure(
+                              ExitCode.UNAVAILABLE,
+                              "lost " + connection.url() + " and could not reconnect within " + timeout));
+                      done.countDown();
+                    }
+                  }));
       try {
         done.await();
       } catch (InterruptedException e) {

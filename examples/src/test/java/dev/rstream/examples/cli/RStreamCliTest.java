@@ -225,6 +225,38 @@ class RStreamCliTest {
   }
 
   @Test
+  void tailGivesUpWhenTheServerStaysDown() throws Exception {
+    StubServer doomed = StubServer.builder().memory().build().start();
+    String doomedUrl = doomed.streamUrl("cli/doomed");
+    try {
+      Workload.builder().streamUrl(URI.create(doomedUrl)).count(3).rate(5_000).build().run();
+      LineQueue out = new LineQueue();
+      LineQueue err = new LineQueue();
+      AtomicReference<@Nullable Integer> exitCode = new AtomicReference<>();
+      Thread tail =
+          new Thread(
+              () -> exitCode.set(
+                  RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                      .execute("tail", doomedUrl, "--timeout", "1s")),
+              "rstream-tail-test");
+      tail.start();
+      assertThat(out.poll(10)).as("the state line").isNotNull();
+
+      doomed.close();
+
+      assertThat(err.poll(10)).isEqualTo("rstream tail: lost the connection, retrying for up to 1 s");
+      assertThat(err.poll(10))
+          .isEqualTo("rstream tail: lost " + doomedUrl + " and could not reconnect within 1 s");
+      tail.join(SECONDS.toMillis(10));
+      assertThat(tail.isAlive()).isFalse();
+      assertThat(exitCode.get()).isEqualTo(ExitCode.UNAVAILABLE);
+      assertThat(out.poll(0)).isNull();
+    } finally {
+      doomed.close();
+    }
+  }
+
+  @Test
   void malformedUrlExitsWithItsCode() {
     Run run = run("at", "not a url", "now");
 
