@@ -1,7 +1,10 @@
 package dev.rstream.examples;
 
+import dev.rstream.DurableStream;
+import dev.rstream.Offset;
 import dev.rstream.Progress;
 import dev.rstream.RStreamClient;
+import dev.rstream.SqliteStore;
 import dev.rstream.StateView;
 import dev.rstream.WindowInfo;
 import dev.rstream.server.StubServer;
@@ -20,13 +23,18 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.Call;
+import okhttp3.EventListener;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The rstream story on a terminal: a producer writes an order book's history, a client asks for
  * the state at three past times, three live subscribers share one connection, and the server
- * restarts under them without a message fetched twice.
+ * restarts under them without a message fetched twice; then the app itself restarts on its SQLite
+ * store and shows its last state at once.
  *
  * <p>Runs against an embedded {@link StubServer} with its durable file log in a temporary
  * directory; {@code --url URL} points it at a running server instead (then the restart step is
@@ -126,8 +134,14 @@ public final class Demo {
     Instant end = first.plus(STEP.multipliedBy(changes));
     Clock demoClock = Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(), end));
 
-    try (RStreamClient client =
-        RStreamClient.builder().streamUrl(streamUrl.toString()).clock(demoClock).build()) {
+    Path storeFile = Files.createTempDirectory("rstream-demo-store").resolve("rstream.db");
+    try (SqliteStore store = SqliteStore.open(storeFile.toFile());
+        RStreamClient client =
+            RStreamClient.builder()
+                .streamUrl(streamUrl.toString())
+                .clock(demoClock)
+                .store(store)
+                .build()) {
       // 2. Time seek: three past times, each answered from the one window that covers it.
       out.printf("%n2. The state at three past times%n");
       for (double fraction : new double[] {0.1, 0.5, 0.85}) {
@@ -144,7 +158,6 @@ public final class Demo {
       out.printf("%n3. Three live subscribers attach%n");
       CompositeDisposable subscribers = new CompositeDisposable();
       BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
-      AtomicReference<StateView> latest = new AtomicReference<>();
       for (int i = 1; i <= 3; i++) {
         String name = "subscriber " + i;
         subscribers.add(
@@ -152,7 +165,6 @@ public final class Demo {
                 .live()
                 .subscribe(
                     view -> {
-                      latest.set(view);
                       if (view.change() != null) arrivals.add(name + " <- " + view.change());
                     },
                     error -> arrivals.add(name + " failed: " + error)));
@@ -176,7 +188,6 @@ public final class Demo {
       // 4. The server goes away and comes back; nothing is fetched twice.
       if (embedded != null) {
         out.printf("%n4. The server stops and starts again under the subscribers%n");
-        long readBefore = client.progress().blockingFirst().messagesRead();
         embedded.restart();
         Workload after =
             Workload.builder()
@@ -188,19 +199,56 @@ public final class Demo {
                 .keyframePolicy(policy())
                 .build();
         after.run();
-        printArrivals(arrivals, 15);
-        long readAfter = client.progress().blockingFirst().messagesRead();
+        int arrived = printArrivals(arrivals, 15);
         out.printf(
-            "   messages read since the restart: %d (the producer appended 5)%n",
-            readAfter - readBefore);
+            "   the producer appended 5 after the restart; the 3 subscribers received %d changes"
+                + " (nothing fetched twice, nothing missed)%n", arrived);
         out.printf("   live connections held by the server: %d%n", awaitLiveReaders(embedded.current));
       }
       subscribers.dispose();
-      StateView last = latest.get();
-      if (last != null) {
-        out.printf("%nFinal state: %d orders at offset %s%n", last.entities("order").size(),
-            last.offset().value());
-      }
+    }
+
+    // 5. The app restarts on its SQLite store: the last state at once, then only what is new.
+    out.printf("%n5. The client is closed, 5 changes land meanwhile, and it reopens on its SQLite store%n");
+    Workload whileAway =
+        Workload.builder()
+            .streamUrl(streamUrl)
+            .seed(9)
+            .rate(50)
+            .count(5)
+            .simulatedClock(end.plus(STEP.multipliedBy(20)), STEP)
+            .keyframePolicy(policy())
+            .build();
+    whileAway.run();
+    Traffic traffic = new Traffic();
+    OkHttpClient counted = new OkHttpClient.Builder().eventListener(traffic).build();
+    try (SqliteStore store = SqliteStore.open(storeFile.toFile());
+        RStreamClient reopened =
+            RStreamClient.builder()
+                .streamUrl(streamUrl.toString())
+                .clock(demoClock)
+                .store(store)
+                .okHttpClient(counted)
+                .build()) {
+      long opened = System.nanoTime();
+      StateView stored = reopened.live().firstOrError().blockingGet();
+      out.printf(
+          "   first state after %d ms: %d orders at offset %s, from the store: %s%n",
+          millisSince(opened), stored.entities("order").size(), stored.offset().value(),
+          stored.fromStore());
+      Offset tail = tail(streamUrl);
+      StateView caughtUp =
+          reopened.live()
+              .filter(v -> v.offset().compareTo(tail) >= 0)
+              .firstOrError()
+              .timeout(WAIT.toSeconds(), TimeUnit.SECONDS)
+              .blockingGet();
+      out.printf(
+          "   caught up to the server's tail %s: %d requests, %,d bytes of finished responses on the wire"
+              + " (the 5 new changes; the %,d-change history came from the store)%n",
+          caughtUp.offset().value(), traffic.requests.get(), traffic.bytes.get(), changes);
+      out.printf("%nFinal state: %d orders, %d customers%n",
+          caughtUp.entities("order").size(), caughtUp.entities("customer").size());
     }
   }
 
@@ -220,15 +268,22 @@ public final class Demo {
     out.println(line);
   }
 
-  private void printArrivals(BlockingQueue<String> arrivals, int expected) throws InterruptedException {
-    for (int i = 0; i < expected; i++) {
+  /** Prints the expected arrivals as they come and returns how many came, plus any extra ones. */
+  private int printArrivals(BlockingQueue<String> arrivals, int expected) throws InterruptedException {
+    int arrived = 0;
+    for (; arrived < expected; arrived++) {
       String arrival = arrivals.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
       if (arrival == null) {
-        out.printf("   (only %d of %d arrivals within %s)%n", i, expected, WAIT);
-        return;
+        out.printf("   (only %d of %d arrivals within %s)%n", arrived, expected, WAIT);
+        return arrived;
       }
       out.println("   " + arrival);
     }
+    // A duplicate would show up here as an extra arrival.
+    for (String extra; (extra = arrivals.poll(200, TimeUnit.MILLISECONDS)) != null; arrived++) {
+      out.println("   unexpected: " + extra);
+    }
+    return arrived;
   }
 
   private static void awaitLive(RStreamClient client) {
@@ -250,6 +305,29 @@ public final class Demo {
       Thread.sleep(10);
     }
     return server.liveReaders();
+  }
+
+  /** Counts the requests a client makes and the response body bytes it reads. */
+  private static final class Traffic extends EventListener {
+    final AtomicLong requests = new AtomicLong();
+    final AtomicLong bytes = new AtomicLong();
+
+    @Override
+    public void requestHeadersEnd(Call call, Request request) {
+      requests.incrementAndGet();
+    }
+
+    @Override
+    public void responseBodyEnd(Call call, long byteCount) {
+      bytes.addAndGet(byteCount);
+    }
+  }
+
+  /** The stream's current tail, as the server says. */
+  private static Offset tail(URI streamUrl) {
+    Offset next = DurableStream.builder().url(streamUrl.toString()).build().head().blockingGet().nextOffset();
+    if (next == null) throw new IllegalStateException("no Stream-Next-Offset from " + streamUrl);
+    return next;
   }
 
   private static long millisSince(long nanos) {
