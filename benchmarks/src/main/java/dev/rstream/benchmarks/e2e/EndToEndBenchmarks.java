@@ -528,7 +528,7 @@ public final class EndToEndBenchmarks {
           .append(f.goal).append(" | ").append(f.verdict()).append(" |\n");
     }
     md.append("\n## SSE parsing (JMH)\n\nFrom `dev.rstream.benchmarks.sse.SseParseBenchmark` (JMH): ")
-        .append("`java -jar benchmarks/target/benchmarks.jar SseParseBenchmark`; its table is reported separately.\n");
+        .append("`java -jar benchmarks/target/benchmarks.jar SseParseBenchmark`. The table is at the end of this file, after the analysis.\n");
     md.append("\n## Not measured yet\n\n")
         .append("- Server fan-out at 1,000 and 5,000 SSE connections, against the Node reference server (`@durable-streams/server`).\n")
         .append("- Restart figures: time and requests to resume from a durable `LocalStore` and from a `server-stub` data directory.\n");
