@@ -7,9 +7,12 @@ import dev.rstream.RStreamClient;
 import dev.rstream.SqliteStore;
 import dev.rstream.StateView;
 import dev.rstream.WindowInfo;
+import dev.rstream.WindowState;
 import dev.rstream.server.StubServer;
 import dev.rstream.server.workload.Workload;
 import io.reactivex.rxjava3.disposables.CompositeDisposable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -19,7 +22,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -154,6 +159,17 @@ public final class Demo {
         printWindows(client.windows().blockingFirst());
       }
 
+      // The whole history, replayed in order: every window is fetched once, with a progress bar.
+      out.printf("%n   Replaying the whole history with changes(from, to)%n");
+      long replayed;
+      try (ProgressBar bar =
+          new ProgressBarBuilder().setTaskName("   history").setInitialMax(changes)
+              .setUpdateIntervalMillis(100).continuousUpdate().build()) {
+        replayed = client.changes(first, end).doOnNext(change -> bar.step()).count().blockingGet();
+      }
+      out.printf("   %,d changes replayed in order%n", replayed);
+      printWindows(client.windows().blockingFirst());
+
       // 3. Three live subscribers, one connection.
       out.printf("%n3. Three live subscribers attach%n");
       CompositeDisposable subscribers = new CompositeDisposable();
@@ -163,10 +179,11 @@ public final class Demo {
         subscribers.add(
             client
                 .live()
+                // The first view is the state as the subscriber attaches (its change() is the
+                // last one applied before); every later view is one new change.
+                .skip(1)
                 .subscribe(
-                    view -> {
-                      if (view.change() != null) arrivals.add(name + " <- " + view.change());
-                    },
+                    view -> arrivals.add(name + " <- " + view.change()),
                     error -> arrivals.add(name + " failed: " + error)));
       }
       awaitLive(client);
@@ -257,6 +274,17 @@ public final class Demo {
   }
 
   private void printWindows(List<WindowInfo> windows) {
+    if (windows.size() > 4) {
+      // A long set reads better as a count per state and its overall bounds.
+      Map<WindowState, Long> byState = new EnumMap<>(WindowState.class);
+      for (WindowInfo window : windows) byState.merge(window.state(), 1L, Long::sum);
+      WindowInfo first = windows.get(0);
+      WindowInfo last = windows.get(windows.size() - 1);
+      out.printf("   windows: %d %s, from %s to %s%n", windows.size(), byState,
+          first.start() == null ? "-" : first.start().timestamp(),
+          last.end() == null ? "live" : last.end().timestamp());
+      return;
+    }
     StringBuilder line = new StringBuilder("   windows:");
     for (WindowInfo window : windows) {
       line.append(' ').append(window.state()).append('[')
