@@ -3,10 +3,14 @@ package dev.rstream.benchmarks.e2e;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.rstream.Change;
+import dev.rstream.LocalStore;
+import dev.rstream.Offset;
+import dev.rstream.SqliteStore;
 import dev.rstream.Progress;
 import dev.rstream.RStreamClient;
 import dev.rstream.StateView;
 import io.reactivex.rxjava3.disposables.CompositeDisposable;
+import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -26,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
@@ -36,8 +41,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Flags: {@code --sizes 10000,100000,1000000} (messages per stream; a smoke run passes tiny
  * ones), {@code --subscribers 1,100,1000}, {@code --latency-messages 250}, {@code
- * --keyframe-every 1000} (changes per keyframe of the seek streams), {@code --figures
- * catch-up,memory,latency,seek} (a subset, to profile one), {@code --histogram true} (the heap's
+ * --keyframe-every 1000} (changes per keyframe of the seek streams), {@code --restart-messages
+ * 1000000 --restart-windows 1000 --restart-appended 1000} (the restart figure's stream), {@code
+ * --figures catch-up,memory,latency,seek,restart} (a subset, to profile one), {@code --histogram true} (the heap's
  * class histogram while messages are held), {@code --write FILE}.
  *
  * <p>Not thread-safe; one run at a time. Every stream, client and server it opens is closed before
@@ -48,6 +54,7 @@ public final class EndToEndBenchmarks {
   static final String LATENCY = "2. Live latency";
   static final String SEEK = "3. Time seek";
   static final String MEMORY = "4. Memory";
+  static final String RESTART = "5. Restart";
   /** Keeps what follows it in an existing BENCHMARKS.md across runs (hand-written analysis). */
   static final String ANALYSIS_MARKER = "<!-- analysis: kept across runs -->";
 
@@ -83,9 +90,13 @@ public final class EndToEndBenchmarks {
     int keyframeEvery = 1_000;
     int populateBatch = 5_000;
     int emitUpdates = 2_000;
+    /** Restart figure: messages in the stream, keyframes (windows) among them, messages appended while closed. */
+    int restartMessages = 1_000_000;
+    int restartWindows = 1_000;
+    int restartAppended = 1_000;
     @Nullable Path write;
     /** Which figures to run (for profiling one of them): catch-up, memory, latency, seek. */
-    List<String> figures = Arrays.asList("catch-up", "memory", "latency", "seek");
+    List<String> figures = Arrays.asList("catch-up", "memory", "latency", "seek", "restart");
     /** Prints a class histogram of the heap while N messages are held (to see where it goes). */
     boolean histogram;
     List<String> args = new ArrayList<>();
@@ -105,6 +116,9 @@ public final class EndToEndBenchmarks {
           case "--latency-pacing-ms": o.latencyPacingMillis = Long.parseLong(value); break;
           case "--keyframe-every": o.keyframeEvery = Integer.parseInt(value); break;
           case "--emit-updates": o.emitUpdates = Integer.parseInt(value); break;
+          case "--restart-messages": o.restartMessages = Integer.parseInt(value); break;
+          case "--restart-windows": o.restartWindows = Integer.parseInt(value); break;
+          case "--restart-appended": o.restartAppended = Integer.parseInt(value); break;
           case "--write": o.write = Paths.get(value); break;
           case "--figures": o.figures = Arrays.asList(value.split(",")); break;
           case "--histogram": o.histogram = Boolean.parseBoolean(value); break;
@@ -162,6 +176,10 @@ public final class EndToEndBenchmarks {
       if (options.runs("seek")) {
         suite.freshServer();
         for (int size : options.sizes) suite.phase("seek " + size, () -> suite.seek(size));
+      }
+      if (options.runs("restart")) {
+        suite.freshServer();
+        suite.phase("restart " + options.restartMessages, suite::restart);
       }
       // Grouped by section, in the order of the brief; rows keep their run order within one.
       List<Figure> sorted = new ArrayList<>(suite.figures);
@@ -446,12 +464,142 @@ public final class EndToEndBenchmarks {
     }
   }
 
+
+  // ---------------------------------------------------------------- 5: restart on a durable store
+
+  /**
+   * Issue 5: what a client on a {@link SqliteStore} fetches (a) on a cold start, (b) on a restart
+   * followed by {@code live()} after M messages were appended while it was closed, (c) for a
+   * committed window after a restart.
+   */
+  private void restart() throws Exception {
+    int n = options.restartMessages;
+    int windows = options.restartWindows;
+    int appended = options.restartAppended;
+    int every = Math.max(1, n / windows);
+    int keys = Math.min(every, 1_000);
+    String url = loopback.createStateStream("restart-" + n, every);
+    Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1);
+    // Updates of a bounded key set: each stored window's keyframe holds `keys` entities, not all
+    // entities so far (which would make the store grow with n squared).
+    IntFunction<String> message = i -> "{\"type\":\"order\",\"key\":\"o" + (i % keys) + "\",\"value\":{\"id\":" + i
+        + ",\"price\":" + (1000 + i % 997) + ".25,\"qty\":" + (i % 50 + 1) + "},\"headers\":{\"operation\":\""
+        + (i < keys ? "insert" : "update") + "\",\"timestamp\":\"" + RFC3339_MILLIS.format(base.plusMillis(i)) + "\"}}";
+    // Batches of `every` changes: the server writes its keyframes between units.
+    Offset populated = Offset.of(loopback.populate(url, 0, n, every, message));
+    List<Loopback.IndexEntry> index = loopback.keyframeIndex(url);
+    check(index.size() >= 3, "only " + index.size() + " keyframes in " + url);
+    String size = count(n) + " msgs, " + index.size() + " keyframes";
+
+    Path dir = Files.createTempDirectory("rstream-restart");
+    File file = dir.resolve("app.db").toFile();
+    try {
+      // (a) cold start on an empty store.
+      TrafficCounter cold = new TrafficCounter();
+      long t0 = System.nanoTime();
+      try (SqliteStore store = openStore(file); RStreamClient client = client(url, cold, store)) {
+        caughtUpTo(client, populated);
+        long coldNanos = System.nanoTime() - t0;
+        figures.add(Figure.info(RESTART, "(a) cold start, empty store: live() until caught up", size,
+            String.format(Locale.ROOT, "%d requests, %.1f MB, %.1f s (store then holds %.1f MB of committed windows)",
+                cold.requests(), cold.bodyBytes() / 1e6, seconds(coldNanos), store.committedBytes() / 1e6)));
+        // The store is written after emitting: close only once its live window reached the end.
+        awaitStoredLive(store, url, populated);
+      }
+
+      // (b) M messages appended while closed, then a restart and live().
+      Offset before = populated;
+      Offset grown = Offset.of(loopback.populate(url, n, n + appended, every, message));
+      Loopback.RawResult added = loopback.rawReadFrom(url, before.value());
+      TrafficCounter restarted = new TrafficCounter();
+      long t1 = System.nanoTime();
+      try (SqliteStore store = openStore(file); RStreamClient client = client(url, restarted, store)) {
+        StateView first = client.live().timeout(60, TimeUnit.SECONDS).blockingFirst();
+        long firstNanos = System.nanoTime() - t1;
+        long requestsAtFirst = restarted.requests();
+        check(first.fromStore(), "the first view after a restart was not answered from the store");
+        caughtUpTo(client, grown);
+        long caughtNanos = System.nanoTime() - t1;
+        double ratio = (double) restarted.bodyBytes() / added.bodyBytes;
+        figures.add(Figure.info(RESTART, "(b) restart + live(): time to the first StateView (fromStore), requests before it", size,
+            String.format(Locale.ROOT, "%.1f ms, %d requests (store open + client + first view)", millis(firstNanos), requestsAtFirst)));
+        figures.add(new Figure(RESTART, "(b) restart + live() until caught up with " + count(appended)
+            + " new msgs: requests, bytes / bytes of the new msgs", size,
+            String.format(Locale.ROOT, "%d requests, %,d B / %,d B = %.2fx, %.1f ms", restarted.requests(), restarted.bodyBytes(),
+                added.bodyBytes, ratio, millis(caughtNanos)),
+            "only the new messages (<= 1.2x)", ratio <= 1.2));
+        awaitStoredLive(store, url, grown);
+      }
+
+      // (c) a committed window after a restart.
+      int k = index.size() / 2;
+      Loopback.IndexEntry start = index.get(k);
+      Loopback.IndexEntry end = index.get(k + 1);
+      Instant target = start.timestamp.plus(Duration.between(start.timestamp, end.timestamp).dividedBy(2));
+      TrafficCounter seek = new TrafficCounter();
+      long t2 = System.nanoTime();
+      try (SqliteStore store = openStore(file); RStreamClient client = client(url, seek, store)) {
+        long t3 = System.nanoTime();
+        StateView view = client.window(target).timeout(60, TimeUnit.SECONDS).blockingFirst();
+        long seekNanos = System.nanoTime() - t3;
+        long openNanos = t3 - t2;
+        check(view.timestamp() != null && !view.timestamp().isAfter(target), "state at " + view.timestamp() + " for " + target);
+        check(view.size() == keys, "window state has " + view.size() + " entities, expected " + keys);
+        figures.add(new Figure(RESTART, "(c) restart + window(ts) of a committed window: requests, bytes, latency", size,
+            String.format(Locale.ROOT, "%d requests, %,d B, fromStore %s, %.1f ms (+ %.1f ms store open)", seek.requests(),
+                seek.bodyBytes(), view.fromStore(), millis(seekNanos), millis(openNanos)),
+            "0 requests", seek.requests() == 0));
+      }
+    } finally {
+      try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  /** Large enough that no committed window is evicted: the figure measures the store, not its budget. */
+  private static final long RESTART_STORE_BYTES = 1L << 40;
+
+  private static SqliteStore openStore(File file) {
+    return SqliteStore.builder().file(file).maxWindowBytes(RESTART_STORE_BYTES).build();
+  }
+
+  private static void caughtUpTo(RStreamClient client, Offset offset) {
+    // A live() subscription keeps the cursor running while awaitOffset waits for it.
+    io.reactivex.rxjava3.disposables.Disposable live = client.live().subscribe(v -> {}, e -> {});
+    try {
+      client.awaitOffset(offset).timeout(600, TimeUnit.SECONDS).blockingAwait();
+    } finally {
+      live.dispose();
+    }
+  }
+
+  /** Waits until the store's live window reaches {@code offset}: it is written after emitting. */
+  private static void awaitStoredLive(LocalStore store, String url, Offset offset) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      LocalStore.StoredWindow live = store.liveWindow(url);
+      List<Change> changes = live == null ? List.of() : live.changes();
+      Offset end = changes.isEmpty() ? (live == null ? null : live.baseOffset()) : changes.get(changes.size() - 1).offset();
+      if (end != null && end.compareTo(offset) >= 0) return;
+      check(System.nanoTime() < deadline, "store's live window ends at " + end + ", not " + offset);
+      Thread.sleep(10); // polls a condition, with a deadline
+    }
+  }
+
   // ---------------------------------------------------------------- shared
 
   private RStreamClient client(String url, TrafficCounter counter) {
+    return client(url, counter, null);
+  }
+
+  private RStreamClient client(String url, TrafficCounter counter, @Nullable LocalStore store) {
     OkHttpClient http =
         new OkHttpClient.Builder().addInterceptor(counter).readTimeout(0, TimeUnit.SECONDS).build();
-    return RStreamClient.builder().streamUrl(url).okHttpClient(http).build();
+    RStreamClient.Builder builder = RStreamClient.builder().streamUrl(url).okHttpClient(http);
+    if (store != null) builder.store(store);
+    return builder.build();
   }
 
   /** Subscribes to live() and waits for the first view holding {@code n} entities (caught up). */
@@ -531,7 +679,7 @@ public final class EndToEndBenchmarks {
         .append("`java -jar benchmarks/target/benchmarks.jar SseParseBenchmark`. The table is at the end of this file, after the analysis.\n");
     md.append("\n## Not measured yet\n\n")
         .append("- Server fan-out at 1,000 and 5,000 SSE connections, against the Node reference server (`@durable-streams/server`).\n")
-        .append("- Restart figures: time and requests to resume from a durable `LocalStore` and from a `server-stub` data directory.\n");
+        .append("- Restart from a `server-stub` data directory (the restart figure restarts the client only).\n");
     md.append("\n## How each figure is taken\n\n")
         .append("1. Catch-up: a state stream of N `insert` changes (about 200 B of JSON each) in one window after its opening keyframe, ")
         .append("populated with JSON-array POSTs of ").append(options.populateBatch).append(" messages. rstream: a new client with no store subscribes ")
@@ -546,7 +694,15 @@ public final class EndToEndBenchmarks {
         .append("interceptor on the client given to the builder; the window's size is the JSON of its messages (keyframe included).\n")
         .append("4. Memory: used heap after `System.gc()` before building the client and after it caught up with N changes ")
         .append("(client and view held), divided by N (the larger of two runs), against the mean JSON size of a message as served. StateView cost: one POST of ")
-        .append(options.emitUpdates).append(" updates to a caught-up client; time from the first to the last `onNext` divided by the count.\n");
+        .append(options.emitUpdates).append(" updates to a caught-up client; time from the first to the last `onNext` divided by the count.\n")
+        .append("5. Restart: a state stream of N updates of ").append("at most 1,000 keys, timestamped, populated in batches of N/K changes with a server ")
+        .append("keyframe every N/K changes (K windows). Each client has its own OkHttp client with the request/byte counter and a ")
+        .append("`SqliteStore` on one file in a temporary directory, `maxWindowBytes` 1 TiB so no committed window is evicted. ")
+        .append("(a) an empty store, `live()` until `awaitOffset` of the last append; closed once the store's live window reached it. ")
+        .append("(b) M more messages appended with no client running; a new store on the same file and a new client: time from opening the store ")
+        .append("to the first `live()` view (asserted `fromStore()`), then requests and decoded bytes until `awaitOffset` of the last new message, ")
+        .append("against the decoded bytes of a plain catch-up read from the old end offset (the M messages and any keyframe among them). ")
+        .append("(c) closed and reopened again; `window(ts)` in the middle window (committed by the live cursor in (a)).\n");
     return md.toString();
   }
 

@@ -24,7 +24,10 @@ final class EndToEndBenchmarksSmokeTest {
             "--latency-warmup", "3",
             "--latency-pacing-ms", "2",
             "--keyframe-every", "100",
-            "--emit-updates", "50");
+            "--emit-updates", "50",
+            "--restart-messages", "600",
+            "--restart-windows", "6",
+            "--restart-appended", "40");
 
     List<Figure> figures = EndToEndBenchmarks.run(options);
 
@@ -40,13 +43,16 @@ final class EndToEndBenchmarksSmokeTest {
     // Latency rows carry every sample: subscribers x measured changes.
     assertThat(figures.stream().filter(f -> f.section.equals(EndToEndBenchmarks.LATENCY)).map(f -> f.value))
         .anySatisfy(v -> assertThat(v).contains("(200 samples)"));
+    // The restart figure asserts itself that the first view after a restart came from the store.
+    assertThat(figures.stream().filter(f -> f.section.equals(EndToEndBenchmarks.RESTART)).map(f -> f.name))
+        .hasSize(4).anySatisfy(n -> assertThat(n).startsWith("(a)")).anySatisfy(n -> assertThat(n).startsWith("(c)"));
     assertThat(figures).allSatisfy(f -> assertThat(f.value).doesNotContain("NaN").doesNotContain("Infinity"));
     assertThat(figures.stream().filter(f -> !f.goal.isEmpty())).allSatisfy(f -> assertThat(f.met).isNotNull());
 
     String report = EndToEndBenchmarks.markdown(options, figures, Instant.now(), 1.0, 1.0);
     assertThat(report)
         .contains("## " + EndToEndBenchmarks.CATCH_UP, "## " + EndToEndBenchmarks.LATENCY,
-            "## " + EndToEndBenchmarks.SEEK, "## " + EndToEndBenchmarks.MEMORY,
+            "## " + EndToEndBenchmarks.SEEK, "## " + EndToEndBenchmarks.MEMORY, "## " + EndToEndBenchmarks.RESTART,
             "## SSE parsing (JMH)", "SseParseBenchmark", "## Not measured yet");
   }
 
