@@ -45,7 +45,7 @@ final class EndToEndBenchmarksSmokeTest {
         .anySatisfy(v -> assertThat(v).contains("(200 samples)"));
     // The restart figure asserts itself that the first view after a restart came from the store.
     assertThat(figures.stream().filter(f -> f.section.equals(EndToEndBenchmarks.RESTART)).map(f -> f.name))
-        .hasSize(4).anySatisfy(n -> assertThat(n).startsWith("(a)")).anySatisfy(n -> assertThat(n).startsWith("(c)"));
+        .hasSize(6).anySatisfy(n -> assertThat(n).startsWith("(a)")).anySatisfy(n -> assertThat(n).startsWith("(c)"));
     assertThat(figures).allSatisfy(f -> assertThat(f.value).doesNotContain("NaN").doesNotContain("Infinity"));
     assertThat(figures.stream().filter(f -> !f.goal.isEmpty())).allSatisfy(f -> assertThat(f.met).isNotNull());
 
