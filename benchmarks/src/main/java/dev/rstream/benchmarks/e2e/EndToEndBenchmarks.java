@@ -506,7 +506,8 @@ public final class EndToEndBenchmarks {
         caughtUpTo(client, populated);
         long coldNanos = System.nanoTime() - t0;
         figures.add(Figure.info(RESTART, "(a) cold start, empty store: live() until caught up", size,
-            String.format(Locale.ROOT, "%d requests, %,d B, %.1f ms", cold.requests(), cold.bodyBytes(), millis(coldNanos))));
+            String.format(Locale.ROOT, "%d requests %s, %,d B, %.1f ms", cold.requests(), cold.requested(0), cold.bodyBytes(),
+                millis(coldNanos))));
         long requests = cold.requests();
         long bytes = cold.bodyBytes();
         long t1 = System.nanoTime();
@@ -538,7 +539,8 @@ public final class EndToEndBenchmarks {
             String.format(Locale.ROOT, "%.1f ms, %d requests (store open + client + first view)", millis(firstNanos), requestsAtFirst)));
         figures.add(new Figure(RESTART, "(b) restart + live() until caught up with " + count(appended)
             + " new msgs: requests, bytes / bytes of the new msgs", size,
-            String.format(Locale.ROOT, "%d requests, %,d B / %,d B = %.2fx, %.1f ms", restarted.requests(), restarted.bodyBytes(),
+            String.format(Locale.ROOT, "%d requests %s, %,d B / %,d B = %.2fx, %.1f ms", restarted.requests(),
+                restarted.requested(0), restarted.bodyBytes(),
                 added.bodyBytes, ratio, millis(caughtNanos)),
             "only the new messages (<= 1.2x)", ratio <= 1.2));
         awaitStoredLive(store, url, grown);
@@ -557,15 +559,15 @@ public final class EndToEndBenchmarks {
         check(view.timestamp() != null && !view.timestamp().isAfter(target), "state at " + view.timestamp() + " for " + target);
         check(view.size() == keys, "window state has " + view.size() + " entities, expected " + keys);
         figures.add(new Figure(RESTART, "(c) restart + window(ts) of the committed window read in (a): requests, bytes, latency", size,
-            String.format(Locale.ROOT, "%d requests, %,d B, fromStore %s, %.1f ms (+ %.1f ms store open and client)", seekRequests,
-                seekBytes, view.fromStore(), millis(seekNanos), millis(openNanos)),
+            String.format(Locale.ROOT, "%d requests %s, %,d B, fromStore %s, %.1f ms (+ %.1f ms store open and client)", seekRequests,
+                seek.requested(0), seekBytes, view.fromStore(), millis(seekNanos), millis(openNanos)),
             "0 requests", seekRequests == 0));
         long t4 = System.nanoTime();
         StateView other = client.window(neighbour).timeout(60, TimeUnit.SECONDS).blockingFirst();
         long otherNanos = System.nanoTime() - t4;
         figures.add(Figure.info(RESTART, "(c) then window(ts) of a neighbour window never read before the restart", size,
-            String.format(Locale.ROOT, "%d requests, %,d B, fromStore %s, %.1f ms", seek.requests() - seekRequests,
-                seek.bodyBytes() - seekBytes, other.fromStore(), millis(otherNanos))));
+            String.format(Locale.ROOT, "%d requests %s, %,d B, fromStore %s, %.1f ms", seek.requests() - seekRequests,
+                seek.requested((int) seekRequests), seek.bodyBytes() - seekBytes, other.fromStore(), millis(otherNanos))));
       }
     } finally {
       try (java.util.stream.Stream<Path> files = Files.list(dir)) {

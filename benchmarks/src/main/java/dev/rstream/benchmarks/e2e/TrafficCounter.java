@@ -18,10 +18,14 @@ import okio.Okio;
 final class TrafficCounter implements Interceptor {
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong bodyBytes = new AtomicLong();
+  /** Path and query of every request, to say which read a figure paid for. */
+  private final java.util.List<String> requested = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @Override
   public Response intercept(Chain chain) throws IOException {
     requests.incrementAndGet();
+    okhttp3.HttpUrl url = chain.request().url();
+    requested.add(url.encodedPath() + (url.encodedQuery() == null ? "" : "?" + url.encodedQuery()));
     Response response = chain.proceed(chain.request());
     ResponseBody body = response.body();
     // Counting as the caller reads keeps streaming (SSE) responses streaming.
@@ -43,6 +47,11 @@ final class TrafficCounter implements Interceptor {
   /** Requests started so far. */
   long requests() {
     return requests.get();
+  }
+
+  /** Path and query of the requests from the {@code from}-th on, in the order they started. */
+  java.util.List<String> requested(int from) {
+    return new java.util.ArrayList<>(requested.subList(Math.min(from, requested.size()), requested.size()));
   }
 
   /** Decoded response body bytes read so far. */
