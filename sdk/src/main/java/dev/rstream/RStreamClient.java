@@ -60,6 +60,7 @@ public final class RStreamClient implements Closeable {
     if (source == null) {
       DurableStream.Builder streamBuilder = DurableStream.builder().url(builder.streamUrl).scheduler(builder.scheduler);
       if (builder.okHttpClient != null) streamBuilder.okHttpClient(builder.okHttpClient);
+      if (builder.retryPolicy != null) streamBuilder.retryPolicy(builder.retryPolicy);
       source = new DurableStreamSource(streamBuilder.build());
     }
     this.source = source;
@@ -69,7 +70,8 @@ public final class RStreamClient implements Closeable {
     LocalStore store = builder.store != null ? builder.store : NoLocalStore.INSTANCE;
     this.registry = new WindowRegistry(source, store, builder.scheduler, builder.maxParallelFetches, progress);
     this.cursor =
-        new LiveCursor(source, registry, progress, builder.scheduler, builder.liveMode, builder.lingerMillis);
+        new LiveCursor(source, registry, progress, builder.scheduler, builder.liveMode,
+            builder.lingerMillis, builder.retryPolicy != null);
   }
 
   /** A builder; {@link Builder#streamUrl} is required. */
@@ -322,6 +324,7 @@ public final class RStreamClient implements Closeable {
     private LiveMode liveMode = LiveMode.AUTO;
     private Clock clock = Clock.systemUTC();
     private @Nullable StreamSource source;
+    private @Nullable RetryPolicy retryPolicy;
 
     Builder() {}
 
@@ -391,6 +394,22 @@ public final class RStreamClient implements Closeable {
     /** The clock that decides whether a time is in the future; the system UTC clock by default. */
     public Builder clock(Clock clock) {
       this.clock = requireNonNull(clock, "clock == null");
+      return this;
+    }
+
+    /**
+     * How every request of this client retries transient failures (network errors, truncated
+     * bodies, 429, 5xx). If not set, {@link RetryPolicy#defaults()}: retries without limit, and the
+     * live cursor reconnects by itself even should they end.
+     *
+     * <p>When this policy gives up, the last failure surfaces as a {@link TransientException}:
+     * the live cursor fails every {@link RStreamClient#live()} subscriber with it (the next subscriber opens a
+     * new connection, with a fresh count), and a window read fails every {@link RStreamClient#window}
+     * subscriber waiting on it (a later request reads again). While the policy still retries,
+     * subscribers see nothing but {@link Progress.Live#RECONNECTING} in {@link #progress()}.
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy == null");
       return this;
     }
 

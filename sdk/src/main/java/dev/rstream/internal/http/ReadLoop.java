@@ -65,6 +65,9 @@ final class ReadLoop<T> {
   private final MessageDecoder<T> decoder;
   private final OkHttpClient liveClient;
   private final RetryState retry;
+  private final @Nullable RetryListener retryListener;
+  /** Whether the listener heard a retry and has not yet heard the server answer again. */
+  private boolean retrying;
 
   private Offset offset;
   private @Nullable String cursor;
@@ -89,6 +92,7 @@ final class ReadLoop<T> {
     this.offset = options.offset();
     this.cursor = options.cursor();
     this.retry = new RetryState(endpoint.retryPolicy());
+    this.retryListener = RetryListener.of(options);
     // A live read from the tail needs no catch-up: the server waits at once (spec 8), saving a
     // round trip. SSE learns whether data events carry JSON when the first one arrives.
     if (offset.isNow() && options.liveMode() == LiveMode.LONG_POLL) phase = Phase.LONG_POLL;
@@ -132,6 +136,15 @@ final class ReadLoop<T> {
     }
   }
 
+  /** Tells the listener, once per run of retries, that the server answers again. */
+  private void answered() {
+    RetryListener listener = retryListener;
+    if (retrying && listener != null) {
+      retrying = false;
+      listener.recovered();
+    }
+  }
+
   private int currentStatus() {
     return source != null ? source.status() : 0;
   }
@@ -159,11 +172,17 @@ final class ReadLoop<T> {
       logger.fine(endpoint.displayUrl() + " at " + offset + ": " + failure.getMessage()
           + ", retry " + retry.retries() + " in " + delay + " ms");
     }
+    RetryListener listener = retryListener;
+    if (listener != null) {
+      retrying = true;
+      listener.retrying(failure, delay);
+    }
     return new Step<>(null, false, null, delay);
   }
 
   /** Applies a batch to the read's position and decides whether it goes downstream. */
   private Step<T> deliver(ReadBatch<T> batch) throws ProtocolException {
+    answered();
     if (batch.partial()) {
       retry.onProgress();
       return new Step<>(batch, false, null, -1);
@@ -258,6 +277,7 @@ final class ReadLoop<T> {
               endpoint.displayUrl(), offset, response.code(), null);
         }
         retry.onConnected(endpoint.scheduler().now(MILLISECONDS));
+        answered();
         SseSource<T> sse = new SseSource<>(response, decoder, this::streamIsJson, offset,
             endpoint.displayUrl(), endpoint.scheduler().now(MILLISECONDS));
         handedOver = true;

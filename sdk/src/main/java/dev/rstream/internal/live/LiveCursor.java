@@ -9,6 +9,7 @@ import dev.rstream.ProtocolException;
 import dev.rstream.ReadBatch;
 import dev.rstream.ReadOptions;
 import dev.rstream.TransientException;
+import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.KeyframeIndex;
 import dev.rstream.internal.window.MalformedStreamException;
@@ -41,11 +42,15 @@ import org.jspecify.annotations.Nullable;
  * gap. Each session starts where the last left off: from the live window the registry holds (so
  * nothing is read twice), else from the latest keyframe.
  *
- * <p>Transient failures are retried without end, with backoff, resuming from the last offset
- * applied (and skipping what was already applied of a response cut short); subscribers see
- * nothing of them but {@link Progress.Live#RECONNECTING} in progress. Anything else (protocol
- * error, stream deleted) fails every subscriber and ends the session; the next subscriber starts
- * a new one.
+ * <p>Transient failures are retried by the transport with its retry policy, resuming from the
+ * last offset applied (and skipping what was already applied of a response cut short);
+ * subscribers see nothing of them but {@link Progress.Live#RECONNECTING} in progress while the
+ * transport retries, and {@code CONNECTED} again once the server answers. When the policy gives up
+ * the cursor either reconnects itself, with backoff and without end (the default), or, if built
+ * with {@code failWhenRetriesGiveUp}, fails every subscriber with that {@link
+ * TransientException}: an app that bounded its retries wants to hear they ran out. Anything else
+ * (protocol error, stream deleted) fails every subscriber and ends the session; the next
+ * subscriber starts a new one.
  */
 public final class LiveCursor {
   private static final Logger log = Logger.getLogger(LiveCursor.class.getName());
@@ -57,6 +62,7 @@ public final class LiveCursor {
   private final ProgressBoard progress;
   private final Scheduler scheduler;
   private final LiveMode liveMode;
+  private final boolean failWhenRetriesGiveUp;
   private final Flowable<LiveUpdate> shared;
   private final CompletableSubject closed = CompletableSubject.create();
   private volatile boolean paused;
@@ -69,6 +75,22 @@ public final class LiveCursor {
       Scheduler scheduler,
       LiveMode liveMode,
       long lingerMillis) {
+    this(source, registry, progress, scheduler, liveMode, lingerMillis, false);
+  }
+
+  /**
+   * As the other constructor; if {@code failWhenRetriesGiveUp}, a {@link TransientException} from
+   * the read (the transport's retry policy gave up) fails every subscriber instead of reconnecting.
+   */
+  public LiveCursor(
+      StreamSource source,
+      WindowRegistry registry,
+      ProgressBoard progress,
+      Scheduler scheduler,
+      LiveMode liveMode,
+      long lingerMillis,
+      boolean failWhenRetriesGiveUp) {
+    this.failWhenRetriesGiveUp = failWhenRetriesGiveUp;
     this.source = source;
     this.registry = registry;
     this.progress = progress;
@@ -197,7 +219,7 @@ public final class LiveCursor {
 
     private synchronized void connect() {
       if (stopped || paused) return;
-      ReadOptions options = ReadOptions.builder().offset(resumeOffset).liveMode(liveMode).build();
+      ReadOptions plain = ReadOptions.builder().offset(resumeOffset).liveMode(liveMode).build();
       DisposableSubscriber<ReadBatch<StateMessage>> subscriber =
           new DisposableSubscriber<ReadBatch<StateMessage>>() {
             @Override
@@ -215,6 +237,17 @@ public final class LiveCursor {
               if (!isDisposed()) LiveCursor.Session.this.onComplete();
             }
           };
+      ReadOptions options = RetryListener.attach(plain, new RetryListener() {
+        @Override
+        public void retrying(Throwable cause, long delayMillis) {
+          if (!subscriber.isDisposed()) onRetrying(cause, delayMillis);
+        }
+
+        @Override
+        public void recovered() {
+          if (!subscriber.isDisposed()) onRecovered();
+        }
+      });
       read.set(subscriber); // before subscribing: a synchronous source may call back at once
       source.read(options).subscribe(subscriber);
     }
@@ -326,9 +359,27 @@ public final class LiveCursor {
       connect();
     }
 
+    /** The transport lost the connection and retries: invisible but for progress. */
+    private synchronized void onRetrying(Throwable cause, long delayMillis) {
+      if (stopped || paused) return; // under pause()'s lock: a paused cursor says IDLE
+      if (log.isLoggable(Level.FINE)) {
+        log.log(Level.FINE, source.url() + ": live read retrying in " + delayMillis + " ms", cause);
+      }
+      progress.update(p -> p.live(Progress.Live.RECONNECTING));
+    }
+
+    /** The server answers again; a batch, if any, follows and updates the rest of progress. */
+    private synchronized void onRecovered() {
+      if (stopped || paused) return;
+      Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
+      progress.update(p -> p.live(state));
+    }
+
     private void onReadError(Throwable error) {
       if (stopped) return;
-      if (error instanceof TransientException) {
+      if (error instanceof TransientException && failWhenRetriesGiveUp) {
+        fail(error);
+      } else if (error instanceof TransientException) {
         reconnectLater(error);
       } else if (error instanceof OffsetGoneException && !goneOnce) {
         // Retention dropped what we would resume from: start again from the newest keyframe.

@@ -1,0 +1,179 @@
+package dev.rstream;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rstream.server.StubServer;
+import io.reactivex.rxjava3.disposables.Disposable;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import io.reactivex.rxjava3.subscribers.TestSubscriber;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What {@link RStreamClient#progress()} says about the live connection while the transport
+ * retries, and what a bounded {@link RStreamClient.Builder#retryPolicy} does when it gives up:
+ * against the real server-stub, stopped and restarted on its port.
+ */
+class LiveStatusTest {
+  @TempDir Path dir;
+  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
+  private final OkHttpClient http = new OkHttpClient();
+  private final List<RStreamClient> clients = new ArrayList<>();
+  private StubServer server;
+  private String url;
+
+  @BeforeEach
+  void start() throws Exception {
+    RxJavaPlugins.setErrorHandler(undelivered::add);
+    server = StubServer.builder().dataDir(dir).build().start();
+    url = server.streamUrl("shop/orders");
+    DurableStream.builder().url(url).okHttpClient(http).build()
+        .create(CreateOptions.builder().contentType("application/json")
+            .header("Rstream-Keyframes", "changes=1000, interval=3600s").build())
+        .timeout(10, SECONDS).blockingGet();
+  }
+
+  @AfterEach
+  void stop() {
+    clients.forEach(RStreamClient::close);
+    if (server != null) server.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+    RxJavaPlugins.reset();
+    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
+  }
+
+  private RStreamClient client(String streamUrl, RetryPolicy retry) {
+    RStreamClient client = RStreamClient.builder().streamUrl(streamUrl).okHttpClient(http)
+        .retryPolicy(retry)
+        .liveLinger(0, SECONDS)
+        .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
+        .build();
+    clients.add(client);
+    return client;
+  }
+
+  private static Change order(int i) {
+    return Change.builder().operation(Change.Operation.UPDATE).type("order").key("o" + (i % 5))
+        .value("{\"n\":" + i + "}").build();
+  }
+
+  private static List<Change> changesSeen(BlockingQueue<StateView> views, int count) throws InterruptedException {
+    List<Change> seen = new ArrayList<>();
+    while (seen.size() < count) {
+      StateView view = views.poll(15, SECONDS);
+      assertThat(view).as("a view for change %s, in time", seen.size()).isNotNull();
+      if (view.change() != null) seen.add(view.change());
+    }
+    return seen;
+  }
+
+  /** Takes live states until {@code wanted}; returns every state taken, {@code wanted} last. */
+  private static List<Progress.Live> statesUntil(BlockingQueue<Progress.Live> states, Progress.Live wanted)
+      throws InterruptedException {
+    List<Progress.Live> taken = new ArrayList<>();
+    while (true) {
+      Progress.Live state = states.poll(15, SECONDS);
+      assertThat(state).as("live state %s in time, after %s", wanted, taken).isNotNull();
+      taken.add(state);
+      if (state == wanted) return taken;
+    }
+  }
+
+  @Test
+  void progressSaysReconnectingWhileTheTransportRetriesAndConnectedOnceTheServerAnswersAgain() throws Exception {
+    // Unbounded but quick retries: the transport, not the cursor, rides out the restart.
+    RetryPolicy retry = RetryPolicy.builder().initialDelay(20, MILLISECONDS).maxDelay(200, MILLISECONDS).build();
+    RStreamClient writer = client(url, RetryPolicy.none());
+    RStreamClient reader = client(url, retry);
+    BlockingQueue<Progress.Live> states = new LinkedBlockingQueue<>();
+    Disposable progress = reader.progress().map(Progress::live).distinctUntilChanged().subscribe(states::add);
+    BlockingQueue<StateView> views = new LinkedBlockingQueue<>();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    Disposable live = reader.live().subscribe(views::add, errors::add);
+    assertThat(views.poll(10, SECONDS)).as("initial state").isNotNull();
+    statesUntil(states, Progress.Live.CONNECTED);
+
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      writer.append(order(i)).timeout(10, SECONDS).blockingGet();
+      expected.add("{\"n\":" + i + "}");
+    }
+    List<Change> all = new ArrayList<>(changesSeen(views, 3));
+
+    int port = server.port();
+    server.close();
+    assertThat(statesUntil(states, Progress.Live.RECONNECTING)).as("while the server is down")
+        .containsExactly(Progress.Live.RECONNECTING);
+    server = StubServer.builder().dataDir(dir).port(port).build().start();
+    assertThat(statesUntil(states, Progress.Live.CONNECTED)).as("once the server is back")
+        .containsExactly(Progress.Live.CONNECTED);
+
+    Offset last = null;
+    for (int i = 3; i < 6; i++) {
+      last = writer.append(order(i)).timeout(10, SECONDS).blockingGet();
+      expected.add("{\"n\":" + i + "}");
+    }
+    all.addAll(changesSeen(views, 3));
+    assertThat(all).extracting(Change::value).as("every change once, in order").isEqualTo(expected);
+    reader.awaitOffset(last).timeout(10, SECONDS).blockingAwait();
+    StateView extra = views.poll(300, MILLISECONDS);
+    assertThat(extra == null || extra.change() == null).as("no change delivered twice: %s", extra).isTrue();
+    assertThat(errors).as("subscriber saw no error").isEmpty();
+    assertThat(states).as("no state change once reconnected").isEmpty();
+    live.dispose();
+    progress.dispose();
+  }
+
+  @Test
+  void boundedRetryPolicyFailsWindowAndLiveTypedAgainstAClosedPort() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    RetryPolicy retry = RetryPolicy.builder().maxRetries(2).initialDelay(10, MILLISECONDS)
+        .maxDelay(50, MILLISECONDS).build();
+    RStreamClient client = client("http://127.0.0.1:" + closedPort + "/v1/stream/shop/orders", retry);
+
+    TestSubscriber<StateView> window = client.window(Instant.parse("2020-01-01T00:00:00Z")).test();
+    // Bounded by the policy (3 attempts, < 200 ms of delays); the timeout only guards a hang.
+    assertThat(window.await(10, SECONDS)).as("the window read ends").isTrue();
+    window.assertError(TransientException.class);
+
+    TestSubscriber<StateView> live = client.live().test();
+    assertThat(live.await(10, SECONDS)).as("live ends").isTrue();
+    live.assertError(TransientException.class);
+  }
+
+  @Test
+  void boundedRetryPolicyFailsEveryLiveSubscriberWhenTheServerStaysDown() throws Exception {
+    RetryPolicy retry = RetryPolicy.builder().maxRetries(2).initialDelay(10, MILLISECONDS)
+        .maxDelay(50, MILLISECONDS).build();
+    RStreamClient client = client(url, retry);
+    TestSubscriber<StateView> a = client.live().test();
+    TestSubscriber<StateView> b = client.live().test();
+    client.progress().filter(p -> p.live() == Progress.Live.CONNECTED).firstOrError()
+        .timeout(10, SECONDS).blockingGet();
+    server.close();
+    server = null;
+
+    assertThat(a.await(10, SECONDS)).as("the first subscriber ends").isTrue();
+    assertThat(b.await(10, SECONDS)).as("the second subscriber ends").isTrue();
+    a.assertError(TransientException.class);
+    b.assertError(TransientException.class);
+    assertThat(client.progress().blockingFirst().live()).isEqualTo(Progress.Live.FAILED);
+  }
+}
