@@ -517,8 +517,9 @@ public final class EndToEndBenchmarks {
         // The store is written after emitting: close only once its live window reached the end.
         awaitStoredLive(store, url, populated);
         figures.add(Figure.info(RESTART, "(a) then window(ts) of a middle committed window (stored for (c))", size,
-            String.format(Locale.ROOT, "%d requests, %,d B, %.1f ms (store then holds %,d B of committed windows)",
-                cold.requests() - requests, cold.bodyBytes() - bytes, millis(readNanos), store.committedBytes())));
+            String.format(Locale.ROOT, "%d requests, %,d B, %.1f ms (store then holds %,d B of committed windows, %d index entries)",
+                cold.requests() - requests, cold.bodyBytes() - bytes, millis(readNanos), store.committedBytes(),
+                store.keyframes(url).size())));
       }
 
       // (b) M messages appended while closed, then a restart and live().
@@ -550,6 +551,8 @@ public final class EndToEndBenchmarks {
       TrafficCounter seek = new TrafficCounter();
       long t2 = System.nanoTime();
       try (SqliteStore store = openStore(file); RStreamClient client = client(url, seek, store)) {
+        // What the reopened store offers the client's index before it asks for anything.
+        String storedIndex = store.keyframes(url).size() + " index entries, next " + store.keyframesNext(url).value();
         long t3 = System.nanoTime();
         StateView view = client.window(target).timeout(60, TimeUnit.SECONDS).blockingFirst();
         long seekNanos = System.nanoTime() - t3;
@@ -559,8 +562,8 @@ public final class EndToEndBenchmarks {
         check(view.timestamp() != null && !view.timestamp().isAfter(target), "state at " + view.timestamp() + " for " + target);
         check(view.size() == keys, "window state has " + view.size() + " entities, expected " + keys);
         figures.add(new Figure(RESTART, "(c) restart + window(ts) of the committed window read in (a): requests, bytes, latency", size,
-            String.format(Locale.ROOT, "%d requests %s, %,d B, fromStore %s, %.1f ms (+ %.1f ms store open and client)", seekRequests,
-                seek.requested(0), seekBytes, view.fromStore(), millis(seekNanos), millis(openNanos)),
+            String.format(Locale.ROOT, "%d requests %s, %,d B, fromStore %s, %.1f ms (+ %.1f ms store open and client; store had %s)",
+                seekRequests, seek.requested(0), seekBytes, view.fromStore(), millis(seekNanos), millis(openNanos), storedIndex),
             "0 requests", seekRequests == 0));
         long t4 = System.nanoTime();
         StateView other = client.window(neighbour).timeout(60, TimeUnit.SECONDS).blockingFirst();
