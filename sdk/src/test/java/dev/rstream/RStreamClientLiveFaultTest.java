@@ -22,7 +22,6 @@ import mockwebserver3.SocketEffect;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -225,8 +224,6 @@ class RStreamClientLiveFaultTest {
         .contains("offset=" + pad(CATCH_UP_HEAD + 3));
   }
 
-  @Disabled("bug: LiveCursor/WindowAssembler apply a live change whose headers.offset is below the previous"
-      + " change's (3 after 4): the state built from it is emitted, no ProtocolException")
   @Test
   void aChangeWhoseOffsetGoesBackwardsInALiveReadFailsWithAProtocolErrorAndIsNotApplied() throws Exception {
     // After the change at offset 4, one claiming offset 3 (already passed) with new data.

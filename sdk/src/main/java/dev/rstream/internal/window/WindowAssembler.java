@@ -49,6 +49,8 @@ public final class WindowAssembler {
 
   private Phase phase;
   private Offset unitEnd;
+  // The offset of the last message accepted: the unit its successors may still belong to.
+  private @Nullable Offset lastMessageOffset;
   private @Nullable Instant lastTime;
 
   private Offset keyframeStart = Offset.START;
@@ -117,6 +119,8 @@ public final class WindowAssembler {
     assembler.checkpoints[0] = window.baseState();
     assembler.lastTime = window.start() == null ? null : window.start().timestamp();
     for (int i = 0; i < n; i++) assembler.append(window.change(i), window.offsetAfter(i + 1));
+    // The held window may end inside an append unit; the rest of that unit shares its offset.
+    if (n > 0) assembler.lastMessageOffset = window.offsetAfter(n);
     return assembler;
   }
 
@@ -125,7 +129,19 @@ public final class WindowAssembler {
     if (phase == Phase.DONE) throw new IllegalStateException("reset seen; start a new assembler");
     Offset before = unitEnd;
     Offset messageOffset = message.offset();
-    if (messageOffset != null) unitEnd = messageOffset;
+    if (messageOffset != null) {
+      // Messages of one append unit share its end offset; a later unit's is greater. Anything
+      // else is data the server already sent (or sent out of order): never apply it.
+      int order = messageOffset.compareTo(before);
+      if (order < 0 || (order == 0 && !messageOffset.equals(lastMessageOffset))) {
+        throw new MalformedStreamException(
+            "message offset " + messageOffset + " is not after " + before
+                + ": repeated or reordered data",
+            before);
+      }
+      lastMessageOffset = messageOffset;
+      unitEnd = messageOffset;
+    }
     Control control = message.control();
     if (control != null) return acceptControl(control, before);
     Change change = message.change();
