@@ -62,6 +62,13 @@ class LiveCursorRaceTest {
     public void callFailed(Call call, IOException ioe) {
       openLive.remove(call);
     }
+
+    // Call.cancel() closes the socket at once; the call's end is reported later, from the thread
+    // that was reading it. From cancel on, the connection no longer exists.
+    @Override
+    public void canceled(Call call) {
+      openLive.remove(call);
+    }
   }).build();
   private StubServer server;
   private String url;
