@@ -105,6 +105,8 @@ public final class WindowRegistry {
   private @Nullable Single<KeyframeIndex> indexLoad;
   private @Nullable Single<KeyframeIndex> indexRefresh;
   private Offset indexNext = Offset.START;
+  private boolean storedIndexMerged;
+  private boolean storedIndexNonEmpty;
   private boolean noCompanion;
   private @Nullable Window liveWindow;
   private boolean liveLoaded;
@@ -167,15 +169,10 @@ public final class WindowRegistry {
   private Single<KeyframeIndex> loadIndex() {
     return Single.defer(
         () -> {
-          List<Keyframe> stored = fromStore(() -> store.keyframes(url), Collections.<Keyframe>emptyList());
-          for (Keyframe keyframe : stored) addKeyframe(keyframe);
-          if (!stored.isEmpty()) {
+          boolean storedAny = mergeStoredIndexOnce();
+          if (storedAny) {
             // Answer from the store with no request; a time past the last stored keyframe
             // refreshes the index (covering() does), so a stale store cannot hide a newer window.
-            Offset next = fromStore(() -> store.keyframesNext(url), Offset.START);
-            synchronized (this) {
-              indexNext = indexNext.max(next);
-            }
             return Single.just(currentIndex());
           }
           return tailIndex()
@@ -185,9 +182,28 @@ public final class WindowRegistry {
                     synchronized (this) {
                       noCompanion = true;
                     }
-                    return stored.isEmpty() ? scan() : Single.just(currentIndex());
+                    return scan();
                   });
         });
+  }
+
+  /**
+   * Adds the stored keyframe index (and where its companion read stopped) to the one in memory,
+   * once per registry. Returns whether the store held any keyframe.
+   */
+  private boolean mergeStoredIndexOnce() {
+    synchronized (this) {
+      if (storedIndexMerged) return storedIndexNonEmpty;
+      storedIndexMerged = true;
+    }
+    List<Keyframe> stored = fromStore(() -> store.keyframes(url), Collections.<Keyframe>emptyList());
+    for (Keyframe keyframe : stored) addKeyframe(keyframe);
+    Offset next = stored.isEmpty() ? Offset.START : fromStore(() -> store.keyframesNext(url), Offset.START);
+    synchronized (this) {
+      indexNext = indexNext.max(next);
+      storedIndexNonEmpty = !stored.isEmpty();
+      return storedIndexNonEmpty;
+    }
   }
 
   /** Reads what the companion index gained since the last read; shared by concurrent callers. */
@@ -690,6 +706,9 @@ public final class WindowRegistry {
   public void liveKeyframe(@Nullable Window completed, Window started) {
     Keyframe start = started.start();
     if (start != null) {
+      // A live cursor can find a keyframe before anything asked for the index: merge what the
+      // store holds first, or saving would replace the stored index with this one entry.
+      mergeStoredIndexOnce();
       addKeyframe(start);
       saveIndex(); // the stream is the authority; the store keeps what it taught us
     }
