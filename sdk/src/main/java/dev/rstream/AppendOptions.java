@@ -1,7 +1,5 @@
 package dev.rstream;
 
-import static java.util.Objects.requireNonNull;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,10 +71,7 @@ public final class AppendOptions {
 
     /** Adds a header to the request (checked for characters HTTP does not allow). */
     public Builder header(String name, String value) {
-      requireNonNull(name, "name == null");
-      requireNonNull(value, "value == null");
-      okhttp3.Headers.of(name, value);
-      headers.put(name, value);
+      RequestHeaders.put(headers, name, value);
       return this;
     }
 

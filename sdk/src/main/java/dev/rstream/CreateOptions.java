@@ -118,10 +118,7 @@ public final class CreateOptions {
 
     /** Adds a header to the request (checked for characters HTTP does not allow). */
     public Builder header(String name, String value) {
-      requireNonNull(name, "name == null");
-      requireNonNull(value, "value == null");
-      okhttp3.Headers.of(name, value);
-      headers.put(name, value);
+      RequestHeaders.put(headers, name, value);
       return this;
     }
 

@@ -184,10 +184,7 @@ public final class ReadOptions {
 
     /** Adds a static header sent with every request of this read. */
     public Builder header(String name, String value) {
-      requireNonNull(name, "name == null");
-      requireNonNull(value, "value == null");
-      okhttp3.Headers.of(name, value); // validates the characters, as OkHttp would later
-      headers.put(name, value);
+      RequestHeaders.put(headers, name, value);
       return this;
     }
 
