@@ -496,7 +496,7 @@ public final class StreamHandler extends Handler.Abstract {
         callback,
         meta,
         position,
-        first,
+        live == null ? ReadBodies.endAtNextKeyframe(first, meta) : first,
         live == null ? null : Cursor.next(cursor, reads.clock.getAsLong()));
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.rstream.server.StubServer;
 import dev.rstream.server.http.StreamHandler;
 import dev.rstream.server.storage.MemoryLogStore;
@@ -65,10 +66,21 @@ class StateStreamEndToEndTest {
         .PUT(HttpRequest.BodyPublishers.noBody()));
   }
 
+  /**
+   * Everything from the target's offset to the tail. A catch-up chunk of a state stream ends where
+   * the next keyframe starts, so this follows {@code Stream-Next-Offset} until up to date.
+   */
   private JsonNode read(String target) throws Exception {
-    HttpResponse<String> r = send(request(target).GET());
-    assertThat(r.statusCode()).as("GET %s: %s", target, r.body()).isEqualTo(200);
-    return JSON.readTree(r.body());
+    String base = target.substring(0, target.indexOf("?offset="));
+    ArrayNode all = JSON.createArrayNode();
+    String next = target;
+    while (true) {
+      HttpResponse<String> r = send(request(next).GET());
+      assertThat(r.statusCode()).as("GET %s: %s", next, r.body()).isEqualTo(200);
+      all.addAll((ArrayNode) JSON.readTree(r.body()));
+      if (r.headers().firstValue("Stream-Up-To-Date").isPresent()) return all;
+      next = base + "?offset=" + r.headers().firstValue("Stream-Next-Offset").orElseThrow();
+    }
   }
 
   private static int changesAfterLastKeyframe(JsonNode messages) {

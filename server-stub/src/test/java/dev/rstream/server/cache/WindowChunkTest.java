@@ -1,0 +1,225 @@
+package dev.rstream.server.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.rstream.server.StubServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Headers;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A catch-up chunk of a state stream ends where the next keyframe starts, so a window read from
+ * its keyframe fetches that window and nothing of the next (PROTOCOL.md 3.3), and the cut is as
+ * deterministic as any other chunk boundary (CACHING.md).
+ */
+class WindowChunkTest {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+  private static final AtomicInteger names = new AtomicInteger();
+
+  private static StubServer server;
+  private static OkHttpClient http;
+
+  record Reply(int code, Headers headers, byte[] bytes) {
+    String header(String name) {
+      String value = headers.get(name);
+      if (value == null) throw new AssertionError("no " + name + " in " + headers);
+      return value;
+    }
+
+    JsonNode messages() throws IOException {
+      return JSON.readTree(bytes);
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    // The default read size (1 MiB) holds many windows of 20 changes: only keyframes cut reads.
+    server =
+        StubServer.builder()
+            .keyframeChanges(20)
+            .keyframeInterval(Duration.ofHours(1))
+            .build()
+            .start();
+    http = new OkHttpClient.Builder().readTimeout(10, TimeUnit.SECONDS).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+    server.close();
+  }
+
+  private static Reply call(Request request) {
+    try (Response response = http.newCall(request).execute()) {
+      return new Reply(response.code(), response.headers(), response.body().bytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Reply get(String pathAndQuery) {
+    return call(new Request.Builder().url(server.streamUrl(pathAndQuery)).build());
+  }
+
+  private static void post(String path, String body) {
+    Reply reply =
+        call(new Request.Builder().url(server.streamUrl(path)).post(RequestBody.create(body, JSON_TYPE)).build());
+    assertThat(reply.code()).as("append to %s", path).isIn(200, 204);
+  }
+
+  private static String create(String path, String contentType, boolean state) {
+    Request.Builder request =
+        new Request.Builder().url(server.streamUrl(path)).put(RequestBody.create("", MediaType.get(contentType)));
+    if (state) request.header("Rstream-Keyframes", "changes=20, interval=3600s");
+    assertThat(call(request.build()).code()).isEqualTo(201);
+    return path;
+  }
+
+  private static String change(int i) {
+    return "{\"type\":\"item\",\"key\":\"k" + (i % 7) + "\",\"value\":" + i
+        + ",\"headers\":{\"operation\":\"update\"}}";
+  }
+
+  /** A state stream with a keyframe every 20 changes, and {@code changes} changes in it. */
+  private static String stateStream(int changes) {
+    String path = create("windows/s" + names.incrementAndGet(), "application/json", true);
+    for (int i = 0; i < changes; i++) post(path, change(i));
+    return path;
+  }
+
+  /** Reads the keyframe index until it holds {@code count} offsets; keyframes are written async. */
+  private static List<String> keyframes(String path, int count) throws IOException {
+    List<String> offsets = new ArrayList<>();
+    String offset = "-1";
+    for (int polls = 0; offsets.size() < count && polls < 50; polls++) {
+      Reply reply =
+          get(path + ".keyframes?offset=" + offset + (offset.equals("-1") ? "" : "&live=long-poll"));
+      if (reply.code() == 200) {
+        for (JsonNode entry : reply.messages()) offsets.add(entry.get("offset").asText());
+      }
+      offset = reply.header("Stream-Next-Offset");
+    }
+    assertThat(offsets).hasSizeGreaterThanOrEqualTo(count);
+    return offsets;
+  }
+
+  private static List<String> controls(Reply reply) throws IOException {
+    List<String> controls = new ArrayList<>();
+    for (JsonNode message : reply.messages()) {
+      JsonNode control = message.path("headers").path("control");
+      if (!control.isMissingNode()) controls.add(control.asText());
+    }
+    return controls;
+  }
+
+  private static int indexOfControl(Reply reply, String control) throws IOException {
+    JsonNode messages = reply.messages();
+    for (int i = 0; i < messages.size(); i++) {
+      if (control.equals(messages.get(i).path("headers").path("control").asText())) return i;
+    }
+    return -1;
+  }
+
+  @Test
+  void readFromAKeyframeEndsWhereTheNextKeyframeStarts() throws IOException {
+    String path = stateStream(70);
+    List<String> keyframes = keyframes(path, 4);
+
+    Reply window = get(path + "?offset=" + keyframes.get(1));
+
+    assertThat(window.code()).isEqualTo(200);
+    assertThat(window.header("Stream-Next-Offset")).isEqualTo(keyframes.get(2));
+    assertThat(window.headers().get("Stream-Up-To-Date")).isNull();
+    assertThat(window.header("Cache-Control")).isEqualTo(IMMUTABLE);
+    // Its own keyframe whole, then its 20 changes; nothing of the next keyframe.
+    assertThat(controls(window)).containsExactly("snapshot-start", "snapshot-end");
+    assertThat(window.messages().get(0).path("headers").path("control").asText()).isEqualTo("snapshot-start");
+  }
+
+  @Test
+  void readFromInsideAWindowEndsWhereTheNextKeyframeStarts() throws IOException {
+    String path = stateStream(70);
+    List<String> keyframes = keyframes(path, 4);
+    Reply window = get(path + "?offset=" + keyframes.get(1));
+    // The offset after the window's third change: a resume point inside the window.
+    int keyframeEnd = controls(window).size() == 2 ? indexOfControl(window, "snapshot-end") : -1;
+    assertThat(keyframeEnd).isPositive();
+    int third = keyframeEnd + 3;
+    String inside = window.messages().get(third).path("headers").path("offset").asText();
+    assertThat(inside).isGreaterThan(keyframes.get(1)).isLessThan(keyframes.get(2));
+
+    Reply rest = get(path + "?offset=" + inside);
+
+    assertThat(rest.header("Stream-Next-Offset")).isEqualTo(keyframes.get(2));
+    assertThat(controls(rest)).isEmpty();
+    assertThat(rest.messages().size()).isEqualTo(window.messages().size() - third - 1);
+  }
+
+  @Test
+  void readFromTheLastKeyframeReachesTheTail() throws IOException {
+    String path = stateStream(50);
+    List<String> keyframes = keyframes(path, 3);
+
+    Reply live = get(path + "?offset=" + keyframes.get(keyframes.size() - 1));
+
+    assertThat(live.header("Stream-Up-To-Date")).isEqualTo("true");
+    assertThat(controls(live)).containsExactly("snapshot-start", "snapshot-end");
+  }
+
+  @Test
+  void windowChunksAreTheSameOnEveryReadAndAfterMoreAppends() throws IOException {
+    String path = stateStream(70);
+    keyframes(path, 4);
+    List<String> offsets = new ArrayList<>();
+    List<Reply> first = new ArrayList<>();
+    String offset = "-1";
+    Reply reply;
+    do {
+      reply = get(path + "?offset=" + offset);
+      offsets.add(offset);
+      first.add(reply);
+      offset = reply.header("Stream-Next-Offset");
+    } while (reply.headers().get("Stream-Up-To-Date") == null);
+    assertThat(first).as("one chunk per window").hasSize(4);
+    for (int i = 0; i < 10; i++) post(path, change(100 + i));
+    for (int i = 0; i < first.size() - 1; i++) {
+      Reply again = get(path + "?offset=" + offsets.get(i));
+      assertThat(again.bytes()).as("bytes from %s", offsets.get(i)).isEqualTo(first.get(i).bytes());
+      assertThat(again.header("Stream-Next-Offset")).isEqualTo(first.get(i).header("Stream-Next-Offset"));
+      assertThat(again.header("ETag")).isEqualTo(first.get(i).header("ETag"));
+    }
+  }
+
+  @Test
+  void plainStreamIsNotCutAtSnapshotControls() throws IOException {
+    // Not a state stream: the conventions, chunk cuts included, do not apply (PROTOCOL.md 3.0).
+    String path = create("windows/plain" + names.incrementAndGet(), "application/json", false);
+    for (int unit = 0; unit < 3; unit++) {
+      post(path, "[{\"headers\":{\"control\":\"snapshot-start\"}},{\"headers\":{\"control\":\"snapshot-end\"}}]");
+      post(path, change(unit));
+    }
+
+    Reply all = get(path + "?offset=-1");
+
+    assertThat(all.header("Stream-Up-To-Date")).isEqualTo("true");
+    assertThat(all.messages().size()).isEqualTo(9);
+  }
+}
