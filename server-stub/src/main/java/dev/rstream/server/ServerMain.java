@@ -7,9 +7,13 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Command line: {@code java -jar rstream-server-stub-*-all.jar [--host H] [--port P]
  * [--data DIR | --memory] [--keyframe-changes N] [--keyframe-interval SECONDS]
- * [--long-poll-timeout SECONDS] [--sse-cycle SECONDS] [--max-body-bytes N] [--bearer-token T]}.
+ * [--long-poll-timeout SECONDS] [--sse-cycle SECONDS] [--max-body-bytes N]
+ * [--bearer-token T | --bearer-token-file FILE]}.
  * Prints the base URL on one line once it accepts connections, then serves until the process is
  * stopped (SIGTERM closes the store cleanly; acknowledged writes survive SIGKILL anyway).
+ *
+ * <p>{@code --bearer-token-file} keeps the token out of the process list and lets another process
+ * rotate or expire it by replacing the file; the server reads it again when it changes.
  */
 public final class ServerMain {
   private ServerMain() {}
@@ -62,11 +66,13 @@ public final class ServerMain {
             builder.sseCycle(Duration.ofSeconds(Long.parseLong(value(args, ++i, arg))));
         case "--max-body-bytes" -> builder.maxBodyBytes(Integer.parseInt(value(args, ++i, arg)));
         case "--bearer-token" -> builder.bearerToken(value(args, ++i, arg));
+        case "--bearer-token-file" -> builder.bearerTokenFile(Path.of(value(args, ++i, arg)));
         case "--help", "-h" -> {
           System.out.println(
               "usage: [--host H] [--port P] [--data DIR | --memory] [--keyframe-changes N]"
                   + " [--keyframe-interval SECONDS] [--long-poll-timeout SECONDS]"
-                  + " [--sse-cycle SECONDS] [--max-body-bytes N] [--bearer-token T]");
+                  + " [--sse-cycle SECONDS] [--max-body-bytes N]"
+                  + " [--bearer-token T | --bearer-token-file FILE]");
           System.exit(0);
         }
         default -> {

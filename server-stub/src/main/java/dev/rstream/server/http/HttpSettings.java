@@ -1,5 +1,6 @@
 package dev.rstream.server.http;
 
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * @param sseHeartbeatMillis how often an idle SSE connection gets a comment line
  * @param maxBodyBytes largest request body; larger ones are answered 413
  * @param maxReadBytes how many message bytes one read returns at most (one message at least)
- * @param bearerToken when set, every request but CORS preflight must carry it
+ * @param bearerToken when set, the token every request but CORS preflight must carry, asked on
+ *     every request (see {@link BearerAuth})
  */
 public record HttpSettings(
     long longPollTimeoutMillis,
@@ -18,4 +20,4 @@ public record HttpSettings(
     long sseHeartbeatMillis,
     int maxBodyBytes,
     int maxReadBytes,
-    @Nullable String bearerToken) {}
+    @Nullable Supplier<@Nullable String> bearerToken) {}

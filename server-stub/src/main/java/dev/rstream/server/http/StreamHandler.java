@@ -12,7 +12,6 @@ import dev.rstream.server.storage.ReadResult;
 import dev.rstream.server.storage.StreamMeta;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -146,7 +145,6 @@ public final class StreamHandler extends Handler.Abstract {
         callback.succeeded();
         return true;
       }
-      authorize(request);
       String rawPath = request.getHttpURI().getPath();
       if (rawPath == null || !rawPath.startsWith(PREFIX)) {
         throw new HttpError(
@@ -186,22 +184,6 @@ public final class StreamHandler extends Handler.Abstract {
     headers.put("Access-Control-Expose-Headers", EXPOSE_HEADERS);
     headers.put("X-Content-Type-Options", "nosniff");
     headers.put("Cross-Origin-Resource-Policy", "cross-origin");
-  }
-
-  private void authorize(Request request) throws HttpError {
-    String token = reads.settings.bearerToken();
-    if (token == null) {
-      return;
-    }
-    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    // Constant-time comparison: the time to refuse must not tell how much of a guess was right.
-    if (authorization == null
-        || !MessageDigest.isEqual(
-            authorization.getBytes(StandardCharsets.UTF_8),
-            ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
-      throw new HttpError(401, "unauthorized", "missing or wrong bearer token")
-          .header("WWW-Authenticate", "Bearer");
-    }
   }
 
   // ---------------------------------------------------------------- create (spec 5.1)
