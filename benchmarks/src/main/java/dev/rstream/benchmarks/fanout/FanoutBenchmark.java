@@ -1,0 +1,378 @@
+package dev.rstream.benchmarks.fanout;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Figure 4 of issue 6, server fan-out: {@code N} SSE connections on one JSON stream while one
+ * writer appends {@code R} messages a second; delivery latency from the append (just before its
+ * POST) to the receipt on each connection, and what the server holds (heap after a full GC, RSS,
+ * threads) with the connections open. server-stub and the Durable Streams Node reference server
+ * run the same workload in the same run, each in a child process, driven by the same raw client
+ * ({@link SseCrowd}). Then a catch-up read of {@code M} messages from each, with the same plain
+ * HTTP client and Jackson's streaming parser.
+ *
+ * <p>Usage (from the repository root, after {@code mvn -B -o -q -pl benchmarks package
+ * -DskipTests}): {@code java -cp benchmarks/target/benchmarks.jar
+ * dev.rstream.benchmarks.fanout.FanoutBenchmark [--connections 100,1000,5000] [--rate 100]
+ * [--seconds 10] [--warmup-seconds 2] [--catch-up 100000] [--servers stub,node] [--client-threads
+ * 1] [--stub-heap 1g] [--node-dir benchmarks/fanout-node]}. Prints a Markdown table.
+ */
+public final class FanoutBenchmark {
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final String NOTE = "x".repeat(64);
+
+  private FanoutBenchmark() {}
+
+  /** Command-line options; every one has a default. */
+  static final class Options {
+    List<Integer> connections = List.of(100, 1000, 5000);
+    int rate = 100;
+    int seconds = 10;
+    int warmupSeconds = 2;
+    int catchUp = 100_000;
+    int catchUpRuns = 3;
+    List<String> servers = List.of("stub", "node");
+    int clientThreads = 1;
+    String stubHeap = "1g";
+    Path nodeDir = Path.of("benchmarks", "fanout-node");
+
+    static Options parse(String... args) {
+      Options o = new Options();
+      for (int i = 0; i < args.length; i++) {
+        String name = args[i];
+        if (i + 1 >= args.length) throw new IllegalArgumentException(name + " needs a value");
+        String value = args[++i];
+        switch (name) {
+          case "--connections" -> o.connections = ints(value);
+          case "--rate" -> o.rate = Integer.parseInt(value);
+          case "--seconds" -> o.seconds = Integer.parseInt(value);
+          case "--warmup-seconds" -> o.warmupSeconds = Integer.parseInt(value);
+          case "--catch-up" -> o.catchUp = Integer.parseInt(value);
+          case "--catch-up-runs" -> o.catchUpRuns = Integer.parseInt(value);
+          case "--servers" -> o.servers = Arrays.asList(value.split(","));
+          case "--client-threads" -> o.clientThreads = Integer.parseInt(value);
+          case "--stub-heap" -> o.stubHeap = value;
+          case "--node-dir" -> o.nodeDir = Path.of(value);
+          default -> throw new IllegalArgumentException("unknown option " + name);
+        }
+      }
+      for (String server : o.servers) {
+        if (!server.equals("stub") && !server.equals("node")) throw new IllegalArgumentException("unknown server " + server);
+      }
+      return o;
+    }
+
+    private static List<Integer> ints(String value) {
+      return Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).collect(Collectors.toList());
+    }
+
+    String command() {
+      return "java -cp benchmarks/target/benchmarks.jar dev.rstream.benchmarks.fanout.FanoutBenchmark --connections "
+          + connections.stream().map(String::valueOf).collect(Collectors.joining(",")) + " --rate " + rate
+          + " --seconds " + seconds + " --warmup-seconds " + warmupSeconds + " --catch-up " + catchUp
+          + " --servers " + String.join(",", servers) + " --client-threads " + clientThreads;
+    }
+  }
+
+  /** One fan-out run: a server, a connection count, what was delivered and what the server held. */
+  record FanoutRow(
+      String server,
+      int connections,
+      int ready,
+      long expected,
+      long received,
+      long outOfOrder,
+      int closedEarly,
+      boolean allReachedLast,
+      double appendsPerSecond,
+      double p50,
+      double p99,
+      double p999,
+      double max,
+      ServerProcess.Stats stats) {}
+
+  /** One catch-up read of the whole stream: the best of the runs. */
+  record CatchUpRow(String server, long messages, int requests, long bytes, long bestNanos) {
+    double messagesPerSecond() {
+      return messages / (bestNanos / 1e9);
+    }
+
+    double megabytesPerSecond() {
+      return bytes / 1e6 / (bestNanos / 1e9);
+    }
+  }
+
+  /** Everything one run measured. */
+  record Report(Options options, List<FanoutRow> fanout, List<CatchUpRow> catchUp, double loadBefore, double loadAfter) {}
+
+  public static void main(String[] args) throws Exception {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bad argument: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Report report = run(options);
+    System.out.println(markdown(report));
+  }
+
+  /** Runs every server through every connection count, then the catch-up read of each. */
+  static Report run(Options options) throws Exception {
+    double loadBefore = load();
+    List<ServerProcess> servers = new ArrayList<>();
+    List<FanoutRow> fanout = new ArrayList<>();
+    List<CatchUpRow> catchUp = new ArrayList<>();
+    HttpClient http =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    try {
+      for (String name : options.servers) {
+        servers.add(name.equals("stub") ? ServerProcess.stub(options.stubHeap) : ServerProcess.node(options.nodeDir));
+      }
+      int run = 0;
+      // Sizes outermost, servers inner: both servers see the machine in the same state.
+      for (int connections : options.connections) {
+        for (ServerProcess server : servers) {
+          log("%s, %,d connections", server.name, connections);
+          fanout.add(fanout(options, http, server, connections, "fanout-" + connections + "-" + run++));
+        }
+      }
+      for (ServerProcess server : servers) {
+        log("%s, catch-up of %,d messages", server.name, options.catchUp);
+        catchUp.add(catchUp(options, http, server));
+      }
+    } finally {
+      for (ServerProcess server : servers) server.close();
+    }
+    return new Report(options, fanout, catchUp, loadBefore, load());
+  }
+
+  private static FanoutRow fanout(Options options, HttpClient http, ServerProcess server, int connections, String name)
+      throws Exception {
+    String url = server.streamUrl(name);
+    create(http, url);
+    int warmup = options.rate * options.warmupSeconds;
+    int total = warmup + options.rate * options.seconds;
+    AtomicLongArray sent = new AtomicLongArray(total);
+    SseCrowd crowd = new SseCrowd(sent, warmup, options.clientThreads);
+    SseCrowd.Result result;
+    boolean allReachedLast;
+    double appendsPerSecond;
+    ServerProcess.Stats stats;
+    try {
+      crowd.connect(url, connections, 60, TimeUnit.SECONDS);
+      if (crowd.ready() < connections) {
+        log("only %,d of %,d connections answered 200 (%d refused)", crowd.ready(), connections, crowd.refused());
+      }
+      long period = TimeUnit.SECONDS.toNanos(1) / options.rate;
+      long start = System.nanoTime();
+      for (int i = 0; i < total; i++) {
+        long wait = start + i * period - System.nanoTime();
+        if (wait > 0) LockSupport.parkNanos(wait);
+        sent.set(i, System.nanoTime());
+        append(http, url, "{\"seq\":" + i + ",\"note\":\"" + NOTE + "\"}");
+      }
+      appendsPerSecond = (total - 1) / ((sent.get(total - 1) - sent.get(0)) / 1e9);
+      allReachedLast = crowd.awaitLast(30, TimeUnit.SECONDS);
+      // Taken with every connection still open: what holding them costs.
+      stats = server.stats();
+    } finally {
+      crowd.close();
+    }
+    result = crowd.result();
+    awaitReleased(server);
+    return new FanoutRow(
+        server.name, connections, crowd.ready(), (long) crowd.ready() * total, result.received(),
+        result.outOfOrder(), crowd.closedEarly(), allReachedLast, appendsPerSecond,
+        result.percentileMillis(50), result.percentileMillis(99), result.percentileMillis(99.9),
+        result.percentileMillis(100), stats);
+  }
+
+  /** server-stub says how many live readers it holds: the next run starts once they are gone. */
+  private static void awaitReleased(ServerProcess server) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      int live = server.stats().liveReaders();
+      if (live <= 0) return;
+      TimeUnit.MILLISECONDS.sleep(200);
+    }
+    log("%s still holds live readers after 30 s", server.name);
+  }
+
+  private static CatchUpRow catchUp(Options options, HttpClient http, ServerProcess server) throws Exception {
+    String url = server.streamUrl("catchup-" + options.catchUp);
+    create(http, url);
+    int batch = 1000;
+    for (int from = 0; from < options.catchUp; from += batch) {
+      StringBuilder body = new StringBuilder(batch * 100).append('[');
+      for (int i = from; i < Math.min(options.catchUp, from + batch); i++) {
+        if (i > from) body.append(',');
+        body.append("{\"seq\":").append(i).append(",\"note\":\"").append(NOTE).append("\"}");
+      }
+      append(http, url, body.append(']').toString());
+    }
+    CatchUpRow best = null;
+    for (int run = 0; run < options.catchUpRuns; run++) {
+      CatchUpRow row = readAll(http, server.name, url);
+      if (row.messages() != options.catchUp) {
+        throw new IllegalStateException(server.name + " served " + row.messages() + " messages, expected " + options.catchUp);
+      }
+      if (best == null || row.bestNanos() < best.bestNanos()) best = row;
+    }
+    return best;
+  }
+
+  /** Reads the stream from {@code -1} to its tail, counting the messages of each JSON array. */
+  static CatchUpRow readAll(HttpClient http, String server, String url) throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    String offset = "-1";
+    long messages = 0;
+    long bytes = 0;
+    int requests = 0;
+    while (true) {
+      HttpResponse<byte[]> response =
+          http.send(HttpRequest.newBuilder(URI.create(url + "?offset=" + offset)).GET().build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      requests++;
+      if (response.statusCode() != 200) throw new IOException("GET " + url + ": " + response.statusCode());
+      byte[] body = response.body();
+      bytes += body.length;
+      messages += countMessages(body);
+      offset = response.headers().firstValue("Stream-Next-Offset")
+          .orElseThrow(() -> new IOException("no Stream-Next-Offset from " + url));
+      if (response.headers().firstValue("Stream-Up-To-Date").isPresent()) break;
+    }
+    return new CatchUpRow(server, messages, requests, bytes, System.nanoTime() - start);
+  }
+
+  private static long countMessages(byte[] body) throws IOException {
+    long count = 0;
+    try (JsonParser parser = JSON.createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_ARRAY) throw new IOException("not a JSON array");
+      for (JsonToken token; (token = parser.nextToken()) != JsonToken.END_ARRAY; ) {
+        if (token == null) throw new IOException("truncated JSON array");
+        count++;
+        parser.skipChildren();
+      }
+    }
+    return count;
+  }
+
+  private static void create(HttpClient http, String url) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 201) throw new IOException("PUT " + url + ": " + response.statusCode() + " " + response.body());
+  }
+
+  private static void append(HttpClient http, String url, String json) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200 && response.statusCode() != 204) {
+      throw new IOException("POST " + url + ": " + response.statusCode() + " " + response.body());
+    }
+  }
+
+  private static double load() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  private static void log(String format, Object... args) {
+    System.err.printf(Locale.ROOT, "[fanout] " + format + "%n", args);
+  }
+
+  // ---------------------------------------------------------------- the table
+
+  /** The report as Markdown: the command, the machine, both tables and the ratios. */
+  static String markdown(Report report) {
+    Options o = report.options();
+    StringBuilder md = new StringBuilder();
+    md.append(String.format(Locale.ROOT,
+        "%s; %d cores; load average (1 min) %.2f at start, %.2f at end.%n%n", Instant.now(),
+        Runtime.getRuntime().availableProcessors(), report.loadBefore(), report.loadAfter()));
+    md.append("```\n").append(o.command()).append("\n```\n\n");
+    md.append(String.format(Locale.ROOT,
+        "Fan-out: N SSE connections (`offset=now`) on one JSON stream, %d appends/s of ~90 B for %d s after %d s of"
+            + " warm-up; latency from just before each POST to its receipt on each connection.%n%n",
+        o.rate, o.seconds, o.warmupSeconds));
+    md.append("| server | connections | delivered | appends/s | p50 | p99 | p99.9 | max | heap after GC | RSS | threads OS / Java | goal |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (FanoutRow r : report.fanout()) {
+      md.append(String.format(Locale.ROOT,
+          "| %s | %,d (%,d open) | %,d / %,d%s | %.1f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.1f MB | %.1f MB | %d / %s | %s |%n",
+          r.server(), r.connections(), r.ready(), r.received(), r.expected(),
+          problems(r), r.appendsPerSecond(), r.p50(), r.p99(), r.p999(), r.max(),
+          r.stats().heapBytes() / 1e6, r.stats().rssBytes() / 1e6, r.stats().osThreads(),
+          r.stats().javaThreads() > 0 ? Integer.toString(r.stats().javaThreads()) : "-", goal(r)));
+    }
+    List<String> ratios = new ArrayList<>();
+    for (int connections : o.connections) {
+      FanoutRow stub = find(report.fanout(), "server-stub", connections);
+      FanoutRow node = find(report.fanout(), "Node", connections);
+      if (stub != null && node != null) {
+        ratios.add(String.format(Locale.ROOT, "%,d connections: p99 Node / server-stub = %.2fx, p50 %.2fx",
+            connections, node.p99() / stub.p99(), node.p50() / stub.p50()));
+      }
+    }
+    if (!ratios.isEmpty()) md.append('\n').append(String.join("; ", ratios)).append(".\n");
+    md.append(String.format(Locale.ROOT,
+        "%nCatch-up: %,d messages (~90 B each, appended 1,000 per POST) read from `-1` to the tail with the JDK"
+            + " HttpClient, each body parsed with Jackson's streaming parser; best of %d.%n%n",
+        o.catchUp, o.catchUpRuns));
+    md.append("| server | messages | requests | bytes | time | msg/s | MB/s |\n|---|---|---|---|---|---|---|\n");
+    for (CatchUpRow r : report.catchUp()) {
+      md.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %.1f ms | %,.0f | %.1f |%n", r.server(), r.messages(),
+          r.requests(), r.bytes(), r.bestNanos() / 1e6, r.messagesPerSecond(), r.megabytesPerSecond()));
+    }
+    CatchUpRow stub = report.catchUp().stream().filter(r -> r.server().equals("server-stub")).findFirst().orElse(null);
+    CatchUpRow node = report.catchUp().stream().filter(r -> r.server().startsWith("Node")).findFirst().orElse(null);
+    if (stub != null && node != null) {
+      md.append(String.format(Locale.ROOT, "%nCatch-up throughput server-stub / Node = %.2fx.%n",
+          stub.messagesPerSecond() / node.messagesPerSecond()));
+    }
+    return md.toString();
+  }
+
+  private static String problems(FanoutRow r) {
+    List<String> problems = new ArrayList<>();
+    if (r.outOfOrder() > 0) problems.add(r.outOfOrder() + " out of order");
+    if (r.closedEarly() > 0) problems.add(r.closedEarly() + " closed early");
+    if (!r.allReachedLast()) problems.add("last not seen everywhere");
+    return problems.isEmpty() ? "" : " (" + String.join(", ", problems) + ")";
+  }
+
+  private static String goal(FanoutRow r) {
+    if (!r.server().equals("server-stub") || r.connections() < 5000) return "";
+    boolean met = r.ready() == r.connections() && r.received() == r.expected() && r.p99() < 50;
+    return "5,000 held, p99 < 50 ms: " + (met ? "met" : "NOT met");
+  }
+
+  private static @Nullable FanoutRow find(List<FanoutRow> rows, String server, int connections) {
+    for (FanoutRow r : rows) {
+      if (r.server().startsWith(server) && r.connections() == connections) return r;
+    }
+    return null;
+  }
+}
