@@ -201,6 +201,9 @@ public final class FanoutBenchmark {
       crowd.close();
     }
     result = crowd.result();
+    // A server notices a closed idle SSE connection only when it next writes to it (server-stub's
+    // heartbeat is 15 s): deleting the stream ends every session on it now.
+    delete(http, url);
     awaitReleased(server);
     return new FanoutRow(
         server.name, connections, crowd.ready(), (long) crowd.ready() * total, result.received(),
@@ -284,6 +287,14 @@ public final class FanoutBenchmark {
         http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
             .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 201) throw new IOException("PUT " + url + ": " + response.statusCode() + " " + response.body());
+  }
+
+  private static void delete(HttpClient http, String url) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(HttpRequest.newBuilder(URI.create(url)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 204 && response.statusCode() != 200) {
+      throw new IOException("DELETE " + url + ": " + response.statusCode() + " " + response.body());
+    }
   }
 
   private static void append(HttpClient http, String url, String json) throws IOException, InterruptedException {
