@@ -2,7 +2,6 @@ package dev.rstream.server;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.rstream.server.http.BearerAuth;
 import dev.rstream.server.http.HttpSettings;
 import dev.rstream.server.http.JsonErrorHandler;
 import dev.rstream.server.http.StreamHandler;
@@ -13,13 +12,18 @@ import dev.rstream.server.storage.FileLogStore;
 import dev.rstream.server.storage.LogStore;
 import dev.rstream.server.storage.MemoryLogStore;
 import java.io.IOException;
+import java.nio.channels.SelectableChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -47,6 +51,10 @@ public final class StubServer implements AutoCloseable {
   private @Nullable StreamConventions conventions;
   private StreamHandler.@Nullable Wiring wiring;
   private @Nullable AutoCloseable tailRegistration;
+  // Every connection accepted and not yet collected, closed by close(): see the constructor.
+  private final Set<SelectableChannel> accepted =
+      Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+  private volatile boolean closing;
 
   private StubServer(Builder builder) {
     this.config = builder;
@@ -63,8 +71,22 @@ public final class StubServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
-    // One acceptor and one selector: a 2-core machine, and connections are cheap without threads.
-    connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+    // One selector, which also accepts: a 2-core machine, and connections are cheap without
+    // threads. Jetty's stop leaves open two kinds of connection accepted while it stops, and their
+    // clients then wait on a silent socket instead of seeing the server go: one an acceptor thread
+    // accepted as the stop interrupted it (the JDK cannot hand it over: no acceptor thread here,
+    // the selector accepts without blocking), and one accepted but not yet registered with the
+    // selector when the selector stopped (tracked here and closed by close()).
+    connector = new ServerConnector(jetty, 0, 1, new HttpConnectionFactory(http));
+    connector.getSelectorManager().addEventListener(new SelectorManager.AcceptListener() {
+      @Override
+      public void onAccepting(SelectableChannel channel) {
+        accepted.add(channel);
+        // Added before reading the flag, which close() sets before it takes the set: either
+        // close() finds this channel or this thread sees the flag.
+        if (closing) closeQuietly(channel);
+      }
+    });
     // Bursts of reconnecting live readers must queue in the kernel, not get their SYNs dropped.
     connector.setAcceptQueueSize(1024);
     connector.setHost(builder.host);
@@ -116,9 +138,7 @@ public final class StubServer implements AutoCloseable {
       gzip.setMinGzipSize(512);
       // SSE must reach the client event by event; a compressor would hold events back.
       gzip.addExcludedMimeTypes("text/event-stream");
-      Supplier<@Nullable String> token = settings.bearerToken();
-      Handler streams = wired.handler();
-      gzip.setHandler(token == null ? streams : new BearerAuth(token, streams));
+      gzip.setHandler(wired.handler());
       jetty.setHandler(gzip);
       // Jetty first, without a port: the conventions' start may append, which wakes readers on
       // Jetty's pool; the port opens once they are done (StreamConventions.start contract).
@@ -151,6 +171,14 @@ public final class StubServer implements AutoCloseable {
       ownsStore = true;
     }
     return store;
+  }
+
+  private static void closeQuietly(SelectableChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // Closing anyway.
+    }
   }
 
   /** The base URL, {@code http://host:port}, without a trailing slash. Valid once started. */
@@ -191,11 +219,19 @@ public final class StubServer implements AutoCloseable {
    */
   @Override
   public void close() {
+    closing = true;
     try {
       jetty.stop();
     } catch (Exception e) {
       // Best effort: we are shutting down anyway.
     }
+    List<SelectableChannel> open;
+    synchronized (accepted) {
+      open = new ArrayList<>(accepted);
+      accepted.clear();
+    }
+    // As a process that exits would: clients see the connection end.
+    open.forEach(StubServer::closeQuietly);
     StreamConventions rules = conventions;
     if (rules != null) {
       rules.close();
@@ -234,7 +270,7 @@ public final class StubServer implements AutoCloseable {
     private int maxBodyBytes = 16 * 1024 * 1024;
     private int maxReadBytes = 1024 * 1024;
     private int maxThreads = 32;
-    private @Nullable Supplier<@Nullable String> bearerToken;
+    private @Nullable String bearerToken;
 
     private Builder() {}
 
@@ -354,37 +390,10 @@ public final class StubServer implements AutoCloseable {
       return this;
     }
 
-    /**
-     * Requires {@code Authorization: Bearer {token}} on every request but CORS preflight; others
-     * are answered 401 with {@code WWW-Authenticate: Bearer}. The token is never logged.
-     */
+    /** Requires {@code Authorization: Bearer {token}} on every request but CORS preflight. */
     public Builder bearerToken(String token) {
-      requireNonNull(token, "token == null");
-      if (token.isBlank()) throw new IllegalArgumentException("token is blank");
-      String accepted = token.trim();
-      return bearerToken(() -> accepted);
-    }
-
-    /**
-     * Requires {@code Authorization: Bearer {token}} on every request but CORS preflight, where
-     * {@code token} is what {@code accepted} returns when the request arrives (null or empty:
-     * nothing is accepted). It is asked on every request, from Jetty's threads, so keep it fast
-     * and thread-safe; it may change at any time, which is how a test rotates or expires a token
-     * ({@code AtomicReference::get}). A live read already streaming keeps going; its next
-     * reconnect is checked.
-     */
-    public Builder bearerToken(Supplier<@Nullable String> accepted) {
-      this.bearerToken = requireNonNull(accepted, "accepted == null");
+      this.bearerToken = requireNonNull(token, "token == null");
       return this;
-    }
-
-    /**
-     * Requires the bearer token held in {@code file} (its content, trimmed), read again whenever
-     * the file changes: another process rotates or expires the token by replacing the file
-     * (write a new one, then rename it over the old). A missing file accepts nothing.
-     */
-    public Builder bearerTokenFile(Path file) {
-      return bearerToken(BearerAuth.tokenFile(requireNonNull(file, "file == null")));
     }
 
     /** A server with this configuration, not started yet. */

@@ -46,6 +46,56 @@ class LifecycleTest {
     assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
   }
 
+  /**
+   * Clients connecting while the server stops must each see their connection end (EOF or reset),
+   * never a socket that stays open and silent: that once hung clients until their read timeout.
+   */
+  @Test
+  void closeEndsEveryConnectionEvenOneAcceptedWhileItStops() throws Exception {
+    byte[] request = "GET /v1/stream/none HTTP/1.1\r\nHost: x\r\n\r\n"
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    for (int round = 0; round < 30; round++) {
+      StubServer server = StubServer.builder().conventions(new RecordingConventions()).build().start();
+      int port = server.port();
+      java.util.List<Socket> sockets = new java.util.ArrayList<>();
+      java.util.concurrent.CountDownLatch connecting = new java.util.concurrent.CountDownLatch(1);
+      Thread connector = new Thread(() -> {
+        connecting.countDown();
+        for (int i = 0; i < 40; i++) {
+          try {
+            Socket socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(request);
+            synchronized (sockets) {
+              sockets.add(socket);
+            }
+          } catch (IOException refusedOrReset) {
+            return; // the server is gone: nothing more can connect
+          }
+        }
+      });
+      connector.start();
+      connecting.await();
+      server.close();
+      connector.join(10_000);
+      synchronized (sockets) {
+        for (Socket socket : sockets) {
+          try (socket) {
+            java.io.InputStream in = socket.getInputStream();
+            // An answer may come first (the request raced the stop); then the end must follow.
+            while (in.read() != -1) {
+              // drain
+            }
+          } catch (java.net.SocketTimeoutException e) {
+            throw new AssertionError("round " + round + ": a connection stayed open and silent", e);
+          } catch (IOException reset) {
+            // A reset ends the connection too.
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void dataDirectorySurvivesARestartWithItsProducersAndStreamSeq(@TempDir Path dir)
       throws Exception {
