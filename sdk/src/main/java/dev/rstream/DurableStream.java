@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A handle on one Durable Stream, identified by its URL. Immutable and thread-safe; cheap to create
@@ -38,6 +39,7 @@ public final class DurableStream {
   final Scheduler scheduler;
   final Map<String, DynamicValue> headers;
   final Map<String, DynamicValue> params;
+  final @Nullable TokenSupplier authToken;
   private final StreamCalls calls;
 
   private DurableStream(Builder builder) {
@@ -47,8 +49,9 @@ public final class DurableStream {
     this.scheduler = builder.scheduler;
     this.headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
     this.params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.params));
+    this.authToken = builder.authToken;
     this.calls = new StreamCalls(new StreamEndpoint(
-        url, client, retryPolicy, scheduler, this.headers, this.params));
+        url, client, retryPolicy, scheduler, this.headers, this.params, authToken));
   }
 
   /**
@@ -231,6 +234,7 @@ public final class DurableStream {
     Scheduler scheduler = Schedulers.io();
     final Map<String, DynamicValue> headers = new LinkedHashMap<>();
     final Map<String, DynamicValue> params = new LinkedHashMap<>();
+    @Nullable TokenSupplier authToken;
 
     Builder() {}
 
@@ -241,6 +245,7 @@ public final class DurableStream {
       scheduler = stream.scheduler;
       headers.putAll(stream.headers);
       params.putAll(stream.params);
+      authToken = stream.authToken;
     }
 
     /** The stream's URL; required. */
@@ -293,6 +298,21 @@ public final class DurableStream {
       requireNonNull(value, "value == null");
       okhttp3.Headers.of(requireNonNull(name, "name == null"), value);
       return header(name, DynamicValue.of(value));
+    }
+
+    /**
+     * Sends {@code Authorization: Bearer {token}} with every request, the token asked of {@code
+     * tokens} each time; on a 401 it is asked for a fresh one (given the refused one) and the
+     * request is sent once more. A second refusal in a row, or a supplier that throws, fails the
+     * operation with {@link AuthenticationException}, never retried. Covers every request of this
+     * handle: reads and their reconnects (long-poll, SSE), HEAD, appends, the {@linkplain #producer
+     * idempotent producer} (a refused append was not applied, so re-sending it duplicates nothing).
+     * Takes precedence over a {@link #header header} named {@code Authorization}. See {@link
+     * TokenSupplier} for threading.
+     */
+    public Builder authToken(TokenSupplier tokens) {
+      this.authToken = requireNonNull(tokens, "tokens == null");
+      return this;
     }
 
     /**

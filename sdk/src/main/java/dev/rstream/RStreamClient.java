@@ -61,6 +61,7 @@ public final class RStreamClient implements Closeable {
       DurableStream.Builder streamBuilder = DurableStream.builder().url(builder.streamUrl).scheduler(builder.scheduler);
       if (builder.okHttpClient != null) streamBuilder.okHttpClient(builder.okHttpClient);
       if (builder.retryPolicy != null) streamBuilder.retryPolicy(builder.retryPolicy);
+      if (builder.authToken != null) streamBuilder.authToken(builder.authToken);
       source = new DurableStreamSource(streamBuilder.build());
     }
     this.source = source;
@@ -325,6 +326,7 @@ public final class RStreamClient implements Closeable {
     private Clock clock = Clock.systemUTC();
     private @Nullable StreamSource source;
     private @Nullable RetryPolicy retryPolicy;
+    private @Nullable TokenSupplier authToken;
 
     Builder() {}
 
@@ -410,6 +412,19 @@ public final class RStreamClient implements Closeable {
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy == null");
+      return this;
+    }
+
+    /**
+     * Sends {@code Authorization: Bearer {token}} with every request of this client (live reads
+     * and their reconnects, window and index reads, appends), asking {@code tokens} for the token
+     * each time and for a fresh one once after a 401; see {@link DurableStream.Builder#authToken}.
+     * A token still refused, or a supplier that throws, fails what asked with an {@link
+     * AuthenticationException}: every {@link RStreamClient#live()} subscriber for the live read
+     * (the next subscriber tries again), the waiting subscribers for a window read.
+     */
+    public Builder authToken(TokenSupplier tokens) {
+      this.authToken = requireNonNull(tokens, "tokens == null");
       return this;
     }
 

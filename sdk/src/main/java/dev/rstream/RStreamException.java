@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  *       StreamClosedException}, {@link SequenceConflictException}, {@link
  *       SequenceRegressionException}), {@link ProducerFencedException}: the stream is not in the
  *       state the request assumed.
+ *   <li>{@link AuthenticationException}: the server refused the credentials (401) even with a
+ *       fresh token from the {@link TokenSupplier}, or the supplier failed; sign in again.
  *   <li>{@link UnexpectedStatusException}: any other refusal (400, 413, ...), usually a bug in the
  *       caller.
  * </ul>

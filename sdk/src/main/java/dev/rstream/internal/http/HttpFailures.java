@@ -1,5 +1,6 @@
 package dev.rstream.internal.http;
 
+import dev.rstream.AuthenticationException;
 import dev.rstream.ConflictException;
 import dev.rstream.Offset;
 import dev.rstream.OffsetGoneException;
@@ -53,6 +54,23 @@ public final class HttpFailures {
       Response response, String url, @Nullable Offset offset, String detail) {
     int status = response.code();
     switch (status) {
+      case 401: {
+        okhttp3.Request request = response.request();
+        BearerAuth.Failure failure = request.tag(BearerAuth.Failure.class);
+        if (failure != null) {
+          return new AuthenticationException("bearer token refused, and the TokenSupplier failed: "
+              + failure.cause.getClass().getName() + detail, url, offset, status, failure.cause);
+        }
+        String why;
+        if (BearerAuth.presentedToken(request.header(BearerAuth.AUTHORIZATION)) == null) {
+          why = "the server requires a bearer token (see authToken)";
+        } else if (request.tag(BearerAuth.Renewed.class) != null) {
+          why = "bearer token refused, also the one the TokenSupplier gave after a first refusal";
+        } else {
+          why = "bearer token refused";
+        }
+        return new AuthenticationException(why + detail, url, offset, status, null);
+      }
       case 404:
         return new StreamNotFoundException("stream not found" + detail, url, offset, status, null);
       case 410:
@@ -139,6 +157,17 @@ public final class HttpFailures {
     }
   }
 
+  /** {@code text} without {@code token}, nor the start of it where the excerpt was cut. */
+  static String redact(String text, String token) {
+    String result = text.replace(token, "<token>");
+    for (int length = token.length() - 1; length >= 4; length--) {
+      if (result.endsWith(token.substring(0, length))) {
+        return result.substring(0, result.length() - length) + "<token>";
+      }
+    }
+    return result;
+  }
+
   /** A short excerpt of the error body for the message: servers explain themselves there. */
   private static String bodySnippet(Response response) {
     ResponseBody body = response.body();
@@ -146,6 +175,9 @@ public final class HttpFailures {
       String text = body.source().readUtf8(Math.min(
           MAX_BODY_IN_MESSAGE, body.source().request(MAX_BODY_IN_MESSAGE)
               ? MAX_BODY_IN_MESSAGE : body.source().getBuffer().size())).trim();
+      // A server may quote the token it refused; messages end up in logs.
+      String token = BearerAuth.presentedToken(response.request().header(BearerAuth.AUTHORIZATION));
+      if (token != null) text = redact(text, token);
       return text.isEmpty() ? "" : ": " + text.replaceAll("\\s+", " ");
     } catch (IOException | RuntimeException e) {
       return "";

@@ -4,16 +4,19 @@ import static java.util.Objects.requireNonNull;
 
 import dev.rstream.DynamicValue;
 import dev.rstream.RetryPolicy;
+import dev.rstream.TokenSupplier;
 import io.reactivex.rxjava3.core.Scheduler;
 import java.util.Map;
 import java.util.TreeMap;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything needed to send requests to one stream: its URL, the client, the retry policy and the
- * headers and query parameters added to every request. Immutable (the maps must not change).
+ * headers and query parameters added to every request, and the bearer token if the server needs
+ * one. Immutable (the maps must not change).
  */
 public final class StreamEndpoint {
   /** The request headers of the protocol, as sent. */
@@ -37,11 +40,25 @@ public final class StreamEndpoint {
   private final Scheduler scheduler;
   private final Map<String, DynamicValue> headers;
   private final Map<String, DynamicValue> params;
+  private final @Nullable BearerAuth auth;
 
   public StreamEndpoint(HttpUrl url, OkHttpClient client, RetryPolicy retryPolicy,
       Scheduler scheduler, Map<String, DynamicValue> headers, Map<String, DynamicValue> params) {
+    this(url, client, retryPolicy, scheduler, headers, params, null);
+  }
+
+  /**
+   * @param tokens when set, every request carries {@code Authorization: Bearer} with its token,
+   *     renewed once on a 401; {@link #client()} is then {@code client} with that renewal added
+   */
+  public StreamEndpoint(HttpUrl url, OkHttpClient client, RetryPolicy retryPolicy,
+      Scheduler scheduler, Map<String, DynamicValue> headers, Map<String, DynamicValue> params,
+      @Nullable TokenSupplier tokens) {
     this.url = requireNonNull(url, "url == null");
-    this.client = requireNonNull(client, "client == null");
+    requireNonNull(client, "client == null");
+    this.auth = tokens != null ? new BearerAuth(tokens) : null;
+    // newBuilder() shares the connection pool and dispatcher: only the interceptor is added.
+    this.client = auth != null ? client.newBuilder().addInterceptor(auth).build() : client;
     this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy == null");
     this.scheduler = requireNonNull(scheduler, "scheduler == null");
     this.headers = headers;
@@ -71,8 +88,11 @@ public final class StreamEndpoint {
 
   /**
    * A request builder for this stream with {@code query} added to the URL, the dynamic values
-   * computed now, and {@code extraHeaders} set last. Query parameters are sorted by name (spec
-   * 10.1: identical reads make identical URLs, which caches and CDNs can share).
+   * and the bearer token computed now, and {@code extraHeaders} set last. Query parameters are
+   * sorted by name (spec 10.1: identical reads make identical URLs, which caches and CDNs can
+   * share).
+   *
+   * @throws dev.rstream.AuthenticationException if the token supplier fails
    */
   public Request.Builder newRequest(Map<String, String> query, Map<String, String> extraHeaders) {
     TreeMap<String, String> sorted = new TreeMap<>();
@@ -90,6 +110,8 @@ public final class StreamEndpoint {
       request.header(header.getKey(), requireNonNull(header.getValue().value(),
           "dynamic header " + header.getKey() + " returned null"));
     }
+    BearerAuth bearer = auth;
+    if (bearer != null) request.header(BearerAuth.AUTHORIZATION, bearer.authorization(displayUrl()));
     for (Map.Entry<String, String> header : extraHeaders.entrySet()) {
       request.header(header.getKey(), header.getValue());
     }
