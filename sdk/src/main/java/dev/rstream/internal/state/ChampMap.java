@@ -28,6 +28,11 @@ import org.jspecify.annotations.Nullable;
  * dependency, run on Java 11 and Android, and are tested against {@link java.util.HashMap} with
  * random operations.
  *
+ * <p>A batch of changes is cheaper through an {@link Editor} (a "transient", as Clojure calls it):
+ * the nodes it creates carry its edit token and are changed in place until {@link Editor#freeze}
+ * hands them out in an immutable map, so a run of changes copies each path once, not once per
+ * change. Nodes of any frozen map, the editor's own included, are never written again.
+ *
  * <p>Instances are immutable and safe to share between threads. Keys and values must be non-null.
  */
 public final class ChampMap<K, V> {
@@ -40,7 +45,7 @@ public final class ChampMap<K, V> {
   final Node<K, V> root;
   private final int size;
 
-  private ChampMap(Node<K, V> root, int size) {
+  ChampMap(Node<K, V> root, int size) {
     this.root = root;
     this.size = size;
   }
@@ -74,7 +79,7 @@ public final class ChampMap<K, V> {
     Objects.requireNonNull(key, "key == null");
     Objects.requireNonNull(value, "value == null");
     Effect effect = new Effect();
-    Node<K, V> newRoot = root.put(key, value, spread(key.hashCode()), 0, effect);
+    Node<K, V> newRoot = root.put(key, value, spread(key.hashCode()), 0, effect, null);
     if (newRoot == root) return this;
     return new ChampMap<>(newRoot, effect.added ? size + 1 : size);
   }
@@ -82,7 +87,7 @@ public final class ChampMap<K, V> {
   /** A map without {@code key}; {@code this} if it had no such key. */
   public ChampMap<K, V> minus(Object key) {
     Effect effect = new Effect();
-    Node<K, V> newRoot = root.remove(key, spread(key.hashCode()), 0, effect);
+    Node<K, V> newRoot = root.remove(key, spread(key.hashCode()), 0, effect, null);
     if (!effect.removed) return this;
     return new ChampMap<>(newRoot, size - 1);
   }
@@ -90,6 +95,87 @@ public final class ChampMap<K, V> {
   /** Calls {@code action} for every entry, in an unspecified but stable order. */
   public void forEach(BiConsumer<? super K, ? super V> action) {
     root.forEach(action);
+  }
+
+  /** An editor that starts from this map; this map never changes. */
+  public Editor<K, V> edit() {
+    return new Editor<>(this);
+  }
+
+  /**
+   * A map being changed in place: what a batch of changes uses instead of one {@link #plus} per
+   * change. {@link #freeze} returns the content as an immutable map and the editor stays usable;
+   * its later changes copy what the frozen map holds. Confined to one thread; never shared.
+   */
+  public static final class Editor<K, V> {
+    private final Effect effect = new Effect();
+    private Node<K, V> root;
+    private int size;
+    private @Nullable ChampMap<K, V> frozen;
+    // Nodes carrying this token were made by this editor since its last freeze: no map holds them.
+    private Object edit = new Object();
+
+    Editor(ChampMap<K, V> from) {
+      root = from.root;
+      size = from.size;
+      frozen = from;
+    }
+
+    public int size() {
+      return size;
+    }
+
+    /** True if nothing changed since the last {@link #freeze} (or since the editor started). */
+    public boolean unchanged() {
+      return frozen != null;
+    }
+
+    public @Nullable V get(Object key) {
+      return root.get(key, spread(key.hashCode()), 0);
+    }
+
+    /** Sets {@code key} to {@code value}; false if it held that very value already. */
+    public boolean put(K key, V value) {
+      Objects.requireNonNull(key, "key == null");
+      Objects.requireNonNull(value, "value == null");
+      Effect e = effect;
+      e.reset();
+      Node<K, V> newRoot = root.put(key, value, spread(key.hashCode()), 0, e, edit);
+      boolean changed = newRoot != root || e.added || e.replaced;
+      if (e.added) size++;
+      if (changed) {
+        root = newRoot;
+        frozen = null;
+      }
+      return changed;
+    }
+
+    /** Removes {@code key}; returns whether it was there. */
+    public boolean remove(Object key) {
+      Effect e = effect;
+      e.reset();
+      Node<K, V> newRoot = root.remove(key, spread(key.hashCode()), 0, e, edit);
+      if (!e.removed) return false;
+      root = newRoot;
+      size--;
+      frozen = null;
+      return true;
+    }
+
+    /**
+     * The content as an immutable map, in O(1). The same map again while nothing changed since;
+     * later changes copy the nodes it holds instead of writing them.
+     */
+    public ChampMap<K, V> freeze() {
+      ChampMap<K, V> result = frozen;
+      if (result == null) {
+        // The final field of the new map publishes every node write made before it.
+        result = size == 0 ? empty() : new ChampMap<>(root, size);
+        frozen = result;
+        edit = new Object();
+      }
+      return result;
+    }
   }
 
   /** An unmodifiable {@link Map} view; constant-time size, O(log32 n) lookups. */
@@ -111,14 +197,27 @@ public final class ChampMap<K, V> {
   static final class Effect {
     boolean added;
     boolean removed;
+    /** A put replaced an entry's value (possibly in place). */
+    boolean replaced;
+
+    void reset() {
+      added = false;
+      removed = false;
+      replaced = false;
+    }
   }
 
   abstract static class Node<K, V> {
     abstract @Nullable V get(Object key, int hash, int shift);
 
-    abstract Node<K, V> put(K key, V value, int hash, int shift, Effect effect);
+    /**
+     * This node with the entry put: itself, changed in place, if {@code edit} is non-null and is
+     * the token the node was made with; else a copy (or itself if nothing changed).
+     */
+    abstract Node<K, V> put(K key, V value, int hash, int shift, Effect effect, @Nullable Object edit);
 
-    abstract Node<K, V> remove(Object key, int hash, int shift, Effect effect);
+    /** As {@link #put}, removing. */
+    abstract Node<K, V> remove(Object key, int hash, int shift, Effect effect, @Nullable Object edit);
 
     abstract int payloadArity();
 
@@ -136,19 +235,37 @@ public final class ChampMap<K, V> {
     }
   }
 
-  /** Inline entries first as key, value pairs, then sub-nodes in reverse bit order at the end. */
+  /**
+   * Inline entries first as key, value pairs, then sub-nodes in reverse bit order at the end. The
+   * fields are written only by the editor whose token is {@link #edit}, before it freezes.
+   */
   static final class BitmapNode<K, V> extends Node<K, V> {
     @SuppressWarnings("rawtypes")
-    static final BitmapNode EMPTY = new BitmapNode<>(0, 0, new Object[0]);
+    static final BitmapNode EMPTY = new BitmapNode<>(null, 0, 0, new Object[0]);
 
-    final int dataMap;
-    final int nodeMap;
-    final Object[] content;
+    final @Nullable Object edit;
+    int dataMap;
+    int nodeMap;
+    Object[] content;
 
-    BitmapNode(int dataMap, int nodeMap, Object[] content) {
+    BitmapNode(@Nullable Object edit, int dataMap, int nodeMap, Object[] content) {
+      this.edit = edit;
       this.dataMap = dataMap;
       this.nodeMap = nodeMap;
       this.content = content;
+    }
+
+    private boolean ownedBy(@Nullable Object edit) {
+      return edit != null && this.edit == edit;
+    }
+
+    /** This node, now holding {@code content} under the two maps: in place if owned, else a copy. */
+    private BitmapNode<K, V> with(@Nullable Object edit, int dataMap, int nodeMap, Object[] content) {
+      if (!ownedBy(edit)) return new BitmapNode<>(edit, dataMap, nodeMap, content);
+      this.dataMap = dataMap;
+      this.nodeMap = nodeMap;
+      this.content = content;
+      return this;
     }
 
     private int dataIndex(int bit) {
@@ -203,16 +320,22 @@ public final class ChampMap<K, V> {
 
     @SuppressWarnings("unchecked")
     @Override
-    Node<K, V> put(K key, V value, int hash, int shift, Effect effect) {
+    Node<K, V> put(K key, V value, int hash, int shift, Effect effect, @Nullable Object edit) {
       int bit = 1 << mask(hash, shift);
       if ((dataMap & bit) != 0) {
         int i = dataIndex(bit);
         Object existingKey = content[2 * i];
         if (key.equals(existingKey)) {
-          if (content[2 * i + 1] == value) return this;
+          Object old = content[2 * i + 1];
+          if (old == value) return this;
+          effect.replaced = true;
+          if (ownedBy(edit)) {
+            content[2 * i + 1] = value;
+            return this;
+          }
           Object[] copy = content.clone();
           copy[2 * i + 1] = value;
-          return new BitmapNode<>(dataMap, nodeMap, copy);
+          return new BitmapNode<>(edit, dataMap, nodeMap, copy);
         }
         Node<K, V> sub =
             merge(
@@ -222,18 +345,23 @@ public final class ChampMap<K, V> {
                 key,
                 value,
                 hash,
-                shift + BITS);
+                shift + BITS,
+                edit);
         effect.added = true;
-        return inlineToNode(bit, i, sub);
+        return inlineToNode(bit, i, sub, edit);
       }
       if ((nodeMap & bit) != 0) {
         int slot = nodeSlot(bit);
         Node<K, V> sub = (Node<K, V>) content[slot];
-        Node<K, V> newSub = sub.put(key, value, hash, shift + BITS, effect);
+        Node<K, V> newSub = sub.put(key, value, hash, shift + BITS, effect, edit);
         if (newSub == sub) return this;
+        if (ownedBy(edit)) {
+          content[slot] = newSub;
+          return this;
+        }
         Object[] copy = content.clone();
         copy[slot] = newSub;
-        return new BitmapNode<>(dataMap, nodeMap, copy);
+        return new BitmapNode<>(edit, dataMap, nodeMap, copy);
       }
       effect.added = true;
       int i = dataIndex(bit);
@@ -242,12 +370,12 @@ public final class ChampMap<K, V> {
       copy[2 * i] = key;
       copy[2 * i + 1] = value;
       System.arraycopy(content, 2 * i, copy, 2 * i + 2, content.length - 2 * i);
-      return new BitmapNode<>(dataMap | bit, nodeMap, copy);
+      return with(edit, dataMap | bit, nodeMap, copy);
     }
 
     @SuppressWarnings("unchecked")
     @Override
-    Node<K, V> remove(Object key, int hash, int shift, Effect effect) {
+    Node<K, V> remove(Object key, int hash, int shift, Effect effect, @Nullable Object edit) {
       int bit = 1 << mask(hash, shift);
       if ((dataMap & bit) != 0) {
         int i = dataIndex(bit);
@@ -256,25 +384,30 @@ public final class ChampMap<K, V> {
         Object[] copy = new Object[content.length - 2];
         System.arraycopy(content, 0, copy, 0, 2 * i);
         System.arraycopy(content, 2 * i + 2, copy, 2 * i, content.length - 2 * i - 2);
-        return new BitmapNode<>(dataMap ^ bit, nodeMap, copy);
+        return with(edit, dataMap ^ bit, nodeMap, copy);
       }
       if ((nodeMap & bit) != 0) {
         int slot = nodeSlot(bit);
         Node<K, V> sub = (Node<K, V>) content[slot];
-        Node<K, V> newSub = sub.remove(key, hash, shift + BITS, effect);
+        Node<K, V> newSub = sub.remove(key, hash, shift + BITS, effect, edit);
         if (!effect.removed) return this;
         if (newSub.nodeArity() == 0 && newSub.payloadArity() == 1) {
           // Keep the trie canonical: a lone entry moves up into this node.
-          return nodeToInline(bit, slot, newSub.key(0), newSub.value(0));
+          return nodeToInline(bit, slot, newSub.key(0), newSub.value(0), edit);
+        }
+        if (newSub == sub) return this; // changed in place
+        if (ownedBy(edit)) {
+          content[slot] = newSub;
+          return this;
         }
         Object[] copy = content.clone();
         copy[slot] = newSub;
-        return new BitmapNode<>(dataMap, nodeMap, copy);
+        return new BitmapNode<>(edit, dataMap, nodeMap, copy);
       }
       return this;
     }
 
-    private Node<K, V> inlineToNode(int bit, int dataIndex, Node<K, V> sub) {
+    private Node<K, V> inlineToNode(int bit, int dataIndex, Node<K, V> sub, @Nullable Object edit) {
       int oldPos = 2 * dataIndex;
       int newSlot = content.length - 2 - Integer.bitCount(nodeMap & (bit - 1));
       Object[] copy = new Object[content.length - 1];
@@ -282,10 +415,10 @@ public final class ChampMap<K, V> {
       System.arraycopy(content, oldPos + 2, copy, oldPos, newSlot - oldPos);
       copy[newSlot] = sub;
       System.arraycopy(content, newSlot + 2, copy, newSlot + 1, content.length - newSlot - 2);
-      return new BitmapNode<>(dataMap ^ bit, nodeMap | bit, copy);
+      return with(edit, dataMap ^ bit, nodeMap | bit, copy);
     }
 
-    private Node<K, V> nodeToInline(int bit, int oldSlot, K key, V value) {
+    private Node<K, V> nodeToInline(int bit, int oldSlot, K key, V value, @Nullable Object edit) {
       int newPos = 2 * Integer.bitCount(dataMap & (bit - 1));
       Object[] copy = new Object[content.length + 1];
       System.arraycopy(content, 0, copy, 0, newPos);
@@ -293,18 +426,26 @@ public final class ChampMap<K, V> {
       copy[newPos + 1] = value;
       System.arraycopy(content, newPos, copy, newPos + 2, oldSlot - newPos);
       System.arraycopy(content, oldSlot + 1, copy, oldSlot + 2, content.length - oldSlot - 1);
-      return new BitmapNode<>(dataMap | bit, nodeMap ^ bit, copy);
+      return with(edit, dataMap | bit, nodeMap ^ bit, copy);
     }
   }
 
   /** Entries whose 32-bit hashes are all equal; only below the last level of the trie. */
   static final class CollisionNode<K, V> extends Node<K, V> {
+    final @Nullable Object edit;
     final int hash;
-    final Object[] entries;
+    Object[] entries;
 
-    CollisionNode(int hash, Object[] entries) {
+    CollisionNode(@Nullable Object edit, int hash, Object[] entries) {
+      this.edit = edit;
       this.hash = hash;
       this.entries = entries;
+    }
+
+    private Node<K, V> with(@Nullable Object edit, Object[] entries) {
+      if (edit == null || this.edit != edit) return new CollisionNode<>(edit, hash, entries);
+      this.entries = entries;
+      return this;
     }
 
     @Override
@@ -349,43 +490,46 @@ public final class ChampMap<K, V> {
     }
 
     @Override
-    Node<K, V> put(K key, V value, int hash, int shift, Effect effect) {
+    Node<K, V> put(K key, V value, int hash, int shift, Effect effect, @Nullable Object edit) {
       int i = find(key);
       if (i >= 0) {
-        if (entries[i + 1] == value) return this;
+        Object old = entries[i + 1];
+        if (old == value) return this;
+        effect.replaced = true;
         Object[] copy = entries.clone();
         copy[i + 1] = value;
-        return new CollisionNode<>(this.hash, copy);
+        return with(edit, copy);
       }
       effect.added = true;
       Object[] copy = Arrays.copyOf(entries, entries.length + 2);
       copy[entries.length] = key;
       copy[entries.length + 1] = value;
-      return new CollisionNode<>(this.hash, copy);
+      return with(edit, copy);
     }
 
     @Override
-    Node<K, V> remove(Object key, int hash, int shift, Effect effect) {
+    Node<K, V> remove(Object key, int hash, int shift, Effect effect, @Nullable Object edit) {
       int i = find(key);
       if (i < 0) return this;
       effect.removed = true;
       Object[] copy = new Object[entries.length - 2];
       System.arraycopy(entries, 0, copy, 0, i);
       System.arraycopy(entries, i + 2, copy, i, entries.length - i - 2);
-      return new CollisionNode<>(this.hash, copy);
+      return with(edit, copy);
     }
   }
 
-  private static <K, V> Node<K, V> merge(K k0, V v0, int h0, K k1, V v1, int h1, int shift) {
-    if (shift >= HASH_BITS) return new CollisionNode<>(h0, new Object[] {k0, v0, k1, v1});
+  private static <K, V> Node<K, V> merge(
+      K k0, V v0, int h0, K k1, V v1, int h1, int shift, @Nullable Object edit) {
+    if (shift >= HASH_BITS) return new CollisionNode<>(edit, h0, new Object[] {k0, v0, k1, v1});
     int m0 = mask(h0, shift);
     int m1 = mask(h1, shift);
     if (m0 != m1) {
       Object[] content = m0 < m1 ? new Object[] {k0, v0, k1, v1} : new Object[] {k1, v1, k0, v0};
-      return new BitmapNode<>((1 << m0) | (1 << m1), 0, content);
+      return new BitmapNode<>(edit, (1 << m0) | (1 << m1), 0, content);
     }
-    Node<K, V> sub = merge(k0, v0, h0, k1, v1, h1, shift + BITS);
-    return new BitmapNode<>(0, 1 << m0, new Object[] {sub});
+    Node<K, V> sub = merge(k0, v0, h0, k1, v1, h1, shift + BITS, edit);
+    return new BitmapNode<>(edit, 0, 1 << m0, new Object[] {sub});
   }
 
   /** Depth-first over nodes with an explicit stack; the trie is at most 8 levels deep. */

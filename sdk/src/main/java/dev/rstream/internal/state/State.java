@@ -1,7 +1,10 @@
 package dev.rstream.internal.state;
 
 import dev.rstream.Change;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -10,6 +13,10 @@ import org.jspecify.annotations.Nullable;
  * Materialised state: (type, key) to value JSON text. Immutable; {@link #apply} returns a new
  * version in O(log n) time and memory that shares everything else with this one, so keeping one
  * version per change costs the size of the changes, not of the state.
+ *
+ * <p>A run of changes of which only the last state is kept (a catch-up batch, a keyframe, a
+ * replay) goes through an {@link Editor} instead: it changes its own nodes in place and copies
+ * each path once per run, not once per change.
  */
 public final class State {
   private static final State EMPTY = new State(ChampMap.empty(), 0);
@@ -66,16 +73,113 @@ public final class State {
     return new State(byType.plus(type, with), size + (with.size() - entities.size()));
   }
 
+  /** An editor starting from this state; this state never changes. */
+  public Editor edit() {
+    return new Editor(this);
+  }
+
+  /**
+   * Applies changes in place and hands out immutable {@link State}s with {@link #freeze}, after
+   * which it goes on from the frozen state. Equivalent to a chain of {@link State#apply}, without
+   * a path copy per change. Confined to one thread.
+   */
+  public static final class Editor {
+    private ChampMap<String, ChampMap<String, String>> byType;
+    private final Map<String, ChampMap.Editor<String, String>> editors = new HashMap<>();
+    // Types changed since the last freeze; there are few types, and usually one per batch.
+    private final List<String> dirty = new ArrayList<>(2);
+    private @Nullable String lastType;
+    private ChampMap.@Nullable Editor<String, String> lastEditor;
+    private int size;
+    private @Nullable State frozen;
+
+    Editor(State from) {
+      byType = from.byType;
+      size = from.size;
+      frozen = from;
+    }
+
+    /** Number of entities over all types. */
+    public int size() {
+      return size;
+    }
+
+    /** As {@link State#apply}: insert and update put the value, delete removes. */
+    public void apply(Change change) {
+      String type = change.type();
+      ChampMap.Editor<String, String> entities;
+      // Types are shared Strings (the decoder interns them), so a run of one type hits here.
+      if (type == lastType || type.equals(lastType)) {
+        entities = lastEditor;
+      } else {
+        entities = editors.get(type);
+        if (entities == null) {
+          ChampMap<String, String> existing = byType.get(type);
+          if (existing == null) {
+            if (change.operation() == Change.Operation.DELETE) return;
+            existing = ChampMap.empty();
+          }
+          entities = existing.edit();
+          editors.put(type, entities);
+        }
+        lastType = type;
+        lastEditor = entities;
+      }
+      boolean wasUnchanged = entities.unchanged();
+      if (change.operation() == Change.Operation.DELETE) {
+        if (!entities.remove(change.key())) return;
+        size--;
+      } else {
+        String value = change.value();
+        if (value == null) throw new IllegalArgumentException(change + " has no value");
+        int before = entities.size();
+        if (!entities.put(change.key(), value)) return; // the same value object again
+        size += entities.size() - before;
+      }
+      if (wasUnchanged) dirty.add(type);
+      frozen = null;
+    }
+
+    /** The state as of now, in O(changed types); the same instance while nothing changed. */
+    public State freeze() {
+      State result = frozen;
+      if (result != null) return result;
+      for (int i = 0, n = dirty.size(); i < n; i++) {
+        String type = dirty.get(i);
+        ChampMap<String, String> entities = editors.get(type).freeze();
+        byType = entities.isEmpty() ? byType.minus(type) : byType.plus(type, entities);
+      }
+      dirty.clear();
+      result = new State(byType, size);
+      frozen = result;
+      return result;
+    }
+  }
+
+  /** Equal content: the same entities with the same value texts. */
   @Override
   public boolean equals(@Nullable Object o) {
+    if (this == o) return true;
     if (!(o instanceof State)) return false;
     State that = (State) o;
-    return size == that.size && byType.asMap().equals(that.byType.asMap());
+    if (size != that.size || byType.size() != that.byType.size()) return false;
+    boolean[] equal = {true};
+    // The per-type maps are compared by content (ChampMap itself compares by identity).
+    byType.forEach(
+        (type, entities) -> {
+          ChampMap<String, String> other = that.byType.get(type);
+          if (equal[0] && entities != other) {
+            equal[0] = other != null && entities.asMap().equals(other.asMap());
+          }
+        });
+    return equal[0];
   }
 
   @Override
   public int hashCode() {
-    return byType.asMap().hashCode();
+    int[] hash = {0};
+    byType.forEach((type, entities) -> hash[0] += type.hashCode() ^ entities.asMap().hashCode());
+    return hash[0];
   }
 
   @Override

@@ -13,11 +13,15 @@ import org.jspecify.annotations.Nullable;
  * (amortised) by sharing the arrays, to which it only ever appends past every earlier instance's
  * {@link #changeCount()}.
  *
- * <p>The state after every {@value #CHECKPOINT_EVERY} changes is kept, so {@link #stateAt} costs
- * at most that many applications, not a replay of the whole window.
+ * <p>Some intermediate states are kept as checkpoints, spaced by the state's size: one after at
+ * least {@code max(}{@value #MIN_CHECKPOINT_SPACING}{@code , size)} changes since the last. So
+ * {@link #stateAt} replays at most about as many changes as the state has entities (what loading
+ * a keyframe of it costs), while checkpoints hold little memory: a checkpoint keeps the nodes
+ * that later changes replaced, and spaced by the size those are at most the nodes of one state.
+ * (One every 32 changes kept a path copy per change of a large state: twice the state's size.)
  */
 public final class Window {
-  static final int CHECKPOINT_EVERY = 32;
+  static final int MIN_CHECKPOINT_SPACING = 32;
 
   private final @Nullable Keyframe start;
   private final @Nullable Keyframe end;
@@ -26,6 +30,8 @@ public final class Window {
   private final Instant[] times;
   private final Offset[] offsets;
   private final State[] checkpoints;
+  private final int[] checkpointAt;
+  private final int checkpointCount;
   private final int count;
   private final State state;
 
@@ -37,6 +43,8 @@ public final class Window {
       Instant[] times,
       Offset[] offsets,
       State[] checkpoints,
+      int[] checkpointAt,
+      int checkpointCount,
       int count,
       State state) {
     this.start = start;
@@ -46,6 +54,8 @@ public final class Window {
     this.times = times;
     this.offsets = offsets;
     this.checkpoints = checkpoints;
+    this.checkpointAt = checkpointAt;
+    this.checkpointCount = checkpointCount;
     this.count = count;
     this.state = state;
   }
@@ -101,7 +111,9 @@ public final class Window {
 
   /** This window with {@code end} as its end bound: it is complete and never changes again. */
   Window withEnd(Keyframe end) {
-    return new Window(start, end, baseOffset, changes, times, offsets, checkpoints, count, state);
+    return new Window(
+        start, end, baseOffset, changes, times, offsets, checkpoints, checkpointAt, checkpointCount,
+        count, state);
   }
 
   /**
@@ -126,9 +138,21 @@ public final class Window {
     if (applied == count) {
       result = state;
     } else {
-      int checkpoint = applied / CHECKPOINT_EVERY;
-      result = checkpoints[checkpoint];
-      for (int i = checkpoint * CHECKPOINT_EVERY; i < applied; i++) result = result.apply(changes[i]);
+      // The last checkpoint at or before `applied`; checkpointAt[0] is 0 (the keyframe's state).
+      int low = 0;
+      int high = checkpointCount - 1;
+      while (low < high) {
+        int mid = (low + high + 1) >>> 1;
+        if (checkpointAt[mid] <= applied) low = mid;
+        else high = mid - 1;
+      }
+      result = checkpoints[low];
+      int from = checkpointAt[low];
+      if (from < applied) {
+        State.Editor editor = result.edit();
+        for (int i = from; i < applied; i++) editor.apply(changes[i]);
+        result = editor.freeze();
+      }
     }
     return new WindowPoint(this, applied, result);
   }
@@ -136,6 +160,31 @@ public final class Window {
   /** The point after every change read so far. */
   public WindowPoint latest() {
     return new WindowPoint(this, count, state);
+  }
+
+  // For WindowAssembler.resuming, which copies them rather than replaying the changes.
+  Change[] changesArray() {
+    return changes;
+  }
+
+  Instant[] timesArray() {
+    return times;
+  }
+
+  Offset[] offsetsArray() {
+    return offsets;
+  }
+
+  State[] checkpointsArray() {
+    return checkpoints;
+  }
+
+  int[] checkpointAtArray() {
+    return checkpointAt;
+  }
+
+  int checkpointCount() {
+    return checkpointCount;
   }
 
   /** The timestamp of the state after {@code applied} changes (the keyframe's time at 0). */

@@ -56,7 +56,7 @@ public final class WindowAssembler {
   private Offset keyframeStart = Offset.START;
   private @Nullable Instant keyframeTime;
   private @Nullable Instant keyframeMaxInsertTime;
-  private State keyframeState = State.empty();
+  private State.Editor keyframeState = State.empty().edit();
 
   // The open window; arrays are shared with the Windows handed out and only appended to.
   private @Nullable Keyframe start;
@@ -65,8 +65,12 @@ public final class WindowAssembler {
   private Instant[] times = new Instant[0];
   private Offset[] offsets = new Offset[0];
   private State[] checkpoints = new State[0];
+  private int[] checkpointAt = new int[0];
+  private int checkpointCount;
   private int count;
-  private State state = State.empty();
+  // Applies changes in place; frozen into a State only when a Window or checkpoint needs one, so
+  // a catch-up batch copies each path of the state once, not once per change.
+  private State.Editor state = State.empty().edit();
   private @Nullable Window current;
 
   private @Nullable Window completed;
@@ -109,16 +113,25 @@ public final class WindowAssembler {
     WindowAssembler assembler = new WindowAssembler(Phase.IN_WINDOW, window.offset());
     assembler.start = window.start();
     assembler.baseOffset = window.baseOffset();
-    assembler.state = window.baseState();
-    assembler.count = 0;
     int n = window.changeCount();
-    assembler.changes = new Change[Math.max(16, n * 2)];
-    assembler.times = new Instant[assembler.changes.length];
-    assembler.offsets = new Offset[assembler.changes.length];
-    assembler.checkpoints = new State[assembler.changes.length / Window.CHECKPOINT_EVERY + 1];
-    assembler.checkpoints[0] = window.baseState();
-    assembler.lastTime = window.start() == null ? null : window.start().timestamp();
-    for (int i = 0; i < n; i++) assembler.append(window.change(i), window.offsetAfter(i + 1));
+    // Copies, not shares: the held window's arrays belong to the assembler that made them. No
+    // change is applied again: the window's state and checkpoints are immutable and carry over.
+    int capacity = Math.max(16, n * 2);
+    assembler.changes = Arrays.copyOf(window.changesArray(), capacity);
+    assembler.times = Arrays.copyOf(window.timesArray(), capacity);
+    assembler.offsets = Arrays.copyOf(window.offsetsArray(), capacity);
+    int checkpoints = window.checkpointCount();
+    assembler.checkpoints = Arrays.copyOf(window.checkpointsArray(), checkpoints + 4);
+    assembler.checkpointAt = Arrays.copyOf(window.checkpointAtArray(), checkpoints + 4);
+    assembler.checkpointCount = checkpoints;
+    Arrays.fill(assembler.checkpoints, checkpoints, checkpoints + 4, null);
+    // The arrays may be longer than the window (shared with a later one): clear what is past it.
+    Arrays.fill(assembler.changes, n, capacity, null);
+    Arrays.fill(assembler.times, n, capacity, null);
+    Arrays.fill(assembler.offsets, n, capacity, null);
+    assembler.count = n;
+    assembler.state = window.state().edit();
+    assembler.lastTime = window.timeAfter(n);
     // The held window may end inside an append unit; the rest of that unit shares its offset.
     if (n > 0) assembler.lastMessageOffset = window.offsetAfter(n);
     return assembler;
@@ -155,7 +168,7 @@ public final class WindowAssembler {
                   + change.type() + "/" + change.key() + "; keyframes hold only inserts",
               before);
         }
-        keyframeState = keyframeState.apply(change);
+        keyframeState.apply(change);
         Instant time = change.timestamp();
         if (time != null && (keyframeMaxInsertTime == null || time.isAfter(keyframeMaxInsertTime))) {
           keyframeMaxInsertTime = time;
@@ -183,7 +196,7 @@ public final class WindowAssembler {
         keyframeStart = before;
         keyframeTime = control.timestamp();
         keyframeMaxInsertTime = null;
-        keyframeState = State.empty();
+        keyframeState = State.empty().edit();
         return Event.KEYFRAME_PART;
       case SNAPSHOT_END:
       default:
@@ -203,7 +216,8 @@ public final class WindowAssembler {
           if (open != null) completed = open.withEnd(keyframe);
         }
         lastTime = time;
-        openWindow(keyframe, control.offset() != null ? control.offset() : unitEnd, keyframeState);
+        openWindow(
+            keyframe, control.offset() != null ? control.offset() : unitEnd, keyframeState.freeze());
         phase = Phase.IN_WINDOW;
         return Event.WINDOW_STARTED;
     }
@@ -216,9 +230,12 @@ public final class WindowAssembler {
     times = new Instant[16];
     offsets = new Offset[16];
     checkpoints = new State[4];
+    checkpointAt = new int[4];
     checkpoints[0] = baseState;
+    checkpointAt[0] = 0;
+    checkpointCount = 1;
     count = 0;
-    state = baseState;
+    state = baseState.edit();
     current = null;
   }
 
@@ -240,12 +257,18 @@ public final class WindowAssembler {
     changes[count] = change;
     times[count] = time;
     offsets[count] = offset;
-    state = state.apply(change);
+    state.apply(change);
     count++;
-    if (count % Window.CHECKPOINT_EVERY == 0) {
-      int slot = count / Window.CHECKPOINT_EVERY;
-      if (slot == checkpoints.length) checkpoints = Arrays.copyOf(checkpoints, slot * 2);
-      checkpoints[slot] = state;
+    if (count - checkpointAt[checkpointCount - 1]
+        >= Math.max(Window.MIN_CHECKPOINT_SPACING, state.size())) {
+      if (checkpointCount == checkpoints.length) {
+        // New arrays, as above: Windows handed out keep the old ones.
+        checkpoints = Arrays.copyOf(checkpoints, checkpointCount * 2);
+        checkpointAt = Arrays.copyOf(checkpointAt, checkpointCount * 2);
+      }
+      checkpoints[checkpointCount] = state.freeze();
+      checkpointAt[checkpointCount] = count;
+      checkpointCount++;
     }
     current = null;
   }
@@ -267,10 +290,13 @@ public final class WindowAssembler {
   }
 
   private @Nullable Window lastOpen() {
-    if (checkpoints.length == 0) return null;
+    if (checkpointCount == 0) return null;
     Window window = current;
     if (window == null) {
-      window = new Window(start, null, baseOffset, changes, times, offsets, checkpoints, count, state);
+      window =
+          new Window(
+              start, null, baseOffset, changes, times, offsets, checkpoints, checkpointAt,
+              checkpointCount, count, state.freeze());
       current = window;
     }
     return window;

@@ -142,4 +142,122 @@ class ChampMapTest {
     assertThat(map.plus("a", value)).isSameAs(map);
     assertThat(map.minus("absent")).isSameAs(map);
   }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+  void editorMatchesPersistentOperationsAndFrozenMapsNeverChange(long seed) {
+    Random random = new Random(seed);
+    int keySpace = 1 + random.nextInt(seed % 2 == 0 ? 40 : 4000);
+    ChampMap<Object, Integer> persistent = ChampMap.empty();
+    ChampMap.Editor<Object, Integer> editor = ChampMap.<Object, Integer>empty().edit();
+    List<ChampMap<Object, Integer>> frozen = new ArrayList<>();
+    List<Map<Object, Integer>> frozenContent = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      Object key = randomKey(random, keySpace);
+      if (random.nextInt(3) == 0) {
+        ChampMap<Object, Integer> without = persistent.minus(key);
+        assertThat(editor.remove(key)).isEqualTo(without != persistent);
+        persistent = without;
+      } else {
+        // Boxed values from a small range are shared objects: putting the same one is no change.
+        Integer value = random.nextInt(10);
+        ChampMap<Object, Integer> with = persistent.plus(key, value);
+        assertThat(editor.put(key, value)).isEqualTo(with != persistent);
+        persistent = with;
+      }
+      assertThat(editor.size()).isEqualTo(persistent.size());
+      Object probe = randomKey(random, keySpace);
+      assertThat(editor.get(probe)).isEqualTo(persistent.get(probe));
+      // Batches of random length between freezes, as catch-up reads and live changes make them.
+      if (random.nextInt(1 + random.nextInt(200)) == 0) {
+        ChampMap<Object, Integer> map = editor.freeze();
+        assertThat(editor.freeze()).as("nothing changed since").isSameAs(map);
+        assertThat(map.size()).isEqualTo(persistent.size());
+        if (frozen.size() < 60 && random.nextInt(8) == 0) {
+          assertThat(map.asMap()).isEqualTo(persistent.asMap());
+          frozen.add(map);
+          frozenContent.add(new HashMap<>(persistent.asMap()));
+        }
+      }
+    }
+    assertSameContent(editor.freeze(), new HashMap<>(persistent.asMap()));
+    // The editor went on changing nodes in place after each freeze: no frozen map saw any of it.
+    for (int i = 0; i < frozen.size(); i++) {
+      assertSameContent(frozen.get(i), frozenContent.get(i));
+    }
+    // And the maps the editor started from and read from were never touched either.
+    assertThat(ChampMap.empty().size()).isZero();
+  }
+
+  @Test
+  void editingAFrozenMapLeavesItAndItsSourceUnchanged() {
+    ChampMap<String, Integer> source = ChampMap.empty();
+    for (int i = 0; i < 10_000; i++) source = source.plus("k" + i, i);
+    Map<String, Integer> sourceContent = new HashMap<>(source.asMap());
+    ChampMap.Editor<String, Integer> editor = source.edit();
+    for (int i = 0; i < 10_000; i += 2) editor.put("k" + i, -i);
+    for (int i = 1; i < 10_000; i += 4) editor.remove("k" + i);
+    ChampMap<String, Integer> first = editor.freeze();
+    Map<String, Integer> firstContent = new HashMap<>(first.asMap());
+    Map<String, Integer> expected = new HashMap<>(firstContent);
+    for (int i = 0; i < 10_000; i += 3) {
+      editor.put("k" + i, 7);
+      expected.put("k" + i, 7);
+    }
+    for (int i = 10_000; i < 12_000; i++) {
+      editor.put("k" + i, i);
+      expected.put("k" + i, i);
+    }
+    ChampMap<String, Integer> second = editor.freeze();
+
+    assertSameContent(castKeys(source), castKeys(sourceContent));
+    assertSameContent(castKeys(first), castKeys(firstContent));
+    assertThat(first.size()).isEqualTo(7_500);
+    assertThat(second.get("k3")).isEqualTo(7);
+    assertThat(second.get("k11999")).isEqualTo(11_999);
+    assertSameContent(castKeys(second), castKeys(expected));
+  }
+
+  @Test
+  void oneChangeAfterAFreezeSharesAllButItsPath() {
+    ChampMap.Editor<String, Integer> editor = ChampMap.<String, Integer>empty().edit();
+    for (int i = 0; i < 100_000; i++) editor.put("k" + i, i);
+    ChampMap<String, Integer> before = editor.freeze();
+    editor.put("k42", -1);
+    ChampMap<String, Integer> after = editor.freeze();
+    int[] fresh = new int[1];
+    int[] shared = new int[1];
+    countNodes(after.root, before.root, fresh, shared);
+    assertThat(fresh[0]).isBetween(1, 8);
+    assertThat(shared[0]).isGreaterThan(3000);
+    assertThat(before.get("k42")).isEqualTo(42);
+    assertThat(after.get("k42")).isEqualTo(-1);
+  }
+
+  @Test
+  void aBatchCopiesEachNodeAtMostOnce() {
+    ChampMap<String, Integer> before = ChampMap.empty();
+    for (int i = 0; i < 100_000; i++) before = before.plus("k" + i, i);
+    ChampMap.Editor<String, Integer> editor = before.edit();
+    for (int i = 0; i < 1_000; i++) editor.put("k" + i, -i);
+    ChampMap<String, Integer> after = editor.freeze();
+    int[] fresh = new int[1];
+    int[] shared = new int[1];
+    countNodes(after.root, before.root, fresh, shared);
+    // 1,000 changes through plus() make 1,000 path copies of 3 to 4 nodes each; in place, a node
+    // is copied once however many of the batch's changes pass through it (the root and the 32
+    // nodes below it once for all 1,000, then about one leaf per change).
+    assertThat(fresh[0]).isLessThan(2_000);
+    assertThat(shared[0]).isGreaterThan(1_000);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static ChampMap<Object, Integer> castKeys(ChampMap<String, Integer> map) {
+    return (ChampMap) map;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Map<Object, Integer> castKeys(Map<String, Integer> map) {
+    return (Map) map;
+  }
 }
