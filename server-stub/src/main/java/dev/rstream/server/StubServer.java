@@ -2,6 +2,7 @@ package dev.rstream.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.server.http.BearerAuth;
 import dev.rstream.server.http.HttpSettings;
 import dev.rstream.server.http.JsonErrorHandler;
 import dev.rstream.server.http.StreamHandler;
@@ -22,8 +23,10 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -138,7 +141,9 @@ public final class StubServer implements AutoCloseable {
       gzip.setMinGzipSize(512);
       // SSE must reach the client event by event; a compressor would hold events back.
       gzip.addExcludedMimeTypes("text/event-stream");
-      gzip.setHandler(wired.handler());
+      Supplier<@Nullable String> token = settings.bearerToken();
+      Handler streams = wired.handler();
+      gzip.setHandler(token == null ? streams : new BearerAuth(token, streams));
       jetty.setHandler(gzip);
       // Jetty first, without a port: the conventions' start may append, which wakes readers on
       // Jetty's pool; the port opens once they are done (StreamConventions.start contract).
@@ -270,7 +275,7 @@ public final class StubServer implements AutoCloseable {
     private int maxBodyBytes = 16 * 1024 * 1024;
     private int maxReadBytes = 1024 * 1024;
     private int maxThreads = 32;
-    private @Nullable String bearerToken;
+    private @Nullable Supplier<@Nullable String> bearerToken;
 
     private Builder() {}
 
@@ -390,10 +395,37 @@ public final class StubServer implements AutoCloseable {
       return this;
     }
 
-    /** Requires {@code Authorization: Bearer {token}} on every request but CORS preflight. */
+    /**
+     * Requires {@code Authorization: Bearer {token}} on every request but CORS preflight; others
+     * are answered 401 with {@code WWW-Authenticate: Bearer}. The token is never logged.
+     */
     public Builder bearerToken(String token) {
-      this.bearerToken = requireNonNull(token, "token == null");
+      requireNonNull(token, "token == null");
+      if (token.isBlank()) throw new IllegalArgumentException("token is blank");
+      String accepted = token.trim();
+      return bearerToken(() -> accepted);
+    }
+
+    /**
+     * Requires {@code Authorization: Bearer {token}} on every request but CORS preflight, where
+     * {@code token} is what {@code accepted} returns when the request arrives (null or empty:
+     * nothing is accepted). It is asked on every request, from Jetty's threads, so keep it fast
+     * and thread-safe; it may change at any time, which is how a test rotates or expires a token
+     * ({@code AtomicReference::get}). A live read already streaming keeps going; its next
+     * reconnect is checked.
+     */
+    public Builder bearerToken(Supplier<@Nullable String> accepted) {
+      this.bearerToken = requireNonNull(accepted, "accepted == null");
       return this;
+    }
+
+    /**
+     * Requires the bearer token held in {@code file} (its content, trimmed), read again whenever
+     * the file changes: another process rotates or expires the token by replacing the file
+     * (write a new one, then rename it over the old). A missing file accepts nothing.
+     */
+    public Builder bearerTokenFile(Path file) {
+      return bearerToken(BearerAuth.tokenFile(requireNonNull(file, "file == null")));
     }
 
     /** A server with this configuration, not started yet. */
