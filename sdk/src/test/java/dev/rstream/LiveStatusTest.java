@@ -19,7 +19,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -159,8 +158,6 @@ class LiveStatusTest {
     live.assertError(TransientException.class);
   }
 
-  @Disabled("bug, open in issue 4: with a bounded retry policy, a live cursor whose server stops"
-      + " under it sometimes never fails its subscribers (still waiting after 30 s); about 1 run in 3")
   @Test
   void boundedRetryPolicyFailsEveryLiveSubscriberWhenTheServerStaysDown() throws Exception {
     RetryPolicy retry = RetryPolicy.builder().maxRetries(2).initialDelay(10, MILLISECONDS)
