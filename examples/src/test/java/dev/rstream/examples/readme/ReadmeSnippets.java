@@ -10,6 +10,7 @@ import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.schedulers.Schedulers;
 import java.io.File;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,25 @@ final class ReadmeSnippets {
 
   private final File filesDir = new File(System.getProperty("java.io.tmpdir"));
   private final String url = "http://127.0.0.1:4437/v1/stream/orders";
+
+  /** An app's sign-in session: a cached access token, renewed with its refresh token. */
+  interface Session {
+    String token();
+
+    String renew(String refused) throws IOException;
+  }
+
+  private Session session;
+
+  void authentication() {
+    // README:authentication
+    RStreamClient client = RStreamClient.builder()
+        .streamUrl(url)
+        // null: the token to send now (keep it cached); else the server refused that one: renew it
+        .authToken(refused -> refused == null ? session.token() : session.renew(refused))
+        .build();
+    // README:end
+  }
 
   void offline() {
     // README:offline
