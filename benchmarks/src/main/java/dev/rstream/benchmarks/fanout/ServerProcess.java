@@ -8,6 +8,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -61,14 +62,19 @@ final class ServerProcess implements AutoCloseable {
     this.baseUrl = ready.substring("listening ".length()).trim();
   }
 
-  /** server-stub in a child JVM with {@code heap} as its {@code -Xmx}, e.g. {@code 2g}. */
-  static ServerProcess stub(String heap) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-            java, "-Xmx" + heap, "-Xms" + heap, "-XX:+UseG1GC",
-            "-cp", System.getProperty("java.class.path"), StubChild.class.getName());
-    return new ServerProcess("server-stub", start(builder));
+  /**
+   * server-stub in a child JVM with {@code heap} as its {@code -Xms} and {@code -Xmx} (e.g. {@code
+   * 1g}) and {@code extraFlags} (space-separated JVM flags, may be empty).
+   */
+  static ServerProcess stub(String heap, String extraFlags) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-Xmx" + heap, "-Xms" + heap, "-XX:+UseG1GC"));
+    for (String flag : extraFlags.trim().split("\\s+")) {
+      if (!flag.isEmpty()) command.add(flag);
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), StubChild.class.getName()));
+    return new ServerProcess("server-stub", start(new ProcessBuilder(command)));
   }
 
   /**

@@ -41,7 +41,6 @@ final class SseCrowd implements AutoCloseable {
   private final List<Worker> workers = new ArrayList<>();
   private final AtomicInteger ready = new AtomicInteger();
   private final AtomicInteger refused = new AtomicInteger();
-  private final AtomicInteger reachedLast = new AtomicInteger();
   private final AtomicInteger closedEarly = new AtomicInteger();
   private int connections;
 
@@ -102,14 +101,23 @@ final class SseCrowd implements AutoCloseable {
     return closedEarly.get();
   }
 
-  /** Waits until every ready connection received the last message, or the timeout passed. */
-  boolean awaitLast(long timeout, TimeUnit unit) throws InterruptedException {
+  /**
+   * Waits until every ready connection received message {@code last} (the last one appended), or
+   * the timeout passed.
+   */
+  boolean awaitLast(int last, long timeout, TimeUnit unit) throws InterruptedException {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
-    while (reachedLast.get() < ready.get()) {
+    while (true) {
+      int reached = 0;
+      for (Worker worker : workers) {
+        for (Connection connection : worker.connections) {
+          if (connection.headersDone && connection.previous >= last) reached++;
+        }
+      }
+      if (reached >= ready.get()) return true;
       if (System.nanoTime() > deadline) return false;
       TimeUnit.MILLISECONDS.sleep(5);
     }
-    return true;
   }
 
   /** What the connections received, once closed. */
@@ -171,11 +179,12 @@ final class SseCrowd implements AutoCloseable {
     final byte[] status = new byte[12];
     int statusLength;
     int headerMatch;
-    boolean headersDone;
+    volatile boolean headersDone;
     int match;
     boolean inNumber;
     int number;
-    int previous = -1;
+    /** The last sequence number received; read by the benchmark thread in {@link #awaitLast}. */
+    volatile int previous = -1;
 
     Connection(SocketChannel channel) {
       this.channel = channel;
@@ -282,7 +291,6 @@ final class SseCrowd implements AutoCloseable {
       // Every connection reads from before the first append: it must see 0, 1, 2, ... in order.
       if (seq != c.previous + 1) outOfOrder++;
       c.previous = seq;
-      if (seq == last) reachedLast.incrementAndGet();
       if (seq < warmup || seq > last) return;
       long micros = (now - sentNanos.get(seq)) / 1000;
       if (latencyCount == latencies.length) latencies = Arrays.copyOf(latencies, latencies.length * 2);
