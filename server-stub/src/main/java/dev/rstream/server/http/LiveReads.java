@@ -3,19 +3,60 @@ package dev.rstream.server.http;
 import dev.rstream.server.storage.LogStore;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The live readers (long-polls and SSE sessions) waiting on each stream, woken by the store's tail
  * listener. A waiter holds no thread: it is an object in this map until the stream moves.
+ *
+ * <p>Waking a crowd: with thousands of readers on one stream, one pool task per reader per append
+ * costs more than the writes themselves (a queue offer and a thread unpark each, measured by the
+ * fan-out benchmark). So a crowd is woken by a few pool tasks, each running its share of the
+ * readers' {@link Waiter#wake} in turn on its own thread.
  */
 final class LiveReads implements LogStore.TailListener {
+  /** Below this many waiters on a stream, each is woken on its own, as before. */
+  static final int CROWD = 64;
 
-  /** Told that the stream it waits on moved. Must not block: it is called on the store's thread. */
+  /** Told that the stream it waits on moved. */
   interface Waiter {
+    /**
+     * Must not block: it is called on the store's thread. Hands the work to a pool thread.
+     */
     void onTail(long tailPosition, boolean closed, boolean deleted);
+
+    /**
+     * Called on a pool thread that wakes a share of a crowd: do the work here and now (it must
+     * still not block on I/O). By default hands it on like {@link #onTail}.
+     */
+    default void wake(long tailPosition, boolean closed, boolean deleted) {
+      onTail(tailPosition, closed, deleted);
+    }
   }
 
+  /**
+   * A stream's last live read from {@code from}, encoded once as an SSE data event for every
+   * session at the same position: a crowd on one stream then reads and encodes each append once,
+   * not once per session. Below the tail the bytes never change, so a session that uses it after
+   * the stream moved on only reads the rest on its next turn.
+   *
+   * @param dataEvent the {@code event: data} bytes, or null when the read returned no message
+   */
+  record SharedRead(
+      long incarnation, long from, long next, boolean upToDate, boolean closed, byte @Nullable [] dataEvent) {}
+
   private final ConcurrentHashMap<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, SharedRead> lastReads = new ConcurrentHashMap<>();
+  private final Executor executor;
+  private final int shares;
+
+  /** @param executor runs the tasks that wake a crowd (Jetty's pool) */
+  LiveReads(Executor executor) {
+    this.executor = executor;
+    // One share per core: the writes are CPU work, more threads would only contend.
+    this.shares = Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
 
   /** Registers {@code waiter} until {@link #remove}. */
   void add(String path, Waiter waiter) {
@@ -29,6 +70,21 @@ final class LiveReads implements LogStore.TailListener {
           set.remove(waiter);
           return set.isEmpty() ? null : set;
         });
+    if (!waiters.containsKey(path)) {
+      // Nobody left to share it with; a chunk can be up to a read's size.
+      lastReads.remove(path);
+    }
+  }
+
+  /** The stream's last shared read if it starts at {@code from} in that incarnation, else null. */
+  @Nullable SharedRead lastRead(String path, long incarnation, long from) {
+    SharedRead read = lastReads.get(path);
+    return read != null && read.incarnation() == incarnation && read.from() == from ? read : null;
+  }
+
+  /** Offers {@code read} to the other sessions on {@code path}. */
+  void shareRead(String path, SharedRead read) {
+    lastReads.put(path, read);
   }
 
   /** Live readers currently registered, over all streams. */
@@ -46,8 +102,23 @@ final class LiveReads implements LogStore.TailListener {
     if (set == null) {
       return;
     }
-    for (Waiter waiter : set) {
-      waiter.onTail(tailPosition, closed, deleted);
+    if (set.size() < CROWD) {
+      for (Waiter waiter : set) {
+        waiter.onTail(tailPosition, closed, deleted);
+      }
+      return;
+    }
+    Waiter[] crowd = set.toArray(new Waiter[0]);
+    int share = (crowd.length + shares - 1) / shares;
+    for (int from = 0; from < crowd.length; from += share) {
+      int start = from;
+      int end = Math.min(crowd.length, from + share);
+      executor.execute(
+          () -> {
+            for (int i = start; i < end; i++) {
+              crowd[i].wake(tailPosition, closed, deleted);
+            }
+          });
     }
   }
 }

@@ -28,6 +28,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class SseSession extends IteratingCallback implements LiveReads.Waiter {
   private static final byte[] HEARTBEAT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EVENT_DATA = "event: data\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
 
   private final ReadContext context;
   private final Response response;
@@ -99,6 +101,13 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
   }
 
   @Override
+  public void wake(long tailPosition, boolean closed, boolean deleted) {
+    // Already on a pool thread that wakes a share of a crowd (LiveReads): no hand-off. If this
+    // session is processing elsewhere right now, iterate() makes it go round once more.
+    iterate();
+  }
+
+  @Override
   protected Action process() {
     if (finishing || cycleOver) {
       return Action.SUCCEEDED;
@@ -107,26 +116,40 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
     if (current == null || current.incarnation() != meta.incarnation()) {
       return Action.SUCCEEDED;
     }
-    ReadResult read;
-    try {
-      read = context.store.read(meta.path(), position, context.settings.maxReadBytes());
-    } catch (NoSuchStreamException | InvalidPositionException e) {
-      // Deleted (or re-created) between the checks: the reader reconnects and gets the answer.
-      return Action.SUCCEEDED;
+    LiveReads.SharedRead read = context.live.lastRead(meta.path(), meta.incarnation(), position);
+    if (read == null) {
+      ReadResult result;
+      try {
+        result = context.store.read(meta.path(), position, context.settings.maxReadBytes());
+      } catch (NoSuchStreamException | InvalidPositionException e) {
+        // Deleted (or re-created) between the checks: the reader reconnects and gets the answer.
+        return Action.SUCCEEDED;
+      }
+      byte[] data = result.messages().isEmpty() ? null : dataEvent(ReadBodies.of(result, json));
+      read =
+          new LiveReads.SharedRead(
+              meta.incarnation(), position, result.nextPosition(), result.upToDate(), result.closed(), data);
+      if (data != null) {
+        context.live.shareRead(meta.path(), read);
+      }
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    boolean moved = !read.messages().isEmpty();
+    byte[] data = read.dataEvent();
+    boolean moved = data != null;
     if (moved) {
-      writeData(out, read);
-      position = read.nextPosition();
+      position = read.next();
     }
     boolean closedAtTail = read.closed() && read.upToDate();
     if (moved || !sentControl || closedAtTail) {
-      writeControl(out, read.upToDate(), closedAtTail);
+      byte[] control = controlEvent(read.upToDate(), closedAtTail);
+      ByteBuffer out = ByteBuffer.allocate((moved ? data.length : 0) + control.length);
+      if (moved) {
+        out.put(data);
+      }
+      out.put(control).flip();
       sentControl = true;
       heartbeatDue = false;
       finishing = closedAtTail;
-      response.write(false, ByteBuffer.wrap(out.toByteArray()), this);
+      response.write(false, out, this);
       return Action.SCHEDULED;
     }
     if (heartbeatDue) {
@@ -137,34 +160,36 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
     return Action.IDLE;
   }
 
-  private void writeData(ByteArrayOutputStream out, ReadResult read) {
-    byte[] payload = ReadBodies.of(read, json);
-    out.writeBytes("event: data\n".getBytes(StandardCharsets.US_ASCII));
+  /** {@code event: data} with the payload's lines as {@code data:} lines. */
+  private byte[] dataEvent(byte[] payload) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 32);
+    out.writeBytes(EVENT_DATA);
     if (base64) {
-      line(out, Base64.getEncoder().encodeToString(payload));
+      line(out, Base64.getEncoder().encode(payload), 0, -1);
     } else {
       // SSE lines end at CR, LF or CRLF: each line of the payload becomes its own data: line,
-      // so a payload cannot inject events. No space after "data:": parsers strip exactly one,
-      // which would eat a payload's own leading space.
-      String text = new String(payload, StandardCharsets.UTF_8);
+      // so a payload cannot inject events. CR and LF never occur inside a multi-byte UTF-8
+      // sequence, so the bytes split as the text would. No space after "data:": parsers strip
+      // exactly one, which would eat a payload's own leading space.
       int start = 0;
-      for (int i = 0; i < text.length(); i++) {
-        char c = text.charAt(i);
-        if (c == '\r' || c == '\n') {
-          line(out, text.substring(start, i));
-          if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+      for (int i = 0; i < payload.length; i++) {
+        byte b = payload[i];
+        if (b == '\r' || b == '\n') {
+          line(out, payload, start, i);
+          if (b == '\r' && i + 1 < payload.length && payload[i + 1] == '\n') {
             i++;
           }
           start = i + 1;
         }
       }
-      line(out, text.substring(start));
+      line(out, payload, start, payload.length);
     }
     out.write('\n');
+    return out.toByteArray();
   }
 
-  private void writeControl(ByteArrayOutputStream out, boolean upToDate, boolean closed) {
-    StringBuilder control = new StringBuilder("{\"streamNextOffset\":\"");
+  private byte[] controlEvent(boolean upToDate, boolean closed) {
+    StringBuilder control = new StringBuilder(160).append("event: control\ndata:{\"streamNextOffset\":\"");
     control.append(Offset.format(meta.incarnation(), position)).append('"');
     if (!closed) {
       control
@@ -178,15 +203,14 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
     if (closed) {
       control.append(",\"streamClosed\":true");
     }
-    control.append('}');
-    out.writeBytes("event: control\n".getBytes(StandardCharsets.US_ASCII));
-    line(out, control.toString());
-    out.write('\n');
+    // The control line is JSON this class wrote: ASCII, no line break.
+    return control.append("}\n\n").toString().getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static void line(ByteArrayOutputStream out, String data) {
-    out.writeBytes("data:".getBytes(StandardCharsets.US_ASCII));
-    out.writeBytes(data.getBytes(StandardCharsets.UTF_8));
+  /** A {@code data:} line of {@code bytes[from, to)}; {@code to} -1 means the whole array. */
+  private static void line(ByteArrayOutputStream out, byte[] bytes, int from, int to) {
+    out.writeBytes(DATA);
+    out.write(bytes, from, (to < 0 ? bytes.length : to) - from);
     out.write('\n');
   }
 

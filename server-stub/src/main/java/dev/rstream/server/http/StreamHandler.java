@@ -100,7 +100,7 @@ public final class StreamHandler extends Handler.Abstract {
       Executor executor,
       ScheduledExecutorService timer,
       HttpSettings settings) {
-    LiveReads live = new LiveReads();
+    LiveReads live = new LiveReads(executor);
     LongSupplier clock = System::currentTimeMillis;
     StreamWriter writer = new StreamWriter(store, conventions, clock);
     ReadContext reads = new ReadContext(store, live, executor, timer, settings, clock);
