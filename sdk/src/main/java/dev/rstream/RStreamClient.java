@@ -134,8 +134,11 @@ public final class RStreamClient implements Closeable {
   }
 
   /**
-   * The current state, then a new state after every change; never completes (unless the stream
-   * is closed or this client is).
+   * The current state, then a new state after every append: after each change, or after all the
+   * changes one request appended together (atomic on the server, so never shown apart: a state
+   * is always one the server had, and its {@link StateView#offset()} is exact). {@link
+   * StateView#changes()} lists what produced it. Never completes (unless the stream is closed or
+   * this client is).
    *
    * <p>Hot and shared: all subscribers share one live connection, opened by the first and closed
    * by the last one leaving (after the builder's {@link Builder#liveLinger linger}). A late

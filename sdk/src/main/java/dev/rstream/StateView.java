@@ -9,6 +9,7 @@ import dev.rstream.internal.state.State;
 import dev.rstream.internal.window.WindowPoint;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -57,9 +58,21 @@ public final class StateView {
     return fromStore;
   }
 
-  /** The change that produced this state from the previous one; null for a keyframe's state. */
+  /**
+   * The change that produced this state from the previous one (the last of {@link #changes()});
+   * null for a keyframe's state.
+   */
   public @Nullable Change change() {
     return point.change();
+  }
+
+  /**
+   * The changes that produced this state from the previous one, in stream order: one, or all the
+   * changes appended together in one request, which {@link RStreamClient#live()} never shows
+   * apart. Empty for a keyframe's state. An unmodifiable list.
+   */
+  public List<Change> changes() {
+    return point.changes();
   }
 
   /** The number of entities, over all types. */

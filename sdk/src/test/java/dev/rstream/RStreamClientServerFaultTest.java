@@ -73,7 +73,7 @@ class RStreamClientServerFaultTest {
     while (seen.size() < count) {
       StateView view = views.poll(15, SECONDS);
       assertThat(view).as("a view for change %s, in time", seen.size()).isNotNull();
-      if (view.change() != null) seen.add(view.change());
+      seen.addAll(view.changes());
     }
     return seen;
   }

@@ -314,8 +314,12 @@ class RStreamClientTest {
     for (int i = 0; i < 5; i++) log.changeUnit();
     stream.publish();
     int added = log.messages.size() - before;
-    first.awaitCount(1 + added);
-    late.awaitCount(1 + added);
+    // One view per unit (its changes are appended together), carrying the unit's changes.
+    first.awaitCount(1 + 5);
+    late.awaitCount(1 + 5);
+    assertThat(first.values()).hasSize(1 + 5);
+    assertThat(first.values().stream().skip(1).mapToInt(v -> v.changes().size()).sum())
+        .as("every change once").isEqualTo(added);
     assertDistinctIncreasingOffsets(first.values());
     assertThat(asMap(first.values().get(first.values().size() - 1))).isEqualTo(log.replayTo(log.last));
     assertThat(late.values().get(late.values().size() - 1).offset())
@@ -325,12 +329,12 @@ class RStreamClientTest {
   }
 
   private static void assertDistinctIncreasingOffsets(List<StateView> views) {
-    // Several changes of one unit share an offset; the changes themselves never repeat.
+    // A view per unit: its offset is exact, so offsets strictly increase; no change repeats.
     List<Change> changes = new ArrayList<>();
-    for (StateView view : views) if (view.change() != null) changes.add(view.change());
+    for (StateView view : views) changes.addAll(view.changes());
     assertThat(changes).doesNotHaveDuplicates();
     for (int i = 1; i < views.size(); i++) {
-      assertThat(views.get(i).offset()).isGreaterThanOrEqualTo(views.get(i - 1).offset());
+      assertThat(views.get(i).offset()).isGreaterThan(views.get(i - 1).offset());
     }
   }
 
@@ -430,10 +434,13 @@ class RStreamClientTest {
     awaitTrue(() -> stream.liveReaders() == 1); // reconnected after backoff
     stream.publish();
     int added = log.messages.size() - before;
-    live.awaitCount(1 + added);
+    // The current state, then one per unit (its changes are appended together).
+    live.awaitCount(3);
     live.assertNoErrors();
     assertDistinctIncreasingOffsets(live.values());
-    assertThat(live.values()).hasSize(1 + added);
+    assertThat(live.values()).hasSize(3);
+    assertThat(live.values().get(1).changes().size() + live.values().get(2).changes().size())
+        .as("the changes of both units, none twice, none lost").isEqualTo(added);
     assertThat(asMap(live.values().get(live.values().size() - 1))).isEqualTo(log.replayTo(log.last));
     assertThat(progress).extracting(Progress::live).contains(Progress.Live.RECONNECTING);
     p.dispose();
@@ -497,10 +504,12 @@ class RStreamClientTest {
     log.changeUnit();
     stream.publish();
     int added = log.messages.size() - before;
-    live.awaitCount(1 + added);
+    // The current state, then one for the unit (its changes are appended together).
+    live.awaitCount(2);
     live.assertNoErrors();
     assertDistinctIncreasingOffsets(live.values());
-    assertThat(live.values()).hasSize(1 + added);
+    assertThat(live.values()).hasSize(2);
+    assertThat(live.values().get(1).changes()).as("the unit's changes, none lost").hasSize(added);
     assertThat(asMap(live.values().get(live.values().size() - 1))).isEqualTo(log.replayTo(log.last));
   }
 

@@ -179,11 +179,11 @@ public final class Demo {
         subscribers.add(
             client
                 .live()
-                // The first view is the state as the subscriber attaches (its change() is the
-                // last one applied before); every later view is one new change.
+                // The first view is the state as the subscriber attaches (its changes() are the
+                // last ones applied before); every later view is one new append.
                 .skip(1)
                 .subscribe(
-                    view -> arrivals.add(name + " <- " + view.change()),
+                    view -> view.changes().forEach(change -> arrivals.add(name + " <- " + change)),
                     error -> arrivals.add(name + " failed: " + error)));
       }
       awaitLive(client);

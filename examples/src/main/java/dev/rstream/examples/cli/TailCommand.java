@@ -109,8 +109,13 @@ final class TailCommand implements java.util.concurrent.Callable<Integer> {
       JsonOutput.print(out, line, false);
       return;
     }
-    Change change = view.change();
-    if (change == null) return; // a keyframe (or a reset): the same entities, no change to show
+    // One line per change, also for the changes one request appended together (one view).
+    // A keyframe (or a reset) has none: the same entities, no change to show.
+    for (Change change : view.changes()) printChange(out, view, change);
+  }
+
+  private static void printChange(PrintWriter out, StateView view, Change change) {
+    ObjectNode line = JsonOutput.MAPPER.createObjectNode();
     Change.Operation operation = change.operation();
     JsonOutput.putOffset(line, "offset", change.offset() != null ? change.offset() : view.offset());
     JsonOutput.putTime(line, "timestamp", change.timestamp());

@@ -152,6 +152,16 @@ public final class LiveCursor {
     // The held state is emitted before catching up; once caught up it is emitted again flagged so
     // (callers wait for that flag), and RStreamClient.live() drops the repeat.
     private boolean emittedCaughtUp;
+    // Whether subscribers hold a state this session continues from (the held or a reset one): then
+    // every change is emitted, caught up or not, so that no subscriber's run has a gap. A session
+    // that starts from a keyframe emits once caught up instead: its first state is the current one.
+    private boolean continuous;
+    // The state after the last message applied, not emitted yet because its append unit may go on:
+    // a view mid-unit would claim the unit's end offset (all its messages carry it) without all its
+    // changes, and show a state no reader of the server ever sees (an append is atomic).
+    private @Nullable WindowPoint unitState;
+    private @Nullable Offset unitOffset;
+    private int unitFirst; // the index of the unit's first change in its window
     private boolean goneOnce;
     private long backoffMillis = MIN_BACKOFF_MILLIS;
     private volatile boolean stopped;
@@ -177,6 +187,7 @@ public final class LiveCursor {
     private void resume(Window held) {
       begin(WindowAssembler.resuming(held), held.offset());
       emitted = held.latest();
+      continuous = true;
       emitter.onNext(new LiveUpdate(emitted, false, registry.liveFromStore()));
     }
 
@@ -215,6 +226,8 @@ public final class LiveCursor {
       this.resumeOffset = from;
       this.appliedSinceBoundary = 0;
       this.skip = 0;
+      this.unitState = null; // of the assembler this one replaces
+      this.unitOffset = null;
     }
 
     private synchronized void connect() {
@@ -262,14 +275,18 @@ public final class LiveCursor {
             continue;
           }
           appliedSinceBoundary++;
+          Offset offset = message.offset();
+          // A message with another offset starts another unit: the last one is complete. Without
+          // offsets (a server without the rstream conventions) every message is its own step.
+          if (unitState != null && (offset == null || !offset.equals(unitOffset))) emitUnit();
           WindowAssembler.Event event = assembler.accept(message);
           switch (event) {
             case CHANGE_APPLIED:
-              if (caughtUp) emit(assembler.current().latest());
+              if (caughtUp || continuous) holdUnit(assembler.current().latest(), offset);
               break;
             case WINDOW_STARTED:
               registry.liveKeyframe(assembler.completed(), assembler.current());
-              if (caughtUp) emit(assembler.current().latest());
+              if (caughtUp || continuous) holdUnit(assembler.current().latest(), offset);
               break;
             case RESET:
               reset(assembler.resetOffset());
@@ -287,6 +304,7 @@ public final class LiveCursor {
         return;
       }
       if (!batch.partial()) {
+        if (unitState != null) emitUnit(); // a complete response ends on a unit's end
         assembler.unitBoundary(batch.nextOffset());
         resumeOffset = batch.nextOffset();
         appliedSinceBoundary = 0;
@@ -314,17 +332,30 @@ public final class LiveCursor {
       }
     }
 
+    private void holdUnit(WindowPoint point, @Nullable Offset offset) {
+      if (unitState == null) unitFirst = Math.max(0, point.applied() - 1);
+      unitState = point;
+      unitOffset = offset;
+    }
+
+    private void emitUnit() {
+      WindowPoint point = unitState;
+      unitState = null;
+      unitOffset = null;
+      if (point != null) emit(point.since(Math.min(unitFirst, point.applied())));
+    }
+
     /**
-     * Emits a caught-up state unless subscribers have it already: after a restart from a keyframe
-     * (offset gone), the cursor re-applies changes it had emitted, and the state it reaches may
-     * be the one last emitted.
+     * Emits a state, flagged caught up once the cursor is, unless subscribers have it already:
+     * after a restart from a keyframe (offset gone), the cursor re-applies changes it had emitted,
+     * and the state it reaches may be the one last emitted.
      */
     private void emit(WindowPoint point) {
       WindowPoint last = emitted;
       if (last != null && emittedCaughtUp && LiveUpdate.samePoint(last, point, true)) return;
       emitted = point;
-      emittedCaughtUp = true;
-      emitter.onNext(new LiveUpdate(point, true, false));
+      emittedCaughtUp = caughtUp;
+      emitter.onNext(new LiveUpdate(point, caughtUp, false));
     }
 
     /** The stream said to drop everything and rebuild from {@code from}. */
@@ -337,6 +368,7 @@ public final class LiveCursor {
       if (empty != null) {
         registry.holdLive(empty);
         emitted = empty.latest();
+        continuous = true;
         emitter.onNext(new LiveUpdate(emitted, caughtUp, false));
       }
       connect(); // replaces (and so cancels) the read that carried the reset
@@ -388,6 +420,7 @@ public final class LiveCursor {
         // incarnation): what we stored may not be the stream's any more. Drop it and rebuild.
         log.log(Level.WARNING, source.url() + ": live offset gone, dropping stored data and rebuilding", error);
         caughtUp = false;
+        continuous = false; // the rebuilt state may not follow what subscribers hold
         registry.reset();
         startFromIndex(registry.index(), false);
       } else {
