@@ -42,6 +42,7 @@ final class BearerAuth implements Interceptor {
     try {
       return "Bearer " + token(null);
     } catch (Exception e) {
+      keepInterrupt(e);
       throw new AuthenticationException(
           "the TokenSupplier gave no token: " + e.getClass().getName(), url, null, 0, e);
     }
@@ -58,6 +59,7 @@ final class BearerAuth implements Interceptor {
     try {
       fresh = token(refused);
     } catch (Exception e) {
+      keepInterrupt(e);
       // The 401 goes up with the supplier's failure attached; HttpFailures makes it the cause.
       return response.newBuilder()
           .request(request.newBuilder().tag(Failure.class, new Failure(e)).build())
@@ -83,6 +85,11 @@ final class BearerAuth implements Interceptor {
       }
     }
     return token;
+  }
+
+  /** A supplier interrupted while it waited for a refresh: the thread must still know. */
+  private static void keepInterrupt(Exception e) {
+    if (e instanceof InterruptedException) Thread.currentThread().interrupt();
   }
 
   /** The token of an {@code Authorization: Bearer} value, or null. */
