@@ -75,7 +75,8 @@ import org.junit.jupiter.api.io.TempDir;
  * server's; heap per change, threads and open connections stay bounded.
  *
  * <p>{@code -Dsoak.minutes=N} (default 2), {@code -Dsoak.seed=N} (default: random, printed) to
- * replay a run's faults, {@code -Dsoak.faultRate=P} (default 0.08 of exchanges). The summary goes
+ * replay a run's faults, {@code -Dsoak.faultRate=P} (default 0.08 of exchanges), {@code
+ * -Dsoak.liveFaultRate=P} (default 0.4 of live reads, which last seconds). The summary goes
  * to standard output and {@code target/soak-summary.txt}.
  */
 class ChaosSoakTest {
@@ -91,6 +92,7 @@ class ChaosSoakTest {
   private final double minutes = Double.parseDouble(System.getProperty("soak.minutes", "2"));
   private final long seed = Long.getLong("soak.seed", new Random().nextLong() & 0xffffffffL);
   private final double faultRate = Double.parseDouble(System.getProperty("soak.faultRate", "0.08"));
+  private final double liveFaultRate = Double.parseDouble(System.getProperty("soak.liveFaultRate", "0.4"));
   /** Server kills and client reopens (main thread). */
   private final Random random = new Random(seed);
   /** What the producer writes (its timer's thread). */
@@ -122,9 +124,38 @@ class ChaosSoakTest {
   private final AtomicLong windowChecked = new AtomicLong();
   private final AtomicLong windowAbandoned = new AtomicLong();
   private final AtomicLong viewsChecked = new AtomicLong();
+  private final AtomicLong viewsReceived = new AtomicLong();
   private final AtomicLong subscriptions = new AtomicLong();
   private final AtomicLong liveRequests = new AtomicLong();
   private int serverRestarts;
+
+  // Bearer tokens: the server accepts one token at a time (its token file); rotating it expires the
+  // token every client holds. The "auth server" is this field: clients ask it again after a 401.
+  private static final String TOKEN_PREFIX = "soak-token-";
+  private final java.util.concurrent.atomic.AtomicReference<String> issuedToken = new java.util.concurrent.atomic.AtomicReference<>();
+  private final AtomicInteger tokenRotations = new AtomicInteger();
+  private final AtomicLong tokenRenewals = new AtomicLong();
+  private final AtomicLong logRecordsChecked = new AtomicLong();
+  private File tokenFile;
+  private final java.util.logging.Logger sdkLogger = java.util.logging.Logger.getLogger("dev.rstream");
+  private final java.util.logging.Handler tokenLeakCheck = new java.util.logging.Handler() {
+    @Override
+    public void publish(java.util.logging.LogRecord record) {
+      logRecordsChecked.incrementAndGet();
+      StringBuilder text = new StringBuilder(String.valueOf(record.getMessage()));
+      if (record.getParameters() != null) {
+        for (Object parameter : record.getParameters()) text.append(' ').append(parameter);
+      }
+      for (Throwable t = record.getThrown(); t != null; t = t.getCause()) text.append(' ').append(t);
+      if (text.indexOf(TOKEN_PREFIX) >= 0) violation("a token in the SDK's log: " + record.getLoggerName());
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  };
 
   private ServerProcess server;
   private PrintStream faultLog;
@@ -173,6 +204,8 @@ class ChaosSoakTest {
   void tearDown() {
     running = false;
     RxJavaPlugins.setErrorHandler(null);
+    sdkLogger.removeHandler(tokenLeakCheck);
+    sdkLogger.setLevel(null);
     if (timers != null) timers.shutdownNow();
     for (Slot slot : slots) slot.close();
     if (replica != null) replica.close();
@@ -200,15 +233,23 @@ class ChaosSoakTest {
     }
     File target = new File(System.getProperty("user.dir"), "target");
     target.mkdirs();
+    tokenFile = new File(dir, "token");
+    rotateToken();
+    sdkLogger.addHandler(tokenLeakCheck);
+    if (!sdkLogger.isLoggable(java.util.logging.Level.FINE)) sdkLogger.setLevel(java.util.logging.Level.FINE);
     server = new ServerProcess(port, new File(dir, "server-data"), new File(target, "soak-server.log"),
-        List.of("--long-poll-timeout", "3", "--sse-cycle", "20"));
+        List.of("--long-poll-timeout", "3", "--sse-cycle", "20", "--bearer-token-file", tokenFile.getPath()));
     server.start();
-    directHttp = new OkHttpClient.Builder().readTimeout(10, SECONDS).retryOnConnectionFailure(false).build();
+    directHttp = new OkHttpClient.Builder().readTimeout(10, SECONDS).retryOnConnectionFailure(false)
+        .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
+            .header("Authorization", "Bearer " + issuedToken.get()).build()))
+        .build();
     directUrl = "http://127.0.0.1:" + port + PATH;
     createStream();
 
     faultLog = new PrintStream(new File(target, "soak-faults.log"), StandardCharsets.UTF_8);
-    proxy = FaultProxy.builder().upstreamPort(port).seed(seed).faultRate(faultRate).stallMillis(6_000)
+    proxy = FaultProxy.builder().upstreamPort(port).seed(seed).faultRate(faultRate)
+        .liveFaultRate(liveFaultRate).stallMillis(6_000)
         .listener(this::onFault).start();
     proxiedUrl = "http://127.0.0.1:" + proxy.port() + PATH;
     Dispatcher dispatcher = new Dispatcher();
@@ -224,7 +265,8 @@ class ChaosSoakTest {
     verifier.setDaemon(true);
     verifier.start();
 
-    DurableStream stream = DurableStream.builder().url(proxiedUrl).okHttpClient(tagged("producer")).build();
+    DurableStream stream = DurableStream.builder().url(proxiedUrl).okHttpClient(tagged("producer"))
+        .authToken(tokens()).build();
     producer = stream.producer(ProducerOptions.builder("soak-producer").build());
     timers = Executors.newScheduledThreadPool(2);
     timers.scheduleAtFixedRate(this::produceOne, 0, 1_000 / CHANGES_PER_SECOND, MILLISECONDS);
@@ -250,6 +292,7 @@ class ChaosSoakTest {
     long end = start + runNanos;
     long nextKill = start + SECONDS.toNanos(15 + random.nextInt(15));
     long nextReopen = start + SECONDS.toNanos(8 + random.nextInt(8));
+    long nextRotation = start + SECONDS.toNanos(10 + random.nextInt(10));
     long baselineAt = start + Math.min(runNanos / 4, SECONDS.toNanos(30));
     Resources baseline = null;
     int maxThreads = 0;
@@ -262,6 +305,9 @@ class ChaosSoakTest {
       } else if (now >= nextReopen) {
         slots.get(random.nextInt(CLIENTS)).reopen();
         nextReopen = System.nanoTime() + SECONDS.toNanos(8 + random.nextInt(10));
+      } else if (now >= nextRotation) {
+        rotateToken();
+        nextRotation = System.nanoTime() + SECONDS.toNanos(10 + random.nextInt(15));
       } else if (baseline == null && now >= baselineAt) {
         baseline = Resources.measure(replica.changes());
       }
@@ -276,7 +322,7 @@ class ChaosSoakTest {
     timers.shutdown();
     assertThat(timers.awaitTermination(30, SECONDS)).isTrue();
     for (Thread worker : workers) worker.join(90_000);
-    proxy.faultRate(0);
+    proxy.faultRate(0, 0);
     if (!server.running()) server.start();
     assertThat(producer.flush().blockingAwait(120, SECONDS)).as("producer flushed").isTrue();
     Offset tail = serverTail();
@@ -311,6 +357,9 @@ class ChaosSoakTest {
     }
     int connectionsLeft = proxy.openConnections();
 
+    String serverLog = java.nio.file.Files.readString(new File(target, "soak-server.log").toPath());
+    if (serverLog.contains(TOKEN_PREFIX)) violation("a token in server-stub's log");
+
     long changesAfterBaseline = Math.max(1, last.changes - baseline.changes);
     double heapBytesPerChangePerClient =
         (double) Math.max(0, last.heapBytes - baseline.heapBytes) / changesAfterBaseline / CLIENTS;
@@ -327,6 +376,7 @@ class ChaosSoakTest {
     assertThat(ackedCount).as("acknowledged appends").isGreaterThan((int) (minutes * 60 * CHANGES_PER_SECOND / 4));
     assertThat(proxy.totalFaults()).as("faults injected").isPositive();
     assertThat(serverRestarts).as("server restarts").isPositive();
+    assertThat(tokenRenewals.get()).as("token renewals after an expiry").isPositive();
     assertThat(viewsChecked.get()).as("views checked").isPositive();
     assertThat(windowChecked.get()).as("window answers checked").isPositive();
     assertThat(connectionsLeft).as("connections left open after every client closed").isZero();
@@ -374,6 +424,28 @@ class ChaosSoakTest {
     if (client == null || !target.contains("live=")) return;
     Slot slot = slotsByName.get(client);
     if (slot != null) slot.faulted(System.nanoTime());
+  }
+
+  /** Issues a new token and makes the server accept only it: every token a client holds expires. */
+  private void rotateToken() throws IOException {
+    String token = TOKEN_PREFIX + tokenRotations.incrementAndGet() + "-" + Long.toHexString(random.nextLong());
+    // Issued first, accepted second: a client refused the old token always gets one the server takes.
+    issuedToken.set(token);
+    File next = new File(tokenFile.getPath() + ".next");
+    java.nio.file.Files.writeString(next.toPath(), token);
+    java.nio.file.Files.move(next.toPath(), tokenFile.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** A client's token supplier: its cached token, renewed from the issuer after a 401. */
+  private dev.rstream.TokenSupplier tokens() {
+    java.util.concurrent.atomic.AtomicReference<String> cached = new java.util.concurrent.atomic.AtomicReference<>(issuedToken.get());
+    return refused -> {
+      if (refused == null) return cached.get();
+      tokenRenewals.incrementAndGet();
+      cached.set(issuedToken.get());
+      return cached.get();
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -443,7 +515,7 @@ class ChaosSoakTest {
         localStore = store;
       }
       RStreamClient opened = RStreamClient.builder().streamUrl(proxiedUrl).okHttpClient(tagged(name))
-          .store(localStore).build();
+          .store(localStore).authToken(tokens()).build();
       client = opened;
       generation.incrementAndGet();
       progress = opened.progress()
@@ -461,6 +533,7 @@ class ChaosSoakTest {
       subscribers[k] = subscriber;
       subscriber.disposable = current.live().subscribe(
           view -> {
+            viewsReceived.incrementAndGet();
             checks.add(new ViewCheck(subscriber, view));
             if (!view.fromStore()) {
               long at = faultedAt.getAndSet(0);
@@ -673,10 +746,12 @@ class ChaosSoakTest {
     }
   }
 
+  /** Waits until the verifier has checked every view received so far. */
   private void drainChecks() throws InterruptedException {
+    long received = viewsReceived.get();
     long deadline = System.nanoTime() + SECONDS.toNanos(120);
-    while (!checks.isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
-    assertThat(checks).as("views still unchecked").isEmpty();
+    while (viewsChecked.get() < received && System.nanoTime() < deadline) Thread.sleep(20);
+    assertThat(viewsChecked.get()).as("views checked of the %s received", received).isGreaterThanOrEqualTo(received);
   }
 
   /**
@@ -814,7 +889,8 @@ class ChaosSoakTest {
     StringBuilder out = new StringBuilder();
     out.append("=== chaos soak summary ===\n");
     out.append(String.format(Locale.ROOT, "seed                 %d (-Dsoak.seed=%d)%n", seed, seed));
-    out.append(String.format(Locale.ROOT, "duration             %.1f min, fault rate %.2f per exchange%n", minutes, faultRate));
+    out.append(String.format(Locale.ROOT, "duration             %.1f min, fault rate %.2f per exchange, %.2f per live read%n",
+        minutes, faultRate, liveFaultRate));
     out.append(String.format(Locale.ROOT, "machine              %d cores, %s %s, Java %s%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch"),
         System.getProperty("java.version")));
@@ -822,12 +898,16 @@ class ChaosSoakTest {
         replica.changes(), replica.keyframes(), tail));
     out.append(String.format(Locale.ROOT, "producer             %d appended, %d acknowledged, %d acknowledged missing, %d duplicates%n",
         nextSeq, ackedCount, missing, replica.duplicates()));
-    out.append(String.format(Locale.ROOT, "proxy                %d connections, %d exchanges, %d faults%n",
-        proxy.connectionsAccepted(), proxy.exchanges(), proxy.totalFaults()));
+    out.append(String.format(Locale.ROOT, "proxy                %d connections, %d exchanges (%d live reads), %d faults%n",
+        proxy.connectionsAccepted(), proxy.exchanges(), proxy.liveExchanges(), proxy.totalFaults()));
     proxy.counts().forEach((fault, count) ->
         out.append(String.format(Locale.ROOT, "  %-22s %d%n", fault, count)));
     out.append(String.format(Locale.ROOT, "server restarts      %d (SIGKILL)%n", serverRestarts));
     out.append(String.format(Locale.ROOT, "client reopens       %d%n", clientReopens.get()));
+    out.append(String.format(Locale.ROOT, "token expiries       %d (server's token rotated), %d renewals after a 401%n",
+        tokenRotations.get() - 1, tokenRenewals.get()));
+    out.append(String.format(Locale.ROOT, "log records checked  %d for tokens (SDK log); server log checked too%n",
+        logRecordsChecked.get()));
     out.append(String.format(Locale.ROOT, "reconnects           %d (live progress RECONNECTING)%n", reconnects.get()));
     out.append(String.format(Locale.ROOT, "subscriptions        %d, views checked %d%n", subscriptions.get(), viewsChecked.get()));
     out.append(String.format(Locale.ROOT, "window(ts)           %d asked, %d checked, %d abandoned by a reopen%n",

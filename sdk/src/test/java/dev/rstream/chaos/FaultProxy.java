@@ -102,6 +102,8 @@ public final class FaultProxy implements Closeable {
   private final Set<Fault> kinds;
   private final Listener listener;
   private volatile double faultRate;
+  private volatile double liveFaultRate;
+  private final AtomicLong liveExchanges = new AtomicLong();
   private final ServerSocket serverSocket;
   private final Thread acceptor;
   private final AtomicLong connectionCount = new AtomicLong();
@@ -117,6 +119,7 @@ public final class FaultProxy implements Closeable {
     this.kinds = Collections.unmodifiableSet(EnumSet.copyOf(builder.kinds));
     this.listener = builder.listener;
     this.faultRate = builder.faultRate;
+    this.liveFaultRate = builder.liveFaultRate >= 0 ? builder.liveFaultRate : builder.faultRate;
     for (Fault fault : Fault.values()) counts.put(fault, new AtomicLong());
     serverSocket = new ServerSocket();
     serverSocket.setReuseAddress(true);
@@ -141,10 +144,15 @@ public final class FaultProxy implements Closeable {
     return seed;
   }
 
-  /** The probability that an exchange draws a fault; may be changed at any time (0 stops faults). */
-  public void faultRate(double rate) {
+  /**
+   * The probability that an exchange draws a fault, for live reads and for other exchanges; may be
+   * changed at any time (0 stops faults).
+   */
+  public void faultRate(double rate, double liveRate) {
     if (rate < 0 || rate > 1) throw new IllegalArgumentException("rate not in [0, 1]: " + rate);
+    if (liveRate < 0 || liveRate > 1) throw new IllegalArgumentException("liveRate not in [0, 1]: " + liveRate);
     this.faultRate = rate;
+    this.liveFaultRate = liveRate;
   }
 
   /** Faults injected so far, by kind (every kind present, in declaration order). */
@@ -164,6 +172,11 @@ public final class FaultProxy implements Closeable {
   /** Requests seen so far. */
   public long exchanges() {
     return exchanges.get();
+  }
+
+  /** Live reads ({@code live=} in the query: SSE or long-poll) seen so far. */
+  public long liveExchanges() {
+    return liveExchanges.get();
   }
 
   /** Client connections accepted so far. */
@@ -208,8 +221,8 @@ public final class FaultProxy implements Closeable {
     }
   }
 
-  private boolean draw(Random random) {
-    double rate = faultRate;
+  private boolean draw(Random random, boolean live) {
+    double rate = live ? liveFaultRate : faultRate;
     return rate > 0 && random.nextDouble() < rate;
   }
 
@@ -337,7 +350,9 @@ public final class FaultProxy implements Closeable {
       String clientName = request.get(CLIENT_HEADER);
       Fault requestFault = null;
       @Nullable Fault responseFault = null;
-      if (draw(requestRandom)) {
+      boolean live = target.contains("live=");
+      if (live) liveExchanges.incrementAndGet();
+      if (draw(requestRandom, live)) {
         List<Fault> options = new ArrayList<>();
         for (Fault f : kinds) if (REQUEST_FAULTS.contains(f) || (sse ? SSE_FAULTS : BODY_FAULTS).contains(f)) options.add(f);
         Fault fault = options.isEmpty() ? null : options.get(requestRandom.nextInt(options.size()));
@@ -735,6 +750,7 @@ public final class FaultProxy implements Closeable {
     private int port = 0;
     private long seed = 1;
     private double faultRate = 0.1;
+    private double liveFaultRate = -1;
     private long stallMillis = 6_000;
     private EnumSet<Fault> kinds = EnumSet.complementOf(EnumSet.of(Fault.TOKEN_EXPIRED));
     private Listener listener = (fault, client, method, target) -> {};
@@ -764,6 +780,17 @@ public final class FaultProxy implements Closeable {
     public Builder faultRate(double faultRate) {
       if (faultRate < 0 || faultRate > 1) throw new IllegalArgumentException("rate: " + faultRate);
       this.faultRate = faultRate;
+      return this;
+    }
+
+    /**
+     * The probability that a live read ({@code live=} in the query) draws a fault; the {@link
+     * #faultRate} by default. A live read lasts seconds to minutes, a catch-up read milliseconds:
+     * a higher rate here spreads faults over time more evenly.
+     */
+    public Builder liveFaultRate(double liveFaultRate) {
+      if (liveFaultRate < 0 || liveFaultRate > 1) throw new IllegalArgumentException("rate: " + liveFaultRate);
+      this.liveFaultRate = liveFaultRate;
       return this;
     }
 

@@ -292,7 +292,7 @@ class FaultProxyTest {
   @Test
   void noFaultsAtRateZeroAndConnectionsCloseWithTheClient() throws Exception {
     startProxy(Fault.RESET);
-    proxy.faultRate(0);
+    proxy.faultRate(0, 0);
     for (int i = 0; i < 5; i++) {
       try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1"))
           .header("Accept-Encoding", "identity").build()).execute()) {
