@@ -7,6 +7,7 @@ import dev.rstream.server.storage.StreamMeta;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -133,23 +134,35 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
         context.live.shareRead(meta.path(), read);
       }
     }
-    byte[] data = read.dataEvent();
+    byte[] data = read.dataEvent;
     boolean moved = data != null;
     if (moved) {
-      position = read.next();
+      position = read.next;
     }
-    boolean closedAtTail = read.closed() && read.upToDate();
+    boolean closedAtTail = read.closed && read.upToDate;
     if (moved || !sentControl || closedAtTail) {
-      byte[] control = controlEvent(read.upToDate(), closedAtTail);
-      ByteBuffer out = ByteBuffer.allocate((moved ? data.length : 0) + control.length);
-      if (moved) {
-        out.put(data);
+      String nextCursor = Cursor.next(cursor, context.clock.getAsLong());
+      byte[] bytes;
+      LiveReads.Whole whole = read.whole;
+      if (moved && whole != null && whole.cursor().equals(nextCursor)) {
+        // What every other session at this position without a cursor of its own writes.
+        bytes = whole.bytes();
+      } else {
+        byte[] control = controlEvent(nextCursor, read.upToDate, closedAtTail);
+        bytes = control;
+        if (moved) {
+          bytes = Arrays.copyOf(data, data.length + control.length);
+          System.arraycopy(control, 0, bytes, data.length, control.length);
+          if (cursor == null) {
+            read.whole = new LiveReads.Whole(nextCursor, bytes);
+          }
+        }
       }
-      out.put(control).flip();
       sentControl = true;
       heartbeatDue = false;
       finishing = closedAtTail;
-      response.write(false, out, this);
+      // Shared bytes are never written to: each write gets its own buffer view.
+      response.write(false, ByteBuffer.wrap(bytes), this);
       return Action.SCHEDULED;
     }
     if (heartbeatDue) {
@@ -188,14 +201,11 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
     return out.toByteArray();
   }
 
-  private byte[] controlEvent(boolean upToDate, boolean closed) {
+  private byte[] controlEvent(String nextCursor, boolean upToDate, boolean closed) {
     StringBuilder control = new StringBuilder(160).append("event: control\ndata:{\"streamNextOffset\":\"");
     control.append(Offset.format(meta.incarnation(), position)).append('"');
     if (!closed) {
-      control
-          .append(",\"streamCursor\":\"")
-          .append(Cursor.next(cursor, context.clock.getAsLong()))
-          .append('"');
+      control.append(",\"streamCursor\":\"").append(nextCursor).append('"');
     }
     if (upToDate || closed) {
       control.append(",\"upToDate\":true");
