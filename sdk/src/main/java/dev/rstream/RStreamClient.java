@@ -25,6 +25,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
@@ -44,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  * {@link RStreamException}s. {@link #close()} completes every stream this client returned.
  */
 public final class RStreamClient implements Closeable {
+  private static final Logger log = Logger.getLogger(RStreamClient.class.getName());
+
   private final String streamUrl;
   private final ObjectMapper mapper;
   private final Clock clock;
@@ -54,6 +58,8 @@ public final class RStreamClient implements Closeable {
   private final CompletableSubject closed = CompletableSubject.create();
   // takeUntil needs an item: the subject only completes.
   private final Flowable<Boolean> closedSignal = closed.andThen(Flowable.just(Boolean.TRUE));
+  private final LocalStore store;
+  private @Nullable ChangeProducer producer; // guarded by this
 
   private RStreamClient(Builder builder) {
     StreamSource source = builder.source;
@@ -69,6 +75,7 @@ public final class RStreamClient implements Closeable {
     this.mapper = builder.objectMapper != null ? builder.objectMapper : new ObjectMapper();
     this.clock = builder.clock;
     LocalStore store = builder.store != null ? builder.store : NoLocalStore.INSTANCE;
+    this.store = store;
     this.registry = new WindowRegistry(source, store, builder.scheduler, builder.maxParallelFetches, progress);
     this.cursor =
         new LiveCursor(source, registry, progress, builder.scheduler, builder.liveMode,
@@ -257,6 +264,42 @@ public final class RStreamClient implements Closeable {
   }
 
   /**
+   * This client's idempotent producer: exactly-once appends through retries, lost responses and
+   * restarts. The same instance on every call. Its identity lives in the client's store: the
+   * first client on a store makes an id and saves it; every later one (the app restarted) takes
+   * the same id at the next epoch, which fences an older instance still writing. With the
+   * in-memory store each client is a new producer. If the store cannot save the identity, this
+   * client uses a fresh id it does not save (an unsaved epoch could be reused after a restart and
+   * its first appends taken for duplicates), and logs why.
+   *
+   * <p>The first call reads and writes the store on the calling thread; keep it off the main
+   * thread. {@link #close()} sends what is queued, then stops the producer.
+   */
+  public synchronized ChangeProducer producer() {
+    ChangeProducer existing = producer;
+    if (existing != null) return existing;
+    LocalStore.StoredProducer stored = null;
+    try {
+      stored = store.producer(streamUrl);
+    } catch (RuntimeException e) { // any store's failure, not only ours: never crash the app
+      log.log(Level.WARNING, streamUrl + ": cannot read the stored producer, starting a new one", e);
+    }
+    String id = stored != null ? stored.id() : "rstream-" + java.util.UUID.randomUUID();
+    long epoch = stored != null ? stored.epoch() + 1 : 0;
+    try {
+      store.putProducer(streamUrl, LocalStore.StoredProducer.of(id, epoch));
+    } catch (RuntimeException e) {
+      log.log(Level.WARNING, streamUrl + ": cannot save the producer, using an unsaved one", e);
+      id = "rstream-" + java.util.UUID.randomUUID();
+      epoch = 0;
+    }
+    ChangeProducer made =
+        new ChangeProducer(source.producer(ProducerOptions.builder(id).epoch(epoch).build()), id);
+    producer = made;
+    return made;
+  }
+
+  /**
    * Completes once the live state has reached {@code offset} (for example the offset an append
    * returned: read-your-writes). Opens the shared live connection while it waits. Completes on
    * the I/O thread; never errors for a slow server, only for a failed cursor.
@@ -299,14 +342,22 @@ public final class RStreamClient implements Closeable {
   }
 
   /**
-   * Completes every stream this client returned, closes the live connection and cancels window
-   * reads in flight. Does not close the {@link OkHttpClient} or the {@link LocalStore} it was
+   * Completes every stream this client returned, closes the live connection, cancels window
+   * reads in flight and stops its {@linkplain #producer() producer} once what it queued is sent. Does not close the {@link OkHttpClient} or the {@link LocalStore} it was
    * given. Idempotent.
    */
   @Override
   public void close() {
     if (closed.hasComplete()) return;
     closed.onComplete();
+    ChangeProducer made;
+    synchronized (this) {
+      made = producer;
+    }
+    if (made != null) {
+      // Sends what is queued, then refuses more; a failure is the appends' own to report.
+      made.detach().onErrorComplete().subscribe();
+    }
     cursor.close();
     registry.close();
     progress.complete();

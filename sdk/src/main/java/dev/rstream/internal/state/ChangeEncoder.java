@@ -30,6 +30,17 @@ public final class ChangeEncoder {
     return out.toByteArray();
   }
 
+  /** One change as one State Protocol message: a JSON object. */
+  public static String encode(Change change) {
+    java.io.StringWriter out = new java.io.StringWriter(128);
+    try (JsonGenerator generator = JSON.createGenerator(out)) {
+      write(generator, change);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a string writer does not fail
+    }
+    return out.toString();
+  }
+
   private static void write(JsonGenerator generator, Change change) throws IOException {
     generator.writeStartObject();
     generator.writeStringField("type", change.type());

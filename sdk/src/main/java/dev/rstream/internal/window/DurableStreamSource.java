@@ -37,6 +37,11 @@ public final class DurableStreamSource implements StreamSource {
   }
 
   @Override
+  public dev.rstream.IdempotentProducer producer(dev.rstream.ProducerOptions options) {
+    return stream.producer(options);
+  }
+
+  @Override
   public Single<Offset> append(byte[] jsonArray) {
     return stream
         .append(jsonArray, "application/json")

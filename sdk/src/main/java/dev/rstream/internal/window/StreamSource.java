@@ -32,4 +32,9 @@ public interface StreamSource {
    * after it.
    */
   Single<Offset> append(byte[] jsonArray);
+
+  /** An idempotent producer on the stream; a source that cannot make one throws. */
+  default dev.rstream.IdempotentProducer producer(dev.rstream.ProducerOptions options) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no producer");
+  }
 }

@@ -1,0 +1,62 @@
+package dev.rstream;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.rstream.internal.state.ChangeEncoder;
+import io.reactivex.rxjava3.core.Completable;
+import io.reactivex.rxjava3.core.Single;
+
+/**
+ * Appends {@link Change}s to a client's stream exactly once, through retries and restarts: an
+ * {@link IdempotentProducer} whose identity the client keeps in its {@link LocalStore}. Get one
+ * from {@link RStreamClient#producer()}.
+ *
+ * <p>Changes queued close together travel in one request (one append unit, so {@link
+ * RStreamClient#live()} shows them as one state). Thread-safe; results complete on the I/O
+ * thread. A producer fenced by a newer instance of the same identity (the same app restarted on
+ * the same store) fails its appends with {@link ProducerFencedException}.
+ */
+public final class ChangeProducer {
+  private final IdempotentProducer producer;
+  private final String id;
+
+  ChangeProducer(IdempotentProducer producer, String id) {
+    this.producer = producer;
+    this.id = id;
+  }
+
+  /**
+   * Queues {@code change} and returns the result of the request that carried it: its {@link
+   * AppendResult#nextOffset()} is what {@link RStreamClient#awaitOffset} takes to read your own
+   * write. {@link Change#offset()} is ignored; a change without a timestamp gets the server's.
+   */
+  public Single<AppendResult> append(Change change) {
+    requireNonNull(change, "change == null");
+    return producer.appendJson(ChangeEncoder.encode(change));
+  }
+
+  /** Completes when every change queued before the call is acknowledged; fails if one failed. */
+  public Completable flush() {
+    return producer.flush();
+  }
+
+  /** Flushes and stops this producer; later appends fail. The stream stays open. */
+  public Completable detach() {
+    return producer.detach();
+  }
+
+  /** The producer id ({@code Producer-Id}), the same for every client on the same store. */
+  public String id() {
+    return id;
+  }
+
+  /** The epoch in use ({@code Producer-Epoch}): one more than the last client's on this store. */
+  public long epoch() {
+    return producer.epoch();
+  }
+
+  @Override
+  public String toString() {
+    return "ChangeProducer{" + id + ", epoch=" + producer.epoch() + "}";
+  }
+}

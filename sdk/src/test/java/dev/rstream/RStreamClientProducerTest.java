@@ -1,0 +1,192 @@
+package dev.rstream;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rstream.server.StubServer;
+import io.reactivex.rxjava3.observers.TestObserver;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link RStreamClient#producer()}: an idempotent producer whose identity the client keeps in its
+ * store, against the real server-stub.
+ */
+class RStreamClientProducerTest {
+  @TempDir File dir;
+  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
+  private final OkHttpClient http = new OkHttpClient();
+  private final List<RStreamClient> clients = new ArrayList<>();
+  private final List<SqliteStore> stores = new ArrayList<>();
+  private StubServer server;
+  private String url;
+
+  @BeforeEach
+  void start() throws Exception {
+    RxJavaPlugins.setErrorHandler(undelivered::add);
+    server = StubServer.builder().build().start();
+    url = server.streamUrl("shop/orders");
+    DurableStream.builder().url(url).okHttpClient(http).build()
+        .create(CreateOptions.builder().contentType("application/json").build())
+        .timeout(10, SECONDS).blockingGet();
+  }
+
+  @AfterEach
+  void stop() {
+    clients.forEach(RStreamClient::close);
+    stores.forEach(SqliteStore::close);
+    server.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+    RxJavaPlugins.reset();
+    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
+  }
+
+  private RStreamClient client(@Nullable LocalStore store) {
+    RStreamClient.Builder builder = RStreamClient.builder().streamUrl(url).okHttpClient(http)
+        .liveLinger(0, SECONDS);
+    if (store != null) builder.store(store);
+    RStreamClient client = builder.build();
+    clients.add(client);
+    return client;
+  }
+
+  private SqliteStore openStore() {
+    SqliteStore store = SqliteStore.open(new File(dir, "app.db"));
+    stores.add(store);
+    return store;
+  }
+
+  private static Change order(String key, int qty) {
+    return Change.builder().operation(Change.Operation.UPDATE).type("order").key(key)
+        .value("{\"qty\":" + qty + "}").build();
+  }
+
+  @Test
+  void aLaterClientOnTheSameStoreKeepsTheIdAtTheNextEpochAndFencesTheEarlierOne() throws Exception {
+    SqliteStore store = openStore();
+    RStreamClient first = client(store);
+    ChangeProducer before = first.producer();
+    assertThat(first.producer()).as("one producer per client").isSameAs(before);
+    assertThat(before.epoch()).isZero();
+    AppendResult written = before.append(order("o1", 1)).timeout(10, SECONDS).blockingGet();
+    assertThat(store.producer(url)).isEqualTo(LocalStore.StoredProducer.of(before.id(), 0));
+
+    // A second instance on the same store while the first still runs (as a restarted app whose
+    // old process is stuck would be).
+    RStreamClient second = client(store);
+    ChangeProducer after = second.producer();
+    assertThat(after.id()).isEqualTo(before.id());
+    assertThat(after.epoch()).isEqualTo(1);
+    assertThat(store.producer(url)).isEqualTo(LocalStore.StoredProducer.of(before.id(), 1));
+    AppendResult next = after.append(order("o2", 2)).timeout(10, SECONDS).blockingGet();
+    assertThat(next.duplicate()).as("a new epoch's first append is not a duplicate").isFalse();
+    assertThat(next.nextOffset()).isGreaterThan(written.nextOffset());
+
+    TestObserver<AppendResult> stale = before.append(order("o3", 3)).test();
+    assertThat(stale.await(10, SECONDS)).isTrue();
+    stale.assertError(ProducerFencedException.class);
+
+    second.awaitOffset(next.nextOffset()).timeout(10, SECONDS).blockingAwait();
+    StateView state = second.live().timeout(10, SECONDS).blockingFirst();
+    assertThat(state.entities("order")).containsOnlyKeys("o1", "o2");
+  }
+
+  @Test
+  void restartOnTheStoreKeepsTheIdAtTheNextEpoch() throws Exception {
+    SqliteStore store = openStore();
+    RStreamClient first = client(store);
+    String id = first.producer().id();
+    first.producer().append(order("o1", 1)).timeout(10, SECONDS).blockingGet();
+    first.close();
+    store.close();
+
+    SqliteStore reopened = openStore();
+    ChangeProducer after = client(reopened).producer();
+    assertThat(after.id()).isEqualTo(id);
+    assertThat(after.epoch()).isEqualTo(1);
+    AppendResult next = after.append(order("o2", 2)).timeout(10, SECONDS).blockingGet();
+    assertThat(next.duplicate()).as("a new epoch's first append is not a duplicate").isFalse();
+  }
+
+  @Test
+  void closingTheClientFlushesAndStopsItsProducer() throws Exception {
+    RStreamClient client = client(null);
+    ChangeProducer producer = client.producer();
+    TestObserver<AppendResult> queued = producer.append(order("o1", 1)).test();
+    client.close();
+    assertThat(queued.await(10, SECONDS)).isTrue();
+    queued.assertNoErrors();
+    TestObserver<AppendResult> late = producer.append(order("o2", 2)).test();
+    assertThat(late.await(10, SECONDS)).isTrue();
+    late.assertError(IllegalStateException.class);
+  }
+
+  @Test
+  void changesQueuedTogetherArriveOnceEachAndLiveShowsThemAsWholeAppends() throws Exception {
+    RStreamClient client = client(openStore());
+    List<Change> seen = new CopyOnWriteArrayList<>();
+    client.live().skip(1).subscribe(view -> seen.addAll(view.changes()));
+    client.live().timeout(10, SECONDS).blockingFirst();
+    ChangeProducer producer = client.producer();
+    List<io.reactivex.rxjava3.core.Single<AppendResult>> results = new ArrayList<>();
+    for (int i = 0; i < 20; i++) results.add(producer.append(order("o" + (i % 4), i)).cache());
+    results.forEach(r -> r.subscribe(x -> { }, e -> { }));
+    producer.flush().timeout(10, SECONDS).blockingAwait();
+    Offset last = null;
+    for (io.reactivex.rxjava3.core.Single<AppendResult> r : results) {
+      Offset offset = r.blockingGet().nextOffset();
+      if (last == null || offset.compareTo(last) > 0) last = offset;
+    }
+    client.awaitOffset(last).timeout(10, SECONDS).blockingAwait();
+    StateView state = client.live().timeout(10, SECONDS).blockingFirst();
+    assertThat(state.offset()).isEqualTo(last);
+    for (int k = 0; k < 4; k++) {
+      assertThat(state.json("order", "o" + k)).isEqualTo("{\"qty\":" + (16 + k) + "}");
+    }
+    assertThat(seen).as("each queued change once, in order").extracting(Change::value)
+        .containsExactlyElementsOf(() -> java.util.stream.IntStream.range(0, 20)
+            .mapToObj(i -> "{\"qty\":" + i + "}").iterator());
+  }
+
+  @Test
+  void storeThatCannotSaveTheIdentityGetsAnUnsavedProducerAndALogLine() throws Exception {
+    LocalStore broken = new FullDiskStore(new File(dir, "full.db"));
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        records.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger logger = Logger.getLogger(RStreamClient.class.getName());
+    logger.addHandler(handler);
+    try {
+      ChangeProducer producer = client(broken).producer();
+      assertThat(producer.epoch()).isZero();
+      AppendResult result = producer.append(order("o1", 1)).timeout(10, SECONDS).blockingGet();
+      assertThat(result.nextOffset()).isNotNull();
+      assertThat(records).anyMatch(r -> r.getMessage().contains("cannot save the producer"));
+    } finally {
+      logger.removeHandler(handler);
+    }
+  }
+}
