@@ -79,7 +79,7 @@ final class ReadmeSnippets {
     StateView past = client.window(Instant.parse("2026-11-22T09:00:00Z")).blockingLast();
     Order order = past.value("order", "o-17", Order.class);
 
-    // The current state, then every change; never completes. All live subscribers share one connection.
+    // The current state, then a state per append; never completes. All live subscribers share one connection.
     Disposable live = client.live()
         .observeOn(mainThread)
         .subscribe(view -> render(view.entities("order")));
