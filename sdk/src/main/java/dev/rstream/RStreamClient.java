@@ -123,7 +123,8 @@ public final class RStreamClient implements Closeable {
   private Flowable<StateView> pastInLiveWindow(Instant time) {
     return cursor
         .updates()
-        .filter(u -> u.caughtUp() || isAfter(u.point().timestamp(), time))
+        // The replayed state may have been caught up before a reconnect: ask the cursor now.
+        .filter(u -> u.caughtUp() && cursor.caughtUp() || isAfter(u.point().timestamp(), time))
         .firstOrError()
         .flatMapPublisher(
             update -> {

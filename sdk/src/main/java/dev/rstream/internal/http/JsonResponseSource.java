@@ -72,7 +72,10 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
         done = true;
         break;
       }
-      if (token == null) throw new JsonParseException(p, "JSON array ends early");
+      if (token == null) {
+        // End of input inside the array: the transfer was cut short (ReadLoop retries it).
+        throw new com.fasterxml.jackson.core.io.JsonEOFException(p, null, "JSON array ends early");
+      }
       T message = decoder.decode(p);
       if (message == null) throw new NullPointerException("decoder returned null");
       if (skip > 0) {

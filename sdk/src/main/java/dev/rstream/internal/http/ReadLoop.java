@@ -7,6 +7,7 @@ import static dev.rstream.internal.http.StreamEndpoint.STREAM_UP_TO_DATE;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import dev.rstream.LiveMode;
 import dev.rstream.MessageDecoder;
 import dev.rstream.Offset;
@@ -125,6 +126,13 @@ final class ReadLoop<T> {
       return deliver(batch);
     } catch (RetryableFailure failure) {
       return retryAfter(failure);
+    } catch (JsonEOFException e) {
+      // The body ended inside its JSON: a transfer cut short (a proxy, a dropped close-delimited
+      // body, a short Content-Length) looks exactly like this, so it is retried like a dropped
+      // connection, skipping what was delivered; a server that keeps doing it runs out the policy.
+      if (cancelled) return new Step<>(null, true, null, -1);
+      return retryAfter(HttpFailures.network(
+          new java.io.EOFException("response ended inside its JSON: " + e.getOriginalMessage())));
     } catch (JsonProcessingException e) {
       return fail(new ProtocolException("malformed JSON: " + e.getOriginalMessage(),
           endpoint.displayUrl(), offset, currentStatus(), e));
@@ -162,6 +170,9 @@ final class ReadLoop<T> {
       skipMessages += broken.deliveredMessages();
     }
     closeSource();
+    // Whatever was up to date before the failure is not known to be now: the next up-to-date
+    // answer goes downstream even if it brings nothing, so a consumer can tell it caught up again.
+    lastUpToDate = false;
     long delay = retry.onFailure(failure, endpoint.scheduler().now(MILLISECONDS));
     if (delay < 0) {
       finished = true;

@@ -133,6 +133,16 @@ public final class LiveCursor {
     if (session != null) session.resume();
   }
 
+  /**
+   * Whether the live window holds everything the server had when the connection last answered:
+   * false while connecting, reconnecting or paused. A state flagged caught up before a reconnect
+   * (the one {@link #updates()} replays) is not caught up any more.
+   */
+  public boolean caughtUp() {
+    Session session = current;
+    return session != null && session.caughtUp && !paused;
+  }
+
   /** Ends the live connection, lingering or not; every later subscriber completes at once. */
   public void close() {
     closed.onComplete();
@@ -147,7 +157,7 @@ public final class LiveCursor {
     // Messages applied from a response whose end we have not seen; skipped when it is re-read.
     private int appliedSinceBoundary;
     private int skip;
-    private boolean caughtUp;
+    private volatile boolean caughtUp;
     private @Nullable WindowPoint emitted;
     // The held state is emitted before catching up; once caught up it is emitted again flagged so
     // (callers wait for that flag), and RStreamClient.live() drops the repeat.
@@ -384,6 +394,7 @@ public final class LiveCursor {
     synchronized void resume() {
       // Before the index loaded there is nothing to resume: that load connects when it ends.
       if (stopped || assembler == null) return;
+      fellBehind();
       // As after a dropped connection: re-read the unit cut short, skipping what was applied.
       skip = appliedSinceBoundary;
       appliedSinceBoundary = 0;
@@ -397,7 +408,20 @@ public final class LiveCursor {
       if (log.isLoggable(Level.FINE)) {
         log.log(Level.FINE, source.url() + ": live read retrying in " + delayMillis + " ms", cause);
       }
+      fellBehind();
       progress.update(p -> p.live(Progress.Live.RECONNECTING));
+    }
+
+    /**
+     * The connection dropped: what the server appended meanwhile is unread until a read is up to
+     * date again, which is flagged anew (even with no change, so that waiters see it), and every
+     * append read until then is emitted so subscribers see no gap.
+     */
+    private void fellBehind() {
+      if (!caughtUp) return;
+      caughtUp = false;
+      emittedCaughtUp = false;
+      if (emitted != null) continuous = true;
     }
 
     /** The server answers again; a batch, if any, follows and updates the rest of progress. */
@@ -430,6 +454,7 @@ public final class LiveCursor {
 
     private void reconnectLater(Throwable error) {
       log.log(Level.FINE, source.url() + ": live read failed, reconnecting from " + resumeOffset, error);
+      fellBehind();
       progress.update(p -> p.live(Progress.Live.RECONNECTING));
       skip = appliedSinceBoundary;
       appliedSinceBoundary = 0;
