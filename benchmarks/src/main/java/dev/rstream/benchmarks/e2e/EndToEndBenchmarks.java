@@ -241,7 +241,8 @@ public final class EndToEndBenchmarks {
     for (int rep = 0; rep < 2; rep++) {
       long t0 = System.nanoTime();
       raw = loopback.rawCatchUp(url);
-      rawBest = Math.min(rawBest, System.nanoTime() - t0);
+      long rawNanos = System.nanoTime() - t0;
+      rawBest = Math.min(rawBest, rawNanos);
       // Each message of the stream is one change, plus the opening keyframe's two controls.
       check(raw.messages == n + 2, "raw read " + raw.messages + " messages, expected " + (n + 2));
 
@@ -254,7 +255,10 @@ public final class EndToEndBenchmarks {
       RStreamClient client = client(url, counter);
       long t1 = System.nanoTime();
       StateView view = caughtUp(client, n);
-      rstreamBest = Math.min(rstreamBest, System.nanoTime() - t1);
+      long rstreamNanos = System.nanoTime() - t1;
+      rstreamBest = Math.min(rstreamBest, rstreamNanos);
+      System.err.printf(Locale.ROOT, "[e2e] %d msgs, run %d: raw %.0f ms, rstream %.0f ms (%.2fx)%n", n, rep,
+          rawNanos / 1e6, rstreamNanos / 1e6, (double) rstreamNanos / rawNanos);
       check(view.size() == n, "rstream state has " + view.size() + " entities, expected " + n);
       // A state the previous client still held at `before` and dropped since only lowers the
       // difference, never raises it: the larger of the runs is the truer one.

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.rstream.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ReadBatch;
+import dev.rstream.internal.state.RawJsonInput;
+import dev.rstream.internal.state.StateMessageDecoder;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Response;
@@ -48,7 +51,10 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
     if (done) return null;
     JsonParser p = parser;
     if (p == null) {
-      p = JSON.createParser(response.body().byteStream());
+      InputStream body = response.body().byteStream();
+      // The State Protocol decoder takes values as the bytes sent, which this keeps for it.
+      if (decoder instanceof StateMessageDecoder) body = new RawJsonInput(body);
+      p = JSON.createParser(body);
       parser = p;
       JsonToken first = p.nextToken();
       if (first == null) {

@@ -1,7 +1,6 @@
 package dev.rstream.internal.state;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -10,7 +9,7 @@ import dev.rstream.Control;
 import dev.rstream.MessageDecoder;
 import dev.rstream.Offset;
 import java.io.IOException;
-import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -22,8 +21,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Decodes State Protocol messages straight from the streaming parser: no tree is built; {@code
- * value} and {@code old_value} are copied token by token into one reusable writer and kept as
- * compact JSON text.
+ * value} and {@code old_value} are copied token by token into one reusable buffer and kept as
+ * compact JSON text. Header strings that repeat from message to message (type, key, operation,
+ * offset, timestamp) are compared in the parser's buffer rather than made into new Strings.
  *
  * <p>Anything that is not a well-formed change or control (missing {@code headers}, unknown
  * operation or control, empty type or key, insert without value, bad timestamp or offset) is
@@ -33,35 +33,40 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe: it reuses a buffer. Use one instance per read (reads call it on one thread).
  */
 public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
-  private static final JsonFactory JSON = new JsonFactory();
-  private static final int MAX_SHARED_KEYS = 4096;
+  private static final JsonFactory SLICES = new JsonFactory();
+  private static final int MAX_TYPES = 1024;
+  private static final int KEY_CACHE_SIZE = 4096; // a power of two
 
   private final TextBuffer buffer = new TextBuffer();
-  private final JsonGenerator generator;
   private final TrustedChanges trusted = TrustedChanges.get();
 
   // Types repeat on every change: keep one String per type so held changes share it.
   private final Map<String, String> types = new HashMap<>();
-  private final Map<String, String> keys = new HashMap<>();
+  private @Nullable String lastType;
+  // Changes to one entity repeat its key: held changes and the state share one String per key.
+  // A direct-mapped cache rather than a map: a stream of ever-new keys just overwrites slots.
+  private final String[] keys = new String[KEY_CACHE_SIZE];
+  // Their hashes beside them: a miss (a new key) is then decided without reading the cached
+  // String, which at a million keys is a cache miss of its own.
+  private final int[] keyHashes = new int[KEY_CACHE_SIZE];
+  /** Values taken as the bytes sent (for tests: that the fast path is the one taken). */
+  int rawValues;
+
+  private @Nullable JsonParser checkedParser;
+  private @Nullable RawJsonInput checkedRaw;
   private @Nullable Offset lastOffset;
   private @Nullable String lastTimestampText;
   private @Nullable Instant lastTimestamp;
 
-  public StateMessageDecoder() {
-    try {
-      generator = JSON.createGenerator(buffer);
-    } catch (IOException e) {
-      throw new AssertionError(e); // an in-memory writer does not fail
-    }
-    // Values are written one after another as separate roots; no separator between them.
-    generator.setRootValueSeparator(null);
-  }
+  public StateMessageDecoder() {}
 
   @Override
   public StateMessage decode(JsonParser parser) throws IOException {
     if (parser.currentToken() != JsonToken.START_OBJECT) {
       throw error(parser, "expected a State Protocol message (a JSON object), got " + parser.currentToken());
     }
+    RawJsonInput raw = rawInput(parser);
+    if (raw != null) raw.release(parser.currentTokenLocation().getByteOffset());
     String type = null;
     String key = null;
     String value = null;
@@ -73,24 +78,19 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
       JsonToken token = parser.nextToken();
       switch (field) {
         case "type":
-          type = requireString(parser, token, "type");
-          String shared = types.putIfAbsent(type, type);
-          if (shared != null) type = shared;
+          requireStringToken(parser, token, "type");
+          type = sharedType(parser);
           break;
         case "key":
-          key = requireString(parser, token, "key");
-          // Changes to one entity repeat its key: held changes share one String per key. Bounded,
-          // and simply dropped when full, so a stream of ever-new keys costs nothing extra.
-          String sharedKey = keys.putIfAbsent(key, key);
-          if (sharedKey != null) key = sharedKey;
-          else if (keys.size() > MAX_SHARED_KEYS) keys.clear();
+          requireStringToken(parser, token, "key");
+          key = sharedKey(parser);
           break;
         case "value":
           hasValue = true;
-          value = copy(parser);
+          value = copyValue(parser, raw);
           break;
         case "old_value":
-          oldValue = copy(parser);
+          oldValue = copyValue(parser, raw);
           break;
         case "headers":
           headers = readHeaders(parser, token);
@@ -129,6 +129,52 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     return StateMessage.of(trusted.values(builder, value, oldValue).build());
   }
 
+  private String sharedType(JsonParser parser) throws IOException {
+    String last = lastType;
+    if (textEquals(parser, last)) return last;
+    String type = parser.getText();
+    String shared = types.get(type);
+    if (shared == null) {
+      if (types.size() >= MAX_TYPES) types.clear(); // bounded against a stream of ever-new types
+      types.put(type, type);
+      shared = type;
+    }
+    lastType = shared;
+    return shared;
+  }
+
+  private String sharedKey(JsonParser parser) throws IOException {
+    char[] chars = parser.getTextCharacters();
+    int offset = parser.getTextOffset();
+    int length = parser.getTextLength();
+    int hash = 0;
+    for (int i = offset, end = offset + length; i < end; i++) hash = 31 * hash + chars[i];
+    int slot = (hash ^ (hash >>> 16)) & (KEY_CACHE_SIZE - 1);
+    if (keyHashes[slot] == hash) {
+      String cached = keys[slot];
+      if (cached != null && regionEquals(cached, chars, offset, length)) return cached;
+    }
+    String key = new String(chars, offset, length);
+    keys[slot] = key;
+    keyHashes[slot] = hash;
+    return key;
+  }
+
+  /** Whether the current token's text is {@code s}, without making a String of it. */
+  private static boolean textEquals(JsonParser parser, @Nullable String s) throws IOException {
+    if (s == null) return false;
+    char[] chars = parser.getTextCharacters();
+    return regionEquals(s, chars, parser.getTextOffset(), parser.getTextLength());
+  }
+
+  private static boolean regionEquals(String s, char[] chars, int offset, int length) {
+    if (s.length() != length) return false;
+    for (int i = 0; i < length; i++) {
+      if (s.charAt(i) != chars[offset + i]) return false;
+    }
+    return true;
+  }
+
   private static final class Headers {
     @Nullable String operation;
     @Nullable String control;
@@ -145,7 +191,12 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
       JsonToken valueToken = parser.nextToken();
       switch (field) {
         case "operation":
-          headers.operation = requireString(parser, valueToken, "headers.operation");
+          requireStringToken(parser, valueToken, "headers.operation");
+          // The three wire names as constants: no String per message for them.
+          if (textEquals(parser, "insert")) headers.operation = "insert";
+          else if (textEquals(parser, "update")) headers.operation = "update";
+          else if (textEquals(parser, "delete")) headers.operation = "delete";
+          else headers.operation = parser.getText();
           break;
         case "control":
           headers.control = requireString(parser, valueToken, "headers.control");
@@ -158,9 +209,10 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
           break;
         case "timestamp":
           if (valueToken != JsonToken.VALUE_NULL) {
-            String text = requireString(parser, valueToken, "headers.timestamp");
+            requireStringToken(parser, valueToken, "headers.timestamp");
             // Consecutive messages often share a timestamp: share the parsed Instant too.
-            if (!text.equals(lastTimestampText)) {
+            if (!textEquals(parser, lastTimestampText)) {
+              String text = parser.getText();
               lastTimestamp = parseTimestamp(parser, text);
               lastTimestampText = text;
             }
@@ -169,12 +221,13 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
           break;
         case "offset":
           if (valueToken != JsonToken.VALUE_NULL) {
-            String offset = requireString(parser, valueToken, "headers.offset");
+            requireStringToken(parser, valueToken, "headers.offset");
             // All messages of one append unit carry the same offset: hold one Offset for them.
             Offset last = lastOffset;
-            if (last != null && last.value().equals(offset)) {
+            if (last != null && textEquals(parser, last.value())) {
               headers.offset = last;
             } else {
+              String offset = parser.getText();
               try {
                 headers.offset = lastOffset = Offset.of(offset);
               } catch (IllegalArgumentException e) {
@@ -265,45 +318,232 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     }
   }
 
-  /** Copies the value the parser is on, exactly as sent (numbers keep their text), compactly. */
-  private String copy(JsonParser parser) throws IOException {
-    int depth = 0;
-    do {
-      JsonToken token = parser.currentToken();
-      generator.copyCurrentEventExact(parser);
-      if (token.isStructStart()) {
-        depth++;
-      } else if (token.isStructEnd()) {
-        depth--;
+  /**
+   * The raw bytes of the body this parser reads, if it reads a {@link RawJsonInput} whose stream
+   * offsets are the parser's (checked once per parser: the byte at the first message's offset
+   * must be its '{'); else null, and values are copied token by token.
+   */
+  private @Nullable RawJsonInput rawInput(JsonParser parser) throws IOException {
+    if (parser != checkedParser) {
+      checkedParser = parser;
+      checkedRaw = null;
+      Object source = parser.getInputSource();
+      if (source instanceof RawJsonInput) {
+        RawJsonInput raw = (RawJsonInput) source;
+        long at = parser.currentTokenLocation().getByteOffset();
+        if (raw.holds(at, at + 1) && raw.buffer()[raw.index(at)] == '{') checkedRaw = raw;
       }
-    } while (depth > 0 && parser.nextToken() != null);
-    generator.flush();
-    return buffer.take();
+    }
+    return checkedRaw;
   }
 
-  /** A reusable, unsynchronized writer (StringWriter locks a StringBuffer on every char). */
-  private static final class TextBuffer extends Writer {
+  /**
+   * The value the parser is on as compact JSON text. An object or array is skipped (the parser
+   * checks it, without decoding its strings) and taken as the bytes sent when those are compact
+   * and hold no escape, which is what a server writing compact JSON sends: the same text the
+   * token copy would write, for one pass over its bytes. Anything else goes through {@link #copy}.
+   */
+  private String copyValue(JsonParser parser, @Nullable RawJsonInput raw) throws IOException {
+    JsonToken token = parser.currentToken();
+    if (raw == null || !token.isStructStart()) return copy(parser);
+    long start = parser.currentTokenLocation().getByteOffset();
+    parser.skipChildren();
+    long end = parser.currentLocation().getByteOffset();
+    if (!raw.holds(start, end)) throw error(parser, "value bytes at " + start + ".." + end + " not held");
+    byte[] bytes = raw.buffer();
+    int from = raw.index(start);
+    int to = raw.index(end);
+    byte last = bytes[to - 1];
+    if (bytes[from] != (token == JsonToken.START_OBJECT ? '{' : '[')
+        || last != (token == JsonToken.START_OBJECT ? '}' : ']')) {
+      throw new IllegalStateException("parser offsets do not match the body at " + start); // a bug
+    }
+    if (compactWithoutEscapes(bytes, from, to)) {
+      rawValues++;
+      return new String(bytes, from, to - from, StandardCharsets.UTF_8);
+    }
+    // Rare: whitespace or escapes to normalise. Its tokens are consumed; copy from its bytes.
+    try (JsonParser again = SLICES.createParser(bytes, from, to - from)) {
+      again.nextToken();
+      return copy(again);
+    }
+  }
+
+  private static boolean compactWithoutEscapes(byte[] bytes, int from, int to) {
+    boolean inString = false;
+    for (int i = from; i < to; i++) {
+      byte b = bytes[i];
+      if (b == '"') {
+        inString = !inString;
+      } else if (b == '\\') {
+        return false;
+      } else if (!inString && (b == ' ' || b == '\n' || b == '\r' || b == '\t')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Copies the value the parser is on, compactly, with numbers exactly as sent (their text, not a
+   * parsed double or BigDecimal) and strings escaped as Jackson's generator escapes them.
+   *
+   * <p>Written here rather than through {@code JsonGenerator.copyCurrentEventExact}: that parses
+   * every decimal into a BigDecimal to write it back, and checks its write context per token;
+   * this was a fifth of a catch-up's decoding time.
+   */
+  private String copy(JsonParser parser) throws IOException {
+    TextBuffer out = buffer;
+    int depth = 0;
+    boolean comma = false; // whether the next element of the current container needs a ','
+    do {
+      JsonToken token = parser.currentToken();
+      switch (token) {
+        case START_OBJECT:
+        case START_ARRAY:
+          if (comma) out.write(',');
+          out.write(token == JsonToken.START_OBJECT ? '{' : '[');
+          depth++;
+          comma = false;
+          break;
+        case END_OBJECT:
+        case END_ARRAY:
+          out.write(token == JsonToken.END_OBJECT ? '}' : ']');
+          depth--;
+          comma = true;
+          break;
+        case FIELD_NAME:
+          if (comma) out.write(',');
+          String name = parser.currentName();
+          out.writeQuoted(name);
+          out.write(':');
+          comma = false;
+          break;
+        case VALUE_STRING:
+          if (comma) out.write(',');
+          out.writeQuoted(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+          comma = true;
+          break;
+        case VALUE_NUMBER_INT:
+        case VALUE_NUMBER_FLOAT:
+          if (comma) out.write(',');
+          // The number's text as parsed: "1.10" stays "1.10", "1e5" stays "1e5".
+          out.write(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+          comma = true;
+          break;
+        case VALUE_TRUE:
+        case VALUE_FALSE:
+        case VALUE_NULL:
+          if (comma) out.write(',');
+          out.write(token.asString());
+          comma = true;
+          break;
+        default:
+          throw error(parser, "unexpected " + token + " in a value");
+      }
+    } while (depth > 0 && parser.nextToken() != null);
+    return out.take();
+  }
+
+  /** A reusable char buffer. */
+  private static final class TextBuffer {
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     private char[] chars = new char[256];
     private int length;
 
-    @Override
-    public void write(char[] source, int offset, int count) {
-      if (length + count > chars.length) chars = Arrays.copyOf(chars, Math.max(chars.length * 2, length + count));
+    private void ensure(int more) {
+      if (length + more > chars.length) {
+        chars = Arrays.copyOf(chars, Math.max(chars.length * 2, length + more));
+      }
+    }
+
+    void write(char[] source, int offset, int count) {
+      ensure(count);
       System.arraycopy(source, offset, chars, length, count);
       length += count;
     }
 
-    @Override
-    public void write(String source, int offset, int count) {
-      if (length + count > chars.length) chars = Arrays.copyOf(chars, Math.max(chars.length * 2, length + count));
-      source.getChars(offset, offset + count, chars, length);
+    void write(String source) {
+      int count = source.length();
+      ensure(count);
+      source.getChars(0, count, chars, length);
       length += count;
     }
 
-    @Override
-    public void write(int c) {
-      if (length == chars.length) chars = Arrays.copyOf(chars, chars.length * 2);
-      chars[length++] = (char) c;
+    void write(char c) {
+      ensure(1);
+      chars[length++] = c;
+    }
+
+    void writeQuoted(String text) {
+      int count = text.length();
+      ensure(count + 2);
+      int start = length + 1;
+      text.getChars(0, count, chars, start);
+      // Copied first, then escaped only if needed: names rarely hold a character to escape.
+      for (int i = start, end = start + count; i < end; i++) {
+        if (needsEscape(chars[i])) {
+          char[] copy = Arrays.copyOfRange(chars, start, end);
+          writeQuoted(copy, 0, count);
+          return;
+        }
+      }
+      chars[length] = '"';
+      chars[start + count] = '"';
+      length = start + count + 1;
+    }
+
+    void writeQuoted(char[] source, int offset, int count) {
+      ensure(count + 2);
+      chars[length++] = '"';
+      int end = offset + count;
+      int run = offset; // start of the run of characters that need no escape
+      for (int i = offset; i < end; i++) {
+        char c = source[i];
+        if (!needsEscape(c)) continue;
+        write(source, run, i - run);
+        escape(c);
+        run = i + 1;
+      }
+      write(source, run, end - run);
+      write('"');
+    }
+
+    private static boolean needsEscape(char c) {
+      return c < 0x20 || c == '"' || c == '\\';
+    }
+
+    /** As Jackson's generator by default: a short escape where JSON has one, else a hex one. */
+    private void escape(char c) {
+      ensure(6);
+      chars[length++] = '\\';
+      switch (c) {
+        case '"':
+        case '\\':
+          chars[length++] = c;
+          return;
+        case '\b':
+          chars[length++] = 'b';
+          return;
+        case '\t':
+          chars[length++] = 't';
+          return;
+        case '\n':
+          chars[length++] = 'n';
+          return;
+        case '\f':
+          chars[length++] = 'f';
+          return;
+        case '\r':
+          chars[length++] = 'r';
+          return;
+        default:
+          chars[length++] = 'u';
+          chars[length++] = '0';
+          chars[length++] = '0';
+          chars[length++] = HEX[c >> 4];
+          chars[length++] = HEX[c & 0xF];
+      }
     }
 
     /** The text written since the last take, and empties the buffer. */
@@ -312,18 +552,17 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
       length = 0;
       return text;
     }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
   }
 
   private static String requireString(JsonParser parser, @Nullable JsonToken token, String name)
       throws IOException {
-    if (token != JsonToken.VALUE_STRING) throw error(parser, name + " is not a string");
+    requireStringToken(parser, token, name);
     return parser.getText();
+  }
+
+  private static void requireStringToken(JsonParser parser, @Nullable JsonToken token, String name)
+      throws JsonParseException {
+    if (token != JsonToken.VALUE_STRING) throw error(parser, name + " is not a string");
   }
 
   private static JsonParseException error(JsonParser parser, String message) {

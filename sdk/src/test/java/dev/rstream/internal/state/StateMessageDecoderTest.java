@@ -129,4 +129,114 @@ class StateMessageDecoderTest {
           .hasMessageContaining("not a State Protocol message");
     }
   }
+
+  @Test
+  void valuesAreCopiedCompactlyWithNumbersAsSentAndStringsEscapedAsJacksonDoes() throws IOException {
+    java.util.Random random = new java.util.Random(17);
+    JsonFactory json = new JsonFactory();
+    for (int round = 0; round < 300; round++) {
+      String value = randomValue(random, 0);
+      String oldValue = randomValue(random, 0);
+      String message = "{\"type\":\"t\",\"key\":\"k\",\"value\": " + value + " ,\"old_value\":" + oldValue
+          + ",\"headers\":{\"operation\":\"update\"}}";
+      Change change = decodeArray("[" + message + "]").get(0).change();
+      assertThat(change.value()).as("value %s", value).isEqualTo(reference(json, value));
+      assertThat(change.oldValue()).as("old value %s", oldValue).isEqualTo(reference(json, oldValue));
+      // What was copied is one valid JSON value, as Change.Builder requires of values.
+      assertThat(Change.update("t", "k", change.value()).value()).isEqualTo(change.value());
+    }
+  }
+
+  @Test
+  void valuesTakenAsRawBytesEqualTheTokenCopyWhateverTheChunking() throws IOException {
+    java.util.Random random = new java.util.Random(23);
+    StringBuilder body = new StringBuilder("[");
+    for (int i = 0; i < 3_000; i++) {
+      if (i > 0) body.append(random.nextBoolean() ? "," : " ,\n");
+      String value = random.nextInt(3) == 0 ? randomValue(random, 0) : "{\"id\":" + i + ",\"p\":1000.25,\"s\":\"é日\",\"a\":[1,{\"x\":null}]}";
+      body.append("{\"type\":\"t\",\"key\":\"k").append(i % 50).append("\",\"value\":").append(value);
+      if (random.nextBoolean()) body.append(",\"old_value\":").append(randomValue(random, 0));
+      body.append(",\"headers\":{\"operation\":\"update\",\"offset\":\"").append(1000 + i / 7).append("\"}}");
+    }
+    String json = body.append(']').toString();
+    List<StateMessage> expected = decodeArray(json);
+
+    byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int maxChunk : new int[] {1, 7, 100, 8_000, Integer.MAX_VALUE}) {
+      // A body that arrives a few bytes at a time makes the parser refill mid-value.
+      java.io.InputStream trickle = new java.io.ByteArrayInputStream(bytes) {
+        @Override
+        public synchronized int read(byte[] b, int off, int len) {
+          return super.read(b, off, Math.min(len, 1 + random.nextInt(Math.min(maxChunk, 1 << 20))));
+        }
+      };
+      RawJsonInput raw = new RawJsonInput(trickle);
+      StateMessageDecoder fresh = new StateMessageDecoder();
+      List<StateMessage> actual = new ArrayList<>();
+      try (JsonParser parser = new JsonFactory().createParser(raw)) {
+        assertThat(parser.getInputSource()).isSameAs(raw);
+        assertThat(parser.nextToken()).isEqualTo(JsonToken.START_ARRAY);
+        while (parser.nextToken() != JsonToken.END_ARRAY) actual.add(fresh.decode(parser));
+      }
+      assertThat(actual).hasSameSizeAs(expected);
+      for (int i = 0; i < expected.size(); i++) {
+        assertThat(actual.get(i).change()).as("message %d, chunks of %d", i, maxChunk).isEqualTo(expected.get(i).change());
+      }
+      assertThat(fresh.rawValues).as("values taken as bytes").isGreaterThan(2_000);
+      // One message and the parser's read-ahead are kept, not the body.
+      assertThat(raw.buffer().length).isLessThan(bytes.length / 4);
+    }
+  }
+
+  /** Jackson's generator copying every token, with each number written as its parsed text. */
+  private static String reference(JsonFactory json, String value) throws IOException {
+    java.io.StringWriter out = new java.io.StringWriter();
+    try (JsonParser parser = json.createParser(value);
+        com.fasterxml.jackson.core.JsonGenerator generator = json.createGenerator(out)) {
+      while (parser.nextToken() != null) {
+        if (parser.currentToken().isNumeric()) generator.writeNumber(parser.getText());
+        else generator.copyCurrentEvent(parser);
+      }
+    }
+    return out.toString();
+  }
+
+  /** Random JSON text with insignificant whitespace, escapes, non-ASCII and every number form. */
+  private static String randomValue(java.util.Random random, int depth) {
+    String space = random.nextInt(4) == 0 ? " \n\t" : "";
+    switch (depth > 3 ? random.nextInt(4) : random.nextInt(6)) {
+      case 0:
+        return randomString(random);
+      case 1:
+        String[] numbers = {"0", "-0", "12", "-7", "1.10", "1000.25", "1e5", "1E+5", "-2.5e-3", "123456789012345678901234567890", "0.000001"};
+        return numbers[random.nextInt(numbers.length)];
+      case 2:
+        return new String[] {"true", "false", "null"}[random.nextInt(3)];
+      case 3:
+        return space + "[]";
+      case 4: {
+        StringBuilder b = new StringBuilder("[").append(space);
+        int n = random.nextInt(4);
+        for (int i = 0; i < n; i++) b.append(i > 0 ? "," + space : "").append(randomValue(random, depth + 1));
+        return b.append(space).append(']').toString();
+      }
+      default: {
+        StringBuilder b = new StringBuilder("{").append(space);
+        int n = random.nextInt(4);
+        for (int i = 0; i < n; i++) {
+          b.append(i > 0 ? "," : "").append(randomString(random)).append(space).append(':').append(randomValue(random, depth + 1));
+        }
+        return b.append(space).append('}').toString();
+      }
+    }
+  }
+
+  private static String randomString(java.util.Random random) {
+    String[] pieces = {"a", "Z9", " ", "\\\"", "\\\\", "\\/", "\\n", "\\t", "\\b", "\\f", "\\r", "\\u0001", "\\u001f",
+        "\\u00e9", "é", "\\u2028", "日本", "\\ud83d\\ude00", "😀", "\u007f"};
+    StringBuilder b = new StringBuilder("\"");
+    int n = random.nextInt(6);
+    for (int i = 0; i < n; i++) b.append(pieces[random.nextInt(pieces.length)]);
+    return b.append('"').toString();
+  }
 }
