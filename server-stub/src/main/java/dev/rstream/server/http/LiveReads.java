@@ -1,6 +1,7 @@
 package dev.rstream.server.http;
 
 import dev.rstream.server.storage.LogStore;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -80,7 +81,13 @@ final class LiveReads implements LogStore.TailListener {
   private final AtomicLong version = new AtomicLong();
 
   private record Crowd(long version, Waiter[] waiters) {}
-  private final ConcurrentHashMap<String, SharedRead> lastReads = new ConcurrentHashMap<>();
+  /**
+   * Each stream's last few shared reads, newest first. More than one: sessions that fell behind
+   * stand at a few positions at once, and a single entry would be replaced back and forth.
+   */
+  private final ConcurrentHashMap<String, SharedRead[]> lastReads = new ConcurrentHashMap<>();
+
+  private static final int SHARED_READS = 4;
   private final Executor executor;
   private final int shares;
 
@@ -112,15 +119,40 @@ final class LiveReads implements LogStore.TailListener {
     }
   }
 
-  /** The stream's last shared read if it starts at {@code from} in that incarnation, else null. */
-  @Nullable SharedRead lastRead(String path, long incarnation, long from) {
-    SharedRead read = lastReads.get(path);
-    return read != null && read.incarnation == incarnation && read.from == from ? read : null;
+  /**
+   * A shared read of the stream that starts at {@code from} in that incarnation and reaches at
+   * least {@code tail} (or the end of a closed stream), else null.
+   */
+  @Nullable SharedRead lastRead(String path, long incarnation, long from, long tail) {
+    SharedRead[] reads = lastReads.get(path);
+    if (reads == null) {
+      return null;
+    }
+    for (SharedRead read : reads) {
+      if (read.incarnation == incarnation && read.from == from && (read.next >= tail || read.closed)) {
+        return read;
+      }
+    }
+    return null;
   }
 
-  /** Offers {@code read} to the other sessions on {@code path}. */
+  /**
+   * Offers {@code read} to the other sessions on {@code path}; it replaces an older read from the
+   * same position and pushes out the oldest. Two offers at once may lose one: it is only a cache.
+   */
   void shareRead(String path, SharedRead read) {
-    lastReads.put(path, read);
+    SharedRead[] old = lastReads.get(path);
+    SharedRead[] reads = new SharedRead[old == null ? 1 : Math.min(SHARED_READS, old.length + 1)];
+    reads[0] = read;
+    int n = 1;
+    if (old != null) {
+      for (int i = 0; i < old.length && n < reads.length; i++) {
+        if (old[i].from != read.from || old[i].incarnation != read.incarnation) {
+          reads[n++] = old[i];
+        }
+      }
+    }
+    lastReads.put(path, n == reads.length ? reads : Arrays.copyOf(reads, n));
   }
 
   /** Live readers currently registered, over all streams. */

@@ -44,6 +44,12 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
   private boolean finishing;
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private volatile boolean heartbeatDue;
+  /** The highest tail a wake-up reported: a shared read that ends below it is stale. */
+  private volatile long knownTail;
+  /** A wake-up said the stream was deleted: end without asking the store. */
+  private volatile boolean deletedSeen;
+  /** A wake-up said the stream was closed: read the store to send the final control event. */
+  private volatile boolean closedSeen;
   private volatile boolean cycleOver;
   private @Nullable ScheduledFuture<?> heartbeat;
   private @Nullable ScheduledFuture<?> cycle;
@@ -91,6 +97,9 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
 
   @Override
   public void onTail(long tailPosition, boolean closed, boolean deleted) {
+    raiseKnownTail(tailPosition);
+    deletedSeen |= deleted;
+    closedSeen |= closed;
     // One queued wake-up is enough however many units land meanwhile: process() reads them all.
     if (wakeQueued.compareAndSet(false, true)) {
       context.executor.execute(
@@ -103,6 +112,9 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
 
   @Override
   public void wake(long tailPosition, boolean closed, boolean deleted) {
+    raiseKnownTail(tailPosition);
+    deletedSeen |= deleted;
+    closedSeen |= closed;
     // Already on a pool thread that wakes a share of a crowd (LiveReads): no hand-off. If this
     // session is processing elsewhere right now, iterate() makes it go round once more.
     iterate();
@@ -110,15 +122,27 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
 
   @Override
   protected Action process() {
-    if (finishing || cycleOver) {
+    if (finishing || cycleOver || deletedSeen) {
       return Action.SUCCEEDED;
     }
-    StreamMeta current = context.store.meta(meta.path());
-    if (current == null || current.incarnation() != meta.incarnation()) {
-      return Action.SUCCEEDED;
+    if (sentControl && position >= knownTail && !closedSeen) {
+      // Nothing beyond what was sent (every append raises knownTail before it wakes this
+      // session): no need to take the stream's lock just to find that out, as each session of a
+      // crowd otherwise does once more after each of its writes.
+      return heartbeat();
     }
-    LiveReads.SharedRead read = context.live.lastRead(meta.path(), meta.incarnation(), position);
+    // Only a shared read that reaches the tail this session was told of: a session that fell
+    // behind then writes one event for several appends and catches up, instead of one per
+    // append, and the sessions behind with it share that read.
+    LiveReads.SharedRead read =
+        context.live.lastRead(meta.path(), meta.incarnation(), position, knownTail);
     if (read == null) {
+      // The store is asked only here: a crowd's sessions that share a read do not all take the
+      // stream's lock, which the appender needs too (a deletion reaches them as a wake-up).
+      StreamMeta current = context.store.meta(meta.path());
+      if (current == null || current.incarnation() != meta.incarnation()) {
+        return Action.SUCCEEDED;
+      }
       ReadResult result;
       try {
         result = context.store.read(meta.path(), position, context.settings.maxReadBytes());
@@ -126,6 +150,7 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
         // Deleted (or re-created) between the checks: the reader reconnects and gets the answer.
         return Action.SUCCEEDED;
       }
+      raiseKnownTail(result.tailPosition());
       byte[] data = result.messages().isEmpty() ? null : dataEvent(ReadBodies.of(result, json));
       read =
           new LiveReads.SharedRead(
@@ -165,12 +190,24 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
       response.write(false, ByteBuffer.wrap(bytes), this);
       return Action.SCHEDULED;
     }
+    return heartbeat();
+  }
+
+  private Action heartbeat() {
     if (heartbeatDue) {
       heartbeatDue = false;
       response.write(false, ByteBuffer.wrap(HEARTBEAT), this);
       return Action.SCHEDULED;
     }
     return Action.IDLE;
+  }
+
+  private void raiseKnownTail(long tailPosition) {
+    // Racy max: a lower value written last only makes one shared read look fresh; the next
+    // wake-up raises it again.
+    if (tailPosition > knownTail) {
+      knownTail = tailPosition;
+    }
   }
 
   /** {@code event: data} with the payload's lines as {@code data:} lines. */
