@@ -130,6 +130,32 @@ class SseCrowdTest {
     awaitLiveReaders(0);
   }
 
+  @Test
+  void closingTheStreamEndsEveryReaderOfTheCrowdAfterItsLastMessage() throws Exception {
+    assertThat(http.put("closing", "application/json", "").code()).isEqualTo(201);
+    for (int i = 0; i < READERS; i++) open("closing?offset=now&live=sse");
+    awaitLiveReaders(READERS);
+
+    append("closing", 1);
+    assertThat(http.post("closing", "application/json", "{\"n\":2}", "Stream-Closed", "true").code()).isIn(200, 204);
+
+    for (SseEvents reader : readers) {
+      List<Integer> seen = new ArrayList<>();
+      SseEvents.Event last = null;
+      for (SseEvents.Event event = reader.next(); !event.equals(SseEvents.END); event = reader.next()) {
+        if (event.name().equals("data")) {
+          for (JsonNode message : JSON.readTree(event.data())) seen.add(message.get("n").asInt());
+        }
+        last = event;
+      }
+      assertThat(seen).containsExactly(1, 2);
+      assertThat(last).isNotNull();
+      assertThat(last.name()).isEqualTo("control");
+      assertThat(JSON.readTree(last.data()).path("streamClosed").asBoolean()).isTrue();
+    }
+    awaitLiveReaders(0);
+  }
+
   private void awaitLiveReaders(int count) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (server.liveReaders() != count && System.nanoTime() < deadline) {

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
@@ -14,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Waking a crowd: with thousands of readers on one stream, one pool task per reader per append
  * costs more than the writes themselves (a queue offer and a thread unpark each, measured by the
- * fan-out benchmark). So a crowd is woken by a few pool tasks, each running its share of the
- * readers' {@link Waiter#wake} in turn on its own thread.
+ * fan-out benchmark). So a crowd is woken by a {@link Sweep}: a few pool tasks, each running its
+ * share of the readers' {@link Waiter#wake} in turn on its own thread.
  */
 final class LiveReads implements LogStore.TailListener {
   /** Below this many waiters on a stream, each is woken on its own, as before. */
@@ -77,6 +79,7 @@ final class LiveReads implements LogStore.TailListener {
    * entries on every append showed in the profile.
    */
   private final ConcurrentHashMap<String, Crowd> crowds = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Sweep> sweeps = new ConcurrentHashMap<>();
   /** Bumped by every add and remove: a crowd snapshot taken at an older version is rebuilt. */
   private final AtomicLong version = new AtomicLong();
 
@@ -116,6 +119,8 @@ final class LiveReads implements LogStore.TailListener {
       // Nobody left to share it with; a chunk can be up to a read's size.
       lastReads.remove(path);
       crowds.remove(path);
+      // A sweep still running keeps its own reference; the next crowd gets a new one.
+      sweeps.remove(path);
     }
   }
 
@@ -176,26 +181,110 @@ final class LiveReads implements LogStore.TailListener {
       }
       return;
     }
+    if (deleted) {
+      // Never merged into a sweep: a sweep that ran late could tell readers of a stream created
+      // again at this path that their stream is gone. Deletions are rare.
+      for (Waiter waiter : set) {
+        waiter.onTail(tailPosition, closed, true);
+      }
+      return;
+    }
+    sweeps.computeIfAbsent(path, Sweep::new).request(tailPosition, closed);
+  }
+
+  /** The crowd on {@code path} as an array, copied again only after an add or remove. */
+  private Waiter[] crowd(String path) {
     // The version is read before the copy: a waiter added meanwhile makes the next append copy
     // again. A waiter added after this copy missed nothing: it reads the tail itself once
     // registered. One removed after it is woken once more, which is harmless.
     long current = version.get();
     Crowd crowd = crowds.get(path);
     if (crowd == null || crowd.version() != current) {
-      crowd = new Crowd(current, set.toArray(new Waiter[0]));
+      Set<Waiter> set = waiters.get(path);
+      crowd = new Crowd(current, set == null ? new Waiter[0] : set.toArray(new Waiter[0]));
       crowds.put(path, crowd);
     }
-    Waiter[] all = crowd.waiters();
-    int share = (all.length + shares - 1) / shares;
-    for (int from = 0; from < all.length; from += share) {
-      int start = from;
-      int end = Math.min(all.length, from + share);
-      executor.execute(
-          () -> {
-            for (int i = start; i < end; i++) {
-              all[i].wake(tailPosition, closed, deleted);
-            }
-          });
+    return crowd.waiters();
+  }
+
+  /**
+   * Wakes one stream's crowd, one share per core, and never twice at once: appends that land
+   * while a sweep runs make one more sweep when it ends, with the newest tail. A crowd that
+   * cannot keep up with the appends thus gets fewer, larger events instead of a growing backlog
+   * of wake-ups, and two threads never fight over one session.
+   */
+  private final class Sweep {
+    private static final int IDLE = 0;
+    private static final int RUNNING = 1;
+    private static final int AGAIN = 2;
+
+    private final String path;
+    private final AtomicInteger state = new AtomicInteger(IDLE);
+    private final AtomicLong tail = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicInteger sharesLeft = new AtomicInteger();
+
+    Sweep(String path) {
+      this.path = path;
+    }
+
+    void request(long tailPosition, boolean closedNow) {
+      // Written before the state changes, so the sweep that starts next sees them.
+      tail.accumulateAndGet(tailPosition, Math::max);
+      if (closedNow) {
+        closed.set(true);
+      }
+      while (true) {
+        int s = state.get();
+        if (s == IDLE && state.compareAndSet(IDLE, RUNNING)) {
+          start();
+          return;
+        }
+        if (s == AGAIN || (s == RUNNING && state.compareAndSet(RUNNING, AGAIN))) {
+          return;
+        }
+      }
+    }
+
+    private void start() {
+      long tailPosition = tail.get();
+      boolean closedNow = closed.get();
+      Waiter[] all = crowd(path);
+      if (all.length == 0) {
+        finished();
+        return;
+      }
+      int share = (all.length + shares - 1) / shares;
+      sharesLeft.set((all.length + share - 1) / share);
+      for (int from = 0; from < all.length; from += share) {
+        int first = from;
+        int end = Math.min(all.length, from + share);
+        executor.execute(
+            () -> {
+              try {
+                for (int i = first; i < end; i++) {
+                  all[i].wake(tailPosition, closedNow, false);
+                }
+              } finally {
+                if (sharesLeft.decrementAndGet() == 0) {
+                  finished();
+                }
+              }
+            });
+      }
+    }
+
+    private void finished() {
+      while (true) {
+        int s = state.get();
+        if (s == AGAIN && state.compareAndSet(AGAIN, RUNNING)) {
+          start();
+          return;
+        }
+        if (s == RUNNING && state.compareAndSet(RUNNING, IDLE)) {
+          return;
+        }
+      }
     }
   }
 }
