@@ -112,7 +112,19 @@ public final class FanoutBenchmark {
       double p99,
       double p999,
       double max,
-      ServerProcess.Stats stats) {}
+      long serverCpuNanos,
+      long clientCpuNanos,
+      ServerProcess.Stats stats) {
+    /** Server CPU per delivered message, in microseconds; NaN when unknown. */
+    double cpuMicrosPerDelivery() {
+      return serverCpuNanos < 0 || received == 0 ? Double.NaN : serverCpuNanos / 1e3 / received;
+    }
+
+    /** The load generator's reading threads' CPU per delivered message, in microseconds. */
+    double clientCpuMicrosPerDelivery() {
+      return received == 0 ? Double.NaN : clientCpuNanos / 1e3 / received;
+    }
+  }
 
   /** One catch-up read of the whole stream: the best of the runs. */
   record CatchUpRow(String server, long messages, int requests, long bytes, long bestNanos) {
@@ -184,6 +196,8 @@ public final class FanoutBenchmark {
     double appendsPerSecond;
     int appended;
     ServerProcess.Stats stats;
+    long cpuBefore = server.cpuNanos();
+    long cpuAfter;
     try {
       crowd.connect(url, connections, 60, TimeUnit.SECONDS);
       if (crowd.ready() < connections) {
@@ -206,6 +220,7 @@ public final class FanoutBenchmark {
       appendsPerSecond = (appended - 1) / ((sent.get(appended - 1) - sent.get(0)) / 1e9);
       if (appended < total) log("%s reached only %d of %d appends in twice the planned time", server.name, appended, total);
       allReachedLast = crowd.awaitLast(appended - 1, 30, TimeUnit.SECONDS);
+      cpuAfter = server.cpuNanos();
       // Taken with every connection still open: what holding them costs.
       stats = server.stats();
     } finally {
@@ -220,7 +235,7 @@ public final class FanoutBenchmark {
         server.name, connections, crowd.ready(), (long) crowd.ready() * appended, result.received(),
         result.outOfOrder(), crowd.closedEarly(), allReachedLast, appendsPerSecond,
         result.percentileMillis(50), result.percentileMillis(99), result.percentileMillis(99.9),
-        result.percentileMillis(100), stats);
+        result.percentileMillis(100), cpuBefore < 0 ? -1 : cpuAfter - cpuBefore, result.clientCpuNanos(), stats);
   }
 
   /** server-stub says how many live readers it holds: the next run starts once they are gone. */
@@ -337,15 +352,18 @@ public final class FanoutBenchmark {
     md.append("```\n").append(o.command()).append("\n```\n\n");
     md.append(String.format(Locale.ROOT,
         "Fan-out: N SSE connections (`offset=now`) on one JSON stream, %d appends/s of ~90 B for %d s after %d s of"
-            + " warm-up; latency from just before each POST to its receipt on each connection.%n%n",
+            + " warm-up; latency from just before each POST to its receipt on each connection. Server CPU: the"
+            + " child's user + system time from before connecting to the last delivery, per delivered message;"
+            + " client: the CPU time of the threads that read the connections, per delivered message."
+            + " Heap after a full GC and RSS with every connection still open.%n%n",
         o.rate, o.seconds, o.warmupSeconds));
-    md.append("| server | connections | delivered | appends/s | p50 | p99 | p99.9 | max | heap after GC | RSS | threads OS / Java | goal |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append("| server | connections | delivered | appends/s | p50 | p99 | p99.9 | max | CPU / delivery: server, client | heap after GC | RSS | threads OS / Java | goal |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (FanoutRow r : report.fanout()) {
       md.append(String.format(Locale.ROOT,
-          "| %s | %,d (%,d open) | %,d / %,d%s | %.1f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.1f MB | %.1f MB | %d / %s | %s |%n",
+          "| %s | %,d (%,d open) | %,d / %,d%s | %.1f | %s | %s | %s | %s | %.1f us, %.1f us | %.1f MB | %.1f MB | %d / %s | %s |%n",
           r.server(), r.connections(), r.ready(), r.received(), r.expected(),
-          problems(r), r.appendsPerSecond(), r.p50(), r.p99(), r.p999(), r.max(),
+          problems(r), r.appendsPerSecond(), ms(r.p50()), ms(r.p99()), ms(r.p999()), ms(r.max()), r.cpuMicrosPerDelivery(), r.clientCpuMicrosPerDelivery(),
           r.stats().heapBytes() / 1e6, r.stats().rssBytes() / 1e6, r.stats().osThreads(),
           r.stats().javaThreads() > 0 ? Integer.toString(r.stats().javaThreads()) : "-", goal(r)));
     }
@@ -354,8 +372,10 @@ public final class FanoutBenchmark {
       FanoutRow stub = find(report.fanout(), "server-stub", connections);
       FanoutRow node = find(report.fanout(), "Node", connections);
       if (stub != null && node != null) {
-        ratios.add(String.format(Locale.ROOT, "%,d connections: p99 Node / server-stub = %.2fx, p50 %.2fx",
-            connections, node.p99() / stub.p99(), node.p50() / stub.p50()));
+        ratios.add(String.format(Locale.ROOT,
+            "%,d connections: Node / server-stub p99 %.2fx, p50 %.2fx, appends/s reached %.2fx, server CPU per delivery %.2fx",
+            connections, node.p99() / stub.p99(), node.p50() / stub.p50(), node.appendsPerSecond() / stub.appendsPerSecond(),
+            node.cpuMicrosPerDelivery() / stub.cpuMicrosPerDelivery()));
       }
     }
     if (!ratios.isEmpty()) md.append('\n').append(String.join("; ", ratios)).append(".\n");
@@ -375,6 +395,10 @@ public final class FanoutBenchmark {
           stub.messagesPerSecond() / node.messagesPerSecond()));
     }
     return md.toString();
+  }
+
+  private static String ms(double millis) {
+    return Double.isNaN(millis) ? "n/a" : String.format(Locale.ROOT, "%.2f ms", millis);
   }
 
   private static String problems(FanoutRow r) {

@@ -63,13 +63,12 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /**
-   * server-stub in a child JVM with {@code heap} as its {@code -Xms} and {@code -Xmx} (e.g. {@code
-   * 1g}) and {@code extraFlags} (space-separated JVM flags, may be empty).
+   * server-stub in a child JVM with {@code heap} as its {@code -Xmx} (e.g. {@code 1g}) and {@code extraFlags} (space-separated JVM flags, may be empty).
    */
   static ServerProcess stub(String heap, String extraFlags) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-Xmx" + heap, "-Xms" + heap, "-XX:+UseG1GC"));
+    command.addAll(List.of("-Xmx" + heap, "-XX:+UseG1GC"));
     for (String flag : extraFlags.trim().split("\\s+")) {
       if (!flag.isEmpty()) command.add(flag);
     }
@@ -133,6 +132,24 @@ final class ServerProcess implements AutoCloseable {
     }
     return new Stats(heap, rss, threads, javaThreads, liveReaders);
   }
+
+  /**
+   * CPU time the child used so far (user + system, from /proc), in nanoseconds; -1 where /proc
+   * is not there. Taken around a run, it gives the server's own cost per delivered message, which
+   * a shared machine's load does not inflate the way it inflates latency.
+   */
+  long cpuNanos() throws IOException {
+    Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
+    if (!Files.isReadable(stat)) return -1;
+    String text = Files.readString(stat);
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    return ticks * (1_000_000_000L / CLOCK_TICKS);
+  }
+
+  /** USER_HZ: 100 on every Linux this runs on (sysconf is out of Java's reach). */
+  private static final long CLOCK_TICKS = 100;
 
   private String readLine(String prefix) throws IOException {
     for (String line; (line = out.readLine()) != null; ) {

@@ -1,6 +1,7 @@
 package dev.rstream.benchmarks.fanout;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.URI;
@@ -121,7 +122,7 @@ final class SseCrowd implements AutoCloseable {
   }
 
   /** What the connections received, once closed. */
-  record Result(int connections, long received, long outOfOrder, int[] sortedMicros) {
+  record Result(int connections, long received, long outOfOrder, long clientCpuNanos, int[] sortedMicros) {
     double percentileMillis(double p) {
       if (sortedMicros.length == 0) return Double.NaN;
       int index = (int) Math.ceil(p / 100.0 * sortedMicros.length) - 1;
@@ -134,8 +135,10 @@ final class SseCrowd implements AutoCloseable {
     close();
     long received = 0;
     long outOfOrder = 0;
+    long cpu = 0;
     int samples = 0;
     for (Worker worker : workers) {
+      cpu += worker.cpuNanos;
       received += worker.received;
       outOfOrder += worker.outOfOrder;
       samples += worker.latencyCount;
@@ -147,7 +150,7 @@ final class SseCrowd implements AutoCloseable {
       at += worker.latencyCount;
     }
     Arrays.sort(all);
-    return new Result(connections, received, outOfOrder, all);
+    return new Result(connections, received, outOfOrder, cpu, all);
   }
 
   @Override
@@ -202,6 +205,8 @@ final class SseCrowd implements AutoCloseable {
     int latencyCount;
     long received;
     long outOfOrder;
+    /** CPU time of this thread, taken when it stops: what reading costs the load generator. */
+    volatile long cpuNanos;
 
     Worker(int index) {
       super("fanout-sse-" + index);
@@ -228,6 +233,8 @@ final class SseCrowd implements AutoCloseable {
         }
       } catch (IOException e) {
         if (running) throw new IllegalStateException(e);
+      } finally {
+        cpuNanos = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
       }
     }
 
