@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.rstream.internal.state.ChangeEncoder;
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Single;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Appends {@link Change}s to a client's stream exactly once, through retries and restarts: an
@@ -33,6 +35,20 @@ public final class ChangeProducer {
   public Single<AppendResult> append(Change change) {
     requireNonNull(change, "change == null");
     return producer.appendJson(ChangeEncoder.encode(change));
+  }
+
+  /**
+   * Queues {@code changes} to travel in one request, never split: one append unit, atomic, which
+   * {@link RStreamClient#live()} shows as one state. Otherwise as {@link #append(Change)}.
+   */
+  public Single<AppendResult> append(List<Change> changes) {
+    requireNonNull(changes, "changes == null");
+    if (changes.isEmpty()) throw new IllegalArgumentException("no changes to append");
+    List<String> messages = new ArrayList<>(changes.size());
+    for (int i = 0; i < changes.size(); i++) {
+      messages.add(ChangeEncoder.encode(requireNonNull(changes.get(i), "changes[" + i + "] == null")));
+    }
+    return producer.appendJson(messages);
   }
 
   /** Completes when every change queued before the call is acknowledged; fails if one failed. */

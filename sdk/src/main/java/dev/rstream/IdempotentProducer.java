@@ -26,6 +26,15 @@ public interface IdempotentProducer {
   /** Queues one JSON value as one message (for JSON streams). @throws IllegalArgumentException if it is not one valid JSON value. */
   Single<AppendResult> appendJson(String json);
 
+  /**
+   * Queues JSON values as messages that travel in one request, never split across two: one
+   * append unit, which readers see whole or not at all (for JSON streams). Other messages queued
+   * at the same time may share the request.
+   *
+   * @throws IllegalArgumentException if {@code values} is empty or one is not one valid JSON value.
+   */
+  Single<AppendResult> appendJson(java.util.List<String> values);
+
   /** Queues raw bytes (for non-JSON streams: a batch's byte messages are concatenated). */
   Single<AppendResult> append(byte[] data);
 

@@ -246,9 +246,10 @@ public final class RStreamClient implements Closeable {
    * after them, on the I/O thread; pass it to {@link #awaitOffset} to read your own writes.
    * Changes without a timestamp get the server's receive time; {@link Change#offset()} is ignored.
    *
-   * <p>Cold: each subscription sends the request. Retried on transient failures, so a response
-   * lost after the server applied the request appends twice; for exactly-once writes use an
-   * idempotent producer ({@link DurableStream#producer}) on the same URL.
+   * <p>Sent through this client's {@linkplain #producer() idempotent producer}: retried on
+   * transient failures, and a retry after a lost response never appends twice. Cold: each
+   * subscription appends again. Fails with the transport's typed error when retries run out (an
+   * offline write queue is not kept); the next append starts a new producer epoch.
    */
   public Single<Offset> append(Change... changes) {
     requireNonNull(changes, "changes == null");
@@ -261,12 +262,53 @@ public final class RStreamClient implements Closeable {
     if (changes.isEmpty()) throw new IllegalArgumentException("no changes to append");
     for (int i = 0; i < changes.size(); i++) requireNonNull(changes.get(i), "changes[" + i + "] == null");
     List<Change> copy = new java.util.ArrayList<>(changes);
-    return Single.defer(() -> source.append(ChangeEncoder.encode(copy)));
+    return appendThroughProducer(copy)
+        .onErrorResumeNext(error ->
+            // Refused, so not applied: the server's producer state is not ours (the stream was
+            // created again, or another instance took the id). A new epoch sends it once more.
+            error instanceof SequenceConflictException || error instanceof ProducerFencedException
+                ? appendThroughProducer(copy)
+                : Single.error(error));
+  }
+
+  private Single<Offset> appendThroughProducer(List<Change> changes) {
+    return Single.defer(() -> {
+      ChangeProducer made;
+      try {
+        made = producer();
+      } catch (UnsupportedOperationException noProducer) {
+        return source.append(ChangeEncoder.encode(changes)); // a source without producers (tests)
+      }
+      return made.append(changes)
+          .doOnError(error -> forget(made))
+          .flatMap(result -> {
+            Offset next = result.nextOffset();
+            if (next != null) return Single.just(next);
+            if (result.duplicate()) {
+              // A retry the server had already applied: its answer carries no offset (spec
+              // 5.2.1). The tail now is at or past it, which is all read-your-writes needs.
+              return source.tail();
+            }
+            return Single.error(new ProtocolException(
+                "append response has no Stream-Next-Offset", streamUrl, null, result.status(), null));
+          });
+    });
+  }
+
+  /** A producer whose append failed has failed for good: the next append makes a new one. */
+  private void forget(ChangeProducer failed) {
+    synchronized (this) {
+      if (producer != failed) return;
+      producer = null;
+    }
+    failed.detach().onErrorComplete().subscribe();
   }
 
   /**
    * This client's idempotent producer: exactly-once appends through retries, lost responses and
-   * restarts. The same instance on every call. Its identity lives in the client's store: the
+   * restarts; {@link #append} uses it too. The same instance on every call until one of its
+   * appends fails (then it has failed for good, and the next call makes a new one at the next
+   * epoch). Its identity lives in the client's store: the
    * first client on a store makes an id and saves it; every later one (the app restarted) takes
    * the same id at the next epoch, which fences an older instance still writing. With the
    * in-memory store each client is a new producer. If the store cannot save the identity, this

@@ -162,6 +162,34 @@ class RStreamClientProducerTest {
   }
 
   @Test
+  void appendWhoseResponseIsLostIsRetriedAndAppliedOnce() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger posts = new java.util.concurrent.atomic.AtomicInteger();
+    OkHttpClient losing = http.newBuilder().addInterceptor(chain -> {
+      okhttp3.Response response = chain.proceed(chain.request());
+      if (chain.request().method().equals("POST") && posts.incrementAndGet() == 1) {
+        response.close();
+        throw new java.io.IOException("connection reset after the server applied the append");
+      }
+      return response;
+    }).build();
+    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(losing)
+        .liveLinger(0, SECONDS).build();
+    clients.add(client);
+    List<Change> seen = new CopyOnWriteArrayList<>();
+    client.live().skip(1).subscribe(view -> seen.addAll(view.changes()));
+    client.live().timeout(10, SECONDS).blockingFirst();
+
+    Offset written = client.append(order("o1", 1), order("o2", 2)).timeout(10, SECONDS).blockingGet();
+    Offset next = client.append(order("o1", 3)).timeout(10, SECONDS).blockingGet();
+
+    assertThat(posts.get()).as("the first append was sent twice").isEqualTo(3);
+    client.awaitOffset(next).timeout(10, SECONDS).blockingAwait();
+    assertThat(seen).as("each change once").extracting(Change::value)
+        .containsExactly("{\"qty\":1}", "{\"qty\":2}", "{\"qty\":3}");
+    assertThat(next).isGreaterThan(written);
+  }
+
+  @Test
   void storeThatCannotSaveTheIdentityGetsAnUnsavedProducerAndALogLine() throws Exception {
     LocalStore broken = new FullDiskStore(new File(dir, "full.db"));
     List<LogRecord> records = new CopyOnWriteArrayList<>();

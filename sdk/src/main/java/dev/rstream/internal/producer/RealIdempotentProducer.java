@@ -96,7 +96,23 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     if (!json) {
       throw new IllegalStateException("appendJson on a producer for " + options.contentType());
     }
-    return enqueue(JsonBodies.checkedValue(value, "json"));
+    return enqueue(java.util.Collections.singletonList(JsonBodies.checkedValue(value, "json")));
+  }
+
+  @Override
+  public Single<AppendResult> appendJson(List<String> values) {
+    requireNonNull(values, "values == null");
+    if (!json) {
+      throw new IllegalStateException("appendJson on a producer for " + options.contentType());
+    }
+    if (values.isEmpty()) throw new IllegalArgumentException("values is empty");
+    List<byte[]> checked = new ArrayList<>(values.size());
+    for (int i = 0; i < values.size(); i++) {
+      String value = values.get(i);
+      requireNonNull(value, "values[" + i + "] == null");
+      checked.add(JsonBodies.checkedValue(value, "values[" + i + "]"));
+    }
+    return enqueue(checked);
   }
 
   @Override
@@ -104,13 +120,15 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     requireNonNull(data, "data == null");
     if (data.length == 0) throw new IllegalArgumentException("data is empty");
     if (json) {
-      return enqueue(JsonBodies.checkedValue(
-          new String(data, java.nio.charset.StandardCharsets.UTF_8), "data"));
+      return enqueue(java.util.Collections.singletonList(JsonBodies.checkedValue(
+          new String(data, java.nio.charset.StandardCharsets.UTF_8), "data")));
     }
-    return enqueue(data); // copied into the batch body under the lock: no clone needed
+    // Copied into the batch body under the lock: no clone needed.
+    return enqueue(java.util.Collections.singletonList(data));
   }
 
-  private Single<AppendResult> enqueue(byte[] data) {
+  /** Adds {@code messages} to the open batch together: a batch is only sealed between calls. */
+  private Single<AppendResult> enqueue(List<byte[]> messages) {
     synchronized (lock) {
       if (failure != null) return Single.error(failure);
       if (stopped) return Single.error(new IllegalStateException("producer is closed"));
@@ -119,7 +137,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
         batch = new Batch(false, (int) Math.min(lastBodySize, options.maxBatchBytes() + 2));
         open = batch;
       }
-      batch.add(data, json);
+      for (byte[] data : messages) batch.add(data, json);
       Single<AppendResult> result = batch.shared;
       if (batch.size >= options.maxBatchBytes() || batch.count >= options.maxBatchItems()) {
         seal();

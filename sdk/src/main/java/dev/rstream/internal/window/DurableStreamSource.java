@@ -37,6 +37,17 @@ public final class DurableStreamSource implements StreamSource {
   }
 
   @Override
+  public Single<Offset> tail() {
+    return stream.head().map(info -> {
+      Offset next = info.nextOffset();
+      if (next == null) {
+        throw new ProtocolException("HEAD response has no Stream-Next-Offset", url(), null, 200, null);
+      }
+      return next;
+    });
+  }
+
+  @Override
   public dev.rstream.IdempotentProducer producer(dev.rstream.ProducerOptions options) {
     return stream.producer(options);
   }

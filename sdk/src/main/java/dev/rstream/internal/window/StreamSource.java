@@ -33,6 +33,11 @@ public interface StreamSource {
    */
   Single<Offset> append(byte[] jsonArray);
 
+  /** The offset after the stream's last message now (a HEAD); a source that cannot tell throws. */
+  default Single<Offset> tail() {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tail");
+  }
+
   /** An idempotent producer on the stream; a source that cannot make one throws. */
   default dev.rstream.IdempotentProducer producer(dev.rstream.ProducerOptions options) {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " has no producer");
