@@ -69,6 +69,19 @@ public final class Change {
           public Builder values(Builder builder, @Nullable String value, @Nullable String oldValue) {
             return builder.trustedValues(value, oldValue);
           }
+
+          @Override
+          public Change change(
+              Operation operation,
+              String type,
+              String key,
+              @Nullable String value,
+              @Nullable String oldValue,
+              @Nullable Instant timestamp,
+              @Nullable String txid,
+              @Nullable Offset offset) {
+            return new Change(type, key, operation, value, oldValue, timestamp, txid, offset);
+          }
         });
   }
 
@@ -82,14 +95,27 @@ public final class Change {
   private final @Nullable Offset offset;
 
   private Change(Builder builder) {
-    this.type = builder.type;
-    this.key = builder.key;
-    this.operation = builder.operation;
-    this.value = builder.value;
-    this.oldValue = builder.oldValue;
-    this.timestamp = builder.timestamp;
-    this.txid = builder.txid;
-    this.offset = builder.offset;
+    this(builder.type, builder.key, builder.operation, builder.value, builder.oldValue,
+        builder.timestamp, builder.txid, builder.offset);
+  }
+
+  private Change(
+      String type,
+      String key,
+      Operation operation,
+      @Nullable String value,
+      @Nullable String oldValue,
+      @Nullable Instant timestamp,
+      @Nullable String txid,
+      @Nullable Offset offset) {
+    this.type = type;
+    this.key = key;
+    this.operation = operation;
+    this.value = value;
+    this.oldValue = oldValue;
+    this.timestamp = timestamp;
+    this.txid = txid;
+    this.offset = offset;
   }
 
   /** An insert of {@code valueJson} (one JSON value, as text) at {@code type}/{@code key}. */

@@ -1,6 +1,8 @@
 package dev.rstream.internal.state;
 
 import dev.rstream.Change;
+import dev.rstream.Offset;
+import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +26,20 @@ public abstract class TrustedChanges {
     }
     return result;
   }
+
+  /**
+   * A change from fields the decoder has checked (type and key non-empty, a value unless a
+   * delete): no builder and no second check per message.
+   */
+  public abstract Change change(
+      Change.Operation operation,
+      String type,
+      String key,
+      @Nullable String value,
+      @Nullable String oldValue,
+      @Nullable Instant timestamp,
+      @Nullable String txid,
+      @Nullable Offset offset);
 
   /** Sets value and old value on {@code builder} without checking them. */
   public abstract Change.Builder values(
