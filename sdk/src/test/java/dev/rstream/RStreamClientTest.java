@@ -177,7 +177,7 @@ class RStreamClientTest {
     List<WindowInfo> set = awaitSet(sets, s -> s.size() == 4 && count(s, WindowState.PULLING) == 2);
     assertThat(count(set, WindowState.PENDING)).isEqualTo(2);
     stream.openGate(); // releases the two started; the others start, pass the open gate
-    for (TestSubscriber<StateView> subscriber : waiting) subscriber.awaitDone(5, SECONDS).assertComplete();
+    for (TestSubscriber<StateView> subscriber : waiting) subscriber.awaitDone(20, SECONDS).assertComplete();
     awaitSet(sets, s -> s.size() == 4 && count(s, WindowState.COMMITTED) == 4);
     assertThat(stream.reads).hasSize(4);
     d.dispose();
