@@ -140,6 +140,11 @@ public final class FanoutBenchmark {
   /** Everything one run measured. */
   record Report(Options options, List<FanoutRow> fanout, List<CatchUpRow> catchUp, double loadBefore, double loadAfter) {}
 
+  /**
+   * Runs the figure with the options in {@code args} and prints the Markdown table to standard
+   * output (progress goes to standard error). Installs the Node server with {@code npm ci} in
+   * {@code --node-dir} on first use; exits with status 2 on a bad option.
+   */
   public static void main(String[] args) throws Exception {
     Options options;
     try {
