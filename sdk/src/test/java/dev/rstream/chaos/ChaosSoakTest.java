@@ -432,6 +432,11 @@ class ChaosSoakTest {
     String token = TOKEN_PREFIX + tokenRotations.incrementAndGet() + "-" + Long.toHexString(random.nextLong());
     // Issued first, accepted second: a client refused the old token always gets one the server takes.
     issuedToken.set(token);
+    if (faultLog != null) {
+      synchronized (faultLog) {
+        faultLog.println(Instant.now() + " token rotated to #" + tokenRotations.get());
+      }
+    }
     File next = new File(tokenFile.getPath() + ".next");
     java.nio.file.Files.writeString(next.toPath(), token);
     java.nio.file.Files.move(next.toPath(), tokenFile.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -545,7 +550,7 @@ class ChaosSoakTest {
             if (truncatedJson(error)) {
               knownBug(strictTruncation, "truncated JSON body fails typed", subscriber.name + ": live() failed: " + error);
             } else {
-              violation(subscriber.name + ": live() failed: " + error);
+              violation(subscriber.name + ": live() failed at " + Instant.now() + ": " + error);
             }
             error.printStackTrace();
           },
@@ -576,6 +581,9 @@ class ChaosSoakTest {
 
     /** Closes the client (and its SQLite store), then opens both again, with one subscriber. */
     synchronized void reopen() {
+      synchronized (faultLog) {
+        faultLog.println(Instant.now() + " " + name + " closed and reopened");
+      }
       closeClient();
       open();
       subscribe(0);
@@ -654,8 +662,9 @@ class ChaosSoakTest {
         long span = newest.toEpochMilli() - first.toEpochMilli();
         Instant time = Instant.ofEpochMilli(first.toEpochMilli() + (long) (random.nextDouble() * span));
         Slot slot = slots.get(random.nextInt(CLIENTS));
-        RStreamClient client = slot.client;
+        // The generation first: a reopen between the two reads then shows as a changed generation.
         int generation = slot.generation.get();
+        RStreamClient client = slot.client;
         if (client == null) continue;
         windowQueries.incrementAndGet();
         StateView view;
