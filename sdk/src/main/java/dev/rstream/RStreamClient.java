@@ -98,8 +98,9 @@ public final class RStreamClient implements Closeable {
    *
    * <p>A committed window this client holds answers at once, on the subscribing thread, with no
    * request. Otherwise only that window's range of the stream is read (shared with concurrent
-   * requests for the same window, and kept). A time inside the live window waits until the live
-   * cursor has caught up (it opens the shared connection if needed), then completes. A time after
+   * requests for the same window, and kept). A time inside the live window asks the server for
+   * its tail (one HEAD) and waits until the live state reaches it, or shows a change stamped after
+   * {@code time} (it opens the shared connection if needed), then completes. A time after
    * now (this client's clock) behaves like {@link #live()}: it never completes.
    *
    * <p>Fails with {@link OutOfRangeException} if {@code time} is before the first keyframe.
@@ -121,20 +122,31 @@ public final class RStreamClient implements Closeable {
   }
 
   private Flowable<StateView> pastInLiveWindow(Instant time) {
-    return cursor
-        .updates()
-        // The replayed state may have been caught up before a reconnect: ask the cursor now.
-        .filter(u -> u.caughtUp() && cursor.caughtUp() || isAfter(u.point().timestamp(), time))
-        .firstOrError()
-        .flatMapPublisher(
-            update -> {
-              Window window = update.point().window();
-              if (window.start() == null || !window.start().timestamp().isAfter(time)) {
-                return Flowable.just(view(window.stateAt(time), false));
-              }
-              // A keyframe arrived after `time` while we waited: its window is committed now.
-              return window(time);
-            });
+    Single<LiveUpdate> reached;
+    try {
+      // What the server holds now includes every change it stamped at or before a past time:
+      // wait until the live state reaches that tail, or shows a change stamped later. "Caught up"
+      // alone is not enough: a connection that stalls without a word still says it.
+      Single<Offset> tail = source.tail();
+      reached = tail.flatMap(end -> cursor.updates()
+          .filter(u -> u.point().offset().compareTo(end) >= 0 || isAfter(u.point().timestamp(), time))
+          .firstOrError());
+    } catch (UnsupportedOperationException noTail) {
+      // A source that cannot tell its tail (tests): the replayed state may have been caught up
+      // before a reconnect, so ask the cursor now.
+      reached = cursor.updates()
+          .filter(u -> u.caughtUp() && cursor.caughtUp() || isAfter(u.point().timestamp(), time))
+          .firstOrError();
+    }
+    return reached.flatMapPublisher(
+        update -> {
+          Window window = update.point().window();
+          if (window.start() == null || !window.start().timestamp().isAfter(time)) {
+            return Flowable.just(view(window.stateAt(time), false));
+          }
+          // A keyframe arrived after `time` while we waited: its window is committed now.
+          return window(time);
+        });
   }
 
   private static boolean isAfter(@Nullable Instant instant, Instant time) {
