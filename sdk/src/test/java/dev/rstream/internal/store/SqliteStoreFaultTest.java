@@ -134,14 +134,30 @@ class SqliteStoreFaultTest {
     File readOnly = new File(dir, "ro");
     assertThat(readOnly.mkdir()).isTrue();
     assertThat(readOnly.setWritable(false, false)).isTrue();
+    boolean mounted = false;
     try {
-      // Root ignores permissions: there the directory is writable, and this case cannot happen.
-      Assumptions.assumeFalse(readOnly.canWrite(), "running as root: permissions are not enforced");
+      if (readOnly.canWrite()) {
+        // Root ignores permissions; a read-only file system stops it too (as on a device whose
+        // storage went read-only). Needs mount rights: without them the case cannot be made.
+        mounted = run("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readOnly.getPath());
+        Assumptions.assumeTrue(mounted, "running as root without mount rights: cannot make a read-only directory");
+      }
       assertThatThrownBy(() -> SqliteStore.open(new File(readOnly, "app.db")))
           .isInstanceOfSatisfying(LocalStoreException.class,
               e -> assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.NOT_WRITABLE));
     } finally {
+      if (mounted) assertThat(run("umount", readOnly.getPath())).as("unmounted").isTrue();
       readOnly.setWritable(true, false);
+    }
+  }
+
+  private static boolean run(String... command) throws InterruptedException {
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      process.getInputStream().readAllBytes();
+      return process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && process.exitValue() == 0;
+    } catch (java.io.IOException noSuchCommand) {
+      return false;
     }
   }
 
