@@ -111,14 +111,16 @@ class ChaosSoakTest {
   /** A body cut inside JSON (clean end, or a cut mid-value that poisons the decoder) fails typed, unretried. */
   private final boolean strictTruncation = Boolean.parseBoolean(System.getProperty("soak.strictTruncation", "true"));
   /** window(ts) in the live window answers from a live state that is behind ts (stale caught-up flag). */
-  // Not strict by default: still open (RELIABILITY.md), it shows in every run.
-  private final boolean strictLiveWindow = Boolean.parseBoolean(System.getProperty("soak.strictLiveWindow", "false"));
+  private final boolean strictLiveWindow = Boolean.parseBoolean(System.getProperty("soak.strictLiveWindow", "true"));
   private final Map<String, AtomicLong> knownBugs = new ConcurrentHashMap<>();
 
   private final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
   private final AtomicLong violationCount = new AtomicLong();
   private final ConcurrentLinkedQueue<Throwable> undelivered = new ConcurrentLinkedQueue<>();
+  /** From a proxy fault on a client's live read, or a server kill, to that client's next live state. */
   private final List<Long> faultToStateNanos = Collections.synchronizedList(new ArrayList<>());
+  /** The same, only after server kills (down time included). */
+  private final List<Long> killToStateNanos = Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong reconnects = new AtomicLong();
   private final AtomicLong clientReopens = new AtomicLong();
   private final AtomicLong windowQueries = new AtomicLong();
@@ -412,7 +414,7 @@ class ChaosSoakTest {
     }
     server.kill();
     long killedAt = System.nanoTime();
-    for (Slot slot : slots) slot.faulted(killedAt);
+    for (Slot slot : slots) slot.faulted(killedAt, true);
     Thread.sleep(300 + random.nextInt(1_700)); // down time: part of the fault mix, not a wait
     server.start();
     serverRestarts++;
@@ -424,7 +426,7 @@ class ChaosSoakTest {
     }
     if (client == null || !target.contains("live=")) return;
     Slot slot = slotsByName.get(client);
-    if (slot != null) slot.faulted(System.nanoTime());
+    if (slot != null) slot.faulted(System.nanoTime(), false);
   }
 
   /** Issues a new token and makes the server accept only it: every token a client holds expires. */
@@ -504,6 +506,7 @@ class ChaosSoakTest {
     volatile @Nullable RStreamClient client;
     final Subscriber[] subscribers = new Subscriber[SUBSCRIBERS_PER_CLIENT];
     final AtomicLong faultedAt = new AtomicLong();
+    volatile boolean faultedByKill;
     final AtomicInteger generation = new AtomicInteger();
     private @Nullable Disposable progress;
 
@@ -542,8 +545,12 @@ class ChaosSoakTest {
             viewsReceived.incrementAndGet();
             checks.add(new ViewCheck(subscriber, view));
             if (!view.fromStore()) {
+              boolean kill = faultedByKill;
               long at = faultedAt.getAndSet(0);
-              if (at != 0) faultToStateNanos.add(System.nanoTime() - at);
+              if (at != 0) {
+                faultToStateNanos.add(System.nanoTime() - at);
+                if (kill) killToStateNanos.add(System.nanoTime() - at);
+              }
             }
           },
           error -> {
@@ -575,8 +582,8 @@ class ChaosSoakTest {
     }
 
     /** Starts the fault-to-state clock unless it runs already. */
-    void faulted(long nanos) {
-      if (active() > 0) faultedAt.compareAndSet(0, nanos);
+    void faulted(long nanos, boolean kill) {
+      if (active() > 0 && faultedAt.compareAndSet(0, nanos)) faultedByKill = kill;
     }
 
     /** Closes the client (and its SQLite store), then opens both again, with one subscriber. */
@@ -596,6 +603,8 @@ class ChaosSoakTest {
       }
       RStreamClient current = client;
       client = null;
+      // Before close(): a window(ts) that close() completes empty must see the generation changed.
+      generation.incrementAndGet();
       if (current != null) current.close();
       for (int k = 0; k < subscribers.length; k++) unsubscribe(k);
       if (progress != null) progress.dispose();
@@ -917,6 +926,11 @@ class ChaosSoakTest {
       latencies = new ArrayList<>(faultToStateNanos);
     }
     Collections.sort(latencies);
+    List<Long> kills;
+    synchronized (killToStateNanos) {
+      kills = new ArrayList<>(killToStateNanos);
+    }
+    Collections.sort(kills);
     StringBuilder out = new StringBuilder();
     out.append("=== chaos soak summary ===\n");
     out.append(String.format(Locale.ROOT, "seed                 %d (-Dsoak.seed=%d)%n", seed, seed));
@@ -945,6 +959,8 @@ class ChaosSoakTest {
         windowQueries.get(), windowChecked.get(), windowAbandoned.get()));
     out.append(String.format(Locale.ROOT, "fault -> first state p50 %s, p99 %s, max %s over %d faults%n",
         millis(latencies, 0.50), millis(latencies, 0.99), millis(latencies, 1.0), latencies.size()));
+    out.append(String.format(Locale.ROOT, "  of which after a server kill (down time included): p50 %s, p99 %s over %d%n",
+        millis(kills, 0.50), millis(kills, 0.99), kills.size()));
     out.append(String.format(Locale.ROOT, "heap after GC        %.1f MB at %d changes -> %.1f MB at %d changes (%.0f B per change per client)%n",
         baseline.heapBytes / 1e6, baseline.changes, last.heapBytes / 1e6, last.changes, heapPerChange));
     out.append(String.format(Locale.ROOT, "threads              %d at baseline, %d at the end, at most %d (proxy's own excluded)%n",
