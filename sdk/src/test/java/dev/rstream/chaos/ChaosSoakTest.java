@@ -11,9 +11,11 @@ import dev.rstream.LocalStore;
 import dev.rstream.Offset;
 import dev.rstream.ProducerOptions;
 import dev.rstream.Progress;
+import dev.rstream.ProtocolException;
 import dev.rstream.RStreamClient;
 import dev.rstream.SqliteStore;
 import dev.rstream.StateView;
+import dev.rstream.TokenSupplier;
 import dev.rstream.chaos.FaultProxy.Fault;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
@@ -23,27 +25,37 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import okhttp3.Dispatcher;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -135,15 +147,15 @@ class ChaosSoakTest {
   // Bearer tokens: the server accepts one token at a time (its token file); rotating it expires the
   // token every client holds. The "auth server" is this field: clients ask it again after a 401.
   private static final String TOKEN_PREFIX = "soak-token-";
-  private final java.util.concurrent.atomic.AtomicReference<String> issuedToken = new java.util.concurrent.atomic.AtomicReference<>();
+  private final AtomicReference<String> issuedToken = new AtomicReference<>();
   private final AtomicInteger tokenRotations = new AtomicInteger();
   private final AtomicLong tokenRenewals = new AtomicLong();
   private final AtomicLong logRecordsChecked = new AtomicLong();
   private File tokenFile;
-  private final java.util.logging.Logger sdkLogger = java.util.logging.Logger.getLogger("dev.rstream");
-  private final java.util.logging.Handler tokenLeakCheck = new java.util.logging.Handler() {
+  private final Logger sdkLogger = Logger.getLogger("dev.rstream");
+  private final Handler tokenLeakCheck = new Handler() {
     @Override
-    public void publish(java.util.logging.LogRecord record) {
+    public void publish(LogRecord record) {
       logRecordsChecked.incrementAndGet();
       StringBuilder text = new StringBuilder(String.valueOf(record.getMessage()));
       if (record.getParameters() != null) {
@@ -194,7 +206,7 @@ class ChaosSoakTest {
   }
 
   private static boolean truncatedJson(Throwable error) {
-    return error instanceof dev.rstream.ProtocolException && String.valueOf(error.getMessage()).startsWith("malformed JSON");
+    return error instanceof ProtocolException && String.valueOf(error.getMessage()).startsWith("malformed JSON");
   }
 
   private void violation(String what) {
@@ -239,7 +251,7 @@ class ChaosSoakTest {
     tokenFile = new File(dir, "token");
     rotateToken();
     sdkLogger.addHandler(tokenLeakCheck);
-    if (!sdkLogger.isLoggable(java.util.logging.Level.FINE)) sdkLogger.setLevel(java.util.logging.Level.FINE);
+    if (!sdkLogger.isLoggable(Level.FINE)) sdkLogger.setLevel(Level.FINE);
     server = new ServerProcess(port, new File(dir, "server-data"), new File(target, "soak-server.log"),
         List.of("--long-poll-timeout", "3", "--sse-cycle", "20", "--bearer-token-file", tokenFile.getPath()));
     server.start();
@@ -360,7 +372,7 @@ class ChaosSoakTest {
     }
     int connectionsLeft = proxy.openConnections();
 
-    String serverLog = java.nio.file.Files.readString(new File(target, "soak-server.log").toPath());
+    String serverLog = Files.readString(new File(target, "soak-server.log").toPath());
     if (serverLog.contains(TOKEN_PREFIX)) violation("a token in server-stub's log");
 
     long changesAfterBaseline = Math.max(1, last.changes - baseline.changes);
@@ -440,14 +452,14 @@ class ChaosSoakTest {
       }
     }
     File next = new File(tokenFile.getPath() + ".next");
-    java.nio.file.Files.writeString(next.toPath(), token);
-    java.nio.file.Files.move(next.toPath(), tokenFile.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.writeString(next.toPath(), token);
+    Files.move(next.toPath(), tokenFile.toPath(), StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** A client's token supplier: its cached token, renewed from the issuer after a 401. */
-  private dev.rstream.TokenSupplier tokens() {
-    java.util.concurrent.atomic.AtomicReference<String> cached = new java.util.concurrent.atomic.AtomicReference<>(issuedToken.get());
+  private TokenSupplier tokens() {
+    AtomicReference<String> cached = new AtomicReference<>(issuedToken.get());
     return refused -> {
       if (refused == null) return cached.get();
       tokenRenewals.incrementAndGet();
@@ -852,23 +864,23 @@ class ChaosSoakTest {
   /** What {@code view} holds that the log replayed to {@code count} changes does not, and back. */
   private String diff(StateView view, int count) {
     Map<String, String> expected = replica.stateAfter(count);
-    Map<String, String> actual = new java.util.TreeMap<>();
+    Map<String, String> actual = new TreeMap<>();
     for (String type : view.types()) {
       view.entities(type).forEach((key, value) -> actual.put(type + '\u0000' + key, value));
     }
     List<String> differences = new ArrayList<>();
-    for (String entity : new java.util.TreeSet<>(union(expected.keySet(), actual.keySet()))) {
+    for (String entity : new TreeSet<>(union(expected.keySet(), actual.keySet()))) {
       String want = expected.get(entity);
       String got = actual.get(entity);
-      if (!java.util.Objects.equals(want, got)) {
+      if (!Objects.equals(want, got)) {
         differences.add(entity.replace('\u0000', '/') + " log=" + want + " view=" + got);
       }
     }
     return differences.size() + " entities differ " + differences.subList(0, Math.min(5, differences.size()));
   }
 
-  private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
-    java.util.Set<String> all = new java.util.HashSet<>(a);
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
     all.addAll(b);
     return all;
   }
