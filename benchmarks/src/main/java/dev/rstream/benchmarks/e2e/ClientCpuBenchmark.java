@@ -22,11 +22,11 @@ import okhttp3.Response;
  * The client's own share of a catch-up, without the network or the server: the catch-up bodies
  * of an N-message stream are fetched once into memory, then read alternately by Jackson's
  * streaming parser into nothing (the raw limit's parse) and by the SDK's decoder and window
- * assembler (what {@code live()} does with each read batch of 1,000). Prints CPU time of the
+ * assembler (what {@code live()} does with each read batch, 1,000 messages by default). Prints CPU time of the
  * reading thread, wall time and GC time per run. For profiling; not part of the figures.
  *
  * <p>{@code java -Xmx8g -Xms2g -cp benchmarks/target/benchmarks.jar
- * dev.rstream.benchmarks.e2e.ClientCpuBenchmark [messages=1000000] [runs=4]}
+ * dev.rstream.benchmarks.e2e.ClientCpuBenchmark [messages=1000000] [runs=4] [batch=1000]}
  */
 public final class ClientCpuBenchmark {
   private ClientCpuBenchmark() {}
@@ -34,6 +34,7 @@ public final class ClientCpuBenchmark {
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+    int batchSize = args.length > 2 ? Integer.parseInt(args[2]) : 1_000;
     List<byte[]> bodies = new ArrayList<>();
     try (Loopback loopback = new Loopback()) {
       String url = loopback.createStateStream("cpu", Integer.MAX_VALUE);
@@ -78,7 +79,7 @@ public final class ClientCpuBenchmark {
           List<StateMessage> batch = new ArrayList<>();
           while (parser.nextToken() == JsonToken.START_OBJECT) {
             batch.add(decoder.decode(parser));
-            if (batch.size() == 1_000) {
+            if (batch.size() == batchSize) {
               for (StateMessage message : batch) assembler.accept(message);
               assembler.current();
               batch.clear();
