@@ -714,9 +714,10 @@ public final class EndToEndBenchmarks {
     }
     md.append("\n## SSE parsing (JMH)\n\nFrom `dev.rstream.benchmarks.sse.SseParseBenchmark` (JMH): ")
         .append("`java -jar benchmarks/target/benchmarks.jar SseParseBenchmark`. The table is at the end of this file, after the analysis.\n");
-    md.append("\n## Not measured yet\n\n")
-        .append("- Server fan-out at 1,000 and 5,000 SSE connections, against the Node reference server (`@durable-streams/server`).\n")
-        .append("- Restart from a `server-stub` data directory (the restart figure restarts the client only).\n");
+    md.append("\n## Elsewhere, and not measured yet\n\n")
+        .append("- Server fan-out (100 / 1,000 / 5,000 SSE connections against the Node reference server) comes from ")
+        .append("`dev.rstream.benchmarks.fanout.FanoutBenchmark`: its table and command are in the analysis below.\n")
+        .append("- Not measured: restart from a `server-stub` data directory (the restart figure restarts the client only).\n");
     md.append("\n## How each figure is taken\n\n")
         .append("1. Catch-up: a state stream of N `insert` changes (about 200 B of JSON each) in one window after its opening keyframe, ")
         .append("populated with JSON-array POSTs of ").append(options.populateBatch).append(" messages. rstream: a new client with no store subscribes ")
