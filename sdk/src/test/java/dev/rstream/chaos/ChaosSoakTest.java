@@ -149,6 +149,7 @@ class ChaosSoakTest {
   private static final String TOKEN_PREFIX = "soak-token-";
   private final AtomicReference<String> issuedToken = new AtomicReference<>();
   private final AtomicInteger tokenRotations = new AtomicInteger();
+  private final Object tokenLock = new Object();
   private final AtomicLong tokenRenewals = new AtomicLong();
   private final AtomicLong logRecordsChecked = new AtomicLong();
   private File tokenFile;
@@ -441,20 +442,28 @@ class ChaosSoakTest {
     if (slot != null) slot.faulted(System.nanoTime(), false);
   }
 
-  /** Issues a new token and makes the server accept only it: every token a client holds expires. */
+  /**
+   * Issues a new token and makes the server accept only it: every token a client holds expires.
+   * Under {@link #tokenLock} with the suppliers' renewals, so a renewal never sees a token the
+   * server does not accept yet, nor the old one once the server has moved on: the soak's issuer
+   * and server agree as one auth system would. (Without the lock, a renewal in between got the new
+   * token before the server took it, and the re-sent request was refused a second time.)
+   */
   private void rotateToken() throws IOException {
-    String token = TOKEN_PREFIX + tokenRotations.incrementAndGet() + "-" + Long.toHexString(random.nextLong());
-    // Issued first, accepted second: a client refused the old token always gets one the server takes.
-    issuedToken.set(token);
+    String token = TOKEN_PREFIX + (tokenRotations.get() + 1) + "-" + Long.toHexString(random.nextLong());
+    synchronized (tokenLock) {
+      File next = new File(tokenFile.getPath() + ".next");
+      Files.writeString(next.toPath(), token);
+      Files.move(next.toPath(), tokenFile.toPath(), StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
+      issuedToken.set(token);
+      tokenRotations.incrementAndGet();
+    }
     if (faultLog != null) {
       synchronized (faultLog) {
         faultLog.println(Instant.now() + " token rotated to #" + tokenRotations.get());
       }
     }
-    File next = new File(tokenFile.getPath() + ".next");
-    Files.writeString(next.toPath(), token);
-    Files.move(next.toPath(), tokenFile.toPath(), StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** A client's token supplier: its cached token, renewed from the issuer after a 401. */
@@ -463,7 +472,9 @@ class ChaosSoakTest {
     return refused -> {
       if (refused == null) return cached.get();
       tokenRenewals.incrementAndGet();
-      cached.set(issuedToken.get());
+      synchronized (tokenLock) {
+        cached.set(issuedToken.get());
+      }
       return cached.get();
     };
   }
