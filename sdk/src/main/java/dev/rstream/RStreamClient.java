@@ -293,17 +293,11 @@ public final class RStreamClient implements Closeable {
       }
       return made.append(changes)
           .doOnError(error -> forget(made))
-          .flatMap(result -> {
-            Offset next = result.nextOffset();
-            if (next != null) return Single.just(next);
-            if (result.duplicate()) {
+          .flatMap(result -> result.nextOffset() == null && result.duplicate()
               // A retry the server had already applied: its answer carries no offset (spec
               // 5.2.1). The tail now is at or past it, which is all read-your-writes needs.
-              return source.tail();
-            }
-            return Single.error(new ProtocolException(
-                "append response has no Stream-Next-Offset", streamUrl, null, result.status(), null));
-          });
+              ? source.tail()
+              : Single.just(DurableStreamSource.appendedOffset(result, streamUrl)));
     });
   }
 

@@ -56,15 +56,22 @@ public final class DurableStreamSource implements StreamSource {
   public Single<Offset> append(byte[] jsonArray) {
     return stream
         .append(jsonArray, "application/json")
-        .map(
-            result -> {
-              Offset next = result.nextOffset();
-              if (next == null) {
-                throw new ProtocolException(
-                    "append response has no Stream-Next-Offset", url(), null, result.status(), null);
-              }
-              return next;
-            });
+        .map(result -> appendedOffset(result, url()));
+  }
+
+  /**
+   * The offset after an append, from its answer.
+   *
+   * @throws ProtocolException if the answer names none
+   */
+  public static Offset appendedOffset(dev.rstream.AppendResult result, String url)
+      throws ProtocolException {
+    Offset next = result.nextOffset();
+    if (next == null) {
+      throw new ProtocolException(
+          "append response has no Stream-Next-Offset", url, null, result.status(), null);
+    }
+    return next;
   }
 
   @Override
