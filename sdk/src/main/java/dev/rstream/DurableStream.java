@@ -303,8 +303,9 @@ public final class DurableStream {
     /**
      * Sends {@code Authorization: Bearer {token}} with every request, the token asked of {@code
      * tokens} each time; on a 401 it is asked for a fresh one (given the refused one) and the
-     * request is sent once more. A second refusal in a row, or a supplier that throws, fails the
-     * operation with {@link AuthenticationException}, never retried. Covers every request of this
+     * request is sent again, up to three times while each answer differs from the token just
+     * refused. Refusals past that, or a supplier that throws, fail the operation with {@link
+     * AuthenticationException}, never retried. Covers every request of this
      * handle: reads and their reconnects (long-poll, SSE), HEAD, appends, the {@linkplain #producer
      * idempotent producer} (a refused append was not applied, so re-sending it duplicates nothing).
      * Takes precedence over a {@link #header header} named {@code Authorization}. See {@link

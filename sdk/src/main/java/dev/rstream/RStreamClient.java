@@ -521,7 +521,7 @@ public final class RStreamClient implements Closeable {
     /**
      * Sends {@code Authorization: Bearer {token}} with every request of this client (live reads
      * and their reconnects, window and index reads, appends), asking {@code tokens} for the token
-     * each time and for a fresh one once after a 401; see {@link DurableStream.Builder#authToken}.
+     * each time and for a fresh one after a 401; see {@link DurableStream.Builder#authToken}.
      * A token still refused, or a supplier that throws, fails what asked with an {@link
      * AuthenticationException}: every {@link RStreamClient#live()} subscriber for the live read
      * (the next subscriber tries again), the waiting subscribers for a window read.

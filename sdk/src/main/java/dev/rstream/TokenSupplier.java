@@ -9,8 +9,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The SDK asks {@code token(null)} before every request (every read, reconnect, long-poll,
  * append and retry), so return a cached token and keep that call fast. When the server refuses a
- * token (401) the SDK asks {@code token(refused)} once and sends the request again with the answer;
- * if that one is refused too, or this method throws, the operation fails with an {@link
+ * token (401) the SDK asks {@code token(refused)} and sends the request again with the answer. If
+ * that one is refused too (the server rotated its token again meanwhile), the SDK asks again, as
+ * long as the answer is a token other than the one just refused and at most three times per
+ * request. Past that, or if this method throws, the operation fails with an {@link
  * AuthenticationException} and is not retried. Nothing is lost: a refused request was not applied.
  *
  * <p>Called on the threads that send requests (OkHttp's and the reads' I/O threads), possibly from

@@ -20,12 +20,16 @@ import org.jspecify.annotations.Nullable;
  * IOException}, which the loops would retry as a network error, while a supplier's failure must
  * end the operation with its cause.
  *
- * <p>A refused re-send is not renewed again: the 401 goes up and becomes an {@link
- * AuthenticationException}, so a supplier that keeps giving bad tokens costs two requests per
- * operation, not a loop.
+ * <p>A refused re-send is renewed again only while the supplier gives a token other than the one
+ * just refused, and at most {@value #MAX_RENEWALS} times per request: a server that rotates its
+ * token between the renewal and the re-send (one that accepts one token at a time) is followed,
+ * and a supplier that keeps giving bad tokens costs at most {@value #MAX_RENEWALS} + 1 requests per
+ * operation, not a loop. The last 401 goes up and becomes an {@link AuthenticationException}.
  */
 final class BearerAuth implements Interceptor {
   static final String AUTHORIZATION = "Authorization";
+  /** Renewals of one request; each after the first needs a token unlike the one just refused. */
+  static final int MAX_RENEWALS = 3;
 
   private final TokenSupplier tokens;
 
@@ -52,24 +56,30 @@ final class BearerAuth implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     Response response = chain.proceed(request);
-    if (response.code() != 401) return response;
-    String refused = presentedToken(request.header(AUTHORIZATION));
-    if (refused == null) return response; // a header the app set itself: not ours to renew
-    String fresh;
-    try {
-      fresh = token(refused);
-    } catch (Exception e) {
-      keepInterrupt(e);
-      // The 401 goes up with the supplier's failure attached; HttpFailures makes it the cause.
-      return response.newBuilder()
-          .request(request.newBuilder().tag(Failure.class, new Failure(e)).build())
+    for (int renewals = 0; response.code() == 401 && renewals < MAX_RENEWALS; renewals++) {
+      String refused = presentedToken(request.header(AUTHORIZATION));
+      if (refused == null) return response; // a header the app set itself: not ours to renew
+      String fresh;
+      try {
+        fresh = token(refused);
+      } catch (Exception e) {
+        keepInterrupt(e);
+        // The 401 goes up with the supplier's failure attached; HttpFailures makes it the cause.
+        return response.newBuilder()
+            .request(request.newBuilder().tag(Failure.class, new Failure(e)).build())
+            .build();
+      }
+      // The first renewal re-sends whatever the supplier gives (a token just issued may not have
+      // reached every node yet); later ones only a token the server has not refused just now.
+      if (renewals > 0 && fresh.equals(refused)) return response;
+      response.close();
+      request = request.newBuilder()
+          .header(AUTHORIZATION, "Bearer " + fresh)
+          .tag(Renewed.class, new Renewed(renewals + 1))
           .build();
+      response = chain.proceed(request);
     }
-    response.close();
-    return chain.proceed(request.newBuilder()
-        .header(AUTHORIZATION, "Bearer " + fresh)
-        .tag(Renewed.class, Renewed.INSTANCE)
-        .build());
+    return response;
   }
 
   private String token(@Nullable String refused) throws Exception {
@@ -110,8 +120,12 @@ final class BearerAuth implements Interceptor {
     }
   }
 
-  /** Tags a request re-sent with a renewed token. */
-  enum Renewed {
-    INSTANCE
+  /** Tags a request re-sent with a renewed token: the how-many-th renewal it is. */
+  static final class Renewed {
+    final int times;
+
+    Renewed(int times) {
+      this.times = times;
+    }
   }
 }

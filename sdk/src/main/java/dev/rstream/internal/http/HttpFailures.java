@@ -62,10 +62,15 @@ public final class HttpFailures {
               + failure.cause.getClass().getName() + detail, url, offset, status, failure.cause);
         }
         String why;
+        BearerAuth.Renewed renewed = request.tag(BearerAuth.Renewed.class);
         if (BearerAuth.presentedToken(request.header(BearerAuth.AUTHORIZATION)) == null) {
           why = "the server requires a bearer token (see authToken)";
-        } else if (request.tag(BearerAuth.Renewed.class) != null) {
-          why = "bearer token refused, also the one the TokenSupplier gave after a first refusal";
+        } else if (renewed != null) {
+          int renewals = renewed.times;
+          why = renewals == 1
+              ? "bearer token refused, also the one the TokenSupplier gave after a first refusal"
+              : "bearer token refused, also the " + renewals
+                  + " the TokenSupplier gave after it, one after each refusal";
         } else {
           why = "bearer token refused";
         }

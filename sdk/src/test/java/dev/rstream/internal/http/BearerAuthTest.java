@@ -30,8 +30,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bearer token on scripted 401s: every kind of request renews a refused token once and goes
- * on; a second refusal, or a supplier that fails, ends the operation typed and without looping.
+ * The bearer token on scripted 401s: every kind of request renews a refused token and goes on;
+ * refusals past the bound, a supplier with nothing new, or one that fails end the operation typed
+ * and without looping.
  */
 class BearerAuthTest {
   private TransportFixture fixture;
@@ -106,10 +107,27 @@ class BearerAuthTest {
   }
 
   @Test
-  void aSecondRefusalInARowIsAnAuthenticationExceptionAfterTwoRequests() throws Exception {
+  void aTokenRotatedAgainBeforeTheReSendArrivesIsRenewedOnceMore() throws Exception {
     fixture.server.enqueue(refused());
     fixture.server.enqueue(refused());
-    // Would be served to a third attempt: the test fails if there is one.
+    fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
+
+    TestSubscriber<ReadBatch<String>> read = stream().read(ReadOptions.builder().build(),
+        MessageDecoder.rawJson()).test().awaitDone(5, TimeUnit.SECONDS);
+
+    read.assertComplete();
+    assertThat(read.values().get(0).messages()).containsExactly("1");
+    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t1");
+    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t2");
+    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t3");
+    assertThat(tokens.asked()).containsExactly("null", "t1", "t2");
+    fixture.assertNoMoreRequests();
+  }
+
+  @Test
+  void everyNewTokenRefusedEndsTypedAfterThreeRenewals() throws Exception {
+    for (int i = 0; i <= BearerAuth.MAX_RENEWALS; i++) fixture.server.enqueue(refused());
+    // Would be served to a fifth attempt: the test fails if there is one.
     fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
 
     TestSubscriber<ReadBatch<String>> read = stream().read(ReadOptions.builder().build(),
@@ -117,13 +135,37 @@ class BearerAuthTest {
 
     Throwable error = errorOf(read);
     assertThat(error).isInstanceOf(AuthenticationException.class)
-        .hasMessageContaining("also the one the TokenSupplier gave");
+        .hasMessageContaining("also the 3 the TokenSupplier gave");
     assertThat(((AuthenticationException) error).status()).isEqualTo(401);
-    assertThat(error.getMessage()).doesNotContain("t1").doesNotContain("t2");
-    fixture.take();
-    fixture.take();
+    assertThat(error.getMessage()).doesNotContain("t1").doesNotContain("t4");
+    for (int i = 1; i <= 4; i++) assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t" + i);
     fixture.assertNoMoreRequests();
-    assertThat(tokens.asked()).containsExactly("null", "t1");
+    assertThat(tokens.asked()).containsExactly("null", "t1", "t2", "t3");
+  }
+
+  @Test
+  void aSupplierThatGivesTheRefusedTokenAgainIsResentOnceAndNoMore() throws Exception {
+    TokenSupplier stuck = refused -> {
+      tokens.asked.add(String.valueOf(refused));
+      return "t1";
+    };
+    fixture.server.enqueue(refused());
+    fixture.server.enqueue(refused());
+    // Would be served to a third attempt: the test fails if there is one.
+    fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
+
+    TestSubscriber<ReadBatch<String>> read = fixture.streamBuilder().authToken(stuck).build()
+        .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+        .test().awaitDone(5, TimeUnit.SECONDS);
+
+    Throwable error = errorOf(read);
+    assertThat(error).isInstanceOf(AuthenticationException.class)
+        .hasMessageContaining("also the one the TokenSupplier gave");
+    assertThat(error.getMessage()).doesNotContain("t1");
+    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t1");
+    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t1");
+    fixture.assertNoMoreRequests();
+    assertThat(tokens.asked()).containsExactly("null", "t1", "t1");
   }
 
   @Test
