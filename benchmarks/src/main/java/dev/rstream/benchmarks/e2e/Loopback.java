@@ -33,7 +33,7 @@ final class Loopback implements AutoCloseable {
   private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
   private final StubServer server;
-  /** For population and the raw limit only; the SDK under test gets its own client. */
+  /** For population and the raw limit; the SDK under test gets its own client, or one from it. */
   private final OkHttpClient http;
 
   Loopback() throws IOException {
@@ -43,6 +43,14 @@ final class Loopback implements AutoCloseable {
             .readTimeout(60, TimeUnit.SECONDS)
             .writeTimeout(60, TimeUnit.SECONDS)
             .build();
+  }
+
+  /**
+   * The raw reader's client, for an SDK client that should share its connection pool and
+   * dispatcher (built from it with {@code newBuilder()}, as an app shares one OkHttpClient).
+   */
+  OkHttpClient http() {
+    return http;
   }
 
   String streamUrl(String path) {
