@@ -85,7 +85,7 @@ public final class EndToEndBenchmarks {
   static final class Options {
     int[] sizes = {10_000, 100_000, 1_000_000};
     int[] subscribers = {1, 100, 1_000};
-    int latencyMessages = 250;
+    int latencyMessages = 1000;
     int latencyWarmup = 20;
     long latencyPacingMillis = 20;
     int keyframeEvery = 1_000;
