@@ -217,6 +217,8 @@ final class LiveReads implements LogStore.TailListener {
     private static final int IDLE = 0;
     private static final int RUNNING = 1;
     private static final int AGAIN = 2;
+    /** Readers a task wakes before it takes the next slice. */
+    private static final int SLICE = 32;
 
     private final String path;
     private final AtomicInteger state = new AtomicInteger(IDLE);
@@ -254,16 +256,21 @@ final class LiveReads implements LogStore.TailListener {
         finished();
         return;
       }
-      int share = (all.length + shares - 1) / shares;
-      sharesLeft.set((all.length + share - 1) / share);
-      for (int from = 0; from < all.length; from += share) {
-        int first = from;
-        int end = Math.min(all.length, from + share);
+      // The tasks take slices from one cursor rather than a fixed half each: a task whose thread
+      // the scheduler sets aside then holds back one slice, not half the crowd.
+      AtomicInteger cursor = new AtomicInteger();
+      int tasks = Math.min(shares, (all.length + SLICE - 1) / SLICE);
+      sharesLeft.set(tasks);
+      for (int t = 0; t < tasks; t++) {
         executor.execute(
             () -> {
               try {
-                for (int i = first; i < end; i++) {
-                  all[i].wake(tailPosition, closedNow, false);
+                for (int from = cursor.getAndAdd(SLICE); from < all.length;
+                    from = cursor.getAndAdd(SLICE)) {
+                  int end = Math.min(all.length, from + SLICE);
+                  for (int i = from; i < end; i++) {
+                    all[i].wake(tailPosition, closedNow, false);
+                  }
                 }
               } finally {
                 if (sharesLeft.decrementAndGet() == 0) {
