@@ -163,6 +163,15 @@ final class Loopback implements AutoCloseable {
     /** Decoded response body bytes. */
     long bodyBytes;
     int requests;
+    /** A pipelined read's next page, asked for and not yet read. */
+    @Nullable CompletableFuture<Response> ahead;
+
+    /** Closes the next page's response, whenever it comes: the read ended without it. */
+    void closeAhead() {
+      CompletableFuture<Response> next = ahead;
+      ahead = null;
+      if (next != null) next.thenAccept(Response::close);
+    }
   }
 
   /**
@@ -269,15 +278,24 @@ final class Loopback implements AutoCloseable {
   private RawResult read(String url, String startOffset, @Nullable String endOffset, MessageVisitor visitor,
       boolean pipelined) throws IOException {
     RawResult result = new RawResult();
+    try {
+      return readPages(url, startOffset, endOffset, visitor, pipelined, result);
+    } finally {
+      result.closeAhead();
+    }
+  }
+
+  private RawResult readPages(String url, String startOffset, @Nullable String endOffset, MessageVisitor visitor,
+      boolean pipelined, RawResult result) throws IOException {
     String offset = startOffset;
-    CompletableFuture<Response> ahead = null;
     while (true) {
+      CompletableFuture<Response> ahead = result.ahead;
       HttpUrl readUrl = HttpUrl.get(url).newBuilder().addQueryParameter("offset", offset).build();
       String next;
       boolean upToDate;
       boolean stop = false;
+      result.ahead = null;
       try (Response response = ahead != null ? await(ahead) : http.newCall(new Request.Builder().url(readUrl).build()).execute()) {
-        ahead = null;
         result.requests++;
         if (!response.isSuccessful()) throw new IOException("GET " + readUrl + ": " + response.code());
         next = requireNonNull(response.header("Stream-Next-Offset"), "Stream-Next-Offset");
@@ -285,7 +303,7 @@ final class Loopback implements AutoCloseable {
         ResponseBody body = response.body();
         if (pipelined && !upToDate && endOffset == null) {
           body.source().request(Long.MAX_VALUE); // the whole body, then the next page is asked for
-          ahead = enqueue(HttpUrl.get(url).newBuilder().addQueryParameter("offset", next).build());
+          result.ahead = enqueue(HttpUrl.get(url).newBuilder().addQueryParameter("offset", next).build());
         }
         try (InputStream in = body.byteStream();
             JsonParser parser = JSON_FACTORY.createParser(in)) {
@@ -302,10 +320,7 @@ final class Loopback implements AutoCloseable {
           result.bodyBytes += parser.currentLocation().getByteOffset();
         }
       }
-      if (stop || upToDate || next.equals(offset)) {
-        if (ahead != null) await(ahead).close();
-        return result;
-      }
+      if (stop || upToDate || next.equals(offset)) return result;
       if (endOffset != null && next.compareTo(endOffset) > 0) return result;
       offset = next;
     }
