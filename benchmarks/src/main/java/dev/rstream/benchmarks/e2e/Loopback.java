@@ -179,14 +179,7 @@ final class Loopback implements AutoCloseable {
    * with Jackson's streaming parser into nothing (every token is visited, no value is kept).
    */
   RawResult rawCatchUp(String url) throws IOException {
-    return read(
-        url,
-        "-1",
-        null,
-        parser -> {
-          parser.skipChildren();
-          return true;
-        });
+    return rawReadFrom(url, "-1");
   }
 
   /**
@@ -195,15 +188,7 @@ final class Loopback implements AutoCloseable {
    * saves, beside the page-after-page limit the goal is set against.
    */
   RawResult rawCatchUpPipelined(String url) throws IOException {
-    return read(
-        url,
-        "-1",
-        null,
-        parser -> {
-          parser.skipChildren();
-          return true;
-        },
-        true);
+    return read(url, "-1", null, SKIP_ALL, true);
   }
 
   /**
@@ -223,27 +208,12 @@ final class Loopback implements AutoCloseable {
 
   /** Catch-up reads from {@code offset} to the end, every message skipped: what is there to read. */
   RawResult rawReadFrom(String url, String offset) throws IOException {
-    return read(
-        url,
-        offset,
-        null,
-        parser -> {
-          parser.skipChildren();
-          return true;
-        });
+    return read(url, offset, null, SKIP_ALL);
   }
 
   /** Decoded bytes of the whole keyframe index. */
   long rawIndexBytes(String url) throws IOException {
-    return read(
-            url + ".keyframes",
-            "-1",
-            null,
-            parser -> {
-              parser.skipChildren();
-              return true;
-            })
-        .bodyBytes;
+    return read(url + ".keyframes", "-1", null, SKIP_ALL).bodyBytes;
   }
 
   private static @Nullable String messageOffset(JsonParser parser) throws IOException {
@@ -269,6 +239,13 @@ final class Loopback implements AutoCloseable {
   private interface MessageVisitor {
     boolean visit(JsonParser parser) throws IOException;
   }
+
+  /** Visits every token of a message and keeps nothing: what the raw limit does. */
+  private static final MessageVisitor SKIP_ALL =
+      parser -> {
+        parser.skipChildren();
+        return true;
+      };
 
   private RawResult read(String url, String startOffset, @Nullable String endOffset, MessageVisitor visitor)
       throws IOException {
