@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
  * response with the wrong content type, a missing {@code Stream-Next-Offset}, an offset going
  * backwards. Nothing from the malformed point on is delivered (messages of the same response
  * already delivered as {@linkplain ReadBatch#partial() partial} batches stay delivered). Not
- * retried: it is a server (or proxy) bug.
+ * retried: it is a server (or proxy) bug; or, as a {@link NotAStateStreamException}, a stream that
+ * holds something other than State Protocol state.
  */
 public class ProtocolException extends RStreamException {
   private static final long serialVersionUID = 1L;

@@ -25,10 +25,11 @@ import org.jspecify.annotations.Nullable;
  * compact JSON text. Header strings that repeat from message to message (type, key, operation,
  * offset, timestamp) are compared in the parser's buffer rather than made into new Strings.
  *
- * <p>Anything that is not a well-formed change or control (missing {@code headers}, unknown
- * operation or control, empty type or key, insert without value, bad timestamp or offset) is
- * rejected with a {@link JsonParseException} carrying the parser location, which the transport
- * turns into a protocol error: a message is never applied half-understood.
+ * <p>Anything that is not a well-formed change or control (not an object, missing {@code
+ * headers}, unknown operation or control, empty type or key, insert without value, bad timestamp
+ * or offset) is rejected with a {@link NotStateMessageException} (a {@link JsonParseException})
+ * carrying the parser location and the message's position in its body, which the transport turns
+ * into a protocol error: a message is never applied half-understood.
  *
  * <p>Not thread-safe: it reuses a buffer. Use one instance per read (reads call it on one thread).
  */
@@ -53,6 +54,16 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
   int rawValues;
 
   private int decoded;
+  // Where the message being decoded sits, for errors: the messagesInBody-th message a read from
+  // where its response started returns, or, closer, the messagesSinceBoundary-th from `boundary`.
+  // All messages of an append unit carry its end offset (docs/PROTOCOL.md section 2.1), so the end
+  // of the unit before the last one seen returns that unit first, then the message after it.
+  private @Nullable JsonParser countedParser;
+  private int messagesInBody;
+  private int messagesSinceBoundary;
+  private @Nullable Offset boundary;
+  private @Nullable Offset unitOffset;
+  private boolean unitsUnknown; // a message without an offset: its unit cannot be told
   private @Nullable JsonParser checkedParser;
   private @Nullable RawJsonInput checkedRaw;
   private @Nullable Offset lastOffset;
@@ -63,8 +74,19 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
 
   @Override
   public StateMessage decode(JsonParser parser) throws IOException {
+    if (parser != countedParser) {
+      // A new response or SSE data event: positions in errors count from where its read started.
+      countedParser = parser;
+      messagesInBody = 0;
+      messagesSinceBoundary = 0;
+      boundary = null;
+      unitOffset = null;
+      unitsUnknown = false;
+    }
+    messagesInBody++;
+    messagesSinceBoundary++;
     if (parser.currentToken() != JsonToken.START_OBJECT) {
-      throw error(parser, "expected a State Protocol message (a JSON object), got " + parser.currentToken());
+      throw error(parser, "expected a JSON object, got " + describe(parser));
     }
     RawJsonInput raw = rawInput(parser);
     // Every 32 messages is often enough to bound what it keeps (a few KB of messages).
@@ -105,6 +127,7 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     if (headers.control != null) {
       Control.Kind kind = Control.Kind.fromWireName(headers.control);
       if (kind == null) throw error(parser, "unknown control \"" + headers.control + "\"");
+      accepted(headers.offset);
       return StateMessage.of(Control.of(kind, headers.offset, headers.timestamp));
     }
     if (headers.operation == null) {
@@ -120,6 +143,7 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     if (value != null && value.equals("null") && operation == Change.Operation.DELETE) {
       value = null; // a delete's "value": null and a missing value mean the same
     }
+    accepted(headers.offset);
     // Every field was checked above, as Change.Builder would check it.
     return StateMessage.of(
         trusted.change(
@@ -307,7 +331,7 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     return value;
   }
 
-  private static Instant parseTimestamp(JsonParser parser, String text) throws JsonParseException {
+  private Instant parseTimestamp(JsonParser parser, String text) throws JsonParseException {
     try {
       return parseTimestamp(text);
     } catch (DateTimeException e) {
@@ -346,7 +370,10 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     long start = parser.currentTokenLocation().getByteOffset();
     parser.skipChildren();
     long end = parser.currentLocation().getByteOffset();
-    if (!raw.holds(start, end)) throw error(parser, "value bytes at " + start + ".." + end + " not held");
+    if (!raw.holds(start, end)) {
+      // Ours to fix, not the writer's: not reported as a message that is not State Protocol.
+      throw new JsonParseException(parser, "value bytes at " + start + ".." + end + " not held");
+    }
     byte[] bytes = raw.buffer();
     int from = raw.index(start);
     int to = raw.index(end);
@@ -551,18 +578,57 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     }
   }
 
-  private static String requireString(JsonParser parser, @Nullable JsonToken token, String name)
+  private String requireString(JsonParser parser, @Nullable JsonToken token, String name)
       throws IOException {
     requireStringToken(parser, token, name);
     return parser.getText();
   }
 
-  private static void requireStringToken(JsonParser parser, @Nullable JsonToken token, String name)
+  private void requireStringToken(JsonParser parser, @Nullable JsonToken token, String name)
       throws JsonParseException {
     if (token != JsonToken.VALUE_STRING) throw error(parser, name + " is not a string");
   }
 
-  private static JsonParseException error(JsonParser parser, String message) {
-    return new JsonParseException(parser, "not a State Protocol message: " + message);
+  /** Moves the boundary errors count from past every unit before the one just decoded. */
+  private void accepted(@Nullable Offset offset) {
+    if (offset == null) {
+      unitsUnknown = true; // a server that does not mark units: count from the response's start
+      return;
+    }
+    if (!offset.equals(unitOffset)) {
+      if (unitOffset != null) {
+        boundary = unitOffset;
+        messagesSinceBoundary = 1;
+      }
+      unitOffset = offset;
+    }
+  }
+
+  private JsonParseException error(JsonParser parser, String message) {
+    return unitsUnknown || boundary == null
+        ? new NotStateMessageException(parser, message, null, messagesInBody)
+        : new NotStateMessageException(parser, message, boundary, messagesSinceBoundary);
+  }
+
+  /** The value the parser is on, for an error: its kind, and its text if it is a short scalar. */
+  private static String describe(JsonParser parser) throws IOException {
+    JsonToken token = parser.currentToken();
+    if (token == null) return "nothing";
+    switch (token) {
+      case START_ARRAY:
+        return "an array";
+      case VALUE_STRING:
+        String text = parser.getText();
+        return "the string \"" + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "\"";
+      case VALUE_NUMBER_INT:
+      case VALUE_NUMBER_FLOAT:
+        return "the number " + parser.getText();
+      case VALUE_TRUE:
+      case VALUE_FALSE:
+      case VALUE_NULL:
+        return token.asString();
+      default:
+        return token.toString();
+    }
   }
 }

@@ -7,9 +7,12 @@ import dev.rstream.ReadOptions;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.state.StateMessageDecoder;
 import dev.rstream.Offset;
+import dev.rstream.NotAStateStreamException;
 import dev.rstream.ProtocolException;
+import dev.rstream.internal.state.NotStateMessageException;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Single;
+import okhttp3.MediaType;
 
 /** {@link StreamSource} over the transport: the stream and {@code {url}.keyframes}. */
 public final class DurableStreamSource implements StreamSource {
@@ -30,10 +33,63 @@ public final class DurableStreamSource implements StreamSource {
     return stream.url().toString();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Fails with {@link NotAStateStreamException} on the first response that is not JSON or
+   * holds a message that is not State Protocol: a read of such a stream would otherwise go on
+   * forever with nothing to apply (docs/PROTOCOL.md section 3.0).
+   */
   @Override
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
     // The decoder reuses a buffer: one per subscription.
-    return Flowable.defer(() -> stream.read(options, new StateMessageDecoder()));
+    return Flowable.defer(() -> stream.read(options, new StateMessageDecoder()))
+        .doOnNext(this::requireJson)
+        .onErrorResumeNext(error -> Flowable.error(notStateMessage(error)));
+  }
+
+  private void requireJson(ReadBatch<StateMessage> batch) {
+    String type = batch.contentType();
+    MediaType mediaType = type != null ? MediaType.parse(type) : null;
+    // Data as bytes means the transport did not take the stream for JSON; the type of an SSE
+    // response is the event stream's, not the stream's, so it tells nothing.
+    boolean bytes = batch.bytes().size() > 0;
+    boolean otherType = mediaType != null && !isJson(mediaType) && !isEventStream(mediaType);
+    if (bytes || otherType) {
+      throw new NotAStateStreamException(
+          "not a state stream: "
+              + (type != null ? "its content type is " + type : "it has no content type")
+              + ", not application/json with State Protocol messages",
+          url(), batch.startOffset(), batch.status(), type, 0, null);
+    }
+  }
+
+  /** A message the decoder rejected as not State Protocol, as the typed error that says so. */
+  private Throwable notStateMessage(Throwable error) {
+    if (!(error instanceof ProtocolException) || error instanceof NotAStateStreamException) return error;
+    ProtocolException failure = (ProtocolException) error;
+    for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof NotStateMessageException) {
+        NotStateMessageException rejected = (NotStateMessageException) cause;
+        // The transport names the offset its failed response was read from.
+        Offset at = rejected.from() != null ? rejected.from() : failure.offset();
+        return new NotAStateStreamException(
+            "not a state stream: message " + rejected.message() + " read from offset "
+                + (at != null ? at.value() : "?") + " is not a State Protocol message: "
+                + rejected.reason(),
+            url(), at, failure.status(), null, rejected.message(), error);
+      }
+    }
+    return error;
+  }
+
+  private static boolean isJson(MediaType type) {
+    return "application".equals(type.type())
+        && ("json".equals(type.subtype()) || type.subtype().endsWith("+json"));
+  }
+
+  private static boolean isEventStream(MediaType type) {
+    return "text".equals(type.type()) && "event-stream".equals(type.subtype());
   }
 
   @Override
