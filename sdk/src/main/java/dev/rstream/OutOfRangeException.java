@@ -6,8 +6,9 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A time before the stream's first keyframe was asked for: the stream holds no state for it (that
- * is not the same as an empty state). Not retried; ask for a time at or after {@link
+ * A time the stream holds no state for was asked for (that is not the same as an empty state):
+ * before its first keyframe, or, as a {@link NoTimestampsException}, before the first timestamp of
+ * a stream whose first changes carry none. Not retried; ask for a time at or after {@link
  * #firstKeyframe()}.
  */
 public class OutOfRangeException extends RStreamException {
@@ -18,13 +19,18 @@ public class OutOfRangeException extends RStreamException {
 
   /** Creates an instance; the SDK does, applications rarely need to. */
   public OutOfRangeException(String url, Instant requested, @Nullable Instant firstKeyframe) {
-    super(
+    this(
         "no state at " + requested + ": "
             + (firstKeyframe == null ? "the stream has no keyframe" : "the first keyframe is at " + firstKeyframe),
         url,
-        null,
-        0,
-        null);
+        requested,
+        firstKeyframe);
+  }
+
+  /** For subclasses that say why in their own words; {@code message} names {@code requested}. */
+  protected OutOfRangeException(
+      String message, String url, Instant requested, @Nullable Instant firstKeyframe) {
+    super(message, url, null, 0, null);
     this.requested = requireNonNull(requested, "requested == null");
     this.firstKeyframe = firstKeyframe;
   }

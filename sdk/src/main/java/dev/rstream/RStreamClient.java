@@ -103,7 +103,13 @@ public final class RStreamClient implements Closeable {
    * {@code time} (it opens the shared connection if needed), then completes. A time after
    * now (this client's clock) behaves like {@link #live()}: it never completes.
    *
-   * <p>Fails with {@link OutOfRangeException} if {@code time} is before the first keyframe.
+   * <p>Fails with {@link OutOfRangeException} if {@code time} is before the first keyframe. A
+   * stream with no keyframe is one live window from the empty state (docs/PROTOCOL.md section
+   * 3.0): before its first change the state is empty, with a null {@link StateView#timestamp()};
+   * if its changes up to {@code time} carry no timestamps, the state at a past time is unknown
+   * and it fails with {@link NoTimestampsException}. Fails with {@link NotAStateStreamException}
+   * (as {@link #live()} and {@link #changes} do) if the stream is not JSON or holds a message that
+   * is not State Protocol.
    * Disposing stops waiting; a window read already started still completes and is kept.
    */
   public Flowable<StateView> window(Instant time) {
@@ -114,7 +120,7 @@ public final class RStreamClient implements Closeable {
         .concatMap(
             held -> {
               Window window = held.window();
-              if (window != null) return Flowable.just(view(window.stateAt(time), held.fromStore()));
+              if (window != null) return Flowable.just(view(registry.stateAt(window, time), held.fromStore()));
               if (time.isAfter(clock.instant())) return live();
               return pastInLiveWindow(time);
             })
@@ -142,7 +148,7 @@ public final class RStreamClient implements Closeable {
         update -> {
           Window window = update.point().window();
           if (window.start() == null || !window.start().timestamp().isAfter(time)) {
-            return Flowable.just(view(window.stateAt(time), false));
+            return Flowable.just(view(registry.stateAt(window, time), false));
           }
           // A keyframe arrived after `time` while we waited: its window is committed now.
           return window(time);

@@ -12,7 +12,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link OffsetGoneException}: the data at the offset is gone (retention); rebuild from a
  *       newer offset.
  *   <li>{@link ProtocolException}: the server sent something the protocol does not allow; a server
- *       bug, retrying will not help.
+ *       bug, retrying will not help. Its {@link NotAStateStreamException} says the stream holds
+ *       something other than State Protocol state: fix the URL or the writer.
+ *   <li>{@link OutOfRangeException} (and its {@link NoTimestampsException}): the stream holds no
+ *       state for the time asked for; ask for a later one.
  *   <li>{@link StreamNotFoundException}, {@link ConflictException} (and its {@link
  *       StreamClosedException}, {@link SequenceConflictException}, {@link
  *       SequenceRegressionException}), {@link ProducerFencedException}: the stream is not in the

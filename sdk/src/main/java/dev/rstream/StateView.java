@@ -41,8 +41,9 @@ public final class StateView {
   }
 
   /**
-   * The time of this state: the timestamp of the last change applied, or of the keyframe if none
-   * was. Null only for a stream with no keyframe and no change yet.
+   * The time of this state: the (effective) timestamp of the last change applied, or of the
+   * keyframe if none was. Null when it is unknown: a stream with no keyframe, before its first
+   * change, or while none of its changes so far carries a timestamp.
    */
   public @Nullable Instant timestamp() {
     return point.timestamp();

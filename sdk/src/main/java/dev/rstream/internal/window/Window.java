@@ -33,6 +33,9 @@ public final class Window {
   private final int[] checkpointAt;
   private final int checkpointCount;
   private final int count;
+  // How many of the first changes have no known time: the window has no timed start bound and
+  // none of them, nor any before them, carries a timestamp. Their times are placeholders.
+  private final int untimed;
   private final State state;
 
   Window(
@@ -46,6 +49,7 @@ public final class Window {
       int[] checkpointAt,
       int checkpointCount,
       int count,
+      int untimed,
       State state) {
     this.start = start;
     this.end = end;
@@ -57,6 +61,7 @@ public final class Window {
     this.checkpointAt = checkpointAt;
     this.checkpointCount = checkpointCount;
     this.count = count;
+    this.untimed = untimed;
     this.state = state;
   }
 
@@ -113,12 +118,32 @@ public final class Window {
   Window withEnd(Keyframe end) {
     return new Window(
         start, end, baseOffset, changes, times, offsets, checkpoints, checkpointAt, checkpointCount,
-        count, state);
+        count, untimed, state);
+  }
+
+  /**
+   * Whether the state at {@code time} is known: false if it depends on changes whose time is
+   * unknown, the first changes of a window with no timed start bound that carry no timestamp
+   * (docs/PROTOCOL.md section 3.1): they may be before or after {@code time}. Known from the
+   * first change that carries one ({@link #firstKnownTime()}) on: those before it happened before.
+   */
+  public boolean knowsStateAt(Instant time) {
+    if (untimed == 0) return true;
+    return untimed < count && !times[untimed].isAfter(time);
+  }
+
+  /**
+   * The earliest time whose state is known when {@link #knowsStateAt} is not always true: the
+   * timestamp of the first change that carries one; null if none does (or all times are known).
+   */
+  public @Nullable Instant firstKnownTime() {
+    return untimed > 0 && untimed < count ? times[untimed] : null;
   }
 
   /**
    * The state at {@code time}: the keyframe, then the changes with a timestamp {@code <= time}, in
-   * order. The caller picks the window that covers {@code time}.
+   * order. The caller picks the window that covers {@code time}, and checks {@link #knowsStateAt}:
+   * changes with no known time count as earlier than any time here.
    */
   public WindowPoint stateAt(Instant time) {
     int low = 0;
@@ -187,9 +212,16 @@ public final class Window {
     return checkpointCount;
   }
 
-  /** The timestamp of the state after {@code applied} changes (the keyframe's time at 0). */
+  int untimed() {
+    return untimed;
+  }
+
+  /**
+   * The timestamp of the state after {@code applied} changes (the keyframe's time at 0); null
+   * while it is unknown (no keyframe time, and no change so far carries a timestamp).
+   */
   @Nullable Instant timeAfter(int applied) {
-    if (applied > 0) return times[applied - 1];
+    if (applied > 0) return applied <= untimed ? null : times[applied - 1];
     return start == null ? null : start.timestamp();
   }
 

@@ -68,6 +68,7 @@ public final class WindowAssembler {
   private int[] checkpointAt = new int[0];
   private int checkpointCount;
   private int count;
+  private int untimed; // see Window: leading changes whose time is unknown
   // Applies changes in place; frozen into a State only when a Window or checkpoint needs one, so
   // a catch-up batch copies each path of the state once, not once per change.
   private State.Editor state = State.empty().edit();
@@ -130,6 +131,7 @@ public final class WindowAssembler {
     Arrays.fill(assembler.times, n, capacity, null);
     Arrays.fill(assembler.offsets, n, capacity, null);
     assembler.count = n;
+    assembler.untimed = window.untimed();
     assembler.state = window.state().edit();
     assembler.lastTime = window.timeAfter(n);
     // The held window may end inside an append unit; the rest of that unit shares its offset.
@@ -235,6 +237,7 @@ public final class WindowAssembler {
     checkpointAt[0] = 0;
     checkpointCount = 1;
     count = 0;
+    untimed = 0;
     state = baseState.edit();
     current = null;
   }
@@ -248,12 +251,17 @@ public final class WindowAssembler {
       offsets = Arrays.copyOf(offsets, capacity);
     }
     Instant time = change.timestamp();
-    // Timestamps never decrease in stream order; a change without one happened no earlier than
-    // the one before it. Clamping keeps the binary search in Window.stateAt sound.
-    if (time == null || lastTime != null && time.isBefore(lastTime)) {
-      time = lastTime != null ? lastTime : Instant.EPOCH;
+    if (time == null && lastTime == null) {
+      // No time before it in the window, nor its own: unknown (not the epoch, which would pass
+      // for data). Instant.MIN keeps the times sorted for Window.stateAt.
+      untimed = count + 1;
+      time = Instant.MIN;
+    } else {
+      // Effective timestamps (docs/PROTOCOL.md section 3.1): never decreasing in stream order; a
+      // change without one takes the one before it. Keeps the binary search in stateAt sound.
+      if (time == null || lastTime != null && time.isBefore(lastTime)) time = lastTime;
+      lastTime = time;
     }
-    lastTime = time;
     changes[count] = change;
     times[count] = time;
     offsets[count] = offset;
@@ -296,7 +304,7 @@ public final class WindowAssembler {
       window =
           new Window(
               start, null, baseOffset, changes, times, offsets, checkpoints, checkpointAt,
-              checkpointCount, count, state.freeze());
+              checkpointCount, count, untimed, state.freeze());
       current = window;
     }
     return window;

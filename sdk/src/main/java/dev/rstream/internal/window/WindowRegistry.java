@@ -5,6 +5,7 @@ import dev.rstream.Control;
 import dev.rstream.Keyframe;
 import dev.rstream.LocalStore;
 import dev.rstream.LocalStore.StoredWindow;
+import dev.rstream.NoTimestampsException;
 import dev.rstream.Offset;
 import dev.rstream.OutOfRangeException;
 import dev.rstream.ProtocolException;
@@ -379,6 +380,18 @@ public final class WindowRegistry {
     }
     Keyframe next = idx.next(k);
     return next == null ? Single.just(Held.LIVE) : held(idx.get(k), next);
+  }
+
+  /**
+   * The state of {@code window} at {@code time} (the window that covers it).
+   *
+   * @throws NoTimestampsException if it is unknown: the window has no keyframe and its changes up
+   *     to {@code time} carry no timestamps (docs/PROTOCOL.md sections 3.0, 3.1), so whether they
+   *     happened before {@code time} cannot be told. Not the epoch, which would pass for data.
+   */
+  public WindowPoint stateAt(Window window, Instant time) {
+    if (!window.knowsStateAt(time)) throw new NoTimestampsException(url, time, window.firstKnownTime());
+    return window.stateAt(time);
   }
 
   /** The committed window {@code [start, end)}: from memory, or fetched once for all callers. */

@@ -189,6 +189,37 @@ class WindowTimeSeekTest {
     assertThat(asMap(held.state())).isEqualTo(asMap(held.pointAfter(held.changeCount()).state()));
   }
 
+  @Test
+  void changesWithoutATimestampBeforeAnyHaveNoTimeThroughResumeAndStore() {
+    Instant t1 = Instant.parse("2026-01-01T00:00:10Z");
+    WindowAssembler assembler = WindowAssembler.fromStreamStart();
+    assembler.accept(StateMessage.of(Change.insert("t", "a", "1").newBuilder().offset(Offset.of("1")).build()));
+    Window untimed = assembler.current();
+    assertThat(untimed.latest().timestamp()).as("unknown, not the epoch").isNull();
+    assertThat(untimed.knowsStateAt(Instant.EPOCH)).isFalse();
+    assertThat(untimed.knowsStateAt(Instant.now())).isFalse();
+    assertThat(untimed.firstKnownTime()).isNull();
+    // Stored and restored (a restart), or resumed (a reconnect): still unknown.
+    Window restored = WindowRegistry.restore(WindowRegistry.toStored(untimed));
+    assertThat(restored.latest().timestamp()).isNull();
+    assertThat(restored.knowsStateAt(Instant.now())).isFalse();
+    WindowAssembler resumed = WindowAssembler.resuming(untimed);
+    resumed.accept(StateMessage.of(Change.insert("t", "b", "2").newBuilder().offset(Offset.of("2")).build()));
+    assertThat(resumed.current().latest().timestamp()).isNull();
+
+    resumed.accept(StateMessage.of(Change.insert("t", "c", "3").newBuilder().offset(Offset.of("3")).timestamp(t1).build()));
+    resumed.accept(StateMessage.of(Change.insert("t", "d", "4").newBuilder().offset(Offset.of("4")).build()));
+    Window timed = resumed.current();
+    assertThat(timed.firstKnownTime()).isEqualTo(t1);
+    assertThat(timed.knowsStateAt(t1.minusMillis(1))).isFalse();
+    assertThat(timed.knowsStateAt(t1)).isTrue();
+    // Those before the first timestamp happened before it; those after take it (effective time).
+    assertThat(timed.stateAt(t1).state().entities("t")).containsOnlyKeys("a", "b", "c", "d");
+    assertThat(timed.stateAt(t1).timestamp()).isEqualTo(t1);
+    assertThat(timed.pointAfter(2).timestamp()).isNull();
+    assertThat(timed.pointAfter(3).timestamp()).isEqualTo(t1);
+  }
+
   /** Reads each window's range separately, as the client fetches them, then commits it. */
   static List<Window> fetchEachWindow(GeneratedLog log, KeyframeIndex index) {
     List<Window> windows = new ArrayList<>();
