@@ -1,8 +1,10 @@
 package dev.rstream.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rstream.RStreamClient;
 import dev.rstream.StateView;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code rstream at URL TIME}: the state at TIME as JSON, {@code {"offset", "timestamp", "window",
  * "state": {type: {key: value}}}}, types and keys sorted. Reads only the window covering TIME (the
- * SDK's {@code RStreamClient.window}); a TIME after now gives the current state.
+ * SDK's {@code RStreamClient.window}); {@code now} or a later TIME gives the current state.
  */
 @Command(
     name = "at",
@@ -39,13 +41,21 @@ final class AtCommand implements Callable<Integer> {
 
   @Spec @Nullable CommandSpec spec;
 
+  // Before TIME is parsed (picocli makes the command first): 'now' is not before it.
+  private final Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
   @Override
   public Integer call() {
-    Instant at = time == null ? Instant.now() : time;
     try (StreamTarget.Connection connection = target.connect()) {
       connection.requireStream();
-      // For a time after now the SDK follows the live state: its first state is the current one.
-      StateView view = connection.await(connection.client().window(at).firstOrError());
+      RStreamClient client = connection.client();
+      // 'now' (or later) is the current state: the live state's first. Not window(now), which is
+      // a past time by the time it runs, and unknown in a stream whose changes carry no times.
+      StateView view =
+          connection.await(
+              time == null || !time.isBefore(created)
+                  ? client.live().firstOrError()
+                  : client.window(time).firstOrError());
       JsonOutput.print(spec().commandLine().getOut(), toJson(view), !compact);
     }
     return ExitCode.OK;

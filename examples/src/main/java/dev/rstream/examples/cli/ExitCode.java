@@ -15,7 +15,10 @@ public final class ExitCode {
   public static final int BAD_URL = 3;
   /** The JSON given to {@code append} is malformed or not State Protocol. */
   public static final int BAD_JSON = 4;
-  /** The time asked for is before the stream's first keyframe. */
+  /**
+   * The stream holds no state for the time asked for: it is before the stream's first keyframe,
+   * or the stream's changes up to it carry no timestamps.
+   */
   public static final int OUT_OF_RANGE = 5;
   /** The stream does not exist (404). */
   public static final int NOT_FOUND = 6;
@@ -25,6 +28,11 @@ public final class ExitCode {
   public static final int PROTOCOL = 8;
   /** The server refused the request (any other 4xx, a conflict). */
   public static final int REFUSED = 9;
+  /**
+   * The stream is not a state stream: not JSON, or a message in it is not State Protocol. The
+   * URL names another kind of stream, or something else writes to it; the server is fine.
+   */
+  public static final int NOT_A_STATE_STREAM = 10;
 
   private ExitCode() {}
 }

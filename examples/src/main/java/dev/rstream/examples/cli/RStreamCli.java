@@ -1,5 +1,6 @@
 package dev.rstream.examples.cli;
 
+import dev.rstream.NotAStateStreamException;
 import dev.rstream.OutOfRangeException;
 import dev.rstream.ProtocolException;
 import dev.rstream.RStreamException;
@@ -51,11 +52,12 @@ import picocli.CommandLine.Spec;
       "2:usage: unknown option, missing or unparsable argument",
       "3:malformed URL",
       "4:malformed JSON, or not State Protocol (append)",
-      "5:time before the stream's first keyframe (at)",
+      "5:no state at that time: before the first keyframe, or untimed changes (at)",
       "6:stream not found (404)",
       "7:server down, unreachable or too slow (see --timeout)",
       "8:the server broke the protocol",
-      "9:the server refused the request"
+      "9:the server refused the request",
+      "10:not a state stream: not JSON, or not State Protocol messages"
     })
 public final class RStreamCli implements Callable<Integer> {
   @Option(
@@ -151,6 +153,8 @@ public final class RStreamCli implements Callable<Integer> {
     if (failure instanceof OutOfRangeException) return ExitCode.OUT_OF_RANGE;
     if (failure instanceof StreamNotFoundException) return ExitCode.NOT_FOUND;
     if (failure instanceof TransientException) return ExitCode.UNAVAILABLE;
+    // Before ProtocolException, its superclass: the stream's content is wrong, not the server.
+    if (failure instanceof NotAStateStreamException) return ExitCode.NOT_A_STATE_STREAM;
     if (failure instanceof ProtocolException) return ExitCode.PROTOCOL;
     if (failure instanceof RStreamException) return ExitCode.REFUSED;
     return ExitCode.INTERNAL;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rstream.CreateOptions;
 import dev.rstream.DurableStream;
 import dev.rstream.LiveMode;
 import dev.rstream.MessageDecoder;
@@ -22,6 +23,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -284,6 +286,45 @@ class RStreamCliTest {
   }
 
   @Test
+  void aTextStreamIsNotAStateStreamRatherThanAServerDown() {
+    String text = server.streamUrl("cli/text-" + streams.incrementAndGet());
+    DurableStream stream = DurableStream.builder().url(text).build();
+    stream.create(CreateOptions.builder().contentType("text/plain").build()).blockingGet();
+    stream.append("hello world".getBytes(StandardCharsets.UTF_8), "text/plain").blockingGet();
+
+    for (String[] command : List.of(new String[] {"at", text, "-1h"}, new String[] {"at", text, "now"},
+        new String[] {"tail", text})) {
+      Run run = run(command);
+
+      assertThat(run.exitCode).as(run.err).isEqualTo(ExitCode.NOT_A_STATE_STREAM);
+      assertThat(run.err).as(command[0])
+          .startsWith("rstream " + command[0] + ": not a state stream: its content type is text/plain")
+          .contains(text);
+      assertThat(run.err.lines()).hasSize(1);
+    }
+  }
+
+  @Test
+  void aPastTimeIsOutOfRangeInAStreamWithoutTimestampsButNowIsNot() throws Exception {
+    String plain = server.streamUrl("cli/untimed-" + streams.incrementAndGet());
+    DurableStream stream = DurableStream.builder().url(plain).build();
+    stream.create(CreateOptions.builder().contentType("application/json").build()).blockingGet();
+    stream.appendJson("{\"type\":\"cli\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}")
+        .blockingGet();
+
+    Run past = run("at", plain, "-1h");
+    assertThat(past.exitCode).as(past.err).isEqualTo(ExitCode.OUT_OF_RANGE);
+    assertThat(past.err).startsWith("rstream at: no state at ").contains("carry no timestamps");
+    assertThat(past.out).isEmpty();
+
+    Run now = run("at", plain, "now", "--compact");
+    assertThat(now.exitCode).as(now.err).isZero();
+    JsonNode printed = JSON.readTree(now.out);
+    assertThat(printed.get("state").get("cli").get("k").asInt()).isEqualTo(1);
+    assertThat(printed.get("timestamp").isNull()).as("unknown, not 1970").isTrue();
+  }
+
+  @Test
   void serverDownExitsUnavailableWithoutRetryingForever() throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -366,7 +407,8 @@ class RStreamCliTest {
     Run run = run("--help");
 
     assertThat(run.exitCode).isZero();
-    assertThat(run.out).contains("tail", "at", "windows", "append", "Exit codes:", "7   server down");
+    assertThat(run.out).contains("tail", "at", "windows", "append", "Exit codes:")
+        .containsPattern("(?m)^ +7 +server down").containsPattern("(?m)^ +10 +not a state stream");
   }
 
   /** The state of {@code view} as the CLI prints it: type → key → value, built independently. */
