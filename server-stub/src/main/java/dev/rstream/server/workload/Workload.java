@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * changes carry no timestamp and the server stamps its receive time. Either way they never
  * decrease. The simulated clock starts, unless told otherwise, when the stream has been created:
  * a state stream begins with a keyframe stamped with its creation time, and server-stub rejects a
- * change older than that (PROTOCOL.md 3.1). Writing to an existing stream with a simulated clock
- * needs a start after the stream's last timestamp.
+ * change older than that (docs/PROTOCOL.md 3.1). Writing to an existing stream with a simulated
+ * clock needs a start after the stream's last timestamp.
  *
  * <p>Pacing: change {@code i} is sent at {@code i / rate} seconds after the first; a slow server
  * makes the workload fall behind and then catch up, keeping the average rate.
