@@ -397,6 +397,14 @@ class RStreamCliTest {
 
     assertThat(run.exitCode).isEqualTo(ExitCode.USAGE);
     assertThat(run.err).contains("not a time: 'yesterday'");
+
+    Run typo = run("at", url, "-5x");
+
+    assertThat(typo.exitCode).isEqualTo(ExitCode.USAGE);
+    assertThat(typo.err).contains("not a time: '-5x'").contains("-5m");
+    Run suggested = run("at", url, "-5m", "--compact");
+    assertThat(suggested.exitCode).as("what the message suggests is a time: " + suggested.err)
+        .isNotEqualTo(ExitCode.USAGE);
   }
 
   @Test
