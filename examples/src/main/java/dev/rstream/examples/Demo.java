@@ -11,8 +11,6 @@ import dev.rstream.WindowState;
 import dev.rstream.server.StubServer;
 import dev.rstream.server.workload.Workload;
 import io.reactivex.rxjava3.disposables.CompositeDisposable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -52,11 +50,17 @@ public final class Demo {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final PrintStream out;
+  private final boolean terminal;
   private final int changes;
   private final int keyframeEvery;
 
-  Demo(PrintStream out, int changes, int keyframeEvery) {
+  /**
+   * A demo that tells its story on {@code out}; {@code terminal} says whether {@code out} is a
+   * terminal, where progress can be a bar that redraws itself.
+   */
+  Demo(PrintStream out, boolean terminal, int changes, int keyframeEvery) {
     this.out = out;
+    this.terminal = terminal;
     this.changes = changes;
     this.keyframeEvery = keyframeEvery;
   }
@@ -76,7 +80,7 @@ public final class Demo {
         }
       }
     }
-    Demo demo = new Demo(System.out, changes, Math.max(10, changes / 12));
+    Demo demo = new Demo(System.out, StepProgress.isTerminal(), changes, Math.max(10, changes / 12));
     if (url != null) {
       demo.run(URI.create(url), null);
       return;
@@ -159,13 +163,11 @@ public final class Demo {
         printWindows(client.windows().blockingFirst());
       }
 
-      // The whole history, replayed in order: every window is fetched once, with a progress bar.
+      // The whole history, replayed in order: every window is fetched once, with its progress.
       out.printf("%n   Replaying the whole history with changes(from, to)%n");
       long replayed;
-      try (ProgressBar bar =
-          new ProgressBarBuilder().setTaskName("   history").setInitialMax(changes)
-              .setUpdateIntervalMillis(100).continuousUpdate().build()) {
-        replayed = client.changes(first, end).doOnNext(change -> bar.step()).count().blockingGet();
+      try (StepProgress progress = StepProgress.create(out, terminal, "   history", changes)) {
+        replayed = client.changes(first, end).doOnNext(change -> progress.step()).count().blockingGet();
       }
       out.printf("   %,d changes replayed in order%n", replayed);
       printWindows(client.windows().blockingFirst());

@@ -18,12 +18,15 @@ class DemoTest {
   void demoTellsTheWholeStoryOnASmallHistory(@TempDir Path data) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      new Demo(out, 300, 30).runEmbedded(data);
+      new Demo(out, false, 300, 30).runEmbedded(data);
     }
     String story = bytes.toString(StandardCharsets.UTF_8);
 
     assertThat(story).contains("300 changes acknowledged");
     assertThat(story).contains("300 changes replayed in order");
+    // Not a terminal: progress in plain lines, no bar redrawn with carriage returns and colours.
+    assertThat(story).contains("history: 30 / 300 (10%)", "history: 300 / 300 (100%)");
+    assertThat(story).doesNotContain("\r", "\u001b");
     // One connection for three subscribers, before and after the server restart.
     assertThat(story).containsSubsequence(
         "live connections held by the server: 1", "live connections held by the server: 1");

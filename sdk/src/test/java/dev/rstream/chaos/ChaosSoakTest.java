@@ -68,8 +68,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The chaos soak (issue 9): minutes of seeded faults between 20 clients and a {@code server-stub}
- * that is killed with SIGKILL now and then, with the SDK's promises checked as it runs.
+ * The chaos soak: minutes of seeded faults between 20 clients and a {@code server-stub} that is
+ * killed with SIGKILL now and then, with the SDK's promises checked as it runs.
  *
  * <p>Set-up: {@code server-stub} as a child process on a durable store, a state stream with a
  * keyframe every 300 changes, a {@link FaultProxy} in front of it. An idempotent producer appends

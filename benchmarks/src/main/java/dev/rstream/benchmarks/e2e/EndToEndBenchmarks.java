@@ -492,7 +492,7 @@ public final class EndToEndBenchmarks {
   // ---------------------------------------------------------------- 5: restart on a durable store
 
   /**
-   * Issue 5: what a client on a {@link SqliteStore} fetches (a) on a cold start, (b) on a restart
+   * Figure 5, restart: what a client on a {@link SqliteStore} fetches (a) on a cold start, (b) on a restart
    * followed by {@code live()} after M messages were appended while it was closed, (c) for a
    * committed window after a restart.
    */

@@ -23,10 +23,10 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Figure 4 of issue 6, server fan-out: {@code N} SSE connections on one JSON stream while one
- * writer appends {@code R} messages a second; delivery latency from the append (just before its
- * POST) to the receipt on each connection, and what the server holds (heap after a full GC, RSS,
- * threads) with the connections open. server-stub and the Durable Streams Node reference server
+ * Server fan-out: {@code N} SSE connections on one JSON stream while one writer appends {@code
+ * R} messages a second; delivery latency from the append (just before its POST) to the receipt on
+ * each connection, and what the server holds (heap after a full GC, RSS, threads) with the
+ * connections open. server-stub and the Durable Streams Node reference server
  * run the same workload in the same run, each in a child process, driven by the same raw client
  * ({@link SseCrowd}). Then a catch-up read of {@code M} messages from each, with the same plain
  * HTTP client and Jackson's streaming parser.

@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
  * {@code rstream tail URL}: one JSON line with the current state's size and position, then one
  * JSON line per change as it arrives ({@code offset, timestamp, operation, type, key, value}).
  * Runs until interrupted (Ctrl-C, or the calling thread's interrupt in process), which ends it
- * with status 0; or until the stream is closed.
+ * with status 0; or until the stream is closed. It also ends with status 0, quietly, once standard
+ * output takes no more lines: whoever read them has stopped (as {@code head} does in {@code
+ * rstream tail URL | head -2}), which is a way to stop tailing like Ctrl-C.
  *
  * <p>A lost connection is retried by the SDK; the tool says so on standard error, and gives up
  * with {@link ExitCode#UNAVAILABLE} if every request has failed for {@code --timeout}. Keyframes are not
@@ -48,6 +50,7 @@ final class TailCommand implements java.util.concurrent.Callable<Integer> {
       AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
       AtomicBoolean first = new AtomicBoolean(true);
       AtomicBoolean lost = new AtomicBoolean();
+      AtomicBoolean outputClosed = new AtomicBoolean();
       String timeout = StreamTarget.Connection.describe(connection.timeout());
       CompositeDisposable subscriptions = new CompositeDisposable();
       // Unbounded demand: live() conflates only for subscribers that ask for less, and a tail
@@ -56,7 +59,13 @@ final class TailCommand implements java.util.concurrent.Callable<Integer> {
           client
               .live()
               .subscribe(
-                  view -> print(out, view, first.getAndSet(false)),
+                  view -> {
+                    if (outputClosed.get()) return;
+                    if (!print(out, view, first.getAndSet(false))) {
+                      outputClosed.set(true);
+                      done.countDown();
+                    }
+                  },
                   e -> {
                     failure.compareAndSet(null, e);
                     done.countDown();
@@ -92,6 +101,7 @@ final class TailCommand implements java.util.concurrent.Callable<Integer> {
         subscriptions.dispose();
         out.flush();
       }
+      if (outputClosed.get()) return ExitCode.OK;
       Throwable e = failure.get();
       if (e instanceof RuntimeException) throw (RuntimeException) e;
       if (e != null) throw new IllegalStateException(e);
@@ -99,19 +109,29 @@ final class TailCommand implements java.util.concurrent.Callable<Integer> {
     return ExitCode.OK;
   }
 
-  private static void print(PrintWriter out, StateView view, boolean first) {
-    ObjectNode line = JsonOutput.MAPPER.createObjectNode();
+  /**
+   * Prints {@code view}'s lines; false once {@code out} failed to take one. A {@link PrintWriter}
+   * (like {@code System.out}) swallows write errors and only reports them through {@code
+   * checkError()}, so each line is checked: without that, a tail into a closed pipe would go on
+   * writing into nothing for ever.
+   */
+  private static boolean print(PrintWriter out, StateView view, boolean first) {
     if (first) {
+      ObjectNode line = JsonOutput.MAPPER.createObjectNode();
       line.put("size", view.size());
       JsonOutput.putOffset(line, "offset", view.offset());
       JsonOutput.putTime(line, "timestamp", view.timestamp());
       line.put("window", view.windowId());
       JsonOutput.print(out, line, false);
-      return;
+      return !out.checkError();
     }
     // One line per change, also for the changes one request appended together (one view).
     // A keyframe (or a reset) has none: the same entities, no change to show.
-    for (Change change : view.changes()) printChange(out, view, change);
+    for (Change change : view.changes()) {
+      printChange(out, view, change);
+      if (out.checkError()) return false;
+    }
+    return true;
   }
 
   private static void printChange(PrintWriter out, StateView view, Change change) {

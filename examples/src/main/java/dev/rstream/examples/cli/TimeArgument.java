@@ -45,15 +45,44 @@ final class TimeArgument implements CommandLine.ITypeConverter<Instant> {
   static Instant parse(String text, Instant now) {
     String t = text.trim();
     if (t.equalsIgnoreCase("now")) return now;
-    if (t.startsWith("-")) return now.minus(duration(t.substring(1), text));
+    if (t.startsWith("-")) {
+      try {
+        return now.minus(duration(t.substring(1), text));
+      } catch (IllegalArgumentException e) {
+        // A duration's own message would suggest "5m", which is not a time: suggest times.
+        throw notATime(text);
+      }
+    }
     // RFC 3339 allows a lower-case 't'/'z' and a space between date and time; java.time does not.
     String iso = t.toUpperCase(Locale.ROOT);
     if (iso.length() > 10 && iso.charAt(10) == ' ') iso = iso.substring(0, 10) + 'T' + iso.substring(11);
     try {
       return OffsetDateTime.parse(iso).toInstant();
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "not a time: '" + text + "' (want RFC 3339 like 2026-11-22T04:00:00Z, 'now', or -30s/-5m/-2h/-1d)");
+      if (isDuration(t)) {
+        throw new IllegalArgumentException(
+            "not a time: '" + text + "' (a time before now takes a minus sign: -" + t + ")");
+      }
+      throw notATime(text);
+    }
+  }
+
+  /**
+   * Every form named here must be one {@link #parse} accepts: a user types what the message
+   * suggests.
+   */
+  private static IllegalArgumentException notATime(String text) {
+    return new IllegalArgumentException(
+        "not a time: '" + text + "' (want RFC 3339 like 2026-11-22T04:00:00Z, 'now',"
+            + " or a time before now like -30s, -5m, -2h, -1d or -250ms)");
+  }
+
+  private static boolean isDuration(String t) {
+    try {
+      duration(t, t);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code rstream windows URL}: the stream's keyframes, from its keyframe index ({@code
- * URL.keyframes}, PROTOCOL.md 3.4), and the windows they bound, as a table or {@code --json}.
+ * URL.keyframes}, docs/PROTOCOL.md 3.4), and the windows they bound, as a table or {@code --json}.
  *
  * <p>Reads the index only, never the stream's data: every window but the last has an end bound
  * and so is {@link WindowState#COMMITTED} (it can never change); the last is {@link
@@ -111,7 +111,7 @@ final class WindowsCommand implements Callable<Integer> {
     }
   }
 
-  /** Window k runs from keyframe k to keyframe k+1; the last one is live (PROTOCOL.md 3.3). */
+  /** Window k runs from keyframe k to keyframe k+1; the last one is live (docs/PROTOCOL.md 3.3). */
   static List<WindowInfo> windows(List<Keyframe> keyframes) {
     if (keyframes.isEmpty()) return List.of(WindowInfo.of(null, null, WindowState.LIVE));
     List<WindowInfo> windows = new ArrayList<>(keyframes.size());

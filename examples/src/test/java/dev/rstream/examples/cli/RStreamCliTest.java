@@ -21,6 +21,7 @@ import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -227,6 +230,41 @@ class RStreamCliTest {
   }
 
   @Test
+  void tailEndsWhenItsOutputIsClosed() throws Exception {
+    // As in `rstream tail URL | head -2`: the reader takes two lines and goes away.
+    ClosingOutput out = new ClosingOutput(2);
+    StringWriter err = new StringWriter();
+    AtomicReference<@Nullable Integer> exitCode = new AtomicReference<>();
+    Thread tail =
+        new Thread(
+            () -> exitCode.set(
+                RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                    .execute("tail", url)),
+            "rstream-tail-test");
+    tail.start();
+    try {
+      assertThat(out.poll(10)).as("the state line, " + err).isNotNull();
+      // One line each: the first is the reader's last, the second finds the output closed.
+      for (String key : List.of("read", "unread")) {
+        Run append =
+            run("append", url,
+                "{\"type\":\"cli\",\"key\":\"" + key + "\",\"value\":1,\"headers\":{\"operation\":\"update\"}}");
+        assertThat(append.exitCode).as(append.err).isZero();
+      }
+      assertThat(out.poll(10)).as("the first change").contains("\"read\"");
+
+      tail.join(SECONDS.toMillis(10));
+      assertThat(tail.isAlive()).as("tail still running with its output closed").isFalse();
+    } finally {
+      tail.interrupt();
+      tail.join(SECONDS.toMillis(10));
+    }
+    assertThat(exitCode.get()).isEqualTo(ExitCode.OK);
+    assertThat(err.toString()).isEmpty();
+    assertThat(out.refused()).isPositive();
+  }
+
+  @Test
   void tailGivesUpWhenTheServerStaysDown() throws Exception {
     StubServer doomed = StubServer.builder().memory().build().start();
     String doomedUrl = doomed.streamUrl("cli/doomed");
@@ -400,6 +438,14 @@ class RStreamCliTest {
 
     assertThat(run.exitCode).isEqualTo(ExitCode.USAGE);
     assertThat(run.err).contains("not a time: 'yesterday'");
+
+    Run typo = run("at", url, "-5x");
+
+    assertThat(typo.exitCode).isEqualTo(ExitCode.USAGE);
+    assertThat(typo.err).contains("not a time: '-5x'").contains("-5m");
+    Run suggested = run("at", url, "-5m", "--compact");
+    assertThat(suggested.exitCode).as("what the message suggests is a time: " + suggested.err)
+        .isNotEqualTo(ExitCode.USAGE);
   }
 
   @Test
@@ -444,4 +490,53 @@ class RStreamCliTest {
   }
 
   private record Run(int exitCode, String out, String err) {}
+
+  /**
+   * Standard output whose reader stops after {@code lines} lines: later writes fail, as writes to
+   * a pipe whose reader exited do.
+   */
+  private static final class ClosingOutput extends Writer {
+    private final int lines;
+    private final BlockingQueue<String> accepted = new LinkedBlockingQueue<>();
+    private final StringBuilder partial = new StringBuilder();
+    private final AtomicInteger refused = new AtomicInteger();
+    private int complete;
+
+    ClosingOutput(int lines) {
+      this.lines = lines;
+    }
+
+    @Override
+    public synchronized void write(char[] chars, int off, int len) throws IOException {
+      for (int i = off; i < off + len; i++) {
+        if (complete >= lines) {
+          refused.incrementAndGet();
+          throw new IOException("Broken pipe");
+        }
+        if (chars[i] == '\n') {
+          complete++;
+          accepted.add(partial.toString());
+          partial.setLength(0);
+        } else {
+          partial.append(chars[i]);
+        }
+      }
+    }
+
+    /** The next line the reader took, or null if none came within {@code seconds}. */
+    @Nullable String poll(long seconds) throws InterruptedException {
+      return accepted.poll(seconds, SECONDS);
+    }
+
+    /** How many writes failed. */
+    int refused() {
+      return refused.get();
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  }
 }

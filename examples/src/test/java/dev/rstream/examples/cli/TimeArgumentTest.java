@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class TimeArgumentTest {
@@ -38,6 +40,37 @@ class TimeArgumentTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining(bad.isEmpty() ? "not a time" : bad);
     }
+  }
+
+  @Test
+  void everyFormAMessageSuggestsIsAccepted() {
+    // "-5x" once suggested "5m", which is then refused as not a time.
+    for (String bad : new String[] {"-5x", "-5", "-m", "-", "5m", "yesterday", "2026-11-22"}) {
+      String message = messageOf(bad);
+      // Leave out the echoed input; what remains are the suggestions.
+      String suggestions = message.replaceFirst("'[^']*'", "");
+      Matcher form =
+          Pattern.compile("(?<![\\w-])(-?[0-9]+[a-z]+|now|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z)")
+              .matcher(suggestions);
+      int forms = 0;
+      while (form.find()) {
+        String suggested = form.group(1);
+        assertThat(TimeArgument.parse(suggested, NOW)).as("'%s', suggested for '%s'", suggested, bad).isNotNull();
+        forms++;
+      }
+      assertThat(forms).as("forms suggested in: %s", message).isPositive();
+    }
+    assertThat(messageOf("-5x")).contains("-5m").doesNotContain(" 5m");
+    assertThat(messageOf("5m")).contains("-5m");
+  }
+
+  private static String messageOf(String bad) {
+    try {
+      TimeArgument.parse(bad, NOW);
+    } catch (IllegalArgumentException e) {
+      return String.valueOf(e.getMessage());
+    }
+    throw new AssertionError("accepted: " + bad);
   }
 
   @Test

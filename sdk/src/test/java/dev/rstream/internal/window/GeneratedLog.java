@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A random state stream as a server following PROTOCOL.md would serve it: append units of one to
- * three changes, keyframes as their own units (snapshot-start, inserts of the whole state,
+ * A random state stream as a server following docs/PROTOCOL.md would serve it: append units of
+ * one to three changes, keyframes as their own units (snapshot-start, inserts of the whole state,
  * snapshot-end), every message's headers.offset set to the end of its unit, and timestamps that
  * never decrease and often repeat (ties between changes and keyframes, and between keyframes).
  */

@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * JSON mode (spec 9.1): splits a request body into messages, and sets {@code headers.offset} on
- * State Protocol messages (PROTOCOL.md 2.1). Messages are stored as compact JSON, one value per
- * message, so that a read is the stored bytes joined by commas inside brackets.
+ * State Protocol messages (docs/PROTOCOL.md 2.1). Messages are stored as compact JSON, one value
+ * per message, so that a read is the stored bytes joined by commas inside brackets.
  */
 final class JsonMessages {
   private static final JsonMapper MAPPER =

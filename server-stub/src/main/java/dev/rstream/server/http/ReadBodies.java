@@ -15,7 +15,7 @@ final class ReadBodies {
 
   /**
    * A catch-up chunk of a state stream ends where the next keyframe starts, so that a client
-   * reading one window (PROTOCOL.md 3.3) from its keyframe gets that window and nothing of the
+   * reading one window (docs/PROTOCOL.md 3.3) from its keyframe gets that window and nothing of the
    * next one. Other streams' reads, and reads in which no keyframe starts after the first message,
    * are returned unchanged. The cut depends only on the bytes read, which never change below the
    * tail: two reads from the same offset still return the same chunk (CACHING.md).

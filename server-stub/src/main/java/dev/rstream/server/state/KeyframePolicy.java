@@ -7,10 +7,10 @@ import java.util.Objects;
 /**
  * When the server writes a keyframe on a state stream: after {@link #changes} changes or {@link
  * #interval} since the last keyframe, whichever comes first, and only if something changed
- * (PROTOCOL.md 3.2). Immutable; the wire form is the {@code Rstream-Keyframes} request header.
+ * (docs/PROTOCOL.md 3.2). Immutable; the wire form is the {@code Rstream-Keyframes} request header.
  */
 public final class KeyframePolicy {
-  /** 1000 changes, 60 seconds: the defaults PROTOCOL.md names. */
+  /** 1000 changes, 60 seconds: the defaults docs/PROTOCOL.md names. */
   public static final KeyframePolicy DEFAULT = new KeyframePolicy(1000, Duration.ofSeconds(60));
 
   private final int changes;

@@ -6,7 +6,7 @@ import dev.rstream.server.storage.ReadResult;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Finds where keyframes start in messages already read from a state stream (PROTOCOL.md 3.2),
+ * Finds where keyframes start in messages already read from a state stream (docs/PROTOCOL.md 3.2),
  * from the stored bytes alone.
  *
  * <p>Why the bytes and not the keyframes the conventions track: a unit becomes readable before

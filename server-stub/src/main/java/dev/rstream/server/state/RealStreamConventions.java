@@ -36,10 +36,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rstream conventions of PROTOCOL.md section 3 for server-stub: stamps and checks timestamps,
- * keeps each state stream's materialised state, writes keyframes after N changes or T seconds,
- * and keeps the {@code {path}.keyframes} index. Plain streams pass through untouched (the hooks
- * return the very list they were given).
+ * The rstream conventions of docs/PROTOCOL.md section 3 for server-stub: stamps and checks
+ * timestamps, keeps each state stream's materialised state, writes keyframes after N changes or T
+ * seconds, and keeps the {@code {path}.keyframes} index. Plain streams pass through untouched (the
+ * hooks return the very list they were given).
  *
  * <h2>Exact keyframes</h2>
  *
@@ -80,7 +80,7 @@ import org.slf4j.LoggerFactory;
 public final class RealStreamConventions implements StreamConventions {
   private static final Logger log = LoggerFactory.getLogger(RealStreamConventions.class);
 
-  /** Suffix of a state stream's keyframe index stream (PROTOCOL.md 3.4). */
+  /** Suffix of a state stream's keyframe index stream (docs/PROTOCOL.md 3.4). */
   public static final String INDEX_SUFFIX = ".keyframes";
 
   private static final int READ_PAGE_BYTES = 1 << 20;

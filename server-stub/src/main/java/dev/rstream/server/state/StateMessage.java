@@ -299,7 +299,7 @@ final class StateMessage {
     return out;
   }
 
-  /** A keyframe index entry, {@code {"offset":O,"timestamp":T}} (PROTOCOL.md 3.4). */
+  /** A keyframe index entry, {@code {"offset":O,"timestamp":T}} (docs/PROTOCOL.md 3.4). */
   static byte[] indexEntry(String offset, String timestamp) {
     return ("{\"offset\":" + quote(offset) + ",\"timestamp\":" + quote(timestamp) + "}")
         .getBytes(StandardCharsets.UTF_8);

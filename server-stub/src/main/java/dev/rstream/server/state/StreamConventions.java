@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The rstream conventions as the HTTP layer sees them: it calls these hooks for every stream, and
- * they do nothing to streams created without {@code Rstream-Keyframes} (PROTOCOL.md 3.0).
+ * they do nothing to streams created without {@code Rstream-Keyframes} (docs/PROTOCOL.md 3.0).
  *
  * <p>Locking: the HTTP layer calls {@link #beforeAppend} and {@link #afterAppend} while it holds
  * the stream's append lock, so they see units in stream order and must not block on I/O. For one

@@ -129,7 +129,7 @@ final class StreamState {
   synchronized List<byte[]> keyframeUnit(KeyframeRequest request) {
     Instant ts =
         lastTimestamp != null ? lastTimestamp : Instant.ofEpochMilli(meta.createdAtMillis());
-    // From here on, changes may not go back before the keyframe (PROTOCOL.md 3.1, 3.2).
+    // From here on, changes may not go back before the keyframe (docs/PROTOCOL.md 3.1, 3.2).
     lastTimestamp = ts;
     String text = Rfc3339.formatExact(ts);
     List<byte[]> unit = new ArrayList<>(entities.size() + 2);

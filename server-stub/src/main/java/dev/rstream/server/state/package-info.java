@@ -1,5 +1,5 @@
 /**
- * rstream conventions for state streams (PROTOCOL.md section 3): timestamps, keyframes, the
+ * rstream conventions for state streams (docs/PROTOCOL.md section 3): timestamps, keyframes, the
  * keyframe index and each stream's materialised state. Plain Durable Streams streams pass through
  * untouched.
  */

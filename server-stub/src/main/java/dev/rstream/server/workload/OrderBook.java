@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  * A small shop's order book as a source of State Protocol changes: customers sign up and change
  * tier, orders are placed, move through {@code new → paid → shipped → delivered}, change quantity,
  * and are deleted once delivered or cancelled. Every change is valid against the state so far (no
- * update or delete of a missing entity, no insert of an existing one). Deterministic for a seed.
- * Not thread-safe.
+ * update or delete of a missing entity, no insert of an existing one), including a state read back
+ * from a stream through {@link #observe}. Deterministic for a seed and that state. Not
+ * thread-safe.
  */
 final class OrderBook {
   private static final String[] NAMES = {
@@ -41,6 +42,46 @@ final class OrderBook {
 
   /** A change: type, key, operation and (for insert and update) value. */
   record Change(String type, String key, String operation, @Nullable ObjectNode value) {}
+
+  /**
+   * Applies a change already in the stream, so that the changes {@link #next} makes continue from
+   * it. New keys are numbered after every key ever seen, deleted ones included, so that an insert
+   * never repeats the key of an entity that once existed. An order whose status is not one of
+   * ours is left alone: it is forgotten rather than moved on.
+   */
+  void observe(String type, String key, String operation, @Nullable ObjectNode value) {
+    Map<String, ObjectNode> entities;
+    if (type.equals("customer")) {
+      entities = customers;
+      nextCustomer = Math.max(nextCustomer, number(key, "c-") + 1);
+    } else if (type.equals("order")) {
+      entities = orders;
+      nextOrder = Math.max(nextOrder, number(key, "o-") + 1);
+    } else {
+      return;
+    }
+    boolean usable =
+        value != null
+            && (entities == customers || indexOf(STATUSES, value.path("status").asText("")) >= 0);
+    if (operation.equals("delete") || !usable) entities.remove(key);
+    else entities.put(key, value.deepCopy());
+  }
+
+  /** Forgets the state (a {@code reset} in the stream); key numbering goes on. */
+  void clear() {
+    customers.clear();
+    orders.clear();
+  }
+
+  /** The number in a key like {@code o-000042}, or 0 for a key not made by this book. */
+  private static int number(String key, String prefix) {
+    if (!key.startsWith(prefix)) return 0;
+    try {
+      return Integer.parseInt(key.substring(prefix.length()));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
 
   Change next() {
     int roll = random.nextInt(100);
@@ -103,6 +144,6 @@ final class OrderBook {
 
   private static int indexOf(String[] values, String value) {
     for (int i = 0; i < values.length; i++) if (values[i].equals(value)) return i;
-    throw new IllegalStateException("unknown status " + value);
+    return -1;
   }
 }

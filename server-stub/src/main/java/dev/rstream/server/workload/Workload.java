@@ -2,17 +2,21 @@ package dev.rstream.server.workload;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rstream.server.state.Rfc3339;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +30,19 @@ import org.slf4j.LoggerFactory;
  * changes carry no timestamp and the server stamps its receive time. Either way they never
  * decrease. The simulated clock starts, unless told otherwise, when the stream has been created:
  * a state stream begins with a keyframe stamped with its creation time, and server-stub rejects a
- * change older than that (PROTOCOL.md 3.1). Writing to an existing stream with a simulated clock
- * needs a start after the stream's last timestamp.
+ * change older than that (docs/PROTOCOL.md 3.1). Writing to an existing stream with a simulated
+ * clock needs a start after the stream's last timestamp.
+ *
+ * <p>An existing stream is continued, not restarted: the workload first reads the stream's changes
+ * so that its order book starts from the stream's state, and then only inserts keys that do not
+ * exist and only updates or deletes keys that do.
+ *
+ * <p>Failures: a server that is down, restarting or overloaded (a failed connection, 429 or 5xx)
+ * is retried with a backoff from 100 ms to 2 s (or the server's {@code Retry-After}) for up to
+ * {@link Builder#retryFor}, logging one line per outage. Appends carry the idempotent producer
+ * headers ({@code Producer-Id} new for each run, epoch 0, one sequence number per change), so a
+ * retried change that had been appended before its answer was lost is not appended twice. Any
+ * other refusal (a 4xx) ends the run at once.
  *
  * <p>Pacing: change {@code i} is sent at {@code i / rate} seconds after the first; a slow server
  * makes the workload fall behind and then catch up, keeping the average rate.
@@ -46,7 +61,7 @@ public final class Workload {
   private final @Nullable Instant clockStart;
   private final @Nullable Duration clockStep;
   private final @Nullable String keyframePolicy;
-  private final HttpClient client;
+  private final RetryingHttp http;
   private final Pacer pacer;
 
   private Workload(Builder b) {
@@ -57,11 +72,12 @@ public final class Workload {
     this.clockStart = b.clockStart;
     this.clockStep = b.clockStep;
     this.keyframePolicy = b.keyframePolicy;
-    this.client =
+    HttpClient client =
         b.client != null
             ? b.client
             : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     this.pacer = b.pacer;
+    this.http = new RetryingHttp(client, b.retryFor, b.pacer);
   }
 
   /** Returns a builder; {@link Builder#streamUrl} is required. */
@@ -80,57 +96,106 @@ public final class Workload {
   }
 
   /**
-   * Creates the stream (an existing one with the same configuration is fine) and writes {@link
-   * #count} changes. Returns the number written.
+   * Creates the stream (an existing one with the same configuration is fine; its changes are read
+   * first, see the class comment) and writes {@link #count} changes. Returns the number written.
    *
-   * @throws IOException when the server refuses a request (the message has its status and body)
-   *     or the connection fails; changes acknowledged before stay written
+   * @throws IOException when the server refuses a request (the message has its status and body),
+   *     or stays unreachable or overloaded for {@link Builder#retryFor}; changes acknowledged
+   *     before stay written
    * @throws InterruptedException when the thread is interrupted; stops after the current change
    */
   public long run() throws IOException, InterruptedException {
-    create();
+    boolean existed = create();
     Instant clockStart = this.clockStart;
     if (clockStart == null && clockStep != null) clockStart = Instant.now();
     OrderBook book = new OrderBook(seed);
+    if (existed) readState(book);
+    String producerId = "workload-" + UUID.randomUUID();
     double nanosPerChange = 1e9 / rate;
     long start = pacer.nanoTime();
     for (long i = 0; i < count; i++) {
       pacer.sleepUntil(start + (long) (i * nanosPerChange));
       Instant timestamp =
           clockStart == null ? null : clockStart.plus(requireNonNull(clockStep).multipliedBy(i));
-      post(message(book.next(), timestamp));
+      post(message(book.next(), timestamp), producerId, i);
       if ((i + 1) % 1000 == 0) log.info("{}: {} changes written", streamUrl, i + 1);
     }
     return count;
   }
 
-  private void create() throws IOException, InterruptedException {
+  /** Creates the stream; true when it existed already. */
+  private boolean create() throws IOException, InterruptedException {
     HttpRequest.Builder put =
         HttpRequest.newBuilder(streamUrl)
             .timeout(Duration.ofSeconds(30))
             .header("Content-Type", "application/json")
             .PUT(HttpRequest.BodyPublishers.noBody());
     if (keyframePolicy != null) put.header("Rstream-Keyframes", keyframePolicy);
-    HttpResponse<String> response = client.send(put.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = http.send(put.build());
     if (response.statusCode() != 200 && response.statusCode() != 201) {
-      throw failure("PUT", response);
+      throw failure(response);
     }
+    return response.statusCode() == 200;
   }
 
-  private void post(String body) throws IOException, InterruptedException {
+  /**
+   * Reads the whole stream into {@code book}. Keyframes are skipped: read from the start, the
+   * changes alone make the state, and a keyframe only repeats it.
+   */
+  private void readState(OrderBook book) throws IOException, InterruptedException {
+    String offset = "-1";
+    boolean inKeyframe = false;
+    long changes = 0;
+    while (true) {
+      URI page =
+          URI.create(streamUrl + "?offset=" + URLEncoder.encode(offset, StandardCharsets.UTF_8));
+      HttpResponse<String> response =
+          http.send(HttpRequest.newBuilder(page).timeout(Duration.ofSeconds(30)).GET().build());
+      if (response.statusCode() != 200) throw failure(response);
+      JsonNode messages = JSON.readTree(response.body());
+      for (JsonNode m : messages) {
+        JsonNode headers = m.path("headers");
+        String control = headers.path("control").asText("");
+        if (control.equals("snapshot-start")) inKeyframe = true;
+        else if (control.equals("snapshot-end")) inKeyframe = false;
+        else if (control.equals("reset")) book.clear();
+        else if (!inKeyframe && headers.hasNonNull("operation")) {
+          JsonNode value = m.get("value");
+          book.observe(
+              m.path("type").asText(), m.path("key").asText(), headers.path("operation").asText(),
+              value instanceof ObjectNode ? (ObjectNode) value : null);
+          changes++;
+        }
+      }
+      String next = response.headers().firstValue("Stream-Next-Offset").orElse(null);
+      boolean upToDate =
+          response.headers().firstValue("Stream-Up-To-Date").map("true"::equalsIgnoreCase).orElse(false);
+      if (next == null || upToDate || messages.isEmpty() || next.equals(offset)) break;
+      offset = next;
+    }
+    log.info("{}: continuing the stream's state after {} changes", streamUrl, changes);
+  }
+
+  private void post(String body, String producerId, long seq)
+      throws IOException, InterruptedException {
     HttpRequest request =
         HttpRequest.newBuilder(streamUrl)
             .timeout(Duration.ofSeconds(30))
             .header("Content-Type", "application/json")
+            .header("Producer-Id", producerId)
+            .header("Producer-Epoch", "0")
+            .header("Producer-Seq", Long.toString(seq))
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build();
-    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() / 100 != 2) throw failure("POST", response);
+    HttpResponse<String> response = http.send(request);
+    // 204: a retry of a change the server had appended already.
+    if (response.statusCode() / 100 != 2) throw failure(response);
   }
 
-  private IOException failure(String method, HttpResponse<String> response) {
+  private IOException failure(HttpResponse<String> response) {
     return new IOException(
-        method + " " + streamUrl + " failed: HTTP " + response.statusCode() + " " + response.body());
+        response.request().method() + " " + streamUrl + " failed: HTTP " + response.statusCode()
+            + " " + response.body());
   }
 
   private String message(OrderBook.Change change, @Nullable Instant timestamp) throws IOException {
@@ -149,7 +214,8 @@ public final class Workload {
    * --rate N} changes per second (default 10), {@code --count N} (default 1000) or {@code
    * --duration D}, {@code --seed N} (default 1), {@code --step D} to use a simulated clock that
    * starts now (or at {@code --start RFC3339}) and advances by D per change, {@code --policy P}
-   * for the {@code Rstream-Keyframes} header. Durations are {@code 500ms}, {@code 10s}, {@code 5m},
+   * for the {@code Rstream-Keyframes} header, {@code --retry-for D} (default 60s) to wait for a
+   * server that is down. Durations are {@code 500ms}, {@code 10s}, {@code 5m},
    * {@code 2h} or ISO-8601 ({@code PT1M}).
    */
   public static void main(String[] args) throws Exception {
@@ -167,6 +233,7 @@ public final class Workload {
         case "--step": b.clockStep = nonNegative(parseDuration(v)); break;
         case "--start": b.clockStart = Rfc3339.parse(v); break;
         case "--policy": b.keyframePolicy(v); break;
+        case "--retry-for": b.retryFor(parseDuration(v)); break;
         default: usage("unknown option " + arg);
       }
     }
@@ -181,7 +248,8 @@ public final class Workload {
     System.err.println(why);
     System.err.println(
         "usage: Workload --url http://host:port/v1/stream/demo [--rate 10] [--count 1000 | --duration 60s]"
-            + " [--seed 1] [--step 1m [--start 2026-01-01T00:00:00Z]] [--policy 'changes=100, interval=10s']");
+            + " [--seed 1] [--step 1m [--start 2026-01-01T00:00:00Z]] [--policy 'changes=100, interval=10s']"
+            + " [--retry-for 60s]");
     System.exit(2);
   }
 
@@ -216,6 +284,7 @@ public final class Workload {
     private @Nullable Instant clockStart;
     private @Nullable Duration clockStep;
     private @Nullable String keyframePolicy = "changes=1000, interval=60s";
+    private Duration retryFor = Duration.ofSeconds(60);
     private @Nullable HttpClient client;
     private Pacer pacer = Pacer.SYSTEM;
 
@@ -287,6 +356,17 @@ public final class Workload {
      */
     public Builder keyframePolicy(@Nullable String keyframePolicy) {
       this.keyframePolicy = keyframePolicy;
+      return this;
+    }
+
+    /**
+     * How long a request is retried while the server is unreachable or answers 429 or 5xx, from
+     * its first failure; zero tries once. Default 60 s, time enough for a server to restart.
+     */
+    public Builder retryFor(Duration retryFor) {
+      requireNonNull(retryFor, "retryFor == null");
+      if (retryFor.isNegative()) throw new IllegalArgumentException("retryFor < 0");
+      this.retryFor = retryFor;
       return this;
     }
 

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A catch-up chunk of a state stream ends where the next keyframe starts, so a window read from
- * its keyframe fetches that window and nothing of the next (PROTOCOL.md 3.3), and the cut is as
- * deterministic as any other chunk boundary (CACHING.md).
+ * its keyframe fetches that window and nothing of the next (docs/PROTOCOL.md 3.3), and the cut is
+ * as deterministic as any other chunk boundary (CACHING.md).
  */
 class WindowChunkTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -219,7 +219,8 @@ class WindowChunkTest {
 
   @Test
   void plainStreamIsNotCutAtSnapshotControls() throws IOException {
-    // Not a state stream: the conventions, chunk cuts included, do not apply (PROTOCOL.md 3.0).
+    // Not a state stream: the conventions, chunk cuts included, do not apply
+    // (docs/PROTOCOL.md 3.0).
     String path = create("windows/plain" + names.incrementAndGet(), "application/json", false);
     for (int unit = 0; unit < 3; unit++) {
       post(path, "[{\"headers\":{\"control\":\"snapshot-start\"}},{\"headers\":{\"control\":\"snapshot-end\"}}]");

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** PROTOCOL.md 3.2 and 3.4: keyframes the server writes, and their index entries. */
+/** docs/PROTOCOL.md 3.2 and 3.4: keyframes the server writes, and their index entries. */
 class KeyframeTest {
   private final Harness h = new Harness();
 

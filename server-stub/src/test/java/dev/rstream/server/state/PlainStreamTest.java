@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Streams created without Rstream-Keyframes are plain Durable Streams (PROTOCOL.md 3.0). */
+/** Streams created without Rstream-Keyframes are plain Durable Streams (docs/PROTOCOL.md 3.0). */
 class PlainStreamTest {
   private final Harness h = new Harness();
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** PROTOCOL.md 3.1: stamping and the non-decreasing order of timestamps. */
+/** docs/PROTOCOL.md 3.1: stamping and the non-decreasing order of timestamps. */
 class TimestampTest {
   private final Harness h = new Harness();
 

@@ -34,12 +34,19 @@ class WorkloadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What the server received, and the virtual time it arrived at. */
-  record Received(String method, String path, String policy, String contentType, String body, long atNanos) {}
+  record Received(
+      String method, String path, String policy, String contentType, String body, long atNanos,
+      String producer) {}
+
+  /** Scripted answer to a POST attempt: drop the connection without an answer. */
+  private static final int DROP = -1;
 
   private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
   private final VirtualPacer pacer = new VirtualPacer();
   private final AtomicInteger failAt = new AtomicInteger(-1);
   private final AtomicInteger posts = new AtomicInteger();
+  /** Answers for the next POST attempts, in order; then 204. */
+  private final BlockingQueue<Integer> postAnswers = new LinkedBlockingQueue<>();
   private HttpServer server;
   private ExecutorService serverThreads;
   private URI url;
@@ -75,9 +82,19 @@ class WorkloadTest {
                   exchange.getRequestHeaders().getFirst("Rstream-Keyframes"),
                   exchange.getRequestHeaders().getFirst("Content-Type"),
                   body,
-                  pacer.nanoTime()));
+                  pacer.nanoTime(),
+                  exchange.getRequestHeaders().getFirst("Producer-Id") + " "
+                      + exchange.getRequestHeaders().getFirst("Producer-Epoch") + " "
+                      + exchange.getRequestHeaders().getFirst("Producer-Seq")));
           int status = exchange.getRequestMethod().equals("PUT") ? 201 : 204;
-          if (exchange.getRequestMethod().equals("POST") && posts.getAndIncrement() == failAt.get()) {
+          Integer scripted = exchange.getRequestMethod().equals("POST") ? postAnswers.poll() : null;
+          if (scripted != null && scripted == DROP) {
+            // The JDK server closes the connection of a handler that throws: no answer at all.
+            throw new IllegalStateException("dropping the connection, as a server going down does");
+          } else if (scripted != null) {
+            exchange.getResponseHeaders().add("Retry-After", scripted == 429 ? "3" : "soon");
+            exchange.sendResponseHeaders(scripted, -1);
+          } else if (exchange.getRequestMethod().equals("POST") && posts.getAndIncrement() == failAt.get()) {
             byte[] error = "{\"error\":\"append_rejected\"}".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(400, error.length);
             exchange.getResponseBody().write(error);
@@ -230,9 +247,80 @@ class WorkloadTest {
   }
 
   @Test
+  void appendsCarryOneProducerAndASequenceNumberPerChange() throws Exception {
+    Workload.builder().streamUrl(url).rate(100).count(4).pacer(pacer).build().run();
+
+    List<Received> posts = drain(5).subList(1, 5);
+    String producer = posts.get(0).producer().split(" ")[0];
+    assertThat(producer).startsWith("workload-");
+    for (int i = 0; i < 4; i++) {
+      assertThat(posts.get(i).producer()).isEqualTo(producer + " 0 " + i);
+    }
+  }
+
+  @Test
+  void aServerThatAnswers503IsRetriedWithBackoffUnderTheSameSequenceNumber() throws Exception {
+    postAnswers.addAll(List.of(204, 503, 503, 503));
+    Workload w = Workload.builder().streamUrl(url).rate(1000).count(3).pacer(pacer).build();
+
+    assertThat(w.run()).isEqualTo(3);
+
+    List<Received> requests = drain(1 + 6);
+    List<Received> second = requests.subList(2, 6);
+    for (Received attempt : second) {
+      assertThat(attempt.body()).isEqualTo(second.get(0).body());
+      assertThat(attempt.producer()).endsWith(" 0 1");
+    }
+    // 100 ms, then doubled each time.
+    assertThat(second.get(1).atNanos() - second.get(0).atNanos()).isEqualTo(100_000_000L);
+    assertThat(second.get(2).atNanos() - second.get(1).atNanos()).isEqualTo(200_000_000L);
+    assertThat(second.get(3).atNanos() - second.get(2).atNanos()).isEqualTo(400_000_000L);
+    assertThat(requests.get(6).producer()).endsWith(" 0 2");
+  }
+
+  @Test
+  void retryAfterIsWaitedForWhenLongerThanTheBackoff() throws Exception {
+    postAnswers.add(429);
+    Workload.builder().streamUrl(url).rate(1000).count(1).pacer(pacer).build().run();
+
+    List<Received> attempts = drain(3).subList(1, 3);
+    assertThat(attempts.get(1).atNanos() - attempts.get(0).atNanos()).isEqualTo(3_000_000_000L);
+  }
+
+  @Test
+  void aDroppedConnectionIsRetriedUnderTheSameSequenceNumber() throws Exception {
+    // Received, then the connection drops: whether it was appended, only the server knows, and
+    // the same producer sequence number lets it tell.
+    postAnswers.addAll(List.of(204, DROP));
+    Workload w = Workload.builder().streamUrl(url).rate(1000).count(3).pacer(pacer).build();
+
+    assertThat(w.run()).isEqualTo(3);
+
+    List<Received> requests = drain(1 + 4);
+    assertThat(requests.get(2).body()).isEqualTo(requests.get(3).body());
+    assertThat(requests.get(2).producer()).isEqualTo(requests.get(3).producer()).endsWith(" 0 1");
+    assertThat(requests.get(4).producer()).endsWith(" 0 2");
+  }
+
+  @Test
+  void aServerThatStaysDownEndsTheRunOnceRetryForIsUp() throws Exception {
+    for (int i = 0; i < 100; i++) postAnswers.add(503);
+    Workload w =
+        Workload.builder().streamUrl(url).rate(1000).count(3).retryFor(Duration.ofSeconds(5)).pacer(pacer).build();
+
+    assertThatThrownBy(w::run).isInstanceOf(IOException.class).hasMessageContaining("HTTP 503");
+
+    // PUT, then attempts 100, 200, 400, 800, 1600 ms and then every 2 s apart, the last at or after 5 s.
+    List<Received> attempts = drain(1 + 7).subList(1, 8);
+    assertThat(attempts.get(6).atNanos() - attempts.get(0).atNanos()).isEqualTo(5_100_000_000L);
+  }
+
+  @Test
   void argumentsAreCheckedWhenSet() {
     assertThatThrownBy(() -> Workload.builder().rate(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Workload.builder().count(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Workload.builder().retryFor(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Workload.builder().simulatedClock(Instant.EPOCH, Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(Workload.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
