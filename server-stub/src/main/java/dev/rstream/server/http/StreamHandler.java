@@ -3,6 +3,7 @@ package dev.rstream.server.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.rstream.server.state.OffsetFormat;
+import dev.rstream.server.state.Rfc3339;
 import dev.rstream.server.state.StreamConventions;
 import dev.rstream.server.state.UnitAppender;
 import dev.rstream.server.storage.InvalidPositionException;
@@ -13,9 +14,6 @@ import dev.rstream.server.storage.StreamMeta;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,9 +63,6 @@ public final class StreamHandler extends Handler.Abstract {
   private static final Pattern TTL = Pattern.compile("0|[1-9][0-9]{0,17}");
   private static final Pattern PRODUCER_NUMBER = Pattern.compile("[0-9]{1,16}");
   private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
-  private static final DateTimeFormatter RFC3339_MILLIS =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
-          .withZone(ZoneOffset.UTC);
 
   private static final String ALLOW_HEADERS =
       "Content-Type, Authorization, If-None-Match, Stream-Seq, Stream-TTL, Stream-Expires-At,"
@@ -220,8 +215,8 @@ public final class StreamHandler extends Handler.Abstract {
     Long expiresAt = null;
     if (expiresHeader != null) {
       try {
-        expiresAt = OffsetDateTime.parse(expiresHeader.trim()).toInstant().toEpochMilli();
-      } catch (DateTimeParseException | ArithmeticException e) {
+        expiresAt = Rfc3339.parse(expiresHeader.trim()).toEpochMilli();
+      } catch (DateTimeParseException e) {
         throw HttpError.badRequest(
             "invalid_expires_at", "Stream-Expires-At is not an RFC 3339 timestamp: " + expiresHeader);
       }
@@ -606,7 +601,7 @@ public final class StreamHandler extends Handler.Abstract {
       out.put("Stream-TTL", Long.toString(meta.ttlSeconds()));
     }
     if (meta.expiresAtMillis() != null) {
-      out.put("Stream-Expires-At", RFC3339_MILLIS.format(Instant.ofEpochMilli(meta.expiresAtMillis())));
+      out.put("Stream-Expires-At", Rfc3339.formatMillis(Instant.ofEpochMilli(meta.expiresAtMillis())));
     }
     if (meta.closed()) {
       out.put("Stream-Closed", "true");
