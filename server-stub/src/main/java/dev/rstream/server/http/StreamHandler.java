@@ -11,6 +11,11 @@ import dev.rstream.server.storage.LogStore;
 import dev.rstream.server.storage.NoSuchStreamException;
 import dev.rstream.server.storage.ReadResult;
 import dev.rstream.server.storage.StreamMeta;
+import dev.rstream.server.write.JsonMessages;
+import dev.rstream.server.write.MediaTypes;
+import dev.rstream.server.write.Producer;
+import dev.rstream.server.write.StreamWriter;
+import dev.rstream.server.write.WriteRejectedException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -97,7 +102,7 @@ public final class StreamHandler extends Handler.Abstract {
       HttpSettings settings) {
     LiveReads live = new LiveReads(executor);
     LongSupplier clock = System::currentTimeMillis;
-    StreamWriter writer = new StreamWriter(store, conventions, clock);
+    StreamWriter writer = new StreamWriter(store, conventions, OFFSETS, clock);
     ReadContext reads = new ReadContext(store, live, executor, timer, settings, clock);
     LogStore.TailListener listener =
         (path, tail, closed, deleted) -> {
@@ -277,7 +282,7 @@ public final class StreamHandler extends Handler.Abstract {
   private void append(Request request, Response response, Callback callback, String path)
       throws HttpError {
     HttpFields in = request.getHeaders();
-    StreamWriter.Producer producer = producer(in, path);
+    Producer producer = producer(in, path);
     boolean close = isTrue(in.get("Stream-Closed"));
     String contentType = in.get(HttpHeader.CONTENT_TYPE);
     String streamSeq = in.get("Stream-Seq");
@@ -305,9 +310,7 @@ public final class StreamHandler extends Handler.Abstract {
             }
             if (meta.closed() && producer == null) {
               // Spec 5.2 precedence: closed before content type and body checks.
-              throw HttpError.conflict("stream_closed", "stream " + path + " is closed")
-                  .header("Stream-Closed", "true")
-                  .header("Stream-Next-Offset", Offset.format(meta.incarnation(), meta.tailPosition()));
+              throw WriteFailures.closed(path, meta.incarnation(), meta.tailPosition());
             }
             if (MediaTypes.isJson(contentType) && MediaTypes.isJson(meta.contentType())) {
               messages = JsonMessages.split(body, path);
@@ -351,7 +354,7 @@ public final class StreamHandler extends Handler.Abstract {
         });
   }
 
-  private static StreamWriter.@Nullable Producer producer(HttpFields in, String path)
+  private static @Nullable Producer producer(HttpFields in, String path)
       throws HttpError {
     String id = in.get("Producer-Id");
     String epoch = in.get("Producer-Epoch");
@@ -367,7 +370,7 @@ public final class StreamHandler extends Handler.Abstract {
     if (id.isEmpty()) {
       throw HttpError.badRequest("invalid_producer_headers", "Producer-Id must not be empty");
     }
-    return new StreamWriter.Producer(
+    return new Producer(
         id, producerNumber("Producer-Epoch", epoch), producerNumber("Producer-Seq", seq));
   }
 
@@ -615,9 +618,13 @@ public final class StreamHandler extends Handler.Abstract {
     if (writer.liveMeta(path, false) == null) {
       throw HttpError.notFound(path);
     }
-    writer
-        .delete(path)
-        .whenComplete(
+    CompletableFuture<Void> deleted;
+    try {
+      deleted = writer.delete(path);
+    } catch (WriteRejectedException e) {
+      throw WriteFailures.toHttpError(e);
+    }
+    deleted.whenComplete(
             (ignored, error) -> {
               if (error != null) {
                 writeFailure(request, response, callback, path, error);
@@ -631,7 +638,7 @@ public final class StreamHandler extends Handler.Abstract {
   // ---------------------------------------------------------------- bodies and errors
 
   private interface BodyConsumer {
-    void accept(byte[] body) throws HttpError;
+    void accept(byte[] body) throws HttpError, WriteRejectedException;
   }
 
   /**
@@ -658,15 +665,17 @@ public final class StreamHandler extends Handler.Abstract {
               try {
                 if (error != null) {
                   if (Request.getContentBytesRead(request) > max
-                      || StreamWriter.cause(error) instanceof IllegalArgumentException) {
+                      || WriteFailures.cause(error) instanceof IllegalArgumentException) {
                     throw tooLarge(path, max);
                   }
-                  callback.failed(StreamWriter.cause(error));
+                  callback.failed(WriteFailures.cause(error));
                   return;
                 }
                 next.accept(body);
               } catch (HttpError e) {
                 writeError(request, response, callback, e);
+              } catch (WriteRejectedException e) {
+                writeError(request, response, callback, WriteFailures.toHttpError(e));
               } catch (RuntimeException e) {
                 log.error("{} {} failed", request.getMethod(), request.getHttpURI(), e);
                 writeError(
@@ -684,9 +693,11 @@ public final class StreamHandler extends Handler.Abstract {
 
   private static void writeFailure(
       Request request, Response response, Callback callback, String path, Throwable error) {
-    Throwable cause = StreamWriter.cause(error);
+    Throwable cause = WriteFailures.cause(error);
     if (cause instanceof HttpError httpError) {
       writeError(request, response, callback, httpError);
+    } else if (cause instanceof WriteRejectedException rejected) {
+      writeError(request, response, callback, WriteFailures.toHttpError(rejected));
     } else if (cause instanceof NoSuchStreamException) {
       writeError(request, response, callback, HttpError.notFound(path));
     } else {
