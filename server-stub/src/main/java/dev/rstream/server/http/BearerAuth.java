@@ -53,7 +53,7 @@ public final class BearerAuth extends Handler.Wrapper {
       return super.handle(request, response, callback);
     }
     StreamHandler.securityHeaders(response.getHeaders());
-    StreamHandler.writeError(
+    ErrorResponses.write(
         request,
         response,
         callback,

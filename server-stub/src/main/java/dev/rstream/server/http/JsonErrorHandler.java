@@ -24,7 +24,7 @@ public final class JsonErrorHandler extends ErrorHandler {
       @Nullable Throwable cause,
       Callback callback) {
     StreamHandler.securityHeaders(response.getHeaders());
-    StreamHandler.writeError(request, response, callback, error(code, message));
+    ErrorResponses.write(request, response, callback, error(code, message));
   }
 
   private static HttpError error(int status, @Nullable String message) {

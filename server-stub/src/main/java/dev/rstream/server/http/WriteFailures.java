@@ -1,13 +1,18 @@
 package dev.rstream.server.http;
 
+import dev.rstream.server.storage.NoSuchStreamException;
 import dev.rstream.server.write.WriteRejectedException;
-import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * How the write path's refusals are answered: each {@link WriteRejectedException} as its status,
- * error code and the headers a client recovers with (spec 5.2, 5.2.1, 5.3). Stateless.
+ * How the write path's refusals and failures are answered: each {@link WriteRejectedException} as
+ * its status, error code and the headers a client recovers with (spec 5.2, 5.2.1, 5.3), a store
+ * failure as 503. Stateless.
  */
 final class WriteFailures {
+  private static final Logger log = LoggerFactory.getLogger(WriteFailures.class);
+
   private WriteFailures() {}
 
   static HttpError toHttpError(WriteRejectedException e) {
@@ -54,10 +59,21 @@ final class WriteFailures {
     return error;
   }
 
-  /** Unwraps a future's failure for an error answer. */
-  static Throwable cause(Throwable error) {
-    return error instanceof CompletionException && error.getCause() != null
-        ? error.getCause()
-        : error;
+  /**
+   * The answer to a write whose future failed: a refusal as {@link #toHttpError(WriteRejectedException)},
+   * anything else (the store could not make it durable) as a logged 503 the client may retry.
+   */
+  static HttpError toHttpError(Throwable failure, String path) {
+    Throwable cause = ErrorResponses.unwrap(failure);
+    if (cause instanceof HttpError httpError) {
+      return httpError;
+    } else if (cause instanceof WriteRejectedException rejected) {
+      return toHttpError(rejected);
+    } else if (cause instanceof NoSuchStreamException) {
+      return HttpError.notFound(path);
+    }
+    log.error("write to {} failed", path, cause);
+    return new HttpError(503, "storage_failed", "storage failed for stream " + path + ": " + cause)
+        .header("Retry-After", "1");
   }
 }
