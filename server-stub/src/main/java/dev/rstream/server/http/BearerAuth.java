@@ -52,7 +52,6 @@ public final class BearerAuth extends Handler.Wrapper {
     if (request.getMethod().equals("OPTIONS") || authorized(request)) {
       return super.handle(request, response, callback);
     }
-    StreamHandler.securityHeaders(response.getHeaders());
     ErrorResponses.write(
         request,
         response,

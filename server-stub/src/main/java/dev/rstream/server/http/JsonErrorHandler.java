@@ -23,7 +23,8 @@ public final class JsonErrorHandler extends ErrorHandler {
       @Nullable String message,
       @Nullable Throwable cause,
       Callback callback) {
-    StreamHandler.securityHeaders(response.getHeaders());
+    // Jetty may answer here before any handler ran, so SecurityHeaders may not have.
+    SecurityHeaders.addTo(response.getHeaders());
     ErrorResponses.write(request, response, callback, error(code, message));
   }
 

@@ -10,12 +10,13 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
-import org.eclipse.jetty.http.HttpFields;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Durable Streams protocol on {@code /v1/stream/{path}} (spec section 5): validates the path
@@ -36,15 +37,6 @@ public final class StreamHandler extends Handler.Abstract {
   /** Where streams live. */
   public static final String PREFIX = "/v1/stream/";
 
-  private static final String ALLOW_HEADERS =
-      "Content-Type, Authorization, If-None-Match, Stream-Seq, Stream-TTL, Stream-Expires-At,"
-          + " Stream-Closed, Producer-Id, Producer-Epoch, Producer-Seq, Rstream-Keyframes";
-  private static final String EXPOSE_HEADERS =
-      "Stream-Next-Offset, Stream-Cursor, Stream-Up-To-Date, Stream-Closed, Stream-TTL,"
-          + " Stream-Expires-At, Stream-SSE-Data-Encoding, Producer-Epoch, Producer-Seq,"
-          + " Producer-Expected-Seq, Producer-Received-Seq, ETag, Location, Content-Type,"
-          + " Content-Encoding, Vary";
-
   private final Map<String, StreamOperation> operations;
 
   private StreamHandler(Map<String, StreamOperation> operations) {
@@ -52,8 +44,10 @@ public final class StreamHandler extends Handler.Abstract {
   }
 
   /**
-   * Creates the handler and registers its live-read wake-ups on the store. Package {@code http}
-   * keeps its classes internal; {@code StubServer} builds the server through this factory.
+   * Creates the handler chain (CORS, security headers, the bearer-token check when {@code
+   * settings} has a token, then the stream operations) and the live-read wake-ups to register on
+   * the store. Package {@code http} keeps its classes internal; {@code StubServer} builds the
+   * server through this factory.
    *
    * @return the handler and the {@code UnitAppender} the conventions must be started with
    */
@@ -80,21 +74,24 @@ public final class StreamHandler extends Handler.Abstract {
           writer.onTail(path, deleted);
           live.onTail(path, tail, closed, deleted);
         };
-    return new Wiring(
-        new StreamHandler(operations), writer, listener, live::count, writer::sweepExpired);
+    Handler streams = new StreamHandler(operations);
+    Supplier<@Nullable String> token = settings.bearerToken();
+    Handler authorized = token == null ? streams : new BearerAuth(token, streams);
+    Handler handler = CrossOrigin.in(new SecurityHeaders(authorized));
+    return new Wiring(handler, writer, listener, live::count, writer::sweepExpired);
   }
 
   /**
    * What {@link #wire} built.
    *
-   * @param handler the Jetty handler to install
+   * @param handler the Jetty handler to install (it wraps the stream handler)
    * @param appender the append path, to pass to {@link StreamConventions#start}
    * @param tailListener to register with {@code LogStore.addTailListener}
    * @param liveReaders how many long-polls and SSE sessions are waiting right now
    * @param expirySweep deletes streams whose TTL or expiry passed; run it now and then
    */
   public record Wiring(
-      StreamHandler handler,
+      Handler handler,
       UnitAppender appender,
       LogStore.TailListener tailListener,
       IntSupplier liveReaders,
@@ -102,12 +99,10 @@ public final class StreamHandler extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    HttpFields.Mutable headers = response.getHeaders();
-    securityHeaders(headers);
     String method = request.getMethod();
     try {
       if (method.equals("OPTIONS")) {
-        headers.put("Access-Control-Max-Age", "86400");
+        // A CORS preflight: CrossOrigin in front has added its answer's headers.
         response.setStatus(204);
         callback.succeeded();
         return true;
@@ -124,7 +119,7 @@ public final class StreamHandler extends Handler.Abstract {
       }
       StreamOperation operation = operations.get(method);
       if (operation == null) {
-        headers.put(HttpHeader.ALLOW, "GET, POST, PUT, DELETE, HEAD, OPTIONS");
+        response.getHeaders().put(HttpHeader.ALLOW, "GET, POST, PUT, DELETE, HEAD, OPTIONS");
         throw new HttpError(405, "method_not_allowed", method + " is not a stream operation");
       }
       operation.handle(request, response, callback, path);
@@ -134,15 +129,5 @@ public final class StreamHandler extends Handler.Abstract {
       ErrorResponses.writeInternal(request, response, callback, e);
     }
     return true;
-  }
-
-  /** CORS for browser clients and the browser security headers of spec 12.7, on every answer. */
-  static void securityHeaders(HttpFields.Mutable headers) {
-    headers.put("Access-Control-Allow-Origin", "*");
-    headers.put("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS");
-    headers.put("Access-Control-Allow-Headers", ALLOW_HEADERS);
-    headers.put("Access-Control-Expose-Headers", EXPOSE_HEADERS);
-    headers.put("X-Content-Type-Options", "nosniff");
-    headers.put("Cross-Origin-Resource-Policy", "cross-origin");
   }
 }
