@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -141,9 +140,7 @@ public final class StubServer implements AutoCloseable {
       gzip.setMinGzipSize(512);
       // SSE must reach the client event by event; a compressor would hold events back.
       gzip.addExcludedMimeTypes("text/event-stream");
-      Supplier<@Nullable String> token = settings.bearerToken();
-      Handler streams = wired.handler();
-      gzip.setHandler(token == null ? streams : new BearerAuth(token, streams));
+      gzip.setHandler(wired.handler());
       jetty.setHandler(gzip);
       // Jetty first, without a port: the conventions' start may append, which wakes readers on
       // Jetty's pool; the port opens once they are done (StreamConventions.start contract).

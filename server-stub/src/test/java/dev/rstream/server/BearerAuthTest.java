@@ -75,12 +75,13 @@ class BearerAuthTest {
                 .header("Authorization", "Bearer tok-wrong"),
             get("state?offset=-1", "").header("Authorization", "Basic dG9rLWdvb2QtMQ=="));
     for (Request.Builder route : routes) {
-      Request request = route.build();
+      // From a browser app: the 401 must be readable cross-origin, so that it can ask for a token.
+      Request request = route.header("Origin", "https://app.example").build();
       try (Response response = client.newCall(request).execute()) {
         assertThat(response.code()).as("%s %s", request.method(), request.url()).isEqualTo(401);
         assertThat(response.header("WWW-Authenticate")).isEqualTo("Bearer");
         assertThat(response.header("Cache-Control")).isEqualTo("no-store");
-        assertThat(response.header("Access-Control-Allow-Origin")).isEqualTo("*");
+        assertThat(response.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
         if (!request.method().equals("HEAD")) {
           JsonNode error = MAPPER.readTree(response.body().string()).get("error");
           assertThat(error.get("code").asText()).isEqualTo("unauthorized");

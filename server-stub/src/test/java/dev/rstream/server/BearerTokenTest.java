@@ -51,8 +51,15 @@ class BearerTokenTest {
   @Test
   void corsPreflightNeedsNoToken() {
     Http.Reply preflight =
-        http.call(http.request("mine").method("OPTIONS", null).build());
+        http.call(
+            http.request("mine")
+                .method("OPTIONS", null)
+                .header("Origin", "https://app.example")
+                .header("Access-Control-Request-Method", "GET")
+                .header("Access-Control-Request-Headers", "authorization")
+                .build());
     assertThat(preflight.code()).isEqualTo(204);
+    assertThat(preflight.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
     assertThat(preflight.header("Access-Control-Allow-Headers")).contains("Authorization");
   }
 }

@@ -67,4 +67,19 @@ class ExpiryTest {
     http.put("exp/head", "text/plain", "", "Stream-Expires-At", "2099-01-02T04:04:05.678+01:00");
     assertThat(http.head("exp/head").header("Stream-Expires-At")).isEqualTo(at);
   }
+
+  @Test
+  void expiresAtFollowsRfc3339NotIso8601() {
+    // RFC 3339 allows a lower-case "t" and "z" and requires the seconds; ISO 8601 does neither.
+    assertThat(
+            http.put("exp/lower", "text/plain", "", "Stream-Expires-At", "2099-01-02t03:04:05z")
+                .code())
+        .isEqualTo(201);
+    assertThat(http.head("exp/lower").header("Stream-Expires-At"))
+        .isEqualTo("2099-01-02T03:04:05.000Z");
+    Http.Reply noSeconds =
+        http.put("exp/minutes", "text/plain", "", "Stream-Expires-At", "2099-01-02T03:04Z");
+    assertThat(noSeconds.code()).isEqualTo(400);
+    assertThat(noSeconds.body()).contains("invalid_expires_at");
+  }
 }

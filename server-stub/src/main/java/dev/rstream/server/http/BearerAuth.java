@@ -52,8 +52,7 @@ public final class BearerAuth extends Handler.Wrapper {
     if (request.getMethod().equals("OPTIONS") || authorized(request)) {
       return super.handle(request, response, callback);
     }
-    StreamHandler.securityHeaders(response.getHeaders());
-    StreamHandler.writeError(
+    ErrorResponses.write(
         request,
         response,
         callback,

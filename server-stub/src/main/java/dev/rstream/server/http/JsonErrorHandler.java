@@ -23,8 +23,9 @@ public final class JsonErrorHandler extends ErrorHandler {
       @Nullable String message,
       @Nullable Throwable cause,
       Callback callback) {
-    StreamHandler.securityHeaders(response.getHeaders());
-    StreamHandler.writeError(request, response, callback, error(code, message));
+    // Jetty may answer here before any handler ran, so SecurityHeaders may not have.
+    SecurityHeaders.addTo(response.getHeaders());
+    ErrorResponses.write(request, response, callback, error(code, message));
   }
 
   private static HttpError error(int status, @Nullable String message) {

@@ -77,7 +77,7 @@ final class LongPollRead implements LiveReads.Waiter {
     StreamMeta current = context.store.meta(meta.path());
     if (current == null || current.incarnation() != meta.incarnation()) {
       if (claim()) {
-        StreamHandler.writeError(request, response, callback, HttpError.notFound(meta.path()));
+        ErrorResponses.write(request, response, callback, HttpError.notFound(meta.path()));
       }
       return;
     }
@@ -86,12 +86,12 @@ final class LongPollRead implements LiveReads.Waiter {
       read = context.store.read(meta.path(), position, context.settings.maxReadBytes());
     } catch (NoSuchStreamException e) {
       if (claim()) {
-        StreamHandler.writeError(request, response, callback, HttpError.notFound(meta.path()));
+        ErrorResponses.write(request, response, callback, HttpError.notFound(meta.path()));
       }
       return;
     } catch (InvalidPositionException e) {
       if (claim()) {
-        StreamHandler.writeError(
+        ErrorResponses.write(
             request,
             response,
             callback,
@@ -101,12 +101,12 @@ final class LongPollRead implements LiveReads.Waiter {
     }
     if (!read.messages().isEmpty()) {
       if (claim()) {
-        StreamHandler.writeData(
+        ReadResponses.writeData(
             context, request, response, callback, meta, position, read, Cursor.next(cursor, now()));
       }
     } else if (read.closed()) {
       if (claim()) {
-        StreamHandler.writeNoContent(context, response, callback, meta, position, true, null);
+        ReadResponses.writeNoContent(context, response, callback, meta, position, true, null);
       }
     }
   }
@@ -115,7 +115,7 @@ final class LongPollRead implements LiveReads.Waiter {
     if (claim()) {
       StreamMeta current = context.store.meta(meta.path());
       boolean closed = current != null && current.closed();
-      StreamHandler.writeNoContent(
+      ReadResponses.writeNoContent(
           context, response, callback, meta, position, closed, Cursor.next(cursor, now()));
     }
   }

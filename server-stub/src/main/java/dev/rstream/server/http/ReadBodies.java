@@ -3,6 +3,7 @@ package dev.rstream.server.http;
 import dev.rstream.server.state.KeyframeStarts;
 import dev.rstream.server.storage.ReadResult;
 import dev.rstream.server.storage.StreamMeta;
+import dev.rstream.server.write.MediaTypes;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;

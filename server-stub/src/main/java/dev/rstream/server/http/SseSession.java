@@ -4,6 +4,7 @@ import dev.rstream.server.storage.InvalidPositionException;
 import dev.rstream.server.storage.NoSuchStreamException;
 import dev.rstream.server.storage.ReadResult;
 import dev.rstream.server.storage.StreamMeta;
+import dev.rstream.server.write.MediaTypes;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

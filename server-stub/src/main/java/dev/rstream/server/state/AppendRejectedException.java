@@ -2,7 +2,7 @@ package dev.rstream.server.state;
 
 /**
  * A unit that breaks a state stream's rules (a timestamp going back, a malformed change); nothing
- * of it was stored. The HTTP layer answers 400 with this message, which names the stream, the
+ * of it was stored. The server answers 400 with this message, which names the stream, the
  * message and the reason.
  */
 public final class AppendRejectedException extends Exception {

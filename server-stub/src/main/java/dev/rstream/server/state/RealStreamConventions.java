@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * (own daemon thread, or the one given to the builder). At most one keyframe per stream is in
  * flight; index entries are appended in keyframe order.
  *
- * <h2>Hook contract expected from the HTTP layer</h2>
+ * <h2>Hook contract expected from the write path</h2>
  *
  * <ul>
  *   <li>For each unit, {@link #afterAppend} follows its {@link #beforeAppend} within the same hold
@@ -75,7 +75,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Deleting the index stream in {@link #afterDelete} goes straight to the {@link LogStore}
- * (whose tail listeners tell the HTTP layer), not through the appender, which only appends.
+ * (whose tail listeners tell the write path), not through the appender, which only appends.
  */
 public final class RealStreamConventions implements StreamConventions {
   private static final Logger log = LoggerFactory.getLogger(RealStreamConventions.class);
@@ -237,7 +237,7 @@ public final class RealStreamConventions implements StreamConventions {
       List<StateMessage> prepared = s.prepared;
       s.orderedRequest = null;
       s.prepared = null;
-      // The HTTP layer rewrites headers.offset in every message between the two hooks, so the
+      // The write path rewrites headers.offset in every message between the two hooks, so the
       // stored bytes differ from what beforeAppend returned; the hook contract (afterAppend
       // follows its beforeAppend in the same hold of the lock) is what pairs them.
       if (own != null && own.unit != null && own.unit.size() == storedMessages.size()) {
@@ -263,8 +263,8 @@ public final class RealStreamConventions implements StreamConventions {
   /**
    * Writes the first keyframe and its index entry on the calling thread and returns once both are
    * durable (or {@link Builder#createTimeout} passed), so that the stream begins with a keyframe
-   * and its index exists before the creating request is answered. The HTTP layer calls this
-   * holding the stream's monitor, which is reentrant: the appender takes it again on this thread.
+   * and its index exists before the creating request is answered. The write path calls this
+   * without the stream's append lock, which the appender takes for each unit.
    */
   @Override
   public void afterCreate(StreamMeta meta) {

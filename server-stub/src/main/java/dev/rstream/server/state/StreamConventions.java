@@ -4,10 +4,10 @@ import dev.rstream.server.storage.StreamMeta;
 import java.util.List;
 
 /**
- * The rstream conventions as the HTTP layer sees them: it calls these hooks for every stream, and
+ * The rstream conventions as the write path sees them: it calls these hooks for every stream, and
  * they do nothing to streams created without {@code Rstream-Keyframes} (docs/PROTOCOL.md 3.0).
  *
- * <p>Locking: the HTTP layer calls {@link #beforeAppend} and {@link #afterAppend} while it holds
+ * <p>Locking: the write path calls {@link #beforeAppend} and {@link #afterAppend} while it holds
  * the stream's append lock, so they see units in stream order and must not block on I/O. For one
  * unit, {@code afterAppend} follows its {@code beforeAppend} within the same hold of the lock (or
  * not at all, when the store refused the unit): implementations may pair the two calls. Units the

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * How the conventions write their own units (keyframes, index entries): through the HTTP layer's
- * append path, so that they take the stream's append lock, get {@code headers.offset} set like any
- * other unit, and wake live readers. Implemented by the HTTP layer.
+ * How the conventions write their own units (keyframes, index entries): through the server's one
+ * write path, so that they take the stream's append lock, get {@code headers.offset} set like any
+ * other unit, and wake live readers. Implemented by {@code dev.rstream.server.write.StreamWriter}.
  */
 public interface UnitAppender {
 

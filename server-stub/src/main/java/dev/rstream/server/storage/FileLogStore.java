@@ -1,41 +1,25 @@
 package dev.rstream.server.storage;
 
 import static dev.rstream.server.storage.MemoryLogStore.checkMessages;
-import static dev.rstream.server.storage.MemoryLogStore.invalidPosition;
 import static dev.rstream.server.storage.MemoryLogStore.noSuchStream;
 import static java.util.Objects.requireNonNull;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,25 +77,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileLogStore implements LogStore {
   private static final Logger log = LoggerFactory.getLogger(FileLogStore.class);
-  private static final Pattern STREAM_FILE = Pattern.compile("(\\d{16})\\.log");
-  private static final int WRITE_BUFFER_SIZE = 1 << 20;
-  /** Pages whose bytes span more than this on disk are read message by message. */
-  private static final int MAX_SPAN_READ = 16 << 20;
 
   private final Path streamsDir;
   private final FileChannel lockChannel;
   private final FileLock lock;
-  private final Runnable beforeGroup;
-  private final Map<String, Stream> streams = new ConcurrentHashMap<>();
+  private final Map<String, FileStream> streams = new ConcurrentHashMap<>();
   private final TailListeners listeners = new TailListeners(log);
   private final AtomicLong nextFileNumber;
-  private final AtomicLong forces = new AtomicLong();
-  private final Thread writer;
-
-  private final Object queueLock = new Object();
-  private final ArrayDeque<Op> queue = new ArrayDeque<>(); // guarded by queueLock
-  private boolean stopping; // guarded by queueLock
-  private volatile @Nullable IOException failure;
+  private final GroupCommitWriter writer;
   private volatile boolean closed;
 
   private FileLogStore(
@@ -119,11 +92,9 @@ public final class FileLogStore implements LogStore {
     this.streamsDir = dir.resolve("streams");
     this.lockChannel = lockChannel;
     this.lock = lock;
-    this.beforeGroup = beforeGroup;
     Files.createDirectories(streamsDir);
-    this.nextFileNumber = new AtomicLong(recover() + 1);
-    this.writer = new Thread(this::writeLoop, "rstream-log-writer " + dir);
-    writer.setDaemon(true);
+    this.nextFileNumber = new AtomicLong(LogRecovery.recover(streamsDir, streams) + 1);
+    this.writer = new GroupCommitWriter(streamsDir, listeners, beforeGroup);
     writer.start();
   }
 
@@ -172,13 +143,13 @@ public final class FileLogStore implements LogStore {
 
   /** How many times the writer forced a file to disk; for group-commit tests. */
   long forceCount() {
-    return forces.get();
+    return writer.forceCount();
   }
 
   @Override
   public Collection<StreamMeta> streams() {
     List<StreamMeta> result = new ArrayList<>();
-    for (Stream stream : streams.values()) {
+    for (FileStream stream : streams.values()) {
       synchronized (stream) {
         if (!stream.deleted) result.add(stream.meta());
       }
@@ -189,7 +160,7 @@ public final class FileLogStore implements LogStore {
   @Override
   public @Nullable StreamMeta meta(String path) {
     requireNonNull(path, "path == null");
-    Stream stream = streams.get(path);
+    FileStream stream = streams.get(path);
     if (stream == null) return null;
     synchronized (stream) {
       return stream.deleted ? null : stream.meta();
@@ -204,9 +175,9 @@ public final class FileLogStore implements LogStore {
     if (streams.containsKey(meta.path())) throw exists(meta.path());
     long incarnation = newIncarnation();
     LogRecord record = LogRecord.create(meta, incarnation, initialMessages);
-    Stream stream =
-        new Stream(
-            nextFileNumber.getAndIncrement(),
+    FileStream stream =
+        new FileStream(
+            FileStream.file(streamsDir, nextFileNumber.getAndIncrement()),
             createdMeta(meta, incarnation),
             record.messageBytes,
             meta.closed(),
@@ -214,7 +185,7 @@ public final class FileLogStore implements LogStore {
     CompletableFuture<Long> future = new CompletableFuture<>();
     synchronized (stream) {
       if (streams.putIfAbsent(meta.path(), stream) != null) throw exists(meta.path());
-      if (!enqueue(new Op(stream, Op.CREATE, record, 0, meta.closed(), future))) {
+      if (!writer.enqueue(QueuedChange.create(stream, record, meta.closed(), future))) {
         stream.deleted = true;
         streams.remove(meta.path(), stream);
       }
@@ -239,7 +210,7 @@ public final class FileLogStore implements LogStore {
       throws NoSuchStreamException, StreamClosedException {
     requireNonNull(path, "path == null");
     checkMessages(messages);
-    Stream stream = existing(path);
+    FileStream stream = existing(path);
     // Encoding and checksumming outside the monitor keeps the ordering section short.
     LogRecord record = LogRecord.unit(messages, producer, streamSeq, close);
     CompletableFuture<Long> future = new CompletableFuture<>();
@@ -247,7 +218,7 @@ public final class FileLogStore implements LogStore {
       if (stream.deleted) throw noSuchStream(path);
       if (stream.orderedClosed) throw new StreamClosedException("stream is closed: " + path);
       long start = stream.orderedTail;
-      if (enqueue(new Op(stream, Op.UNIT, record, start, close, future))) {
+      if (writer.enqueue(QueuedChange.unit(stream, record, start, close, future))) {
         stream.orderedTail = start + record.messageBytes;
         if (producer != null) stream.producers.put(producer.producerId(), producer);
         if (streamSeq != null) stream.lastStreamSeq = streamSeq;
@@ -271,45 +242,13 @@ public final class FileLogStore implements LogStore {
       throws NoSuchStreamException, InvalidPositionException {
     requireNonNull(path, "path == null");
     if (closed) throw new IllegalStateException("store is closed");
-    Stream stream = existing(path);
-    long[] locations;
-    int[] lengths;
-    long[] unitEnds;
-    long next;
-    long tail;
-    boolean streamClosed;
-    synchronized (stream) {
-      if (stream.deleted) throw noSuchStream(path);
-      MessageIndex index = stream.index;
-      int from = index.indexOf(fromPosition);
-      if (from < 0) throw invalidPosition(path, fromPosition, index.tail());
-      int end = from < index.count() ? index.pageEnd(from, maxBytes) : from;
-      locations = new long[end - from];
-      lengths = new int[end - from];
-      unitEnds = new long[end - from];
-      for (int i = from; i < end; i++) {
-        locations[i - from] = index.location(i);
-        lengths[i - from] = index.length(i);
-        unitEnds[i - from] = index.unitEnd(i);
-      }
-      next = end < index.count() ? index.start(end) : index.tail();
-      tail = index.tail();
-      streamClosed = stream.readableClosed;
-    }
-    List<byte[]> messages;
-    try {
-      messages = stream.readMessages(locations, lengths);
-    } catch (IOException e) {
-      if (stream.deleted) throw noSuchStream(path);
-      throw new UncheckedIOException("cannot read stream " + path + " at " + fromPosition, e);
-    }
-    return new ReadResult(messages, unitEnds, next, tail, streamClosed);
+    return existing(path).read(fromPosition, maxBytes);
   }
 
   @Override
   public Collection<ProducerState> producers(String path) throws NoSuchStreamException {
     requireNonNull(path, "path == null");
-    Stream stream = existing(path);
+    FileStream stream = existing(path);
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
       return new ArrayList<>(stream.producers.values());
@@ -319,11 +258,11 @@ public final class FileLogStore implements LogStore {
   @Override
   public CompletableFuture<Void> delete(String path) throws NoSuchStreamException {
     requireNonNull(path, "path == null");
-    Stream stream = existing(path);
+    FileStream stream = existing(path);
     CompletableFuture<Long> future = new CompletableFuture<>();
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
-      if (enqueue(new Op(stream, Op.DELETE, null, 0, false, future))) {
+      if (writer.enqueue(QueuedChange.delete(stream, future))) {
         stream.deleted = true;
         streams.remove(path, stream);
         listeners.fire(path, stream.index.tail(), stream.readableClosed, true);
@@ -344,25 +283,13 @@ public final class FileLogStore implements LogStore {
    */
   @Override
   public void close() throws IOException {
-    synchronized (queueLock) {
-      if (stopping) return;
-      stopping = true;
-      queueLock.notifyAll();
-    }
-    boolean interrupted = false;
-    while (true) {
-      try {
-        writer.join();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true; // Finish releasing the files anyway: a half-closed store is worse.
-      }
-    }
+    // Finishes releasing the files even when interrupted: a half-closed store is worse.
+    if (!writer.stop()) return;
     closed = true;
     IOException first = null;
-    for (Stream stream : streams.values()) {
+    for (FileStream stream : streams.values()) {
       try {
-        stream.closeChannels();
+        stream.close();
       } catch (IOException e) {
         if (first == null) first = e;
       }
@@ -372,12 +299,11 @@ public final class FileLogStore implements LogStore {
     } finally {
       lockChannel.close();
     }
-    if (interrupted) Thread.currentThread().interrupt();
     if (first != null) throw first;
   }
 
-  private Stream existing(String path) throws NoSuchStreamException {
-    Stream stream = streams.get(path);
+  private FileStream existing(String path) throws NoSuchStreamException {
+    FileStream stream = streams.get(path);
     if (stream == null) throw noSuchStream(path);
     return stream;
   }
@@ -392,7 +318,7 @@ public final class FileLogStore implements LogStore {
     while (true) {
       long candidate = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
       boolean used = false;
-      for (Stream stream : streams.values()) used |= stream.created.incarnation() == candidate;
+      for (FileStream stream : streams.values()) used |= stream.created.incarnation() == candidate;
       if (!used) return candidate;
     }
   }
@@ -409,459 +335,5 @@ public final class FileLogStore implements LogStore {
         0,
         false,
         null);
-  }
-
-  /** Queues {@code op}, or fails its future when the store is closed or failed. */
-  private boolean enqueue(Op op) {
-    IOException failed = failure;
-    if (failed != null) {
-      op.future.completeExceptionally(new IOException("store failed earlier: " + failed, failed));
-      return false;
-    }
-    synchronized (queueLock) {
-      if (stopping) {
-        op.future.completeExceptionally(new IOException("store is closed"));
-        return false;
-      }
-      queue.add(op);
-      if (queue.size() == 1) queueLock.notifyAll();
-    }
-    return true;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Writer thread
-
-  private void writeLoop() {
-    ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_BUFFER_SIZE);
-    while (true) {
-      synchronized (queueLock) {
-        while (queue.isEmpty() && !stopping) {
-          try {
-            queueLock.wait();
-          } catch (InterruptedException e) {
-            // Only close() stops the writer: pending futures must complete.
-          }
-        }
-        if (queue.isEmpty()) return;
-      }
-      beforeGroup.run();
-      List<Op> group;
-      synchronized (queueLock) {
-        group = new ArrayList<>(queue);
-        queue.clear();
-      }
-      commit(group, buffer);
-    }
-  }
-
-  private void commit(List<Op> group, ByteBuffer buffer) {
-    IOException failed = failure;
-    if (failed == null) {
-      try {
-        write(group, buffer);
-      } catch (IOException | RuntimeException e) {
-        failed = e instanceof IOException ? (IOException) e : new IOException(e);
-        failure = failed;
-        log.error("log write failed; the store refuses further changes until reopened", e);
-      }
-    }
-    if (failed != null) {
-      for (Op op : group) {
-        op.future.completeExceptionally(new IOException("log write failed: " + failed, failed));
-      }
-      return;
-    }
-    for (Op op : group) op.stream.apply(op);
-  }
-
-  /** Writes every record of the group, one write per stream, then forces each file once. */
-  private void write(List<Op> group, ByteBuffer buffer) throws IOException {
-    Map<Stream, List<Op>> byStream = new LinkedHashMap<>();
-    for (Op op : group) byStream.computeIfAbsent(op.stream, s -> new ArrayList<>()).add(op);
-    boolean directoryChanged = false;
-    for (Map.Entry<Stream, List<Op>> entry : byStream.entrySet()) {
-      Stream stream = entry.getKey();
-      boolean deleted = false;
-      for (Op op : entry.getValue()) {
-        if (op.kind == Op.DELETE) {
-          deleted = true;
-          break; // Nothing follows a delete: the stream left the map when it was queued.
-        }
-        if (op.kind == Op.CREATE) {
-          stream.openForCreate();
-          directoryChanged = true;
-        }
-        byte[] record = requireNonNull(op.record).bytes;
-        op.fileOffset = stream.fileEnd + buffer.position();
-        if (record.length > buffer.remaining()) {
-          flush(stream, buffer);
-          if (record.length > buffer.capacity()) {
-            stream.write(ByteBuffer.wrap(record));
-            continue;
-          }
-        }
-        buffer.put(record);
-      }
-      flush(stream, buffer);
-      if (deleted) {
-        stream.closeChannels();
-        Files.deleteIfExists(stream.file);
-        directoryChanged = true;
-      } else {
-        stream.force();
-        forces.incrementAndGet();
-      }
-    }
-    if (directoryChanged) {
-      // A new or removed file is durable only once its directory entry is.
-      try (FileChannel directory = FileChannel.open(streamsDir, StandardOpenOption.READ)) {
-        directory.force(true);
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Recovery
-
-  /** Loads every stream file; returns the highest file number seen (0 when none). */
-  private long recover() throws IOException {
-    TreeMap<Long, Path> files = new TreeMap<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(streamsDir)) {
-      for (Path file : entries) {
-        Matcher m = STREAM_FILE.matcher(file.getFileName().toString());
-        if (m.matches() && Files.isRegularFile(file)) {
-          files.put(Long.parseLong(m.group(1)), file);
-        } else {
-          log.warn("ignoring unexpected file {} in the log directory", file);
-        }
-      }
-    }
-    long maxNumber = 0;
-    for (Map.Entry<Long, Path> entry : files.entrySet()) {
-      maxNumber = entry.getKey();
-      Stream stream = recoverStream(entry.getKey(), entry.getValue());
-      if (stream == null) continue;
-      Stream older = streams.put(stream.created.path(), stream);
-      if (older != null) {
-        // A delete and a re-create of one path can reach the disk in either order when the
-        // process dies between them; the later file is the later creation.
-        log.warn(
-            "stream {} is in both {} and {}; keeping the newer, deleting the older",
-            stream.created.path(),
-            older.file,
-            stream.file);
-        Files.delete(older.file);
-      }
-    }
-    return maxNumber;
-  }
-
-  private @Nullable Stream recoverStream(long number, Path file) throws IOException {
-    long size = Files.size(file);
-    Stream stream = null;
-    long offset = 0;
-    String problem = null;
-    long badRecordEnd = -1; // end of a complete but bad record, to tell corruption from a torn tail
-    try (InputStream in = Files.newInputStream(file);
-        DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16))) {
-      while (offset < size) {
-        if (size - offset < LogRecord.HEADER_SIZE) {
-          problem = "torn record header";
-          break;
-        }
-        int length = data.readInt();
-        int checksum = data.readInt();
-        if (length <= 0 || length > LogRecord.MAX_BODY_SIZE) {
-          problem = "bad record length " + length;
-          break;
-        }
-        if (length > size - offset - LogRecord.HEADER_SIZE) {
-          problem = "torn record (" + length + " byte body, file ends first)";
-          break;
-        }
-        byte[] body = new byte[length];
-        data.readFully(body);
-        badRecordEnd = offset + LogRecord.HEADER_SIZE + length;
-        if (LogRecord.checksum(body, 0, length) != checksum) {
-          problem = "checksum mismatch";
-          break;
-        }
-        LogRecord.Decoded record;
-        try {
-          record = LogRecord.decode(body);
-        } catch (LogRecord.CorruptRecordException e) {
-          problem = e.getMessage();
-          break;
-        }
-        if (stream == null) {
-          if (record.type != LogRecord.CREATE) {
-            problem = "first record is not a creation";
-            break;
-          }
-          StreamMeta meta = requireNonNull(record.meta);
-          stream = new Stream(number, meta, 0, false, null);
-          stream.fileEnd = 0;
-        } else if (record.type != LogRecord.UNIT) {
-          problem = "second creation record";
-          break;
-        }
-        stream.recover(record, offset);
-        offset += LogRecord.HEADER_SIZE + length;
-        badRecordEnd = -1;
-      }
-    } catch (EOFException e) {
-      problem = "file ends early";
-    }
-    if (problem != null) {
-      long dropped = size - offset;
-      if (stream == null) {
-        log.warn(
-            "{}: {} at offset {}; no stream was ever acknowledged in it, deleting the file",
-            file,
-            problem,
-            offset);
-        Files.delete(file);
-        return null;
-      }
-      String message =
-          "{}: {} at offset {}; truncating {} bytes (unacknowledged writes cut short by a crash,"
-              + " or disk corruption)";
-      if (badRecordEnd >= 0 && badRecordEnd < size) {
-        // Complete records after a bad one: not a torn write. Say so loudly.
-        log.error(message + "; data follows the bad record", file, problem, offset, dropped);
-      } else {
-        log.warn(message, file, problem, offset, dropped);
-      }
-      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-        channel.truncate(offset);
-        channel.force(true);
-      }
-    } else if (stream == null) {
-      log.warn("{}: empty stream file (creation never completed), deleting it", file);
-      Files.delete(file);
-      return null;
-    }
-    stream.fileEnd = offset;
-    return stream;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  /** One queued change; the writer fills in where its record landed. */
-  private static final class Op {
-    static final int CREATE = 0;
-    static final int UNIT = 1;
-    static final int DELETE = 2;
-
-    final Stream stream;
-    final int kind;
-    final @Nullable LogRecord record;
-    final long unitStart;
-    final boolean closes;
-    final CompletableFuture<Long> future;
-    long fileOffset; // writer thread only
-
-    Op(
-        Stream stream,
-        int kind,
-        @Nullable LogRecord record,
-        long unitStart,
-        boolean closes,
-        CompletableFuture<Long> future) {
-      this.stream = stream;
-      this.kind = kind;
-      this.record = record;
-      this.unitStart = unitStart;
-      this.closes = closes;
-      this.future = future;
-    }
-  }
-
-  /** One stream's file, index and state. */
-  private final class Stream {
-    final Path file;
-    final StreamMeta created;
-
-    // Ordered state, guarded by this.
-    long orderedTail;
-    boolean orderedClosed;
-    final Map<String, ProducerState> producers = new LinkedHashMap<>();
-    @Nullable String lastStreamSeq;
-    volatile boolean deleted; // written under this; read bare when a read fails
-
-    // Readable state, guarded by this.
-    final MessageIndex index = new MessageIndex();
-    boolean readableClosed;
-
-    // Writer thread only (and recovery, before the writer starts).
-    @Nullable FileChannel writeChannel;
-    long fileEnd;
-
-    // Opened lazily by readers and reopened when an interrupted reader closed it.
-    private volatile @Nullable FileChannel readChannel;
-
-    Stream(
-        long number,
-        StreamMeta created,
-        long orderedTail,
-        boolean orderedClosed,
-        @Nullable String lastStreamSeq) {
-      this.file = streamsDir.resolve(String.format(Locale.ROOT, "%016d.log", number));
-      this.created = created;
-      this.orderedTail = orderedTail;
-      this.orderedClosed = orderedClosed;
-      this.lastStreamSeq = lastStreamSeq;
-    }
-
-    StreamMeta meta() {
-      return new StreamMeta(
-          created.path(),
-          created.incarnation(),
-          created.contentType(),
-          created.ttlSeconds(),
-          created.expiresAtMillis(),
-          created.keyframePolicy(),
-          created.createdAtMillis(),
-          index.tail(),
-          readableClosed,
-          lastStreamSeq);
-    }
-
-    /** Replays a record found at {@code offset} at open: both views end up the same. */
-    void recover(LogRecord.Decoded record, long offset) {
-      long unitEnd = index.tail();
-      for (int length : record.messageLengths) unitEnd += length;
-      for (int i = 0; i < record.messageLengths.length; i++) {
-        index.add(record.messageLengths[i], offset + record.messageOffsets[i], unitEnd);
-      }
-      if (record.producer != null) producers.put(record.producer.producerId(), record.producer);
-      if (record.streamSeq != null) lastStreamSeq = record.streamSeq;
-      if (record.closes) readableClosed = true;
-      orderedTail = index.tail();
-      orderedClosed = readableClosed;
-    }
-
-    /** Makes a durable op readable, tells listeners, completes its future. Writer thread. */
-    void apply(Op op) {
-      long tail;
-      synchronized (this) {
-        if (op.kind == Op.DELETE) {
-          tail = index.tail();
-        } else {
-          LogRecord record = requireNonNull(op.record);
-          tail = op.unitStart + record.messageBytes;
-          for (int i = 0; i < record.messageOffsets.length; i++) {
-            index.add(record.messageLengths[i], op.fileOffset + record.messageOffsets[i], tail);
-          }
-          if (op.closes) readableClosed = true;
-          // A deleted stream already told listeners it is gone; a late tail would revive it.
-          if (!deleted && (record.messageOffsets.length > 0 || op.closes)) {
-            listeners.fire(created.path(), tail, readableClosed, false);
-          }
-        }
-      }
-      op.future.complete(tail);
-    }
-
-    void openForCreate() throws IOException {
-      writeChannel =
-          FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      fileEnd = 0;
-    }
-
-    /** Writes all of {@code source} at the end of the file. Writer thread. */
-    void write(ByteBuffer source) throws IOException {
-      FileChannel channel = writeChannel;
-      if (channel == null) {
-        channel = FileChannel.open(file, StandardOpenOption.WRITE);
-        writeChannel = channel;
-      }
-      while (source.hasRemaining()) fileEnd += channel.write(source, fileEnd);
-    }
-
-    void force() throws IOException {
-      FileChannel channel = writeChannel;
-      // fdatasync: the file's size is metadata needed to read the data, so it is included.
-      if (channel != null) channel.force(false);
-    }
-
-    void closeChannels() throws IOException {
-      FileChannel w = writeChannel;
-      FileChannel r = readChannel;
-      writeChannel = null;
-      readChannel = null;
-      try {
-        if (w != null) w.close();
-      } finally {
-        if (r != null) r.close();
-      }
-    }
-
-    List<byte[]> readMessages(long[] locations, int[] lengths) throws IOException {
-      List<byte[]> messages = new ArrayList<>(locations.length);
-      if (locations.length == 0) return messages;
-      int last = locations.length - 1;
-      long span = locations[last] + lengths[last] - locations[0];
-      if (span <= MAX_SPAN_READ) {
-        // One positional read for the page; record headers between messages are skipped here.
-        ByteBuffer page = ByteBuffer.allocate((int) span);
-        readFully(page, locations[0]);
-        byte[] bytes = page.array();
-        for (int i = 0; i < locations.length; i++) {
-          int at = (int) (locations[i] - locations[0]);
-          byte[] message = new byte[lengths[i]];
-          System.arraycopy(bytes, at, message, 0, lengths[i]);
-          messages.add(message);
-        }
-      } else {
-        for (int i = 0; i < locations.length; i++) {
-          ByteBuffer message = ByteBuffer.allocate(lengths[i]);
-          readFully(message, locations[i]);
-          messages.add(message.array());
-        }
-      }
-      return messages;
-    }
-
-    private void readFully(ByteBuffer buffer, long position) throws IOException {
-      for (int attempt = 0; ; attempt++) {
-        FileChannel channel = readChannel();
-        try {
-          long at = position + buffer.position();
-          while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, at);
-            if (n < 0) throw new EOFException(file + " ends before " + at);
-            at += n;
-          }
-          return;
-        } catch (ClosedChannelException e) {
-          // An interrupted reader closes the channel for everyone (FileChannel is
-          // interruptible); reopen it for the others, but let the interrupted one fail.
-          synchronized (this) {
-            if (readChannel == channel) readChannel = null;
-          }
-          if (deleted || closed || attempt > 0 || Thread.currentThread().isInterrupted()) throw e;
-        }
-      }
-    }
-
-    private FileChannel readChannel() throws IOException {
-      FileChannel channel = readChannel;
-      if (channel != null) return channel;
-      synchronized (this) {
-        if (readChannel == null) {
-          if (deleted) throw new NoSuchFileException(file.toString());
-          readChannel = FileChannel.open(file, StandardOpenOption.READ);
-        }
-        return requireNonNull(readChannel);
-      }
-    }
-  }
-
-  private static void flush(Stream stream, ByteBuffer buffer) throws IOException {
-    buffer.flip();
-    stream.write(buffer);
-    buffer.clear();
   }
 }

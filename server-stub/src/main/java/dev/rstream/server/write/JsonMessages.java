@@ -1,4 +1,4 @@
-package dev.rstream.server.http;
+package dev.rstream.server.write;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rstream.server.state.OffsetFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -14,9 +15,10 @@ import java.util.List;
 /**
  * JSON mode (spec 9.1): splits a request body into messages, and sets {@code headers.offset} on
  * State Protocol messages (docs/PROTOCOL.md 2.1). Messages are stored as compact JSON, one value
- * per message, so that a read is the stored bytes joined by commas inside brackets.
+ * per message, so that a read is the stored bytes joined by commas inside brackets. Stateless and
+ * thread-safe.
  */
-final class JsonMessages {
+public final class JsonMessages {
   private static final JsonMapper MAPPER =
       JsonMapper.builder()
           // Exact numbers: what a writer sent is what a reader gets (no double rounding, 1.50
@@ -26,18 +28,16 @@ final class JsonMessages {
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
 
-  /** Same length as every real offset, so a message's length is known before its offset. */
-  private static final String PLACEHOLDER = Offset.format(0, 0);
-
   private JsonMessages() {}
 
   /**
    * Parses {@code body} and flattens one level of a top-level array (spec 9.1.2). An empty body or
    * {@code []} gives no messages; the caller decides whether that is allowed.
    *
-   * @throws HttpError 400 {@code invalid_json} when the body is not one valid UTF-8 JSON value
+   * @throws WriteRejectedException.InvalidJson when the body is not one valid UTF-8 JSON value
    */
-  static List<byte[]> split(byte[] body, String path) throws HttpError {
+  public static List<byte[]> split(byte[] body, String path)
+      throws WriteRejectedException.InvalidJson {
     if (body.length == 0) {
       return List.of();
     }
@@ -45,12 +45,12 @@ final class JsonMessages {
     try {
       root = MAPPER.readTree(body);
     } catch (IOException e) {
-      throw HttpError.badRequest(
-          "invalid_json",
-          "body appended to " + path + " is not valid JSON: " + firstLine(e));
+      throw new WriteRejectedException.InvalidJson(
+          path, "body appended to " + path + " is not valid JSON: " + firstLine(e));
     }
     if (root == null || root.isMissingNode()) {
-      throw HttpError.badRequest("invalid_json", "body appended to " + path + " has no JSON value");
+      throw new WriteRejectedException.InvalidJson(
+          path, "body appended to " + path + " has no JSON value");
     }
     List<byte[]> messages = new ArrayList<>();
     if (root.isArray()) {
@@ -70,8 +70,14 @@ final class JsonMessages {
    */
   record Stamped(List<byte[]> messages, long endPosition) {}
 
-  /** Stamps {@code messages}, a unit that starts at {@code startPosition}. */
-  static Stamped stamp(List<byte[]> messages, long incarnation, long startPosition) {
+  /**
+   * Stamps {@code messages}, a unit that starts at {@code startPosition}, with offsets spelled by
+   * {@code offsets}, which must give every offset the same length: the messages are sized with a
+   * placeholder before the unit's end is known.
+   */
+  static Stamped stamp(
+      List<byte[]> messages, long incarnation, long startPosition, OffsetFormat offsets) {
+    String placeholder = offsets.format(0, 0);
     List<byte[]> out = new ArrayList<>(messages.size());
     List<ObjectNode> stateHeaders = new ArrayList<>();
     List<JsonNode> stateRoots = new ArrayList<>();
@@ -86,7 +92,7 @@ final class JsonMessages {
             && headers instanceof ObjectNode
             && (headers.has("operation") || headers.has("control"))) {
           ObjectNode h = (ObjectNode) headers;
-          h.put("offset", PLACEHOLDER);
+          h.put("offset", placeholder);
           stored = write(root);
           stateHeaders.add(h);
           stateRoots.add(root);
@@ -98,7 +104,7 @@ final class JsonMessages {
     }
     long end = startPosition + length;
     if (!stateHeaders.isEmpty()) {
-      String offset = Offset.format(incarnation, end);
+      String offset = offsets.format(incarnation, end);
       for (int i = 0; i < stateHeaders.size(); i++) {
         stateHeaders.get(i).put("offset", offset);
         out.set(stateIndexes.get(i), write(stateRoots.get(i)));

@@ -1,9 +1,10 @@
-package dev.rstream.server.http;
+package dev.rstream.server.write;
 
 import dev.rstream.server.storage.ProducerState;
 import dev.rstream.server.storage.StreamMeta;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
@@ -13,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * producer states and closed flag here run ahead of what {@code LogStore.meta} reports; validation
  * must use these. One instance per path for the server's lifetime, so the lock never splits in two.
  */
-final class StreamState {
+final class WriteState {
   final String path;
 
   boolean loaded;
@@ -30,7 +31,7 @@ final class StreamState {
   /** Completes when the latest unit is durable; duplicates wait on it before saying "done". */
   CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
 
-  StreamState(String path) {
+  WriteState(String path) {
     this.path = path;
   }
 
@@ -42,6 +43,12 @@ final class StreamState {
     producers.clear();
     closedBy = null;
     lastWrite = CompletableFuture.completedFuture(null);
+  }
+
+  /** The refusal of a write to this stream, which is closed. */
+  WriteRejectedException.Closed closedError() {
+    StreamMeta current = Objects.requireNonNull(meta);
+    return new WriteRejectedException.Closed(path, current.incarnation(), tail);
   }
 
   boolean isJson() {

@@ -1,0 +1,31 @@
+package dev.rstream.server.http;
+
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The browser security headers of spec 12.7 on every answer: {@code X-Content-Type-Options:
+ * nosniff} and {@code Cross-Origin-Resource-Policy: cross-origin} (streams are meant to be fetched
+ * from other origins). Not CORS, so not {@link CrossOrigin}'s job.
+ */
+final class SecurityHeaders extends Handler.Wrapper {
+
+  SecurityHeaders(Handler next) {
+    super(next);
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    addTo(response.getHeaders());
+    return super.handle(request, response, callback);
+  }
+
+  /** Adds the headers; also for the answers Jetty makes without running the handlers. */
+  static void addTo(HttpFields.Mutable headers) {
+    headers.put("X-Content-Type-Options", "nosniff");
+    headers.put("Cross-Origin-Resource-Policy", "cross-origin");
+  }
+}

@@ -1,0 +1,273 @@
+package dev.rstream.server.storage;
+
+import static dev.rstream.server.storage.MemoryLogStore.invalidPosition;
+import static dev.rstream.server.storage.MemoryLogStore.noSuchStream;
+import static java.util.Objects.requireNonNull;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One stream of a {@link FileLogStore}: its file, the ordered state that appends are checked
+ * against, the index of durable messages that readers see, and the channels to the file.
+ *
+ * <p>Threading: the ordered and the readable state are guarded by this object's monitor. The write
+ * channel and {@link #fileEnd} belong to the writer thread (and to recovery, before the writer
+ * starts). Reads run on any thread, with positional reads on one shared read channel.
+ */
+final class FileStream {
+  /** Stream files are {@code <n>.log}, {@code n} a zero-padded store-wide counter. */
+  static final Pattern FILE_NAME = Pattern.compile("(\\d{16})\\.log");
+  /** Pages whose bytes span more than this on disk are read message by message. */
+  private static final int MAX_SPAN_READ = 16 << 20;
+
+  final Path file;
+  final StreamMeta created;
+
+  // Ordered state, guarded by this: includes units still waiting for their fsync.
+  long orderedTail;
+  boolean orderedClosed;
+  final Map<String, ProducerState> producers = new LinkedHashMap<>();
+  @Nullable String lastStreamSeq;
+  volatile boolean deleted; // written under this; read bare when a read fails
+
+  // Readable state, guarded by this: durable units only.
+  final MessageIndex index = new MessageIndex();
+  boolean readableClosed;
+
+  // Writer thread only (and recovery, before the writer starts).
+  private @Nullable FileChannel writeChannel;
+  long fileEnd;
+
+  // Opened lazily by readers and reopened when an interrupted reader closed it.
+  private volatile @Nullable FileChannel readChannel;
+  private volatile boolean closed;
+
+  FileStream(
+      Path file,
+      StreamMeta created,
+      long orderedTail,
+      boolean orderedClosed,
+      @Nullable String lastStreamSeq) {
+    this.file = file;
+    this.created = created;
+    this.orderedTail = orderedTail;
+    this.orderedClosed = orderedClosed;
+    this.lastStreamSeq = lastStreamSeq;
+  }
+
+  /** The file of the stream numbered {@code number} in {@code streamsDir}. */
+  static Path file(Path streamsDir, long number) {
+    return streamsDir.resolve(String.format(Locale.ROOT, "%016d.log", number));
+  }
+
+  /** The stream's metadata as readers see it. Caller holds the monitor. */
+  StreamMeta meta() {
+    return new StreamMeta(
+        created.path(),
+        created.incarnation(),
+        created.contentType(),
+        created.ttlSeconds(),
+        created.expiresAtMillis(),
+        created.keyframePolicy(),
+        created.createdAtMillis(),
+        index.tail(),
+        readableClosed,
+        lastStreamSeq);
+  }
+
+  /** Replays a record found at {@code offset} at open: both views end up the same. */
+  void replay(LogRecord.Decoded record, long offset) {
+    long unitEnd = index.tail();
+    for (int length : record.messageLengths) unitEnd += length;
+    for (int i = 0; i < record.messageLengths.length; i++) {
+      index.add(record.messageLengths[i], offset + record.messageOffsets[i], unitEnd);
+    }
+    if (record.producer != null) producers.put(record.producer.producerId(), record.producer);
+    if (record.streamSeq != null) lastStreamSeq = record.streamSeq;
+    if (record.closes) readableClosed = true;
+    orderedTail = index.tail();
+    orderedClosed = readableClosed;
+  }
+
+  /**
+   * Reads a page of durable messages from {@code fromPosition}: the index under the monitor, the
+   * bytes with one positional read without it.
+   */
+  ReadResult read(long fromPosition, int maxBytes)
+      throws NoSuchStreamException, InvalidPositionException {
+    String path = created.path();
+    long[] locations;
+    int[] lengths;
+    long[] unitEnds;
+    long next;
+    long tail;
+    boolean streamClosed;
+    synchronized (this) {
+      if (deleted) throw noSuchStream(path);
+      int from = index.indexOf(fromPosition);
+      if (from < 0) throw invalidPosition(path, fromPosition, index.tail());
+      int end = from < index.count() ? index.pageEnd(from, maxBytes) : from;
+      locations = new long[end - from];
+      lengths = new int[end - from];
+      unitEnds = new long[end - from];
+      for (int i = from; i < end; i++) {
+        locations[i - from] = index.location(i);
+        lengths[i - from] = index.length(i);
+        unitEnds[i - from] = index.unitEnd(i);
+      }
+      next = end < index.count() ? index.start(end) : index.tail();
+      tail = index.tail();
+      streamClosed = readableClosed;
+    }
+    List<byte[]> messages;
+    try {
+      messages = readMessages(locations, lengths);
+    } catch (IOException e) {
+      if (deleted) throw noSuchStream(path);
+      throw new UncheckedIOException("cannot read stream " + path + " at " + fromPosition, e);
+    }
+    return new ReadResult(messages, unitEnds, next, tail, streamClosed);
+  }
+
+  /**
+   * Makes a durable change readable and tells the listeners, then completes its future. Writer
+   * thread.
+   */
+  void makeReadable(QueuedChange change, TailListeners listeners) {
+    long tail;
+    synchronized (this) {
+      if (change.kind == QueuedChange.Kind.DELETE) {
+        tail = index.tail();
+      } else {
+        LogRecord record = requireNonNull(change.record);
+        tail = change.unitStart + record.messageBytes;
+        for (int i = 0; i < record.messageOffsets.length; i++) {
+          index.add(record.messageLengths[i], change.fileOffset + record.messageOffsets[i], tail);
+        }
+        if (change.closes) readableClosed = true;
+        // A deleted stream already told listeners it is gone; a late tail would revive it.
+        if (!deleted && (record.messageOffsets.length > 0 || change.closes)) {
+          listeners.fire(created.path(), tail, readableClosed, false);
+        }
+      }
+    }
+    change.future.complete(tail);
+  }
+
+  /** Creates the file, which must not exist yet. Writer thread. */
+  void openForCreate() throws IOException {
+    writeChannel =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    fileEnd = 0;
+  }
+
+  /** Writes all of {@code source} at the end of the file. Writer thread. */
+  void write(ByteBuffer source) throws IOException {
+    FileChannel channel = writeChannel;
+    if (channel == null) {
+      channel = FileChannel.open(file, StandardOpenOption.WRITE);
+      writeChannel = channel;
+    }
+    while (source.hasRemaining()) fileEnd += channel.write(source, fileEnd);
+  }
+
+  /** Forces what was written to disk. Writer thread. */
+  void force() throws IOException {
+    FileChannel channel = writeChannel;
+    // fdatasync: the file's size is metadata needed to read the data, so it is included.
+    if (channel != null) channel.force(false);
+  }
+
+  /**
+   * Closes both channels for good: on deletion (writer thread) or when the store closes (after the
+   * writer stopped). Reads fail afterwards.
+   */
+  void close() throws IOException {
+    closed = true;
+    FileChannel w = writeChannel;
+    FileChannel r = readChannel;
+    writeChannel = null;
+    readChannel = null;
+    try {
+      if (w != null) w.close();
+    } finally {
+      if (r != null) r.close();
+    }
+  }
+
+  private List<byte[]> readMessages(long[] locations, int[] lengths) throws IOException {
+    List<byte[]> messages = new ArrayList<>(locations.length);
+    if (locations.length == 0) return messages;
+    int last = locations.length - 1;
+    long span = locations[last] + lengths[last] - locations[0];
+    if (span <= MAX_SPAN_READ) {
+      // One positional read for the page; record headers between messages are skipped here.
+      ByteBuffer page = ByteBuffer.allocate((int) span);
+      readFully(page, locations[0]);
+      byte[] bytes = page.array();
+      for (int i = 0; i < locations.length; i++) {
+        int at = (int) (locations[i] - locations[0]);
+        byte[] message = new byte[lengths[i]];
+        System.arraycopy(bytes, at, message, 0, lengths[i]);
+        messages.add(message);
+      }
+    } else {
+      for (int i = 0; i < locations.length; i++) {
+        ByteBuffer message = ByteBuffer.allocate(lengths[i]);
+        readFully(message, locations[i]);
+        messages.add(message.array());
+      }
+    }
+    return messages;
+  }
+
+  private void readFully(ByteBuffer buffer, long position) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      FileChannel channel = readChannel();
+      try {
+        long at = position + buffer.position();
+        while (buffer.hasRemaining()) {
+          int n = channel.read(buffer, at);
+          if (n < 0) throw new EOFException(file + " ends before " + at);
+          at += n;
+        }
+        return;
+      } catch (ClosedChannelException e) {
+        // An interrupted reader closes the channel for everyone (FileChannel is
+        // interruptible); reopen it for the others, but let the interrupted one fail.
+        synchronized (this) {
+          if (readChannel == channel) readChannel = null;
+        }
+        if (deleted || closed || attempt > 0 || Thread.currentThread().isInterrupted()) throw e;
+      }
+    }
+  }
+
+  private FileChannel readChannel() throws IOException {
+    FileChannel channel = readChannel;
+    if (channel != null) return channel;
+    synchronized (this) {
+      if (readChannel == null) {
+        if (deleted) throw new NoSuchFileException(file.toString());
+        if (closed) throw new ClosedChannelException();
+        readChannel = FileChannel.open(file, StandardOpenOption.READ);
+      }
+      return requireNonNull(readChannel);
+    }
+  }
+}

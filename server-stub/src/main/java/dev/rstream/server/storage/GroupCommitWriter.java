@@ -1,0 +1,213 @@
+package dev.rstream.server.storage;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer thread of a {@link FileLogStore}, with group commit: it drains everything
+ * queued, writes each stream's records with one {@code write}, forces each touched file once (and
+ * the directory when a file was created or deleted), then makes the changes readable, calls the
+ * tail listeners and completes the futures, in queue order, on its own thread.
+ *
+ * <p>If the disk fails a write or an fsync, the group's futures fail and every later change is
+ * refused: the store's ordered state may be ahead of the disk until it is reopened.
+ *
+ * <p>Threading: {@link #enqueue} may be called from any thread; {@link #stop} from one.
+ */
+final class GroupCommitWriter {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final int WRITE_BUFFER_SIZE = 1 << 20;
+
+  private final Path streamsDir;
+  private final TailListeners listeners;
+  private final Runnable beforeGroup;
+  private final AtomicLong forces = new AtomicLong();
+  private final Thread thread;
+
+  private final Object queueLock = new Object();
+  private final ArrayDeque<QueuedChange> queue = new ArrayDeque<>(); // guarded by queueLock
+  private boolean stopping; // guarded by queueLock
+  private volatile @Nullable IOException failure;
+
+  /**
+   * @param beforeGroup runs on the writer thread before each group drains (tests hold it to build
+   *     a group)
+   */
+  GroupCommitWriter(Path streamsDir, TailListeners listeners, Runnable beforeGroup) {
+    this.streamsDir = streamsDir;
+    this.listeners = listeners;
+    this.beforeGroup = beforeGroup;
+    this.thread = new Thread(this::writeLoop, "rstream-log-writer " + streamsDir.getParent());
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** How many times the writer forced a file to disk. */
+  long forceCount() {
+    return forces.get();
+  }
+
+  /**
+   * Queues {@code change}, or fails its future when the writer stopped or failed.
+   *
+   * @return whether the change was queued: the caller commits its ordered state only then
+   */
+  boolean enqueue(QueuedChange change) {
+    IOException failed = failure;
+    if (failed != null) {
+      change.future.completeExceptionally(
+          new IOException("store failed earlier: " + failed, failed));
+      return false;
+    }
+    synchronized (queueLock) {
+      if (stopping) {
+        change.future.completeExceptionally(new IOException("store is closed"));
+        return false;
+      }
+      queue.add(change);
+      if (queue.size() == 1) queueLock.notifyAll();
+    }
+    return true;
+  }
+
+  /**
+   * Commits everything queued, then stops the thread and waits for it. An interrupt does not cut
+   * the wait short (pending futures must complete); it is restored on return.
+   *
+   * @return false when the writer was already stopping
+   */
+  boolean stop() {
+    synchronized (queueLock) {
+      if (stopping) return false;
+      stopping = true;
+      queueLock.notifyAll();
+    }
+    boolean interrupted = false;
+    while (true) {
+      try {
+        thread.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) Thread.currentThread().interrupt();
+    return true;
+  }
+
+  private void writeLoop() {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_BUFFER_SIZE);
+    while (true) {
+      synchronized (queueLock) {
+        while (queue.isEmpty() && !stopping) {
+          try {
+            queueLock.wait();
+          } catch (InterruptedException e) {
+            // Only stop() stops the writer: pending futures must complete.
+          }
+        }
+        if (queue.isEmpty()) return;
+      }
+      beforeGroup.run();
+      List<QueuedChange> group;
+      synchronized (queueLock) {
+        group = new ArrayList<>(queue);
+        queue.clear();
+      }
+      commit(group, buffer);
+    }
+  }
+
+  private void commit(List<QueuedChange> group, ByteBuffer buffer) {
+    IOException failed = failure;
+    if (failed == null) {
+      try {
+        write(group, buffer);
+      } catch (IOException | RuntimeException e) {
+        failed = e instanceof IOException ? (IOException) e : new IOException(e);
+        failure = failed;
+        log.error("log write failed; the store refuses further changes until reopened", e);
+      }
+    }
+    if (failed != null) {
+      for (QueuedChange change : group) {
+        change.future.completeExceptionally(
+            new IOException("log write failed: " + failed, failed));
+      }
+      return;
+    }
+    for (QueuedChange change : group) change.stream.makeReadable(change, listeners);
+  }
+
+  /** Writes every record of the group, one write per stream, then forces each file once. */
+  private void write(List<QueuedChange> group, ByteBuffer buffer) throws IOException {
+    Map<FileStream, List<QueuedChange>> byStream = new LinkedHashMap<>();
+    for (QueuedChange change : group) {
+      byStream.computeIfAbsent(change.stream, s -> new ArrayList<>()).add(change);
+    }
+    boolean directoryChanged = false;
+    for (Map.Entry<FileStream, List<QueuedChange>> entry : byStream.entrySet()) {
+      FileStream stream = entry.getKey();
+      boolean deleted = false;
+      for (QueuedChange change : entry.getValue()) {
+        if (change.kind == QueuedChange.Kind.DELETE) {
+          deleted = true;
+          break; // Nothing follows a delete: the stream left the map when it was queued.
+        }
+        if (change.kind == QueuedChange.Kind.CREATE) {
+          stream.openForCreate();
+          directoryChanged = true;
+        }
+        byte[] record = requireNonNull(change.record).bytes;
+        change.fileOffset = stream.fileEnd + buffer.position();
+        if (record.length > buffer.remaining()) {
+          flush(stream, buffer);
+          if (record.length > buffer.capacity()) {
+            stream.write(ByteBuffer.wrap(record));
+            continue;
+          }
+        }
+        buffer.put(record);
+      }
+      flush(stream, buffer);
+      if (deleted) {
+        stream.close();
+        Files.deleteIfExists(stream.file);
+        directoryChanged = true;
+      } else {
+        stream.force();
+        forces.incrementAndGet();
+      }
+    }
+    if (directoryChanged) {
+      // A new or removed file is durable only once its directory entry is.
+      try (FileChannel directory = FileChannel.open(streamsDir, StandardOpenOption.READ)) {
+        directory.force(true);
+      }
+    }
+  }
+
+  private static void flush(FileStream stream, ByteBuffer buffer) throws IOException {
+    buffer.flip();
+    stream.write(buffer);
+    buffer.clear();
+  }
+}

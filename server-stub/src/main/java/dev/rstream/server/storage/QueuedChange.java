@@ -1,0 +1,61 @@
+package dev.rstream.server.storage;
+
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One change a {@link FileLogStore} ordered and handed to its {@link GroupCommitWriter}: a
+ * stream's creation, an append unit or a deletion. Its future completes with the stream's tail
+ * once the change is durable and readable, or fails when the write or the fsync failed.
+ */
+final class QueuedChange {
+  enum Kind {
+    CREATE,
+    UNIT,
+    DELETE
+  }
+
+  final FileStream stream;
+  final Kind kind;
+  /** The record to write; null for a deletion. */
+  final @Nullable LogRecord record;
+  /** The stream position of the unit's first message. */
+  final long unitStart;
+  final boolean closes;
+  final CompletableFuture<Long> future;
+  /** Where the record starts in the stream's file; set by the writer thread, read only by it. */
+  long fileOffset;
+
+  private QueuedChange(
+      FileStream stream,
+      Kind kind,
+      @Nullable LogRecord record,
+      long unitStart,
+      boolean closes,
+      CompletableFuture<Long> future) {
+    this.stream = stream;
+    this.kind = kind;
+    this.record = record;
+    this.unitStart = unitStart;
+    this.closes = closes;
+    this.future = future;
+  }
+
+  static QueuedChange create(
+      FileStream stream, LogRecord record, boolean closes, CompletableFuture<Long> future) {
+    return new QueuedChange(stream, Kind.CREATE, record, 0, closes, future);
+  }
+
+  static QueuedChange unit(
+      FileStream stream,
+      LogRecord record,
+      long unitStart,
+      boolean closes,
+      CompletableFuture<Long> future) {
+    return new QueuedChange(stream, Kind.UNIT, record, unitStart, closes, future);
+  }
+
+  static QueuedChange delete(FileStream stream, CompletableFuture<Long> future) {
+    return new QueuedChange(stream, Kind.DELETE, null, 0, false, future);
+  }
+}

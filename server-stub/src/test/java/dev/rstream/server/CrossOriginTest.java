@@ -1,0 +1,105 @@
+package dev.rstream.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * CORS for browser apps on another origin (Jetty's CrossOriginHandler): preflights allow the
+ * protocol's methods and headers, answers expose the protocol's headers, and the spec 12.7
+ * security headers are on every answer, with or without an Origin.
+ */
+class CrossOriginTest {
+  private static final String ORIGIN = "https://app.example";
+  private static StubServer server;
+  private static Http http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = StubServer.builder().conventions(new RecordingConventions()).build().start();
+    http = new Http(server);
+  }
+
+  @AfterAll
+  static void stop() {
+    http.close();
+    server.close();
+  }
+
+  private static List<String> list(@Nullable String header) {
+    assertThat(header).isNotNull();
+    return Arrays.stream(header.split(","))
+        .map(value -> value.trim().toLowerCase(Locale.ROOT))
+        .collect(Collectors.toList());
+  }
+
+  @Test
+  void preflightAllowsTheProtocolsMethodsAndRequestHeadersForADay() {
+    Http.Reply preflight =
+        http.call(
+            http.request("cors/any")
+                .method("OPTIONS", null)
+                .header("Origin", ORIGIN)
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "content-type, producer-id, stream-seq")
+                .build());
+    assertThat(preflight.code()).isEqualTo(204);
+    assertThat(preflight.header("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
+    assertThat(list(preflight.header("Access-Control-Allow-Methods")))
+        .contains("get", "post", "put", "delete", "head");
+    assertThat(list(preflight.header("Access-Control-Allow-Headers")))
+        .contains(
+            "content-type", "authorization", "if-none-match", "stream-seq", "stream-ttl",
+            "stream-expires-at", "stream-closed", "producer-id", "producer-epoch", "producer-seq",
+            "rstream-keyframes");
+    assertThat(preflight.header("Access-Control-Max-Age")).isEqualTo("86400");
+    assertThat(preflight.header("Access-Control-Allow-Credentials")).isNull();
+    assertThat(preflight.header("X-Content-Type-Options")).isEqualTo("nosniff");
+  }
+
+  @Test
+  void crossOriginAnswersExposeTheProtocolHeadersAndVaryByOrigin() {
+    Http.Reply created =
+        http.put("cors/read", "text/plain", "x", "Origin", ORIGIN);
+    assertThat(created.code()).isEqualTo(201);
+    Http.Reply read = http.get("cors/read?offset=-1", "Origin", ORIGIN);
+    assertThat(read.code()).isEqualTo(200);
+    assertThat(read.header("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
+    assertThat(list(read.header("Access-Control-Expose-Headers")))
+        .contains(
+            "stream-next-offset", "stream-cursor", "stream-up-to-date", "stream-closed", "etag",
+            "producer-epoch", "producer-seq", "producer-expected-seq", "producer-received-seq",
+            "location", "stream-sse-data-encoding");
+    assertThat(list(read.headers().values("Vary").stream().collect(Collectors.joining(","))))
+        .contains("origin");
+    // Preflight answers only: not repeated on every read.
+    assertThat(read.header("Access-Control-Allow-Methods")).isNull();
+    assertThat(read.header("Access-Control-Allow-Headers")).isNull();
+  }
+
+  @Test
+  void refusalsAreReadableCrossOrigin() {
+    Http.Reply missing = http.get("cors/missing?offset=-1", "Origin", ORIGIN);
+    assertThat(missing.code()).isEqualTo(404);
+    assertThat(missing.header("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
+    assertThat(missing.header("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(missing.header("Cross-Origin-Resource-Policy")).isEqualTo("cross-origin");
+  }
+
+  @Test
+  void requestsWithoutOriginGetSecurityHeadersButNoCors() {
+    assertThat(http.put("cors/plain", "text/plain", "x").code()).isEqualTo(201);
+    Http.Reply read = http.get("cors/plain?offset=-1");
+    assertThat(read.header("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(read.header("Cross-Origin-Resource-Policy")).isEqualTo("cross-origin");
+    assertThat(read.header("Access-Control-Allow-Origin")).isNull();
+    assertThat(read.header("Access-Control-Expose-Headers")).isNull();
+  }
+}
