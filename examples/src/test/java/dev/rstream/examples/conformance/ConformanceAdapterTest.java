@@ -11,9 +11,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Drives the adapter in-process, as the suite's runner would, against the stub server: one JSON
  * line in, exactly one JSON line out per command. Catches an adapter that no longer builds its
- * answers from the library's results (the conformance suite itself runs outside the build).
+ * answers from the library's results in seconds (the conformance suite itself runs in the
+ * integration-test phase, through conformance/run.sh).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ConformanceAdapterTest {
@@ -152,6 +158,43 @@ class ConformanceAdapterTest {
     assertThat(live.path("chunks")).isEmpty();
     assertThat(live.path("upToDate").asBoolean()).isTrue();
     assertThat(live.path("offset").asText()).isEqualTo(answers.get(4).path("offset").asText());
+  }
+
+  @Test
+  void aCompleteBodyOfTruncatedJsonIsAParseErrorWithoutRetryAndTheNextReadSucceeds()
+      throws IOException {
+    // The suite's fault: the server sends the first bytes of the JSON as the whole body.
+    AtomicInteger toTruncate = new AtomicInteger(1);
+    AtomicInteger reads = new AtomicInteger();
+    client = client.newBuilder().addInterceptor(chain -> {
+      Response response = chain.proceed(chain.request());
+      if (!chain.request().method().equals("GET")
+          || !chain.request().url().encodedPath().endsWith("/cut")) {
+        return response;
+      }
+      reads.incrementAndGet();
+      if (toTruncate.getAndDecrement() <= 0) return response;
+      MediaType type = response.body().contentType();
+      byte[] body = response.body().bytes();
+      return response.newBuilder()
+          .body(ResponseBody.create(Arrays.copyOf(body, 10), type)).build();
+    }).build();
+
+    List<JsonNode> answers = exchange(
+        init(),
+        "{\"type\":\"create\",\"path\":\"/cut\",\"contentType\":\"application/json\"}",
+        "{\"type\":\"append\",\"path\":\"/cut\",\"data\":\"{\\\"key\\\": \\\"some long value\\\"}\"}",
+        "{\"type\":\"read\",\"path\":\"/cut\",\"live\":false}",
+        "{\"type\":\"read\",\"path\":\"/cut\",\"live\":false}");
+
+    JsonNode failed = answers.get(3);
+    assertThat(failed.path("errorCode").asText()).as(failed.toString()).isEqualTo("PARSE_ERROR");
+    assertThat(failed.path("status").asInt()).isEqualTo(200);
+    JsonNode again = answers.get(4);
+    assertThat(again.path("success").asBoolean()).as(again.toString()).isTrue();
+    assertThat(again.path("chunks").get(0).path("data").asText())
+        .isEqualTo("[{\"key\":\"some long value\"}]");
+    assertThat(reads).as("one request per read: the parse error is not retried").hasValue(2);
   }
 
   /** The init command; the stub serves streams under a prefix, which the adapter's URL carries. */

@@ -20,6 +20,11 @@ import org.jspecify.annotations.Nullable;
  * Decodes the JSON array body of one read response element by element as it arrives, so memory
  * holds at most one batch of decoded messages, never the whole body. Jackson's streaming parser
  * reads straight from OkHttp's body stream.
+ *
+ * <p>Two failures stay apart: a body cut short of its HTTP framing makes the stream throw an {@code
+ * IOException}, passed on as is (a network fault, retried); a body complete by its framing that is
+ * not one well-formed JSON array, even one that stops inside it, throws a {@code
+ * JsonProcessingException} (the server's error, not retried).
  */
 final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
   /** Shared: {@code JsonFactory} is thread-safe and holds the parsers' symbol tables. */
@@ -79,8 +84,9 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
         break;
       }
       if (token == null) {
-        // End of input inside the array: the transfer was cut short (ReadLoop retries it).
-        throw new com.fasterxml.jackson.core.io.JsonEOFException(p, null, "JSON array ends early");
+        // The body is complete by its framing (a cut one throws from the stream instead), so the
+        // server sent an unterminated array: ReadLoop fails the read, it does not retry.
+        throw new JsonParseException(p, "body ends inside its JSON array");
       }
       T message = decoder.decode(p);
       if (message == null) throw new NullPointerException("decoder returned null");

@@ -7,7 +7,6 @@ import static dev.rstream.internal.http.StreamEndpoint.STREAM_UP_TO_DATE;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.io.JsonEOFException;
 import dev.rstream.LiveMode;
 import dev.rstream.MessageDecoder;
 import dev.rstream.Offset;
@@ -130,14 +129,13 @@ final class ReadLoop<T> {
       return deliver(batch);
     } catch (RetryableFailure failure) {
       return retryAfter(failure);
-    } catch (JsonEOFException e) {
-      // The body ended inside its JSON: a transfer cut short (a proxy, a dropped close-delimited
-      // body, a short Content-Length) looks exactly like this, so it is retried like a dropped
-      // connection, skipping what was delivered; a server that keeps doing it runs out the policy.
-      if (cancelled) return new Step<>(null, true, null, -1);
-      return retryAfter(HttpFailures.network(
-          new java.io.EOFException("response ended inside its JSON: " + e.getOriginalMessage())));
     } catch (JsonProcessingException e) {
+      // Jackson reports only what the bytes say, and OkHttp's body stream ends only when the body
+      // is complete by its framing (Content-Length met, chunked terminator read, or the connection
+      // closed a close-delimited body); a body cut short of that throws an IOException from the
+      // stream ("unexpected end of stream"), which Jackson passes on and the branch below retries.
+      // So malformed JSON here, even JSON that stops early, is what the server meant to send:
+      // asking again would only hide the server's bug, or loop on the same bytes behind a cache.
       return fail(new ProtocolException("malformed JSON: " + e.getOriginalMessage(),
           endpoint.displayUrl(), offset, currentStatus(), e));
     } catch (IOException e) {
@@ -331,8 +329,8 @@ final class ReadLoop<T> {
             && (options.endOffset() == null || next.compareTo(options.endOffset()) < 0)
             && !response.body().source().request(PREFETCH_MAX_BODY_BYTES + 1)
             && endsAnArray(response.body().source().getBuffer())) {
-          // The whole body is here: ask for the next page while this one is decoded. (A body cut
-          // inside its JSON is retried from this offset, so asking ahead would be wasted.)
+          // The whole body is here: ask for the next page while this one is decoded. (A body
+          // that ends inside its JSON fails the read, so asking ahead for it would be wasted.)
           prefetchFrom(next, extra);
         }
         result = new JsonResponseSource<>(response, decoder, template, offset,

@@ -227,33 +227,6 @@ class CatchUpReadTest {
   }
 
   @Test
-  void bodyEndingInsideItsJsonIsRetriedAndDeliveredOnceWithoutGap() throws Exception {
-    // A cut transfer (a proxy, a short Content-Length) gives a complete HTTP body of broken JSON.
-    fixture.server.enqueue(json("[1,2,{\"key\":\"some", "0_3").build());
-    fixture.server.enqueue(json("[1,2,{\"key\":\"something\"}]", "0_3")
-        .addHeader("Stream-Up-To-Date", "true").build());
-
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.builder().maxBatchMessages(1).build(), MessageDecoder.rawJson()).test();
-
-    read.awaitDone(5, TimeUnit.SECONDS).assertComplete();
-    assertThat(messages(read.values())).containsExactly("1", "2", "{\"key\":\"something\"}");
-    assertThat(fixture.take().getUrl().queryParameter("offset")).isEqualTo("-1");
-    assertThat(fixture.take().getUrl().queryParameter("offset")).isEqualTo("-1");
-  }
-
-  @Test
-  void serverThatAlwaysCutsItsJsonRunsOutTheRetryPolicyAsTransientException() throws Exception {
-    for (int i = 0; i < 6; i++) fixture.server.enqueue(json("[{\"key\":\"some", "0_1").build());
-
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test();
-
-    read.awaitDone(10, TimeUnit.SECONDS).assertError(TransientException.class).assertNoValues();
-    assertThat(fixture.server.getRequestCount()).isEqualTo(6); // 1 + maxRetries(5)
-  }
-
-  @Test
   void corruptedJsonBodyIsProtocolError() throws Exception {
     fixture.server.enqueue(json("XY\"valid\": \"json dZta here\"}]", "0_1").build());
 
