@@ -28,6 +28,13 @@ fail() {
 
 suite="${CLIENT_CONFORMANCE_SUITE:-$examples/../../shared/conformance/client-conformance-tests}"
 if [[ ! -f "$suite/src/cli.ts" || ! -f "$suite/package-lock.json" ]]; then
+  if [[ "${CI:-}" != "true" ]]; then
+    # A clone without the workbench beside it (a user's machine): say so loudly, but let the rest of
+    # `mvn verify` stand. CI always has the suite, and there a missing one is a failure.
+    echo "client conformance: SKIPPED: no suite at $(realpath -m "$suite" 2>/dev/null || echo "$suite");" \
+      "point at a copy with -Dconformance.clientSuite=<dir>" >&2
+    exit 0
+  fi
   fail "no client conformance suite at $(realpath -m "$suite" 2>/dev/null || echo "$suite")
   (expected src/cli.ts and package-lock.json there).
   Point at a copy with -Dconformance.clientSuite=<dir> (Maven) or CLIENT_CONFORMANCE_SUITE=<dir>,
