@@ -12,6 +12,7 @@ public final class RetryableFailure extends Exception {
 
   private final int status;
   private final long retryAfterMillis;
+  private final @Nullable String serverCode;
 
   /**
    * @param status the HTTP status, 0 for a network failure.
@@ -19,9 +20,21 @@ public final class RetryableFailure extends Exception {
    */
   public RetryableFailure(String message, int status, long retryAfterMillis,
       @Nullable Throwable cause) {
+    this(message, status, retryAfterMillis, null, cause);
+  }
+
+  /** As the other constructor, with the error code the server's body named, if any. */
+  public RetryableFailure(String message, int status, long retryAfterMillis,
+      @Nullable String serverCode, @Nullable Throwable cause) {
     super(message, cause);
     this.status = status;
     this.retryAfterMillis = retryAfterMillis;
+    this.serverCode = serverCode;
+  }
+
+  /** The error code of the server's body, or null when it sent none. */
+  public @Nullable String serverCode() {
+    return serverCode;
   }
 
   public int status() {
