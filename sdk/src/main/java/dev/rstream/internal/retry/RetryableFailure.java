@@ -1,5 +1,7 @@
 package dev.rstream.internal.retry;
 
+import dev.rstream.Offset;
+import dev.rstream.TransientException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,6 +32,15 @@ public final class RetryableFailure extends Exception {
     this.status = status;
     this.retryAfterMillis = retryAfterMillis;
     this.serverCode = serverCode;
+  }
+
+  /**
+   * This failure as the public exception: its message followed by {@code suffix}, its status and
+   * server code, and as cause the network error if there was one.
+   */
+  public TransientException toTransient(String url, @Nullable Offset offset, String suffix) {
+    return new TransientException(getMessage() + suffix, url, offset, status, serverCode,
+        getCause() != null ? getCause() : this);
   }
 
   /** The error code of the server's body, or null when it sent none. */
