@@ -16,15 +16,19 @@ import java.util.List;
  * <p>Changes queued close together travel in one request (one append unit, so {@link
  * RStreamClient#live()} shows them as one state). Thread-safe; results complete on the I/O
  * thread. A producer fenced by a newer instance of the same identity (the same app restarted on
- * the same store) fails its appends with {@link ProducerFencedException}.
+ * the same store) fails its appends with {@link ProducerFencedException}. Once its client is
+ * {@linkplain RStreamClient#close() closed}, {@link #append}, {@link #flush()} and {@link
+ * #detach()} fail with {@code IllegalStateException} (the client sends what was queued before).
  */
 public final class ChangeProducer {
   private final IdempotentProducer producer;
   private final String id;
+  private final RStreamClient client;
 
-  ChangeProducer(IdempotentProducer producer, String id) {
+  ChangeProducer(IdempotentProducer producer, String id, RStreamClient client) {
     this.producer = producer;
     this.id = id;
+    this.client = client;
   }
 
   /**
@@ -34,6 +38,7 @@ public final class ChangeProducer {
    */
   public Single<AppendResult> append(Change change) {
     requireNonNull(change, "change == null");
+    if (client.isClosed()) return Single.error(client.closedError());
     return producer.appendJson(ChangeEncoder.encode(change));
   }
 
@@ -48,16 +53,22 @@ public final class ChangeProducer {
     for (int i = 0; i < changes.size(); i++) {
       messages.add(ChangeEncoder.encode(requireNonNull(changes.get(i), "changes[" + i + "] == null")));
     }
+    if (client.isClosed()) return Single.error(client.closedError());
     return producer.appendJson(messages);
   }
 
   /** Completes when every change queued before the call is acknowledged; fails if one failed. */
   public Completable flush() {
-    return producer.flush();
+    return Completable.defer(() -> client.isClosed() ? Completable.error(client.closedError()) : producer.flush());
   }
 
   /** Flushes and stops this producer; later appends fail. The stream stays open. */
   public Completable detach() {
+    return Completable.defer(() -> client.isClosed() ? Completable.error(client.closedError()) : producer.detach());
+  }
+
+  /** What {@link RStreamClient#close()} does with its producer: as {@link #detach()}. */
+  Completable stop() {
     return producer.detach();
   }
 

@@ -16,4 +16,10 @@ public class ConflictException extends RStreamException {
       String message, String url, @Nullable Offset offset, int status, @Nullable Throwable cause) {
     super(message, url, offset, status, cause);
   }
+
+  /** As the other constructor, with the error code of the server's response body, or null. */
+  public ConflictException(String message, String url, @Nullable Offset offset, int status,
+      @Nullable String serverCode, @Nullable Throwable cause) {
+    super(message, url, offset, status, serverCode, cause);
+  }
 }

@@ -16,6 +16,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
@@ -56,10 +60,21 @@ public final class DurableStream {
 
   /**
    * The client of handles built without one: shared, because every {@code OkHttpClient} has its
-   * own connection pool and threads. Created on first use.
+   * own connection pool and threads. Created on first use, never shut down: a handle has no
+   * lifecycle to end it with, so its dispatcher's threads are daemons, which do not keep a JVM
+   * alive once the app's own threads end (OkHttp's default ones would, for a minute).
    */
   private static final class DefaultClient {
-    static final OkHttpClient INSTANCE = new OkHttpClient();
+    static final OkHttpClient INSTANCE = new OkHttpClient.Builder()
+        .dispatcher(new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), DefaultClient::daemon)))
+        .build();
+
+    private static Thread daemon(Runnable task) {
+      Thread thread = new Thread(task, "rstream DurableStream dispatcher");
+      thread.setDaemon(true);
+      return thread;
+    }
   }
 
   /** A builder; {@link Builder#url} is required. */
@@ -261,8 +276,10 @@ public final class DurableStream {
     }
 
     /**
-     * The client to send requests with; if not set, one default client shared by all handles.
-     * Never shut down by this SDK: whoever built it owns its threads and connections.
+     * The client to send requests with. Never shut down by this SDK: whoever built it owns its
+     * threads and connections. If not set, one default client shared by all handles built
+     * without one, which is never shut down either and whose threads never keep a JVM alive
+     * (daemons: a call still running when the app's last thread ends is abandoned).
      */
     public Builder okHttpClient(OkHttpClient client) {
       this.client = requireNonNull(client, "client == null");

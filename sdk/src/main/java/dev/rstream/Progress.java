@@ -6,8 +6,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a client is doing for its stream: the live cursor's connection and position, and window
- * fetches. Immutable and thread-safe; {@link RStreamClient#progress()} emits a new one on change.
+ * What a client is doing for its stream: the live cursor's connection and position, window
+ * fetches, and reads retrying after transient failures. Immutable and thread-safe; {@link
+ * RStreamClient#progress()} emits a new one on change.
  */
 public final class Progress {
   /** The state of the shared live cursor. */
@@ -29,6 +30,8 @@ public final class Progress {
   private final int windowsPulling;
   private final int windowsCommitted;
   private final long messagesRead;
+  private final int retryAttempt;
+  private final @Nullable TransientException retryCause;
 
   private Progress(Builder builder) {
     this.live = builder.live;
@@ -36,6 +39,8 @@ public final class Progress {
     this.windowsPulling = builder.windowsPulling;
     this.windowsCommitted = builder.windowsCommitted;
     this.messagesRead = builder.messagesRead;
+    this.retryAttempt = builder.retryAttempt;
+    this.retryCause = builder.retryCause;
   }
 
   /** A builder for the idle state: no live cursor, nothing fetched. */
@@ -73,6 +78,24 @@ public final class Progress {
     return messagesRead;
   }
 
+  /**
+   * How many times in a row the read that failed last, and still retries, has failed: the live
+   * read or a one-shot one (a window, the keyframe index). 0 when no read is retrying. Starts
+   * again at 0 once that read gets an answer.
+   */
+  public int retryAttempt() {
+    return retryAttempt;
+  }
+
+  /**
+   * Why that read retries: its last transient failure (network error, 5xx, 429, a body cut
+   * short), as the {@link TransientException} it would end with should its retry policy give
+   * up. Null when no read is retrying.
+   */
+  public @Nullable TransientException retryCause() {
+    return retryCause;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     if (!(o instanceof Progress)) return false;
@@ -81,19 +104,23 @@ public final class Progress {
         && Objects.equals(liveOffset, that.liveOffset)
         && windowsPulling == that.windowsPulling
         && windowsCommitted == that.windowsCommitted
-        && messagesRead == that.messagesRead;
+        && messagesRead == that.messagesRead
+        && retryAttempt == that.retryAttempt
+        && retryCause == that.retryCause;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(live, liveOffset, windowsPulling, windowsCommitted, messagesRead);
+    return Objects.hash(live, liveOffset, windowsPulling, windowsCommitted, messagesRead,
+        retryAttempt, retryCause);
   }
 
   @Override
   public String toString() {
     return "Progress{live=" + live + ", liveOffset=" + liveOffset + ", windowsPulling="
         + windowsPulling + ", windowsCommitted=" + windowsCommitted + ", messagesRead="
-        + messagesRead + "}";
+        + messagesRead + (retryCause == null ? "" : ", retryAttempt=" + retryAttempt
+        + ", retryCause=" + retryCause.getMessage()) + "}";
   }
 
   /** Builds a {@link Progress}. Not thread-safe. */
@@ -103,6 +130,8 @@ public final class Progress {
     private int windowsPulling;
     private int windowsCommitted;
     private long messagesRead;
+    private int retryAttempt;
+    private @Nullable TransientException retryCause;
 
     Builder() {}
 
@@ -112,6 +141,8 @@ public final class Progress {
       this.windowsPulling = progress.windowsPulling;
       this.windowsCommitted = progress.windowsCommitted;
       this.messagesRead = progress.messagesRead;
+      this.retryAttempt = progress.retryAttempt;
+      this.retryCause = progress.retryCause;
     }
 
     /** Sets the live cursor's state; {@link Live#IDLE} by default. */
@@ -144,6 +175,22 @@ public final class Progress {
     public Builder messagesRead(long messagesRead) {
       if (messagesRead < 0) throw new IllegalArgumentException("messagesRead < 0");
       this.messagesRead = messagesRead;
+      return this;
+    }
+
+    /**
+     * Sets the read retrying: its failures in a row (at least 1) and the last one; or {@code 0}
+     * and null when no read is retrying.
+     *
+     * @throws IllegalArgumentException if only one of the two says a read is retrying.
+     */
+    public Builder retrying(int attempt, @Nullable TransientException cause) {
+      if (attempt < 0) throw new IllegalArgumentException("attempt < 0");
+      if ((attempt == 0) != (cause == null)) {
+        throw new IllegalArgumentException("attempt " + attempt + " with cause " + cause);
+      }
+      this.retryAttempt = attempt;
+      this.retryCause = cause;
       return this;
     }
 

@@ -10,6 +10,7 @@ import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.KeyframeIndex;
 import dev.rstream.internal.window.NoLocalStore;
 import dev.rstream.internal.window.ProgressBoard;
+import dev.rstream.internal.window.ProgressReportingSource;
 import dev.rstream.internal.window.StreamSource;
 import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowPoint;
@@ -18,6 +19,8 @@ import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
+import io.reactivex.rxjava3.functions.Predicate;
+import io.reactivex.rxjava3.functions.Supplier;
 import io.reactivex.rxjava3.schedulers.Schedulers;
 import io.reactivex.rxjava3.subjects.CompletableSubject;
 import java.io.Closeable;
@@ -43,10 +46,25 @@ import org.jspecify.annotations.Nullable;
  * a method says otherwise, items are emitted on the transport's I/O thread (the builder's {@link
  * Builder#scheduler scheduler}, {@link Schedulers#io()} by default), or at once on the subscribing
  * thread when the answer is held; use {@code observeOn} to move to your UI thread. Errors are
- * {@link RStreamException}s. {@link #close()} completes every stream this client returned.
+ * {@link RStreamException}s.
+ *
+ * <p>Reads that end ({@link #window}, {@link #changes}, {@link #state()}) retry transient
+ * failures for a bounded time ({@link Builder#oneShotRetryPolicy}), then fail with a {@link
+ * TransientException}; {@link #live()} retries for as long as it is subscribed. While a read
+ * retries, {@link #progress()} says so and why.
+ *
+ * <p>{@link #close()} ends the client. A stream subscribed before it completes (an {@link
+ * #awaitOffset} or {@link #state()} still waiting fails instead, as it has no answer); a
+ * subscription after it, and every other call but {@link #streamUrl()} and {@code close()},
+ * fails with {@code IllegalStateException("client closed ...")}, as do the calls of the
+ * {@linkplain #producer() producer} it handed out.
  */
 public final class RStreamClient implements Closeable {
   private static final Logger log = Logger.getLogger(RStreamClient.class.getName());
+  /** One-shot reads give up after retrying for this long, unless the builder says otherwise. */
+  static final long ONE_SHOT_RETRY_SECONDS = 30;
+  private static final RetryPolicy ONE_SHOT_DEFAULT =
+      RetryPolicy.builder().maxElapsed(ONE_SHOT_RETRY_SECONDS, TimeUnit.SECONDS).build();
 
   private final String streamUrl;
   private final ObjectMapper mapper;
@@ -54,29 +72,52 @@ public final class RStreamClient implements Closeable {
   private final ProgressBoard progress = new ProgressBoard();
   private final WindowRegistry registry;
   private final LiveCursor cursor;
+  // Appends and the producer: the builder's retry policy. Reads that end (windows, the index, the
+  // tail) go through oneShotSource, with the one-shot policy, and report retries to progress.
   private final StreamSource source;
+  private final StreamSource oneShotSource;
+  private final RetryPolicy oneShotPolicy;
+  private final Scheduler scheduler;
   private final CompletableSubject closed = CompletableSubject.create();
   // takeUntil needs an item: the subject only completes.
   private final Flowable<Boolean> closedSignal = closed.andThen(Flowable.just(Boolean.TRUE));
   private final LocalStore store;
+  // Built by this client when the app gave none: its threads and connections are ours to release.
+  private final @Nullable OkHttpClient ownedHttp;
   private @Nullable ChangeProducer producer; // guarded by this
 
   private RStreamClient(Builder builder) {
     StreamSource source = builder.source;
+    StreamSource oneShot = source;
+    OkHttpClient owned = null;
+    RetryPolicy oneShotPolicy = builder.oneShotRetryPolicy != null ? builder.oneShotRetryPolicy
+        : builder.retryPolicy != null ? builder.retryPolicy : ONE_SHOT_DEFAULT;
     if (source == null) {
-      DurableStream.Builder streamBuilder = DurableStream.builder().url(builder.streamUrl).scheduler(builder.scheduler);
-      if (builder.okHttpClient != null) streamBuilder.okHttpClient(builder.okHttpClient);
+      OkHttpClient http = builder.okHttpClient;
+      if (http == null) {
+        http = new OkHttpClient();
+        owned = http;
+      }
+      DurableStream.Builder streamBuilder =
+          DurableStream.builder().url(builder.streamUrl).scheduler(builder.scheduler).okHttpClient(http);
       if (builder.retryPolicy != null) streamBuilder.retryPolicy(builder.retryPolicy);
       if (builder.authToken != null) streamBuilder.authToken(builder.authToken);
-      source = new DurableStreamSource(streamBuilder.build());
+      DurableStream stream = streamBuilder.build();
+      source = new DurableStreamSource(stream);
+      oneShot = new DurableStreamSource(stream.newBuilder().retryPolicy(oneShotPolicy).build());
     }
+    this.ownedHttp = owned;
     this.source = source;
+    this.oneShotSource = new ProgressReportingSource(oneShot, progress);
+    this.oneShotPolicy = oneShotPolicy;
+    this.scheduler = builder.scheduler;
     this.streamUrl = source.url();
     this.mapper = builder.objectMapper != null ? builder.objectMapper : new ObjectMapper();
     this.clock = builder.clock;
     LocalStore store = builder.store != null ? builder.store : NoLocalStore.INSTANCE;
     this.store = store;
-    this.registry = new WindowRegistry(source, store, builder.scheduler, builder.maxParallelFetches, progress);
+    this.registry =
+        new WindowRegistry(oneShotSource, store, builder.scheduler, builder.maxParallelFetches, progress);
     this.cursor =
         new LiveCursor(source, registry, progress, builder.scheduler, builder.liveMode,
             builder.lingerMillis, builder.retryPolicy != null);
@@ -87,9 +128,37 @@ public final class RStreamClient implements Closeable {
     return new Builder();
   }
 
-  /** The URL of the state stream this client follows. */
+  /** The URL of the state stream this client follows; answers after {@link #close()} too. */
   public String streamUrl() {
     return streamUrl;
+  }
+
+  boolean isClosed() {
+    return closed.hasComplete();
+  }
+
+  /** What every call on a closed client fails with. */
+  IllegalStateException closedError() {
+    return new IllegalStateException("client closed (" + streamUrl + ")");
+  }
+
+  private void checkOpen() {
+    if (isClosed()) throw closedError();
+  }
+
+  /** {@code flowable} subscribed to while this client is open; an error once it is closed. */
+  private <T> Flowable<T> whileOpen(Supplier<Flowable<T>> flowable) {
+    return Flowable.defer(() -> isClosed() ? Flowable.<T>error(closedError()) : flowable.get());
+  }
+
+  /**
+   * The error for a wait on the live state that ended without its answer: this client closed, or
+   * the live read completed (the stream was closed) before it got there.
+   */
+  private RuntimeException endedBefore(String what) {
+    if (isClosed()) return closedError();
+    return new StreamClosedException("the stream was closed before " + what, streamUrl,
+        progress.current().liveOffset(), 0, null);
   }
 
   /**
@@ -109,12 +178,15 @@ public final class RStreamClient implements Closeable {
    * if its changes up to {@code time} carry no timestamps, the state at a past time is unknown
    * and it fails with {@link NoTimestampsException}. Fails with {@link NotAStateStreamException}
    * (as {@link #live()} and {@link #changes} do) if the stream is not JSON or holds a message that
-   * is not State Protocol.
-   * Disposing stops waiting; a window read already started still completes and is kept.
+   * is not State Protocol, and with a {@link TransientException} once the reads it needs (the
+   * index, the window, the tail, the live state) have failed for as long as the {@linkplain
+   * Builder#oneShotRetryPolicy one-shot retry policy} allows. Disposing stops waiting; a window
+   * read already started still completes and is kept. Completes without a state if this client is
+   * closed meanwhile.
    */
   public Flowable<StateView> window(Instant time) {
     requireNonNull(time, "time == null");
-    return registry
+    return whileOpen(() -> registry
         .covering(time)
         .toFlowable()
         .concatMap(
@@ -124,26 +196,12 @@ public final class RStreamClient implements Closeable {
               if (time.isAfter(clock.instant())) return live();
               return pastInLiveWindow(time);
             })
-        .takeUntil(closedSignal);
+        .takeUntil(closedSignal));
   }
 
   private Flowable<StateView> pastInLiveWindow(Instant time) {
-    Single<LiveUpdate> reached;
-    try {
-      // What the server holds now includes every change it stamped at or before a past time:
-      // wait until the live state reaches that tail, or shows a change stamped later. "Caught up"
-      // alone is not enough: a connection that stalls without a word still says it.
-      Single<Offset> tail = source.tail();
-      reached = tail.flatMap(end -> cursor.updates()
-          .filter(u -> u.point().offset().compareTo(end) >= 0 || isAfter(u.point().timestamp(), time))
-          .firstOrError());
-    } catch (UnsupportedOperationException noTail) {
-      // A source that cannot tell its tail (tests): the replayed state may have been caught up
-      // before a reconnect, so ask the cursor now.
-      reached = cursor.updates()
-          .filter(u -> u.caughtUp() && cursor.caughtUp() || isAfter(u.point().timestamp(), time))
-          .firstOrError();
-    }
+    // A change stamped after `time` shows the live state is past it, whatever the tail says.
+    Single<LiveUpdate> reached = liveAtTail(u -> isAfter(u.point().timestamp(), time));
     return reached.flatMapPublisher(
         update -> {
           Window window = update.point().window();
@@ -160,6 +218,53 @@ public final class RStreamClient implements Closeable {
   }
 
   /**
+   * The first live update that holds at least what the server holds now, or that {@code early}
+   * accepts before; bounded by the one-shot retry policy.
+   */
+  private Single<LiveUpdate> liveAtTail(Predicate<LiveUpdate> early) {
+    try {
+      // What the server holds now: wait until the live state reaches that tail. "Caught up" alone
+      // is not enough: a connection that stalls without a word still says it.
+      Single<Offset> tail = oneShotSource.tail();
+      return tail.flatMap(end -> firstLive(
+          u -> u.point().offset().compareTo(end) >= 0 || early.test(u), "its tail " + end.value() + " was read"));
+    } catch (UnsupportedOperationException noTail) {
+      // A source that cannot tell its tail (tests): the replayed state may have been caught up
+      // before a reconnect, so ask the cursor now.
+      return firstLive(u -> u.caughtUp() && cursor.caughtUp() || early.test(u), "the live state caught up");
+    }
+  }
+
+  /** The first live update {@code wanted} accepts, bounded by the one-shot retry policy. */
+  private Single<LiveUpdate> firstLive(Predicate<LiveUpdate> wanted, String what) {
+    return cursor.updates(oneShotPolicy)
+        .filter(wanted)
+        .firstElement()
+        .switchIfEmpty(Single.error(() -> endedBefore(what)));
+  }
+
+  /**
+   * The current state: the live state once it holds at least everything the server held when
+   * this was subscribed (it asks for the server's tail with one HEAD, then waits for the live
+   * state to reach it), never an older state held in memory or the {@link LocalStore}. Where
+   * {@code live().firstElement()} may give a stored state at once, this waits for the server's.
+   *
+   * <p>Opens the shared live connection while it waits (and leaves it to linger after, see
+   * {@link Builder#liveLinger}). Succeeds on the I/O thread, or at once if the live state is
+   * there already. Fails with a {@link TransientException} once the HEAD or the live read have
+   * failed, or the live read has read nothing new, for as long as the {@linkplain
+   * Builder#oneShotRetryPolicy one-shot retry policy} allows, with {@code IllegalStateException} if this client is closed while it waits, and with
+   * {@link StreamClosedException} if the stream is closed before its tail is read. Disposing
+   * stops waiting.
+   */
+  public Single<StateView> state() {
+    return Single.defer(() -> {
+      if (isClosed()) return Single.error(closedError());
+      return liveAtTail(u -> false).map(update -> view(update.point(), update.fromStore()));
+    });
+  }
+
+  /**
    * The current state, then a new state after every append: after each change, or after all the
    * changes one request appended together (atomic on the server, so never shown apart: a state
    * is always one the server had, and its {@link StateView#offset()} is exact). {@link
@@ -170,17 +275,19 @@ public final class RStreamClient implements Closeable {
    * by the last one leaving (after the builder's {@link Builder#liveLinger linger}). A late
    * subscriber gets the latest state at once. Slow subscribers get the latest state, skipping
    * states they had no demand for (conflation); use {@link #changes} for every change. Transient
-   * network failures are retried invisibly (see {@link #progress()}); anything else errors every
-   * subscriber, and the next one starts a new connection. Emits on the I/O thread.
+   * network failures are retried invisibly for as long as it is subscribed (see {@link
+   * #progress()}), unless the builder set a {@link Builder#retryPolicy retryPolicy} that gives
+   * up; anything else errors every subscriber, and the next one starts a new connection. Emits on
+   * the I/O thread. Completes if this client is closed meanwhile.
    */
   public Flowable<StateView> live() {
-    return cursor
+    return whileOpen(() -> cursor
         .updates()
         // The cursor repeats a state to flag that it has caught up; subscribers see it once.
         .distinctUntilChanged((a, b) -> LiveUpdate.samePoint(a.point(), b.point(), false))
         .map(update -> view(update.point(), update.fromStore()))
         .onBackpressureLatest()
-        .takeUntil(closedSignal);
+        .takeUntil(closedSignal));
   }
 
   /**
@@ -189,7 +296,7 @@ public final class RStreamClient implements Closeable {
    * #close()}. Emits on the thread that changed the set; do not block in it.
    */
   public Flowable<List<WindowInfo>> windows() {
-    return registry.windows().takeUntil(closedSignal);
+    return whileOpen(() -> registry.windows().takeUntil(closedSignal));
   }
 
   /**
@@ -198,17 +305,21 @@ public final class RStreamClient implements Closeable {
    * most two windows ahead of the one it is consuming (so the next read overlaps consumption).
    * Changes in the live window are those held when the live cursor has caught up; it does not
    * wait for changes after now. A {@code from} before the first keyframe starts at the first.
+   *
+   * <p>Fails with a {@link TransientException} once the reads it needs have failed for as long
+   * as the {@linkplain Builder#oneShotRetryPolicy one-shot retry policy} allows. Completes if
+   * this client is closed meanwhile.
    */
   public Flowable<Change> changes(Instant from, Instant to) {
     requireNonNull(from, "from == null");
     requireNonNull(to, "to == null");
     if (to.isBefore(from)) throw new IllegalArgumentException("to " + to + " is before from " + from);
-    return registry
+    return whileOpen(() -> registry
         .index()
         .flatMapPublisher(index -> windowsFrom(index, firstWindowWithChangesFrom(index, from), to))
         // Prefetch 1 keeps the look-ahead to the window after next.
         .concatMap(window -> changesOf(window, from, to), 1)
-        .takeUntil(closedSignal);
+        .takeUntil(closedSignal));
   }
 
   /**
@@ -246,7 +357,7 @@ public final class RStreamClient implements Closeable {
   }
 
   private Single<Window> caughtUpLiveWindow() {
-    return cursor.updates().filter(LiveUpdate::caughtUp).firstOrError().map(u -> u.point().window());
+    return firstLive(LiveUpdate::caughtUp, "the live state caught up").map(u -> u.point().window());
   }
 
   private static Flowable<Change> changesOf(Window window, Instant from, Instant to) {
@@ -267,7 +378,9 @@ public final class RStreamClient implements Closeable {
    * <p>Sent through this client's {@linkplain #producer() idempotent producer}: retried on
    * transient failures, and a retry after a lost response never appends twice. Cold: each
    * subscription appends again. Fails with the transport's typed error when retries run out (an
-   * offline write queue is not kept); the next append starts a new producer epoch.
+   * offline write queue is not kept); the next append starts a new producer epoch. An append
+   * subscribed before {@link #close()} is still sent; one subscribed after fails with {@code
+   * IllegalStateException}.
    */
   public Single<Offset> append(Change... changes) {
     requireNonNull(changes, "changes == null");
@@ -280,7 +393,7 @@ public final class RStreamClient implements Closeable {
     if (changes.isEmpty()) throw new IllegalArgumentException("no changes to append");
     for (int i = 0; i < changes.size(); i++) requireNonNull(changes.get(i), "changes[" + i + "] == null");
     List<Change> copy = new java.util.ArrayList<>(changes);
-    return appendThroughProducer(copy)
+    return Single.defer(() -> isClosed() ? Single.<Offset>error(closedError()) : appendThroughProducer(copy))
         .onErrorResumeNext(error ->
             // Refused, so not applied: the server's producer state is not ours (the stream was
             // created again, or another instance took the id). A new epoch sends it once more.
@@ -313,7 +426,7 @@ public final class RStreamClient implements Closeable {
       if (producer != failed) return;
       producer = null;
     }
-    failed.detach().onErrorComplete().subscribe();
+    failed.stop().onErrorComplete().subscribe();
   }
 
   /**
@@ -328,9 +441,13 @@ public final class RStreamClient implements Closeable {
    * its first appends taken for duplicates), and logs why.
    *
    * <p>The first call reads and writes the store on the calling thread; keep it off the main
-   * thread. {@link #close()} sends what is queued, then stops the producer.
+   * thread. {@link #close()} sends what is queued, then stops the producer; later calls of it
+   * fail with {@code IllegalStateException}.
+   *
+   * @throws IllegalStateException if this client is closed.
    */
   public synchronized ChangeProducer producer() {
+    checkOpen();
     ChangeProducer existing = producer;
     if (existing != null) return existing;
     LocalStore.StoredProducer stored = null;
@@ -349,7 +466,7 @@ public final class RStreamClient implements Closeable {
       epoch = 0;
     }
     ChangeProducer made =
-        new ChangeProducer(source.producer(ProducerOptions.builder(id).epoch(epoch).build()), id);
+        new ChangeProducer(source.producer(ProducerOptions.builder(id).epoch(epoch).build()), id, this);
     producer = made;
     return made;
   }
@@ -357,33 +474,63 @@ public final class RStreamClient implements Closeable {
   /**
    * Completes once the live state has reached {@code offset} (for example the offset an append
    * returned: read-your-writes). Opens the shared live connection while it waits. Completes on
-   * the I/O thread; never errors for a slow server, only for a failed cursor.
+   * the I/O thread, or at once if the live state is there already.
+   *
+   * <p>Waits as {@link #live()} does: as long as the live read retries, which by default is
+   * without end; use {@link #awaitOffset(Offset, long, TimeUnit)} to bound the wait. Fails if the
+   * live read fails, with {@link StreamClosedException} if the stream is closed before {@code
+   * offset}, and with {@code IllegalStateException} if this client is closed before {@code
+   * offset} is reached. Disposing stops waiting.
    */
   public Completable awaitOffset(Offset offset) {
     requireNonNull(offset, "offset == null");
-    return cursor
-        .updates()
-        .filter(u -> u.point().offset().compareTo(offset) >= 0)
-        .firstElement()
-        .ignoreElement()
-        .ambWith(closed);
+    return Completable.defer(() -> {
+      if (isClosed()) return Completable.error(closedError());
+      return cursor
+          .updates()
+          .filter(u -> u.point().offset().compareTo(offset) >= 0)
+          .firstElement()
+          .switchIfEmpty(Single.error(() -> endedBefore("offset " + offset.value() + " was reached")))
+          .ignoreElement();
+    });
+  }
+
+  /**
+   * As {@link #awaitOffset(Offset)}, but fails with {@link OffsetTimeoutException} if the live
+   * state has not reached {@code offset} within {@code timeout}, timed on the builder's {@link
+   * Builder#scheduler scheduler}. The live connection then stays open for other subscribers, or
+   * closes after the linger.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is negative.
+   */
+  public Completable awaitOffset(Offset offset, long timeout, TimeUnit unit) {
+    requireNonNull(offset, "offset == null");
+    requireNonNull(unit, "unit == null");
+    if (timeout < 0) throw new IllegalArgumentException("timeout < 0: " + timeout);
+    long millis = unit.toMillis(timeout);
+    return awaitOffset(offset).timeout(timeout, unit, scheduler, Completable.defer(() ->
+        Completable.error(new OffsetTimeoutException(streamUrl, offset, millis, progress.current().liveOffset()))));
   }
 
   /**
    * What the client is doing: live connection state and position, windows being read and held,
-   * messages read. The current progress at once, then every change (conflated). Completes on
-   * {@link #close()}. Emits on the thread that made the change.
+   * messages read, and which read retries, how often it failed and why. The current progress at
+   * once, then every change (conflated). Completes on {@link #close()}. Emits on the thread that
+   * made the change.
    */
   public Flowable<Progress> progress() {
-    return progress.updates().takeUntil(closedSignal);
+    return whileOpen(() -> progress.updates().takeUntil(closedSignal));
   }
 
   /**
    * Closes the live connection (for example when the app goes to the background) without
    * erroring or completing {@link #live()} subscribers: they get nothing until {@link #resume()}.
    * Committed windows are still answered. Idempotent; returns at once.
+   *
+   * @throws IllegalStateException if this client is closed.
    */
   public void pause() {
+    checkOpen();
     cursor.pause();
   }
 
@@ -391,31 +538,52 @@ public final class RStreamClient implements Closeable {
    * Reopens the live connection after {@link #pause()}: it catches up from where the last batch
    * it read ended (what the local store holds), then subscribers get every change since.
    * Idempotent; returns at once.
+   *
+   * @throws IllegalStateException if this client is closed.
    */
   public void resume() {
+    checkOpen();
     cursor.resume();
   }
 
   /**
    * Completes every stream this client returned, closes the live connection, cancels window
-   * reads in flight and stops its {@linkplain #producer() producer} once what it queued is sent. Does not close the {@link OkHttpClient} or the {@link LocalStore} it was
-   * given. Idempotent.
+   * reads in flight and stops its {@linkplain #producer() producer} once what it queued is sent.
+   * Returns at once. Idempotent.
+   *
+   * <p>If the builder was given no {@link OkHttpClient}, the one this client built is shut down
+   * (its dispatcher's threads end, its idle connections close) once the producer's queued
+   * appends are sent or have failed; at once if none are queued. Nothing else then keeps a JVM
+   * alive. An {@link OkHttpClient} or {@link LocalStore} the app gave is the app's: not closed.
    */
   @Override
   public void close() {
-    if (closed.hasComplete()) return;
-    closed.onComplete();
+    synchronized (this) {
+      if (closed.hasComplete()) return;
+      closed.onComplete();
+    }
     ChangeProducer made;
     synchronized (this) {
       made = producer;
     }
-    if (made != null) {
-      // Sends what is queued, then refuses more; a failure is the appends' own to report.
-      made.detach().onErrorComplete().subscribe();
-    }
     cursor.close();
     registry.close();
     progress.complete();
+    if (made != null) {
+      // Sends what is queued, then refuses more; a failure is the appends' own to report.
+      made.stop().onErrorComplete().doFinally(this::releaseHttp).subscribe();
+    } else {
+      releaseHttp();
+    }
+  }
+
+  /** Shuts down the HTTP client this client built, if it built one; never the app's. */
+  private void releaseHttp() {
+    OkHttpClient http = ownedHttp;
+    if (http == null) return;
+    // Calls still running finish; the dispatcher's idle threads end now instead of a minute on.
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
   }
 
   private StateView view(WindowPoint point, boolean fromStore) {
@@ -435,6 +603,7 @@ public final class RStreamClient implements Closeable {
     private Clock clock = Clock.systemUTC();
     private @Nullable StreamSource source;
     private @Nullable RetryPolicy retryPolicy;
+    private @Nullable RetryPolicy oneShotRetryPolicy;
     private @Nullable TokenSupplier authToken;
 
     Builder() {}
@@ -447,7 +616,12 @@ public final class RStreamClient implements Closeable {
       return this;
     }
 
-    /** The HTTP client to use; a new default one if not set. Not closed by the client. */
+    /**
+     * The HTTP client to send requests with, shared with the app (and other clients): its
+     * connection pool, dispatcher and interceptors. Owned by the app: {@link RStreamClient#close()} leaves it
+     * running. If not set, each client builds a default one of its own, which its {@link
+     * RStreamClient#close()} shuts down.
+     */
     public Builder okHttpClient(OkHttpClient okHttpClient) {
       this.okHttpClient = requireNonNull(okHttpClient, "okHttpClient == null");
       return this;
@@ -509,18 +683,41 @@ public final class RStreamClient implements Closeable {
     }
 
     /**
-     * How every request of this client retries transient failures (network errors, truncated
-     * bodies, 429, 5xx). If not set, {@link RetryPolicy#defaults()}: retries without limit, and the
-     * live cursor reconnects by itself even should they end.
+     * How the requests of this client retry transient failures (network errors, truncated
+     * bodies, 429, 5xx): the live read, appends and the producer, and the reads that end unless
+     * {@link #oneShotRetryPolicy} is set. If not set, {@link RetryPolicy#defaults()} for the live
+     * read and appends: retries without limit, and the live cursor reconnects by itself even
+     * should they end.
      *
      * <p>When this policy gives up, the last failure surfaces as a {@link TransientException}:
      * the live cursor fails every {@link RStreamClient#live()} subscriber with it (the next subscriber opens a
      * new connection, with a fresh count), and a window read fails every {@link RStreamClient#window}
      * subscriber waiting on it (a later request reads again). While the policy still retries,
-     * subscribers see nothing but {@link Progress.Live#RECONNECTING} in {@link #progress()}.
+     * subscribers see nothing of it; {@link RStreamClient#progress()} shows {@link
+     * Progress#retryAttempt()} and {@link Progress#retryCause()} (and {@link
+     * Progress.Live#RECONNECTING} for the live read).
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy == null");
+      return this;
+    }
+
+    /**
+     * How reads that end retry transient failures before they fail with a {@link
+     * TransientException}: {@link RStreamClient#window}, {@link RStreamClient#changes} and
+     * {@link RStreamClient#state()}, with the reads they need (keyframe index, window range,
+     * tail HEAD). While they wait on the live state, a run of failures of the live read counts
+     * against this policy too, and so does, against its {@link RetryPolicy#maxElapsedMillis()
+     * time limit}, a live read that reads nothing new (a server or cache that answers but never
+     * moves). An app that prefers to wait without end sets {@link RetryPolicy#defaults()}.
+     *
+     * <p>If not set: the {@link #retryPolicy retryPolicy} if one is set, else the default
+     * backoff limited to 30 s of retrying ({@link RetryPolicy.Builder#maxElapsed}). Does not
+     * apply to {@link RStreamClient#live()}, {@link RStreamClient#awaitOffset(Offset)} or
+     * appends.
+     */
+    public Builder oneShotRetryPolicy(RetryPolicy oneShotRetryPolicy) {
+      this.oneShotRetryPolicy = requireNonNull(oneShotRetryPolicy, "oneShotRetryPolicy == null");
       return this;
     }
 

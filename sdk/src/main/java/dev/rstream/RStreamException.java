@@ -26,6 +26,9 @@ import org.jspecify.annotations.Nullable;
  *       caller.
  * </ul>
  *
+ * <p>When the server explained a refusal in its response body, the message holds that explanation
+ * whole (up to 4096 characters) and {@link #serverCode()} its error code, if it sent one.
+ *
  * <p>Bad arguments to this API throw {@link IllegalArgumentException} immediately instead.
  */
 public class RStreamException extends RuntimeException {
@@ -34,6 +37,7 @@ public class RStreamException extends RuntimeException {
   private final String url;
   private final @Nullable Offset offset;
   private final int status;
+  private final @Nullable String serverCode;
 
   /**
    * @param message what went wrong, without the URL/offset/status (they are appended).
@@ -41,10 +45,21 @@ public class RStreamException extends RuntimeException {
    */
   protected RStreamException(
       String message, String url, @Nullable Offset offset, int status, @Nullable Throwable cause) {
+    this(message, url, offset, status, null, cause);
+  }
+
+  /**
+   * @param message what went wrong, without the URL/offset/status (they are appended).
+   * @param status the HTTP status, or 0 when no response was received.
+   * @param serverCode the error code in the server's response body, or null when it sent none.
+   */
+  protected RStreamException(String message, String url, @Nullable Offset offset, int status,
+      @Nullable String serverCode, @Nullable Throwable cause) {
     super(format(message, url, offset, status), cause);
     this.url = url;
     this.offset = offset;
     this.status = status;
+    this.serverCode = serverCode;
   }
 
   private static String format(String message, String url, @Nullable Offset offset, int status) {
@@ -67,5 +82,14 @@ public class RStreamException extends RuntimeException {
   /** The HTTP status of the response that failed, or 0 when there was none (network failure). */
   public final int status() {
     return status;
+  }
+
+  /**
+   * The machine-readable error code the server put in its response body ({@code
+   * {"error":{"code":"stream_not_found",..}}}), or null when it sent none (a plain-text body, no
+   * body, no response). The server's message is part of {@link #getMessage()}.
+   */
+  public final @Nullable String serverCode() {
+    return serverCode;
   }
 }

@@ -15,4 +15,10 @@ public class TransientException extends RStreamException {
       String message, String url, @Nullable Offset offset, int status, @Nullable Throwable cause) {
     super(message, url, offset, status, cause);
   }
+
+  /** As the other constructor, with the error code of the server's response body, or null. */
+  public TransientException(String message, String url, @Nullable Offset offset, int status,
+      @Nullable String serverCode, @Nullable Throwable cause) {
+    super(message, url, offset, status, serverCode, cause);
+  }
 }

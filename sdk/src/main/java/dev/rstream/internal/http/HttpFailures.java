@@ -19,13 +19,10 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 /** Turns failed responses into what the caller should do: retry, or one typed exception. */
 public final class HttpFailures {
-  private static final int MAX_BODY_IN_MESSAGE = 200;
-
   private HttpFailures() {}
 
   /** True for the statuses a retry may cure: 408, 429 and the 5xx other than 501 and 505. */
@@ -42,24 +39,27 @@ public final class HttpFailures {
       throws RetryableFailure {
     int status = response.code();
     if (status >= 200 && status < 300) return;
-    String detail = bodySnippet(response);
+    ErrorBody body = ErrorBody.read(response,
+        BearerAuth.presentedToken(response.request().header(BearerAuth.AUTHORIZATION)));
     if (isTransient(status)) {
-      throw new RetryableFailure("HTTP " + status + detail, status,
-          retryAfterMillis(response.header("Retry-After")), null);
+      throw new RetryableFailure("HTTP " + status + body.detail(), status,
+          retryAfterMillis(response.header("Retry-After")), body.code, null);
     }
-    throw toException(response, url, offset, detail);
+    throw toException(response, url, offset, body);
   }
 
   private static RStreamException toException(
-      Response response, String url, @Nullable Offset offset, String detail) {
+      Response response, String url, @Nullable Offset offset, ErrorBody body) {
     int status = response.code();
+    String detail = body.detail();
+    String code = body.code;
     switch (status) {
       case 401: {
         okhttp3.Request request = response.request();
         BearerAuth.Failure failure = request.tag(BearerAuth.Failure.class);
         if (failure != null) {
           return new AuthenticationException("bearer token refused, and the TokenSupplier failed: "
-              + failure.cause.getClass().getName() + detail, url, offset, status, failure.cause);
+              + failure.cause.getClass().getName() + detail, url, offset, status, code, failure.cause);
         }
         String why;
         BearerAuth.Renewed renewed = request.tag(BearerAuth.Renewed.class);
@@ -74,17 +74,19 @@ public final class HttpFailures {
         } else {
           why = "bearer token refused";
         }
-        return new AuthenticationException(why + detail, url, offset, status, null);
+        return new AuthenticationException(why + detail, url, offset, status, code, null);
       }
       case 404:
-        return new StreamNotFoundException("stream not found" + detail, url, offset, status, null);
+        return new StreamNotFoundException("stream not found" + detail, url, offset, status, code,
+            null);
       case 410:
-        return new OffsetGoneException("offset or stream gone" + detail, url, offset, status, null);
+        return new OffsetGoneException("offset or stream gone" + detail, url, offset, status, code,
+            null);
       case 409: {
         if ("true".equalsIgnoreCase(response.header(StreamEndpoint.STREAM_CLOSED))) {
           Offset finalOffset = parseOffsetOrNull(response.header(StreamEndpoint.STREAM_NEXT_OFFSET));
           return new StreamClosedException("stream is closed" + detail, url,
-              finalOffset != null ? finalOffset : offset, status, null);
+              finalOffset != null ? finalOffset : offset, status, code, null);
         }
         String expected = response.header(StreamEndpoint.PRODUCER_EXPECTED_SEQ);
         if (expected != null) {
@@ -97,7 +99,7 @@ public final class HttpFailures {
               "Stream-Seq " + streamSeq + " refused as not above the last one" + detail, url,
               streamSeq, null);
         }
-        return new ConflictException("conflict" + detail, url, offset, status, null);
+        return new ConflictException("conflict" + detail, url, offset, status, code, null);
       }
       case 403: {
         String current = response.header(StreamEndpoint.PRODUCER_EPOCH);
@@ -105,10 +107,11 @@ public final class HttpFailures {
         if (current != null && sent != null) {
           return new ProducerFencedException(url, parseLong(sent), parseLong(current), null);
         }
-        return new UnexpectedStatusException("forbidden" + detail, url, offset, status, null);
+        return new UnexpectedStatusException("forbidden" + detail, url, offset, status, code,
+            null);
       }
       default:
-        return new UnexpectedStatusException("unexpected status" + detail, url, offset, status,
+        return new UnexpectedStatusException("unexpected status" + detail, url, offset, status, code,
             null);
     }
   }
@@ -118,7 +121,8 @@ public final class HttpFailures {
       RetryableFailure failure, String url, @Nullable Offset offset, int retries) {
     return new TransientException(
         failure.getMessage() + " (gave up after " + retries + " retries)", url, offset,
-        failure.status(), failure.getCause() != null ? failure.getCause() : failure);
+        failure.status(), failure.serverCode(),
+        failure.getCause() != null ? failure.getCause() : failure);
   }
 
   /** A network failure as a retryable one. */
@@ -171,21 +175,5 @@ public final class HttpFailures {
       }
     }
     return result;
-  }
-
-  /** A short excerpt of the error body for the message: servers explain themselves there. */
-  private static String bodySnippet(Response response) {
-    ResponseBody body = response.body();
-    try {
-      String text = body.source().readUtf8(Math.min(
-          MAX_BODY_IN_MESSAGE, body.source().request(MAX_BODY_IN_MESSAGE)
-              ? MAX_BODY_IN_MESSAGE : body.source().getBuffer().size())).trim();
-      // A server may quote the token it refused; messages end up in logs.
-      String token = BearerAuth.presentedToken(response.request().header(BearerAuth.AUTHORIZATION));
-      if (token != null) text = redact(text, token);
-      return text.isEmpty() ? "" : ": " + text.replaceAll("\\s+", " ");
-    } catch (IOException | RuntimeException e) {
-      return "";
-    }
   }
 }

@@ -8,8 +8,10 @@ import dev.rstream.Progress;
 import dev.rstream.ProtocolException;
 import dev.rstream.ReadBatch;
 import dev.rstream.ReadOptions;
+import dev.rstream.RetryPolicy;
 import dev.rstream.TransientException;
 import dev.rstream.internal.http.RetryListener;
+import dev.rstream.internal.retry.RetryableFailure;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.KeyframeIndex;
 import dev.rstream.internal.window.MalformedStreamException;
@@ -27,6 +29,8 @@ import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.disposables.SerialDisposable;
 import io.reactivex.rxjava3.observers.DisposableSingleObserver;
 import io.reactivex.rxjava3.subjects.CompletableSubject;
+import io.reactivex.rxjava3.subjects.PublishSubject;
+import io.reactivex.rxjava3.subjects.Subject;
 import io.reactivex.rxjava3.subscribers.DisposableSubscriber;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -44,8 +48,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Transient failures are retried by the transport with its retry policy, resuming from the
  * last offset applied (and skipping what was already applied of a response cut short);
- * subscribers see nothing of them but {@link Progress.Live#RECONNECTING} in progress while the
- * transport retries, and {@code CONNECTED} again once the server answers. When the policy gives up
+ * subscribers see nothing of them but {@link Progress.Live#RECONNECTING} in progress (with the
+ * attempt and its cause) while the transport retries, and {@code CONNECTED} again once the server
+ * answers. Loading the keyframe index to start from is retried the same way. When the policy gives up
  * the cursor either reconnects itself, with backoff and without end (the default), or, if built
  * with {@code failWhenRetriesGiveUp}, fails every subscriber with that {@link
  * TransientException}: an app that bounded its retries wants to hear they ran out. Anything else
@@ -65,6 +70,12 @@ public final class LiveCursor {
   private final boolean failWhenRetriesGiveUp;
   private final Flowable<LiveUpdate> shared;
   private final CompletableSubject closed = CompletableSubject.create();
+  // Each failure of a session, for waiters that bound how long a failing cursor keeps them.
+  private final Subject<Failures> failures = PublishSubject.<Failures>create().toSerialized();
+  // Each batch that moved the live read on: new messages, or a later offset.
+  private final Subject<Boolean> advanced = PublishSubject.<Boolean>create().toSerialized();
+  // The current run of failures of the session, if any, for a waiter that gives up between two.
+  private volatile @Nullable Failures lastFailures;
   private volatile boolean paused;
   private volatile @Nullable Session current;
 
@@ -116,6 +127,46 @@ public final class LiveCursor {
   }
 
   /**
+   * As {@link #updates()}, for a one-shot wait on the live state, which needs an answer where
+   * {@link #updates()} waits as long as the cursor retries: fails with a {@link
+   * TransientException} when the cursor's current run of transient failures (failed reads,
+   * retried or reconnected, with no answer in between) goes past what {@code bound} allows
+   * (checked at each failure), or when the live read has read nothing new for {@link
+   * RetryPolicy#maxElapsedMillis()} of {@code bound} (if it sets one) since the subscription or
+   * its last progress: a server that answers but never moves (a misconfigured cache) is no better
+   * than one that fails. A waiter is answered once the cursor has caught up, so a caught-up,
+   * quiet stream does not trip it.
+   */
+  public Flowable<LiveUpdate> updates(RetryPolicy bound) {
+    Flowable<LiveUpdate> gaveUp = failures
+        .filter(run -> !bound.allows(run.count - 1, run.elapsedMillis))
+        .firstElement()
+        .flatMapPublisher(run -> Flowable.error(run.gaveUp()));
+    long stallMillis = bound.maxElapsedMillis();
+    if (stallMillis > 0) {
+      Flowable<LiveUpdate> stalled = advanced.toFlowable(BackpressureStrategy.LATEST)
+          .startWithItem(Boolean.TRUE)
+          .switchMap(moved -> Flowable.timer(stallMillis, TimeUnit.MILLISECONDS, scheduler))
+          .firstElement()
+          .flatMapPublisher(timeUp -> Flowable.error(stalled(stallMillis)));
+      gaveUp = gaveUp.mergeWith(stalled);
+    }
+    Flowable<LiveUpdate> watch = gaveUp;
+    // The watch ends with the updates, however they end, so that the merge does too.
+    return shared.publish(updates -> updates.mergeWith(watch.takeUntil(
+        updates.ignoreElements().onErrorComplete().andThen(Flowable.just(Boolean.TRUE)))));
+  }
+
+  private TransientException stalled(long millis) {
+    Failures last = lastFailures;
+    String message = "the live read has read nothing new for " + millis + " ms";
+    if (last == null) return new TransientException(message, source.url(), null, 0, null);
+    return new TransientException(message + "; it failed " + last.count + " times in a row, the last time: "
+        + last.last.getMessage(), source.url(), last.last.offset(), last.last.status(),
+        last.last.serverCode(), last.last);
+  }
+
+  /**
    * Closes the live connection without ending the session: subscribers stay subscribed and see
    * nothing (progress says {@link Progress.Live#IDLE}) until {@link #resume()}. A session that
    * starts while paused waits for it too.
@@ -148,6 +199,25 @@ public final class LiveCursor {
     closed.onComplete();
   }
 
+  /** A run of failures of one session's read: how many, for how long, and the last one. */
+  private static final class Failures {
+    final int count;
+    final long elapsedMillis;
+    final TransientException last;
+
+    Failures(int count, long elapsedMillis, TransientException last) {
+      this.count = count;
+      this.elapsedMillis = elapsedMillis;
+      this.last = last;
+    }
+
+    TransientException gaveUp() {
+      return new TransientException("the live read failed " + count + " times in a row, over "
+          + elapsedMillis + " ms; the last time: " + last.getMessage(), last.url(), last.offset(),
+          last.status(), last.serverCode(), last);
+    }
+  }
+
   /** One connection's life: from the first subscriber to the last one leaving (or a failure). */
   private final class Session {
     private final FlowableEmitter<LiveUpdate> emitter;
@@ -175,6 +245,9 @@ public final class LiveCursor {
     private boolean goneOnce;
     private long backoffMillis = MIN_BACKOFF_MILLIS;
     private volatile boolean stopped;
+    // The current run of failures with no answer in between; guarded by this.
+    private volatile int failuresInRun;
+    private long runStartedAt;
 
     Session(FlowableEmitter<LiveUpdate> emitter) {
       this.emitter = emitter;
@@ -215,11 +288,56 @@ public final class LiveCursor {
 
             @Override
             public void onError(Throwable e) {
-              fail(e);
+              if (e instanceof TransientException && !failWhenRetriesGiveUp && !stopped) {
+                // The index read gave up (one-shot reads are bounded); the live cursor is not.
+                failed(e);
+                progress.update(p -> p.live(Progress.Live.RECONNECTING));
+                long delay = nextBackoff();
+                read.set(scheduler.scheduleDirect(
+                    () -> startFromIndex(registry.index(), useHeld), delay, TimeUnit.MILLISECONDS));
+              } else {
+                fail(e);
+              }
             }
           };
       read.set(observer); // before subscribing: a synchronous source may call back at once
       index.subscribe(observer);
+    }
+
+    private long nextBackoff() {
+      long delay = backoffMillis;
+      backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+      return delay;
+    }
+
+    /** The read failed transiently and will be tried again: progress and waiters hear of it. */
+    private void failed(Throwable cause) {
+      Failures run;
+      synchronized (this) {
+        long now = scheduler.now(TimeUnit.MILLISECONDS);
+        if (failuresInRun == 0) runStartedAt = now;
+        int count = failuresInRun + 1;
+        failuresInRun = count;
+        TransientException last = cause instanceof TransientException
+            ? (TransientException) cause
+            : cause instanceof RetryableFailure
+                ? ((RetryableFailure) cause).toTransient(source.url(), resumeOffset, ", retrying")
+                : new TransientException(cause + ", retrying", source.url(), resumeOffset, 0, cause);
+        run = new Failures(count, now - runStartedAt, last);
+        lastFailures = run;
+      }
+      progress.retrying(this, run.count, run.last);
+      failures.onNext(run);
+    }
+
+    /** The server answered: the run of failures, if any, is over. */
+    private void answered() {
+      if (failuresInRun == 0) return;
+      synchronized (this) {
+        failuresInRun = 0;
+        lastFailures = null;
+      }
+      progress.answered(this);
     }
 
     private void startFrom(KeyframeIndex index) {
@@ -277,6 +395,7 @@ public final class LiveCursor {
 
     private void onBatch(ReadBatch<StateMessage> batch) {
       if (stopped) return;
+      answered();
       WindowAssembler assembler = this.assembler;
       try {
         for (StateMessage message : batch.messages()) {
@@ -312,6 +431,9 @@ public final class LiveCursor {
         // A bug of ours must reach subscribers, not unwind into the transport's thread.
         fail(e);
         return;
+      }
+      if (!batch.messages().isEmpty() || (!batch.partial() && !batch.nextOffset().equals(resumeOffset))) {
+        advanced.onNext(Boolean.TRUE);
       }
       if (!batch.partial()) {
         if (unitState != null) emitUnit(); // a complete response ends on a unit's end
@@ -403,13 +525,16 @@ public final class LiveCursor {
     }
 
     /** The transport lost the connection and retries: invisible but for progress. */
-    private synchronized void onRetrying(Throwable cause, long delayMillis) {
-      if (stopped || paused) return; // under pause()'s lock: a paused cursor says IDLE
-      if (log.isLoggable(Level.FINE)) {
-        log.log(Level.FINE, source.url() + ": live read retrying in " + delayMillis + " ms", cause);
+    private void onRetrying(Throwable cause, long delayMillis) {
+      synchronized (this) {
+        if (stopped || paused) return; // under pause()'s lock: a paused cursor says IDLE
+        if (log.isLoggable(Level.FINE)) {
+          log.log(Level.FINE, source.url() + ": live read retrying in " + delayMillis + " ms", cause);
+        }
+        fellBehind();
+        progress.update(p -> p.live(Progress.Live.RECONNECTING));
       }
-      fellBehind();
-      progress.update(p -> p.live(Progress.Live.RECONNECTING));
+      failed(cause); // outside the lock: a waiter it fails may call back into the client
     }
 
     /**
@@ -425,10 +550,13 @@ public final class LiveCursor {
     }
 
     /** The server answers again; a batch, if any, follows and updates the rest of progress. */
-    private synchronized void onRecovered() {
-      if (stopped || paused) return;
-      Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
-      progress.update(p -> p.live(state));
+    private void onRecovered() {
+      synchronized (this) {
+        if (stopped || paused) return;
+        Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
+        progress.update(p -> p.live(state));
+      }
+      answered();
     }
 
     private void onReadError(Throwable error) {
@@ -458,8 +586,8 @@ public final class LiveCursor {
       progress.update(p -> p.live(Progress.Live.RECONNECTING));
       skip = appliedSinceBoundary;
       appliedSinceBoundary = 0;
-      long delay = backoffMillis;
-      backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+      failed(error);
+      long delay = nextBackoff();
       read.set(scheduler.scheduleDirect(this::connect, delay, TimeUnit.MILLISECONDS));
     }
 
@@ -469,6 +597,8 @@ public final class LiveCursor {
       stopped = true;
       read.dispose();
       registry.liveStopped();
+      lastFailures = null;
+      progress.answered(this);
       progress.update(p -> p.live(Progress.Live.IDLE));
       emitter.onComplete();
     }
@@ -478,6 +608,8 @@ public final class LiveCursor {
       stopped = true;
       read.dispose();
       registry.liveStopped();
+      lastFailures = null;
+      progress.answered(this);
       progress.update(p -> p.live(Progress.Live.FAILED));
       emitter.onError(error);
     }
@@ -488,6 +620,8 @@ public final class LiveCursor {
       stopped = true;
       read.dispose();
       registry.liveStopped();
+      lastFailures = null;
+      progress.answered(this);
       progress.update(p -> p.live(Progress.Live.IDLE));
     }
   }

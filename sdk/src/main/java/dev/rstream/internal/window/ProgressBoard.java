@@ -1,8 +1,10 @@
 package dev.rstream.internal.window;
 
 import dev.rstream.Progress;
+import dev.rstream.TransientException;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.processors.BehaviorProcessor;
+import java.util.LinkedHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -19,6 +21,18 @@ public final class ProgressBoard {
   private final AtomicInteger draining = new AtomicInteger();
   private Progress current = Progress.builder().build();
   private boolean completed;
+  /** Reads retrying now, by the key they report with; the last one updated last. Guarded by this. */
+  private final LinkedHashMap<Object, Retry> retrying = new LinkedHashMap<>();
+
+  private static final class Retry {
+    final int attempt;
+    final TransientException cause;
+
+    Retry(int attempt, TransientException cause) {
+      this.attempt = attempt;
+      this.cause = cause;
+    }
+  }
 
   /** Applies {@code change} to the current progress and emits the result if it differs. */
   public void update(UnaryOperator<Progress.Builder> change) {
@@ -30,6 +44,29 @@ public final class ProgressBoard {
       pending.add(next);
     }
     drain();
+  }
+
+  /**
+   * The read known by {@code read} failed for the {@code attempt}th time in a row with {@code
+   * cause} and retries: progress shows it until it is {@link #answered}, or until a read that
+   * failed later has to be shown instead.
+   */
+  public void retrying(Object read, int attempt, TransientException cause) {
+    update(p -> {
+      retrying.remove(read);
+      retrying.put(read, new Retry(attempt, cause));
+      return p.retrying(attempt, cause);
+    });
+  }
+
+  /** The read known by {@code read} got an answer, or ended: it no longer retries. */
+  public void answered(Object read) {
+    update(p -> {
+      if (retrying.remove(read) == null) return p;
+      Retry last = null;
+      for (Retry r : retrying.values()) last = r;
+      return last == null ? p.retrying(0, null) : p.retrying(last.attempt, last.cause);
+    });
   }
 
   /** The latest progress. */

@@ -1,0 +1,97 @@
+package dev.rstream.internal.window;
+
+import dev.rstream.IdempotentProducer;
+import dev.rstream.Keyframe;
+import dev.rstream.Offset;
+import dev.rstream.ProducerOptions;
+import dev.rstream.ReadBatch;
+import dev.rstream.ReadOptions;
+import dev.rstream.TransientException;
+import dev.rstream.internal.http.RetryListener;
+import dev.rstream.internal.retry.RetryableFailure;
+import dev.rstream.internal.state.StateMessage;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Single;
+
+/**
+ * A {@link StreamSource} whose reads report their transport retries to a client's {@link
+ * ProgressBoard}: while a window or index read retries, progress shows how often it failed in a
+ * row and why; once it gets an answer, or ends, it no longer does. Everything else is {@code
+ * source}'s.
+ */
+public final class ProgressReportingSource implements StreamSource {
+  private final StreamSource source;
+  private final ProgressBoard progress;
+
+  public ProgressReportingSource(StreamSource source, ProgressBoard progress) {
+    this.source = source;
+    this.progress = progress;
+  }
+
+  @Override
+  public String url() {
+    return source.url();
+  }
+
+  @Override
+  public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
+    return Flowable.defer(() -> {
+      Reporter reporter = new Reporter(source.url(), options.offset());
+      return source.read(RetryListener.attach(options, reporter)).doFinally(reporter::ended);
+    });
+  }
+
+  @Override
+  public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options) {
+    return Flowable.defer(() -> {
+      Reporter reporter = new Reporter(source.url() + ".keyframes", options.offset());
+      return source.readIndex(RetryListener.attach(options, reporter)).doFinally(reporter::ended);
+    });
+  }
+
+  @Override
+  public Single<Offset> append(byte[] jsonArray) {
+    return source.append(jsonArray);
+  }
+
+  @Override
+  public Single<Offset> tail() {
+    return source.tail();
+  }
+
+  @Override
+  public IdempotentProducer producer(ProducerOptions options) {
+    return source.producer(options);
+  }
+
+  /** One read's retries; the read's own thread calls it, one call at a time. */
+  private final class Reporter implements RetryListener {
+    private final String url;
+    private final Offset offset;
+    private int failures;
+
+    Reporter(String url, Offset offset) {
+      this.url = url;
+      this.offset = offset;
+    }
+
+    @Override
+    public void retrying(Throwable cause, long delayMillis) {
+      failures++;
+      TransientException reported = cause instanceof RetryableFailure
+          ? ((RetryableFailure) cause).toTransient(url, offset, ", retrying")
+          : new TransientException(String.valueOf(cause) + ", retrying", url, offset, 0, cause);
+      progress.retrying(this, failures, reported);
+    }
+
+    @Override
+    public void recovered() {
+      failures = 0;
+      progress.answered(this);
+    }
+
+    void ended() {
+      progress.answered(this);
+    }
+  }
+}

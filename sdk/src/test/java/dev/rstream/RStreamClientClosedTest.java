@@ -1,0 +1,158 @@
+package dev.rstream;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rstream.internal.window.GeneratedLog;
+import dev.rstream.server.StubServer;
+import io.reactivex.rxjava3.observers.BaseTestConsumer;
+import io.reactivex.rxjava3.observers.TestObserver;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import io.reactivex.rxjava3.subscribers.TestSubscriber;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A closed client: every call fails with one clear {@code IllegalStateException} and sends
+ * nothing, and what was subscribed before the close ends (streams complete, waits fail).
+ */
+class RStreamClientClosedTest {
+  private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
+  private final OkHttpClient http = new OkHttpClient();
+  private StubServer server;
+  private String url;
+
+  @BeforeEach
+  void start() throws Exception {
+    RxJavaPlugins.setErrorHandler(undelivered::add);
+    server = StubServer.builder().build().start();
+    url = server.streamUrl("closed/orders");
+    DurableStream.builder().url(url).okHttpClient(http).build()
+        .create(CreateOptions.builder().contentType("application/json").build())
+        .timeout(10, SECONDS).blockingGet();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+    RxJavaPlugins.reset();
+    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
+  }
+
+  private static void assertClientClosed(BaseTestConsumer<?, ?> consumer) {
+    consumer.awaitDone(5, SECONDS).assertNoValues()
+        .assertError(e -> e instanceof IllegalStateException && e.getMessage().startsWith("client closed"));
+  }
+
+  private static void assertClientClosed(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call).isInstanceOf(IllegalStateException.class).hasMessageStartingWith("client closed");
+  }
+
+  @Test
+  void everyCallOnAClosedClientAndItsProducerFailsAndNothingReachesTheServer() {
+    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(http).build();
+    ChangeProducer producer = client.producer();
+    Offset before = DurableStream.builder().url(url).okHttpClient(http).build().head().blockingGet().nextOffset();
+    client.close();
+    client.close(); // idempotent
+
+    Change change = Change.update("order", "o1", "{\"qty\":1}");
+    assertClientClosed(client.window(T).test());
+    assertClientClosed(client.live().test());
+    assertClientClosed(client.windows().test());
+    assertClientClosed(client.changes(T, T.plusSeconds(60)).test());
+    assertClientClosed(client.append(change).test());
+    assertClientClosed(client.append(List.of(change, change)).test());
+    assertClientClosed(client.awaitOffset(before).test());
+    assertClientClosed(client.awaitOffset(before, 5, SECONDS).test());
+    assertClientClosed(client.state().test());
+    assertClientClosed(client.progress().test());
+    assertClientClosed(client::producer);
+    assertClientClosed(client::pause);
+    assertClientClosed(client::resume);
+    assertThat(client.streamUrl()).isEqualTo(url);
+
+    assertClientClosed(producer.append(change).test());
+    assertClientClosed(producer.append(List.of(change)).test());
+    assertClientClosed(producer.flush().test());
+    assertClientClosed(producer.detach().test());
+
+    assertThat(DurableStream.builder().url(url).okHttpClient(http).build().head().blockingGet().nextOffset())
+        .as("nothing appended after close").isEqualTo(before);
+  }
+
+  @Test
+  void aStreamTakenBeforeCloseAndSubscribedAfterFailsToo() {
+    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(http).build();
+    TestSubscriber<StateView> live = client.live().test(0); // cold: nothing happens yet...
+    io.reactivex.rxjava3.core.Single<Offset> append = client.append(Change.update("order", "o1", "1"));
+    client.close();
+
+    assertClientClosed(client.live().test());
+    assertClientClosed(append.test()); // ...and subscribing after close fails
+    live.cancel();
+  }
+
+  /** The public methods {@link #everyCallOnAClosedClientAndItsProducerFailsAndNothingReachesTheServer} calls. */
+  @Test
+  void theClosedTestCoversEveryPublicMethod() {
+    assertThat(publicMethods(RStreamClient.class)).containsExactlyInAnyOrder(
+        "window", "live", "windows", "changes", "append", "awaitOffset", "state", "progress",
+        "producer", "pause", "resume", "streamUrl", "close", "builder");
+    assertThat(publicMethods(ChangeProducer.class))
+        .containsExactlyInAnyOrder("append", "flush", "detach", "id", "epoch", "toString");
+  }
+
+  private static Set<String> publicMethods(Class<?> type) {
+    Set<String> names = new TreeSet<>();
+    for (Method method : type.getDeclaredMethods()) {
+      if (Modifier.isPublic(method.getModifiers()) && !method.isSynthetic()) names.add(method.getName());
+    }
+    return names;
+  }
+
+  @Test
+  void streamsSubscribedBeforeCloseCompleteAndWaitsWithoutTheirAnswerFail() {
+    GeneratedLog log = new GeneratedLog(3, 4, 5);
+    FakeStateStream stream = new FakeStateStream(log);
+    RStreamClient client = RStreamClient.builder().source(stream).liveLinger(0, SECONDS)
+        .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC)).build();
+    stream.closeGate(); // reads wait: the live state never catches up
+    TestSubscriber<StateView> live = client.live().test();
+    TestSubscriber<List<WindowInfo>> windows = client.windows().test();
+    TestSubscriber<Progress> progress = client.progress().test();
+    TestObserver<Void> unreached = client.awaitOffset(log.messages.get(0).offset()).test();
+    TestObserver<Void> unreachedWithin =
+        client.awaitOffset(log.messages.get(0).offset(), 1, java.util.concurrent.TimeUnit.HOURS).test();
+    TestObserver<StateView> state = client.state().test();
+    unreached.assertNotComplete();
+    state.assertNotComplete();
+
+    client.close();
+
+    windows.awaitDone(5, SECONDS).assertComplete().assertNoErrors();
+    progress.awaitDone(5, SECONDS).assertComplete().assertNoErrors();
+    live.awaitDone(5, SECONDS).assertComplete().assertNoErrors();
+    // A completion would say the offset was reached: it was not.
+    assertClientClosed(unreached);
+    assertClientClosed(unreachedWithin);
+    assertClientClosed(state);
+    stream.openGate();
+  }
+}
