@@ -268,6 +268,11 @@ public final class Demo {
           caughtUp.offset().value(), traffic.requests.get(), traffic.bytes.get(), changes);
       out.printf("%nFinal state: %d orders, %d customers%n",
           caughtUp.entities("order").size(), caughtUp.entities("customer").size());
+    } finally {
+      // The demo built this HTTP client, so it releases it: its idle dispatcher threads would keep
+      // the JVM alive for a minute (the rstream client leaves an app's own HTTP client alone).
+      counted.dispatcher().executorService().shutdown();
+      counted.connectionPool().evictAll();
     }
   }
 

@@ -75,7 +75,7 @@ final class ReadmeSnippets {
         .streamUrl("http://127.0.0.1:4437/v1/stream/orders")
         .build();
 
-    // The state at a past time, then completes.
+    // The state at a past time, then completes. state() is the state as of the server's tail now, once.
     StateView past = client.window(Instant.parse("2026-11-22T09:00:00Z")).blockingLast();
     Order order = past.value("order", "o-17", Order.class);
 
@@ -91,7 +91,7 @@ final class ReadmeSnippets {
     Offset written = client.append(Change.update("order", "o-17", "{\"status\":\"paid\"}")).blockingGet();
     client.awaitOffset(written).blockingAwait();
 
-    client.close();   // releases the connection and every thread the client started
+    client.close();   // releases the connection and every thread the client started; an OkHttpClient you gave it stays yours
     // README:end
   }
 }

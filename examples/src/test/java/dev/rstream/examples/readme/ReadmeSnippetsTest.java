@@ -14,13 +14,17 @@ import org.junit.jupiter.api.Test;
 
 /** The README shows only code that compiles: every snippet region of ReadmeSnippets, verbatim. */
 class ReadmeSnippetsTest {
-  private static final Path SOURCE =
-      Path.of("src/test/java/dev/rstream/examples/readme/ReadmeSnippets.java");
+  /** The compiled sources of the README's Java blocks: the tour's snippets and the whole first app. */
+  private static final List<Path> SOURCES =
+      List.of(
+          Path.of("src/test/java/dev/rstream/examples/readme/ReadmeSnippets.java"),
+          Path.of("src/test/java/dev/rstream/examples/readme/QuickStart.java"));
   private static final Path README = Path.of("../README.md");
 
   @Test
   void everySnippetStandsVerbatimInTheReadme() throws IOException {
-    Map<String, String> snippets = snippets(Files.readAllLines(SOURCE, StandardCharsets.UTF_8));
+    Map<String, String> snippets = new LinkedHashMap<>();
+    for (Path source : SOURCES) snippets.putAll(snippets(Files.readAllLines(source, StandardCharsets.UTF_8)));
     assertThat(snippets).isNotEmpty();
     List<String> blocks = javaBlocks(Files.readAllLines(README, StandardCharsets.UTF_8));
     snippets.forEach(
