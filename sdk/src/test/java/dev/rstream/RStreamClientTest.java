@@ -687,6 +687,36 @@ class RStreamClientTest {
   }
 
   @Test
+  void awaitOffsetDoesNotWaitForAnEarlierSubscriberToBeShownTheOffset() throws Exception {
+    RStreamClient client = client(builder(stream));
+    java.util.concurrent.atomic.AtomicReference<Offset> target = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.CountDownLatch shown = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Offset> seen = new CopyOnWriteArrayList<>();
+    Disposable slow = client.live().subscribe(view -> {
+      if (view.offset().equals(target.get())) {
+        shown.countDown();
+        release.await(5, SECONDS);
+      }
+      seen.add(view.offset());
+    });
+    awaitTrue(() -> !seen.isEmpty());
+    log.changeUnit();
+    target.set(log.messages.get(log.messages.size() - 1).offset());
+    Thread publisher = new Thread(stream::publish, "publisher"); // blocked in the subscriber, over there
+    publisher.start();
+    assertThat(shown.await(5, SECONDS)).as("the slow subscriber is being shown the offset").isTrue();
+    // The client has applied it: waiting for it ends, though that subscriber has not seen it yet.
+    // So a test that reads what a subscriber collected waits on that, not on awaitOffset.
+    client.awaitOffset(target.get()).timeout(5, SECONDS).blockingAwait();
+    assertThat(seen).doesNotContain(target.get());
+    release.countDown();
+    publisher.join(5_000);
+    assertThat(seen).endsWith(target.get());
+    slow.dispose();
+  }
+
+  @Test
   void closeCompletesEveryStream() {
     RStreamClient client = client(builder(stream));
     TestSubscriber<StateView> live = client.live().test();
