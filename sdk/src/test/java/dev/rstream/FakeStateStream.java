@@ -103,21 +103,21 @@ final class FakeStateStream implements StreamSource {
     return Flowable.create(emitter -> {
       reads.add(options);
       Throwable failure;
-      boolean hold;
+      Reader reader = null;
       synchronized (this) {
         failure = failures.poll();
-        hold = gate;
+        if (failure == null) {
+          reader = new Reader(options, emitter);
+          // Checked and parked in one step: openGate() between the two would miss this reader.
+          if (gate) {
+            gated.add(reader::start);
+            reader = null;
+          }
+        }
       }
       if (failure != null) {
         emitter.onError(failure);
-        return;
-      }
-      Reader reader = new Reader(options, emitter);
-      if (hold) {
-        synchronized (this) {
-          gated.add(reader::start);
-        }
-      } else {
+      } else if (reader != null) {
         reader.start();
       }
     }, BackpressureStrategy.BUFFER);

@@ -151,6 +151,15 @@ class RStreamClientLiveFaultTest {
     return response.body(padded.toString()).onResponseBody(SocketEffect.ShutdownConnection.INSTANCE);
   }
 
+  /**
+   * The first requests the server got, for a failure message: a copy first, since the server
+   * still adds to the list (a view of it would throw once it changed).
+   */
+  private List<String> firstRequests() {
+    List<String> all = new ArrayList<>(requests);
+    return all.subList(0, Math.min(8, all.size()));
+  }
+
   /** Subscribes to live() and returns the values change by change, checking each arrives once in order. */
   private List<Integer> valuesSeen() throws Exception {
     BlockingQueue<Object> views = new LinkedBlockingQueue<>();
@@ -161,7 +170,7 @@ class RStreamClientLiveFaultTest {
       while (values.size() < expected().size()) {
         Object next = views.poll(10, SECONDS);
         assertThat(next).as("a state for change %s in time (first requests %s)", values.size() + 1,
-            requests.subList(0, Math.min(8, requests.size()))).isNotNull();
+            firstRequests()).isNotNull();
         if (next instanceof Throwable) throw new AssertionError("live failed", (Throwable) next);
         StateView view = (StateView) next;
         if (previous != null) assertThat(view.offset()).isGreaterThan(previous);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rstream.server.StubServer;
 import io.reactivex.rxjava3.observers.TestObserver;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,8 +138,7 @@ class RStreamClientProducerTest {
   @Test
   void changesQueuedTogetherArriveOnceEachAndLiveShowsThemAsWholeAppends() throws Exception {
     RStreamClient client = client(openStore());
-    List<Change> seen = new CopyOnWriteArrayList<>();
-    client.live().skip(1).subscribe(view -> seen.addAll(view.changes()));
+    TestSubscriber<StateView> views = client.live().skip(1).test();
     client.live().timeout(10, SECONDS).blockingFirst();
     ChangeProducer producer = client.producer();
     List<io.reactivex.rxjava3.core.Single<AppendResult>> results = new ArrayList<>();
@@ -156,7 +156,7 @@ class RStreamClientProducerTest {
     for (int k = 0; k < 4; k++) {
       assertThat(state.json("order", "o" + k)).isEqualTo("{\"qty\":" + (16 + k) + "}");
     }
-    assertThat(seen).as("each queued change once, in order").extracting(Change::value)
+    assertThat(LiveViews.changesThrough(views, last)).as("each queued change once, in order").extracting(Change::value)
         .containsExactlyElementsOf(() -> java.util.stream.IntStream.range(0, 20)
             .mapToObj(i -> "{\"qty\":" + i + "}").iterator());
   }
@@ -175,8 +175,7 @@ class RStreamClientProducerTest {
     RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(losing)
         .liveLinger(0, SECONDS).build();
     clients.add(client);
-    List<Change> seen = new CopyOnWriteArrayList<>();
-    client.live().skip(1).subscribe(view -> seen.addAll(view.changes()));
+    TestSubscriber<StateView> views = client.live().skip(1).test();
     client.live().timeout(10, SECONDS).blockingFirst();
 
     Offset written = client.append(order("o1", 1), order("o2", 2)).timeout(10, SECONDS).blockingGet();
@@ -184,7 +183,7 @@ class RStreamClientProducerTest {
 
     assertThat(posts.get()).as("the first append was sent twice").isEqualTo(3);
     client.awaitOffset(next).timeout(10, SECONDS).blockingAwait();
-    assertThat(seen).as("each change once").extracting(Change::value)
+    assertThat(LiveViews.changesThrough(views, next)).as("each change once").extracting(Change::value)
         .containsExactly("{\"qty\":1}", "{\"qty\":2}", "{\"qty\":3}");
     assertThat(next).isGreaterThan(written);
   }

@@ -207,7 +207,7 @@ class RStreamClientRestartTest {
     assertThat(new LinkedHashMap<>(stored.entities("order"))).isEqualTo(replayTo(writtenAt));
 
     restarted.awaitOffset(more).timeout(10, SECONDS).blockingAwait();
-    StateView latest = latestAtOrPast(resumed, more);
+    StateView latest = LiveViews.latestAtOrPast(resumed, more);
     assertThat(latest.fromStore()).isFalse();
     assertThat(new LinkedHashMap<>(latest.entities("order"))).isEqualTo(replayTo(clock[0]));
     List<HttpUrl> reads = mainStreamReads();
@@ -272,7 +272,7 @@ class RStreamClientRestartTest {
     assertThat(requests).as("held in memory").hasSize(afterFirst);
     TestSubscriber<StateView> live = client.live().test();
     client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
-    assertThat(new LinkedHashMap<>(latestAtOrPast(live, written).entities("order")))
+    assertThat(new LinkedHashMap<>(LiveViews.latestAtOrPast(live, written).entities("order")))
         .isEqualTo(replayTo(clock[0]));
     live.assertNoErrors();
     live.cancel();
@@ -303,7 +303,7 @@ class RStreamClientRestartTest {
     TestSubscriber<StateView> resumed = restarted.live().test();
     restarted.awaitOffset(rewritten).timeout(10, SECONDS).blockingAwait();
     resumed.assertNoErrors();
-    StateView latest = latestAtOrPast(resumed, rewritten);
+    StateView latest = LiveViews.latestAtOrPast(resumed, rewritten);
     assertThat(latest.fromStore()).isFalse();
     assertThat(new LinkedHashMap<>(latest.entities("order"))).as("the new stream's state only")
         .isEqualTo(replayTo(clock[0]));
@@ -339,28 +339,9 @@ class RStreamClientRestartTest {
     client.resume();
     client.awaitOffset(more).timeout(10, SECONDS).blockingAwait();
     live.assertNoErrors().assertNotComplete();
-    assertThat(new LinkedHashMap<>(latestAtOrPast(live, more).entities("order")))
+    assertThat(new LinkedHashMap<>(LiveViews.latestAtOrPast(live, more).entities("order")))
         .isEqualTo(replayTo(clock[0]));
     assertThat(mainStreamReads().get(0).queryParameter("offset")).isEqualTo(stored.value());
     live.cancel();
-  }
-
-  /**
-   * The subscriber's latest view once one at or past {@code offset} has arrived: awaitOffset
-   * completes when the client has applied it, a moment before the view reaches every subscriber.
-   */
-  private static StateView latestAtOrPast(TestSubscriber<StateView> subscriber, Offset offset)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + SECONDS.toNanos(10);
-    while (true) {
-      List<StateView> views = subscriber.values();
-      if (!views.isEmpty() && views.get(views.size() - 1).offset().compareTo(offset) >= 0) {
-        return views.get(views.size() - 1);
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("no view at or past " + offset + " within 10 s; got " + views.size());
-      }
-      Thread.sleep(5);
-    }
   }
 }

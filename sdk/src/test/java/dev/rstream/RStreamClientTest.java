@@ -216,6 +216,73 @@ class RStreamClientTest {
   }
 
   @Test
+  void aWindowSetSubscriberMayWaitForAWindowThatNeedsTheSlotOfTheWindowJustCommitted() throws Exception {
+    RStreamClient client = client(builder(stream).maxParallelFetches(1));
+    BlockingQueue<List<WindowInfo>> sets = new LinkedBlockingQueue<>();
+    BlockingQueue<Object> fromCallback = new LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
+    Disposable d = client.windows().subscribe(set -> {
+      sets.add(set);
+      // Told on the thread that committed the first window, the one slot's holder.
+      if (count(set, WindowState.COMMITTED) == 1 && asked.compareAndSet(false, true)) {
+        fromCallback.add(waitInCallback(client.window(inside(1))));
+      }
+    });
+    stream.closeGate();
+    TestSubscriber<StateView> first = client.window(inside(0)).test();
+    awaitSet(sets, s -> count(s, WindowState.PULLING) == 1);
+    java.util.concurrent.ExecutorService opener = java.util.concurrent.Executors.newSingleThreadExecutor();
+    opener.execute(stream::openGate); // the read completes, and the callback blocks, over there
+    Object second = fromCallback.poll(10, SECONDS);
+    assertThat(second).as("the second window, asked for inside the callback").isInstanceOf(StateView.class);
+    assertThat(asMap((StateView) second)).isEqualTo(log.replayTo(inside(1)));
+    first.awaitDone(5, SECONDS).assertComplete();
+    opener.shutdown();
+    d.dispose();
+  }
+
+  @Test
+  void aWindowSetSubscriberMayWaitForAWindowThatNeedsTheSlotOfTheWindowStartingToPull() throws Exception {
+    // Fetches start only once the request has returned, so the PULLING set goes out on the
+    // thread that took the one slot, not on this one.
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+    io.reactivex.rxjava3.core.Scheduler held = io.reactivex.rxjava3.schedulers.Schedulers.from(task -> pool.execute(() -> {
+      try {
+        go.await();
+      } catch (InterruptedException e) {
+        return; // the pool is shutting down
+      }
+      task.run();
+    }));
+    RStreamClient client = client(builder(stream).scheduler(held).maxParallelFetches(1));
+    BlockingQueue<Object> fromCallback = new LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
+    Disposable d = client.windows().subscribe(set -> {
+      if (count(set, WindowState.PULLING) == 1 && asked.compareAndSet(false, true)) {
+        fromCallback.add(waitInCallback(client.window(inside(1))));
+      }
+    });
+    TestSubscriber<StateView> first = client.window(inside(0)).test();
+    go.countDown();
+    Object second = fromCallback.poll(10, SECONDS);
+    assertThat(second).as("the second window, asked for inside the callback").isInstanceOf(StateView.class);
+    assertThat(asMap((StateView) second)).isEqualTo(log.replayTo(inside(1)));
+    first.awaitDone(5, SECONDS).assertComplete();
+    d.dispose();
+    pool.shutdownNow();
+  }
+
+  /** Blocks for {@code view}'s last state; a timeout comes back as the exception, not thrown. */
+  private static Object waitInCallback(Flowable<StateView> view) {
+    try {
+      return view.timeout(5, SECONDS).blockingLast();
+    } catch (RuntimeException e) {
+      return e;
+    }
+  }
+
+  @Test
   void failedWindowIsReportedThenRemovedSoALaterRequestRetries() throws Exception {
     RStreamClient client = client(builder(stream));
     BlockingQueue<List<WindowInfo>> sets = new LinkedBlockingQueue<>();
@@ -617,6 +684,36 @@ class RStreamClientTest {
     done.assertNotComplete();
     stream.publish();
     done.awaitDone(5, SECONDS).assertComplete();
+  }
+
+  @Test
+  void awaitOffsetDoesNotWaitForAnEarlierSubscriberToBeShownTheOffset() throws Exception {
+    RStreamClient client = client(builder(stream));
+    java.util.concurrent.atomic.AtomicReference<Offset> target = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.CountDownLatch shown = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Offset> seen = new CopyOnWriteArrayList<>();
+    Disposable slow = client.live().subscribe(view -> {
+      if (view.offset().equals(target.get())) {
+        shown.countDown();
+        release.await(5, SECONDS);
+      }
+      seen.add(view.offset());
+    });
+    awaitTrue(() -> !seen.isEmpty());
+    log.changeUnit();
+    target.set(log.messages.get(log.messages.size() - 1).offset());
+    Thread publisher = new Thread(stream::publish, "publisher"); // blocked in the subscriber, over there
+    publisher.start();
+    assertThat(shown.await(5, SECONDS)).as("the slow subscriber is being shown the offset").isTrue();
+    // The client has applied it: waiting for it ends, though that subscriber has not seen it yet.
+    // So a test that reads what a subscriber collected waits on that, not on awaitOffset.
+    client.awaitOffset(target.get()).timeout(5, SECONDS).blockingAwait();
+    assertThat(seen).doesNotContain(target.get());
+    release.countDown();
+    publisher.join(5_000);
+    assertThat(seen).endsWith(target.get());
+    slow.dispose();
   }
 
   @Test

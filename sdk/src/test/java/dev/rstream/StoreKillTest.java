@@ -173,7 +173,7 @@ class StoreKillTest {
                 .liveLinger(0, SECONDS).build();
             TestSubscriber<StateView> views = client.live().test();
             client.awaitOffset(tail).timeout(10, SECONDS).blockingAwait();
-            StateView caughtUp = views.values().get(views.values().size() - 1);
+            StateView caughtUp = LiveViews.latestAtOrPast(views, tail);
             assertThat(new LinkedHashMap<>(caughtUp.entities("order"))).as("round %s: caught up", round)
                 .isEqualTo(serverStateAt(tail));
             views.cancel();

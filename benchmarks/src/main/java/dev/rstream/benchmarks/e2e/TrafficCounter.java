@@ -1,6 +1,9 @@
 package dev.rstream.benchmarks.e2e;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Interceptor;
 import okhttp3.Response;
@@ -16,14 +19,16 @@ import okio.Okio;
  * {@code OkHttpClient.Builder.addInterceptor} on the client handed to the SDK. Thread-safe.
  */
 final class TrafficCounter implements Interceptor {
-  private final AtomicLong requests = new AtomicLong();
   private final AtomicLong bodyBytes = new AtomicLong();
-  /** Path and query of every request, to say which read a figure paid for. */
-  private final java.util.List<String> requested = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /**
+   * Path and query of every request, to say which read a figure paid for; also the request count,
+   * so that a count and the list read after it always agree. The client adds to it from its own
+   * threads while the harness reads it: read a snapshot (its iterator or a copy), never a view.
+   */
+  private final List<String> requested = new CopyOnWriteArrayList<>();
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    requests.incrementAndGet();
     okhttp3.HttpUrl url = chain.request().url();
     requested.add(url.encodedPath() + (url.encodedQuery() == null ? "" : "?" + url.encodedQuery()));
     Response response = chain.proceed(chain.request());
@@ -46,12 +51,18 @@ final class TrafficCounter implements Interceptor {
 
   /** Requests started so far. */
   long requests() {
-    return requests.get();
+    return requested.size();
   }
 
-  /** Path and query of the requests from the {@code from}-th on, in the order they started. */
-  java.util.List<String> requested(int from) {
-    return new java.util.ArrayList<>(requested.subList(Math.min(from, requested.size()), requested.size()));
+  /**
+   * Path and query of the requests from the {@code from}-th on, in the order they started, as
+   * they were at one instant. Safe while the client is still making requests.
+   */
+  List<String> requested(int from) {
+    // One copy of one array: a subList view of a CopyOnWriteArrayList throws
+    // ConcurrentModificationException once the list changes under it.
+    List<String> all = new ArrayList<>(requested);
+    return new ArrayList<>(all.subList(Math.min(from, all.size()), all.size()));
   }
 
   /** Decoded response body bytes read so far. */

@@ -428,12 +428,17 @@ public final class WindowRegistry {
     return fetching.fetch;
   }
 
+  /**
+   * Reads one window in the fetch slot {@link #heldLocked} took for it. A window-set subscriber
+   * may block until another window is read, and that window may need this very slot: so the read
+   * is subscribed before the PULLING set goes out on this thread, and the slot is handed on before
+   * the COMMITTED or FAILED set and the result do. Otherwise the slot's holder waits on itself.
+   */
   private void runFetch(
       Entry entry, Keyframe start, Keyframe end, @Nullable Window prefix, SingleSubject<Held> result) {
     synchronized (this) {
       move(entry, WindowState.PULLING);
     }
-    drain();
     progress.update(p -> p.windowsPulling(progress.current().windowsPulling() + 1));
     Single<Held> work =
         Single.defer(
@@ -446,24 +451,34 @@ public final class WindowRegistry {
         work.subscribe(
             held -> {
               commitFetched(entry, held);
-              fetchDone();
+              releaseSlot();
+              drain();
+              countCommitted();
+              pullingDone();
               result.onSuccess(held);
             },
             error -> {
               failFetched(entry);
-              fetchDone();
+              releaseSlot();
+              drain();
+              pullingDone();
               result.onError(error);
             }));
+    drain();
   }
 
-  private void fetchDone() {
-    progress.update(p -> p.windowsPulling(Math.max(0, progress.current().windowsPulling() - 1)));
+  /** Hands this fetch's slot to the next waiting window, or frees it. */
+  private void releaseSlot() {
     Runnable next;
     synchronized (this) {
       next = waiting.poll();
       if (next == null) running--;
     }
     if (next != null) scheduler.scheduleDirect(next);
+  }
+
+  private void pullingDone() {
+    progress.update(p -> p.windowsPulling(Math.max(0, progress.current().windowsPulling() - 1)));
   }
 
   /** Reads {@code [start, end)}, or only its part after {@code prefix} when that is held. */
@@ -560,9 +575,7 @@ public final class WindowRegistry {
       entry.fetch = null;
       move(entry, WindowState.COMMITTED);
     }
-    drain();
     if (!held.fromStore() && keepsWindows()) toStore(() -> store.putWindow(url, toStored(window)));
-    countCommitted();
   }
 
   private void failFetched(Entry entry) {
@@ -573,7 +586,6 @@ public final class WindowRegistry {
       entries.remove(entry.info.start().offset());
       emit();
     }
-    drain();
   }
 
   /** Commits a window read by a scan or the live cursor (it has an end bound). */

@@ -1,0 +1,41 @@
+package dev.rstream;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+import io.reactivex.rxjava3.subscribers.TestSubscriber;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Waits on what a {@code live()} subscriber has been shown. {@link RStreamClient#awaitOffset}
+ * completes once the client has applied an offset, which can be a moment before the view of it
+ * reaches an earlier subscriber on the client's I/O thread (a subscription made meanwhile is
+ * handed the latest state at once). A test that reads a subscriber's values waits on them.
+ */
+final class LiveViews {
+  private LiveViews() {}
+
+  /** The subscriber's latest view once one at or past {@code offset} has arrived; fails after 10 s. */
+  static StateView latestAtOrPast(TestSubscriber<StateView> subscriber, Offset offset) throws InterruptedException {
+    long deadline = System.nanoTime() + SECONDS.toNanos(10);
+    while (true) {
+      List<StateView> views = subscriber.values();
+      int size = views.size();
+      if (size > 0 && views.get(size - 1).offset().compareTo(offset) >= 0) return views.get(size - 1);
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no view at or past " + offset + " within 10 s; got " + size);
+      }
+      Thread.sleep(5); // polls a condition with a deadline
+    }
+  }
+
+  /** The changes of every view, in order, once a view at or past {@code offset} has arrived. */
+  static List<Change> changesThrough(TestSubscriber<StateView> subscriber, Offset offset) throws InterruptedException {
+    latestAtOrPast(subscriber, offset);
+    List<StateView> views = subscriber.values();
+    List<Change> changes = new ArrayList<>();
+    // By index: the subscriber's list may still grow while it is read.
+    for (int i = 0, n = views.size(); i < n; i++) changes.addAll(views.get(i).changes());
+    return changes;
+  }
+}
