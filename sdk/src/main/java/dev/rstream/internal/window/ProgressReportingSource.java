@@ -37,7 +37,10 @@ public final class ProgressReportingSource implements StreamSource {
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
     return Flowable.defer(() -> {
       Reporter reporter = new Reporter(source.url(), options.offset());
-      return source.read(RetryListener.attach(options, reporter)).doFinally(reporter::ended);
+      return source.read(RetryListener.attach(options, reporter))
+          // Before the end reaches the caller, so progress never shows a read retrying that has
+          // already failed or completed.
+          .doOnTerminate(reporter::ended).doOnCancel(reporter::ended);
     });
   }
 
@@ -45,7 +48,10 @@ public final class ProgressReportingSource implements StreamSource {
   public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options) {
     return Flowable.defer(() -> {
       Reporter reporter = new Reporter(source.url() + ".keyframes", options.offset());
-      return source.readIndex(RetryListener.attach(options, reporter)).doFinally(reporter::ended);
+      return source.readIndex(RetryListener.attach(options, reporter))
+          // Before the end reaches the caller, so progress never shows a read retrying that has
+          // already failed or completed.
+          .doOnTerminate(reporter::ended).doOnCancel(reporter::ended);
     });
   }
 
