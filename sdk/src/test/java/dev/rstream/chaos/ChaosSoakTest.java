@@ -13,6 +13,7 @@ import dev.rstream.ProducerOptions;
 import dev.rstream.Progress;
 import dev.rstream.ProtocolException;
 import dev.rstream.RStreamClient;
+import dev.rstream.RetryPolicy;
 import dev.rstream.SqliteStore;
 import dev.rstream.StateView;
 import dev.rstream.TokenSupplier;
@@ -566,7 +567,12 @@ class ChaosSoakTest {
         localStore = store;
       }
       RStreamClient opened = RStreamClient.builder().streamUrl(proxiedUrl).okHttpClient(tagged(name))
-          .store(localStore).authToken(tokens()).build();
+          .store(localStore).authToken(tokens())
+          // The soak checks that every window(ts) answer is right, so its one-shot reads wait out
+          // any run of faults (as they all did before one-shot reads had a bound); the bound
+          // itself is RStreamClientRetryBoundTest's.
+          .oneShotRetryPolicy(RetryPolicy.defaults())
+          .build();
       client = opened;
       generation.incrementAndGet();
       progress = opened.progress()
