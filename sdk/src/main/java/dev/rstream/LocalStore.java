@@ -2,7 +2,7 @@ package dev.rstream;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.rstream.internal.window.MemoryLocalStore;
+import dev.rstream.internal.store.MemoryLocalStore;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -8,7 +8,8 @@ import dev.rstream.internal.state.ChangeEncoder;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.KeyframeIndex;
-import dev.rstream.internal.window.NoLocalStore;
+import dev.rstream.internal.store.NoLocalStore;
+import dev.rstream.internal.store.StoreMirror;
 import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.ProgressReportingSource;
 import dev.rstream.internal.window.StreamSource;
@@ -117,7 +118,7 @@ public final class RStreamClient implements Closeable {
     LocalStore store = builder.store != null ? builder.store : NoLocalStore.INSTANCE;
     this.store = store;
     this.registry =
-        new WindowRegistry(oneShotSource, store, builder.scheduler, builder.maxParallelFetches, progress);
+        new WindowRegistry(oneShotSource, new StoreMirror(streamUrl, store), builder.scheduler, builder.maxParallelFetches, progress);
     this.cursor =
         new LiveCursor(source, registry, progress, builder.scheduler, builder.liveMode,
             builder.lingerMillis, builder.retryPolicy != null);

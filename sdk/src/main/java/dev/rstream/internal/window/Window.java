@@ -4,6 +4,7 @@ import dev.rstream.Change;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
 import dev.rstream.internal.state.State;
+import dev.rstream.internal.store.LiveWindowContent;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
@@ -20,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * that later changes replaced, and spaced by the size those are at most the nodes of one state.
  * (One every 32 changes kept a path copy per change of a large state: twice the state's size.)
  */
-public final class Window {
+public final class Window implements LiveWindowContent {
   static final int MIN_CHECKPOINT_SPACING = 32;
 
   private final @Nullable Keyframe start;

@@ -3,7 +3,6 @@ package dev.rstream.internal.window;
 import dev.rstream.Change;
 import dev.rstream.Control;
 import dev.rstream.Keyframe;
-import dev.rstream.LocalStore;
 import dev.rstream.LocalStore.StoredWindow;
 import dev.rstream.NoTimestampsException;
 import dev.rstream.Offset;
@@ -14,7 +13,7 @@ import dev.rstream.ReadOptions;
 import dev.rstream.StreamNotFoundException;
 import dev.rstream.WindowInfo;
 import dev.rstream.WindowState;
-import dev.rstream.internal.state.State;
+import dev.rstream.internal.store.StoreMirror;
 import dev.rstream.internal.state.StateMessage;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
@@ -87,7 +86,7 @@ public final class WindowRegistry {
   }
 
   private final StreamSource source;
-  private final LocalStore store;
+  private final StoreMirror store;
   private final Scheduler scheduler;
   private final int maxParallelFetches;
   private final ProgressBoard progress;
@@ -113,18 +112,10 @@ public final class WindowRegistry {
   private boolean liveLoaded;
   private boolean liveFromStore;
   private boolean liveConnected;
-  // What the store holds of the live window: which window, how many of its changes, up to where.
-  // Guarded by storeLock (not this) so a slow disk never blocks readers of the registry.
-  private final Object storeLock = new Object();
-  private @Nullable String storedLiveId;
-  private @Nullable Offset storedLiveBase;
-  private int storedLiveCount;
-  private @Nullable Offset storedLiveEnd;
-  private boolean storeFailureLogged;
 
   public WindowRegistry(
       StreamSource source,
-      LocalStore store,
+      StoreMirror store,
       Scheduler scheduler,
       int maxParallelFetches,
       ProgressBoard progress) {
@@ -197,9 +188,9 @@ public final class WindowRegistry {
       if (storedIndexMerged) return storedIndexNonEmpty;
       storedIndexMerged = true;
     }
-    List<Keyframe> stored = fromStore(() -> store.keyframes(url), Collections.<Keyframe>emptyList());
+    List<Keyframe> stored = store.keyframes();
     for (Keyframe keyframe : stored) addKeyframe(keyframe);
-    Offset next = stored.isEmpty() ? Offset.START : fromStore(() -> store.keyframesNext(url), Offset.START);
+    Offset next = stored.isEmpty() ? Offset.START : store.keyframesNext();
     synchronized (this) {
       indexNext = indexNext.max(next);
       storedIndexNonEmpty = !stored.isEmpty();
@@ -270,42 +261,8 @@ public final class WindowRegistry {
       result = index;
       next = indexNext;
     }
-    if (keepsWindows()) toStore(() -> store.putKeyframes(url, result.asList(), next));
+    store.putKeyframes(result.asList(), next);
     return result;
-  }
-
-  /**
-   * Runs a store read; a store that fails is logged and read as empty, so the client goes on
-   * from the server (it never serves what it could not read).
-   */
-  private <T> T fromStore(java.util.concurrent.Callable<T> read, T empty) {
-    try {
-      return read.call();
-    } catch (Exception e) {
-      storeFailed(e);
-      return empty;
-    }
-  }
-
-  /** Runs a store write; a store that fails is logged, and the client keeps what it read in memory. */
-  private boolean toStore(Runnable write) {
-    try {
-      write.run();
-      return true;
-    } catch (RuntimeException e) {
-      storeFailed(e);
-      return false;
-    }
-  }
-
-  private void storeFailed(Exception e) {
-    boolean first;
-    synchronized (this) {
-      first = !storeFailureLogged;
-      storeFailureLogged = true;
-    }
-    // Once at WARNING (a full disk fails every batch), then quietly.
-    log.log(first ? Level.WARNING : Level.FINE, url + ": local store failed; keeping state in memory only", e);
   }
 
   /** No companion index: read the whole stream once, commit its windows, keep the index. */
@@ -443,8 +400,8 @@ public final class WindowRegistry {
     Single<Held> work =
         Single.defer(
             () -> {
-              StoredWindow stored = fromStore(() -> store.window(url, entry.info.id()), null);
-              if (stored != null) return Single.just(new Held(restore(stored), true));
+              StoredWindow stored = store.window(entry.info.id());
+              if (stored != null) return Single.just(new Held(StoredWindows.restore(stored), true));
               return readWindow(start, end, prefix).map(window -> new Held(window, false));
             });
     fetches.add(
@@ -529,41 +486,6 @@ public final class WindowRegistry {
     return false;
   }
 
-  /** Rebuilds a stored window by replaying it as the messages it was read from. */
-  static Window restore(StoredWindow stored) {
-    Keyframe start = stored.start();
-    WindowAssembler assembler;
-    if (start == null) {
-      assembler = WindowAssembler.startingEmpty(stored.baseOffset());
-    } else {
-      assembler = WindowAssembler.atKeyframe(start.offset());
-      assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, null, start.timestamp())));
-      for (Change insert : stored.keyframe()) assembler.accept(StateMessage.of(insert));
-      assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, stored.baseOffset(), start.timestamp())));
-    }
-    for (Change change : stored.changes()) assembler.accept(StateMessage.of(change));
-    Keyframe end = stored.end();
-    return end == null ? assembler.current() : assembler.current().withEnd(end);
-  }
-
-  /** Copying a window for the store costs its keyframe state; skip it when nothing is kept. */
-  private boolean keepsWindows() {
-    return store != NoLocalStore.INSTANCE;
-  }
-
-  static StoredWindow toStored(Window window) {
-    List<Change> keyframe = new ArrayList<>();
-    State base = window.baseState();
-    for (String type : base.types()) {
-      for (Map.Entry<String, String> e : base.entities(type).entrySet()) {
-        keyframe.add(Change.insert(type, e.getKey(), e.getValue()));
-      }
-    }
-    List<Change> changes = new ArrayList<>(window.changeCount());
-    for (int i = 0; i < window.changeCount(); i++) changes.add(window.change(i));
-    return StoredWindow.of(window.start(), window.end(), window.baseOffset(), keyframe, changes);
-  }
-
   private void commitFetched(Entry entry, Held held) {
     Window window = held.window();
     synchronized (this) {
@@ -575,7 +497,7 @@ public final class WindowRegistry {
       entry.fetch = null;
       move(entry, WindowState.COMMITTED);
     }
-    if (!held.fromStore() && keepsWindows()) toStore(() -> store.putWindow(url, toStored(window)));
+    store.committed(held.fromStore(), () -> StoredWindows.toStored(window));
   }
 
   private void failFetched(Entry entry) {
@@ -608,7 +530,7 @@ public final class WindowRegistry {
       if (liveWindow != null && keyOf(liveWindow.start()).equals(key)) liveWindow = null;
     }
     drain();
-    if (keepsWindows()) toStore(() -> store.putWindow(url, toStored(window)));
+    store.committed(false, () -> StoredWindows.toStored(window));
     countCommitted();
   }
 
@@ -650,22 +572,8 @@ public final class WindowRegistry {
       if (liveWindow != null || liveLoaded) return liveWindow;
       liveLoaded = true;
     }
-    StoredWindow stored = fromStore(() -> store.liveWindow(url), null);
-    if (stored == null) return null;
-    Window window;
-    try {
-      window = restore(stored);
-    } catch (RuntimeException e) {
-      // A store that holds what no stream could have sent is not served: read from the server.
-      storeFailed(e);
-      return null;
-    }
-    synchronized (storeLock) {
-      storedLiveId = window.id();
-      storedLiveBase = window.baseOffset();
-      storedLiveCount = window.changeCount();
-      storedLiveEnd = window.offset();
-    }
+    Window window = store.liveWindow(StoredWindows::restore);
+    if (window == null) return null;
     synchronized (this) {
       if (liveWindow == null) {
         liveWindow = window;
@@ -693,31 +601,7 @@ public final class WindowRegistry {
    * restart, even after a crash, resumes exactly where the store's data ends.
    */
   public void liveSaved(Window window) {
-    if (!keepsWindows()) return;
-    synchronized (storeLock) {
-      int count = window.changeCount();
-      Offset end = window.offset();
-      String id = window.id();
-      boolean sameWindow =
-          id.equals(storedLiveId) && window.baseOffset().equals(storedLiveBase) && count >= storedLiveCount;
-      if (sameWindow && count == storedLiveCount) return;
-      boolean saved = false;
-      if (sameWindow && storedLiveEnd != null) {
-        List<Change> added = new ArrayList<>(count - storedLiveCount);
-        for (int i = storedLiveCount; i < count; i++) added.add(window.change(i));
-        Offset from = storedLiveEnd;
-        boolean[] appended = {false};
-        saved = toStore(() -> appended[0] = store.appendLive(url, id, from, added, end)) && appended[0];
-      }
-      if (!saved && !toStore(() -> store.putLiveWindow(url, toStored(window)))) {
-        storedLiveId = null; // unknown: the next batch puts the whole window again
-        return;
-      }
-      storedLiveId = id;
-      storedLiveBase = window.baseOffset();
-      storedLiveCount = count;
-      storedLiveEnd = end;
-    }
+    store.saveLive(window, () -> StoredWindows.toStored(window));
   }
 
   /** The live connection closed (the store already holds every complete batch it read). */
@@ -758,12 +642,7 @@ public final class WindowRegistry {
       emit();
     }
     drain();
-    synchronized (storeLock) {
-      storedLiveId = null;
-      storedLiveCount = 0;
-      storedLiveEnd = null;
-      toStore(() -> store.clear(url));
-    }
+    store.clear();
   }
 
   /** Cancels window reads in flight; callers waiting on them get no result. */

@@ -200,7 +200,7 @@ class WindowTimeSeekTest {
     assertThat(untimed.knowsStateAt(Instant.now())).isFalse();
     assertThat(untimed.firstKnownTime()).isNull();
     // Stored and restored (a restart), or resumed (a reconnect): still unknown.
-    Window restored = WindowRegistry.restore(WindowRegistry.toStored(untimed));
+    Window restored = StoredWindows.restore(StoredWindows.toStored(untimed));
     assertThat(restored.latest().timestamp()).isNull();
     assertThat(restored.knowsStateAt(Instant.now())).isFalse();
     WindowAssembler resumed = WindowAssembler.resuming(untimed);

@@ -1,4 +1,4 @@
-package dev.rstream.internal.window;
+package dev.rstream.internal.store;
 
 import dev.rstream.Change;
 import dev.rstream.Keyframe;
