@@ -8,6 +8,7 @@ import dev.rstream.internal.state.ChangeEncoder;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.KeyframeIndex;
+import dev.rstream.internal.window.LiveCheckpoint;
 import dev.rstream.internal.store.NoLocalStore;
 import dev.rstream.internal.store.StoreMirror;
 import dev.rstream.internal.window.ProgressBoard;
@@ -117,10 +118,12 @@ public final class RStreamClient implements Closeable {
     this.clock = builder.clock;
     LocalStore store = builder.store != null ? builder.store : NoLocalStore.INSTANCE;
     this.store = store;
-    this.registry =
-        new WindowRegistry(oneShotSource, new StoreMirror(streamUrl, store), builder.scheduler, builder.maxParallelFetches, progress);
+    StoreMirror mirror = new StoreMirror(streamUrl, store);
+    LiveCheckpoint checkpoint = new LiveCheckpoint(mirror);
+    this.registry = new WindowRegistry(
+        oneShotSource, mirror, checkpoint, builder.scheduler, builder.maxParallelFetches, progress);
     this.cursor =
-        new LiveCursor(source, registry, progress, builder.scheduler, builder.liveMode,
+        new LiveCursor(source, checkpoint, registry.keyframes(), progress, builder.scheduler, builder.liveMode,
             builder.lingerMillis, builder.retryPolicy != null);
   }
 

@@ -14,13 +14,14 @@ import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.retry.RetryableFailure;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.KeyframeIndex;
+import dev.rstream.internal.window.KeyframeIndexLoader;
+import dev.rstream.internal.window.LiveCheckpoint;
 import dev.rstream.internal.window.MalformedStreamException;
 import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.StreamSource;
 import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowAssembler;
 import dev.rstream.internal.window.WindowPoint;
-import dev.rstream.internal.window.WindowRegistry;
 import io.reactivex.rxjava3.core.BackpressureStrategy;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.FlowableEmitter;
@@ -43,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  * <p>The first subscriber to {@link #updates()} opens it; when the last one leaves, it closes
  * after the linger time (a subscriber arriving within it reuses the connection). A late
  * subscriber gets the latest state at once, then every later one: never a duplicate, never a
- * gap. Each session starts where the last left off: from the live window the registry holds (so
+ * gap. Each session starts where the last left off: from the live window its checkpoint holds (so
  * nothing is read twice), else from the latest keyframe.
  *
  * <p>Transient failures are retried by the transport with its retry policy, resuming from the
@@ -63,7 +64,8 @@ public final class LiveCursor {
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
   private final StreamSource source;
-  private final WindowRegistry registry;
+  private final LiveCheckpoint checkpoint;
+  private final KeyframeIndexLoader keyframes;
   private final ProgressBoard progress;
   private final Scheduler scheduler;
   private final LiveMode liveMode;
@@ -81,12 +83,13 @@ public final class LiveCursor {
 
   public LiveCursor(
       StreamSource source,
-      WindowRegistry registry,
+      LiveCheckpoint checkpoint,
+      KeyframeIndexLoader keyframes,
       ProgressBoard progress,
       Scheduler scheduler,
       LiveMode liveMode,
       long lingerMillis) {
-    this(source, registry, progress, scheduler, liveMode, lingerMillis, false);
+    this(source, checkpoint, keyframes, progress, scheduler, liveMode, lingerMillis, false);
   }
 
   /**
@@ -95,7 +98,8 @@ public final class LiveCursor {
    */
   public LiveCursor(
       StreamSource source,
-      WindowRegistry registry,
+      LiveCheckpoint checkpoint,
+      KeyframeIndexLoader keyframes,
       ProgressBoard progress,
       Scheduler scheduler,
       LiveMode liveMode,
@@ -103,7 +107,8 @@ public final class LiveCursor {
       boolean failWhenRetriesGiveUp) {
     this.failWhenRetriesGiveUp = failWhenRetriesGiveUp;
     this.source = source;
-    this.registry = registry;
+    this.checkpoint = checkpoint;
+    this.keyframes = keyframes;
     this.progress = progress;
     this.scheduler = scheduler;
     this.liveMode = liveMode;
@@ -257,21 +262,21 @@ public final class LiveCursor {
       current = this;
       emitter.setCancellable(this::stop);
       progress.update(p -> p.live(Progress.Live.CONNECTING));
-      Window held = registry.heldLive();
+      Window held = checkpoint.window();
       if (held != null) {
         resume(held);
         connect();
         return;
       }
-      startFromIndex(registry.index(), true);
+      startFromIndex(keyframes.index(), true);
     }
 
-    /** Continues the live window the registry holds: nothing of it is read again. */
+    /** Continues the live window the checkpoint holds: nothing of it is read again. */
     private void resume(Window held) {
       begin(WindowAssembler.resuming(held), held.offset());
       emitted = held.latest();
       continuous = true;
-      emitter.onNext(new LiveUpdate(emitted, false, registry.liveFromStore()));
+      emitter.onNext(new LiveUpdate(emitted, false, checkpoint.fromStore()));
     }
 
     private void startFromIndex(Single<KeyframeIndex> index, boolean useHeld) {
@@ -280,7 +285,7 @@ public final class LiveCursor {
             @Override
             public void onSuccess(KeyframeIndex index) {
               // Loading the index may have scanned the stream, and so read the live window.
-              Window held = useHeld ? registry.heldLive() : null;
+              Window held = useHeld ? checkpoint.window() : null;
               if (held != null) resume(held);
               else startFrom(index);
               connect();
@@ -294,7 +299,7 @@ public final class LiveCursor {
                 progress.update(p -> p.live(Progress.Live.RECONNECTING));
                 long delay = nextBackoff();
                 read.set(scheduler.scheduleDirect(
-                    () -> startFromIndex(registry.index(), useHeld), delay, TimeUnit.MILLISECONDS));
+                    () -> startFromIndex(keyframes.index(), useHeld), delay, TimeUnit.MILLISECONDS));
               } else {
                 fail(e);
               }
@@ -414,7 +419,7 @@ public final class LiveCursor {
               if (caughtUp || continuous) holdUnit(assembler.current().latest(), offset);
               break;
             case WINDOW_STARTED:
-              registry.liveKeyframe(assembler.completed(), assembler.current());
+              checkpoint.keyframe(assembler.completed(), assembler.current());
               if (caughtUp || continuous) holdUnit(assembler.current().latest(), offset);
               break;
             case RESET:
@@ -444,14 +449,14 @@ public final class LiveCursor {
       backoffMillis = MIN_BACKOFF_MILLIS;
       Window current = assembler.current();
       if (current != null) {
-        registry.holdLive(current);
+        checkpoint.hold(current);
         // Only at a unit boundary: a window's offset is where a read resumes, and mid-unit it
         // would point past changes the store does not hold yet.
-        if (!batch.partial()) registry.liveSaved(current);
+        if (!batch.partial()) checkpoint.save(current);
       }
       if (!caughtUp && batch.upToDate() && !batch.partial()) {
         caughtUp = true;
-        registry.liveConnected(true);
+        checkpoint.connected(true);
         if (current != null) emit(current.latest());
       }
       Offset offset = current != null ? current.offset() : resumeOffset;
@@ -494,11 +499,11 @@ public final class LiveCursor {
     private void reset(@Nullable Offset from) {
       Offset start = from != null ? from : Offset.START;
       log.info(source.url() + ": reset control, rebuilding from " + start);
-      registry.reset();
+      checkpoint.reset();
       begin(WindowAssembler.startingEmpty(start), start);
       Window empty = assembler.current();
       if (empty != null) {
-        registry.holdLive(empty);
+        checkpoint.hold(empty);
         emitted = empty.latest();
         continuous = true;
         emitter.onNext(new LiveUpdate(emitted, caughtUp, false));
@@ -509,7 +514,7 @@ public final class LiveCursor {
     synchronized void pause() {
       if (stopped) return;
       read.set(io.reactivex.rxjava3.disposables.Disposable.disposed()); // cancels the read
-      registry.liveConnected(false);
+      checkpoint.connected(false);
       progress.update(p -> p.live(Progress.Live.IDLE));
     }
 
@@ -573,8 +578,8 @@ public final class LiveCursor {
         log.log(Level.WARNING, source.url() + ": live offset gone, dropping stored data and rebuilding", error);
         caughtUp = false;
         continuous = false; // the rebuilt state may not follow what subscribers hold
-        registry.reset();
-        startFromIndex(registry.index(), false);
+        checkpoint.reset();
+        startFromIndex(keyframes.index(), false);
       } else {
         fail(error);
       }
@@ -596,7 +601,7 @@ public final class LiveCursor {
       // A live read completes only when the stream is closed: nothing more will come.
       stopped = true;
       read.dispose();
-      registry.liveStopped();
+      checkpoint.stopped();
       lastFailures = null;
       progress.answered(this);
       progress.update(p -> p.live(Progress.Live.IDLE));
@@ -607,7 +612,7 @@ public final class LiveCursor {
       if (stopped) return;
       stopped = true;
       read.dispose();
-      registry.liveStopped();
+      checkpoint.stopped();
       lastFailures = null;
       progress.answered(this);
       progress.update(p -> p.live(Progress.Live.FAILED));
@@ -619,7 +624,7 @@ public final class LiveCursor {
       if (stopped) return; // failed or completed: progress already says so
       stopped = true;
       read.dispose();
-      registry.liveStopped();
+      checkpoint.stopped();
       lastFailures = null;
       progress.answered(this);
       progress.update(p -> p.live(Progress.Live.IDLE));

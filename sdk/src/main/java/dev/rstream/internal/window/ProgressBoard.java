@@ -34,6 +34,11 @@ public final class ProgressBoard {
     }
   }
 
+  /** Adds {@code n} messages to those read. */
+  public void messagesRead(int n) {
+    if (n > 0) update(p -> p.messagesRead(current().messagesRead() + n));
+  }
+
   /** Applies {@code change} to the current progress and emits the result if it differs. */
   public void update(UnaryOperator<Progress.Builder> change) {
     synchronized (this) {

@@ -1,20 +1,12 @@
 package dev.rstream.internal.window;
 
-import dev.rstream.Change;
-import dev.rstream.Control;
 import dev.rstream.Keyframe;
-import dev.rstream.LocalStore.StoredWindow;
 import dev.rstream.NoTimestampsException;
 import dev.rstream.Offset;
 import dev.rstream.OutOfRangeException;
-import dev.rstream.ProtocolException;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
-import dev.rstream.StreamNotFoundException;
 import dev.rstream.WindowInfo;
 import dev.rstream.WindowState;
 import dev.rstream.internal.store.StoreMirror;
-import dev.rstream.internal.state.StateMessage;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
@@ -23,31 +15,27 @@ import io.reactivex.rxjava3.processors.BehaviorProcessor;
 import io.reactivex.rxjava3.processors.FlowableProcessor;
 import io.reactivex.rxjava3.subjects.SingleSubject;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The windows one client holds or is fetching for its stream, and the keyframe index that finds
- * them. Answers "which window covers time T, and give me its content": from memory with no
- * request, from the local store, or by reading exactly that window's range once, however many
- * callers ask at the same time. At most {@code maxParallelFetches} windows are read at once; the
- * rest wait as {@link WindowState#PENDING}.
+ * The windows one client holds or is fetching for its stream, and the window set it emits.
+ * Answers "which window covers time T, and give me its content": from memory with no request,
+ * from the local store, or by reading exactly that window's range once, however many callers ask
+ * at the same time. At most {@code maxParallelFetches} windows are read at once; the rest wait as
+ * {@link WindowState#PENDING}. It finds windows with its {@link KeyframeIndexLoader}, and lists
+ * the live window as its {@link LiveCheckpoint} reports it.
  *
  * <p>Thread-safe. The window set is emitted on the thread that changed it, in order, never under
  * this object's lock; reads run on the scheduler.
  */
 public final class WindowRegistry {
-  private static final Logger log = Logger.getLogger(WindowRegistry.class.getName());
-
   /** A window's content for a caller: committed ({@link #window} non-null) or the live window. */
   public static final class Held {
     private static final Held LIVE = new Held(null, false);
@@ -85,10 +73,11 @@ public final class WindowRegistry {
     }
   }
 
-  private final StreamSource source;
   private final StoreMirror store;
-  private final Scheduler scheduler;
-  private final int maxParallelFetches;
+  private final LiveCheckpoint live;
+  private final KeyframeIndexLoader keyframes;
+  private final WindowReader reader;
+  private final FetchScheduler fetchScheduler;
   private final ProgressBoard progress;
   private final String url;
 
@@ -98,33 +87,22 @@ public final class WindowRegistry {
   private final CompositeDisposable fetches = new CompositeDisposable();
   private final ConcurrentLinkedQueue<List<WindowInfo>> pendingSets = new ConcurrentLinkedQueue<>();
   private final AtomicInteger draining = new AtomicInteger();
-  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
-  private int running;
-
-  private KeyframeIndex index = KeyframeIndex.empty();
-  private @Nullable Single<KeyframeIndex> indexLoad;
-  private @Nullable Single<KeyframeIndex> indexRefresh;
-  private Offset indexNext = Offset.START;
-  private boolean storedIndexMerged;
-  private boolean storedIndexNonEmpty;
-  private boolean noCompanion;
-  private @Nullable Window liveWindow;
-  private boolean liveLoaded;
-  private boolean liveFromStore;
-  private boolean liveConnected;
 
   public WindowRegistry(
       StreamSource source,
       StoreMirror store,
+      LiveCheckpoint live,
       Scheduler scheduler,
       int maxParallelFetches,
       ProgressBoard progress) {
-    this.source = source;
     this.store = store;
-    this.scheduler = scheduler;
-    this.maxParallelFetches = maxParallelFetches;
+    this.live = live;
     this.progress = progress;
     this.url = source.url();
+    this.keyframes = new KeyframeIndexLoader(source, store, live, progress, this::commitRead);
+    this.reader = new WindowReader(source, store, progress);
+    this.fetchScheduler = new FetchScheduler(scheduler, maxParallelFetches);
+    live.listen(new LiveWindowListener());
   }
 
   public String url() {
@@ -136,181 +114,18 @@ public final class WindowRegistry {
     return windowSet.onBackpressureLatest();
   }
 
-  public synchronized KeyframeIndex currentIndex() {
-    return index;
+  /** The keyframe index this registry finds windows with. */
+  public KeyframeIndexLoader keyframes() {
+    return keyframes;
   }
 
-  /**
-   * The keyframe index, loaded once: from the local store, then the companion stream; if there
-   * is no companion and nothing stored, by scanning the stream from its start (which also
-   * commits every window it reads). A failed load is retried by the next call.
-   */
-  public synchronized Single<KeyframeIndex> index() {
-    Single<KeyframeIndex> load = indexLoad;
-    if (load == null) {
-      load = loadIndex().doOnError(e -> clearIndexLoad()).cache();
-      indexLoad = load;
-    }
-    return load;
+  public KeyframeIndex currentIndex() {
+    return keyframes.current();
   }
 
-  private synchronized void clearIndexLoad() {
-    indexLoad = null;
-  }
-
-  private Single<KeyframeIndex> loadIndex() {
-    return Single.defer(
-        () -> {
-          boolean storedAny = mergeStoredIndexOnce();
-          if (storedAny) {
-            // Answer from the store with no request; a time past the last stored keyframe
-            // refreshes the index (covering() does), so a stale store cannot hide a newer window.
-            return Single.just(currentIndex());
-          }
-          return tailIndex()
-              .onErrorResumeNext(
-                  e -> {
-                    if (!(e instanceof StreamNotFoundException)) return Single.error(e);
-                    synchronized (this) {
-                      noCompanion = true;
-                    }
-                    return scan();
-                  });
-        });
-  }
-
-  /**
-   * Adds the stored keyframe index (and where its companion read stopped) to the one in memory,
-   * once per registry. Returns whether the store held any keyframe.
-   */
-  private boolean mergeStoredIndexOnce() {
-    synchronized (this) {
-      if (storedIndexMerged) return storedIndexNonEmpty;
-      storedIndexMerged = true;
-    }
-    List<Keyframe> stored = store.keyframes();
-    for (Keyframe keyframe : stored) addKeyframe(keyframe);
-    Offset next = stored.isEmpty() ? Offset.START : store.keyframesNext();
-    synchronized (this) {
-      indexNext = indexNext.max(next);
-      storedIndexNonEmpty = !stored.isEmpty();
-      return storedIndexNonEmpty;
-    }
-  }
-
-  /** Reads what the companion index gained since the last read; shared by concurrent callers. */
-  public synchronized Single<KeyframeIndex> refreshIndex() {
-    if (noCompanion || liveConnected) return Single.just(index);
-    Single<KeyframeIndex> refresh = indexRefresh;
-    if (refresh == null) {
-      refresh =
-          tailIndex()
-              .onErrorResumeNext(
-                  e -> {
-                    // An index loaded from the store skipped the companion; it may have none.
-                    if (!(e instanceof StreamNotFoundException)) return Single.error(e);
-                    synchronized (this) {
-                      noCompanion = true;
-                    }
-                    return Single.just(currentIndex());
-                  })
-              .doFinally(this::clearRefresh)
-              .cache();
-      indexRefresh = refresh;
-    }
-    return refresh;
-  }
-
-  private synchronized void clearRefresh() {
-    indexRefresh = null;
-  }
-
-  private Single<KeyframeIndex> tailIndex() {
-    return Single.defer(
-        () -> {
-          Offset from;
-          synchronized (this) {
-            from = indexNext;
-          }
-          return source
-              .readIndex(ReadOptions.from(from))
-              .doOnNext(this::addIndexBatch)
-              .ignoreElements()
-              .andThen(Single.fromCallable(this::saveIndex));
-        });
-  }
-
-  private synchronized void addIndexBatch(ReadBatch<Keyframe> batch) {
-    for (Keyframe keyframe : batch.messages()) addKeyframe(keyframe);
-    if (!batch.partial()) indexNext = indexNext.max(batch.nextOffset());
-  }
-
-  private synchronized void addKeyframe(Keyframe keyframe) {
-    try {
-      index = index.plus(keyframe);
-    } catch (IllegalArgumentException e) {
-      // The index is a hint; the stream itself rules. A bad hint is dropped, not fatal.
-      log.log(Level.WARNING, url + ": ignoring keyframe index entry " + keyframe, e);
-    }
-  }
-
-  private KeyframeIndex saveIndex() {
-    KeyframeIndex result;
-    Offset next;
-    synchronized (this) {
-      result = index;
-      next = indexNext;
-    }
-    store.putKeyframes(result.asList(), next);
-    return result;
-  }
-
-  /** No companion index: read the whole stream once, commit its windows, keep the index. */
-  private Single<KeyframeIndex> scan() {
-    return Single.defer(
-        () -> {
-          WindowAssembler assembler = WindowAssembler.fromStreamStart();
-          return source
-              .read(ReadOptions.from(Offset.START))
-              .doOnNext(batch -> scanBatch(assembler, batch))
-              .ignoreElements()
-              .andThen(
-                  Single.fromCallable(
-                      () -> {
-                        Window open = assembler.current();
-                        if (open != null) holdLive(open);
-                        return saveIndex();
-                      }));
-        });
-  }
-
-  private void scanBatch(WindowAssembler assembler, ReadBatch<StateMessage> batch) {
-    for (StateMessage message : batch.messages()) {
-      WindowAssembler.Event event = accept(assembler, message);
-      if (event == WindowAssembler.Event.RESET) {
-        throw new ProtocolException("reset control while scanning for keyframes", url, assembler.unitEnd(), 0, null);
-      }
-      if (event == WindowAssembler.Event.WINDOW_STARTED) {
-        Window completed = assembler.completed();
-        if (completed != null) commitRead(completed);
-        addKeyframe(assembler.current().start());
-      }
-    }
-    if (!batch.partial()) assembler.unitBoundary(batch.nextOffset());
-    countMessages(batch);
-  }
-
-  private WindowAssembler.Event accept(WindowAssembler assembler, StateMessage message) {
-    try {
-      return assembler.accept(message);
-    } catch (MalformedStreamException e) {
-      throw new ProtocolException(e.getMessage(), url, e.offset(), 0, e);
-    }
-  }
-
-  private void countMessages(ReadBatch<?> batch) {
-    int n = batch.messages().size();
-    if (n > 0) progress.update(p -> p.messagesRead(progress.current().messagesRead() + n));
+  /** The keyframe index, loaded once (see {@link KeyframeIndexLoader#index()}). */
+  public Single<KeyframeIndex> index() {
+    return keyframes.index();
   }
 
   /**
@@ -319,13 +134,13 @@ public final class WindowRegistry {
    * cursor). Fails with {@link OutOfRangeException} for a time before the first keyframe.
    */
   public Single<Held> covering(Instant time) {
-    return index()
+    return keyframes.index()
         .flatMap(
             idx -> {
               int k = idx.covering(time);
               if (k >= 0 && idx.next(k) != null) return held(idx.get(k), idx.next(k));
               // In the last window as far as we know: the index may lag, so look again.
-              return refreshIndex().flatMap(fresh -> resolve(fresh, time));
+              return keyframes.refresh().flatMap(fresh -> resolve(fresh, time));
             });
   }
 
@@ -368,20 +183,14 @@ public final class WindowRegistry {
       // The live window ended at a keyframe the cursor has not reached: read only its rest.
       entries.remove(start.offset());
     }
-    Window live = liveWindow;
-    Window prefix = live != null && keyOf(live.start()).equals(start.offset()) ? live : null;
+    Window held = live.current();
+    Window prefix = held != null && LiveCheckpoint.keyOf(held.start()).equals(start.offset()) ? held : null;
     Entry fetching = new Entry(WindowInfo.of(start, end, WindowState.PENDING));
     SingleSubject<Held> result = SingleSubject.create();
     fetching.fetch = result.hide();
     entries.put(start.offset(), fetching);
     emit();
-    Runnable job = () -> runFetch(fetching, start, end, prefix, result);
-    if (running < maxParallelFetches) {
-      running++;
-      scheduler.scheduleDirect(job);
-    } else {
-      waiting.add(job);
-    }
+    fetchScheduler.submit(() -> runFetch(fetching, start, end, prefix, result));
     return fetching.fetch;
   }
 
@@ -397,18 +206,11 @@ public final class WindowRegistry {
       move(entry, WindowState.PULLING);
     }
     progress.update(p -> p.windowsPulling(progress.current().windowsPulling() + 1));
-    Single<Held> work =
-        Single.defer(
-            () -> {
-              StoredWindow stored = store.window(entry.info.id());
-              if (stored != null) return Single.just(new Held(StoredWindows.restore(stored), true));
-              return readWindow(start, end, prefix).map(window -> new Held(window, false));
-            });
     fetches.add(
-        work.subscribe(
+        reader.read(entry.info.id(), start, end, prefix).subscribe(
             held -> {
               commitFetched(entry, held);
-              releaseSlot();
+              fetchScheduler.release();
               drain();
               countCommitted();
               pullingDone();
@@ -416,7 +218,7 @@ public final class WindowRegistry {
             },
             error -> {
               failFetched(entry);
-              releaseSlot();
+              fetchScheduler.release();
               drain();
               pullingDone();
               result.onError(error);
@@ -424,74 +226,14 @@ public final class WindowRegistry {
     drain();
   }
 
-  /** Hands this fetch's slot to the next waiting window, or frees it. */
-  private void releaseSlot() {
-    Runnable next;
-    synchronized (this) {
-      next = waiting.poll();
-      if (next == null) running--;
-    }
-    if (next != null) scheduler.scheduleDirect(next);
-  }
-
   private void pullingDone() {
     progress.update(p -> p.windowsPulling(Math.max(0, progress.current().windowsPulling() - 1)));
-  }
-
-  /** Reads {@code [start, end)}, or only its part after {@code prefix} when that is held. */
-  private Single<Window> readWindow(Keyframe start, Keyframe end, @Nullable Window prefix) {
-    return Single.defer(
-        () -> {
-          if (prefix != null && prefix.offset().compareTo(end.offset()) >= 0) {
-            return Single.just(prefix.withEnd(end));
-          }
-          WindowAssembler assembler =
-              prefix != null ? WindowAssembler.resuming(prefix) : WindowAssembler.atKeyframe(start.offset());
-          Offset from = prefix != null ? prefix.offset() : start.offset();
-          ReadOptions options = ReadOptions.builder().offset(from).endOffset(end.offset()).build();
-          return source
-              .read(options)
-              .map(batch -> consumeWindowBatch(assembler, batch, end))
-              .takeUntil(done -> done)
-              .ignoreElements()
-              .andThen(
-                  Single.fromCallable(
-                      () -> {
-                        Window window = assembler.current();
-                        if (window == null || window.start() == null || assembler.inKeyframe()) {
-                          throw new ProtocolException(
-                              "no complete keyframe where the index says one starts", url, start.offset(), 0, null);
-                        }
-                        return window.withEnd(end);
-                      }));
-        });
-  }
-
-  /** Applies one batch of a window read; true once the window's end is reached. */
-  private boolean consumeWindowBatch(WindowAssembler assembler, ReadBatch<StateMessage> batch, Keyframe end) {
-    countMessages(batch);
-    for (StateMessage message : batch.messages()) {
-      Offset offset = message.offset();
-      // A read ends at a batch boundary the server picks; the window ends exactly at its end bound.
-      if (offset != null && offset.compareTo(end.offset()) > 0) return true;
-      if (message.is(Control.Kind.SNAPSHOT_START) && assembler.current() != null) return true;
-      if (accept(assembler, message) == WindowAssembler.Event.RESET) {
-        throw new ProtocolException("reset control inside a committed window", url, assembler.unitEnd(), 0, null);
-      }
-    }
-    if (!batch.partial()) {
-      assembler.unitBoundary(batch.nextOffset());
-      return batch.nextOffset().compareTo(end.offset()) >= 0;
-    }
-    return false;
   }
 
   private void commitFetched(Entry entry, Held held) {
     Window window = held.window();
     synchronized (this) {
-      if (liveWindow != null && keyOf(liveWindow.start()).equals(keyOf(window.start()))) {
-        liveWindow = null; // committed now; a cursor that resumes starts from the index
-      }
+      live.committed(window.start()); // a cursor that resumes starts from the index
       entry.window = window;
       entry.fromStore = held.fromStore();
       entry.fetch = null;
@@ -511,10 +253,10 @@ public final class WindowRegistry {
   }
 
   /** Commits a window read by a scan or the live cursor (it has an end bound). */
-  public void commitRead(Window window) {
+  void commitRead(Window window) {
     Keyframe end = window.end();
     if (end == null) throw new IllegalArgumentException("window has no end bound: " + window);
-    Offset key = keyOf(window.start());
+    Offset key = LiveCheckpoint.keyOf(window.start());
     synchronized (this) {
       Entry entry = entries.get(key);
       if (entry != null && entry.info.state() == WindowState.COMMITTED) return;
@@ -527,7 +269,7 @@ public final class WindowRegistry {
       entry.window = window;
       entry.info = WindowInfo.of(window.start(), end, entry.info.state());
       move(entry, WindowState.COMMITTED);
-      if (liveWindow != null && keyOf(liveWindow.start()).equals(key)) liveWindow = null;
+      live.committed(window.start());
     }
     drain();
     store.committed(false, () -> StoredWindows.toStored(window));
@@ -538,111 +280,40 @@ public final class WindowRegistry {
     progress.update(p -> p.windowsCommitted(progress.current().windowsCommitted() + 1));
   }
 
-  private static Offset keyOf(@Nullable Keyframe start) {
-    return start == null ? Offset.START : start.offset();
-  }
-
-  /**
-   * Records the live window's content up to the cursor's position (so a later cursor resumes
-   * there instead of reading it again) and lists it as {@link WindowState#LIVE}.
-   */
-  public void holdLive(Window window) {
-    Offset key = keyOf(window.start());
-    synchronized (this) {
-      if (window != liveWindow) liveFromStore = false;
-      liveWindow = window;
-      Entry entry = entries.get(key);
-      // A stream's first keyframe starts at -1, where the cursor's keyframe-less start also sits.
-      boolean replaced = entry != null && entry.info.state() == WindowState.LIVE
-          && !java.util.Objects.equals(entry.info.start(), window.start());
-      if (entry == null || replaced) {
-        entries.put(key, new Entry(WindowInfo.of(window.start(), null, WindowState.LIVE)));
-        emit();
-      }
-    }
-    drain();
-  }
-
-  /**
-   * The live window as far as it has been read, or null: held in memory, else saved in the store
-   * by an earlier client (then {@link #liveFromStore()} is true until the cursor moves on).
-   */
-  public @Nullable Window heldLive() {
-    synchronized (this) {
-      if (liveWindow != null || liveLoaded) return liveWindow;
-      liveLoaded = true;
-    }
-    Window window = store.liveWindow(StoredWindows::restore);
-    if (window == null) return null;
-    synchronized (this) {
-      if (liveWindow == null) {
-        liveWindow = window;
-        liveFromStore = true;
-        Offset key = keyOf(window.start());
-        if (!entries.containsKey(key)) {
+  /** Lists the live window as its checkpoint reports it. */
+  private final class LiveWindowListener implements LiveCheckpoint.Listener {
+    @Override
+    public void held(Window window, boolean restored) {
+      Offset key = LiveCheckpoint.keyOf(window.start());
+      synchronized (WindowRegistry.this) {
+        Entry entry = entries.get(key);
+        // A stream's first keyframe starts at -1, where the cursor's keyframe-less start also sits.
+        boolean replaced = !restored && entry != null && entry.info.state() == WindowState.LIVE
+            && !Objects.equals(entry.info.start(), window.start());
+        if (entry == null || replaced) {
           entries.put(key, new Entry(WindowInfo.of(window.start(), null, WindowState.LIVE)));
           emit();
         }
       }
-      window = liveWindow;
+      drain();
     }
-    drain();
-    return window;
-  }
 
-  /** Whether {@link #heldLive()} came from the store and the cursor has not moved past it. */
-  public synchronized boolean liveFromStore() {
-    return liveFromStore;
-  }
-
-  /**
-   * The live cursor read {@code window} up to an append-unit boundary: keep what it gained in the
-   * store, in one transaction per batch (a whole window when a new one started), so that a
-   * restart, even after a crash, resumes exactly where the store's data ends.
-   */
-  public void liveSaved(Window window) {
-    store.saveLive(window, () -> StoredWindows.toStored(window));
-  }
-
-  /** The live connection closed (the store already holds every complete batch it read). */
-  public void liveStopped() {
-    synchronized (this) {
-      liveConnected = false;
+    @Override
+    public void keyframe(@Nullable Window completed, Window started) {
+      Keyframe start = started.start();
+      if (start != null) keyframes.found(start);
+      if (completed != null) commitRead(completed);
     }
-  }
 
-  /** The live cursor found a keyframe: its window starts, the one before it is committed. */
-  public void liveKeyframe(@Nullable Window completed, Window started) {
-    Keyframe start = started.start();
-    if (start != null) {
-      // A live cursor can find a keyframe before anything asked for the index: merge what the
-      // store holds first, or saving would replace the stored index with this one entry.
-      mergeStoredIndexOnce();
-      addKeyframe(start);
-      saveIndex(); // the stream is the authority; the store keeps what it taught us
+    @Override
+    public void reset() {
+      keyframes.reset();
+      synchronized (WindowRegistry.this) {
+        entries.clear();
+        emit();
+      }
+      drain();
     }
-    if (completed != null) commitRead(completed);
-    holdLive(started);
-  }
-
-  /** Whether a live cursor is connected (it finds new keyframes itself; no index polling). */
-  public synchronized void liveConnected(boolean connected) {
-    liveConnected = connected;
-  }
-
-  /** A reset control: drop every window, the index and what the store holds for the stream. */
-  public void reset() {
-    synchronized (this) {
-      entries.clear();
-      index = KeyframeIndex.empty();
-      indexNext = Offset.START;
-      indexLoad = null;
-      liveWindow = null;
-      liveLoaded = true; // the store is cleared below: nothing to load from it
-      emit();
-    }
-    drain();
-    store.clear();
   }
 
   /** Cancels window reads in flight; callers waiting on them get no result. */
