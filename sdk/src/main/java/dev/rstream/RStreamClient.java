@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rstream.internal.live.LiveCursor;
-import dev.rstream.internal.state.ChangeEncoder;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.KeyframeIndex;
@@ -226,17 +225,10 @@ public final class RStreamClient implements Closeable {
    * accepts before; bounded by the one-shot retry policy.
    */
   private Single<LiveUpdate> liveAtTail(Predicate<LiveUpdate> early) {
-    try {
-      // What the server holds now: wait until the live state reaches that tail. "Caught up" alone
-      // is not enough: a connection that stalls without a word still says it.
-      Single<Offset> tail = oneShotSource.tail();
-      return tail.flatMap(end -> firstLive(
-          u -> u.point().offset().compareTo(end) >= 0 || early.test(u), "its tail " + end.value() + " was read"));
-    } catch (UnsupportedOperationException noTail) {
-      // A source that cannot tell its tail (tests): the replayed state may have been caught up
-      // before a reconnect, so ask the cursor now.
-      return firstLive(u -> u.caughtUp() && cursor.caughtUp() || early.test(u), "the live state caught up");
-    }
+    // What the server holds now: wait until the live state reaches that tail. "Caught up" alone
+    // is not enough: a connection that stalls without a word still says it.
+    return oneShotSource.tail().flatMap(end -> firstLive(
+        u -> u.point().offset().compareTo(end) >= 0 || early.test(u), "its tail " + end.value() + " was read"));
   }
 
   /** The first live update {@code wanted} accepts, bounded by the one-shot retry policy. */
@@ -408,12 +400,7 @@ public final class RStreamClient implements Closeable {
 
   private Single<Offset> appendThroughProducer(List<Change> changes) {
     return Single.defer(() -> {
-      ChangeProducer made;
-      try {
-        made = producer();
-      } catch (UnsupportedOperationException noProducer) {
-        return source.append(ChangeEncoder.encode(changes)); // a source without producers (tests)
-      }
+      ChangeProducer made = producer();
       return made.append(changes)
           .doOnError(error -> forget(made))
           .flatMap(result -> result.nextOffset() == null && result.duplicate()

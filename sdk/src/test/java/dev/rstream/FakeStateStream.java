@@ -4,8 +4,11 @@ import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.GeneratedLog;
 import dev.rstream.internal.window.StreamSource;
 import io.reactivex.rxjava3.core.BackpressureStrategy;
+import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.FlowableEmitter;
+import io.reactivex.rxjava3.core.Single;
+import java.lang.reflect.Proxy;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,9 +144,33 @@ final class FakeStateStream implements StreamSource {
     });
   }
 
+  /** The offset after the log's last message: what a HEAD of the stream answers now. */
   @Override
-  public io.reactivex.rxjava3.core.Single<Offset> append(byte[] jsonArray) {
-    return io.reactivex.rxjava3.core.Single.error(new UnsupportedOperationException("the fake is read-only"));
+  public Single<Offset> tail() {
+    return Single.fromCallable(() -> {
+      Offset last = log.messages.isEmpty() ? null : log.messages.get(log.messages.size() - 1).offset();
+      return last != null ? last : Offset.START;
+    });
+  }
+
+  /**
+   * A producer of the read-only fake: every call that would write fails with {@link
+   * UnsupportedOperationException}. A proxy, so that it follows the interface as it grows.
+   */
+  @Override
+  public IdempotentProducer producer(ProducerOptions options) {
+    UnsupportedOperationException readOnly = new UnsupportedOperationException("the fake is read-only");
+    return (IdempotentProducer) Proxy.newProxyInstance(IdempotentProducer.class.getClassLoader(),
+        new Class<?>[] {IdempotentProducer.class}, (proxy, method, args) -> {
+          Class<?> type = method.getReturnType();
+          if (type == Single.class) return Single.error(readOnly);
+          if (type == Completable.class) return Completable.error(readOnly);
+          if (type == long.class) return 0L;
+          if (method.getName().equals("equals")) return proxy == args[0];
+          if (method.getName().equals("hashCode")) return System.identityHashCode(proxy);
+          if (method.getName().equals("toString")) return "read-only producer of " + URL;
+          throw readOnly;
+        });
   }
 
   private final class Reader {

@@ -108,13 +108,6 @@ public final class DurableStreamSource implements StreamSource {
     return stream.producer(options);
   }
 
-  @Override
-  public Single<Offset> append(byte[] jsonArray) {
-    return stream
-        .append(jsonArray, "application/json")
-        .map(result -> appendedOffset(result, url()));
-  }
-
   /**
    * The offset after an append, from its answer.
    *

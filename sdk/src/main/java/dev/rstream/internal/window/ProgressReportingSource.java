@@ -56,11 +56,6 @@ public final class ProgressReportingSource implements StreamSource {
   }
 
   @Override
-  public Single<Offset> append(byte[] jsonArray) {
-    return source.append(jsonArray);
-  }
-
-  @Override
   public Single<Offset> tail() {
     return source.tail();
   }

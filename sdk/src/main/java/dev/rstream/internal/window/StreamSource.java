@@ -27,19 +27,9 @@ public interface StreamSource {
    */
   Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options);
 
-  /**
-   * Appends a JSON array of messages in one request (one append unit) and returns the offset
-   * after it.
-   */
-  Single<Offset> append(byte[] jsonArray);
+  /** The offset after the stream's last message now (a HEAD). */
+  Single<Offset> tail();
 
-  /** The offset after the stream's last message now (a HEAD); a source that cannot tell throws. */
-  default Single<Offset> tail() {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tail");
-  }
-
-  /** An idempotent producer on the stream; a source that cannot make one throws. */
-  default dev.rstream.IdempotentProducer producer(dev.rstream.ProducerOptions options) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no producer");
-  }
+  /** An idempotent producer on the stream. */
+  dev.rstream.IdempotentProducer producer(dev.rstream.ProducerOptions options);
 }
