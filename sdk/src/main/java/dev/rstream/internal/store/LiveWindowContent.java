@@ -8,7 +8,7 @@ import dev.rstream.Offset;
  * save: which window it is, how many changes it holds, and up to where it was read.
  */
 public interface LiveWindowContent {
-  /** The window's id: its start keyframe's offset, or its base offset if it has none. */
+  /** The window's id: the value of its start keyframe's offset ({@code -1} with no keyframe). */
   String id();
 
   /** The offset the window's changes follow. */
