@@ -51,7 +51,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Reads that end ({@link #window}, {@link #changes}, {@link #state()}) retry transient
  * failures for a bounded time ({@link Builder#oneShotRetryPolicy}), then fail with a {@link
- * TransientException}; {@link #live()} retries for as long as it is subscribed. While a read
+ * TransientException}; {@link #live()} retries for as long as it is subscribed (unless the
+ * builder bounds it: {@link Builder#retryPolicy}, {@link Builder#liveReconnectPolicy}). While a read
  * retries, {@link #progress()} says so and why.
  *
  * <p>{@link #close()} ends the client. A stream subscribed before it completes (an {@link

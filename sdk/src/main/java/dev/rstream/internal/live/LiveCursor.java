@@ -78,21 +78,11 @@ public final class LiveCursor {
   private volatile boolean paused;
   private volatile @Nullable Session current;
 
-  public LiveCursor(
-      StreamSource source,
-      WindowRegistry registry,
-      ProgressBoard progress,
-      Scheduler scheduler,
-      LiveMode liveMode,
-      long lingerMillis) {
-    this(source, registry, progress, scheduler, liveMode, lingerMillis,
-        Recovery.liveReconnectPolicy(null, null));
-  }
-
   /**
-   * As the other constructor; after a {@link TransientException} from the read (the transport's
-   * retry policy gave up) or from loading the index, the cursor tries again as {@code
-   * reconnectPolicy} allows, and fails every subscriber once it gives up.
+   * A cursor over {@code source}, closed until its first subscriber. After a {@link
+   * TransientException} from the read (the transport's retry policy gave up) or from loading the
+   * index, it tries again as {@code reconnectPolicy} allows, and fails every subscriber once that
+   * gives up.
    */
   public LiveCursor(
       StreamSource source,
