@@ -130,7 +130,7 @@ public final class LiveCursor {
    */
   public Flowable<LiveUpdate> updates(RetryPolicy bound) {
     Flowable<LiveUpdate> gaveUp = failures
-        .filter(run -> !bound.allows(run.count - 1, run.elapsedMillis))
+        .filter(run -> Recovery.exhausts(bound, run.count, run.elapsedMillis))
         .firstElement()
         .flatMapPublisher(run -> Flowable.error(run.gaveUp()));
     long stallMillis = bound.maxElapsedMillis();

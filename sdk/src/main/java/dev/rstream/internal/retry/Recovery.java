@@ -35,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  *       as {@link #liveReconnectPolicy} says.
  *   <li><b>Who asks:</b> the transport's read loop at each failed step (reads, catch-up and live),
  *       {@link #retrying} for single exchanges (create, head, append, close, delete), and the live
- *       cursor for its reconnects and its index reloads.
+ *       cursor for its reconnects and its index reloads, and for when a one-shot wait on it
+ *       {@linkplain #exhausts gives up}.
  * </ul>
  *
  * <p>An instance is the recovery of one operation: how many retries its current run of failures
@@ -83,6 +84,14 @@ public final class Recovery {
       @Nullable RetryPolicy live) {
     if (live != null) return live;
     return retry != null ? RetryPolicy.none() : LIVE_RECONNECT_DEFAULT;
+  }
+
+  /**
+   * Whether {@code failures} failures in a row over {@code elapsedMillis} are more than {@code
+   * bound} allows: a one-shot wait on the live cursor, which retries by itself, gives up then.
+   */
+  public static boolean exhausts(RetryPolicy bound, int failures, long elapsedMillis) {
+    return !bound.allows(failures - 1, elapsedMillis);
   }
 
   /** True for the statuses a retry may cure: 408, 429 and the 5xx other than 501 and 505. */

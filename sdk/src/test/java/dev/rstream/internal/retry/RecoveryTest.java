@@ -53,6 +53,15 @@ class RecoveryTest {
   }
 
   @Test
+  void aWaitGivesUpOnceItsBoundWouldNotAllowAnotherRetry() {
+    RetryPolicy bound = RetryPolicy.builder().maxRetries(2).maxElapsed(10, SECONDS).build();
+    assertThat(Recovery.exhausts(bound, 1, 0)).isFalse();
+    assertThat(Recovery.exhausts(bound, 2, 9_999)).isFalse();
+    assertThat(Recovery.exhausts(bound, 3, 0)).as("a third failure in a row").isTrue();
+    assertThat(Recovery.exhausts(bound, 1, 10_000)).as("failing for 10 s").isTrue();
+  }
+
+  @Test
   void onlyStatusesARetryMayCureAreRetried() {
     for (int status : new int[] {408, 429, 500, 502, 503, 504, 599}) {
       assertThat(Recovery.isRetryableStatus(status)).as("%d", status).isTrue();
