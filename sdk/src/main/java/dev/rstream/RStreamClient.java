@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.live.LiveUpdate;
+import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.KeyframeIndex;
 import dev.rstream.internal.window.LiveCheckpoint;
@@ -51,7 +52,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Reads that end ({@link #window}, {@link #changes}, {@link #state()}) retry transient
  * failures for a bounded time ({@link Builder#oneShotRetryPolicy}), then fail with a {@link
- * TransientException}; {@link #live()} retries for as long as it is subscribed. While a read
+ * TransientException}; {@link #live()} retries for as long as it is subscribed (unless the
+ * builder bounds it: {@link Builder#retryPolicy}, {@link Builder#liveReconnectPolicy}). While a read
  * retries, {@link #progress()} says so and why.
  *
  * <p>{@link #close()} ends the client. A stream subscribed before it completes (an {@link
@@ -62,10 +64,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RStreamClient implements Closeable {
   private static final Logger log = Logger.getLogger(RStreamClient.class.getName());
-  /** One-shot reads give up after retrying for this long, unless the builder says otherwise. */
-  static final long ONE_SHOT_RETRY_SECONDS = 30;
-  private static final RetryPolicy ONE_SHOT_DEFAULT =
-      RetryPolicy.builder().maxElapsed(ONE_SHOT_RETRY_SECONDS, TimeUnit.SECONDS).build();
 
   private final String streamUrl;
   private final ObjectMapper mapper;
@@ -91,8 +89,8 @@ public final class RStreamClient implements Closeable {
     StreamSource source = builder.source;
     StreamSource oneShot = source;
     OkHttpClient owned = null;
-    RetryPolicy oneShotPolicy = builder.oneShotRetryPolicy != null ? builder.oneShotRetryPolicy
-        : builder.retryPolicy != null ? builder.retryPolicy : ONE_SHOT_DEFAULT;
+    RetryPolicy oneShotPolicy =
+        Recovery.oneShotPolicy(builder.retryPolicy, builder.oneShotRetryPolicy);
     if (source == null) {
       OkHttpClient http = builder.okHttpClient;
       if (http == null) {
@@ -122,8 +120,9 @@ public final class RStreamClient implements Closeable {
     this.registry = new WindowRegistry(
         oneShotSource, mirror, checkpoint, builder.scheduler, builder.maxParallelFetches, progress);
     this.cursor =
-        new LiveCursor(source, checkpoint, registry.keyframes(), progress, builder.scheduler, builder.liveMode,
-            builder.lingerMillis, builder.retryPolicy != null);
+        new LiveCursor(source, checkpoint, registry.keyframes(), progress, builder.scheduler,
+            builder.liveMode, builder.lingerMillis,
+            Recovery.liveReconnectPolicy(builder.retryPolicy, builder.liveReconnectPolicy));
   }
 
   /** A builder; {@link Builder#streamUrl} is required. */
@@ -273,7 +272,7 @@ public final class RStreamClient implements Closeable {
    * states they had no demand for (conflation); use {@link #changes} for every change. Transient
    * network failures are retried invisibly for as long as it is subscribed (see {@link
    * #progress()}), unless the builder set a {@link Builder#retryPolicy retryPolicy} that gives
-   * up; anything else errors every subscriber, and the next one starts a new connection. Emits on
+   * up, or a {@link Builder#liveReconnectPolicy liveReconnectPolicy} that does; anything else errors every subscriber, and the next one starts a new connection. Emits on
    * the I/O thread. Completes if this client is closed meanwhile.
    */
   public Flowable<StateView> live() {
@@ -595,6 +594,7 @@ public final class RStreamClient implements Closeable {
     private @Nullable StreamSource source;
     private @Nullable RetryPolicy retryPolicy;
     private @Nullable RetryPolicy oneShotRetryPolicy;
+    private @Nullable RetryPolicy liveReconnectPolicy;
     private @Nullable TokenSupplier authToken;
 
     Builder() {}
@@ -678,12 +678,13 @@ public final class RStreamClient implements Closeable {
      * bodies, 429, 5xx): the live read, appends and the producer, and the reads that end unless
      * {@link #oneShotRetryPolicy} is set. If not set, {@link RetryPolicy#defaults()} for the live
      * read and appends: retries without limit, and the live cursor reconnects by itself even
-     * should they end.
+     * should they end (see {@link #liveReconnectPolicy}).
      *
      * <p>When this policy gives up, the last failure surfaces as a {@link TransientException}:
-     * the live cursor fails every {@link RStreamClient#live()} subscriber with it (the next subscriber opens a
-     * new connection, with a fresh count), and a window read fails every {@link RStreamClient#window}
-     * subscriber waiting on it (a later request reads again). While the policy still retries,
+     * unless a {@link #liveReconnectPolicy} is set, the live cursor fails every {@link
+     * RStreamClient#live()} subscriber with it (the next subscriber opens a new connection, with a
+     * fresh count), and a window read fails every {@link RStreamClient#window} subscriber waiting
+     * on it (a later request reads again). While the policy still retries,
      * subscribers see nothing of it; {@link RStreamClient#progress()} shows {@link
      * Progress#retryAttempt()} and {@link Progress#retryCause()} (and {@link
      * Progress.Live#RECONNECTING} for the live read).
@@ -709,6 +710,25 @@ public final class RStreamClient implements Closeable {
      */
     public Builder oneShotRetryPolicy(RetryPolicy oneShotRetryPolicy) {
       this.oneShotRetryPolicy = requireNonNull(oneShotRetryPolicy, "oneShotRetryPolicy == null");
+      return this;
+    }
+
+    /**
+     * How the live cursor reconnects once its read's {@link #retryPolicy retryPolicy} gave up (or
+     * loading the keyframe index to start from gave up after the {@link #oneShotRetryPolicy}):
+     * it opens a new read from the last offset it applied, after this policy's delay, and when
+     * this policy gives up too it fails every {@link RStreamClient#live()} subscriber with the
+     * last {@link TransientException} (the next subscriber opens a new connection, with a fresh
+     * count). Any batch the live read delivers starts a fresh run of reconnects. While it
+     * reconnects, {@link RStreamClient#progress()} shows {@link Progress.Live#RECONNECTING}.
+     *
+     * <p>If not set: when a {@link #retryPolicy retryPolicy} is set, none ({@link
+     * RetryPolicy#none()}: an app that bounded its retries hears when they run out); otherwise
+     * without end, 100 ms after the first failure, doubling up to 5 s. Does not apply to appends
+     * or reads that end.
+     */
+    public Builder liveReconnectPolicy(RetryPolicy liveReconnectPolicy) {
+      this.liveReconnectPolicy = requireNonNull(liveReconnectPolicy, "liveReconnectPolicy == null");
       return this;
     }
 

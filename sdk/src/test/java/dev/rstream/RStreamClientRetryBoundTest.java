@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.internal.retry.Recovery;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import io.reactivex.rxjava3.schedulers.TestScheduler;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
@@ -178,7 +179,7 @@ class RStreamClientRetryBoundTest {
     }
 
     assertThat(failedAt.get()).as("window failed after (virtual) seconds").isBetween(
-        RStreamClient.ONE_SHOT_RETRY_SECONDS, RStreamClient.ONE_SHOT_RETRY_SECONDS + 31);
+        Recovery.ONE_SHOT_RETRY_SECONDS, Recovery.ONE_SHOT_RETRY_SECONDS + 31);
     window.assertError(e -> e instanceof TransientException && ((TransientException) e).status() == 503);
     live.assertNotComplete().assertNoErrors();
     Progress last = progress.values().get(progress.values().size() - 1);

@@ -10,14 +10,10 @@ import dev.rstream.SequenceConflictException;
 import dev.rstream.SequenceRegressionException;
 import dev.rstream.StreamClosedException;
 import dev.rstream.StreamNotFoundException;
-import dev.rstream.TransientException;
 import dev.rstream.UnexpectedStatusException;
+import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.retry.RetryableFailure;
 import java.io.IOException;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
@@ -25,15 +21,9 @@ import org.jspecify.annotations.Nullable;
 public final class HttpFailures {
   private HttpFailures() {}
 
-  /** True for the statuses a retry may cure: 408, 429 and the 5xx other than 501 and 505. */
-  public static boolean isTransient(int status) {
-    return status == 408 || status == 429
-        || (status >= 500 && status <= 599 && status != 501 && status != 505);
-  }
-
   /**
-   * Throws for a response whose status is not 2xx: {@link RetryableFailure} for transient
-   * statuses, the matching {@link RStreamException} otherwise. Does not close the response.
+   * Throws for a response whose status is not 2xx: {@link RetryableFailure} for the statuses
+   * {@link Recovery#isRetryableStatus} retries, the matching {@link RStreamException} otherwise. Does not close the response.
    */
   public static void check(Response response, String url, @Nullable Offset offset)
       throws RetryableFailure {
@@ -41,9 +31,9 @@ public final class HttpFailures {
     if (status >= 200 && status < 300) return;
     ErrorBody body = ErrorBody.read(response,
         BearerAuth.presentedToken(response.request().header(BearerAuth.AUTHORIZATION)));
-    if (isTransient(status)) {
+    if (Recovery.isRetryableStatus(status)) {
       throw new RetryableFailure("HTTP " + status + body.detail(), status,
-          retryAfterMillis(response.header("Retry-After")), body.code, null);
+          Recovery.retryAfterMillis(response.header("Retry-After")), body.code, null);
     }
     throw toException(response, url, offset, body);
   }
@@ -116,15 +106,6 @@ public final class HttpFailures {
     }
   }
 
-  /** The public exception for a failure the retry policy gave up on. */
-  public static TransientException gaveUp(
-      RetryableFailure failure, String url, @Nullable Offset offset, int retries) {
-    return new TransientException(
-        failure.getMessage() + " (gave up after " + retries + " retries)", url, offset,
-        failure.status(), failure.serverCode(),
-        failure.getCause() != null ? failure.getCause() : failure);
-  }
-
   /** A network failure as a retryable one. */
   public static RetryableFailure network(IOException e) {
     return new RetryableFailure("network error: " + e, 0, 0, e);
@@ -145,24 +126,6 @@ public final class HttpFailures {
       return Long.parseLong(value.trim());
     } catch (NumberFormatException e) {
       return -1;
-    }
-  }
-
-  /** Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3); 0 when absent or invalid. */
-  static long retryAfterMillis(@Nullable String value) {
-    if (value == null) return 0;
-    String trimmed = value.trim();
-    try {
-      long seconds = Long.parseLong(trimmed);
-      return seconds <= 0 ? 0 : Math.min(seconds, Long.MAX_VALUE / 1000) * 1000;
-    } catch (NumberFormatException ignored) {
-      // Not delta-seconds: try the date form.
-    }
-    try {
-      ZonedDateTime date = ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME);
-      return Math.max(0, date.toInstant().toEpochMilli() - Instant.now().toEpochMilli());
-    } catch (DateTimeParseException e) {
-      return 0;
     }
   }
 

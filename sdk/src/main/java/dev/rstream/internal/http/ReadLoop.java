@@ -14,7 +14,7 @@ import dev.rstream.ProtocolException;
 import dev.rstream.RStreamException;
 import dev.rstream.ReadBatch;
 import dev.rstream.ReadOptions;
-import dev.rstream.internal.retry.RetryState;
+import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.retry.RetryableFailure;
 import java.io.IOException;
 import java.util.Map;
@@ -67,7 +67,7 @@ final class ReadLoop<T> {
   private final ReadOptions options;
   private final MessageDecoder<T> decoder;
   private final OkHttpClient liveClient;
-  private final RetryState retry;
+  private final Recovery recovery;
   private final @Nullable RetryListener retryListener;
   /** Whether the listener heard a retry and has not yet heard the server answer again. */
   private boolean retrying;
@@ -95,7 +95,7 @@ final class ReadLoop<T> {
     this.decoder = decoder;
     this.offset = options.offset();
     this.cursor = options.cursor();
-    this.retry = new RetryState(endpoint.retryPolicy());
+    this.recovery = new Recovery(endpoint.retryPolicy());
     this.retryListener = RetryListener.of(options);
     // A live read from the tail needs no catch-up: the server waits at once (spec 8), saving a
     // round trip. SSE learns whether data events carry JSON when the first one arrives.
@@ -175,15 +175,14 @@ final class ReadLoop<T> {
     // Whatever was up to date before the failure is not known to be now: the next up-to-date
     // answer goes downstream even if it brings nothing, so a consumer can tell it caught up again.
     lastUpToDate = false;
-    long delay = retry.onFailure(failure, endpoint.scheduler().now(MILLISECONDS));
+    long delay = recovery.onFailure(failure, endpoint.scheduler().now(MILLISECONDS));
     if (delay < 0) {
       finished = true;
-      return new Step<>(null, false,
-          HttpFailures.gaveUp(failure, endpoint.displayUrl(), offset, retry.retries()), -1);
+      return new Step<>(null, false, recovery.gaveUp(failure, endpoint.displayUrl(), offset), -1);
     }
     if (logger.isLoggable(Level.FINE)) {
       logger.fine(endpoint.displayUrl() + " at " + offset + ": " + failure.getMessage()
-          + ", retry " + retry.retries() + " in " + delay + " ms");
+          + ", retry " + recovery.retries() + " in " + delay + " ms");
     }
     RetryListener listener = retryListener;
     if (listener != null) {
@@ -197,7 +196,7 @@ final class ReadLoop<T> {
   private Step<T> deliver(ReadBatch<T> batch) throws ProtocolException {
     answered();
     if (batch.partial()) {
-      retry.onProgress();
+      recovery.onProgress();
       return new Step<>(batch, false, null, -1);
     }
     Offset next = batch.nextOffset();
@@ -231,7 +230,7 @@ final class ReadLoop<T> {
     }
     // Any complete answer is health, even a 204 that changed nothing: sporadic failures hours
     // apart must not add up to the policy's limit.
-    retry.onProgress();
+    recovery.onProgress();
     return new Step<>(changed ? batch : null, complete, null, -1);
   }
 
@@ -297,7 +296,7 @@ final class ReadLoop<T> {
           throw new ProtocolException("SSE response has content type " + type,
               endpoint.displayUrl(), offset, response.code(), null);
         }
-        retry.onConnected(endpoint.scheduler().now(MILLISECONDS));
+        recovery.onConnected(endpoint.scheduler().now(MILLISECONDS));
         answered();
         SseSource<T> sse = new SseSource<>(response, decoder, this::streamIsJson, offset,
             endpoint.displayUrl(), endpoint.scheduler().now(MILLISECONDS));

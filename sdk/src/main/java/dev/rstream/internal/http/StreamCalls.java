@@ -8,6 +8,7 @@ import static dev.rstream.internal.http.StreamEndpoint.STREAM_NEXT_OFFSET;
 
 import dev.rstream.AppendResult;
 import dev.rstream.StreamInfo;
+import dev.rstream.internal.retry.Recovery;
 import io.reactivex.rxjava3.core.Single;
 import java.util.Collections;
 import java.util.Map;
@@ -109,8 +110,9 @@ public final class StreamCalls {
 
   private <R> Single<R> exchange(RequestFactory requestFactory,
       CallSingle.ResponseHandler<R> handler) {
-    return Retrying.single(new CallSingle<>(
-        () -> endpoint.client().newCall(requestFactory.create()), handler), endpoint, null);
+    return Recovery.retrying(new CallSingle<>(
+        () -> endpoint.client().newCall(requestFactory.create()), handler), endpoint.retryPolicy(),
+        endpoint.scheduler(), endpoint.displayUrl(), null);
   }
 
   private interface RequestFactory {

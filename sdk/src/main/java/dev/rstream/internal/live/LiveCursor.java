@@ -11,6 +11,7 @@ import dev.rstream.ReadOptions;
 import dev.rstream.RetryPolicy;
 import dev.rstream.TransientException;
 import dev.rstream.internal.http.RetryListener;
+import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.retry.RetryableFailure;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.KeyframeIndex;
@@ -52,16 +53,14 @@ import org.jspecify.annotations.Nullable;
  * subscribers see nothing of them but {@link Progress.Live#RECONNECTING} in progress (with the
  * attempt and its cause) while the transport retries, and {@code CONNECTED} again once the server
  * answers. Loading the keyframe index to start from is retried the same way. When the policy gives up
- * the cursor either reconnects itself, with backoff and without end (the default), or, if built
- * with {@code failWhenRetriesGiveUp}, fails every subscriber with that {@link
- * TransientException}: an app that bounded its retries wants to hear they ran out. Anything else
- * (protocol error, stream deleted) fails every subscriber and ends the session; the next
- * subscriber starts a new one.
+ * (a {@link TransientException}), the cursor reconnects itself, or reloads the index, as its
+ * reconnect policy allows, after the delay {@link Recovery} computes from it; once that policy
+ * gives up too, every subscriber fails with the {@link TransientException}. Any progress of the
+ * read starts a fresh run of reconnects. Anything else (protocol error, stream deleted) fails
+ * every subscriber and ends the session; the next subscriber starts a new one.
  */
 public final class LiveCursor {
   private static final Logger log = Logger.getLogger(LiveCursor.class.getName());
-  private static final long MIN_BACKOFF_MILLIS = 100;
-  private static final long MAX_BACKOFF_MILLIS = 5_000;
 
   private final StreamSource source;
   private final LiveCheckpoint checkpoint;
@@ -69,7 +68,7 @@ public final class LiveCursor {
   private final ProgressBoard progress;
   private final Scheduler scheduler;
   private final LiveMode liveMode;
-  private final boolean failWhenRetriesGiveUp;
+  private final RetryPolicy reconnectPolicy;
   private final Flowable<LiveUpdate> shared;
   private final CompletableSubject closed = CompletableSubject.create();
   // Each failure of a session, for waiters that bound how long a failing cursor keeps them.
@@ -81,20 +80,11 @@ public final class LiveCursor {
   private volatile boolean paused;
   private volatile @Nullable Session current;
 
-  public LiveCursor(
-      StreamSource source,
-      LiveCheckpoint checkpoint,
-      KeyframeIndexLoader keyframes,
-      ProgressBoard progress,
-      Scheduler scheduler,
-      LiveMode liveMode,
-      long lingerMillis) {
-    this(source, checkpoint, keyframes, progress, scheduler, liveMode, lingerMillis, false);
-  }
-
   /**
-   * As the other constructor; if {@code failWhenRetriesGiveUp}, a {@link TransientException} from
-   * the read (the transport's retry policy gave up) fails every subscriber instead of reconnecting.
+   * A cursor over {@code source}, closed until its first subscriber. After a {@link
+   * TransientException} from the read (the transport's retry policy gave up) or from loading the
+   * index, it tries again as {@code reconnectPolicy} allows, and fails every subscriber once that
+   * gives up.
    */
   public LiveCursor(
       StreamSource source,
@@ -104,8 +94,8 @@ public final class LiveCursor {
       Scheduler scheduler,
       LiveMode liveMode,
       long lingerMillis,
-      boolean failWhenRetriesGiveUp) {
-    this.failWhenRetriesGiveUp = failWhenRetriesGiveUp;
+      RetryPolicy reconnectPolicy) {
+    this.reconnectPolicy = reconnectPolicy;
     this.source = source;
     this.checkpoint = checkpoint;
     this.keyframes = keyframes;
@@ -144,7 +134,7 @@ public final class LiveCursor {
    */
   public Flowable<LiveUpdate> updates(RetryPolicy bound) {
     Flowable<LiveUpdate> gaveUp = failures
-        .filter(run -> !bound.allows(run.count - 1, run.elapsedMillis))
+        .filter(run -> Recovery.exhausts(bound, run.count, run.elapsedMillis))
         .firstElement()
         .flatMapPublisher(run -> Flowable.error(run.gaveUp()));
     long stallMillis = bound.maxElapsedMillis();
@@ -248,7 +238,8 @@ public final class LiveCursor {
     private @Nullable Offset unitOffset;
     private int unitFirst; // the index of the unit's first change in its window
     private boolean goneOnce;
-    private long backoffMillis = MIN_BACKOFF_MILLIS;
+    // Reconnects and index reloads after the read gave up; reset by any batch.
+    private final Recovery reconnects = new Recovery(reconnectPolicy);
     private volatile boolean stopped;
     // The current run of failures with no answer in between; guarded by this.
     private volatile int failuresInRun;
@@ -293,26 +284,26 @@ public final class LiveCursor {
 
             @Override
             public void onError(Throwable e) {
-              if (e instanceof TransientException && !failWhenRetriesGiveUp && !stopped) {
-                // The index read gave up (one-shot reads are bounded); the live cursor is not.
-                failed(e);
-                progress.update(p -> p.live(Progress.Live.RECONNECTING));
-                long delay = nextBackoff();
-                read.set(scheduler.scheduleDirect(
-                    () -> startFromIndex(keyframes.index(), useHeld), delay, TimeUnit.MILLISECONDS));
-              } else {
+              // The index read gave up (one-shot reads are bounded); the cursor tries again as
+              // its reconnect policy allows.
+              long delay = e instanceof TransientException && !stopped ? nextReconnect() : -1;
+              if (delay < 0) {
                 fail(e);
+                return;
               }
+              failed(e);
+              progress.update(p -> p.live(Progress.Live.RECONNECTING));
+              read.set(scheduler.scheduleDirect(
+                  () -> startFromIndex(keyframes.index(), useHeld), delay, TimeUnit.MILLISECONDS));
             }
           };
       read.set(observer); // before subscribing: a synchronous source may call back at once
       index.subscribe(observer);
     }
 
-    private long nextBackoff() {
-      long delay = backoffMillis;
-      backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
-      return delay;
+    /** The delay before the next reconnect or index reload, or -1 if the policy gives up. */
+    private long nextReconnect() {
+      return reconnects.onFailure(0, scheduler.now(TimeUnit.MILLISECONDS));
     }
 
     /** The read failed transiently and will be tried again: progress and waiters hear of it. */
@@ -446,7 +437,7 @@ public final class LiveCursor {
         resumeOffset = batch.nextOffset();
         appliedSinceBoundary = 0;
       }
-      backoffMillis = MIN_BACKOFF_MILLIS;
+      reconnects.onProgress();
       Window current = assembler.current();
       if (current != null) {
         checkpoint.hold(current);
@@ -566,9 +557,7 @@ public final class LiveCursor {
 
     private void onReadError(Throwable error) {
       if (stopped) return;
-      if (error instanceof TransientException && failWhenRetriesGiveUp) {
-        fail(error);
-      } else if (error instanceof TransientException) {
+      if (error instanceof TransientException) {
         reconnectLater(error);
       } else if (error instanceof OffsetGoneException && !goneOnce) {
         // Retention dropped what we would resume from: start again from the newest keyframe.
@@ -586,13 +575,17 @@ public final class LiveCursor {
     }
 
     private void reconnectLater(Throwable error) {
+      long delay = nextReconnect();
+      if (delay < 0) {
+        fail(error);
+        return;
+      }
       log.log(Level.FINE, source.url() + ": live read failed, reconnecting from " + resumeOffset, error);
       fellBehind();
       progress.update(p -> p.live(Progress.Live.RECONNECTING));
       skip = appliedSinceBoundary;
       appliedSinceBoundary = 0;
       failed(error);
-      long delay = nextBackoff();
       read.set(scheduler.scheduleDirect(this::connect, delay, TimeUnit.MILLISECONDS));
     }
 

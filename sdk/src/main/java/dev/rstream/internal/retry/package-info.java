@@ -1,5 +1,7 @@
 /**
- * Retry bookkeeping: which failures are transient and when to try again.
+ * Recovery from failures: {@link dev.rstream.internal.retry.Recovery} decides, for every
+ * operation (reads, single exchanges, the live cursor's reconnects), whether a failure is tried
+ * again and when; {@link dev.rstream.internal.retry.RetryableFailure} is a failure it may retry.
  */
 @NullMarked
 package dev.rstream.internal.retry;

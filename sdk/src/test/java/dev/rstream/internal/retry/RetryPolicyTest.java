@@ -68,7 +68,7 @@ class RetryPolicyTest {
 
   @Test
   void maxRetriesLimitsAttempts() {
-    RetryState state = new RetryState(RetryPolicy.builder().maxRetries(2).build());
+    Recovery state = new Recovery(RetryPolicy.builder().maxRetries(2).build());
     RetryableFailure failure = new RetryableFailure("503", 503, 0, null);
     assertThat(state.onFailure(failure, 0)).isNotNegative();
     assertThat(state.onFailure(failure, 0)).isNotNegative();
@@ -77,7 +77,7 @@ class RetryPolicyTest {
 
   @Test
   void maxElapsedLimitsTheRunOfFailures() {
-    RetryState state = new RetryState(RetryPolicy.builder()
+    Recovery state = new Recovery(RetryPolicy.builder()
         .maxElapsed(10, TimeUnit.SECONDS).build());
     RetryableFailure failure = new RetryableFailure("network", 0, 0, null);
     assertThat(state.onFailure(failure, 1_000)).isNotNegative();
@@ -87,7 +87,7 @@ class RetryPolicyTest {
 
   @Test
   void progressStartsAFreshRunOfFailures() {
-    RetryState state = new RetryState(RetryPolicy.builder().maxRetries(1).build());
+    Recovery state = new Recovery(RetryPolicy.builder().maxRetries(1).build());
     RetryableFailure failure = new RetryableFailure("503", 503, 0, null);
     assertThat(state.onFailure(failure, 0)).isNotNegative();
     state.onProgress();
@@ -97,7 +97,7 @@ class RetryPolicyTest {
 
   @Test
   void connectionHealthyForResetAfterStartsAFreshRun() {
-    RetryState state = new RetryState(RetryPolicy.builder().maxRetries(1)
+    Recovery state = new Recovery(RetryPolicy.builder().maxRetries(1)
         .resetAfter(60, TimeUnit.SECONDS).build());
     RetryableFailure failure = new RetryableFailure("network", 0, 0, null);
     assertThat(state.onFailure(failure, 0)).isNotNegative();
