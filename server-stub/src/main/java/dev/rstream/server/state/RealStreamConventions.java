@@ -335,7 +335,8 @@ public final class RealStreamConventions implements StreamConventions {
         rebuild(meta);
       } catch (NoSuchStreamException e) {
         // Deleted while we read it: nothing to rebuild.
-      } catch (InvalidPositionException e) {
+      } catch (InvalidPositionException | java.io.UncheckedIOException e) {
+        // Unreadable (damaged on disk, fenced by the store): its readers get the store's error.
         log.error("Cannot rebuild state stream {}: {}", meta.path(), e.getMessage());
       }
     }

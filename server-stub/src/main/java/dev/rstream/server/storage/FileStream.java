@@ -44,6 +44,11 @@ final class FileStream {
   final Map<String, ProducerState> producers = new LinkedHashMap<>();
   @Nullable String lastStreamSeq;
   volatile boolean deleted; // written under this; read bare when a read fails
+  /**
+   * Set at recovery when the file is damaged past the readable tail: what to tell a client that
+   * appends or reads there (the stream is fenced), or null for a sound stream.
+   */
+  volatile @Nullable String damage;
 
   // Readable state, guarded by this: durable units only.
   final MessageIndex index = new MessageIndex();
@@ -119,6 +124,10 @@ final class FileStream {
     boolean streamClosed;
     synchronized (this) {
       if (deleted) throw noSuchStream(path);
+      String damaged = damage;
+      if (damaged != null && fromPosition >= index.tail()) {
+        throw new UncheckedIOException(new StreamDamagedException(path, damaged));
+      }
       int from = index.indexOf(fromPosition);
       if (from < 0) throw invalidPosition(path, fromPosition, index.tail());
       int end = from < index.count() ? index.pageEnd(from, maxBytes) : from;

@@ -145,7 +145,7 @@ final class FileLogStoreTest extends LogStoreContractTest {
   }
 
   @Test
-  void flippedByteInTheLastRecordDropsThatRecord() throws Exception {
+  void flippedByteInTheLastRecordFencesItWithoutCuttingIt() throws Exception {
     await(store.create(meta("a"), messages("x")));
     append("a", "y");
     Path file = onlyStreamFile();
@@ -161,16 +161,21 @@ final class FileLogStoreTest extends LogStoreContractTest {
       Files.createDirectories(copy.resolve("streams"));
       Files.write(copy.resolve("streams").resolve(file.getFileName()), bytes);
       try (LogStore recovered = FileLogStore.open(copy)) {
-        assertThat(readAll(recovered, "a")).as("flip at %d", at).containsExactly("x", "y");
+        assertThat(recovered.read("a", 0, 100).messages()).as("flip at %d", at).hasSize(2);
+        assertThatThrownBy(() -> recovered.read("a", 2, 100))
+            .as("flip at %d", at)
+            .hasCauseInstanceOf(StreamDamagedException.class);
         assertThat(recovered.producers("a")).isEmpty();
       }
+      assertThat(Files.readAllBytes(copy.resolve("streams").resolve(file.getFileName())))
+          .isEqualTo(bytes);
     }
     store = open(dir);
     assertThat(readAll(store, "a")).containsExactly("x", "y", "zzzz");
   }
 
   @Test
-  void corruptRecordInTheMiddleTruncatesFromThere() throws Exception {
+  void corruptRecordInTheMiddleFencesTheStreamThereAndTruncatesNothing() throws Exception {
     await(store.create(meta("a"), messages("x")));
     Path file = onlyStreamFile();
     long firstEnd = Files.size(file);
@@ -182,8 +187,10 @@ final class FileLogStoreTest extends LogStoreContractTest {
     Files.write(file, bytes);
 
     store = open(dir);
-    assertThat(readAll(store, "a")).containsExactly("x");
-    assertThat(Files.size(file)).isEqualTo(firstEnd);
+    assertThat(strings(store.read("a", 0, 100))).containsExactly("x");
+    assertThatThrownBy(() -> store.read("a", 1, 100))
+        .hasCauseInstanceOf(StreamDamagedException.class);
+    assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
   }
 
   @Test
