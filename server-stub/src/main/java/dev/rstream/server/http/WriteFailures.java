@@ -42,6 +42,10 @@ final class WriteFailures {
       return HttpError.conflict("stream_seq_regression", message);
     } else if (e instanceof WriteRejectedException.InvalidJson) {
       return HttpError.badRequest("invalid_json", message);
+    } else if (e instanceof WriteRejectedException.ServerOwned) {
+      return new HttpError(403, "server_owned_stream", message);
+    } else if (e instanceof WriteRejectedException.IndexPathTaken) {
+      return HttpError.conflict("index_path_taken", message);
     } else if (e instanceof WriteRejectedException.RejectedByConventions) {
       return HttpError.badRequest("append_rejected", message);
     }

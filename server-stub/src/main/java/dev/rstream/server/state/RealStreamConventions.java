@@ -143,6 +143,30 @@ public final class RealStreamConventions implements StreamConventions {
   }
 
   @Override
+  public @Nullable String serverOwned(String path) {
+    if (!path.endsWith(INDEX_SUFFIX)) return null;
+    String main = path.substring(0, path.length() - INDEX_SUFFIX.length());
+    StreamMeta meta = store.meta(main);
+    return meta != null && meta.keyframePolicy() != null
+        ? path + " is the keyframe index of state stream " + main
+            + ", written by the server only (PROTOCOL 3.4); clients read it"
+        : null;
+  }
+
+  @Override
+  public @Nullable String refuseCreate(String path, @Nullable String keyframePolicy) {
+    // An index left by an earlier stream at the path is ours (its state is still known here);
+    // any other stream there is a client's, which the new stream's index must not replace.
+    if (keyframePolicy == null
+        || store.meta(path + INDEX_SUFFIX) == null
+        || streams.containsKey(path)) {
+      return null;
+    }
+    return "cannot create state stream " + path + ": its keyframe index path " + path
+        + INDEX_SUFFIX + " is taken by another stream; delete that stream or choose another path";
+  }
+
+  @Override
   public List<byte[]> beforeAppend(StreamMeta meta, List<byte[]> messages, long nowMillis)
       throws AppendRejectedException {
     if (meta.keyframePolicy() == null) {
@@ -179,6 +203,16 @@ public final class RealStreamConventions implements StreamConventions {
         m = StateMessage.parse(messages.get(i));
       } catch (InvalidMessageException e) {
         throw rejected(meta, messages, i, e.getMessage());
+      }
+      // PROTOCOL 3.2: keyframes and their controls are the server's; a client's control or
+      // non-change would break every reader's keyframe or state.
+      if (m.kind == StateMessage.Kind.CONTROL) {
+        throw rejected(meta, messages, i,
+            "control messages (headers.control) are written by the server only");
+      } else if (m.kind != StateMessage.Kind.CHANGE) {
+        throw rejected(meta, messages, i,
+            "not a State Protocol change (an object with type, key, headers.operation and, for"
+                + " insert and update, value)");
       }
       if (m.kind == StateMessage.Kind.CHANGE) {
         if (m.timestamp == null) {
