@@ -42,6 +42,9 @@ final class WriteFailures {
       return HttpError.conflict("stream_seq_regression", message);
     } else if (e instanceof WriteRejectedException.InvalidJson) {
       return HttpError.badRequest("invalid_json", message);
+    } else if (e instanceof WriteRejectedException.StorageFailed failed) {
+      log.warn("create of {} failed: {}", e.path(), failed.failure().toString());
+      return new HttpError(503, "storage_failed", message).header("Retry-After", "1");
     } else if (e instanceof WriteRejectedException.ServerOwned) {
       return new HttpError(403, "server_owned_stream", message);
     } else if (e instanceof WriteRejectedException.IndexPathTaken) {

@@ -174,6 +174,7 @@ public final class RealStreamConventions implements StreamConventions {
       return messages;
     }
     StreamState s = stateOf(meta);
+    replayIfNeeded(meta, s);
     synchronized (s) {
       s.orderedRequest = null;
       s.prepared = null;
@@ -380,8 +381,25 @@ public final class RealStreamConventions implements StreamConventions {
 
   /** Replays the stream from position 0, then queues the index repair or the missing keyframe. */
   private void rebuild(StreamMeta meta) throws NoSuchStreamException, InvalidPositionException {
-    StreamState s = new StreamState(meta, policyOf(meta), clock.millis());
     List<FoundKeyframe> found = new ArrayList<>();
+    StreamState s = replay(meta, found);
+    streams.put(meta.path(), s);
+    synchronized (s) {
+      s.keyframeInFlight = true;
+      s.finished = meta.closed();
+    }
+    if (found.isEmpty() && !meta.closed()) {
+      submitKeyframe(s); // created, then crashed before its first keyframe was stored
+    } else {
+      List<FoundKeyframe> missing = missingIndexEntries(meta, found);
+      scheduler.execute(() -> repairIndex(s, missing));
+    }
+  }
+
+  /** The state of the stream's readable messages, read from the store from position 0. */
+  private StreamState replay(StreamMeta meta, List<FoundKeyframe> found)
+      throws NoSuchStreamException, InvalidPositionException {
+    StreamState s = new StreamState(meta, policyOf(meta), clock.millis());
     long position = 0;
     long previousUnitEnd = -1;
     while (true) {
@@ -397,16 +415,33 @@ public final class RealStreamConventions implements StreamConventions {
       if (messages.isEmpty() || r.upToDate()) break;
       position = r.nextPosition();
     }
-    streams.put(meta.path(), s);
+    return s;
+  }
+
+  @Override
+  public void afterWriteFailed(StreamMeta meta) {
+    if (meta.keyframePolicy() == null) return;
+    StreamState s = streams.get(meta.path());
+    if (s == null) return;
     synchronized (s) {
-      s.keyframeInFlight = true;
-      s.finished = meta.closed();
+      if (s.meta.incarnation() == meta.incarnation()) s.needsReplay = true;
     }
-    if (found.isEmpty() && !meta.closed()) {
-      submitKeyframe(s); // created, then crashed before its first keyframe was stored
-    } else {
-      List<FoundKeyframe> missing = missingIndexEntries(meta, found);
-      scheduler.execute(() -> repairIndex(s, missing));
+  }
+
+  /**
+   * Under the append lock: after a unit that never became durable, the state is read again from
+   * what the store holds, so that no keyframe carries a change that is not in the stream.
+   */
+  private void replayIfNeeded(StreamMeta meta, StreamState s) throws AppendRejectedException {
+    synchronized (s) {
+      if (!s.needsReplay) return;
+    }
+    try {
+      StreamState fresh = replay(meta, new ArrayList<>());
+      s.replaceContent(fresh);
+    } catch (NoSuchStreamException | InvalidPositionException | java.io.UncheckedIOException e) {
+      throw new AppendRejectedException(
+          "state of " + meta.path() + " cannot be read back after a failed write: " + e.getMessage());
     }
   }
 

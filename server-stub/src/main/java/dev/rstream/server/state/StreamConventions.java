@@ -65,6 +65,13 @@ public interface StreamConventions extends AutoCloseable {
   void afterAppend(StreamMeta meta, List<byte[]> storedMessages, long tailPosition);
 
   /**
+   * Called when a unit passed to {@link #afterAppend} did not become durable (the store failed
+   * to write it): state built from it must be rebuilt from the store before the next unit. Called
+   * on the store's thread; must not block.
+   */
+  default void afterWriteFailed(StreamMeta meta) {}
+
+  /**
    * Called once a stream was created (not on an idempotent re-create), on the creating request's
    * thread and before any other unit of the stream is appended; a lock held here must be
    * reentrant, because a state stream gets its first keyframe (possibly empty) and its {@code

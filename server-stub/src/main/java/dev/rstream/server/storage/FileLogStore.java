@@ -48,8 +48,11 @@ import org.slf4j.LoggerFactory;
  * its future completes. The ordered state ({@link #producers}, {@link StreamMeta#lastStreamSeq()},
  * the closed check of {@link #append}) includes units still waiting for their fsync.
  *
- * <p>If the disk fails a write or an fsync, the pending futures fail and the store refuses every
- * later change (its ordered state may be ahead of the disk): reopen it to recover what is durable.
+ * <p>If the disk fails a write or an fsync (a full disk, say), the pending futures fail, every
+ * change queued behind them fails too, and the store then heals itself: each stream touched is
+ * cut back to its last durable record and its ordered state reset to what is durable, a stream
+ * whose creation failed is forgotten, and changes are taken again. A store that cannot heal (the
+ * truncate fails as well) refuses changes and tries again on each later change.
  *
  * <h2>Recovery</h2>
  *
@@ -100,14 +103,19 @@ public final class FileLogStore implements LogStore {
   public static final String SALVAGE_FLAG = "--salvage-damaged";
 
   private FileLogStore(
-      Path dir, FileChannel lockChannel, FileLock lock, Runnable beforeGroup, boolean salvage)
+      Path dir,
+      FileChannel lockChannel,
+      FileLock lock,
+      Runnable beforeGroup,
+      boolean salvage,
+      Disk disk)
       throws IOException {
     this.streamsDir = dir.resolve("streams");
     this.lockChannel = lockChannel;
     this.lock = lock;
     Files.createDirectories(streamsDir);
     this.nextFileNumber = new AtomicLong(LogRecovery.recover(streamsDir, streams, salvage) + 1);
-    this.writer = new GroupCommitWriter(streamsDir, listeners, beforeGroup);
+    this.writer = new GroupCommitWriter(streamsDir, streams, listeners, beforeGroup, disk);
     writer.start();
   }
 
@@ -120,7 +128,7 @@ public final class FileLogStore implements LogStore {
    * @throws IOException when the directory cannot be read or written
    */
   public static FileLogStore open(Path dir) throws IOException {
-    return open(dir, () -> {}, false);
+    return open(dir, () -> {}, false, Disk.REAL);
   }
 
   /**
@@ -130,15 +138,20 @@ public final class FileLogStore implements LogStore {
    * no longer served.
    */
   public static FileLogStore open(Path dir, boolean salvageDamaged) throws IOException {
-    return open(dir, () -> {}, salvageDamaged);
+    return open(dir, () -> {}, salvageDamaged, Disk.REAL);
   }
 
   /** Like {@link #open(Path)}; {@code beforeGroup} runs on the writer before each group drains. */
   static FileLogStore open(Path dir, Runnable beforeGroup) throws IOException {
-    return open(dir, beforeGroup, false);
+    return open(dir, beforeGroup, false, Disk.REAL);
   }
 
-  private static FileLogStore open(Path dir, Runnable beforeGroup, boolean salvage)
+  /** Like {@link #open(Path)}, writing through {@code disk} (tests: a disk that fills up). */
+  static FileLogStore open(Path dir, Disk disk) throws IOException {
+    return open(dir, () -> {}, false, disk);
+  }
+
+  private static FileLogStore open(Path dir, Runnable beforeGroup, boolean salvage, Disk disk)
       throws IOException {
     requireNonNull(dir, "dir == null");
     Files.createDirectories(dir);
@@ -161,7 +174,7 @@ public final class FileLogStore implements LogStore {
               + " is locked by this or another process)");
     }
     try {
-      return new FileLogStore(dir, lockChannel, lock, beforeGroup, salvage);
+      return new FileLogStore(dir, lockChannel, lock, beforeGroup, salvage, disk);
     } catch (IOException | RuntimeException e) {
       lock.release();
       lockChannel.close();
@@ -246,9 +259,15 @@ public final class FileLogStore implements LogStore {
     CompletableFuture<Long> future = new CompletableFuture<>();
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
+      // While the writer heals a failed write, the ordered state may hold a close that failed.
+      IOException failed = writer.failure();
+      if (failed != null) {
+        return CompletableFuture.failedFuture(
+            new IOException("store failed a write and is healing: " + failed, failed));
+      }
       if (stream.orderedClosed) throw new StreamClosedException("stream is closed: " + path);
       long start = stream.orderedTail;
-      if (writer.enqueue(QueuedChange.unit(stream, record, start, close, future))) {
+      if (writer.enqueue(QueuedChange.unit(stream, record, start, close, producer, streamSeq, future))) {
         stream.orderedTail = start + record.messageBytes;
         if (producer != null) stream.producers.put(producer.producerId(), producer);
         if (streamSeq != null) stream.lastStreamSeq = streamSeq;

@@ -192,4 +192,21 @@ public abstract class WriteRejectedException extends Exception {
       super(path, reason);
     }
   }
+
+  /** The store could not take the write (it failed one and is healing); the client retries. */
+  public static final class StorageFailed extends WriteRejectedException {
+    private static final long serialVersionUID = 1L;
+
+    private final Throwable failure;
+
+    StorageFailed(String path, Throwable failure) {
+      super(path, "storage failed for stream " + path);
+      this.failure = failure;
+    }
+
+    /** What the store failed with; for the log, not for the client. */
+    public Throwable failure() {
+      return failure;
+    }
+  }
 }

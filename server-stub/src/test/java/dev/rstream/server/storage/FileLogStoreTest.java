@@ -390,7 +390,7 @@ final class FileLogStoreTest extends LogStoreContractTest {
   }
 
   @Test
-  void diskErrorFailsTheWriteAndRefusesLaterChanges() throws Exception {
+  void diskErrorFailsTheWriteAndTheStoreHealsWithoutAReopen() throws Exception {
     await(store.create(meta("a"), messages("x")));
     // The next stream file cannot be created: a directory squats on its name.
     Path squatter = dir.resolve("streams").resolve("0000000000000002.log");
@@ -398,19 +398,20 @@ final class FileLogStoreTest extends LogStoreContractTest {
     CompletableFuture<Long> failed = store.create(meta("b"), messages("y"));
     assertThatThrownBy(() -> failed.get(5, TimeUnit.SECONDS))
         .hasCauseInstanceOf(java.io.IOException.class);
-    CompletableFuture<Long> refused = store.append("a", messages("z"), null, false);
-    assertThatThrownBy(() -> refused.get(5, TimeUnit.SECONDS))
-        .hasCauseInstanceOf(java.io.IOException.class)
-        .hasMessageContaining("failed earlier");
     assertThat(strings(store.read("a", 0, 100))).containsExactly("x");
+
+    assertThat(FileLogStoreDiskFullTest.appendOnceHealed(store, "a", "z")).isEqualTo(2L);
+    assertThat(store.meta("b")).isNull();
+    await(store.create(meta("b"), messages("y")));
+    assertThat(readAll(store, "b")).containsExactly("y");
 
     store.close();
     Files.delete(squatter);
     store = open(dir);
-    assertThat(readAll(store, "a")).containsExactly("x");
-    assertThat(store.meta("b")).isNull();
+    assertThat(readAll(store, "a")).containsExactly("x", "z");
+    assertThat(readAll(store, "b")).containsExactly("y");
     append("a", "after");
-    assertThat(readAll(store, "a")).containsExactly("x", "after");
+    assertThat(readAll(store, "a")).containsExactly("x", "z", "after");
   }
 
   @Test
