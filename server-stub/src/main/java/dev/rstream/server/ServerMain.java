@@ -1,16 +1,21 @@
 package dev.rstream.server;
 
+import dev.rstream.server.storage.FileLogStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Command line: {@code java -jar rstream-server-stub-*-all.jar [--host H] [--port P]
- * [--data DIR | --memory] [--keyframe-changes N] [--keyframe-interval SECONDS]
+ * [--data DIR [--salvage-damaged] | --memory] [--keyframe-changes N] [--keyframe-interval SECONDS]
  * [--long-poll-timeout SECONDS] [--sse-cycle SECONDS] [--max-body-bytes N]
  * [--bearer-token T | --bearer-token-file FILE]}.
  * Prints the base URL on one line once it accepts connections, then serves until the process is
  * stopped (SIGTERM closes the store cleanly; acknowledged writes survive SIGKILL anyway).
+ *
+ * <p>{@code --salvage-damaged} is the way out of a stream the store fenced because its file is
+ * damaged on disk: each damaged file is rewritten with its intact records under a new incarnation
+ * (offsets handed out before answer 410) and the original kept in {@code DIR/damaged/}.
  *
  * <p>{@code --bearer-token-file} keeps the token out of the process list and lets another process
  * rotate or expire it by replacing the file; the server reads it again when it changes.
@@ -56,6 +61,7 @@ public final class ServerMain {
         case "--port" -> builder.port(Integer.parseInt(value(args, ++i, arg)));
         case "--data" -> builder.dataDir(Path.of(value(args, ++i, arg)));
         case "--memory" -> builder.memory();
+        case FileLogStore.SALVAGE_FLAG -> builder.salvageDamaged(true);
         case "--keyframe-changes" ->
             builder.keyframeChanges(Integer.parseInt(value(args, ++i, arg)));
         case "--keyframe-interval" ->
@@ -69,7 +75,8 @@ public final class ServerMain {
         case "--bearer-token-file" -> builder.bearerTokenFile(Path.of(value(args, ++i, arg)));
         case "--help", "-h" -> {
           System.out.println(
-              "usage: [--host H] [--port P] [--data DIR | --memory] [--keyframe-changes N]"
+              "usage: [--host H] [--port P] [--data DIR [--salvage-damaged] | --memory]"
+                  + " [--keyframe-changes N]"
                   + " [--keyframe-interval SECONDS] [--long-poll-timeout SECONDS]"
                   + " [--sse-cycle SECONDS] [--max-body-bytes N]"
                   + " [--bearer-token T | --bearer-token-file FILE]");

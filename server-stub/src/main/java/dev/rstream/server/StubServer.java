@@ -166,7 +166,7 @@ public final class StubServer implements AutoCloseable {
       store = config.store;
       ownsStore = false;
     } else if (config.dataDir != null) {
-      store = FileLogStore.open(config.dataDir);
+      store = FileLogStore.open(config.dataDir, config.salvageDamaged);
       ownsStore = true;
     } else {
       store = new MemoryLogStore();
@@ -262,6 +262,7 @@ public final class StubServer implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port = 0;
     private @Nullable Path dataDir;
+    private boolean salvageDamaged;
     private @Nullable LogStore store;
     private @Nullable StreamConventions conventions;
     private int keyframeChanges = 1000;
@@ -281,6 +282,7 @@ public final class StubServer implements AutoCloseable {
       host = other.host;
       port = other.port;
       dataDir = other.dataDir;
+      salvageDamaged = other.salvageDamaged;
       store = other.store;
       conventions = other.conventions;
       keyframeChanges = other.keyframeChanges;
@@ -311,6 +313,16 @@ public final class StubServer implements AutoCloseable {
     public Builder dataDir(Path dir) {
       this.dataDir = requireNonNull(dir, "dir == null");
       this.store = null;
+      return this;
+    }
+
+    /**
+     * With a {@link #dataDir}: rewrite each damaged stream file with its intact records under a
+     * new incarnation when the store opens, keeping the original in {@code <dir>/damaged/} (the
+     * operator's way out of a stream fenced for damage; see {@link FileLogStore}).
+     */
+    public Builder salvageDamaged(boolean salvage) {
+      this.salvageDamaged = salvage;
       return this;
     }
 

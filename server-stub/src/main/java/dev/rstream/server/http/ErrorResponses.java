@@ -51,7 +51,8 @@ final class ErrorResponses {
   static void writeInternal(
       Request request, Response response, Callback callback, RuntimeException e) {
     log.error("{} {} failed", request.getMethod(), request.getHttpURI(), e);
-    write(request, response, callback, new HttpError(500, "internal_error", "internal error: " + e));
+    // The exception stays in the log: its text names internals a client has no use for.
+    write(request, response, callback, new HttpError(500, "internal_error", "internal error"));
   }
 
   static byte[] body(HttpError error) {

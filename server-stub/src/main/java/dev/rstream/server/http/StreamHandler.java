@@ -126,7 +126,12 @@ public final class StreamHandler extends Handler.Abstract {
     } catch (HttpError e) {
       ErrorResponses.write(request, response, callback, e);
     } catch (RuntimeException e) {
-      ErrorResponses.writeInternal(request, response, callback, e);
+      HttpError damaged = WriteFailures.damaged(e);
+      if (damaged != null) {
+        ErrorResponses.write(request, response, callback, damaged);
+      } else {
+        ErrorResponses.writeInternal(request, response, callback, e);
+      }
     }
     return true;
   }

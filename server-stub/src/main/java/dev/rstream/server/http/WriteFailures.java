@@ -1,7 +1,10 @@
 package dev.rstream.server.http;
 
 import dev.rstream.server.storage.NoSuchStreamException;
+import dev.rstream.server.storage.StreamDamagedException;
 import dev.rstream.server.write.WriteRejectedException;
+import java.io.UncheckedIOException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +42,13 @@ final class WriteFailures {
       return HttpError.conflict("stream_seq_regression", message);
     } else if (e instanceof WriteRejectedException.InvalidJson) {
       return HttpError.badRequest("invalid_json", message);
+    } else if (e instanceof WriteRejectedException.StorageFailed failed) {
+      log.warn("create of {} failed: {}", e.path(), failed.failure().toString());
+      return new HttpError(503, "storage_failed", message).header("Retry-After", "1");
+    } else if (e instanceof WriteRejectedException.ServerOwned) {
+      return new HttpError(403, "server_owned_stream", message);
+    } else if (e instanceof WriteRejectedException.IndexPathTaken) {
+      return HttpError.conflict("index_path_taken", message);
     } else if (e instanceof WriteRejectedException.RejectedByConventions) {
       return HttpError.badRequest("append_rejected", message);
     }
@@ -71,9 +81,32 @@ final class WriteFailures {
       return toHttpError(rejected);
     } else if (cause instanceof NoSuchStreamException) {
       return HttpError.notFound(path);
+    } else if (cause instanceof StreamDamagedException damaged) {
+      return damaged(damaged);
     }
     log.error("write to {} failed", path, cause);
-    return new HttpError(503, "storage_failed", "storage failed for stream " + path + ": " + cause)
+    // The cause stays in the log: it names files and internals a client has no use for.
+    return new HttpError(503, "storage_failed", "storage failed for stream " + path)
         .header("Retry-After", "1");
+  }
+
+  /**
+   * 503 for a stream fenced because its file is damaged on disk: the message says how far it is
+   * readable; it stays refused until an operator restores or salvages it.
+   */
+  static HttpError damaged(StreamDamagedException e) {
+    return new HttpError(
+            503,
+            "stream_damaged",
+            "stream " + e.path() + " is damaged on disk and fenced until an operator repairs it;"
+                + " it is readable only up to where the damage starts")
+        .header("Retry-After", "60");
+  }
+
+  /** The damage answer when {@code e} is a read that hit a fenced stream, else null. */
+  static @Nullable HttpError damaged(RuntimeException e) {
+    return e instanceof UncheckedIOException && e.getCause() instanceof StreamDamagedException d
+        ? damaged(d)
+        : null;
   }
 }

@@ -143,6 +143,30 @@ public final class RealStreamConventions implements StreamConventions {
   }
 
   @Override
+  public @Nullable String serverOwned(String path) {
+    if (!path.endsWith(INDEX_SUFFIX)) return null;
+    String main = path.substring(0, path.length() - INDEX_SUFFIX.length());
+    StreamMeta meta = store.meta(main);
+    return meta != null && meta.keyframePolicy() != null
+        ? path + " is the keyframe index of state stream " + main
+            + ", written by the server only (PROTOCOL 3.4); clients read it"
+        : null;
+  }
+
+  @Override
+  public @Nullable String refuseCreate(String path, @Nullable String keyframePolicy) {
+    // An index left by an earlier stream at the path is ours (its state is still known here);
+    // any other stream there is a client's, which the new stream's index must not replace.
+    if (keyframePolicy == null
+        || store.meta(path + INDEX_SUFFIX) == null
+        || streams.containsKey(path)) {
+      return null;
+    }
+    return "cannot create state stream " + path + ": its keyframe index path " + path
+        + INDEX_SUFFIX + " is taken by another stream; delete that stream or choose another path";
+  }
+
+  @Override
   public List<byte[]> beforeAppend(StreamMeta meta, List<byte[]> messages, long nowMillis)
       throws AppendRejectedException {
     if (meta.keyframePolicy() == null) {
@@ -150,6 +174,7 @@ public final class RealStreamConventions implements StreamConventions {
       return messages;
     }
     StreamState s = stateOf(meta);
+    replayIfNeeded(meta, s);
     synchronized (s) {
       s.orderedRequest = null;
       s.prepared = null;
@@ -179,6 +204,16 @@ public final class RealStreamConventions implements StreamConventions {
         m = StateMessage.parse(messages.get(i));
       } catch (InvalidMessageException e) {
         throw rejected(meta, messages, i, e.getMessage());
+      }
+      // PROTOCOL 3.2: keyframes and their controls are the server's; a client's control or
+      // non-change would break every reader's keyframe or state.
+      if (m.kind == StateMessage.Kind.CONTROL) {
+        throw rejected(meta, messages, i,
+            "control messages (headers.control) are written by the server only");
+      } else if (m.kind != StateMessage.Kind.CHANGE) {
+        throw rejected(meta, messages, i,
+            "not a State Protocol change (an object with type, key, headers.operation and, for"
+                + " insert and update, value)");
       }
       if (m.kind == StateMessage.Kind.CHANGE) {
         if (m.timestamp == null) {
@@ -335,7 +370,8 @@ public final class RealStreamConventions implements StreamConventions {
         rebuild(meta);
       } catch (NoSuchStreamException e) {
         // Deleted while we read it: nothing to rebuild.
-      } catch (InvalidPositionException e) {
+      } catch (InvalidPositionException | java.io.UncheckedIOException e) {
+        // Unreadable (damaged on disk, fenced by the store): its readers get the store's error.
         log.error("Cannot rebuild state stream {}: {}", meta.path(), e.getMessage());
       }
     }
@@ -345,8 +381,25 @@ public final class RealStreamConventions implements StreamConventions {
 
   /** Replays the stream from position 0, then queues the index repair or the missing keyframe. */
   private void rebuild(StreamMeta meta) throws NoSuchStreamException, InvalidPositionException {
-    StreamState s = new StreamState(meta, policyOf(meta), clock.millis());
     List<FoundKeyframe> found = new ArrayList<>();
+    StreamState s = replay(meta, found);
+    streams.put(meta.path(), s);
+    synchronized (s) {
+      s.keyframeInFlight = true;
+      s.finished = meta.closed();
+    }
+    if (found.isEmpty() && !meta.closed()) {
+      submitKeyframe(s); // created, then crashed before its first keyframe was stored
+    } else {
+      List<FoundKeyframe> missing = missingIndexEntries(meta, found);
+      scheduler.execute(() -> repairIndex(s, missing));
+    }
+  }
+
+  /** The state of the stream's readable messages, read from the store from position 0. */
+  private StreamState replay(StreamMeta meta, List<FoundKeyframe> found)
+      throws NoSuchStreamException, InvalidPositionException {
+    StreamState s = new StreamState(meta, policyOf(meta), clock.millis());
     long position = 0;
     long previousUnitEnd = -1;
     while (true) {
@@ -362,16 +415,33 @@ public final class RealStreamConventions implements StreamConventions {
       if (messages.isEmpty() || r.upToDate()) break;
       position = r.nextPosition();
     }
-    streams.put(meta.path(), s);
+    return s;
+  }
+
+  @Override
+  public void afterWriteFailed(StreamMeta meta) {
+    if (meta.keyframePolicy() == null) return;
+    StreamState s = streams.get(meta.path());
+    if (s == null) return;
     synchronized (s) {
-      s.keyframeInFlight = true;
-      s.finished = meta.closed();
+      if (s.meta.incarnation() == meta.incarnation()) s.needsReplay = true;
     }
-    if (found.isEmpty() && !meta.closed()) {
-      submitKeyframe(s); // created, then crashed before its first keyframe was stored
-    } else {
-      List<FoundKeyframe> missing = missingIndexEntries(meta, found);
-      scheduler.execute(() -> repairIndex(s, missing));
+  }
+
+  /**
+   * Under the append lock: after a unit that never became durable, the state is read again from
+   * what the store holds, so that no keyframe carries a change that is not in the stream.
+   */
+  private void replayIfNeeded(StreamMeta meta, StreamState s) throws AppendRejectedException {
+    synchronized (s) {
+      if (!s.needsReplay) return;
+    }
+    try {
+      StreamState fresh = replay(meta, new ArrayList<>());
+      s.replaceContent(fresh);
+    } catch (NoSuchStreamException | InvalidPositionException | java.io.UncheckedIOException e) {
+      throw new AppendRejectedException(
+          "state of " + meta.path() + " cannot be read back after a failed write: " + e.getMessage());
     }
   }
 

@@ -21,12 +21,23 @@ public final class Rfc3339 {
   private static final DateTimeFormatter MILLIS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
+  /**
+   * The latest instant a timestamp may name: {@link #formatMillis} writes anything later, or its
+   * next millisecond, with a five-digit year that no RFC 3339 parser (this one included) reads.
+   */
+  static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
+  /** The earliest instant a timestamp may name: earlier ones format with a negative year. */
+  static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+
   private Rfc3339() {}
 
   /**
-   * Parses any RFC 3339 date-time (any offset, any fraction, {@code T} or a space).
+   * Parses any RFC 3339 date-time (any offset, any fraction, {@code T} or a space) that names an
+   * instant from {@link #EARLIEST} to {@link #LATEST} in UTC, so that whatever it accepts can be
+   * written back (to the millisecond, rounded up) and read again.
    *
-   * @throws DateTimeParseException when {@code text} is not one
+   * @throws DateTimeParseException when {@code text} is not one, or names an instant outside
+   *     that range
    */
   public static Instant parse(String text) throws DateTimeParseException {
     // By hand: it runs for every change under the stream's append lock, and the formatter-based
@@ -72,7 +83,15 @@ public final class Rfc3339 {
     try {
       LocalDateTime local =
           LocalDateTime.of(LocalDate.of(year, month, day), LocalTime.of(hour, minute, second, nanos));
-      return local.toInstant(ZoneOffset.ofTotalSeconds(offsetSeconds));
+      Instant instant = local.toInstant(ZoneOffset.ofTotalSeconds(offsetSeconds));
+      if (instant.isAfter(LATEST) || instant.isBefore(EARLIEST)) {
+        throw new DateTimeParseException(
+            text + " is outside 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, the instants"
+                + " this server can store and read back",
+            text,
+            0);
+      }
+      return instant;
     } catch (DateTimeException e) {
       throw new DateTimeParseException(text + " is not a valid date-time: " + e.getMessage(), text, 0);
     }

@@ -179,6 +179,9 @@ final class StateMessage {
           || !(operation.equals("insert") || operation.equals("update") || operation.equals("delete"))) {
         throw new InvalidMessageException("headers.operation must be \"insert\", \"update\" or \"delete\"");
       }
+      if (control != null) {
+        throw new InvalidMessageException("a change must not carry headers.control");
+      }
       if (typeNotString || type == null || type.isEmpty()) {
         throw new InvalidMessageException("a change needs a non-empty string \"type\"");
       }

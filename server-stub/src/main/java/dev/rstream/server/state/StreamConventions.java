@@ -2,6 +2,7 @@ package dev.rstream.server.state;
 
 import dev.rstream.server.storage.StreamMeta;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rstream conventions as the write path sees them: it calls these hooks for every stream, and
@@ -28,11 +29,30 @@ public interface StreamConventions extends AutoCloseable {
   String normalisePolicy(String headerValue);
 
   /**
+   * Why a client may not create, append to or delete the stream at {@code path} (a state
+   * stream's keyframe index is written by the server only), or null when it may. Called under
+   * that path's lock.
+   */
+  default @Nullable String serverOwned(String path) {
+    return null;
+  }
+
+  /**
+   * Why the stream at {@code path} with {@code keyframePolicy} (null: a plain stream) may not be
+   * created (a state stream whose index path another stream holds), or null when it may. Called
+   * under that path's lock, before anything is stored.
+   */
+  default @Nullable String refuseCreate(String path, @Nullable String keyframePolicy) {
+    return null;
+  }
+
+  /**
    * Called under the append lock before a client's unit is stored. Returns the messages to store:
    * for state streams, changes without {@code headers.timestamp} stamped with {@code nowMillis}.
    *
-   * @throws AppendRejectedException when the unit must not be appended (a timestamp earlier than
-   *     the stream's last one); nothing of the unit is stored
+   * @throws AppendRejectedException when the unit must not be appended (on a state stream: a
+   *     message that is not a valid change, a control, a timestamp earlier than the stream's last
+   *     one); nothing of the unit is stored
    */
   List<byte[]> beforeAppend(StreamMeta meta, List<byte[]> messages, long nowMillis)
       throws AppendRejectedException;
@@ -43,6 +63,13 @@ public interface StreamConventions extends AutoCloseable {
    * schedule a keyframe when the policy says one is due (written later, through the appender).
    */
   void afterAppend(StreamMeta meta, List<byte[]> storedMessages, long tailPosition);
+
+  /**
+   * Called when a unit passed to {@link #afterAppend} did not become durable (the store failed
+   * to write it): state built from it must be rebuilt from the store before the next unit. Called
+   * on the store's thread; must not block.
+   */
+  default void afterWriteFailed(StreamMeta meta) {}
 
   /**
    * Called once a stream was created (not on an idempotent re-create), on the creating request's

@@ -46,6 +46,9 @@ final class StreamState {
   /** Closed (or gone) as far as the appender is concerned: no more keyframes. */
   boolean finished;
 
+  /** A unit applied here never became durable: read the state again before the next one. */
+  boolean needsReplay;
+
   /** Whether the message being applied is inside a snapshot-start .. snapshot-end run. */
   private boolean inKeyframe;
 
@@ -57,6 +60,26 @@ final class StreamState {
 
   String path() {
     return meta.path();
+  }
+
+  /** Takes the materialised state of {@code from} (a replay of the store) and clears the flag. */
+  void replaceContent(StreamState from) {
+    Map<EntityKey, byte[]> entities;
+    Instant timestamp;
+    int changes;
+    synchronized (from) {
+      entities = new LinkedHashMap<>(from.entities);
+      timestamp = from.lastTimestamp;
+      changes = from.changesSinceKeyframe;
+    }
+    synchronized (this) {
+      this.entities.clear();
+      this.entities.putAll(entities);
+      lastTimestamp = timestamp;
+      changesSinceKeyframe = changes;
+      inKeyframe = false;
+      needsReplay = false;
+    }
   }
 
   /** Whether the count part of the policy makes a keyframe due now. */

@@ -48,19 +48,28 @@ import org.slf4j.LoggerFactory;
  * its future completes. The ordered state ({@link #producers}, {@link StreamMeta#lastStreamSeq()},
  * the closed check of {@link #append}) includes units still waiting for their fsync.
  *
- * <p>If the disk fails a write or an fsync, the pending futures fail and the store refuses every
- * later change (its ordered state may be ahead of the disk): reopen it to recover what is durable.
+ * <p>If the disk fails a write or an fsync (a full disk, say), the pending futures fail, every
+ * change queued behind them fails too, and the store then heals itself: each stream touched is
+ * cut back to its last durable record and its ordered state reset to what is durable, a stream
+ * whose creation failed is forgotten, and changes are taken again. A store that cannot heal (the
+ * truncate fails as well) refuses changes and tries again on each later change.
  *
  * <h2>Recovery</h2>
  *
  * {@link #open} reads every stream file, checks each record's checksum and rebuilds the indexes,
- * producer states and metadata. The first record that is torn (cut short by a crash) or corrupt
- * (bad checksum or malformed) ends the file: it and everything after it are truncated, with a
- * warning that says how many bytes were dropped. Records are written strictly in sequence and a
- * record is acknowledged only after all earlier ones are durable, so whatever follows a bad record
- * was never acknowledged unless the disk itself corrupted data; in that case the loss is logged
- * (as an error when more than a torn tail's worth is dropped) rather than served. A file whose
- * creation record is unreadable held no acknowledged stream and is deleted.
+ * producer states and metadata. Records are written strictly in sequence and a record is
+ * acknowledged only after all earlier ones are durable, so only a <em>torn tail</em> (the file
+ * ends inside its last record, or in zeros, with nothing intact after it) can be unacknowledged:
+ * it is truncated, with a warning, and a creation torn that way deletes its file. Any other bad
+ * record is <em>corruption</em> of acknowledged data (see {@link LogDamage}): nothing is cut or
+ * deleted. The stream is served up to the damage and <em>fenced</em> there: reads at or past the
+ * damage and every append fail with {@link StreamDamagedException}, whose message names the file,
+ * the byte and the way out, and the path cannot be created again, so no offset is handed out
+ * twice. A damaged creation record is repaired when one flipped bit explains it (the stream is
+ * then fenced at position 0); beyond that the file is left in place and its stream not served.
+ * The way out is the operator's: restore the file, or reopen with {@code salvageDamaged} ({@link
+ * #SALVAGE_FLAG} on the command line), which keeps every intact record under a new incarnation
+ * (see {@link LogSalvage}).
  *
  * <h2>Threading</h2>
  *
@@ -87,14 +96,26 @@ public final class FileLogStore implements LogStore {
   private final GroupCommitWriter writer;
   private volatile boolean closed;
 
+  /**
+   * The server's command-line flag that opens the store with {@code salvageDamaged}; damaged
+   * streams name it in their errors.
+   */
+  public static final String SALVAGE_FLAG = "--salvage-damaged";
+
   private FileLogStore(
-      Path dir, FileChannel lockChannel, FileLock lock, Runnable beforeGroup) throws IOException {
+      Path dir,
+      FileChannel lockChannel,
+      FileLock lock,
+      Runnable beforeGroup,
+      boolean salvage,
+      Disk disk)
+      throws IOException {
     this.streamsDir = dir.resolve("streams");
     this.lockChannel = lockChannel;
     this.lock = lock;
     Files.createDirectories(streamsDir);
-    this.nextFileNumber = new AtomicLong(LogRecovery.recover(streamsDir, streams) + 1);
-    this.writer = new GroupCommitWriter(streamsDir, listeners, beforeGroup);
+    this.nextFileNumber = new AtomicLong(LogRecovery.recover(streamsDir, streams, salvage) + 1);
+    this.writer = new GroupCommitWriter(streamsDir, streams, listeners, beforeGroup, disk);
     writer.start();
   }
 
@@ -107,11 +128,31 @@ public final class FileLogStore implements LogStore {
    * @throws IOException when the directory cannot be read or written
    */
   public static FileLogStore open(Path dir) throws IOException {
-    return open(dir, () -> {});
+    return open(dir, () -> {}, false, Disk.REAL);
+  }
+
+  /**
+   * Like {@link #open(Path)}; with {@code salvageDamaged}, each damaged stream file is first
+   * rewritten with its intact records under a new incarnation (old offsets then answer 410) and
+   * its original kept in {@code <dir>/damaged/}. The operator's choice: what was beyond repair is
+   * no longer served.
+   */
+  public static FileLogStore open(Path dir, boolean salvageDamaged) throws IOException {
+    return open(dir, () -> {}, salvageDamaged, Disk.REAL);
   }
 
   /** Like {@link #open(Path)}; {@code beforeGroup} runs on the writer before each group drains. */
   static FileLogStore open(Path dir, Runnable beforeGroup) throws IOException {
+    return open(dir, beforeGroup, false, Disk.REAL);
+  }
+
+  /** Like {@link #open(Path)}, writing through {@code disk} (tests: a disk that fills up). */
+  static FileLogStore open(Path dir, Disk disk) throws IOException {
+    return open(dir, () -> {}, false, disk);
+  }
+
+  private static FileLogStore open(Path dir, Runnable beforeGroup, boolean salvage, Disk disk)
+      throws IOException {
     requireNonNull(dir, "dir == null");
     Files.createDirectories(dir);
     Path lockFile = dir.resolve("lock");
@@ -133,7 +174,7 @@ public final class FileLogStore implements LogStore {
               + " is locked by this or another process)");
     }
     try {
-      return new FileLogStore(dir, lockChannel, lock, beforeGroup);
+      return new FileLogStore(dir, lockChannel, lock, beforeGroup, salvage, disk);
     } catch (IOException | RuntimeException e) {
       lock.release();
       lockChannel.close();
@@ -211,14 +252,22 @@ public final class FileLogStore implements LogStore {
     requireNonNull(path, "path == null");
     checkMessages(messages);
     FileStream stream = existing(path);
+    String damaged = stream.damage;
+    if (damaged != null) return CompletableFuture.failedFuture(new StreamDamagedException(path, damaged));
     // Encoding and checksumming outside the monitor keeps the ordering section short.
     LogRecord record = LogRecord.unit(messages, producer, streamSeq, close);
     CompletableFuture<Long> future = new CompletableFuture<>();
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
+      // While the writer heals a failed write, the ordered state may hold a close that failed.
+      IOException failed = writer.failure();
+      if (failed != null) {
+        return CompletableFuture.failedFuture(
+            new IOException("store failed a write and is healing: " + failed, failed));
+      }
       if (stream.orderedClosed) throw new StreamClosedException("stream is closed: " + path);
       long start = stream.orderedTail;
-      if (writer.enqueue(QueuedChange.unit(stream, record, start, close, future))) {
+      if (writer.enqueue(QueuedChange.unit(stream, record, start, close, producer, streamSeq, future))) {
         stream.orderedTail = start + record.messageBytes;
         if (producer != null) stream.producers.put(producer.producerId(), producer);
         if (streamSeq != null) stream.lastStreamSeq = streamSeq;

@@ -44,14 +44,27 @@ final class FileStream {
   final Map<String, ProducerState> producers = new LinkedHashMap<>();
   @Nullable String lastStreamSeq;
   volatile boolean deleted; // written under this; read bare when a read fails
+  /**
+   * Set at recovery when the file is damaged past the readable tail: what to tell a client that
+   * appends or reads there (the stream is fenced), or null for a sound stream.
+   */
+  volatile @Nullable String damage;
 
   // Readable state, guarded by this: durable units only.
   final MessageIndex index = new MessageIndex();
   boolean readableClosed;
 
+  // Durable state, guarded by this: what the ordered state is reset to after a failed write.
+  private final Map<String, ProducerState> durableProducers = new LinkedHashMap<>();
+  private @Nullable String durableStreamSeq;
+  /** The end of the last durable record in the file. */
+  private long durableEnd;
+
   // Writer thread only (and recovery, before the writer starts).
   private @Nullable FileChannel writeChannel;
   long fileEnd;
+  /** This process created the file (a failed creation deletes only what it created). */
+  boolean createdFile;
 
   // Opened lazily by readers and reopened when an interrupted reader closed it.
   private volatile @Nullable FileChannel readChannel;
@@ -102,6 +115,10 @@ final class FileStream {
     if (record.closes) readableClosed = true;
     orderedTail = index.tail();
     orderedClosed = readableClosed;
+    durableProducers.clear();
+    durableProducers.putAll(producers);
+    durableStreamSeq = lastStreamSeq;
+    durableEnd = offset + LogRecord.HEADER_SIZE + record.bodyLength;
   }
 
   /**
@@ -119,6 +136,10 @@ final class FileStream {
     boolean streamClosed;
     synchronized (this) {
       if (deleted) throw noSuchStream(path);
+      String damaged = damage;
+      if (damaged != null && fromPosition >= index.tail()) {
+        throw new UncheckedIOException(new StreamDamagedException(path, damaged));
+      }
       int from = index.indexOf(fromPosition);
       if (from < 0) throw invalidPosition(path, fromPosition, index.tail());
       int end = from < index.count() ? index.pageEnd(from, maxBytes) : from;
@@ -160,6 +181,11 @@ final class FileStream {
           index.add(record.messageLengths[i], change.fileOffset + record.messageOffsets[i], tail);
         }
         if (change.closes) readableClosed = true;
+        if (change.producer != null) {
+          durableProducers.put(change.producer.producerId(), change.producer);
+        }
+        if (change.streamSeq != null) durableStreamSeq = change.streamSeq;
+        durableEnd = change.fileOffset + record.bytes.length;
         // A deleted stream already told listeners it is gone; a late tail would revive it.
         if (!deleted && (record.messageOffsets.length > 0 || change.closes)) {
           listeners.fire(created.path(), tail, readableClosed, false);
@@ -169,28 +195,54 @@ final class FileStream {
     change.future.complete(tail);
   }
 
+  /**
+   * After a failed write: cuts the file back to its last durable record and resets the ordered
+   * state to the durable one. Writer thread, with nothing of this stream queued.
+   */
+  void resetToDurable() throws IOException {
+    FileChannel channel = writeChannel;
+    if (channel != null) {
+      channel.truncate(durableEnd);
+      channel.force(true);
+    }
+    fileEnd = durableEnd;
+    synchronized (this) {
+      orderedTail = index.tail();
+      orderedClosed = readableClosed;
+      producers.clear();
+      producers.putAll(durableProducers);
+      lastStreamSeq = durableStreamSeq;
+    }
+  }
+
+  /** Whether the stream's creation record reached the disk. */
+  synchronized boolean createdDurably() {
+    return durableEnd > 0;
+  }
+
   /** Creates the file, which must not exist yet. Writer thread. */
   void openForCreate() throws IOException {
     writeChannel =
         FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    createdFile = true;
     fileEnd = 0;
   }
 
   /** Writes all of {@code source} at the end of the file. Writer thread. */
-  void write(ByteBuffer source) throws IOException {
+  void write(ByteBuffer source, Disk disk) throws IOException {
     FileChannel channel = writeChannel;
     if (channel == null) {
       channel = FileChannel.open(file, StandardOpenOption.WRITE);
       writeChannel = channel;
     }
-    while (source.hasRemaining()) fileEnd += channel.write(source, fileEnd);
+    while (source.hasRemaining()) fileEnd += disk.write(channel, source, fileEnd);
   }
 
   /** Forces what was written to disk. Writer thread. */
-  void force() throws IOException {
+  void force(Disk disk) throws IOException {
     FileChannel channel = writeChannel;
     // fdatasync: the file's size is metadata needed to read the data, so it is included.
-    if (channel != null) channel.force(false);
+    if (channel != null) disk.force(channel);
   }
 
   /**

@@ -11,8 +11,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -24,32 +26,48 @@ import org.slf4j.LoggerFactory;
  * the directory when a file was created or deleted), then makes the changes readable, calls the
  * tail listeners and completes the futures, in queue order, on its own thread.
  *
- * <p>If the disk fails a write or an fsync, the group's futures fail and every later change is
- * refused: the store's ordered state may be ahead of the disk until it is reopened.
+ * <p>If the disk fails a write or an fsync, the group's futures fail and so does every change
+ * queued behind it (their positions assumed the failed ones). Then the writer heals the store on
+ * its own thread: it cuts each touched file back to its last durable record, resets those
+ * streams' ordered state to the durable one, forgets streams whose creation never became durable,
+ * finishes failed deletions, and takes changes again. Changes offered while it is failed fail at
+ * once; a heal that fails is tried again a second later.
  *
  * <p>Threading: {@link #enqueue} may be called from any thread; {@link #stop} from one.
  */
 final class GroupCommitWriter {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int WRITE_BUFFER_SIZE = 1 << 20;
+  private static final long HEAL_RETRY_MILLIS = 1000;
 
   private final Path streamsDir;
+  private final Map<String, FileStream> streams;
   private final TailListeners listeners;
   private final Runnable beforeGroup;
+  private final Disk disk;
   private final AtomicLong forces = new AtomicLong();
   private final Thread thread;
 
   private final Object queueLock = new Object();
   private final ArrayDeque<QueuedChange> queue = new ArrayDeque<>(); // guarded by queueLock
   private boolean stopping; // guarded by queueLock
-  private volatile @Nullable IOException failure;
+  private volatile @Nullable IOException failure; // set and cleared under queueLock
+  /** Failed changes whose streams are not healed yet. Writer thread only. */
+  private final List<QueuedChange> unhealed = new ArrayList<>();
 
   /**
    * @param beforeGroup runs on the writer thread before each group drains (tests hold it to build
    *     a group)
    */
-  GroupCommitWriter(Path streamsDir, TailListeners listeners, Runnable beforeGroup) {
+  GroupCommitWriter(
+      Path streamsDir,
+      Map<String, FileStream> streams,
+      TailListeners listeners,
+      Runnable beforeGroup,
+      Disk disk) {
+    this.disk = disk;
     this.streamsDir = streamsDir;
+    this.streams = streams;
     this.listeners = listeners;
     this.beforeGroup = beforeGroup;
     this.thread = new Thread(this::writeLoop, "rstream-log-writer " + streamsDir.getParent());
@@ -58,6 +76,11 @@ final class GroupCommitWriter {
 
   void start() {
     thread.start();
+  }
+
+  /** The write failure the writer is healing from, or null. */
+  @Nullable IOException failure() {
+    return failure;
   }
 
   /** How many times the writer forced a file to disk. */
@@ -71,13 +94,14 @@ final class GroupCommitWriter {
    * @return whether the change was queued: the caller commits its ordered state only then
    */
   boolean enqueue(QueuedChange change) {
-    IOException failed = failure;
-    if (failed != null) {
-      change.future.completeExceptionally(
-          new IOException("store failed earlier: " + failed, failed));
-      return false;
-    }
     synchronized (queueLock) {
+      // Checked under the lock: once the writer drained the queue to heal, nothing joins it.
+      IOException failed = failure;
+      if (failed != null) {
+        change.future.completeExceptionally(
+            new IOException("store failed a write and is healing: " + failed, failed));
+        return false;
+      }
       if (stopping) {
         change.future.completeExceptionally(new IOException("store is closed"));
         return false;
@@ -116,15 +140,26 @@ final class GroupCommitWriter {
   private void writeLoop() {
     ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_BUFFER_SIZE);
     while (true) {
+      if (failure != null) heal();
       synchronized (queueLock) {
-        while (queue.isEmpty() && !stopping) {
+        while (queue.isEmpty() && !stopping && failure == null) {
           try {
             queueLock.wait();
           } catch (InterruptedException e) {
             // Only stop() stops the writer: pending futures must complete.
           }
         }
-        if (queue.isEmpty()) return;
+        if (queue.isEmpty() && stopping) return;
+        if (failure != null) {
+          if (queue.isEmpty()) {
+            try {
+              queueLock.wait(HEAL_RETRY_MILLIS);
+            } catch (InterruptedException e) {
+              // As above.
+            }
+          }
+          continue;
+        }
       }
       beforeGroup.run();
       List<QueuedChange> group;
@@ -136,6 +171,71 @@ final class GroupCommitWriter {
     }
   }
 
+  /**
+   * Fails whatever is queued, then puts every stream a failed change touched back to its durable
+   * state and takes changes again; on an error, stays failed for the next try.
+   */
+  private void heal() {
+    List<QueuedChange> drained;
+    synchronized (queueLock) {
+      drained = new ArrayList<>(queue);
+      queue.clear();
+    }
+    IOException failed = failure;
+    for (QueuedChange change : drained) {
+      change.future.completeExceptionally(new IOException("log write failed: " + failed, failed));
+    }
+    unhealed.addAll(drained);
+    try {
+      Set<FileStream> touched = new LinkedHashSet<>();
+      boolean directoryChanged = false;
+      for (QueuedChange change : unhealed) {
+        if (change.kind == QueuedChange.Kind.DELETE) {
+          change.stream.close();
+          Files.deleteIfExists(change.stream.file);
+          directoryChanged = true;
+        } else {
+          touched.add(change.stream);
+        }
+      }
+      for (FileStream stream : touched) {
+        if (stream.deleted || stream.damage != null) continue;
+        if (stream.createdDurably()) {
+          stream.resetToDurable();
+        } else {
+          forget(stream);
+          directoryChanged = true;
+        }
+      }
+      if (directoryChanged) forceDirectory();
+      unhealed.clear();
+      synchronized (queueLock) {
+        failure = null;
+      }
+      log.warn("log store healed after a failed write; taking changes again");
+    } catch (IOException | RuntimeException e) {
+      log.warn("log store cannot heal yet; retrying in {} ms: {}", HEAL_RETRY_MILLIS, e.toString());
+    }
+  }
+
+  /** A stream whose creation never became durable: it never existed. */
+  private void forget(FileStream stream) throws IOException {
+    String path = stream.created.path();
+    synchronized (stream) {
+      stream.deleted = true;
+    }
+    streams.remove(path, stream);
+    listeners.fire(path, 0, false, true);
+    stream.close();
+    if (stream.createdFile) Files.deleteIfExists(stream.file);
+  }
+
+  private void forceDirectory() throws IOException {
+    try (FileChannel directory = FileChannel.open(streamsDir, StandardOpenOption.READ)) {
+      directory.force(true);
+    }
+  }
+
   private void commit(List<QueuedChange> group, ByteBuffer buffer) {
     IOException failed = failure;
     if (failed == null) {
@@ -143,11 +243,14 @@ final class GroupCommitWriter {
         write(group, buffer);
       } catch (IOException | RuntimeException e) {
         failed = e instanceof IOException ? (IOException) e : new IOException(e);
-        failure = failed;
-        log.error("log write failed; the store refuses further changes until reopened", e);
+        synchronized (queueLock) {
+          failure = failed;
+        }
+        log.error("log write failed; failing what is queued, then healing the store", e);
       }
     }
     if (failed != null) {
+      unhealed.addAll(group);
       for (QueuedChange change : group) {
         change.future.completeExceptionally(
             new IOException("log write failed: " + failed, failed));
@@ -181,7 +284,7 @@ final class GroupCommitWriter {
         if (record.length > buffer.remaining()) {
           flush(stream, buffer);
           if (record.length > buffer.capacity()) {
-            stream.write(ByteBuffer.wrap(record));
+            stream.write(ByteBuffer.wrap(record), disk);
             continue;
           }
         }
@@ -193,21 +296,22 @@ final class GroupCommitWriter {
         Files.deleteIfExists(stream.file);
         directoryChanged = true;
       } else {
-        stream.force();
+        stream.force(disk);
         forces.incrementAndGet();
       }
     }
     if (directoryChanged) {
       // A new or removed file is durable only once its directory entry is.
-      try (FileChannel directory = FileChannel.open(streamsDir, StandardOpenOption.READ)) {
-        directory.force(true);
-      }
+      forceDirectory();
     }
   }
 
-  private static void flush(FileStream stream, ByteBuffer buffer) throws IOException {
+  private void flush(FileStream stream, ByteBuffer buffer) throws IOException {
     buffer.flip();
-    stream.write(buffer);
-    buffer.clear();
+    try {
+      stream.write(buffer, disk);
+    } finally {
+      buffer.clear(); // a failed group must not leave its bytes for the next one
+    }
   }
 }

@@ -190,6 +190,7 @@ final class LogRecord {
     final boolean closes;
     final int[] messageOffsets;
     final int[] messageLengths;
+    final int bodyLength;
 
     private Decoded(
         byte type,
@@ -198,7 +199,9 @@ final class LogRecord {
         @Nullable String streamSeq,
         boolean closes,
         int[] messageOffsets,
-        int[] messageLengths) {
+        int[] messageLengths,
+        int bodyLength) {
+      this.bodyLength = bodyLength;
       this.type = type;
       this.meta = meta;
       this.producer = producer;
@@ -269,7 +272,7 @@ final class LogRecord {
         throw new CorruptRecordException(buffer.remaining() + " stray bytes after the messages");
       }
       return new Decoded(
-          type, meta, producer, streamSeq, (flags & CLOSES) != 0, offsets, lengths);
+          type, meta, producer, streamSeq, (flags & CLOSES) != 0, offsets, lengths, body.length);
     } catch (BufferUnderflowException e) {
       throw new CorruptRecordException("record body ends early");
     }

@@ -22,6 +22,9 @@ final class QueuedChange {
   /** The stream position of the unit's first message. */
   final long unitStart;
   final boolean closes;
+  /** The producer state and {@code Stream-Seq} the unit commits, or null. */
+  final @Nullable ProducerState producer;
+  final @Nullable String streamSeq;
   final CompletableFuture<Long> future;
   /** Where the record starts in the stream's file; set by the writer thread, read only by it. */
   long fileOffset;
@@ -32,18 +35,23 @@ final class QueuedChange {
       @Nullable LogRecord record,
       long unitStart,
       boolean closes,
+      @Nullable ProducerState producer,
+      @Nullable String streamSeq,
       CompletableFuture<Long> future) {
     this.stream = stream;
     this.kind = kind;
     this.record = record;
     this.unitStart = unitStart;
     this.closes = closes;
+    this.producer = producer;
+    this.streamSeq = streamSeq;
     this.future = future;
   }
 
   static QueuedChange create(
       FileStream stream, LogRecord record, boolean closes, CompletableFuture<Long> future) {
-    return new QueuedChange(stream, Kind.CREATE, record, 0, closes, future);
+    return new QueuedChange(
+        stream, Kind.CREATE, record, 0, closes, null, stream.lastStreamSeq, future);
   }
 
   static QueuedChange unit(
@@ -51,11 +59,14 @@ final class QueuedChange {
       LogRecord record,
       long unitStart,
       boolean closes,
+      @Nullable ProducerState producer,
+      @Nullable String streamSeq,
       CompletableFuture<Long> future) {
-    return new QueuedChange(stream, Kind.UNIT, record, unitStart, closes, future);
+    return new QueuedChange(
+        stream, Kind.UNIT, record, unitStart, closes, producer, streamSeq, future);
   }
 
   static QueuedChange delete(FileStream stream, CompletableFuture<Long> future) {
-    return new QueuedChange(stream, Kind.DELETE, null, 0, false, future);
+    return new QueuedChange(stream, Kind.DELETE, null, 0, false, null, null, future);
   }
 }

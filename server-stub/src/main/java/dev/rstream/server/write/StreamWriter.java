@@ -152,6 +152,7 @@ public final class StreamWriter implements UnitAppender {
     WriteState state = states.get(request.path());
     UnitWriter.Created created;
     synchronized (state) {
+      refuseServerOwned(request.path());
       states.load(state);
       StreamMeta existing = state.meta;
       if (existing != null) {
@@ -161,6 +162,8 @@ public final class StreamWriter implements UnitAppender {
         CreateOutcome outcome = new CreateOutcome(false, existing, state.tail, state.closed);
         return state.lastWrite.handle((ignored, error) -> outcome);
       }
+      String taken = conventions.refuseCreate(request.path(), request.keyframePolicy());
+      if (taken != null) throw new WriteRejectedException.IndexPathTaken(request.path(), taken);
       long now = expiry.now();
       StreamMeta meta =
           new StreamMeta(
@@ -204,6 +207,7 @@ public final class StreamWriter implements UnitAppender {
       if (meta == null) {
         throw new WriteRejectedException.NotFound(request.path());
       }
+      refuseServerOwned(request.path());
       Producer producer = request.producer();
       boolean closeOnly = request.messages().isEmpty();
       if (state.closed) {
@@ -248,6 +252,11 @@ public final class StreamWriter implements UnitAppender {
     }
   }
 
+  private void refuseServerOwned(String path) throws WriteRejectedException.ServerOwned {
+    String reason = conventions.serverOwned(path);
+    if (reason != null) throw new WriteRejectedException.ServerOwned(path, reason);
+  }
+
   /**
    * Spec 5.2: {@code Stream-Seq} values compare byte-wise. {@link String#compareTo} compares UTF-16
    * units, which orders characters above U+FFFF differently, hence the UTF-8 bytes.
@@ -279,6 +288,7 @@ public final class StreamWriter implements UnitAppender {
       if (state.meta == null) {
         throw new WriteRejectedException.NotFound(path);
       }
+      refuseServerOwned(path);
       try {
         deleted = store.delete(path);
       } catch (NoSuchStreamException e) {

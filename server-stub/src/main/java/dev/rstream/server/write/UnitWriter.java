@@ -85,10 +85,19 @@ final class UnitWriter {
       state.loaded = false;
       throw new WriteRejectedException.CreatedConcurrently(meta.path());
     }
-    // The store shows a stream in meta() as soon as create() returned (LogStore contract).
-    StreamMeta stored = Objects.requireNonNull(store.meta(meta.path()), "created stream has no meta");
+    // The store shows a stream in meta() as soon as create() returned (LogStore contract),
+    // unless it failed at once (a store that failed a write and is healing).
+    StreamMeta stored = store.meta(meta.path());
+    if (stored == null) {
+      state.loaded = false;
+      throw new WriteRejectedException.StorageFailed(meta.path(), failureOf(future));
+    }
     state.loaded = true;
     state.stale = false;
+    future.whenComplete(
+        (tail, error) -> {
+          if (error != null) state.stale = true; // never created: reload before the next write
+        });
     state.meta = stored;
     state.tail = total(initial);
     state.closed = closeAtCreate;
@@ -185,6 +194,15 @@ final class UnitWriter {
     if (!stored.isEmpty()) {
       conventions.afterAppend(meta, stored, newTail);
     }
+    boolean applied = !stored.isEmpty();
+    future.whenComplete(
+        (tail, error) -> {
+          if (error != null) {
+            // The tail, producers and closed flag here ran ahead: reload from the store.
+            state.stale = true;
+            if (applied) conventions.afterWriteFailed(meta);
+          }
+        });
     return future.thenApply(
         tail -> {
           if (tail != newTail) {
@@ -193,6 +211,15 @@ final class UnitWriter {
           }
           return tail;
         });
+  }
+
+  private static Throwable failureOf(CompletableFuture<?> future) {
+    try {
+      future.getNow(null);
+      return new java.io.IOException("the store did not create the stream");
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      return e.getCause() != null ? e.getCause() : e;
+    }
   }
 
   private List<byte[]> beforeAppend(StreamMeta meta, List<byte[]> messages)

@@ -174,4 +174,39 @@ public abstract class WriteRejectedException extends Exception {
       super(path, "stream " + path + ": " + reason);
     }
   }
+
+  /** A client write to a stream the server writes alone (a state stream's keyframe index). */
+  public static final class ServerOwned extends WriteRejectedException {
+    private static final long serialVersionUID = 1L;
+
+    ServerOwned(String path, String reason) {
+      super(path, reason);
+    }
+  }
+
+  /** A create the conventions refuse: a state stream whose index path another stream holds. */
+  public static final class IndexPathTaken extends WriteRejectedException {
+    private static final long serialVersionUID = 1L;
+
+    IndexPathTaken(String path, String reason) {
+      super(path, reason);
+    }
+  }
+
+  /** The store could not take the write (it failed one and is healing); the client retries. */
+  public static final class StorageFailed extends WriteRejectedException {
+    private static final long serialVersionUID = 1L;
+
+    private final Throwable failure;
+
+    StorageFailed(String path, Throwable failure) {
+      super(path, "storage failed for stream " + path);
+      this.failure = failure;
+    }
+
+    /** What the store failed with; for the log, not for the client. */
+    public Throwable failure() {
+      return failure;
+    }
+  }
 }

@@ -127,7 +127,7 @@ class KeyframeTest {
   }
 
   @Test
-  void deletesUpdatesAndResetAreApplied() throws Exception {
+  void deletesAndUpdatesAreAppliedAndAClientResetIsRefused() throws Exception {
     h.createStateStream("s", "changes=1000, interval=60s");
     h.appender.clientAppend("s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null),
         change("insert", "u", "a", "3", null));
@@ -135,38 +135,49 @@ class KeyframeTest {
     assertThat(h.materialised("s")).containsOnlyKeys("t/a", "u/a");
     assertThat(h.materialised("s").get("t/a").asInt()).isEqualTo(10);
 
-    h.appender.clientAppend("s", "{\"headers\":{\"control\":\"reset\"}}");
-    assertThat(h.materialised("s")).isEmpty();
+    long tail = h.tail("s");
+    assertThatThrownBy(() -> h.appender.clientAppend("s", "{\"headers\":{\"control\":\"reset\"}}"))
+        .isInstanceOf(AppendRejectedException.class)
+        .hasMessageContaining("control");
+    assertThat(h.tail("s")).isEqualTo(tail);
+    assertThat(h.materialised("s")).containsOnlyKeys("t/a", "u/a");
     h.appender.clientAppend("s", change("insert", "t", "c", "4", null));
     h.scheduler.advance(Duration.ofSeconds(61));
 
     Keyframe k = h.keyframes("s").get(1);
-    assertThat(k.state()).containsOnlyKeys("t/c");
+    assertThat(k.state()).containsOnlyKeys("t/a", "u/a", "t/c");
     assertThat(h.conventions.changesSinceKeyframe("s")).isZero();
   }
 
   @Test
-  void resetAloneCountsAsAChange() throws Exception {
+  void clientResetIsRefusedAndMakesNoKeyframeDue() throws Exception {
     h.createStateStream("s", "changes=1000, interval=60s");
-    h.appender.clientAppend("s", "{\"headers\":{\"control\":\"reset\"}}");
+    assertThatThrownBy(() -> h.appender.clientAppend("s", "{\"headers\":{\"control\":\"reset\"}}"))
+        .isInstanceOf(AppendRejectedException.class);
     h.scheduler.advance(Duration.ofSeconds(61));
 
-    assertThat(h.keyframes("s")).hasSize(2);
+    assertThat(h.keyframes("s")).hasSize(1);
   }
 
   @Test
-  void clientWrittenKeyframeReplacesTheStateAndRestartsTheCount() throws Exception {
+  void clientWrittenKeyframeIsRefusedWithNothingAppended() throws Exception {
     h.createStateStream("s", "changes=3");
     h.appender.clientAppend("s", change("insert", "t", "a", "1", ts(1)), change("insert", "t", "b", "2", ts(1)));
-    h.appender.clientAppend("s",
-        "{\"headers\":{\"control\":\"snapshot-start\",\"timestamp\":\"" + ts(2) + "\"}}",
-        change("insert", "t", "z", "26", ts(2)),
-        "{\"headers\":{\"control\":\"snapshot-end\"}}");
+    long tail = h.tail("s");
+    assertThatThrownBy(
+            () ->
+                h.appender.clientAppend("s",
+                    "{\"headers\":{\"control\":\"snapshot-start\",\"timestamp\":\"" + ts(2) + "\"}}",
+                    change("insert", "t", "z", "26", ts(2)),
+                    "{\"headers\":{\"control\":\"snapshot-end\"}}"))
+        .isInstanceOf(AppendRejectedException.class)
+        .hasMessageContaining("written by the server only");
     h.scheduler.runPending();
 
-    assertThat(h.materialised("s")).containsOnlyKeys("t/z");
-    assertThat(h.conventions.changesSinceKeyframe("s")).isZero();
-    assertThat(h.keyframes("s")).hasSize(2);
+    assertThat(h.tail("s")).isEqualTo(tail);
+    assertThat(h.materialised("s")).containsOnlyKeys("t/a", "t/b");
+    assertThat(h.conventions.changesSinceKeyframe("s")).isEqualTo(2);
+    assertThat(h.keyframes("s")).hasSize(1);
   }
 
   @Test

@@ -34,6 +34,24 @@ class Rfc3339Test {
     assertThatThrownBy(() -> Rfc3339.parse(text)).isInstanceOf(DateTimeParseException.class);
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"9999-12-31T23:59:59.9991Z", "9999-12-31T23:59:59.9999Z",
+        "9999-12-31T23:30:00-01:00", "0000-01-01T00:30:00+01:00"})
+  void rejectsInstantsItCouldNotWriteBackAndReadAgain(String text) {
+    assertThatThrownBy(() -> Rfc3339.parse(text))
+        .isInstanceOf(DateTimeParseException.class)
+        .hasMessageContaining("read back");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"9999-12-31T23:59:59.999Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999+00:00"})
+  void everyInstantItAcceptsRoundTripsThroughTheStoredForm(String text) {
+    Instant parsed = Rfc3339.parse(text);
+    assertThat(Rfc3339.parse(Rfc3339.formatMillis(Rfc3339.ceilMillis(parsed)))).isEqualTo(parsed);
+    assertThat(Rfc3339.parse(Rfc3339.formatExact(parsed))).isEqualTo(parsed);
+  }
+
   @Test
   void formatsMillisecondsAlwaysAndFinerDigitsOnlyWhenExact() {
     Instant whole = Instant.parse("2026-11-22T03:25:00Z");

@@ -60,11 +60,13 @@ class TimestampTest {
   }
 
   @Test
-  void controlsPassThroughUnstamped() throws Exception {
+  void controlsFromClientsAreRefused() throws Exception {
     String reset = "{\"headers\":{\"control\":\"reset\"}}";
     List<byte[]> messages = List.of(reset.getBytes());
 
-    assertThat(h.conventions.beforeAppend(h.store.meta("s"), messages, h.clock.millis())).isSameAs(messages);
+    assertThatThrownBy(() -> h.conventions.beforeAppend(h.store.meta("s"), messages, h.clock.millis()))
+        .isInstanceOf(AppendRejectedException.class)
+        .hasMessageContaining("control");
   }
 
   @Test
@@ -167,10 +169,16 @@ class TimestampTest {
   }
 
   @Test
-  void nonChangeJsonOnAStateStreamPassesThrough() throws Exception {
-    h.appender.clientAppend("s", "[1,2]", "\"hello\"", "{\"note\":true}");
+  void nonChangeJsonOnAStateStreamIsRefused() throws Exception {
+    long tail = h.tail("s");
+    for (String other : List.of("[1,2]", "\"hello\"", "{\"note\":true}")) {
+      assertThatThrownBy(() -> h.appender.clientAppend("s", other))
+          .isInstanceOf(AppendRejectedException.class)
+          .hasMessageContaining("not a State Protocol change");
+    }
 
-    assertThat(clientMessages()).containsExactly("[1,2]", "\"hello\"", "{\"note\":true}");
+    assertThat(h.tail("s")).isEqualTo(tail);
+    assertThat(clientMessages()).isEmpty();
     assertThat(h.conventions.changesSinceKeyframe("s")).isZero();
   }
 }

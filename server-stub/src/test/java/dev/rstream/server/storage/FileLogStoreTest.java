@@ -145,7 +145,7 @@ final class FileLogStoreTest extends LogStoreContractTest {
   }
 
   @Test
-  void flippedByteInTheLastRecordDropsThatRecord() throws Exception {
+  void flippedByteInTheLastRecordFencesItWithoutCuttingIt() throws Exception {
     await(store.create(meta("a"), messages("x")));
     append("a", "y");
     Path file = onlyStreamFile();
@@ -161,16 +161,21 @@ final class FileLogStoreTest extends LogStoreContractTest {
       Files.createDirectories(copy.resolve("streams"));
       Files.write(copy.resolve("streams").resolve(file.getFileName()), bytes);
       try (LogStore recovered = FileLogStore.open(copy)) {
-        assertThat(readAll(recovered, "a")).as("flip at %d", at).containsExactly("x", "y");
+        assertThat(recovered.read("a", 0, 100).messages()).as("flip at %d", at).hasSize(2);
+        assertThatThrownBy(() -> recovered.read("a", 2, 100))
+            .as("flip at %d", at)
+            .hasCauseInstanceOf(StreamDamagedException.class);
         assertThat(recovered.producers("a")).isEmpty();
       }
+      assertThat(Files.readAllBytes(copy.resolve("streams").resolve(file.getFileName())))
+          .isEqualTo(bytes);
     }
     store = open(dir);
     assertThat(readAll(store, "a")).containsExactly("x", "y", "zzzz");
   }
 
   @Test
-  void corruptRecordInTheMiddleTruncatesFromThere() throws Exception {
+  void corruptRecordInTheMiddleFencesTheStreamThereAndTruncatesNothing() throws Exception {
     await(store.create(meta("a"), messages("x")));
     Path file = onlyStreamFile();
     long firstEnd = Files.size(file);
@@ -182,8 +187,10 @@ final class FileLogStoreTest extends LogStoreContractTest {
     Files.write(file, bytes);
 
     store = open(dir);
-    assertThat(readAll(store, "a")).containsExactly("x");
-    assertThat(Files.size(file)).isEqualTo(firstEnd);
+    assertThat(strings(store.read("a", 0, 100))).containsExactly("x");
+    assertThatThrownBy(() -> store.read("a", 1, 100))
+        .hasCauseInstanceOf(StreamDamagedException.class);
+    assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
   }
 
   @Test
@@ -383,7 +390,7 @@ final class FileLogStoreTest extends LogStoreContractTest {
   }
 
   @Test
-  void diskErrorFailsTheWriteAndRefusesLaterChanges() throws Exception {
+  void diskErrorFailsTheWriteAndTheStoreHealsWithoutAReopen() throws Exception {
     await(store.create(meta("a"), messages("x")));
     // The next stream file cannot be created: a directory squats on its name.
     Path squatter = dir.resolve("streams").resolve("0000000000000002.log");
@@ -391,19 +398,20 @@ final class FileLogStoreTest extends LogStoreContractTest {
     CompletableFuture<Long> failed = store.create(meta("b"), messages("y"));
     assertThatThrownBy(() -> failed.get(5, TimeUnit.SECONDS))
         .hasCauseInstanceOf(java.io.IOException.class);
-    CompletableFuture<Long> refused = store.append("a", messages("z"), null, false);
-    assertThatThrownBy(() -> refused.get(5, TimeUnit.SECONDS))
-        .hasCauseInstanceOf(java.io.IOException.class)
-        .hasMessageContaining("failed earlier");
     assertThat(strings(store.read("a", 0, 100))).containsExactly("x");
+
+    assertThat(FileLogStoreDiskFullTest.appendOnceHealed(store, "a", "z")).isEqualTo(2L);
+    assertThat(store.meta("b")).isNull();
+    await(store.create(meta("b"), messages("y")));
+    assertThat(readAll(store, "b")).containsExactly("y");
 
     store.close();
     Files.delete(squatter);
     store = open(dir);
-    assertThat(readAll(store, "a")).containsExactly("x");
-    assertThat(store.meta("b")).isNull();
+    assertThat(readAll(store, "a")).containsExactly("x", "z");
+    assertThat(readAll(store, "b")).containsExactly("y");
     append("a", "after");
-    assertThat(readAll(store, "a")).containsExactly("x", "after");
+    assertThat(readAll(store, "a")).containsExactly("x", "z", "after");
   }
 
   @Test
