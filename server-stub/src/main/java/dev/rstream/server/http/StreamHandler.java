@@ -61,7 +61,7 @@ public final class StreamHandler extends Handler.Abstract {
     LongSupplier clock = System::currentTimeMillis;
     StreamWriter writer = new StreamWriter(store, conventions, OFFSETS, clock);
     ReadContext reads = new ReadContext(store, live, executor, timer, settings, clock);
-    RequestBodies bodies = new RequestBodies(settings.maxBodyBytes());
+    RequestBodies bodies = new RequestBodies(settings.maxBodyBytes(), settings.maxBodiesInFlightBytes());
     Map<String, StreamOperation> operations =
         Map.of(
             "PUT", new CreateHandler(writer, conventions, bodies),
