@@ -123,6 +123,7 @@ public final class StubServer implements AutoCloseable {
             config.maxBodyBytes,
             config.maxReadBytes,
             Math.max(config.maxBodiesInFlightBytes, config.maxBodyBytes),
+            config.producerIdleExpiry.toMillis(),
             config.bearerToken);
     try {
       LogStore logStore = openStore();
@@ -274,6 +275,7 @@ public final class StubServer implements AutoCloseable {
     private int maxBodyBytes = 16 * 1024 * 1024;
     private int maxReadBytes = 1024 * 1024;
     private long maxBodiesInFlightBytes = 64L * 1024 * 1024;
+    private Duration producerIdleExpiry = Duration.ofDays(7);
     private int maxThreads = 32;
     private @Nullable Supplier<@Nullable String> bearerToken;
 
@@ -295,6 +297,7 @@ public final class StubServer implements AutoCloseable {
       maxBodyBytes = other.maxBodyBytes;
       maxReadBytes = other.maxReadBytes;
       maxBodiesInFlightBytes = other.maxBodiesInFlightBytes;
+      producerIdleExpiry = other.producerIdleExpiry;
       maxThreads = other.maxThreads;
       bearerToken = other.bearerToken;
     }
@@ -390,6 +393,19 @@ public final class StubServer implements AutoCloseable {
     public Builder maxBodyBytes(int bytes) {
       if (bytes < 1) throw new IllegalArgumentException("bytes < 1");
       this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How long an idempotent producer's state on a stream outlives its last accepted write (spec
+     * 5.2.1 lets a server expire idle producers): after that its next write starts afresh, at
+     * sequence 0. Kept in memory per stream, so it bounds what many one-off producer ids cost.
+     * Default 7 days.
+     */
+    public Builder producerIdleExpiry(Duration idle) {
+      requireNonNull(idle, "idle == null");
+      if (idle.toMillis() < 1) throw new IllegalArgumentException("idle < 1ms");
+      this.producerIdleExpiry = idle;
       return this;
     }
 
