@@ -33,7 +33,7 @@ final class ProducerBoundsTest {
   void idleProducerStateExpiresAndItsNextWriteStartsAfresh() throws Exception {
     MemoryLogStore store = new MemoryLogStore();
     try (StubServer server =
-        StubServer.builder().store(store).producerIdleExpiry(Duration.ofSeconds(2)).build().start()) {
+        StubServer.builder().store(store).producerIdleExpiry(Duration.ofSeconds(5)).build().start()) {
       Http http = new Http(server);
       http.put("p", "text/plain", "");
       for (int i = 0; i < 20; i++) {
