@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -43,16 +44,32 @@ final class BodiesInFlightTest {
     }
   }
 
-  /** A POST that announces {@code length} bytes and sends only the first. */
+  /**
+   * A POST that announces {@code length} bytes and sends only the first, once the server holds
+   * its reservation: one answered at once (503, the budget still held by a body whose client just
+   * went away) is tried again.
+   */
   private static Socket slowBody(StubServer server, int length) throws Exception {
-    Socket socket = new Socket("127.0.0.1", server.port());
-    OutputStream out = socket.getOutputStream();
-    out.write(("POST /v1/stream/big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-            + "Content-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n")
-        .getBytes(US_ASCII));
-    out.write(0); // the server reads the request once content arrives
-    out.flush();
-    return socket;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      Socket socket = new Socket("127.0.0.1", server.port());
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /v1/stream/big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+              + "Content-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n")
+          .getBytes(US_ASCII));
+      out.write(0); // the server reads the request once content arrives
+      out.flush();
+      socket.setSoTimeout(300);
+      try {
+        int answered = socket.getInputStream().read();
+        socket.close();
+        assertThat(answered).isNotNegative();
+        assertThat(System.nanoTime()).isLessThan(deadline);
+      } catch (SocketTimeoutException waiting) {
+        socket.setSoTimeout(0);
+        return socket; // no answer: the server reserved the body and waits for it
+      }
+    }
   }
 
   /** Posts a small body until the answer has {@code status}; fails after ten seconds. */
