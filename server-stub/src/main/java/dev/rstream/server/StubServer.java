@@ -122,6 +122,8 @@ public final class StubServer implements AutoCloseable {
             config.sseHeartbeat.toMillis(),
             config.maxBodyBytes,
             config.maxReadBytes,
+            Math.max(config.maxBodiesInFlightBytes, config.maxBodyBytes),
+            config.producerIdleExpiry.toMillis(),
             config.bearerToken);
     try {
       LogStore logStore = openStore();
@@ -272,6 +274,8 @@ public final class StubServer implements AutoCloseable {
     private Duration sseHeartbeat = Duration.ofSeconds(15);
     private int maxBodyBytes = 16 * 1024 * 1024;
     private int maxReadBytes = 1024 * 1024;
+    private long maxBodiesInFlightBytes = 64L * 1024 * 1024;
+    private Duration producerIdleExpiry = Duration.ofDays(7);
     private int maxThreads = 32;
     private @Nullable Supplier<@Nullable String> bearerToken;
 
@@ -292,6 +296,8 @@ public final class StubServer implements AutoCloseable {
       sseHeartbeat = other.sseHeartbeat;
       maxBodyBytes = other.maxBodyBytes;
       maxReadBytes = other.maxReadBytes;
+      maxBodiesInFlightBytes = other.maxBodiesInFlightBytes;
+      producerIdleExpiry = other.producerIdleExpiry;
       maxThreads = other.maxThreads;
       bearerToken = other.bearerToken;
     }
@@ -387,6 +393,31 @@ public final class StubServer implements AutoCloseable {
     public Builder maxBodyBytes(int bytes) {
       if (bytes < 1) throw new IllegalArgumentException("bytes < 1");
       this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How long an idempotent producer's state on a stream outlives its last accepted write (spec
+     * 5.2.1 lets a server expire idle producers): after that its next write starts afresh, at
+     * sequence 0. Kept in memory per stream, so it bounds what many one-off producer ids cost.
+     * Default 7 days.
+     */
+    public Builder producerIdleExpiry(Duration idle) {
+      requireNonNull(idle, "idle == null");
+      if (idle.toMillis() < 1) throw new IllegalArgumentException("idle < 1ms");
+      this.producerIdleExpiry = idle;
+      return this;
+    }
+
+    /**
+     * How many bytes of request bodies all requests together may hold while they are read; a
+     * request that would go beyond is answered 503 with {@code Retry-After} before its body is
+     * read. A body of unknown length counts as {@link #maxBodyBytes}. Never less than {@link
+     * #maxBodyBytes}. Default 64 MiB.
+     */
+    public Builder maxBodiesInFlightBytes(long bytes) {
+      if (bytes < 1) throw new IllegalArgumentException("bytes < 1");
+      this.maxBodiesInFlightBytes = bytes;
       return this;
     }
 

@@ -102,4 +102,14 @@ class CrossOriginTest {
     assertThat(read.header("Access-Control-Allow-Origin")).isNull();
     assertThat(read.header("Access-Control-Expose-Headers")).isNull();
   }
+
+  @Test
+  void activeContentIsServedSandboxedSoItCannotRunAsThisOrigin() {
+    assertThat(http.put("cors/page", "text/html", "<script>alert(document.cookie)</script>").code())
+        .isEqualTo(201);
+    Http.Reply read = http.get("cors/page?offset=-1");
+    assertThat(read.code()).isEqualTo(200);
+    assertThat(read.header("Content-Type")).startsWith("text/html");
+    assertThat(read.header("Content-Security-Policy")).contains("sandbox").contains("default-src 'none'");
+  }
 }

@@ -124,6 +124,9 @@ final class AppendHandler implements StreamOperation {
     response.write(true, null, callback);
   }
 
+  /** The longest {@code Producer-Id} accepted, in UTF-8 bytes. */
+  static final int MAX_PRODUCER_ID_BYTES = 256;
+
   /** The {@code Producer-*} headers (spec 5.2.1): all three or none. */
   private static @Nullable Producer producer(HttpFields in, String path) throws HttpError {
     String id = in.get("Producer-Id");
@@ -139,6 +142,12 @@ final class AppendHandler implements StreamOperation {
     }
     if (id.isEmpty()) {
       throw HttpError.badRequest("invalid_producer_headers", "Producer-Id must not be empty");
+    }
+    // Every unit stores its producer's id, and every stream keeps one state per id.
+    if (id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PRODUCER_ID_BYTES) {
+      throw HttpError.badRequest(
+          "invalid_producer_headers",
+          "Producer-Id is longer than " + MAX_PRODUCER_ID_BYTES + " bytes (append to " + path + ")");
     }
     return new Producer(
         id, producerNumber("Producer-Epoch", epoch), producerNumber("Producer-Seq", seq));

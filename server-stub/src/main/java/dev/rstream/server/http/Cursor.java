@@ -11,6 +11,11 @@ import org.jspecify.annotations.Nullable;
 final class Cursor {
   private static final long EPOCH_MILLIS = 1_728_432_000_000L; // 2024-10-09T00:00:00Z
   private static final long INTERVAL_SECONDS = 20;
+  /**
+   * A client cursor further ahead of the clock than this (a year of intervals) is not one this
+   * server could have sent: it is treated like garbage, which also keeps the sum from overflowing.
+   */
+  private static final long MAX_AHEAD = 365L * 24 * 3600 / INTERVAL_SECONDS;
 
   private Cursor() {}
 
@@ -25,7 +30,7 @@ final class Cursor {
     } catch (NumberFormatException e) {
       return Long.toString(current);
     }
-    if (client < current) {
+    if (client < current || client - current > MAX_AHEAD) {
       return Long.toString(current);
     }
     long jitterSeconds = 1 + ThreadLocalRandom.current().nextLong(3600);

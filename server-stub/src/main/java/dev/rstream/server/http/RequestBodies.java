@@ -1,6 +1,7 @@
 package dev.rstream.server.http;
 
 import dev.rstream.server.write.WriteRejectedException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -19,9 +20,13 @@ final class RequestBodies {
   }
 
   private final int maxBodyBytes;
+  private final long maxInFlightBytes;
+  /** Bytes reserved by bodies being read now, across all requests. */
+  private final AtomicLong inFlight = new AtomicLong();
 
-  RequestBodies(int maxBodyBytes) {
+  RequestBodies(int maxBodyBytes, long maxInFlightBytes) {
     this.maxBodyBytes = maxBodyBytes;
+    this.maxInFlightBytes = maxInFlightBytes;
   }
 
   /**
@@ -29,7 +34,12 @@ final class RequestBodies {
    * body over the limit is a 413 (checked on Content-Length first, so most are refused before a
    * byte is read); a client that goes away mid-body fails the exchange, and nothing is appended.
    *
-   * @throws HttpError 413 when the declared length is over the limit
+   * <p>Bodies are held whole, so all requests together may hold at most the in-flight budget: a
+   * request is reserved its declared length ({@code maxBodyBytes} when undeclared) before a byte
+   * is read, and one that does not fit is answered 503 with {@code Retry-After}.
+   *
+   * @throws HttpError 413 when the declared length is over the limit, 503 when the budget is
+   *     spent
    */
   void read(Request request, Response response, Callback callback, String path, Consumer next)
       throws HttpError {
@@ -37,6 +47,14 @@ final class RequestBodies {
     long length = request.getLength();
     if (length > max) {
       throw tooLarge(path, max);
+    }
+    long reserved = length >= 0 ? length : max;
+    if (!reserve(reserved)) {
+      throw new HttpError(
+              503,
+              "server_busy",
+              "too many request bodies in flight; retry the write to " + path + " shortly")
+          .header("Retry-After", "1");
     }
     // BLOCKING: the continuation parses JSON and may wait for a state stream's first keyframe,
     // so Jetty must run it on a pool thread, never on the selector that read the last bytes.
@@ -46,7 +64,7 @@ final class RequestBodies {
         Promise.Invocable.from(
             Invocable.InvocationType.BLOCKING,
             (byte[] body, Throwable error) -> {
-              try {
+              try (Release ignored = () -> inFlight.addAndGet(-reserved)) {
                 if (error != null) {
                   Throwable cause = ErrorResponses.unwrap(error);
                   if (Request.getContentBytesRead(request) > max
@@ -65,6 +83,20 @@ final class RequestBodies {
                 ErrorResponses.writeInternal(request, response, callback, e);
               }
             }));
+  }
+
+  private boolean reserve(long bytes) {
+    while (true) {
+      long used = inFlight.get();
+      if (used + bytes > maxInFlightBytes) return false;
+      if (inFlight.compareAndSet(used, used + bytes)) return true;
+    }
+  }
+
+  /** Gives a reservation back when the continuation is done with the body. */
+  private interface Release extends AutoCloseable {
+    @Override
+    void close();
   }
 
   private static HttpError tooLarge(String path, int max) {

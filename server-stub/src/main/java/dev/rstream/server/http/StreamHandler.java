@@ -59,9 +59,9 @@ public final class StreamHandler extends Handler.Abstract {
       HttpSettings settings) {
     LiveReads live = new LiveReads(executor);
     LongSupplier clock = System::currentTimeMillis;
-    StreamWriter writer = new StreamWriter(store, conventions, OFFSETS, clock);
+    StreamWriter writer = new StreamWriter(store, conventions, OFFSETS, clock, settings.producerIdleMillis());
     ReadContext reads = new ReadContext(store, live, executor, timer, settings, clock);
-    RequestBodies bodies = new RequestBodies(settings.maxBodyBytes());
+    RequestBodies bodies = new RequestBodies(settings.maxBodyBytes(), settings.maxBodiesInFlightBytes());
     Map<String, StreamOperation> operations =
         Map.of(
             "PUT", new CreateHandler(writer, conventions, bodies),

@@ -13,6 +13,11 @@ public final class KeyframePolicy {
   /** 1000 changes, 60 seconds: the defaults docs/PROTOCOL.md names. */
   public static final KeyframePolicy DEFAULT = new KeyframePolicy(1000, Duration.ofSeconds(60));
 
+  /** The shortest interval a header may ask for: keyframes more often only multiply storage. */
+  static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+  /** The longest interval a header may ask for (a week). */
+  static final Duration MAX_INTERVAL = Duration.ofDays(7);
+
   private final int changes;
   private final Duration interval;
 
@@ -44,7 +49,7 @@ public final class KeyframePolicy {
    * Parses an {@code Rstream-Keyframes} value: comma-separated {@code changes=N} and {@code
    * interval=T}, each at most once, in any order, either missing (taken from {@code defaults}). T
    * is a whole number with unit {@code ms}, {@code s}, {@code m} or {@code h}; no unit means
-   * seconds. Names and units are case-insensitive; whitespace around parts is ignored.
+   * seconds; from 1 s to 168 h. Names and units are case-insensitive; whitespace around parts is ignored.
    *
    * @throws IllegalArgumentException naming the offending part, for the 400 body
    */
@@ -100,7 +105,9 @@ public final class KeyframePolicy {
       case "h": d = Duration.ofHours(n); break;
       default: throw bad(header, "interval unit must be ms, s, m or h");
     }
-    if (d.isZero()) throw bad(header, "interval must be positive");
+    if (d.compareTo(MIN_INTERVAL) < 0 || d.compareTo(MAX_INTERVAL) > 0) {
+      throw bad(header, "interval must be from 1s to 168h");
+    }
     return d;
   }
 

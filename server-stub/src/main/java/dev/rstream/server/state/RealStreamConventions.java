@@ -82,6 +82,8 @@ public final class RealStreamConventions implements StreamConventions {
 
   /** Suffix of a state stream's keyframe index stream (docs/PROTOCOL.md 3.4). */
   public static final String INDEX_SUFFIX = ".keyframes";
+  /** Keyframes store at most this many times the change bytes appended since the last one. */
+  public static final double DEFAULT_MAX_KEYFRAME_SHARE = 8;
 
   private static final int READ_PAGE_BYTES = 1 << 20;
 
@@ -93,6 +95,7 @@ public final class RealStreamConventions implements StreamConventions {
   private final boolean ownsScheduler;
   private final Duration timerTick;
   private final Duration createTimeout;
+  private final double maxKeyframeShare;
 
   private final ConcurrentHashMap<String, StreamState> streams = new ConcurrentHashMap<>();
   private final byte[] placeholderPrefix;
@@ -109,6 +112,7 @@ public final class RealStreamConventions implements StreamConventions {
     this.clock = b.clock;
     this.timerTick = b.timerTick;
     this.createTimeout = b.createTimeout;
+    this.maxKeyframeShare = b.maxKeyframeShare;
     if (b.scheduler != null) {
       this.scheduler = b.scheduler;
       this.ownsScheduler = false;
@@ -399,7 +403,7 @@ public final class RealStreamConventions implements StreamConventions {
   /** The state of the stream's readable messages, read from the store from position 0. */
   private StreamState replay(StreamMeta meta, List<FoundKeyframe> found)
       throws NoSuchStreamException, InvalidPositionException {
-    StreamState s = new StreamState(meta, policyOf(meta), clock.millis());
+    StreamState s = new StreamState(meta, policyOf(meta), maxKeyframeShare, clock.millis());
     long position = 0;
     long previousUnitEnd = -1;
     while (true) {
@@ -502,7 +506,8 @@ public final class RealStreamConventions implements StreamConventions {
                   && !s.finished
                   && !s.keyframeInFlight
                   && s.changesSinceKeyframe > 0
-                  && now - s.lastKeyframeAtMillis >= s.policy.interval().toMillis();
+                  && now - s.lastKeyframeAtMillis >= s.policy.interval().toMillis()
+                  && s.keyframeAffordable();
           if (due) s.keyframeInFlight = true;
         }
         if (due) writeKeyframe(s);
@@ -638,7 +643,7 @@ public final class RealStreamConventions implements StreamConventions {
               existing.deleted = true;
             }
           }
-          return new StreamState(meta, policyOf(meta), clock.millis());
+          return new StreamState(meta, policyOf(meta), maxKeyframeShare, clock.millis());
         });
   }
 
@@ -683,6 +688,7 @@ public final class RealStreamConventions implements StreamConventions {
     private @Nullable ScheduledExecutorService scheduler;
     private Duration timerTick = Duration.ofSeconds(1);
     private Duration createTimeout = Duration.ofSeconds(10);
+    private double maxKeyframeShare = DEFAULT_MAX_KEYFRAME_SHARE;
 
     private Builder() {}
 
@@ -730,6 +736,20 @@ public final class RealStreamConventions implements StreamConventions {
     /** How long {@link #afterCreate} waits for the first keyframe. Default 10 s. */
     public Builder createTimeout(Duration createTimeout) {
       this.createTimeout = Objects.requireNonNull(createTimeout, "createTimeout == null");
+      return this;
+    }
+
+    /**
+     * How large a keyframe may be, as a multiple of the bytes of changes appended since the last
+     * one: a keyframe due by its policy waits until the changes since add up to at least its size
+     * divided by this, so that keyframes never store more than this many times what clients
+     * appended. Default {@value #DEFAULT_MAX_KEYFRAME_SHARE}.
+     */
+    public Builder maxKeyframeShare(double share) {
+      if (!(share > 0) || Double.isInfinite(share)) {
+        throw new IllegalArgumentException("share must be positive and finite: " + share);
+      }
+      this.maxKeyframeShare = share;
       return this;
     }
 

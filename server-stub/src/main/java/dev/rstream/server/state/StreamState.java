@@ -20,6 +20,8 @@ import org.jspecify.annotations.Nullable;
 final class StreamState {
   final StreamMeta meta;
   final KeyframePolicy policy;
+  /** A keyframe may be at most this many times the change bytes since the last one. */
+  private final double maxKeyframeShare;
 
   /**
    * (type, key) to the value's JSON bytes exactly as written. Insertion-ordered so that keyframes
@@ -31,6 +33,10 @@ final class StreamState {
   @Nullable Instant lastTimestamp;
   /** Changes (and resets) since the last keyframe: what makes a keyframe due. */
   int changesSinceKeyframe;
+  /** Bytes of the changes since the last keyframe: what a keyframe's size is weighed against. */
+  long bytesSinceKeyframe;
+  /** About the size of a keyframe of the state now: each entity's insert with its headers. */
+  private long keyframeBytes;
   /** Clock time the last keyframe was stored (or the state was rebuilt): the interval's start. */
   long lastKeyframeAtMillis;
   /** A keyframe (or index repair) is queued or being written; at most one per stream at a time. */
@@ -52,9 +58,10 @@ final class StreamState {
   /** Whether the message being applied is inside a snapshot-start .. snapshot-end run. */
   private boolean inKeyframe;
 
-  StreamState(StreamMeta meta, KeyframePolicy policy, long nowMillis) {
+  StreamState(StreamMeta meta, KeyframePolicy policy, double maxKeyframeShare, long nowMillis) {
     this.meta = meta;
     this.policy = policy;
+    this.maxKeyframeShare = maxKeyframeShare;
     this.lastKeyframeAtMillis = nowMillis;
   }
 
@@ -67,24 +74,53 @@ final class StreamState {
     Map<EntityKey, byte[]> entities;
     Instant timestamp;
     int changes;
+    long changeBytes;
+    long size;
     synchronized (from) {
       entities = new LinkedHashMap<>(from.entities);
       timestamp = from.lastTimestamp;
       changes = from.changesSinceKeyframe;
+      changeBytes = from.bytesSinceKeyframe;
+      size = from.keyframeBytes;
     }
     synchronized (this) {
       this.entities.clear();
       this.entities.putAll(entities);
       lastTimestamp = timestamp;
       changesSinceKeyframe = changes;
+      bytesSinceKeyframe = changeBytes;
+      keyframeBytes = size;
       inKeyframe = false;
       needsReplay = false;
     }
   }
 
-  /** Whether the count part of the policy makes a keyframe due now. */
+  /** Whether the count part of the policy makes a keyframe due now (and it is affordable). */
   synchronized boolean countDue() {
-    return changesSinceKeyframe >= policy.changes();
+    return changesSinceKeyframe >= policy.changes() && keyframeAffordable();
+  }
+
+  /**
+   * Whether a keyframe now stays within its share of what was appended since the last one: a
+   * policy of a keyframe per change must not turn each small change into a copy of a large state.
+   */
+  synchronized boolean keyframeAffordable() {
+    return keyframeBytes <= maxKeyframeShare * bytesSinceKeyframe;
+  }
+
+  private static long insertBytes(EntityKey k, byte[] value) {
+    // {"type":T,"key":K,"value":V,"headers":{"operation":"insert","timestamp":"...Z"}}
+    return k.type().length() + k.key().length() + value.length + 96;
+  }
+
+  private void removeEntity(EntityKey k) {
+    byte[] old = entities.remove(k);
+    if (old != null) keyframeBytes -= insertBytes(k, old);
+  }
+
+  private void clearEntities() {
+    entities.clear();
+    keyframeBytes = 0;
   }
 
   /**
@@ -101,31 +137,37 @@ final class StreamState {
       case CHANGE:
         EntityKey k = new EntityKey(Objects.requireNonNull(m.type), Objects.requireNonNull(m.key));
         if ("delete".equals(m.operation)) {
-          entities.remove(k);
+          removeEntity(k);
         } else {
           byte[] value = Objects.requireNonNull(m.valueBytes());
           // An update keeps the entity's place in the keyframe order; a re-insert moves it last.
-          if ("insert".equals(m.operation)) entities.remove(k);
-          entities.put(k, value);
+          if ("insert".equals(m.operation)) removeEntity(k);
+          byte[] old = entities.put(k, value);
+          if (old != null) keyframeBytes -= insertBytes(k, old);
+          keyframeBytes += insertBytes(k, value);
         }
         raiseTimestamp(m.timestamp);
-        if (!inKeyframe) changesSinceKeyframe++;
+        if (!inKeyframe) {
+          changesSinceKeyframe++;
+          bytesSinceKeyframe += m.bytes.length;
+        }
         break;
       case CONTROL:
         String c = Objects.requireNonNull(m.control);
         if (c.equals("snapshot-start")) {
-          entities.clear();
+          clearEntities();
           inKeyframe = true;
           raiseTimestamp(m.timestamp);
           if (found != null) found.add(new FoundKeyframe(position, timestampOr(m)));
         } else if (c.equals("snapshot-end")) {
           if (inKeyframe) {
             changesSinceKeyframe = 0;
+            bytesSinceKeyframe = 0;
             lastKeyframeAtMillis = nowMillis;
           }
           inKeyframe = false;
         } else if (c.equals("reset")) {
-          entities.clear();
+          clearEntities();
           changesSinceKeyframe++;
         }
         break;
@@ -174,6 +216,7 @@ final class StreamState {
   /** Our own keyframe was stored: the state is unchanged, the counters restart. */
   synchronized void ownKeyframeStored(long nowMillis) {
     changesSinceKeyframe = 0;
+    bytesSinceKeyframe = 0;
     lastKeyframeAtMillis = nowMillis;
     inKeyframe = false;
   }

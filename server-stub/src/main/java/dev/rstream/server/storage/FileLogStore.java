@@ -305,6 +305,12 @@ public final class FileLogStore implements LogStore {
   }
 
   @Override
+  public void forgetProducers(String path, Collection<String> ids) {
+    FileStream stream = streams.get(path);
+    if (stream != null) stream.forgetProducers(ids);
+  }
+
+  @Override
   public CompletableFuture<Void> delete(String path) throws NoSuchStreamException {
     requireNonNull(path, "path == null");
     FileStream stream = existing(path);

@@ -215,6 +215,12 @@ final class FileStream {
     }
   }
 
+  /** Forgets idle producers in the ordered and the durable state. */
+  synchronized void forgetProducers(java.util.Collection<String> ids) {
+    producers.keySet().removeAll(ids);
+    durableProducers.keySet().removeAll(ids);
+  }
+
   /** Whether the stream's creation record reached the disk. */
   synchronized boolean createdDurably() {
     return durableEnd > 0;

@@ -115,6 +115,14 @@ public interface LogStore extends AutoCloseable {
   /** Producer states of the stream, as committed with its units. Empty for no producer. */
   Collection<ProducerState> producers(String path) throws NoSuchStreamException;
 
+  /**
+   * Forgets the state of the producers {@code ids} on the stream (spec 5.2.1: a server may expire
+   * idle producers): {@link #producers} no longer lists them, and a later write from one of them
+   * starts afresh. In memory only; a durable store finds them in its records again when it
+   * reopens. The default forgets nothing.
+   */
+  default void forgetProducers(String path, Collection<String> ids) {}
+
   /** Deletes the stream and its data durably; its path can be created again afterwards. */
   CompletableFuture<Void> delete(String path) throws NoSuchStreamException;
 

@@ -132,6 +132,15 @@ public final class MemoryLogStore implements LogStore {
   }
 
   @Override
+  public void forgetProducers(String path, Collection<String> ids) {
+    Stream stream = streams.get(path);
+    if (stream == null) return;
+    synchronized (stream) {
+      stream.producers.keySet().removeAll(ids);
+    }
+  }
+
+  @Override
   public Collection<ProducerState> producers(String path) throws NoSuchStreamException {
     requireNonNull(path, "path == null");
     Stream stream = existing(path);

@@ -10,8 +10,11 @@ import dev.rstream.server.storage.ProducerState;
 import dev.rstream.server.storage.StreamClosedException;
 import dev.rstream.server.storage.StreamMeta;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
@@ -39,6 +42,7 @@ public final class StreamWriter implements UnitAppender {
   private final StreamExpiry expiry;
   private final WriteStates states;
   private final UnitWriter units;
+  private final long producerIdleMillis;
 
   /**
    * Creates the write path over {@code store}; the caller also registers {@link #onTail} as a tail
@@ -47,9 +51,15 @@ public final class StreamWriter implements UnitAppender {
    * @param offsets spells the offsets stamped into JSON messages ({@code headers.offset}); must
    *     give every offset the same length
    * @param clock the time for expiry, TTLs and the conventions, in epoch milliseconds
+   * @param producerIdleMillis how long a producer's state outlives its last accepted write
    */
   public StreamWriter(
-      LogStore store, StreamConventions conventions, OffsetFormat offsets, LongSupplier clock) {
+      LogStore store,
+      StreamConventions conventions,
+      OffsetFormat offsets,
+      LongSupplier clock,
+      long producerIdleMillis) {
+    this.producerIdleMillis = producerIdleMillis;
     this.store = store;
     this.conventions = conventions;
     this.expiry = new StreamExpiry(clock);
@@ -112,6 +122,11 @@ public final class StreamWriter implements UnitAppender {
    */
   public void sweepExpired() {
     long now = expiry.now();
+    for (WriteState state : states.all()) {
+      synchronized (state) {
+        if (state.loaded) expireIdleProducers(state, now);
+      }
+    }
     for (StreamMeta meta : store.streams()) {
       if ((meta.ttlSeconds() != null || meta.expiresAtMillis() != null)
           && expiry.expired(meta, now)) {
@@ -124,7 +139,7 @@ public final class StreamWriter implements UnitAppender {
     WriteState state = states.get(expired.path());
     boolean deleted = false;
     synchronized (state) {
-      states.load(state);
+      states.load(state, expiry.now());
       StreamMeta meta = state.meta;
       if (meta != null
           && meta.incarnation() == expired.incarnation()
@@ -153,7 +168,7 @@ public final class StreamWriter implements UnitAppender {
     UnitWriter.Created created;
     synchronized (state) {
       refuseServerOwned(request.path());
-      states.load(state);
+      states.load(state, expiry.now());
       StreamMeta existing = state.meta;
       if (existing != null) {
         if (!sameConfig(existing, request, state.closed)) {
@@ -202,7 +217,7 @@ public final class StreamWriter implements UnitAppender {
       throws WriteRejectedException {
     WriteState state = states.get(request.path());
     synchronized (state) {
-      states.load(state);
+      states.load(state, expiry.now());
       StreamMeta meta = state.meta;
       if (meta == null) {
         throw new WriteRejectedException.NotFound(request.path());
@@ -227,6 +242,7 @@ public final class StreamWriter implements UnitAppender {
         throw new WriteRejectedException.ContentTypeMismatch(
             request.path(), meta.contentType(), String.valueOf(request.contentType()));
       }
+      expireIdleProducers(state, expiry.now());
       if (producer != null) {
         ProducerState current = state.producers.get(producer.id());
         if (producer.isDuplicate(request.path(), current)) {
@@ -241,6 +257,10 @@ public final class StreamWriter implements UnitAppender {
       }
       CompletableFuture<Long> done =
           units.appendLocked(state, request.messages(), request.close(), streamSeq, producer);
+      if (producer != null) {
+        state.producerUsedAt.remove(producer.id()); // re-added last: the map stays oldest first
+        state.producerUsedAt.put(producer.id(), expiry.now());
+      }
       AppendOutcome outcome =
           new AppendOutcome(
               false,
@@ -255,6 +275,25 @@ public final class StreamWriter implements UnitAppender {
   private void refuseServerOwned(String path) throws WriteRejectedException.ServerOwned {
     String reason = conventions.serverOwned(path);
     if (reason != null) throw new WriteRejectedException.ServerOwned(path, reason);
+  }
+
+  /**
+   * Forgets producers whose last accepted write is older than the idle limit, here and in the
+   * store (spec 5.2.1). Oldest first, so this stops at the first one still in use. Caller holds
+   * the state's monitor.
+   */
+  private void expireIdleProducers(WriteState state, long now) {
+    List<String> idle = null;
+    for (Iterator<Map.Entry<String, Long>> it = state.producerUsedAt.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<String, Long> used = it.next();
+      if (now - used.getValue() < producerIdleMillis) break;
+      it.remove();
+      state.producers.remove(used.getKey());
+      if (idle == null) idle = new ArrayList<>();
+      idle.add(used.getKey());
+    }
+    if (idle != null) store.forgetProducers(state.path, idle);
   }
 
   /**
@@ -284,7 +323,7 @@ public final class StreamWriter implements UnitAppender {
     WriteState state = states.get(path);
     CompletableFuture<Void> deleted;
     synchronized (state) {
-      states.load(state);
+      states.load(state, expiry.now());
       if (state.meta == null) {
         throw new WriteRejectedException.NotFound(path);
       }
@@ -316,7 +355,7 @@ public final class StreamWriter implements UnitAppender {
     try {
       UnitWriter.Created created;
       synchronized (state) {
-        states.load(state);
+        states.load(state, expiry.now());
         if (state.meta == null) {
           if (createIfMissing == null) {
             return CompletableFuture.failedFuture(new NoSuchStreamException("no stream at " + path));

@@ -3,6 +3,7 @@ package dev.rstream.server.write;
 import dev.rstream.server.storage.ProducerState;
 import dev.rstream.server.storage.StreamMeta;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,8 @@ final class WriteState {
   boolean closed;
   @Nullable String lastStreamSeq;
   final Map<String, ProducerState> producers = new HashMap<>();
+  /** When each producer in {@link #producers} last had a write accepted, oldest first. */
+  final LinkedHashMap<String, Long> producerUsedAt = new LinkedHashMap<>();
   /** The producer write that closed the stream, for idempotent retries of the closing append. */
   @Nullable ProducerState closedBy;
   /** Completes when the latest unit is durable; duplicates wait on it before saying "done". */
@@ -41,6 +44,7 @@ final class WriteState {
     closed = false;
     lastStreamSeq = null;
     producers.clear();
+    producerUsedAt.clear();
     closedBy = null;
     lastWrite = CompletableFuture.completedFuture(null);
   }

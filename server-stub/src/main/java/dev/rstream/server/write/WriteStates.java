@@ -38,8 +38,16 @@ final class WriteStates {
     }
   }
 
-  /** Loads the state from the store unless it is current. Caller holds the state's monitor. */
-  void load(WriteState state) {
+  /** Every state, loaded or not; for sweeps that lock each in turn. */
+  Iterable<WriteState> all() {
+    return states.values();
+  }
+
+  /**
+   * Loads the state from the store unless it is current; producers loaded count as used at
+   * {@code nowMillis}. Caller holds the state's monitor.
+   */
+  void load(WriteState state, long nowMillis) {
     if (state.loaded && !state.stale) {
       return;
     }
@@ -54,6 +62,7 @@ final class WriteStates {
       try {
         for (ProducerState producer : store.producers(state.path)) {
           state.producers.put(producer.producerId(), producer);
+          state.producerUsedAt.put(producer.producerId(), nowMillis);
           if (meta.closed()
               && producer.closedStream()
               && producer.lastTailPosition() == meta.tailPosition()) {

@@ -29,4 +29,13 @@ class CursorTest {
       assertThat(ahead).isBetween(501L, 500L + 180);
     }
   }
+
+  @Test
+  void clientCursorFarAheadOfTheClockIsTreatedAsGarbageAndNeverOverflows() {
+    long now = EPOCH + 20_000 * 100;
+    assertThat(Cursor.next(Long.toString(Long.MAX_VALUE), now)).isEqualTo("100");
+    assertThat(Cursor.next(Long.toString(Long.MAX_VALUE - 5), now)).isEqualTo("100");
+    long yearAhead = 100 + 365L * 24 * 180;
+    assertThat(Long.parseLong(Cursor.next(Long.toString(yearAhead), now))).isGreaterThan(yearAhead);
+  }
 }
