@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.DurableStream;
 import dev.rstream.RetryPolicy;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import dev.rstream.testing.UndeliveredRxErrors;
 import java.io.IOException;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -23,7 +21,7 @@ import okhttp3.OkHttpClient;
 public final class TransportFixture implements AutoCloseable {
   public final MockWebServer server = new MockWebServer();
   public final OkHttpClient client;
-  final List<Throwable> undeliverable = new CopyOnWriteArrayList<>();
+  private final UndeliveredRxErrors rxErrors = new UndeliveredRxErrors();
 
   public TransportFixture() throws IOException {
     server.start();
@@ -31,7 +29,7 @@ public final class TransportFixture implements AutoCloseable {
         .connectionPool(new ConnectionPool(5, 1, TimeUnit.MINUTES))
         .readTimeout(5, TimeUnit.SECONDS)
         .build();
-    RxJavaPlugins.setErrorHandler(undeliverable::add);
+    rxErrors.install();
   }
 
   /** Fast retries: the tests check behaviour, not the delays (RetryPolicyTest does those). */
@@ -103,12 +101,14 @@ public final class TransportFixture implements AutoCloseable {
       assertThat(client.connectionPool().connectionCount())
           .as("connections still in use")
           .isEqualTo(client.connectionPool().idleConnectionCount());
-      assertThat(undeliverable).as("undeliverable Rx errors").isEmpty();
     } finally {
-      RxJavaPlugins.reset();
-      client.dispatcher().executorService().shutdown();
-      client.connectionPool().evictAll();
-      server.close();
+      try {
+        rxErrors.uninstallAndAssertNone();
+      } finally {
+        client.dispatcher().executorService().shutdown();
+        client.connectionPool().evictAll();
+        server.close();
+      }
     }
   }
 }
