@@ -279,11 +279,17 @@ public final class WindowRegistry {
    * from the server (it never serves what it could not read).
    */
   private <T> T fromStore(java.util.concurrent.Callable<T> read, T empty) {
+    T value = fromStoreOrNull(read);
+    return value != null ? value : empty;
+  }
+
+  /** Runs a store read whose answer may be null (nothing stored); null when the store fails, logged. */
+  private <T> @Nullable T fromStoreOrNull(java.util.concurrent.Callable<@Nullable T> read) {
     try {
       return read.call();
     } catch (Exception e) {
       storeFailed(e);
-      return empty;
+      return null;
     }
   }
 
@@ -336,7 +342,8 @@ public final class WindowRegistry {
       if (event == WindowAssembler.Event.WINDOW_STARTED) {
         Window completed = assembler.completed();
         if (completed != null) commitRead(completed);
-        addKeyframe(assembler.current().start());
+        // A window that just started starts at a keyframe.
+        addKeyframe(java.util.Objects.requireNonNull(java.util.Objects.requireNonNull(assembler.current()).start()));
       }
     }
     if (!batch.partial()) assembler.unitBoundary(batch.nextOffset());
@@ -347,7 +354,7 @@ public final class WindowRegistry {
     try {
       return assembler.accept(message);
     } catch (MalformedStreamException e) {
-      throw new ProtocolException(e.getMessage(), url, e.offset(), 0, e);
+      throw new ProtocolException(String.valueOf(e.getMessage()), url, e.offset(), 0, e);
     }
   }
 
@@ -366,7 +373,8 @@ public final class WindowRegistry {
         .flatMap(
             idx -> {
               int k = idx.covering(time);
-              if (k >= 0 && idx.next(k) != null) return held(idx.get(k), idx.next(k));
+              Keyframe next = k >= 0 ? idx.next(k) : null;
+              if (next != null) return held(idx.get(k), next);
               // In the last window as far as we know: the index may lag, so look again.
               return refreshIndex().flatMap(fresh -> resolve(fresh, time));
             });
@@ -443,7 +451,7 @@ public final class WindowRegistry {
     Single<Held> work =
         Single.defer(
             () -> {
-              StoredWindow stored = fromStore(() -> store.window(url, entry.info.id()), null);
+              StoredWindow stored = fromStoreOrNull(() -> store.window(url, entry.info.id()));
               if (stored != null) return Single.just(new Held(restore(stored), true));
               return readWindow(start, end, prefix).map(window -> new Held(window, false));
             });
@@ -543,7 +551,9 @@ public final class WindowRegistry {
     }
     for (Change change : stored.changes()) assembler.accept(StateMessage.of(change));
     Keyframe end = stored.end();
-    return end == null ? assembler.current() : assembler.current().withEnd(end);
+    // Replaying a stored window opens it.
+    Window restored = java.util.Objects.requireNonNull(assembler.current());
+    return end == null ? restored : restored.withEnd(end);
   }
 
   /** Copying a window for the store costs its keyframe state; skip it when nothing is kept. */
@@ -565,7 +575,8 @@ public final class WindowRegistry {
   }
 
   private void commitFetched(Entry entry, Held held) {
-    Window window = held.window();
+    // A fetch holds a committed window, never the live one.
+    Window window = java.util.Objects.requireNonNull(held.window());
     synchronized (this) {
       if (liveWindow != null && keyOf(liveWindow.start()).equals(keyOf(window.start()))) {
         liveWindow = null; // committed now; a cursor that resumes starts from the index
@@ -583,7 +594,7 @@ public final class WindowRegistry {
       entry.fetch = null;
       move(entry, WindowState.FAILED);
       // Reported once, then forgotten, so the next request for this window tries again.
-      entries.remove(entry.info.start().offset());
+      entries.remove(keyOf(entry.info.start()));
       emit();
     }
   }
@@ -650,7 +661,7 @@ public final class WindowRegistry {
       if (liveWindow != null || liveLoaded) return liveWindow;
       liveLoaded = true;
     }
-    StoredWindow stored = fromStore(() -> store.liveWindow(url), null);
+    StoredWindow stored = fromStoreOrNull(() -> store.liveWindow(url));
     if (stored == null) return null;
     Window window;
     try {
