@@ -12,23 +12,31 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A MockWebServer, a client of its own and a stream handle on {@code /s}, plus the leak checks
  * every transport test ends with: no call still running, no connection still in use, no Rx error
- * that went undelivered.
+ * that went undelivered. Register it with {@code @RegisterExtension}: the server starts before
+ * each test and the checks run after it.
  */
-public final class TransportFixture implements AutoCloseable {
+public final class TransportFixture implements BeforeEachCallback, AfterEachCallback {
   public final MockWebServer server = new MockWebServer();
   public final OkHttpClient client;
   private final UndeliveredRxErrors rxErrors = new UndeliveredRxErrors();
 
-  public TransportFixture() throws IOException {
-    server.start();
+  public TransportFixture() {
     client = new OkHttpClient.Builder()
         .connectionPool(new ConnectionPool(5, 1, TimeUnit.MINUTES))
         .readTimeout(5, TimeUnit.SECONDS)
         .build();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws IOException {
+    server.start();
     rxErrors.install();
   }
 
@@ -89,7 +97,7 @@ public final class TransportFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void afterEach(ExtensionContext context) throws Exception {
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (System.nanoTime() < deadline && (client.dispatcher().runningCallsCount() > 0
