@@ -95,8 +95,9 @@ public final class Change {
   private final @Nullable Offset offset;
 
   private Change(Builder builder) {
-    this(builder.type, builder.key, builder.operation, builder.value, builder.oldValue,
-        builder.timestamp, builder.txid, builder.offset);
+    // build() checked the three.
+    this(requireNonNull(builder.type), requireNonNull(builder.key), requireNonNull(builder.operation),
+        builder.value, builder.oldValue, builder.timestamp, builder.txid, builder.offset);
   }
 
   private Change(

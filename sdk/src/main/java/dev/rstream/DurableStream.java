@@ -243,8 +243,8 @@ public final class DurableStream {
 
   /** Builds a {@link DurableStream}; checks each argument as it is set. */
   public static final class Builder {
-    HttpUrl url;
-    OkHttpClient client;
+    @Nullable HttpUrl url;
+    @Nullable OkHttpClient client;
     RetryPolicy retryPolicy = RetryPolicy.defaults();
     Scheduler scheduler = Schedulers.io();
     final Map<String, DynamicValue> headers = new LinkedHashMap<>();

@@ -87,7 +87,7 @@ public final class RStreamClient implements Closeable {
 
   private RStreamClient(Builder builder) {
     StreamSource source = builder.source;
-    StreamSource oneShot = source;
+    StreamSource oneShot;
     OkHttpClient owned = null;
     RetryPolicy oneShotPolicy =
         Recovery.oneShotPolicy(builder.retryPolicy, builder.oneShotRetryPolicy);
@@ -98,12 +98,15 @@ public final class RStreamClient implements Closeable {
         owned = http;
       }
       DurableStream.Builder streamBuilder =
-          DurableStream.builder().url(builder.streamUrl).scheduler(builder.scheduler).okHttpClient(http);
+          // build() checked that there is a URL when there is no source.
+          DurableStream.builder().url(requireNonNull(builder.streamUrl)).scheduler(builder.scheduler).okHttpClient(http);
       if (builder.retryPolicy != null) streamBuilder.retryPolicy(builder.retryPolicy);
       if (builder.authToken != null) streamBuilder.authToken(builder.authToken);
       DurableStream stream = streamBuilder.build();
       source = new DurableStreamSource(stream);
       oneShot = new DurableStreamSource(stream.newBuilder().retryPolicy(oneShotPolicy).build());
+    } else {
+      oneShot = source;
     }
     this.ownedHttp = owned;
     this.source = source;

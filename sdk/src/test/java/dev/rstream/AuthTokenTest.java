@@ -7,12 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rstream.internal.state.ChangeEncoder;
-import dev.rstream.server.StubServer;
-import dev.rstream.server.http.StreamHandler;
-import dev.rstream.server.state.RealStreamConventions;
-import dev.rstream.server.storage.MemoryLogStore;
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.disposables.Disposable;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,28 +28,29 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
-import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bearer tokens against the real server-stub over real sockets: tokens expire while a client
  * follows the stream live and a producer appends, and the clients renew them through the app's
  * {@link TokenSupplier} without losing, repeating or logging anything.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class AuthTokenTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
-  private final OkHttpClient http = new OkHttpClient();
   private final List<RStreamClient> clients = new ArrayList<>();
   /** The token the server accepts now: the "auth service" issues it, the server checks it. */
   private final AtomicReference<String> issued = new AtomicReference<>("tok-Secret-1");
-  private MemoryLogStore store;
-  private RealStreamConventions conventions;
-  private StubServer server;
+  @RegisterExtension final StubServerExtension server = StubServerExtension.configured(builder -> builder
+      .bearerToken(issued::get)
+      // Short SSE cycles and long-polls: connections come back often, so expiries bite soon.
+      .sseCycle(Duration.ofMillis(400)).longPollTimeout(Duration.ofMillis(400)));
   private String url;
 
   /**
@@ -87,16 +85,7 @@ class AuthTokenTest {
   }
 
   @BeforeEach
-  void start() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
-    store = new MemoryLogStore();
-    conventions = RealStreamConventions.builder().store(store)
-        .offsetFormat(StreamHandler.OFFSETS).build();
-    server = StubServer.builder().store(store).conventions(conventions)
-        .bearerToken(issued::get)
-        // Short SSE cycles and long-polls: connections come back often, so expiries bite soon.
-        .sseCycle(Duration.ofMillis(400)).longPollTimeout(Duration.ofMillis(400))
-        .build().start();
+  void start() {
     url = server.streamUrl("auth/orders");
     stream(new AppTokens(issued.get()))
         .create(CreateOptions.builder().contentType("application/json")
@@ -105,23 +94,16 @@ class AuthTokenTest {
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stop() {
     clients.forEach(RStreamClient::close);
-    server.close();
-    conventions.close();
-    store.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private DurableStream stream(TokenSupplier tokens) {
-    return DurableStream.builder().url(url).okHttpClient(http).authToken(tokens).build();
+    return DurableStream.builder().url(url).okHttpClient(server.http()).authToken(tokens).build();
   }
 
   private RStreamClient client(TokenSupplier tokens, LiveMode mode) {
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(http)
+    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http())
         .authToken(tokens).liveMode(mode).liveLinger(0, SECONDS).build();
     clients.add(client);
     return client;

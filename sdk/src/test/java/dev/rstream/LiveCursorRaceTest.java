@@ -3,9 +3,9 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.server.StubServer;
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.disposables.Disposable;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,17 +27,20 @@ import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Many subscribers attach to and detach from {@link RStreamClient#live()} at random on several
  * threads while changes stream in: one live connection at a time, and every subscriber sees a
  * gap-free run of the server's log.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class LiveCursorRaceTest {
   private static final int THREADS = 4;
   private static final int SUBSCRIBERS = 1_000;
 
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
+  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
   /** Live (long-poll or SSE) calls open right now, and the most ever open at once. */
   private final Set<Call> openLive = ConcurrentHashMap.newKeySet();
   private final AtomicInteger maxOpenLive = new AtomicInteger();
@@ -68,30 +71,20 @@ class LiveCursorRaceTest {
       openLive.remove(call);
     }
   }).build();
-  private StubServer server;
   private String url;
   private RStreamClient client;
 
   @BeforeEach
   void start() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
-    server = StubServer.builder().build().start();
-    url = server.streamUrl("shop/orders");
-    DurableStream.builder().url(url).okHttpClient(http).build()
-        .create(CreateOptions.builder().contentType("application/json")
-            .header("Rstream-Keyframes", "changes=100000, interval=3600s").build())
-        .timeout(10, SECONDS).blockingGet();
+    url = server.createStateStream("shop/orders", "changes=100000, interval=3600s");
     client = RStreamClient.builder().streamUrl(url).okHttpClient(http).liveLinger(0, SECONDS).build();
   }
 
   @AfterEach
   void stop() {
     client.close();
-    server.close();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   @RepeatedTest(3)

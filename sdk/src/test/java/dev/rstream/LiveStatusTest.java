@@ -4,9 +4,9 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.server.StubServer;
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.disposables.Disposable;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -16,10 +16,11 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
-import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,58 +28,31 @@ import org.junit.jupiter.api.io.TempDir;
  * retries, and what a bounded {@link RStreamClient.Builder#retryPolicy} does when it gives up:
  * against the real server-stub, stopped and restarted on its port.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class LiveStatusTest {
   @TempDir Path dir;
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
-  private final OkHttpClient http = new OkHttpClient();
+  @RegisterExtension final StubServerExtension server = StubServerExtension.configured(builder -> builder.dataDir(dir));
   private final List<RStreamClient> clients = new ArrayList<>();
-  private StubServer server;
   private String url;
 
   @BeforeEach
   void start() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
-    server = StubServer.builder().dataDir(dir).build().start();
-    url = server.streamUrl("shop/orders");
-    DurableStream.builder().url(url).okHttpClient(http).build()
-        .create(CreateOptions.builder().contentType("application/json")
-            .header("Rstream-Keyframes", "changes=1000, interval=3600s").build())
-        .timeout(10, SECONDS).blockingGet();
+    url = server.createStateStream("shop/orders", "changes=1000, interval=3600s");
   }
 
   @AfterEach
   void stop() {
     clients.forEach(RStreamClient::close);
-    if (server != null) server.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private RStreamClient client(String streamUrl, RetryPolicy retry) {
-    RStreamClient client = RStreamClient.builder().streamUrl(streamUrl).okHttpClient(http)
+    RStreamClient client = RStreamClient.builder().streamUrl(streamUrl).okHttpClient(server.http())
         .retryPolicy(retry)
         .liveLinger(0, SECONDS)
         .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
         .build();
     clients.add(client);
     return client;
-  }
-
-  private static Change order(int i) {
-    return Change.builder().operation(Change.Operation.UPDATE).type("order").key("o" + (i % 5))
-        .value("{\"n\":" + i + "}").build();
-  }
-
-  private static List<Change> changesSeen(BlockingQueue<StateView> views, int count) throws InterruptedException {
-    List<Change> seen = new ArrayList<>();
-    while (seen.size() < count) {
-      StateView view = views.poll(15, SECONDS);
-      assertThat(view).as("a view for change %s, in time", seen.size()).isNotNull();
-      seen.addAll(view.changes());
-    }
-    return seen;
   }
 
   /** Takes live states until {@code wanted}; returns every state taken, {@code wanted} last. */
@@ -109,26 +83,25 @@ class LiveStatusTest {
 
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      writer.append(order(i)).timeout(10, SECONDS).blockingGet();
+      writer.append(ReferenceChanges.numbered(i)).timeout(10, SECONDS).blockingGet();
       expected.add("{\"n\":" + i + "}");
     }
-    List<Change> all = new ArrayList<>(changesSeen(views, 3));
+    List<Change> all = new ArrayList<>(LiveViews.changesSeen(views, 3));
 
-    int port = server.port();
-    server.close();
+    server.stop();
     assertThat(statesUntil(states, Progress.Live.RECONNECTING)).as("while the server is down")
         .containsExactly(Progress.Live.RECONNECTING);
-    server = StubServer.builder().dataDir(dir).port(port).build().start();
+    server.startAgain();
     // Connecting (catching up with what was appended while down), then connected: up to date.
     assertThat(statesUntil(states, Progress.Live.CONNECTED)).as("once the server is back")
         .containsExactly(Progress.Live.CONNECTING, Progress.Live.CONNECTED);
 
     Offset last = null;
     for (int i = 3; i < 6; i++) {
-      last = writer.append(order(i)).timeout(10, SECONDS).blockingGet();
+      last = writer.append(ReferenceChanges.numbered(i)).timeout(10, SECONDS).blockingGet();
       expected.add("{\"n\":" + i + "}");
     }
-    all.addAll(changesSeen(views, 3));
+    all.addAll(LiveViews.changesSeen(views, 3));
     assertThat(all).extracting(Change::value).as("every change once, in order").isEqualTo(expected);
     reader.awaitOffset(last).timeout(10, SECONDS).blockingAwait();
     StateView extra = views.poll(300, MILLISECONDS);
@@ -168,8 +141,7 @@ class LiveStatusTest {
     TestSubscriber<StateView> b = client.live().test();
     client.progress().filter(p -> p.live() == Progress.Live.CONNECTED).firstOrError()
         .timeout(10, SECONDS).blockingGet();
-    server.close();
-    server = null;
+    server.stop();
 
     assertThat(a.await(10, SECONDS)).as("the first subscriber ends").isTrue();
     assertThat(b.await(10, SECONDS)).as("the second subscriber ends").isTrue();

@@ -1,10 +1,12 @@
 package dev.rstream;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 
 /**
  * Waits on what a {@code live()} subscriber has been shown. {@link RStreamClient#awaitOffset}
@@ -37,5 +39,16 @@ final class LiveViews {
     // By index: the subscriber's list may still grow while it is read.
     for (int i = 0, n = views.size(); i < n; i++) changes.addAll(views.get(i).changes());
     return changes;
+  }
+
+  /** Takes views from {@code views} until they hold {@code count} changes; fails after 15 s without one. */
+  static List<Change> changesSeen(BlockingQueue<StateView> views, int count) throws InterruptedException {
+    List<Change> seen = new ArrayList<>();
+    while (seen.size() < count) {
+      StateView view = views.poll(15, SECONDS);
+      assertThat(view).as("a view for change %s, in time", seen.size()).isNotNull();
+      seen.addAll(view.changes());
+    }
+    return seen;
   }
 }

@@ -3,51 +3,46 @@ package dev.rstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.LocalStore.StoredWindow;
-import java.io.File;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
 
-/** One suite run over every {@link LocalStore}: they must behave the same. */
-class LocalStoreContractTest {
+/**
+ * The suite every {@link LocalStore} passes: they must behave the same. A store extends it with
+ * {@link #newStore()}; a store in another module gets it from the sdk's test-jar ({@code
+ * rstream-sdk}, type {@code test-jar}, test scope).
+ */
+public abstract class LocalStoreContractTest {
   private static final String URL = "http://host/v1/stream/s";
   private static final String OTHER = "http://host/v1/stream/other";
 
-  @TempDir static File dir;
-  private static int files;
   private final List<AutoCloseable> opened = new ArrayList<>();
 
-  static Stream<Arguments> stores() {
-    Supplier<LocalStore> memory = LocalStore::inMemory;
-    Supplier<LocalStore> sqlite = () -> SqliteStore.open(new File(dir, "contract-" + (files++) + ".db"));
-    return Stream.of(Arguments.of("memory", memory), Arguments.of("sqlite", sqlite));
-  }
+  /**
+   * A new, empty store, on each call. One that is {@link AutoCloseable} is closed after the test.
+   */
+  protected abstract LocalStore newStore() throws Exception;
 
-  private LocalStore open(Supplier<LocalStore> factory) {
-    LocalStore store = factory.get();
+  private LocalStore open() throws Exception {
+    LocalStore store = newStore();
     if (store instanceof AutoCloseable) opened.add((AutoCloseable) store);
     return store;
   }
 
   @AfterEach
-  void closeStores() throws Exception {
+  public void closeStores() throws Exception {
     for (AutoCloseable c : opened) c.close();
   }
 
-  static Keyframe keyframe(String offset, int second) {
+  private static Keyframe keyframe(String offset, int second) {
     return Keyframe.of(Offset.of(offset), Instant.ofEpochSecond(1_700_000_000L + second));
   }
 
-  static Change change(String key, String value, String offset, int second) {
+  private static Change change(String key, String value, String offset, int second) {
     return Change.update("item", key, value)
         .newBuilder()
         .oldValue("{\"n\":0}")
@@ -57,7 +52,7 @@ class LocalStoreContractTest {
         .build();
   }
 
-  static StoredWindow committed() {
+  private static StoredWindow committed() {
     return StoredWindow.of(
         keyframe("0_10", 1),
         keyframe("0_30", 5),
@@ -66,10 +61,9 @@ class LocalStoreContractTest {
         Arrays.asList(change("a", "{\"n\":2}", "0_20", 2), Change.delete("item", "a").newBuilder().offset(Offset.of("0_25")).build()));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
-  void committedWindowRoundTripsWithOffsetsAndTimestamps(String name, Supplier<LocalStore> factory) {
-    LocalStore store = open(factory);
+  @Test
+  public void committedWindowRoundTripsWithOffsetsAndTimestamps() throws Exception {
+    LocalStore store = open();
     StoredWindow window = committed();
     store.putWindow(URL, window);
     StoredWindow read = store.window(URL, "0_10");
@@ -83,10 +77,9 @@ class LocalStoreContractTest {
     assertThat(store.window(OTHER, "0_10")).isNull();
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
-  void keyframeIndexAndItsCompanionOffsetAreReplacedTogether(String name, Supplier<LocalStore> factory) {
-    LocalStore store = open(factory);
+  @Test
+  public void keyframeIndexAndItsCompanionOffsetAreReplacedTogether() throws Exception {
+    LocalStore store = open();
     assertThat(store.keyframes(URL)).isEmpty();
     assertThat(store.keyframesNext(URL)).isEqualTo(Offset.START);
     store.putKeyframes(URL, Arrays.asList(keyframe("-1", 0), keyframe("0_10", 1)), Offset.of("i_2"));
@@ -98,10 +91,9 @@ class LocalStoreContractTest {
     assertThat(store.keyframes(URL)).containsExactly(keyframe("1_05", 9));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
-  void liveBatchesAppendOnlyWhereTheStoredWindowEnds(String name, Supplier<LocalStore> factory) {
-    LocalStore store = open(factory);
+  @Test
+  public void liveBatchesAppendOnlyWhereTheStoredWindowEnds() throws Exception {
+    LocalStore store = open();
     assertThat(store.appendLive(URL, "0_30", Offset.of("0_32"), Collections.emptyList(), Offset.of("0_32"))).isFalse();
     store.putLiveWindow(
         URL, StoredWindow.of(keyframe("0_30", 5), null, Offset.of("0_32"), Collections.emptyList(), Collections.emptyList()));
@@ -120,10 +112,9 @@ class LocalStoreContractTest {
     assertThat(live.changes()).containsExactly(first, second);
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
-  void aNewLiveWindowReplacesTheOld(String name, Supplier<LocalStore> factory) {
-    LocalStore store = open(factory);
+  @Test
+  public void aNewLiveWindowReplacesTheOld() throws Exception {
+    LocalStore store = open();
     store.putLiveWindow(URL, StoredWindow.of(keyframe("0_30", 5), null, Offset.of("0_32"), Collections.emptyList(),
         Arrays.asList(change("a", "1", "0_40", 6))));
     store.putLiveWindow(URL, StoredWindow.of(keyframe("0_50", 8), null, Offset.of("0_52"),
@@ -134,10 +125,9 @@ class LocalStoreContractTest {
     assertThat(live.keyframe()).containsExactly(Change.insert("item", "a", "1"));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
-  void clearDropsOneStreamOnly(String name, Supplier<LocalStore> factory) {
-    LocalStore store = open(factory);
+  @Test
+  public void clearDropsOneStreamOnly() throws Exception {
+    LocalStore store = open();
     for (String url : Arrays.asList(URL, OTHER)) {
       store.putWindow(url, committed());
       store.putKeyframes(url, Arrays.asList(keyframe("0_10", 1)), Offset.of("i_1"));
@@ -153,10 +143,9 @@ class LocalStoreContractTest {
     assertThat(store.keyframes(OTHER)).hasSize(1);
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
-  void producerIdAndEpochAreKeptPerStreamAndCleared(String name, Supplier<LocalStore> factory) {
-    LocalStore store = open(factory);
+  @Test
+  public void producerIdAndEpochAreKeptPerStreamAndCleared() throws Exception {
+    LocalStore store = open();
     assertThat(store.producer(URL)).isNull();
     store.putProducer(URL, LocalStore.StoredProducer.of("app-1", 0));
     store.putProducer(URL, LocalStore.StoredProducer.of("app-1", 3));
@@ -167,10 +156,9 @@ class LocalStoreContractTest {
     assertThat(store.producer(OTHER)).isEqualTo(LocalStore.StoredProducer.of("app-2", 1));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
-  void aCommittedWindowIsNeverReplaced(String name, Supplier<LocalStore> factory) {
-    LocalStore store = open(factory);
+  @Test
+  public void aCommittedWindowIsNeverReplaced() throws Exception {
+    LocalStore store = open();
     store.putWindow(URL, committed());
     StoredWindow other = StoredWindow.of(keyframe("0_10", 1), keyframe("0_30", 5), Offset.of("0_12"),
         Collections.emptyList(), Collections.emptyList());

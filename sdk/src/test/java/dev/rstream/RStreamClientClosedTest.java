@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rstream.internal.window.GeneratedLog;
-import dev.rstream.server.StubServer;
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.observers.BaseTestConsumer;
 import io.reactivex.rxjava3.observers.TestObserver;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -18,41 +18,25 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
-import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A closed client: every call fails with one clear {@code IllegalStateException} and sends
  * nothing, and what was subscribed before the close ends (streams complete, waits fail).
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientClosedTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
-  private final OkHttpClient http = new OkHttpClient();
-  private StubServer server;
+  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
   private String url;
 
   @BeforeEach
-  void start() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
-    server = StubServer.builder().build().start();
-    url = server.streamUrl("closed/orders");
-    DurableStream.builder().url(url).okHttpClient(http).build()
-        .create(CreateOptions.builder().contentType("application/json").build())
-        .timeout(10, SECONDS).blockingGet();
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
+  void start() {
+    url = server.createJsonStream("closed/orders");
   }
 
   private static void assertClientClosed(BaseTestConsumer<?, ?> consumer) {
@@ -66,9 +50,9 @@ class RStreamClientClosedTest {
 
   @Test
   void everyCallOnAClosedClientAndItsProducerFailsAndNothingReachesTheServer() {
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(http).build();
+    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
     ChangeProducer producer = client.producer();
-    Offset before = DurableStream.builder().url(url).okHttpClient(http).build().head().blockingGet().nextOffset();
+    Offset before = DurableStream.builder().url(url).okHttpClient(server.http()).build().head().blockingGet().nextOffset();
     client.close();
     client.close(); // idempotent
 
@@ -93,13 +77,13 @@ class RStreamClientClosedTest {
     assertClientClosed(producer.flush().test());
     assertClientClosed(producer.detach().test());
 
-    assertThat(DurableStream.builder().url(url).okHttpClient(http).build().head().blockingGet().nextOffset())
+    assertThat(DurableStream.builder().url(url).okHttpClient(server.http()).build().head().blockingGet().nextOffset())
         .as("nothing appended after close").isEqualTo(before);
   }
 
   @Test
   void aStreamTakenBeforeCloseAndSubscribedAfterFailsToo() {
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(http).build();
+    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
     TestSubscriber<StateView> live = client.live().test(0); // cold: nothing happens yet...
     io.reactivex.rxjava3.core.Single<Offset> append = client.append(Change.update("order", "o1", "1"));
     client.close();

@@ -3,13 +3,11 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import dev.rstream.testing.UndeliveredRxErrors;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -19,13 +17,14 @@ import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Scripted HTTP responses the real server would never send: the client fails typed, applies nothing. */
+@ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientHttpFaultTest {
   private static final String T0 = "2026-01-01T00:00:00Z";
   private static final String T1 = "2026-01-01T00:01:00Z";
 
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
   private final MockWebServer server = new MockWebServer();
   private final OkHttpClient http = new OkHttpClient();
   private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
@@ -36,7 +35,6 @@ class RStreamClientHttpFaultTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
     server.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
@@ -62,8 +60,6 @@ class RStreamClientHttpFaultTest {
     server.close();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private void serve(String path, String offset, String next, String body) {

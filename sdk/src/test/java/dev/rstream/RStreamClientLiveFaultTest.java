@@ -5,8 +5,8 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.internal.window.DurableStreamSource;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.disposables.Disposable;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -23,19 +23,20 @@ import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Connections cut at chosen points of a live read, and a server that repeats or reorders data, at
  * the {@link RStreamClient#live()} level: each change reaches subscribers once, in order, or the
  * subscriber fails typed before any state built from bad data.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientLiveFaultTest {
   private static final String T0 = "2026-01-01T00:00:00Z";
   private static final int CHANGES = 6;
   /** What catch-up reads pretend the head is; live reads serve the rest. */
   private static final int CATCH_UP_HEAD = 2;
 
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
   private final MockWebServer server = new MockWebServer();
   private final OkHttpClient http = new OkHttpClient.Builder().readTimeout(5, SECONDS).build();
   private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -48,7 +49,6 @@ class RStreamClientLiveFaultTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
     server.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
@@ -87,8 +87,6 @@ class RStreamClientLiveFaultTest {
     server.close();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private static String pad(int offset) {

@@ -3,9 +3,9 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.server.StubServer;
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.observers.TestObserver;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.io.File;
 import java.util.ArrayList;
@@ -19,44 +19,35 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link RStreamClient#producer()}: an idempotent producer whose identity the client keeps in its
  * store, against the real server-stub.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientProducerTest {
   @TempDir File dir;
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
-  private final OkHttpClient http = new OkHttpClient();
+  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
   private final List<RStreamClient> clients = new ArrayList<>();
   private final List<SqliteStore> stores = new ArrayList<>();
-  private StubServer server;
   private String url;
 
   @BeforeEach
-  void start() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
-    server = StubServer.builder().build().start();
-    url = server.streamUrl("shop/orders");
-    DurableStream.builder().url(url).okHttpClient(http).build()
-        .create(CreateOptions.builder().contentType("application/json").build())
-        .timeout(10, SECONDS).blockingGet();
+  void start() {
+    url = server.createJsonStream("shop/orders");
   }
 
   @AfterEach
   void stop() {
     clients.forEach(RStreamClient::close);
     stores.forEach(SqliteStore::close);
-    server.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private RStreamClient client(@Nullable LocalStore store) {
-    RStreamClient.Builder builder = RStreamClient.builder().streamUrl(url).okHttpClient(http)
+    RStreamClient.Builder builder = RStreamClient.builder().streamUrl(url).okHttpClient(server.http())
         .liveLinger(0, SECONDS);
     if (store != null) builder.store(store);
     RStreamClient client = builder.build();
@@ -164,7 +155,7 @@ class RStreamClientProducerTest {
   @Test
   void appendWhoseResponseIsLostIsRetriedAndAppliedOnce() throws Exception {
     java.util.concurrent.atomic.AtomicInteger posts = new java.util.concurrent.atomic.AtomicInteger();
-    OkHttpClient losing = http.newBuilder().addInterceptor(chain -> {
+    OkHttpClient losing = server.http().newBuilder().addInterceptor(chain -> {
       okhttp3.Response response = chain.proceed(chain.request());
       if (chain.request().method().equals("POST") && posts.incrementAndGet() == 1) {
         response.close();

@@ -1,20 +1,18 @@
 package dev.rstream;
 
+import static dev.rstream.ReferenceChanges.orders;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.server.StubServer;
-import dev.rstream.server.state.RealStreamConventions;
-import dev.rstream.server.storage.MemoryLogStore;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import dev.rstream.testing.ReferenceLog;
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.io.File;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.HttpUrl;
@@ -23,60 +21,44 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A client that restarts over a {@link SqliteStore}, against the real server-stub: what it stored
  * is answered with no request, and the live cursor resumes where the store ends.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientRestartTest {
   @TempDir File dir;
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
-  private final OkHttpClient http = new OkHttpClient();
-  /** Every request the readers sent (the writer uses {@link #http} directly). */
+  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
+  /** Every request the readers sent (the writer does not record). */
   private final List<HttpUrl> requests = new CopyOnWriteArrayList<>();
-  private final OkHttpClient recording =
-      http.newBuilder().addInterceptor(chain -> {
-        // A call cancelled before it starts (a read that pause() stopped as it began) never
-        // reaches the network: it is not a read.
-        if (!chain.call().isCanceled()) requests.add(chain.request().url());
-        return chain.proceed(chain.request());
-      }).build();
   private final List<RStreamClient> clients = new ArrayList<>();
   private final List<SqliteStore> stores = new ArrayList<>();
-  private final List<Change> appended = new ArrayList<>();
-  private MemoryLogStore log;
-  private RealStreamConventions conventions;
-  private StubServer server;
+  private OkHttpClient recording;
+  private ReferenceLog log;
   private String url;
   private RStreamClient writer;
 
   @BeforeEach
-  void start() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
-    log = new MemoryLogStore();
-    conventions = RealStreamConventions.builder().store(log)
-        .offsetFormat(dev.rstream.server.http.StreamHandler.OFFSETS).build();
-    server = StubServer.builder().store(log).conventions(conventions).build().start();
-    url = server.streamUrl("shop/orders");
-    DurableStream.builder().url(url).okHttpClient(http).build()
-        .create(CreateOptions.builder().contentType("application/json")
-            .header("Rstream-Keyframes", "changes=7, interval=3600s").build())
-        .timeout(10, SECONDS).blockingGet();
-    writer = client(http, null);
+  void start() {
+    recording = server.http().newBuilder().addInterceptor(chain -> {
+      // A call cancelled before it starts (a read that pause() stopped as it began) never
+      // reaches the network: it is not a read.
+      if (!chain.call().isCanceled()) requests.add(chain.request().url());
+      return chain.proceed(chain.request());
+    }).build();
+    url = server.createStateStream("shop/orders", "changes=7, interval=3600s");
+    writer = client(server.http(), null);
+    log = new ReferenceLog(Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1));
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stop() {
     clients.forEach(RStreamClient::close);
     stores.forEach(SqliteStore::close);
-    server.close();
-    conventions.close();
-    log.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private RStreamClient client(OkHttpClient okHttp, LocalStore store) {
@@ -103,28 +85,9 @@ class RStreamClientRestartTest {
     stores.remove(store);
   }
 
-  private Offset appendRandom(Random random, int units, Instant[] clock) {
-    Offset last = null;
-    for (int u = 0; u < units; u++) {
-      List<Change> unit = new ArrayList<>();
-      for (int i = 1 + random.nextInt(3); i > 0; i--) {
-        clock[0] = clock[0].plusMillis(1 + random.nextInt(1000));
-        unit.add(Change.builder().operation(Change.Operation.UPDATE).type("order").key("o" + random.nextInt(12))
-            .value("{\"qty\":" + random.nextInt(100) + "}").timestamp(clock[0]).build());
-      }
-      last = writer.append(unit).timeout(10, SECONDS).blockingGet();
-      appended.addAll(unit);
-    }
-    return last;
-  }
-
-  private Map<String, String> replayTo(Instant time) {
-    Map<String, String> state = new LinkedHashMap<>();
-    for (Change change : appended) {
-      if (change.timestamp().isAfter(time)) break;
-      state.put(change.key(), change.value());
-    }
-    return state;
+  /** Appends {@code units} POSTs of 1-3 updates through the writer, each later than the last. */
+  private Offset appendRandom(Random random, int units) {
+    return ReferenceChanges.appendRandom(writer, log, random, units, ReferenceLog.Shape.UPDATES);
   }
 
   /**
@@ -153,19 +116,18 @@ class RStreamClientRestartTest {
 
   @Test
   void committedWindowAfterRestartIsAnsweredFromTheStoreWithZeroRequests() throws Exception {
-    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
-    Instant begin = clock[0];
-    Offset written = appendRandom(new Random(3), 40, clock);
+    Instant begin = log.clock();
+    Offset written = appendRandom(new Random(3), 40);
     writer.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
     List<Instant> times = new ArrayList<>();
-    for (int i = 0; i < 8; i++) times.add(begin.plusMillis(i * (clock[0].toEpochMilli() - begin.toEpochMilli()) / 16));
+    for (int i = 0; i < 8; i++) times.add(begin.plusMillis(i * (log.clock().toEpochMilli() - begin.toEpochMilli()) / 16));
 
     SqliteStore store = openStore();
     RStreamClient first = client(recording, store);
     for (Instant time : times) {
       StateView view = first.window(time).timeout(10, SECONDS).blockingLast();
       assertThat(view.fromStore()).isFalse();
-      assertThat(new LinkedHashMap<>(view.entities("order"))).isEqualTo(replayTo(time));
+      assertThat(orders(view)).isEqualTo(log.replayTo(time));
     }
     assertThat(requests).isNotEmpty();
     shutDown(first, store);
@@ -176,17 +138,16 @@ class RStreamClientRestartTest {
     for (Instant time : times) {
       StateView view = restarted.window(time).timeout(10, SECONDS).blockingLast();
       assertThat(view.fromStore()).as("at %s", time).isTrue();
-      assertThat(new LinkedHashMap<>(view.entities("order"))).as("state at %s", time).isEqualTo(replayTo(time));
+      assertThat(orders(view)).as("state at %s", time).isEqualTo(log.replayTo(time));
     }
     assertThat(requests).as("requests after restart").isEmpty();
   }
 
   @Test
   void liveAfterRestartEmitsTheStoredStateThenReadsOnlyWhatWasAppendedSince() throws Exception {
-    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
     Random random = new Random(7);
-    Offset written = appendRandom(random, 25, clock);
-    Instant writtenAt = clock[0];
+    Offset written = appendRandom(random, 25);
+    Instant writtenAt = log.clock();
 
     SqliteStore store = openStore();
     RStreamClient first = client(recording, store);
@@ -196,8 +157,8 @@ class RStreamClientRestartTest {
     live.cancel();
     shutDown(first, store);
 
-    Offset more = appendRandom(random, 4, clock);
-    int newChanges = appended.size() - (int) appended.stream().filter(c -> !c.timestamp().isAfter(writtenAt)).count();
+    Offset more = appendRandom(random, 4);
+    int newChanges = log.countAfter(writtenAt);
     requests.clear();
     SqliteStore reopened = openStore();
     RStreamClient restarted = client(recording, reopened);
@@ -206,12 +167,12 @@ class RStreamClientRestartTest {
     StateView stored = resumed.values().get(0);
     assertThat(stored.fromStore()).isTrue();
     assertThat(stored.offset()).isGreaterThanOrEqualTo(written).isLessThan(more);
-    assertThat(new LinkedHashMap<>(stored.entities("order"))).isEqualTo(replayTo(writtenAt));
+    assertThat(orders(stored)).isEqualTo(log.replayTo(writtenAt));
 
     restarted.awaitOffset(more).timeout(10, SECONDS).blockingAwait();
     StateView latest = LiveViews.latestAtOrPast(resumed, more);
     assertThat(latest.fromStore()).isFalse();
-    assertThat(new LinkedHashMap<>(latest.entities("order"))).isEqualTo(replayTo(clock[0]));
+    assertThat(orders(latest)).isEqualTo(log.replayTo(log.clock()));
     List<HttpUrl> reads = mainStreamReads();
     assertThat(reads).isNotEmpty();
     assertThat(reads.get(0).queryParameter("offset")).isEqualTo(stored.offset().value());
@@ -228,9 +189,8 @@ class RStreamClientRestartTest {
 
   @Test
   void twoClientsSharingOneStoreLeaveItConsistent() throws Exception {
-    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
     Random random = new Random(11);
-    appendRandom(random, 10, clock);
+    appendRandom(random, 10);
     SqliteStore store = openStore();
     RStreamClient a = client(recording, store);
     RStreamClient b = client(recording, store);
@@ -238,7 +198,7 @@ class RStreamClientRestartTest {
     TestSubscriber<StateView> liveB = b.live().test();
     Offset written = null;
     for (int round = 0; round < 5; round++) {
-      written = appendRandom(random, 3, clock);
+      written = appendRandom(random, 3);
       a.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
       b.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
     }
@@ -254,37 +214,35 @@ class RStreamClientRestartTest {
     StateView stored = resumed.values().get(0);
     assertThat(stored.fromStore()).isTrue();
     assertThat(stored.offset()).isGreaterThanOrEqualTo(written);
-    assertThat(new LinkedHashMap<>(stored.entities("order"))).as("no change stored twice or lost").isEqualTo(replayTo(clock[0]));
+    assertThat(orders(stored)).as("no change stored twice or lost").isEqualTo(log.replayTo(log.clock()));
     resumed.cancel();
   }
 
   @Test
   void storeThatCannotWriteLeavesTheClientWorkingFromMemory() throws Exception {
-    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
-    Instant begin = clock[0];
-    Offset written = appendRandom(new Random(5), 30, clock);
+    Instant begin = log.clock();
+    Offset written = appendRandom(new Random(5), 30);
     LocalStore full = new FullDiskStore(new File(dir, "full.db"));
     RStreamClient client = client(recording, full);
-    Instant time = begin.plusMillis((clock[0].toEpochMilli() - begin.toEpochMilli()) / 4);
-    assertThat(new LinkedHashMap<>(client.window(time).timeout(10, SECONDS).blockingLast().entities("order")))
-        .isEqualTo(replayTo(time));
+    Instant time = begin.plusMillis((log.clock().toEpochMilli() - begin.toEpochMilli()) / 4);
+    assertThat(orders(client.window(time).timeout(10, SECONDS).blockingLast()))
+        .isEqualTo(log.replayTo(time));
     int afterFirst = requests.size();
-    assertThat(new LinkedHashMap<>(client.window(time).timeout(10, SECONDS).blockingLast().entities("order")))
-        .isEqualTo(replayTo(time));
+    assertThat(orders(client.window(time).timeout(10, SECONDS).blockingLast()))
+        .isEqualTo(log.replayTo(time));
     assertThat(requests).as("held in memory").hasSize(afterFirst);
     TestSubscriber<StateView> live = client.live().test();
     client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
-    assertThat(new LinkedHashMap<>(LiveViews.latestAtOrPast(live, written).entities("order")))
-        .isEqualTo(replayTo(clock[0]));
+    assertThat(orders(LiveViews.latestAtOrPast(live, written)))
+        .isEqualTo(log.replayTo(log.clock()));
     live.assertNoErrors();
     live.cancel();
   }
 
   @Test
   void streamDeletedAndCreatedAgainDropsTheStoredDataAndRebuilds() throws Exception {
-    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
     Random random = new Random(13);
-    Offset written = appendRandom(random, 20, clock);
+    Offset written = appendRandom(random, 20);
     SqliteStore store = openStore();
     RStreamClient first = client(recording, store);
     TestSubscriber<StateView> live = first.live().test();
@@ -293,12 +251,12 @@ class RStreamClientRestartTest {
     live.cancel();
     shutDown(first, store);
 
-    DurableStream stream = DurableStream.builder().url(url).okHttpClient(http).build();
+    DurableStream stream = DurableStream.builder().url(url).okHttpClient(server.http()).build();
     stream.delete().timeout(10, SECONDS).blockingAwait();
     stream.create(CreateOptions.builder().contentType("application/json")
         .header("Rstream-Keyframes", "changes=7, interval=3600s").build()).timeout(10, SECONDS).blockingGet();
-    appended.clear();
-    Offset rewritten = appendRandom(random, 3, clock);
+    log.clear();
+    Offset rewritten = appendRandom(random, 3);
 
     SqliteStore reopened = openStore();
     RStreamClient restarted = client(recording, reopened);
@@ -307,8 +265,8 @@ class RStreamClientRestartTest {
     resumed.assertNoErrors();
     StateView latest = LiveViews.latestAtOrPast(resumed, rewritten);
     assertThat(latest.fromStore()).isFalse();
-    assertThat(new LinkedHashMap<>(latest.entities("order"))).as("the new stream's state only")
-        .isEqualTo(replayTo(clock[0]));
+    assertThat(orders(latest)).as("the new stream's state only")
+        .isEqualTo(log.replayTo(log.clock()));
     awaitStoredLive(reopened, url, rewritten);
     assertThat(reopened.liveWindow(url).id()).isNotEqualTo(written.value());
     for (Keyframe keyframe : reopened.keyframes(url)) {
@@ -319,9 +277,8 @@ class RStreamClientRestartTest {
 
   @RepeatedTest(3)
   void pauseStopsTheLiveCursorAndResumeCatchesUpFromTheStoredOffset() throws Exception {
-    Instant[] clock = {Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1)};
     Random random = new Random(17);
-    Offset written = appendRandom(random, 5, clock);
+    Offset written = appendRandom(random, 5);
     SqliteStore store = openStore();
     RStreamClient client = client(recording, store);
     TestSubscriber<StateView> live = client.live().test();
@@ -334,15 +291,15 @@ class RStreamClientRestartTest {
     client.progress().filter(p -> p.live() == Progress.Live.IDLE).firstOrError().timeout(10, SECONDS).blockingGet();
     int seen = live.values().size();
     requests.clear();
-    Offset more = appendRandom(random, 4, clock);
+    Offset more = appendRandom(random, 4);
     assertThat(live.values()).as("nothing while paused").hasSize(seen);
     assertThat(mainStreamReads()).as("no read while paused").isEmpty();
 
     client.resume();
     client.awaitOffset(more).timeout(10, SECONDS).blockingAwait();
     live.assertNoErrors().assertNotComplete();
-    assertThat(new LinkedHashMap<>(LiveViews.latestAtOrPast(live, more).entities("order")))
-        .isEqualTo(replayTo(clock[0]));
+    assertThat(orders(LiveViews.latestAtOrPast(live, more)))
+        .isEqualTo(log.replayTo(log.clock()));
     assertThat(mainStreamReads().get(0).queryParameter("offset")).isEqualTo(stored.value());
     live.cancel();
   }

@@ -5,12 +5,11 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.internal.retry.Recovery;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.schedulers.TestScheduler;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -21,15 +20,16 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A server that keeps failing: reads that end give up after the one-shot retry policy with a
  * typed error, the live read keeps retrying, and progress shows the retrying while it lasts.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientRetryBoundTest {
   private static final String T0 = "2026-01-01T00:00:00Z";
 
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
   private final MockWebServer server = new MockWebServer();
   private final OkHttpClient http = new OkHttpClient();
   private final AtomicInteger requests = new AtomicInteger();
@@ -45,7 +45,6 @@ class RStreamClientRetryBoundTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
     server.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
@@ -81,8 +80,6 @@ class RStreamClientRetryBoundTest {
     server.close();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private RStreamClient.Builder builder() {

@@ -4,58 +4,37 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.server.StubServer;
-import dev.rstream.server.state.RealStreamConventions;
-import dev.rstream.server.storage.MemoryLogStore;
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.observers.TestObserver;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link RStreamClient#state()} and the bounded {@link RStreamClient#awaitOffset}, against server-stub. */
+@ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientStateTest {
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
-  private final OkHttpClient http = new OkHttpClient();
+  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
   private final List<RStreamClient> clients = new ArrayList<>();
-  private MemoryLogStore log;
-  private RealStreamConventions conventions;
-  private StubServer server;
   private String url;
 
   @BeforeEach
-  void start() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
-    log = new MemoryLogStore();
-    conventions = RealStreamConventions.builder().store(log)
-        .offsetFormat(dev.rstream.server.http.StreamHandler.OFFSETS).build();
-    server = StubServer.builder().store(log).conventions(conventions).build().start();
-    url = server.streamUrl("state/orders");
-    DurableStream.builder().url(url).okHttpClient(http).build()
-        .create(CreateOptions.builder().contentType("application/json")
-            .header("Rstream-Keyframes", "changes=1000, interval=3600s").build())
-        .timeout(10, SECONDS).blockingGet();
+  void start() {
+    url = server.createStateStream("state/orders", "changes=1000, interval=3600s");
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stop() {
     clients.forEach(RStreamClient::close);
-    server.close();
-    conventions.close();
-    log.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private RStreamClient client(LocalStore store) {
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(http).store(store)
+    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).store(store)
         .liveLinger(0, SECONDS).build();
     clients.add(client);
     return client;

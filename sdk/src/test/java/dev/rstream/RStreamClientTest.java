@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.GeneratedLog;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.disposables.Disposable;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,16 +24,16 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientTest {
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
   private GeneratedLog log;
   private FakeStateStream stream;
   private final List<RStreamClient> clients = new ArrayList<>();
 
   @BeforeEach
   void setUp() {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
     log = new GeneratedLog(17, 10, 8);
     stream = new FakeStateStream(log);
   }
@@ -41,8 +41,6 @@ class RStreamClientTest {
   @AfterEach
   void tearDown() {
     clients.forEach(RStreamClient::close);
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private RStreamClient.Builder builder(FakeStateStream source) {

@@ -5,57 +5,44 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.rstream.server.StubServer;
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Notification;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The client on streams that are not state streams as the server-stub makes them: plain JSON
  * streams with no keyframe (with and without timestamps), a text stream, and a JSON stream of
  * messages that are not State Protocol. Against the real server-stub over real sockets.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class StreamKindsEndToEndTest {
   private static final Instant T1 = Instant.parse("2026-01-01T00:00:10Z");
   private static final Instant T2 = Instant.parse("2026-01-01T00:00:20Z");
   private static final AtomicInteger streams = new AtomicInteger();
 
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
-  private final OkHttpClient http = new OkHttpClient();
+  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
   private final List<RStreamClient> clients = new ArrayList<>();
-  private StubServer server;
-
-  @BeforeEach
-  void start() throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
-    server = StubServer.builder().memory().build().start();
-  }
 
   @AfterEach
   void stop() {
     clients.forEach(RStreamClient::close);
-    server.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   /** A stream created with {@code contentType} and no keyframe policy: no keyframes, no index. */
   private DurableStream plainStream(String contentType) {
     DurableStream stream = DurableStream.builder()
-        .url(server.streamUrl("kinds/s" + streams.incrementAndGet())).okHttpClient(http).build();
+        .url(server.streamUrl("kinds/s" + streams.incrementAndGet())).okHttpClient(server.http()).build();
     stream.create(CreateOptions.builder().contentType(contentType).build()).timeout(10, SECONDS).blockingGet();
     return stream;
   }
@@ -72,7 +59,7 @@ class StreamKindsEndToEndTest {
   }
 
   private RStreamClient client(DurableStream stream) {
-    RStreamClient client = RStreamClient.builder().streamUrl(stream.url().toString()).okHttpClient(http)
+    RStreamClient client = RStreamClient.builder().streamUrl(stream.url().toString()).okHttpClient(server.http())
         .liveLinger(0, SECONDS).build();
     clients.add(client);
     return client;

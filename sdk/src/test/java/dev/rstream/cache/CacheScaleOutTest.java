@@ -13,14 +13,13 @@ import dev.rstream.LiveMode;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
 import dev.rstream.StateView;
-import dev.rstream.server.StubServer;
 import dev.rstream.server.http.StreamHandler;
-import dev.rstream.server.state.RealStreamConventions;
-import dev.rstream.server.storage.MemoryLogStore;
+import dev.rstream.testing.Nginx;
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.disposables.Disposable;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,12 +33,15 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A hundred devices behind one nginx ({@code deploy/nginx/rstream-cache.conf}) read the same past
  * windows and follow the stream live by long-poll: the origin sees each committed range once and
  * one long-poll per live interval, not one per device. Skipped when nginx is not installed.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class CacheScaleOutTest {
   private static final int CLIENTS = 100;
   private static final int CHANGES = 2400;
@@ -47,48 +49,28 @@ class CacheScaleOutTest {
   private static final int LIVE_APPENDS = 5;
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
-  private final List<OkHttpClient> httpClients = new ArrayList<>();
+  @RegisterExtension final StubServerExtension server = StubServerExtension.configured(builder -> builder
+      // Windows span several reads, so most chunks end below the tail (immutable).
+      .maxReadBytes(16 * 1024)
+      .longPollTimeout(Duration.ofSeconds(2)));
   private final List<RStreamClient> clients = new ArrayList<>();
-  private MemoryLogStore store;
-  private RealStreamConventions conventions;
-  private StubServer server;
-  private NginxCache nginx;
+  private Nginx nginx;
 
   @BeforeEach
   void start() throws Exception {
-    assumeTrue(NginxCache.available(), "nginx is not on the PATH");
-    RxJavaPlugins.setErrorHandler(undelivered::add);
-    store = new MemoryLogStore();
-    conventions = RealStreamConventions.builder().store(store).offsetFormat(StreamHandler.OFFSETS).build();
-    server = StubServer.builder().store(store).conventions(conventions)
-        // Windows span several reads, so most chunks end below the tail (immutable).
-        .maxReadBytes(16 * 1024)
-        .longPollTimeout(Duration.ofSeconds(2))
-        .build()
-        .start();
-    nginx = NginxCache.start(server.port());
+    assumeTrue(Nginx.available(), "nginx is not on the PATH");
+    nginx = Nginx.start(server.port());
   }
 
   @AfterEach
   void stop() throws Exception {
     clients.forEach(RStreamClient::close);
-    for (OkHttpClient http : httpClients) {
-      http.dispatcher().executorService().shutdown();
-      http.connectionPool().evictAll();
-    }
     if (nginx != null) nginx.close();
-    if (server != null) server.close();
-    if (conventions != null) conventions.close();
-    if (store != null) store.close();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   /** A separate device: its own OkHttp client (connections, dispatcher), through the cache. */
   private RStreamClient device(String streamPath) {
-    OkHttpClient http = new OkHttpClient();
-    httpClients.add(http);
+    OkHttpClient http = server.newHttpClient();
     RStreamClient client = RStreamClient.builder()
         .streamUrl(nginx.url() + StreamHandler.PREFIX + streamPath)
         .okHttpClient(http)
@@ -133,16 +115,17 @@ class CacheScaleOutTest {
       assertThat(views).extracting(StateView::offset).isEqualTo(seen.get(0).stream().map(StateView::offset).toList());
     }
 
-    List<NginxCache.Hit> catchUp = nginx.hits();
+    List<Nginx.Hit> catchUp = nginx.hits();
     assertThat(catchUp).hasSizeGreaterThanOrEqualTo(CLIENTS * 2);
-    Map<String, Long> originPerRange = catchUp.stream().filter(NginxCache.Hit::origin)
-        .collect(Collectors.groupingBy(NginxCache.Hit::uri, Collectors.counting()));
+    Map<String, Long> originPerRange = catchUp.stream().filter(Nginx.Hit::origin)
+        .collect(Collectors.groupingBy(Nginx.Hit::uri, Collectors.counting()));
     assertThat(originPerRange).as("origin fetches per range").isNotEmpty().allSatisfy((uri, count) ->
         assertThat(count).as(uri).isEqualTo(1L));
 
     // Live: every device follows by long-poll, and sees every append.
     List<Disposable> live = new ArrayList<>();
-    for (RStreamClient device : devices) live.add(device.live().subscribe(view -> {}, undelivered::add));
+    List<Throwable> liveErrors = new CopyOnWriteArrayList<>();
+    for (RStreamClient device : devices) live.add(device.live().subscribe(view -> {}, liveErrors::add));
     Offset tail = Offset.of(headTail(server.streamUrl(path)));
     awaitAll(devices, tail);
     int before = nginx.hits().size();
@@ -157,12 +140,13 @@ class CacheScaleOutTest {
         .timeout(10, SECONDS).blockingGet();
     awaitAll(devices, afterQuiet);
     live.forEach(Disposable::dispose);
+    assertThat(liveErrors).as("live errors").isEmpty();
     // One read of the log: nginx logs the long-polls just cancelled as they end, so a second read
     // can be longer than the first.
-    List<NginxCache.Hit> hits = nginx.hits();
-    List<NginxCache.Hit> livePolls = hits.subList(before, hits.size()).stream()
-        .filter(NginxCache.Hit::live).toList();
-    long atOrigin = livePolls.stream().filter(NginxCache.Hit::origin).count();
+    List<Nginx.Hit> hits = nginx.hits();
+    List<Nginx.Hit> livePolls = hits.subList(before, hits.size()).stream()
+        .filter(Nginx.Hit::live).toList();
+    long atOrigin = livePolls.stream().filter(Nginx.Hit::origin).count();
     assertThat(livePolls).as("long-polls the devices made").hasSizeGreaterThanOrEqualTo(CLIENTS * LIVE_APPENDS);
     assertThat(atOrigin).as("long-polls that reached the origin, of %s", livePolls.size())
         .isGreaterThanOrEqualTo(LIVE_APPENDS + 3)
@@ -180,7 +164,7 @@ class CacheScaleOutTest {
   private void awaitOriginTimeouts(int from, int count) throws InterruptedException {
     long deadline = System.nanoTime() + SECONDS.toNanos(20);
     while (true) {
-      List<NginxCache.Hit> hits = nginx.hits();
+      List<Nginx.Hit> hits = nginx.hits();
       long timeouts = hits.subList(from, hits.size()).stream()
           .filter(hit -> hit.live() && hit.status() == 204 && hit.origin()).count();
       if (timeouts >= count) return;
@@ -200,8 +184,7 @@ class CacheScaleOutTest {
    * window.
    */
   private List<Instant> committedWindowTimes(String path, int count) throws Exception {
-    OkHttpClient http = new OkHttpClient();
-    httpClients.add(http);
+    OkHttpClient http = server.http();
     List<Instant> times = new ArrayList<>();
     String offset = "-1";
     for (int polls = 0; times.size() < count && polls < 50; polls++) {
@@ -222,7 +205,7 @@ class CacheScaleOutTest {
   }
 
   private String headTail(String url) throws Exception {
-    OkHttpClient http = httpClients.get(0);
+    OkHttpClient http = server.http();
     try (Response response = http.newCall(new Request.Builder().url(url).head().build()).execute()) {
       return response.header("Stream-Next-Offset");
     }

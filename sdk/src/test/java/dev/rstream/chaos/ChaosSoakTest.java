@@ -18,8 +18,8 @@ import dev.rstream.SqliteStore;
 import dev.rstream.StateView;
 import dev.rstream.TokenSupplier;
 import dev.rstream.chaos.FaultProxy.Fault;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.disposables.Disposable;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -129,7 +129,7 @@ class ChaosSoakTest {
 
   private final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
   private final AtomicLong violationCount = new AtomicLong();
-  private final ConcurrentLinkedQueue<Throwable> undelivered = new ConcurrentLinkedQueue<>();
+  private final UndeliveredRxErrors undelivered = new UndeliveredRxErrors();
   /** From a proxy fault on a client's live read, or a server kill, to that client's next live state. */
   private final List<Long> faultToStateNanos = Collections.synchronizedList(new ArrayList<>());
   /** The same, only after server kills (down time included). */
@@ -233,7 +233,7 @@ class ChaosSoakTest {
   @AfterEach
   void tearDown() {
     running = false;
-    RxJavaPlugins.setErrorHandler(null);
+    undelivered.uninstall();
     sdkLogger.removeHandler(tokenLeakCheck);
     sdkLogger.setLevel(null);
     if (timers != null) timers.shutdownNow();
@@ -255,7 +255,7 @@ class ChaosSoakTest {
     long runNanos = (long) (minutes * 60e9);
     System.out.println("chaos soak: seed " + seed + " (replay with -Dsoak.seed=" + seed + "), "
         + minutes + " min, fault rate " + faultRate);
-    RxJavaPlugins.setErrorHandler(undelivered::add);
+    undelivered.install();
 
     int port;
     try (ServerSocket free = new ServerSocket(0)) {
@@ -1021,7 +1021,7 @@ class ChaosSoakTest {
         baseline.threads, last.threads, maxThreads));
     out.append(String.format(Locale.ROOT, "connections          at most %d open at once, %d left after close%n",
         maxConnections, connectionsLeft));
-    out.append(String.format(Locale.ROOT, "undelivered Rx errors %d%n", undelivered.size()));
+    out.append(String.format(Locale.ROOT, "undelivered Rx errors %d%n", undelivered.errors().size()));
     out.append(String.format(Locale.ROOT, "known bugs           %s%n", knownBugs.isEmpty() ? "none seen" : ""));
     knownBugs.forEach((bug, count) -> out.append(String.format(Locale.ROOT, "  %-50s %d%n", bug, count.get())));
     out.append(String.format(Locale.ROOT, "violations           %d%n", violationCount.get()));

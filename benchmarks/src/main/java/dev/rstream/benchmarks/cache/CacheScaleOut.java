@@ -8,6 +8,7 @@ import dev.rstream.DurableStream;
 import dev.rstream.LiveMode;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
+import dev.rstream.testing.Nginx;
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.disposables.Disposable;

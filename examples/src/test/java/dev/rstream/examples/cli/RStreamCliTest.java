@@ -17,7 +17,7 @@ import dev.rstream.ReadOptions;
 import dev.rstream.StateView;
 import dev.rstream.server.StubServer;
 import dev.rstream.server.workload.Workload;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import dev.rstream.testing.UndeliveredRxErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -30,23 +30,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Runs the {@code rstream} commands in process against a {@link StubServer} on a random port,
  * each test on its own state stream written by a {@link Workload}: 30 changes, a keyframe every
  * 10, so 4 keyframes (the stream's first one included).
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class RStreamCliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CHANGES_PER_KEYFRAME = 10;
@@ -55,7 +55,6 @@ class RStreamCliTest {
 
   private static StubServer server;
 
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
   private String url = "";
 
   @BeforeAll
@@ -70,7 +69,6 @@ class RStreamCliTest {
 
   @BeforeEach
   void writeStream(TestInfo test) throws Exception {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
     url = server.streamUrl("cli/" + test.getTestMethod().orElseThrow().getName() + "-" + streams.incrementAndGet());
     // A batch of changes at a time, waiting for its keyframe: the server writes keyframes on its
     // own thread, and one that is late covers more changes, so writing on would make fewer.
@@ -87,11 +85,6 @@ class RStreamCliTest {
     }
   }
 
-  @AfterEach
-  void noUndeliveredErrors() {
-    RxJavaPlugins.reset();
-    assertThat(undelivered).isEmpty();
-  }
 
   @Test
   void atPrintsTheStateTheClientGivesForThatTime() throws Exception {

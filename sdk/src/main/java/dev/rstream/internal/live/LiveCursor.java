@@ -389,10 +389,16 @@ public final class LiveCursor {
       source.read(options).subscribe(subscriber);
     }
 
+    /** The window a change was just applied to, or that just started. */
+    private Window open(WindowAssembler assembler) {
+      return java.util.Objects.requireNonNull(assembler.current(), "no open window");
+    }
+
     private void onBatch(ReadBatch<StateMessage> batch) {
       if (stopped) return;
       answered();
-      WindowAssembler assembler = this.assembler;
+      // begin() ran before the read that delivers batches started.
+      WindowAssembler assembler = java.util.Objects.requireNonNull(this.assembler);
       try {
         for (StateMessage message : batch.messages()) {
           if (skip > 0) {
@@ -407,11 +413,11 @@ public final class LiveCursor {
           WindowAssembler.Event event = assembler.accept(message);
           switch (event) {
             case CHANGE_APPLIED:
-              if (caughtUp || continuous) holdUnit(assembler.current().latest(), offset);
+              if (caughtUp || continuous) holdUnit(open(assembler).latest(), offset);
               break;
             case WINDOW_STARTED:
-              checkpoint.keyframe(assembler.completed(), assembler.current());
-              if (caughtUp || continuous) holdUnit(assembler.current().latest(), offset);
+              checkpoint.keyframe(assembler.completed(), open(assembler));
+              if (caughtUp || continuous) holdUnit(open(assembler).latest(), offset);
               break;
             case RESET:
               reset(assembler.resetOffset());
@@ -421,7 +427,7 @@ public final class LiveCursor {
           }
         }
       } catch (MalformedStreamException e) {
-        fail(new ProtocolException(e.getMessage(), source.url(), e.offset(), 0, e));
+        fail(new ProtocolException(String.valueOf(e.getMessage()), source.url(), e.offset(), 0, e));
         return;
       } catch (RuntimeException e) {
         // A bug of ours must reach subscribers, not unwind into the transport's thread.
@@ -491,8 +497,9 @@ public final class LiveCursor {
       Offset start = from != null ? from : Offset.START;
       log.info(source.url() + ": reset control, rebuilding from " + start);
       checkpoint.reset();
-      begin(WindowAssembler.startingEmpty(start), start);
-      Window empty = assembler.current();
+      WindowAssembler rebuilding = WindowAssembler.startingEmpty(start);
+      begin(rebuilding, start);
+      Window empty = rebuilding.current();
       if (empty != null) {
         checkpoint.hold(empty);
         emitted = empty.latest();

@@ -108,9 +108,10 @@ public final class State {
     public void apply(Change change) {
       String type = change.type();
       ChampMap.Editor<String, String> entities;
+      ChampMap.Editor<String, String> last = lastEditor;
       // Types are shared Strings (the decoder interns them), so a run of one type hits here.
-      if (type == lastType || type.equals(lastType)) {
-        entities = lastEditor;
+      if (last != null && (type == lastType || type.equals(lastType))) {
+        entities = last;
       } else {
         entities = editors.get(type);
         if (entities == null) {
@@ -146,7 +147,8 @@ public final class State {
       if (result != null) return result;
       for (int i = 0, n = dirty.size(); i < n; i++) {
         String type = dirty.get(i);
-        ChampMap<String, String> entities = editors.get(type).freeze();
+        // A dirty type was edited, so it has an editor.
+        ChampMap<String, String> entities = java.util.Objects.requireNonNull(editors.get(type)).freeze();
         byType = entities.isEmpty() ? byType.minus(type) : byType.plus(type, entities);
       }
       dirty.clear();

@@ -43,12 +43,12 @@ public final class StateMessage {
 
   /** {@code headers.offset} of either kind of message, or null. */
   public @Nullable Offset offset() {
-    return change != null ? change.offset() : control.offset();
+    return change != null ? change.offset() : java.util.Objects.requireNonNull(control).offset();
   }
 
   /** {@code headers.timestamp} of either kind of message, or null. */
   public @Nullable Instant timestamp() {
-    return change != null ? change.timestamp() : control.timestamp();
+    return change != null ? change.timestamp() : java.util.Objects.requireNonNull(control).timestamp();
   }
 
   @Override

@@ -152,7 +152,7 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
 
   private String sharedType(JsonParser parser) throws IOException {
     String last = lastType;
-    if (textEquals(parser, last)) return last;
+    if (last != null && textEquals(parser, last)) return last;
     String type = parser.getText();
     String shared = types.get(type);
     if (shared == null) {

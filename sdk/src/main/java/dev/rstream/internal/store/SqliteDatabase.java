@@ -287,12 +287,18 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     return new LocalStoreException(reason, file, what + ": " + e.getMessage(), e);
   }
 
+  /** Work in a transaction; null for work that answers nothing, or a read that found nothing. */
   private interface Work<T> {
-    T run() throws SQLException;
+    @Nullable T run() throws SQLException;
   }
 
-  /** Runs {@code work} as one transaction: all of it is stored, or none. */
-  private synchronized <T> T transaction(String what, Work<T> work) {
+  /** {@link #transaction} for work that always answers. */
+  private <T> T transactionWithAnswer(String what, Work<T> work) {
+    return java.util.Objects.requireNonNull(transaction(what, work), what);
+  }
+
+  /** Runs {@code work} as one transaction: all of it is stored, or none. Returns its answer. */
+  private synchronized <T> @Nullable T transaction(String what, Work<T> work) {
     if (closed) throw new IllegalStateException("store closed: " + file);
     try {
       T result = work.run();
@@ -317,7 +323,7 @@ public final class SqliteDatabase implements LocalStore, Closeable {
 
   @Override
   public List<Keyframe> keyframes(String streamUrl) {
-    return transaction(
+    return transactionWithAnswer(
         "read the keyframe index",
         () -> {
           List<Keyframe> result = new ArrayList<>();
@@ -335,7 +341,7 @@ public final class SqliteDatabase implements LocalStore, Closeable {
 
   @Override
   public Offset keyframesNext(String streamUrl) {
-    return transaction(
+    return transactionWithAnswer(
         "read the keyframe index",
         () -> {
           try (PreparedStatement s = connection.prepareStatement("SELECT next_offset FROM index_next WHERE stream = ?")) {
@@ -446,7 +452,7 @@ public final class SqliteDatabase implements LocalStore, Closeable {
 
   @Override
   public boolean appendLive(String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
-    return transaction(
+    return transactionWithAnswer(
         "append to the live window",
         () -> {
           selectWindow.setString(1, streamUrl);

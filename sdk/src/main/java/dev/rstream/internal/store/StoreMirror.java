@@ -66,7 +66,7 @@ public final class StoreMirror {
 
   /** The stored committed window {@code id}, or null if none or unreadable. */
   public @Nullable StoredWindow window(String id) {
-    return read(() -> store.window(url, id), null);
+    return readOrNull(() -> store.window(url, id));
   }
 
   /**
@@ -83,7 +83,7 @@ public final class StoreMirror {
    * window returned is what the store holds: later saves add to it.
    */
   public <W extends LiveWindowContent> @Nullable W liveWindow(Function<StoredWindow, W> restore) {
-    StoredWindow stored = read(() -> store.liveWindow(url), null);
+    StoredWindow stored = readOrNull(() -> store.liveWindow(url));
     if (stored == null) return null;
     W window;
     try {
@@ -146,11 +146,17 @@ public final class StoreMirror {
   }
 
   private <T> T read(Callable<T> read, T empty) {
+    T value = readOrNull(read);
+    return value != null ? value : empty;
+  }
+
+  /** A store read whose answer may be null (nothing stored); null too when the store fails. */
+  private <T> @Nullable T readOrNull(Callable<@Nullable T> read) {
     try {
       return read.call();
     } catch (Exception e) {
       failed(e);
-      return empty;
+      return null;
     }
   }
 

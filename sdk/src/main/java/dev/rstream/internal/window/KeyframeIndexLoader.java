@@ -234,7 +234,8 @@ public final class KeyframeIndexLoader {
       if (event == WindowAssembler.Event.WINDOW_STARTED) {
         Window completed = assembler.completed();
         if (completed != null) committed.accept(completed);
-        add(assembler.current().start());
+        // A window that just started starts at a keyframe.
+        add(java.util.Objects.requireNonNull(java.util.Objects.requireNonNull(assembler.current()).start()));
       }
     }
     if (!batch.partial()) assembler.unitBoundary(batch.nextOffset());

@@ -32,7 +32,9 @@ public final class StoredWindows {
     }
     for (Change change : stored.changes()) assembler.accept(StateMessage.of(change));
     Keyframe end = stored.end();
-    return end == null ? assembler.current() : assembler.current().withEnd(end);
+    // Replaying a stored window opens it.
+    Window restored = java.util.Objects.requireNonNull(assembler.current());
+    return end == null ? restored : restored.withEnd(end);
   }
 
   /** The window as stored: its keyframe state as inserts, then its changes. */

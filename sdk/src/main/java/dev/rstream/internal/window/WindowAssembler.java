@@ -159,7 +159,8 @@ public final class WindowAssembler {
     }
     Control control = message.control();
     if (control != null) return acceptControl(control, before);
-    Change change = message.change();
+    // A message that is not a control is a change.
+    Change change = java.util.Objects.requireNonNull(message.change());
     switch (phase) {
       case SEEKING:
         return Event.SKIPPED;

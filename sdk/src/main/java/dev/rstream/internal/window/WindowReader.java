@@ -93,7 +93,7 @@ final class WindowReader {
     try {
       return assembler.accept(message);
     } catch (MalformedStreamException e) {
-      throw new ProtocolException(e.getMessage(), url, e.offset(), 0, e);
+      throw new ProtocolException(String.valueOf(e.getMessage()), url, e.offset(), 0, e);
     }
   }
 }

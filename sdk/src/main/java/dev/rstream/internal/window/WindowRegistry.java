@@ -138,7 +138,8 @@ public final class WindowRegistry {
         .flatMap(
             idx -> {
               int k = idx.covering(time);
-              if (k >= 0 && idx.next(k) != null) return held(idx.get(k), idx.next(k));
+              Keyframe next = k >= 0 ? idx.next(k) : null;
+              if (next != null) return held(idx.get(k), next);
               // In the last window as far as we know: the index may lag, so look again.
               return keyframes.refresh().flatMap(fresh -> resolve(fresh, time));
             });
@@ -231,7 +232,8 @@ public final class WindowRegistry {
   }
 
   private void commitFetched(Entry entry, Held held) {
-    Window window = held.window();
+    // A fetch holds a committed window, never the live one.
+    Window window = java.util.Objects.requireNonNull(held.window());
     synchronized (this) {
       live.committed(window.start()); // a cursor that resumes starts from the index
       entry.window = window;
@@ -247,7 +249,7 @@ public final class WindowRegistry {
       entry.fetch = null;
       move(entry, WindowState.FAILED);
       // Reported once, then forgotten, so the next request for this window tries again.
-      entries.remove(entry.info.start().offset());
+      entries.remove(LiveCheckpoint.keyOf(entry.info.start()));
       emit();
     }
   }

@@ -25,9 +25,8 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The bearer token on scripted 401s: every kind of request renews a refused token and goes on;
@@ -35,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * and without looping.
  */
 class BearerAuthTest {
-  private TransportFixture fixture;
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
   private final Tokens tokens = new Tokens();
 
   /** Hands out t1, t2, ... : a new one each time a token is refused; records every question. */
@@ -59,16 +58,6 @@ class BearerAuthTest {
     synchronized List<String> asked() {
       return new ArrayList<>(asked);
     }
-  }
-
-  @BeforeEach
-  void start() throws IOException {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
   }
 
   private DurableStream stream() {

@@ -22,9 +22,8 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
 import okhttp3.Call;
 import okhttp3.EventListener;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A catch-up read asks for the next page as soon as the current page's body has arrived, so the
@@ -33,19 +32,9 @@ import org.junit.jupiter.api.Test;
  * retry, a failure or a cancel. The fixture's close() checks that no call or connection is left.
  */
 class CatchUpPrefetchTest {
-  private TransportFixture fixture;
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
   /** Offsets of the calls started, in order: OkHttp starts an enqueued call synchronously. */
   private final List<String> started = new CopyOnWriteArrayList<>();
-
-  @BeforeEach
-  void start() throws Exception {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
-  }
 
   private DurableStream stream() {
     EventListener listener = new EventListener() {
@@ -150,7 +139,7 @@ class CatchUpPrefetchTest {
 
     read.assertError(ProtocolException.class);
     assertThat(messages(read.values())).containsExactly("1", "2");
-    // The next page was asked for ahead; fixture.close() checks that its response was released.
+    // The next page was asked for ahead; the fixture checks after the test that its response was released.
     assertThat(started).containsExactly("-1", "0_3");
     assertThat(asked.get("-1")).hasValue(1);
   }
@@ -166,7 +155,7 @@ class CatchUpPrefetchTest {
     assertThat(started).containsExactly("-1", "0_2");
     read.cancel();
 
-    // fixture.close() waits for every call to end and every connection to be released.
+    // after the test the fixture waits for every call to end and every connection to be released.
     assertThat(messages(read.values())).containsExactly("1");
   }
 }

@@ -26,24 +26,13 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class CatchUpReadTest {
-  private TransportFixture fixture;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
 
   private static List<String> messages(List<ReadBatch<String>> batches) {
     List<String> all = new ArrayList<>();
@@ -131,7 +120,7 @@ class CatchUpReadTest {
         .test(1);
     read.awaitCount(1);
     read.cancel();
-    // TransportFixture.close() fails the test if the call or its connection leaked.
+    // The fixture fails the test afterwards if the call or its connection leaked.
   }
 
   @ParameterizedTest

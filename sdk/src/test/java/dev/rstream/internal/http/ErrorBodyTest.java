@@ -11,9 +11,8 @@ import dev.rstream.UnexpectedStatusException;
 import io.reactivex.rxjava3.observers.TestObserver;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A refusal's body becomes the exception's explanation: whole, bounded, its code exposed. */
 class ErrorBodyTest {
@@ -23,17 +22,7 @@ class ErrorBodyTest {
       + " takes changes in time order only, so stamp it at or after that time, or leave the timestamp"
       + " out and the server stamps it with its receive time";
 
-  private TransportFixture fixture;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
 
   private RStreamException appendRefusedWith(MockResponse response) {
     fixture.server.enqueue(response);

@@ -20,22 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class LiveReadTest {
-  private TransportFixture fixture;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
 
   private void enqueueCaughtUp(String offset) {
     fixture.server.enqueue(json("[]", offset).addHeader("Stream-Up-To-Date", "true").build());
@@ -424,6 +413,6 @@ class LiveReadTest {
     read.awaitCount(2);
     assertThat(messages(read.values())).containsExactly("1");
     read.cancel();
-    // TransportFixture.close() fails the test if the blocked SSE call leaked.
+    // The fixture fails the test afterwards if the blocked SSE call leaked.
   }
 }

@@ -12,24 +12,13 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The read loop tells an attached {@link RetryListener} when it retries and when the server answers again. */
 class RetryListenerTest {
-  private TransportFixture fixture;
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
   private final List<String> events = new CopyOnWriteArrayList<>();
-
-  @BeforeEach
-  void setUp() throws Exception {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    fixture.close();
-  }
 
   private ReadOptions listened(ReadOptions options) {
     return RetryListener.attach(options, new RetryListener() {

@@ -21,22 +21,11 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class StreamCallsTest {
-  private TransportFixture fixture;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
 
   @Test
   void createSendsConfigurationHeadersAndInitialData() throws Exception {
@@ -226,7 +215,7 @@ class StreamCallsTest {
     TestObserver<StreamInfo> head = fixture.stream().head().test();
     fixture.take();
     head.dispose();
-    // TransportFixture.close() fails if the call or its connection is still held.
+    // The fixture fails the test afterwards if the call or its connection is still held.
     head.assertNotComplete().assertNoErrors();
   }
 

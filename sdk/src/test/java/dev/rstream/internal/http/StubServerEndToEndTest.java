@@ -24,10 +24,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,7 +34,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class StubServerEndToEndTest {
   private static StubServer server;
   private static final AtomicInteger names = new AtomicInteger();
-  private TransportFixture fixture;
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
 
   @BeforeAll
   static void startServer() throws Exception {
@@ -45,16 +44,6 @@ class StubServerEndToEndTest {
   @AfterAll
   static void stopServer() {
     server.close();
-  }
-
-  @BeforeEach
-  void setUp() throws Exception {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    fixture.close();
   }
 
   private DurableStream newStream() {

@@ -4,34 +4,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.DurableStream;
 import dev.rstream.RetryPolicy;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import dev.rstream.testing.UndeliveredRxErrors;
 import java.io.IOException;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A MockWebServer, a client of its own and a stream handle on {@code /s}, plus the leak checks
  * every transport test ends with: no call still running, no connection still in use, no Rx error
- * that went undelivered.
+ * that went undelivered. Register it with {@code @RegisterExtension}: the server starts before
+ * each test and the checks run after it.
  */
-public final class TransportFixture implements AutoCloseable {
+public final class TransportFixture implements BeforeEachCallback, AfterEachCallback {
   public final MockWebServer server = new MockWebServer();
   public final OkHttpClient client;
-  final List<Throwable> undeliverable = new CopyOnWriteArrayList<>();
+  private final UndeliveredRxErrors rxErrors = new UndeliveredRxErrors();
 
-  public TransportFixture() throws IOException {
-    server.start();
+  public TransportFixture() {
     client = new OkHttpClient.Builder()
         .connectionPool(new ConnectionPool(5, 1, TimeUnit.MINUTES))
         .readTimeout(5, TimeUnit.SECONDS)
         .build();
-    RxJavaPlugins.setErrorHandler(undeliverable::add);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws IOException {
+    server.start();
+    rxErrors.install();
   }
 
   /** Fast retries: the tests check behaviour, not the delays (RetryPolicyTest does those). */
@@ -91,7 +97,7 @@ public final class TransportFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void afterEach(ExtensionContext context) throws Exception {
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (System.nanoTime() < deadline && (client.dispatcher().runningCallsCount() > 0
@@ -103,12 +109,14 @@ public final class TransportFixture implements AutoCloseable {
       assertThat(client.connectionPool().connectionCount())
           .as("connections still in use")
           .isEqualTo(client.connectionPool().idleConnectionCount());
-      assertThat(undeliverable).as("undeliverable Rx errors").isEmpty();
     } finally {
-      RxJavaPlugins.reset();
-      client.dispatcher().executorService().shutdown();
-      client.connectionPool().evictAll();
-      server.close();
+      try {
+        rxErrors.uninstallAndAssertNone();
+      } finally {
+        client.dispatcher().executorService().shutdown();
+        client.connectionPool().evictAll();
+        server.close();
+      }
     }
   }
 }

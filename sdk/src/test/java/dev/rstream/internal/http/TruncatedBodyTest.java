@@ -16,9 +16,8 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,17 +34,7 @@ class TruncatedBodyTest {
   /** The body the server meant when its transfer is cut after {@link #CUT_JSON}. */
   private static final String WHOLE_JSON = "[1,2,{\"key\":\"something\"}]";
 
-  private TransportFixture fixture;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
 
   /** How an HTTP/1.1 response says where its body ends. */
   enum Framing {

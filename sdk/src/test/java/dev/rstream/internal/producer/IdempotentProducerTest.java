@@ -21,24 +21,13 @@ import java.util.function.Function;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class IdempotentProducerTest {
-  private TransportFixture fixture;
+  @RegisterExtension final TransportFixture fixture = new TransportFixture();
   /** Every request the server saw, as "epoch/seq:body" (plus " close" for a closing one). */
   private final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
-
-  @BeforeEach
-  void setUp() throws Exception {
-    fixture = new TransportFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    fixture.close();
-  }
 
   private void serve(Function<RecordedRequest, MockResponse> responder) {
     fixture.server.setDispatcher(new Dispatcher() {

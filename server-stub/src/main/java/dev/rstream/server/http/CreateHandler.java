@@ -124,7 +124,7 @@ final class CreateHandler implements StreamOperation {
     try {
       return conventions.normalisePolicy(header);
     } catch (IllegalArgumentException e) {
-      throw HttpError.badRequest("invalid_keyframe_policy", e.getMessage());
+      throw HttpError.badRequest("invalid_keyframe_policy", String.valueOf(e.getMessage()));
     }
   }
 }

@@ -176,7 +176,7 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
       } else {
         byte[] control = controlEvent(nextCursor, read.upToDate, closedAtTail);
         bytes = control;
-        if (moved) {
+        if (data != null) { // moved
           bytes = Arrays.copyOf(data, data.length + control.length);
           System.arraycopy(control, 0, bytes, data.length, control.length);
           if (cursor == null) {

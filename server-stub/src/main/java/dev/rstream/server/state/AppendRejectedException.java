@@ -12,4 +12,10 @@ public final class AppendRejectedException extends Exception {
   public AppendRejectedException(String message) {
     super(message);
   }
+
+  /** What was wrong: never null. */
+  @Override
+  public String getMessage() {
+    return java.util.Objects.requireNonNull(super.getMessage());
+  }
 }

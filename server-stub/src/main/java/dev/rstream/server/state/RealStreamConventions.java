@@ -288,7 +288,7 @@ public final class RealStreamConventions implements StreamConventions {
         boolean reuse = prepared != null && prepared.size() == storedMessages.size();
         for (int i = 0; i < storedMessages.size(); i++) {
           byte[] bytes = storedMessages.get(i);
-          StateMessage m = reuse ? prepared.get(i) : StateMessage.parseStored(bytes);
+          StateMessage m = reuse && prepared != null ? prepared.get(i) : StateMessage.parseStored(bytes);
           s.apply(m, position, i == 0, now, null);
           position += bytes.length;
         }

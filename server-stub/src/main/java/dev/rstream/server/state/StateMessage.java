@@ -175,7 +175,7 @@ final class StateMessage {
             bytes, kind, type, key, null, control, ts, ts != null ? timestampText : null,
             valueStart, valueEnd, headersStart, headersEmpty);
       }
-      if (operationNotString
+      if (operationNotString || operation == null
           || !(operation.equals("insert") || operation.equals("update") || operation.equals("delete"))) {
         throw new InvalidMessageException("headers.operation must be \"insert\", \"update\" or \"delete\"");
       }

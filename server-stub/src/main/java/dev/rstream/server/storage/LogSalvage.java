@@ -39,7 +39,7 @@ final class LogSalvage {
     if (!rewrote) {
       Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
       force(damagedDir);
-      force(file.getParent());
+      force(directoryOf(file));
       log.error("{}: creation record beyond repair; moved the file to {}", file, aside);
       return;
     }
@@ -49,15 +49,22 @@ final class LogSalvage {
     }
     force(damagedDir);
     Files.move(rewritten, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    force(file.getParent());
+    force(directoryOf(file));
     log.warn("{}: salvaged under a new incarnation; the damaged original is in {}", file, aside);
+  }
+
+  private static Path directoryOf(Path file) {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent == null) throw new IllegalArgumentException("a stream file has a directory: " + file);
+    return parent;
   }
 
   /** Writes the salvaged stream to {@code out}; false when the creation is beyond repair. */
   private static boolean rewrite(Path file, FileChannel in, long size, Path out)
       throws IOException {
     byte[] creationBody = LogDamage.repairedBody(in, 0, size);
-    LogRecord.Decoded creation = creationBody == null ? null : decode(creationBody);
+    if (creationBody == null) return false;
+    LogRecord.Decoded creation = decode(creationBody);
     if (creation == null || creation.type != LogRecord.CREATE || creation.meta == null) {
       return false;
     }
@@ -95,7 +102,7 @@ final class LogSalvage {
         }
         byte[] repaired = LogDamage.repairedBody(in, at, size);
         LogRecord.Decoded unit = repaired == null ? null : decode(repaired);
-        if (unit != null && unit.type == LogRecord.UNIT) {
+        if (repaired != null && unit != null && unit.type == LogRecord.UNIT) {
           log.warn("{}: repaired a one-bit error in the record at byte {}", file, at);
           writeFully(target, record(repaired));
           at += LogRecord.HEADER_SIZE + repaired.length;

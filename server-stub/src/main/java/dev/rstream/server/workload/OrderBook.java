@@ -63,7 +63,7 @@ final class OrderBook {
     boolean usable =
         value != null
             && (entities == customers || indexOf(STATUSES, value.path("status").asText("")) >= 0);
-    if (operation.equals("delete") || !usable) entities.remove(key);
+    if (operation.equals("delete") || !usable || value == null) entities.remove(key);
     else entities.put(key, value.deepCopy());
   }
 
@@ -93,13 +93,13 @@ final class OrderBook {
     }
     if (roll < 50) {
       String key = pick(new ArrayList<>(customers.keySet()));
-      ObjectNode value = customers.get(key).deepCopy();
+      ObjectNode value = java.util.Objects.requireNonNull(customers.get(key)).deepCopy();
       value.put("tier", TIERS[random.nextInt(TIERS.length)]);
       customers.put(key, value);
       return new Change("customer", key, "update", value);
     }
     String key = pick(new ArrayList<>(orders.keySet()));
-    ObjectNode order = orders.get(key);
+    ObjectNode order = java.util.Objects.requireNonNull(orders.get(key));
     String status = order.get("status").asText();
     if (roll < 60 || status.equals("delivered") || orders.size() >= MAX_ORDERS) {
       orders.remove(key);

@@ -15,6 +15,12 @@ public abstract class WriteRejectedException extends Exception {
     this.path = path;
   }
 
+  /** The message the refusal was made with: never null. */
+  @Override
+  public String getMessage() {
+    return java.util.Objects.requireNonNull(super.getMessage());
+  }
+
   /** The path of the stream written to. */
   public final String path() {
     return path;

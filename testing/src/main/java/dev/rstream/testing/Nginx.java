@@ -1,4 +1,4 @@
-package dev.rstream.cache;
+package dev.rstream.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -21,27 +21,28 @@ import java.util.stream.Stream;
  * child process with everything (config, cache, logs) under one temporary prefix. Not thread-safe;
  * {@link #close()} stops nginx and deletes the prefix.
  */
-final class NginxCache implements AutoCloseable {
+public final class Nginx implements AutoCloseable {
   private final Path prefix;
   private final int port;
   private final Process process;
 
   /** One line of the access log: one request a client made through the cache. */
-  record Hit(String method, String uri, int status, String cacheStatus, boolean origin, long originBytes,
+  public record Hit(String method, String uri, int status, String cacheStatus, boolean origin, long originBytes,
       long clientBytes) {
-    boolean live() {
+    /** Whether the request was a live read (long-poll or SSE). */
+    public boolean live() {
       return uri.contains("live=");
     }
   }
 
-  private NginxCache(Path prefix, int port, Process process) {
+  private Nginx(Path prefix, int port, Process process) {
     this.prefix = prefix;
     this.port = port;
     this.process = process;
   }
 
   /** Whether an {@code nginx} binary is on the PATH (the tests that need one skip otherwise). */
-  static boolean available() {
+  public static boolean available() {
     String path = System.getenv("PATH");
     if (path == null) return false;
     for (String dir : path.split(File.pathSeparator)) {
@@ -51,7 +52,7 @@ final class NginxCache implements AutoCloseable {
   }
 
   /** Starts nginx in front of {@code 127.0.0.1:originPort}; returns once it accepts connections. */
-  static NginxCache start(int originPort) throws IOException, InterruptedException {
+  public static Nginx start(int originPort) throws IOException, InterruptedException {
     Path prefix = Files.createTempDirectory("rstream-nginx");
     // Started as root, nginx runs its workers as an unprivileged user: they must reach the
     // prefix and write the cache and temp directories.
@@ -72,22 +73,27 @@ final class NginxCache implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(prefix.resolve("stdout.log").toFile())
         .start();
-    NginxCache cache = new NginxCache(prefix, port, process);
+    Nginx nginx = new Nginx(prefix, port, process);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!cache.accepts()) {
+    while (!nginx.accepts()) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
-        cache.close();
+        nginx.close();
         throw new IOException("nginx did not start: " + Files.readString(prefix.resolve("stdout.log"))
             + readIfExists(prefix.resolve("error.log")));
       }
       // Polling a port: there is no readiness signal from nginx to wait on instead.
       Thread.sleep(20);
     }
-    return cache;
+    return nginx;
   }
 
-  /** The config file, found from the module or the repository root. */
-  private static Path config() {
+  /**
+   * The config file, found from the working directory or one above it (a module or the repository
+   * root).
+   *
+   * @throws IllegalStateException when there is none: not run from the repository
+   */
+  public static Path config() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       Path candidate = dir.resolve("deploy/nginx/rstream-cache.conf");
       if (Files.isRegularFile(candidate)) return candidate;
@@ -95,7 +101,8 @@ final class NginxCache implements AutoCloseable {
     throw new IllegalStateException("deploy/nginx/rstream-cache.conf not found above " + Path.of("").toAbsolutePath());
   }
 
-  private static int freePort() throws IOException {
+  /** A port no one listened on a moment ago. */
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
@@ -115,12 +122,17 @@ final class NginxCache implements AutoCloseable {
   }
 
   /** The base URL clients use, {@code http://127.0.0.1:port}. */
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + port;
   }
 
+  /** The directory that holds the config, the cache and the logs until {@link #close()}. */
+  public Path prefix() {
+    return prefix;
+  }
+
   /** Every request logged so far (nginx writes a line when a request ends). */
-  List<Hit> hits() {
+  public List<Hit> hits() {
     try {
       Path log = prefix.resolve("access.log");
       List<Hit> hits = new ArrayList<>();
