@@ -3,6 +3,7 @@ package dev.rstream;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rstream.internal.Internal;
 import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.state.ChangeEncoder;
 import dev.rstream.internal.live.LiveUpdate;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
@@ -66,6 +68,23 @@ public final class RStreamClient implements Closeable {
   private static final RetryPolicy ONE_SHOT_DEFAULT =
       RetryPolicy.builder().maxElapsed(ONE_SHOT_RETRY_SECONDS, TimeUnit.SECONDS).build();
 
+  static {
+    Internal.initialize(new Internal() {
+      @Override
+      public Change trustedChange(
+          Change.Operation operation,
+          String type,
+          String key,
+          @Nullable String value,
+          @Nullable String oldValue,
+          @Nullable Instant timestamp,
+          @Nullable String txid,
+          @Nullable Offset offset) {
+        return Change.trusted(operation, type, key, value, oldValue, timestamp, txid, offset);
+      }
+    });
+  }
+
   private final String streamUrl;
   private final ObjectMapper mapper;
   private final Clock clock;
@@ -98,13 +117,11 @@ public final class RStreamClient implements Closeable {
         http = new OkHttpClient();
         owned = http;
       }
-      DurableStream.Builder streamBuilder =
-          DurableStream.builder().url(builder.streamUrl).scheduler(builder.scheduler).okHttpClient(http);
-      if (builder.retryPolicy != null) streamBuilder.retryPolicy(builder.retryPolicy);
-      if (builder.authToken != null) streamBuilder.authToken(builder.authToken);
-      DurableStream stream = streamBuilder.build();
-      source = new DurableStreamSource(stream);
-      oneShot = new DurableStreamSource(stream.newBuilder().retryPolicy(oneShotPolicy).build());
+      HttpUrl url = HttpUrl.get(builder.streamUrl);
+      RetryPolicy policy = builder.retryPolicy != null ? builder.retryPolicy : RetryPolicy.defaults();
+      source = DurableStreamSource.create(url, http, policy, builder.scheduler, builder.authToken);
+      oneShot =
+          DurableStreamSource.create(url, http, oneShotPolicy, builder.scheduler, builder.authToken);
     }
     this.ownedHttp = owned;
     this.source = source;
@@ -118,9 +135,21 @@ public final class RStreamClient implements Closeable {
     this.store = store;
     this.registry =
         new WindowRegistry(oneShotSource, store, builder.scheduler, builder.maxParallelFetches, progress);
+    LiveMode liveMode = liveMode(builder.liveTransport);
     this.cursor =
-        new LiveCursor(source, registry, progress, builder.scheduler, builder.liveMode,
+        new LiveCursor(source, registry, progress, builder.scheduler, liveMode,
             builder.lingerMillis, builder.retryPolicy != null);
+  }
+
+  private static LiveMode liveMode(LiveTransport transport) {
+    switch (transport) {
+      case SSE:
+        return LiveMode.SSE;
+      case LONG_POLL:
+        return LiveMode.LONG_POLL;
+      default:
+        return LiveMode.AUTO;
+    }
   }
 
   /** A builder; {@link Builder#streamUrl} is required. */
@@ -410,14 +439,17 @@ public final class RStreamClient implements Closeable {
       } catch (UnsupportedOperationException noProducer) {
         return source.append(ChangeEncoder.encode(changes)); // a source without producers (tests)
       }
-      return made.append(changes)
-          .doOnError(error -> forget(made))
-          .flatMap(result -> result.nextOffset() == null && result.duplicate()
-              // A retry the server had already applied: its answer carries no offset (spec
-              // 5.2.1). The tail now is at or past it, which is all read-your-writes needs.
-              ? source.tail()
-              : Single.just(DurableStreamSource.appendedOffset(result, streamUrl)));
+      return made.appendUnit(changes).doOnError(error -> forget(made)).flatMap(this::offsetAfter);
     });
+  }
+
+  /** The offset after a producer's append, from its answer. */
+  Single<Offset> offsetAfter(AppendResult result) {
+    return result.nextOffset() == null && result.duplicate()
+        // A retry the server had already applied: its answer carries no offset (spec 5.2.1).
+        // The tail now is at or past it, which is all read-your-writes needs.
+        ? source.tail()
+        : Single.just(DurableStreamSource.appendedOffset(result, streamUrl));
   }
 
   /** A producer whose append failed has failed for good: the next append makes a new one. */
@@ -599,7 +631,7 @@ public final class RStreamClient implements Closeable {
     private Scheduler scheduler = Schedulers.io();
     private int maxParallelFetches = 4;
     private long lingerMillis = 1_000;
-    private LiveMode liveMode = LiveMode.AUTO;
+    private LiveTransport liveTransport = LiveTransport.AUTO;
     private Clock clock = Clock.systemUTC();
     private @Nullable StreamSource source;
     private @Nullable RetryPolicy retryPolicy;
@@ -668,11 +700,12 @@ public final class RStreamClient implements Closeable {
       return this;
     }
 
-    /** How the live cursor tails the stream; {@link LiveMode#AUTO} (SSE, else long-poll) by default. */
-    public Builder liveMode(LiveMode liveMode) {
-      requireNonNull(liveMode, "liveMode == null");
-      if (liveMode == LiveMode.OFF) throw new IllegalArgumentException("the live cursor needs a live mode");
-      this.liveMode = liveMode;
+    /**
+     * How the live cursor tails the stream; {@link LiveTransport#AUTO} (SSE, else long-poll) by
+     * default.
+     */
+    public Builder liveTransport(LiveTransport liveTransport) {
+      this.liveTransport = requireNonNull(liveTransport, "liveTransport == null");
       return this;
     }
 

@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.internal.window.DurableStreamSource;
+import dev.rstream.internal.window.StreamSource;
 import dev.rstream.server.StubServer;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.observers.TestObserver;
@@ -16,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import io.reactivex.rxjava3.schedulers.Schedulers;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,8 +56,9 @@ class RStreamClientServerFaultTest {
   }
 
   private RStreamClient client(RetryPolicy retry) {
-    DurableStream stream = DurableStream.builder().url(url).okHttpClient(http).retryPolicy(retry).build();
-    RStreamClient client = RStreamClient.builder().source(new DurableStreamSource(stream))
+    StreamSource source =
+        DurableStreamSource.create(HttpUrl.get(url), http, retry, Schedulers.io(), null);
+    RStreamClient client = RStreamClient.builder().source(source)
         .liveLinger(0, SECONDS)
         .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
         .build();

@@ -24,18 +24,27 @@ public final class ReadFlowable<T> extends Flowable<ReadBatch<T>> {
   private final StreamEndpoint endpoint;
   private final ReadOptions options;
   private final MessageDecoder<T> decoder;
+  private final RetryListener retryListener;
 
+  /** A read whose retries only its own loop sees. */
   public ReadFlowable(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder) {
+    this(endpoint, options, decoder, RetryListener.NONE);
+  }
+
+  /** A read that tells {@code retryListener} when it retries and when the server answers again. */
+  public ReadFlowable(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder,
+      RetryListener retryListener) {
     this.endpoint = endpoint;
     this.options = options;
     this.decoder = decoder;
+    this.retryListener = retryListener;
   }
 
   @Override
   protected void subscribeActual(Subscriber<? super ReadBatch<T>> subscriber) {
     Scheduler.Worker worker = endpoint.scheduler().createWorker();
     ReadSubscription<T> subscription = new ReadSubscription<>(
-        subscriber, worker, new ReadLoop<>(endpoint, options, decoder));
+        subscriber, worker, new ReadLoop<>(endpoint, options, decoder, retryListener));
     subscriber.onSubscribe(subscription);
   }
 
