@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.rstream.internal.state.TrustedChanges;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Objects;
@@ -60,31 +59,6 @@ public final class Change {
 
   private static final JsonFactory JSON = new JsonFactory();
 
-  static {
-    // The decoder copies values through a JSON generator, so they are valid and compact already;
-    // parsing them again in Builder.value would double the cost of reading.
-    TrustedChanges.install(
-        new TrustedChanges() {
-          @Override
-          public Builder values(Builder builder, @Nullable String value, @Nullable String oldValue) {
-            return builder.trustedValues(value, oldValue);
-          }
-
-          @Override
-          public Change change(
-              Operation operation,
-              String type,
-              String key,
-              @Nullable String value,
-              @Nullable String oldValue,
-              @Nullable Instant timestamp,
-              @Nullable String txid,
-              @Nullable Offset offset) {
-            return new Change(type, key, operation, value, oldValue, timestamp, txid, offset);
-          }
-        });
-  }
-
   private final String type;
   private final String key;
   private final Operation operation;
@@ -98,6 +72,19 @@ public final class Change {
     // build() checked the three.
     this(requireNonNull(builder.type), requireNonNull(builder.key), requireNonNull(builder.operation),
         builder.value, builder.oldValue, builder.timestamp, builder.txid, builder.offset);
+  }
+
+  /** A change from fields already checked as {@link Builder#build} checks them; see {@code Internal}. */
+  static Change trusted(
+      Operation operation,
+      String type,
+      String key,
+      @Nullable String value,
+      @Nullable String oldValue,
+      @Nullable Instant timestamp,
+      @Nullable String txid,
+      @Nullable Offset offset) {
+    return new Change(type, key, operation, value, oldValue, timestamp, txid, offset);
   }
 
   private Change(
@@ -316,13 +303,6 @@ public final class Change {
         throw new IllegalStateException(operation.wireName + " of " + type + "/" + key + " has no value");
       }
       return new Change(this);
-    }
-
-    /** Builders that readers trust (the decoder already validated the text) skip the parse. */
-    Builder trustedValues(@Nullable String value, @Nullable String oldValue) {
-      this.value = value;
-      this.oldValue = oldValue;
-      return this;
     }
 
     private static String checkJson(String json, String name) {

@@ -32,21 +32,27 @@ public final class ChangeProducer {
   }
 
   /**
-   * Queues {@code change} and returns the result of the request that carried it: its {@link
-   * AppendResult#nextOffset()} is what {@link RStreamClient#awaitOffset} takes to read your own
-   * write. {@link Change#offset()} is ignored; a change without a timestamp gets the server's.
+   * Queues {@code change} and emits the offset after the request that carried it, which {@link
+   * RStreamClient#awaitOffset} takes to read your own write (for a retry the server had already
+   * applied, whose answer names no offset, the stream's tail then, at or past it). {@link
+   * Change#offset()} is ignored; a change without a timestamp gets the server's.
    */
-  public Single<AppendResult> append(Change change) {
+  public Single<Offset> append(Change change) {
     requireNonNull(change, "change == null");
     if (client.isClosed()) return Single.error(client.closedError());
-    return producer.appendJson(ChangeEncoder.encode(change));
+    return producer.appendJson(ChangeEncoder.encode(change)).flatMap(client::offsetAfter);
   }
 
   /**
    * Queues {@code changes} to travel in one request, never split: one append unit, atomic, which
    * {@link RStreamClient#live()} shows as one state. Otherwise as {@link #append(Change)}.
    */
-  public Single<AppendResult> append(List<Change> changes) {
+  public Single<Offset> append(List<Change> changes) {
+    return appendUnit(changes).flatMap(client::offsetAfter);
+  }
+
+  /** Appends {@code changes} as one unit and emits the server's answer to it. */
+  Single<AppendResult> appendUnit(List<Change> changes) {
     requireNonNull(changes, "changes == null");
     if (changes.isEmpty()) throw new IllegalArgumentException("no changes to append");
     List<String> messages = new ArrayList<>(changes.size());

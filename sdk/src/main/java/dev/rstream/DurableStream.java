@@ -212,15 +212,16 @@ public final class DurableStream {
   }
 
   /**
-   * Closes the stream without appending (idempotent) and returns its final offset. Closing a
-   * closed stream succeeds.
+   * Closes the stream on the server, so it takes no more appends, without appending (idempotent),
+   * and returns its final offset. Closing a closed stream succeeds. This handle holds no resources
+   * of its own to release.
    */
-  public Single<Offset> close() {
-    return close(Collections.emptyMap());
+  public Single<Offset> closeStream() {
+    return closeStream(Collections.emptyMap());
   }
 
-  /** Closes the stream, with extra request headers; see {@link #close()}. */
-  public Single<Offset> close(Map<String, String> headers) {
+  /** Closes the stream on the server, with extra request headers; see {@link #closeStream()}. */
+  public Single<Offset> closeStream(Map<String, String> headers) {
     requireNonNull(headers, "headers == null");
     return calls.append(new byte[0], null, null, true, null, headers).map(result -> {
       Offset offset = result.nextOffset();

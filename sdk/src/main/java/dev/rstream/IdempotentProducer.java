@@ -42,10 +42,11 @@ public interface IdempotentProducer {
   Completable flush();
 
   /**
-   * Flushes, then closes the stream with a final request (carrying {@code finalData} if not null,
-   * in the producer's content type, or nothing) and stops the producer. Idempotent when retried.
+   * Flushes, then closes the stream on the server with a final request (carrying {@code
+   * finalData} if not null, in the producer's content type, or nothing) and stops the producer.
+   * Idempotent when retried.
    */
-  Single<AppendResult> close(byte @Nullable [] finalData);
+  Single<AppendResult> closeStream(byte @Nullable [] finalData);
 
   /** Flushes and stops the producer without closing the stream; later appends and closes fail. */
   Completable detach();

@@ -3,6 +3,7 @@ package dev.rstream;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rstream.internal.Internal;
 import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.retry.Recovery;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
@@ -65,6 +67,23 @@ import org.jspecify.annotations.Nullable;
 public final class RStreamClient implements Closeable {
   private static final Logger log = Logger.getLogger(RStreamClient.class.getName());
 
+  static {
+    Internal.initialize(new Internal() {
+      @Override
+      public Change trustedChange(
+          Change.Operation operation,
+          String type,
+          String key,
+          @Nullable String value,
+          @Nullable String oldValue,
+          @Nullable Instant timestamp,
+          @Nullable String txid,
+          @Nullable Offset offset) {
+        return Change.trusted(operation, type, key, value, oldValue, timestamp, txid, offset);
+      }
+    });
+  }
+
   private final String streamUrl;
   private final ObjectMapper mapper;
   private final Clock clock;
@@ -97,14 +116,11 @@ public final class RStreamClient implements Closeable {
         http = new OkHttpClient();
         owned = http;
       }
-      DurableStream.Builder streamBuilder =
-          // build() checked that there is a URL when there is no source.
-          DurableStream.builder().url(requireNonNull(builder.streamUrl)).scheduler(builder.scheduler).okHttpClient(http);
-      if (builder.retryPolicy != null) streamBuilder.retryPolicy(builder.retryPolicy);
-      if (builder.authToken != null) streamBuilder.authToken(builder.authToken);
-      DurableStream stream = streamBuilder.build();
-      source = new DurableStreamSource(stream);
-      oneShot = new DurableStreamSource(stream.newBuilder().retryPolicy(oneShotPolicy).build());
+      HttpUrl url = HttpUrl.get(requireNonNull(builder.streamUrl)); // build() checked it
+      RetryPolicy policy = builder.retryPolicy != null ? builder.retryPolicy : RetryPolicy.defaults();
+      source = DurableStreamSource.create(url, http, policy, builder.scheduler, builder.authToken);
+      oneShot =
+          DurableStreamSource.create(url, http, oneShotPolicy, builder.scheduler, builder.authToken);
     } else {
       oneShot = source;
     }
@@ -124,8 +140,19 @@ public final class RStreamClient implements Closeable {
         oneShotSource, mirror, checkpoint, builder.scheduler, builder.maxParallelFetches, progress);
     this.cursor =
         new LiveCursor(source, checkpoint, registry.keyframes(), progress, builder.scheduler,
-            builder.liveMode, builder.lingerMillis,
+            liveMode(builder.liveTransport), builder.lingerMillis,
             Recovery.liveReconnectPolicy(builder.retryPolicy, builder.liveReconnectPolicy));
+  }
+
+  private static LiveMode liveMode(LiveTransport transport) {
+    switch (transport) {
+      case SSE:
+        return LiveMode.SSE;
+      case LONG_POLL:
+        return LiveMode.LONG_POLL;
+      default:
+        return LiveMode.AUTO;
+    }
   }
 
   /** A builder; {@link Builder#streamUrl} is required. */
@@ -403,14 +430,17 @@ public final class RStreamClient implements Closeable {
   private Single<Offset> appendThroughProducer(List<Change> changes) {
     return Single.defer(() -> {
       ChangeProducer made = producer();
-      return made.append(changes)
-          .doOnError(error -> forget(made))
-          .flatMap(result -> result.nextOffset() == null && result.duplicate()
-              // A retry the server had already applied: its answer carries no offset (spec
-              // 5.2.1). The tail now is at or past it, which is all read-your-writes needs.
-              ? source.tail()
-              : Single.just(DurableStreamSource.appendedOffset(result, streamUrl)));
+      return made.appendUnit(changes).doOnError(error -> forget(made)).flatMap(this::offsetAfter);
     });
+  }
+
+  /** The offset after a producer's append, from its answer. */
+  Single<Offset> offsetAfter(AppendResult result) {
+    return result.nextOffset() == null && result.duplicate()
+        // A retry the server had already applied: its answer carries no offset (spec 5.2.1).
+        // The tail now is at or past it, which is all read-your-writes needs.
+        ? source.tail()
+        : Single.just(DurableStreamSource.appendedOffset(result, streamUrl));
   }
 
   /** A producer whose append failed has failed for good: the next append makes a new one. */
@@ -592,7 +622,7 @@ public final class RStreamClient implements Closeable {
     private Scheduler scheduler = Schedulers.io();
     private int maxParallelFetches = 4;
     private long lingerMillis = 1_000;
-    private LiveMode liveMode = LiveMode.AUTO;
+    private LiveTransport liveTransport = LiveTransport.AUTO;
     private Clock clock = Clock.systemUTC();
     private @Nullable StreamSource source;
     private @Nullable RetryPolicy retryPolicy;
@@ -662,11 +692,12 @@ public final class RStreamClient implements Closeable {
       return this;
     }
 
-    /** How the live cursor tails the stream; {@link LiveMode#AUTO} (SSE, else long-poll) by default. */
-    public Builder liveMode(LiveMode liveMode) {
-      requireNonNull(liveMode, "liveMode == null");
-      if (liveMode == LiveMode.OFF) throw new IllegalArgumentException("the live cursor needs a live mode");
-      this.liveMode = liveMode;
+    /**
+     * How the live cursor tails the stream; {@link LiveTransport#AUTO} (SSE, else long-poll) by
+     * default.
+     */
+    public Builder liveTransport(LiveTransport liveTransport) {
+      this.liveTransport = requireNonNull(liveTransport, "liveTransport == null");
       return this;
     }
 

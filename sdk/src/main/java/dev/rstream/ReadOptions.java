@@ -2,7 +2,6 @@ package dev.rstream;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.rstream.internal.http.RetryListener;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,22 +13,6 @@ import org.jspecify.annotations.Nullable;
  * data. Immutable; build with {@link #builder()}.
  */
 public final class ReadOptions {
-  static {
-    RetryListener.Access.install(new RetryListener.Access() {
-      @Override
-      public ReadOptions attach(ReadOptions options, RetryListener listener) {
-        Builder builder = options.newBuilder();
-        builder.retryListener = listener;
-        return builder.build();
-      }
-
-      @Override
-      public @Nullable RetryListener listener(ReadOptions options) {
-        return options.retryListener;
-      }
-    });
-  }
-
   private final Offset offset;
   private final LiveMode liveMode;
   private final @Nullable Offset endOffset;
@@ -37,8 +20,6 @@ public final class ReadOptions {
   private final int maxBatchMessages;
   private final long liveReadTimeoutMillis;
   private final Map<String, String> headers;
-  // Internal: the live cursor hears transport retries through it (see RetryListener.attach).
-  private final @Nullable RetryListener retryListener;
 
   private ReadOptions(Builder builder) {
     this.offset = builder.offset;
@@ -48,7 +29,6 @@ public final class ReadOptions {
     this.maxBatchMessages = builder.maxBatchMessages;
     this.liveReadTimeoutMillis = builder.liveReadTimeoutMillis;
     this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
-    this.retryListener = builder.retryListener;
   }
 
   /** A builder that reads from {@link Offset#START}, catch-up only ({@link LiveMode#OFF}). */
@@ -122,7 +102,6 @@ public final class ReadOptions {
     private int maxBatchMessages = 1000;
     private long liveReadTimeoutMillis = 90_000;
     private final Map<String, String> headers = new LinkedHashMap<>();
-    private @Nullable RetryListener retryListener;
 
     Builder() {}
 
@@ -134,7 +113,6 @@ public final class ReadOptions {
       maxBatchMessages = options.maxBatchMessages;
       liveReadTimeoutMillis = options.liveReadTimeoutMillis;
       headers.putAll(options.headers);
-      retryListener = options.retryListener;
     }
 
     /** Where to start; {@link Offset#START} by default. */

@@ -102,9 +102,9 @@ class AuthTokenTest {
     return DurableStream.builder().url(url).okHttpClient(server.http()).authToken(tokens).build();
   }
 
-  private RStreamClient client(TokenSupplier tokens, LiveMode mode) {
+  private RStreamClient client(TokenSupplier tokens, LiveTransport mode) {
     RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http())
-        .authToken(tokens).liveMode(mode).liveLinger(0, SECONDS).build();
+        .authToken(tokens).liveTransport(mode).liveLinger(0, SECONDS).build();
     clients.add(client);
     return client;
   }
@@ -180,15 +180,15 @@ class AuthTokenTest {
 
   @Test
   void tokensExpireMidSseAndTheClientsRenewThemWithNoGapAndNoDuplicate() throws Exception {
-    runExpiringTokens(LiveMode.SSE);
+    runExpiringTokens(LiveTransport.SSE);
   }
 
   @Test
   void tokensExpireMidLongPollAndTheClientsRenewThemWithNoGapAndNoDuplicate() throws Exception {
-    runExpiringTokens(LiveMode.LONG_POLL);
+    runExpiringTokens(LiveTransport.LONG_POLL);
   }
 
-  private List<StateView> runExpiringTokens(LiveMode mode) throws Exception {
+  private List<StateView> runExpiringTokens(LiveTransport mode) throws Exception {
     AppTokens readerTokens = new AppTokens(issued.get());
     AppTokens writerTokens = new AppTokens(issued.get());
     RStreamClient reader = client(readerTokens, mode);
@@ -231,7 +231,7 @@ class AuthTokenTest {
     issued.set("tok-Secret-2");
 
     AppTokens stale = new AppTokens("tok-Secret-1");
-    StateView view = client(stale, LiveMode.AUTO).window(now).timeout(10, SECONDS).blockingLast();
+    StateView view = client(stale, LiveTransport.AUTO).window(now).timeout(10, SECONDS).blockingLast();
 
     assertThat(view.entities("item")).hasSize(20);
     stale.awaitRefusalOf("tok-Secret-1");
@@ -245,7 +245,7 @@ class AuthTokenTest {
       asked.add(String.valueOf(refused));
       return "tok-Wrong";
     };
-    RStreamClient client = client(wrong, LiveMode.SSE);
+    RStreamClient client = client(wrong, LiveTransport.SSE);
 
     Throwable error = errorOf(client.live().test().awaitDone(10, SECONDS));
     assertThat(error).isInstanceOf(AuthenticationException.class);
@@ -267,7 +267,7 @@ class AuthTokenTest {
     IllegalStateException signedOut = new IllegalStateException("user signed out");
     RStreamClient client = client(refused -> {
       throw signedOut;
-    }, LiveMode.AUTO);
+    }, LiveTransport.AUTO);
 
     Throwable error = errorOf(client.live().test().awaitDone(10, SECONDS));
 
@@ -306,10 +306,10 @@ class AuthTokenTest {
     List<Throwable> errors = new ArrayList<>();
     List<String> strings = new ArrayList<>();
     try {
-      List<StateView> states = runExpiringTokens(LiveMode.AUTO);
+      List<StateView> states = runExpiringTokens(LiveTransport.AUTO);
       states.forEach(state -> strings.add(state.toString()));
 
-      RStreamClient wrong = client(refused -> "tok-Secret-Wrong", LiveMode.SSE);
+      RStreamClient wrong = client(refused -> "tok-Secret-Wrong", LiveTransport.SSE);
       errors.add(errorOf(wrong.live().test().awaitDone(10, SECONDS)));
       errors.add(errorOf(wrong.append(Change.insert("item", "x", "1")).test()
           .awaitDone(10, SECONDS)));

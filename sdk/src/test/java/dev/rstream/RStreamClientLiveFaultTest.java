@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.testing.UndeliveredRxErrors;
+import dev.rstream.internal.window.StreamSource;
 import io.reactivex.rxjava3.disposables.Disposable;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,8 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
+import io.reactivex.rxjava3.schedulers.Schedulers;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,10 +77,10 @@ class RStreamClientLiveFaultTest {
       }
     });
     server.start(0);
-    DurableStream stream = DurableStream.builder().url(server.url("/v1/stream/orders").toString())
-        .okHttpClient(http).retryPolicy(RetryPolicy.builder().initialDelay(1, MILLISECONDS)
-            .maxDelay(20, MILLISECONDS).build()).build();
-    client = RStreamClient.builder().source(new DurableStreamSource(stream)).liveMode(LiveMode.SSE)
+    StreamSource source = DurableStreamSource.create(server.url("/v1/stream/orders"), http,
+        RetryPolicy.builder().initialDelay(1, MILLISECONDS).maxDelay(20, MILLISECONDS).build(),
+        Schedulers.io(), null);
+    client = RStreamClient.builder().source(source).liveTransport(LiveTransport.SSE)
         .liveLinger(0, SECONDS).build();
   }
 

@@ -73,7 +73,7 @@ class RStreamClientProducerTest {
     ChangeProducer before = first.producer();
     assertThat(first.producer()).as("one producer per client").isSameAs(before);
     assertThat(before.epoch()).isZero();
-    AppendResult written = before.append(order("o1", 1)).timeout(10, SECONDS).blockingGet();
+    Offset written = before.append(order("o1", 1)).timeout(10, SECONDS).blockingGet();
     assertThat(store.producer(url)).isEqualTo(LocalStore.StoredProducer.of(before.id(), 0));
 
     // A second instance on the same store while the first still runs (as a restarted app whose
@@ -83,15 +83,15 @@ class RStreamClientProducerTest {
     assertThat(after.id()).isEqualTo(before.id());
     assertThat(after.epoch()).isEqualTo(1);
     assertThat(store.producer(url)).isEqualTo(LocalStore.StoredProducer.of(before.id(), 1));
-    AppendResult next = after.append(order("o2", 2)).timeout(10, SECONDS).blockingGet();
-    assertThat(next.duplicate()).as("a new epoch's first append is not a duplicate").isFalse();
-    assertThat(next.nextOffset()).isGreaterThan(written.nextOffset());
+    Offset next = after.append(order("o2", 2)).timeout(10, SECONDS).blockingGet();
+    // A duplicate appends nothing: the offset after it would be the one after o1.
+    assertThat(next).as("a new epoch's first append is not a duplicate").isGreaterThan(written);
 
-    TestObserver<AppendResult> stale = before.append(order("o3", 3)).test();
+    TestObserver<Offset> stale = before.append(order("o3", 3)).test();
     assertThat(stale.await(10, SECONDS)).isTrue();
     stale.assertError(ProducerFencedException.class);
 
-    second.awaitOffset(next.nextOffset()).timeout(10, SECONDS).blockingAwait();
+    second.awaitOffset(next).timeout(10, SECONDS).blockingAwait();
     StateView state = second.live().timeout(10, SECONDS).blockingFirst();
     assertThat(state.entities("order")).containsOnlyKeys("o1", "o2");
   }
@@ -101,7 +101,7 @@ class RStreamClientProducerTest {
     SqliteStore store = openStore();
     RStreamClient first = client(store);
     String id = first.producer().id();
-    first.producer().append(order("o1", 1)).timeout(10, SECONDS).blockingGet();
+    Offset written = first.producer().append(order("o1", 1)).timeout(10, SECONDS).blockingGet();
     first.close();
     store.close();
 
@@ -109,19 +109,20 @@ class RStreamClientProducerTest {
     ChangeProducer after = client(reopened).producer();
     assertThat(after.id()).isEqualTo(id);
     assertThat(after.epoch()).isEqualTo(1);
-    AppendResult next = after.append(order("o2", 2)).timeout(10, SECONDS).blockingGet();
-    assertThat(next.duplicate()).as("a new epoch's first append is not a duplicate").isFalse();
+    Offset next = after.append(order("o2", 2)).timeout(10, SECONDS).blockingGet();
+    // A duplicate appends nothing: the offset after it would be the one after o1.
+    assertThat(next).as("a new epoch's first append is not a duplicate").isGreaterThan(written);
   }
 
   @Test
   void closingTheClientFlushesAndStopsItsProducer() throws Exception {
     RStreamClient client = client(null);
     ChangeProducer producer = client.producer();
-    TestObserver<AppendResult> queued = producer.append(order("o1", 1)).test();
+    TestObserver<Offset> queued = producer.append(order("o1", 1)).test();
     client.close();
     assertThat(queued.await(10, SECONDS)).isTrue();
     queued.assertNoErrors();
-    TestObserver<AppendResult> late = producer.append(order("o2", 2)).test();
+    TestObserver<Offset> late = producer.append(order("o2", 2)).test();
     assertThat(late.await(10, SECONDS)).isTrue();
     late.assertError(IllegalStateException.class);
   }
@@ -132,13 +133,13 @@ class RStreamClientProducerTest {
     TestSubscriber<StateView> views = client.live().skip(1).test();
     client.live().timeout(10, SECONDS).blockingFirst();
     ChangeProducer producer = client.producer();
-    List<io.reactivex.rxjava3.core.Single<AppendResult>> results = new ArrayList<>();
+    List<io.reactivex.rxjava3.core.Single<Offset>> results = new ArrayList<>();
     for (int i = 0; i < 20; i++) results.add(producer.append(order("o" + (i % 4), i)).cache());
     results.forEach(r -> r.subscribe(x -> { }, e -> { }));
     producer.flush().timeout(10, SECONDS).blockingAwait();
     Offset last = null;
-    for (io.reactivex.rxjava3.core.Single<AppendResult> r : results) {
-      Offset offset = r.blockingGet().nextOffset();
+    for (io.reactivex.rxjava3.core.Single<Offset> r : results) {
+      Offset offset = r.blockingGet();
       if (last == null || offset.compareTo(last) > 0) last = offset;
     }
     client.awaitOffset(last).timeout(10, SECONDS).blockingAwait();
@@ -200,8 +201,8 @@ class RStreamClientProducerTest {
     try {
       ChangeProducer producer = client(broken).producer();
       assertThat(producer.epoch()).isZero();
-      AppendResult result = producer.append(order("o1", 1)).timeout(10, SECONDS).blockingGet();
-      assertThat(result.nextOffset()).isNotNull();
+      Offset result = producer.append(order("o1", 1)).timeout(10, SECONDS).blockingGet();
+      assertThat(result).isNotNull();
       assertThat(records).anyMatch(r -> r.getMessage().contains("cannot save the producer"));
     } finally {
       logger.removeHandler(handler);

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
+import dev.rstream.internal.window.StreamSource;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.observers.TestObserver;
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import io.reactivex.rxjava3.schedulers.Schedulers;
+import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,8 +44,9 @@ class RStreamClientServerFaultTest {
   }
 
   private RStreamClient client(RetryPolicy retry) {
-    DurableStream stream = DurableStream.builder().url(url).okHttpClient(server.http()).retryPolicy(retry).build();
-    RStreamClient client = RStreamClient.builder().source(new DurableStreamSource(stream))
+    StreamSource source =
+        DurableStreamSource.create(HttpUrl.get(url), server.http(), retry, Schedulers.io(), null);
+    RStreamClient client = RStreamClient.builder().source(source)
         .liveLinger(0, SECONDS)
         .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
         .build();

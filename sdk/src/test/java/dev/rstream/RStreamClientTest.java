@@ -3,6 +3,7 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.internal.state.Control;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.GeneratedLog;
 import dev.rstream.testing.UndeliveredRxErrors;

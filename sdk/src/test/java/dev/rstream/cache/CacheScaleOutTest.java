@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.rstream.Change;
 import dev.rstream.CreateOptions;
 import dev.rstream.DurableStream;
-import dev.rstream.LiveMode;
+import dev.rstream.LiveTransport;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
 import dev.rstream.StateView;
@@ -74,7 +74,7 @@ class CacheScaleOutTest {
     RStreamClient client = RStreamClient.builder()
         .streamUrl(nginx.url() + StreamHandler.PREFIX + streamPath)
         .okHttpClient(http)
-        .liveMode(LiveMode.LONG_POLL)
+        .liveTransport(LiveTransport.LONG_POLL)
         .liveLinger(0, SECONDS)
         .build();
     clients.add(client);

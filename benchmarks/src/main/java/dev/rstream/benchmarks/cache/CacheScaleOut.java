@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.rstream.Change;
 import dev.rstream.CreateOptions;
 import dev.rstream.DurableStream;
-import dev.rstream.LiveMode;
+import dev.rstream.LiveTransport;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
 import dev.rstream.testing.Nginx;
@@ -165,7 +165,7 @@ public final class CacheScaleOut {
       OkHttpClient http = new OkHttpClient.Builder().addNetworkInterceptor(traffic).build();
       https.add(http);
       devices.add(RStreamClient.builder().streamUrl(url).okHttpClient(http)
-          .liveMode(LiveMode.LONG_POLL).liveLinger(0, TimeUnit.SECONDS).build());
+          .liveTransport(LiveTransport.LONG_POLL).liveLinger(0, TimeUnit.SECONDS).build());
     }
     Duration cpuBefore = cpu(origin);
 

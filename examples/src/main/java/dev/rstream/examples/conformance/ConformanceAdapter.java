@@ -281,7 +281,7 @@ public final class ConformanceAdapter {
           .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
       finalOffset = result.nextOffset();
     } else {
-      finalOffset = stream(command).close()
+      finalOffset = stream(command).closeStream()
           .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
     }
     ObjectNode answer = ok("close");
@@ -400,7 +400,7 @@ public final class ConformanceAdapter {
         key -> stream(command).producer(producerOptions(command, path).maxInFlight(1).build()));
     byte[] finalData = command.hasNonNull("data")
         ? command.get("data").asText().getBytes(StandardCharsets.UTF_8) : null;
-    AppendResult result = producer.close(finalData)
+    AppendResult result = producer.closeStream(finalData)
         .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
     ObjectNode answer = ok("idempotent-close");
     answer.put("status", 200);

@@ -4,7 +4,6 @@ import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.core.SingleObserver;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.exceptions.Exceptions;
-import io.reactivex.rxjava3.internal.disposables.EmptyDisposable;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,7 +38,8 @@ public final class CallSingle<R> extends Single<R> {
       call = callFactory.call();
     } catch (Throwable t) {
       Exceptions.throwIfFatal(t);
-      EmptyDisposable.error(t, observer);
+      observer.onSubscribe(Disposable.disposed());
+      observer.onError(t);
       return;
     }
     CallDisposable disposable = new CallDisposable(call);

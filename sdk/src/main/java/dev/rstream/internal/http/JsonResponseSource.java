@@ -7,8 +7,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.rstream.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ReadBatch;
-import dev.rstream.internal.state.RawJsonInput;
-import dev.rstream.internal.state.StateMessageDecoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -57,8 +55,7 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
     JsonParser p = parser;
     if (p == null) {
       InputStream body = response.body().byteStream();
-      // The State Protocol decoder takes values as the bytes sent, which this keeps for it.
-      if (decoder instanceof StateMessageDecoder) body = new RawJsonInput(body);
+      if (decoder instanceof BodyInputDecoder) body = ((BodyInputDecoder<T>) decoder).bodyInput(body);
       p = JSON.createParser(body);
       parser = p;
       JsonToken first = p.nextToken();

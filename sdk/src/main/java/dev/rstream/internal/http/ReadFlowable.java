@@ -7,8 +7,7 @@ import dev.rstream.ReadBatch;
 import dev.rstream.ReadOptions;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
-import io.reactivex.rxjava3.internal.subscriptions.SubscriptionHelper;
-import io.reactivex.rxjava3.internal.util.BackpressureHelper;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.reactivestreams.Subscriber;
@@ -25,18 +24,27 @@ public final class ReadFlowable<T> extends Flowable<ReadBatch<T>> {
   private final StreamEndpoint endpoint;
   private final ReadOptions options;
   private final MessageDecoder<T> decoder;
+  private final RetryListener retryListener;
 
+  /** A read whose retries only its own loop sees. */
   public ReadFlowable(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder) {
+    this(endpoint, options, decoder, RetryListener.NONE);
+  }
+
+  /** A read that tells {@code retryListener} when it retries and when the server answers again. */
+  public ReadFlowable(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder,
+      RetryListener retryListener) {
     this.endpoint = endpoint;
     this.options = options;
     this.decoder = decoder;
+    this.retryListener = retryListener;
   }
 
   @Override
   protected void subscribeActual(Subscriber<? super ReadBatch<T>> subscriber) {
     Scheduler.Worker worker = endpoint.scheduler().createWorker();
     ReadSubscription<T> subscription = new ReadSubscription<>(
-        subscriber, worker, new ReadLoop<>(endpoint, options, decoder));
+        subscriber, worker, new ReadLoop<>(endpoint, options, decoder, retryListener));
     subscriber.onSubscribe(subscription);
   }
 
@@ -62,9 +70,32 @@ public final class ReadFlowable<T> extends Flowable<ReadBatch<T>> {
 
     @Override
     public void request(long n) {
-      if (SubscriptionHelper.validate(n)) {
-        BackpressureHelper.add(requested, n);
-        drain();
+      if (n <= 0) {
+        // Rule 3.9 of Reactive Streams: a non-positive request is the subscriber's bug.
+        RxJavaPlugins.onError(new IllegalArgumentException("n > 0 required but it was " + n));
+        return;
+      }
+      addCapped(requested, n);
+      drain();
+    }
+
+    /** Adds {@code n} to the demand, saturating at {@link Long#MAX_VALUE} (unbounded). */
+    private static void addCapped(AtomicLong requested, long n) {
+      while (true) {
+        long current = requested.get();
+        if (current == Long.MAX_VALUE) return;
+        long next = current + n;
+        if (next < 0) next = Long.MAX_VALUE;
+        if (requested.compareAndSet(current, next)) return;
+      }
+    }
+
+    /** Takes {@code emitted} off the demand unless it is unbounded. */
+    private static void produced(AtomicLong requested, long emitted) {
+      while (true) {
+        long current = requested.get();
+        if (current == Long.MAX_VALUE) return;
+        if (requested.compareAndSet(current, current - emitted)) return;
       }
     }
 
@@ -125,7 +156,7 @@ public final class ReadFlowable<T> extends Flowable<ReadBatch<T>> {
               break;
             }
           }
-          if (emitted != 0) BackpressureHelper.produced(requested, emitted);
+          if (emitted != 0) produced(requested, emitted);
         }
         missed = addAndGet(-missed);
         if (missed == 0) return;

@@ -89,14 +89,15 @@ final class ReadLoop<T> {
   private volatile @Nullable Prefetch prefetch;
   private volatile boolean cancelled;
 
-  ReadLoop(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder) {
+  ReadLoop(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder,
+      RetryListener retryListener) {
     this.endpoint = endpoint;
     this.options = options;
     this.decoder = decoder;
     this.offset = options.offset();
     this.cursor = options.cursor();
     this.recovery = new Recovery(endpoint.retryPolicy());
-    this.retryListener = RetryListener.of(options);
+    this.retryListener = retryListener;
     // A live read from the tail needs no catch-up: the server waits at once (spec 8), saving a
     // round trip. SSE learns whether data events carry JSON when the first one arrives.
     if (offset.isNow() && options.liveMode() == LiveMode.LONG_POLL) phase = Phase.LONG_POLL;

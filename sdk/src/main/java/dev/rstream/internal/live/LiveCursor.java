@@ -356,7 +356,7 @@ public final class LiveCursor {
 
     private synchronized void connect() {
       if (stopped || paused) return;
-      ReadOptions plain = ReadOptions.builder().offset(resumeOffset).liveMode(liveMode).build();
+      ReadOptions options = ReadOptions.builder().offset(resumeOffset).liveMode(liveMode).build();
       DisposableSubscriber<ReadBatch<StateMessage>> subscriber =
           new DisposableSubscriber<ReadBatch<StateMessage>>() {
             @Override
@@ -374,7 +374,7 @@ public final class LiveCursor {
               if (!isDisposed()) LiveCursor.Session.this.onComplete();
             }
           };
-      ReadOptions options = RetryListener.attach(plain, new RetryListener() {
+      RetryListener listener = new RetryListener() {
         @Override
         public void retrying(Throwable cause, long delayMillis) {
           if (!subscriber.isDisposed()) onRetrying(cause, delayMillis);
@@ -384,9 +384,9 @@ public final class LiveCursor {
         public void recovered() {
           if (!subscriber.isDisposed()) onRecovered();
         }
-      });
+      };
       read.set(subscriber); // before subscribing: a synchronous source may call back at once
-      source.read(options).subscribe(subscriber);
+      source.read(options, listener).subscribe(subscriber);
     }
 
     /** The window a change was just applied to, or that just started. */

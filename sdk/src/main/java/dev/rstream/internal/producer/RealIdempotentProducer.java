@@ -318,7 +318,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   }
 
   @Override
-  public Single<AppendResult> close(byte @Nullable [] finalData) {
+  public Single<AppendResult> closeStream(byte @Nullable [] finalData) {
     synchronized (lock) {
       if (closeBatch != null) return closeBatch.shared;
       if (failure != null) return Single.error(failure);

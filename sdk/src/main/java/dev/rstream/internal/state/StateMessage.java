@@ -1,7 +1,6 @@
 package dev.rstream.internal.state;
 
 import dev.rstream.Change;
-import dev.rstream.Control;
 import dev.rstream.Offset;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;

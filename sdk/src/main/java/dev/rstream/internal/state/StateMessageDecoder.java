@@ -5,10 +5,11 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.rstream.Change;
-import dev.rstream.Control;
-import dev.rstream.MessageDecoder;
 import dev.rstream.Offset;
+import dev.rstream.internal.http.BodyInputDecoder;
+import dev.rstream.internal.Internal;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.time.DateTimeException;
@@ -33,13 +34,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe: it reuses a buffer. Use one instance per read (reads call it on one thread).
  */
-public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
+public final class StateMessageDecoder implements BodyInputDecoder<StateMessage> {
   private static final JsonFactory SLICES = new JsonFactory();
   private static final int MAX_TYPES = 1024;
   private static final int KEY_CACHE_SIZE = 4096; // a power of two
 
   private final TextBuffer buffer = new TextBuffer();
-  private final TrustedChanges trusted = TrustedChanges.get();
+  private final Internal internal = Internal.instance();
 
   // Types repeat on every change: keep one String per type so held changes share it.
   private final Map<String, String> types = new HashMap<>();
@@ -71,6 +72,12 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
   private @Nullable Instant lastTimestamp;
 
   public StateMessageDecoder() {}
+
+  /** Keeps the bytes of the message being decoded, so values are taken as the bytes sent. */
+  @Override
+  public InputStream bodyInput(InputStream body) {
+    return new RawJsonInput(body);
+  }
 
   @Override
   public StateMessage decode(JsonParser parser) throws IOException {
@@ -146,7 +153,7 @@ public final class StateMessageDecoder implements MessageDecoder<StateMessage> {
     accepted(headers.offset);
     // Every field was checked above, as Change.Builder would check it.
     return StateMessage.of(
-        trusted.change(
+        internal.trustedChange(
             operation, type, key, value, oldValue, headers.timestamp, headers.txid, headers.offset));
   }
 

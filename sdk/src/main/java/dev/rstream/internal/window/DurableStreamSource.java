@@ -1,9 +1,15 @@
 package dev.rstream.internal.window;
 
-import dev.rstream.DurableStream;
 import dev.rstream.Keyframe;
 import dev.rstream.ReadBatch;
 import dev.rstream.ReadOptions;
+import dev.rstream.RetryPolicy;
+import dev.rstream.TokenSupplier;
+import dev.rstream.internal.http.ReadFlowable;
+import dev.rstream.internal.http.RetryListener;
+import dev.rstream.internal.http.StreamCalls;
+import dev.rstream.internal.http.StreamEndpoint;
+import dev.rstream.internal.producer.RealIdempotentProducer;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.state.StateMessageDecoder;
 import dev.rstream.Offset;
@@ -11,26 +17,48 @@ import dev.rstream.NotAStateStreamException;
 import dev.rstream.ProtocolException;
 import dev.rstream.internal.state.NotStateMessageException;
 import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
+import java.util.Collections;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
 
 /** {@link StreamSource} over the transport: the stream and {@code {url}.keyframes}. */
 public final class DurableStreamSource implements StreamSource {
-  private final DurableStream stream;
-  private final DurableStream index;
+  private final StreamCalls stream;
+  private final StreamEndpoint index;
 
-  public DurableStreamSource(DurableStream stream) {
-    this.stream = stream;
-    okhttp3.HttpUrl url = stream.url();
+  private DurableStreamSource(StreamEndpoint stream, StreamEndpoint index) {
+    this.stream = new StreamCalls(stream);
+    this.index = index;
+  }
+
+  /**
+   * The source of the stream at {@code url}, whose requests go through {@code client}, retry
+   * transient failures by {@code retryPolicy} (timed on {@code scheduler}) and carry a bearer
+   * token from {@code tokens} if set.
+   */
+  public static DurableStreamSource create(HttpUrl url, OkHttpClient client,
+      RetryPolicy retryPolicy, Scheduler scheduler, @Nullable TokenSupplier tokens) {
     int last = url.pathSize() - 1;
-    okhttp3.HttpUrl indexUrl =
+    HttpUrl indexUrl =
         url.newBuilder().setPathSegment(last, url.pathSegments().get(last) + ".keyframes").build();
-    this.index = stream.newBuilder().url(indexUrl).build();
+    return new DurableStreamSource(
+        endpoint(url, client, retryPolicy, scheduler, tokens),
+        endpoint(indexUrl, client, retryPolicy, scheduler, tokens));
+  }
+
+  private static StreamEndpoint endpoint(HttpUrl url, OkHttpClient client,
+      RetryPolicy retryPolicy, Scheduler scheduler, @Nullable TokenSupplier tokens) {
+    return new StreamEndpoint(url, client, retryPolicy, scheduler, Collections.emptyMap(),
+        Collections.emptyMap(), tokens);
   }
 
   @Override
   public String url() {
-    return stream.url().toString();
+    return stream.endpoint().url().toString();
   }
 
   /**
@@ -42,8 +70,15 @@ public final class DurableStreamSource implements StreamSource {
    */
   @Override
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
+    return read(options, RetryListener.NONE);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Flowable<ReadBatch<StateMessage>> read(ReadOptions options, RetryListener listener) {
     // The decoder reuses a buffer: one per subscription.
-    return Flowable.defer(() -> stream.read(options, new StateMessageDecoder()))
+    return Flowable.defer(() -> new ReadFlowable<>(
+            stream.endpoint(), options, new StateMessageDecoder(), listener))
         .doOnNext(this::requireJson)
         .onErrorResumeNext(error -> Flowable.error(notStateMessage(error)));
   }
@@ -94,7 +129,7 @@ public final class DurableStreamSource implements StreamSource {
 
   @Override
   public Single<Offset> tail() {
-    return stream.head().map(info -> {
+    return stream.head(Collections.emptyMap()).map(info -> {
       Offset next = info.nextOffset();
       if (next == null) {
         throw new ProtocolException("HEAD response has no Stream-Next-Offset", url(), null, 200, null);
@@ -105,7 +140,7 @@ public final class DurableStreamSource implements StreamSource {
 
   @Override
   public dev.rstream.IdempotentProducer producer(dev.rstream.ProducerOptions options) {
-    return stream.producer(options);
+    return new RealIdempotentProducer(stream, options);
   }
 
   /**
@@ -125,6 +160,11 @@ public final class DurableStreamSource implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options) {
-    return index.read(options, KeyframeDecoder.INSTANCE);
+    return readIndex(options, RetryListener.NONE);
+  }
+
+  @Override
+  public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options, RetryListener listener) {
+    return new ReadFlowable<>(index, options, KeyframeDecoder.INSTANCE, listener);
   }
 }

@@ -17,7 +17,7 @@ import io.reactivex.rxjava3.core.Single;
  * A {@link StreamSource} whose reads report their transport retries to a client's {@link
  * ProgressBoard}: while a window or index read retries, progress shows how often it failed in a
  * row and why; once it gets an answer, or ends, it no longer does. Everything else is {@code
- * source}'s.
+ * source}'s. A listener given to a read hears its retries after progress does.
  */
 public final class ProgressReportingSource implements StreamSource {
   private final StreamSource source;
@@ -35,9 +35,14 @@ public final class ProgressReportingSource implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
+    return read(options, RetryListener.NONE);
+  }
+
+  @Override
+  public Flowable<ReadBatch<StateMessage>> read(ReadOptions options, RetryListener listener) {
     return Flowable.defer(() -> {
-      Reporter reporter = new Reporter(source.url(), options.offset());
-      return source.read(RetryListener.attach(options, reporter))
+      Reporter reporter = new Reporter(source.url(), options.offset(), listener);
+      return source.read(options, reporter)
           // Before the end reaches the caller, so progress never shows a read retrying that has
           // already failed or completed.
           .doOnTerminate(reporter::ended).doOnCancel(reporter::ended);
@@ -46,9 +51,14 @@ public final class ProgressReportingSource implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options) {
+    return readIndex(options, RetryListener.NONE);
+  }
+
+  @Override
+  public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options, RetryListener listener) {
     return Flowable.defer(() -> {
-      Reporter reporter = new Reporter(source.url() + ".keyframes", options.offset());
-      return source.readIndex(RetryListener.attach(options, reporter))
+      Reporter reporter = new Reporter(source.url() + ".keyframes", options.offset(), listener);
+      return source.readIndex(options, reporter)
           // Before the end reaches the caller, so progress never shows a read retrying that has
           // already failed or completed.
           .doOnTerminate(reporter::ended).doOnCancel(reporter::ended);
@@ -69,11 +79,13 @@ public final class ProgressReportingSource implements StreamSource {
   private final class Reporter implements RetryListener {
     private final String url;
     private final Offset offset;
+    private final RetryListener next;
     private int failures;
 
-    Reporter(String url, Offset offset) {
+    Reporter(String url, Offset offset, RetryListener next) {
       this.url = url;
       this.offset = offset;
+      this.next = next;
     }
 
     @Override
@@ -83,12 +95,14 @@ public final class ProgressReportingSource implements StreamSource {
           ? ((RetryableFailure) cause).toTransient(url, offset, ", retrying")
           : new TransientException(String.valueOf(cause) + ", retrying", url, offset, 0, cause);
       progress.retrying(this, failures, reported);
+      next.retrying(cause, delayMillis);
     }
 
     @Override
     public void recovered() {
       failures = 0;
       progress.answered(this);
+      next.recovered();
     }
 
     void ended() {

@@ -3,6 +3,7 @@ package dev.rstream.internal.window;
 import dev.rstream.Keyframe;
 import dev.rstream.ReadBatch;
 import dev.rstream.ReadOptions;
+import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.Offset;
 import io.reactivex.rxjava3.core.Flowable;
@@ -22,10 +23,24 @@ public interface StreamSource {
   Flowable<ReadBatch<StateMessage>> read(ReadOptions options);
 
   /**
+   * Reads as {@link #read(ReadOptions)} does, telling {@code listener} of each transport retry and
+   * of the answer after them. A source whose reads never retry has nothing to tell: by default it
+   * reads without the listener.
+   */
+  default Flowable<ReadBatch<StateMessage>> read(ReadOptions options, RetryListener listener) {
+    return read(options);
+  }
+
+  /**
    * Reads the keyframe index. Fails with {@code StreamNotFoundException} if the stream has no
    * companion index.
    */
   Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options);
+
+  /** Reads the keyframe index, telling {@code listener} of retries; see {@link #read(ReadOptions, RetryListener)}. */
+  default Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options, RetryListener listener) {
+    return readIndex(options);
+  }
 
   /** The offset after the stream's last message now (a HEAD). */
   Single<Offset> tail();

@@ -1,7 +1,7 @@
 package dev.rstream.internal.window;
 
 import dev.rstream.Change;
-import dev.rstream.Control;
+import dev.rstream.internal.state.Control;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
 import dev.rstream.internal.state.State;

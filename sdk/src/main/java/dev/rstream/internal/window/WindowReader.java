@@ -1,6 +1,6 @@
 package dev.rstream.internal.window;
 
-import dev.rstream.Control;
+import dev.rstream.internal.state.Control;
 import dev.rstream.Keyframe;
 import dev.rstream.LocalStore.StoredWindow;
 import dev.rstream.Offset;

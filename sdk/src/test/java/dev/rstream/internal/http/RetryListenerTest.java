@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.MessageDecoder;
 import dev.rstream.Offset;
+import dev.rstream.ReadBatch;
 import dev.rstream.ReadOptions;
 import dev.rstream.internal.retry.RetryableFailure;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.schedulers.Schedulers;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +19,17 @@ import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The read loop tells an attached {@link RetryListener} when it retries and when the server answers again. */
+/** The read loop tells its {@link RetryListener} when it retries and when the server answers again. */
 class RetryListenerTest {
   @RegisterExtension final TransportFixture fixture = new TransportFixture();
   private final List<String> events = new CopyOnWriteArrayList<>();
 
-  private ReadOptions listened(ReadOptions options) {
-    return RetryListener.attach(options, new RetryListener() {
+  /** A read of the fixture's stream that tells the listener of its retries. */
+  private Flowable<ReadBatch<String>> listenedRead(ReadOptions options) {
+    StreamEndpoint endpoint = new StreamEndpoint(fixture.server.url("/s"), fixture.client,
+        TransportFixture.fastRetries(), Schedulers.io(), Collections.emptyMap(),
+        Collections.emptyMap());
+    return new ReadFlowable<>(endpoint, options, MessageDecoder.rawJson(), new RetryListener() {
       @Override
       public void retrying(Throwable cause, long delayMillis) {
         int status = cause instanceof RetryableFailure ? ((RetryableFailure) cause).status() : -1;
@@ -41,10 +49,7 @@ class RetryListenerTest {
     fixture.server.enqueue(new MockResponse.Builder().code(503).build());
     fixture.server.enqueue(json("[1,2]", "0_2").addHeader("Stream-Up-To-Date", "true").build());
 
-    ReadOptions options = listened(ReadOptions.from(Offset.START));
-    assertThat(RetryListener.of(options)).isNotNull();
-    assertThat(RetryListener.of(options.newBuilder().build())).as("kept by newBuilder").isNotNull();
-    TestSubscriber<Object> read = fixture.stream().read(options, MessageDecoder.rawJson())
+    TestSubscriber<Object> read = listenedRead(ReadOptions.from(Offset.START))
         .doOnNext(batch -> events.add("batch"))
         .cast(Object.class)
         .test();
@@ -54,11 +59,10 @@ class RetryListenerTest {
   }
 
   @Test
-  void healthyReadAndUnlistenedOptionsHearNothing() throws Exception {
+  void healthyReadHearsNothing() throws Exception {
     fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
-    assertThat(RetryListener.of(ReadOptions.from(Offset.START))).isNull();
 
-    fixture.stream().read(listened(ReadOptions.from(Offset.START)), MessageDecoder.rawJson()).test()
+    listenedRead(ReadOptions.from(Offset.START)).test()
         .awaitDone(5, TimeUnit.SECONDS).assertNoErrors().assertComplete();
     assertThat(events).isEmpty();
   }

@@ -173,7 +173,7 @@ class StreamCallsTest {
     fixture.server.enqueue(new MockResponse.Builder().code(204)
         .addHeader("Stream-Next-Offset", "0_42").addHeader("Stream-Closed", "true").build());
 
-    assertThat(fixture.stream().close().blockingGet()).isEqualTo(Offset.of("0_42"));
+    assertThat(fixture.stream().closeStream().blockingGet()).isEqualTo(Offset.of("0_42"));
     RecordedRequest request = fixture.take();
     assertThat(request.getMethod()).isEqualTo("POST");
     assertThat(request.getHeaders().get("Stream-Closed")).isEqualTo("true");
@@ -184,7 +184,7 @@ class StreamCallsTest {
   void closeWithoutNextOffsetIsProtocolError() throws Exception {
     fixture.server.enqueue(new MockResponse.Builder().code(204).build());
 
-    fixture.stream().close().test().awaitDone(5, TimeUnit.SECONDS)
+    fixture.stream().closeStream().test().awaitDone(5, TimeUnit.SECONDS)
         .assertError(ProtocolException.class);
   }
 

@@ -94,7 +94,7 @@ class StubServerEndToEndTest {
 
     stream.appendJson("\"live-1\"").blockingGet();
     stream.appendJson("\"live-2\"").blockingGet();
-    Offset finalOffset = stream.close().blockingGet();
+    Offset finalOffset = stream.closeStream().blockingGet();
 
     read.awaitDone(10, TimeUnit.SECONDS).assertComplete();
     assertThat(messages(read.values())).containsExactly("\"before\"", "\"live-1\"", "\"live-2\"");
@@ -117,7 +117,7 @@ class StubServerEndToEndTest {
     for (int i = 0; i < 200; i++) expected.add(String.valueOf(i));
     assertThat(messages(stream.read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
         .toList().blockingGet())).containsExactlyElementsOf(expected);
-    assertThat(producer.close(null).blockingGet().streamClosed()).isTrue();
+    assertThat(producer.closeStream(null).blockingGet().streamClosed()).isTrue();
   }
 
   @Test
@@ -130,7 +130,7 @@ class StubServerEndToEndTest {
     stream.create(CreateOptions.builder().contentType("text/plain").build()).test()
         .awaitDone(5, TimeUnit.SECONDS).assertError(ConflictException.class);
 
-    stream.close().blockingGet();
+    stream.closeStream().blockingGet();
     stream.appendJson("1").test().awaitDone(5, TimeUnit.SECONDS)
         .assertError(StreamClosedException.class);
 

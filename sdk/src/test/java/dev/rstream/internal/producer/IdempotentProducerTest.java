@@ -329,7 +329,7 @@ class IdempotentProducerTest {
 
     producer.append("ab".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     producer.append("cd".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    TestObserver<AppendResult> closed = producer.close(null).test();
+    TestObserver<AppendResult> closed = producer.closeStream(null).test();
 
     closed.awaitDone(5, TimeUnit.SECONDS).assertValue(AppendResult::streamClosed);
     assertThat(next()).isEqualTo("0/0:abcd");

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.rstream.Change;
-import dev.rstream.Control;
 import dev.rstream.Offset;
 import java.io.IOException;
 import java.time.Instant;

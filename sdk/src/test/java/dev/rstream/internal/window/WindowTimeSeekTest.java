@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rstream.Change;
-import dev.rstream.Control;
+import dev.rstream.internal.state.Control;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
 import dev.rstream.internal.state.State;

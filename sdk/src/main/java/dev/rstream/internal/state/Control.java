@@ -1,7 +1,8 @@
-package dev.rstream;
+package dev.rstream.internal.state;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.Offset;
 import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
