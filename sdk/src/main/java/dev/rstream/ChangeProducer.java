@@ -7,6 +7,8 @@ import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Single;
 import java.util.ArrayList;
 import java.util.List;
+import dev.rstream.durable.AppendResult;
+import dev.rstream.durable.IdempotentProducer;
 
 /**
  * Appends {@link Change}s to a client's stream exactly once, through retries and restarts: an

@@ -1,6 +1,7 @@
 package dev.rstream;
 
 import org.jspecify.annotations.Nullable;
+import dev.rstream.durable.ProducerOptions;
 
 /**
  * An idempotent producer was fenced (403): another producer with the same id claimed a newer epoch.

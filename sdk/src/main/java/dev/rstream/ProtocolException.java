@@ -1,6 +1,7 @@
 package dev.rstream;
 
 import org.jspecify.annotations.Nullable;
+import dev.rstream.durable.ReadBatch;
 
 /**
  * The server broke the Durable Streams protocol: malformed JSON in a body or control event

@@ -36,6 +36,10 @@ import java.util.logging.Logger;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.AppendResult;
+import dev.rstream.durable.ProducerOptions;
+import dev.rstream.durable.LiveMode;
 
 /**
  * Keeps an app in sync with one remote state stream: the state at any past time, the live state

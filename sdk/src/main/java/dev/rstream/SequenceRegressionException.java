@@ -1,6 +1,7 @@
 package dev.rstream;
 
 import org.jspecify.annotations.Nullable;
+import dev.rstream.durable.IdempotentProducer;
 
 /**
  * An append that sent a {@code Stream-Seq} writer sequence was refused (409): the value is not

@@ -1,6 +1,7 @@
 package dev.rstream;
 
 import org.jspecify.annotations.Nullable;
+import dev.rstream.durable.DurableStream;
 
 /**
  * The app's source of bearer tokens, for servers that require {@code Authorization: Bearer

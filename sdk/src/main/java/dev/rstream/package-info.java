@@ -1,8 +1,9 @@
 /**
  * rstream: keeps an app in sync with remote state held in a Durable Streams log.
  *
- * <p>Everything public lives in this package; {@code dev.rstream.internal} and its subpackages are
- * implementation details with no compatibility promise.
+ * <p>The low-level Durable Streams client is in {@code dev.rstream.durable}; {@code
+ * dev.rstream.internal} and its subpackages are implementation details with no compatibility
+ * promise.
  */
 @NullMarked
 package dev.rstream;

@@ -34,6 +34,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.ReadOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.IdempotentProducer;
+import dev.rstream.durable.ProducerOptions;
+import dev.rstream.durable.MessageDecoder;
 
 /**
  * Bearer tokens against the real server-stub over real sockets: tokens expire while a client

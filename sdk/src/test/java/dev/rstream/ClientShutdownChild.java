@@ -3,6 +3,7 @@ package dev.rstream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import dev.rstream.durable.DurableStream;
 
 /**
  * The app {@link ClientShutdownTest} runs in a JVM of its own: uses a client built without an

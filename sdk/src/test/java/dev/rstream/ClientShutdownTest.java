@@ -16,6 +16,9 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.StreamInfo;
 
 /**
  * What a client leaves behind when it is closed: nothing that keeps a JVM alive when it built

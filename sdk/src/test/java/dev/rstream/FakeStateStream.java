@@ -16,6 +16,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.jspecify.annotations.Nullable;
+import dev.rstream.durable.ReadOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.IdempotentProducer;
+import dev.rstream.durable.ProducerOptions;
+import dev.rstream.durable.LiveMode;
 
 /**
  * A recording fake of the two streams a client reads, served from a {@link GeneratedLog}: one

@@ -7,6 +7,8 @@ import dev.rstream.internal.window.GeneratedLog;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import org.junit.jupiter.api.Test;
+import dev.rstream.durable.ReadOptions;
+import dev.rstream.durable.ReadBatch;
 
 /** The recording fake itself: tests that lean on its gate must not see it lose a read. */
 class FakeStateStreamTest {

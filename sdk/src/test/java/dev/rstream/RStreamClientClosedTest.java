@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import dev.rstream.durable.DurableStream;
 
 /**
  * A closed client: every call fails with one clear {@code IllegalStateException} and sends

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.CreateOptions;
 
 /** The client against the real server-stub over real sockets: keyframes written by the server. */
 @ExtendWith(UndeliveredRxErrors.class)

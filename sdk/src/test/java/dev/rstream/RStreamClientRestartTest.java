@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.CreateOptions;
 
 /**
  * A client that restarts over a {@link SqliteStore}, against the real server-stub: what it stored

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import dev.rstream.durable.ReadOptions;
+import dev.rstream.durable.LiveMode;
 
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientTest {

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.CreateOptions;
 
 /**
  * The app process killed ({@code kill -9}) at random points while its client writes to the store,

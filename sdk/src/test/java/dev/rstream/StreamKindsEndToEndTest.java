@@ -19,6 +19,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.ReadOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.AppendOptions;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.MessageDecoder;
+import dev.rstream.durable.LiveMode;
 
 /**
  * The client on streams that are not state streams as the server-stub makes them: plain JSON

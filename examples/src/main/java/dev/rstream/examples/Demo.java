@@ -1,6 +1,6 @@
 package dev.rstream.examples;
 
-import dev.rstream.DurableStream;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.Offset;
 import dev.rstream.Progress;
 import dev.rstream.RStreamClient;

@@ -5,11 +5,11 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.Change;
-import dev.rstream.DurableStream;
-import dev.rstream.IdempotentProducer;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.LocalStore;
 import dev.rstream.Offset;
-import dev.rstream.ProducerOptions;
+import dev.rstream.durable.ProducerOptions;
 import dev.rstream.Progress;
 import dev.rstream.ProtocolException;
 import dev.rstream.RStreamClient;

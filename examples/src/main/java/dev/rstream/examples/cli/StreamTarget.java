@@ -1,9 +1,9 @@
 package dev.rstream.examples.cli;
 
-import dev.rstream.DurableStream;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.RStreamClient;
 import dev.rstream.RetryPolicy;
-import dev.rstream.StreamInfo;
+import dev.rstream.durable.StreamInfo;
 import io.reactivex.rxjava3.core.Single;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

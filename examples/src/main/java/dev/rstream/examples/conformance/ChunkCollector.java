@@ -2,7 +2,7 @@ package dev.rstream.examples.conformance;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.rstream.ReadBatch;
+import dev.rstream.durable.ReadBatch;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.FlowableSubscriber;
 import java.util.ArrayList;

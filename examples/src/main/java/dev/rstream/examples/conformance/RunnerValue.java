@@ -2,7 +2,7 @@ package dev.rstream.examples.conformance;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.rstream.DynamicValue;
+import dev.rstream.durable.DynamicValue;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;

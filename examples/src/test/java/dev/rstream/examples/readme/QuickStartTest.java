@@ -3,8 +3,8 @@ package dev.rstream.examples.readme;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.CreateOptions;
-import dev.rstream.DurableStream;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.server.StubServer;
 import java.io.BufferedReader;
 import java.io.File;

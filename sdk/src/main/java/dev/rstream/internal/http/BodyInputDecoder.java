@@ -1,6 +1,6 @@
 package dev.rstream.internal.http;
 
-import dev.rstream.MessageDecoder;
+import dev.rstream.durable.MessageDecoder;
 import java.io.InputStream;
 
 /**

@@ -2,9 +2,9 @@ package dev.rstream.internal.http;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
-import dev.rstream.MessageDecoder;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.MessageDecoder;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;

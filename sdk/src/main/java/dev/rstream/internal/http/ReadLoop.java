@@ -7,13 +7,13 @@ import static dev.rstream.internal.http.StreamEndpoint.STREAM_UP_TO_DATE;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.rstream.LiveMode;
-import dev.rstream.MessageDecoder;
+import dev.rstream.durable.LiveMode;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
 import dev.rstream.RStreamException;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.retry.RetryableFailure;
 import java.io.IOException;

@@ -6,8 +6,8 @@ import static dev.rstream.internal.http.StreamEndpoint.PRODUCER_SEQ;
 import static dev.rstream.internal.http.StreamEndpoint.STREAM_CLOSED;
 import static dev.rstream.internal.http.StreamEndpoint.STREAM_NEXT_OFFSET;
 
-import dev.rstream.AppendResult;
-import dev.rstream.StreamInfo;
+import dev.rstream.durable.AppendResult;
+import dev.rstream.durable.StreamInfo;
 import dev.rstream.internal.retry.Recovery;
 import io.reactivex.rxjava3.core.Single;
 import java.util.Collections;

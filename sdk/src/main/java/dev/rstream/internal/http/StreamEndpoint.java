@@ -2,7 +2,7 @@ package dev.rstream.internal.http;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.rstream.DynamicValue;
+import dev.rstream.durable.DynamicValue;
 import dev.rstream.RetryPolicy;
 import dev.rstream.TokenSupplier;
 import io.reactivex.rxjava3.core.Scheduler;

@@ -1,13 +1,13 @@
 package dev.rstream.internal.live;
 
 import dev.rstream.Keyframe;
-import dev.rstream.LiveMode;
+import dev.rstream.durable.LiveMode;
 import dev.rstream.Offset;
 import dev.rstream.OffsetGoneException;
 import dev.rstream.Progress;
 import dev.rstream.ProtocolException;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.RetryPolicy;
 import dev.rstream.TransientException;
 import dev.rstream.internal.http.RetryListener;

@@ -3,10 +3,10 @@ package dev.rstream.internal.producer;
 import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
-import dev.rstream.AppendResult;
-import dev.rstream.IdempotentProducer;
+import dev.rstream.durable.AppendResult;
+import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.ProducerFencedException;
-import dev.rstream.ProducerOptions;
+import dev.rstream.durable.ProducerOptions;
 import dev.rstream.SequenceConflictException;
 import dev.rstream.internal.http.JsonBodies;
 import dev.rstream.internal.http.StreamCalls;

@@ -1,8 +1,8 @@
 package dev.rstream.internal.window;
 
 import dev.rstream.Keyframe;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.RetryPolicy;
 import dev.rstream.TokenSupplier;
 import dev.rstream.internal.http.ReadFlowable;
@@ -139,7 +139,7 @@ public final class DurableStreamSource implements StreamSource {
   }
 
   @Override
-  public dev.rstream.IdempotentProducer producer(dev.rstream.ProducerOptions options) {
+  public dev.rstream.durable.IdempotentProducer producer(dev.rstream.durable.ProducerOptions options) {
     return new RealIdempotentProducer(stream, options);
   }
 
@@ -148,7 +148,7 @@ public final class DurableStreamSource implements StreamSource {
    *
    * @throws ProtocolException if the answer names none
    */
-  public static Offset appendedOffset(dev.rstream.AppendResult result, String url)
+  public static Offset appendedOffset(dev.rstream.durable.AppendResult result, String url)
       throws ProtocolException {
     Offset next = result.nextOffset();
     if (next == null) {

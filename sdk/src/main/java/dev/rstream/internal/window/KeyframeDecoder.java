@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.rstream.Keyframe;
-import dev.rstream.MessageDecoder;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.internal.state.StateMessageDecoder;
 import java.io.IOException;

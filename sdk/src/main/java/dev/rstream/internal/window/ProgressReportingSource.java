@@ -1,11 +1,11 @@
 package dev.rstream.internal.window;
 
-import dev.rstream.IdempotentProducer;
+import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
-import dev.rstream.ProducerOptions;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.ProducerOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.TransientException;
 import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.retry.RetryableFailure;

@@ -1,8 +1,8 @@
 package dev.rstream.internal.window;
 
 import dev.rstream.Keyframe;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.Offset;
@@ -46,5 +46,5 @@ public interface StreamSource {
   Single<Offset> tail();
 
   /** An idempotent producer on the stream. */
-  dev.rstream.IdempotentProducer producer(dev.rstream.ProducerOptions options);
+  dev.rstream.durable.IdempotentProducer producer(dev.rstream.durable.ProducerOptions options);
 }

@@ -3,12 +3,12 @@ package dev.rstream.internal.http;
 import static dev.rstream.internal.http.TransportFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.DurableStream;
-import dev.rstream.MessageDecoder;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.rstream.internal.http;
 import static dev.rstream.internal.http.TransportFixture.errorOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.AppendResult;
+import dev.rstream.durable.AppendResult;
 import dev.rstream.RStreamException;
 import dev.rstream.StreamNotFoundException;
 import dev.rstream.TransientException;

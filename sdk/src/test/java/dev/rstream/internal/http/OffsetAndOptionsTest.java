@@ -3,10 +3,10 @@ package dev.rstream.internal.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.rstream.CreateOptions;
+import dev.rstream.durable.CreateOptions;
 import dev.rstream.Offset;
-import dev.rstream.ProducerOptions;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.ProducerOptions;
+import dev.rstream.durable.ReadOptions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -3,10 +3,10 @@ package dev.rstream.internal.http;
 import static dev.rstream.internal.http.TransportFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.MessageDecoder;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.retry.RetryableFailure;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.schedulers.Schedulers;

@@ -2,16 +2,16 @@ package dev.rstream.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.AppendOptions;
-import dev.rstream.AppendResult;
+import dev.rstream.durable.AppendOptions;
+import dev.rstream.durable.AppendResult;
 import dev.rstream.ConflictException;
-import dev.rstream.CreateOptions;
-import dev.rstream.DurableStream;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
 import dev.rstream.SequenceRegressionException;
 import dev.rstream.StreamClosedException;
-import dev.rstream.StreamInfo;
+import dev.rstream.durable.StreamInfo;
 import dev.rstream.StreamNotFoundException;
 import dev.rstream.TransientException;
 import io.reactivex.rxjava3.observers.TestObserver;

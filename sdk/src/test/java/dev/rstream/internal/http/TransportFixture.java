@@ -2,7 +2,7 @@ package dev.rstream.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.DurableStream;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.RetryPolicy;
 import dev.rstream.testing.UndeliveredRxErrors;
 import java.io.IOException;

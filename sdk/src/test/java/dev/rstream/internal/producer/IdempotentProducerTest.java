@@ -2,10 +2,10 @@ package dev.rstream.internal.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.AppendResult;
-import dev.rstream.IdempotentProducer;
+import dev.rstream.durable.AppendResult;
+import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.ProducerFencedException;
-import dev.rstream.ProducerOptions;
+import dev.rstream.durable.ProducerOptions;
 import dev.rstream.SequenceConflictException;
 import dev.rstream.internal.http.TransportFixture;
 import io.reactivex.rxjava3.core.Single;

@@ -3,12 +3,12 @@ package dev.rstream.internal.window;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.IdempotentProducer;
+import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
-import dev.rstream.ProducerOptions;
-import dev.rstream.ReadBatch;
-import dev.rstream.ReadOptions;
+import dev.rstream.durable.ProducerOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.StreamNotFoundException;
 import dev.rstream.TransientException;
 import dev.rstream.internal.state.StateMessage;

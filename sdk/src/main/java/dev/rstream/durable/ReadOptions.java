@@ -1,4 +1,4 @@
-package dev.rstream;
+package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import dev.rstream.Offset;
 
 /**
  * What {@link DurableStream#read} reads: where it starts, where it stops and how it waits for new

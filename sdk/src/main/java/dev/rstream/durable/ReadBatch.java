@@ -1,4 +1,4 @@
-package dev.rstream;
+package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -8,6 +8,7 @@ import java.util.List;
 import okhttp3.Headers;
 import okio.ByteString;
 import org.jspecify.annotations.Nullable;
+import dev.rstream.Offset;
 
 /**
  * The messages of one read response (or one SSE data event and the control event that follows

@@ -1,9 +1,10 @@
-package dev.rstream;
+package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
 import okhttp3.Headers;
 import org.jspecify.annotations.Nullable;
+import dev.rstream.Offset;
 
 /** The outcome of an append (or close) the server accepted. Immutable. */
 public final class AppendResult {

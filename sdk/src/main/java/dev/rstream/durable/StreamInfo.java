@@ -1,9 +1,10 @@
-package dev.rstream;
+package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
 import okhttp3.Headers;
 import org.jspecify.annotations.Nullable;
+import dev.rstream.Offset;
 
 /** What the server says about a stream after {@code create} (PUT) or {@code head} (HEAD). Immutable. */
 public final class StreamInfo {

@@ -1,4 +1,4 @@
-package dev.rstream;
+package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
@@ -23,6 +23,17 @@ import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
+import dev.rstream.AuthenticationException;
+import dev.rstream.ConflictException;
+import dev.rstream.Offset;
+import dev.rstream.ProtocolException;
+import dev.rstream.RStreamException;
+import dev.rstream.RetryPolicy;
+import dev.rstream.SequenceRegressionException;
+import dev.rstream.StreamNotFoundException;
+import dev.rstream.TokenSupplier;
+import dev.rstream.TransientException;
+import dev.rstream.UnexpectedStatusException;
 
 /**
  * A handle on one Durable Stream, identified by its URL. Immutable and thread-safe; cheap to create

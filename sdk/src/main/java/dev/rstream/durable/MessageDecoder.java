@@ -1,4 +1,4 @@
-package dev.rstream;
+package dev.rstream.durable;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.StringWriter;
+import dev.rstream.ProtocolException;
 
 /**
  * Turns one message of a JSON stream into a value, straight from the streaming parser: no

@@ -1,8 +1,11 @@
-package dev.rstream;
+package dev.rstream.durable;
 
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Single;
 import org.jspecify.annotations.Nullable;
+import dev.rstream.ProducerFencedException;
+import dev.rstream.SequenceConflictException;
+import dev.rstream.StreamClosedException;
 
 /**
  * Appends to one stream exactly once, in call order, with Kafka-style idempotence: every request

@@ -1,4 +1,4 @@
-package dev.rstream;
+package dev.rstream.durable;
 
 /** How a read behaves once it has caught up with the tail of the stream. */
 public enum LiveMode {
