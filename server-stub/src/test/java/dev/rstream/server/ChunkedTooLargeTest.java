@@ -3,6 +3,7 @@ package dev.rstream.server;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.DataInputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,9 @@ final class ChunkedTooLargeTest {
         request.append("0\r\n\r\n");
         out.write(request.toString().getBytes(US_ASCII));
         out.flush();
-        byte[] head = new byte[12]; new java.io.DataInputStream(socket.getInputStream()).readFully(head); assertThat(new String(head, US_ASCII)).isEqualTo("HTTP/1.1 413");
+        byte[] status = new byte[12];
+        new DataInputStream(socket.getInputStream()).readFully(status);
+        assertThat(new String(status, US_ASCII)).isEqualTo("HTTP/1.1 413");
       }
       assertThat(http.get("c?offset=-1").body()).isEmpty();
       http.close();

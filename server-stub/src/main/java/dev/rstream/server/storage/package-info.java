@@ -8,7 +8,8 @@
  *
  * <p>Two implementations: {@link dev.rstream.server.storage.MemoryLogStore} (heap, for tests and
  * {@code --memory}) and {@link dev.rstream.server.storage.FileLogStore} (the durable default: one
- * CRC-checked record per append unit, group commit, crash recovery by truncating a torn tail).
+ * CRC-checked record per append unit, group commit, crash recovery by truncating a torn tail and
+ * only that: other damage fences its stream until an operator restores or salvages it).
  */
 @NullMarked
 package dev.rstream.server.storage;
