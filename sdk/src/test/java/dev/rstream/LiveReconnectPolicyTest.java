@@ -6,32 +6,30 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.internal.window.GeneratedLog;
-import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.schedulers.TestScheduler;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The live cursor reconnects after its read gave up as the builder's {@code liveReconnectPolicy}
  * says, on the client's scheduler: a {@link TestScheduler} shows each delay to the millisecond.
  */
+@ExtendWith(UndeliveredRxErrors.class)
 class LiveReconnectPolicyTest {
-  private final List<Throwable> undelivered = new CopyOnWriteArrayList<>();
   private final TestScheduler scheduler = new TestScheduler();
   private FakeStateStream stream;
   private RStreamClient client;
 
   @BeforeEach
   void setUp() {
-    RxJavaPlugins.setErrorHandler(undelivered::add);
     stream = new FakeStateStream(new GeneratedLog(17, 10, 8));
   }
 
@@ -39,8 +37,6 @@ class LiveReconnectPolicyTest {
   void tearDown() {
     if (client != null) client.close();
     scheduler.triggerActions();
-    RxJavaPlugins.reset();
-    assertThat(undelivered).as("undelivered Rx errors").isEmpty();
   }
 
   private RStreamClient.Builder builder() {
