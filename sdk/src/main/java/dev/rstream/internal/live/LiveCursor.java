@@ -40,13 +40,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Each session is a {@link LiveSession}; {@link LiveWaiters} bounds one-shot waits on it.
  */
 public final class LiveCursor {
-  private final StreamSource source;
-  private final LiveCheckpoint checkpoint;
-  private final KeyframeIndexLoader keyframes;
-  private final ProgressBoard progress;
-  private final Scheduler scheduler;
-  private final LiveMode liveMode;
-  private final RetryPolicy reconnectPolicy;
   private final LiveWaiters waiters;
   private final Flowable<LiveUpdate> shared;
   private final CompletableSubject closed = CompletableSubject.create();
@@ -68,16 +61,12 @@ public final class LiveCursor {
       LiveMode liveMode,
       long lingerMillis,
       RetryPolicy reconnectPolicy) {
-    this.reconnectPolicy = reconnectPolicy;
-    this.source = source;
-    this.checkpoint = checkpoint;
-    this.keyframes = keyframes;
-    this.progress = progress;
-    this.scheduler = scheduler;
-    this.liveMode = liveMode;
-    this.waiters = new LiveWaiters(source.url(), scheduler);
+    LiveWaiters waiters = new LiveWaiters(source.url(), scheduler);
+    this.waiters = waiters;
     Flowable<LiveUpdate> sessions =
-        Flowable.<LiveUpdate>create(this::open, BackpressureStrategy.BUFFER)
+        Flowable.<LiveUpdate>create(emitter -> open(emitter, new LiveSession(new UnitEmitter(emitter),
+                source, checkpoint, keyframes, progress, scheduler, liveMode, reconnectPolicy,
+                waiters, () -> paused)), BackpressureStrategy.BUFFER)
             // close() ends a session even while it lingers with no subscriber.
             .takeUntil(closed.andThen(Flowable.just(Boolean.TRUE)));
     this.shared =
@@ -86,9 +75,7 @@ public final class LiveCursor {
             : sessions.replay(1).refCount();
   }
 
-  private void open(FlowableEmitter<LiveUpdate> emitter) {
-    LiveSession session = new LiveSession(new UnitEmitter(emitter), source, checkpoint, keyframes,
-        progress, scheduler, liveMode, reconnectPolicy, waiters, () -> paused);
+  private void open(FlowableEmitter<LiveUpdate> emitter, LiveSession session) {
     current = session;
     emitter.setCancellable(() -> {
       if (current == session) current = null;
