@@ -1,7 +1,5 @@
 package dev.rstream;
 
-import static java.util.Objects.requireNonNull;
-
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -33,24 +31,22 @@ public final class Progress {
   private final int retryAttempt;
   private final @Nullable TransientException retryCause;
 
-  private Progress(Builder builder) {
-    this.live = builder.live;
-    this.liveOffset = builder.liveOffset;
-    this.windowsPulling = builder.windowsPulling;
-    this.windowsCommitted = builder.windowsCommitted;
-    this.messagesRead = builder.messagesRead;
-    this.retryAttempt = builder.retryAttempt;
-    this.retryCause = builder.retryCause;
-  }
-
-  /** A builder for the idle state: no live cursor, nothing fetched. */
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /** A builder holding this progress. */
-  public Builder newBuilder() {
-    return new Builder(this);
+  /** Made through {@code Internal} by internal code, which checks the fields as it builds. */
+  Progress(
+      Live live,
+      @Nullable Offset liveOffset,
+      int windowsPulling,
+      int windowsCommitted,
+      long messagesRead,
+      int retryAttempt,
+      @Nullable TransientException retryCause) {
+    this.live = live;
+    this.liveOffset = liveOffset;
+    this.windowsPulling = windowsPulling;
+    this.windowsCommitted = windowsCommitted;
+    this.messagesRead = messagesRead;
+    this.retryAttempt = retryAttempt;
+    this.retryCause = retryCause;
   }
 
   /** The live cursor's connection state. */
@@ -121,82 +117,5 @@ public final class Progress {
         + windowsPulling + ", windowsCommitted=" + windowsCommitted + ", messagesRead="
         + messagesRead + (retryCause == null ? "" : ", retryAttempt=" + retryAttempt
         + ", retryCause=" + retryCause.getMessage()) + "}";
-  }
-
-  /** Builds a {@link Progress}. Not thread-safe. */
-  public static final class Builder {
-    private Live live = Live.IDLE;
-    private @Nullable Offset liveOffset;
-    private int windowsPulling;
-    private int windowsCommitted;
-    private long messagesRead;
-    private int retryAttempt;
-    private @Nullable TransientException retryCause;
-
-    Builder() {}
-
-    Builder(Progress progress) {
-      this.live = progress.live;
-      this.liveOffset = progress.liveOffset;
-      this.windowsPulling = progress.windowsPulling;
-      this.windowsCommitted = progress.windowsCommitted;
-      this.messagesRead = progress.messagesRead;
-      this.retryAttempt = progress.retryAttempt;
-      this.retryCause = progress.retryCause;
-    }
-
-    /** Sets the live cursor's state; {@link Live#IDLE} by default. */
-    public Builder live(Live live) {
-      this.live = requireNonNull(live, "live == null");
-      return this;
-    }
-
-    /** Sets the live cursor's last applied offset, or null. */
-    public Builder liveOffset(@Nullable Offset liveOffset) {
-      this.liveOffset = liveOffset;
-      return this;
-    }
-
-    /** Sets the number of windows being read; not negative. */
-    public Builder windowsPulling(int windowsPulling) {
-      if (windowsPulling < 0) throw new IllegalArgumentException("windowsPulling < 0");
-      this.windowsPulling = windowsPulling;
-      return this;
-    }
-
-    /** Sets the number of windows held completely; not negative. */
-    public Builder windowsCommitted(int windowsCommitted) {
-      if (windowsCommitted < 0) throw new IllegalArgumentException("windowsCommitted < 0");
-      this.windowsCommitted = windowsCommitted;
-      return this;
-    }
-
-    /** Sets the number of messages read; not negative. */
-    public Builder messagesRead(long messagesRead) {
-      if (messagesRead < 0) throw new IllegalArgumentException("messagesRead < 0");
-      this.messagesRead = messagesRead;
-      return this;
-    }
-
-    /**
-     * Sets the read retrying: its failures in a row (at least 1) and the last one; or {@code 0}
-     * and null when no read is retrying.
-     *
-     * @throws IllegalArgumentException if only one of the two says a read is retrying.
-     */
-    public Builder retrying(int attempt, @Nullable TransientException cause) {
-      if (attempt < 0) throw new IllegalArgumentException("attempt < 0");
-      if ((attempt == 0) != (cause == null)) {
-        throw new IllegalArgumentException("attempt " + attempt + " with cause " + cause);
-      }
-      this.retryAttempt = attempt;
-      this.retryCause = cause;
-      return this;
-    }
-
-    /** Returns the progress. */
-    public Progress build() {
-      return new Progress(this);
-    }
   }
 }

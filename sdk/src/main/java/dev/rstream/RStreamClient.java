@@ -85,6 +85,19 @@ public final class RStreamClient implements Closeable {
           @Nullable Offset offset) {
         return Change.trusted(operation, type, key, value, oldValue, timestamp, txid, offset);
       }
+
+      @Override
+      public Progress progress(
+          Progress.Live live,
+          @Nullable Offset liveOffset,
+          int windowsPulling,
+          int windowsCommitted,
+          long messagesRead,
+          int retryAttempt,
+          @Nullable TransientException retryCause) {
+        return new Progress(live, liveOffset, windowsPulling, windowsCommitted, messagesRead,
+            retryAttempt, retryCause);
+      }
     });
   }
 

@@ -60,11 +60,6 @@ public final class WindowInfo {
     return state;
   }
 
-  /** This window in {@code state}. */
-  public WindowInfo withState(WindowState state) {
-    return of(start, end, state);
-  }
-
   @Override
   public boolean equals(@Nullable Object o) {
     if (!(o instanceof WindowInfo)) return false;

@@ -2,7 +2,9 @@ package dev.rstream.internal;
 
 import dev.rstream.Change;
 import dev.rstream.Offset;
+import dev.rstream.Progress;
 import dev.rstream.RStreamClient;
+import dev.rstream.TransientException;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
@@ -44,4 +46,14 @@ public abstract class Internal {
       @Nullable Instant timestamp,
       @Nullable String txid,
       @Nullable Offset offset);
+
+  /** A progress from fields the caller has already checked, as {@code ProgressBuilder} does. */
+  public abstract Progress progress(
+      Progress.Live live,
+      @Nullable Offset liveOffset,
+      int windowsPulling,
+      int windowsCommitted,
+      long messagesRead,
+      int retryAttempt,
+      @Nullable TransientException retryCause);
 }

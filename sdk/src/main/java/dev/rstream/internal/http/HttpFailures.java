@@ -120,7 +120,8 @@ public final class HttpFailures {
     }
   }
 
-  private static long parseLong(@Nullable String value) {
+  /** The number a header holds, or -1 if it holds none (absent or not a number). */
+  static long parseLong(@Nullable String value) {
     if (value == null) return -1;
     try {
       return Long.parseLong(value.trim());

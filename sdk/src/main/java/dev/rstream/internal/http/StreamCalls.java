@@ -146,18 +146,9 @@ public final class StreamCalls {
         .nextOffset(HttpFailures.parseOffsetOrNull(response.header(STREAM_NEXT_OFFSET)))
         .streamClosed("true".equalsIgnoreCase(response.header(STREAM_CLOSED)))
         .duplicate(producer && response.code() == 204)
-        .producerEpoch(parseLong(response.header(PRODUCER_EPOCH)))
-        .producerSeq(parseLong(response.header(PRODUCER_SEQ)))
+        .producerEpoch(HttpFailures.parseLong(response.header(PRODUCER_EPOCH)))
+        .producerSeq(HttpFailures.parseLong(response.header(PRODUCER_SEQ)))
         .headers(response.headers())
         .build();
-  }
-
-  private static long parseLong(@Nullable String value) {
-    if (value == null) return -1;
-    try {
-      return Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 }

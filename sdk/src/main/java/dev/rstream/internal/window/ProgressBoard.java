@@ -16,10 +16,10 @@ import java.util.function.UnaryOperator;
  */
 public final class ProgressBoard {
   private final BehaviorProcessor<Progress> progress =
-      BehaviorProcessor.createDefault(Progress.builder().build());
+      BehaviorProcessor.createDefault(new ProgressBuilder().build());
   private final ConcurrentLinkedQueue<Progress> pending = new ConcurrentLinkedQueue<>();
   private final AtomicInteger draining = new AtomicInteger();
-  private Progress current = Progress.builder().build();
+  private Progress current = new ProgressBuilder().build();
   private boolean completed;
   /** Reads retrying now, by the key they report with; the last one updated last. Guarded by this. */
   private final LinkedHashMap<Object, Retry> retrying = new LinkedHashMap<>();
@@ -40,10 +40,10 @@ public final class ProgressBoard {
   }
 
   /** Applies {@code change} to the current progress and emits the result if it differs. */
-  public void update(UnaryOperator<Progress.Builder> change) {
+  public void update(UnaryOperator<ProgressBuilder> change) {
     synchronized (this) {
       if (completed) return; // the client is closed; reads may still be winding down
-      Progress next = change.apply(current.newBuilder()).build();
+      Progress next = change.apply(new ProgressBuilder(current)).build();
       if (next.equals(current)) return;
       current = next;
       pending.add(next);

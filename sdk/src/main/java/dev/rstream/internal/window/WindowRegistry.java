@@ -329,7 +329,7 @@ public final class WindowRegistry {
     if (!current.canMoveTo(next)) {
       throw new IllegalStateException("window " + entry.info.id() + " cannot go from " + current + " to " + next);
     }
-    entry.info = entry.info.withState(next);
+    entry.info = WindowInfo.of(entry.info.start(), entry.info.end(), next);
     emit();
   }
 

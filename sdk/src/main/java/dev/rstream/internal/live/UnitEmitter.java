@@ -1,0 +1,108 @@
+package dev.rstream.internal.live;
+
+import dev.rstream.Offset;
+import dev.rstream.internal.window.WindowPoint;
+import io.reactivex.rxjava3.core.FlowableEmitter;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one session shows its subscribers: a state per complete append unit, never a duplicate,
+ * never a gap. Called on the session's read thread only.
+ */
+final class UnitEmitter {
+  private final FlowableEmitter<LiveUpdate> emitter;
+  private @Nullable WindowPoint emitted;
+  // The held state is emitted before catching up; once caught up it is emitted again flagged so
+  // (callers wait for that flag), and RStreamClient.live() drops the repeat.
+  private boolean emittedCaughtUp;
+  // Whether subscribers hold a state this session continues from (the held or a reset one): then
+  // every change is emitted, caught up or not, so that no subscriber's run has a gap. A session
+  // that starts from a keyframe emits once caught up instead: its first state is the current one.
+  private boolean continuous;
+  // The state after the last message applied, not emitted yet because its append unit may go on:
+  // a view mid-unit would claim the unit's end offset (all its messages carry it) without all its
+  // changes, and show a state no reader of the server ever sees (an append is atomic).
+  private @Nullable WindowPoint unitState;
+  private @Nullable Offset unitOffset;
+  private int unitFirst; // the index of the unit's first change in its window
+
+  UnitEmitter(FlowableEmitter<LiveUpdate> emitter) {
+    this.emitter = emitter;
+  }
+
+  /** Emits {@code point}, which every later state continues. */
+  void restart(WindowPoint point, boolean caughtUp, boolean fromStore) {
+    emitted = point;
+    continuous = true;
+    emitter.onNext(new LiveUpdate(point, caughtUp, fromStore));
+  }
+
+  /** Whether subscribers hold a state every change applied from now on continues. */
+  boolean continuous() {
+    return continuous;
+  }
+
+  /** The next state may not follow what subscribers hold: emit again only once caught up. */
+  void discontinue() {
+    continuous = false;
+  }
+
+  /**
+   * The read fell behind the tail: the next state flagged caught up is emitted even if it is the
+   * last one emitted, and every state until then, so that subscribers see no gap.
+   */
+  void fellBehind() {
+    emittedCaughtUp = false;
+    if (emitted != null) continuous = true;
+  }
+
+  /** Forgets the unit held, as a new assembler starts. */
+  void dropUnit() {
+    unitState = null;
+    unitOffset = null;
+  }
+
+  /**
+   * Whether a message at {@code offset} starts another unit than the one held. Without offsets (a
+   * server without the rstream conventions) every message is its own step.
+   */
+  boolean endsUnit(@Nullable Offset offset) {
+    return unitState != null && (offset == null || !offset.equals(unitOffset));
+  }
+
+  /** Holds {@code point}, the state after a change of the unit at {@code offset}. */
+  void holdUnit(WindowPoint point, @Nullable Offset offset) {
+    if (unitState == null) unitFirst = Math.max(0, point.applied() - 1);
+    unitState = point;
+    unitOffset = offset;
+  }
+
+  /** The unit held, if any, is complete: emits its state. */
+  void emitUnit(boolean caughtUp) {
+    WindowPoint point = unitState;
+    unitState = null;
+    unitOffset = null;
+    if (point != null) emit(point.since(Math.min(unitFirst, point.applied())), caughtUp);
+  }
+
+  /**
+   * Emits a state, flagged {@code caughtUp}, unless subscribers have it already: after a restart
+   * from a keyframe (offset gone), the cursor re-applies changes it had emitted, and the state it
+   * reaches may be the one last emitted.
+   */
+  void emit(WindowPoint point, boolean caughtUp) {
+    WindowPoint last = emitted;
+    if (last != null && emittedCaughtUp && LiveUpdate.samePoint(last, point, true)) return;
+    emitted = point;
+    emittedCaughtUp = caughtUp;
+    emitter.onNext(new LiveUpdate(point, caughtUp, false));
+  }
+
+  void complete() {
+    emitter.onComplete();
+  }
+
+  void fail(Throwable error) {
+    emitter.onError(error);
+  }
+}

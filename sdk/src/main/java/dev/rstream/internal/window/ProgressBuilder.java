@@ -1,0 +1,92 @@
+package dev.rstream.internal.window;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.rstream.Offset;
+import dev.rstream.Progress;
+import dev.rstream.TransientException;
+import dev.rstream.internal.Internal;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds a {@link Progress}, which apps only read: its fields are checked as they are set, and
+ * the result is made through {@link Internal}. Not thread-safe.
+ */
+public final class ProgressBuilder {
+  private Progress.Live live = Progress.Live.IDLE;
+  private @Nullable Offset liveOffset;
+  private int windowsPulling;
+  private int windowsCommitted;
+  private long messagesRead;
+  private int retryAttempt;
+  private @Nullable TransientException retryCause;
+
+  /** A builder for the idle state: no live cursor, nothing fetched. */
+  public ProgressBuilder() {}
+
+  /** A builder holding {@code progress}. */
+  public ProgressBuilder(Progress progress) {
+    this.live = progress.live();
+    this.liveOffset = progress.liveOffset();
+    this.windowsPulling = progress.windowsPulling();
+    this.windowsCommitted = progress.windowsCommitted();
+    this.messagesRead = progress.messagesRead();
+    this.retryAttempt = progress.retryAttempt();
+    this.retryCause = progress.retryCause();
+  }
+
+  /** Sets the live cursor's state; {@link Progress.Live#IDLE} by default. */
+  public ProgressBuilder live(Progress.Live live) {
+    this.live = requireNonNull(live, "live == null");
+    return this;
+  }
+
+  /** Sets the live cursor's last applied offset, or null. */
+  public ProgressBuilder liveOffset(@Nullable Offset liveOffset) {
+    this.liveOffset = liveOffset;
+    return this;
+  }
+
+  /** Sets the number of windows being read; not negative. */
+  public ProgressBuilder windowsPulling(int windowsPulling) {
+    if (windowsPulling < 0) throw new IllegalArgumentException("windowsPulling < 0");
+    this.windowsPulling = windowsPulling;
+    return this;
+  }
+
+  /** Sets the number of windows held completely; not negative. */
+  public ProgressBuilder windowsCommitted(int windowsCommitted) {
+    if (windowsCommitted < 0) throw new IllegalArgumentException("windowsCommitted < 0");
+    this.windowsCommitted = windowsCommitted;
+    return this;
+  }
+
+  /** Sets the number of messages read; not negative. */
+  public ProgressBuilder messagesRead(long messagesRead) {
+    if (messagesRead < 0) throw new IllegalArgumentException("messagesRead < 0");
+    this.messagesRead = messagesRead;
+    return this;
+  }
+
+  /**
+   * Sets the read retrying: its failures in a row (at least 1) and the last one; or {@code 0}
+   * and null when no read is retrying.
+   *
+   * @throws IllegalArgumentException if only one of the two says a read is retrying.
+   */
+  public ProgressBuilder retrying(int attempt, @Nullable TransientException cause) {
+    if (attempt < 0) throw new IllegalArgumentException("attempt < 0");
+    if ((attempt == 0) != (cause == null)) {
+      throw new IllegalArgumentException("attempt " + attempt + " with cause " + cause);
+    }
+    this.retryAttempt = attempt;
+    this.retryCause = cause;
+    return this;
+  }
+
+  /** Returns the progress. */
+  public Progress build() {
+    return Internal.instance().progress(live, liveOffset, windowsPulling, windowsCommitted,
+        messagesRead, retryAttempt, retryCause);
+  }
+}
