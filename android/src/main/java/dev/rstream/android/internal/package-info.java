@@ -1,0 +1,8 @@
+/**
+ * The Android store's file (lock, checks, moving a bad file aside) and its tables. No
+ * compatibility promise.
+ */
+@NullMarked
+package dev.rstream.android.internal;
+
+import org.jspecify.annotations.NullMarked;
