@@ -92,7 +92,8 @@ class HostileServerTest {
 
   @Test
   void catchUpMessageThatNeverEndsIsAProtocolError() throws Exception {
-    try (EndlessHttpServer server = new EndlessHttpServer(JSON_HEAD, "[{\"k\":[", "1,")) {
+    try (EndlessHttpServer server = new EndlessHttpServer(JSON_HEAD, "[{\"k\":[",
+        "\"" + "x".repeat(1000) + "\",")) {
       Throwable error = failureOf(server, catchUpOnly(), MessageDecoder.jsonNode());
 
       assertThat(error).isInstanceOf(ProtocolException.class)
