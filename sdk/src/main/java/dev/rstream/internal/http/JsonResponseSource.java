@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
+import dev.rstream.ProtocolException;
 import dev.rstream.durable.ReadBatch;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,12 +28,19 @@ import org.jspecify.annotations.Nullable;
 final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
   /** Shared: {@code JsonFactory} is thread-safe and holds the parsers' symbol tables. */
   static final JsonFactory JSON = new JsonFactory();
+  /**
+   * The largest message one body may hold, in bytes: far above real messages, and low enough that
+   * a server sending one endless message fails the read instead of exhausting the heap.
+   */
+  static final long MAX_MESSAGE_BYTES = 64L << 20;
 
   private final Response response;
   private final MessageDecoder<T> decoder;
   private final ReadBatch.Builder<T> template;
   private final Offset startOffset;
   private final int maxMessages;
+  private final long maxMessageBytes;
+  private @Nullable BoundedMessageInput bounded;
   private int skip;
   private @Nullable JsonParser parser;
   private int delivered;
@@ -41,6 +49,12 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
 
   JsonResponseSource(Response response, MessageDecoder<T> decoder, ReadBatch.Builder<T> template,
       Offset startOffset, int maxMessages, int skip) {
+    this(response, decoder, template, startOffset, maxMessages, skip, MAX_MESSAGE_BYTES);
+  }
+
+  JsonResponseSource(Response response, MessageDecoder<T> decoder, ReadBatch.Builder<T> template,
+      Offset startOffset, int maxMessages, int skip, long maxMessageBytes) {
+    this.maxMessageBytes = maxMessageBytes;
     this.response = response;
     this.decoder = decoder;
     this.template = template;
@@ -51,10 +65,23 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
 
   @Override
   public @Nullable ReadBatch<T> next() throws IOException {
+    try {
+      return nextBatch();
+    } catch (BoundedMessageInput.MessageTooLargeException e) {
+      String url = response.request().url().newBuilder().query(null).build().toString();
+      throw new ProtocolException(String.valueOf(e.getMessage()), url, startOffset,
+          response.code(), e);
+    }
+  }
+
+  private @Nullable ReadBatch<T> nextBatch() throws IOException {
     if (done) return null;
     JsonParser p = parser;
     if (p == null) {
-      InputStream body = response.body().byteStream();
+      BoundedMessageInput limited =
+          new BoundedMessageInput(response.body().byteStream(), maxMessageBytes);
+      bounded = limited;
+      InputStream body = limited;
       if (decoder instanceof BodyInputDecoder) body = ((BodyInputDecoder<T>) decoder).bodyInput(body);
       p = JSON.createParser(body);
       parser = p;
@@ -85,6 +112,8 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
         // server sent an unterminated array: ReadLoop fails the read, it does not retry.
         throw new JsonParseException(p, "body ends inside its JSON array");
       }
+      BoundedMessageInput limited = bounded;
+      if (limited != null) limited.startMessage();
       T message = decoder.decode(p);
       if (message == null) throw new NullPointerException("decoder returned null");
       if (skip > 0) {

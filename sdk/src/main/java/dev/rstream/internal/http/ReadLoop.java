@@ -40,8 +40,15 @@ final class ReadLoop<T> {
   private static final Logger logger = Logger.getLogger(ReadLoop.class.getName());
   /** The largest decoded catch-up body after which the next page is asked for ahead. */
   static final long PREFETCH_MAX_BODY_BYTES = 4L << 20;
+  /** The largest body of a stream that is not JSON, decoded whole as one batch. */
+  static final long MAX_BYTES_BODY = 64L << 20;
   /** SSE connections shorter than this that deliver nothing look like a buffering proxy. */
   static final long QUICK_SSE_FAILURE_MILLIS = 1000;
+  /**
+   * A long-poll answer or an SSE connection quicker than this that moves the read nowhere is a
+   * stall: a server waiting for data as the protocol says takes far longer.
+   */
+  static final long STALL_MILLIS = 1000;
   /** After this many such connections in a row, AUTO falls back to long-poll. */
   static final int QUICK_SSE_FAILURES_BEFORE_FALLBACK = 3;
 
@@ -83,6 +90,10 @@ final class ReadLoop<T> {
   private int skipMessages;
   private @Nullable BatchSource<T> source;
   private int quickSseFailures;
+  /** When the current request was sent, on the scheduler's clock. */
+  private long sentAt;
+  /** Whether the read moved on since the current request was sent. */
+  private boolean advancedSinceSent;
 
   private volatile @Nullable Call call;
   private volatile @Nullable Call probeCall;
@@ -124,8 +135,7 @@ final class ReadLoop<T> {
         BatchSource<T> ended = source;
         source = null;
         ended.close();
-        onSourceEnded(ended);
-        return new Step<>(null, false, null, -1);
+        return new Step<>(null, false, null, onSourceEnded(ended));
       }
       return deliver(batch);
     } catch (RetryableFailure failure) {
@@ -205,6 +215,20 @@ final class ReadLoop<T> {
       throw new ProtocolException("offset went backwards to " + next, endpoint.displayUrl(),
           offset, batch.status(), null);
     }
+    boolean hasData = !batch.messages().isEmpty() || batch.bytes().size() > 0;
+    if (hasData && next.equals(offset) && !offset.isStart() && !offset.isNow()) {
+      // Asking from the offset after the data would bring the same data again, forever.
+      throw new ProtocolException("data followed by the same offset " + offset,
+          endpoint.displayUrl(), offset, batch.status(), null);
+    }
+    long stallDelay = -1;
+    if (!next.equals(offset) || hasData || batch.streamClosed()) {
+      recovery.onAdvance();
+      advancedSinceSent = true;
+    } else if (phase == Phase.LONG_POLL
+        && endpoint.scheduler().now(MILLISECONDS) - sentAt < STALL_MILLIS) {
+      stallDelay = stall(batch.status());
+    }
     if (phase == Phase.CATCH_UP && next.equals(offset) && !batch.upToDate()
         && !batch.streamClosed() && batch.messages().isEmpty() && batch.bytes().size() == 0
         && !offset.isStart()) {
@@ -232,24 +256,39 @@ final class ReadLoop<T> {
     // Any complete answer is health, even a 204 that changed nothing: sporadic failures hours
     // apart must not add up to the policy's limit.
     recovery.onProgress();
-    return new Step<>(changed ? batch : null, complete, null, -1);
+    return new Step<>(changed ? batch : null, complete, null, complete ? -1 : stallDelay);
   }
 
-  private void onSourceEnded(BatchSource<T> ended) throws RetryableFailure {
-    if (!(ended instanceof SseSource)) return;
-    SseSource<T> sse = (SseSource<T>) ended;
-    if (sse.controlEvents() > 0) {
-      quickSseFailures = 0; // the server cycled a healthy connection: reconnect at once
-      return;
+  /** The delay before asking again after a stall; no progress for too long is a protocol error. */
+  private long stall(int status) throws ProtocolException {
+    long delay = recovery.onStall();
+    if (delay < 0) {
+      throw new ProtocolException("no progress: the server answered " + Recovery.MAX_STALLS
+          + " times in a row at once without moving on from offset " + offset,
+          endpoint.displayUrl(), offset, status, null);
     }
+    return delay;
+  }
+
+  /** The delay before the next request, after a response or connection ended normally. */
+  private long onSourceEnded(BatchSource<T> ended) throws RetryableFailure, ProtocolException {
+    if (!(ended instanceof SseSource)) return -1;
+    SseSource<T> sse = (SseSource<T>) ended;
     long lived = endpoint.scheduler().now(MILLISECONDS) - sse.openedAt();
+    if (sse.controlEvents() > 0) {
+      quickSseFailures = 0;
+      // The server cycled a healthy connection: reconnect at once. One that ended quickly without
+      // moving the read on is a stall, backed off, and an error if it keeps coming.
+      if (advancedSinceSent || lived >= STALL_MILLIS) return -1;
+      return stall(sse.status());
+    }
     if (lived < QUICK_SSE_FAILURE_MILLIS) quickSseFailures++;
     if (options.liveMode() == LiveMode.AUTO
         && quickSseFailures >= QUICK_SSE_FAILURES_BEFORE_FALLBACK) {
       logger.info(endpoint.displayUrl() + ": SSE connections end without events, "
           + "falling back to long-poll");
       phase = Phase.LONG_POLL;
-      return;
+      return -1;
     }
     throw new RetryableFailure("SSE connection ended without an event", 200, 0, null);
   }
@@ -270,6 +309,8 @@ final class ReadLoop<T> {
       client = liveClient;
     }
     Prefetch ahead = takePrefetch();
+    sentAt = endpoint.scheduler().now(MILLISECONDS);
+    advancedSinceSent = false;
     Response response;
     if (ahead != null) {
       call = ahead.call;
@@ -336,7 +377,7 @@ final class ReadLoop<T> {
         result = new JsonResponseSource<>(response, decoder, template, offset,
             options.maxBatchMessages(), skipMessages);
       } else {
-        ByteString bytes = response.body().byteString();
+        ByteString bytes = boundedBody(response);
         result = new SingleBatchSource<>(template.bytes(bytes).build());
         response.close();
       }
@@ -345,6 +386,21 @@ final class ReadLoop<T> {
     } finally {
       if (!handedOver) response.close();
     }
+  }
+
+  /**
+   * The whole body of a response that is not JSON, at most {@link #MAX_BYTES_BODY} bytes: a
+   * bigger one is the server's error (its pages are far smaller), refused before it fills the
+   * heap.
+   */
+  private ByteString boundedBody(Response response) throws IOException {
+    long declared = response.body().contentLength();
+    okio.BufferedSource body = response.body().source();
+    if (declared > MAX_BYTES_BODY || body.request(MAX_BYTES_BODY + 1)) {
+      throw new ProtocolException("body larger than " + MAX_BYTES_BODY + " bytes",
+          endpoint.displayUrl(), offset, response.code(), null);
+    }
+    return body.readByteString();
   }
 
   /**

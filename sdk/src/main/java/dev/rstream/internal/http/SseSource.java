@@ -7,6 +7,7 @@ import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
 import dev.rstream.durable.ReadBatch;
+import dev.rstream.internal.sse.MalformedEventStreamException;
 import dev.rstream.internal.sse.ServerSentEventListener;
 import dev.rstream.internal.sse.ServerSentEventReader;
 import dev.rstream.internal.retry.RetryableFailure;
@@ -25,6 +26,13 @@ import org.jspecify.annotations.Nullable;
  * Unknown event types are ignored, as the protocol allows for future extensions.
  */
 final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventListener {
+  /**
+   * The parser's bounds: lines, events and the data events held for one control event are
+   * bounded, and data that is not UTF-8 fails the read as it does in a catch-up body.
+   */
+  static final ServerSentEventReader.Limits LIMITS =
+      ServerSentEventReader.Limits.DEFAULT.rejectMalformedUtf8(true);
+
   private final Response response;
   private final MessageDecoder<T> decoder;
   private final JsonProbe jsonProbe;
@@ -35,9 +43,14 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
   private final long openedAt;
   private final ServerSentEventReader reader;
   private final List<String> pendingData = new ArrayList<>();
+  /** A held data event costs its string and list slot besides its characters. */
+  private static final int PENDING_EVENT_OVERHEAD = 64;
+  /** The characters of {@link #pendingData}, plus the overhead of each, bounded like one event. */
+  private long pendingChars;
   private @Nullable String control;
   private Offset offset;
   private int controlEvents;
+  private final long maxPendingChars;
 
   /**
    * Says whether the stream's data events are JSON. An SSE response does not carry the stream's
@@ -49,6 +62,11 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
 
   SseSource(Response response, MessageDecoder<T> decoder, JsonProbe jsonProbe, Offset offset,
       String url, long openedAt) {
+    this(response, decoder, jsonProbe, offset, url, openedAt, LIMITS);
+  }
+
+  SseSource(Response response, MessageDecoder<T> decoder, JsonProbe jsonProbe, Offset offset,
+      String url, long openedAt, ServerSentEventReader.Limits limits) {
     this.response = response;
     this.decoder = decoder;
     this.jsonProbe = jsonProbe;
@@ -58,7 +76,8 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
     this.offset = offset;
     this.url = url;
     this.openedAt = openedAt;
-    this.reader = new ServerSentEventReader(response.body().source(), this);
+    this.reader = new ServerSentEventReader(response.body().source(), this, null, limits);
+    this.maxPendingChars = limits.maxEventBytes();
   }
 
   long openedAt() {
@@ -70,8 +89,14 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
   }
 
   @Override
-  public void onEvent(String type, String data, @Nullable String lastEventId) {
+  public void onEvent(String type, String data, @Nullable String lastEventId)
+      throws MalformedEventStreamException {
     if (type.equals("data")) {
+      pendingChars += data.length() + PENDING_EVENT_OVERHEAD;
+      if (pendingChars > maxPendingChars) {
+        throw new MalformedEventStreamException("SSE data events without a control event exceed "
+            + maxPendingChars + " characters");
+      }
       pendingData.add(data);
     } else if (type.equals("control")) {
       control = data;
@@ -80,17 +105,30 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
 
   @Override
   public @Nullable ReadBatch<T> next() throws IOException, RetryableFailure {
-    while (reader.processNextEvent()) {
+    while (nextEvent()) {
       String controlData = control;
       if (controlData == null) continue;
       control = null;
       controlEvents++;
       ReadBatch<T> batch = toBatch(controlData);
       pendingData.clear();
+      pendingChars = 0;
       offset = batch.nextOffset();
       return batch;
     }
     return null;
+  }
+
+  /**
+   * The reader's next event; what it refuses (a line or event past its bounds, data that is not
+   * UTF-8) is the server's error, not retried.
+   */
+  private boolean nextEvent() throws IOException {
+    try {
+      return reader.processNextEvent();
+    } catch (MalformedEventStreamException e) {
+      throw new ProtocolException(String.valueOf(e.getMessage()), url, offset, response.code(), e);
+    }
   }
 
   private ReadBatch<T> toBatch(String controlData) throws IOException, RetryableFailure {

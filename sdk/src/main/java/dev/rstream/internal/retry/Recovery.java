@@ -30,6 +30,9 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>How long to wait:</b> {@link #onFailure} applies the operation's {@link RetryPolicy}
  *       (backoff, its limits, {@linkplain #retryAfterMillis Retry-After} as a floor); {@link
  *       #onProgress} and {@link #onConnected} start a fresh run of failures.
+ *   <li><b>A server that answers but never moves on:</b> {@link #onStall} backs off quick answers
+ *       that moved the read nowhere, as a failure would, and after {@link #MAX_STALLS} in a row
+ *       says the server is broken; {@link #onAdvance} starts afresh.
  *   <li><b>Which policy:</b> a request's is the app's {@code retryPolicy}; reads that end use
  *       {@link #oneShotPolicy}; the live cursor, once its read's own retries gave up, reconnects
  *       as {@link #liveReconnectPolicy} says.
@@ -55,7 +58,14 @@ public final class Recovery {
   private static final RetryPolicy LIVE_RECONNECT_DEFAULT = RetryPolicy.builder()
       .initialDelay(100, MILLISECONDS).maxDelay(5_000, MILLISECONDS).random(new NoJitter()).build();
 
+  /**
+   * Quick answers in a row that moved the read nowhere (the same offset, no data), after which no
+   * progress is the server's error.
+   */
+  public static final int MAX_STALLS = 10;
+
   private final RetryPolicy policy;
+  private int stalls;
   private int retries;
   private long firstFailureAt = -1;
   private long healthySince = -1;
@@ -180,6 +190,27 @@ public final class Recovery {
    */
   public void onConnected(long now) {
     if (healthySince < 0) healthySince = now;
+  }
+
+  /**
+   * Records an answer that came at once and moved the read nowhere: a long-poll answered without
+   * waiting, or a live connection that ended quickly without an advance. Returns the delay before
+   * asking again, the policy's backoff for that many stalls in a row (whatever its retry limits:
+   * the server answers, it is not failing), or -1 once {@link #MAX_STALLS} came in a row.
+   */
+  public long onStall() {
+    if (stalls >= MAX_STALLS) return -1;
+    return policy.delayMillis(stalls++, 0);
+  }
+
+  /** Records that the read moved on (a new offset, data, or the end): stalls count from zero. */
+  public void onAdvance() {
+    stalls = 0;
+  }
+
+  /** Stalls in the current run. */
+  public int stalls() {
+    return stalls;
   }
 
   /** Retries used in the current run of failures. */

@@ -3,7 +3,9 @@ package dev.rstream.internal.sse;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.net.ProtocolException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import okio.Buffer;
 import okio.BufferedSource;
@@ -57,7 +59,52 @@ public final class ServerSentEventReader {
   /** Java strings and arrays stop a little short of 2^31. */
   private static final int MAX_DATA_LENGTH = Integer.MAX_VALUE - 16;
 
+  /**
+   * What a reader accepts before it gives up on a stream: the longest line, the largest event
+   * data, and whether data that is not valid UTF-8 fails the read (the WHATWG parser replaces it
+   * with U+FFFD). A server that exceeds a bound is broken or hostile, and the reader fails with
+   * {@link MalformedEventStreamException} instead of buffering without end.
+   */
+  public static final class Limits {
+    /** 8 MiB lines, 64 MiB events, malformed UTF-8 replaced as the WHATWG parser does. */
+    public static final Limits DEFAULT = new Limits(8L << 20, 64L << 20, false);
+
+    final long maxLineBytes;
+    final long maxEventBytes;
+    final boolean rejectMalformedUtf8;
+
+    /**
+     * @param maxLineBytes the longest line, without its terminator, in bytes (at least 1).
+     * @param maxEventBytes the largest data of one event (its data lines joined by LF), in bytes
+     *     (at least 1, at most about 2 GiB).
+     * @param rejectMalformedUtf8 whether event data that is not valid UTF-8 fails the read.
+     */
+    public Limits(long maxLineBytes, long maxEventBytes, boolean rejectMalformedUtf8) {
+      if (maxLineBytes < 1) throw new IllegalArgumentException("maxLineBytes < 1");
+      if (maxEventBytes < 1 || maxEventBytes > MAX_DATA_LENGTH) {
+        throw new IllegalArgumentException("maxEventBytes out of range: " + maxEventBytes);
+      }
+      this.maxLineBytes = maxLineBytes;
+      this.maxEventBytes = maxEventBytes;
+      this.rejectMalformedUtf8 = rejectMalformedUtf8;
+    }
+
+    /** The same limits, with {@code reject} deciding whether malformed UTF-8 fails the read. */
+    public Limits rejectMalformedUtf8(boolean reject) {
+      return new Limits(maxLineBytes, maxEventBytes, reject);
+    }
+
+    public long maxLineBytes() {
+      return maxLineBytes;
+    }
+
+    public long maxEventBytes() {
+      return maxEventBytes;
+    }
+  }
+
   private final BufferedSource source;
+  private final Limits limits;
   /** The source's own buffer: the bytes of a line are parsed in place, after one scan for CR/LF. */
   private final Buffer buffer;
   private final ServerSentEventListener listener;
@@ -85,9 +132,17 @@ public final class ServerSentEventReader {
   private boolean skipLf;
   private boolean exhausted;
 
-  /** A reader for a fresh stream with no last event id. */
+  /** A fresh stream's reader: no last event id, {@linkplain Limits#DEFAULT default limits}. */
   public ServerSentEventReader(BufferedSource source, ServerSentEventListener listener) {
     this(source, listener, null);
+  }
+
+  /** A reader with the {@linkplain Limits#DEFAULT default limits}. */
+  public ServerSentEventReader(
+      BufferedSource source,
+      ServerSentEventListener listener,
+      @Nullable String initialLastEventId) {
+    this(source, listener, initialLastEventId, Limits.DEFAULT);
   }
 
   /**
@@ -97,7 +152,9 @@ public final class ServerSentEventReader {
   public ServerSentEventReader(
       BufferedSource source,
       ServerSentEventListener listener,
-      @Nullable String initialLastEventId) {
+      @Nullable String initialLastEventId,
+      Limits limits) {
+    this.limits = requireNonNull(limits, "limits == null");
     this.source = requireNonNull(source, "source == null");
     this.listener = requireNonNull(listener, "listener == null");
     this.buffer = source.getBuffer();
@@ -117,8 +174,9 @@ public final class ServerSentEventReader {
    * Comments and retry fields seen on the way are reported before it returns. Blocks while the
    * source waits for input; exceptions from the source or the listener propagate.
    *
-   * @throws java.net.ProtocolException if one event's data exceeds what a Java string can hold
-   *     (about 2 GiB); the server is broken, the stream unusable.
+   * @throws MalformedEventStreamException if a line or one event's data exceeds its {@link Limits}
+   *     bound, or event data is not valid UTF-8 when the limits refuse it; the server is broken,
+   *     the stream unusable (the reader must not be called again).
    */
   public boolean processNextEvent() throws IOException {
     if (exhausted) return false;
@@ -169,6 +227,9 @@ public final class ServerSentEventReader {
         }
       }
       from = size;
+      if (size > limits.maxLineBytes) {
+        throw new MalformedEventStreamException("SSE line longer than " + limits.maxLineBytes + " bytes");
+      }
       if (!source.request(size + 1L)) return -1L;
     }
   }
@@ -239,8 +300,8 @@ public final class ServerSentEventReader {
   /** Moves a data line's value from the source buffer to the data buffer, after an LF if needed. */
   private void appendData(long length) throws IOException {
     long newLength = dataLength + length + (hasData ? 1L : 0L);
-    if (newLength > MAX_DATA_LENGTH) {
-      throw new ProtocolException("SSE event data longer than " + MAX_DATA_LENGTH + " bytes");
+    if (newLength > limits.maxEventBytes) {
+      throw new MalformedEventStreamException("SSE event data longer than " + limits.maxEventBytes + " bytes");
     }
     if (newLength > data.length) {
       long capacity = Math.min(MAX_DATA_LENGTH, Math.max(newLength, 2L * data.length));
@@ -312,9 +373,25 @@ public final class ServerSentEventReader {
     hasData = false;
     // The JDK's decoder replaces malformed input with U+FFFD, as the spec's UTF-8 decode does.
     String value = new String(data, 0, dataLength, StandardCharsets.UTF_8);
+    // A U+FFFD is rare in real data: only then are the bytes checked strictly.
+    if (limits.rejectMalformedUtf8 && value.indexOf('\uFFFD') >= 0 && !isUtf8(data, dataLength)) {
+      throw new MalformedEventStreamException("SSE event data is not valid UTF-8");
+    }
     clearData();
     listener.onEvent(type, value, lastEventId);
     return true;
+  }
+
+  private static boolean isUtf8(byte[] bytes, int length) {
+    try {
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, 0, length));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
   }
 
   private void clearData() {

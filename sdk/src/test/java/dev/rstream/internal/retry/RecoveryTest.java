@@ -33,6 +33,22 @@ class RecoveryTest {
   }
 
   @Test
+  void stallsBackOffLikeFailuresWhateverTheRetryLimitAndRunOutAfterMaxStalls() {
+    Recovery recovery = new Recovery(Recovery.liveReconnectPolicy(null, null).newBuilder()
+        .maxRetries(0).build());
+    long[] expected = {100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000, 5_000};
+    assertThat(expected).hasSize(Recovery.MAX_STALLS);
+    for (long delay : expected) assertThat(recovery.onStall()).isEqualTo(delay);
+    assertThat(recovery.onStall()).as("no progress after MAX_STALLS").isEqualTo(-1);
+
+    recovery.onAdvance();
+    assertThat(recovery.onStall()).as("a fresh run after progress").isEqualTo(100);
+    // A stall is not a failure: the failure run is untouched by it, and the other way round.
+    recovery.onProgress();
+    assertThat(recovery.stalls()).isEqualTo(1);
+  }
+
+  @Test
   void theLiveReconnectPolicyIsTheAppsElseNoneWhenItBoundedRetriesElseTheDefault() {
     RetryPolicy live = RetryPolicy.builder().maxRetries(7).build();
     RetryPolicy retry = RetryPolicy.builder().maxRetries(3).build();
