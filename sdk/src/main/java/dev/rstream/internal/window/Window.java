@@ -223,7 +223,7 @@ public final class Window implements LiveWindowContent {
    */
   @Nullable Instant timeAfter(int applied) {
     if (applied > 0) return applied <= untimed ? null : times[applied - 1];
-    return start == null ? null : start.timestamp();
+    return start == null || !start.hasTimestamp() ? null : start.timestamp();
   }
 
   Offset offsetAfter(int applied) {

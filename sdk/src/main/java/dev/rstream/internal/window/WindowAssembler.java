@@ -210,9 +210,11 @@ public final class WindowAssembler {
         Instant time = keyframeTime;
         if (time == null) time = keyframeMaxInsertTime;
         if (time == null) time = lastTime;
-        if (time == null) time = Instant.EPOCH;
-        if (lastTime != null && time.isBefore(lastTime)) time = lastTime;
-        Keyframe keyframe = Keyframe.of(keyframeStart, time);
+        // Effective time (docs/PROTOCOL.md 3.1): never before the time of what came before it.
+        if (time != null && lastTime != null && time.isBefore(lastTime)) time = lastTime;
+        // No time at all: a keyframe before any change, which stands for all time before the
+        // first change (3.2); the changes after it keep no time until one carries a timestamp.
+        Keyframe keyframe = Keyframe.of(keyframeStart, time == null ? Instant.MIN : time);
         completed = null;
         if (start != null || count > 0) {
           Window open = current();

@@ -33,10 +33,20 @@ public final class GeneratedLog {
   private Instant now;
 
   public GeneratedLog(long seed, int keyframeCount, int maxChangesBetween) {
+    this(seed, keyframeCount, maxChangesBetween, false);
+  }
+
+  /**
+   * With {@code untimedFirstKeyframe}, the initial empty keyframe and its index entry carry no
+   * timestamp (docs/PROTOCOL.md 3.2, 3.4; what server-stub writes); otherwise both carry
+   * {@link #first}, as earlier versions of server-stub wrote.
+   */
+  public GeneratedLog(long seed, int keyframeCount, int maxChangesBetween, boolean untimedFirstKeyframe) {
     random = new Random(seed);
     now = Instant.parse("2026-01-01T00:00:00Z");
     first = now;
-    keyframe(); // a state stream begins with a (here empty) keyframe
+    if (untimedFirstKeyframe) untimedKeyframe();
+    else keyframe(); // a state stream begins with a (here empty) keyframe
     for (int k = 1; k < keyframeCount; k++) {
       int units = random.nextInt(maxChangesBetween + 1); // sometimes none: back-to-back keyframes
       for (int u = 0; u < units; u++) changeUnit();
@@ -94,6 +104,15 @@ public final class GeneratedLog {
     add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, now)), start);
     tail = end;
     last = now;
+  }
+
+  private void untimedKeyframe() {
+    Offset start = tail;
+    Offset end = nextOffset();
+    keyframes.add(Keyframe.of(start, Instant.MIN));
+    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, end, null)), start);
+    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, null)), start);
+    tail = end;
   }
 
   /** Appends a reset control as its own unit: readers drop everything and rebuild after it. */
