@@ -106,6 +106,30 @@ public final class GeneratedLog {
     last = now;
   }
 
+  /**
+   * Appends a keyframe as a keyframer writes it (docs/PROTOCOL.md 3.2): the state as of the
+   * current tail, then {@code units} change units by other writers, then the keyframe with
+   * {@code asOf} naming that tail. Its index entry's offset is the asOf.
+   */
+  public void keyframeAsOf(int units) {
+    Offset asOf = tail;
+    Instant time = now;
+    Map<String, String> snapshot = new LinkedHashMap<>(state);
+    for (int u = 0; u < units; u++) changeUnit();
+    Offset start = tail;
+    Offset end = nextOffset();
+    keyframes.add(Keyframe.of(asOf, time));
+    add(StateMessage.of(Control.snapshotStartAsOf(end, time, asOf)), start);
+    for (Map.Entry<String, String> entry : snapshot.entrySet()) {
+      String[] id = entry.getKey().split("\0");
+      add(StateMessage.of(
+          Change.builder().operation(Change.Operation.INSERT).type(id[0]).key(id[1])
+              .value(entry.getValue()).timestamp(time).offset(end).build()), start);
+    }
+    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, time)), start);
+    tail = end;
+  }
+
   private void untimedKeyframe() {
     Offset start = tail;
     Offset end = nextOffset();
