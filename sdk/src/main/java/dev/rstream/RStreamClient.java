@@ -392,13 +392,14 @@ public final class RStreamClient implements Closeable {
   }
 
   private static Flowable<Change> changesOf(Window window, Instant from, Instant to) {
+    // By effective timestamps (docs/PROTOCOL.md 3.1), as the window's time seek.
     return Flowable.range(0, window.changeCount())
-        .map(window::change)
         .filter(
-            change -> {
-              Instant t = change.timestamp();
+            i -> {
+              Instant t = window.timeOf(i);
               return t != null && !t.isBefore(from) && t.isBefore(to);
-            });
+            })
+        .map(window::change);
   }
 
   /**

@@ -100,6 +100,15 @@ public final class Window implements LiveWindowContent {
     return count;
   }
 
+  /**
+   * The effective timestamp of the {@code i}th change (docs/PROTOCOL.md 3.1): its own, or the
+   * latest before it if that is later; null while unknown (see {@link #knowsStateAt}).
+   */
+  public @Nullable Instant timeOf(int i) {
+    if (i >= count) throw new IndexOutOfBoundsException(i + " >= " + count);
+    return timeAfter(i + 1);
+  }
+
   public Change change(int i) {
     if (i >= count) throw new IndexOutOfBoundsException(i + " >= " + count);
     return changes[i];

@@ -130,6 +130,21 @@ public final class GeneratedLog {
     tail = end;
   }
 
+  /**
+   * Appends a unit of one insert stamped {@code behind} earlier than the last message, as a
+   * writer with a slow clock does on a server that enforces no order (docs/PROTOCOL.md 3.1).
+   */
+  public void skewedChangeUnit(java.time.Duration behind) {
+    Offset start = tail;
+    Offset end = nextOffset();
+    String key = "skewed" + unit;
+    String value = "{\"unit\":" + unit + "}";
+    add(StateMessage.of(Change.builder().operation(Change.Operation.INSERT).type("t0").key(key)
+        .value(value).timestamp(now.minus(behind)).offset(end).build()), start);
+    state.put("t0\0" + key, value);
+    tail = end;
+  }
+
   private void untimedKeyframe() {
     Offset start = tail;
     Offset end = nextOffset();
@@ -166,12 +181,14 @@ public final class GeneratedLog {
   }
 
   /**
-   * The naive reference: state at {@code time} is every change with a timestamp {@code <= time},
-   * applied in order to a plain map, keyframes ignored (each only repeats the state so far).
+   * The naive reference: state at {@code time} is every change with an effective timestamp
+   * {@code <= time} (its own, or the latest before it if later), applied in order to a plain map,
+   * keyframes ignored (each only repeats the state so far).
    */
   public Map<String, Map<String, String>> replayTo(Instant time) {
     Map<String, Map<String, String>> result = new LinkedHashMap<>();
     boolean inKeyframe = false;
+    Instant effective = Instant.MIN;
     for (StateMessage message : messages) {
       if (message.control() != null) {
         inKeyframe = message.is(Control.Kind.SNAPSHOT_START);
@@ -180,7 +197,8 @@ public final class GeneratedLog {
       }
       Change change = message.change();
       if (inKeyframe) continue;
-      if (change.timestamp().isAfter(time)) break;
+      if (change.timestamp().isAfter(effective)) effective = change.timestamp();
+      if (effective.isAfter(time)) break;
       if (change.operation() == Change.Operation.DELETE) {
         Map<String, String> entities = result.get(change.type());
         entities.remove(change.key());
