@@ -147,7 +147,8 @@ final class WindowsCommand implements Callable<Integer> {
   private static ObjectNode bound(Keyframe keyframe) {
     ObjectNode node = JsonOutput.MAPPER.createObjectNode();
     JsonOutput.putOffset(node, "offset", keyframe.offset());
-    JsonOutput.putTime(node, "timestamp", keyframe.timestamp());
+    // null for a keyframe without a timestamp (the start of time, docs/PROTOCOL.md 3.2).
+    JsonOutput.putTime(node, "timestamp", keyframe.hasTimestamp() ? keyframe.timestamp() : null);
     return node;
   }
 
@@ -165,7 +166,7 @@ final class WindowsCommand implements Callable<Integer> {
         Integer.toString(i),
         window.state().name(),
         start == null ? Offset.START.value() : start.offset().value(),
-        start == null ? "-" : start.timestamp().toString(),
+        start == null || !start.hasTimestamp() ? "-" : start.timestamp().toString(),
         end == null ? (tail == null ? "-" : tail.value() + " (tail)") : end.offset().value(),
         end == null ? "-" : end.timestamp().toString()
       });
