@@ -100,11 +100,13 @@ final class WindowsCommand implements Callable<Integer> {
   private static Keyframe keyframe(JsonNode entry) {
     JsonNode offset = entry.get("offset");
     JsonNode timestamp = entry.get("timestamp");
-    if (offset == null || !offset.isTextual() || timestamp == null || !timestamp.isTextual()) {
+    // An entry without a timestamp is an untimed keyframe (a stream's initial, empty one).
+    if (offset == null || !offset.isTextual() || (timestamp != null && !timestamp.isTextual())) {
       throw new CliFailure(ExitCode.PROTOCOL, "malformed keyframe index entry: " + entry);
     }
     try {
-      Instant time = OffsetDateTime.parse(timestamp.asText()).toInstant();
+      Instant time =
+          timestamp == null ? Instant.MIN : OffsetDateTime.parse(timestamp.asText()).toInstant();
       return Keyframe.of(Offset.of(offset.asText()), time);
     } catch (DateTimeException | IllegalArgumentException e) {
       throw new CliFailure(ExitCode.PROTOCOL, "malformed keyframe index entry: " + entry, e);
