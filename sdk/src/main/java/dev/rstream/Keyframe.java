@@ -21,7 +21,10 @@ public final class Keyframe implements Comparable<Keyframe> {
     this.timestamp = timestamp;
   }
 
-  /** Returns the keyframe starting at {@code offset} that captures the state at {@code timestamp}. */
+  /**
+   * Returns the keyframe starting at {@code offset} that captures the state at {@code timestamp};
+   * {@link Instant#MIN} for a keyframe without a timestamp (see {@link #hasTimestamp()}).
+   */
   public static Keyframe of(Offset offset, Instant timestamp) {
     requireNonNull(offset, "offset == null");
     requireNonNull(timestamp, "timestamp == null");
@@ -34,9 +37,18 @@ public final class Keyframe implements Comparable<Keyframe> {
     return offset;
   }
 
-  /** The time of the state the keyframe captures (its last included change's timestamp). */
+  /**
+   * The time of the state the keyframe captures (the effective timestamp of its last included
+   * change), or {@link Instant#MIN} if it has none: a stream's initial, empty keyframe stands for
+   * all time before the first change.
+   */
   public Instant timestamp() {
     return timestamp;
+  }
+
+  /** False for a keyframe written before any change, which carries no timestamp. */
+  public boolean hasTimestamp() {
+    return !timestamp.equals(Instant.MIN);
   }
 
   /** Orders keyframes in stream order (by offset). */

@@ -221,7 +221,9 @@ public final class RStreamClient implements Closeable {
    * {@code time} (it opens the shared connection if needed), then completes. A time after
    * now (this client's clock) behaves like {@link #live()}: it never completes.
    *
-   * <p>Fails with {@link OutOfRangeException} if {@code time} is before the first keyframe. A
+   * <p>Times are effective timestamps (docs/PROTOCOL.md section 3.1). Fails with {@link
+   * OutOfRangeException} if {@code time} is before the first keyframe's timestamp; a stream whose
+   * first keyframe has none (server-stub's initial keyframe) is empty before its first change. A
    * stream with no keyframe is one live window from the empty state (docs/PROTOCOL.md section
    * 3.0): before its first change the state is empty, with a null {@link StateView#timestamp()};
    * if its changes up to {@code time} carry no timestamps, the state at a past time is unknown
@@ -403,13 +405,14 @@ public final class RStreamClient implements Closeable {
   }
 
   private static Flowable<Change> changesOf(Window window, Instant from, Instant to) {
+    // By effective timestamps (docs/PROTOCOL.md 3.1), as the window's time seek.
     return Flowable.range(0, window.changeCount())
-        .map(window::change)
         .filter(
-            change -> {
-              Instant t = change.timestamp();
+            i -> {
+              Instant t = window.timeOf(i);
               return t != null && !t.isBefore(from) && t.isBefore(to);
-            });
+            })
+        .map(window::change);
   }
 
   /**

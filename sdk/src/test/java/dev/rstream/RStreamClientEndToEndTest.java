@@ -51,7 +51,7 @@ class RStreamClientEndToEndTest {
   void timeSeekLiveAndReadYourWritesAgainstTheStubServer() throws Exception {
     RStreamClient writer = client(LocalStore.inMemory());
     Random random = new Random(5);
-    // After the stream's first keyframe, which the server stamped at creation.
+    // Timestamps from now on; history before the stream's creation is the test above.
     Instant start = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).plusSeconds(1);
     ReferenceLog log = new ReferenceLog(start);
     Offset written = appendRandom(writer, log, random, 30);
@@ -77,6 +77,30 @@ class RStreamClientEndToEndTest {
     assertThat(latest.offset()).isEqualTo(more);
     assertThat(orders(latest)).isEqualTo(log.replayTo(log.clock()));
     live.cancel();
+  }
+
+  @Test
+  void historyBackFilledIntoANewStreamSeeksByTimeAndIsEmptyBeforeItsFirstChange() throws Exception {
+    // Last year's history imported into a stream created now (docs/PROTOCOL.md 3.1, 3.2).
+    RStreamClient writer = client(LocalStore.inMemory());
+    Random random = new Random(11);
+    Instant start = Instant.parse("2026-01-01T00:00:00Z");
+    ReferenceLog log = new ReferenceLog(start);
+    Offset written = appendRandom(writer, log, random, 40);
+    writer.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
+
+    RStreamClient reader = client(LocalStore.inMemory());
+    StateView before = reader.window(start.minusSeconds(3600)).timeout(10, SECONDS).blockingLast();
+    assertThat(orders(before)).isEmpty();
+    assertThat(before.timestamp()).isNull();
+    Random times = new Random(12);
+    long span = log.clock().toEpochMilli() - start.toEpochMilli();
+    for (int i = 0; i < 20; i++) {
+      Instant time = start.plusMillis((long) (times.nextDouble() * span));
+      StateView view = reader.window(time).timeout(10, SECONDS).blockingLast();
+      assertThat(orders(view)).as("state at %s", time).isEqualTo(log.replayTo(time));
+      if (view.timestamp() != null) assertThat(view.timestamp()).isBeforeOrEqualTo(time);
+    }
   }
 
   @Test

@@ -641,6 +641,33 @@ class RStreamClientTest {
   }
 
   @Test
+  void windowAndChangesUseEffectiveTimestampsWhenAWriterIsTenMinutesBehind() {
+    GeneratedLog skewed = new GeneratedLog(23, 3, 5, true);
+    skewed.changeUnit();
+    Instant afterFirst = skewed.last;
+    skewed.skewedChangeUnit(java.time.Duration.ofMinutes(10));
+    skewed.changeUnit();
+    skewed.keyframe();
+    skewed.skewedChangeUnit(java.time.Duration.ofMinutes(10));
+    skewed.changeUnit();
+    RStreamClient client = client(builder(new FakeStateStream(skewed)));
+
+    // A time between the slow writer's stamp and the change before it: not yet in the state.
+    Instant between = afterFirst.minusMillis(1);
+    assertThat(asMap(await(client.window(between)))).isEqualTo(skewed.replayTo(between));
+    StateView early = await(client.window(afterFirst.minusSeconds(300)));
+    assertThat(asMap(early)).isEqualTo(skewed.replayTo(afterFirst.minusSeconds(300)));
+    if (early.timestamp() != null) assertThat(early.timestamp()).isBeforeOrEqualTo(afterFirst.minusSeconds(300));
+    for (Instant t = skewed.first.minusSeconds(1); !t.isAfter(skewed.last); t = t.plusMillis(700)) {
+      assertThat(asMap(await(client.window(t)))).as("state at %s", t).isEqualTo(skewed.replayTo(t));
+    }
+    // changes(from, to) selects by effective time too: the skewed changes count as late as the
+    // change before them.
+    List<Change> replayed = client.changes(afterFirst, skewed.last.plusMillis(1)).timeout(5, SECONDS).toList().blockingGet();
+    assertThat(replayed.stream().filter(c -> c.key().startsWith("skewed")).count()).isEqualTo(2);
+  }
+
+  @Test
   void changesReadsWindowsOnlyAsTheSubscriberAsks() throws Exception {
     RStreamClient client = client(builder(stream));
     Instant from = log.first;

@@ -288,14 +288,14 @@ public final class Demo {
       WindowInfo first = windows.get(0);
       WindowInfo last = windows.get(windows.size() - 1);
       out.printf("   windows: %d %s, from %s to %s%n", windows.size(), byState,
-          first.start() == null ? "-" : first.start().timestamp(),
+          first.start() == null || !first.start().hasTimestamp() ? "-" : first.start().timestamp(),
           last.end() == null ? "live" : last.end().timestamp());
       return;
     }
     StringBuilder line = new StringBuilder("   windows:");
     for (WindowInfo window : windows) {
       line.append(' ').append(window.state()).append('[')
-          .append(window.start() == null ? "-" : window.start().timestamp())
+          .append(window.start() == null || !window.start().hasTimestamp() ? "-" : window.start().timestamp())
           .append(" .. ")
           .append(window.end() == null ? "live" : window.end().timestamp())
           .append(')');

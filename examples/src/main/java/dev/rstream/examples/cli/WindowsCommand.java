@@ -100,11 +100,13 @@ final class WindowsCommand implements Callable<Integer> {
   private static Keyframe keyframe(JsonNode entry) {
     JsonNode offset = entry.get("offset");
     JsonNode timestamp = entry.get("timestamp");
-    if (offset == null || !offset.isTextual() || timestamp == null || !timestamp.isTextual()) {
+    // An entry without a timestamp is an untimed keyframe (a stream's initial, empty one).
+    if (offset == null || !offset.isTextual() || (timestamp != null && !timestamp.isTextual())) {
       throw new CliFailure(ExitCode.PROTOCOL, "malformed keyframe index entry: " + entry);
     }
     try {
-      Instant time = OffsetDateTime.parse(timestamp.asText()).toInstant();
+      Instant time =
+          timestamp == null ? Instant.MIN : OffsetDateTime.parse(timestamp.asText()).toInstant();
       return Keyframe.of(Offset.of(offset.asText()), time);
     } catch (DateTimeException | IllegalArgumentException e) {
       throw new CliFailure(ExitCode.PROTOCOL, "malformed keyframe index entry: " + entry, e);
@@ -147,7 +149,8 @@ final class WindowsCommand implements Callable<Integer> {
   private static ObjectNode bound(Keyframe keyframe) {
     ObjectNode node = JsonOutput.MAPPER.createObjectNode();
     JsonOutput.putOffset(node, "offset", keyframe.offset());
-    JsonOutput.putTime(node, "timestamp", keyframe.timestamp());
+    // null for a keyframe without a timestamp (the start of time, docs/PROTOCOL.md 3.2).
+    JsonOutput.putTime(node, "timestamp", keyframe.hasTimestamp() ? keyframe.timestamp() : null);
     return node;
   }
 
@@ -165,7 +168,7 @@ final class WindowsCommand implements Callable<Integer> {
         Integer.toString(i),
         window.state().name(),
         start == null ? Offset.START.value() : start.offset().value(),
-        start == null ? "-" : start.timestamp().toString(),
+        start == null || !start.hasTimestamp() ? "-" : start.timestamp().toString(),
         end == null ? (tail == null ? "-" : tail.value() + " (tail)") : end.offset().value(),
         end == null ? "-" : end.timestamp().toString()
       });

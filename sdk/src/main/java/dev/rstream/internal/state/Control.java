@@ -46,17 +46,29 @@ public final class Control {
   private final Kind kind;
   private final @Nullable Offset offset;
   private final @Nullable Instant timestamp;
+  private final @Nullable Offset asOf;
 
-  private Control(Kind kind, @Nullable Offset offset, @Nullable Instant timestamp) {
+  private Control(Kind kind, @Nullable Offset offset, @Nullable Instant timestamp, @Nullable Offset asOf) {
     this.kind = kind;
     this.offset = offset;
     this.timestamp = timestamp;
+    this.asOf = asOf;
   }
 
   /** Returns a control of {@code kind} with the given optional headers. */
   public static Control of(Kind kind, @Nullable Offset offset, @Nullable Instant timestamp) {
     requireNonNull(kind, "kind == null");
-    return new Control(kind, offset, timestamp);
+    return new Control(kind, offset, timestamp, null);
+  }
+
+  /**
+   * Returns a {@link Kind#SNAPSHOT_START} whose keyframe is the state as of {@code asOf}
+   * (docs/PROTOCOL.md 3.2): the changes between {@code asOf} and the keyframe come after it.
+   */
+  public static Control snapshotStartAsOf(
+      @Nullable Offset offset, @Nullable Instant timestamp, Offset asOf) {
+    requireNonNull(asOf, "asOf == null");
+    return new Control(Kind.SNAPSHOT_START, offset, timestamp, asOf);
   }
 
   /** What this control signals. */
@@ -77,22 +89,32 @@ public final class Control {
     return timestamp;
   }
 
+  /**
+   * {@code headers.asOf} of a snapshot start written by a keyframer: the offset its state is as
+   * of; null when the keyframe is the state at its own position.
+   */
+  public @Nullable Offset asOf() {
+    return asOf;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     if (!(o instanceof Control)) return false;
     Control that = (Control) o;
     return kind == that.kind
         && Objects.equals(offset, that.offset)
-        && Objects.equals(timestamp, that.timestamp);
+        && Objects.equals(timestamp, that.timestamp)
+        && Objects.equals(asOf, that.asOf);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(kind, offset, timestamp);
+    return Objects.hash(kind, offset, timestamp, asOf);
   }
 
   @Override
   public String toString() {
-    return "Control{" + kind.wireName + ", offset=" + offset + ", timestamp=" + timestamp + "}";
+    return "Control{" + kind.wireName + ", offset=" + offset + ", timestamp=" + timestamp
+        + (asOf == null ? "" : ", asOf=" + asOf) + "}";
   }
 }

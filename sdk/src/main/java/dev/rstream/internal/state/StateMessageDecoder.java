@@ -135,6 +135,10 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
       Control.Kind kind = Control.Kind.fromWireName(headers.control);
       if (kind == null) throw error(parser, "unknown control \"" + headers.control + "\"");
       accepted(headers.offset);
+      Offset asOf = headers.asOf;
+      if (asOf != null && kind == Control.Kind.SNAPSHOT_START) {
+        return StateMessage.of(Control.snapshotStartAsOf(headers.offset, headers.timestamp, asOf));
+      }
       return StateMessage.of(Control.of(kind, headers.offset, headers.timestamp));
     }
     if (headers.operation == null) {
@@ -209,6 +213,7 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
     @Nullable String txid;
     @Nullable Instant timestamp;
     @Nullable Offset offset;
+    @Nullable Offset asOf;
   }
 
   private Headers readHeaders(JsonParser parser, JsonToken token) throws IOException {
@@ -261,6 +266,16 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
               } catch (IllegalArgumentException e) {
                 throw error(parser, "bad headers.offset: " + e.getMessage());
               }
+            }
+          }
+          break;
+        case "asOf":
+          if (valueToken != JsonToken.VALUE_NULL) {
+            String asOf = requireString(parser, valueToken, "headers.asOf");
+            try {
+              headers.asOf = Offset.of(asOf);
+            } catch (IllegalArgumentException e) {
+              throw error(parser, "bad headers.asOf: " + e.getMessage());
             }
           }
           break;

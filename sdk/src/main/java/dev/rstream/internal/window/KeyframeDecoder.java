@@ -11,7 +11,12 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.DateTimeException;
 
-/** Decodes keyframe index messages: {@code {"offset":O,"timestamp":RFC3339}}. Stateless. */
+/**
+ * Decodes keyframe index messages (docs/PROTOCOL.md 3.4): {@code {"offset":A,"timestamp":RFC3339}},
+ * plus {@code "keyframe":K} when the keyframe's position differs from its start offset {@code A}
+ * (a keyframe written with {@code asOf}). An entry without {@code timestamp} is the initial, empty
+ * keyframe: its time is {@link Instant#MIN}. Stateless.
+ */
 public final class KeyframeDecoder implements MessageDecoder<Keyframe> {
   public static final KeyframeDecoder INSTANCE = new KeyframeDecoder();
 
@@ -22,6 +27,7 @@ public final class KeyframeDecoder implements MessageDecoder<Keyframe> {
     }
     String offset = null;
     String timestamp = null;
+    String position = null;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
       JsonToken token = parser.nextToken();
@@ -29,16 +35,23 @@ public final class KeyframeDecoder implements MessageDecoder<Keyframe> {
         offset = parser.getText();
       } else if (field.equals("timestamp") && token == JsonToken.VALUE_STRING) {
         timestamp = parser.getText();
+      } else if (field.equals("keyframe") && token == JsonToken.VALUE_STRING) {
+        position = parser.getText();
       } else {
         parser.skipChildren();
       }
     }
-    if (offset == null || timestamp == null) {
-      throw new JsonParseException(parser, "keyframe index entry needs string offset and timestamp");
+    if (offset == null) {
+      throw new JsonParseException(parser, "keyframe index entry needs a string offset");
     }
     try {
-      Instant time = StateMessageDecoder.parseTimestamp(timestamp);
-      return Keyframe.of(Offset.of(offset), time);
+      Offset start = Offset.of(offset);
+      // The window starts at A; a read from A meets the changes up to K, then the keyframe.
+      if (position != null && Offset.of(position).compareTo(start) < 0) {
+        throw new IllegalArgumentException("keyframe " + position + " is before its asOf " + offset);
+      }
+      Instant time = timestamp == null ? Instant.MIN : StateMessageDecoder.parseTimestamp(timestamp);
+      return Keyframe.of(start, time);
     } catch (DateTimeException | IllegalArgumentException e) {
       throw new JsonParseException(parser, "bad keyframe index entry: " + e.getMessage());
     }

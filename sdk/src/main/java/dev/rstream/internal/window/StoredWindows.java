@@ -6,6 +6,7 @@ import dev.rstream.Keyframe;
 import dev.rstream.LocalStore.StoredWindow;
 import dev.rstream.internal.state.State;
 import dev.rstream.internal.state.StateMessage;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +27,10 @@ public final class StoredWindows {
       assembler = WindowAssembler.startingEmpty(stored.baseOffset());
     } else {
       assembler = WindowAssembler.atKeyframe(start.offset());
-      assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, null, start.timestamp())));
+      Instant time = start.hasTimestamp() ? start.timestamp() : null;
+      assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, null, time)));
       for (Change insert : stored.keyframe()) assembler.accept(StateMessage.of(insert));
-      assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, stored.baseOffset(), start.timestamp())));
+      assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, stored.baseOffset(), time)));
     }
     for (Change change : stored.changes()) assembler.accept(StateMessage.of(change));
     Keyframe end = stored.end();

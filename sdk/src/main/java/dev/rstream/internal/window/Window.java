@@ -100,6 +100,15 @@ public final class Window implements LiveWindowContent {
     return count;
   }
 
+  /**
+   * The effective timestamp of the {@code i}th change (docs/PROTOCOL.md 3.1): its own, or the
+   * latest before it if that is later; null while unknown (see {@link #knowsStateAt}).
+   */
+  public @Nullable Instant timeOf(int i) {
+    if (i >= count) throw new IndexOutOfBoundsException(i + " >= " + count);
+    return timeAfter(i + 1);
+  }
+
   public Change change(int i) {
     if (i >= count) throw new IndexOutOfBoundsException(i + " >= " + count);
     return changes[i];
@@ -223,7 +232,7 @@ public final class Window implements LiveWindowContent {
    */
   @Nullable Instant timeAfter(int applied) {
     if (applied > 0) return applied <= untimed ? null : times[applied - 1];
-    return start == null ? null : start.timestamp();
+    return start == null || !start.hasTimestamp() ? null : start.timestamp();
   }
 
   Offset offsetAfter(int applied) {

@@ -19,6 +19,11 @@ import org.jspecify.annotations.Nullable;
  * unit); against a server that does not set it, from the ends of reads ({@link #unitBoundary}),
  * which are coarser but still safe: a window read from there skips to its {@code snapshot-start}.
  *
+ * <p>A keyframe with {@code asOf} (docs/PROTOCOL.md 3.2) starts at its {@code asOf}: the changes
+ * between that offset and its {@code snapshot-start} are set aside (from an open window, which
+ * then ends at {@code asOf}, or met before the keyframe in a read from {@code asOf}) and applied
+ * after its inserts, each at the keyframe's end offset, the position of the state they produce.
+ *
  * <p>Single-threaded: one reader feeds it. The {@link Window}s it hands out are immutable and may
  * go to any thread.
  */
@@ -73,6 +78,11 @@ public final class WindowAssembler {
   // a catch-up batch copies each path of the state once, not once per change.
   private State.Editor state = State.empty().edit();
   private @Nullable Window current;
+
+  // Changes between a keyframe's asOf and its snapshot-start, applied after its inserts. While
+  // seeking, every change met is kept with where it was, until the snapshot-start names its asOf.
+  private final java.util.List<Change> setAside = new java.util.ArrayList<>();
+  private final java.util.List<Boolean> seekingHasOffset = new java.util.ArrayList<>();
 
   private @Nullable Window completed;
   private @Nullable Offset resetOffset;
@@ -163,6 +173,10 @@ public final class WindowAssembler {
     Change change = java.util.Objects.requireNonNull(message.change());
     switch (phase) {
       case SEEKING:
+        // Kept in case the keyframe that follows is as of an offset before it.
+        setAside.add(change);
+        seekingHasOffset.add(messageOffset != null);
+        seekingPositions.add(messageOffset != null ? messageOffset : before);
         return Event.SKIPPED;
       case IN_KEYFRAME:
         if (change.operation() != Change.Operation.INSERT) {
@@ -195,8 +209,15 @@ public final class WindowAssembler {
               "keyframe at " + keyframeStart + " has no snapshot-end before the next snapshot-start",
               before);
         }
+        Offset asOf = control.asOf();
+        keyframeStart = asOf != null && asOf.compareTo(before) < 0 ? asOf : before;
+        if (phase == Phase.SEEKING) {
+          keepSetAsideAfter(asOf);
+        } else {
+          setAside.clear();
+          if (asOf != null) moveChangesAfter(asOf);
+        }
         phase = Phase.IN_KEYFRAME;
-        keyframeStart = before;
         keyframeTime = control.timestamp();
         keyframeMaxInsertTime = null;
         keyframeState = State.empty().edit();
@@ -210,20 +231,66 @@ public final class WindowAssembler {
         Instant time = keyframeTime;
         if (time == null) time = keyframeMaxInsertTime;
         if (time == null) time = lastTime;
-        if (time == null) time = Instant.EPOCH;
-        if (lastTime != null && time.isBefore(lastTime)) time = lastTime;
-        Keyframe keyframe = Keyframe.of(keyframeStart, time);
+        // Effective time (docs/PROTOCOL.md 3.1): never before the time of what came before it.
+        if (time != null && lastTime != null && time.isBefore(lastTime)) time = lastTime;
+        // No time at all: a keyframe before any change, which stands for all time before the
+        // first change (3.2); the changes after it keep no time until one carries a timestamp.
+        Keyframe keyframe = Keyframe.of(keyframeStart, time == null ? Instant.MIN : time);
         completed = null;
         if (start != null || count > 0) {
           Window open = current();
           if (open != null) completed = open.withEnd(keyframe);
         }
         lastTime = time;
-        openWindow(
-            keyframe, control.offset() != null ? control.offset() : unitEnd, keyframeState.freeze());
+        Offset base = control.offset() != null ? control.offset() : unitEnd;
+        openWindow(keyframe, base, keyframeState.freeze());
+        for (Change change : setAside) append(change.newBuilder().offset(base).build(), base);
+        setAside.clear();
         phase = Phase.IN_WINDOW;
         return Event.WINDOW_STARTED;
     }
+  }
+
+  // Where each change met while seeking was: its unit's end offset, or the read position before it.
+  private final java.util.List<Offset> seekingPositions = new java.util.ArrayList<>();
+
+  /** At a snapshot-start met while seeking: keeps the changes set aside that are after asOf. */
+  private void keepSetAsideAfter(@Nullable Offset asOf) {
+    java.util.List<Change> kept = new java.util.ArrayList<>();
+    if (asOf != null) {
+      for (int i = 0; i < setAside.size(); i++) {
+        Offset at = seekingPositions.get(i);
+        // A unit ending after asOf starts at or after it; without offsets, only a read that
+        // started at or after asOf tells.
+        boolean after =
+            seekingHasOffset.get(i) ? at.compareTo(asOf) > 0 : at.compareTo(asOf) >= 0;
+        if (after) kept.add(setAside.get(i));
+      }
+    }
+    setAside.clear();
+    seekingHasOffset.clear();
+    seekingPositions.clear();
+    setAside.addAll(kept);
+  }
+
+  /**
+   * At a snapshot-start as of {@code asOf} in an open window: its changes after {@code asOf} move
+   * to the keyframe's window, and the open window ends at {@code asOf} (docs/PROTOCOL.md 3.3).
+   * The arrays stay shared with Windows handed out: nothing is appended to them after this, as
+   * the keyframe's end opens a window with arrays of its own.
+   */
+  private void moveChangesAfter(Offset asOf) {
+    int n = count;
+    while (n > 0 && offsets[n - 1].compareTo(asOf) > 0) n--;
+    if (n == count) return;
+    Window open = java.util.Objects.requireNonNull(lastOpen());
+    for (int i = n; i < count; i++) setAside.add(changes[i]);
+    state = open.pointAfter(n).state().edit();
+    lastTime = open.timeAfter(n);
+    while (checkpointCount > 1 && checkpointAt[checkpointCount - 1] > n) checkpointCount--;
+    count = n;
+    untimed = Math.min(untimed, n);
+    current = null;
   }
 
   private void openWindow(@Nullable Keyframe keyframe, Offset base, State baseState) {

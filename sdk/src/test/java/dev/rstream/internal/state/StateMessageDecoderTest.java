@@ -30,6 +30,18 @@ class StateMessageDecoderTest {
   }
 
   @Test
+  void decodesTheAsOfOfASnapshotStart() throws IOException {
+    List<StateMessage> messages = decodeArray("["
+        + "{\"headers\":{\"control\":\"snapshot-start\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"asOf\":\"0003_0\",\"offset\":\"0009_0\"}},"
+        + "{\"headers\":{\"control\":\"snapshot-start\",\"offset\":\"0010_0\"}}]");
+
+    assertThat(messages.get(0).control())
+        .isEqualTo(Control.snapshotStartAsOf(Offset.of("0009_0"), Instant.parse("2026-01-01T00:00:00Z"), Offset.of("0003_0")));
+    assertThat(messages.get(1).control().asOf()).isNull();
+    assertThat(messages.get(1).control().timestamp()).isNull();
+  }
+
+  @Test
   void decodesChangesWithAllFields() throws IOException {
     List<StateMessage> messages = decodeArray("[\n"
         + " {\"type\":\"order\",\"key\":\"o1\",\"value\": {\"total\": 1.10, \"items\":[1, 2 ,{\"x\":null}]},"

@@ -33,10 +33,20 @@ public final class GeneratedLog {
   private Instant now;
 
   public GeneratedLog(long seed, int keyframeCount, int maxChangesBetween) {
+    this(seed, keyframeCount, maxChangesBetween, false);
+  }
+
+  /**
+   * With {@code untimedFirstKeyframe}, the initial empty keyframe and its index entry carry no
+   * timestamp (docs/PROTOCOL.md 3.2, 3.4; what server-stub writes); otherwise both carry
+   * {@link #first}, as earlier versions of server-stub wrote.
+   */
+  public GeneratedLog(long seed, int keyframeCount, int maxChangesBetween, boolean untimedFirstKeyframe) {
     random = new Random(seed);
     now = Instant.parse("2026-01-01T00:00:00Z");
     first = now;
-    keyframe(); // a state stream begins with a (here empty) keyframe
+    if (untimedFirstKeyframe) untimedKeyframe();
+    else keyframe(); // a state stream begins with a (here empty) keyframe
     for (int k = 1; k < keyframeCount; k++) {
       int units = random.nextInt(maxChangesBetween + 1); // sometimes none: back-to-back keyframes
       for (int u = 0; u < units; u++) changeUnit();
@@ -96,6 +106,54 @@ public final class GeneratedLog {
     last = now;
   }
 
+  /**
+   * Appends a keyframe as a keyframer writes it (docs/PROTOCOL.md 3.2): the state as of the
+   * current tail, then {@code units} change units by other writers, then the keyframe with
+   * {@code asOf} naming that tail. Its index entry's offset is the asOf.
+   */
+  public void keyframeAsOf(int units) {
+    Offset asOf = tail;
+    Instant time = now;
+    Map<String, String> snapshot = new LinkedHashMap<>(state);
+    for (int u = 0; u < units; u++) changeUnit();
+    Offset start = tail;
+    Offset end = nextOffset();
+    keyframes.add(Keyframe.of(asOf, time));
+    add(StateMessage.of(Control.snapshotStartAsOf(end, time, asOf)), start);
+    for (Map.Entry<String, String> entry : snapshot.entrySet()) {
+      String[] id = entry.getKey().split("\0");
+      add(StateMessage.of(
+          Change.builder().operation(Change.Operation.INSERT).type(id[0]).key(id[1])
+              .value(entry.getValue()).timestamp(time).offset(end).build()), start);
+    }
+    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, time)), start);
+    tail = end;
+  }
+
+  /**
+   * Appends a unit of one insert stamped {@code behind} earlier than the last message, as a
+   * writer with a slow clock does on a server that enforces no order (docs/PROTOCOL.md 3.1).
+   */
+  public void skewedChangeUnit(java.time.Duration behind) {
+    Offset start = tail;
+    Offset end = nextOffset();
+    String key = "skewed" + unit;
+    String value = "{\"unit\":" + unit + "}";
+    add(StateMessage.of(Change.builder().operation(Change.Operation.INSERT).type("t0").key(key)
+        .value(value).timestamp(now.minus(behind)).offset(end).build()), start);
+    state.put("t0\0" + key, value);
+    tail = end;
+  }
+
+  private void untimedKeyframe() {
+    Offset start = tail;
+    Offset end = nextOffset();
+    keyframes.add(Keyframe.of(start, Instant.MIN));
+    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, end, null)), start);
+    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, null)), start);
+    tail = end;
+  }
+
   /** Appends a reset control as its own unit: readers drop everything and rebuild after it. */
   public void reset() {
     Offset start = tail;
@@ -123,12 +181,14 @@ public final class GeneratedLog {
   }
 
   /**
-   * The naive reference: state at {@code time} is every change with a timestamp {@code <= time},
-   * applied in order to a plain map, keyframes ignored (each only repeats the state so far).
+   * The naive reference: state at {@code time} is every change with an effective timestamp
+   * {@code <= time} (its own, or the latest before it if later), applied in order to a plain map,
+   * keyframes ignored (each only repeats the state so far).
    */
   public Map<String, Map<String, String>> replayTo(Instant time) {
     Map<String, Map<String, String>> result = new LinkedHashMap<>();
     boolean inKeyframe = false;
+    Instant effective = Instant.MIN;
     for (StateMessage message : messages) {
       if (message.control() != null) {
         inKeyframe = message.is(Control.Kind.SNAPSHOT_START);
@@ -137,7 +197,8 @@ public final class GeneratedLog {
       }
       Change change = message.change();
       if (inKeyframe) continue;
-      if (change.timestamp().isAfter(time)) break;
+      if (change.timestamp().isAfter(effective)) effective = change.timestamp();
+      if (effective.isAfter(time)) break;
       if (change.operation() == Change.Operation.DELETE) {
         Map<String, String> entities = result.get(change.type());
         entities.remove(change.key());

@@ -557,13 +557,13 @@ public final class RealStreamConventions implements StreamConventions {
   /** Once the keyframe unit of {@code r} is durable: its index entry. */
   private CompletableFuture<?> indexEntryFor(StreamState s, KeyframeRequest r) {
     long start;
-    String timestamp;
+    @Nullable String timestamp;
     synchronized (s) {
       s.request = null;
       start = r.startPosition;
       timestamp = r.timestamp;
     }
-    if (start < 0 || timestamp == null) {
+    if (start < 0) {
       throw new IllegalStateException(
           "keyframe unit of " + s.path() + " was stored without passing through the hooks");
     }
@@ -585,7 +585,7 @@ public final class RealStreamConventions implements StreamConventions {
     }
   }
 
-  private CompletableFuture<?> appendIndexEntry(StreamState s, long position, String timestamp) {
+  private CompletableFuture<?> appendIndexEntry(StreamState s, long position, @Nullable String timestamp) {
     synchronized (s) {
       // A late entry must not re-create the index of a stream that is gone.
       if (s.deleted || streams.get(s.path()) != s) return CompletableFuture.completedFuture(null);

@@ -264,9 +264,13 @@ final class StateMessage {
 
   // ---- writing: the messages the server itself appends ----------------------------------------
 
-  /** {@code {"headers":{"control":C,"timestamp":T}}}. */
-  static byte[] control(String control, String timestamp) {
-    return ("{\"headers\":{\"control\":\"" + control + "\",\"timestamp\":\"" + timestamp + "\"}}")
+  /**
+   * {@code {"headers":{"control":C,"timestamp":T}}}, or without {@code timestamp} when it is null
+   * (the keyframe of a stream with no change yet, docs/PROTOCOL.md 3.2).
+   */
+  static byte[] control(String control, @Nullable String timestamp) {
+    String ts = timestamp == null ? "" : ",\"timestamp\":\"" + timestamp + "\"";
+    return ("{\"headers\":{\"control\":\"" + control + "\"" + ts + "}}")
         .getBytes(StandardCharsets.UTF_8);
   }
 
@@ -302,10 +306,13 @@ final class StateMessage {
     return out;
   }
 
-  /** A keyframe index entry, {@code {"offset":O,"timestamp":T}} (docs/PROTOCOL.md 3.4). */
-  static byte[] indexEntry(String offset, String timestamp) {
-    return ("{\"offset\":" + quote(offset) + ",\"timestamp\":" + quote(timestamp) + "}")
-        .getBytes(StandardCharsets.UTF_8);
+  /**
+   * A keyframe index entry, {@code {"offset":O,"timestamp":T}}, or {@code {"offset":O}} for a
+   * keyframe without a timestamp (docs/PROTOCOL.md 3.4).
+   */
+  static byte[] indexEntry(String offset, @Nullable String timestamp) {
+    String ts = timestamp == null ? "" : ",\"timestamp\":" + quote(timestamp);
+    return ("{\"offset\":" + quote(offset) + ts + "}").getBytes(StandardCharsets.UTF_8);
   }
 
   /** Reads {@code offset} from an index entry, or null when the entry has none. */

@@ -176,10 +176,13 @@ final class StreamState {
     }
   }
 
-  private String timestampOr(StateMessage m) {
+  /**
+   * The keyframe's timestamp for its index entry: its own, else the time of the last change it
+   * captures, else none (a keyframe before any change stands for all time before the first one).
+   */
+  private @Nullable String timestampOr(StateMessage m) {
     if (m.timestampText != null) return m.timestampText;
-    // A client-written keyframe without a timestamp: the state it captures is as of the last change.
-    return Rfc3339.formatExact(lastTimestamp != null ? lastTimestamp : Instant.ofEpochMilli(meta.createdAtMillis()));
+    return lastTimestamp != null ? Rfc3339.formatExact(lastTimestamp) : null;
   }
 
   private void raiseTimestamp(@Nullable Instant t) {
@@ -188,18 +191,17 @@ final class StreamState {
 
   /**
    * Builds a keyframe of the state as it is now: {@code snapshot-start}, one insert per entity,
-   * {@code snapshot-end}, all stamped with the timestamp of the last change (or the stream's
-   * creation time when there is none), so that timestamps stay non-decreasing.
+   * {@code snapshot-end}, all stamped with the timestamp of the last change, so that timestamps
+   * stay non-decreasing. Before any change the keyframe (empty) carries no timestamp, and sets no
+   * lower bound for the changes that follow (docs/PROTOCOL.md 3.1, 3.2).
    */
   synchronized List<byte[]> keyframeUnit(KeyframeRequest request) {
-    Instant ts =
-        lastTimestamp != null ? lastTimestamp : Instant.ofEpochMilli(meta.createdAtMillis());
-    // From here on, changes may not go back before the keyframe (docs/PROTOCOL.md 3.1, 3.2).
-    lastTimestamp = ts;
-    String text = Rfc3339.formatExact(ts);
+    Instant ts = lastTimestamp;
+    @Nullable String text = ts == null ? null : Rfc3339.formatExact(ts);
     List<byte[]> unit = new ArrayList<>(entities.size() + 2);
     unit.add(StateMessage.control("snapshot-start", text));
-    byte[] headers = StateMessage.insertHeaders(text);
+    // Entities only come from changes, which all carry a timestamp: the epoch is never written.
+    byte[] headers = StateMessage.insertHeaders(text != null ? text : Rfc3339.formatExact(Instant.EPOCH));
     // Few types, many keys: escape each type once per keyframe.
     Map<String, byte[]> types = new HashMap<>();
     for (Map.Entry<EntityKey, byte[]> e : entities.entrySet()) {
@@ -229,14 +231,15 @@ final class StreamState {
   /** An entity's identity within a stream. */
   record EntityKey(String type, String key) {}
 
-  /** A keyframe found in the stream: where it starts and its timestamp. */
-  record FoundKeyframe(long position, String timestamp) {}
+  /** A keyframe found in the stream: where it starts and its timestamp (null: before any change). */
+  record FoundKeyframe(long position, @Nullable String timestamp) {}
 
   /** A keyframe on its way: the placeholder sent, then what beforeAppend turned it into. */
   static final class KeyframeRequest {
     final byte[] placeholder;
     /** The keyframe's messages, built under the append lock; null until then. */
     @Nullable List<byte[]> unit;
+    /** The keyframe's timestamp once built; null for a keyframe before any change. */
     @Nullable String timestamp;
     /** Position just before the keyframe's snapshot-start; -1 until afterAppend saw it stored. */
     long startPosition = -1;

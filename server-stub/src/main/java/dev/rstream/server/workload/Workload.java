@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
  * <p>Timestamps: with a {@linkplain Builder#simulatedClock simulated clock} change {@code i} is
  * stamped {@code start + i × step}, so a demo writes hours of history in seconds; without one the
  * changes carry no timestamp and the server stamps its receive time. Either way they never
- * decrease. The simulated clock starts, unless told otherwise, when the stream has been created:
- * a state stream begins with a keyframe stamped with its creation time, and server-stub rejects a
- * change older than that (docs/PROTOCOL.md 3.1). Writing to an existing stream with a simulated
- * clock needs a start after the stream's last timestamp.
+ * decrease. The simulated clock starts, unless told otherwise, when the stream has been created;
+ * a new state stream also takes an earlier start (back-filled history, docs/PROTOCOL.md 3.1).
+ * Writing to an existing stream with a simulated clock needs a start not before the stream's last
+ * timestamp.
  *
  * <p>An existing stream is continued, not restarted: the workload first reads the stream's changes
  * so that its order book starts from the stream's state, and then only inserts keys that do not

@@ -96,6 +96,42 @@ class RebuildTest {
   }
 
   @Test
+  void streamWrittenByThePreviousVersionWithAStampedFirstKeyframeKeepsWorking() throws Exception {
+    // The previous version stamped the initial keyframe (and its index entry) with the creation
+    // time; that keyframe stays valid and its time stays the stream's lower bound.
+    Harness before = new Harness();
+    String created = "2026-11-22T03:00:00.000Z";
+    StreamMeta meta = new StreamMeta("s", 0, "application/json", null, null, "changes=2, interval=60s",
+        Harness.T0.toEpochMilli(), 0, false, null);
+    before.store.create(meta, List.of(
+        ("{\"headers\":{\"control\":\"snapshot-start\",\"timestamp\":\"" + created + "\"}}").getBytes(StandardCharsets.UTF_8),
+        ("{\"headers\":{\"control\":\"snapshot-end\",\"timestamp\":\"" + created + "\"}}").getBytes(StandardCharsets.UTF_8)));
+    long incarnation = before.store.meta("s").incarnation();
+    before.store.create(new StreamMeta("s.keyframes", 0, "application/json", null, null, null,
+            Harness.T0.toEpochMilli(), 0, false, null),
+        List.of(("{\"offset\":\"" + incarnation + "_0\",\"timestamp\":\"" + created + "\"}").getBytes(StandardCharsets.UTF_8)));
+    before.close();
+
+    Harness after = new Harness(before.store, before.clock);
+    after.scheduler.runPending();
+    assertThat(after.index("s")).hasSize(1);
+    assertThat(after.keyframes("s")).extracting(Keyframe::timestamp).containsExactly(created);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> after.appender.clientAppend("s", change("insert", "t", "a", "1", "2026-11-22T02:59:59Z")))
+        .isInstanceOf(AppendRejectedException.class);
+    after.appender.clientAppend("s", change("insert", "t", "a", "1", created),
+        change("insert", "t", "b", "2", "2026-11-22T03:00:05Z"));
+    after.scheduler.runPending();
+
+    List<Keyframe> keyframes = after.keyframes("s");
+    assertThat(keyframes).hasSize(2);
+    assertThat(keyframes.get(1).timestamp()).isEqualTo("2026-11-22T03:00:05.000Z");
+    assertThat(after.index("s")).extracting(n -> n.get("timestamp").asText())
+        .containsExactly(created, "2026-11-22T03:00:05.000Z");
+    after.close();
+  }
+
+  @Test
   void pendingChangesGetTheirIntervalKeyframeAfterRestart() throws Exception {
     Harness before = new Harness();
     before.createStateStream("s", "changes=1000, interval=60s");

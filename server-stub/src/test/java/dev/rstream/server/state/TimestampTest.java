@@ -127,9 +127,21 @@ class TimestampTest {
   }
 
   @Test
-  void timestampBeforeTheFirstKeyframeIsRejected() throws Exception {
-    assertThatThrownBy(() -> h.appender.clientAppend("s", change("insert", "t", "a", "1", "2026-11-22T02:59:59Z")))
+  void newStreamAcceptsHistoryStampedBeforeItsCreationThenKeepsTheOrder() throws Exception {
+    // Back-filled history (3.1): the creation time is no lower bound, the last timestamp is.
+    h.appender.clientAppend("s", change("insert", "t", "a", "1", "2026-01-01T00:00:00Z"));
+    h.appender.clientAppend("s", change("insert", "t", "b", "2", "2026-01-01T00:00:00Z"));
+
+    assertThat(h.materialised("s")).containsOnlyKeys("t/a", "t/b");
+    assertThatThrownBy(() -> h.appender.clientAppend("s", change("insert", "t", "c", "3", "2025-12-31T23:59:59Z")))
         .isInstanceOf(AppendRejectedException.class);
+  }
+
+  @Test
+  void writerAFewMillisecondsBehindTheServerIsAcceptedOnANewStream() throws Exception {
+    h.appender.clientAppend("s", change("insert", "t", "a", "1", "2026-11-22T03:00:01.230Z"));
+
+    assertThat(h.materialised("s")).containsOnlyKeys("t/a");
   }
 
   @Test
