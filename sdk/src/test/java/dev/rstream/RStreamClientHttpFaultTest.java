@@ -94,6 +94,29 @@ class RStreamClientHttpFaultTest {
   }
 
   @Test
+  void indexEntriesThatCannotBeReadAreSkippedNotFatal() throws Exception {
+    // The index is a hint (3.4): entries a bad writer left there must not stop every reader.
+    serve("/v1/stream/orders.keyframes", "-1", "i1",
+        "[{\"offset\":\"a\",\"timestamp\":\"" + T0 + "\"},"
+            + "{\"offset\":\"b\",\"timestamp\":\"not-a-time\"},"
+            + "{\"timestamp\":\"" + T0 + "\"},"
+            + "[1,2],\"junk\",{\"offset\":7},"
+            + "{\"offset\":\"c\",\"timestamp\":\"" + T1 + "\"}]");
+    serve("/v1/stream/orders", "a", "c",
+        "[" + keyframe("b", change("insert", "o1", "1", "b", T0)) + "," + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + "]");
+
+    StateView view = client.window(Instant.parse("2026-01-01T00:00:40Z")).timeout(5, SECONDS).blockingLast();
+
+    assertThat(view.json("order", "o1")).isEqualTo("2");
+    // The window found runs from the first readable entry to the next readable one.
+    assertThat(client.windows().blockingFirst())
+        .anySatisfy(w -> {
+          assertThat(w.start()).isEqualTo(Keyframe.of(Offset.of("a"), Instant.parse(T0)));
+          assertThat(w.end()).isEqualTo(Keyframe.of(Offset.of("c"), Instant.parse(T1)));
+        });
+  }
+
+  @Test
   void aWindowReadIsCutAtItsEndBoundWhenTheServerSendsMore() {
     // One response runs past the end bound "c" into the next window: those messages are not the window's.
     serve("/v1/stream/orders", "a", "d",

@@ -19,7 +19,10 @@ import dev.rstream.internal.state.NotStateMessageException;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
+import java.util.logging.Logger;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -27,6 +30,8 @@ import org.jspecify.annotations.Nullable;
 
 /** {@link StreamSource} over the transport: the stream and {@code {url}.keyframes}. */
 public final class DurableStreamSource implements StreamSource {
+  private static final Logger log = Logger.getLogger(DurableStreamSource.class.getName());
+
   private final StreamCalls stream;
   private final StreamEndpoint index;
 
@@ -165,6 +170,35 @@ public final class DurableStreamSource implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options, RetryListener listener) {
-    return new ReadFlowable<>(index, options, KeyframeDecoder.INSTANCE, listener);
+    return new ReadFlowable<>(index, options, KeyframeDecoder.LENIENT, listener).map(this::readable);
+  }
+
+  /**
+   * The batch's keyframes. An entry that cannot be read is skipped with a warning: the index is a
+   * hint (docs/PROTOCOL.md 3.4), so one bad entry must not stop every reader of the stream.
+   */
+  private ReadBatch<Keyframe> readable(ReadBatch<KeyframeDecoder.Entry> batch) {
+    List<Keyframe> keyframes = new ArrayList<>(batch.messages().size());
+    for (KeyframeDecoder.Entry entry : batch.messages()) {
+      Keyframe keyframe = entry.keyframe();
+      if (keyframe != null) {
+        keyframes.add(keyframe);
+      } else {
+        log.warning(index.displayUrl() + ": skipping keyframe index entry: " + entry.problem());
+      }
+    }
+    return ReadBatch.<Keyframe>builder()
+        .messages(keyframes)
+        .bytes(batch.bytes())
+        .startOffset(batch.startOffset())
+        .nextOffset(batch.nextOffset())
+        .partial(batch.partial())
+        .upToDate(batch.upToDate())
+        .streamClosed(batch.streamClosed())
+        .cursor(batch.cursor())
+        .status(batch.status())
+        .contentType(batch.contentType())
+        .headers(batch.headers())
+        .build();
   }
 }
