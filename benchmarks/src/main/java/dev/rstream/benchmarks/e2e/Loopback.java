@@ -132,7 +132,11 @@ final class Loopback implements AutoCloseable {
     }
   }
 
-  /** The stream's keyframe index, read in full from its companion stream. */
+  /**
+   * The timed entries of the stream's keyframe index, read in full from its companion stream. The
+   * initial keyframe of a state stream carries no timestamp (PROTOCOL 3.2): it has no time to seek
+   * to, so it is left out.
+   */
   List<IndexEntry> keyframeIndex(String url) throws IOException {
     List<IndexEntry> entries = new ArrayList<>();
     read(
@@ -149,7 +153,7 @@ final class Loopback implements AutoCloseable {
             else if ("timestamp".equals(name)) timestamp = parser.getText();
             else parser.skipChildren();
           }
-          entries.add(new IndexEntry(requireNonNull(offset, "offset"), Instant.parse(requireNonNull(timestamp, "timestamp"))));
+          if (timestamp != null) entries.add(new IndexEntry(requireNonNull(offset, "offset"), Instant.parse(timestamp)));
           return true;
         });
     return entries;
