@@ -19,8 +19,13 @@ public class AuthenticationException extends RStreamException {
   }
 
   /** As the other constructor, with the error code of the server's response body, or null. */
-  public AuthenticationException(String message, String url, @Nullable Offset offset, int status,
-      @Nullable String serverCode, @Nullable Throwable cause) {
+  public AuthenticationException(
+      String message,
+      String url,
+      @Nullable Offset offset,
+      int status,
+      @Nullable String serverCode,
+      @Nullable Throwable cause) {
     super(message, url, offset, status, serverCode, cause);
   }
 }

@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * A State Protocol change message: insert, update or delete one entity, identified by {@link
  * #type()} and {@link #key()}. Immutable and thread-safe.
  *
- * <p>Values are kept as compact JSON text, as sent: a held change costs about its JSON size, and
- * is parsed only when someone asks for a typed value (see {@link StateView#value}).
+ * <p>Values are kept as compact JSON text, as sent: a held change costs about its JSON size, and is
+ * parsed only when someone asks for a typed value (see {@link StateView#value}).
  *
  * <p>To append, build one with {@link #insert}, {@link #update}, {@link #delete} or {@link
  * #builder}; {@link #offset()} is ignored on append (the server sets it), and a change with no
@@ -70,11 +70,21 @@ public final class Change {
 
   private Change(Builder builder) {
     // build() checked the three.
-    this(requireNonNull(builder.type), requireNonNull(builder.key), requireNonNull(builder.operation),
-        builder.value, builder.oldValue, builder.timestamp, builder.txid, builder.offset);
+    this(
+        requireNonNull(builder.type),
+        requireNonNull(builder.key),
+        requireNonNull(builder.operation),
+        builder.value,
+        builder.oldValue,
+        builder.timestamp,
+        builder.txid,
+        builder.offset);
   }
 
-  /** A change from fields already checked as {@link Builder#build} checks them; see {@code Internal}. */
+  /**
+   * A change from fields already checked as {@link Builder#build} checks them; see {@code
+   * Internal}.
+   */
   static Change trusted(
       Operation operation,
       String type,
@@ -300,7 +310,8 @@ public final class Change {
       if (key == null) throw new IllegalStateException("key == null");
       if (operation == null) throw new IllegalStateException("operation == null");
       if (value == null && operation != Operation.DELETE) {
-        throw new IllegalStateException(operation.wireName + " of " + type + "/" + key + " has no value");
+        throw new IllegalStateException(
+            operation.wireName + " of " + type + "/" + key + " has no value");
       }
       return new Change(this);
     }

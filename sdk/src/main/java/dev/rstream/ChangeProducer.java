@@ -2,13 +2,13 @@ package dev.rstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.durable.AppendResult;
+import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.internal.state.ChangeEncoder;
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Single;
 import java.util.ArrayList;
 import java.util.List;
-import dev.rstream.durable.AppendResult;
-import dev.rstream.durable.IdempotentProducer;
 
 /**
  * Appends {@link Change}s to a client's stream exactly once, through retries and restarts: an
@@ -16,11 +16,11 @@ import dev.rstream.durable.IdempotentProducer;
  * from {@link RStreamClient#producer()}.
  *
  * <p>Changes queued close together travel in one request (one append unit, so {@link
- * RStreamClient#live()} shows them as one state). Thread-safe; results complete on the I/O
- * thread. A producer fenced by a newer instance of the same identity (the same app restarted on
- * the same store) fails its appends with {@link ProducerFencedException}. Once its client is
- * {@linkplain RStreamClient#close() closed}, {@link #append}, {@link #flush()} and {@link
- * #detach()} fail with {@code IllegalStateException} (the client sends what was queued before).
+ * RStreamClient#live()} shows them as one state). Thread-safe; results complete on the I/O thread.
+ * A producer fenced by a newer instance of the same identity (the same app restarted on the same
+ * store) fails its appends with {@link ProducerFencedException}. Once its client is {@linkplain
+ * RStreamClient#close() closed}, {@link #append}, {@link #flush()} and {@link #detach()} fail with
+ * {@code IllegalStateException} (the client sends what was queued before).
  */
 public final class ChangeProducer {
   private final IdempotentProducer producer;
@@ -59,7 +59,8 @@ public final class ChangeProducer {
     if (changes.isEmpty()) throw new IllegalArgumentException("no changes to append");
     List<String> messages = new ArrayList<>(changes.size());
     for (int i = 0; i < changes.size(); i++) {
-      messages.add(ChangeEncoder.encode(requireNonNull(changes.get(i), "changes[" + i + "] == null")));
+      messages.add(
+          ChangeEncoder.encode(requireNonNull(changes.get(i), "changes[" + i + "] == null")));
     }
     if (client.isClosed()) return Single.error(client.closedError());
     return producer.appendJson(messages);
@@ -67,12 +68,14 @@ public final class ChangeProducer {
 
   /** Completes when every change queued before the call is acknowledged; fails if one failed. */
   public Completable flush() {
-    return Completable.defer(() -> client.isClosed() ? Completable.error(client.closedError()) : producer.flush());
+    return Completable.defer(
+        () -> client.isClosed() ? Completable.error(client.closedError()) : producer.flush());
   }
 
   /** Flushes and stops this producer; later appends fail. The stream stays open. */
   public Completable detach() {
-    return Completable.defer(() -> client.isClosed() ? Completable.error(client.closedError()) : producer.detach());
+    return Completable.defer(
+        () -> client.isClosed() ? Completable.error(client.closedError()) : producer.detach());
   }
 
   /** What {@link RStreamClient#close()} does with its producer: as {@link #detach()}. */

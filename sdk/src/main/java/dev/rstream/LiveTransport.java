@@ -4,8 +4,8 @@ package dev.rstream;
 public enum LiveTransport {
   /**
    * Server-Sent Events, falling back to long-poll for the rest of the connection when SSE is not
-   * served (a 4xx or a content type other than {@code text/event-stream}) or when something
-   * between the client and the server buffers it.
+   * served (a 4xx or a content type other than {@code text/event-stream}) or when something between
+   * the client and the server buffers it.
    */
   AUTO,
   /** Server-Sent Events ({@code live=sse}). */

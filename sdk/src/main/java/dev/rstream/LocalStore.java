@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Crash safety: each call is atomic. The live window's offset is implied by what it holds (its
  * last change's offset, or its base offset), so it never points past data that is not there.
- * Clients write a batch's committed window and index before the live window that follows them, so
- * a crash between those calls leaves an older live window that reads the rest again. A store that
+ * Clients write a batch's committed window and index before the live window that follows them, so a
+ * crash between those calls leaves an older live window that reads the rest again. A store that
  * cannot write throws {@link LocalStoreException}; clients log it and go on from memory.
  */
 public interface LocalStore {
@@ -43,8 +43,8 @@ public interface LocalStore {
   Offset keyframesNext(String streamUrl);
 
   /**
-   * Replaces the keyframe index saved for {@code streamUrl} and the companion offset it was read
-   * up to, atomically.
+   * Replaces the keyframe index saved for {@code streamUrl} and the companion offset it was read up
+   * to, atomically.
    */
   void putKeyframes(String streamUrl, List<Keyframe> keyframes, Offset next);
 
@@ -54,27 +54,30 @@ public interface LocalStore {
   /** Saves a committed window (it never changes, so a second put of the same id may be ignored). */
   void putWindow(String streamUrl, StoredWindow window);
 
-  /** The live window saved for {@code streamUrl} (its {@link StoredWindow#end()} is null), or null. */
+  /**
+   * The live window saved for {@code streamUrl} (its {@link StoredWindow#end()} is null), or null.
+   */
   @Nullable StoredWindow liveWindow(String streamUrl);
 
   /** Replaces the saved live window of {@code streamUrl} (a new live window started). */
   void putLiveWindow(String streamUrl, StoredWindow window);
 
   /**
-   * Appends {@code changes} (one batch, in order) to the saved live window of {@code streamUrl}
-   * in one transaction, if that window is {@code windowId} and ends at {@code from}; the window
-   * then ends at {@code to}. Returns false, writing nothing, if the saved live window is another
-   * one or ends elsewhere (another client moved it, or it was evicted): the caller puts the whole
-   * window instead. Clients call it once per batch they read at an append-unit boundary.
+   * Appends {@code changes} (one batch, in order) to the saved live window of {@code streamUrl} in
+   * one transaction, if that window is {@code windowId} and ends at {@code from}; the window then
+   * ends at {@code to}. Returns false, writing nothing, if the saved live window is another one or
+   * ends elsewhere (another client moved it, or it was evicted): the caller puts the whole window
+   * instead. Clients call it once per batch they read at an append-unit boundary.
    */
-  boolean appendLive(String streamUrl, String windowId, Offset from, List<Change> changes, Offset to);
+  boolean appendLive(
+      String streamUrl, String windowId, Offset from, List<Change> changes, Offset to);
 
   /** The idempotent producer identity saved for {@code streamUrl}, or null. */
   @Nullable StoredProducer producer(String streamUrl);
 
   /**
-   * Saves the idempotent producer identity for {@code streamUrl}, so that a restarted app keeps
-   * its producer id (and fences its older self by raising the epoch).
+   * Saves the idempotent producer identity for {@code streamUrl}, so that a restarted app keeps its
+   * producer id (and fences its older self by raising the epoch).
    */
   void putProducer(String streamUrl, StoredProducer producer);
 
@@ -111,7 +114,9 @@ public interface LocalStore {
 
     @Override
     public boolean equals(@Nullable Object o) {
-      return o instanceof StoredProducer && ((StoredProducer) o).id.equals(id) && ((StoredProducer) o).epoch == epoch;
+      return o instanceof StoredProducer
+          && ((StoredProducer) o).id.equals(id)
+          && ((StoredProducer) o).epoch == epoch;
     }
 
     @Override
@@ -126,9 +131,9 @@ public interface LocalStore {
   }
 
   /**
-   * A window as stored (committed, or the live window without an end bound): its bounds, the inserts of its start keyframe and its changes,
-   * in stream order, each with the {@link Change#offset()} and {@link Change#timestamp()} it was
-   * read with. Immutable.
+   * A window as stored (committed, or the live window without an end bound): its bounds, the
+   * inserts of its start keyframe and its changes, in stream order, each with the {@link
+   * Change#offset()} and {@link Change#timestamp()} it was read with. Immutable.
    */
   final class StoredWindow {
     private final @Nullable Keyframe start;

@@ -40,8 +40,8 @@ public class NotAStateStreamException extends ProtocolException {
   }
 
   /**
-   * The stream's content type when that is the reason (for example {@code text/plain}); null if
-   * a message is the reason, or the server named no type.
+   * The stream's content type when that is the reason (for example {@code text/plain}); null if a
+   * message is the reason, or the server named no type.
    */
   public @Nullable String contentType() {
     return contentType;

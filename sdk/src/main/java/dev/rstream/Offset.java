@@ -5,10 +5,10 @@ import static java.util.Objects.requireNonNull;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A position in a Durable Stream: an opaque token that the server hands out in
- * {@code Stream-Next-Offset}. Offsets of one stream compare lexicographically; {@link #START} sorts
- * before every offset and {@link #NOW} after every offset (it means "the tail, whatever it is when
- * the server sees the request").
+ * A position in a Durable Stream: an opaque token that the server hands out in {@code
+ * Stream-Next-Offset}. Offsets of one stream compare lexicographically; {@link #START} sorts before
+ * every offset and {@link #NOW} after every offset (it means "the tail, whatever it is when the
+ * server sees the request").
  *
  * <p>Immutable and thread-safe. Only resume from offsets a server gave you (or the two sentinels):
  * never build one.

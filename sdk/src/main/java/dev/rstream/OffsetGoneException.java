@@ -17,8 +17,13 @@ public class OffsetGoneException extends RStreamException {
   }
 
   /** As the other constructor, with the error code of the server's response body, or null. */
-  public OffsetGoneException(String message, String url, @Nullable Offset offset, int status,
-      @Nullable String serverCode, @Nullable Throwable cause) {
+  public OffsetGoneException(
+      String message,
+      String url,
+      @Nullable Offset offset,
+      int status,
+      @Nullable String serverCode,
+      @Nullable Throwable cause) {
     super(message, url, offset, status, serverCode, cause);
   }
 }

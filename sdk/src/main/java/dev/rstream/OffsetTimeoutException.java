@@ -17,10 +17,20 @@ public class OffsetTimeoutException extends TransientException {
   private final @Nullable Offset reached;
 
   /** Creates an instance; the SDK does, applications rarely need to. */
-  public OffsetTimeoutException(String url, Offset offset, long timeoutMillis, @Nullable Offset reached) {
-    super("the live state did not reach offset " + requireNonNull(offset, "offset == null").value()
-        + " within " + timeoutMillis + " ms (it was at " + (reached == null ? "none" : reached.value()) + ")",
-        url, offset, 0, null);
+  public OffsetTimeoutException(
+      String url, Offset offset, long timeoutMillis, @Nullable Offset reached) {
+    super(
+        "the live state did not reach offset "
+            + requireNonNull(offset, "offset == null").value()
+            + " within "
+            + timeoutMillis
+            + " ms (it was at "
+            + (reached == null ? "none" : reached.value())
+            + ")",
+        url,
+        offset,
+        0,
+        null);
     this.timeoutMillis = timeoutMillis;
     this.reached = reached;
   }

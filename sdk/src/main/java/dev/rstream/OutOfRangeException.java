@@ -20,8 +20,12 @@ public class OutOfRangeException extends RStreamException {
   /** Creates an instance; the SDK does, applications rarely need to. */
   public OutOfRangeException(String url, Instant requested, @Nullable Instant firstKeyframe) {
     this(
-        "no state at " + requested + ": "
-            + (firstKeyframe == null ? "the stream has no keyframe" : "the first keyframe is at " + firstKeyframe),
+        "no state at "
+            + requested
+            + ": "
+            + (firstKeyframe == null
+                ? "the stream has no keyframe"
+                : "the first keyframe is at " + firstKeyframe),
         url,
         requested,
         firstKeyframe);

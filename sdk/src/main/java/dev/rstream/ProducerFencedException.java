@@ -1,7 +1,7 @@
 package dev.rstream;
 
-import org.jspecify.annotations.Nullable;
 import dev.rstream.durable.ProducerOptions;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An idempotent producer was fenced (403): another producer with the same id claimed a newer epoch.
@@ -17,8 +17,12 @@ public class ProducerFencedException extends RStreamException {
   /** Creates an instance; the SDK does, applications rarely need to. */
   public ProducerFencedException(
       String url, long epoch, long currentEpoch, @Nullable Throwable cause) {
-    super("producer epoch " + epoch + " is stale, the server's epoch is " + currentEpoch,
-        url, null, 403, cause);
+    super(
+        "producer epoch " + epoch + " is stale, the server's epoch is " + currentEpoch,
+        url,
+        null,
+        403,
+        cause);
     this.epoch = epoch;
     this.currentEpoch = currentEpoch;
   }

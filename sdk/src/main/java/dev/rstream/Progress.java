@@ -4,8 +4,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a client is doing for its stream: the live cursor's connection and position, window
- * fetches, and reads retrying after transient failures. Immutable and thread-safe; {@link
+ * What a client is doing for its stream: the live cursor's connection and position, window fetches,
+ * and reads retrying after transient failures. Immutable and thread-safe; {@link
  * RStreamClient#progress()} emits a new one on change.
  */
 public final class Progress {
@@ -75,18 +75,18 @@ public final class Progress {
   }
 
   /**
-   * How many times in a row the read that failed last, and still retries, has failed: the live
-   * read or a one-shot one (a window, the keyframe index). 0 when no read is retrying. Starts
-   * again at 0 once that read gets an answer.
+   * How many times in a row the read that failed last, and still retries, has failed: the live read
+   * or a one-shot one (a window, the keyframe index). 0 when no read is retrying. Starts again at 0
+   * once that read gets an answer.
    */
   public int retryAttempt() {
     return retryAttempt;
   }
 
   /**
-   * Why that read retries: its last transient failure (network error, 5xx, 429, a body cut
-   * short), as the {@link TransientException} it would end with should its retry policy give
-   * up. Null when no read is retrying.
+   * Why that read retries: its last transient failure (network error, 5xx, 429, a body cut short),
+   * as the {@link TransientException} it would end with should its retry policy give up. Null when
+   * no read is retrying.
    */
   public @Nullable TransientException retryCause() {
     return retryCause;
@@ -107,15 +107,25 @@ public final class Progress {
 
   @Override
   public int hashCode() {
-    return Objects.hash(live, liveOffset, windowsPulling, windowsCommitted, messagesRead,
-        retryAttempt, retryCause);
+    return Objects.hash(
+        live, liveOffset, windowsPulling, windowsCommitted, messagesRead, retryAttempt, retryCause);
   }
 
   @Override
   public String toString() {
-    return "Progress{live=" + live + ", liveOffset=" + liveOffset + ", windowsPulling="
-        + windowsPulling + ", windowsCommitted=" + windowsCommitted + ", messagesRead="
-        + messagesRead + (retryCause == null ? "" : ", retryAttempt=" + retryAttempt
-        + ", retryCause=" + retryCause.getMessage()) + "}";
+    return "Progress{live="
+        + live
+        + ", liveOffset="
+        + liveOffset
+        + ", windowsPulling="
+        + windowsPulling
+        + ", windowsCommitted="
+        + windowsCommitted
+        + ", messagesRead="
+        + messagesRead
+        + (retryCause == null
+            ? ""
+            : ", retryAttempt=" + retryAttempt + ", retryCause=" + retryCause.getMessage())
+        + "}";
   }
 }

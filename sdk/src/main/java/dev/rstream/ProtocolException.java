@@ -1,7 +1,7 @@
 package dev.rstream;
 
-import org.jspecify.annotations.Nullable;
 import dev.rstream.durable.ReadBatch;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server broke the Durable Streams protocol: malformed JSON in a body or control event

@@ -3,15 +3,19 @@ package dev.rstream;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rstream.durable.AppendResult;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.LiveMode;
+import dev.rstream.durable.ProducerOptions;
 import dev.rstream.internal.Internal;
 import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.retry.Recovery;
+import dev.rstream.internal.store.NoLocalStore;
+import dev.rstream.internal.store.StoreMirror;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.KeyframeIndex;
 import dev.rstream.internal.window.LiveCheckpoint;
-import dev.rstream.internal.store.NoLocalStore;
-import dev.rstream.internal.store.StoreMirror;
 import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.ProgressReportingSource;
 import dev.rstream.internal.window.StreamSource;
@@ -36,69 +40,72 @@ import java.util.logging.Logger;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
-import dev.rstream.durable.DurableStream;
-import dev.rstream.durable.AppendResult;
-import dev.rstream.durable.ProducerOptions;
-import dev.rstream.durable.LiveMode;
 
 /**
- * Keeps an app in sync with one remote state stream: the state at any past time, the live state
- * and its changes, the windows held, and the history of changes. One client per stream; share
- * one {@link OkHttpClient} between clients.
+ * Keeps an app in sync with one remote state stream: the state at any past time, the live state and
+ * its changes, the windows held, and the history of changes. One client per stream; share one
+ * {@link OkHttpClient} between clients.
  *
- * <p>What it reads, it keeps: a committed window is never read twice (a later request for a time
- * in it is answered from memory or the {@link LocalStore}, with no request), concurrent requests
- * for the same window share one read, and every live subscriber shares one connection.
+ * <p>What it reads, it keeps: a committed window is never read twice (a later request for a time in
+ * it is answered from memory or the {@link LocalStore}, with no request), concurrent requests for
+ * the same window share one read, and every live subscriber shares one connection.
  *
- * <p>Thread-safe. Every method returns a cold Rx type: nothing happens until subscription. Unless
- * a method says otherwise, items are emitted on the transport's I/O thread (the builder's {@link
+ * <p>Thread-safe. Every method returns a cold Rx type: nothing happens until subscription. Unless a
+ * method says otherwise, items are emitted on the transport's I/O thread (the builder's {@link
  * Builder#scheduler scheduler}, {@link Schedulers#io()} by default), or at once on the subscribing
  * thread when the answer is held; use {@code observeOn} to move to your UI thread. Errors are
  * {@link RStreamException}s.
  *
- * <p>Reads that end ({@link #window}, {@link #changes}, {@link #state()}) retry transient
- * failures for a bounded time ({@link Builder#oneShotRetryPolicy}), then fail with a {@link
- * TransientException}; {@link #live()} retries for as long as it is subscribed (unless the
- * builder bounds it: {@link Builder#retryPolicy}, {@link Builder#liveReconnectPolicy}). While a read
+ * <p>Reads that end ({@link #window}, {@link #changes}, {@link #state()}) retry transient failures
+ * for a bounded time ({@link Builder#oneShotRetryPolicy}), then fail with a {@link
+ * TransientException}; {@link #live()} retries for as long as it is subscribed (unless the builder
+ * bounds it: {@link Builder#retryPolicy}, {@link Builder#liveReconnectPolicy}). While a read
  * retries, {@link #progress()} says so and why.
  *
  * <p>{@link #close()} ends the client. A stream subscribed before it completes (an {@link
  * #awaitOffset} or {@link #state()} still waiting fails instead, as it has no answer); a
- * subscription after it, and every other call but {@link #streamUrl()} and {@code close()},
- * fails with {@code IllegalStateException("client closed ...")}, as do the calls of the
- * {@linkplain #producer() producer} it handed out.
+ * subscription after it, and every other call but {@link #streamUrl()} and {@code close()}, fails
+ * with {@code IllegalStateException("client closed ...")}, as do the calls of the {@linkplain
+ * #producer() producer} it handed out.
  */
 public final class RStreamClient implements Closeable {
   private static final Logger log = Logger.getLogger(RStreamClient.class.getName());
 
   static {
-    Internal.initialize(new Internal() {
-      @Override
-      public Change trustedChange(
-          Change.Operation operation,
-          String type,
-          String key,
-          @Nullable String value,
-          @Nullable String oldValue,
-          @Nullable Instant timestamp,
-          @Nullable String txid,
-          @Nullable Offset offset) {
-        return Change.trusted(operation, type, key, value, oldValue, timestamp, txid, offset);
-      }
+    Internal.initialize(
+        new Internal() {
+          @Override
+          public Change trustedChange(
+              Change.Operation operation,
+              String type,
+              String key,
+              @Nullable String value,
+              @Nullable String oldValue,
+              @Nullable Instant timestamp,
+              @Nullable String txid,
+              @Nullable Offset offset) {
+            return Change.trusted(operation, type, key, value, oldValue, timestamp, txid, offset);
+          }
 
-      @Override
-      public Progress progress(
-          Progress.Live live,
-          @Nullable Offset liveOffset,
-          int windowsPulling,
-          int windowsCommitted,
-          long messagesRead,
-          int retryAttempt,
-          @Nullable TransientException retryCause) {
-        return new Progress(live, liveOffset, windowsPulling, windowsCommitted, messagesRead,
-            retryAttempt, retryCause);
-      }
-    });
+          @Override
+          public Progress progress(
+              Progress.Live live,
+              @Nullable Offset liveOffset,
+              int windowsPulling,
+              int windowsCommitted,
+              long messagesRead,
+              int retryAttempt,
+              @Nullable TransientException retryCause) {
+            return new Progress(
+                live,
+                liveOffset,
+                windowsPulling,
+                windowsCommitted,
+                messagesRead,
+                retryAttempt,
+                retryCause);
+          }
+        });
   }
 
   private final String streamUrl;
@@ -134,10 +141,12 @@ public final class RStreamClient implements Closeable {
         owned = http;
       }
       HttpUrl url = HttpUrl.get(requireNonNull(builder.streamUrl)); // build() checked it
-      RetryPolicy policy = builder.retryPolicy != null ? builder.retryPolicy : RetryPolicy.defaults();
+      RetryPolicy policy =
+          builder.retryPolicy != null ? builder.retryPolicy : RetryPolicy.defaults();
       source = DurableStreamSource.create(url, http, policy, builder.scheduler, builder.authToken);
       oneShot =
-          DurableStreamSource.create(url, http, oneShotPolicy, builder.scheduler, builder.authToken);
+          DurableStreamSource.create(
+              url, http, oneShotPolicy, builder.scheduler, builder.authToken);
     } else {
       oneShot = source;
     }
@@ -153,11 +162,23 @@ public final class RStreamClient implements Closeable {
     this.store = store;
     StoreMirror mirror = new StoreMirror(streamUrl, store);
     LiveCheckpoint checkpoint = new LiveCheckpoint(mirror);
-    this.registry = new WindowRegistry(
-        oneShotSource, mirror, checkpoint, builder.scheduler, builder.maxParallelFetches, progress);
+    this.registry =
+        new WindowRegistry(
+            oneShotSource,
+            mirror,
+            checkpoint,
+            builder.scheduler,
+            builder.maxParallelFetches,
+            progress);
     this.cursor =
-        new LiveCursor(source, checkpoint, registry.keyframes(), progress, builder.scheduler,
-            liveMode(builder.liveTransport), builder.lingerMillis,
+        new LiveCursor(
+            source,
+            checkpoint,
+            registry.keyframes(),
+            progress,
+            builder.scheduler,
+            liveMode(builder.liveTransport),
+            builder.lingerMillis,
             Recovery.liveReconnectPolicy(builder.retryPolicy, builder.liveReconnectPolicy));
   }
 
@@ -206,8 +227,12 @@ public final class RStreamClient implements Closeable {
    */
   private RuntimeException endedBefore(String what) {
     if (isClosed()) return closedError();
-    return new StreamClosedException("the stream was closed before " + what, streamUrl,
-        progress.current().liveOffset(), 0, null);
+    return new StreamClosedException(
+        "the stream was closed before " + what,
+        streamUrl,
+        progress.current().liveOffset(),
+        0,
+        null);
   }
 
   /**
@@ -216,38 +241,42 @@ public final class RStreamClient implements Closeable {
    *
    * <p>A committed window this client holds answers at once, on the subscribing thread, with no
    * request. Otherwise only that window's range of the stream is read (shared with concurrent
-   * requests for the same window, and kept). A time inside the live window asks the server for
-   * its tail (one HEAD) and waits until the live state reaches it, or shows a change stamped after
-   * {@code time} (it opens the shared connection if needed), then completes. A time after
-   * now (this client's clock) behaves like {@link #live()}: it never completes.
+   * requests for the same window, and kept). A time inside the live window asks the server for its
+   * tail (one HEAD) and waits until the live state reaches it, or shows a change stamped after
+   * {@code time} (it opens the shared connection if needed), then completes. A time after now (this
+   * client's clock) behaves like {@link #live()}: it never completes.
    *
    * <p>Times are effective timestamps (docs/PROTOCOL.md section 3.1). Fails with {@link
    * OutOfRangeException} if {@code time} is before the first keyframe's timestamp; a stream whose
    * first keyframe has none (server-stub's initial keyframe) is empty before its first change. A
-   * stream with no keyframe is one live window from the empty state (docs/PROTOCOL.md section
-   * 3.0): before its first change the state is empty, with a null {@link StateView#timestamp()};
-   * if its changes up to {@code time} carry no timestamps, the state at a past time is unknown
-   * and it fails with {@link NoTimestampsException}. Fails with {@link NotAStateStreamException}
-   * (as {@link #live()} and {@link #changes} do) if the stream is not JSON or holds a message that
-   * is not State Protocol, and with a {@link TransientException} once the reads it needs (the
-   * index, the window, the tail, the live state) have failed for as long as the {@linkplain
+   * stream with no keyframe is one live window from the empty state (docs/PROTOCOL.md section 3.0):
+   * before its first change the state is empty, with a null {@link StateView#timestamp()}; if its
+   * changes up to {@code time} carry no timestamps, the state at a past time is unknown and it
+   * fails with {@link NoTimestampsException}. Fails with {@link NotAStateStreamException} (as
+   * {@link #live()} and {@link #changes} do) if the stream is not JSON or holds a message that is
+   * not State Protocol, and with a {@link TransientException} once the reads it needs (the index,
+   * the window, the tail, the live state) have failed for as long as the {@linkplain
    * Builder#oneShotRetryPolicy one-shot retry policy} allows. Disposing stops waiting; a window
    * read already started still completes and is kept. Completes without a state if this client is
    * closed meanwhile.
    */
   public Flowable<StateView> window(Instant time) {
     requireNonNull(time, "time == null");
-    return whileOpen(() -> registry
-        .covering(time)
-        .toFlowable()
-        .concatMap(
-            held -> {
-              Window window = held.window();
-              if (window != null) return Flowable.just(view(registry.stateAt(window, time), held.fromStore()));
-              if (time.isAfter(clock.instant())) return live();
-              return pastInLiveWindow(time);
-            })
-        .takeUntil(closedSignal));
+    return whileOpen(
+        () ->
+            registry
+                .covering(time)
+                .toFlowable()
+                .concatMap(
+                    held -> {
+                      Window window = held.window();
+                      if (window != null)
+                        return Flowable.just(
+                            view(registry.stateAt(window, time), held.fromStore()));
+                      if (time.isAfter(clock.instant())) return live();
+                      return pastInLiveWindow(time);
+                    })
+                .takeUntil(closedSignal));
   }
 
   private Flowable<StateView> pastInLiveWindow(Instant time) {
@@ -275,68 +304,79 @@ public final class RStreamClient implements Closeable {
   private Single<LiveUpdate> liveAtTail(Predicate<LiveUpdate> early) {
     // What the server holds now: wait until the live state reaches that tail. "Caught up" alone
     // is not enough: a connection that stalls without a word still says it.
-    return oneShotSource.tail().flatMap(end -> firstLive(
-        u -> u.point().offset().compareTo(end) >= 0 || early.test(u), "its tail " + end.value() + " was read"));
+    return oneShotSource
+        .tail()
+        .flatMap(
+            end ->
+                firstLive(
+                    u -> u.point().offset().compareTo(end) >= 0 || early.test(u),
+                    "its tail " + end.value() + " was read"));
   }
 
   /** The first live update {@code wanted} accepts, bounded by the one-shot retry policy. */
   private Single<LiveUpdate> firstLive(Predicate<LiveUpdate> wanted, String what) {
-    return cursor.updates(oneShotPolicy)
+    return cursor
+        .updates(oneShotPolicy)
         .filter(wanted)
         .firstElement()
         .switchIfEmpty(Single.error(() -> endedBefore(what)));
   }
 
   /**
-   * The current state: the live state once it holds at least everything the server held when
-   * this was subscribed (it asks for the server's tail with one HEAD, then waits for the live
-   * state to reach it), never an older state held in memory or the {@link LocalStore}. Where
-   * {@code live().firstElement()} may give a stored state at once, this waits for the server's.
+   * The current state: the live state once it holds at least everything the server held when this
+   * was subscribed (it asks for the server's tail with one HEAD, then waits for the live state to
+   * reach it), never an older state held in memory or the {@link LocalStore}. Where {@code
+   * live().firstElement()} may give a stored state at once, this waits for the server's.
    *
-   * <p>Opens the shared live connection while it waits (and leaves it to linger after, see
-   * {@link Builder#liveLinger}). Succeeds on the I/O thread, or at once if the live state is
-   * there already. Fails with a {@link TransientException} once the HEAD or the live read have
-   * failed, or the live read has read nothing new, for as long as the {@linkplain
-   * Builder#oneShotRetryPolicy one-shot retry policy} allows, with {@code IllegalStateException} if this client is closed while it waits, and with
-   * {@link StreamClosedException} if the stream is closed before its tail is read. Disposing
-   * stops waiting.
+   * <p>Opens the shared live connection while it waits (and leaves it to linger after, see {@link
+   * Builder#liveLinger}). Succeeds on the I/O thread, or at once if the live state is there
+   * already. Fails with a {@link TransientException} once the HEAD or the live read have failed, or
+   * the live read has read nothing new, for as long as the {@linkplain Builder#oneShotRetryPolicy
+   * one-shot retry policy} allows, with {@code IllegalStateException} if this client is closed
+   * while it waits, and with {@link StreamClosedException} if the stream is closed before its tail
+   * is read. Disposing stops waiting.
    */
   public Single<StateView> state() {
-    return Single.defer(() -> {
-      if (isClosed()) return Single.error(closedError());
-      return liveAtTail(u -> false).map(update -> view(update.point(), update.fromStore()));
-    });
+    return Single.defer(
+        () -> {
+          if (isClosed()) return Single.error(closedError());
+          return liveAtTail(u -> false).map(update -> view(update.point(), update.fromStore()));
+        });
   }
 
   /**
    * The current state, then a new state after every append: after each change, or after all the
-   * changes one request appended together (atomic on the server, so never shown apart: a state
-   * is always one the server had, and its {@link StateView#offset()} is exact). {@link
+   * changes one request appended together (atomic on the server, so never shown apart: a state is
+   * always one the server had, and its {@link StateView#offset()} is exact). {@link
    * StateView#changes()} lists what produced it. Never completes (unless the stream is closed or
    * this client is).
    *
-   * <p>Hot and shared: all subscribers share one live connection, opened by the first and closed
-   * by the last one leaving (after the builder's {@link Builder#liveLinger linger}). A late
-   * subscriber gets the latest state at once. Slow subscribers get the latest state, skipping
-   * states they had no demand for (conflation); use {@link #changes} for every change. Transient
-   * network failures are retried invisibly for as long as it is subscribed (see {@link
-   * #progress()}), unless the builder set a {@link Builder#retryPolicy retryPolicy} that gives
-   * up, or a {@link Builder#liveReconnectPolicy liveReconnectPolicy} that does; anything else errors every subscriber, and the next one starts a new connection. Emits on
-   * the I/O thread. Completes if this client is closed meanwhile.
+   * <p>Hot and shared: all subscribers share one live connection, opened by the first and closed by
+   * the last one leaving (after the builder's {@link Builder#liveLinger linger}). A late subscriber
+   * gets the latest state at once. Slow subscribers get the latest state, skipping states they had
+   * no demand for (conflation); use {@link #changes} for every change. Transient network failures
+   * are retried invisibly for as long as it is subscribed (see {@link #progress()}), unless the
+   * builder set a {@link Builder#retryPolicy retryPolicy} that gives up, or a {@link
+   * Builder#liveReconnectPolicy liveReconnectPolicy} that does; anything else errors every
+   * subscriber, and the next one starts a new connection. Emits on the I/O thread. Completes if
+   * this client is closed meanwhile.
    */
   public Flowable<StateView> live() {
-    return whileOpen(() -> cursor
-        .updates()
-        // The cursor repeats a state to flag that it has caught up; subscribers see it once.
-        .distinctUntilChanged((a, b) -> LiveUpdate.samePoint(a.point(), b.point(), false))
-        .map(update -> view(update.point(), update.fromStore()))
-        .onBackpressureLatest()
-        .takeUntil(closedSignal));
+    return whileOpen(
+        () ->
+            cursor
+                .updates()
+                // The cursor repeats a state to flag that it has caught up; subscribers see it
+                // once.
+                .distinctUntilChanged((a, b) -> LiveUpdate.samePoint(a.point(), b.point(), false))
+                .map(update -> view(update.point(), update.fromStore()))
+                .onBackpressureLatest()
+                .takeUntil(closedSignal));
   }
 
   /**
-   * The windows this client holds or is fetching, ordered by start offset: the current set at
-   * once, then the set after every change (conflated for slow subscribers). Completes on {@link
+   * The windows this client holds or is fetching, ordered by start offset: the current set at once,
+   * then the set after every change (conflated for slow subscribers). Completes on {@link
    * #close()}. Emits on the thread that changed the set; do not block in it.
    */
   public Flowable<List<WindowInfo>> windows() {
@@ -347,23 +387,27 @@ public final class RStreamClient implements Closeable {
    * Every change with a timestamp in {@code [from, to)}, in stream order, then completes.
    * Request-driven: windows are read (or taken from memory) as the subscriber asks for more, at
    * most two windows ahead of the one it is consuming (so the next read overlaps consumption).
-   * Changes in the live window are those held when the live cursor has caught up; it does not
-   * wait for changes after now. A {@code from} before the first keyframe starts at the first.
+   * Changes in the live window are those held when the live cursor has caught up; it does not wait
+   * for changes after now. A {@code from} before the first keyframe starts at the first.
    *
-   * <p>Fails with a {@link TransientException} once the reads it needs have failed for as long
-   * as the {@linkplain Builder#oneShotRetryPolicy one-shot retry policy} allows. Completes if
-   * this client is closed meanwhile.
+   * <p>Fails with a {@link TransientException} once the reads it needs have failed for as long as
+   * the {@linkplain Builder#oneShotRetryPolicy one-shot retry policy} allows. Completes if this
+   * client is closed meanwhile.
    */
   public Flowable<Change> changes(Instant from, Instant to) {
     requireNonNull(from, "from == null");
     requireNonNull(to, "to == null");
-    if (to.isBefore(from)) throw new IllegalArgumentException("to " + to + " is before from " + from);
-    return whileOpen(() -> registry
-        .index()
-        .flatMapPublisher(index -> windowsFrom(index, firstWindowWithChangesFrom(index, from), to))
-        // Prefetch 1 keeps the look-ahead to the window after next.
-        .concatMap(window -> changesOf(window, from, to), 1)
-        .takeUntil(closedSignal));
+    if (to.isBefore(from))
+      throw new IllegalArgumentException("to " + to + " is before from " + from);
+    return whileOpen(
+        () ->
+            registry
+                .index()
+                .flatMapPublisher(
+                    index -> windowsFrom(index, firstWindowWithChangesFrom(index, from), to))
+                // Prefetch 1 keeps the look-ahead to the window after next.
+                .concatMap(window -> changesOf(window, from, to), 1)
+                .takeUntil(closedSignal));
   }
 
   /**
@@ -417,8 +461,8 @@ public final class RStreamClient implements Closeable {
 
   /**
    * Appends {@code changes} in one request: one append unit, atomic, in order. Emits the offset
-   * after them, on the I/O thread; pass it to {@link #awaitOffset} to read your own writes.
-   * Changes without a timestamp get the server's receive time; {@link Change#offset()} is ignored.
+   * after them, on the I/O thread; pass it to {@link #awaitOffset} to read your own writes. Changes
+   * without a timestamp get the server's receive time; {@link Change#offset()} is ignored.
    *
    * <p>Sent through this client's {@linkplain #producer() idempotent producer}: retried on
    * transient failures, and a retry after a lost response never appends twice. Cold: each
@@ -436,22 +480,29 @@ public final class RStreamClient implements Closeable {
   public Single<Offset> append(List<Change> changes) {
     requireNonNull(changes, "changes == null");
     if (changes.isEmpty()) throw new IllegalArgumentException("no changes to append");
-    for (int i = 0; i < changes.size(); i++) requireNonNull(changes.get(i), "changes[" + i + "] == null");
+    for (int i = 0; i < changes.size(); i++)
+      requireNonNull(changes.get(i), "changes[" + i + "] == null");
     List<Change> copy = new java.util.ArrayList<>(changes);
-    return Single.defer(() -> isClosed() ? Single.<Offset>error(closedError()) : appendThroughProducer(copy))
-        .onErrorResumeNext(error ->
-            // Refused, so not applied: the server's producer state is not ours (the stream was
-            // created again, or another instance took the id). A new epoch sends it once more.
-            error instanceof SequenceConflictException || error instanceof ProducerFencedException
-                ? appendThroughProducer(copy)
-                : Single.error(error));
+    return Single.defer(
+            () -> isClosed() ? Single.<Offset>error(closedError()) : appendThroughProducer(copy))
+        .onErrorResumeNext(
+            error ->
+                // Refused, so not applied: the server's producer state is not ours (the stream was
+                // created again, or another instance took the id). A new epoch sends it once more.
+                error instanceof SequenceConflictException
+                        || error instanceof ProducerFencedException
+                    ? appendThroughProducer(copy)
+                    : Single.error(error));
   }
 
   private Single<Offset> appendThroughProducer(List<Change> changes) {
-    return Single.defer(() -> {
-      ChangeProducer made = producer();
-      return made.appendUnit(changes).doOnError(error -> forget(made)).flatMap(this::offsetAfter);
-    });
+    return Single.defer(
+        () -> {
+          ChangeProducer made = producer();
+          return made.appendUnit(changes)
+              .doOnError(error -> forget(made))
+              .flatMap(this::offsetAfter);
+        });
   }
 
   /** The offset after a producer's append, from its answer. */
@@ -474,18 +525,17 @@ public final class RStreamClient implements Closeable {
 
   /**
    * This client's idempotent producer: exactly-once appends through retries, lost responses and
-   * restarts; {@link #append} uses it too. The same instance on every call until one of its
-   * appends fails (then it has failed for good, and the next call makes a new one at the next
-   * epoch). Its identity lives in the client's store: the
-   * first client on a store makes an id and saves it; every later one (the app restarted) takes
-   * the same id at the next epoch, which fences an older instance still writing. With the
-   * in-memory store each client is a new producer. If the store cannot save the identity, this
-   * client uses a fresh id it does not save (an unsaved epoch could be reused after a restart and
-   * its first appends taken for duplicates), and logs why.
+   * restarts; {@link #append} uses it too. The same instance on every call until one of its appends
+   * fails (then it has failed for good, and the next call makes a new one at the next epoch). Its
+   * identity lives in the client's store: the first client on a store makes an id and saves it;
+   * every later one (the app restarted) takes the same id at the next epoch, which fences an older
+   * instance still writing. With the in-memory store each client is a new producer. If the store
+   * cannot save the identity, this client uses a fresh id it does not save (an unsaved epoch could
+   * be reused after a restart and its first appends taken for duplicates), and logs why.
    *
    * <p>The first call reads and writes the store on the calling thread; keep it off the main
-   * thread. {@link #close()} sends what is queued, then stops the producer; later calls of it
-   * fail with {@code IllegalStateException}.
+   * thread. {@link #close()} sends what is queued, then stops the producer; later calls of it fail
+   * with {@code IllegalStateException}.
    *
    * @throws IllegalStateException if this client is closed.
    */
@@ -497,7 +547,8 @@ public final class RStreamClient implements Closeable {
     try {
       stored = store.producer(streamUrl);
     } catch (RuntimeException e) { // any store's failure, not only ours: never crash the app
-      log.log(Level.WARNING, streamUrl + ": cannot read the stored producer, starting a new one", e);
+      log.log(
+          Level.WARNING, streamUrl + ": cannot read the stored producer, starting a new one", e);
     }
     String id = stored != null ? stored.id() : "rstream-" + java.util.UUID.randomUUID();
     long epoch = stored != null ? stored.epoch() + 1 : 0;
@@ -509,33 +560,36 @@ public final class RStreamClient implements Closeable {
       epoch = 0;
     }
     ChangeProducer made =
-        new ChangeProducer(source.producer(ProducerOptions.builder(id).epoch(epoch).build()), id, this);
+        new ChangeProducer(
+            source.producer(ProducerOptions.builder(id).epoch(epoch).build()), id, this);
     producer = made;
     return made;
   }
 
   /**
    * Completes once the live state has reached {@code offset} (for example the offset an append
-   * returned: read-your-writes). Opens the shared live connection while it waits. Completes on
-   * the I/O thread, or at once if the live state is there already.
+   * returned: read-your-writes). Opens the shared live connection while it waits. Completes on the
+   * I/O thread, or at once if the live state is there already.
    *
-   * <p>Waits as {@link #live()} does: as long as the live read retries, which by default is
-   * without end; use {@link #awaitOffset(Offset, long, TimeUnit)} to bound the wait. Fails if the
-   * live read fails, with {@link StreamClosedException} if the stream is closed before {@code
-   * offset}, and with {@code IllegalStateException} if this client is closed before {@code
-   * offset} is reached. Disposing stops waiting.
+   * <p>Waits as {@link #live()} does: as long as the live read retries, which by default is without
+   * end; use {@link #awaitOffset(Offset, long, TimeUnit)} to bound the wait. Fails if the live read
+   * fails, with {@link StreamClosedException} if the stream is closed before {@code offset}, and
+   * with {@code IllegalStateException} if this client is closed before {@code offset} is reached.
+   * Disposing stops waiting.
    */
   public Completable awaitOffset(Offset offset) {
     requireNonNull(offset, "offset == null");
-    return Completable.defer(() -> {
-      if (isClosed()) return Completable.error(closedError());
-      return cursor
-          .updates()
-          .filter(u -> u.point().offset().compareTo(offset) >= 0)
-          .firstElement()
-          .switchIfEmpty(Single.error(() -> endedBefore("offset " + offset.value() + " was reached")))
-          .ignoreElement();
-    });
+    return Completable.defer(
+        () -> {
+          if (isClosed()) return Completable.error(closedError());
+          return cursor
+              .updates()
+              .filter(u -> u.point().offset().compareTo(offset) >= 0)
+              .firstElement()
+              .switchIfEmpty(
+                  Single.error(() -> endedBefore("offset " + offset.value() + " was reached")))
+              .ignoreElement();
+        });
   }
 
   /**
@@ -551,8 +605,16 @@ public final class RStreamClient implements Closeable {
     requireNonNull(unit, "unit == null");
     if (timeout < 0) throw new IllegalArgumentException("timeout < 0: " + timeout);
     long millis = unit.toMillis(timeout);
-    return awaitOffset(offset).timeout(timeout, unit, scheduler, Completable.defer(() ->
-        Completable.error(new OffsetTimeoutException(streamUrl, offset, millis, progress.current().liveOffset()))));
+    return awaitOffset(offset)
+        .timeout(
+            timeout,
+            unit,
+            scheduler,
+            Completable.defer(
+                () ->
+                    Completable.error(
+                        new OffsetTimeoutException(
+                            streamUrl, offset, millis, progress.current().liveOffset()))));
   }
 
   /**
@@ -566,9 +628,9 @@ public final class RStreamClient implements Closeable {
   }
 
   /**
-   * Closes the live connection (for example when the app goes to the background) without
-   * erroring or completing {@link #live()} subscribers: they get nothing until {@link #resume()}.
-   * Committed windows are still answered. Idempotent; returns at once.
+   * Closes the live connection (for example when the app goes to the background) without erroring
+   * or completing {@link #live()} subscribers: they get nothing until {@link #resume()}. Committed
+   * windows are still answered. Idempotent; returns at once.
    *
    * @throws IllegalStateException if this client is closed.
    */
@@ -578,9 +640,9 @@ public final class RStreamClient implements Closeable {
   }
 
   /**
-   * Reopens the live connection after {@link #pause()}: it catches up from where the last batch
-   * it read ended (what the local store holds), then subscribers get every change since.
-   * Idempotent; returns at once.
+   * Reopens the live connection after {@link #pause()}: it catches up from where the last batch it
+   * read ended (what the local store holds), then subscribers get every change since. Idempotent;
+   * returns at once.
    *
    * @throws IllegalStateException if this client is closed.
    */
@@ -590,14 +652,14 @@ public final class RStreamClient implements Closeable {
   }
 
   /**
-   * Completes every stream this client returned, closes the live connection, cancels window
-   * reads in flight and stops its {@linkplain #producer() producer} once what it queued is sent.
-   * Returns at once. Idempotent.
+   * Completes every stream this client returned, closes the live connection, cancels window reads
+   * in flight and stops its {@linkplain #producer() producer} once what it queued is sent. Returns
+   * at once. Idempotent.
    *
    * <p>If the builder was given no {@link OkHttpClient}, the one this client built is shut down
-   * (its dispatcher's threads end, its idle connections close) once the producer's queued
-   * appends are sent or have failed; at once if none are queued. Nothing else then keeps a JVM
-   * alive. An {@link OkHttpClient} or {@link LocalStore} the app gave is the app's: not closed.
+   * (its dispatcher's threads end, its idle connections close) once the producer's queued appends
+   * are sent or have failed; at once if none are queued. Nothing else then keeps a JVM alive. An
+   * {@link OkHttpClient} or {@link LocalStore} the app gave is the app's: not closed.
    */
   @Override
   public void close() {
@@ -662,8 +724,8 @@ public final class RStreamClient implements Closeable {
 
     /**
      * The HTTP client to send requests with, shared with the app (and other clients): its
-     * connection pool, dispatcher and interceptors. Owned by the app: {@link RStreamClient#close()} leaves it
-     * running. If not set, each client builds a default one of its own, which its {@link
+     * connection pool, dispatcher and interceptors. Owned by the app: {@link RStreamClient#close()}
+     * leaves it running. If not set, each client builds a default one of its own, which its {@link
      * RStreamClient#close()} shuts down.
      */
     public Builder okHttpClient(OkHttpClient okHttpClient) {
@@ -674,8 +736,8 @@ public final class RStreamClient implements Closeable {
     /**
      * Where read windows, the index and the live window are kept so that another client (or this
      * app after a restart) does not read them again. If not set, the client holds what it read in
-     * memory for its own lifetime only. {@link LocalStore#inMemory()} shares it between clients
-     * of one process; a durable store survives restarts.
+     * memory for its own lifetime only. {@link LocalStore#inMemory()} shares it between clients of
+     * one process; a durable store survives restarts.
      */
     public Builder store(LocalStore store) {
       this.store = requireNonNull(store, "store == null");
@@ -728,20 +790,19 @@ public final class RStreamClient implements Closeable {
     }
 
     /**
-     * How the requests of this client retry transient failures (network errors, truncated
-     * bodies, 429, 5xx): the live read, appends and the producer, and the reads that end unless
-     * {@link #oneShotRetryPolicy} is set. If not set, {@link RetryPolicy#defaults()} for the live
-     * read and appends: retries without limit, and the live cursor reconnects by itself even
-     * should they end (see {@link #liveReconnectPolicy}).
+     * How the requests of this client retry transient failures (network errors, truncated bodies,
+     * 429, 5xx): the live read, appends and the producer, and the reads that end unless {@link
+     * #oneShotRetryPolicy} is set. If not set, {@link RetryPolicy#defaults()} for the live read and
+     * appends: retries without limit, and the live cursor reconnects by itself even should they end
+     * (see {@link #liveReconnectPolicy}).
      *
      * <p>When this policy gives up, the last failure surfaces as a {@link TransientException}:
      * unless a {@link #liveReconnectPolicy} is set, the live cursor fails every {@link
      * RStreamClient#live()} subscriber with it (the next subscriber opens a new connection, with a
      * fresh count), and a window read fails every {@link RStreamClient#window} subscriber waiting
-     * on it (a later request reads again). While the policy still retries,
-     * subscribers see nothing of it; {@link RStreamClient#progress()} shows {@link
-     * Progress#retryAttempt()} and {@link Progress#retryCause()} (and {@link
-     * Progress.Live#RECONNECTING} for the live read).
+     * on it (a later request reads again). While the policy still retries, subscribers see nothing
+     * of it; {@link RStreamClient#progress()} shows {@link Progress#retryAttempt()} and {@link
+     * Progress#retryCause()} (and {@link Progress.Live#RECONNECTING} for the live read).
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy == null");
@@ -750,17 +811,16 @@ public final class RStreamClient implements Closeable {
 
     /**
      * How reads that end retry transient failures before they fail with a {@link
-     * TransientException}: {@link RStreamClient#window}, {@link RStreamClient#changes} and
-     * {@link RStreamClient#state()}, with the reads they need (keyframe index, window range,
-     * tail HEAD). While they wait on the live state, a run of failures of the live read counts
-     * against this policy too, and so does, against its {@link RetryPolicy#maxElapsedMillis()
-     * time limit}, a live read that reads nothing new (a server or cache that answers but never
-     * moves). An app that prefers to wait without end sets {@link RetryPolicy#defaults()}.
+     * TransientException}: {@link RStreamClient#window}, {@link RStreamClient#changes} and {@link
+     * RStreamClient#state()}, with the reads they need (keyframe index, window range, tail HEAD).
+     * While they wait on the live state, a run of failures of the live read counts against this
+     * policy too, and so does, against its {@link RetryPolicy#maxElapsedMillis() time limit}, a
+     * live read that reads nothing new (a server or cache that answers but never moves). An app
+     * that prefers to wait without end sets {@link RetryPolicy#defaults()}.
      *
-     * <p>If not set: the {@link #retryPolicy retryPolicy} if one is set, else the default
-     * backoff limited to 30 s of retrying ({@link RetryPolicy.Builder#maxElapsed}). Does not
-     * apply to {@link RStreamClient#live()}, {@link RStreamClient#awaitOffset(Offset)} or
-     * appends.
+     * <p>If not set: the {@link #retryPolicy retryPolicy} if one is set, else the default backoff
+     * limited to 30 s of retrying ({@link RetryPolicy.Builder#maxElapsed}). Does not apply to
+     * {@link RStreamClient#live()}, {@link RStreamClient#awaitOffset(Offset)} or appends.
      */
     public Builder oneShotRetryPolicy(RetryPolicy oneShotRetryPolicy) {
       this.oneShotRetryPolicy = requireNonNull(oneShotRetryPolicy, "oneShotRetryPolicy == null");
@@ -769,17 +829,17 @@ public final class RStreamClient implements Closeable {
 
     /**
      * How the live cursor reconnects once its read's {@link #retryPolicy retryPolicy} gave up (or
-     * loading the keyframe index to start from gave up after the {@link #oneShotRetryPolicy}):
-     * it opens a new read from the last offset it applied, after this policy's delay, and when
-     * this policy gives up too it fails every {@link RStreamClient#live()} subscriber with the
-     * last {@link TransientException} (the next subscriber opens a new connection, with a fresh
-     * count). Any batch the live read delivers starts a fresh run of reconnects. While it
-     * reconnects, {@link RStreamClient#progress()} shows {@link Progress.Live#RECONNECTING}.
+     * loading the keyframe index to start from gave up after the {@link #oneShotRetryPolicy}): it
+     * opens a new read from the last offset it applied, after this policy's delay, and when this
+     * policy gives up too it fails every {@link RStreamClient#live()} subscriber with the last
+     * {@link TransientException} (the next subscriber opens a new connection, with a fresh count).
+     * Any batch the live read delivers starts a fresh run of reconnects. While it reconnects,
+     * {@link RStreamClient#progress()} shows {@link Progress.Live#RECONNECTING}.
      *
      * <p>If not set: when a {@link #retryPolicy retryPolicy} is set, none ({@link
      * RetryPolicy#none()}: an app that bounded its retries hears when they run out); otherwise
-     * without end, 100 ms after the first failure, doubling up to 5 s. Does not apply to appends
-     * or reads that end.
+     * without end, 100 ms after the first failure, doubling up to 5 s. Does not apply to appends or
+     * reads that end.
      */
     public Builder liveReconnectPolicy(RetryPolicy liveReconnectPolicy) {
       this.liveReconnectPolicy = requireNonNull(liveReconnectPolicy, "liveReconnectPolicy == null");
@@ -787,10 +847,10 @@ public final class RStreamClient implements Closeable {
     }
 
     /**
-     * Sends {@code Authorization: Bearer {token}} with every request of this client (live reads
-     * and their reconnects, window and index reads, appends), asking {@code tokens} for the token
-     * each time and for a fresh one after a 401; see {@link DurableStream.Builder#authToken}.
-     * A token still refused, or a supplier that throws, fails what asked with an {@link
+     * Sends {@code Authorization: Bearer {token}} with every request of this client (live reads and
+     * their reconnects, window and index reads, appends), asking {@code tokens} for the token each
+     * time and for a fresh one after a 401; see {@link DurableStream.Builder#authToken}. A token
+     * still refused, or a supplier that throws, fails what asked with an {@link
      * AuthenticationException}: every {@link RStreamClient#live()} subscriber for the live read
      * (the next subscriber tries again), the waiting subscribers for a window read.
      */

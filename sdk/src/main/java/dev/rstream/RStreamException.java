@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  *       StreamClosedException}, {@link SequenceConflictException}, {@link
  *       SequenceRegressionException}), {@link ProducerFencedException}: the stream is not in the
  *       state the request assumed.
- *   <li>{@link AuthenticationException}: the server refused the credentials (401) even with a
- *       fresh token from the {@link TokenSupplier}, or the supplier failed; sign in again.
+ *   <li>{@link AuthenticationException}: the server refused the credentials (401) even with a fresh
+ *       token from the {@link TokenSupplier}, or the supplier failed; sign in again.
  *   <li>{@link UnexpectedStatusException}: any other refusal (400, 413, ...), usually a bug in the
  *       caller.
  * </ul>
@@ -53,8 +53,13 @@ public class RStreamException extends RuntimeException {
    * @param status the HTTP status, or 0 when no response was received.
    * @param serverCode the error code in the server's response body, or null when it sent none.
    */
-  protected RStreamException(String message, String url, @Nullable Offset offset, int status,
-      @Nullable String serverCode, @Nullable Throwable cause) {
+  protected RStreamException(
+      String message,
+      String url,
+      @Nullable Offset offset,
+      int status,
+      @Nullable String serverCode,
+      @Nullable Throwable cause) {
     super(format(message, url, offset, status), cause);
     this.url = url;
     this.offset = offset;

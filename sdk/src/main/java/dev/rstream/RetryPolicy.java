@@ -117,14 +117,24 @@ public final class RetryPolicy {
 
   @Override
   public String toString() {
-    return "RetryPolicy{maxRetries=" + maxRetries + ", initialDelayMs=" + initialDelayMillis
-        + ", maxDelayMs=" + maxDelayMillis + ", multiplier=" + multiplier + ", maxElapsedMs="
-        + maxElapsedMillis + ", resetAfterMs=" + resetAfterMillis + "}";
+    return "RetryPolicy{maxRetries="
+        + maxRetries
+        + ", initialDelayMs="
+        + initialDelayMillis
+        + ", maxDelayMs="
+        + maxDelayMillis
+        + ", multiplier="
+        + multiplier
+        + ", maxElapsedMs="
+        + maxElapsedMillis
+        + ", resetAfterMs="
+        + resetAfterMillis
+        + "}";
   }
 
   /**
-   * Builds a {@link RetryPolicy}. Single values are checked as they are set, relations between
-   * them (the cap not below the initial delay) by {@link #build()}; both throw {@link
+   * Builds a {@link RetryPolicy}. Single values are checked as they are set, relations between them
+   * (the cap not below the initial delay) by {@link #build()}; both throw {@link
    * IllegalArgumentException} naming the option.
    */
   public static final class Builder {
@@ -222,8 +232,12 @@ public final class RetryPolicy {
      */
     public RetryPolicy build() {
       if (maxDelayMillis < initialDelayMillis) {
-        throw new IllegalArgumentException("maxDelayMs (" + maxDelayMillis
-            + ") must be >= initialDelayMs (" + initialDelayMillis + ")");
+        throw new IllegalArgumentException(
+            "maxDelayMs ("
+                + maxDelayMillis
+                + ") must be >= initialDelayMs ("
+                + initialDelayMillis
+                + ")");
       }
       return new RetryPolicy(this);
     }

@@ -16,8 +16,15 @@ public class SequenceConflictException extends ConflictException {
   /** Creates an instance; the SDK does, applications rarely need to. */
   public SequenceConflictException(
       String url, long expectedSeq, long receivedSeq, @Nullable Throwable cause) {
-    super("producer sequence gap: server expected seq " + expectedSeq + " but received "
-        + receivedSeq, url, null, 409, cause);
+    super(
+        "producer sequence gap: server expected seq "
+            + expectedSeq
+            + " but received "
+            + receivedSeq,
+        url,
+        null,
+        409,
+        cause);
     this.expectedSeq = expectedSeq;
     this.receivedSeq = receivedSeq;
   }

@@ -1,7 +1,7 @@
 package dev.rstream;
 
-import org.jspecify.annotations.Nullable;
 import dev.rstream.durable.IdempotentProducer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An append that sent a {@code Stream-Seq} writer sequence was refused (409): the value is not
@@ -9,11 +9,11 @@ import dev.rstream.durable.IdempotentProducer;
  * there first. Not retried: sending the same value again cannot succeed; re-read the stream and
  * decide what to append with a higher {@link #seq()}.
  *
- * <p>Distinct from {@link SequenceConflictException}, which is an {@link IdempotentProducer}'s
- * own per-batch sequence ({@code Producer-Seq}) having a gap. The protocol's 409 does not say
- * which check failed: the SDK reports this type for any 409 on an append that carried {@code
- * Stream-Seq}, unless the server said the stream is closed ({@link StreamClosedException}); the
- * server's explanation, if any, is in the message.
+ * <p>Distinct from {@link SequenceConflictException}, which is an {@link IdempotentProducer}'s own
+ * per-batch sequence ({@code Producer-Seq}) having a gap. The protocol's 409 does not say which
+ * check failed: the SDK reports this type for any 409 on an append that carried {@code Stream-Seq},
+ * unless the server said the stream is closed ({@link StreamClosedException}); the server's
+ * explanation, if any, is in the message.
  */
 public class SequenceRegressionException extends ConflictException {
   private static final long serialVersionUID = 1L;

@@ -10,9 +10,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A durable {@link LocalStore} in one SQLite file (WAL mode), so that a restarted app answers
- * committed windows from disk with no request and resumes the live window where it stopped.
- * Needs {@code org.xerial:sqlite-jdbc} on the class path (an optional dependency of the SDK: it is
- * loaded only when a store is opened).
+ * committed windows from disk with no request and resumes the live window where it stopped. Needs
+ * {@code org.xerial:sqlite-jdbc} on the class path (an optional dependency of the SDK: it is loaded
+ * only when a store is opened).
  *
  * <p>Each batch the live cursor reads is stored in one transaction with the offset after it, so a
  * crash at any point leaves a prefix of the stream that the next start resumes from. Committed
@@ -88,7 +88,8 @@ public final class SqliteStore implements LocalStore, Closeable {
   }
 
   @Override
-  public boolean appendLive(String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
+  public boolean appendLive(
+      String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
     return database.appendLive(streamUrl, windowId, from, changes, to);
   }
 

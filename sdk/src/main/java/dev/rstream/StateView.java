@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The state of a stream at one point: every entity, by type and key, after the messages up to
  * {@link #offset()}. Immutable and thread-safe; holding one keeps that version alive, and
- * consecutive views share all but what changed between them, so a view per change costs the size
- * of the change.
+ * consecutive views share all but what changed between them, so a view per change costs the size of
+ * the change.
  *
  * <p>Values are held as compact JSON text and parsed only on access: {@link #json} returns the
  * text, {@link #get} a Jackson tree, {@link #value} an object of your type (through the client's
@@ -69,8 +69,8 @@ public final class StateView {
 
   /**
    * The changes that produced this state from the previous one, in stream order: one, or all the
-   * changes appended together in one request, which {@link RStreamClient#live()} never shows
-   * apart. Empty for a keyframe's state. An unmodifiable list.
+   * changes appended together in one request, which {@link RStreamClient#live()} never shows apart.
+   * Empty for a keyframe's state. An unmodifiable list.
    */
   public List<Change> changes() {
     return point.changes();
@@ -86,7 +86,9 @@ public final class StateView {
     return point.state().types();
   }
 
-  /** Key to value (JSON text) of every entity of {@code type}. An unmodifiable view; empty if none. */
+  /**
+   * Key to value (JSON text) of every entity of {@code type}. An unmodifiable view; empty if none.
+   */
   public Map<String, String> entities(String type) {
     requireNonNull(type, "type == null");
     return point.state().entities(type);
@@ -147,7 +149,15 @@ public final class StateView {
 
   @Override
   public String toString() {
-    return "StateView{window=" + windowId() + ", offset=" + offset() + ", timestamp=" + timestamp()
-        + ", size=" + size() + (fromStore ? ", fromStore" : "") + "}";
+    return "StateView{window="
+        + windowId()
+        + ", offset="
+        + offset()
+        + ", timestamp="
+        + timestamp()
+        + ", size="
+        + size()
+        + (fromStore ? ", fromStore" : "")
+        + "}";
   }
 }

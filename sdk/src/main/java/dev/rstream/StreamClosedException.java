@@ -16,8 +16,13 @@ public class StreamClosedException extends ConflictException {
   }
 
   /** As the other constructor, with the error code of the server's response body, or null. */
-  public StreamClosedException(String message, String url, @Nullable Offset offset, int status,
-      @Nullable String serverCode, @Nullable Throwable cause) {
+  public StreamClosedException(
+      String message,
+      String url,
+      @Nullable Offset offset,
+      int status,
+      @Nullable String serverCode,
+      @Nullable Throwable cause) {
     super(message, url, offset, status, serverCode, cause);
   }
 }

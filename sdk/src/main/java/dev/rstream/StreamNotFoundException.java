@@ -2,9 +2,7 @@ package dev.rstream;
 
 import org.jspecify.annotations.Nullable;
 
-/**
- * The stream does not exist (404).
- */
+/** The stream does not exist (404). */
 public class StreamNotFoundException extends RStreamException {
   private static final long serialVersionUID = 1L;
 
@@ -15,8 +13,13 @@ public class StreamNotFoundException extends RStreamException {
   }
 
   /** As the other constructor, with the error code of the server's response body, or null. */
-  public StreamNotFoundException(String message, String url, @Nullable Offset offset, int status,
-      @Nullable String serverCode, @Nullable Throwable cause) {
+  public StreamNotFoundException(
+      String message,
+      String url,
+      @Nullable Offset offset,
+      int status,
+      @Nullable String serverCode,
+      @Nullable Throwable cause) {
     super(message, url, offset, status, serverCode, cause);
   }
 }

@@ -1,7 +1,7 @@
 package dev.rstream;
 
-import org.jspecify.annotations.Nullable;
 import dev.rstream.durable.DurableStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The app's source of bearer tokens, for servers that require {@code Authorization: Bearer

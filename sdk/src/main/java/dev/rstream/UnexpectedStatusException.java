@@ -16,8 +16,13 @@ public class UnexpectedStatusException extends RStreamException {
   }
 
   /** As the other constructor, with the error code of the server's response body, or null. */
-  public UnexpectedStatusException(String message, String url, @Nullable Offset offset, int status,
-      @Nullable String serverCode, @Nullable Throwable cause) {
+  public UnexpectedStatusException(
+      String message,
+      String url,
+      @Nullable Offset offset,
+      int status,
+      @Nullable String serverCode,
+      @Nullable Throwable cause) {
     super(message, url, offset, status, serverCode, cause);
   }
 }

@@ -6,8 +6,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One window of a state stream as a client sees it: its bounds (the keyframe that starts it and
- * the one that ends it) and its {@link WindowState}. Immutable and thread-safe.
+ * One window of a state stream as a client sees it: its bounds (the keyframe that starts it and the
+ * one that ends it) and its {@link WindowState}. Immutable and thread-safe.
  *
  * <p>A window covers the time range {@code [start.timestamp, end.timestamp)}; the live window has
  * no end bound.
@@ -64,7 +64,9 @@ public final class WindowInfo {
   public boolean equals(@Nullable Object o) {
     if (!(o instanceof WindowInfo)) return false;
     WindowInfo that = (WindowInfo) o;
-    return Objects.equals(start, that.start) && Objects.equals(end, that.end) && state == that.state;
+    return Objects.equals(start, that.start)
+        && Objects.equals(end, that.end)
+        && state == that.state;
   }
 
   @Override

@@ -6,6 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.IdempotentProducer;
+import dev.rstream.durable.MessageDecoder;
+import dev.rstream.durable.ProducerOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.state.ChangeEncoder;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
@@ -34,13 +41,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import dev.rstream.durable.DurableStream;
-import dev.rstream.durable.ReadOptions;
-import dev.rstream.durable.ReadBatch;
-import dev.rstream.durable.CreateOptions;
-import dev.rstream.durable.IdempotentProducer;
-import dev.rstream.durable.ProducerOptions;
-import dev.rstream.durable.MessageDecoder;
 
 /**
  * Bearer tokens against the real server-stub over real sockets: tokens expire while a client
@@ -52,17 +52,26 @@ class AuthTokenTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final List<RStreamClient> clients = new ArrayList<>();
+
   /** The token the server accepts now: the "auth service" issues it, the server checks it. */
   private final AtomicReference<String> issued = new AtomicReference<>("tok-Secret-1");
-  @RegisterExtension final StubServerExtension server = StubServerExtension.configured(builder -> builder
-      .bearerToken(issued::get)
-      // Short SSE cycles and long-polls: connections come back often, so expiries bite soon.
-      .sseCycle(Duration.ofMillis(400)).longPollTimeout(Duration.ofMillis(400)));
+
+  @RegisterExtension
+  final StubServerExtension server =
+      StubServerExtension.configured(
+          builder ->
+              builder
+                  .bearerToken(issued::get)
+                  // Short SSE cycles and long-polls: connections come back often, so expiries bite
+                  // soon.
+                  .sseCycle(Duration.ofMillis(400))
+                  .longPollTimeout(Duration.ofMillis(400)));
+
   private String url;
 
   /**
-   * The app's side: caches the last token it got and asks the auth service again only when the
-   * SDK reports it refused. Records each refusal it hears.
+   * The app's side: caches the last token it got and asks the auth service again only when the SDK
+   * reports it refused. Records each refusal it hears.
    */
   final class AppTokens implements TokenSupplier {
     final BlockingQueue<String> refusals = new LinkedBlockingQueue<>();
@@ -95,9 +104,13 @@ class AuthTokenTest {
   void start() {
     url = server.streamUrl("auth/orders");
     stream(new AppTokens(issued.get()))
-        .create(CreateOptions.builder().contentType("application/json")
-            .header("Rstream-Keyframes", "changes=7, interval=3600s").build())
-        .timeout(10, SECONDS).blockingGet();
+        .create(
+            CreateOptions.builder()
+                .contentType("application/json")
+                .header("Rstream-Keyframes", "changes=7, interval=3600s")
+                .build())
+        .timeout(10, SECONDS)
+        .blockingGet();
   }
 
   @AfterEach
@@ -110,16 +123,23 @@ class AuthTokenTest {
   }
 
   private RStreamClient client(TokenSupplier tokens, LiveTransport mode) {
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http())
-        .authToken(tokens).liveTransport(mode).liveLinger(0, SECONDS).build();
+    RStreamClient client =
+        RStreamClient.builder()
+            .streamUrl(url)
+            .okHttpClient(server.http())
+            .authToken(tokens)
+            .liveTransport(mode)
+            .liveLinger(0, SECONDS)
+            .build();
     clients.add(client);
     return client;
   }
 
   private static String change(int i) {
-    String array = new String(
-        ChangeEncoder.encode(List.of(Change.insert("item", "k" + i, Integer.toString(i)))),
-        StandardCharsets.UTF_8);
+    String array =
+        new String(
+            ChangeEncoder.encode(List.of(Change.insert("item", "k" + i, Integer.toString(i)))),
+            StandardCharsets.UTF_8);
     return array.substring(1, array.length() - 1); // one value, not an array of one
   }
 
@@ -146,7 +166,9 @@ class AuthTokenTest {
       Map<String, String> items = state.entities("item");
       int n = items.size();
       for (int i = 0; i < n; i++) {
-        assertThat(items).as("state at %s", state.offset()).containsEntry("k" + i, Integer.toString(i));
+        assertThat(items)
+            .as("state at %s", state.offset())
+            .containsEntry("k" + i, Integer.toString(i));
       }
       if (previousOffset != null) {
         assertThat(state.offset()).isGreaterThan(previousOffset);
@@ -163,8 +185,11 @@ class AuthTokenTest {
     List<String> keys = new ArrayList<>();
     boolean inKeyframe = false;
     DurableStream reader = stream(new AppTokens(issued.get()));
-    for (ReadBatch<String> batch : reader.read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-        .timeout(10, SECONDS).blockingIterable()) {
+    for (ReadBatch<String> batch :
+        reader
+            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+            .timeout(10, SECONDS)
+            .blockingIterable()) {
       for (String message : batch.messages()) {
         try {
           JsonNode node = MAPPER.readTree(message);
@@ -199,9 +224,13 @@ class AuthTokenTest {
     AppTokens readerTokens = new AppTokens(issued.get());
     AppTokens writerTokens = new AppTokens(issued.get());
     RStreamClient reader = client(readerTokens, mode);
-    IdempotentProducer producer = stream(writerTokens).producer(
-        ProducerOptions.builder("writer").contentType("application/json")
-            .linger(0, TimeUnit.MILLISECONDS).build());
+    IdempotentProducer producer =
+        stream(writerTokens)
+            .producer(
+                ProducerOptions.builder("writer")
+                    .contentType("application/json")
+                    .linger(0, TimeUnit.MILLISECONDS)
+                    .build());
     BlockingQueue<StateView> live = new LinkedBlockingQueue<>();
     List<Throwable> liveErrors = new CopyOnWriteArrayList<>();
     Disposable subscription = reader.live().subscribe(live::add, liveErrors::add);
@@ -230,15 +259,20 @@ class AuthTokenTest {
   @Test
   void windowAndIndexReadsWithAnExpiredTokenAreRenewed() throws Exception {
     AppTokens writerTokens = new AppTokens(issued.get());
-    IdempotentProducer producer = stream(writerTokens).producer(
-        ProducerOptions.builder("writer").contentType("application/json")
-            .linger(0, TimeUnit.MILLISECONDS).build());
+    IdempotentProducer producer =
+        stream(writerTokens)
+            .producer(
+                ProducerOptions.builder("writer")
+                    .contentType("application/json")
+                    .linger(0, TimeUnit.MILLISECONDS)
+                    .build());
     appendAll(producer, 0, 20); // keyframes every 7 changes: committed windows and an index
     Instant now = Instant.now();
     issued.set("tok-Secret-2");
 
     AppTokens stale = new AppTokens("tok-Secret-1");
-    StateView view = client(stale, LiveTransport.AUTO).window(now).timeout(10, SECONDS).blockingLast();
+    StateView view =
+        client(stale, LiveTransport.AUTO).window(now).timeout(10, SECONDS).blockingLast();
 
     assertThat(view.entities("item")).hasSize(20);
     stale.awaitRefusalOf("tok-Secret-1");
@@ -248,10 +282,11 @@ class AuthTokenTest {
   void aSupplierThatKeepsGivingRefusedTokensFailsLiveAndAppendsTypedWithoutLooping()
       throws Exception {
     List<String> asked = new CopyOnWriteArrayList<>();
-    TokenSupplier wrong = refused -> {
-      asked.add(String.valueOf(refused));
-      return "tok-Wrong";
-    };
+    TokenSupplier wrong =
+        refused -> {
+          asked.add(String.valueOf(refused));
+          return "tok-Wrong";
+        };
     RStreamClient client = client(wrong, LiveTransport.SSE);
 
     Throwable error = errorOf(client.live().test().awaitDone(10, SECONDS));
@@ -261,8 +296,8 @@ class AuthTokenTest {
     assertThat(asked).contains("tok-Wrong");
     assertThat(askedForLive).as("questions for one failed live()").isLessThanOrEqualTo(6);
 
-    Throwable append = errorOf(client.append(Change.insert("item", "x", "1")).test()
-        .awaitDone(10, SECONDS));
+    Throwable append =
+        errorOf(client.append(Change.insert("item", "x", "1")).test().awaitDone(10, SECONDS));
     assertThat(append).isInstanceOf(AuthenticationException.class);
     // One request, one renewal re-sent, a second renewal that gives the same token (so not sent),
     // and no retry.
@@ -272,9 +307,12 @@ class AuthTokenTest {
   @Test
   void aSupplierThatThrowsFailsLiveWithItsCause() throws Exception {
     IllegalStateException signedOut = new IllegalStateException("user signed out");
-    RStreamClient client = client(refused -> {
-      throw signedOut;
-    }, LiveTransport.AUTO);
+    RStreamClient client =
+        client(
+            refused -> {
+              throw signedOut;
+            },
+            LiveTransport.AUTO);
 
     Throwable error = errorOf(client.live().test().awaitDone(10, SECONDS));
 
@@ -284,20 +322,21 @@ class AuthTokenTest {
   @Test
   void noTokenReachesALogAnExceptionOrAToString() throws Exception {
     List<String> julLines = new CopyOnWriteArrayList<>();
-    Handler capture = new Handler() {
-      private final SimpleFormatter formatter = new SimpleFormatter();
+    Handler capture =
+        new Handler() {
+          private final SimpleFormatter formatter = new SimpleFormatter();
 
-      @Override
-      public void publish(LogRecord record) {
-        julLines.add(formatter.format(record)); // message, parameters and the whole stack trace
-      }
+          @Override
+          public void publish(LogRecord record) {
+            julLines.add(formatter.format(record)); // message, parameters and the whole stack trace
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     Logger root = Logger.getLogger("");
     List<Logger> verbose = List.of(Logger.getLogger("dev.rstream"), Logger.getLogger("okhttp3"));
     List<Level> levels = new ArrayList<>();
@@ -318,16 +357,18 @@ class AuthTokenTest {
 
       RStreamClient wrong = client(refused -> "tok-Secret-Wrong", LiveTransport.SSE);
       errors.add(errorOf(wrong.live().test().awaitDone(10, SECONDS)));
-      errors.add(errorOf(wrong.append(Change.insert("item", "x", "1")).test()
-          .awaitDone(10, SECONDS)));
-      DurableStream failing = stream(refused -> {
-        if (refused != null) throw new IllegalStateException("refresh failed");
-        return "tok-Secret-Old";
-      });
+      errors.add(
+          errorOf(wrong.append(Change.insert("item", "x", "1")).test().awaitDone(10, SECONDS)));
+      DurableStream failing =
+          stream(
+              refused -> {
+                if (refused != null) throw new IllegalStateException("refresh failed");
+                return "tok-Secret-Old";
+              });
       errors.add(errorOf(failing.head().test().awaitDone(10, SECONDS)));
       strings.add(failing.toString());
-      strings.add(stream(new AppTokens(issued.get())).head().timeout(10, SECONDS).blockingGet()
-          .toString());
+      strings.add(
+          stream(new AppTokens(issued.get())).head().timeout(10, SECONDS).blockingGet().toString());
     } finally {
       System.setErr(originalErr);
       root.removeHandler(capture);

@@ -1,15 +1,16 @@
 package dev.rstream;
 
+import dev.rstream.durable.DurableStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import dev.rstream.durable.DurableStream;
 
 /**
  * The app {@link ClientShutdownTest} runs in a JVM of its own: uses a client built without an
  * {@code OkHttpClient} (or a {@link DurableStream} handle), closes it and returns from {@code
- * main}. The stream is a state stream for a client, a plain JSON one for a handle. Prints the threads that would keep its JVM alive, if any are still running some seconds
- * after close, then {@code done}.
+ * main}. The stream is a state stream for a client, a plain JSON one for a handle. Prints the
+ * threads that would keep its JVM alive, if any are still running some seconds after close, then
+ * {@code done}.
  */
 public final class ClientShutdownChild {
   private ClientShutdownChild() {}
@@ -18,7 +19,11 @@ public final class ClientShutdownChild {
     String url = args[0];
     if (args[1].equals("client")) {
       RStreamClient client = RStreamClient.builder().streamUrl(url).build();
-      Offset written = client.append(Change.update("order", "o1", "{\"qty\":1}")).timeout(20, TimeUnit.SECONDS).blockingGet();
+      Offset written =
+          client
+              .append(Change.update("order", "o1", "{\"qty\":1}"))
+              .timeout(20, TimeUnit.SECONDS)
+              .blockingGet();
       client.awaitOffset(written).timeout(20, TimeUnit.SECONDS).blockingAwait();
       StateView state = client.live().timeout(20, TimeUnit.SECONDS).blockingFirst();
       System.out.println("read " + state.entities("order"));
@@ -42,7 +47,9 @@ public final class ClientShutdownChild {
   private static List<String> nonDaemonThreads() {
     List<String> names = new ArrayList<>();
     for (Thread thread : Thread.getAllStackTraces().keySet()) {
-      if (thread.isAlive() && !thread.isDaemon() && thread != Thread.currentThread()
+      if (thread.isAlive()
+          && !thread.isDaemon()
+          && thread != Thread.currentThread()
           && !thread.getName().equals("DestroyJavaVM")) {
         names.add(thread.getName());
       }

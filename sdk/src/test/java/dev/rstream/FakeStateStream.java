@@ -1,5 +1,10 @@
 package dev.rstream;
 
+import dev.rstream.durable.IdempotentProducer;
+import dev.rstream.durable.LiveMode;
+import dev.rstream.durable.ProducerOptions;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.GeneratedLog;
 import dev.rstream.internal.window.StreamSource;
@@ -16,17 +21,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.jspecify.annotations.Nullable;
-import dev.rstream.durable.ReadOptions;
-import dev.rstream.durable.ReadBatch;
-import dev.rstream.durable.IdempotentProducer;
-import dev.rstream.durable.ProducerOptions;
-import dev.rstream.durable.LiveMode;
 
 /**
- * A recording fake of the two streams a client reads, served from a {@link GeneratedLog}: one
- * batch per append unit, catch-up reads complete when up to date, live reads stay open and get
- * units as {@link #publish()} delivers them. Emits synchronously on the subscribing or
- * publishing thread. Every read is recorded in {@link #reads} / {@link #indexReads}.
+ * A recording fake of the two streams a client reads, served from a {@link GeneratedLog}: one batch
+ * per append unit, catch-up reads complete when up to date, live reads stay open and get units as
+ * {@link #publish()} delivers them. Emits synchronously on the subscribing or publishing thread.
+ * Every read is recorded in {@link #reads} / {@link #indexReads}.
  */
 final class FakeStateStream implements StreamSource {
   static final String URL = "http://fake/v1/stream/orders";
@@ -34,6 +34,7 @@ final class FakeStateStream implements StreamSource {
   final GeneratedLog log;
   final BlockingQueue<ReadOptions> reads = new LinkedBlockingQueue<>();
   final BlockingQueue<ReadOptions> indexReads = new LinkedBlockingQueue<>();
+
   /** The companion index, or null for a stream without one (reads fail with 404). */
   volatile @Nullable List<Keyframe> index;
 
@@ -99,8 +100,13 @@ final class FakeStateStream implements StreamSource {
       List<List<Integer>> units = reader.pendingUnits();
       if (!units.isEmpty()) {
         StateMessage first = log.messages.get(units.get(0).get(0));
-        reader.emitter.onNext(ReadBatch.<StateMessage>builder().messages(List.of(first))
-            .startOffset(reader.position).nextOffset(reader.position).partial(true).build());
+        reader.emitter.onNext(
+            ReadBatch.<StateMessage>builder()
+                .messages(List.of(first))
+                .startOffset(reader.position)
+                .nextOffset(reader.position)
+                .partial(true)
+                .build());
       }
       reader.emitter.onError(error);
     }
@@ -108,54 +114,67 @@ final class FakeStateStream implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
-    return Flowable.create(emitter -> {
-      reads.add(options);
-      Throwable failure;
-      Reader reader = null;
-      synchronized (this) {
-        failure = failures.poll();
-        if (failure == null) {
-          reader = new Reader(options, emitter);
-          // Checked and parked in one step: openGate() between the two would miss this reader.
-          if (gate) {
-            gated.add(reader::start);
-            reader = null;
+    return Flowable.create(
+        emitter -> {
+          reads.add(options);
+          Throwable failure;
+          Reader reader = null;
+          synchronized (this) {
+            failure = failures.poll();
+            if (failure == null) {
+              reader = new Reader(options, emitter);
+              // Checked and parked in one step: openGate() between the two would miss this reader.
+              if (gate) {
+                gated.add(reader::start);
+                reader = null;
+              }
+            }
           }
-        }
-      }
-      if (failure != null) {
-        emitter.onError(failure);
-      } else if (reader != null) {
-        reader.start();
-      }
-    }, BackpressureStrategy.BUFFER);
+          if (failure != null) {
+            emitter.onError(failure);
+          } else if (reader != null) {
+            reader.start();
+          }
+        },
+        BackpressureStrategy.BUFFER);
   }
 
   @Override
   public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options) {
-    return Flowable.defer(() -> {
-      indexReads.add(options);
-      List<Keyframe> keyframes = index;
-      if (keyframes == null) {
-        return Flowable.error(new StreamNotFoundException("no such stream", URL + ".keyframes", null, 404, null));
-      }
-      List<Keyframe> after = new ArrayList<>();
-      for (Keyframe k : keyframes) {
-        if (options.offset().isStart() || k.offset().compareTo(options.offset()) > 0) after.add(k);
-      }
-      Offset next = keyframes.isEmpty() ? Offset.START : keyframes.get(keyframes.size() - 1).offset();
-      return Flowable.just(ReadBatch.<Keyframe>builder().messages(after).startOffset(options.offset())
-          .nextOffset(next).upToDate(true).build());
-    });
+    return Flowable.defer(
+        () -> {
+          indexReads.add(options);
+          List<Keyframe> keyframes = index;
+          if (keyframes == null) {
+            return Flowable.error(
+                new StreamNotFoundException("no such stream", URL + ".keyframes", null, 404, null));
+          }
+          List<Keyframe> after = new ArrayList<>();
+          for (Keyframe k : keyframes) {
+            if (options.offset().isStart() || k.offset().compareTo(options.offset()) > 0)
+              after.add(k);
+          }
+          Offset next =
+              keyframes.isEmpty() ? Offset.START : keyframes.get(keyframes.size() - 1).offset();
+          return Flowable.just(
+              ReadBatch.<Keyframe>builder()
+                  .messages(after)
+                  .startOffset(options.offset())
+                  .nextOffset(next)
+                  .upToDate(true)
+                  .build());
+        });
   }
 
   /** The offset after the log's last message: what a HEAD of the stream answers now. */
   @Override
   public Single<Offset> tail() {
-    return Single.fromCallable(() -> {
-      Offset last = log.messages.isEmpty() ? null : log.messages.get(log.messages.size() - 1).offset();
-      return last != null ? last : Offset.START;
-    });
+    return Single.fromCallable(
+        () -> {
+          Offset last =
+              log.messages.isEmpty() ? null : log.messages.get(log.messages.size() - 1).offset();
+          return last != null ? last : Offset.START;
+        });
   }
 
   /**
@@ -164,18 +183,22 @@ final class FakeStateStream implements StreamSource {
    */
   @Override
   public IdempotentProducer producer(ProducerOptions options) {
-    UnsupportedOperationException readOnly = new UnsupportedOperationException("the fake is read-only");
-    return (IdempotentProducer) Proxy.newProxyInstance(IdempotentProducer.class.getClassLoader(),
-        new Class<?>[] {IdempotentProducer.class}, (proxy, method, args) -> {
-          Class<?> type = method.getReturnType();
-          if (type == Single.class) return Single.error(readOnly);
-          if (type == Completable.class) return Completable.error(readOnly);
-          if (type == long.class) return 0L;
-          if (method.getName().equals("equals")) return proxy == args[0];
-          if (method.getName().equals("hashCode")) return System.identityHashCode(proxy);
-          if (method.getName().equals("toString")) return "read-only producer of " + URL;
-          throw readOnly;
-        });
+    UnsupportedOperationException readOnly =
+        new UnsupportedOperationException("the fake is read-only");
+    return (IdempotentProducer)
+        Proxy.newProxyInstance(
+            IdempotentProducer.class.getClassLoader(),
+            new Class<?>[] {IdempotentProducer.class},
+            (proxy, method, args) -> {
+              Class<?> type = method.getReturnType();
+              if (type == Single.class) return Single.error(readOnly);
+              if (type == Completable.class) return Completable.error(readOnly);
+              if (type == long.class) return 0L;
+              if (method.getName().equals("equals")) return proxy == args[0];
+              if (method.getName().equals("hashCode")) return System.identityHashCode(proxy);
+              if (method.getName().equals("toString")) return "read-only producer of " + URL;
+              throw readOnly;
+            });
   }
 
   private final class Reader {
@@ -219,14 +242,24 @@ final class FakeStateStream implements StreamSource {
       started = true;
       if (units.isEmpty() && first) {
         // Like a server's first response to a reader already at the tail: nothing, up to date.
-        emitter.onNext(ReadBatch.<StateMessage>builder().startOffset(position).nextOffset(position).upToDate(true).build());
+        emitter.onNext(
+            ReadBatch.<StateMessage>builder()
+                .startOffset(position)
+                .nextOffset(position)
+                .upToDate(true)
+                .build());
       }
       for (int u = 0; u < units.size() && !emitter.isCancelled(); u++) {
         List<StateMessage> messages = new ArrayList<>();
         for (int i : units.get(u)) messages.add(log.messages.get(i));
         Offset end = messages.get(messages.size() - 1).offset();
-        emitter.onNext(ReadBatch.<StateMessage>builder().messages(messages).startOffset(position)
-            .nextOffset(end).upToDate(u == units.size() - 1).build());
+        emitter.onNext(
+            ReadBatch.<StateMessage>builder()
+                .messages(messages)
+                .startOffset(position)
+                .nextOffset(end)
+                .upToDate(u == units.size() - 1)
+                .build());
         position = end;
         Offset stop = options.endOffset();
         if (stop != null && end.compareTo(stop) >= 0) {

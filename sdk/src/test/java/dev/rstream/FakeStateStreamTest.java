@@ -2,13 +2,13 @@ package dev.rstream;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.GeneratedLog;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import org.junit.jupiter.api.Test;
-import dev.rstream.durable.ReadOptions;
-import dev.rstream.durable.ReadBatch;
 
 /** The recording fake itself: tests that lean on its gate must not see it lose a read. */
 class FakeStateStreamTest {
@@ -17,8 +17,11 @@ class FakeStateStreamTest {
   @Test
   void aReadStartingWhileTheGateOpensIsNeverLeftBehindIt() throws Exception {
     GeneratedLog log = new GeneratedLog(5, 3, 2);
-    ReadOptions options = ReadOptions.builder().offset(log.keyframes.get(0).offset())
-        .endOffset(log.keyframes.get(1).offset()).build();
+    ReadOptions options =
+        ReadOptions.builder()
+            .offset(log.keyframes.get(0).offset())
+            .endOffset(log.keyframes.get(1).offset())
+            .build();
     try (Race race = new Race()) {
       for (int round = 0; round < ROUNDS; round++) {
         FakeStateStream stream = new FakeStateStream(log);

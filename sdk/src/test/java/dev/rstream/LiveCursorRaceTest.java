@@ -41,43 +41,51 @@ class LiveCursorRaceTest {
   private static final int SUBSCRIBERS = 1_000;
 
   @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
+
   /** Live (long-poll or SSE) calls open right now, and the most ever open at once. */
   private final Set<Call> openLive = ConcurrentHashMap.newKeySet();
+
   private final AtomicInteger maxOpenLive = new AtomicInteger();
   private final AtomicInteger liveCalls = new AtomicInteger();
-  private final OkHttpClient http = new OkHttpClient.Builder().eventListener(new EventListener() {
-    @Override
-    public void callStart(Call call) {
-      if (call.request().url().queryParameter("live") == null) return;
-      liveCalls.incrementAndGet();
-      openLive.add(call);
-      maxOpenLive.accumulateAndGet(openLive.size(), Math::max);
-    }
+  private final OkHttpClient http =
+      new OkHttpClient.Builder()
+          .eventListener(
+              new EventListener() {
+                @Override
+                public void callStart(Call call) {
+                  if (call.request().url().queryParameter("live") == null) return;
+                  liveCalls.incrementAndGet();
+                  openLive.add(call);
+                  maxOpenLive.accumulateAndGet(openLive.size(), Math::max);
+                }
 
-    @Override
-    public void callEnd(Call call) {
-      openLive.remove(call);
-    }
+                @Override
+                public void callEnd(Call call) {
+                  openLive.remove(call);
+                }
 
-    @Override
-    public void callFailed(Call call, IOException ioe) {
-      openLive.remove(call);
-    }
+                @Override
+                public void callFailed(Call call, IOException ioe) {
+                  openLive.remove(call);
+                }
 
-    // Call.cancel() closes the socket at once; the call's end is reported later, from the thread
-    // that was reading it. From cancel on, the connection no longer exists.
-    @Override
-    public void canceled(Call call) {
-      openLive.remove(call);
-    }
-  }).build();
+                // Call.cancel() closes the socket at once; the call's end is reported later, from
+                // the thread
+                // that was reading it. From cancel on, the connection no longer exists.
+                @Override
+                public void canceled(Call call) {
+                  openLive.remove(call);
+                }
+              })
+          .build();
   private String url;
   private RStreamClient client;
 
   @BeforeEach
   void start() throws Exception {
     url = server.createStateStream("shop/orders", "changes=100000, interval=3600s");
-    client = RStreamClient.builder().streamUrl(url).okHttpClient(http).liveLinger(0, SECONDS).build();
+    client =
+        RStreamClient.builder().streamUrl(url).okHttpClient(http).liveLinger(0, SECONDS).build();
   }
 
   @AfterEach
@@ -103,7 +111,8 @@ class LiveCursorRaceTest {
   }
 
   private void churn(boolean strictFromFirst) throws Exception {
-    // The server's log, in order: the state before any change, then the offset each append returned.
+    // The server's log, in order: the state before any change, then the offset each append
+    // returned.
     List<Offset> log = new CopyOnWriteArrayList<>();
     log.add(client.live().timeout(10, SECONDS).blockingFirst().offset());
     List<List<StateView>> runs = new CopyOnWriteArrayList<>();
@@ -111,47 +120,68 @@ class LiveCursorRaceTest {
     AtomicBoolean churning = new AtomicBoolean(true);
     ExecutorService threads = Executors.newFixedThreadPool(THREADS + 1);
     try {
-      Future<?> writer = threads.submit(() -> {
-        int i = 0;
-        while (churning.get() || i < 20) {
-          log.add(client.append(Change.builder().operation(Change.Operation.UPDATE).type("order")
-              .key("o" + (i % 7)).value("{\"n\":" + i + "}").build()).timeout(10, SECONDS).blockingGet());
-          i++;
-        }
-        return null;
-      });
+      Future<?> writer =
+          threads.submit(
+              () -> {
+                int i = 0;
+                while (churning.get() || i < 20) {
+                  log.add(
+                      client
+                          .append(
+                              Change.builder()
+                                  .operation(Change.Operation.UPDATE)
+                                  .type("order")
+                                  .key("o" + (i % 7))
+                                  .value("{\"n\":" + i + "}")
+                                  .build())
+                          .timeout(10, SECONDS)
+                          .blockingGet());
+                  i++;
+                }
+                return null;
+              });
       CountDownLatch done = new CountDownLatch(THREADS);
       for (int t = 0; t < THREADS; t++) {
         long seed = t;
-        threads.submit(() -> {
-          Random random = new Random(seed);
-          try {
-            for (int s = 0; s < SUBSCRIBERS / THREADS; s++) {
-              List<StateView> run = new CopyOnWriteArrayList<>();
-              CountDownLatch first = new CountDownLatch(1);
-              CountDownLatch second = new CountDownLatch(2);
-              Disposable d = client.live().subscribe(v -> {
-                run.add(v);
-                first.countDown();
-                second.countDown();
-              }, errors::add);
-              // Detach at a random point: at once, after the first state, or after a change arrived live.
-              int when = random.nextInt(3);
-              if (when >= 1) {
-                assertThat(first.await(10, SECONDS)).as("a subscriber gets the current state").isTrue();
-                for (int spin = random.nextInt(2_000); spin > 0; spin--) Thread.onSpinWait();
+        threads.submit(
+            () -> {
+              Random random = new Random(seed);
+              try {
+                for (int s = 0; s < SUBSCRIBERS / THREADS; s++) {
+                  List<StateView> run = new CopyOnWriteArrayList<>();
+                  CountDownLatch first = new CountDownLatch(1);
+                  CountDownLatch second = new CountDownLatch(2);
+                  Disposable d =
+                      client
+                          .live()
+                          .subscribe(
+                              v -> {
+                                run.add(v);
+                                first.countDown();
+                                second.countDown();
+                              },
+                              errors::add);
+                  // Detach at a random point: at once, after the first state, or after a change
+                  // arrived live.
+                  int when = random.nextInt(3);
+                  if (when >= 1) {
+                    assertThat(first.await(10, SECONDS))
+                        .as("a subscriber gets the current state")
+                        .isTrue();
+                    for (int spin = random.nextInt(2_000); spin > 0; spin--) Thread.onSpinWait();
+                  }
+                  if (when == 2)
+                    assertThat(second.await(10, SECONDS)).as("a subscriber gets a change").isTrue();
+                  d.dispose();
+                  runs.add(run);
+                }
+              } catch (Throwable e) {
+                errors.add(e);
+              } finally {
+                done.countDown();
               }
-              if (when == 2) assertThat(second.await(10, SECONDS)).as("a subscriber gets a change").isTrue();
-              d.dispose();
-              runs.add(run);
-            }
-          } catch (Throwable e) {
-            errors.add(e);
-          } finally {
-            done.countDown();
-          }
-          return null;
-        });
+              return null;
+            });
       }
       assertThat(done.await(60, SECONDS)).as("churn ends").isTrue();
       churning.set(false);
@@ -164,7 +194,8 @@ class LiveCursorRaceTest {
     assertThat(errors).as("subscriber errors").isEmpty();
     assertThat(runs).hasSize(SUBSCRIBERS);
     assertThat(liveCalls.get()).as("live calls made").isPositive();
-    assertThat(maxOpenLive.get()).as("live connections open at once (of %s live calls)", liveCalls.get())
+    assertThat(maxOpenLive.get())
+        .as("live connections open at once (of %s live calls)", liveCalls.get())
         .isEqualTo(1);
     Map<Offset, Integer> position = new HashMap<>();
     for (int i = 0; i < log.size(); i++) position.put(log.get(i), i);
@@ -180,14 +211,19 @@ class LiveCursorRaceTest {
         Integer now = position.get(view.offset());
         assertThat(now).as("state %s is in the server's log", view.offset()).isNotNull();
         if (k == 1 && !strictFromFirst) {
-          // The first state may be the stale one held from the last connection (see the disabled test).
-          assertThat(now).as("state %s after %s", view.offset(), run.get(0).offset()).isGreaterThan(at);
+          // The first state may be the stale one held from the last connection (see the disabled
+          // test).
+          assertThat(now)
+              .as("state %s after %s", view.offset(), run.get(0).offset())
+              .isGreaterThan(at);
           at = now - 1;
         }
-        assertThat(now).as("state %s follows %s with no gap", view.offset(),
-            run.get(k - 1).offset()).isEqualTo(at + k);
+        assertThat(now)
+            .as("state %s follows %s with no gap", view.offset(), run.get(k - 1).offset())
+            .isEqualTo(at + k);
         assertThat(view.change()).as("a state after the first carries its change").isNotNull();
-        assertThat(view.change().offset()).as("its change's offset follows the previous state")
+        assertThat(view.change().offset())
+            .as("its change's offset follows the previous state")
             .isGreaterThan(run.get(k - 1).offset());
       }
     }

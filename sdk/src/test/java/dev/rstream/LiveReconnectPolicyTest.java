@@ -40,7 +40,10 @@ class LiveReconnectPolicyTest {
   }
 
   private RStreamClient.Builder builder() {
-    return RStreamClient.builder().source(stream).scheduler(scheduler).liveLinger(0, SECONDS)
+    return RStreamClient.builder()
+        .source(stream)
+        .scheduler(scheduler)
+        .liveLinger(0, SECONDS)
         .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC));
   }
 
@@ -78,8 +81,14 @@ class LiveReconnectPolicyTest {
 
   @Test
   void aConfiguredPolicySetsTheDelaysAndFailsSubscribersWhenItGivesUp() {
-    RetryPolicy policy = RetryPolicy.builder().initialDelay(2, SECONDS).maxDelay(3, SECONDS)
-        .multiplier(1.5).maxRetries(2).random(top()).build();
+    RetryPolicy policy =
+        RetryPolicy.builder()
+            .initialDelay(2, SECONDS)
+            .maxDelay(3, SECONDS)
+            .multiplier(1.5)
+            .maxRetries(2)
+            .random(top())
+            .build();
     client = builder().liveReconnectPolicy(policy).build();
     TestSubscriber<StateView> live = subscribe();
     TransientException last = gaveUp("still down");
@@ -99,8 +108,13 @@ class LiveReconnectPolicyTest {
 
   @Test
   void aBatchStartsAFreshRunOfReconnects() {
-    RetryPolicy policy = RetryPolicy.builder().initialDelay(1, SECONDS).maxDelay(8, SECONDS)
-        .maxRetries(1).random(top()).build();
+    RetryPolicy policy =
+        RetryPolicy.builder()
+            .initialDelay(1, SECONDS)
+            .maxDelay(8, SECONDS)
+            .maxRetries(1)
+            .random(top())
+            .build();
     client = builder().liveReconnectPolicy(policy).build();
     TestSubscriber<StateView> live = subscribe();
 

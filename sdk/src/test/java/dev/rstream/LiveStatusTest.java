@@ -24,14 +24,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What {@link RStreamClient#progress()} says about the live connection while the transport
- * retries, and what a bounded {@link RStreamClient.Builder#retryPolicy} does when it gives up:
- * against the real server-stub, stopped and restarted on its port.
+ * What {@link RStreamClient#progress()} says about the live connection while the transport retries,
+ * and what a bounded {@link RStreamClient.Builder#retryPolicy} does when it gives up: against the
+ * real server-stub, stopped and restarted on its port.
  */
 @ExtendWith(UndeliveredRxErrors.class)
 class LiveStatusTest {
   @TempDir Path dir;
-  @RegisterExtension final StubServerExtension server = StubServerExtension.configured(builder -> builder.dataDir(dir));
+
+  @RegisterExtension
+  final StubServerExtension server =
+      StubServerExtension.configured(builder -> builder.dataDir(dir));
+
   private final List<RStreamClient> clients = new ArrayList<>();
   private String url;
 
@@ -46,18 +50,23 @@ class LiveStatusTest {
   }
 
   private RStreamClient client(String streamUrl, RetryPolicy retry) {
-    RStreamClient client = RStreamClient.builder().streamUrl(streamUrl).okHttpClient(server.http())
-        .retryPolicy(retry)
-        .liveLinger(0, SECONDS)
-        .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
-        .build();
+    RStreamClient client =
+        RStreamClient.builder()
+            .streamUrl(streamUrl)
+            .okHttpClient(server.http())
+            .retryPolicy(retry)
+            .liveLinger(0, SECONDS)
+            .clock(
+                java.time.Clock.fixed(
+                    Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
+            .build();
     clients.add(client);
     return client;
   }
 
   /** Takes live states until {@code wanted}; returns every state taken, {@code wanted} last. */
-  private static List<Progress.Live> statesUntil(BlockingQueue<Progress.Live> states, Progress.Live wanted)
-      throws InterruptedException {
+  private static List<Progress.Live> statesUntil(
+      BlockingQueue<Progress.Live> states, Progress.Live wanted) throws InterruptedException {
     List<Progress.Live> taken = new ArrayList<>();
     while (true) {
       Progress.Live state = states.poll(15, SECONDS);
@@ -68,13 +77,16 @@ class LiveStatusTest {
   }
 
   @Test
-  void progressSaysReconnectingWhileTheTransportRetriesAndConnectedOnceTheServerAnswersAgain() throws Exception {
+  void progressSaysReconnectingWhileTheTransportRetriesAndConnectedOnceTheServerAnswersAgain()
+      throws Exception {
     // Unbounded but quick retries: the transport, not the cursor, rides out the restart.
-    RetryPolicy retry = RetryPolicy.builder().initialDelay(20, MILLISECONDS).maxDelay(200, MILLISECONDS).build();
+    RetryPolicy retry =
+        RetryPolicy.builder().initialDelay(20, MILLISECONDS).maxDelay(200, MILLISECONDS).build();
     RStreamClient writer = client(url, RetryPolicy.none());
     RStreamClient reader = client(url, retry);
     BlockingQueue<Progress.Live> states = new LinkedBlockingQueue<>();
-    Disposable progress = reader.progress().map(Progress::live).distinctUntilChanged().subscribe(states::add);
+    Disposable progress =
+        reader.progress().map(Progress::live).distinctUntilChanged().subscribe(states::add);
     BlockingQueue<StateView> views = new LinkedBlockingQueue<>();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     Disposable live = reader.live().subscribe(views::add, errors::add);
@@ -89,11 +101,13 @@ class LiveStatusTest {
     List<Change> all = new ArrayList<>(LiveViews.changesSeen(views, 3));
 
     server.stop();
-    assertThat(statesUntil(states, Progress.Live.RECONNECTING)).as("while the server is down")
+    assertThat(statesUntil(states, Progress.Live.RECONNECTING))
+        .as("while the server is down")
         .containsExactly(Progress.Live.RECONNECTING);
     server.startAgain();
     // Connecting (catching up with what was appended while down), then connected: up to date.
-    assertThat(statesUntil(states, Progress.Live.CONNECTED)).as("once the server is back")
+    assertThat(statesUntil(states, Progress.Live.CONNECTED))
+        .as("once the server is back")
         .containsExactly(Progress.Live.CONNECTING, Progress.Live.CONNECTED);
 
     Offset last = null;
@@ -105,7 +119,9 @@ class LiveStatusTest {
     assertThat(all).extracting(Change::value).as("every change once, in order").isEqualTo(expected);
     reader.awaitOffset(last).timeout(10, SECONDS).blockingAwait();
     StateView extra = views.poll(300, MILLISECONDS);
-    assertThat(extra == null || extra.change() == null).as("no change delivered twice: %s", extra).isTrue();
+    assertThat(extra == null || extra.change() == null)
+        .as("no change delivered twice: %s", extra)
+        .isTrue();
     assertThat(errors).as("subscriber saw no error").isEmpty();
     assertThat(states).as("no state change once reconnected").isEmpty();
     live.dispose();
@@ -118,9 +134,14 @@ class LiveStatusTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    RetryPolicy retry = RetryPolicy.builder().maxRetries(2).initialDelay(10, MILLISECONDS)
-        .maxDelay(50, MILLISECONDS).build();
-    RStreamClient client = client("http://127.0.0.1:" + closedPort + "/v1/stream/shop/orders", retry);
+    RetryPolicy retry =
+        RetryPolicy.builder()
+            .maxRetries(2)
+            .initialDelay(10, MILLISECONDS)
+            .maxDelay(50, MILLISECONDS)
+            .build();
+    RStreamClient client =
+        client("http://127.0.0.1:" + closedPort + "/v1/stream/shop/orders", retry);
 
     TestSubscriber<StateView> window = client.window(Instant.parse("2020-01-01T00:00:00Z")).test();
     // Bounded by the policy (3 attempts, < 200 ms of delays); the timeout only guards a hang.
@@ -134,13 +155,21 @@ class LiveStatusTest {
 
   @Test
   void boundedRetryPolicyFailsEveryLiveSubscriberWhenTheServerStaysDown() throws Exception {
-    RetryPolicy retry = RetryPolicy.builder().maxRetries(2).initialDelay(10, MILLISECONDS)
-        .maxDelay(50, MILLISECONDS).build();
+    RetryPolicy retry =
+        RetryPolicy.builder()
+            .maxRetries(2)
+            .initialDelay(10, MILLISECONDS)
+            .maxDelay(50, MILLISECONDS)
+            .build();
     RStreamClient client = client(url, retry);
     TestSubscriber<StateView> a = client.live().test();
     TestSubscriber<StateView> b = client.live().test();
-    client.progress().filter(p -> p.live() == Progress.Live.CONNECTED).firstOrError()
-        .timeout(10, SECONDS).blockingGet();
+    client
+        .progress()
+        .filter(p -> p.live() == Progress.Live.CONNECTED)
+        .firstOrError()
+        .timeout(10, SECONDS)
+        .blockingGet();
     server.stop();
 
     assertThat(a.await(10, SECONDS)).as("the first subscriber ends").isTrue();

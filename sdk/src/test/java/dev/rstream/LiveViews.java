@@ -11,19 +11,23 @@ import java.util.concurrent.BlockingQueue;
 /**
  * Waits on what a {@code live()} subscriber has been shown. {@link RStreamClient#awaitOffset}
  * completes once the client has applied an offset, which can be a moment before the view of it
- * reaches an earlier subscriber on the client's I/O thread (a subscription made meanwhile is
- * handed the latest state at once). A test that reads a subscriber's values waits on them.
+ * reaches an earlier subscriber on the client's I/O thread (a subscription made meanwhile is handed
+ * the latest state at once). A test that reads a subscriber's values waits on them.
  */
 final class LiveViews {
   private LiveViews() {}
 
-  /** The subscriber's latest view once one at or past {@code offset} has arrived; fails after 10 s. */
-  static StateView latestAtOrPast(TestSubscriber<StateView> subscriber, Offset offset) throws InterruptedException {
+  /**
+   * The subscriber's latest view once one at or past {@code offset} has arrived; fails after 10 s.
+   */
+  static StateView latestAtOrPast(TestSubscriber<StateView> subscriber, Offset offset)
+      throws InterruptedException {
     long deadline = System.nanoTime() + SECONDS.toNanos(10);
     while (true) {
       List<StateView> views = subscriber.values();
       int size = views.size();
-      if (size > 0 && views.get(size - 1).offset().compareTo(offset) >= 0) return views.get(size - 1);
+      if (size > 0 && views.get(size - 1).offset().compareTo(offset) >= 0)
+        return views.get(size - 1);
       if (System.nanoTime() > deadline) {
         throw new AssertionError("no view at or past " + offset + " within 10 s; got " + size);
       }
@@ -32,7 +36,8 @@ final class LiveViews {
   }
 
   /** The changes of every view, in order, once a view at or past {@code offset} has arrived. */
-  static List<Change> changesThrough(TestSubscriber<StateView> subscriber, Offset offset) throws InterruptedException {
+  static List<Change> changesThrough(TestSubscriber<StateView> subscriber, Offset offset)
+      throws InterruptedException {
     latestAtOrPast(subscriber, offset);
     List<StateView> views = subscriber.values();
     List<Change> changes = new ArrayList<>();
@@ -41,8 +46,12 @@ final class LiveViews {
     return changes;
   }
 
-  /** Takes views from {@code views} until they hold {@code count} changes; fails after 15 s without one. */
-  static List<Change> changesSeen(BlockingQueue<StateView> views, int count) throws InterruptedException {
+  /**
+   * Takes views from {@code views} until they hold {@code count} changes; fails after 15 s without
+   * one.
+   */
+  static List<Change> changesSeen(BlockingQueue<StateView> views, int count)
+      throws InterruptedException {
     List<Change> seen = new ArrayList<>();
     while (seen.size() < count) {
       StateView view = views.poll(15, SECONDS);

@@ -57,8 +57,11 @@ public abstract class LocalStoreContractTest {
         keyframe("0_10", 1),
         keyframe("0_30", 5),
         Offset.of("0_12"),
-        Arrays.asList(Change.insert("item", "a", "{\"n\":1}").newBuilder().offset(Offset.of("0_12")).build()),
-        Arrays.asList(change("a", "{\"n\":2}", "0_20", 2), Change.delete("item", "a").newBuilder().offset(Offset.of("0_25")).build()));
+        Arrays.asList(
+            Change.insert("item", "a", "{\"n\":1}").newBuilder().offset(Offset.of("0_12")).build()),
+        Arrays.asList(
+            change("a", "{\"n\":2}", "0_20", 2),
+            Change.delete("item", "a").newBuilder().offset(Offset.of("0_25")).build()));
   }
 
   @Test
@@ -82,9 +85,14 @@ public abstract class LocalStoreContractTest {
     LocalStore store = open();
     assertThat(store.keyframes(URL)).isEmpty();
     assertThat(store.keyframesNext(URL)).isEqualTo(Offset.START);
-    store.putKeyframes(URL, Arrays.asList(keyframe("-1", 0), keyframe("0_10", 1)), Offset.of("i_2"));
-    store.putKeyframes(URL, Arrays.asList(keyframe("-1", 0), keyframe("0_10", 1), keyframe("0_30", 5)), Offset.of("i_3"));
-    assertThat(store.keyframes(URL)).containsExactly(keyframe("-1", 0), keyframe("0_10", 1), keyframe("0_30", 5));
+    store.putKeyframes(
+        URL, Arrays.asList(keyframe("-1", 0), keyframe("0_10", 1)), Offset.of("i_2"));
+    store.putKeyframes(
+        URL,
+        Arrays.asList(keyframe("-1", 0), keyframe("0_10", 1), keyframe("0_30", 5)),
+        Offset.of("i_3"));
+    assertThat(store.keyframes(URL))
+        .containsExactly(keyframe("-1", 0), keyframe("0_10", 1), keyframe("0_30", 5));
     assertThat(store.keyframesNext(URL)).isEqualTo(Offset.of("i_3"));
     // Not an extension (the stream was rebuilt): replaced, not appended to.
     store.putKeyframes(URL, Arrays.asList(keyframe("1_05", 9)), Offset.of("j_1"));
@@ -94,16 +102,37 @@ public abstract class LocalStoreContractTest {
   @Test
   public void liveBatchesAppendOnlyWhereTheStoredWindowEnds() throws Exception {
     LocalStore store = open();
-    assertThat(store.appendLive(URL, "0_30", Offset.of("0_32"), Collections.emptyList(), Offset.of("0_32"))).isFalse();
+    assertThat(
+            store.appendLive(
+                URL, "0_30", Offset.of("0_32"), Collections.emptyList(), Offset.of("0_32")))
+        .isFalse();
     store.putLiveWindow(
-        URL, StoredWindow.of(keyframe("0_30", 5), null, Offset.of("0_32"), Collections.emptyList(), Collections.emptyList()));
+        URL,
+        StoredWindow.of(
+            keyframe("0_30", 5),
+            null,
+            Offset.of("0_32"),
+            Collections.emptyList(),
+            Collections.emptyList()));
     Change first = change("a", "{\"n\":3}", "0_40", 6);
     Change second = change("b", "{\"n\":4}", "0_50", 7);
-    assertThat(store.appendLive(URL, "0_30", Offset.of("0_32"), Arrays.asList(first), Offset.of("0_40"))).isTrue();
+    assertThat(
+            store.appendLive(
+                URL, "0_30", Offset.of("0_32"), Arrays.asList(first), Offset.of("0_40")))
+        .isTrue();
     // A second writer at the old position, or for another window, writes nothing.
-    assertThat(store.appendLive(URL, "0_30", Offset.of("0_32"), Arrays.asList(first), Offset.of("0_40"))).isFalse();
-    assertThat(store.appendLive(URL, "0_10", Offset.of("0_40"), Arrays.asList(second), Offset.of("0_50"))).isFalse();
-    assertThat(store.appendLive(URL, "0_30", Offset.of("0_40"), Arrays.asList(second), Offset.of("0_50"))).isTrue();
+    assertThat(
+            store.appendLive(
+                URL, "0_30", Offset.of("0_32"), Arrays.asList(first), Offset.of("0_40")))
+        .isFalse();
+    assertThat(
+            store.appendLive(
+                URL, "0_10", Offset.of("0_40"), Arrays.asList(second), Offset.of("0_50")))
+        .isFalse();
+    assertThat(
+            store.appendLive(
+                URL, "0_30", Offset.of("0_40"), Arrays.asList(second), Offset.of("0_50")))
+        .isTrue();
 
     StoredWindow live = store.liveWindow(URL);
     assertThat(live).isNotNull();
@@ -115,10 +144,22 @@ public abstract class LocalStoreContractTest {
   @Test
   public void aNewLiveWindowReplacesTheOld() throws Exception {
     LocalStore store = open();
-    store.putLiveWindow(URL, StoredWindow.of(keyframe("0_30", 5), null, Offset.of("0_32"), Collections.emptyList(),
-        Arrays.asList(change("a", "1", "0_40", 6))));
-    store.putLiveWindow(URL, StoredWindow.of(keyframe("0_50", 8), null, Offset.of("0_52"),
-        Arrays.asList(Change.insert("item", "a", "1")), Collections.emptyList()));
+    store.putLiveWindow(
+        URL,
+        StoredWindow.of(
+            keyframe("0_30", 5),
+            null,
+            Offset.of("0_32"),
+            Collections.emptyList(),
+            Arrays.asList(change("a", "1", "0_40", 6))));
+    store.putLiveWindow(
+        URL,
+        StoredWindow.of(
+            keyframe("0_50", 8),
+            null,
+            Offset.of("0_52"),
+            Arrays.asList(Change.insert("item", "a", "1")),
+            Collections.emptyList()));
     StoredWindow live = store.liveWindow(URL);
     assertThat(live.id()).isEqualTo("0_50");
     assertThat(live.changes()).isEmpty();
@@ -131,7 +172,14 @@ public abstract class LocalStoreContractTest {
     for (String url : Arrays.asList(URL, OTHER)) {
       store.putWindow(url, committed());
       store.putKeyframes(url, Arrays.asList(keyframe("0_10", 1)), Offset.of("i_1"));
-      store.putLiveWindow(url, StoredWindow.of(keyframe("0_30", 5), null, Offset.of("0_32"), Collections.emptyList(), Collections.emptyList()));
+      store.putLiveWindow(
+          url,
+          StoredWindow.of(
+              keyframe("0_30", 5),
+              null,
+              Offset.of("0_32"),
+              Collections.emptyList(),
+              Collections.emptyList()));
     }
     store.clear(URL);
     assertThat(store.window(URL, "0_10")).isNull();
@@ -160,8 +208,13 @@ public abstract class LocalStoreContractTest {
   public void aCommittedWindowIsNeverReplaced() throws Exception {
     LocalStore store = open();
     store.putWindow(URL, committed());
-    StoredWindow other = StoredWindow.of(keyframe("0_10", 1), keyframe("0_30", 5), Offset.of("0_12"),
-        Collections.emptyList(), Collections.emptyList());
+    StoredWindow other =
+        StoredWindow.of(
+            keyframe("0_10", 1),
+            keyframe("0_30", 5),
+            Offset.of("0_12"),
+            Collections.emptyList(),
+            Collections.emptyList());
     store.putWindow(URL, other);
     assertThat(store.window(URL, "0_10").changes()).hasSize(2);
   }

@@ -17,9 +17,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The public types of the API packages, checked against {@code public-api.txt} beside this class:
- * a type added, removed, moved or turned from class to interface shows in that file's diff.
- * Internal packages are not listed; they carry no compatibility promise.
+ * The public types of the API packages, checked against {@code public-api.txt} beside this class: a
+ * type added, removed, moved or turned from class to interface shows in that file's diff. Internal
+ * packages are not listed; they carry no compatibility promise.
  */
 class PublicApiTest {
   /** The packages apps may use; a new one is added here and to the file. */
@@ -28,24 +28,30 @@ class PublicApiTest {
   @Test
   void publicTypesAreTheListedOnes() throws Exception {
     List<String> expected;
-    try (var in = Objects.requireNonNull(PublicApiTest.class.getResourceAsStream("public-api.txt"),
-        "public-api.txt")) {
-      expected = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-          .map(String::strip)
-          .filter(line -> !line.isEmpty() && !line.startsWith("#"))
-          .sorted()
-          .collect(Collectors.toList());
+    try (var in =
+        Objects.requireNonNull(
+            PublicApiTest.class.getResourceAsStream("public-api.txt"), "public-api.txt")) {
+      expected =
+          new String(in.readAllBytes(), StandardCharsets.UTF_8)
+              .lines()
+              .map(String::strip)
+              .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+              .sorted()
+              .collect(Collectors.toList());
     }
     List<String> actual = new ArrayList<>();
     for (String name : PACKAGES) actual.addAll(publicTypes(name));
     actual.sort(null);
-    assertThat(actual).as("public types (update public-api.txt with a deliberate API change)")
+    assertThat(actual)
+        .as("public types (update public-api.txt with a deliberate API change)")
         .containsExactlyElementsOf(expected);
   }
 
   /** Each public type of {@code packageName}, nested ones included, as "kind name". */
-  private static List<String> publicTypes(String packageName) throws IOException, URISyntaxException {
-    Path classes = Paths.get(RStreamClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+  private static List<String> publicTypes(String packageName)
+      throws IOException, URISyntaxException {
+    Path classes =
+        Paths.get(RStreamClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     assertThat(classes).as("the main classes directory").isDirectory();
     Path dir = classes.resolve(packageName.replace('.', '/'));
     List<String> types = new ArrayList<>();
@@ -56,8 +62,11 @@ class PublicApiTest {
         if (!fileName.endsWith(".class") || fileName.equals("package-info.class")) continue;
         Class<?> type;
         try {
-          type = Class.forName(packageName + "." + fileName.substring(0, fileName.length() - 6),
-              false, PublicApiTest.class.getClassLoader());
+          type =
+              Class.forName(
+                  packageName + "." + fileName.substring(0, fileName.length() - 6),
+                  false,
+                  PublicApiTest.class.getClassLoader());
         } catch (ClassNotFoundException e) {
           throw new AssertionError(e);
         }

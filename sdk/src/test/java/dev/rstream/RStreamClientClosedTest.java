@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rstream.durable.DurableStream;
 import dev.rstream.internal.window.GeneratedLog;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
@@ -22,11 +23,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import dev.rstream.durable.DurableStream;
 
 /**
- * A closed client: every call fails with one clear {@code IllegalStateException} and sends
- * nothing, and what was subscribed before the close ends (streams complete, waits fail).
+ * A closed client: every call fails with one clear {@code IllegalStateException} and sends nothing,
+ * and what was subscribed before the close ends (streams complete, waits fail).
  */
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientClosedTest {
@@ -41,19 +41,33 @@ class RStreamClientClosedTest {
   }
 
   private static void assertClientClosed(BaseTestConsumer<?, ?> consumer) {
-    consumer.awaitDone(5, SECONDS).assertNoValues()
-        .assertError(e -> e instanceof IllegalStateException && e.getMessage().startsWith("client closed"));
+    consumer
+        .awaitDone(5, SECONDS)
+        .assertNoValues()
+        .assertError(
+            e -> e instanceof IllegalStateException && e.getMessage().startsWith("client closed"));
   }
 
-  private static void assertClientClosed(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
-    assertThatThrownBy(call).isInstanceOf(IllegalStateException.class).hasMessageStartingWith("client closed");
+  private static void assertClientClosed(
+      org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("client closed");
   }
 
   @Test
   void everyCallOnAClosedClientAndItsProducerFailsAndNothingReachesTheServer() {
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
+    RStreamClient client =
+        RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
     ChangeProducer producer = client.producer();
-    Offset before = DurableStream.builder().url(url).okHttpClient(server.http()).build().head().blockingGet().nextOffset();
+    Offset before =
+        DurableStream.builder()
+            .url(url)
+            .okHttpClient(server.http())
+            .build()
+            .head()
+            .blockingGet()
+            .nextOffset();
     client.close();
     client.close(); // idempotent
 
@@ -78,15 +92,25 @@ class RStreamClientClosedTest {
     assertClientClosed(producer.flush().test());
     assertClientClosed(producer.detach().test());
 
-    assertThat(DurableStream.builder().url(url).okHttpClient(server.http()).build().head().blockingGet().nextOffset())
-        .as("nothing appended after close").isEqualTo(before);
+    assertThat(
+            DurableStream.builder()
+                .url(url)
+                .okHttpClient(server.http())
+                .build()
+                .head()
+                .blockingGet()
+                .nextOffset())
+        .as("nothing appended after close")
+        .isEqualTo(before);
   }
 
   @Test
   void aStreamTakenBeforeCloseAndSubscribedAfterFailsToo() {
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
+    RStreamClient client =
+        RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
     TestSubscriber<StateView> live = client.live().test(0); // cold: nothing happens yet...
-    io.reactivex.rxjava3.core.Single<Offset> append = client.append(Change.update("order", "o1", "1"));
+    io.reactivex.rxjava3.core.Single<Offset> append =
+        client.append(Change.update("order", "o1", "1"));
     client.close();
 
     assertClientClosed(client.live().test());
@@ -94,12 +118,28 @@ class RStreamClientClosedTest {
     live.cancel();
   }
 
-  /** The public methods {@link #everyCallOnAClosedClientAndItsProducerFailsAndNothingReachesTheServer} calls. */
+  /**
+   * The public methods {@link
+   * #everyCallOnAClosedClientAndItsProducerFailsAndNothingReachesTheServer} calls.
+   */
   @Test
   void theClosedTestCoversEveryPublicMethod() {
-    assertThat(publicMethods(RStreamClient.class)).containsExactlyInAnyOrder(
-        "window", "live", "windows", "changes", "append", "awaitOffset", "state", "progress",
-        "producer", "pause", "resume", "streamUrl", "close", "builder");
+    assertThat(publicMethods(RStreamClient.class))
+        .containsExactlyInAnyOrder(
+            "window",
+            "live",
+            "windows",
+            "changes",
+            "append",
+            "awaitOffset",
+            "state",
+            "progress",
+            "producer",
+            "pause",
+            "resume",
+            "streamUrl",
+            "close",
+            "builder");
     assertThat(publicMethods(ChangeProducer.class))
         .containsExactlyInAnyOrder("append", "flush", "detach", "id", "epoch", "toString");
   }
@@ -107,7 +147,8 @@ class RStreamClientClosedTest {
   private static Set<String> publicMethods(Class<?> type) {
     Set<String> names = new TreeSet<>();
     for (Method method : type.getDeclaredMethods()) {
-      if (Modifier.isPublic(method.getModifiers()) && !method.isSynthetic()) names.add(method.getName());
+      if (Modifier.isPublic(method.getModifiers()) && !method.isSynthetic())
+        names.add(method.getName());
     }
     return names;
   }
@@ -116,15 +157,21 @@ class RStreamClientClosedTest {
   void streamsSubscribedBeforeCloseCompleteAndWaitsWithoutTheirAnswerFail() {
     GeneratedLog log = new GeneratedLog(3, 4, 5);
     FakeStateStream stream = new FakeStateStream(log);
-    RStreamClient client = RStreamClient.builder().source(stream).liveLinger(0, SECONDS)
-        .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC)).build();
+    RStreamClient client =
+        RStreamClient.builder()
+            .source(stream)
+            .liveLinger(0, SECONDS)
+            .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
+            .build();
     stream.closeGate(); // reads wait: the live state never catches up
     TestSubscriber<StateView> live = client.live().test();
     TestSubscriber<List<WindowInfo>> windows = client.windows().test();
     TestSubscriber<Progress> progress = client.progress().test();
     TestObserver<Void> unreached = client.awaitOffset(log.messages.get(0).offset()).test();
     TestObserver<Void> unreachedWithin =
-        client.awaitOffset(log.messages.get(0).offset(), 1, java.util.concurrent.TimeUnit.HOURS).test();
+        client
+            .awaitOffset(log.messages.get(0).offset(), 1, java.util.concurrent.TimeUnit.HOURS)
+            .test();
     TestObserver<StateView> state = client.state().test();
     unreached.assertNotComplete();
     state.assertNotComplete();

@@ -4,6 +4,8 @@ import static dev.rstream.ReferenceChanges.orders;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.testing.ReferenceLog;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
@@ -17,8 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import dev.rstream.durable.DurableStream;
-import dev.rstream.durable.CreateOptions;
 
 /** The client against the real server-stub over real sockets: keyframes written by the server. */
 @ExtendWith(UndeliveredRxErrors.class)
@@ -38,11 +38,18 @@ class RStreamClientEndToEndTest {
   }
 
   private RStreamClient client(LocalStore localStore) {
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).store(localStore)
-        .liveLinger(0, SECONDS)
-        // The appended timestamps run ahead of the wall clock; to this client they are all past.
-        .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
-        .build();
+    RStreamClient client =
+        RStreamClient.builder()
+            .streamUrl(url)
+            .okHttpClient(server.http())
+            .store(localStore)
+            .liveLinger(0, SECONDS)
+            // The appended timestamps run ahead of the wall clock; to this client they are all
+            // past.
+            .clock(
+                java.time.Clock.fixed(
+                    Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
+            .build();
     clients.add(client);
     return client;
   }
@@ -106,7 +113,11 @@ class RStreamClientEndToEndTest {
   @Test
   void typedValuesBindThroughJackson() {
     RStreamClient client = client(LocalStore.inMemory());
-    Offset offset = client.append(Change.insert("order", "o1", "{\"qty\":3,\"sku\":\"A\"}")).timeout(10, SECONDS).blockingGet();
+    Offset offset =
+        client
+            .append(Change.insert("order", "o1", "{\"qty\":3,\"sku\":\"A\"}"))
+            .timeout(10, SECONDS)
+            .blockingGet();
     client.awaitOffset(offset).timeout(10, SECONDS).blockingAwait();
     StateView view = client.live().timeout(10, SECONDS).blockingFirst();
     Order order = view.value("order", "o1", Order.class);
@@ -119,8 +130,13 @@ class RStreamClientEndToEndTest {
   @Test
   void plainStreamWithoutKeyframesIsScannedOnceAndServedAsOneLiveWindow() throws Exception {
     String plain = server.streamUrl("shop/plain");
-    DurableStream.builder().url(plain).okHttpClient(server.http()).build()
-        .create(CreateOptions.json()).timeout(10, SECONDS).blockingGet();
+    DurableStream.builder()
+        .url(plain)
+        .okHttpClient(server.http())
+        .build()
+        .create(CreateOptions.json())
+        .timeout(10, SECONDS)
+        .blockingGet();
     url = plain;
     RStreamClient writer = client(LocalStore.inMemory());
     Random random = new Random(3);
@@ -145,13 +161,16 @@ class RStreamClientEndToEndTest {
     server.createStateStream("shop/orders", "changes=7, interval=3600s");
     RStreamClient writer = client(LocalStore.inMemory());
     RStreamClient reader = client(LocalStore.inMemory());
-    java.util.concurrent.BlockingQueue<StateView> views = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.BlockingQueue<StateView> views =
+        new java.util.concurrent.LinkedBlockingQueue<>();
     io.reactivex.rxjava3.disposables.Disposable live = reader.live().subscribe(views::add);
     StateView initial = views.poll(10, SECONDS);
     assertThat(initial).isNotNull();
 
     Random random = new Random(11);
-    ReferenceLog log = new ReferenceLog(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).plusSeconds(1));
+    ReferenceLog log =
+        new ReferenceLog(
+            Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).plusSeconds(1));
     Offset last = null;
     long deadline = System.nanoTime() + SECONDS.toNanos(1);
     int units = 0;
@@ -166,13 +185,20 @@ class RStreamClientEndToEndTest {
       // Keyframes the server writes show up as views without a change.
       for (Change change : view.changes()) seen.add(change.newBuilder().offset(null).build());
     }
-    assertThat(seen).as("changes seen live, in order, once each").isEqualTo(ReferenceChanges.changes(log.entries()));
+    assertThat(seen)
+        .as("changes seen live, in order, once each")
+        .isEqualTo(ReferenceChanges.changes(log.entries()));
     live.dispose();
   }
 
-  /** Appends {@code units} POSTs of 1-3 changes with increasing timestamps (ties and deletes included). */
-  private static Offset appendRandom(RStreamClient writer, ReferenceLog log, Random random, int units) {
-    return ReferenceChanges.appendRandom(writer, log, random, units, ReferenceLog.Shape.UPDATES_DELETES_AND_TIES);
+  /**
+   * Appends {@code units} POSTs of 1-3 changes with increasing timestamps (ties and deletes
+   * included).
+   */
+  private static Offset appendRandom(
+      RStreamClient writer, ReferenceLog log, Random random, int units) {
+    return ReferenceChanges.appendRandom(
+        writer, log, random, units, ReferenceLog.Shape.UPDATES_DELETES_AND_TIES);
   }
 
   public static final class Order {

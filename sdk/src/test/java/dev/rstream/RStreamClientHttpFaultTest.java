@@ -19,7 +19,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Scripted HTTP responses the real server would never send: the client fails typed, applies nothing. */
+/**
+ * Scripted HTTP responses the real server would never send: the client fails typed, applies
+ * nothing.
+ */
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientHttpFaultTest {
   private static final String T0 = "2026-01-01T00:00:00Z";
@@ -28,30 +31,49 @@ class RStreamClientHttpFaultTest {
   private final MockWebServer server = new MockWebServer();
   private final OkHttpClient http = new OkHttpClient();
   private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
+
   /** Body served for a GET, by its path and offset: "path?offset". */
   private final Map<String, String> bodies = new ConcurrentHashMap<>();
+
   private final Map<String, String> nextOffsets = new ConcurrentHashMap<>();
   private RStreamClient client;
 
   @BeforeEach
   void setUp() throws Exception {
-    server.setDispatcher(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        requests.add(request);
-        String key = request.getUrl().encodedPath() + "?" + request.getUrl().queryParameter("offset");
-        String body = bodies.get(key);
-        if (body == null) return new MockResponse.Builder().code(404).body("{}").build();
-        return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
-            .addHeader("Stream-Next-Offset", nextOffsets.get(key)).addHeader("Stream-Up-To-Date", "true")
-            .body(body).build();
-      }
-    });
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            requests.add(request);
+            String key =
+                request.getUrl().encodedPath() + "?" + request.getUrl().queryParameter("offset");
+            String body = bodies.get(key);
+            if (body == null) return new MockResponse.Builder().code(404).body("{}").build();
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json")
+                .addHeader("Stream-Next-Offset", nextOffsets.get(key))
+                .addHeader("Stream-Up-To-Date", "true")
+                .body(body)
+                .build();
+          }
+        });
     server.start(0);
-    client = RStreamClient.builder().streamUrl(server.url("/v1/stream/orders").toString()).okHttpClient(http)
-        .liveLinger(0, SECONDS).build();
-    serve("/v1/stream/orders.keyframes", "-1", "i1",
-        "[{\"offset\":\"a\",\"timestamp\":\"" + T0 + "\"},{\"offset\":\"c\",\"timestamp\":\"" + T1 + "\"}]");
+    client =
+        RStreamClient.builder()
+            .streamUrl(server.url("/v1/stream/orders").toString())
+            .okHttpClient(http)
+            .liveLinger(0, SECONDS)
+            .build();
+    serve(
+        "/v1/stream/orders.keyframes",
+        "-1",
+        "i1",
+        "[{\"offset\":\"a\",\"timestamp\":\""
+            + T0
+            + "\"},{\"offset\":\"c\",\"timestamp\":\""
+            + T1
+            + "\"}]");
   }
 
   @AfterEach
@@ -68,25 +90,48 @@ class RStreamClientHttpFaultTest {
   }
 
   private static String keyframe(String end, String... inserts) {
-    StringBuilder json = new StringBuilder("{\"headers\":{\"control\":\"snapshot-start\",\"offset\":\"" + end
-        + "\",\"timestamp\":\"" + T0 + "\"}}");
+    StringBuilder json =
+        new StringBuilder(
+            "{\"headers\":{\"control\":\"snapshot-start\",\"offset\":\""
+                + end
+                + "\",\"timestamp\":\""
+                + T0
+                + "\"}}");
     for (String insert : inserts) json.append(',').append(insert);
     return json + ",{\"headers\":{\"control\":\"snapshot-end\",\"offset\":\"" + end + "\"}}";
   }
 
   private static String change(String op, String key, String value, String offset, String time) {
-    return "{\"type\":\"order\",\"key\":\"" + key + "\"," + (value == null ? "" : "\"value\":" + value + ",")
-        + "\"headers\":{\"operation\":\"" + op + "\",\"offset\":\"" + offset + "\",\"timestamp\":\"" + time + "\"}}";
+    return "{\"type\":\"order\",\"key\":\""
+        + key
+        + "\","
+        + (value == null ? "" : "\"value\":" + value + ",")
+        + "\"headers\":{\"operation\":\""
+        + op
+        + "\",\"offset\":\""
+        + offset
+        + "\",\"timestamp\":\""
+        + time
+        + "\"}}";
   }
 
   @Test
   void readsTheIndexFromTheCompanionStreamAndOnlyTheWindowsRange() throws Exception {
-    serve("/v1/stream/orders", "a", "c",
-        "[" + keyframe("b", change("insert", "o1", "1", "b", T0)) + "," + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + "]");
-    StateView view = client.window(Instant.parse("2026-01-01T00:00:40Z")).timeout(5, SECONDS).blockingLast();
+    serve(
+        "/v1/stream/orders",
+        "a",
+        "c",
+        "["
+            + keyframe("b", change("insert", "o1", "1", "b", T0))
+            + ","
+            + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z")
+            + "]");
+    StateView view =
+        client.window(Instant.parse("2026-01-01T00:00:40Z")).timeout(5, SECONDS).blockingLast();
     assertThat(view.json("order", "o1")).isEqualTo("2");
     assertThat(view.offset()).isEqualTo(Offset.of("c"));
-    assertThat(requests.poll(5, SECONDS).getUrl().encodedPath()).isEqualTo("/v1/stream/orders.keyframes");
+    assertThat(requests.poll(5, SECONDS).getUrl().encodedPath())
+        .isEqualTo("/v1/stream/orders.keyframes");
     RecordedRequest read = requests.poll(5, SECONDS);
     assertThat(read.getUrl().encodedPath()).isEqualTo("/v1/stream/orders");
     assertThat(read.getUrl().queryParameter("offset")).isEqualTo("a");
@@ -96,35 +141,63 @@ class RStreamClientHttpFaultTest {
   @Test
   void indexEntriesThatCannotBeReadAreSkippedNotFatal() throws Exception {
     // The index is a hint (3.4): entries a bad writer left there must not stop every reader.
-    serve("/v1/stream/orders.keyframes", "-1", "i1",
-        "[{\"offset\":\"a\",\"timestamp\":\"" + T0 + "\"},"
+    serve(
+        "/v1/stream/orders.keyframes",
+        "-1",
+        "i1",
+        "[{\"offset\":\"a\",\"timestamp\":\""
+            + T0
+            + "\"},"
             + "{\"offset\":\"b\",\"timestamp\":\"not-a-time\"},"
-            + "{\"timestamp\":\"" + T0 + "\"},"
+            + "{\"timestamp\":\""
+            + T0
+            + "\"},"
             + "[1,2],\"junk\",{\"offset\":7},"
-            + "{\"offset\":\"c\",\"timestamp\":\"" + T1 + "\"}]");
-    serve("/v1/stream/orders", "a", "c",
-        "[" + keyframe("b", change("insert", "o1", "1", "b", T0)) + "," + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + "]");
+            + "{\"offset\":\"c\",\"timestamp\":\""
+            + T1
+            + "\"}]");
+    serve(
+        "/v1/stream/orders",
+        "a",
+        "c",
+        "["
+            + keyframe("b", change("insert", "o1", "1", "b", T0))
+            + ","
+            + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z")
+            + "]");
 
-    StateView view = client.window(Instant.parse("2026-01-01T00:00:40Z")).timeout(5, SECONDS).blockingLast();
+    StateView view =
+        client.window(Instant.parse("2026-01-01T00:00:40Z")).timeout(5, SECONDS).blockingLast();
 
     assertThat(view.json("order", "o1")).isEqualTo("2");
     // The window found runs from the first readable entry to the next readable one.
     assertThat(client.windows().blockingFirst())
-        .anySatisfy(w -> {
-          assertThat(w.start()).isEqualTo(Keyframe.of(Offset.of("a"), Instant.parse(T0)));
-          assertThat(w.end()).isEqualTo(Keyframe.of(Offset.of("c"), Instant.parse(T1)));
-        });
+        .anySatisfy(
+            w -> {
+              assertThat(w.start()).isEqualTo(Keyframe.of(Offset.of("a"), Instant.parse(T0)));
+              assertThat(w.end()).isEqualTo(Keyframe.of(Offset.of("c"), Instant.parse(T1)));
+            });
   }
 
   @Test
   void aWindowReadIsCutAtItsEndBoundWhenTheServerSendsMore() {
-    // One response runs past the end bound "c" into the next window: those messages are not the window's.
-    serve("/v1/stream/orders", "a", "d",
-        "[" + keyframe("b", change("insert", "o1", "1", "b", T0)) + ","
-            + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + ","
-            + keyframe("d", change("insert", "o1", "2", "d", T1)) + ","
-            + change("update", "o1", "3", "d", T1) + "]");
-    StateView view = client.window(Instant.parse("2026-01-01T00:00:59Z")).timeout(5, SECONDS).blockingLast();
+    // One response runs past the end bound "c" into the next window: those messages are not the
+    // window's.
+    serve(
+        "/v1/stream/orders",
+        "a",
+        "d",
+        "["
+            + keyframe("b", change("insert", "o1", "1", "b", T0))
+            + ","
+            + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z")
+            + ","
+            + keyframe("d", change("insert", "o1", "2", "d", T1))
+            + ","
+            + change("update", "o1", "3", "d", T1)
+            + "]");
+    StateView view =
+        client.window(Instant.parse("2026-01-01T00:00:59Z")).timeout(5, SECONDS).blockingLast();
     assertThat(view.json("order", "o1")).isEqualTo("2");
     assertThat(view.offset()).isEqualTo(Offset.of("c"));
   }
@@ -132,17 +205,27 @@ class RStreamClientHttpFaultTest {
   @Test
   void aMessageThatIsNotStateProtocolFailsTheWindowWithAProtocolError() {
     serve("/v1/stream/orders", "a", "c", "[" + keyframe("b") + ",{\"hello\":\"world\"}]");
-    client.window(Instant.parse("2026-01-01T00:00:10Z")).test().awaitDone(5, SECONDS)
-        .assertError(e -> e instanceof ProtocolException && e.getMessage().contains("not a State Protocol message"));
+    client
+        .window(Instant.parse("2026-01-01T00:00:10Z"))
+        .test()
+        .awaitDone(5, SECONDS)
+        .assertError(
+            e ->
+                e instanceof ProtocolException
+                    && e.getMessage().contains("not a State Protocol message"));
     assertThat(client.windows().blockingFirst()).isEmpty(); // FAILED, then forgotten
   }
 
   @Test
   void aStreamThatDoesNotExistFailsTypedAfterTheIndexFallsBackToAScan() throws Exception {
     bodies.clear(); // no index, no stream: every read is a 404
-    client.window(Instant.parse("2026-01-01T00:00:10Z")).test().awaitDone(5, SECONDS)
+    client
+        .window(Instant.parse("2026-01-01T00:00:10Z"))
+        .test()
+        .awaitDone(5, SECONDS)
         .assertError(StreamNotFoundException.class);
-    assertThat(requests.poll(5, SECONDS).getUrl().encodedPath()).isEqualTo("/v1/stream/orders.keyframes");
+    assertThat(requests.poll(5, SECONDS).getUrl().encodedPath())
+        .isEqualTo("/v1/stream/orders.keyframes");
     RecordedRequest scan = requests.poll(5, SECONDS);
     assertThat(scan.getUrl().encodedPath()).isEqualTo("/v1/stream/orders");
     assertThat(scan.getUrl().queryParameter("offset")).isEqualTo("-1");
@@ -150,15 +233,31 @@ class RStreamClientHttpFaultTest {
 
   @Test
   void aKeyframeHoldingADeleteFailsWithAProtocolError() {
-    serve("/v1/stream/orders", "a", "c", "[" + keyframe("b", change("delete", "o1", null, "b", T0)) + "]");
-    client.window(Instant.parse("2026-01-01T00:00:10Z")).test().awaitDone(5, SECONDS)
-        .assertError(e -> e instanceof ProtocolException && e.getMessage().contains("only inserts"));
+    serve(
+        "/v1/stream/orders",
+        "a",
+        "c",
+        "[" + keyframe("b", change("delete", "o1", null, "b", T0)) + "]");
+    client
+        .window(Instant.parse("2026-01-01T00:00:10Z"))
+        .test()
+        .awaitDone(5, SECONDS)
+        .assertError(
+            e -> e instanceof ProtocolException && e.getMessage().contains("only inserts"));
   }
 
   @Test
   void aWindowWithoutItsKeyframeFailsWithAProtocolError() {
-    serve("/v1/stream/orders", "a", "c", "[" + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + "]");
-    client.window(Instant.parse("2026-01-01T00:00:10Z")).test().awaitDone(5, SECONDS)
-        .assertError(e -> e instanceof ProtocolException && e.getMessage().contains("no complete keyframe"));
+    serve(
+        "/v1/stream/orders",
+        "a",
+        "c",
+        "[" + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + "]");
+    client
+        .window(Instant.parse("2026-01-01T00:00:10Z"))
+        .test()
+        .awaitDone(5, SECONDS)
+        .assertError(
+            e -> e instanceof ProtocolException && e.getMessage().contains("no complete keyframe"));
   }
 }

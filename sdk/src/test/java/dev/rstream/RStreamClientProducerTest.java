@@ -47,8 +47,8 @@ class RStreamClientProducerTest {
   }
 
   private RStreamClient client(@Nullable LocalStore store) {
-    RStreamClient.Builder builder = RStreamClient.builder().streamUrl(url).okHttpClient(server.http())
-        .liveLinger(0, SECONDS);
+    RStreamClient.Builder builder =
+        RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).liveLinger(0, SECONDS);
     if (store != null) builder.store(store);
     RStreamClient client = builder.build();
     clients.add(client);
@@ -62,8 +62,12 @@ class RStreamClientProducerTest {
   }
 
   private static Change order(String key, int qty) {
-    return Change.builder().operation(Change.Operation.UPDATE).type("order").key(key)
-        .value("{\"qty\":" + qty + "}").build();
+    return Change.builder()
+        .operation(Change.Operation.UPDATE)
+        .type("order")
+        .key(key)
+        .value("{\"qty\":" + qty + "}")
+        .build();
   }
 
   @Test
@@ -135,7 +139,7 @@ class RStreamClientProducerTest {
     ChangeProducer producer = client.producer();
     List<io.reactivex.rxjava3.core.Single<Offset>> results = new ArrayList<>();
     for (int i = 0; i < 20; i++) results.add(producer.append(order("o" + (i % 4), i)).cache());
-    results.forEach(r -> r.subscribe(x -> { }, e -> { }));
+    results.forEach(r -> r.subscribe(x -> {}, e -> {}));
     producer.flush().timeout(10, SECONDS).blockingAwait();
     Offset last = null;
     for (io.reactivex.rxjava3.core.Single<Offset> r : results) {
@@ -148,34 +152,50 @@ class RStreamClientProducerTest {
     for (int k = 0; k < 4; k++) {
       assertThat(state.json("order", "o" + k)).isEqualTo("{\"qty\":" + (16 + k) + "}");
     }
-    assertThat(LiveViews.changesThrough(views, last)).as("each queued change once, in order").extracting(Change::value)
-        .containsExactlyElementsOf(() -> java.util.stream.IntStream.range(0, 20)
-            .mapToObj(i -> "{\"qty\":" + i + "}").iterator());
+    assertThat(LiveViews.changesThrough(views, last))
+        .as("each queued change once, in order")
+        .extracting(Change::value)
+        .containsExactlyElementsOf(
+            () ->
+                java.util.stream.IntStream.range(0, 20)
+                    .mapToObj(i -> "{\"qty\":" + i + "}")
+                    .iterator());
   }
 
   @Test
   void appendWhoseResponseIsLostIsRetriedAndAppliedOnce() throws Exception {
-    java.util.concurrent.atomic.AtomicInteger posts = new java.util.concurrent.atomic.AtomicInteger();
-    OkHttpClient losing = server.http().newBuilder().addInterceptor(chain -> {
-      okhttp3.Response response = chain.proceed(chain.request());
-      if (chain.request().method().equals("POST") && posts.incrementAndGet() == 1) {
-        response.close();
-        throw new java.io.IOException("connection reset after the server applied the append");
-      }
-      return response;
-    }).build();
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(losing)
-        .liveLinger(0, SECONDS).build();
+    java.util.concurrent.atomic.AtomicInteger posts =
+        new java.util.concurrent.atomic.AtomicInteger();
+    OkHttpClient losing =
+        server
+            .http()
+            .newBuilder()
+            .addInterceptor(
+                chain -> {
+                  okhttp3.Response response = chain.proceed(chain.request());
+                  if (chain.request().method().equals("POST") && posts.incrementAndGet() == 1) {
+                    response.close();
+                    throw new java.io.IOException(
+                        "connection reset after the server applied the append");
+                  }
+                  return response;
+                })
+            .build();
+    RStreamClient client =
+        RStreamClient.builder().streamUrl(url).okHttpClient(losing).liveLinger(0, SECONDS).build();
     clients.add(client);
     TestSubscriber<StateView> views = client.live().skip(1).test();
     client.live().timeout(10, SECONDS).blockingFirst();
 
-    Offset written = client.append(order("o1", 1), order("o2", 2)).timeout(10, SECONDS).blockingGet();
+    Offset written =
+        client.append(order("o1", 1), order("o2", 2)).timeout(10, SECONDS).blockingGet();
     Offset next = client.append(order("o1", 3)).timeout(10, SECONDS).blockingGet();
 
     assertThat(posts.get()).as("the first append was sent twice").isEqualTo(3);
     client.awaitOffset(next).timeout(10, SECONDS).blockingAwait();
-    assertThat(LiveViews.changesThrough(views, next)).as("each change once").extracting(Change::value)
+    assertThat(LiveViews.changesThrough(views, next))
+        .as("each change once")
+        .extracting(Change::value)
         .containsExactly("{\"qty\":1}", "{\"qty\":2}", "{\"qty\":3}");
     assertThat(next).isGreaterThan(written);
   }
@@ -184,18 +204,19 @@ class RStreamClientProducerTest {
   void storeThatCannotSaveTheIdentityGetsAnUnsavedProducerAndALogLine() throws Exception {
     LocalStore broken = new FullDiskStore(new File(dir, "full.db"));
     List<LogRecord> records = new CopyOnWriteArrayList<>();
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        records.add(record);
-      }
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            records.add(record);
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     Logger logger = Logger.getLogger(RStreamClient.class.getName());
     logger.addHandler(handler);
     try {

@@ -4,6 +4,8 @@ import static dev.rstream.ReferenceChanges.orders;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.testing.ReferenceLog;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
@@ -24,8 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import dev.rstream.durable.DurableStream;
-import dev.rstream.durable.CreateOptions;
 
 /**
  * A client that restarts over a {@link SqliteStore}, against the real server-stub: what it stored
@@ -35,8 +35,10 @@ import dev.rstream.durable.CreateOptions;
 class RStreamClientRestartTest {
   @TempDir File dir;
   @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
+
   /** Every request the readers sent (the writer does not record). */
   private final List<HttpUrl> requests = new CopyOnWriteArrayList<>();
+
   private final List<RStreamClient> clients = new ArrayList<>();
   private final List<SqliteStore> stores = new ArrayList<>();
   private OkHttpClient recording;
@@ -46,12 +48,19 @@ class RStreamClientRestartTest {
 
   @BeforeEach
   void start() {
-    recording = server.http().newBuilder().addInterceptor(chain -> {
-      // A call cancelled before it starts (a read that pause() stopped as it began) never
-      // reaches the network: it is not a read.
-      if (!chain.call().isCanceled()) requests.add(chain.request().url());
-      return chain.proceed(chain.request());
-    }).build();
+    recording =
+        server
+            .http()
+            .newBuilder()
+            .addInterceptor(
+                chain -> {
+                  // A call cancelled before it starts (a read that pause() stopped as it began)
+                  // never
+                  // reaches the network: it is not a read.
+                  if (!chain.call().isCanceled()) requests.add(chain.request().url());
+                  return chain.proceed(chain.request());
+                })
+            .build();
     url = server.createStateStream("shop/orders", "changes=7, interval=3600s");
     writer = client(server.http(), null);
     log = new ReferenceLog(Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1));
@@ -64,9 +73,14 @@ class RStreamClientRestartTest {
   }
 
   private RStreamClient client(OkHttpClient okHttp, LocalStore store) {
-    RStreamClient.Builder builder = RStreamClient.builder().streamUrl(url).okHttpClient(okHttp)
-        .liveLinger(0, SECONDS)
-        .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC));
+    RStreamClient.Builder builder =
+        RStreamClient.builder()
+            .streamUrl(url)
+            .okHttpClient(okHttp)
+            .liveLinger(0, SECONDS)
+            .clock(
+                java.time.Clock.fixed(
+                    Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC));
     if (store != null) builder.store(store);
     RStreamClient client = builder.build();
     clients.add(client);
@@ -96,14 +110,19 @@ class RStreamClientRestartTest {
    * Waits until the store's live window reaches {@code offset} (it is written after emitting; it
    * may pass it when the server wrote a keyframe after the last append).
    */
-  static void awaitStoredLive(LocalStore store, String url, Offset offset) throws InterruptedException {
+  static void awaitStoredLive(LocalStore store, String url, Offset offset)
+      throws InterruptedException {
     long deadline = System.nanoTime() + SECONDS.toNanos(10);
     while (true) {
       LocalStore.StoredWindow live = store.liveWindow(url);
       List<Change> changes = live == null ? List.of() : live.changes();
-      Offset end = changes.isEmpty() ? (live == null ? null : live.baseOffset()) : changes.get(changes.size() - 1).offset();
+      Offset end =
+          changes.isEmpty()
+              ? (live == null ? null : live.baseOffset())
+              : changes.get(changes.size() - 1).offset();
       if (end != null && end.compareTo(offset) >= 0) return;
-      if (System.nanoTime() > deadline) throw new AssertionError("store's live window ends at " + end + ", not " + offset);
+      if (System.nanoTime() > deadline)
+        throw new AssertionError("store's live window ends at " + end + ", not " + offset);
       Thread.sleep(10); // polling a condition, bounded by the deadline
     }
   }
@@ -122,7 +141,8 @@ class RStreamClientRestartTest {
     Offset written = appendRandom(new Random(3), 40);
     writer.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
     List<Instant> times = new ArrayList<>();
-    for (int i = 0; i < 8; i++) times.add(begin.plusMillis(i * (log.clock().toEpochMilli() - begin.toEpochMilli()) / 16));
+    for (int i = 0; i < 8; i++)
+      times.add(begin.plusMillis(i * (log.clock().toEpochMilli() - begin.toEpochMilli()) / 16));
 
     SqliteStore store = openStore();
     RStreamClient first = client(recording, store);
@@ -183,8 +203,13 @@ class RStreamClientRestartTest {
     }
     assertThat(requests).as("no index read").allMatch(r -> r.encodedPath().endsWith("shop/orders"));
     // Only the changes appended since (and the keyframes the server wrote among them).
-    long read = restarted.progress().filter(p -> p.messagesRead() >= newChanges).timeout(10, SECONDS)
-        .blockingFirst().messagesRead();
+    long read =
+        restarted
+            .progress()
+            .filter(p -> p.messagesRead() >= newChanges)
+            .timeout(10, SECONDS)
+            .blockingFirst()
+            .messagesRead();
     assertThat(read).isGreaterThanOrEqualTo(newChanges).isLessThan(newChanges + 30);
     resumed.cancel();
   }
@@ -216,7 +241,9 @@ class RStreamClientRestartTest {
     StateView stored = resumed.values().get(0);
     assertThat(stored.fromStore()).isTrue();
     assertThat(stored.offset()).isGreaterThanOrEqualTo(written);
-    assertThat(orders(stored)).as("no change stored twice or lost").isEqualTo(log.replayTo(log.clock()));
+    assertThat(orders(stored))
+        .as("no change stored twice or lost")
+        .isEqualTo(log.replayTo(log.clock()));
     resumed.cancel();
   }
 
@@ -255,8 +282,14 @@ class RStreamClientRestartTest {
 
     DurableStream stream = DurableStream.builder().url(url).okHttpClient(server.http()).build();
     stream.delete().timeout(10, SECONDS).blockingAwait();
-    stream.create(CreateOptions.builder().contentType("application/json")
-        .header("Rstream-Keyframes", "changes=7, interval=3600s").build()).timeout(10, SECONDS).blockingGet();
+    stream
+        .create(
+            CreateOptions.builder()
+                .contentType("application/json")
+                .header("Rstream-Keyframes", "changes=7, interval=3600s")
+                .build())
+        .timeout(10, SECONDS)
+        .blockingGet();
     log.clear();
     Offset rewritten = appendRandom(random, 3);
 
@@ -267,12 +300,15 @@ class RStreamClientRestartTest {
     resumed.assertNoErrors();
     StateView latest = LiveViews.latestAtOrPast(resumed, rewritten);
     assertThat(latest.fromStore()).isFalse();
-    assertThat(orders(latest)).as("the new stream's state only")
+    assertThat(orders(latest))
+        .as("the new stream's state only")
         .isEqualTo(log.replayTo(log.clock()));
     awaitStoredLive(reopened, url, rewritten);
     assertThat(reopened.liveWindow(url).id()).isNotEqualTo(written.value());
     for (Keyframe keyframe : reopened.keyframes(url)) {
-      assertThat(keyframe.offset().value()).as("no keyframe of the old stream").doesNotStartWith(written.value().substring(0, 16));
+      assertThat(keyframe.offset().value())
+          .as("no keyframe of the old stream")
+          .doesNotStartWith(written.value().substring(0, 16));
     }
     resumed.cancel();
   }
@@ -286,11 +322,22 @@ class RStreamClientRestartTest {
     TestSubscriber<StateView> live = client.live().test();
     client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
     awaitStoredLive(store, url, written);
-    Offset stored = store.liveWindow(url).changes().isEmpty() ? store.liveWindow(url).baseOffset()
-        : store.liveWindow(url).changes().get(store.liveWindow(url).changes().size() - 1).offset();
+    Offset stored =
+        store.liveWindow(url).changes().isEmpty()
+            ? store.liveWindow(url).baseOffset()
+            : store
+                .liveWindow(url)
+                .changes()
+                .get(store.liveWindow(url).changes().size() - 1)
+                .offset();
 
     client.pause();
-    client.progress().filter(p -> p.live() == Progress.Live.IDLE).firstOrError().timeout(10, SECONDS).blockingGet();
+    client
+        .progress()
+        .filter(p -> p.live() == Progress.Live.IDLE)
+        .firstOrError()
+        .timeout(10, SECONDS)
+        .blockingGet();
     int seen = live.values().size();
     requests.clear();
     Offset more = appendRandom(random, 4);
@@ -300,8 +347,7 @@ class RStreamClientRestartTest {
     client.resume();
     client.awaitOffset(more).timeout(10, SECONDS).blockingAwait();
     live.assertNoErrors().assertNotComplete();
-    assertThat(orders(LiveViews.latestAtOrPast(live, more)))
-        .isEqualTo(log.replayTo(log.clock()));
+    assertThat(orders(LiveViews.latestAtOrPast(live, more))).isEqualTo(log.replayTo(log.clock()));
     assertThat(mainStreamReads().get(0).queryParameter("offset")).isEqualTo(stored.value());
     live.cancel();
   }

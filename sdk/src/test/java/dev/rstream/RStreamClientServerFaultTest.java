@@ -5,18 +5,18 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.internal.window.DurableStreamSource;
+import dev.rstream.internal.window.StreamSource;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
-import dev.rstream.internal.window.StreamSource;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.observers.TestObserver;
+import io.reactivex.rxjava3.schedulers.Schedulers;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import io.reactivex.rxjava3.schedulers.Schedulers;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,11 +25,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The client against a real server-stub that goes away: restarts on its data directory, or stays down. */
+/**
+ * The client against a real server-stub that goes away: restarts on its data directory, or stays
+ * down.
+ */
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientServerFaultTest {
   @TempDir Path dir;
-  @RegisterExtension final StubServerExtension server = StubServerExtension.configured(builder -> builder.dataDir(dir));
+
+  @RegisterExtension
+  final StubServerExtension server =
+      StubServerExtension.configured(builder -> builder.dataDir(dir));
+
   private final List<RStreamClient> clients = new ArrayList<>();
   private String url;
 
@@ -46,18 +53,24 @@ class RStreamClientServerFaultTest {
   private RStreamClient client(RetryPolicy retry) {
     StreamSource source =
         DurableStreamSource.create(HttpUrl.get(url), server.http(), retry, Schedulers.io(), null);
-    RStreamClient client = RStreamClient.builder().source(source)
-        .liveLinger(0, SECONDS)
-        .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
-        .build();
+    RStreamClient client =
+        RStreamClient.builder()
+            .source(source)
+            .liveLinger(0, SECONDS)
+            .clock(
+                java.time.Clock.fixed(
+                    Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
+            .build();
     clients.add(client);
     return client;
   }
 
   @Test
-  void liveSubscriberKeepsGoingAcrossAServerRestartOnTheSamePortWithoutDuplicates() throws Exception {
+  void liveSubscriberKeepsGoingAcrossAServerRestartOnTheSamePortWithoutDuplicates()
+      throws Exception {
     // Quick retries: the subscriber must reconnect soon after the server is back.
-    RetryPolicy retry = RetryPolicy.builder().initialDelay(20, MILLISECONDS).maxDelay(200, MILLISECONDS).build();
+    RetryPolicy retry =
+        RetryPolicy.builder().initialDelay(20, MILLISECONDS).maxDelay(200, MILLISECONDS).build();
     RStreamClient writer = client(RetryPolicy.none());
     RStreamClient reader = client(retry);
     BlockingQueue<StateView> views = new LinkedBlockingQueue<>();
@@ -84,28 +97,42 @@ class RStreamClientServerFaultTest {
     all.addAll(after);
     assertThat(all).extracting(Change::value).as("every change once, in order").isEqualTo(expected);
     for (int i = 1; i < all.size(); i++) {
-      assertThat(all.get(i).offset()).as("offset %s strictly after the previous", i)
+      assertThat(all.get(i).offset())
+          .as("offset %s strictly after the previous", i)
           .isGreaterThan(all.get(i - 1).offset());
     }
     assertThat(all.get(all.size() - 1).offset()).isEqualTo(last);
     // Nothing more: no replay of the changes before the restart.
     reader.awaitOffset(last).timeout(10, SECONDS).blockingAwait();
     StateView extra = views.poll(300, MILLISECONDS);
-    assertThat(extra == null || extra.change() == null).as("no change delivered twice: %s", extra).isTrue();
+    assertThat(extra == null || extra.change() == null)
+        .as("no change delivered twice: %s", extra)
+        .isTrue();
     live.dispose();
   }
 
   @Test
   void appendWhileTheServerIsDownFailsTypedOnceTheRetryPolicyGivesUp() throws Exception {
-    RStreamClient writer = client(RetryPolicy.builder().maxRetries(2).initialDelay(10, MILLISECONDS)
-        .maxDelay(50, MILLISECONDS).build());
-    writer.append(ReferenceChanges.numbered(0)).timeout(10, SECONDS).blockingGet(); // the connection worked before
+    RStreamClient writer =
+        client(
+            RetryPolicy.builder()
+                .maxRetries(2)
+                .initialDelay(10, MILLISECONDS)
+                .maxDelay(50, MILLISECONDS)
+                .build());
+    writer
+        .append(ReferenceChanges.numbered(0))
+        .timeout(10, SECONDS)
+        .blockingGet(); // the connection worked before
     server.stop();
 
     TestObserver<Offset> append = writer.append(ReferenceChanges.numbered(1)).test();
-    // Bounded by the retry policy (3 attempts, < 200 ms of delays); the test timeout only guards a hang.
+    // Bounded by the retry policy (3 attempts, < 200 ms of delays); the test timeout only guards a
+    // hang.
     assertThat(append.await(10, SECONDS)).as("the append ends instead of hanging").isTrue();
-    append.assertError(e -> e instanceof TransientException && e.getMessage() != null && !e.getMessage().isBlank());
+    append.assertError(
+        e ->
+            e instanceof TransientException && e.getMessage() != null && !e.getMessage().isBlank());
   }
 
   private static StateView failed(Throwable e) {

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@link RStreamClient#state()} and the bounded {@link RStreamClient#awaitOffset}, against server-stub. */
+/**
+ * {@link RStreamClient#state()} and the bounded {@link RStreamClient#awaitOffset}, against
+ * server-stub.
+ */
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientStateTest {
   @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
@@ -34,8 +37,13 @@ class RStreamClientStateTest {
   }
 
   private RStreamClient client(LocalStore store) {
-    RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).store(store)
-        .liveLinger(0, SECONDS).build();
+    RStreamClient client =
+        RStreamClient.builder()
+            .streamUrl(url)
+            .okHttpClient(server.http())
+            .store(store)
+            .liveLinger(0, SECONDS)
+            .build();
     clients.add(client);
     return client;
   }
@@ -43,7 +51,11 @@ class RStreamClientStateTest {
   private static Offset append(RStreamClient client, int from, int to) {
     Offset last = null;
     for (int i = from; i < to; i++) {
-      last = client.append(Change.update("order", "o" + i, "{\"qty\":" + i + "}")).timeout(10, SECONDS).blockingGet();
+      last =
+          client
+              .append(Change.update("order", "o" + i, "{\"qty\":" + i + "}"))
+              .timeout(10, SECONDS)
+              .blockingGet();
     }
     return last;
   }
@@ -55,7 +67,9 @@ class RStreamClientStateTest {
     Offset first = append(writer, 0, 3);
     RStreamClient earlier = client(store);
     TestSubscriber<StateView> following = earlier.live().test();
-    earlier.awaitOffset(first, 10, SECONDS).blockingAwait(); // the store holds the live window to here
+    earlier
+        .awaitOffset(first, 10, SECONDS)
+        .blockingAwait(); // the store holds the live window to here
     following.cancel();
     earlier.close();
     Offset tail = append(writer, 3, 6);
@@ -68,7 +82,8 @@ class RStreamClientStateTest {
     assertThat(stored.offset()).isEqualTo(first); // what live().firstElement() gave: stale
     assertThat(current.offset()).isEqualTo(tail);
     assertThat(current.fromStore()).isFalse();
-    assertThat(current.entities("order")).containsOnlyKeys("o0", "o1", "o2", "o3", "o4", "o5")
+    assertThat(current.entities("order"))
+        .containsOnlyKeys("o0", "o1", "o2", "o3", "o4", "o5")
         .containsEntry("o5", "{\"qty\":5}");
   }
 
@@ -87,23 +102,27 @@ class RStreamClientStateTest {
 
     // An offset past every one the server gives: the wait runs out of time.
     Offset never = Offset.of("z");
-    TestObserver<Void> waiting = client.awaitOffset(never, 200, MILLISECONDS).test().awaitDone(10, SECONDS);
+    TestObserver<Void> waiting =
+        client.awaitOffset(never, 200, MILLISECONDS).test().awaitDone(10, SECONDS);
 
     waiting.assertError(OffsetTimeoutException.class);
-    OffsetTimeoutException error = (OffsetTimeoutException) dev.rstream.internal.http.TransportFixture.errorOf(waiting);
+    OffsetTimeoutException error =
+        (OffsetTimeoutException) dev.rstream.internal.http.TransportFixture.errorOf(waiting);
     assertThat(error).isInstanceOf(TransientException.class);
     assertThat(error.offset()).isEqualTo(never);
     assertThat(error.reached()).isEqualTo(written);
     assertThat(error.timeoutMillis()).isEqualTo(200);
     assertThat(error.url()).isEqualTo(url);
-    assertThat(error.getMessage()).contains("did not reach offset z within 200 ms", written.value());
+    assertThat(error.getMessage())
+        .contains("did not reach offset z within 200 ms", written.value());
     live.cancel();
   }
 
   @Test
   void aNegativeTimeoutIsRefused() {
     RStreamClient client = client(LocalStore.inMemory());
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.awaitOffset(Offset.START, -1, SECONDS))
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> client.awaitOffset(Offset.START, -1, SECONDS))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -3,6 +3,8 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.durable.LiveMode;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.state.Control;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.GeneratedLog;
@@ -26,8 +28,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import dev.rstream.durable.ReadOptions;
-import dev.rstream.durable.LiveMode;
 
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientTest {
@@ -47,7 +47,9 @@ class RStreamClientTest {
   }
 
   private RStreamClient.Builder builder(FakeStateStream source) {
-    return RStreamClient.builder().source(source).liveLinger(0, SECONDS)
+    return RStreamClient.builder()
+        .source(source)
+        .liveLinger(0, SECONDS)
         // The log's times are in 2026; "now" is after all of them unless a test says otherwise.
         .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC));
   }
@@ -65,8 +67,8 @@ class RStreamClientTest {
   }
 
   /**
-   * A time strictly inside the {@code n}th window that lasts (keyframes may share a timestamp,
-   * and then the window between them covers no time).
+   * A time strictly inside the {@code n}th window that lasts (keyframes may share a timestamp, and
+   * then the window between them covers no time).
    */
   private Instant inside(int n) {
     int k = -1;
@@ -143,21 +145,26 @@ class RStreamClientTest {
     RStreamClient client = client(builder(stream).maxParallelFetches(3));
     int threads = 6;
     int perThread = 40;
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
     java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
     List<java.util.concurrent.Future<?>> done = new ArrayList<>();
-    long span = log.keyframes.get(log.keyframes.size() - 1).timestamp().toEpochMilli() - log.first.toEpochMilli();
+    long span =
+        log.keyframes.get(log.keyframes.size() - 1).timestamp().toEpochMilli()
+            - log.first.toEpochMilli();
     for (int t = 0; t < threads; t++) {
       java.util.Random random = new java.util.Random(t);
-      done.add(pool.submit(() -> {
-        go.await();
-        for (int i = 0; i < perThread; i++) {
-          Instant time = log.first.plusMillis((long) (random.nextDouble() * span));
-          StateView view = await(client.window(time));
-          assertThat(asMap(view)).as("state at %s", time).isEqualTo(log.replayTo(time));
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                go.await();
+                for (int i = 0; i < perThread; i++) {
+                  Instant time = log.first.plusMillis((long) (random.nextDouble() * span));
+                  StateView view = await(client.window(time));
+                  assertThat(asMap(view)).as("state at %s", time).isEqualTo(log.replayTo(time));
+                }
+                return null;
+              }));
     }
     go.countDown();
     for (java.util.concurrent.Future<?> f : done) f.get(30, SECONDS);
@@ -178,7 +185,8 @@ class RStreamClientTest {
     List<WindowInfo> set = awaitSet(sets, s -> s.size() == 4 && count(s, WindowState.PULLING) == 2);
     assertThat(count(set, WindowState.PENDING)).isEqualTo(2);
     stream.openGate(); // releases the two started; the others start, pass the open gate
-    for (TestSubscriber<StateView> subscriber : waiting) subscriber.awaitDone(20, SECONDS).assertComplete();
+    for (TestSubscriber<StateView> subscriber : waiting)
+      subscriber.awaitDone(20, SECONDS).assertComplete();
     awaitSet(sets, s -> s.size() == 4 && count(s, WindowState.COMMITTED) == 4);
     assertThat(stream.reads).hasSize(4);
     d.dispose();
@@ -189,7 +197,8 @@ class RStreamClientTest {
   }
 
   private static List<WindowInfo> awaitSet(
-      BlockingQueue<List<WindowInfo>> sets, java.util.function.Predicate<List<WindowInfo>> condition)
+      BlockingQueue<List<WindowInfo>> sets,
+      java.util.function.Predicate<List<WindowInfo>> condition)
       throws InterruptedException {
     while (true) {
       List<WindowInfo> set = sets.poll(5, SECONDS);
@@ -202,12 +211,17 @@ class RStreamClientTest {
   void aWindowSetSubscriberMayBlockOnTheClientWithoutDeadlock() throws Exception {
     RStreamClient client = client(builder(stream));
     BlockingQueue<StateView> fromCallback = new LinkedBlockingQueue<>();
-    java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
-    Disposable d = client.windows().subscribe(set -> {
-      if (!set.isEmpty() && asked.compareAndSet(false, true)) {
-        fromCallback.add(client.window(inside(1)).timeout(5, SECONDS).blockingLast());
-      }
-    });
+    java.util.concurrent.atomic.AtomicBoolean asked =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Disposable d =
+        client
+            .windows()
+            .subscribe(
+                set -> {
+                  if (!set.isEmpty() && asked.compareAndSet(false, true)) {
+                    fromCallback.add(client.window(inside(1)).timeout(5, SECONDS).blockingLast());
+                  }
+                });
     StateView first = await(client.window(inside(0)));
     assertThat(asMap(first)).isEqualTo(log.replayTo(inside(0)));
     StateView second = fromCallback.poll(5, SECONDS);
@@ -217,25 +231,34 @@ class RStreamClientTest {
   }
 
   @Test
-  void aWindowSetSubscriberMayWaitForAWindowThatNeedsTheSlotOfTheWindowJustCommitted() throws Exception {
+  void aWindowSetSubscriberMayWaitForAWindowThatNeedsTheSlotOfTheWindowJustCommitted()
+      throws Exception {
     RStreamClient client = client(builder(stream).maxParallelFetches(1));
     BlockingQueue<List<WindowInfo>> sets = new LinkedBlockingQueue<>();
     BlockingQueue<Object> fromCallback = new LinkedBlockingQueue<>();
-    java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
-    Disposable d = client.windows().subscribe(set -> {
-      sets.add(set);
-      // Told on the thread that committed the first window, the one slot's holder.
-      if (count(set, WindowState.COMMITTED) == 1 && asked.compareAndSet(false, true)) {
-        fromCallback.add(waitInCallback(client.window(inside(1))));
-      }
-    });
+    java.util.concurrent.atomic.AtomicBoolean asked =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Disposable d =
+        client
+            .windows()
+            .subscribe(
+                set -> {
+                  sets.add(set);
+                  // Told on the thread that committed the first window, the one slot's holder.
+                  if (count(set, WindowState.COMMITTED) == 1 && asked.compareAndSet(false, true)) {
+                    fromCallback.add(waitInCallback(client.window(inside(1))));
+                  }
+                });
     stream.closeGate();
     TestSubscriber<StateView> first = client.window(inside(0)).test();
     awaitSet(sets, s -> count(s, WindowState.PULLING) == 1);
-    java.util.concurrent.ExecutorService opener = java.util.concurrent.Executors.newSingleThreadExecutor();
+    java.util.concurrent.ExecutorService opener =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
     opener.execute(stream::openGate); // the read completes, and the callback blocks, over there
     Object second = fromCallback.poll(10, SECONDS);
-    assertThat(second).as("the second window, asked for inside the callback").isInstanceOf(StateView.class);
+    assertThat(second)
+        .as("the second window, asked for inside the callback")
+        .isInstanceOf(StateView.class);
     assertThat(asMap((StateView) second)).isEqualTo(log.replayTo(inside(1)));
     first.awaitDone(5, SECONDS).assertComplete();
     opener.shutdown();
@@ -243,31 +266,44 @@ class RStreamClientTest {
   }
 
   @Test
-  void aWindowSetSubscriberMayWaitForAWindowThatNeedsTheSlotOfTheWindowStartingToPull() throws Exception {
+  void aWindowSetSubscriberMayWaitForAWindowThatNeedsTheSlotOfTheWindowStartingToPull()
+      throws Exception {
     // Fetches start only once the request has returned, so the PULLING set goes out on the
     // thread that took the one slot, not on this one.
     java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
-    io.reactivex.rxjava3.core.Scheduler held = io.reactivex.rxjava3.schedulers.Schedulers.from(task -> pool.execute(() -> {
-      try {
-        go.await();
-      } catch (InterruptedException e) {
-        return; // the pool is shutting down
-      }
-      task.run();
-    }));
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newCachedThreadPool();
+    io.reactivex.rxjava3.core.Scheduler held =
+        io.reactivex.rxjava3.schedulers.Schedulers.from(
+            task ->
+                pool.execute(
+                    () -> {
+                      try {
+                        go.await();
+                      } catch (InterruptedException e) {
+                        return; // the pool is shutting down
+                      }
+                      task.run();
+                    }));
     RStreamClient client = client(builder(stream).scheduler(held).maxParallelFetches(1));
     BlockingQueue<Object> fromCallback = new LinkedBlockingQueue<>();
-    java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
-    Disposable d = client.windows().subscribe(set -> {
-      if (count(set, WindowState.PULLING) == 1 && asked.compareAndSet(false, true)) {
-        fromCallback.add(waitInCallback(client.window(inside(1))));
-      }
-    });
+    java.util.concurrent.atomic.AtomicBoolean asked =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Disposable d =
+        client
+            .windows()
+            .subscribe(
+                set -> {
+                  if (count(set, WindowState.PULLING) == 1 && asked.compareAndSet(false, true)) {
+                    fromCallback.add(waitInCallback(client.window(inside(1))));
+                  }
+                });
     TestSubscriber<StateView> first = client.window(inside(0)).test();
     go.countDown();
     Object second = fromCallback.poll(10, SECONDS);
-    assertThat(second).as("the second window, asked for inside the callback").isInstanceOf(StateView.class);
+    assertThat(second)
+        .as("the second window, asked for inside the callback")
+        .isInstanceOf(StateView.class);
     assertThat(asMap((StateView) second)).isEqualTo(log.replayTo(inside(1)));
     first.awaitDone(5, SECONDS).assertComplete();
     d.dispose();
@@ -302,9 +338,14 @@ class RStreamClientTest {
   @Test
   void timeBeforeTheFirstKeyframeIsOutOfRange() {
     RStreamClient client = client(builder(stream));
-    client.window(log.first.minusMillis(1)).test().awaitDone(5, SECONDS)
-        .assertError(e -> e instanceof OutOfRangeException
-            && ((OutOfRangeException) e).firstKeyframe().equals(log.first));
+    client
+        .window(log.first.minusMillis(1))
+        .test()
+        .awaitDone(5, SECONDS)
+        .assertError(
+            e ->
+                e instanceof OutOfRangeException
+                    && ((OutOfRangeException) e).firstKeyframe().equals(log.first));
   }
 
   @Test
@@ -357,7 +398,8 @@ class RStreamClientTest {
     RStreamClient client = client(builder(stream));
     TestSubscriber<StateView> live = client.live().test();
     live.awaitCount(1);
-    assertThat(asMap(live.values().get(live.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+    assertThat(asMap(live.values().get(live.values().size() - 1)))
+        .isEqualTo(log.replayTo(log.last));
     assertThat(stream.reads.poll(5, SECONDS).offset()).isEqualTo(Offset.START); // the scan
     ReadOptions tail = stream.reads.poll(5, SECONDS);
     assertThat(tail.offset()).isEqualTo(log.messages.get(log.messages.size() - 1).offset());
@@ -387,9 +429,11 @@ class RStreamClientTest {
     late.awaitCount(1 + 5);
     assertThat(first.values()).hasSize(1 + 5);
     assertThat(first.values().stream().skip(1).mapToInt(v -> v.changes().size()).sum())
-        .as("every change once").isEqualTo(added);
+        .as("every change once")
+        .isEqualTo(added);
     assertDistinctIncreasingOffsets(first.values());
-    assertThat(asMap(first.values().get(first.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+    assertThat(asMap(first.values().get(first.values().size() - 1)))
+        .isEqualTo(log.replayTo(log.last));
     assertThat(late.values().get(late.values().size() - 1).offset())
         .isEqualTo(first.values().get(first.values().size() - 1).offset());
     assertThat(stream.reads).hasSize(1);
@@ -407,7 +451,8 @@ class RStreamClientTest {
   }
 
   @Test
-  void lastSubscriberLeavingClosesTheConnectionAndTheNextResumesWithoutRereading() throws Exception {
+  void lastSubscriberLeavingClosesTheConnectionAndTheNextResumesWithoutRereading()
+      throws Exception {
     RStreamClient client = client(builder(stream));
     TestSubscriber<StateView> first = client.live().test();
     first.awaitCount(1);
@@ -440,7 +485,8 @@ class RStreamClientTest {
     again.awaitCount(2);
     assertThat(again.values().get(0).fromStore()).isTrue();
     assertThat(again.values().get(0).offset()).isEqualTo(reached);
-    assertThat(asMap(again.values().get(again.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+    assertThat(asMap(again.values().get(again.values().size() - 1)))
+        .isEqualTo(log.replayTo(log.last));
     assertThat(again.values().get(again.values().size() - 1).fromStore()).isFalse();
     assertThat(restarted.reads.poll(5, SECONDS).offset()).isEqualTo(reached); // only what is new
     assertThat(restarted.reads).isEmpty();
@@ -498,7 +544,8 @@ class RStreamClientTest {
     log.changeUnit();
     log.changeUnit();
     // Half a response arrives, then the connection is lost for good (the transport gave up).
-    stream.publishHalfThenDrop(new TransientException("reset by peer", FakeStateStream.URL, null, 0, null));
+    stream.publishHalfThenDrop(
+        new TransientException("reset by peer", FakeStateStream.URL, null, 0, null));
     awaitTrue(() -> stream.liveReaders() == 1); // reconnected after backoff
     stream.publish();
     int added = log.messages.size() - before;
@@ -508,8 +555,10 @@ class RStreamClientTest {
     assertDistinctIncreasingOffsets(live.values());
     assertThat(live.values()).hasSize(3);
     assertThat(live.values().get(1).changes().size() + live.values().get(2).changes().size())
-        .as("the changes of both units, none twice, none lost").isEqualTo(added);
-    assertThat(asMap(live.values().get(live.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+        .as("the changes of both units, none twice, none lost")
+        .isEqualTo(added);
+    assertThat(asMap(live.values().get(live.values().size() - 1)))
+        .isEqualTo(log.replayTo(log.last));
     assertThat(progress).extracting(Progress::live).contains(Progress.Live.RECONNECTING);
     p.dispose();
   }
@@ -520,7 +569,8 @@ class RStreamClientTest {
     TestSubscriber<StateView> a = client.live().test();
     TestSubscriber<StateView> b = client.live().test();
     a.awaitCount(1);
-    stream.dropLiveReaders(new StreamNotFoundException("deleted", FakeStateStream.URL, null, 404, null));
+    stream.dropLiveReaders(
+        new StreamNotFoundException("deleted", FakeStateStream.URL, null, 404, null));
     a.awaitDone(5, SECONDS).assertError(StreamNotFoundException.class);
     b.awaitDone(5, SECONDS).assertError(StreamNotFoundException.class);
 
@@ -547,13 +597,18 @@ class RStreamClientTest {
     log.changeUnit();
     stream.publish(); // the cursor stops at the reset and reconnects from it
     stream.publish();
-    awaitTrue(() -> asMap(live.values().get(live.values().size() - 1)).equals(log.replayTo(log.last))
-        && live.values().get(live.values().size() - 1).size() > 0);
+    awaitTrue(
+        () ->
+            asMap(live.values().get(live.values().size() - 1)).equals(log.replayTo(log.last))
+                && live.values().get(live.values().size() - 1).size() > 0);
     live.assertNoErrors();
     assertThat(live.values()).anyMatch(v -> v.size() == 0 && v.offset().equals(resetAt));
-    ReadOptions rebuild = stream.reads.stream().filter(r -> r.offset().equals(resetAt)).findFirst().orElse(null);
+    ReadOptions rebuild =
+        stream.reads.stream().filter(r -> r.offset().equals(resetAt)).findFirst().orElse(null);
     assertThat(rebuild).as("a read from the reset's offset").isNotNull();
-    assertThat(client.windows().blockingFirst()).extracting(WindowInfo::state).containsOnly(WindowState.LIVE);
+    assertThat(client.windows().blockingFirst())
+        .extracting(WindowInfo::state)
+        .containsOnly(WindowState.LIVE);
     assertThat(store.keyframes(FakeStateStream.URL)).isEmpty();
     assertThat(store.window(FakeStateStream.URL, log.keyframes.get(1).offset().value())).isNull();
   }
@@ -564,7 +619,8 @@ class RStreamClientTest {
     TestSubscriber<StateView> live = client.live().test();
     live.awaitCount(1);
     stream.reads.clear();
-    stream.dropLiveReaders(new OffsetGoneException("retention", FakeStateStream.URL, null, 410, null));
+    stream.dropLiveReaders(
+        new OffsetGoneException("retention", FakeStateStream.URL, null, 410, null));
     ReadOptions restart = stream.reads.poll(5, SECONDS);
     assertThat(restart.offset()).isEqualTo(log.keyframes.get(log.keyframes.size() - 1).offset());
 
@@ -578,7 +634,8 @@ class RStreamClientTest {
     assertDistinctIncreasingOffsets(live.values());
     assertThat(live.values()).hasSize(2);
     assertThat(live.values().get(1).changes()).as("the unit's changes, none lost").hasSize(added);
-    assertThat(asMap(live.values().get(live.values().size() - 1))).isEqualTo(log.replayTo(log.last));
+    assertThat(asMap(live.values().get(live.values().size() - 1)))
+        .isEqualTo(log.replayTo(log.last));
   }
 
   @Test
@@ -593,7 +650,8 @@ class RStreamClientTest {
     stream.publish();
     awaitTrue(() -> !live.values().get(live.values().size() - 1).windowId().equals(oldLive));
     List<WindowInfo> set = client.windows().blockingFirst();
-    WindowInfo committed = set.stream().filter(w -> w.id().equals(oldLive)).findFirst().orElseThrow();
+    WindowInfo committed =
+        set.stream().filter(w -> w.id().equals(oldLive)).findFirst().orElseThrow();
     assertThat(committed.state()).isEqualTo(WindowState.COMMITTED);
     assertThat(committed.end()).isEqualTo(log.keyframes.get(log.keyframes.size() - 1));
     assertThat(set.get(set.size() - 1).state()).isEqualTo(WindowState.LIVE);
@@ -612,8 +670,10 @@ class RStreamClientTest {
     StateView view = await(client.window(passed));
     assertThat(asMap(view)).isEqualTo(log.replayTo(passed));
 
-    RStreamClient nowIsEarly = client(builder(new FakeStateStream(log))
-        .clock(Clock.fixed(log.last.plusSeconds(1), ZoneOffset.UTC)));
+    RStreamClient nowIsEarly =
+        client(
+            builder(new FakeStateStream(log))
+                .clock(Clock.fixed(log.last.plusSeconds(1), ZoneOffset.UTC)));
     TestSubscriber<StateView> future = nowIsEarly.window(log.last.plusSeconds(60)).test();
     future.awaitCount(1);
     future.assertNotComplete();
@@ -657,13 +717,19 @@ class RStreamClientTest {
     assertThat(asMap(await(client.window(between)))).isEqualTo(skewed.replayTo(between));
     StateView early = await(client.window(afterFirst.minusSeconds(300)));
     assertThat(asMap(early)).isEqualTo(skewed.replayTo(afterFirst.minusSeconds(300)));
-    if (early.timestamp() != null) assertThat(early.timestamp()).isBeforeOrEqualTo(afterFirst.minusSeconds(300));
+    if (early.timestamp() != null)
+      assertThat(early.timestamp()).isBeforeOrEqualTo(afterFirst.minusSeconds(300));
     for (Instant t = skewed.first.minusSeconds(1); !t.isAfter(skewed.last); t = t.plusMillis(700)) {
       assertThat(asMap(await(client.window(t)))).as("state at %s", t).isEqualTo(skewed.replayTo(t));
     }
     // changes(from, to) selects by effective time too: the skewed changes count as late as the
     // change before them.
-    List<Change> replayed = client.changes(afterFirst, skewed.last.plusMillis(1)).timeout(5, SECONDS).toList().blockingGet();
+    List<Change> replayed =
+        client
+            .changes(afterFirst, skewed.last.plusMillis(1))
+            .timeout(5, SECONDS)
+            .toList()
+            .blockingGet();
     assertThat(replayed.stream().filter(c -> c.key().startsWith("skewed")).count()).isEqualTo(2);
   }
 
@@ -679,7 +745,9 @@ class RStreamClientTest {
     Offset firstChange = changes.values().get(0).offset();
     int needed = 0;
     while (log.keyframes.get(needed).offset().compareTo(firstChange) < 0) needed++;
-    assertThat(stream.reads.size()).as("windows read for one change").isLessThanOrEqualTo(needed + 2);
+    assertThat(stream.reads.size())
+        .as("windows read for one change")
+        .isLessThanOrEqualTo(needed + 2);
     changes.request(Long.MAX_VALUE);
     changes.awaitDone(5, SECONDS).assertComplete();
     assertThat(stream.reads.size()).isGreaterThan(needed + 2);
@@ -717,23 +785,31 @@ class RStreamClientTest {
   @Test
   void awaitOffsetDoesNotWaitForAnEarlierSubscriberToBeShownTheOffset() throws Exception {
     RStreamClient client = client(builder(stream));
-    java.util.concurrent.atomic.AtomicReference<Offset> target = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<Offset> target =
+        new java.util.concurrent.atomic.AtomicReference<>();
     java.util.concurrent.CountDownLatch shown = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     List<Offset> seen = new CopyOnWriteArrayList<>();
-    Disposable slow = client.live().subscribe(view -> {
-      if (view.offset().equals(target.get())) {
-        shown.countDown();
-        release.await(5, SECONDS);
-      }
-      seen.add(view.offset());
-    });
+    Disposable slow =
+        client
+            .live()
+            .subscribe(
+                view -> {
+                  if (view.offset().equals(target.get())) {
+                    shown.countDown();
+                    release.await(5, SECONDS);
+                  }
+                  seen.add(view.offset());
+                });
     awaitTrue(() -> !seen.isEmpty());
     log.changeUnit();
     target.set(log.messages.get(log.messages.size() - 1).offset());
-    Thread publisher = new Thread(stream::publish, "publisher"); // blocked in the subscriber, over there
+    Thread publisher =
+        new Thread(stream::publish, "publisher"); // blocked in the subscriber, over there
     publisher.start();
-    assertThat(shown.await(5, SECONDS)).as("the slow subscriber is being shown the offset").isTrue();
+    assertThat(shown.await(5, SECONDS))
+        .as("the slow subscriber is being shown the offset")
+        .isTrue();
     // The client has applied it: waiting for it ends, though that subscriber has not seen it yet.
     // So a test that reads what a subscriber collected waits on that, not on awaitOffset.
     client.awaitOffset(target.get()).timeout(5, SECONDS).blockingAwait();

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs two actions at as nearly the same instant as two threads allow, many times over, so that an
- * interleaving a single run hits once in a thousand shows up in one test run. Successive runs
- * start one side a little later than the other, by a skew that sweeps both ways, so a window a few
+ * interleaving a single run hits once in a thousand shows up in one test run. Successive runs start
+ * one side a little later than the other, by a skew that sweeps both ways, so a window a few
  * instructions wide that sits away from the start of an action is crossed too. The second action
  * runs on a thread this object owns; {@link #close()} ends it. Not for use by two threads at once.
  */
@@ -18,11 +18,13 @@ final class Race implements AutoCloseable {
   private static final int MAX_SKEW = 64;
 
   private int runs;
-  private final ExecutorService other = Executors.newSingleThreadExecutor(r -> {
-    Thread thread = new Thread(r, "race");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ExecutorService other =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread thread = new Thread(r, "race");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   /**
    * Runs {@code first} on the calling thread and {@code second} on the race thread, both released
@@ -32,11 +34,13 @@ final class Race implements AutoCloseable {
   void run(Runnable first, Runnable second) throws Exception {
     int skew = runs++ % (2 * MAX_SKEW + 1) - MAX_SKEW;
     AtomicInteger ready = new AtomicInteger(2);
-    Future<?> done = other.submit(() -> {
-      await(ready);
-      spin(skew);
-      second.run();
-    });
+    Future<?> done =
+        other.submit(
+            () -> {
+              await(ready);
+              spin(skew);
+              second.run();
+            });
     await(ready);
     spin(-skew);
     first.run();

@@ -23,11 +23,21 @@ final class ReferenceChanges {
     List<Change> changes = new ArrayList<>();
     for (ReferenceLog.Entry entry : entries) {
       String value = entry.value();
-      changes.add(value == null
-          ? Change.builder().operation(Change.Operation.DELETE).type(TYPE).key(entry.key())
-              .timestamp(entry.timestamp()).build()
-          : Change.builder().operation(Change.Operation.UPDATE).type(TYPE).key(entry.key())
-              .value(value).timestamp(entry.timestamp()).build());
+      changes.add(
+          value == null
+              ? Change.builder()
+                  .operation(Change.Operation.DELETE)
+                  .type(TYPE)
+                  .key(entry.key())
+                  .timestamp(entry.timestamp())
+                  .build()
+              : Change.builder()
+                  .operation(Change.Operation.UPDATE)
+                  .type(TYPE)
+                  .key(entry.key())
+                  .value(value)
+                  .timestamp(entry.timestamp())
+                  .build());
     }
     return changes;
   }
@@ -36,19 +46,24 @@ final class ReferenceChanges {
    * Appends {@code units} random units of {@code log} through {@code writer}, one POST each and
    * each acknowledged within 10 s; returns the offset after the last.
    */
-  static Offset appendRandom(RStreamClient writer, ReferenceLog log, Random random, int units,
-      ReferenceLog.Shape shape) {
+  static Offset appendRandom(
+      RStreamClient writer, ReferenceLog log, Random random, int units, ReferenceLog.Shape shape) {
     Offset last = null;
     for (int u = 0; u < units; u++) {
-      last = writer.append(changes(log.randomUnit(random, shape))).timeout(10, SECONDS).blockingGet();
+      last =
+          writer.append(changes(log.randomUnit(random, shape))).timeout(10, SECONDS).blockingGet();
     }
     return last;
   }
 
   /** Change number {@code i}: an update of order {@code o(i % 5)} to {@code {"n":i}}. */
   static Change numbered(int i) {
-    return Change.builder().operation(Change.Operation.UPDATE).type(TYPE).key("o" + (i % 5))
-        .value("{\"n\":" + i + "}").build();
+    return Change.builder()
+        .operation(Change.Operation.UPDATE)
+        .type(TYPE)
+        .key("o" + (i % 5))
+        .value("{\"n\":" + i + "}")
+        .build();
   }
 
   /** The view's {@code order} entities, comparable with {@link ReferenceLog#replayTo}. */

@@ -4,8 +4,8 @@ import java.io.File;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The app {@link StoreKillTest} kills: follows a stream live over a {@link SqliteStore} until it
- * is killed. Prints {@code live} once it has a state, so the parent knows it is writing.
+ * The app {@link StoreKillTest} kills: follows a stream live over a {@link SqliteStore} until it is
+ * killed. Prints {@code live} once it has a state, so the parent knows it is writing.
  */
 public final class StoreCrashChild {
   private StoreCrashChild() {}
@@ -17,17 +17,19 @@ public final class StoreCrashChild {
     if (args.length > 2) {
       client.progress().subscribe(p -> System.out.println("progress " + p));
     }
-    client.live().subscribe(
-        view -> {
-          if (!view.fromStore() && told.compareAndSet(false, true)) {
-            System.out.println("live");
-            System.out.flush();
-          }
-        },
-        error -> {
-          error.printStackTrace();
-          System.exit(2);
-        });
+    client
+        .live()
+        .subscribe(
+            view -> {
+              if (!view.fromStore() && told.compareAndSet(false, true)) {
+                System.out.println("live");
+                System.out.flush();
+              }
+            },
+            error -> {
+              error.printStackTrace();
+              System.exit(2);
+            });
     Thread.sleep(Long.MAX_VALUE);
   }
 }

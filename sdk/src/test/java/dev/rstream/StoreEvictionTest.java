@@ -28,8 +28,13 @@ class StoreEvictionTest {
   }
 
   private RStreamClient client(FakeStateStream source, LocalStore store) {
-    RStreamClient client = RStreamClient.builder().source(source).store(store).liveLinger(0, SECONDS)
-        .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC)).build();
+    RStreamClient client =
+        RStreamClient.builder()
+            .source(source)
+            .store(store)
+            .liveLinger(0, SECONDS)
+            .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
+            .build();
     open.add(client);
     return client;
   }
@@ -63,7 +68,8 @@ class StoreEvictionTest {
     long fourWindows = probe.committedBytes();
 
     // Room for about three of the four windows: the least recently used must go.
-    SqliteStore store = SqliteStore.builder().file(file).maxWindowBytes(fourWindows * 3 / 4).build();
+    SqliteStore store =
+        SqliteStore.builder().file(file).maxWindowBytes(fourWindows * 3 / 4).build();
     open.add(store);
     RStreamClient reader = client(new FakeStateStream(log), store);
     for (int n = 0; n < 4; n++) reader.window(inside(n)).timeout(5, SECONDS).blockingLast();

@@ -4,6 +4,8 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.LocalStore.StoredWindow;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.server.StubServer;
 import dev.rstream.server.state.RealStreamConventions;
 import dev.rstream.server.storage.MemoryLogStore;
@@ -26,8 +28,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.rstream.durable.DurableStream;
-import dev.rstream.durable.CreateOptions;
 
 /**
  * The app process killed ({@code kill -9}) at random points while its client writes to the store,
@@ -43,8 +43,10 @@ class StoreKillTest {
   private RealStreamConventions conventions;
   private StubServer server;
   private String url;
+
   /** Unit offsets and the changes of each unit, in order; guarded by {@link #appending}. */
   private final List<Offset> unitOffsets = new ArrayList<>();
+
   private final List<List<Change>> units = new ArrayList<>();
   private final ReentrantLock appending = new ReentrantLock();
   private volatile boolean producing = true;
@@ -53,14 +55,24 @@ class StoreKillTest {
   @BeforeEach
   void start() throws Exception {
     log = new MemoryLogStore();
-    conventions = RealStreamConventions.builder().store(log)
-        .offsetFormat(dev.rstream.server.http.StreamHandler.OFFSETS).build();
+    conventions =
+        RealStreamConventions.builder()
+            .store(log)
+            .offsetFormat(dev.rstream.server.http.StreamHandler.OFFSETS)
+            .build();
     server = StubServer.builder().store(log).conventions(conventions).build().start();
     url = server.streamUrl("crash/orders");
-    DurableStream.builder().url(url).okHttpClient(http).build()
-        .create(CreateOptions.builder().contentType("application/json")
-            .header("Rstream-Keyframes", "changes=9, interval=3600s").build())
-        .timeout(10, SECONDS).blockingGet();
+    DurableStream.builder()
+        .url(url)
+        .okHttpClient(http)
+        .build()
+        .create(
+            CreateOptions.builder()
+                .contentType("application/json")
+                .header("Rstream-Keyframes", "changes=9, interval=3600s")
+                .build())
+        .timeout(10, SECONDS)
+        .blockingGet();
   }
 
   @AfterEach
@@ -81,8 +93,10 @@ class StoreKillTest {
         List<Change> unit = new ArrayList<>();
         for (int i = 1 + random.nextInt(3); i > 0; i--) {
           String key = "o" + random.nextInt(20);
-          unit.add(random.nextInt(6) == 0 ? Change.delete("order", key)
-              : Change.update("order", key, "{\"qty\":" + random.nextInt(1000) + "}"));
+          unit.add(
+              random.nextInt(6) == 0
+                  ? Change.delete("order", key)
+                  : Change.update("order", key, "{\"qty\":" + random.nextInt(1000) + "}"));
         }
         // Paced like an app's writes, so a restarted reader catches up within a round.
         Thread.sleep(2);
@@ -105,7 +119,8 @@ class StoreKillTest {
   /** The server's state after every unit at or before {@code offset}. */
   private Map<String, String> serverStateAt(Offset offset) {
     Map<String, String> state = new HashMap<>();
-    for (int i = 0; i < units.size() && unitOffsets.get(i).compareTo(offset) <= 0; i++) apply(state, units.get(i));
+    for (int i = 0; i < units.size() && unitOffsets.get(i).compareTo(offset) <= 0; i++)
+      apply(state, units.get(i));
     return state;
   }
 
@@ -118,14 +133,23 @@ class StoreKillTest {
 
   private Process startChild(File storeFile) throws Exception {
     String java = new File(System.getProperty("java.home"), "bin/java").getPath();
-    ProcessBuilder builder = new ProcessBuilder(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), StoreCrashChild.class.getName(), url, storeFile.getPath());
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            java,
+            "-Xshare:auto",
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            System.getProperty("java.class.path"),
+            StoreCrashChild.class.getName(),
+            url,
+            storeFile.getPath());
     builder.redirectErrorStream(true);
     return builder.start();
   }
 
   @Test
-  void killedAtRandomPointsWhileWritingTheStoreAlwaysRestartsFromAPrefixAndCatchesUp() throws Exception {
+  void killedAtRandomPointsWhileWritingTheStoreAlwaysRestartsFromAPrefixAndCatchesUp()
+      throws Exception {
     File storeFile = new File(dir, "app.db");
     Thread producer = new Thread(this::produce, "producer");
     producer.start();
@@ -135,18 +159,23 @@ class StoreKillTest {
       for (int round = 0; round < ROUNDS; round++) {
         Process child = startChild(storeFile);
         BlockingQueue<String> lines = new ArrayBlockingQueue<>(1000);
-        Thread reader = new Thread(() -> {
-          try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) lines.offer(line);
-          } catch (Exception ignored) {
-            // the process was killed
-          }
-        });
+        Thread reader =
+            new Thread(
+                () -> {
+                  try (BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) lines.offer(line);
+                  } catch (Exception ignored) {
+                    // the process was killed
+                  }
+                });
         reader.start();
         String first;
         do {
           first = lines.poll(20, SECONDS);
-          if (first != null && !first.equals("live")) System.err.println("child " + round + ": " + first);
+          if (first != null && !first.equals("live"))
+            System.err.println("child " + round + ": " + first);
         } while (first != null && !first.equals("live"));
         assertThat(first).as("round %s: child output", round).isEqualTo("live");
         // A random point while it reads and stores what the producer appends.
@@ -166,17 +195,29 @@ class StoreKillTest {
               Map<String, String> state = new HashMap<>();
               for (Change insert : live.keyframe()) state.put(insert.key(), insert.value());
               apply(state, live.changes());
-              Offset end = live.changes().isEmpty() ? live.baseOffset() : live.changes().get(live.changes().size() - 1).offset();
-              assertThat(end).as("round %s: stored offset within the log", round).isLessThanOrEqualTo(tail);
-              assertThat(state).as("round %s: stored state is the log's prefix up to %s", round, end)
+              Offset end =
+                  live.changes().isEmpty()
+                      ? live.baseOffset()
+                      : live.changes().get(live.changes().size() - 1).offset();
+              assertThat(end)
+                  .as("round %s: stored offset within the log", round)
+                  .isLessThanOrEqualTo(tail);
+              assertThat(state)
+                  .as("round %s: stored state is the log's prefix up to %s", round, end)
                   .isEqualTo(serverStateAt(end));
             }
-            RStreamClient client = RStreamClient.builder().streamUrl(url).okHttpClient(http).store(store)
-                .liveLinger(0, SECONDS).build();
+            RStreamClient client =
+                RStreamClient.builder()
+                    .streamUrl(url)
+                    .okHttpClient(http)
+                    .store(store)
+                    .liveLinger(0, SECONDS)
+                    .build();
             TestSubscriber<StateView> views = client.live().test();
             client.awaitOffset(tail).timeout(10, SECONDS).blockingAwait();
             StateView caughtUp = LiveViews.latestAtOrPast(views, tail);
-            assertThat(new LinkedHashMap<>(caughtUp.entities("order"))).as("round %s: caught up", round)
+            assertThat(new LinkedHashMap<>(caughtUp.entities("order")))
+                .as("round %s: caught up", round)
                 .isEqualTo(serverStateAt(tail));
             views.cancel();
             client.close();
@@ -189,7 +230,11 @@ class StoreKillTest {
       producing = false;
       producer.join(10_000);
     }
-    assertThat(dir.list((d, name) -> name.contains(".corrupt-"))).as("nothing moved aside").isEmpty();
-    assertThat(restoredNonEmpty).as("rounds that found a stored live window").isGreaterThan(ROUNDS / 2);
+    assertThat(dir.list((d, name) -> name.contains(".corrupt-")))
+        .as("nothing moved aside")
+        .isEmpty();
+    assertThat(restoredNonEmpty)
+        .as("rounds that found a stored live window")
+        .isGreaterThan(ROUNDS / 2);
   }
 }

@@ -5,6 +5,13 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rstream.durable.AppendOptions;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.LiveMode;
+import dev.rstream.durable.MessageDecoder;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.core.Flowable;
@@ -19,13 +26,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import dev.rstream.durable.DurableStream;
-import dev.rstream.durable.ReadOptions;
-import dev.rstream.durable.ReadBatch;
-import dev.rstream.durable.AppendOptions;
-import dev.rstream.durable.CreateOptions;
-import dev.rstream.durable.MessageDecoder;
-import dev.rstream.durable.LiveMode;
 
 /**
  * The client on streams that are not state streams as the server-stub makes them: plain JSON
@@ -48,33 +48,51 @@ class StreamKindsEndToEndTest {
 
   /** A stream created with {@code contentType} and no keyframe policy: no keyframes, no index. */
   private DurableStream plainStream(String contentType) {
-    DurableStream stream = DurableStream.builder()
-        .url(server.streamUrl("kinds/s" + streams.incrementAndGet())).okHttpClient(server.http()).build();
-    stream.create(CreateOptions.builder().contentType(contentType).build()).timeout(10, SECONDS).blockingGet();
+    DurableStream stream =
+        DurableStream.builder()
+            .url(server.streamUrl("kinds/s" + streams.incrementAndGet()))
+            .okHttpClient(server.http())
+            .build();
+    stream
+        .create(CreateOptions.builder().contentType(contentType).build())
+        .timeout(10, SECONDS)
+        .blockingGet();
     return stream;
   }
 
   /** An insert, with {@code timestamp} in its headers unless it is null. */
   private static String change(String key, String value, Instant timestamp) {
-    return "{\"type\":\"order\",\"key\":\"" + key + "\",\"value\":" + value
+    return "{\"type\":\"order\",\"key\":\""
+        + key
+        + "\",\"value\":"
+        + value
         + ",\"headers\":{\"operation\":\"insert\""
-        + (timestamp == null ? "" : ",\"timestamp\":\"" + timestamp + "\"") + "}}";
+        + (timestamp == null ? "" : ",\"timestamp\":\"" + timestamp + "\"")
+        + "}}";
   }
 
   private static void append(DurableStream stream, String... messages) {
-    stream.appendJsonBatch(List.of(messages), AppendOptions.none()).timeout(10, SECONDS).blockingGet();
+    stream
+        .appendJsonBatch(List.of(messages), AppendOptions.none())
+        .timeout(10, SECONDS)
+        .blockingGet();
   }
 
   private RStreamClient client(DurableStream stream) {
-    RStreamClient client = RStreamClient.builder().streamUrl(stream.url().toString()).okHttpClient(server.http())
-        .liveLinger(0, SECONDS).build();
+    RStreamClient client =
+        RStreamClient.builder()
+            .streamUrl(stream.url().toString())
+            .okHttpClient(server.http())
+            .liveLinger(0, SECONDS)
+            .build();
     clients.add(client);
     return client;
   }
 
   /** The error {@code read} ends with, within 10 s, having emitted nothing. */
   private static Throwable failureOf(Flowable<?> read) {
-    List<? extends Notification<?>> signals = read.materialize().toList().timeout(10, SECONDS).blockingGet();
+    List<? extends Notification<?>> signals =
+        read.materialize().toList().timeout(10, SECONDS).blockingGet();
     assertThat(signals).hasSize(1);
     assertThat(signals.get(0).isOnError()).as(signals.toString()).isTrue();
     return signals.get(0).getError();
@@ -92,7 +110,8 @@ class StreamKindsEndToEndTest {
     RStreamClient client = client(stream);
 
     Throwable error = failureOf(client.window(anHourAgo()));
-    assertThat(error).isInstanceOf(NoTimestampsException.class)
+    assertThat(error)
+        .isInstanceOf(NoTimestampsException.class)
         .hasMessageContaining("the stream's messages carry no timestamps")
         .hasMessageContaining(stream.url().toString());
     assertThat(((NoTimestampsException) error).firstTimestamp()).isNull();
@@ -145,15 +164,17 @@ class StreamKindsEndToEndTest {
     stream.append("hello world".getBytes(UTF_8), "text/plain").timeout(10, SECONDS).blockingGet();
     RStreamClient client = client(stream);
 
-    List<Flowable<?>> reads = List.of(
-        client.window(anHourAgo()),
-        client.window(Instant.now().plusSeconds(3600)),
-        client.live(),
-        client.changes(Instant.EPOCH, Instant.now()));
+    List<Flowable<?>> reads =
+        List.of(
+            client.window(anHourAgo()),
+            client.window(Instant.now().plusSeconds(3600)),
+            client.live(),
+            client.changes(Instant.EPOCH, Instant.now()));
     for (Flowable<?> read : reads) {
       // A typed error with the first response, rather than a read that never ends.
       Throwable error = failureOf(read);
-      assertThat(error).isInstanceOf(NotAStateStreamException.class)
+      assertThat(error)
+          .isInstanceOf(NotAStateStreamException.class)
           .hasMessageStartingWith("not a state stream: its content type is text/plain");
       assertThat(((NotAStateStreamException) error).contentType()).startsWith("text/plain");
     }
@@ -167,18 +188,26 @@ class StreamKindsEndToEndTest {
     stream.append("[1,2,3]".getBytes(UTF_8), "application/json").timeout(10, SECONDS).blockingGet();
     RStreamClient client = client(stream);
 
-    List<Flowable<?>> reads = List.of(client.window(T2), client.live(), client.changes(Instant.EPOCH, T2));
+    List<Flowable<?>> reads =
+        List.of(client.window(T2), client.live(), client.changes(Instant.EPOCH, T2));
     for (Flowable<?> read : reads) {
       Throwable error = failureOf(read);
-      assertThat(error).isInstanceOf(NotAStateStreamException.class)
-          .hasMessageContaining("is not a State Protocol message: expected a JSON object, got the number 1");
+      assertThat(error)
+          .isInstanceOf(NotAStateStreamException.class)
+          .hasMessageContaining(
+              "is not a State Protocol message: expected a JSON object, got the number 1");
       NotAStateStreamException notState = (NotAStateStreamException) error;
       assertThat(notState.contentType()).isNull();
       // Reading from the offset it names returns the offending message in the place it names.
-      List<JsonNode> fromThere = stream
-          .read(ReadOptions.builder().offset(notState.offset()).liveMode(LiveMode.OFF).build(),
-              MessageDecoder.jsonNode())
-          .concatMapIterable(ReadBatch::messages).toList().timeout(10, SECONDS).blockingGet();
+      List<JsonNode> fromThere =
+          stream
+              .read(
+                  ReadOptions.builder().offset(notState.offset()).liveMode(LiveMode.OFF).build(),
+                  MessageDecoder.jsonNode())
+              .concatMapIterable(ReadBatch::messages)
+              .toList()
+              .timeout(10, SECONDS)
+              .blockingGet();
       assertThat(fromThere.get(notState.message() - 1).isInt()).as(fromThere.toString()).isTrue();
       assertThat(fromThere.get(notState.message() - 1).intValue()).isEqualTo(1);
       assertThat(notState.offset()).as("closer than the stream's start").isNotEqualTo(Offset.START);

@@ -22,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  * <p>It behaves as the sdk's {@code SqliteStore} (and uses the same file format): each batch the
  * live cursor reads is stored in one transaction with the offset after it, so a process killed at
  * any point leaves a prefix of the stream that the next start resumes from. Committed windows are
- * kept within a byte budget ({@link Builder#maxWindowBytes}), least recently used evicted first;
- * an evicted window is read again when asked for. The live window is never evicted.
+ * kept within a byte budget ({@link Builder#maxWindowBytes}), least recently used evicted first; an
+ * evicted window is read again when asked for. The live window is never evicted.
  *
  * <p>A file that is corrupt or from another schema version is logged, moved aside ({@code
  * <file>.corrupt-<millis>}) and rebuilt from the server. A full disk fails a write with {@link
@@ -43,9 +43,9 @@ public final class AndroidSqliteStore implements LocalStore, Closeable {
   }
 
   /**
-   * Opens (or creates) the store {@value #DEFAULT_FILE_NAME} in the app's no-backup files
-   * directory ({@link Context#getNoBackupFilesDir()}: the store is a cache of the server, not worth
-   * a backup), with the default budget.
+   * Opens (or creates) the store {@value #DEFAULT_FILE_NAME} in the app's no-backup files directory
+   * ({@link Context#getNoBackupFilesDir()}: the store is a cache of the server, not worth a
+   * backup), with the default budget.
    *
    * @throws LocalStoreException if the file cannot be written or is in use.
    */
@@ -119,7 +119,8 @@ public final class AndroidSqliteStore implements LocalStore, Closeable {
   }
 
   @Override
-  public boolean appendLive(String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
+  public boolean appendLive(
+      String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
     return database.appendLive(streamUrl, windowId, from, changes, to);
   }
 

@@ -37,9 +37,11 @@ public class AndroidSqliteStoreContractTest {
     Method[] methods = LocalStoreContractTest.class.getMethods();
     java.util.Arrays.sort(methods, Comparator.comparing(Method::getName));
     for (Method m : methods) {
-      if (m.isAnnotationPresent(org.junit.jupiter.api.Test.class)) tests.add(new Object[] {m.getName()});
+      if (m.isAnnotationPresent(org.junit.jupiter.api.Test.class))
+        tests.add(new Object[] {m.getName()});
     }
-    if (tests.isEmpty()) throw new AssertionError("no tests found in " + LocalStoreContractTest.class);
+    if (tests.isEmpty())
+      throw new AssertionError("no tests found in " + LocalStoreContractTest.class);
     return tests;
   }
 

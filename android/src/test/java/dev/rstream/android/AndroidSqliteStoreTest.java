@@ -60,8 +60,11 @@ public class AndroidSqliteStoreTest {
   private static StoredWindow window(int n, int changes) {
     List<Change> list = new ArrayList<>();
     for (int i = 0; i < changes; i++) {
-      list.add(Change.update("item", "k" + i, "{\"v\":\"" + "x".repeat(100) + "\"}").newBuilder()
-          .offset(Offset.of(n + "_" + (100 + i))).build());
+      list.add(
+          Change.update("item", "k" + i, "{\"v\":\"" + "x".repeat(100) + "\"}")
+              .newBuilder()
+              .offset(Offset.of(n + "_" + (100 + i)))
+              .build());
     }
     return StoredWindow.of(
         Keyframe.of(Offset.of(n + "_000"), Instant.ofEpochSecond(1_700_000_000L + n)),
@@ -86,7 +89,9 @@ public class AndroidSqliteStoreTest {
   public void aSecondOpenOfTheSameFileIsRefusedUntilTheFirstCloses() {
     AndroidSqliteStore first = open();
     assertThatThrownBy(this::open)
-        .isInstanceOfSatisfying(LocalStoreException.class, e -> assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.IN_USE));
+        .isInstanceOfSatisfying(
+            LocalStoreException.class,
+            e -> assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.IN_USE));
     first.close();
     open().putWindow(URL, window(1, 1));
   }
@@ -94,8 +99,10 @@ public class AndroidSqliteStoreTest {
   @Test
   public void aCorruptFileIsMovedAsideAndRebuilt() throws Exception {
     assertThat(dir.mkdirs()).isTrue();
-    byte[] garbage = "this is not a SQLite database, only some text long enough to look like a header".repeat(100)
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] garbage =
+        "this is not a SQLite database, only some text long enough to look like a header"
+            .repeat(100)
+            .getBytes(StandardCharsets.UTF_8);
     Files.write(file.toPath(), garbage);
 
     AndroidSqliteStore store = open();
@@ -130,7 +137,9 @@ public class AndroidSqliteStoreTest {
     store.maxSizeForTest(size);
 
     assertThatThrownBy(() -> store.putWindow(URL, window(2, 500)))
-        .isInstanceOfSatisfying(LocalStoreException.class, e -> assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.DISK_FULL));
+        .isInstanceOfSatisfying(
+            LocalStoreException.class,
+            e -> assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.DISK_FULL));
     assertThat(store.window(URL, "2_000")).isNull();
 
     store.maxSizeForTest(size * 100);
@@ -145,7 +154,8 @@ public class AndroidSqliteStoreTest {
     probe.putWindow(URL, window(1, 10));
     long one = probe.committedBytes();
 
-    AndroidSqliteStore store = open(AndroidSqliteStore.builder().file(file).maxWindowBytes(3 * one));
+    AndroidSqliteStore store =
+        open(AndroidSqliteStore.builder().file(file).maxWindowBytes(3 * one));
     store.putWindow(URL, window(1, 10));
     store.putWindow(URL, window(2, 10));
     store.putWindow(URL, window(3, 10));
@@ -162,23 +172,40 @@ public class AndroidSqliteStoreTest {
   @Test
   public void aLiveBatchIsStoredWithItsOffsetInOneTransaction() {
     AndroidSqliteStore store = open();
-    store.putLiveWindow(URL, StoredWindow.of(null, null, Offset.of("0_001"), Collections.emptyList(), Collections.emptyList()));
-    List<Change> batch = Arrays.asList(
-        Change.insert("item", "a", "1").newBuilder().offset(Offset.of("0_010")).build(),
-        Change.insert("item", "b", "2").newBuilder().offset(Offset.of("0_020")).build());
-    assertThat(store.appendLive(URL, Offset.START.value(), Offset.of("0_001"), batch, Offset.of("0_020"))).isTrue();
+    store.putLiveWindow(
+        URL,
+        StoredWindow.of(
+            null, null, Offset.of("0_001"), Collections.emptyList(), Collections.emptyList()));
+    List<Change> batch =
+        Arrays.asList(
+            Change.insert("item", "a", "1").newBuilder().offset(Offset.of("0_010")).build(),
+            Change.insert("item", "b", "2").newBuilder().offset(Offset.of("0_020")).build());
+    assertThat(
+            store.appendLive(
+                URL, Offset.START.value(), Offset.of("0_001"), batch, Offset.of("0_020")))
+        .isTrue();
     // A batch too big for the disk leaves the window where it was: neither rows nor offset move.
     store.maxSizeForTest(store.sizeForTest());
     List<Change> big = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
-      big.add(Change.insert("item", "k" + i, "\"" + "y".repeat(200) + "\"").newBuilder().offset(Offset.of("1_" + (100 + i))).build());
+      big.add(
+          Change.insert("item", "k" + i, "\"" + "y".repeat(200) + "\"")
+              .newBuilder()
+              .offset(Offset.of("1_" + (100 + i)))
+              .build());
     }
-    assertThatThrownBy(() -> store.appendLive(URL, Offset.START.value(), Offset.of("0_020"), big, Offset.of("1_599")))
+    assertThatThrownBy(
+            () ->
+                store.appendLive(
+                    URL, Offset.START.value(), Offset.of("0_020"), big, Offset.of("1_599")))
         .isInstanceOf(LocalStoreException.class);
     store.close();
 
     AndroidSqliteStore again = open();
     assertThat(again.liveWindow(URL).changes()).isEqualTo(batch);
-    assertThat(again.appendLive(URL, Offset.START.value(), Offset.of("0_020"), big, Offset.of("1_599"))).isTrue();
+    assertThat(
+            again.appendLive(
+                URL, Offset.START.value(), Offset.of("0_020"), big, Offset.of("1_599")))
+        .isTrue();
   }
 }

@@ -1,6 +1,5 @@
 package dev.rstream.examples;
 
-import dev.rstream.durable.DurableStream;
 import dev.rstream.Offset;
 import dev.rstream.Progress;
 import dev.rstream.RStreamClient;
@@ -8,6 +7,7 @@ import dev.rstream.SqliteStore;
 import dev.rstream.StateView;
 import dev.rstream.WindowInfo;
 import dev.rstream.WindowState;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.server.StubServer;
 import dev.rstream.server.workload.Workload;
 import io.reactivex.rxjava3.disposables.CompositeDisposable;
@@ -34,10 +34,10 @@ import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The rstream story on a terminal: a producer writes an order book's history, a client asks for
- * the state at three past times, three live subscribers share one connection, and the server
- * restarts under them without a message fetched twice; then the app itself restarts on its SQLite
- * store and shows its last state at once.
+ * The rstream story on a terminal: a producer writes an order book's history, a client asks for the
+ * state at three past times, three live subscribers share one connection, and the server restarts
+ * under them without a message fetched twice; then the app itself restarts on its SQLite store and
+ * shows its last state at once.
  *
  * <p>Runs against an embedded {@link StubServer} with its durable file log in a temporary
  * directory; {@code --url URL} points it at a running server instead (then the restart step is
@@ -80,7 +80,8 @@ public final class Demo {
         }
       }
     }
-    Demo demo = new Demo(System.out, StepProgress.isTerminal(), changes, Math.max(10, changes / 12));
+    Demo demo =
+        new Demo(System.out, StepProgress.isTerminal(), changes, Math.max(10, changes / 12));
     if (url != null) {
       demo.run(URI.create(url), null);
       return;
@@ -122,7 +123,8 @@ public final class Demo {
     URI streamUrl = base.resolve("/v1/stream/demo/orders-" + System.currentTimeMillis());
 
     // 1. History: one change a simulated minute, keyframes every few hundred changes.
-    out.printf("%n1. A producer writes %,d order-book changes, one simulated minute apart%n", changes);
+    out.printf(
+        "%n1. A producer writes %,d order-book changes, one simulated minute apart%n", changes);
     // History starts a moment from now: a state stream refuses changes stamped before it exists.
     Instant first = Instant.now().plusSeconds(10).truncatedTo(ChronoUnit.SECONDS);
     Workload producer =
@@ -158,8 +160,11 @@ public final class Demo {
         StateView view = client.window(at).blockingLast();
         out.printf(
             "   at %s: %d orders, %d customers (offset %s, window %s)%n",
-            at, view.entities("order").size(), view.entities("customer").size(),
-            view.offset().value(), view.windowId());
+            at,
+            view.entities("order").size(),
+            view.entities("customer").size(),
+            view.offset().value(),
+            view.windowId());
         printWindows(client.windows().blockingFirst());
       }
 
@@ -167,7 +172,8 @@ public final class Demo {
       out.printf("%n   Replaying the whole history with changes(from, to)%n");
       long replayed;
       try (StepProgress progress = StepProgress.create(out, terminal, "   history", changes)) {
-        replayed = client.changes(first, end).doOnNext(change -> progress.step()).count().blockingGet();
+        replayed =
+            client.changes(first, end).doOnNext(change -> progress.step()).count().blockingGet();
       }
       out.printf("   %,d changes replayed in order%n", replayed);
       printWindows(client.windows().blockingFirst());
@@ -190,7 +196,8 @@ public final class Demo {
       }
       awaitLive(client);
       if (embedded != null) {
-        out.printf("   live connections held by the server: %d%n", awaitLiveReaders(embedded.current));
+        out.printf(
+            "   live connections held by the server: %d%n", awaitLiveReaders(embedded.current));
       }
       Workload more =
           Workload.builder()
@@ -221,14 +228,17 @@ public final class Demo {
         int arrived = printArrivals(arrivals, 15);
         out.printf(
             "   the producer appended 5 after the restart; the 3 subscribers received %d changes"
-                + " (nothing fetched twice, nothing missed)%n", arrived);
-        out.printf("   live connections held by the server: %d%n", awaitLiveReaders(embedded.current));
+                + " (nothing fetched twice, nothing missed)%n",
+            arrived);
+        out.printf(
+            "   live connections held by the server: %d%n", awaitLiveReaders(embedded.current));
       }
       subscribers.dispose();
     }
 
     // 5. The app restarts on its SQLite store: the last state at once, then only what is new.
-    out.printf("%n5. The client is closed, 5 changes land meanwhile, and it reopens on its SQLite store%n");
+    out.printf(
+        "%n5. The client is closed, 5 changes land meanwhile, and it reopens on its SQLite store%n");
     Workload whileAway =
         Workload.builder()
             .streamUrl(streamUrl)
@@ -253,11 +263,14 @@ public final class Demo {
       StateView stored = reopened.live().firstOrError().blockingGet();
       out.printf(
           "   first state after %d ms: %d orders at offset %s, from the store: %s%n",
-          millisSince(opened), stored.entities("order").size(), stored.offset().value(),
+          millisSince(opened),
+          stored.entities("order").size(),
+          stored.offset().value(),
           stored.fromStore());
       Offset tail = tail(streamUrl);
       StateView caughtUp =
-          reopened.live()
+          reopened
+              .live()
               .filter(v -> v.offset().compareTo(tail) >= 0)
               .firstOrError()
               .timeout(WAIT.toSeconds(), TimeUnit.SECONDS)
@@ -266,7 +279,8 @@ public final class Demo {
           "   caught up to the server's tail %s: %d requests, %,d bytes of finished responses on the wire"
               + " (the 5 new changes; the %,d-change history came from the store)%n",
           caughtUp.offset().value(), traffic.requests.get(), traffic.bytes.get(), changes);
-      out.printf("%nFinal state: %d orders, %d customers%n",
+      out.printf(
+          "%nFinal state: %d orders, %d customers%n",
           caughtUp.entities("order").size(), caughtUp.entities("customer").size());
     } finally {
       // The demo built this HTTP client, so it releases it: its idle dispatcher threads would keep
@@ -287,15 +301,23 @@ public final class Demo {
       for (WindowInfo window : windows) byState.merge(window.state(), 1L, Long::sum);
       WindowInfo first = windows.get(0);
       WindowInfo last = windows.get(windows.size() - 1);
-      out.printf("   windows: %d %s, from %s to %s%n", windows.size(), byState,
+      out.printf(
+          "   windows: %d %s, from %s to %s%n",
+          windows.size(),
+          byState,
           first.start() == null || !first.start().hasTimestamp() ? "-" : first.start().timestamp(),
           last.end() == null ? "live" : last.end().timestamp());
       return;
     }
     StringBuilder line = new StringBuilder("   windows:");
     for (WindowInfo window : windows) {
-      line.append(' ').append(window.state()).append('[')
-          .append(window.start() == null || !window.start().hasTimestamp() ? "-" : window.start().timestamp())
+      line.append(' ')
+          .append(window.state())
+          .append('[')
+          .append(
+              window.start() == null || !window.start().hasTimestamp()
+                  ? "-"
+                  : window.start().timestamp())
           .append(" .. ")
           .append(window.end() == null ? "live" : window.end().timestamp())
           .append(')');
@@ -304,7 +326,8 @@ public final class Demo {
   }
 
   /** Prints the expected arrivals as they come and returns how many came, plus any extra ones. */
-  private int printArrivals(BlockingQueue<String> arrivals, int expected) throws InterruptedException {
+  private int printArrivals(BlockingQueue<String> arrivals, int expected)
+      throws InterruptedException {
     int arrived = 0;
     for (; arrived < expected; arrived++) {
       String arrival = arrivals.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -360,7 +383,8 @@ public final class Demo {
 
   /** The stream's current tail, as the server says. */
   private static Offset tail(URI streamUrl) {
-    Offset next = DurableStream.builder().url(streamUrl.toString()).build().head().blockingGet().nextOffset();
+    Offset next =
+        DurableStream.builder().url(streamUrl.toString()).build().head().blockingGet().nextOffset();
     if (next == null) throw new IllegalStateException("no Stream-Next-Offset from " + streamUrl);
     return next;
   }

@@ -25,9 +25,9 @@ abstract class StepProgress implements AutoCloseable {
   }
 
   /**
-   * Whether standard input and output are a terminal, where a progress bar can redraw itself.
-   * Up to Java 21 there is a {@link Console} only then; from Java 22 there may be one anyway, and
-   * its {@code isTerminal()} tells.
+   * Whether standard input and output are a terminal, where a progress bar can redraw itself. Up to
+   * Java 21 there is a {@link Console} only then; from Java 22 there may be one anyway, and its
+   * {@code isTerminal()} tells.
    */
   static boolean isTerminal() {
     Console console = System.console();

@@ -28,8 +28,9 @@ class DemoTest {
     assertThat(story).contains("history: 30 / 300 (10%)", "history: 300 / 300 (100%)");
     assertThat(story).doesNotContain("\r", "\u001b");
     // One connection for three subscribers, before and after the server restart.
-    assertThat(story).containsSubsequence(
-        "live connections held by the server: 1", "live connections held by the server: 1");
+    assertThat(story)
+        .containsSubsequence(
+            "live connections held by the server: 1", "live connections held by the server: 1");
     assertThat(story).contains("the 3 subscribers received 15 changes");
     assertThat(story).doesNotContain("unexpected:", "failed:", "only ");
     assertThat(story).contains("from the store: true");

@@ -19,10 +19,15 @@ class StepProgressTest {
 
     assertThat(output().lines())
         .containsExactly(
-            "history: 200 / 2,000 (10%)", "history: 400 / 2,000 (20%)", "history: 600 / 2,000 (30%)",
-            "history: 800 / 2,000 (40%)", "history: 1,000 / 2,000 (50%)",
-            "history: 1,200 / 2,000 (60%)", "history: 1,400 / 2,000 (70%)",
-            "history: 1,600 / 2,000 (80%)", "history: 1,800 / 2,000 (90%)",
+            "history: 200 / 2,000 (10%)",
+            "history: 400 / 2,000 (20%)",
+            "history: 600 / 2,000 (30%)",
+            "history: 800 / 2,000 (40%)",
+            "history: 1,000 / 2,000 (50%)",
+            "history: 1,200 / 2,000 (60%)",
+            "history: 1,400 / 2,000 (70%)",
+            "history: 1,600 / 2,000 (80%)",
+            "history: 1,800 / 2,000 (90%)",
             "history: 2,000 / 2,000 (100%)");
   }
 
@@ -32,7 +37,8 @@ class StepProgressTest {
       for (int i = 0; i < 3; i++) progress.step();
     }
 
-    assertThat(output().lines()).containsExactly("t: 1 / 3 (33%)", "t: 2 / 3 (66%)", "t: 3 / 3 (100%)");
+    assertThat(output().lines())
+        .containsExactly("t: 1 / 3 (33%)", "t: 2 / 3 (66%)", "t: 3 / 3 (100%)");
   }
 
   @Test

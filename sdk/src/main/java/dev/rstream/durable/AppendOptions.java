@@ -1,10 +1,10 @@
 package dev.rstream.durable;
 
+import dev.rstream.SequenceRegressionException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import dev.rstream.SequenceRegressionException;
 
 /** Per-append settings for {@link DurableStream}'s append methods. Immutable. */
 public final class AppendOptions {

@@ -2,9 +2,9 @@ package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.Offset;
 import okhttp3.Headers;
 import org.jspecify.annotations.Nullable;
-import dev.rstream.Offset;
 
 /** The outcome of an append (or close) the server accepted. Immutable. */
 public final class AppendResult {
@@ -71,8 +71,13 @@ public final class AppendResult {
 
   @Override
   public String toString() {
-    return "AppendResult{status=" + status + ", nextOffset=" + nextOffset
-        + (streamClosed ? ", streamClosed" : "") + (duplicate ? ", duplicate" : "") + "}";
+    return "AppendResult{status="
+        + status
+        + ", nextOffset="
+        + nextOffset
+        + (streamClosed ? ", streamClosed" : "")
+        + (duplicate ? ", duplicate" : "")
+        + "}";
   }
 
   /** Builds an {@link AppendResult}. */

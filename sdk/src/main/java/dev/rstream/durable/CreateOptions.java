@@ -122,7 +122,9 @@ public final class CreateOptions {
       return this;
     }
 
-    /** @throws IllegalArgumentException if both a TTL and an expiry are set. */
+    /**
+     * @throws IllegalArgumentException if both a TTL and an expiry are set.
+     */
     public CreateOptions build() {
       if (ttlSeconds >= 0 && expiresAt != null) {
         throw new IllegalArgumentException("ttlSeconds and expiresAt are exclusive");

@@ -2,6 +2,17 @@ package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.AuthenticationException;
+import dev.rstream.ConflictException;
+import dev.rstream.Offset;
+import dev.rstream.ProtocolException;
+import dev.rstream.RStreamException;
+import dev.rstream.RetryPolicy;
+import dev.rstream.SequenceRegressionException;
+import dev.rstream.StreamNotFoundException;
+import dev.rstream.TokenSupplier;
+import dev.rstream.TransientException;
+import dev.rstream.UnexpectedStatusException;
 import dev.rstream.internal.http.JsonBodies;
 import dev.rstream.internal.http.ReadFlowable;
 import dev.rstream.internal.http.StreamCalls;
@@ -23,28 +34,17 @@ import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
-import dev.rstream.AuthenticationException;
-import dev.rstream.ConflictException;
-import dev.rstream.Offset;
-import dev.rstream.ProtocolException;
-import dev.rstream.RStreamException;
-import dev.rstream.RetryPolicy;
-import dev.rstream.SequenceRegressionException;
-import dev.rstream.StreamNotFoundException;
-import dev.rstream.TokenSupplier;
-import dev.rstream.TransientException;
-import dev.rstream.UnexpectedStatusException;
 
 /**
  * A handle on one Durable Stream, identified by its URL. Immutable and thread-safe; cheap to create
  * (it shares the {@link OkHttpClient} it is given). Operations return cold Rx types: nothing is
- * sent until subscription, each subscription sends its own requests, and disposing cancels the
- * HTTP call in flight.
+ * sent until subscription, each subscription sends its own requests, and disposing cancels the HTTP
+ * call in flight.
  *
  * <p>Unless a method says otherwise, results are delivered on OkHttp's dispatcher threads, or on
  * the builder's {@linkplain Builder#scheduler scheduler} after a retry delay. Transient failures
- * (network errors, 429, 5xx) are retried according to the {@link RetryPolicy}; when it gives up
- * the error is a {@link TransientException}. Other failures are the typed {@link RStreamException}
+ * (network errors, 429, 5xx) are retried according to the {@link RetryPolicy}; when it gives up the
+ * error is a {@link TransientException}. Other failures are the typed {@link RStreamException}
  * subclasses and are never retried.
  */
 public final class DurableStream {
@@ -65,21 +65,31 @@ public final class DurableStream {
     this.headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
     this.params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.params));
     this.authToken = builder.authToken;
-    this.calls = new StreamCalls(new StreamEndpoint(
-        url, client, retryPolicy, scheduler, this.headers, this.params, authToken));
+    this.calls =
+        new StreamCalls(
+            new StreamEndpoint(
+                url, client, retryPolicy, scheduler, this.headers, this.params, authToken));
   }
 
   /**
-   * The client of handles built without one: shared, because every {@code OkHttpClient} has its
-   * own connection pool and threads. Created on first use, never shut down: a handle has no
-   * lifecycle to end it with, so its dispatcher's threads are daemons, which do not keep a JVM
-   * alive once the app's own threads end (OkHttp's default ones would, for a minute).
+   * The client of handles built without one: shared, because every {@code OkHttpClient} has its own
+   * connection pool and threads. Created on first use, never shut down: a handle has no lifecycle
+   * to end it with, so its dispatcher's threads are daemons, which do not keep a JVM alive once the
+   * app's own threads end (OkHttp's default ones would, for a minute).
    */
   private static final class DefaultClient {
-    static final OkHttpClient INSTANCE = new OkHttpClient.Builder()
-        .dispatcher(new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), DefaultClient::daemon)))
-        .build();
+    static final OkHttpClient INSTANCE =
+        new OkHttpClient.Builder()
+            .dispatcher(
+                new Dispatcher(
+                    new ThreadPoolExecutor(
+                        0,
+                        Integer.MAX_VALUE,
+                        60,
+                        TimeUnit.SECONDS,
+                        new SynchronousQueue<>(),
+                        DefaultClient::daemon)))
+            .build();
 
     private static Thread daemon(Runnable task) {
       Thread thread = new Thread(task, "rstream DurableStream dispatcher");
@@ -134,8 +144,13 @@ public final class DurableStream {
    */
   public Single<StreamInfo> create(CreateOptions options) {
     requireNonNull(options, "options == null");
-    return calls.create(options.contentType(), options.ttlSeconds(), options.expiresAt(),
-        options.closed(), options.initialData(), options.headers());
+    return calls.create(
+        options.contentType(),
+        options.ttlSeconds(),
+        options.expiresAt(),
+        options.closed(),
+        options.initialData(),
+        options.headers());
   }
 
   /** The stream's metadata (HEAD): tail offset, content type, closure, TTL. */
@@ -159,14 +174,14 @@ public final class DurableStream {
   }
 
   /**
-   * Appends {@code body} as is, with {@code contentType}, which must match the stream's. For a
-   * JSON stream the server flattens one level of a top-level array into separate messages.
+   * Appends {@code body} as is, with {@code contentType}, which must match the stream's. For a JSON
+   * stream the server flattens one level of a top-level array into separate messages.
    *
    * <p>An empty body is sent as is: servers refuse it (400, {@link UnexpectedStatusException})
    * unless {@code options} close the stream, which is how a close carries no data.
    *
-   * <p>Retried on transient failures: if the server applied a request whose response was lost,
-   * the data is appended twice. Use {@link AppendOptions.Builder#seq} (the server rejects a repeat:
+   * <p>Retried on transient failures: if the server applied a request whose response was lost, the
+   * data is appended twice. Use {@link AppendOptions.Builder#seq} (the server rejects a repeat:
    * {@link SequenceRegressionException}) or an {@link IdempotentProducer} for exactly-once appends.
    */
   public Single<AppendResult> append(byte[] body, String contentType, AppendOptions options) {
@@ -174,11 +189,13 @@ public final class DurableStream {
     requireNonNull(contentType, "contentType == null");
     requireNonNull(options, "options == null");
     okhttp3.MediaType.get(contentType);
-    return calls.append(body, contentType, options.seq(), options.close(), null,
-        options.headers());
+    return calls.append(body, contentType, options.seq(), options.close(), null, options.headers());
   }
 
-  /** Appends {@code body} with {@code contentType}; see {@link #append(byte[], String, AppendOptions)}. */
+  /**
+   * Appends {@code body} with {@code contentType}; see {@link #append(byte[], String,
+   * AppendOptions)}.
+   */
   public Single<AppendResult> append(byte[] body, String contentType) {
     return append(body, contentType, AppendOptions.none());
   }
@@ -202,14 +219,19 @@ public final class DurableStream {
   /**
    * Appends JSON values as that many messages of a JSON stream, atomically (one request).
    *
-   * @throws IllegalArgumentException if the list is empty or a value is not exactly one valid
-   *     JSON value.
+   * @throws IllegalArgumentException if the list is empty or a value is not exactly one valid JSON
+   *     value.
    */
   public Single<AppendResult> appendJsonBatch(List<String> jsonValues, AppendOptions options) {
     requireNonNull(jsonValues, "jsonValues == null");
     requireNonNull(options, "options == null");
-    return calls.append(jsonArray(jsonValues), "application/json", options.seq(),
-        options.close(), null, options.headers());
+    return calls.append(
+        jsonArray(jsonValues),
+        "application/json",
+        options.seq(),
+        options.close(),
+        null,
+        options.headers());
   }
 
   private static byte[] jsonArray(List<String> jsonValues) {
@@ -234,14 +256,21 @@ public final class DurableStream {
   /** Closes the stream on the server, with extra request headers; see {@link #closeStream()}. */
   public Single<Offset> closeStream(Map<String, String> headers) {
     requireNonNull(headers, "headers == null");
-    return calls.append(new byte[0], null, null, true, null, headers).map(result -> {
-      Offset offset = result.nextOffset();
-      if (offset == null) {
-        throw new ProtocolException("close response has no Stream-Next-Offset",
-            calls.endpoint().displayUrl(), null, result.status(), null);
-      }
-      return offset;
-    });
+    return calls
+        .append(new byte[0], null, null, true, null, headers)
+        .map(
+            result -> {
+              Offset offset = result.nextOffset();
+              if (offset == null) {
+                throw new ProtocolException(
+                    "close response has no Stream-Next-Offset",
+                    calls.endpoint().displayUrl(),
+                    null,
+                    result.status(),
+                    null);
+              }
+              return offset;
+            });
   }
 
   /**
@@ -289,9 +318,9 @@ public final class DurableStream {
 
     /**
      * The client to send requests with. Never shut down by this SDK: whoever built it owns its
-     * threads and connections. If not set, one default client shared by all handles built
-     * without one, which is never shut down either and whose threads never keep a JVM alive
-     * (daemons: a call still running when the app's last thread ends is abandoned).
+     * threads and connections. If not set, one default client shared by all handles built without
+     * one, which is never shut down either and whose threads never keep a JVM alive (daemons: a
+     * call still running when the app's last thread ends is abandoned).
      */
     public Builder okHttpClient(OkHttpClient client) {
       this.client = requireNonNull(client, "client == null");
@@ -334,11 +363,10 @@ public final class DurableStream {
      * tokens} each time; on a 401 it is asked for a fresh one (given the refused one) and the
      * request is sent again, up to three times while each answer differs from the token just
      * refused. Refusals past that, or a supplier that throws, fail the operation with {@link
-     * AuthenticationException}, never retried. Covers every request of this
-     * handle: reads and their reconnects (long-poll, SSE), HEAD, appends, the {@linkplain #producer
-     * idempotent producer} (a refused append was not applied, so re-sending it duplicates nothing).
-     * Takes precedence over a {@link #header header} named {@code Authorization}. See {@link
-     * TokenSupplier} for threading.
+     * AuthenticationException}, never retried. Covers every request of this handle: reads and their
+     * reconnects (long-poll, SSE), HEAD, appends, the {@linkplain #producer idempotent producer} (a
+     * refused append was not applied, so re-sending it duplicates nothing). Takes precedence over a
+     * {@link #header header} named {@code Authorization}. See {@link TokenSupplier} for threading.
      */
     public Builder authToken(TokenSupplier tokens) {
       this.authToken = requireNonNull(tokens, "tokens == null");

@@ -3,8 +3,8 @@ package dev.rstream.durable;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A header or query parameter value computed afresh for every request, including every reconnect
- * of a live read and every retry: an auth token that refreshes, a request counter.
+ * A header or query parameter value computed afresh for every request, including every reconnect of
+ * a live read and every retry: an auth token that refreshes, a request counter.
  *
  * <p>Called on the thread that sends the request (an OkHttp or I/O thread); must be thread-safe,
  * fast and non-blocking. Throwing fails the operation with that exception.

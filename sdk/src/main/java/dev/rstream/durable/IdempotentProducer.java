@@ -1,11 +1,11 @@
 package dev.rstream.durable;
 
-import io.reactivex.rxjava3.core.Completable;
-import io.reactivex.rxjava3.core.Single;
-import org.jspecify.annotations.Nullable;
 import dev.rstream.ProducerFencedException;
 import dev.rstream.SequenceConflictException;
 import dev.rstream.StreamClosedException;
+import io.reactivex.rxjava3.core.Completable;
+import io.reactivex.rxjava3.core.Single;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Appends to one stream exactly once, in call order, with Kafka-style idempotence: every request
@@ -21,18 +21,21 @@ import dev.rstream.StreamClosedException;
  * subscribed; the {@code Single} reports the outcome of the message's batch, on an OkHttp thread.
  * Disposing it does not withdraw the message.
  *
- * <p>A failure that retries cannot cure ({@link ProducerFencedException} without auto-claim,
- * {@link SequenceConflictException}, {@link StreamClosedException}, ...) fails the producer: that
- * batch and every later message fail with the same exception. Thread-safe.
+ * <p>A failure that retries cannot cure ({@link ProducerFencedException} without auto-claim, {@link
+ * SequenceConflictException}, {@link StreamClosedException}, ...) fails the producer: that batch
+ * and every later message fail with the same exception. Thread-safe.
  */
 public interface IdempotentProducer {
-  /** Queues one JSON value as one message (for JSON streams). @throws IllegalArgumentException if it is not one valid JSON value. */
+  /**
+   * Queues one JSON value as one message (for JSON streams). @throws IllegalArgumentException if it
+   * is not one valid JSON value.
+   */
   Single<AppendResult> appendJson(String json);
 
   /**
-   * Queues JSON values as messages that travel in one request, never split across two: one
-   * append unit, which readers see whole or not at all (for JSON streams). Other messages queued
-   * at the same time may share the request.
+   * Queues JSON values as messages that travel in one request, never split across two: one append
+   * unit, which readers see whole or not at all (for JSON streams). Other messages queued at the
+   * same time may share the request.
    *
    * @throws IllegalArgumentException if {@code values} is empty or one is not one valid JSON value.
    */
@@ -45,9 +48,9 @@ public interface IdempotentProducer {
   Completable flush();
 
   /**
-   * Flushes, then closes the stream on the server with a final request (carrying {@code
-   * finalData} if not null, in the producer's content type, or nothing) and stops the producer.
-   * Idempotent when retried.
+   * Flushes, then closes the stream on the server with a final request (carrying {@code finalData}
+   * if not null, in the producer's content type, or nothing) and stops the producer. Idempotent
+   * when retried.
    */
   Single<AppendResult> closeStream(byte @Nullable [] finalData);
 

@@ -2,7 +2,10 @@ package dev.rstream.durable;
 
 /** How a read behaves once it has caught up with the tail of the stream. */
 public enum LiveMode {
-  /** Catch up until the server says the reader is up to date (or the stream is closed), then complete. */
+  /**
+   * Catch up until the server says the reader is up to date (or the stream is closed), then
+   * complete.
+   */
   OFF,
   /** Catch up, then wait for new data with long-poll requests ({@code live=long-poll}). */
   LONG_POLL,

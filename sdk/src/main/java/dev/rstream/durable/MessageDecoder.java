@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rstream.ProtocolException;
 import java.io.IOException;
 import java.io.StringWriter;
-import dev.rstream.ProtocolException;
 
 /**
  * Turns one message of a JSON stream into a value, straight from the streaming parser: no

@@ -39,8 +39,8 @@ public final class ProducerOptions {
   }
 
   /**
-   * A builder for a producer named {@code producerId}: a stable, non-empty identifier that
-   * survives restarts of the writer.
+   * A builder for a producer named {@code producerId}: a stable, non-empty identifier that survives
+   * restarts of the writer.
    */
   public static Builder builder(String producerId) {
     return new Builder(producerId);
@@ -53,8 +53,8 @@ public final class ProducerOptions {
 
   /**
    * The epoch the producer starts with; 0 by default. A producer that restarts without knowing
-   * which sequence numbers it used must start a higher epoch (or enable {@link #autoClaim()}):
-   * in the same epoch the server would take its first batches for duplicates and drop them.
+   * which sequence numbers it used must start a higher epoch (or enable {@link #autoClaim()}): in
+   * the same epoch the server would take its first batches for duplicates and drop them.
    */
   public long epoch() {
     return epoch;
@@ -78,8 +78,8 @@ public final class ProducerOptions {
   /**
    * A batch is sent once it holds this many messages; no limit by default ({@link
    * Integer#MAX_VALUE}): batches are bounded by {@link #maxBatchBytes()}, as in the other Durable
-   * Streams clients. A cap of 1000 made 100-byte messages travel in ten times as many requests
-   * (100 KB each) and halved the producer's throughput against the reference server.
+   * Streams clients. A cap of 1000 made 100-byte messages travel in ten times as many requests (100
+   * KB each) and halved the producer's throughput against the reference server.
    */
   public int maxBatchItems() {
     return maxBatchItems;

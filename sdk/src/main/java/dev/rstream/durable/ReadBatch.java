@@ -2,21 +2,21 @@ package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.Offset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import okhttp3.Headers;
 import okio.ByteString;
 import org.jspecify.annotations.Nullable;
-import dev.rstream.Offset;
 
 /**
- * The messages of one read response (or one SSE data event and the control event that follows
- * it), with the offset that follows them. Immutable.
+ * The messages of one read response (or one SSE data event and the control event that follows it),
+ * with the offset that follows them. Immutable.
  *
  * <p>For a JSON stream, {@link #messages()} holds the decoded messages and {@link #bytes()} is
- * empty. For any other stream, {@link #messages()} is empty and {@link #bytes()} holds the raw
- * data (base64-decoded when it came over SSE).
+ * empty. For any other stream, {@link #messages()} is empty and {@link #bytes()} holds the raw data
+ * (base64-decoded when it came over SSE).
  *
  * <p>A response with more messages than {@link ReadOptions#maxBatchMessages()} is delivered as
  * several batches. All but the last are {@linkplain #partial() partial}: their {@link
@@ -102,7 +102,9 @@ public final class ReadBatch<T> {
     return cursor;
   }
 
-  /** The HTTP status of the response that carried this batch: 200, or 204 for an empty long-poll. */
+  /**
+   * The HTTP status of the response that carried this batch: 200, or 204 for an empty long-poll.
+   */
   public int status() {
     return status;
   }
@@ -124,9 +126,18 @@ public final class ReadBatch<T> {
 
   @Override
   public String toString() {
-    return "ReadBatch{" + messages.size() + " messages, " + bytes.size() + " bytes, "
-        + startOffset + ".." + nextOffset + (partial ? ", partial" : "")
-        + (upToDate ? ", upToDate" : "") + (streamClosed ? ", streamClosed" : "") + "}";
+    return "ReadBatch{"
+        + messages.size()
+        + " messages, "
+        + bytes.size()
+        + " bytes, "
+        + startOffset
+        + ".."
+        + nextOffset
+        + (partial ? ", partial" : "")
+        + (upToDate ? ", upToDate" : "")
+        + (streamClosed ? ", streamClosed" : "")
+        + "}";
   }
 
   /** Builds a {@link ReadBatch}. */

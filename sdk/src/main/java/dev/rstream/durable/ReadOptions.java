@@ -2,12 +2,12 @@ package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.Offset;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import dev.rstream.Offset;
 
 /**
  * What {@link DurableStream#read} reads: where it starts, where it stops and how it waits for new

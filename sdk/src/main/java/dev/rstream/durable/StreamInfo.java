@@ -2,11 +2,13 @@ package dev.rstream.durable;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.Offset;
 import okhttp3.Headers;
 import org.jspecify.annotations.Nullable;
-import dev.rstream.Offset;
 
-/** What the server says about a stream after {@code create} (PUT) or {@code head} (HEAD). Immutable. */
+/**
+ * What the server says about a stream after {@code create} (PUT) or {@code head} (HEAD). Immutable.
+ */
 public final class StreamInfo {
   private final int status;
   private final @Nullable String contentType;
@@ -68,8 +70,15 @@ public final class StreamInfo {
 
   @Override
   public String toString() {
-    return "StreamInfo{status=" + status + ", contentType=" + contentType + ", nextOffset="
-        + nextOffset + ", closed=" + closed + "}";
+    return "StreamInfo{status="
+        + status
+        + ", contentType="
+        + contentType
+        + ", nextOffset="
+        + nextOffset
+        + ", closed="
+        + closed
+        + "}";
   }
 
   /** Builds a {@link StreamInfo}. */

@@ -9,9 +9,9 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one way internal code reaches what the public API keeps from apps. {@link RStreamClient}
- * sets the only instance in its static initializer, so every public class's package-private parts
- * are reached through one place rather than a hook per class.
+ * The one way internal code reaches what the public API keeps from apps. {@link RStreamClient} sets
+ * the only instance in its static initializer, so every public class's package-private parts are
+ * reached through one place rather than a hook per class.
  */
 public abstract class Internal {
   private static volatile @Nullable Internal instance;

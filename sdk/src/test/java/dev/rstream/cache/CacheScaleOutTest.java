@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.rstream.Change;
-import dev.rstream.durable.CreateOptions;
-import dev.rstream.durable.DurableStream;
 import dev.rstream.LiveTransport;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
 import dev.rstream.StateView;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.server.http.StreamHandler;
 import dev.rstream.testing.Nginx;
 import dev.rstream.testing.StubServerExtension;
@@ -49,10 +49,15 @@ class CacheScaleOutTest {
   private static final int LIVE_APPENDS = 5;
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
-  @RegisterExtension final StubServerExtension server = StubServerExtension.configured(builder -> builder
-      // Windows span several reads, so most chunks end below the tail (immutable).
-      .maxReadBytes(16 * 1024)
-      .longPollTimeout(Duration.ofSeconds(2)));
+  @RegisterExtension
+  final StubServerExtension server =
+      StubServerExtension.configured(
+          builder ->
+              builder
+                  // Windows span several reads, so most chunks end below the tail (immutable).
+                  .maxReadBytes(16 * 1024)
+                  .longPollTimeout(Duration.ofSeconds(2)));
+
   private final List<RStreamClient> clients = new ArrayList<>();
   private Nginx nginx;
 
@@ -71,12 +76,13 @@ class CacheScaleOutTest {
   /** A separate device: its own OkHttp client (connections, dispatcher), through the cache. */
   private RStreamClient device(String streamPath) {
     OkHttpClient http = server.newHttpClient();
-    RStreamClient client = RStreamClient.builder()
-        .streamUrl(nginx.url() + StreamHandler.PREFIX + streamPath)
-        .okHttpClient(http)
-        .liveTransport(LiveTransport.LONG_POLL)
-        .liveLinger(0, SECONDS)
-        .build();
+    RStreamClient client =
+        RStreamClient.builder()
+            .streamUrl(nginx.url() + StreamHandler.PREFIX + streamPath)
+            .okHttpClient(http)
+            .liveTransport(LiveTransport.LONG_POLL)
+            .liveLinger(0, SECONDS)
+            .build();
     clients.add(client);
     return client;
   }
@@ -86,15 +92,23 @@ class CacheScaleOutTest {
     String path = "fleet/orders";
     RStreamClient writer = RStreamClient.builder().streamUrl(server.streamUrl(path)).build();
     clients.add(writer);
-    DurableStream.builder().url(server.streamUrl(path)).build()
-        .create(CreateOptions.builder().contentType("application/json")
-            .header("Rstream-Keyframes", "changes=" + KEYFRAME_EVERY + ", interval=3600s").build())
-        .timeout(10, SECONDS).blockingGet();
+    DurableStream.builder()
+        .url(server.streamUrl(path))
+        .build()
+        .create(
+            CreateOptions.builder()
+                .contentType("application/json")
+                .header("Rstream-Keyframes", "changes=" + KEYFRAME_EVERY + ", interval=3600s")
+                .build())
+        .timeout(10, SECONDS)
+        .blockingGet();
     for (int batch = 0; batch < CHANGES / 100; batch++) {
       List<Change> changes = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
         int n = batch * 100 + i;
-        changes.add(Change.update("order", "o" + (n % 250), "{\"qty\":" + n + ",\"note\":\"batch " + batch + "\"}"));
+        changes.add(
+            Change.update(
+                "order", "o" + (n % 250), "{\"qty\":" + n + ",\"note\":\"batch " + batch + "\"}"));
       }
       writer.append(changes).timeout(10, SECONDS).blockingGet();
     }
@@ -104,55 +118,77 @@ class CacheScaleOutTest {
     List<RStreamClient> devices = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) devices.add(device(path));
     // Every device asks for every past window, all devices at once.
-    List<List<StateView>> seen = Flowable.fromIterable(devices)
-        .flatMapSingle(device -> Flowable.fromIterable(past)
-            .concatMapSingle(time -> device.window(time).lastOrError())
-            .toList(), false, CLIENTS)
-        .toList()
-        .timeout(30, SECONDS)
-        .blockingGet();
+    List<List<StateView>> seen =
+        Flowable.fromIterable(devices)
+            .flatMapSingle(
+                device ->
+                    Flowable.fromIterable(past)
+                        .concatMapSingle(time -> device.window(time).lastOrError())
+                        .toList(),
+                false,
+                CLIENTS)
+            .toList()
+            .timeout(30, SECONDS)
+            .blockingGet();
     for (List<StateView> views : seen) {
-      assertThat(views).extracting(StateView::offset).isEqualTo(seen.get(0).stream().map(StateView::offset).toList());
+      assertThat(views)
+          .extracting(StateView::offset)
+          .isEqualTo(seen.get(0).stream().map(StateView::offset).toList());
     }
 
     List<Nginx.Hit> catchUp = nginx.hits();
     assertThat(catchUp).hasSizeGreaterThanOrEqualTo(CLIENTS * 2);
-    Map<String, Long> originPerRange = catchUp.stream().filter(Nginx.Hit::origin)
-        .collect(Collectors.groupingBy(Nginx.Hit::uri, Collectors.counting()));
-    assertThat(originPerRange).as("origin fetches per range").isNotEmpty().allSatisfy((uri, count) ->
-        assertThat(count).as(uri).isEqualTo(1L));
+    Map<String, Long> originPerRange =
+        catchUp.stream()
+            .filter(Nginx.Hit::origin)
+            .collect(Collectors.groupingBy(Nginx.Hit::uri, Collectors.counting()));
+    assertThat(originPerRange)
+        .as("origin fetches per range")
+        .isNotEmpty()
+        .allSatisfy((uri, count) -> assertThat(count).as(uri).isEqualTo(1L));
 
     // Live: every device follows by long-poll, and sees every append.
     List<Disposable> live = new ArrayList<>();
     List<Throwable> liveErrors = new CopyOnWriteArrayList<>();
-    for (RStreamClient device : devices) live.add(device.live().subscribe(view -> {}, liveErrors::add));
+    for (RStreamClient device : devices)
+      live.add(device.live().subscribe(view -> {}, liveErrors::add));
     Offset tail = Offset.of(headTail(server.streamUrl(path)));
     awaitAll(devices, tail);
     int before = nginx.hits().size();
     for (int i = 0; i < LIVE_APPENDS; i++) {
-      Offset written = writer.append(List.of(Change.update("order", "live", "{\"n\":" + i + "}")))
-          .timeout(10, SECONDS).blockingGet();
+      Offset written =
+          writer
+              .append(List.of(Change.update("order", "live", "{\"n\":" + i + "}")))
+              .timeout(10, SECONDS)
+              .blockingGet();
       awaitAll(devices, written);
     }
     // Quiet periods: every device's long-poll times out (204) twice, then data flows again.
     awaitOriginTimeouts(before, 2);
-    Offset afterQuiet = writer.append(List.of(Change.update("order", "live", "{\"n\":-1}")))
-        .timeout(10, SECONDS).blockingGet();
+    Offset afterQuiet =
+        writer
+            .append(List.of(Change.update("order", "live", "{\"n\":-1}")))
+            .timeout(10, SECONDS)
+            .blockingGet();
     awaitAll(devices, afterQuiet);
     live.forEach(Disposable::dispose);
     assertThat(liveErrors).as("live errors").isEmpty();
     // One read of the log: nginx logs the long-polls just cancelled as they end, so a second read
     // can be longer than the first.
     List<Nginx.Hit> hits = nginx.hits();
-    List<Nginx.Hit> livePolls = hits.subList(before, hits.size()).stream()
-        .filter(Nginx.Hit::live).toList();
+    List<Nginx.Hit> livePolls =
+        hits.subList(before, hits.size()).stream().filter(Nginx.Hit::live).toList();
     long atOrigin = livePolls.stream().filter(Nginx.Hit::origin).count();
-    assertThat(livePolls).as("long-polls the devices made").hasSizeGreaterThanOrEqualTo(CLIENTS * LIVE_APPENDS);
-    assertThat(atOrigin).as("long-polls that reached the origin, of %s", livePolls.size())
+    assertThat(livePolls)
+        .as("long-polls the devices made")
+        .hasSizeGreaterThanOrEqualTo(CLIENTS * LIVE_APPENDS);
+    assertThat(atOrigin)
+        .as("long-polls that reached the origin, of %s", livePolls.size())
         .isGreaterThanOrEqualTo(LIVE_APPENDS + 3)
         .isLessThanOrEqualTo(livePolls.size() / 10);
     long timeoutsSeen = livePolls.stream().filter(hit -> hit.status() == 204).count();
-    long timeoutsAtOrigin = livePolls.stream().filter(hit -> hit.status() == 204 && hit.origin()).count();
+    long timeoutsAtOrigin =
+        livePolls.stream().filter(hit -> hit.status() == 204 && hit.origin()).count();
     assertThat(timeoutsSeen).as("204s the devices got").isGreaterThanOrEqualTo(2L * CLIENTS);
     assertThat(timeoutsAtOrigin).as("204s from the origin").isLessThanOrEqualTo(timeoutsSeen / 10);
   }
@@ -165,8 +201,10 @@ class CacheScaleOutTest {
     long deadline = System.nanoTime() + SECONDS.toNanos(20);
     while (true) {
       List<Nginx.Hit> hits = nginx.hits();
-      long timeouts = hits.subList(from, hits.size()).stream()
-          .filter(hit -> hit.live() && hit.status() == 204 && hit.origin()).count();
+      long timeouts =
+          hits.subList(from, hits.size()).stream()
+              .filter(hit -> hit.live() && hit.status() == 204 && hit.origin())
+              .count();
       if (timeouts >= count) return;
       assertThat(System.nanoTime()).as("origin long-poll timeouts in time").isLessThan(deadline);
       Thread.sleep(50);
@@ -175,13 +213,13 @@ class CacheScaleOutTest {
 
   private static void awaitAll(List<RStreamClient> devices, Offset offset) {
     Completable.merge(devices.stream().map(d -> d.awaitOffset(offset)).toList())
-        .timeout(20, SECONDS).blockingAwait();
+        .timeout(20, SECONDS)
+        .blockingAwait();
   }
 
   /**
-   * The timestamps of all keyframes but the last, read from the origin's index once it holds
-   * {@code count} of them (the server writes keyframes asynchronously): each is in a committed
-   * window.
+   * The timestamps of all keyframes but the last, read from the origin's index once it holds {@code
+   * count} of them (the server writes keyframes asynchronously): each is in a committed window.
    */
   private List<Instant> committedWindowTimes(String path, int count) throws Exception {
     OkHttpClient http = server.http();
@@ -189,8 +227,10 @@ class CacheScaleOutTest {
     String offset = "-1";
     for (int polls = 0; times.size() < count && polls < 50; polls++) {
       String query = offset.equals("-1") ? "?offset=-1" : "?live=long-poll&offset=" + offset;
-      try (Response response = http.newCall(
-          new Request.Builder().url(server.streamUrl(path + ".keyframes") + query).build()).execute()) {
+      try (Response response =
+          http.newCall(
+                  new Request.Builder().url(server.streamUrl(path + ".keyframes") + query).build())
+              .execute()) {
         if (response.code() == 200) {
           for (JsonNode entry : JSON.readTree(response.body().bytes())) {
             // The initial keyframe has no time: its window holds the state before any change.
@@ -208,7 +248,8 @@ class CacheScaleOutTest {
 
   private String headTail(String url) throws Exception {
     OkHttpClient http = server.http();
-    try (Response response = http.newCall(new Request.Builder().url(url).head().build()).execute()) {
+    try (Response response =
+        http.newCall(new Request.Builder().url(url).head().build()).execute()) {
       return response.header("Stream-Next-Offset");
     }
   }

@@ -5,11 +5,8 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.Change;
-import dev.rstream.durable.DurableStream;
-import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.LocalStore;
 import dev.rstream.Offset;
-import dev.rstream.durable.ProducerOptions;
 import dev.rstream.Progress;
 import dev.rstream.ProtocolException;
 import dev.rstream.RStreamClient;
@@ -18,6 +15,9 @@ import dev.rstream.SqliteStore;
 import dev.rstream.StateView;
 import dev.rstream.TokenSupplier;
 import dev.rstream.chaos.FaultProxy.Fault;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.IdempotentProducer;
+import dev.rstream.durable.ProducerOptions;
 import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.disposables.Disposable;
 import java.io.File;
@@ -83,15 +83,15 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Invariants, checked as it runs: each subscriber's views follow the log append by append
  * ({@code live()} emits one state per append unit: offsets strictly increase; a view's {@code
  * changes()} are exactly the next unit's changes of the log, none skipped, none twice; a view
- * without changes, a keyframe, changes nothing) and each view's state equals the replica's at
- * that point; every {@code window(ts)} answer equals the replica's state at {@code ts}; every
+ * without changes, a keyframe, changes nothing) and each view's state equals the replica's at that
+ * point; every {@code window(ts)} answer equals the replica's state at {@code ts}; every
  * acknowledged append is in the log exactly once; at the end every client's state equals the
  * server's; heap per change, threads and open connections stay bounded.
  *
  * <p>{@code -Dsoak.minutes=N} (default 2), {@code -Dsoak.seed=N} (default: random, printed) to
  * replay a run's faults, {@code -Dsoak.faultRate=P} (default 0.08 of exchanges), {@code
- * -Dsoak.liveFaultRate=P} (default 0.4 of live reads, which last seconds). The summary goes
- * to standard output and {@code target/soak-summary.txt}.
+ * -Dsoak.liveFaultRate=P} (default 0.4 of live reads, which last seconds). The summary goes to
+ * standard output and {@code target/soak-summary.txt}.
  */
 class ChaosSoakTest {
   private static final int CLIENTS = 20;
@@ -106,11 +106,15 @@ class ChaosSoakTest {
   private final double minutes = Double.parseDouble(System.getProperty("soak.minutes", "2"));
   private final long seed = Long.getLong("soak.seed", new Random().nextLong() & 0xffffffffL);
   private final double faultRate = Double.parseDouble(System.getProperty("soak.faultRate", "0.08"));
-  private final double liveFaultRate = Double.parseDouble(System.getProperty("soak.liveFaultRate", "0.4"));
+  private final double liveFaultRate =
+      Double.parseDouble(System.getProperty("soak.liveFaultRate", "0.4"));
+
   /** Server kills and client reopens (main thread). */
   private final Random random = new Random(seed);
+
   /** What the producer writes (its timer's thread). */
   private final Random producerRandom = new Random(seed + 1);
+
   /** Which subscriber comes or goes (the churn timer's thread). */
   private final Random churnRandom = new Random(seed + 2);
 
@@ -119,21 +123,41 @@ class ChaosSoakTest {
    * back and a fix take time, -Dsoak.<flag>=false counts its symptom under "known bugs" instead of
    * failing the run, so that the other invariants keep running.
    */
-  /** A subscriber that attaches while the cursor resumes from held state jumps to the caught-up state. */
-  private final boolean strictCatchUp = Boolean.parseBoolean(System.getProperty("soak.strictCatchUp", "true"));
-  /** A body cut inside JSON (clean end, or a cut mid-value that poisons the decoder) fails typed, unretried. */
-  private final boolean strictTruncation = Boolean.parseBoolean(System.getProperty("soak.strictTruncation", "true"));
-  /** window(ts) in the live window answers from a live state that is behind ts (stale caught-up flag). */
-  private final boolean strictLiveWindow = Boolean.parseBoolean(System.getProperty("soak.strictLiveWindow", "true"));
+  /**
+   * A subscriber that attaches while the cursor resumes from held state jumps to the caught-up
+   * state.
+   */
+  private final boolean strictCatchUp =
+      Boolean.parseBoolean(System.getProperty("soak.strictCatchUp", "true"));
+
+  /**
+   * A body cut inside JSON (clean end, or a cut mid-value that poisons the decoder) fails typed,
+   * unretried.
+   */
+  private final boolean strictTruncation =
+      Boolean.parseBoolean(System.getProperty("soak.strictTruncation", "true"));
+
+  /**
+   * window(ts) in the live window answers from a live state that is behind ts (stale caught-up
+   * flag).
+   */
+  private final boolean strictLiveWindow =
+      Boolean.parseBoolean(System.getProperty("soak.strictLiveWindow", "true"));
+
   private final Map<String, AtomicLong> knownBugs = new ConcurrentHashMap<>();
 
   private final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
   private final AtomicLong violationCount = new AtomicLong();
   private final UndeliveredRxErrors undelivered = new UndeliveredRxErrors();
-  /** From a proxy fault on a client's live read, or a server kill, to that client's next live state. */
+
+  /**
+   * From a proxy fault on a client's live read, or a server kill, to that client's next live state.
+   */
   private final List<Long> faultToStateNanos = Collections.synchronizedList(new ArrayList<>());
+
   /** The same, only after server kills (down time included). */
   private final List<Long> killToStateNanos = Collections.synchronizedList(new ArrayList<>());
+
   private final AtomicLong reconnects = new AtomicLong();
   private final AtomicLong clientReopens = new AtomicLong();
   private final AtomicLong windowQueries = new AtomicLong();
@@ -152,34 +176,40 @@ class ChaosSoakTest {
   private final AtomicInteger tokenRotations = new AtomicInteger();
   private final Object tokenLock = new Object();
   private volatile long lastRotationNanos;
+
   /**
    * server-stub accepts one token at a time, so a request renewed just before a rotation and sent
    * just after it is refused again. The SDK renews again while the supplier gives a new token
    * (BearerAuth.MAX_RENEWALS), so this is strict by default; false counts it apart.
    */
-  private final boolean strictTokenRace = Boolean.parseBoolean(System.getProperty("soak.strictTokenRace", "true"));
+  private final boolean strictTokenRace =
+      Boolean.parseBoolean(System.getProperty("soak.strictTokenRace", "true"));
+
   private final AtomicLong tokenRenewals = new AtomicLong();
   private final AtomicLong logRecordsChecked = new AtomicLong();
   private File tokenFile;
   private final Logger sdkLogger = Logger.getLogger("dev.rstream");
-  private final Handler tokenLeakCheck = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      logRecordsChecked.incrementAndGet();
-      StringBuilder text = new StringBuilder(String.valueOf(record.getMessage()));
-      if (record.getParameters() != null) {
-        for (Object parameter : record.getParameters()) text.append(' ').append(parameter);
-      }
-      for (Throwable t = record.getThrown(); t != null; t = t.getCause()) text.append(' ').append(t);
-      if (text.indexOf(TOKEN_PREFIX) >= 0) violation("a token in the SDK's log: " + record.getLoggerName());
-    }
+  private final Handler tokenLeakCheck =
+      new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+          logRecordsChecked.incrementAndGet();
+          StringBuilder text = new StringBuilder(String.valueOf(record.getMessage()));
+          if (record.getParameters() != null) {
+            for (Object parameter : record.getParameters()) text.append(' ').append(parameter);
+          }
+          for (Throwable t = record.getThrown(); t != null; t = t.getCause())
+            text.append(' ').append(t);
+          if (text.indexOf(TOKEN_PREFIX) >= 0)
+            violation("a token in the SDK's log: " + record.getLoggerName());
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
 
   private ServerProcess server;
   private PrintStream faultLog;
@@ -221,7 +251,8 @@ class ChaosSoakTest {
   }
 
   private static boolean truncatedJson(Throwable error) {
-    return error instanceof ProtocolException && String.valueOf(error.getMessage()).startsWith("malformed JSON");
+    return error instanceof ProtocolException
+        && String.valueOf(error.getMessage()).startsWith("malformed JSON");
   }
 
   private void violation(String what) {
@@ -253,8 +284,15 @@ class ChaosSoakTest {
   @Test
   void everyClientEndsWithTheServersStateThroughMinutesOfFaultsAndServerKills() throws Exception {
     long runNanos = (long) (minutes * 60e9);
-    System.out.println("chaos soak: seed " + seed + " (replay with -Dsoak.seed=" + seed + "), "
-        + minutes + " min, fault rate " + faultRate);
+    System.out.println(
+        "chaos soak: seed "
+            + seed
+            + " (replay with -Dsoak.seed="
+            + seed
+            + "), "
+            + minutes
+            + " min, fault rate "
+            + faultRate);
     undelivered.install();
 
     int port;
@@ -267,13 +305,32 @@ class ChaosSoakTest {
     rotateToken();
     sdkLogger.addHandler(tokenLeakCheck);
     if (!sdkLogger.isLoggable(Level.FINE)) sdkLogger.setLevel(Level.FINE);
-    server = new ServerProcess(port, new File(dir, "server-data"), new File(target, "soak-server.log"),
-        List.of("--long-poll-timeout", "3", "--sse-cycle", "20", "--bearer-token-file", tokenFile.getPath()));
+    server =
+        new ServerProcess(
+            port,
+            new File(dir, "server-data"),
+            new File(target, "soak-server.log"),
+            List.of(
+                "--long-poll-timeout",
+                "3",
+                "--sse-cycle",
+                "20",
+                "--bearer-token-file",
+                tokenFile.getPath()));
     server.start();
-    directHttp = new OkHttpClient.Builder().readTimeout(10, SECONDS).retryOnConnectionFailure(false)
-        .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
-            .header("Authorization", "Bearer " + issuedToken.get()).build()))
-        .build();
+    directHttp =
+        new OkHttpClient.Builder()
+            .readTimeout(10, SECONDS)
+            .retryOnConnectionFailure(false)
+            .addInterceptor(
+                chain ->
+                    chain.proceed(
+                        chain
+                            .request()
+                            .newBuilder()
+                            .header("Authorization", "Bearer " + issuedToken.get())
+                            .build()))
+            .build();
     directUrl = "http://127.0.0.1:" + port + PATH;
     createStream();
 
@@ -281,18 +338,29 @@ class ChaosSoakTest {
     // TRUNCATE_BODY is not drawn: a body complete by its framing that stops inside its JSON is a
     // server's error by contract (ProtocolException, not retried), so it would end subscribers by
     // design. Bodies cut by the connection (DROP_IN_BODY, DROP_IN_EVENT, RESET) stay in the mix.
-    proxy = FaultProxy.builder().upstreamPort(port).seed(seed).faultRate(faultRate)
-        .liveFaultRate(liveFaultRate).stallMillis(6_000)
-        .kinds(java.util.EnumSet.complementOf(
-            java.util.EnumSet.of(Fault.TOKEN_EXPIRED, Fault.TRUNCATE_BODY)))
-        .listener(this::onFault).start();
+    proxy =
+        FaultProxy.builder()
+            .upstreamPort(port)
+            .seed(seed)
+            .faultRate(faultRate)
+            .liveFaultRate(liveFaultRate)
+            .stallMillis(6_000)
+            .kinds(
+                java.util.EnumSet.complementOf(
+                    java.util.EnumSet.of(Fault.TOKEN_EXPIRED, Fault.TRUNCATE_BODY)))
+            .listener(this::onFault)
+            .start();
     proxiedUrl = "http://127.0.0.1:" + proxy.port() + PATH;
     Dispatcher dispatcher = new Dispatcher();
     // Every client talks to one host (the proxy): OkHttp's default of 5 per host would starve them.
     dispatcher.setMaxRequests(512);
     dispatcher.setMaxRequestsPerHost(512);
-    proxiedHttp = new OkHttpClient.Builder().dispatcher(dispatcher).readTimeout(5, SECONDS)
-        .connectTimeout(2, SECONDS).build();
+    proxiedHttp =
+        new OkHttpClient.Builder()
+            .dispatcher(dispatcher)
+            .readTimeout(5, SECONDS)
+            .connectTimeout(2, SECONDS)
+            .build();
 
     replica = new LogReplica(directHttp, directUrl, this::violation);
     replica.start();
@@ -300,8 +368,12 @@ class ChaosSoakTest {
     verifier.setDaemon(true);
     verifier.start();
 
-    DurableStream stream = DurableStream.builder().url(proxiedUrl).okHttpClient(tagged("producer"))
-        .authToken(tokens()).build();
+    DurableStream stream =
+        DurableStream.builder()
+            .url(proxiedUrl)
+            .okHttpClient(tagged("producer"))
+            .authToken(tokens())
+            .build();
     producer = stream.producer(ProducerOptions.builder("soak-producer").build());
     timers = Executors.newScheduledThreadPool(2);
     timers.scheduleAtFixedRate(this::produceOne, 0, 1_000 / CHANGES_PER_SECOND, MILLISECONDS);
@@ -361,7 +433,9 @@ class ChaosSoakTest {
     if (!server.running()) server.start();
     assertThat(producer.flush().blockingAwait(120, SECONDS)).as("producer flushed").isTrue();
     Offset tail = serverTail();
-    assertThat(replica.awaitOffset(tail, 60, SECONDS)).as("replica reads the log up to %s", tail).isTrue();
+    assertThat(replica.awaitOffset(tail, 60, SECONDS))
+        .as("replica reads the log up to %s", tail)
+        .isTrue();
     drainChecks();
     long finalHash = replica.hash();
     for (Slot slot : slots) slot.checkConverged(tail, finalHash);
@@ -398,42 +472,62 @@ class ChaosSoakTest {
     long changesAfterBaseline = Math.max(1, last.changes - baseline.changes);
     double heapBytesPerChangePerClient =
         (double) Math.max(0, last.heapBytes - baseline.heapBytes) / changesAfterBaseline / CLIENTS;
-    String summary = summary(tail, ackedCount, missing, baseline, last, heapBytesPerChangePerClient,
-        maxThreads, maxConnections, connectionsLeft);
+    String summary =
+        summary(
+            tail,
+            ackedCount,
+            missing,
+            baseline,
+            last,
+            heapBytesPerChangePerClient,
+            maxThreads,
+            maxConnections,
+            connectionsLeft);
     System.out.println(summary);
-    try (PrintStream out = new PrintStream(new File(target, "soak-summary.txt"), StandardCharsets.UTF_8)) {
+    try (PrintStream out =
+        new PrintStream(new File(target, "soak-summary.txt"), StandardCharsets.UTF_8)) {
       out.println(summary);
     }
 
     assertThat(violations).as("invariant violations (seed %s)", seed).isEmpty();
     assertThat(producerErrors).as("producer failures").isEmpty();
     assertThat(missing).as("acknowledged appends missing from the log").isZero();
-    assertThat(ackedCount).as("acknowledged appends").isGreaterThan((int) (minutes * 60 * CHANGES_PER_SECOND / 4));
+    assertThat(ackedCount)
+        .as("acknowledged appends")
+        .isGreaterThan((int) (minutes * 60 * CHANGES_PER_SECOND / 4));
     assertThat(proxy.totalFaults()).as("faults injected").isPositive();
     assertThat(serverRestarts).as("server restarts").isPositive();
     assertThat(tokenRenewals.get()).as("token renewals after an expiry").isPositive();
     assertThat(viewsChecked.get()).as("views checked").isPositive();
     assertThat(windowChecked.get()).as("window answers checked").isPositive();
     assertThat(connectionsLeft).as("connections left open after every client closed").isZero();
-    assertThat(maxConnections).as("most connections open at once").isLessThanOrEqualTo(CLIENTS * 6 + 20);
+    assertThat(maxConnections)
+        .as("most connections open at once")
+        .isLessThanOrEqualTo(CLIENTS * 6 + 20);
     assertThat(maxThreads).as("most SDK-side threads at once").isLessThanOrEqualTo(400);
-    assertThat(heapBytesPerChangePerClient).as("heap growth per change per client, bytes").isLessThan(4_096);
+    assertThat(heapBytesPerChangePerClient)
+        .as("heap growth per change per client, bytes")
+        .isLessThan(4_096);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Server
 
   private void createStream() throws IOException {
-    Request put = new Request.Builder().url(directUrl)
-        .header("Rstream-Keyframes", "changes=" + KEYFRAME_CHANGES + ", interval=30s")
-        .put(RequestBody.create("", JSON)).build();
+    Request put =
+        new Request.Builder()
+            .url(directUrl)
+            .header("Rstream-Keyframes", "changes=" + KEYFRAME_CHANGES + ", interval=30s")
+            .put(RequestBody.create("", JSON))
+            .build();
     try (Response response = directHttp.newCall(put).execute()) {
       assertThat(response.code()).as("create the state stream").isIn(200, 201);
     }
   }
 
   private Offset serverTail() throws IOException {
-    try (Response response = directHttp.newCall(new Request.Builder().url(directUrl).head().build()).execute()) {
+    try (Response response =
+        directHttp.newCall(new Request.Builder().url(directUrl).head().build()).execute()) {
       String next = response.header("Stream-Next-Offset");
       assertThat(next).as("HEAD Stream-Next-Offset").isNotNull();
       return Offset.of(next);
@@ -464,16 +558,20 @@ class ChaosSoakTest {
   /**
    * Issues a new token and makes the server accept only it: every token a client holds expires.
    * Under {@link #tokenLock} with the suppliers' renewals, so a renewal never sees a token the
-   * server does not accept yet, nor the old one once the server has moved on: the soak's issuer
-   * and server agree as one auth system would. (Without the lock, a renewal in between got the new
+   * server does not accept yet, nor the old one once the server has moved on: the soak's issuer and
+   * server agree as one auth system would. (Without the lock, a renewal in between got the new
    * token before the server took it, and the re-sent request was refused a second time.)
    */
   private void rotateToken() throws IOException {
-    String token = TOKEN_PREFIX + (tokenRotations.get() + 1) + "-" + Long.toHexString(random.nextLong());
+    String token =
+        TOKEN_PREFIX + (tokenRotations.get() + 1) + "-" + Long.toHexString(random.nextLong());
     synchronized (tokenLock) {
       File next = new File(tokenFile.getPath() + ".next");
       Files.writeString(next.toPath(), token);
-      Files.move(next.toPath(), tokenFile.toPath(), StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          next.toPath(),
+          tokenFile.toPath(),
+          StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
       issuedToken.set(token);
       tokenRotations.incrementAndGet();
@@ -506,24 +604,41 @@ class ChaosSoakTest {
     try {
       long seq = nextSeq++;
       String type = producerRandom.nextInt(5) == 0 ? "desk" : "order";
-      String key = (type.equals("desk") ? "d" : "o") + producerRandom.nextInt(type.equals("desk") ? 20 : 100);
+      String key =
+          (type.equals("desk") ? "d" : "o")
+              + producerRandom.nextInt(type.equals("desk") ? 20 : 100);
       boolean present = exists.getOrDefault(type + "/" + key, false);
-      String operation = present && producerRandom.nextInt(5) == 0 ? "delete" : present ? "update" : "insert";
+      String operation =
+          present && producerRandom.nextInt(5) == 0 ? "delete" : present ? "update" : "insert";
       exists.put(type + "/" + key, !operation.equals("delete"));
-      String value = operation.equals("delete") ? ""
-          : ",\"value\":{\"seq\":" + seq + ",\"qty\":" + producerRandom.nextInt(10_000) + "}";
-      String json = "{\"type\":\"" + type + "\",\"key\":\"" + key + "\"" + value
-          + ",\"headers\":{\"operation\":\"" + operation + "\",\"txid\":\"" + seq + "\"}}";
-      producer.appendJson(json).subscribe(
-          result -> {
-            synchronized (acked) {
-              acked.set((int) seq);
-            }
-          },
-          error -> {
-            if (producerErrors.size() < 10) producerErrors.add(error);
-            violation("producer append " + seq + " failed: " + error);
-          });
+      String value =
+          operation.equals("delete")
+              ? ""
+              : ",\"value\":{\"seq\":" + seq + ",\"qty\":" + producerRandom.nextInt(10_000) + "}";
+      String json =
+          "{\"type\":\""
+              + type
+              + "\",\"key\":\""
+              + key
+              + "\""
+              + value
+              + ",\"headers\":{\"operation\":\""
+              + operation
+              + "\",\"txid\":\""
+              + seq
+              + "\"}}";
+      producer
+          .appendJson(json)
+          .subscribe(
+              result -> {
+                synchronized (acked) {
+                  acked.set((int) seq);
+                }
+              },
+              error -> {
+                if (producerErrors.size() < 10) producerErrors.add(error);
+                violation("producer append " + seq + " failed: " + error);
+              });
     } catch (RuntimeException e) {
       producerErrors.add(e);
     }
@@ -533,8 +648,12 @@ class ChaosSoakTest {
   // Clients
 
   private OkHttpClient tagged(String name) {
-    return proxiedHttp.newBuilder()
-        .addInterceptor(chain -> chain.proceed(chain.request().newBuilder().header(FaultProxy.CLIENT_HEADER, name).build()))
+    return proxiedHttp
+        .newBuilder()
+        .addInterceptor(
+            chain ->
+                chain.proceed(
+                    chain.request().newBuilder().header(FaultProxy.CLIENT_HEADER, name).build()))
         .build();
   }
 
@@ -566,21 +685,30 @@ class ChaosSoakTest {
         store = SqliteStore.open(file);
         localStore = store;
       }
-      RStreamClient opened = RStreamClient.builder().streamUrl(proxiedUrl).okHttpClient(tagged(name))
-          .store(localStore).authToken(tokens())
-          // The soak checks that every window(ts) answer is right, so its one-shot reads wait out
-          // any run of faults (as they all did before one-shot reads had a bound); the bound
-          // itself is RStreamClientRetryBoundTest's.
-          .oneShotRetryPolicy(RetryPolicy.defaults())
-          .build();
+      RStreamClient opened =
+          RStreamClient.builder()
+              .streamUrl(proxiedUrl)
+              .okHttpClient(tagged(name))
+              .store(localStore)
+              .authToken(tokens())
+              // The soak checks that every window(ts) answer is right, so its one-shot reads wait
+              // out
+              // any run of faults (as they all did before one-shot reads had a bound); the bound
+              // itself is RStreamClientRetryBoundTest's.
+              .oneShotRetryPolicy(RetryPolicy.defaults())
+              .build();
       client = opened;
       generation.incrementAndGet();
-      progress = opened.progress()
-          .map(Progress::live)
-          .distinctUntilChanged()
-          .subscribe(live -> {
-            if (live == Progress.Live.RECONNECTING) reconnects.incrementAndGet();
-          }, error -> violation(name + ": progress failed: " + error));
+      progress =
+          opened
+              .progress()
+              .map(Progress::live)
+              .distinctUntilChanged()
+              .subscribe(
+                  live -> {
+                    if (live == Progress.Live.RECONNECTING) reconnects.incrementAndGet();
+                  },
+                  error -> violation(name + ": progress failed: " + error));
     }
 
     synchronized void subscribe(int k) {
@@ -588,33 +716,43 @@ class ChaosSoakTest {
       if (current == null || subscribers[k] != null) return;
       Subscriber subscriber = new Subscriber(this, name + "/s" + subscriptions.incrementAndGet());
       subscribers[k] = subscriber;
-      subscriber.disposable = current.live().subscribe(
-          view -> {
-            viewsReceived.incrementAndGet();
-            checks.add(new ViewCheck(subscriber, view));
-            if (!view.fromStore()) {
-              boolean kill = faultedByKill;
-              long at = faultedAt.getAndSet(0);
-              if (at != 0) {
-                faultToStateNanos.add(System.nanoTime() - at);
-                if (kill) killToStateNanos.add(System.nanoTime() - at);
-              }
-            }
-          },
-          error -> {
-            if (racedRotation(error)) {
-              knownBug(strictTokenRace, "token renewal raced a rotation (one-token server)",
-                  subscriber.name + ": live() failed: " + error);
-            } else if (truncatedJson(error)) {
-              knownBug(strictTruncation, "truncated JSON body fails typed", subscriber.name + ": live() failed: " + error);
-            } else {
-              violation(subscriber.name + ": live() failed at " + Instant.now() + ": " + error);
-            }
-            error.printStackTrace();
-          },
-          () -> {
-            if (!subscriber.disposing) violation(subscriber.name + ": live() completed while the client was open");
-          });
+      subscriber.disposable =
+          current
+              .live()
+              .subscribe(
+                  view -> {
+                    viewsReceived.incrementAndGet();
+                    checks.add(new ViewCheck(subscriber, view));
+                    if (!view.fromStore()) {
+                      boolean kill = faultedByKill;
+                      long at = faultedAt.getAndSet(0);
+                      if (at != 0) {
+                        faultToStateNanos.add(System.nanoTime() - at);
+                        if (kill) killToStateNanos.add(System.nanoTime() - at);
+                      }
+                    }
+                  },
+                  error -> {
+                    if (racedRotation(error)) {
+                      knownBug(
+                          strictTokenRace,
+                          "token renewal raced a rotation (one-token server)",
+                          subscriber.name + ": live() failed: " + error);
+                    } else if (truncatedJson(error)) {
+                      knownBug(
+                          strictTruncation,
+                          "truncated JSON body fails typed",
+                          subscriber.name + ": live() failed: " + error);
+                    } else {
+                      violation(
+                          subscriber.name + ": live() failed at " + Instant.now() + ": " + error);
+                    }
+                    error.printStackTrace();
+                  },
+                  () -> {
+                    if (!subscriber.disposing)
+                      violation(subscriber.name + ": live() completed while the client was open");
+                  });
     }
 
     synchronized void unsubscribe(int k) {
@@ -687,9 +825,18 @@ class ChaosSoakTest {
       if (view.offset().compareTo(tail) < 0) {
         violation(name + ": live state at " + view.offset() + " after reaching " + tail);
       } else if (StateHash.of(view) != serverHash) {
-        violation(name + ": final state " + view + " (change " + view.change() + ") differs from the server's ("
-            + replica.changes() + " changes, " + replica.changesUpTo(view.offset()) + " up to the view's offset): "
-            + diff(view, replica.changes()));
+        violation(
+            name
+                + ": final state "
+                + view
+                + " (change "
+                + view.change()
+                + ") differs from the server's ("
+                + replica.changes()
+                + " changes, "
+                + replica.changesUpTo(view.offset())
+                + " up to the view's offset): "
+                + diff(view, replica.changes()));
       }
     }
   }
@@ -720,7 +867,8 @@ class ChaosSoakTest {
           continue;
         }
         long span = newest.toEpochMilli() - first.toEpochMilli();
-        Instant time = Instant.ofEpochMilli(first.toEpochMilli() + (long) (random.nextDouble() * span));
+        Instant time =
+            Instant.ofEpochMilli(first.toEpochMilli() + (long) (random.nextDouble() * span));
         Slot slot = slots.get(random.nextInt(CLIENTS));
         // The generation first: a reopen between the two reads then shows as a changed generation.
         int generation = slot.generation.get();
@@ -732,17 +880,23 @@ class ChaosSoakTest {
           view = client.window(time).timeout(90, SECONDS).blockingLast();
         } catch (NoSuchElementException e) {
           // The client was closed (reopened) while it answered: nothing to check.
-          if (slot.generation.get() == generation) violation(slot.name + ": window(" + time + ") completed empty");
+          if (slot.generation.get() == generation)
+            violation(slot.name + ": window(" + time + ") completed empty");
           else windowAbandoned.incrementAndGet();
           continue;
         } catch (RuntimeException e) {
           if (slot.generation.get() != generation) {
             windowAbandoned.incrementAndGet();
           } else if (racedRotation(e)) {
-            knownBug(strictTokenRace, "token renewal raced a rotation (one-token server)",
+            knownBug(
+                strictTokenRace,
+                "token renewal raced a rotation (one-token server)",
                 slot.name + ": window(" + time + ") failed: " + e);
           } else if (truncatedJson(e)) {
-            knownBug(strictTruncation, "truncated JSON body fails typed", slot.name + ": window(" + time + ") failed: " + e);
+            knownBug(
+                strictTruncation,
+                "truncated JSON body fails typed",
+                slot.name + ": window(" + time + ") failed: " + e);
           } else {
             violation(slot.name + ": window(" + time + ") failed: " + e);
           }
@@ -757,11 +911,28 @@ class ChaosSoakTest {
         long actual = StateHash.of(view);
         int own = positionOf(view);
         if (actual != expected && own >= 0 && own < count && actual == replica.hashAfter(own)) {
-          knownBug(strictLiveWindow, "window(ts) answers from a stale live state", slot.name + ": window(" + time
-              + ") = " + view + " is the log at " + own + " changes, not " + count);
+          knownBug(
+              strictLiveWindow,
+              "window(ts) answers from a stale live state",
+              slot.name
+                  + ": window("
+                  + time
+                  + ") = "
+                  + view
+                  + " is the log at "
+                  + own
+                  + " changes, not "
+                  + count);
         } else if (actual != expected) {
-          violation(slot.name + ": window(" + time + ") = " + view + " differs from the log replayed to "
-              + count + " changes");
+          violation(
+              slot.name
+                  + ": window("
+                  + time
+                  + ") = "
+                  + view
+                  + " differs from the log replayed to "
+                  + count
+                  + " changes");
         }
         windowChecked.incrementAndGet();
         Thread.sleep(50 + random.nextInt(250));
@@ -824,18 +995,26 @@ class ChaosSoakTest {
     long received = viewsReceived.get();
     long deadline = System.nanoTime() + SECONDS.toNanos(120);
     while (viewsChecked.get() < received && System.nanoTime() < deadline) Thread.sleep(20);
-    assertThat(viewsChecked.get()).as("views checked of the %s received", received).isGreaterThanOrEqualTo(received);
+    assertThat(viewsChecked.get())
+        .as("views checked of the %s received", received)
+        .isGreaterThanOrEqualTo(received);
   }
 
   /**
-   * One view of one subscriber against the log: the view's position is the number of changes it
-   * has applied (from its change's sequence number, or, for a keyframe or stored state, from its
+   * One view of one subscriber against the log: the view's position is the number of changes it has
+   * applied (from its change's sequence number, or, for a keyframe or stored state, from its
    * offset); consecutive views must step by exactly one change, or zero for a keyframe.
    */
   private void check(Subscriber subscriber, StateView view) throws InterruptedException {
     Offset offset = view.offset();
     if (!replica.awaitOffset(offset, 60, SECONDS)) {
-      violation(subscriber.name + ": view at " + offset + " is past the server's log (" + replica.readUpTo() + ")");
+      violation(
+          subscriber.name
+              + ": view at "
+              + offset
+              + " is past the server's log ("
+              + replica.readUpTo()
+              + ")");
       return;
     }
     // live() emits one state per append unit: the unit's changes, all of them, in log order.
@@ -851,20 +1030,45 @@ class ChaosSoakTest {
       count = before + unit.size();
       for (int i = 0; i < unit.size(); i++) {
         if (indexOf(unit.get(i)) != before + i) {
-          violation(subscriber.name + ": view at " + offset + " holds " + unit.get(i) + " as change #" + (before + i)
-              + " of the log; the log has it at #" + indexOf(unit.get(i)));
+          violation(
+              subscriber.name
+                  + ": view at "
+                  + offset
+                  + " holds "
+                  + unit.get(i)
+                  + " as change #"
+                  + (before + i)
+                  + " of the log; the log has it at #"
+                  + indexOf(unit.get(i)));
           return;
         }
       }
       if (!replica.unitOffset(count - 1).equals(offset)) {
-        violation(subscriber.name + ": view at " + offset + " carries change #" + (count - 1) + " of unit "
-            + replica.unitOffset(count - 1));
+        violation(
+            subscriber.name
+                + ": view at "
+                + offset
+                + " carries change #"
+                + (count - 1)
+                + " of unit "
+                + replica.unitOffset(count - 1));
       } else if (replica.changesUpTo(offset) != count
           // A subscriber's first view is the cursor's latest state: its changes() are those that
           // made it from the cursor's previous state, which this subscriber never saw.
-          || (subscriber.views > 0 && before > 0 && replica.unitOffset(before - 1).equals(offset))) {
-        violation(subscriber.name + ": view at " + offset + " holds changes #" + before + "..#" + (count - 1)
-            + ", part of an append unit (" + replica.changesUpTo(offset) + " changes up to its end)");
+          || (subscriber.views > 0
+              && before > 0
+              && replica.unitOffset(before - 1).equals(offset))) {
+        violation(
+            subscriber.name
+                + ": view at "
+                + offset
+                + " holds changes #"
+                + before
+                + "..#"
+                + (count - 1)
+                + ", part of an append unit ("
+                + replica.changesUpTo(offset)
+                + " changes up to its end)");
       }
     } else {
       count = replica.changesUpTo(offset);
@@ -877,23 +1081,63 @@ class ChaosSoakTest {
       } else if (offset.equals(last)) {
         violation(subscriber.name + ": two views at " + offset);
       } else if (subscriber.views == 1 && before > subscriber.lastCount) {
-        knownBug(strictCatchUp, "live() jumps from held state to caught-up state", subscriber.name
-            + ": view 2 at " + offset + " jumped from " + subscriber.lastCount + " to " + count + " changes");
+        knownBug(
+            strictCatchUp,
+            "live() jumps from held state to caught-up state",
+            subscriber.name
+                + ": view 2 at "
+                + offset
+                + " jumped from "
+                + subscriber.lastCount
+                + " to "
+                + count
+                + " changes");
       } else if (!unit.isEmpty() && before != subscriber.lastCount) {
-        violation(subscriber.name + ": view " + (subscriber.views + 1) + ": after " + subscriber.lastCount
-            + " changes at " + last + " came changes #" + before + "..#" + (count - 1) + " at " + offset
-            + (before < subscriber.lastCount ? " (duplicate)" : " (gap of " + (before - subscriber.lastCount) + ")"));
+        violation(
+            subscriber.name
+                + ": view "
+                + (subscriber.views + 1)
+                + ": after "
+                + subscriber.lastCount
+                + " changes at "
+                + last
+                + " came changes #"
+                + before
+                + "..#"
+                + (count - 1)
+                + " at "
+                + offset
+                + (before < subscriber.lastCount
+                    ? " (duplicate)"
+                    : " (gap of " + (before - subscriber.lastCount) + ")"));
       } else if (unit.isEmpty() && count != subscriber.lastCount) {
-        violation(subscriber.name + ": a view without a change at " + offset + " moved from "
-            + subscriber.lastCount + " to " + count + " changes");
+        violation(
+            subscriber.name
+                + ": a view without a change at "
+                + offset
+                + " moved from "
+                + subscriber.lastCount
+                + " to "
+                + count
+                + " changes");
       }
     }
     long expected = replica.hashAfter(count);
     if (StateHash.of(view) != expected) {
       // Once wrong, every later view is too: report the first in full, then only count them.
       if (subscriber.wrongViews++ == 0) {
-        violation(subscriber.name + ": view " + (subscriber.views + 1) + " " + view + " (changes " + unit
-            + ") differs from the log replayed to " + count + " changes: " + diff(view, count));
+        violation(
+            subscriber.name
+                + ": view "
+                + (subscriber.views + 1)
+                + " "
+                + view
+                + " (changes "
+                + unit
+                + ") differs from the log replayed to "
+                + count
+                + " changes: "
+                + diff(view, count));
       } else {
         violationCount.incrementAndGet();
       }
@@ -918,7 +1162,9 @@ class ChaosSoakTest {
         differences.add(entity.replace('\u0000', '/') + " log=" + want + " view=" + got);
       }
     }
-    return differences.size() + " entities differ " + differences.subList(0, Math.min(5, differences.size()));
+    return differences.size()
+        + " entities differ "
+        + differences.subList(0, Math.min(5, differences.size()));
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {
@@ -933,7 +1179,9 @@ class ChaosSoakTest {
     return txid == null ? -1 : replica.indexOfSeq(Long.parseLong(txid));
   }
 
-  /** The number of changes {@code view} has applied, by the log, or -1 if its change is not in it. */
+  /**
+   * The number of changes {@code view} has applied, by the log, or -1 if its change is not in it.
+   */
   private int positionOf(StateView view) {
     Change change = view.change();
     if (change == null) return replica.changesUpTo(view.offset());
@@ -973,8 +1221,16 @@ class ChaosSoakTest {
     }
   }
 
-  private String summary(Offset tail, int ackedCount, int missing, Resources baseline, Resources last,
-      double heapPerChange, int maxThreads, int maxConnections, int connectionsLeft) {
+  private String summary(
+      Offset tail,
+      int ackedCount,
+      int missing,
+      Resources baseline,
+      Resources last,
+      double heapPerChange,
+      int maxThreads,
+      int maxConnections,
+      int connectionsLeft) {
     List<Long> latencies;
     synchronized (faultToStateNanos) {
       latencies = new ArrayList<>(faultToStateNanos);
@@ -987,43 +1243,125 @@ class ChaosSoakTest {
     Collections.sort(kills);
     StringBuilder out = new StringBuilder();
     out.append("=== chaos soak summary ===\n");
-    out.append(String.format(Locale.ROOT, "seed                 %d (-Dsoak.seed=%d)%n", seed, seed));
-    out.append(String.format(Locale.ROOT, "duration             %.1f min, fault rate %.2f per exchange, %.2f per live read%n",
-        minutes, faultRate, liveFaultRate));
-    out.append(String.format(Locale.ROOT, "machine              %d cores, %s %s, Java %s%n",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch"),
-        System.getProperty("java.version")));
-    out.append(String.format(Locale.ROOT, "log                  %d changes, %d keyframes, tail %s%n",
-        replica.changes(), replica.keyframes(), tail));
-    out.append(String.format(Locale.ROOT, "producer             %d appended, %d acknowledged, %d acknowledged missing, %d duplicates%n",
-        nextSeq, ackedCount, missing, replica.duplicates()));
-    out.append(String.format(Locale.ROOT, "proxy                %d connections, %d exchanges (%d live reads), %d faults%n",
-        proxy.connectionsAccepted(), proxy.exchanges(), proxy.liveExchanges(), proxy.totalFaults()));
-    proxy.counts().forEach((fault, count) ->
-        out.append(String.format(Locale.ROOT, "  %-22s %d%n", fault, count)));
+    out.append(
+        String.format(Locale.ROOT, "seed                 %d (-Dsoak.seed=%d)%n", seed, seed));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "duration             %.1f min, fault rate %.2f per exchange, %.2f per live read%n",
+            minutes,
+            faultRate,
+            liveFaultRate));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "machine              %d cores, %s %s, Java %s%n",
+            Runtime.getRuntime().availableProcessors(),
+            System.getProperty("os.name"),
+            System.getProperty("os.arch"),
+            System.getProperty("java.version")));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "log                  %d changes, %d keyframes, tail %s%n",
+            replica.changes(),
+            replica.keyframes(),
+            tail));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "producer             %d appended, %d acknowledged, %d acknowledged missing, %d duplicates%n",
+            nextSeq,
+            ackedCount,
+            missing,
+            replica.duplicates()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "proxy                %d connections, %d exchanges (%d live reads), %d faults%n",
+            proxy.connectionsAccepted(),
+            proxy.exchanges(),
+            proxy.liveExchanges(),
+            proxy.totalFaults()));
+    proxy
+        .counts()
+        .forEach(
+            (fault, count) -> out.append(String.format(Locale.ROOT, "  %-22s %d%n", fault, count)));
     out.append(String.format(Locale.ROOT, "server restarts      %d (SIGKILL)%n", serverRestarts));
     out.append(String.format(Locale.ROOT, "client reopens       %d%n", clientReopens.get()));
-    out.append(String.format(Locale.ROOT, "token expiries       %d (server's token rotated), %d renewals after a 401%n",
-        tokenRotations.get() - 1, tokenRenewals.get()));
-    out.append(String.format(Locale.ROOT, "log records checked  %d for tokens (SDK log); server log checked too%n",
-        logRecordsChecked.get()));
-    out.append(String.format(Locale.ROOT, "reconnects           %d (live progress RECONNECTING)%n", reconnects.get()));
-    out.append(String.format(Locale.ROOT, "subscriptions        %d, views checked %d%n", subscriptions.get(), viewsChecked.get()));
-    out.append(String.format(Locale.ROOT, "window(ts)           %d asked, %d checked, %d abandoned by a reopen%n",
-        windowQueries.get(), windowChecked.get(), windowAbandoned.get()));
-    out.append(String.format(Locale.ROOT, "fault -> first state p50 %s, p99 %s, max %s over %d faults%n",
-        millis(latencies, 0.50), millis(latencies, 0.99), millis(latencies, 1.0), latencies.size()));
-    out.append(String.format(Locale.ROOT, "  of which after a server kill (down time included): p50 %s, p99 %s over %d%n",
-        millis(kills, 0.50), millis(kills, 0.99), kills.size()));
-    out.append(String.format(Locale.ROOT, "heap after GC        %.1f MB at %d changes -> %.1f MB at %d changes (%.0f B per change per client)%n",
-        baseline.heapBytes / 1e6, baseline.changes, last.heapBytes / 1e6, last.changes, heapPerChange));
-    out.append(String.format(Locale.ROOT, "threads              %d at baseline, %d at the end, at most %d (proxy's own excluded)%n",
-        baseline.threads, last.threads, maxThreads));
-    out.append(String.format(Locale.ROOT, "connections          at most %d open at once, %d left after close%n",
-        maxConnections, connectionsLeft));
-    out.append(String.format(Locale.ROOT, "undelivered Rx errors %d%n", undelivered.errors().size()));
-    out.append(String.format(Locale.ROOT, "known bugs           %s%n", knownBugs.isEmpty() ? "none seen" : ""));
-    knownBugs.forEach((bug, count) -> out.append(String.format(Locale.ROOT, "  %-50s %d%n", bug, count.get())));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "token expiries       %d (server's token rotated), %d renewals after a 401%n",
+            tokenRotations.get() - 1,
+            tokenRenewals.get()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "log records checked  %d for tokens (SDK log); server log checked too%n",
+            logRecordsChecked.get()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "reconnects           %d (live progress RECONNECTING)%n",
+            reconnects.get()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "subscriptions        %d, views checked %d%n",
+            subscriptions.get(),
+            viewsChecked.get()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "window(ts)           %d asked, %d checked, %d abandoned by a reopen%n",
+            windowQueries.get(),
+            windowChecked.get(),
+            windowAbandoned.get()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "fault -> first state p50 %s, p99 %s, max %s over %d faults%n",
+            millis(latencies, 0.50),
+            millis(latencies, 0.99),
+            millis(latencies, 1.0),
+            latencies.size()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "  of which after a server kill (down time included): p50 %s, p99 %s over %d%n",
+            millis(kills, 0.50),
+            millis(kills, 0.99),
+            kills.size()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "heap after GC        %.1f MB at %d changes -> %.1f MB at %d changes (%.0f B per change per client)%n",
+            baseline.heapBytes / 1e6,
+            baseline.changes,
+            last.heapBytes / 1e6,
+            last.changes,
+            heapPerChange));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "threads              %d at baseline, %d at the end, at most %d (proxy's own excluded)%n",
+            baseline.threads,
+            last.threads,
+            maxThreads));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "connections          at most %d open at once, %d left after close%n",
+            maxConnections,
+            connectionsLeft));
+    out.append(
+        String.format(Locale.ROOT, "undelivered Rx errors %d%n", undelivered.errors().size()));
+    out.append(
+        String.format(
+            Locale.ROOT, "known bugs           %s%n", knownBugs.isEmpty() ? "none seen" : ""));
+    knownBugs.forEach(
+        (bug, count) -> out.append(String.format(Locale.ROOT, "  %-50s %d%n", bug, count.get())));
     out.append(String.format(Locale.ROOT, "violations           %d%n", violationCount.get()));
     int shown = 0;
     for (String violation : violations) {
@@ -1036,6 +1374,7 @@ class ChaosSoakTest {
   private static String millis(List<Long> sorted, double quantile) {
     if (sorted.isEmpty()) return "-";
     int index = (int) Math.min(sorted.size() - 1, Math.ceil(quantile * sorted.size()) - 1);
-    return String.format(Locale.ROOT, "%d ms", TimeUnit.NANOSECONDS.toMillis(sorted.get(Math.max(0, index))));
+    return String.format(
+        Locale.ROOT, "%d ms", TimeUnit.NANOSECONDS.toMillis(sorted.get(Math.max(0, index))));
   }
 }

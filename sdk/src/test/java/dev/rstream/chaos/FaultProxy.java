@@ -33,14 +33,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A TCP proxy on real sockets between HTTP/1.1 clients and one upstream server that injects
- * faults where they hurt: in a request, in a catch-up body, inside an SSE event, between two SSE
- * events. It parses just enough HTTP (request and response heads, {@code Content-Length} and
- * chunked bodies, close-delimited bodies) to know where it is.
+ * A TCP proxy on real sockets between HTTP/1.1 clients and one upstream server that injects faults
+ * where they hurt: in a request, in a catch-up body, inside an SSE event, between two SSE events.
+ * It parses just enough HTTP (request and response heads, {@code Content-Length} and chunked
+ * bodies, close-delimited bodies) to know where it is.
  *
- * <p>Every exchange (one request and its response) draws at most one fault, with probability
- * {@link #faultRate}, from the connection's own {@link Random}: connection {@code n} uses {@code
- * new Random(seed * 31 + n)}, so a seed replays the same faults for the same order of connections
+ * <p>Every exchange (one request and its response) draws at most one fault, with probability {@link
+ * #faultRate}, from the connection's own {@link Random}: connection {@code n} uses {@code new
+ * Random(seed * 31 + n)}, so a seed replays the same faults for the same order of connections
  * (thread timing can still reorder connections between runs). A fault is counted only once it
  * actually happens ({@link #counts()}); a drawn response fault that does not fit the response (a
  * body fault on an empty body, an event fault on a JSON body) is not counted.
@@ -66,7 +66,9 @@ public final class FaultProxy implements Closeable {
     DROP_IN_EVENT,
     /** An SSE body is cut just after a complete event. */
     DROP_BETWEEN_EVENTS,
-    /** No byte for {@link Builder#stallMillis} (longer than the client's read timeout), then closed. */
+    /**
+     * No byte for {@link Builder#stallMillis} (longer than the client's read timeout), then closed.
+     */
     STALL,
     /** The request is held for a while, then forwarded untouched. */
     DELAY,
@@ -89,12 +91,25 @@ public final class FaultProxy implements Closeable {
     void onFault(Fault fault, @Nullable String client, String method, String target);
   }
 
-  private static final Set<Fault> REQUEST_FAULTS = EnumSet.of(Fault.DROP_IN_REQUEST, Fault.DELAY,
-      Fault.STATUS_503, Fault.STATUS_429, Fault.RESET, Fault.TOKEN_EXPIRED);
-  private static final Set<Fault> SSE_FAULTS = EnumSet.of(Fault.DROP_IN_EVENT, Fault.DROP_BETWEEN_EVENTS,
-      Fault.STALL, Fault.TRUNCATE_BODY, Fault.SLOW_DRIP, Fault.RESET);
-  private static final Set<Fault> BODY_FAULTS = EnumSet.of(Fault.DROP_IN_BODY, Fault.STALL,
-      Fault.TRUNCATE_BODY, Fault.SLOW_DRIP, Fault.RESET);
+  private static final Set<Fault> REQUEST_FAULTS =
+      EnumSet.of(
+          Fault.DROP_IN_REQUEST,
+          Fault.DELAY,
+          Fault.STATUS_503,
+          Fault.STATUS_429,
+          Fault.RESET,
+          Fault.TOKEN_EXPIRED);
+  private static final Set<Fault> SSE_FAULTS =
+      EnumSet.of(
+          Fault.DROP_IN_EVENT,
+          Fault.DROP_BETWEEN_EVENTS,
+          Fault.STALL,
+          Fault.TRUNCATE_BODY,
+          Fault.SLOW_DRIP,
+          Fault.RESET);
+  private static final Set<Fault> BODY_FAULTS =
+      EnumSet.of(
+          Fault.DROP_IN_BODY, Fault.STALL, Fault.TRUNCATE_BODY, Fault.SLOW_DRIP, Fault.RESET);
 
   private final int upstreamPort;
   private final long seed;
@@ -150,7 +165,8 @@ public final class FaultProxy implements Closeable {
    */
   public void faultRate(double rate, double liveRate) {
     if (rate < 0 || rate > 1) throw new IllegalArgumentException("rate not in [0, 1]: " + rate);
-    if (liveRate < 0 || liveRate > 1) throw new IllegalArgumentException("liveRate not in [0, 1]: " + liveRate);
+    if (liveRate < 0 || liveRate > 1)
+      throw new IllegalArgumentException("liveRate not in [0, 1]: " + liveRate);
     this.faultRate = rate;
     this.liveFaultRate = liveRate;
   }
@@ -237,10 +253,16 @@ public final class FaultProxy implements Closeable {
     final String target;
     final @Nullable String client;
     final boolean sse;
+
     /** The response fault this exchange drew, if any; the response side picks where it strikes. */
     final @Nullable Fault responseFault;
 
-    Exchange(String method, String target, @Nullable String client, boolean sse, @Nullable Fault responseFault) {
+    Exchange(
+        String method,
+        String target,
+        @Nullable String client,
+        boolean sse,
+        @Nullable Fault responseFault) {
       this.method = method;
       this.target = target;
       this.client = client;
@@ -343,7 +365,8 @@ public final class FaultProxy implements Closeable {
 
     private void forwardRequest(byte[] head, InputStream in, OutputStream out) throws IOException {
       Head request = Head.parse(head);
-      String target = request.startLine.split(" ", 3).length > 1 ? request.startLine.split(" ", 3)[1] : "";
+      String target =
+          request.startLine.split(" ", 3).length > 1 ? request.startLine.split(" ", 3)[1] : "";
       String method = request.startLine.split(" ", 2)[0];
       boolean sse = target.contains("live=sse");
       if (sse) request.remove("Accept-Encoding");
@@ -354,10 +377,13 @@ public final class FaultProxy implements Closeable {
       if (live) liveExchanges.incrementAndGet();
       if (draw(requestRandom, live)) {
         List<Fault> options = new ArrayList<>();
-        for (Fault f : kinds) if (REQUEST_FAULTS.contains(f) || (sse ? SSE_FAULTS : BODY_FAULTS).contains(f)) options.add(f);
+        for (Fault f : kinds)
+          if (REQUEST_FAULTS.contains(f) || (sse ? SSE_FAULTS : BODY_FAULTS).contains(f))
+            options.add(f);
         Fault fault = options.isEmpty() ? null : options.get(requestRandom.nextInt(options.size()));
         // A reset strikes the request or the response, half and half.
-        boolean inRequest = fault == Fault.RESET ? requestRandom.nextBoolean() : REQUEST_FAULTS.contains(fault);
+        boolean inRequest =
+            fault == Fault.RESET ? requestRandom.nextBoolean() : REQUEST_FAULTS.contains(fault);
         if (fault != null && inRequest) requestFault = fault;
         else responseFault = fault;
       }
@@ -365,18 +391,26 @@ public final class FaultProxy implements Closeable {
       byte[] newHead = request.bytes();
       long bodyLength = request.contentLength();
       boolean chunked = request.chunked();
-      if (requestFault == Fault.STATUS_503 || requestFault == Fault.STATUS_429
+      if (requestFault == Fault.STATUS_503
+          || requestFault == Fault.STATUS_429
           || requestFault == Fault.TOKEN_EXPIRED) {
         // Read the body first: a client still writing it would see a broken pipe, not the status.
         copyBody(in, null, bodyLength, chunked);
         fired(requestFault, exchange);
-        String status = requestFault == Fault.STATUS_503 ? "503 Service Unavailable"
-            : requestFault == Fault.STATUS_429 ? "429 Too Many Requests" : "401 Unauthorized";
-        String extra = requestFault == Fault.TOKEN_EXPIRED
-            ? "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n"
-            : "Retry-After: " + requestRandom.nextInt(2) + "\r\n";
-        String response = "HTTP/1.1 " + status + "\r\n" + extra
-            + "Content-Type: text/plain\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        String status =
+            requestFault == Fault.STATUS_503
+                ? "503 Service Unavailable"
+                : requestFault == Fault.STATUS_429 ? "429 Too Many Requests" : "401 Unauthorized";
+        String extra =
+            requestFault == Fault.TOKEN_EXPIRED
+                ? "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n"
+                : "Retry-After: " + requestRandom.nextInt(2) + "\r\n";
+        String response =
+            "HTTP/1.1 "
+                + status
+                + "\r\n"
+                + extra
+                + "Content-Type: text/plain\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         OutputStream toClient = client.getOutputStream();
         toClient.write(response.getBytes(ISO_8859_1));
         toClient.flush();
@@ -441,15 +475,21 @@ public final class FaultProxy implements Closeable {
       }
     }
 
-    private void relayResponse(Exchange exchange, Head head, int status, InputStream in, OutputStream out)
+    private void relayResponse(
+        Exchange exchange, Head head, int status, InputStream in, OutputStream out)
         throws IOException {
       boolean noBody = exchange.method.equals("HEAD") || status == 204 || status == 304;
       boolean chunked = !noBody && head.chunked();
       long length = noBody ? 0 : head.contentLength();
       boolean closeDelimited = !noBody && !chunked && length < 0;
       String contentType = head.get("Content-Type");
-      boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-      Plan plan = exchange.responseFault != null ? plan(exchange.responseFault, sse, chunked, length, noBody) : null;
+      boolean sse =
+          contentType != null
+              && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+      Plan plan =
+          exchange.responseFault != null
+              ? plan(exchange.responseFault, sse, chunked, length, noBody)
+              : null;
       if (plan != null && plan.fault == Fault.TRUNCATE_BODY && !chunked && length > 0) {
         // A shorter Content-Length: the client gets a complete-looking but cut body.
         head.set("Content-Length", Long.toString(plan.at));
@@ -478,7 +518,10 @@ public final class FaultProxy implements Closeable {
         for (int i = 0; i < n; i++) {
           int b = buffer[i] & 0xff;
           long here = position + i;
-          if (plan != null && plan.fault == Fault.DROP_IN_EVENT && here == plan.at && last1 == '\n'
+          if (plan != null
+              && plan.fault == Fault.DROP_IN_EVENT
+              && here == plan.at
+              && last1 == '\n'
               && last2 == '\n') {
             plan.at++; // this byte starts an event: cut one byte into it instead
           }
@@ -524,19 +567,23 @@ public final class FaultProxy implements Closeable {
     }
 
     /** Where {@code fault} strikes this response, or null if it does not fit it. */
-    private @Nullable Plan plan(Fault fault, boolean sse, boolean chunked, long length, boolean noBody) {
+    private @Nullable Plan plan(
+        Fault fault, boolean sse, boolean chunked, long length, boolean noBody) {
       if (noBody || !(sse ? SSE_FAULTS : BODY_FAULTS).contains(fault)) return null;
-      if (fault == Fault.DROP_BETWEEN_EVENTS) return new Plan(fault, 1 + responseRandom.nextInt(40));
+      if (fault == Fault.DROP_BETWEEN_EVENTS)
+        return new Plan(fault, 1 + responseRandom.nextInt(40));
       if (fault == Fault.TRUNCATE_BODY && !chunked && length <= 1) return null;
       // A live body is endless: strike within its first seconds. A catch-up body: anywhere in it.
       long span = length > 0 ? length : sse ? 16_384 : 4_096;
-      long at = fault == Fault.TRUNCATE_BODY && length > 1
-          ? 1 + (long) (responseRandom.nextDouble() * (length - 1))
-          : (long) (responseRandom.nextDouble() * span);
+      long at =
+          fault == Fault.TRUNCATE_BODY && length > 1
+              ? 1 + (long) (responseRandom.nextDouble() * (length - 1))
+              : (long) (responseRandom.nextDouble() * span);
       return new Plan(fault, at);
     }
 
-    private void strike(Plan plan, Exchange exchange, boolean chunked, OutputStream out) throws IOException {
+    private void strike(Plan plan, Exchange exchange, boolean chunked, OutputStream out)
+        throws IOException {
       fired(plan.fault, exchange);
       out.flush();
       switch (plan.fault) {
@@ -560,8 +607,8 @@ public final class FaultProxy implements Closeable {
     }
   }
 
-  private static void writeBody(OutputStream out, byte[] buffer, int offset, int count, boolean chunked)
-      throws IOException {
+  private static void writeBody(
+      OutputStream out, byte[] buffer, int offset, int count, boolean chunked) throws IOException {
     if (count <= 0) return;
     if (chunked) out.write((Integer.toHexString(count) + "\r\n").getBytes(ISO_8859_1));
     out.write(buffer, offset, count);
@@ -587,7 +634,8 @@ public final class FaultProxy implements Closeable {
         String size = readLine(in);
         if (size == null) throw new EOFException("chunk size");
         int semicolon = size.indexOf(';');
-        long chunk = Long.parseLong((semicolon >= 0 ? size.substring(0, semicolon) : size).trim(), 16);
+        long chunk =
+            Long.parseLong((semicolon >= 0 ? size.substring(0, semicolon) : size).trim(), 16);
         if (chunk == 0) {
           // Trailers, if any, up to the empty line.
           for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
@@ -634,7 +682,10 @@ public final class FaultProxy implements Closeable {
         if (lines[i].isEmpty()) continue;
         int colon = lines[i].indexOf(':');
         if (colon < 0) continue;
-        head.headers.add(new String[] {lines[i].substring(0, colon).trim(), lines[i].substring(colon + 1).trim()});
+        head.headers.add(
+            new String[] {
+              lines[i].substring(0, colon).trim(), lines[i].substring(colon + 1).trim()
+            });
       }
       return head;
     }
@@ -665,7 +716,8 @@ public final class FaultProxy implements Closeable {
 
     byte[] bytes() {
       StringBuilder out = new StringBuilder(startLine).append("\r\n");
-      for (String[] header : headers) out.append(header[0]).append(": ").append(header[1]).append("\r\n");
+      for (String[] header : headers)
+        out.append(header[0]).append(": ").append(header[1]).append("\r\n");
       return out.append("\r\n").toString().getBytes(ISO_8859_1);
     }
   }
@@ -701,9 +753,11 @@ public final class FaultProxy implements Closeable {
     }
   }
 
-  /** Copies (or with {@code out} null, skips) {@code length} body bytes; chunked: the whole body. */
-  private static void copyBody(InputStream in, @Nullable OutputStream out, long length, boolean chunked)
-      throws IOException {
+  /**
+   * Copies (or with {@code out} null, skips) {@code length} body bytes; chunked: the whole body.
+   */
+  private static void copyBody(
+      InputStream in, @Nullable OutputStream out, long length, boolean chunked) throws IOException {
     if (chunked) {
       copyChunkedRaw(in, out);
       return;
@@ -718,7 +772,8 @@ public final class FaultProxy implements Closeable {
     }
   }
 
-  private static void copyChunkedRaw(InputStream in, @Nullable OutputStream out) throws IOException {
+  private static void copyChunkedRaw(InputStream in, @Nullable OutputStream out)
+      throws IOException {
     BodyCursor body = new BodyCursor(in, true, 0);
     byte[] buffer = new byte[8192];
     for (int n = body.read(buffer); n >= 0; n = body.read(buffer)) {
@@ -759,7 +814,8 @@ public final class FaultProxy implements Closeable {
 
     /** The server's port on the loopback interface. Required. */
     public Builder upstreamPort(int upstreamPort) {
-      if (upstreamPort <= 0 || upstreamPort > 65_535) throw new IllegalArgumentException("port: " + upstreamPort);
+      if (upstreamPort <= 0 || upstreamPort > 65_535)
+        throw new IllegalArgumentException("port: " + upstreamPort);
       this.upstreamPort = upstreamPort;
       return this;
     }
@@ -785,11 +841,12 @@ public final class FaultProxy implements Closeable {
 
     /**
      * The probability that a live read ({@code live=} in the query) draws a fault; the {@link
-     * #faultRate} by default. A live read lasts seconds to minutes, a catch-up read milliseconds:
-     * a higher rate here spreads faults over time more evenly.
+     * #faultRate} by default. A live read lasts seconds to minutes, a catch-up read milliseconds: a
+     * higher rate here spreads faults over time more evenly.
      */
     public Builder liveFaultRate(double liveFaultRate) {
-      if (liveFaultRate < 0 || liveFaultRate > 1) throw new IllegalArgumentException("rate: " + liveFaultRate);
+      if (liveFaultRate < 0 || liveFaultRate > 1)
+        throw new IllegalArgumentException("rate: " + liveFaultRate);
       this.liveFaultRate = liveFaultRate;
       return this;
     }

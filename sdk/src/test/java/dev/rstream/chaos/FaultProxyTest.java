@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Each fault the {@link FaultProxy} injects, seen from a plain OkHttp client through the proxy in
- * front of a real {@link StubServer}: with the fault rate at 1 and one kind enabled, every
- * exchange gets that fault.
+ * front of a real {@link StubServer}: with the fault rate at 1 and one kind enabled, every exchange
+ * gets that fault.
  */
 @Timeout(60)
 class FaultProxyTest {
@@ -41,7 +41,8 @@ class FaultProxyTest {
   private FaultProxy proxy;
   private final BlockingQueue<Fault> heard = new LinkedBlockingQueue<>();
   private final List<String> heardClients = new CopyOnWriteArrayList<>();
-  private final OkHttpClient direct = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+  private final OkHttpClient direct =
+      new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
   private final OkHttpClient http = direct.newBuilder().readTimeout(2, SECONDS).build();
   private volatile boolean appending;
   private Thread appender;
@@ -50,8 +51,14 @@ class FaultProxyTest {
   void start() throws Exception {
     server = StubServer.builder().sseHeartbeat(java.time.Duration.ofMillis(100)).build().start();
     path = "/v1/stream/proxy/test";
-    try (Response created = direct.newCall(new Request.Builder().url(server.url() + path)
-        .put(RequestBody.create("", JSON)).build()).execute()) {
+    try (Response created =
+        direct
+            .newCall(
+                new Request.Builder()
+                    .url(server.url() + path)
+                    .put(RequestBody.create("", JSON))
+                    .build())
+            .execute()) {
       assertThat(created.code()).isEqualTo(201);
     }
     for (int i = 0; i < 40; i++) appendDirect(i);
@@ -71,35 +78,49 @@ class FaultProxyTest {
 
   private void appendDirect(int i) throws IOException {
     String body = "[{\"n\":" + i + ",\"pad\":\"" + "x".repeat(40) + "\"}]";
-    try (Response appended = direct.newCall(new Request.Builder().url(server.url() + path)
-        .post(RequestBody.create(body, JSON)).build()).execute()) {
+    try (Response appended =
+        direct
+            .newCall(
+                new Request.Builder()
+                    .url(server.url() + path)
+                    .post(RequestBody.create(body, JSON))
+                    .build())
+            .execute()) {
       assertThat(appended.code()).isIn(200, 204);
     }
   }
 
   private void startProxy(Fault kind) throws IOException {
-    proxy = FaultProxy.builder().upstreamPort(server.port()).seed(42).faultRate(1).stallMillis(3_000)
-        .kinds(EnumSet.of(kind))
-        .listener((fault, client, method, target) -> {
-          heard.add(fault);
-          if (client != null) heardClients.add(client);
-        })
-        .start();
+    proxy =
+        FaultProxy.builder()
+            .upstreamPort(server.port())
+            .seed(42)
+            .faultRate(1)
+            .stallMillis(3_000)
+            .kinds(EnumSet.of(kind))
+            .listener(
+                (fault, client, method, target) -> {
+                  heard.add(fault);
+                  if (client != null) heardClients.add(client);
+                })
+            .start();
   }
 
   /** Keeps appending so that a live read has events to cut. */
   private void keepAppending() {
     appending = true;
-    appender = new Thread(() -> {
-      for (int i = 1000; appending; i++) {
-        try {
-          appendDirect(i);
-          Thread.sleep(10);
-        } catch (Exception e) {
-          return;
-        }
-      }
-    });
+    appender =
+        new Thread(
+            () -> {
+              for (int i = 1000; appending; i++) {
+                try {
+                  appendDirect(i);
+                  Thread.sleep(10);
+                } catch (Exception e) {
+                  return;
+                }
+              }
+            });
     appender.start();
   }
 
@@ -108,8 +129,14 @@ class FaultProxyTest {
   }
 
   private String directBody() throws IOException {
-    try (Response response = direct.newCall(new Request.Builder().url(server.url() + path + "?offset=-1")
-        .header("Accept-Encoding", "identity").build()).execute()) {
+    try (Response response =
+        direct
+            .newCall(
+                new Request.Builder()
+                    .url(server.url() + path + "?offset=-1")
+                    .header("Accept-Encoding", "identity")
+                    .build())
+            .execute()) {
       return response.body().string();
     }
   }
@@ -146,8 +173,15 @@ class FaultProxyTest {
     startProxy(Fault.DROP_IN_REQUEST);
     long before = tailMessages();
     String body = "[{\"dropped\":\"" + "y".repeat(2_000) + "\"}]";
-    assertThatThrownBy(() -> http.newCall(new Request.Builder().url(proxied(""))
-        .post(RequestBody.create(body, JSON)).build()).execute().close())
+    assertThatThrownBy(
+            () ->
+                http.newCall(
+                        new Request.Builder()
+                            .url(proxied(""))
+                            .post(RequestBody.create(body, JSON))
+                            .build())
+                    .execute()
+                    .close())
         .isInstanceOf(IOException.class);
     assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.DROP_IN_REQUEST);
     assertThat(tailMessages()).isEqualTo(before);
@@ -156,8 +190,13 @@ class FaultProxyTest {
   @Test
   void dropInBodyCutsACatchUpBody() throws Exception {
     startProxy(Fault.DROP_IN_BODY);
-    try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1"))
-        .header("Accept-Encoding", "identity").build()).execute()) {
+    try (Response response =
+        http.newCall(
+                new Request.Builder()
+                    .url(proxied("?offset=-1"))
+                    .header("Accept-Encoding", "identity")
+                    .build())
+            .execute()) {
       assertThat(response.code()).isEqualTo(200);
       Read read = readAll(response);
       assertThat(read.failure).isNotNull();
@@ -170,8 +209,8 @@ class FaultProxyTest {
   void dropInEventCutsAnSseEventHalfWay() throws Exception {
     startProxy(Fault.DROP_IN_EVENT);
     keepAppending();
-    try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1&live=sse")).build())
-        .execute()) {
+    try (Response response =
+        http.newCall(new Request.Builder().url(proxied("?offset=-1&live=sse")).build()).execute()) {
       Read read = readAll(response);
       assertThat(read.failure).isNotNull();
       assertThat(read.text).isNotEmpty().doesNotEndWith("\n\n");
@@ -183,8 +222,8 @@ class FaultProxyTest {
   void dropBetweenEventsCutsRightAfterACompleteEvent() throws Exception {
     startProxy(Fault.DROP_BETWEEN_EVENTS);
     keepAppending();
-    try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1&live=sse")).build())
-        .execute()) {
+    try (Response response =
+        http.newCall(new Request.Builder().url(proxied("?offset=-1&live=sse")).build()).execute()) {
       Read read = readAll(response);
       assertThat(read.failure).isNotNull();
       assertThat(read.text).endsWith("\n\n");
@@ -196,8 +235,14 @@ class FaultProxyTest {
   void stallOutlastsTheClientsReadTimeout() throws Exception {
     startProxy(Fault.STALL);
     OkHttpClient impatient = http.newBuilder().readTimeout(500, MILLISECONDS).build();
-    try (Response response = impatient.newCall(new Request.Builder().url(proxied("?offset=-1"))
-        .header("Accept-Encoding", "identity").build()).execute()) {
+    try (Response response =
+        impatient
+            .newCall(
+                new Request.Builder()
+                    .url(proxied("?offset=-1"))
+                    .header("Accept-Encoding", "identity")
+                    .build())
+            .execute()) {
       Read read = readAll(response);
       assertThat(read.failure).isInstanceOf(SocketTimeoutException.class);
     }
@@ -207,8 +252,14 @@ class FaultProxyTest {
   @Test
   void delayForwardsTheExchangeUntouched() throws Exception {
     startProxy(Fault.DELAY);
-    try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1"))
-        .header("Accept-Encoding", "identity").header(FaultProxy.CLIENT_HEADER, "c7").build()).execute()) {
+    try (Response response =
+        http.newCall(
+                new Request.Builder()
+                    .url(proxied("?offset=-1"))
+                    .header("Accept-Encoding", "identity")
+                    .header(FaultProxy.CLIENT_HEADER, "c7")
+                    .build())
+            .execute()) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.body().string()).isEqualTo(directBody());
     }
@@ -220,8 +271,13 @@ class FaultProxyTest {
   void status503AnswersWithRetryAfterWithoutTheServer() throws Exception {
     startProxy(Fault.STATUS_503);
     long before = tailMessages();
-    try (Response response = http.newCall(new Request.Builder().url(proxied(""))
-        .post(RequestBody.create("[{\"refused\":1}]", JSON)).build()).execute()) {
+    try (Response response =
+        http.newCall(
+                new Request.Builder()
+                    .url(proxied(""))
+                    .post(RequestBody.create("[{\"refused\":1}]", JSON))
+                    .build())
+            .execute()) {
       assertThat(response.code()).isEqualTo(503);
       assertThat(response.header("Retry-After")).isNotNull();
     }
@@ -233,8 +289,13 @@ class FaultProxyTest {
   void status429AnswersWithRetryAfterWithoutTheServer() throws Exception {
     startProxy(Fault.STATUS_429);
     long before = tailMessages();
-    try (Response response = http.newCall(new Request.Builder().url(proxied(""))
-        .post(RequestBody.create("[{\"refused\":1}]", JSON)).build()).execute()) {
+    try (Response response =
+        http.newCall(
+                new Request.Builder()
+                    .url(proxied(""))
+                    .post(RequestBody.create("[{\"refused\":1}]", JSON))
+                    .build())
+            .execute()) {
       assertThat(response.code()).isEqualTo(429);
       assertThat(response.header("Retry-After")).isNotNull();
     }
@@ -246,8 +307,13 @@ class FaultProxyTest {
   void truncateEndsABodyEarlyButCleanly() throws Exception {
     startProxy(Fault.TRUNCATE_BODY);
     String full = directBody();
-    try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1"))
-        .header("Accept-Encoding", "identity").build()).execute()) {
+    try (Response response =
+        http.newCall(
+                new Request.Builder()
+                    .url(proxied("?offset=-1"))
+                    .header("Accept-Encoding", "identity")
+                    .build())
+            .execute()) {
       Read read = readAll(response);
       assertThat(read.failure).isNull();
       assertThat(read.text.length()).isLessThan(full.length());
@@ -259,8 +325,13 @@ class FaultProxyTest {
   @Test
   void slowDripDeliversTheWholeBody() throws Exception {
     startProxy(Fault.SLOW_DRIP);
-    try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1"))
-        .header("Accept-Encoding", "identity").build()).execute()) {
+    try (Response response =
+        http.newCall(
+                new Request.Builder()
+                    .url(proxied("?offset=-1"))
+                    .header("Accept-Encoding", "identity")
+                    .build())
+            .execute()) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.body().string()).isEqualTo(directBody());
     }
@@ -270,20 +341,28 @@ class FaultProxyTest {
   @Test
   void resetFailsTheClientWithAnIoError() throws Exception {
     startProxy(Fault.RESET);
-    assertThatThrownBy(() -> {
-      try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1"))
-          .header("Accept-Encoding", "identity").build()).execute()) {
-        Read read = readAll(response);
-        if (read.failure != null) throw read.failure;
-      }
-    }).isInstanceOf(IOException.class);
+    assertThatThrownBy(
+            () -> {
+              try (Response response =
+                  http.newCall(
+                          new Request.Builder()
+                              .url(proxied("?offset=-1"))
+                              .header("Accept-Encoding", "identity")
+                              .build())
+                      .execute()) {
+                Read read = readAll(response);
+                if (read.failure != null) throw read.failure;
+              }
+            })
+        .isInstanceOf(IOException.class);
     assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.RESET);
   }
 
   @Test
   void tokenExpiredAnswers401WithoutTheServer() throws Exception {
     startProxy(Fault.TOKEN_EXPIRED);
-    try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1")).build()).execute()) {
+    try (Response response =
+        http.newCall(new Request.Builder().url(proxied("?offset=-1")).build()).execute()) {
       assertThat(response.code()).isEqualTo(401);
     }
     assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.TOKEN_EXPIRED);
@@ -294,8 +373,13 @@ class FaultProxyTest {
     startProxy(Fault.RESET);
     proxy.faultRate(0, 0);
     for (int i = 0; i < 5; i++) {
-      try (Response response = http.newCall(new Request.Builder().url(proxied("?offset=-1"))
-          .header("Accept-Encoding", "identity").build()).execute()) {
+      try (Response response =
+          http.newCall(
+                  new Request.Builder()
+                      .url(proxied("?offset=-1"))
+                      .header("Accept-Encoding", "identity")
+                      .build())
+              .execute()) {
         assertThat(response.body().string()).isEqualTo(directBody());
       }
     }

@@ -17,14 +17,14 @@ import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The soak's independent view of the server's log: reads the state stream straight from the
- * server (never through the proxy) with plain OkHttp and Jackson, and materialises it itself,
- * change by change, keeping the state's {@link StateHash} after every change. It shares no code
- * with the SDK's decoding or state, so the SDK's answers can be checked against it.
+ * The soak's independent view of the server's log: reads the state stream straight from the server
+ * (never through the proxy) with plain OkHttp and Jackson, and materialises it itself, change by
+ * change, keeping the state's {@link StateHash} after every change. It shares no code with the
+ * SDK's decoding or state, so the SDK's answers can be checked against it.
  *
- * <p>While reading it checks the log itself: changes carry increasing producer sequence numbers
- * (in {@code headers.txid}) with none twice, timestamps never decrease, and every keyframe equals
- * the state replayed from the changes before it. Thread-safe; one reading thread.
+ * <p>While reading it checks the log itself: changes carry increasing producer sequence numbers (in
+ * {@code headers.txid}) with none twice, timestamps never decrease, and every keyframe equals the
+ * state replayed from the changes before it. Thread-safe; one reading thread.
  */
 final class LogReplica implements Closeable {
   private static final long EMPTY = StateHash.EMPTY;
@@ -42,8 +42,10 @@ final class LogReplica implements Closeable {
   private long[] millis = new long[1024];
   private long[] hashes = new long[1024];
   private Offset[] unitOffsets = new Offset[1024];
+
   /** Each change's entity ({@code type + '\0' + key}) and value (null: deleted), for replays. */
   private String[] entities = new String[1024];
+
   private @Nullable String[] values = new String[1024];
   private final Map<Long, Integer> indexOfSeq = new HashMap<>();
   private final Map<String, String> state = new HashMap<>();
@@ -82,7 +84,8 @@ final class LogReplica implements Closeable {
       synchronized (this) {
         from = readUpTo;
       }
-      String url = streamUrl + "?offset=" + from.value() + (from.isStart() ? "" : "&live=long-poll");
+      String url =
+          streamUrl + "?offset=" + from.value() + (from.isStart() ? "" : "&live=long-poll");
       try (Response response = http.newCall(new Request.Builder().url(url).build()).execute()) {
         String next = response.header("Stream-Next-Offset");
         if (response.code() == 204) {
@@ -110,7 +113,8 @@ final class LogReplica implements Closeable {
   private synchronized void apply(JsonNode messages, Offset next) {
     for (JsonNode message : messages) {
       JsonNode headers = message.path("headers");
-      Offset offset = headers.hasNonNull("offset") ? Offset.of(headers.get("offset").asText()) : next;
+      Offset offset =
+          headers.hasNonNull("offset") ? Offset.of(headers.get("offset").asText()) : next;
       String control = headers.path("control").asText(null);
       if (control != null) {
         control(control, headers, offset);
@@ -120,7 +124,8 @@ final class LogReplica implements Closeable {
       String key = message.path("key").asText();
       String operation = headers.path("operation").asText();
       if (snapshot != null) {
-        if (!operation.equals("insert")) violations.accept("log: a " + operation + " inside the keyframe at " + offset);
+        if (!operation.equals("insert"))
+          violations.accept("log: a " + operation + " inside the keyframe at " + offset);
         snapshot.put(type + '\u0000' + key, message.get("value").toString());
         continue;
       }
@@ -130,13 +135,18 @@ final class LogReplica implements Closeable {
         duplicates++;
         violations.accept("log: producer seq " + seq + " appended twice (again at " + offset + ")");
       } else if (changes > 0 && seq < seqs[changes - 1]) {
-        violations.accept("log: producer seq " + seq + " after " + seqs[changes - 1] + " at " + offset);
+        violations.accept(
+            "log: producer seq " + seq + " after " + seqs[changes - 1] + " at " + offset);
       }
       long at = time.toEpochMilli();
-      if (at < lastMillis) violations.accept("log: timestamp " + time + " goes backwards at " + offset);
+      if (at < lastMillis)
+        violations.accept("log: timestamp " + time + " goes backwards at " + offset);
       lastMillis = Math.max(lastMillis, at);
       String entity = type + '\u0000' + key;
-      String old = operation.equals("delete") ? state.remove(entity) : state.put(entity, message.get("value").toString());
+      String old =
+          operation.equals("delete")
+              ? state.remove(entity)
+              : state.put(entity, message.get("value").toString());
       if (old != null) hash -= StateHash.entry(type, key, old);
       if (!operation.equals("delete")) hash += StateHash.entry(type, key, state.get(entity));
       grow();
@@ -158,7 +168,10 @@ final class LogReplica implements Closeable {
       case "snapshot-start":
         snapshot = new HashMap<>();
         snapshotOffset = offset;
-        snapshotTime = headers.hasNonNull("timestamp") ? Instant.parse(headers.get("timestamp").asText()) : null;
+        snapshotTime =
+            headers.hasNonNull("timestamp")
+                ? Instant.parse(headers.get("timestamp").asText())
+                : null;
         if (firstKeyframe == null) firstKeyframe = snapshotTime;
         break;
       case "snapshot-end":
@@ -168,11 +181,24 @@ final class LogReplica implements Closeable {
         if (inserts == null) {
           violations.accept("log: snapshot-end without a start at " + offset);
         } else if (!inserts.equals(state)) {
-          violations.accept("log: keyframe at " + snapshotOffset + " differs from the replayed state ("
-              + inserts.size() + " vs " + state.size() + " entities)");
-        } else if (changes > 0 && snapshotTime != null && snapshotTime.toEpochMilli() != millis[changes - 1]) {
-          violations.accept("log: keyframe at " + snapshotOffset + " stamped " + snapshotTime
-              + ", its last change " + Instant.ofEpochMilli(millis[changes - 1]));
+          violations.accept(
+              "log: keyframe at "
+                  + snapshotOffset
+                  + " differs from the replayed state ("
+                  + inserts.size()
+                  + " vs "
+                  + state.size()
+                  + " entities)");
+        } else if (changes > 0
+            && snapshotTime != null
+            && snapshotTime.toEpochMilli() != millis[changes - 1]) {
+          violations.accept(
+              "log: keyframe at "
+                  + snapshotOffset
+                  + " stamped "
+                  + snapshotTime
+                  + ", its last change "
+                  + Instant.ofEpochMilli(millis[changes - 1]));
         }
         break;
       default:
@@ -208,7 +234,8 @@ final class LogReplica implements Closeable {
   }
 
   /** Waits until the replica has read the log up to {@code offset}; false on timeout. */
-  synchronized boolean awaitOffset(Offset offset, long timeout, TimeUnit unit) throws InterruptedException {
+  synchronized boolean awaitOffset(Offset offset, long timeout, TimeUnit unit)
+      throws InterruptedException {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     while (readUpTo.compareTo(offset) < 0) {
       long left = deadline - System.nanoTime();
@@ -219,7 +246,8 @@ final class LogReplica implements Closeable {
   }
 
   /** Waits until the replica holds a change stamped after {@code time}; false on timeout. */
-  synchronized boolean awaitAfter(Instant time, long timeout, TimeUnit unit) throws InterruptedException {
+  synchronized boolean awaitAfter(Instant time, long timeout, TimeUnit unit)
+      throws InterruptedException {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     while (lastMillis <= time.toEpochMilli()) {
       long left = deadline - System.nanoTime();
@@ -229,13 +257,17 @@ final class LogReplica implements Closeable {
     return true;
   }
 
-  /** The log position of the change the producer numbered {@code seq}, or -1 if the log has none. */
+  /**
+   * The log position of the change the producer numbered {@code seq}, or -1 if the log has none.
+   */
   synchronized int indexOfSeq(long seq) {
     Integer index = indexOfSeq.get(seq);
     return index == null ? -1 : index;
   }
 
-  /** How many changes the log holds in units up to and including the one ending at {@code offset}. */
+  /**
+   * How many changes the log holds in units up to and including the one ending at {@code offset}.
+   */
   synchronized int changesUpTo(Offset offset) {
     int low = 0;
     int high = changes;
@@ -257,7 +289,9 @@ final class LogReplica implements Closeable {
     return count == 0 ? EMPTY : hashes[count - 1];
   }
 
-  /** How many changes are stamped at or before {@code time} (a prefix: timestamps never decrease). */
+  /**
+   * How many changes are stamped at or before {@code time} (a prefix: timestamps never decrease).
+   */
   synchronized int changesAt(Instant time) {
     long t = time.toEpochMilli();
     int low = 0;
@@ -302,7 +336,10 @@ final class LogReplica implements Closeable {
     return readFailures;
   }
 
-  /** Whether the change the producer numbered {@code seq} is in the log (exactly once: see {@link #duplicates}). */
+  /**
+   * Whether the change the producer numbered {@code seq} is in the log (exactly once: see {@link
+   * #duplicates}).
+   */
   synchronized boolean contains(long seq) {
     return indexOfSeq.containsKey(seq);
   }

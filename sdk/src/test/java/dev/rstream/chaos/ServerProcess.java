@@ -17,9 +17,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@code server-stub} ({@code dev.rstream.server.ServerMain}) as a child JVM on the test's class
- * path, on a fixed port and a durable data directory, so that it can be killed with SIGKILL
- * ({@link Process#destroyForcibly()}) and started again on the same port and data. Its output
- * goes to a log file. Not thread-safe: one thread starts and kills it.
+ * path, on a fixed port and a durable data directory, so that it can be killed with SIGKILL ({@link
+ * Process#destroyForcibly()}) and started again on the same port and data. Its output goes to a log
+ * file. Not thread-safe: one thread starts and kills it.
  */
 final class ServerProcess implements Closeable {
   private final int port;
@@ -40,28 +40,44 @@ final class ServerProcess implements Closeable {
   void start() throws IOException, InterruptedException {
     if (process != null) throw new IllegalStateException("already running");
     String java = new File(System.getProperty("java.home"), "bin/java").getPath();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-cp", System.getProperty("java.class.path"), "dev.rstream.server.ServerMain",
-        "--port", Integer.toString(port), "--data", dataDir.getPath()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.rstream.server.ServerMain",
+                "--port",
+                Integer.toString(port),
+                "--data",
+                dataDir.getPath()));
     command.addAll(extraArgs);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     Process started = builder.start();
     process = started;
     int start = ++starts;
     CompletableFuture<String> url = new CompletableFuture<>();
-    Thread drain = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          if (!url.isDone() && line.startsWith("http://")) url.complete(line);
-          synchronized (log) {
-            log.println("[start " + start + "] " + line);
-          }
-        }
-      } catch (IOException ignored) {
-        // killed
-      }
-      url.completeExceptionally(new IOException("server exited with " + exitCode(started)));
-    }, "soak-server-output-" + start);
+    Thread drain =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                  if (!url.isDone() && line.startsWith("http://")) url.complete(line);
+                  synchronized (log) {
+                    log.println("[start " + start + "] " + line);
+                  }
+                }
+              } catch (IOException ignored) {
+                // killed
+              }
+              url.completeExceptionally(new IOException("server exited with " + exitCode(started)));
+            },
+            "soak-server-output-" + start);
     drain.setDaemon(true);
     drain.start();
     try {
@@ -87,7 +103,8 @@ final class ServerProcess implements Closeable {
     if (running == null) return;
     process = null;
     running.destroyForcibly();
-    if (!running.waitFor(30, TimeUnit.SECONDS)) throw new IllegalStateException("server-stub did not die");
+    if (!running.waitFor(30, TimeUnit.SECONDS))
+      throw new IllegalStateException("server-stub did not die");
   }
 
   boolean running() {

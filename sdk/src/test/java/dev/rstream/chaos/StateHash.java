@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * An order-independent 64-bit hash of a state (a set of type/key/value entities): the sum of a
- * mixed FNV-1a hash of each entity, so that a replica can keep it up to date change by change and
- * a {@link StateView} can be hashed by walking its entities.
+ * mixed FNV-1a hash of each entity, so that a replica can keep it up to date change by change and a
+ * {@link StateView} can be hashed by walking its entities.
  */
 final class StateHash {
   /** The hash of the empty state. */

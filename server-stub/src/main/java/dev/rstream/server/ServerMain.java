@@ -6,12 +6,12 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Command line: {@code java -jar rstream-server-stub-*-all.jar [--host H] [--port P]
- * [--data DIR [--salvage-damaged] | --memory] [--keyframe-changes N] [--keyframe-interval SECONDS]
- * [--long-poll-timeout SECONDS] [--sse-cycle SECONDS] [--max-body-bytes N]
- * [--bearer-token T | --bearer-token-file FILE]}.
- * Prints the base URL on one line once it accepts connections, then serves until the process is
- * stopped (SIGTERM closes the store cleanly; acknowledged writes survive SIGKILL anyway).
+ * Command line: {@code java -jar rstream-server-stub-*-all.jar [--host H] [--port P] [--data DIR
+ * [--salvage-damaged] | --memory] [--keyframe-changes N] [--keyframe-interval SECONDS]
+ * [--long-poll-timeout SECONDS] [--sse-cycle SECONDS] [--max-body-bytes N] [--bearer-token T |
+ * --bearer-token-file FILE]}. Prints the base URL on one line once it accepts connections, then
+ * serves until the process is stopped (SIGTERM closes the store cleanly; acknowledged writes
+ * survive SIGKILL anyway).
  *
  * <p>{@code --salvage-damaged} is the way out of a stream the store fenced because its file is
  * damaged on disk: each damaged file is rewritten with its intact records under a new incarnation

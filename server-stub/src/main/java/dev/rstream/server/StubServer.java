@@ -38,9 +38,9 @@ import org.jspecify.annotations.Nullable;
  * {url}/v1/stream/{path}}. Build one with {@link #builder()}, {@link #start()} it, and {@link
  * #close()} it when done; tests typically start one per class on a random port.
  *
- * <p>Threading: {@link #start()} and {@link #close()} must not race each other; every other
- * method may be called from any thread. Requests are served on a small Jetty thread pool; waiting
- * live reads (long-poll, SSE) hold no thread.
+ * <p>Threading: {@link #start()} and {@link #close()} must not race each other; every other method
+ * may be called from any thread. Requests are served on a small Jetty thread pool; waiting live
+ * reads (long-poll, SSE) hold no thread.
  */
 public final class StubServer implements AutoCloseable {
   private final Builder config;
@@ -62,11 +62,14 @@ public final class StubServer implements AutoCloseable {
     this.config = builder;
     threads = new QueuedThreadPool(builder.maxThreads, Math.min(8, builder.maxThreads));
     threads.setName("rstream-http");
-    timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(runnable, "rstream-timer");
-      thread.setDaemon(true);
-      return thread;
-    });
+    timer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, "rstream-timer");
+              thread.setDaemon(true);
+              return thread;
+            });
     timer.setRemoveOnCancelPolicy(true);
     jetty = new Server(threads);
     jetty.setErrorHandler(new JsonErrorHandler());
@@ -80,15 +83,18 @@ public final class StubServer implements AutoCloseable {
     // the selector accepts without blocking), and one accepted but not yet registered with the
     // selector when the selector stopped (tracked here and closed by close()).
     connector = new ServerConnector(jetty, 0, 1, new HttpConnectionFactory(http));
-    connector.getSelectorManager().addEventListener(new SelectorManager.AcceptListener() {
-      @Override
-      public void onAccepting(SelectableChannel channel) {
-        accepted.add(channel);
-        // Added before reading the flag, which close() sets before it takes the set: either
-        // close() finds this channel or this thread sees the flag.
-        if (closing) closeQuietly(channel);
-      }
-    });
+    connector
+        .getSelectorManager()
+        .addEventListener(
+            new SelectorManager.AcceptListener() {
+              @Override
+              public void onAccepting(SelectableChannel channel) {
+                accepted.add(channel);
+                // Added before reading the flag, which close() sets before it takes the set: either
+                // close() finds this channel or this thread sees the flag.
+                if (closing) closeQuietly(channel);
+              }
+            });
     // Bursts of reconnecting live readers must queue in the kernel, not get their SYNs dropped.
     connector.setAcceptQueueSize(1024);
     connector.setHost(builder.host);
@@ -107,8 +113,8 @@ public final class StubServer implements AutoCloseable {
    * Opens the store (recovering a data directory), starts the conventions (rebuilding state
    * streams), then opens the port. Blocks until the server accepts connections. Call once.
    *
-   * @throws IOException when the store cannot be opened (another process holds the data
-   *     directory) or the port cannot be bound; the server is closed then
+   * @throws IOException when the store cannot be opened (another process holds the data directory)
+   *     or the port cannot be bound; the server is closed then
    */
   @SuppressWarnings("removal") // GzipHandler: its successor needs jetty-compression artifacts
   public StubServer start() throws IOException {
@@ -133,7 +139,8 @@ public final class StubServer implements AutoCloseable {
               : RealStreamConventions.builder()
                   .store(logStore)
                   .offsetFormat(StreamHandler.OFFSETS)
-                  .defaultPolicy(new KeyframePolicy(config.keyframeChanges, config.keyframeInterval))
+                  .defaultPolicy(
+                      new KeyframePolicy(config.keyframeChanges, config.keyframeInterval))
                   .build();
       conventions = rules;
       StreamHandler.Wiring wired = StreamHandler.wire(logStore, rules, threads, timer, settings);
@@ -218,8 +225,8 @@ public final class StubServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting requests, ends live reads, stops the conventions and closes the store when
-   * this server opened it. Idempotent.
+   * Stops accepting requests, ends live reads, stops the conventions and closes the store when this
+   * server opened it. Idempotent.
    */
   @Override
   public void close() {
@@ -323,8 +330,8 @@ public final class StubServer implements AutoCloseable {
     }
 
     /**
-     * With a {@link #dataDir}: rewrite each damaged stream file with its intact records under a
-     * new incarnation when the store opens, keeping the original in {@code <dir>/damaged/} (the
+     * With a {@link #dataDir}: rewrite each damaged stream file with its intact records under a new
+     * incarnation when the store opens, keeping the original in {@code <dir>/damaged/} (the
      * operator's way out of a stream fenced for damage; see {@link FileLogStore}).
      */
     public Builder salvageDamaged(boolean salvage) {
@@ -366,7 +373,8 @@ public final class StubServer implements AutoCloseable {
     /** Default keyframe policy: a keyframe after this long with changes. Default 60 s. */
     public Builder keyframeInterval(Duration interval) {
       requireNonNull(interval, "interval == null");
-      if (interval.isNegative() || interval.isZero()) throw new IllegalArgumentException("interval <= 0");
+      if (interval.isNegative() || interval.isZero())
+        throw new IllegalArgumentException("interval <= 0");
       this.keyframeInterval = interval;
       return this;
     }
@@ -449,10 +457,10 @@ public final class StubServer implements AutoCloseable {
     /**
      * Requires {@code Authorization: Bearer {token}} on every request but CORS preflight, where
      * {@code token} is what {@code accepted} returns when the request arrives (null or empty:
-     * nothing is accepted). It is asked on every request, from Jetty's threads, so keep it fast
-     * and thread-safe; it may change at any time, which is how a test rotates or expires a token
-     * ({@code AtomicReference::get}). A live read already streaming keeps going; its next
-     * reconnect is checked.
+     * nothing is accepted). It is asked on every request, from Jetty's threads, so keep it fast and
+     * thread-safe; it may change at any time, which is how a test rotates or expires a token
+     * ({@code AtomicReference::get}). A live read already streaming keeps going; its next reconnect
+     * is checked.
      */
     public Builder bearerToken(Supplier<@Nullable String> accepted) {
       this.bearerToken = requireNonNull(accepted, "accepted == null");
@@ -461,8 +469,8 @@ public final class StubServer implements AutoCloseable {
 
     /**
      * Requires the bearer token held in {@code file} (its content, trimmed), read again whenever
-     * the file changes: another process rotates or expires the token by replacing the file
-     * (write a new one, then rename it over the old). A missing file accepts nothing.
+     * the file changes: another process rotates or expires the token by replacing the file (write a
+     * new one, then rename it over the old). A missing file accepts nothing.
      */
     public Builder bearerTokenFile(Path file) {
       return bearerToken(BearerAuth.tokenFile(requireNonNull(file, "file == null")));

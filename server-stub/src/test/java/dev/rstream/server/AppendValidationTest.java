@@ -56,8 +56,7 @@ class AppendValidationTest {
   @Test
   void malformedJsonIsRejectedWith400() throws Exception {
     String path = jsonStream();
-    assertError(
-        http.post(path, "application/json", "{\"a\":1"), 400, "invalid_json", path);
+    assertError(http.post(path, "application/json", "{\"a\":1"), 400, "invalid_json", path);
     assertError(http.post(path, "application/json", "{\"a\":1} {\"b\":2}"), 400, "invalid_json");
     assertEmpty(path);
   }
@@ -82,10 +81,18 @@ class AppendValidationTest {
     String path = jsonStream();
     String chunk = "[" + "1,".repeat(400) + "1]";
     String request =
-        "POST /v1/stream/" + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "POST /v1/stream/"
+            + path
+            + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-            + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n"
-            + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n0\r\n\r\n";
+            + Integer.toHexString(chunk.length())
+            + "\r\n"
+            + chunk
+            + "\r\n"
+            + Integer.toHexString(chunk.length())
+            + "\r\n"
+            + chunk
+            + "\r\n0\r\n\r\n";
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
       socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       String response = RawHttp.readAll(socket.getInputStream());
@@ -97,7 +104,10 @@ class AppendValidationTest {
   @Test
   void appendToUnknownStreamIs404() throws Exception {
     assertError(
-        http.post("append/nowhere", "application/json", "{}"), 404, "stream_not_found", "append/nowhere");
+        http.post("append/nowhere", "application/json", "{}"),
+        404,
+        "stream_not_found",
+        "append/nowhere");
   }
 
   @Test
@@ -116,8 +126,15 @@ class AppendValidationTest {
         "invalid_producer_headers");
     assertError(
         http.post(
-            path, "application/json", "{}", "Producer-Id", "p", "Producer-Epoch", "0",
-            "Producer-Seq", "1e3"),
+            path,
+            "application/json",
+            "{}",
+            "Producer-Id",
+            "p",
+            "Producer-Epoch",
+            "0",
+            "Producer-Seq",
+            "1e3"),
         400,
         "invalid_producer_headers");
     assertEmpty(path);

@@ -35,7 +35,10 @@ class BearerAuthTest {
   private static final MediaType JSON = MediaType.get("application/json");
 
   private final OkHttpClient client =
-      new OkHttpClient.Builder().readTimeout(10, TimeUnit.SECONDS).retryOnConnectionFailure(false).build();
+      new OkHttpClient.Builder()
+          .readTimeout(10, TimeUnit.SECONDS)
+          .retryOnConnectionFailure(false)
+          .build();
   private StubServer server;
 
   @AfterEach
@@ -46,7 +49,12 @@ class BearerAuthTest {
   }
 
   private StubServer start(StubServer.Builder builder) throws IOException {
-    server = builder.sseCycle(Duration.ofMillis(300)).longPollTimeout(Duration.ofMillis(300)).build().start();
+    server =
+        builder
+            .sseCycle(Duration.ofMillis(300))
+            .longPollTimeout(Duration.ofMillis(300))
+            .build()
+            .start();
     return server;
   }
 
@@ -56,8 +64,14 @@ class BearerAuthTest {
     start(StubServer.builder().bearerToken(accepted::get));
     assertThat(call(put("state", "tok-good-1").header("Rstream-Keyframes", "changes=100")).code())
         .isEqualTo(201);
-    assertThat(call(post("state", "tok-good-1", "[{\"type\":\"t\",\"key\":\"k\",\"value\":1,"
-        + "\"headers\":{\"operation\":\"insert\"}}]")).code()).isEqualTo(204);
+    assertThat(
+            call(post(
+                    "state",
+                    "tok-good-1",
+                    "[{\"type\":\"t\",\"key\":\"k\",\"value\":1,"
+                        + "\"headers\":{\"operation\":\"insert\"}}]"))
+                .code())
+        .isEqualTo(204);
     String tail = call(get("state?offset=-1", "tok-good-1")).header("Stream-Next-Offset");
 
     List<Request.Builder> routes =
@@ -69,9 +83,13 @@ class BearerAuthTest {
             get("state?offset=now&live=sse", "tok-wrong").header("Accept", "text/event-stream"),
             get("state.keyframes?offset=-1", "tok-wrong"),
             get("state?offset=-1", null),
-            new Request.Builder().url(server.streamUrl("state")).head()
+            new Request.Builder()
+                .url(server.streamUrl("state"))
+                .head()
                 .header("Authorization", "Bearer tok-wrong"),
-            new Request.Builder().url(server.streamUrl("state")).delete()
+            new Request.Builder()
+                .url(server.streamUrl("state"))
+                .delete()
                 .header("Authorization", "Bearer tok-wrong"),
             get("state?offset=-1", "").header("Authorization", "Basic dG9rLWdvb2QtMQ=="));
     for (Request.Builder route : routes) {
@@ -94,8 +112,10 @@ class BearerAuthTest {
     assertThat(call(get("state?offset=-1", "tok-good-1")).header("Stream-Next-Offset"))
         .isEqualTo(tail);
     // The scheme is case-insensitive (RFC 7235), and the keyframe index is served with the token.
-    assertThat(call(get("state.keyframes?offset=-1", "").header("Authorization", "bearer tok-good-1"))
-        .code()).isEqualTo(200);
+    assertThat(
+            call(get("state.keyframes?offset=-1", "").header("Authorization", "bearer tok-good-1"))
+                .code())
+        .isEqualTo(200);
   }
 
   @Test
@@ -117,8 +137,7 @@ class BearerAuthTest {
     AtomicReference<String> accepted = new AtomicReference<>("tok-a");
     start(StubServer.builder().bearerToken(accepted::get));
     assertThat(call(put("s", "tok-a")).code()).isEqualTo(201);
-    try (Response sse =
-        client.newCall(get("s?offset=-1&live=sse", "tok-a").build()).execute()) {
+    try (Response sse = client.newCall(get("s?offset=-1&live=sse", "tok-a").build()).execute()) {
       assertThat(sse.code()).isEqualTo(200);
       accepted.set("tok-b");
       // The stream ends at its cycle (300 ms); the read timeout bounds the wait.
@@ -165,18 +184,30 @@ class BearerAuthTest {
     replace(file, "tok-cli");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process process =
-        new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                ServerMain.class.getName(), "--port", "0", "--memory",
-                "--bearer-token-file", file.toString())
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                ServerMain.class.getName(),
+                "--port",
+                "0",
+                "--memory",
+                "--bearer-token-file",
+                file.toString())
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
     try {
-      String url = new java.io.BufferedReader(new java.io.InputStreamReader(
-          process.getInputStream(), StandardCharsets.UTF_8)).readLine();
+      String url =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
       assertThat(url).startsWith("http://");
-      Request.Builder create = new Request.Builder().url(url + "/v1/stream/cli")
-          .put(RequestBody.create(new byte[0], MediaType.get("text/plain")));
-      assertThat(call(create.header("Authorization", "Bearer wrong"))).extracting(Response::code)
+      Request.Builder create =
+          new Request.Builder()
+              .url(url + "/v1/stream/cli")
+              .put(RequestBody.create(new byte[0], MediaType.get("text/plain")));
+      assertThat(call(create.header("Authorization", "Bearer wrong")))
+          .extracting(Response::code)
           .isEqualTo(401);
       assertThat(call(create.header("Authorization", "Bearer tok-cli")).code()).isEqualTo(201);
     } finally {
@@ -193,11 +224,15 @@ class BearerAuthTest {
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
       AtomicReference<String> accepted = new AtomicReference<>("tok-secret-A");
-      start(StubServer.builder().bearerToken(() -> {
-        String token = accepted.get();
-        if (token.equals("boom")) throw new IllegalStateException("vault said tok-secret-A");
-        return token;
-      }));
+      start(
+          StubServer.builder()
+              .bearerToken(
+                  () -> {
+                    String token = accepted.get();
+                    if (token.equals("boom"))
+                      throw new IllegalStateException("vault said tok-secret-A");
+                    return token;
+                  }));
       assertThat(call(put("l", "tok-secret-A")).code()).isEqualTo(201);
       assertThat(call(get("l?offset=-1", "tok-secret-B")).code()).isEqualTo(401);
       accepted.set("boom");
@@ -230,17 +265,22 @@ class BearerAuthTest {
   }
 
   private Request.Builder put(String path, String token) {
-    return authorized(new Request.Builder().url(server.streamUrl(path))
-        .put(RequestBody.create(new byte[0], JSON)), token);
+    return authorized(
+        new Request.Builder()
+            .url(server.streamUrl(path))
+            .put(RequestBody.create(new byte[0], JSON)),
+        token);
   }
 
   private Request.Builder post(String path, String token, String json) {
-    return authorized(new Request.Builder().url(server.streamUrl(path))
-        .post(RequestBody.create(json, JSON)), token);
+    return authorized(
+        new Request.Builder().url(server.streamUrl(path)).post(RequestBody.create(json, JSON)),
+        token);
   }
 
   private static Request.Builder authorized(Request.Builder request, String token) {
-    return token == null || token.isEmpty() ? request
+    return token == null || token.isEmpty()
+        ? request
         : request.header("Authorization", "Bearer " + token);
   }
 

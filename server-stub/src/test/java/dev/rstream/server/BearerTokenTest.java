@@ -2,7 +2,6 @@ package dev.rstream.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import okhttp3.Request;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Request bodies are held whole, so together they get a memory budget: a write that would go
- * beyond it is answered 503 with {@code Retry-After} before its body is read, and the budget
- * comes back when a body is done (or its client went away).
+ * Request bodies are held whole, so together they get a memory budget: a write that would go beyond
+ * it is answered 503 with {@code Retry-After} before its body is read, and the budget comes back
+ * when a body is done (or its client went away).
  */
 final class BodiesInFlightTest {
   private static final int MAX_BODY = 1 << 20;
@@ -20,11 +20,17 @@ final class BodiesInFlightTest {
   @Test
   void writesBeyondTheBudgetAre503UntilBodiesInFlightFinish() throws Exception {
     try (StubServer server =
-        StubServer.builder().maxBodyBytes(MAX_BODY).maxBodiesInFlightBytes(2L * MAX_BODY).build().start()) {
+        StubServer.builder()
+            .maxBodyBytes(MAX_BODY)
+            .maxBodiesInFlightBytes(2L * MAX_BODY)
+            .build()
+            .start()) {
       Http http = new Http(server);
       assertThat(http.put("big", "application/octet-stream", "").code()).isEqualTo(201);
-      try (Socket first = slowBody(server, MAX_BODY); Socket second = slowBody(server, MAX_BODY)) {
-        // Both bodies are announced, one byte each sent: the budget is spent once the server saw them.
+      try (Socket first = slowBody(server, MAX_BODY);
+          Socket second = slowBody(server, MAX_BODY)) {
+        // Both bodies are announced, one byte each sent: the budget is spent once the server saw
+        // them.
         Http.Reply busy = awaitStatus(http, 503);
         assertThat(busy.header("Retry-After")).isEqualTo("1");
         assertThat(busy.body()).contains("server_busy");
@@ -36,7 +42,8 @@ final class BodiesInFlightTest {
       // A client that went away gives its reservation back too.
       Http.Reply after = awaitStatus(http, 204);
       assertThat(after.code()).isEqualTo(204);
-      try (Socket third = slowBody(server, MAX_BODY); Socket fourth = slowBody(server, MAX_BODY)) {
+      try (Socket third = slowBody(server, MAX_BODY);
+          Socket fourth = slowBody(server, MAX_BODY)) {
         awaitStatus(http, 503);
       }
       assertThat(awaitStatus(http, 204).code()).isEqualTo(204);
@@ -45,18 +52,21 @@ final class BodiesInFlightTest {
   }
 
   /**
-   * A POST that announces {@code length} bytes and sends only the first, once the server holds
-   * its reservation: one answered at once (503, the budget still held by a body whose client just
-   * went away) is tried again.
+   * A POST that announces {@code length} bytes and sends only the first, once the server holds its
+   * reservation: one answered at once (503, the budget still held by a body whose client just went
+   * away) is tried again.
    */
   private static Socket slowBody(StubServer server, int length) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       Socket socket = new Socket("127.0.0.1", server.port());
       OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/stream/big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-              + "Content-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n")
-          .getBytes(US_ASCII));
+      out.write(
+          ("POST /v1/stream/big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  + "Content-Type: application/octet-stream\r\nContent-Length: "
+                  + length
+                  + "\r\n\r\n")
+              .getBytes(US_ASCII));
       out.write(0); // the server reads the request once content arrives
       out.flush();
       socket.setSoTimeout(300);

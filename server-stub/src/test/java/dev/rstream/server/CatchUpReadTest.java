@@ -43,7 +43,8 @@ class CatchUpReadTest {
   @Test
   void malformedOffsetIs400() {
     String path = stream("text/plain", "abc");
-    for (String offset : new String[] {"abc", "0,1", "12", "-2", "0000000000000000_000000000000000g"}) {
+    for (String offset :
+        new String[] {"abc", "0,1", "12", "-2", "0000000000000000_000000000000000g"}) {
       Http.Reply reply = http.get(path + "?offset=" + offset);
       assertThat(reply.code()).as(offset).isEqualTo(400);
       assertThat(reply.body()).contains("invalid_offset");
@@ -143,7 +144,8 @@ class CatchUpReadTest {
     assertThat(belowTail.header("Cache-Control")).isEqualTo("public, max-age=31536000, immutable");
     Http.Reply atTail = http.get(path + "?offset=" + belowTail.nextOffset());
     assertThat(atTail.header("Stream-Up-To-Date")).isEqualTo("true");
-    assertThat(atTail.header("Cache-Control")).isEqualTo("public, max-age=60, stale-while-revalidate=300");
+    assertThat(atTail.header("Cache-Control"))
+        .isEqualTo("public, max-age=60, stale-while-revalidate=300");
     assertThat(http.get(path + "?offset=now").header("Cache-Control")).isEqualTo("no-store");
     assertThat(http.head(path).header("Cache-Control")).isEqualTo("no-store");
   }
@@ -204,8 +206,13 @@ class CatchUpReadTest {
     assertThat(http.put(path, "application/json", "", "Stream-TTL", "5").code()).isEqualTo(409);
     assertThat(
             http.put(
-                    "read/both", "text/plain", "", "Stream-TTL", "5",
-                    "Stream-Expires-At", "2030-01-01T00:00:00Z")
+                    "read/both",
+                    "text/plain",
+                    "",
+                    "Stream-TTL",
+                    "5",
+                    "Stream-Expires-At",
+                    "2030-01-01T00:00:00Z")
                 .code())
         .isEqualTo(400);
   }

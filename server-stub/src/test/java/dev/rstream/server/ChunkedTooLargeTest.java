@@ -17,10 +17,13 @@ final class ChunkedTooLargeTest {
       http.put("c", "text/plain", "");
       try (Socket socket = new Socket("127.0.0.1", server.port())) {
         OutputStream out = socket.getOutputStream();
-        StringBuilder request = new StringBuilder("POST /v1/stream/c HTTP/1.1\r\nHost: x\r\n"
-            + "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
+        StringBuilder request =
+            new StringBuilder(
+                "POST /v1/stream/c HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
         // 2 KB in all: it fits the socket buffers, so the early 413 cannot break the write.
-        for (int i = 0; i < 4; i++) request.append("200\r\n").append("x".repeat(512)).append("\r\n");
+        for (int i = 0; i < 4; i++)
+          request.append("200\r\n").append("x".repeat(512)).append("\r\n");
         request.append("0\r\n\r\n");
         out.write(request.toString().getBytes(US_ASCII));
         out.flush();

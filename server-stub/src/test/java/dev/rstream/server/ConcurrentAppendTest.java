@@ -54,11 +54,22 @@ class ConcurrentAppendTest {
                     go.await();
                     for (int u = 0; u < UNITS; u++) {
                       String unit =
-                          "[{\"type\":\"t\",\"key\":\"w" + writer + "u" + u + "\",\"value\":" + u
-                              + ",\"headers\":{\"operation\":\"insert\"}},{\"plain\":" + u + "}]";
+                          "[{\"type\":\"t\",\"key\":\"w"
+                              + writer
+                              + "u"
+                              + u
+                              + "\",\"value\":"
+                              + u
+                              + ",\"headers\":{\"operation\":\"insert\"}},{\"plain\":"
+                              + u
+                              + "}]";
                       String[] producer = {
-                        "Producer-Id", "w" + writer, "Producer-Epoch", "0",
-                        "Producer-Seq", Integer.toString(u)
+                        "Producer-Id",
+                        "w" + writer,
+                        "Producer-Epoch",
+                        "0",
+                        "Producer-Seq",
+                        Integer.toString(u)
                       };
                       assertThat(http.post("race", "application/json", unit, producer).code())
                           .isEqualTo(200);

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * CORS for browser apps on another origin (Jetty's CrossOriginHandler): preflights allow the
- * protocol's methods and headers, answers expose the protocol's headers, and the spec 12.7
- * security headers are on every answer, with or without an Origin.
+ * protocol's methods and headers, answers expose the protocol's headers, and the spec 12.7 security
+ * headers are on every answer, with or without an Origin.
  */
 class CrossOriginTest {
   private static final String ORIGIN = "https://app.example";
@@ -56,8 +56,16 @@ class CrossOriginTest {
         .contains("get", "post", "put", "delete", "head");
     assertThat(list(preflight.header("Access-Control-Allow-Headers")))
         .contains(
-            "content-type", "authorization", "if-none-match", "stream-seq", "stream-ttl",
-            "stream-expires-at", "stream-closed", "producer-id", "producer-epoch", "producer-seq",
+            "content-type",
+            "authorization",
+            "if-none-match",
+            "stream-seq",
+            "stream-ttl",
+            "stream-expires-at",
+            "stream-closed",
+            "producer-id",
+            "producer-epoch",
+            "producer-seq",
             "rstream-keyframes");
     assertThat(preflight.header("Access-Control-Max-Age")).isEqualTo("86400");
     assertThat(preflight.header("Access-Control-Allow-Credentials")).isNull();
@@ -66,17 +74,24 @@ class CrossOriginTest {
 
   @Test
   void crossOriginAnswersExposeTheProtocolHeadersAndVaryByOrigin() {
-    Http.Reply created =
-        http.put("cors/read", "text/plain", "x", "Origin", ORIGIN);
+    Http.Reply created = http.put("cors/read", "text/plain", "x", "Origin", ORIGIN);
     assertThat(created.code()).isEqualTo(201);
     Http.Reply read = http.get("cors/read?offset=-1", "Origin", ORIGIN);
     assertThat(read.code()).isEqualTo(200);
     assertThat(read.header("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
     assertThat(list(read.header("Access-Control-Expose-Headers")))
         .contains(
-            "stream-next-offset", "stream-cursor", "stream-up-to-date", "stream-closed", "etag",
-            "producer-epoch", "producer-seq", "producer-expected-seq", "producer-received-seq",
-            "location", "stream-sse-data-encoding");
+            "stream-next-offset",
+            "stream-cursor",
+            "stream-up-to-date",
+            "stream-closed",
+            "etag",
+            "producer-epoch",
+            "producer-seq",
+            "producer-expected-seq",
+            "producer-received-seq",
+            "location",
+            "stream-sse-data-encoding");
     assertThat(list(read.headers().values("Vary").stream().collect(Collectors.joining(","))))
         .contains("origin");
     // Preflight answers only: not repeated on every read.
@@ -110,6 +125,8 @@ class CrossOriginTest {
     Http.Reply read = http.get("cors/page?offset=-1");
     assertThat(read.code()).isEqualTo(200);
     assertThat(read.header("Content-Type")).startsWith("text/html");
-    assertThat(read.header("Content-Security-Policy")).contains("sandbox").contains("default-src 'none'");
+    assertThat(read.header("Content-Security-Policy"))
+        .contains("sandbox")
+        .contains("default-src 'none'");
   }
 }

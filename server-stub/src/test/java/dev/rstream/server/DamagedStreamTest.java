@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A bit flipped on disk in the middle of a stream, end to end: the stream is served up to the
- * damage, every request past it is a 503 that says so (never data from further on, never an
- * offset handed out again), and after the operator's salvage the old offsets answer 410.
+ * damage, every request past it is a 503 that says so (never data from further on, never an offset
+ * handed out again), and after the operator's salvage the old offsets answer 410.
  */
 final class DamagedStreamTest {
   @TempDir Path dir;

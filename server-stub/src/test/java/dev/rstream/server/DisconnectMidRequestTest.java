@@ -22,7 +22,8 @@ class DisconnectMidRequestTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = StubServer.builder().store(store).conventions(new RecordingConventions()).build().start();
+    server =
+        StubServer.builder().store(store).conventions(new RecordingConventions()).build().start();
     http = new Http(server);
   }
 
@@ -37,14 +38,18 @@ class DisconnectMidRequestTest {
   void halfBodyThenCloseAppendsNothing() throws Exception {
     assertThat(http.put("cut/json", "application/json", "[1]").code()).isEqualTo(201);
     BlockingQueue<Long> tails = new LinkedBlockingQueue<>();
-    AutoCloseable listening = store.addTailListener((path, tail, closed, deleted) -> tails.add(tail));
+    AutoCloseable listening =
+        store.addTailListener((path, tail, closed, deleted) -> tails.add(tail));
     try {
       String body = "[2, 3, 4, 5]";
       try (Socket socket = new Socket("127.0.0.1", server.port())) {
         OutputStream out = socket.getOutputStream();
         out.write(
             ("POST /v1/stream/cut/json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 5))
+                    + "Content-Length: "
+                    + body.length()
+                    + "\r\n\r\n"
+                    + body.substring(0, 5))
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
       }

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The disk fills up under a running server: writes answer 503 (never 500), nothing acknowledged
- * is lost, and once space returns writes succeed again without a restart, with no trace of what
+ * The disk fills up under a running server: writes answer 503 (never 500), nothing acknowledged is
+ * lost, and once space returns writes succeed again without a restart, with no trace of what
  * failed, not even in a state stream's keyframes.
  */
 final class DiskFullTest {
@@ -41,8 +41,10 @@ final class DiskFullTest {
       disk.freeAll();
       assertThat(eventually(() -> http.post("plain", "text/plain", "b;"))).isEqualTo(204);
       assertThat(http.get("plain?offset=-1").body()).isEqualTo("a;b;");
-      assertThat(eventually(() -> http.put("created-while-full", "text/plain", "x"))).isEqualTo(201);
-      assertThat(eventually(() -> http.post("state", "application/json", change("one")))).isEqualTo(204);
+      assertThat(eventually(() -> http.put("created-while-full", "text/plain", "x")))
+          .isEqualTo(201);
+      assertThat(eventually(() -> http.post("state", "application/json", change("one"))))
+          .isEqualTo(204);
       assertThat(http.post("state", "application/json", change("two")).code()).isEqualTo(204);
 
       // The keyframe after "two" holds the state the stream holds: no "ghost".
@@ -61,7 +63,9 @@ final class DiskFullTest {
   }
 
   private static String change(String key) {
-    return "{\"type\":\"item\",\"key\":\"" + key + "\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}";
+    return "{\"type\":\"item\",\"key\":\""
+        + key
+        + "\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}";
   }
 
   /** The status of the first attempt that is not a 503; gives up after ten seconds. */

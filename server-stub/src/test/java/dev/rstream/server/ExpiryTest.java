@@ -19,7 +19,8 @@ class ExpiryTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = StubServer.builder().store(store).conventions(new RecordingConventions()).build().start();
+    server =
+        StubServer.builder().store(store).conventions(new RecordingConventions()).build().start();
     http = new Http(server);
   }
 

@@ -31,7 +31,8 @@ class IdempotentProducerTest {
     return path;
   }
 
-  private static Http.Reply send(String path, String body, String id, long epoch, long seq, String... more) {
+  private static Http.Reply send(
+      String path, String body, String id, long epoch, long seq, String... more) {
     String[] headers = new String[6 + more.length];
     headers[0] = "Producer-Id";
     headers[1] = id;

@@ -30,26 +30,37 @@ final class KeyframeBoundsTest {
 
   @Test
   void intervalsOutsideOneSecondToAWeekAreRefused() {
-    for (String policy : new String[] {"changes=1, interval=1ms", "interval=999ms",
-        "interval=999999999999h", "interval=169h"}) {
-      Http.Reply reply = http.put("bounds/refused", "application/json", "", "Rstream-Keyframes", policy);
+    for (String policy :
+        new String[] {
+          "changes=1, interval=1ms", "interval=999ms", "interval=999999999999h", "interval=169h"
+        }) {
+      Http.Reply reply =
+          http.put("bounds/refused", "application/json", "", "Rstream-Keyframes", policy);
       assertThat(reply.code()).as(policy).isEqualTo(400);
       assertThat(http.head("bounds/refused").code()).isEqualTo(404);
     }
-    assertThat(http.put("bounds/week", "application/json", "", "Rstream-Keyframes", "interval=168h").code())
+    assertThat(
+            http.put("bounds/week", "application/json", "", "Rstream-Keyframes", "interval=168h")
+                .code())
         .isEqualTo(201);
   }
 
   @Test
   void aKeyframePerChangeStoresAtMostItsShareOfWhatWasAppended() throws Exception {
     String path = "bounds/every-change";
-    assertThat(http.put(path, "application/json", "", "Rstream-Keyframes", "changes=1, interval=1s").code())
+    assertThat(
+            http.put(path, "application/json", "", "Rstream-Keyframes", "changes=1, interval=1s")
+                .code())
         .isEqualTo(201);
     long start = position(http.get(path + "?offset=now").nextOffset());
     long appended = 0;
     for (int i = 0; i < 300; i++) {
-      String change = "{\"type\":\"item\",\"key\":\"key-" + i + "\",\"value\":\"" + "v".repeat(40)
-          + "\",\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2030-01-01T00:00:00.000Z\"}}";
+      String change =
+          "{\"type\":\"item\",\"key\":\"key-"
+              + i
+              + "\",\"value\":\""
+              + "v".repeat(40)
+              + "\",\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2030-01-01T00:00:00.000Z\"}}";
       assertThat(http.post(path, "application/json", change).code()).isEqualTo(204);
       appended += change.length();
     }

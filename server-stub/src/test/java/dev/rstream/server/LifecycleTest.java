@@ -25,7 +25,8 @@ class LifecycleTest {
 
   @Test
   void closeEndsLiveReadsStopsThreadsAndFreesThePort() throws Exception {
-    StubServer server = StubServer.builder().conventions(new RecordingConventions()).build().start();
+    StubServer server =
+        StubServer.builder().conventions(new RecordingConventions()).build().start();
     Http http = new Http(server);
     http.put("life", "application/json", "[1]");
     int port = server.port();
@@ -52,28 +53,32 @@ class LifecycleTest {
    */
   @Test
   void closeEndsEveryConnectionEvenOneAcceptedWhileItStops() throws Exception {
-    byte[] request = "GET /v1/stream/none HTTP/1.1\r\nHost: x\r\n\r\n"
-        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] request =
+        "GET /v1/stream/none HTTP/1.1\r\nHost: x\r\n\r\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     for (int round = 0; round < 30; round++) {
-      StubServer server = StubServer.builder().conventions(new RecordingConventions()).build().start();
+      StubServer server =
+          StubServer.builder().conventions(new RecordingConventions()).build().start();
       int port = server.port();
       java.util.List<Socket> sockets = new java.util.ArrayList<>();
       java.util.concurrent.CountDownLatch connecting = new java.util.concurrent.CountDownLatch(1);
-      Thread connector = new Thread(() -> {
-        connecting.countDown();
-        for (int i = 0; i < 40; i++) {
-          try {
-            Socket socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(5_000);
-            socket.getOutputStream().write(request);
-            synchronized (sockets) {
-              sockets.add(socket);
-            }
-          } catch (IOException refusedOrReset) {
-            return; // the server is gone: nothing more can connect
-          }
-        }
-      });
+      Thread connector =
+          new Thread(
+              () -> {
+                connecting.countDown();
+                for (int i = 0; i < 40; i++) {
+                  try {
+                    Socket socket = new Socket("127.0.0.1", port);
+                    socket.setSoTimeout(5_000);
+                    socket.getOutputStream().write(request);
+                    synchronized (sockets) {
+                      sockets.add(socket);
+                    }
+                  } catch (IOException refusedOrReset) {
+                    return; // the server is gone: nothing more can connect
+                  }
+                }
+              });
       connector.start();
       connecting.await();
       server.close();
@@ -106,8 +111,17 @@ class LifecycleTest {
       http.put("kept", "application/json", "");
       offset =
           http.post(
-                  "kept", "application/json", "[1,2]", "Producer-Id", "p", "Producer-Epoch", "0",
-                  "Producer-Seq", "0", "Stream-Seq", "0005")
+                  "kept",
+                  "application/json",
+                  "[1,2]",
+                  "Producer-Id",
+                  "p",
+                  "Producer-Epoch",
+                  "0",
+                  "Producer-Seq",
+                  "0",
+                  "Stream-Seq",
+                  "0005")
               .nextOffset();
       http.close();
     }
@@ -120,8 +134,15 @@ class LifecycleTest {
       // The retry after the restart is recognised, and Stream-Seq still only goes up.
       assertThat(
               http.post(
-                      "kept", "application/json", "[1,2]", "Producer-Id", "p", "Producer-Epoch",
-                      "0", "Producer-Seq", "0")
+                      "kept",
+                      "application/json",
+                      "[1,2]",
+                      "Producer-Id",
+                      "p",
+                      "Producer-Epoch",
+                      "0",
+                      "Producer-Seq",
+                      "0")
                   .code())
           .isEqualTo(204);
       assertThat(http.post("kept", "application/json", "3", "Stream-Seq", "0004").code())

@@ -80,7 +80,8 @@ class LiveReadTest {
       assertThat(slowHttp.put("w", "application/json", "").code()).isEqualTo(201);
       String start = slowHttp.get("w").nextOffset();
       CompletableFuture<Http.Reply> poll =
-          CompletableFuture.supplyAsync(() -> slowHttp.get("w?offset=" + start + "&live=long-poll"));
+          CompletableFuture.supplyAsync(
+              () -> slowHttp.get("w?offset=" + start + "&live=long-poll"));
       long deadline = System.nanoTime() + SECONDS.toNanos(5);
       while (slow.liveReaders() != 1 && System.nanoTime() < deadline) Thread.sleep(5);
       assertThat(slow.liveReaders()).isEqualTo(1);
@@ -179,7 +180,8 @@ class LiveReadTest {
     try (SseEvents sse = new SseEvents(http, path + "?offset=-1&live=sse")) {
       assertThat(sse.response.header("Stream-SSE-Data-Encoding")).isEqualTo("base64");
       String data = sse.next().data();
-      assertThat(new String(Base64.getDecoder().decode(data), java.nio.charset.StandardCharsets.UTF_8))
+      assertThat(
+              new String(Base64.getDecoder().decode(data), java.nio.charset.StandardCharsets.UTF_8))
           .isEqualTo("\u0001\u0002binary");
     }
   }

@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Many one-off producer ids cannot grow the server without bound: ids are at most 256 bytes, and
- * a producer's state is forgotten once it has been idle for the configured time.
+ * Many one-off producer ids cannot grow the server without bound: ids are at most 256 bytes, and a
+ * producer's state is forgotten once it has been idle for the configured time.
  */
 final class ProducerBoundsTest {
   @Test
@@ -18,12 +18,31 @@ final class ProducerBoundsTest {
       Http http = new Http(server);
       http.put("p", "text/plain", "");
       String tail = http.get("p?offset=now").nextOffset();
-      Http.Reply refused = http.post("p", "text/plain", "x", "Producer-Id", "i".repeat(257),
-          "Producer-Epoch", "0", "Producer-Seq", "0");
+      Http.Reply refused =
+          http.post(
+              "p",
+              "text/plain",
+              "x",
+              "Producer-Id",
+              "i".repeat(257),
+              "Producer-Epoch",
+              "0",
+              "Producer-Seq",
+              "0");
       assertThat(refused.code()).isEqualTo(400);
       assertThat(http.get("p?offset=now").nextOffset()).isEqualTo(tail);
-      assertThat(http.post("p", "text/plain", "x", "Producer-Id", "i".repeat(256),
-              "Producer-Epoch", "0", "Producer-Seq", "0").code())
+      assertThat(
+              http.post(
+                      "p",
+                      "text/plain",
+                      "x",
+                      "Producer-Id",
+                      "i".repeat(256),
+                      "Producer-Epoch",
+                      "0",
+                      "Producer-Seq",
+                      "0")
+                  .code())
           .isEqualTo(200);
       http.close();
     }
@@ -33,12 +52,26 @@ final class ProducerBoundsTest {
   void idleProducerStateExpiresAndItsNextWriteStartsAfresh() throws Exception {
     MemoryLogStore store = new MemoryLogStore();
     try (StubServer server =
-        StubServer.builder().store(store).producerIdleExpiry(Duration.ofSeconds(5)).build().start()) {
+        StubServer.builder()
+            .store(store)
+            .producerIdleExpiry(Duration.ofSeconds(5))
+            .build()
+            .start()) {
       Http http = new Http(server);
       http.put("p", "text/plain", "");
       for (int i = 0; i < 20; i++) {
-        assertThat(http.post("p", "text/plain", "m", "Producer-Id", "one-off-" + i,
-                "Producer-Epoch", "0", "Producer-Seq", "0").code())
+        assertThat(
+                http.post(
+                        "p",
+                        "text/plain",
+                        "m",
+                        "Producer-Id",
+                        "one-off-" + i,
+                        "Producer-Epoch",
+                        "0",
+                        "Producer-Seq",
+                        "0")
+                    .code())
             .isEqualTo(200);
       }
       assertThat(store.producers("p")).hasSize(20);
@@ -46,15 +79,35 @@ final class ProducerBoundsTest {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       int seq = 0;
       while (store.producers("p").size() > 1 && System.nanoTime() < deadline) {
-        assertThat(http.post("p", "text/plain", "a", "Producer-Id", "active",
-                "Producer-Epoch", "0", "Producer-Seq", Integer.toString(seq++)).code())
+        assertThat(
+                http.post(
+                        "p",
+                        "text/plain",
+                        "a",
+                        "Producer-Id",
+                        "active",
+                        "Producer-Epoch",
+                        "0",
+                        "Producer-Seq",
+                        Integer.toString(seq++))
+                    .code())
             .isEqualTo(200);
         Thread.sleep(50); // the active producer keeps writing while the idle ones age
       }
       assertThat(store.producers("p")).extracting(s -> s.producerId()).containsExactly("active");
       // A forgotten producer starts again at sequence 0.
-      assertThat(http.post("p", "text/plain", "again", "Producer-Id", "one-off-0",
-              "Producer-Epoch", "0", "Producer-Seq", "0").code())
+      assertThat(
+              http.post(
+                      "p",
+                      "text/plain",
+                      "again",
+                      "Producer-Id",
+                      "one-off-0",
+                      "Producer-Epoch",
+                      "0",
+                      "Producer-Seq",
+                      "0")
+                  .code())
           .isEqualTo(200);
       http.close();
     }

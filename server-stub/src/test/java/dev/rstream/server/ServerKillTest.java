@@ -54,9 +54,13 @@ class ServerKillTest {
       try {
         String base = readUrl(server);
         if (round == 0) {
-          try (Response created = http.newCall(new Request.Builder()
-                  .url(base + "/v1/stream/" + path).put(RequestBody.create(new byte[0], JSON)).build())
-              .execute()) {
+          try (Response created =
+              http.newCall(
+                      new Request.Builder()
+                          .url(base + "/v1/stream/" + path)
+                          .put(RequestBody.create(new byte[0], JSON))
+                          .build())
+                  .execute()) {
             assertThat(created.code()).isEqualTo(201);
           }
         }
@@ -83,23 +87,25 @@ class ServerKillTest {
     ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
     for (int w = 0; w < WRITERS; w++) {
       int writer = w;
-      writers.execute(() -> {
-        for (int i = 0; !stop.get(); i++) {
-          String id = round + "-" + writer + "-" + i;
-          // Two messages per POST: a unit must come back whole or not at all.
-          String body = "[{\"id\":\"" + id + "\",\"part\":0},{\"id\":\"" + id + "\",\"part\":1}]";
-          Request request =
-              new Request.Builder().url(url).post(RequestBody.create(body, JSON)).build();
-          try (Response response = http.newCall(request).execute()) {
-            if (response.isSuccessful()) {
-              acknowledged.add(id);
-              enough.countDown();
+      writers.execute(
+          () -> {
+            for (int i = 0; !stop.get(); i++) {
+              String id = round + "-" + writer + "-" + i;
+              // Two messages per POST: a unit must come back whole or not at all.
+              String body =
+                  "[{\"id\":\"" + id + "\",\"part\":0},{\"id\":\"" + id + "\",\"part\":1}]";
+              Request request =
+                  new Request.Builder().url(url).post(RequestBody.create(body, JSON)).build();
+              try (Response response = http.newCall(request).execute()) {
+                if (response.isSuccessful()) {
+                  acknowledged.add(id);
+                  enough.countDown();
+                }
+              } catch (IOException killed) {
+                return;
+              }
             }
-          } catch (IOException killed) {
-            return;
-          }
-        }
-      });
+          });
     }
     assertThat(enough.await(60, TimeUnit.SECONDS)).as("acknowledged appends").isTrue();
     server.destroyForcibly();
@@ -109,7 +115,9 @@ class ServerKillTest {
     assertThat(writers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
   }
 
-  /** Reads the stream from the start to its tail and checks every acknowledged unit is there once. */
+  /**
+   * Reads the stream from the start to its tail and checks every acknowledged unit is there once.
+   */
   private void assertLogHoldsExactlyOnce(String url, Set<String> acknowledged) throws IOException {
     Map<String, List<Integer>> parts = new HashMap<>();
     String offset = "-1";
@@ -118,7 +126,8 @@ class ServerKillTest {
           http.newCall(new Request.Builder().url(url + "?offset=" + offset).build()).execute()) {
         assertThat(response.code()).isEqualTo(200);
         for (JsonNode message : MAPPER.readTree(response.body().bytes())) {
-          parts.computeIfAbsent(message.get("id").asText(), k -> new ArrayList<>())
+          parts
+              .computeIfAbsent(message.get("id").asText(), k -> new ArrayList<>())
               .add(message.get("part").asInt());
         }
         String next = response.header("Stream-Next-Offset");
@@ -137,8 +146,14 @@ class ServerKillTest {
   private static Process startServer(Path data) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(
-            java, "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
-            "--port", "0", "--data", data.toString())
+            java,
+            "-cp",
+            System.getProperty("java.class.path"),
+            ServerMain.class.getName(),
+            "--port",
+            "0",
+            "--data",
+            data.toString())
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
   }

@@ -52,8 +52,11 @@ class SseCrowdTest {
     return reply.nextOffset();
   }
 
-  /** Reads data events until {@code count} messages arrived; returns their n, and the last offset. */
-  private static List<Integer> messages(SseEvents reader, int count, List<String> offsets) throws Exception {
+  /**
+   * Reads data events until {@code count} messages arrived; returns their n, and the last offset.
+   */
+  private static List<Integer> messages(SseEvents reader, int count, List<String> offsets)
+      throws Exception {
     List<Integer> seen = new ArrayList<>();
     while (seen.size() < count) {
       SseEvents.Event event = reader.next();
@@ -99,16 +102,23 @@ class SseCrowdTest {
     List<SseEvents> fromStart = new ArrayList<>();
     List<SseEvents> fromMiddle = new ArrayList<>();
     for (int i = 0; i < READERS; i++) {
-      (i % 2 == 0 ? fromStart : fromMiddle).add(open(i % 2 == 0 ? "mixed?offset=-1&live=sse" : "mixed?offset=" + middle + "&live=sse"));
+      (i % 2 == 0 ? fromStart : fromMiddle)
+          .add(
+              open(
+                  i % 2 == 0
+                      ? "mixed?offset=-1&live=sse"
+                      : "mixed?offset=" + middle + "&live=sse"));
     }
     awaitLiveReaders(READERS);
     for (int n = 10; n < 15; n++) append("mixed", n);
 
     for (SseEvents reader : fromStart) {
-      assertThat(messages(reader, 15, new ArrayList<>())).isEqualTo(IntStream.range(0, 15).boxed().collect(Collectors.toList()));
+      assertThat(messages(reader, 15, new ArrayList<>()))
+          .isEqualTo(IntStream.range(0, 15).boxed().collect(Collectors.toList()));
     }
     for (SseEvents reader : fromMiddle) {
-      assertThat(messages(reader, 10, new ArrayList<>())).isEqualTo(IntStream.range(5, 15).boxed().collect(Collectors.toList()));
+      assertThat(messages(reader, 10, new ArrayList<>()))
+          .isEqualTo(IntStream.range(5, 15).boxed().collect(Collectors.toList()));
     }
   }
 
@@ -137,12 +147,16 @@ class SseCrowdTest {
     awaitLiveReaders(READERS);
 
     append("closing", 1);
-    assertThat(http.post("closing", "application/json", "{\"n\":2}", "Stream-Closed", "true").code()).isIn(200, 204);
+    assertThat(
+            http.post("closing", "application/json", "{\"n\":2}", "Stream-Closed", "true").code())
+        .isIn(200, 204);
 
     for (SseEvents reader : readers) {
       List<Integer> seen = new ArrayList<>();
       SseEvents.Event last = null;
-      for (SseEvents.Event event = reader.next(); !event.equals(SseEvents.END); event = reader.next()) {
+      for (SseEvents.Event event = reader.next();
+          !event.equals(SseEvents.END);
+          event = reader.next()) {
         if (event.name().equals("data")) {
           for (JsonNode message : JSON.readTree(event.data())) seen.add(message.get("n").asInt());
         }

@@ -25,7 +25,8 @@ final class SseEvents implements AutoCloseable {
   private final Thread reader;
 
   SseEvents(Http http, String pathAndQuery) throws IOException {
-    call = http.client.newCall(new Request.Builder().url(http.server.streamUrl(pathAndQuery)).build());
+    call =
+        http.client.newCall(new Request.Builder().url(http.server.streamUrl(pathAndQuery)).build());
     response = call.execute();
     reader = new Thread(this::read, "sse-reader");
     reader.setDaemon(true);

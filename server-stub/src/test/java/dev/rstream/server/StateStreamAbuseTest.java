@@ -9,9 +9,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * One client must not break a state stream for every reader: what is not a State Protocol change,
- * a control, a timestamp the server could not read back, and writes to the server's keyframe
- * index are refused with nothing appended.
+ * One client must not break a state stream for every reader: what is not a State Protocol change, a
+ * control, a timestamp the server could not read back, and writes to the server's keyframe index
+ * are refused with nothing appended.
  */
 final class StateStreamAbuseTest {
   private static StubServer server;
@@ -30,7 +30,9 @@ final class StateStreamAbuseTest {
   }
 
   private static void createState(String path) {
-    assertThat(http.put(path, "application/json", "", "Rstream-Keyframes", "changes=100, interval=60s").code())
+    assertThat(
+            http.put(path, "application/json", "", "Rstream-Keyframes", "changes=100, interval=60s")
+                .code())
         .isEqualTo(201);
   }
 
@@ -54,7 +56,9 @@ final class StateStreamAbuseTest {
             "{\"headers\":{\"control\":\"foo\"}}",
             "{\"headers\":{\"control\":\"snapshot-end\"}}",
             "{\"headers\":{\"control\":\"snapshot-start\"}}",
-            "[" + change("a", "\"operation\":\"insert\"") + ",{\"headers\":{\"control\":\"snapshot-start\"}}]",
+            "["
+                + change("a", "\"operation\":\"insert\"")
+                + ",{\"headers\":{\"control\":\"snapshot-start\"}}]",
             change("a", "\"operation\":\"insert\",\"control\":\"snapshot-end\""),
             "{\"type\":\"item\",\"key\":\"k\",\"value\":1,\"headers\":5}");
     for (String body : bodies) {
@@ -74,20 +78,28 @@ final class StateStreamAbuseTest {
     String before = tail(path);
     for (String late : List.of("9999-12-31T23:59:59.9999Z", "9999-12-31T23:30:00-01:00")) {
       Http.Reply refused =
-          http.post(path, "application/json", change("a", "\"operation\":\"insert\",\"timestamp\":\"" + late + "\""));
+          http.post(
+              path,
+              "application/json",
+              change("a", "\"operation\":\"insert\",\"timestamp\":\"" + late + "\""));
       assertThat(refused.code()).as(late).isEqualTo(400);
       assertThat(tail(path)).isEqualTo(before);
     }
     assertThat(
-            http.post(path, "application/json",
-                    change("a", "\"operation\":\"insert\",\"timestamp\":\"9999-12-31T23:59:59.999Z\""))
+            http.post(
+                    path,
+                    "application/json",
+                    change(
+                        "a", "\"operation\":\"insert\",\"timestamp\":\"9999-12-31T23:59:59.999Z\""))
                 .code())
         .isEqualTo(204);
     // Stamped by the server: never later than the last timestamp allows, never a year 10000.
     assertThat(http.post(path, "application/json", change("b", "\"operation\":\"insert\"")).code())
         .isEqualTo(204);
     String body = http.get(path + "?offset=" + before).body();
-    assertThat(body).doesNotContain("+10000").contains("\"timestamp\":\"9999-12-31T23:59:59.999Z\"");
+    assertThat(body)
+        .doesNotContain("+10000")
+        .contains("\"timestamp\":\"9999-12-31T23:59:59.999Z\"");
     assertThat(http.post(path, "application/json", change("c", "\"operation\":\"insert\"")).code())
         .isEqualTo(204);
   }
@@ -115,8 +127,7 @@ final class StateStreamAbuseTest {
   void creatingAStateStreamWhoseIndexPathIsTakenIsAConflict() {
     String path = "abuse/squatted";
     assertThat(http.put(path + ".keyframes", "text/plain", "user data").code()).isEqualTo(201);
-    Http.Reply refused =
-        http.put(path, "application/json", "", "Rstream-Keyframes", "changes=10");
+    Http.Reply refused = http.put(path, "application/json", "", "Rstream-Keyframes", "changes=10");
     assertThat(refused.code()).isEqualTo(409);
     assertThat(refused.body()).contains("index_path_taken");
     assertThat(http.head(path).code()).isEqualTo(404);

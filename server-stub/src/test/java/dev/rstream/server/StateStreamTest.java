@@ -10,8 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * State streams through the real conventions (the server's default): keyframes and index entries
- * go through the same append path as clients, so their offsets are the ones readers see.
+ * State streams through the real conventions (the server's default): keyframes and index entries go
+ * through the same append path as clients, so their offsets are the ones readers see.
  */
 class StateStreamTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,7 +31,10 @@ class StateStreamTest {
   }
 
   private static String change(String key, int value) {
-    return "{\"type\":\"item\",\"key\":\"" + key + "\",\"value\":" + value
+    return "{\"type\":\"item\",\"key\":\""
+        + key
+        + "\",\"value\":"
+        + value
         + ",\"headers\":{\"operation\":\"insert\"}}";
   }
 
@@ -41,7 +44,11 @@ class StateStreamTest {
     String offset = "-1";
     for (int polls = 0; entries.size() < count && polls < 20; polls++) {
       Http.Reply reply =
-          http.get(path + ".keyframes?offset=" + offset + (offset.equals("-1") ? "" : "&live=long-poll"));
+          http.get(
+              path
+                  + ".keyframes?offset="
+                  + offset
+                  + (offset.equals("-1") ? "" : "&live=long-poll"));
       if (reply.code() == 200) {
         for (JsonNode entry : JSON.readTree(reply.bytes())) {
           ((com.fasterxml.jackson.databind.node.ArrayNode) entries).add(entry);
@@ -91,7 +98,8 @@ class StateStreamTest {
     String early = late.replace("2100", "2000");
     assertThat(http.post(path, "application/json", late).code()).isEqualTo(204);
     String tail = http.head(path).nextOffset();
-    Http.Reply refused = http.post(path, "application/json", "[" + change("x", 1) + "," + early + "]");
+    Http.Reply refused =
+        http.post(path, "application/json", "[" + change("x", 1) + "," + early + "]");
     assertThat(refused.code()).isEqualTo(400);
     assertThat(refused.body()).contains("append_rejected").contains(path);
     assertThat(http.head(path).nextOffset()).isEqualTo(tail);

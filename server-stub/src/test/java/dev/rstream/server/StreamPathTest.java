@@ -15,7 +15,8 @@ class StreamPathTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = StubServer.builder().store(store).conventions(new RecordingConventions()).build().start();
+    server =
+        StubServer.builder().store(store).conventions(new RecordingConventions()).build().start();
   }
 
   @AfterAll
@@ -45,7 +46,9 @@ class StreamPathTest {
     int status =
         RawHttp.status(
             server.port(),
-            "PUT " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0");
+            "PUT "
+                + path
+                + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0");
     assertThat(status).isEqualTo(400);
     assertThat(store.streams()).hasSize(streams);
   }
@@ -56,7 +59,9 @@ class StreamPathTest {
     int status =
         RawHttp.status(
             server.port(),
-            "PUT " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0");
+            "PUT "
+                + path
+                + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0");
     assertThat(status).isEqualTo(201);
   }
 

@@ -54,7 +54,8 @@ class UnitAppenderTest {
     long tail =
         appender()
             .appendUnit(
-                "unit/index", unit("{\"offset\":\"x\"}", "{\"headers\":{\"control\":\"reset\"}}"),
+                "unit/index",
+                unit("{\"offset\":\"x\"}", "{\"headers\":{\"control\":\"reset\"}}"),
                 jsonMeta("unit/index"))
             .get(5, SECONDS);
     Http.Reply read = http.get("unit/index");
@@ -94,7 +95,8 @@ class UnitAppenderTest {
     assertThatThrownBy(
             () ->
                 appender()
-                    .appendUnit("unit/rejected", unit("\"" + RecordingConventions.REJECT + "\""), null)
+                    .appendUnit(
+                        "unit/rejected", unit("\"" + RecordingConventions.REJECT + "\""), null)
                     .get(5, SECONDS))
         .hasCauseInstanceOf(AppendRejectedException.class);
     assertThat(http.get("unit/rejected").body()).isEqualTo("[]");

@@ -27,7 +27,13 @@ public final class Nginx implements AutoCloseable {
   private final Process process;
 
   /** One line of the access log: one request a client made through the cache. */
-  public record Hit(String method, String uri, int status, String cacheStatus, boolean origin, long originBytes,
+  public record Hit(
+      String method,
+      String uri,
+      int status,
+      String cacheStatus,
+      boolean origin,
+      long originBytes,
       long clientBytes) {
     /** Whether the request was a live read (long-poll or SSE). */
     public boolean live() {
@@ -58,28 +64,40 @@ public final class Nginx implements AutoCloseable {
     // prefix and write the cache and temp directories.
     Files.setPosixFilePermissions(prefix, PosixFilePermissions.fromString("rwxr-xr-x"));
     for (String dir : new String[] {"cache", "tmp"}) {
-      Files.setPosixFilePermissions(Files.createDirectories(prefix.resolve(dir)),
+      Files.setPosixFilePermissions(
+          Files.createDirectories(prefix.resolve(dir)),
           PosixFilePermissions.fromString("rwxrwxrwx"));
     }
     int port = freePort();
-    String conf = Files.readString(config(), StandardCharsets.UTF_8)
-        .replace("@LISTEN_PORT@", Integer.toString(port))
-        .replace("@ORIGIN_PORT@", Integer.toString(originPort));
+    String conf =
+        Files.readString(config(), StandardCharsets.UTF_8)
+            .replace("@LISTEN_PORT@", Integer.toString(port))
+            .replace("@ORIGIN_PORT@", Integer.toString(originPort));
     Path confFile = prefix.resolve("rstream-cache.conf");
     Files.writeString(confFile, conf, StandardCharsets.UTF_8);
-    Process process = new ProcessBuilder(
-            "nginx", "-p", prefix + "/", "-e", prefix.resolve("error.log").toString(),
-            "-c", confFile.toString(), "-g", "daemon off;")
-        .redirectErrorStream(true)
-        .redirectOutput(prefix.resolve("stdout.log").toFile())
-        .start();
+    Process process =
+        new ProcessBuilder(
+                "nginx",
+                "-p",
+                prefix + "/",
+                "-e",
+                prefix.resolve("error.log").toString(),
+                "-c",
+                confFile.toString(),
+                "-g",
+                "daemon off;")
+            .redirectErrorStream(true)
+            .redirectOutput(prefix.resolve("stdout.log").toFile())
+            .start();
     Nginx nginx = new Nginx(prefix, port, process);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!nginx.accepts()) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
         nginx.close();
-        throw new IOException("nginx did not start: " + Files.readString(prefix.resolve("stdout.log"))
-            + readIfExists(prefix.resolve("error.log")));
+        throw new IOException(
+            "nginx did not start: "
+                + Files.readString(prefix.resolve("stdout.log"))
+                + readIfExists(prefix.resolve("error.log")));
       }
       // Polling a port: there is no readiness signal from nginx to wait on instead.
       Thread.sleep(20);
@@ -98,7 +116,8 @@ public final class Nginx implements AutoCloseable {
       Path candidate = dir.resolve("deploy/nginx/rstream-cache.conf");
       if (Files.isRegularFile(candidate)) return candidate;
     }
-    throw new IllegalStateException("deploy/nginx/rstream-cache.conf not found above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "deploy/nginx/rstream-cache.conf not found above " + Path.of("").toAbsolutePath());
   }
 
   /** A port no one listened on a moment ago. */
@@ -138,11 +157,19 @@ public final class Nginx implements AutoCloseable {
       List<Hit> hits = new ArrayList<>();
       if (!Files.exists(log)) return hits;
       for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-        // log_format rstream: method "uri" status cache-status sent time "upstream-addr" "upstream-length"
+        // log_format rstream: method "uri" status cache-status sent time "upstream-addr"
+        // "upstream-length"
         String[] quoted = line.split("\"");
         String[] middle = quoted[2].trim().split(" ");
-        hits.add(new Hit(quoted[0].trim(), quoted[1], Integer.parseInt(middle[0]), middle[1],
-            !quoted[3].equals("-"), number(quoted[5]), number(middle[2])));
+        hits.add(
+            new Hit(
+                quoted[0].trim(),
+                quoted[1],
+                Integer.parseInt(middle[0]),
+                middle[1],
+                !quoted[3].equals("-"),
+                number(quoted[5]),
+                number(middle[2])));
       }
       return hits;
     } catch (IOException e) {
@@ -165,7 +192,8 @@ public final class Nginx implements AutoCloseable {
   public void close() {
     process.destroy();
     try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      if (!process.waitFor(10, TimeUnit.SECONDS))
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -15,11 +15,13 @@ import org.jspecify.annotations.Nullable;
  * states are checked against. {@link #replayTo} gives the state at any time as plain maps, so the
  * check needs no code of the client under test.
  *
- * <p>Entries carry the timestamps the test gave them, taken from this log's clock, which only
- * moves forward. Not thread-safe: one writing thread.
+ * <p>Entries carry the timestamps the test gave them, taken from this log's clock, which only moves
+ * forward. Not thread-safe: one writing thread.
  */
 public final class ReferenceLog {
-  /** One change: an upsert of {@code value} at {@code key}, or a delete when {@code value} is null. */
+  /**
+   * One change: an upsert of {@code value} at {@code key}, or a delete when {@code value} is null.
+   */
   public record Entry(String key, @Nullable String value, Instant timestamp) {
     public Entry {
       requireNonNull(key, "key == null");

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real server-stub for each test, on 127.0.0.1 and a free port, and the OkHttp clients that
- * talk to it. Register it on an instance field with {@code @RegisterExtension}.
+ * A real server-stub for each test, on 127.0.0.1 and a free port, and the OkHttp clients that talk
+ * to it. Register it on an instance field with {@code @RegisterExtension}.
  *
- * <p>The server starts before the test's {@code @BeforeEach} methods and stops after its {@code
- * @AfterEach} methods, so a test closes its own clients first. Then every OkHttp client this
+ * <p>The server starts before the test's {@code @BeforeEach} methods and stops after its
+ * {@code @AfterEach} methods, so a test closes its own clients first. Then every OkHttp client this
  * extension made is released (dispatcher shut down, idle connections evicted). The configuration
  * runs on a fresh {@link StubServer.Builder} at each start; it may read the test instance's fields
  * ({@code @TempDir} ones included), which are set by then. Not thread-safe: one test thread.
@@ -133,8 +133,8 @@ public final class StubServerExtension implements BeforeEachCallback, AfterEachC
   }
 
   /**
-   * Creates a JSON stream at {@code path} with no keyframe policy (no keyframes, no index);
-   * returns its URL.
+   * Creates a JSON stream at {@code path} with no keyframe policy (no keyframes, no index); returns
+   * its URL.
    *
    * @throws IllegalStateException when the server does not answer 201 or 200
    */
@@ -144,10 +144,16 @@ public final class StubServerExtension implements BeforeEachCallback, AfterEachC
 
   private String create(String path, @Nullable String keyframes) {
     String url = streamUrl(path);
-    Request.Builder request = new Request.Builder().url(url).put(RequestBody.create(new byte[0], JSON));
+    Request.Builder request =
+        new Request.Builder().url(url).put(RequestBody.create(new byte[0], JSON));
     if (keyframes != null) request.header("Rstream-Keyframes", keyframes);
-    try (Response response = http().newBuilder().callTimeout(10, TimeUnit.SECONDS).build()
-        .newCall(request.build()).execute()) {
+    try (Response response =
+        http()
+            .newBuilder()
+            .callTimeout(10, TimeUnit.SECONDS)
+            .build()
+            .newCall(request.build())
+            .execute()) {
       if (response.code() != 201 && response.code() != 200) {
         throw new IllegalStateException("PUT " + url + ": HTTP " + response.code());
       }

@@ -46,8 +46,9 @@ public final class UndeliveredRxErrors implements BeforeEachCallback, AfterEachC
   public void uninstallAndAssertNone() {
     List<Throwable> collected = uninstall();
     if (collected.isEmpty()) return;
-    AssertionError failure = new AssertionError(collected.size() + " undelivered Rx error(s): " + collected,
-        collected.get(0));
+    AssertionError failure =
+        new AssertionError(
+            collected.size() + " undelivered Rx error(s): " + collected, collected.get(0));
     for (Throwable other : collected.subList(1, collected.size())) failure.addSuppressed(other);
     throw failure;
   }

@@ -16,7 +16,8 @@ class ReferenceLogTest {
     ReferenceLog log = new ReferenceLog(START);
     Random random = new Random(1);
     List<ReferenceLog.Entry> all = new java.util.ArrayList<>();
-    for (int i = 0; i < 50; i++) all.addAll(log.randomUnit(random, ReferenceLog.Shape.UPDATES_DELETES_AND_TIES));
+    for (int i = 0; i < 50; i++)
+      all.addAll(log.randomUnit(random, ReferenceLog.Shape.UPDATES_DELETES_AND_TIES));
 
     assertThat(all).anyMatch(ReferenceLog.Entry::isDelete);
     assertThat(log.entries()).isEqualTo(all);
@@ -29,7 +30,8 @@ class ReferenceLogTest {
     }
     assertThat(log.replayTo(middle)).isEqualTo(expected);
     assertThat(log.replayTo(START)).isEmpty();
-    assertThat(log.countAfter(middle)).isEqualTo((int) all.stream().filter(e -> e.timestamp().isAfter(middle)).count());
+    assertThat(log.countAfter(middle))
+        .isEqualTo((int) all.stream().filter(e -> e.timestamp().isAfter(middle)).count());
   }
 
   @Test

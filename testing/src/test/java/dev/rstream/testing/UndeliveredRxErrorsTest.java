@@ -15,17 +15,22 @@ class UndeliveredRxErrorsTest {
     errors.install();
     IOException lost = new IOException("lost");
     // A second error after the first ended the subscription has no one to go to.
-    Completable.create(emitter -> {
-      emitter.onError(new IOException("first"));
-      emitter.onError(lost);
-    }).onErrorComplete().subscribe();
+    Completable.create(
+            emitter -> {
+              emitter.onError(new IOException("first"));
+              emitter.onError(lost);
+            })
+        .onErrorComplete()
+        .subscribe();
 
     assertThat(errors.errors()).hasSize(1);
     assertThatThrownBy(errors::uninstallAndAssertNone)
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("1 undelivered Rx error")
-        .cause().isInstanceOf(io.reactivex.rxjava3.exceptions.UndeliverableException.class)
-        .cause().isSameAs(lost);
+        .cause()
+        .isInstanceOf(io.reactivex.rxjava3.exceptions.UndeliverableException.class)
+        .cause()
+        .isSameAs(lost);
     assertThat(RxJavaPlugins.getErrorHandler()).as("uninstalled").isNull();
   }
 

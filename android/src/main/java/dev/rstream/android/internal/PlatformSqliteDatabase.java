@@ -56,15 +56,19 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
     this.store = store;
     this.maxWindowBytes = maxWindowBytes;
     var db = store.db;
-    insertWindow = db.compileStatement("INSERT INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insertMessage = db.compileStatement("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    touchWindow = db.compileStatement("UPDATE windows SET last_used = ? WHERE stream = ? AND slot = ?");
+    insertWindow =
+        db.compileStatement("INSERT INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insertMessage =
+        db.compileStatement("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    touchWindow =
+        db.compileStatement("UPDATE windows SET last_used = ? WHERE stream = ? AND slot = ?");
     moveLiveEnd =
         db.compileStatement(
             "UPDATE windows SET end_at = ?, changes = changes + ?, bytes = bytes + ? WHERE stream = ? AND slot = ?");
     deleteSlotMessages = db.compileStatement("DELETE FROM messages WHERE stream = ? AND slot = ?");
     deleteSlot = db.compileStatement("DELETE FROM windows WHERE stream = ? AND slot = ?");
-    useClock = DatabaseUtils.longForQuery(db, "SELECT COALESCE(MAX(last_used), 0) FROM windows", null);
+    useClock =
+        DatabaseUtils.longForQuery(db, "SELECT COALESCE(MAX(last_used), 0) FROM windows", null);
     committedBytes = readCommittedBytes();
   }
 
@@ -132,7 +136,8 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
               store.db.rawQuery(
                   "SELECT start_offset, ts FROM keyframe_index WHERE stream = ? ORDER BY position",
                   new String[] {streamUrl})) {
-            while (c.moveToNext()) result.add(Keyframe.of(Offset.of(c.getString(0)), Instant.parse(c.getString(1))));
+            while (c.moveToNext())
+              result.add(Keyframe.of(Offset.of(c.getString(0)), Instant.parse(c.getString(1))));
           }
           return result;
         });
@@ -144,7 +149,9 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
         "read the keyframe index",
         () -> {
           try (Cursor c =
-              store.db.rawQuery("SELECT next_offset FROM index_next WHERE stream = ?", new String[] {streamUrl})) {
+              store.db.rawQuery(
+                  "SELECT next_offset FROM index_next WHERE stream = ?",
+                  new String[] {streamUrl})) {
             return c.moveToFirst() ? Offset.of(c.getString(0)) : Offset.START;
           }
         });
@@ -159,10 +166,12 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
           // stored entries are not a prefix (a rebuilt stream), or saving would be quadratic.
           int from = storedPrefix(streamUrl, keyframes);
           if (from < 0) {
-            store.db.execSQL("DELETE FROM keyframe_index WHERE stream = ?", new Object[] {streamUrl});
+            store.db.execSQL(
+                "DELETE FROM keyframe_index WHERE stream = ?", new Object[] {streamUrl});
             from = 0;
           }
-          SQLiteStatement insert = store.db.compileStatement("INSERT INTO keyframe_index VALUES (?, ?, ?, ?)");
+          SQLiteStatement insert =
+              store.db.compileStatement("INSERT INTO keyframe_index VALUES (?, ?, ?, ?)");
           try {
             for (int i = from; i < keyframes.size(); i++) {
               Keyframe k = keyframes.get(i);
@@ -175,7 +184,9 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
           } finally {
             insert.close();
           }
-          store.db.execSQL("INSERT OR REPLACE INTO index_next VALUES (?, ?)", new Object[] {streamUrl, next.value()});
+          store.db.execSQL(
+              "INSERT OR REPLACE INTO index_next VALUES (?, ?)",
+              new Object[] {streamUrl, next.value()});
           return null;
         });
   }
@@ -190,7 +201,9 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
       int last = c.getInt(0);
       if (last >= keyframes.size()) return -1;
       Keyframe k = keyframes.get(last);
-      boolean same = k.offset().value().equals(c.getString(1)) && k.timestamp().toString().equals(c.getString(2));
+      boolean same =
+          k.offset().value().equals(c.getString(1))
+              && k.timestamp().toString().equals(c.getString(2));
       return same ? last + 1 : -1;
     }
   }
@@ -243,7 +256,8 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
   }
 
   @Override
-  public boolean appendLive(String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
+  public boolean appendLive(
+      String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
     return transactionWithAnswer(
         "append to the live window",
         () -> {
@@ -256,7 +270,8 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
             count = c.getInt(6);
           }
           long bytes = 0;
-          for (int i = 0; i < changes.size(); i++) bytes += insert(streamUrl, LIVE, CHANGES, count + i, changes.get(i));
+          for (int i = 0; i < changes.size(); i++)
+            bytes += insert(streamUrl, LIVE, CHANGES, count + i, changes.get(i));
           moveLiveEnd.bindString(1, to.value());
           moveLiveEnd.bindLong(2, changes.size());
           moveLiveEnd.bindLong(3, bytes);
@@ -273,7 +288,9 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
         "read the producer",
         () -> {
           try (Cursor c =
-              store.db.rawQuery("SELECT producer_id, epoch FROM producers WHERE stream = ?", new String[] {streamUrl})) {
+              store.db.rawQuery(
+                  "SELECT producer_id, epoch FROM producers WHERE stream = ?",
+                  new String[] {streamUrl})) {
             return c.moveToFirst() ? StoredProducer.of(c.getString(0), c.getLong(1)) : null;
           }
         });
@@ -296,8 +313,10 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
     transaction(
         "clear a stream",
         () -> {
-          for (String table : new String[] {"keyframe_index", "index_next", "windows", "messages", "producers"}) {
-            store.db.execSQL("DELETE FROM " + table + " WHERE stream = ?", new Object[] {streamUrl});
+          for (String table :
+              new String[] {"keyframe_index", "index_next", "windows", "messages", "producers"}) {
+            store.db.execSQL(
+                "DELETE FROM " + table + " WHERE stream = ?", new Object[] {streamUrl});
           }
           committedBytes = readCommittedBytes();
           return null;
@@ -311,20 +330,26 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
 
   /** Caps the file at about {@code bytes}: lets tests fill the "disk" for real. */
   public long maxSizeForTest(long bytes) {
-    // PRAGMA max_page_count holds per connection: set it in a transaction, on the connection that writes.
+    // PRAGMA max_page_count holds per connection: set it in a transaction, on the connection that
+    // writes.
     return transactionWithAnswer(
         "cap the file",
         () -> {
           long pages = Math.max(1, bytes / store.db.getPageSize());
-          return DatabaseUtils.longForQuery(store.db, "PRAGMA max_page_count = " + pages, null) * store.db.getPageSize();
+          return DatabaseUtils.longForQuery(store.db, "PRAGMA max_page_count = " + pages, null)
+              * store.db.getPageSize();
         });
   }
 
-  /** The file's size in bytes as SQLite counts it: with {@link #maxSizeForTest}, fills it exactly. */
+  /**
+   * The file's size in bytes as SQLite counts it: with {@link #maxSizeForTest}, fills it exactly.
+   */
   public long sizeForTest() {
     return transactionWithAnswer(
         "measure the file",
-        () -> DatabaseUtils.longForQuery(store.db, "PRAGMA page_count", null) * store.db.getPageSize());
+        () ->
+            DatabaseUtils.longForQuery(store.db, "PRAGMA page_count", null)
+                * store.db.getPageSize());
   }
 
   private long readCommittedBytes() {
@@ -338,7 +363,10 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
     List<String[]> victims = new ArrayList<>();
     List<Long> sizes = new ArrayList<>();
     long over = committedBytes - maxWindowBytes;
-    try (Cursor c = store.db.rawQuery("SELECT stream, slot, bytes FROM windows WHERE slot <> 'live' ORDER BY last_used", null)) {
+    try (Cursor c =
+        store.db.rawQuery(
+            "SELECT stream, slot, bytes FROM windows WHERE slot <> 'live' ORDER BY last_used",
+            null)) {
       while (over > 0 && c.moveToNext()) {
         String stream = c.getString(0);
         String slot = c.getString(1);
@@ -351,13 +379,16 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
     for (int i = 0; i < victims.size(); i++) {
       deleteSlot(victims.get(i)[0], victims.get(i)[1]);
       committedBytes -= sizes.get(i);
-      log.fine("local store over budget: evicted " + victims.get(i)[1] + " of " + victims.get(i)[0]);
+      log.fine(
+          "local store over budget: evicted " + victims.get(i)[1] + " of " + victims.get(i)[0]);
     }
   }
 
   private boolean exists(String stream, String slot) {
     return DatabaseUtils.longForQuery(
-            store.db, "SELECT COUNT(*) FROM windows WHERE stream = ? AND slot = ?", new String[] {stream, slot})
+            store.db,
+            "SELECT COUNT(*) FROM windows WHERE stream = ? AND slot = ?",
+            new String[] {stream, slot})
         > 0;
   }
 
@@ -375,8 +406,10 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
     long bytes = 0;
     List<Change> keyframe = window.keyframe();
     List<Change> changes = window.changes();
-    for (int i = 0; i < keyframe.size(); i++) bytes += insert(stream, slot, KEYFRAME, i, keyframe.get(i));
-    for (int i = 0; i < changes.size(); i++) bytes += insert(stream, slot, CHANGES, i, changes.get(i));
+    for (int i = 0; i < keyframe.size(); i++)
+      bytes += insert(stream, slot, KEYFRAME, i, keyframe.get(i));
+    for (int i = 0; i < changes.size(); i++)
+      bytes += insert(stream, slot, CHANGES, i, changes.get(i));
     Keyframe start = window.start();
     Keyframe end = window.end();
     Offset last = changes.isEmpty() ? null : changes.get(changes.size() - 1).offset();
@@ -412,7 +445,11 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
     bind(insertMessage, 12, at == null ? null : at.value());
     insertMessage.executeInsert();
     // Roughly what the row costs on disk: its text plus SQLite's per-row overhead (as SqliteStore).
-    return 48L + change.type().length() + change.key().length() + length(change.value()) + length(change.oldValue());
+    return 48L
+        + change.type().length()
+        + change.key().length()
+        + length(change.value())
+        + length(change.oldValue());
   }
 
   private static void bind(SQLiteStatement statement, int index, @Nullable String value) {
@@ -445,7 +482,8 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
             new String[] {stream, slot})) {
       while (c.moveToNext()) {
         Change.Operation op = Change.Operation.fromWireName(c.getString(3));
-        if (op == null) throw new SQLiteDatabaseCorruptException("unknown operation " + c.getString(3));
+        if (op == null)
+          throw new SQLiteDatabaseCorruptException("unknown operation " + c.getString(3));
         String ts = c.getString(6);
         String at = c.getString(8);
         Change change =
@@ -480,7 +518,9 @@ public final class PlatformSqliteDatabase implements LocalStore, Closeable {
     if (closed) return;
     closed = true;
     for (SQLiteStatement s :
-        new SQLiteStatement[] {insertWindow, insertMessage, touchWindow, moveLiveEnd, deleteSlotMessages, deleteSlot}) {
+        new SQLiteStatement[] {
+          insertWindow, insertMessage, touchWindow, moveLiveEnd, deleteSlotMessages, deleteSlot
+        }) {
       s.close();
     }
     store.close();

@@ -78,16 +78,19 @@ final class StoreFile implements Closeable {
   static StoreFile open(File file) {
     File dir = file.getAbsoluteFile().getParentFile();
     if (dir != null && !dir.isDirectory() && !dir.mkdirs()) {
-      throw new LocalStoreException(Reason.NOT_WRITABLE, file, "cannot create the store's directory " + dir, null);
+      throw new LocalStoreException(
+          Reason.NOT_WRITABLE, file, "cannot create the store's directory " + dir, null);
     }
     if (dir != null && !dir.canWrite()) {
-      throw new LocalStoreException(Reason.NOT_WRITABLE, file, "the store's directory is read-only", null);
+      throw new LocalStoreException(
+          Reason.NOT_WRITABLE, file, "the store's directory is read-only", null);
     }
     RandomAccessFile lockFile;
     try {
       lockFile = new RandomAccessFile(file.getPath() + ".lock", "rw");
     } catch (IOException e) {
-      throw new LocalStoreException(Reason.NOT_WRITABLE, file, "cannot create the store's lock file", e);
+      throw new LocalStoreException(
+          Reason.NOT_WRITABLE, file, "cannot create the store's lock file", e);
     }
     FileLock lock = null;
     try {
@@ -117,18 +120,23 @@ final class StoreFile implements Closeable {
     try {
       FileLock lock = lockFile.getChannel().tryLock();
       if (lock == null) {
-        throw new LocalStoreException(Reason.IN_USE, file, "the store is open in another process", null);
+        throw new LocalStoreException(
+            Reason.IN_USE, file, "the store is open in another process", null);
       }
       return lock;
     } catch (OverlappingFileLockException e) {
       throw new LocalStoreException(
-          Reason.IN_USE, file, "the store is already open in this process: share one store between clients", e);
+          Reason.IN_USE,
+          file,
+          "the store is already open in this process: share one store between clients",
+          e);
     } catch (IOException e) {
       throw new LocalStoreException(Reason.NOT_WRITABLE, file, "cannot lock the store", e);
     }
   }
 
-  private static RuntimeException closeAfter(RandomAccessFile lockFile, @Nullable FileLock lock, RuntimeException e) {
+  private static RuntimeException closeAfter(
+      RandomAccessFile lockFile, @Nullable FileLock lock, RuntimeException e) {
     try {
       if (lock != null) lock.release();
       lockFile.close();
@@ -151,13 +159,22 @@ final class StoreFile implements Closeable {
     }
     if (db != null) db.close();
     File aside = new File(file.getPath() + ".corrupt-" + System.currentTimeMillis());
-    log.warning("local store " + file + " " + problem + "; moved aside to " + aside + ", rebuilding from the server");
+    log.warning(
+        "local store "
+            + file
+            + " "
+            + problem
+            + "; moved aside to "
+            + aside
+            + ", rebuilding from the server");
     if (!file.renameTo(aside)) {
-      throw new LocalStoreException(Reason.NOT_WRITABLE, file, "cannot move the bad store aside (" + problem + ")", null);
+      throw new LocalStoreException(
+          Reason.NOT_WRITABLE, file, "cannot move the bad store aside (" + problem + ")", null);
     }
     for (String suffix : new String[] {"-wal", "-shm", "-journal"}) {
       File companion = new File(file.getPath() + suffix);
-      if (companion.exists() && !companion.renameTo(new File(aside.getPath() + suffix))) companion.delete();
+      if (companion.exists() && !companion.renameTo(new File(aside.getPath() + suffix)))
+        companion.delete();
     }
     db = connect(file);
     String again = check(db);
@@ -179,8 +196,10 @@ final class StoreFile implements Closeable {
     if (!"ok".equals(quickCheck)) return "fails SQLite's check: " + quickCheck;
     int version = db.getVersion();
     if (version == SCHEMA_VERSION) return null;
-    if (version != 0) return "has schema version " + version + ", this client needs " + SCHEMA_VERSION;
-    String tables = single(db, "SELECT COUNT(*) FROM sqlite_master WHERE name <> 'android_metadata'");
+    if (version != 0)
+      return "has schema version " + version + ", this client needs " + SCHEMA_VERSION;
+    String tables =
+        single(db, "SELECT COUNT(*) FROM sqlite_master WHERE name <> 'android_metadata'");
     if (!"0".equals(tables)) return "has tables but no schema version";
     db.beginTransaction();
     try {

@@ -13,13 +13,14 @@ public final class CacheOrigin {
 
   /** Starts server-stub in memory on 127.0.0.1 and blocks until stdin reaches end of file. */
   public static void main(String[] args) throws Exception {
-    try (StubServer server = StubServer.builder()
-        .port(Integer.parseInt(args[0]))
-        .maxReadBytes(Integer.parseInt(args[1]))
-        .longPollTimeout(Duration.ofSeconds(Long.parseLong(args[2])))
-        .maxThreads(64)
-        .build()
-        .start()) {
+    try (StubServer server =
+        StubServer.builder()
+            .port(Integer.parseInt(args[0]))
+            .maxReadBytes(Integer.parseInt(args[1]))
+            .longPollTimeout(Duration.ofSeconds(Long.parseLong(args[2])))
+            .maxThreads(64)
+            .build()
+            .start()) {
       System.out.println("listening " + server.url());
       System.out.flush();
       while (System.in.read() != -1) {

@@ -3,11 +3,11 @@ package dev.rstream.benchmarks.cache;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.rstream.Change;
-import dev.rstream.durable.CreateOptions;
-import dev.rstream.durable.DurableStream;
 import dev.rstream.LiveTransport;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.testing.Nginx;
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Flowable;
@@ -69,15 +69,20 @@ public final class CacheScaleOut {
       Response response = chain.proceed(chain.request());
       ResponseBody body = response.body();
       // A network interceptor sees the body before OkHttp un-gzips it: these are wire bytes.
-      BufferedSource counted = Okio.buffer(new ForwardingSource(body.source()) {
-        @Override
-        public long read(Buffer sink, long byteCount) throws IOException {
-          long read = super.read(sink, byteCount);
-          if (read > 0) bytes.addAndGet(read);
-          return read;
-        }
-      });
-      return response.newBuilder().body(ResponseBody.create(counted, body.contentType(), body.contentLength())).build();
+      BufferedSource counted =
+          Okio.buffer(
+              new ForwardingSource(body.source()) {
+                @Override
+                public long read(Buffer sink, long byteCount) throws IOException {
+                  long read = super.read(sink, byteCount);
+                  if (read > 0) bytes.addAndGet(read);
+                  return read;
+                }
+              });
+      return response
+          .newBuilder()
+          .body(ResponseBody.create(counted, body.contentType(), body.contentLength()))
+          .build();
     }
   }
 
@@ -88,28 +93,37 @@ public final class CacheScaleOut {
       switch (args[i]) {
         case "--clients" -> clients = Integer.parseInt(args[++i]);
         case "--direct" -> direct = true;
-        default -> throw new IllegalArgumentException("usage: [--clients N] [--direct], got " + args[i]);
+        default ->
+            throw new IllegalArgumentException("usage: [--clients N] [--direct], got " + args[i]);
       }
     }
     Nginx.config(); // fail early when not run from the repository
     int originPort = Nginx.freePort();
-    Process origin = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-            "-cp", System.getProperty("java.class.path"), CacheOrigin.class.getName(),
-            Integer.toString(originPort), Integer.toString(MAX_READ_BYTES), Integer.toString(LONG_POLL_SECONDS))
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
+    Process origin =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                CacheOrigin.class.getName(),
+                Integer.toString(originPort),
+                Integer.toString(MAX_READ_BYTES),
+                Integer.toString(LONG_POLL_SECONDS))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     BufferedReader originOut =
         new BufferedReader(new InputStreamReader(origin.getInputStream(), StandardCharsets.UTF_8));
     String ready = originOut.readLine();
-    if (ready == null || !ready.startsWith("listening")) throw new IOException("origin did not start: " + ready);
+    if (ready == null || !ready.startsWith("listening"))
+      throw new IOException("origin did not start: " + ready);
     String originUrl = "http://127.0.0.1:" + originPort;
     Nginx nginx = null;
     try {
       OkHttpClient plain = new OkHttpClient();
       String path = "fleet/orders";
       String streamAtOrigin = originUrl + "/v1/stream/" + path;
-      RStreamClient writer = RStreamClient.builder().streamUrl(streamAtOrigin).okHttpClient(plain).build();
+      RStreamClient writer =
+          RStreamClient.builder().streamUrl(streamAtOrigin).okHttpClient(plain).build();
       List<Instant> past = populate(plain, writer, streamAtOrigin);
       if (!direct) nginx = Nginx.start(originPort);
       String base = direct ? originUrl : nginx.url();
@@ -125,17 +139,29 @@ public final class CacheScaleOut {
     System.exit(0); // Rx and OkHttp pools would keep the JVM up for their idle timeouts
   }
 
-  /** The stream: WINDOWS committed windows and a live one; returns a time in each committed window. */
-  private static List<Instant> populate(OkHttpClient http, RStreamClient writer, String url) throws IOException {
-    DurableStream.builder().url(url).okHttpClient(http).build()
-        .create(CreateOptions.builder().contentType("application/json")
-            .header("Rstream-Keyframes", "changes=" + CHANGES_PER_WINDOW + ", interval=3600s").build())
-        .timeout(10, TimeUnit.SECONDS).blockingGet();
+  /**
+   * The stream: WINDOWS committed windows and a live one; returns a time in each committed window.
+   */
+  private static List<Instant> populate(OkHttpClient http, RStreamClient writer, String url)
+      throws IOException {
+    DurableStream.builder()
+        .url(url)
+        .okHttpClient(http)
+        .build()
+        .create(
+            CreateOptions.builder()
+                .contentType("application/json")
+                .header("Rstream-Keyframes", "changes=" + CHANGES_PER_WINDOW + ", interval=3600s")
+                .build())
+        .timeout(10, TimeUnit.SECONDS)
+        .blockingGet();
     int total = CHANGES_PER_WINDOW * WINDOWS + CHANGES_PER_WINDOW / 2;
     for (int n = 0; n < total; n += 50) {
       List<Change> batch = new ArrayList<>();
       for (int i = n; i < Math.min(total, n + 50); i++) {
-        batch.add(Change.update("order", "o" + (i % 100), "{\"qty\":" + i + ",\"note\":\"" + NOTE + "\"}"));
+        batch.add(
+            Change.update(
+                "order", "o" + (i % 100), "{\"qty\":" + i + ",\"note\":\"" + NOTE + "\"}"));
       }
       writer.append(batch).timeout(10, TimeUnit.SECONDS).blockingGet();
     }
@@ -143,7 +169,8 @@ public final class CacheScaleOut {
     String offset = "-1";
     for (int polls = 0; keyframes.size() < WINDOWS + 1 && polls < 100; polls++) {
       String query = offset.equals("-1") ? "?offset=-1" : "?live=long-poll&offset=" + offset;
-      try (Response response = http.newCall(new Request.Builder().url(url + ".keyframes" + query).build()).execute()) {
+      try (Response response =
+          http.newCall(new Request.Builder().url(url + ".keyframes" + query).build()).execute()) {
         if (response.code() == 200) {
           for (JsonNode entry : JSON.readTree(response.body().bytes())) {
             keyframes.add(Instant.parse(entry.get("timestamp").asText()));
@@ -152,20 +179,33 @@ public final class CacheScaleOut {
         offset = response.header("Stream-Next-Offset");
       }
     }
-    if (keyframes.size() < WINDOWS + 1) throw new IOException("only " + keyframes.size() + " keyframes written");
+    if (keyframes.size() < WINDOWS + 1)
+      throw new IOException("only " + keyframes.size() + " keyframes written");
     return keyframes.subList(0, WINDOWS);
   }
 
-  private static void run(int clientCount, boolean direct, Process origin, Nginx nginx, RStreamClient writer,
-      String url, List<Instant> past) throws Exception {
+  private static void run(
+      int clientCount,
+      boolean direct,
+      Process origin,
+      Nginx nginx,
+      RStreamClient writer,
+      String url,
+      List<Instant> past)
+      throws Exception {
     Traffic traffic = new Traffic();
     List<OkHttpClient> https = new ArrayList<>();
     List<RStreamClient> devices = new ArrayList<>();
     for (int i = 0; i < clientCount; i++) {
       OkHttpClient http = new OkHttpClient.Builder().addNetworkInterceptor(traffic).build();
       https.add(http);
-      devices.add(RStreamClient.builder().streamUrl(url).okHttpClient(http)
-          .liveTransport(LiveTransport.LONG_POLL).liveLinger(0, TimeUnit.SECONDS).build());
+      devices.add(
+          RStreamClient.builder()
+              .streamUrl(url)
+              .okHttpClient(http)
+              .liveTransport(LiveTransport.LONG_POLL)
+              .liveLinger(0, TimeUnit.SECONDS)
+              .build());
     }
     Duration cpuBefore = cpu(origin);
 
@@ -173,12 +213,23 @@ public final class CacheScaleOut {
     long[] firstState = new long[clientCount];
     long start = System.nanoTime();
     Flowable.range(0, clientCount)
-        .flatMapSingle(i -> Flowable.fromIterable(past)
-            .concatMapSingle(time -> devices.get(i).window(time).lastOrError()
-                .doOnSuccess(view -> {
-                  if (firstState[i] == 0) firstState[i] = System.nanoTime() - start;
-                }))
-            .toList(), false, clientCount)
+        .flatMapSingle(
+            i ->
+                Flowable.fromIterable(past)
+                    .concatMapSingle(
+                        time ->
+                            devices
+                                .get(i)
+                                .window(time)
+                                .lastOrError()
+                                .doOnSuccess(
+                                    view -> {
+                                      if (firstState[i] == 0)
+                                        firstState[i] = System.nanoTime() - start;
+                                    }))
+                    .toList(),
+            false,
+            clientCount)
         .ignoreElements()
         .timeout(5, TimeUnit.MINUTES)
         .blockingAwait();
@@ -188,10 +239,13 @@ public final class CacheScaleOut {
     List<Nginx.Hit> windowHits = nginx == null ? List.of() : nginx.hits();
     Duration cpuWindows = cpu(origin).minus(cpuBefore);
 
-    // Live: all devices follow by long-poll; LIVE_APPENDS appends, then two quiet long-poll periods.
+    // Live: all devices follow by long-poll; LIVE_APPENDS appends, then two quiet long-poll
+    // periods.
     List<Disposable> live = new ArrayList<>();
-    for (RStreamClient device : devices) live.add(device.live().subscribe(view -> {}, Throwable::printStackTrace));
-    Offset caughtUp = writer.append(List.of(Change.update("order", "live", "{\"n\":0}"))).blockingGet();
+    for (RStreamClient device : devices)
+      live.add(device.live().subscribe(view -> {}, Throwable::printStackTrace));
+    Offset caughtUp =
+        writer.append(List.of(Change.update("order", "live", "{\"n\":0}"))).blockingGet();
     awaitAll(devices, caughtUp, new long[clientCount], 0, System.nanoTime());
     long liveRequestsBefore = traffic.requests.get();
     long liveBytesBefore = traffic.bytes.get();
@@ -200,8 +254,11 @@ public final class CacheScaleOut {
     long[] delivery = new long[clientCount * LIVE_APPENDS];
     for (int a = 0; a < LIVE_APPENDS; a++) {
       long appendedAt = System.nanoTime();
-      Offset written = writer.append(List.of(Change.update("order", "live", "{\"n\":" + (a + 1) + "}")))
-          .timeout(10, TimeUnit.SECONDS).blockingGet();
+      Offset written =
+          writer
+              .append(List.of(Change.update("order", "live", "{\"n\":" + (a + 1) + "}")))
+              .timeout(10, TimeUnit.SECONDS)
+              .blockingGet();
       awaitAll(devices, written, delivery, a * clientCount, appendedAt);
     }
     // A benchmark may wait out wall time: the quiet periods are what is measured.
@@ -211,42 +268,79 @@ public final class CacheScaleOut {
     long liveBytes = traffic.bytes.get() - liveBytesBefore;
     Duration cpuLive = cpu(origin).minus(cpuLiveBefore);
     List<Nginx.Hit> all = nginx == null ? List.of() : nginx.hits();
-    List<Nginx.Hit> liveHits = all.subList(liveHitsBefore, all.size()).stream().filter(Nginx.Hit::live).toList();
+    List<Nginx.Hit> liveHits =
+        all.subList(liveHitsBefore, all.size()).stream().filter(Nginx.Hit::live).toList();
 
-    System.out.printf(Locale.ROOT, "%n# CacheScaleOut: %d devices, %s%n", clientCount,
+    System.out.printf(
+        Locale.ROOT,
+        "%n# CacheScaleOut: %d devices, %s%n",
+        clientCount,
         direct ? "straight at the origin (no cache)" : "through nginx " + nginx.prefix());
-    System.out.printf(Locale.ROOT, "windows: %d past windows x %d devices in %d ms%n", past.size(), clientCount, windowsMillis);
-    long windowOrigin = direct ? windowRequests : windowHits.stream().filter(Nginx.Hit::origin).count();
-    long windowOriginBytes = direct ? windowBytes : windowHits.stream().mapToLong(Nginx.Hit::originBytes).sum();
-    long catchUpUris = windowHits.stream().filter(Nginx.Hit::origin).map(Nginx.Hit::uri).distinct().count();
-    System.out.printf(Locale.ROOT, "  device requests %d, wire bytes %d%n", windowRequests, windowBytes);
-    System.out.printf(Locale.ROOT, "  origin requests %d (%s distinct URIs), origin bytes %d%n", windowOrigin,
-        direct ? "n/a" : Long.toString(catchUpUris), windowOriginBytes);
-    System.out.printf(Locale.ROOT, "  origin requests per window %.2f%n", windowOrigin / (double) past.size());
+    System.out.printf(
+        Locale.ROOT,
+        "windows: %d past windows x %d devices in %d ms%n",
+        past.size(),
+        clientCount,
+        windowsMillis);
+    long windowOrigin =
+        direct ? windowRequests : windowHits.stream().filter(Nginx.Hit::origin).count();
+    long windowOriginBytes =
+        direct ? windowBytes : windowHits.stream().mapToLong(Nginx.Hit::originBytes).sum();
+    long catchUpUris =
+        windowHits.stream().filter(Nginx.Hit::origin).map(Nginx.Hit::uri).distinct().count();
+    System.out.printf(
+        Locale.ROOT, "  device requests %d, wire bytes %d%n", windowRequests, windowBytes);
+    System.out.printf(
+        Locale.ROOT,
+        "  origin requests %d (%s distinct URIs), origin bytes %d%n",
+        windowOrigin,
+        direct ? "n/a" : Long.toString(catchUpUris),
+        windowOriginBytes);
+    System.out.printf(
+        Locale.ROOT, "  origin requests per window %.2f%n", windowOrigin / (double) past.size());
     System.out.printf(Locale.ROOT, "  origin CPU %d ms%n", cpuWindows.toMillis());
-    System.out.printf(Locale.ROOT, "  time to first state p50 %d ms, p99 %d ms, max %d ms%n",
-        percentile(firstState, 50) / 1_000_000, percentile(firstState, 99) / 1_000_000,
+    System.out.printf(
+        Locale.ROOT,
+        "  time to first state p50 %d ms, p99 %d ms, max %d ms%n",
+        percentile(firstState, 50) / 1_000_000,
+        percentile(firstState, 99) / 1_000_000,
         percentile(firstState, 100) / 1_000_000);
     long liveOrigin = direct ? liveRequests : liveHits.stream().filter(Nginx.Hit::origin).count();
     long liveOrigin200 = liveHits.stream().filter(h -> h.origin() && h.status() == 200).count();
     long liveOrigin204 = liveHits.stream().filter(h -> h.origin() && h.status() == 204).count();
     long device204 = liveHits.stream().filter(h -> h.status() == 204).count();
-    System.out.printf(Locale.ROOT, "live: %d appends then %d s quiet (long-poll timeout %d s)%n",
-        LIVE_APPENDS, 2 * LONG_POLL_SECONDS + 1, LONG_POLL_SECONDS);
-    System.out.printf(Locale.ROOT, "  device long-polls %d, wire bytes %d%n", liveRequests, liveBytes);
+    System.out.printf(
+        Locale.ROOT,
+        "live: %d appends then %d s quiet (long-poll timeout %d s)%n",
+        LIVE_APPENDS,
+        2 * LONG_POLL_SECONDS + 1,
+        LONG_POLL_SECONDS);
+    System.out.printf(
+        Locale.ROOT, "  device long-polls %d, wire bytes %d%n", liveRequests, liveBytes);
     if (direct) {
       System.out.printf(Locale.ROOT, "  origin long-polls %d%n", liveOrigin);
     } else {
-      System.out.printf(Locale.ROOT, "  origin long-polls %d (%d answered 200 with data, %d timed out 204; devices got %d 204s)%n",
-          liveOrigin, liveOrigin200, liveOrigin204, device204);
+      System.out.printf(
+          Locale.ROOT,
+          "  origin long-polls %d (%d answered 200 with data, %d timed out 204; devices got %d 204s)%n",
+          liveOrigin,
+          liveOrigin200,
+          liveOrigin204,
+          device204);
     }
     // A live interval: one append delivered, or one long-poll period without data.
     int intervals = LIVE_APPENDS + 2;
-    System.out.printf(Locale.ROOT, "  origin long-polls per live interval %.2f (%d intervals)%n",
-        liveOrigin / (double) intervals, intervals);
+    System.out.printf(
+        Locale.ROOT,
+        "  origin long-polls per live interval %.2f (%d intervals)%n",
+        liveOrigin / (double) intervals,
+        intervals);
     System.out.printf(Locale.ROOT, "  origin CPU %d ms%n", cpuLive.toMillis());
-    System.out.printf(Locale.ROOT, "  append to device p50 %d ms, p99 %d ms, max %d ms%n",
-        percentile(delivery, 50) / 1_000_000, percentile(delivery, 99) / 1_000_000,
+    System.out.printf(
+        Locale.ROOT,
+        "  append to device p50 %d ms, p99 %d ms, max %d ms%n",
+        percentile(delivery, 50) / 1_000_000,
+        percentile(delivery, 99) / 1_000_000,
         percentile(delivery, 100) / 1_000_000);
 
     devices.forEach(RStreamClient::close);
@@ -256,12 +350,19 @@ public final class CacheScaleOut {
     }
   }
 
-  /** Waits until every device reached {@code offset}; records each one's latency from {@code since}. */
-  private static void awaitAll(List<RStreamClient> devices, Offset offset, long[] latencies, int from, long since) {
+  /**
+   * Waits until every device reached {@code offset}; records each one's latency from {@code since}.
+   */
+  private static void awaitAll(
+      List<RStreamClient> devices, Offset offset, long[] latencies, int from, long since) {
     List<Completable> waits = new ArrayList<>();
     for (int i = 0; i < devices.size(); i++) {
       int slot = from + i;
-      waits.add(devices.get(i).awaitOffset(offset).doOnComplete(() -> latencies[slot] = System.nanoTime() - since));
+      waits.add(
+          devices
+              .get(i)
+              .awaitOffset(offset)
+              .doOnComplete(() -> latencies[slot] = System.nanoTime() - since));
     }
     Completable.merge(waits).timeout(60, TimeUnit.SECONDS).blockingAwait();
   }

@@ -19,10 +19,10 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * The client's own share of a catch-up, without the network or the server: the catch-up bodies
- * of an N-message stream are fetched once into memory, then read alternately by Jackson's
- * streaming parser into nothing (the raw limit's parse) and by the SDK's decoder and window
- * assembler (what {@code live()} does with each read batch, 1,000 messages by default). Prints CPU time of the
+ * The client's own share of a catch-up, without the network or the server: the catch-up bodies of
+ * an N-message stream are fetched once into memory, then read alternately by Jackson's streaming
+ * parser into nothing (the raw limit's parse) and by the SDK's decoder and window assembler (what
+ * {@code live()} does with each read batch, 1,000 messages by default). Prints CPU time of the
  * reading thread, wall time and GC time per run. For profiling; not part of the figures.
  *
  * <p>{@code java -Xmx8g -Xms2g -cp benchmarks/target/benchmarks.jar
@@ -42,17 +42,21 @@ public final class ClientCpuBenchmark {
       OkHttpClient http = new OkHttpClient();
       String offset = "-1";
       while (true) {
-        try (Response response = http.newCall(new Request.Builder().url(url + "?offset=" + offset).build()).execute()) {
+        try (Response response =
+            http.newCall(new Request.Builder().url(url + "?offset=" + offset).build()).execute()) {
           bodies.add(response.body().bytes());
           String next = response.header("Stream-Next-Offset");
-          if ("true".equals(response.header("Stream-Up-To-Date")) || next == null || next.equals(offset)) break;
+          if ("true".equals(response.header("Stream-Up-To-Date"))
+              || next == null
+              || next.equals(offset)) break;
           offset = next;
         }
       }
     }
     long total = 0;
     for (byte[] body : bodies) total += body.length;
-    System.out.printf(Locale.ROOT, "%d messages in %d bodies, %,d bytes%n", n, bodies.size(), total);
+    System.out.printf(
+        Locale.ROOT, "%d messages in %d bodies, %,d bytes%n", n, bodies.size(), total);
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     JsonFactory json = new JsonFactory();
     for (int run = 0; run < runs; run++) {
@@ -74,7 +78,8 @@ public final class ClientCpuBenchmark {
       WindowAssembler assembler = WindowAssembler.fromStreamStart();
       StateMessageDecoder decoder = new StateMessageDecoder();
       for (byte[] body : bodies) {
-        try (JsonParser parser = json.createParser(new RawJsonInput(new ByteArrayInputStream(body)))) {
+        try (JsonParser parser =
+            json.createParser(new RawJsonInput(new ByteArrayInputStream(body)))) {
           parser.nextToken();
           List<StateMessage> batch = new ArrayList<>();
           while (parser.nextToken() == JsonToken.START_OBJECT) {
@@ -92,16 +97,24 @@ public final class ClientCpuBenchmark {
       long sdkCpu = threads.getCurrentThreadCpuTime() - cpu0;
       long sdkWall = System.nanoTime() - wall0;
       long gc = gcMillis() - gc0;
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "run %d: raw parse cpu %.0f ms (wall %.0f ms) | decode + apply cpu %.0f ms (wall %.0f ms, gc %d ms), %d entities%n",
-          run, rawCpu / 1e6, rawWall / 1e6, sdkCpu / 1e6, sdkWall / 1e6, gc, assembler.current().state().size());
+          run,
+          rawCpu / 1e6,
+          rawWall / 1e6,
+          sdkCpu / 1e6,
+          sdkWall / 1e6,
+          gc,
+          assembler.current().state().size());
     }
     System.exit(0);
   }
 
   private static long gcMillis() {
     long total = 0;
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) total += gc.getCollectionTime();
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans())
+      total += gc.getCollectionTime();
     return total;
   }
 }

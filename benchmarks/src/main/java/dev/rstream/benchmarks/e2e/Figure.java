@@ -14,10 +14,12 @@ final class Figure {
   final String size;
   final String value;
   final String goal;
+
   /** Null when the row has no goal of its own (a raw limit, a count). */
   final @Nullable Boolean met;
 
-  Figure(String section, String name, String size, String value, String goal, @Nullable Boolean met) {
+  Figure(
+      String section, String name, String size, String value, String goal, @Nullable Boolean met) {
     this.section = requireNonNull(section, "section == null");
     this.name = requireNonNull(name, "name == null");
     this.size = requireNonNull(size, "size == null");

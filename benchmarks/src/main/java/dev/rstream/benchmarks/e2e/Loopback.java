@@ -36,6 +36,7 @@ final class Loopback implements AutoCloseable {
   private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
   private final StubServer server;
+
   /** For population and the raw limit; the SDK under test gets its own client, or one from it. */
   private final OkHttpClient http;
 
@@ -49,8 +50,8 @@ final class Loopback implements AutoCloseable {
   }
 
   /**
-   * The raw reader's client, for an SDK client that should share its connection pool and
-   * dispatcher (built from it with {@code newBuilder()}, as an app shares one OkHttpClient).
+   * The raw reader's client, for an SDK client that should share its connection pool and dispatcher
+   * (built from it with {@code newBuilder()}, as an app shares one OkHttpClient).
    */
   OkHttpClient http() {
     return http;
@@ -79,8 +80,8 @@ final class Loopback implements AutoCloseable {
   }
 
   /**
-   * Appends messages {@code from until to} of {@code message} as one JSON array (one unit);
-   * returns the stream's offset after it.
+   * Appends messages {@code from until to} of {@code message} as one JSON array (one unit); returns
+   * the stream's offset after it.
    */
   String appendBatch(String url, int from, int to, IntFunction<String> message) throws IOException {
     StringBuilder body = new StringBuilder((to - from) * 200).append('[');
@@ -95,20 +96,25 @@ final class Loopback implements AutoCloseable {
   /** Appends one JSON value or array; returns the stream's offset after it. */
   String post(String url, String json) throws IOException {
     Request request =
-        new Request.Builder().url(url).post(RequestBody.create(json.getBytes(StandardCharsets.UTF_8), JSON)).build();
+        new Request.Builder()
+            .url(url)
+            .post(RequestBody.create(json.getBytes(StandardCharsets.UTF_8), JSON))
+            .build();
     try (Response response = http.newCall(request).execute()) {
       if (!response.isSuccessful()) {
-        throw new IOException("POST " + url + ": " + response.code() + " " + response.body().string());
+        throw new IOException(
+            "POST " + url + ": " + response.code() + " " + response.body().string());
       }
       return requireNonNull(response.header("Stream-Next-Offset"), "Stream-Next-Offset");
     }
   }
 
   /**
-   * Appends messages {@code from until to} in batches of {@code batch}; returns the stream's
-   * offset after the last.
+   * Appends messages {@code from until to} in batches of {@code batch}; returns the stream's offset
+   * after the last.
    */
-  String populate(String url, int from, int to, int batch, IntFunction<String> message) throws IOException {
+  String populate(String url, int from, int to, int batch, IntFunction<String> message)
+      throws IOException {
     String next = "";
     for (int i = from; i < to; i += batch) {
       next = appendBatch(url, i, Math.min(to, i + batch), message);
@@ -153,7 +159,8 @@ final class Loopback implements AutoCloseable {
             else if ("timestamp".equals(name)) timestamp = parser.getText();
             else parser.skipChildren();
           }
-          if (timestamp != null) entries.add(new IndexEntry(requireNonNull(offset, "offset"), Instant.parse(timestamp)));
+          if (timestamp != null)
+            entries.add(new IndexEntry(requireNonNull(offset, "offset"), Instant.parse(timestamp)));
           return true;
         });
     return entries;
@@ -162,11 +169,15 @@ final class Loopback implements AutoCloseable {
   /** What a raw read saw. */
   static final class RawResult {
     long messages;
+
     /** JSON bytes of the messages counted (from each message's '{' to its '}'). */
     long messageBytes;
+
     /** Decoded response body bytes. */
     long bodyBytes;
+
     int requests;
+
     /** A pipelined read's next page, asked for and not yet read. */
     @Nullable CompletableFuture<Response> ahead;
 
@@ -179,17 +190,17 @@ final class Loopback implements AutoCloseable {
   }
 
   /**
-   * The raw limit: catch-up reads from the start until the server says up to date, parsed
-   * with Jackson's streaming parser into nothing (every token is visited, no value is kept).
+   * The raw limit: catch-up reads from the start until the server says up to date, parsed with
+   * Jackson's streaming parser into nothing (every token is visited, no value is kept).
    */
   RawResult rawCatchUp(String url) throws IOException {
     return rawReadFrom(url, "-1");
   }
 
   /**
-   * The raw limit read the way the SDK reads: the next page asked for as soon as the current
-   * page's body is in, then the current one parsed. Shows how much of the SDK's time the overlap
-   * saves, beside the page-after-page limit the goal is set against.
+   * The raw limit read the way the SDK reads: the next page asked for as soon as the current page's
+   * body is in, then the current one parsed. Shows how much of the SDK's time the overlap saves,
+   * beside the page-after-page limit the goal is set against.
    */
   RawResult rawCatchUpPipelined(String url) throws IOException {
     return read(url, "-1", null, SKIP_ALL, true);
@@ -210,7 +221,9 @@ final class Loopback implements AutoCloseable {
         });
   }
 
-  /** Catch-up reads from {@code offset} to the end, every message skipped: what is there to read. */
+  /**
+   * Catch-up reads from {@code offset} to the end, every message skipped: what is there to read.
+   */
   RawResult rawReadFrom(String url, String offset) throws IOException {
     return read(url, offset, null, SKIP_ALL);
   }
@@ -251,13 +264,19 @@ final class Loopback implements AutoCloseable {
         return true;
       };
 
-  private RawResult read(String url, String startOffset, @Nullable String endOffset, MessageVisitor visitor)
+  private RawResult read(
+      String url, String startOffset, @Nullable String endOffset, MessageVisitor visitor)
       throws IOException {
     return read(url, startOffset, endOffset, visitor, false);
   }
 
-  private RawResult read(String url, String startOffset, @Nullable String endOffset, MessageVisitor visitor,
-      boolean pipelined) throws IOException {
+  private RawResult read(
+      String url,
+      String startOffset,
+      @Nullable String endOffset,
+      MessageVisitor visitor,
+      boolean pipelined)
+      throws IOException {
     RawResult result = new RawResult();
     try {
       return readPages(url, startOffset, endOffset, visitor, pipelined, result);
@@ -266,8 +285,14 @@ final class Loopback implements AutoCloseable {
     }
   }
 
-  private RawResult readPages(String url, String startOffset, @Nullable String endOffset, MessageVisitor visitor,
-      boolean pipelined, RawResult result) throws IOException {
+  private RawResult readPages(
+      String url,
+      String startOffset,
+      @Nullable String endOffset,
+      MessageVisitor visitor,
+      boolean pipelined,
+      RawResult result)
+      throws IOException {
     String offset = startOffset;
     while (true) {
       CompletableFuture<Response> ahead = result.ahead;
@@ -276,19 +301,25 @@ final class Loopback implements AutoCloseable {
       boolean upToDate;
       boolean stop = false;
       result.ahead = null;
-      try (Response response = ahead != null ? await(ahead) : http.newCall(new Request.Builder().url(readUrl).build()).execute()) {
+      try (Response response =
+          ahead != null
+              ? await(ahead)
+              : http.newCall(new Request.Builder().url(readUrl).build()).execute()) {
         result.requests++;
-        if (!response.isSuccessful()) throw new IOException("GET " + readUrl + ": " + response.code());
+        if (!response.isSuccessful())
+          throw new IOException("GET " + readUrl + ": " + response.code());
         next = requireNonNull(response.header("Stream-Next-Offset"), "Stream-Next-Offset");
         upToDate = "true".equalsIgnoreCase(response.header("Stream-Up-To-Date"));
         ResponseBody body = response.body();
         if (pipelined && !upToDate && endOffset == null) {
           body.source().request(Long.MAX_VALUE); // the whole body, then the next page is asked for
-          result.ahead = enqueue(HttpUrl.get(url).newBuilder().addQueryParameter("offset", next).build());
+          result.ahead =
+              enqueue(HttpUrl.get(url).newBuilder().addQueryParameter("offset", next).build());
         }
         try (InputStream in = body.byteStream();
             JsonParser parser = JSON_FACTORY.createParser(in)) {
-          if (parser.nextToken() != JsonToken.START_ARRAY) throw new IOException("not a JSON array: " + readUrl);
+          if (parser.nextToken() != JsonToken.START_ARRAY)
+            throw new IOException("not a JSON array: " + readUrl);
           while (parser.nextToken() == JsonToken.START_OBJECT) {
             long start = parser.currentTokenLocation().getByteOffset();
             if (!visitor.visit(parser)) {
@@ -309,17 +340,19 @@ final class Loopback implements AutoCloseable {
 
   private CompletableFuture<Response> enqueue(HttpUrl url) {
     CompletableFuture<Response> response = new CompletableFuture<>();
-    http.newCall(new Request.Builder().url(url).build()).enqueue(new Callback() {
-      @Override
-      public void onFailure(Call call, IOException e) {
-        response.completeExceptionally(e);
-      }
+    http.newCall(new Request.Builder().url(url).build())
+        .enqueue(
+            new Callback() {
+              @Override
+              public void onFailure(Call call, IOException e) {
+                response.completeExceptionally(e);
+              }
 
-      @Override
-      public void onResponse(Call call, Response answer) {
-        response.complete(answer);
-      }
-    });
+              @Override
+              public void onResponse(Call call, Response answer) {
+                response.complete(answer);
+              }
+            });
     return response;
   }
 
@@ -330,7 +363,9 @@ final class Loopback implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted");
     } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof IOException ? (IOException) e.getCause() : new IOException(e.getCause());
+      throw e.getCause() instanceof IOException
+          ? (IOException) e.getCause()
+          : new IOException(e.getCause());
     }
   }
 

@@ -20,6 +20,7 @@ import okio.Okio;
  */
 final class TrafficCounter implements Interceptor {
   private final AtomicLong bodyBytes = new AtomicLong();
+
   /**
    * Path and query of every request, to say which read a figure paid for; also the request count,
    * so that a count and the list read after it always agree. The client adds to it from its own
@@ -44,7 +45,8 @@ final class TrafficCounter implements Interceptor {
                 return read;
               }
             });
-    return response.newBuilder()
+    return response
+        .newBuilder()
         .body(ResponseBody.create(counted, body.contentType(), body.contentLength()))
         .build();
   }
@@ -55,8 +57,8 @@ final class TrafficCounter implements Interceptor {
   }
 
   /**
-   * Path and query of the requests from the {@code from}-th on, in the order they started, as
-   * they were at one instant. Safe while the client is still making requests.
+   * Path and query of the requests from the {@code from}-th on, in the order they started, as they
+   * were at one instant. Safe while the client is still making requests.
    */
   List<String> requested(int from) {
     // One copy of one array: a subList view of a CopyOnWriteArrayList throws

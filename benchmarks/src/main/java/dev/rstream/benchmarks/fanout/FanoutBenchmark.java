@@ -23,19 +23,20 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Server fan-out: {@code N} SSE connections on one JSON stream while one writer appends {@code
- * R} messages a second; delivery latency from the append (just before its POST) to the receipt on
- * each connection, and what the server holds (heap after a full GC, RSS, threads) with the
- * connections open. server-stub and the Durable Streams Node reference server
- * run the same workload in the same run, each in a child process, driven by the same raw client
- * ({@link SseCrowd}). Then a catch-up read of {@code M} messages from each, with the same plain
- * HTTP client and Jackson's streaming parser.
+ * Server fan-out: {@code N} SSE connections on one JSON stream while one writer appends {@code R}
+ * messages a second; delivery latency from the append (just before its POST) to the receipt on each
+ * connection, and what the server holds (heap after a full GC, RSS, threads) with the connections
+ * open. server-stub and the Durable Streams Node reference server run the same workload in the same
+ * run, each in a child process, driven by the same raw client ({@link SseCrowd}). Then a catch-up
+ * read of {@code M} messages from each, with the same plain HTTP client and Jackson's streaming
+ * parser.
  *
  * <p>Usage (from the repository root, after {@code mvn -B -o -q -pl benchmarks package
  * -DskipTests}): {@code java -cp benchmarks/target/benchmarks.jar
  * dev.rstream.benchmarks.fanout.FanoutBenchmark [--connections 100,1000,5000] [--rate 100]
  * [--seconds 10] [--warmup-seconds 2] [--catch-up 100000] [--servers stub,node] [--client-threads
- * 1] [--stub-heap 1g] [--stub-jvm-flags "..."] [--node-dir benchmarks/fanout-node]}. Prints a Markdown table.
+ * 1] [--stub-heap 1g] [--stub-jvm-flags "..."] [--node-dir benchmarks/fanout-node]}. Prints a
+ * Markdown table.
  */
 public final class FanoutBenchmark {
   private static final JsonFactory JSON = new JsonFactory();
@@ -54,8 +55,10 @@ public final class FanoutBenchmark {
     List<String> servers = List.of("stub", "node");
     int clientThreads = 1;
     String stubHeap = "1g";
+
     /** Extra JVM flags for the server-stub child, space-separated (e.g. a JFR recording). */
     String stubJvmFlags = "";
+
     Path nodeDir = Path.of("benchmarks", "fanout-node");
 
     static Options parse(String... args) {
@@ -80,20 +83,34 @@ public final class FanoutBenchmark {
         }
       }
       for (String server : o.servers) {
-        if (!server.equals("stub") && !server.equals("node")) throw new IllegalArgumentException("unknown server " + server);
+        if (!server.equals("stub") && !server.equals("node"))
+          throw new IllegalArgumentException("unknown server " + server);
       }
       return o;
     }
 
     private static List<Integer> ints(String value) {
-      return Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).collect(Collectors.toList());
+      return Arrays.stream(value.split(","))
+          .map(String::trim)
+          .map(Integer::valueOf)
+          .collect(Collectors.toList());
     }
 
     String command() {
       return "java -cp benchmarks/target/benchmarks.jar dev.rstream.benchmarks.fanout.FanoutBenchmark --connections "
-          + connections.stream().map(String::valueOf).collect(Collectors.joining(",")) + " --rate " + rate
-          + " --seconds " + seconds + " --warmup-seconds " + warmupSeconds + " --catch-up " + catchUp
-          + " --servers " + String.join(",", servers) + " --client-threads " + clientThreads;
+          + connections.stream().map(String::valueOf).collect(Collectors.joining(","))
+          + " --rate "
+          + rate
+          + " --seconds "
+          + seconds
+          + " --warmup-seconds "
+          + warmupSeconds
+          + " --catch-up "
+          + catchUp
+          + " --servers "
+          + String.join(",", servers)
+          + " --client-threads "
+          + clientThreads;
     }
   }
 
@@ -138,7 +155,12 @@ public final class FanoutBenchmark {
   }
 
   /** Everything one run measured. */
-  record Report(Options options, List<FanoutRow> fanout, List<CatchUpRow> catchUp, double loadBefore, double loadAfter) {}
+  record Report(
+      Options options,
+      List<FanoutRow> fanout,
+      List<CatchUpRow> catchUp,
+      double loadBefore,
+      double loadAfter) {}
 
   /**
    * Runs the figure with the options in {@code args} and prints the Markdown table to standard
@@ -165,17 +187,24 @@ public final class FanoutBenchmark {
     List<FanoutRow> fanout = new ArrayList<>();
     List<CatchUpRow> catchUp = new ArrayList<>();
     HttpClient http =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     try {
       for (String name : options.servers) {
-        servers.add(name.equals("stub") ? ServerProcess.stub(options.stubHeap, options.stubJvmFlags) : ServerProcess.node(options.nodeDir));
+        servers.add(
+            name.equals("stub")
+                ? ServerProcess.stub(options.stubHeap, options.stubJvmFlags)
+                : ServerProcess.node(options.nodeDir));
       }
       int run = 0;
       // Sizes outermost, servers inner: both servers see the machine in the same state.
       for (int connections : options.connections) {
         for (ServerProcess server : servers) {
           log("%s, %,d connections", server.name, connections);
-          fanout.add(fanout(options, http, server, connections, "fanout-" + connections + "-" + run++));
+          fanout.add(
+              fanout(options, http, server, connections, "fanout-" + connections + "-" + run++));
         }
       }
       for (ServerProcess server : servers) {
@@ -188,7 +217,8 @@ public final class FanoutBenchmark {
     return new Report(options, fanout, catchUp, loadBefore, load());
   }
 
-  private static FanoutRow fanout(Options options, HttpClient http, ServerProcess server, int connections, String name)
+  private static FanoutRow fanout(
+      Options options, HttpClient http, ServerProcess server, int connections, String name)
       throws Exception {
     String url = server.streamUrl(name);
     create(http, url);
@@ -206,7 +236,9 @@ public final class FanoutBenchmark {
     try {
       crowd.connect(url, connections, 60, TimeUnit.SECONDS);
       if (crowd.ready() < connections) {
-        log("only %,d of %,d connections answered 200 (%d refused)", crowd.ready(), connections, crowd.refused());
+        log(
+            "only %,d of %,d connections answered 200 (%d refused)",
+            crowd.ready(), connections, crowd.refused());
       }
       long period = TimeUnit.SECONDS.toNanos(1) / options.rate;
       long start = System.nanoTime();
@@ -223,7 +255,10 @@ public final class FanoutBenchmark {
         appended++;
       }
       appendsPerSecond = (appended - 1) / ((sent.get(appended - 1) - sent.get(0)) / 1e9);
-      if (appended < total) log("%s reached only %d of %d appends in twice the planned time", server.name, appended, total);
+      if (appended < total)
+        log(
+            "%s reached only %d of %d appends in twice the planned time",
+            server.name, appended, total);
       allReachedLast = crowd.awaitLast(appended - 1, 30, TimeUnit.SECONDS);
       cpuAfter = server.cpuNanos();
       // Taken with every connection still open: what holding them costs.
@@ -237,10 +272,22 @@ public final class FanoutBenchmark {
     delete(http, url);
     awaitReleased(server);
     return new FanoutRow(
-        server.name, connections, crowd.ready(), (long) crowd.ready() * appended, result.received(),
-        result.outOfOrder(), crowd.closedEarly(), allReachedLast, appendsPerSecond,
-        result.percentileMillis(50), result.percentileMillis(99), result.percentileMillis(99.9),
-        result.percentileMillis(100), cpuBefore < 0 ? -1 : cpuAfter - cpuBefore, result.clientCpuNanos(), stats);
+        server.name,
+        connections,
+        crowd.ready(),
+        (long) crowd.ready() * appended,
+        result.received(),
+        result.outOfOrder(),
+        crowd.closedEarly(),
+        allReachedLast,
+        appendsPerSecond,
+        result.percentileMillis(50),
+        result.percentileMillis(99),
+        result.percentileMillis(99.9),
+        result.percentileMillis(100),
+        cpuBefore < 0 ? -1 : cpuAfter - cpuBefore,
+        result.clientCpuNanos(),
+        stats);
   }
 
   /** server-stub says how many live readers it holds: the next run starts once they are gone. */
@@ -254,7 +301,8 @@ public final class FanoutBenchmark {
     log("%s still holds live readers after 30 s", server.name);
   }
 
-  private static CatchUpRow catchUp(Options options, HttpClient http, ServerProcess server) throws Exception {
+  private static CatchUpRow catchUp(Options options, HttpClient http, ServerProcess server)
+      throws Exception {
     String url = server.streamUrl("catchup-" + options.catchUp);
     create(http, url);
     int batch = 1000;
@@ -270,7 +318,8 @@ public final class FanoutBenchmark {
     for (int run = 0; run < options.catchUpRuns; run++) {
       CatchUpRow row = readAll(http, server.name, url);
       if (row.messages() != options.catchUp) {
-        throw new IllegalStateException(server.name + " served " + row.messages() + " messages, expected " + options.catchUp);
+        throw new IllegalStateException(
+            server.name + " served " + row.messages() + " messages, expected " + options.catchUp);
       }
       if (best == null || row.bestNanos() < best.bestNanos()) best = row;
     }
@@ -278,7 +327,8 @@ public final class FanoutBenchmark {
   }
 
   /** Reads the stream from {@code -1} to its tail, counting the messages of each JSON array. */
-  static CatchUpRow readAll(HttpClient http, String server, String url) throws IOException, InterruptedException {
+  static CatchUpRow readAll(HttpClient http, String server, String url)
+      throws IOException, InterruptedException {
     long start = System.nanoTime();
     String offset = "-1";
     long messages = 0;
@@ -286,15 +336,20 @@ public final class FanoutBenchmark {
     int requests = 0;
     while (true) {
       HttpResponse<byte[]> response =
-          http.send(HttpRequest.newBuilder(URI.create(url + "?offset=" + offset)).GET().build(),
+          http.send(
+              HttpRequest.newBuilder(URI.create(url + "?offset=" + offset)).GET().build(),
               HttpResponse.BodyHandlers.ofByteArray());
       requests++;
-      if (response.statusCode() != 200) throw new IOException("GET " + url + ": " + response.statusCode());
+      if (response.statusCode() != 200)
+        throw new IOException("GET " + url + ": " + response.statusCode());
       byte[] body = response.body();
       bytes += body.length;
       messages += countMessages(body);
-      offset = response.headers().firstValue("Stream-Next-Offset")
-          .orElseThrow(() -> new IOException("no Stream-Next-Offset from " + url));
+      offset =
+          response
+              .headers()
+              .firstValue("Stream-Next-Offset")
+              .orElseThrow(() -> new IOException("no Stream-Next-Offset from " + url));
       if (response.headers().firstValue("Stream-Up-To-Date").isPresent()) break;
     }
     return new CatchUpRow(server, messages, requests, bytes, System.nanoTime() - start);
@@ -315,23 +370,35 @@ public final class FanoutBenchmark {
 
   private static void create(HttpClient http, String url) throws IOException, InterruptedException {
     HttpResponse<String> response =
-        http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 201) throw new IOException("PUT " + url + ": " + response.statusCode() + " " + response.body());
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 201)
+      throw new IOException("PUT " + url + ": " + response.statusCode() + " " + response.body());
   }
 
   private static void delete(HttpClient http, String url) throws IOException, InterruptedException {
     HttpResponse<String> response =
-        http.send(HttpRequest.newBuilder(URI.create(url)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        http.send(
+            HttpRequest.newBuilder(URI.create(url)).DELETE().build(),
+            HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 204 && response.statusCode() != 200) {
       throw new IOException("DELETE " + url + ": " + response.statusCode() + " " + response.body());
     }
   }
 
-  private static void append(HttpClient http, String url, String json) throws IOException, InterruptedException {
+  private static void append(HttpClient http, String url, String json)
+      throws IOException, InterruptedException {
     HttpResponse<String> response =
-        http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200 && response.statusCode() != 204) {
       throw new IOException("POST " + url + ": " + response.statusCode() + " " + response.body());
     }
@@ -351,53 +418,108 @@ public final class FanoutBenchmark {
   static String markdown(Report report) {
     Options o = report.options();
     StringBuilder md = new StringBuilder();
-    md.append(String.format(Locale.ROOT,
-        "%s; %d cores; load average (1 min) %.2f at start, %.2f at end.%n%n", Instant.now(),
-        Runtime.getRuntime().availableProcessors(), report.loadBefore(), report.loadAfter()));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%s; %d cores; load average (1 min) %.2f at start, %.2f at end.%n%n",
+            Instant.now(),
+            Runtime.getRuntime().availableProcessors(),
+            report.loadBefore(),
+            report.loadAfter()));
     md.append("```\n").append(o.command()).append("\n```\n\n");
-    md.append(String.format(Locale.ROOT,
-        "Fan-out: N SSE connections (`offset=now`) on one JSON stream, %d appends/s of ~90 B for %d s after %d s of"
-            + " warm-up; latency from just before each POST to its receipt on each connection. Server CPU: the"
-            + " child's user + system time from before connecting to the last delivery, per delivered message;"
-            + " client: the CPU time of the threads that read the connections, per delivered message."
-            + " Heap after a full GC and RSS with every connection still open.%n%n",
-        o.rate, o.seconds, o.warmupSeconds));
-    md.append("| server | connections | delivered | appends/s | p50 | p99 | p99.9 | max | CPU / delivery: server, client | heap after GC | RSS | threads OS / Java | goal |\n");
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "Fan-out: N SSE connections (`offset=now`) on one JSON stream, %d appends/s of ~90 B for %d s after %d s of"
+                + " warm-up; latency from just before each POST to its receipt on each connection. Server CPU: the"
+                + " child's user + system time from before connecting to the last delivery, per delivered message;"
+                + " client: the CPU time of the threads that read the connections, per delivered message."
+                + " Heap after a full GC and RSS with every connection still open.%n%n",
+            o.rate,
+            o.seconds,
+            o.warmupSeconds));
+    md.append(
+        "| server | connections | delivered | appends/s | p50 | p99 | p99.9 | max | CPU / delivery: server, client | heap after GC | RSS | threads OS / Java | goal |\n");
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (FanoutRow r : report.fanout()) {
-      md.append(String.format(Locale.ROOT,
-          "| %s | %,d (%,d open) | %,d / %,d%s | %.1f | %s | %s | %s | %s | %.1f us, %.1f us | %.1f MB | %.1f MB | %d / %s | %s |%n",
-          r.server(), r.connections(), r.ready(), r.received(), r.expected(),
-          problems(r), r.appendsPerSecond(), ms(r.p50()), ms(r.p99()), ms(r.p999()), ms(r.max()), r.cpuMicrosPerDelivery(), r.clientCpuMicrosPerDelivery(),
-          r.stats().heapBytes() / 1e6, r.stats().rssBytes() / 1e6, r.stats().osThreads(),
-          r.stats().javaThreads() > 0 ? Integer.toString(r.stats().javaThreads()) : "-", goal(r)));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d (%,d open) | %,d / %,d%s | %.1f | %s | %s | %s | %s | %.1f us, %.1f us | %.1f MB | %.1f MB | %d / %s | %s |%n",
+              r.server(),
+              r.connections(),
+              r.ready(),
+              r.received(),
+              r.expected(),
+              problems(r),
+              r.appendsPerSecond(),
+              ms(r.p50()),
+              ms(r.p99()),
+              ms(r.p999()),
+              ms(r.max()),
+              r.cpuMicrosPerDelivery(),
+              r.clientCpuMicrosPerDelivery(),
+              r.stats().heapBytes() / 1e6,
+              r.stats().rssBytes() / 1e6,
+              r.stats().osThreads(),
+              r.stats().javaThreads() > 0 ? Integer.toString(r.stats().javaThreads()) : "-",
+              goal(r)));
     }
     List<String> ratios = new ArrayList<>();
     for (int connections : o.connections) {
       FanoutRow stub = find(report.fanout(), "server-stub", connections);
       FanoutRow node = find(report.fanout(), "Node", connections);
       if (stub != null && node != null) {
-        ratios.add(String.format(Locale.ROOT,
-            "%,d connections: Node / server-stub p99 %.2fx, p50 %.2fx, appends/s reached %.2fx, server CPU per delivery %.2fx",
-            connections, node.p99() / stub.p99(), node.p50() / stub.p50(), node.appendsPerSecond() / stub.appendsPerSecond(),
-            node.cpuMicrosPerDelivery() / stub.cpuMicrosPerDelivery()));
+        ratios.add(
+            String.format(
+                Locale.ROOT,
+                "%,d connections: Node / server-stub p99 %.2fx, p50 %.2fx, appends/s reached %.2fx, server CPU per delivery %.2fx",
+                connections,
+                node.p99() / stub.p99(),
+                node.p50() / stub.p50(),
+                node.appendsPerSecond() / stub.appendsPerSecond(),
+                node.cpuMicrosPerDelivery() / stub.cpuMicrosPerDelivery()));
       }
     }
     if (!ratios.isEmpty()) md.append('\n').append(String.join("; ", ratios)).append(".\n");
-    md.append(String.format(Locale.ROOT,
-        "%nCatch-up: %,d messages (~90 B each, appended 1,000 per POST) read from `-1` to the tail with the JDK"
-            + " HttpClient, each body parsed with Jackson's streaming parser; best of %d.%n%n",
-        o.catchUp, o.catchUpRuns));
-    md.append("| server | messages | requests | bytes | time | msg/s | MB/s |\n|---|---|---|---|---|---|---|\n");
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%nCatch-up: %,d messages (~90 B each, appended 1,000 per POST) read from `-1` to the tail with the JDK"
+                + " HttpClient, each body parsed with Jackson's streaming parser; best of %d.%n%n",
+            o.catchUp,
+            o.catchUpRuns));
+    md.append(
+        "| server | messages | requests | bytes | time | msg/s | MB/s |\n|---|---|---|---|---|---|---|\n");
     for (CatchUpRow r : report.catchUp()) {
-      md.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %.1f ms | %,.0f | %.1f |%n", r.server(), r.messages(),
-          r.requests(), r.bytes(), r.bestNanos() / 1e6, r.messagesPerSecond(), r.megabytesPerSecond()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d | %,d | %,d | %.1f ms | %,.0f | %.1f |%n",
+              r.server(),
+              r.messages(),
+              r.requests(),
+              r.bytes(),
+              r.bestNanos() / 1e6,
+              r.messagesPerSecond(),
+              r.megabytesPerSecond()));
     }
-    CatchUpRow stub = report.catchUp().stream().filter(r -> r.server().equals("server-stub")).findFirst().orElse(null);
-    CatchUpRow node = report.catchUp().stream().filter(r -> r.server().startsWith("Node")).findFirst().orElse(null);
+    CatchUpRow stub =
+        report.catchUp().stream()
+            .filter(r -> r.server().equals("server-stub"))
+            .findFirst()
+            .orElse(null);
+    CatchUpRow node =
+        report.catchUp().stream()
+            .filter(r -> r.server().startsWith("Node"))
+            .findFirst()
+            .orElse(null);
     if (stub != null && node != null) {
-      md.append(String.format(Locale.ROOT, "%nCatch-up throughput server-stub / Node = %.2fx.%n",
-          stub.messagesPerSecond() / node.messagesPerSecond()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "%nCatch-up throughput server-stub / Node = %.2fx.%n",
+              stub.messagesPerSecond() / node.messagesPerSecond()));
     }
     return md.toString();
   }

@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class ServerProcess implements AutoCloseable {
   /**
-   * Starts the Node server in memory with its defaults (compression is only used when a client
-   * asks for it, and the benchmark's clients never do). Runs with {@code --expose-gc} so that its
-   * heap figure is taken after a full GC, like server-stub's.
+   * Starts the Node server in memory with its defaults (compression is only used when a client asks
+   * for it, and the benchmark's clients never do). Runs with {@code --expose-gc} so that its heap
+   * figure is taken after a full GC, like server-stub's.
    */
   private static final String NODE_SCRIPT =
       String.join(
@@ -42,8 +42,8 @@ final class ServerProcess implements AutoCloseable {
           "lines.on('close', () => process.exit(0));");
 
   /**
-   * The child's heap after a full GC, resident memory and OS threads (/proc), Java threads (0
-   * for Node) and the live readers server-stub holds (-1 for Node, which does not say).
+   * The child's heap after a full GC, resident memory and OS threads (/proc), Java threads (0 for
+   * Node) and the live readers server-stub holds (-1 for Node, which does not say).
    */
   record Stats(long heapBytes, long rssBytes, int osThreads, int javaThreads, int liveReaders) {}
 
@@ -56,14 +56,16 @@ final class ServerProcess implements AutoCloseable {
   private ServerProcess(String name, Process process) throws IOException {
     this.name = name;
     this.process = process;
-    this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    this.out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     String ready = readLine("listening ");
     this.baseUrl = ready.substring("listening ".length()).trim();
   }
 
   /**
-   * server-stub in a child JVM with {@code heap} as its {@code -Xmx} (e.g. {@code 1g}) and {@code extraFlags} (space-separated JVM flags, may be empty).
+   * server-stub in a child JVM with {@code heap} as its {@code -Xmx} (e.g. {@code 1g}) and {@code
+   * extraFlags} (space-separated JVM flags, may be empty).
    */
   static ServerProcess stub(String heap, String extraFlags) throws IOException {
     List<String> command = new ArrayList<>();
@@ -72,7 +74,8 @@ final class ServerProcess implements AutoCloseable {
     for (String flag : extraFlags.trim().split("\\s+")) {
       if (!flag.isEmpty()) command.add(flag);
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), StubChild.class.getName()));
+    command.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), StubChild.class.getName()));
     return new ServerProcess("server-stub", start(new ProcessBuilder(command)));
   }
 
@@ -91,7 +94,8 @@ final class ServerProcess implements AutoCloseable {
               .start();
       if (npm.waitFor() != 0) throw new IOException("npm ci failed in " + nodeDir);
     }
-    String version = Files.readString(installed).replaceAll("(?s).*\"version\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+    String version =
+        Files.readString(installed).replaceAll("(?s).*\"version\"\\s*:\\s*\"([^\"]+)\".*", "$1");
     // An inline module resolves its imports from the working directory.
     ProcessBuilder builder =
         new ProcessBuilder("node", "--expose-gc", "--input-type=module", "-e", NODE_SCRIPT)
@@ -103,7 +107,9 @@ final class ServerProcess implements AutoCloseable {
     return builder.redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }
 
-  /** The URL of the stream named {@code name}: both servers serve any path, ours under /v1/stream/. */
+  /**
+   * The URL of the stream named {@code name}: both servers serve any path, ours under /v1/stream/.
+   */
   String streamUrl(String name) {
     return baseUrl + "/v1/stream/" + name;
   }
@@ -134,9 +140,9 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /**
-   * CPU time the child used so far (user + system, from /proc), in nanoseconds; -1 where /proc
-   * is not there. Taken around a run, it gives the server's own cost per delivered message, which
-   * a shared machine's load does not inflate the way it inflates latency.
+   * CPU time the child used so far (user + system, from /proc), in nanoseconds; -1 where /proc is
+   * not there. Taken around a run, it gives the server's own cost per delivered message, which a
+   * shared machine's load does not inflate the way it inflates latency.
    */
   long cpuNanos() throws IOException {
     Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
@@ -160,7 +166,9 @@ final class ServerProcess implements AutoCloseable {
 
   private String exitCode() {
     try {
-      return process.waitFor(5, TimeUnit.SECONDS) ? Integer.toString(process.exitValue()) : "still running";
+      return process.waitFor(5, TimeUnit.SECONDS)
+          ? Integer.toString(process.exitValue())
+          : "still running";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted";

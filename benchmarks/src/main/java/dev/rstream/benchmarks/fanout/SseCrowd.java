@@ -18,16 +18,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Many SSE connections on one stream, held by a few selector threads, that timestamp every
- * message they receive.
+ * Many SSE connections on one stream, held by a few selector threads, that timestamp every message
+ * they receive.
  *
  * <p>Why raw NIO and not an HTTP client: thousands of connections must cost the load generator as
  * little as possible on a 2-core machine that also runs the server, and an HTTP client decodes
  * chunked framing, lines and strings the figure does not need. Each message appended by the
  * benchmark carries {@code "seq":N}; a streaming byte matcher finds that pattern in whatever
  * arrives (headers, chunk sizes and SSE framing never contain it), so receipt is timed without
- * parsing SSE. A payload is written by both servers as one write, so the pattern is never split
- * by chunked framing; a split across socket reads is handled by the matcher's state.
+ * parsing SSE. A payload is written by both servers as one write, so the pattern is never split by
+ * chunked framing; a split across socket reads is handled by the matcher's state.
  *
  * <p>Threading: {@link #connect} and {@link #awaitLast} on the benchmark thread; one selector
  * thread per worker reads. Latencies are kept per worker and merged after {@link #close}.
@@ -62,11 +62,17 @@ final class SseCrowd implements AutoCloseable {
    * selector threads; returns once every connection has its response headers (or {@code timeout}
    * passed, which {@link #ready} then shows).
    */
-  void connect(String streamUrl, int count, long timeout, TimeUnit unit) throws IOException, InterruptedException {
+  void connect(String streamUrl, int count, long timeout, TimeUnit unit)
+      throws IOException, InterruptedException {
     URI uri = URI.create(streamUrl);
     InetSocketAddress address = new InetSocketAddress(uri.getHost(), uri.getPort());
     byte[] request =
-        ("GET " + uri.getRawPath() + "?offset=now&live=sse HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+        ("GET "
+                + uri.getRawPath()
+                + "?offset=now&live=sse HTTP/1.1\r\nHost: "
+                + uri.getHost()
+                + ":"
+                + uri.getPort()
                 + "\r\nAccept: text/event-stream\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII);
     for (int i = 0; i < count; i++) {
@@ -122,7 +128,8 @@ final class SseCrowd implements AutoCloseable {
   }
 
   /** What the connections received, once closed. */
-  record Result(int connections, long received, long outOfOrder, long clientCpuNanos, int[] sortedMicros) {
+  record Result(
+      int connections, long received, long outOfOrder, long clientCpuNanos, int[] sortedMicros) {
     double percentileMillis(double p) {
       if (sortedMicros.length == 0) return Double.NaN;
       int index = (int) Math.ceil(p / 100.0 * sortedMicros.length) - 1;
@@ -186,6 +193,7 @@ final class SseCrowd implements AutoCloseable {
     int match;
     boolean inNumber;
     int number;
+
     /** The last sequence number received; read by the benchmark thread in {@link #awaitLast}. */
     volatile int previous = -1;
 
@@ -205,6 +213,7 @@ final class SseCrowd implements AutoCloseable {
     int latencyCount;
     long received;
     long outOfOrder;
+
     /** CPU time of this thread, taken when it stops: what reading costs the load generator. */
     volatile long cpuNanos;
 
@@ -300,7 +309,8 @@ final class SseCrowd implements AutoCloseable {
       c.previous = seq;
       if (seq < warmup || seq > last) return;
       long micros = (now - sentNanos.get(seq)) / 1000;
-      if (latencyCount == latencies.length) latencies = Arrays.copyOf(latencies, latencies.length * 2);
+      if (latencyCount == latencies.length)
+        latencies = Arrays.copyOf(latencies, latencies.length * 2);
       latencies[latencyCount++] = (int) Math.min(Integer.MAX_VALUE, micros);
     }
   }

@@ -9,9 +9,9 @@ import java.time.Duration;
 
 /**
  * server-stub for {@link FanoutBenchmark}, in its own JVM so that the client load is not in its
- * heap, threads or CPU: {@code StubChild}. Prints {@code listening <url>}, then answers each
- * {@code stats} line on standard input with {@code stats <heap bytes after GC> <live threads>
- * <live readers> <busy pool threads>}, and stops when standard input ends.
+ * heap, threads or CPU: {@code StubChild}. Prints {@code listening <url>}, then answers each {@code
+ * stats} line on standard input with {@code stats <heap bytes after GC> <live threads> <live
+ * readers> <busy pool threads>}, and stops when standard input ends.
  */
 public final class StubChild {
   private StubChild() {}
@@ -29,14 +29,22 @@ public final class StubChild {
             .start()) {
       System.out.println("listening " + server.url());
       System.out.flush();
-      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       for (String line; (line = in.readLine()) != null; ) {
         if (line.equals("stats")) {
           System.gc();
           long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
           int threads = ManagementFactory.getThreadMXBean().getThreadCount();
           System.out.println(
-              "stats " + heap + " " + threads + " " + server.liveReaders() + " " + server.busyThreads());
+              "stats "
+                  + heap
+                  + " "
+                  + threads
+                  + " "
+                  + server.liveReaders()
+                  + " "
+                  + server.busyThreads());
           System.out.flush();
         }
       }

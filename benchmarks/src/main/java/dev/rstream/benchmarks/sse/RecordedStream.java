@@ -3,8 +3,8 @@ package dev.rstream.benchmarks.sse;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The event streams the parsers read, shaped like a Durable Streams server's SSE live reads:
- * {@code event: data} with a JSON array of State Protocol messages, each followed by {@code event:
+ * The event streams the parsers read, shaped like a Durable Streams server's SSE live reads: {@code
+ * event: data} with a JSON array of State Protocol messages, each followed by {@code event:
  * control} with the next offset and cursor (Durable Streams protocol, SSE mode). Built
  * deterministically in code rather than stored, so every run and every parser reads identical
  * bytes.
@@ -46,7 +46,10 @@ public enum RecordedStream {
       out.append("event: data\n");
       if (i % 10 == 0) {
         // The multi-line form the protocol allows for JSON arrays.
-        out.append("data: [\ndata: ").append(message).append(",\ndata: ").append(message)
+        out.append("data: [\ndata: ")
+            .append(message)
+            .append(",\ndata: ")
+            .append(message)
             .append("\ndata: ]\n\n");
       } else {
         out.append("data: [").append(message).append("]\n\n");

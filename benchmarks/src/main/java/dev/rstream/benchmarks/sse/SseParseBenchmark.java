@@ -16,9 +16,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Parses one whole {@link RecordedStream} per operation with each {@link SseParser}. The
- * {@code bytes} counter turns ops/s into bytes/s; run with {@code -prof gc} for allocation per
- * operation (one operation = one stream).
+ * Parses one whole {@link RecordedStream} per operation with each {@link SseParser}. The {@code
+ * bytes} counter turns ops/s into bytes/s; run with {@code -prof gc} for allocation per operation
+ * (one operation = one stream).
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar SseParseBenchmark -prof gc</pre>
  */

@@ -28,8 +28,7 @@ public final class SseParseCpuTime {
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long threadId = Thread.currentThread().getId();
     CountingSink sink = new CountingSink();
-    System.out.printf(
-        "%-28s %-13s %12s %14s%n", "stream", "parser", "MB/cpu-s", "alloc B/event");
+    System.out.printf("%-28s %-13s %12s %14s%n", "stream", "parser", "MB/cpu-s", "alloc B/event");
     for (RecordedStream stream : RecordedStream.values()) {
       Map<SseParser, double[]> best = new EnumMap<>(SseParser.class);
       for (int round = 0; round < ROUNDS; round++) {

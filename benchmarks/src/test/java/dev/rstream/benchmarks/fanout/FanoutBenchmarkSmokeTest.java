@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs the fan-out harness at tiny sizes against server-stub alone (no npm, no Node) so it cannot
  * rot: the child JVM starts and reports, every connection gets every message exactly once and in
- * order, the catch-up read counts every message, and the table is written. No wall-clock
- * assertion: latencies are not checked against the goal here.
+ * order, the catch-up read counts every message, and the table is written. No wall-clock assertion:
+ * latencies are not checked against the goal here.
  */
 final class FanoutBenchmarkSmokeTest {
   @Test
@@ -27,7 +27,9 @@ final class FanoutBenchmarkSmokeTest {
 
     FanoutBenchmark.Report report = FanoutBenchmark.run(options);
 
-    assertThat(report.fanout()).extracting(FanoutBenchmark.FanoutRow::connections).containsExactly(3, 25);
+    assertThat(report.fanout())
+        .extracting(FanoutBenchmark.FanoutRow::connections)
+        .containsExactly(3, 25);
     assertThat(report.fanout())
         .allSatisfy(
             row -> {
@@ -44,10 +46,13 @@ final class FanoutBenchmarkSmokeTest {
               assertThat(row.stats().javaThreads()).isPositive();
               assertThat(row.stats().liveReaders()).isEqualTo(row.connections());
             });
-    assertThat(report.catchUp()).singleElement().satisfies(row -> {
-      assertThat(row.messages()).isEqualTo(2500);
-      assertThat(row.requests()).isPositive();
-    });
+    assertThat(report.catchUp())
+        .singleElement()
+        .satisfies(
+            row -> {
+              assertThat(row.messages()).isEqualTo(2500);
+              assertThat(row.requests()).isPositive();
+            });
     assertThat(FanoutBenchmark.markdown(report))
         .contains("| server-stub | 25 (25 open) | 2,500 / 2,500 |")
         .contains("| server-stub | 2,500 |")

@@ -25,11 +25,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code rstream append URL JSON}: appends one State Protocol change, or an array of them in one
- * request (atomic, in order), and prints the offset after them. The JSON is checked before
- * anything is sent: each change needs a {@code type}, a {@code key}, {@code headers.operation}
- * ({@code insert}, {@code update} or {@code delete}) and, unless it deletes, a {@code value};
- * {@code old_value}, {@code headers.timestamp} (RFC 3339) and {@code headers.txid} are optional.
- * Control messages are refused: keyframes are the server's (or producer's) business.
+ * request (atomic, in order), and prints the offset after them. The JSON is checked before anything
+ * is sent: each change needs a {@code type}, a {@code key}, {@code headers.operation} ({@code
+ * insert}, {@code update} or {@code delete}) and, unless it deletes, a {@code value}; {@code
+ * old_value}, {@code headers.timestamp} (RFC 3339) and {@code headers.txid} are optional. Control
+ * messages are refused: keyframes are the server's (or producer's) business.
  */
 @Command(
     name = "append",
@@ -95,8 +95,10 @@ final class AppendCommand implements Callable<Integer> {
       root = READER.readTree(text);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw new CliFailure(ExitCode.BAD_JSON, "malformed JSON" + where + ": " + e.getOriginalMessage(), e);
+      String where =
+          at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+      throw new CliFailure(
+          ExitCode.BAD_JSON, "malformed JSON" + where + ": " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -105,7 +107,8 @@ final class AppendCommand implements Callable<Integer> {
     }
     List<Change> changes = new ArrayList<>();
     if (root.isArray()) {
-      if (root.isEmpty()) throw new CliFailure(ExitCode.BAD_JSON, "not State Protocol: the array is empty");
+      if (root.isEmpty())
+        throw new CliFailure(ExitCode.BAD_JSON, "not State Protocol: the array is empty");
       for (int i = 0; i < root.size(); i++) changes.add(change(root.get(i), "change [" + i + "]"));
     } else {
       changes.add(change(root, "change"));
@@ -116,7 +119,8 @@ final class AppendCommand implements Callable<Integer> {
   private static Change change(JsonNode message, String name) {
     if (!message.isObject()) throw notStateProtocol(name, "is not a JSON object");
     JsonNode headers = message.get("headers");
-    if (headers == null || !headers.isObject()) throw notStateProtocol(name, "has no \"headers\" object");
+    if (headers == null || !headers.isObject())
+      throw notStateProtocol(name, "has no \"headers\" object");
     if (headers.has("control")) {
       throw notStateProtocol(name, "is a control message; append writes changes only");
     }

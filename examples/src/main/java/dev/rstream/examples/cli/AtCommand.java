@@ -33,7 +33,8 @@ final class AtCommand implements Callable<Integer> {
       index = "1",
       paramLabel = "TIME",
       converter = TimeArgument.class,
-      description = "RFC 3339 (2026-11-22T04:00:00Z), 'now', or relative to now: -30s, -5m, -2h, -1d.")
+      description =
+          "RFC 3339 (2026-11-22T04:00:00Z), 'now', or relative to now: -30s, -5m, -2h, -1d.")
   @Nullable Instant time;
 
   @Option(names = "--compact", description = "One line instead of indented JSON.")

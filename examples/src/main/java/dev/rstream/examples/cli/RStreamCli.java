@@ -24,14 +24,14 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code rstream} command: {@code tail}, {@code at}, {@code windows} and {@code append} on
- * one state stream. Failures print one line, {@code rstream <command>: <what went wrong>}, and
- * exit with a code that says what kind of failure it was (see {@link ExitCode}); {@code
- * --verbose} adds the stack trace.
+ * The {@code rstream} command: {@code tail}, {@code at}, {@code windows} and {@code append} on one
+ * state stream. Failures print one line, {@code rstream <command>: <what went wrong>}, and exit
+ * with a code that says what kind of failure it was (see {@link ExitCode}); {@code --verbose} adds
+ * the stack trace.
  *
- * <p>In process, {@link #commandLine} gives a configured picocli {@link CommandLine} that writes
- * to the given writers; {@code execute} runs one command on the calling thread and returns its
- * exit code.
+ * <p>In process, {@link #commandLine} gives a configured picocli {@link CommandLine} that writes to
+ * the given writers; {@code execute} runs one command on the calling thread and returns its exit
+ * code.
  */
 @Command(
     name = "rstream",
@@ -91,19 +91,21 @@ public final class RStreamCli implements Callable<Integer> {
   }
 
   /**
-   * Runs one command and exits with its code. Ctrl-C interrupts the command (for {@code tail},
-   * that is the way to stop) and lets it finish its output before the JVM exits.
+   * Runs one command and exits with its code. Ctrl-C interrupts the command (for {@code tail}, that
+   * is the way to stop) and lets it finish its output before the JVM exits.
    */
   public static void main(String[] args) {
-    boolean verbose = Arrays.asList(args).contains("-v") || Arrays.asList(args).contains("--verbose");
+    boolean verbose =
+        Arrays.asList(args).contains("-v") || Arrays.asList(args).contains("--verbose");
     // The SDK logs reconnects and retries through java.util.logging; a command reports its own
     // failures in one line, so the log is noise unless asked for.
     Logger sdkLog = Logger.getLogger("dev.rstream");
     sdkLog.setLevel(verbose ? Level.INFO : Level.OFF);
     // Errors after a command has finished (a read cancelled at close) have no one to go to.
-    RxJavaPlugins.setErrorHandler(e -> {
-      if (verbose) e.printStackTrace();
-    });
+    RxJavaPlugins.setErrorHandler(
+        e -> {
+          if (verbose) e.printStackTrace();
+        });
     Thread worker = Thread.currentThread();
     CountDownLatch finished = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -119,7 +121,8 @@ public final class RStreamCli implements Callable<Integer> {
                 },
                 "rstream-interrupt"));
     int exitCode =
-        commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+        commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+            .execute(args);
     finished.countDown();
     System.exit(exitCode);
   }

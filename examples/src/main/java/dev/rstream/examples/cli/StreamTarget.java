@@ -1,8 +1,8 @@
 package dev.rstream.examples.cli;
 
-import dev.rstream.durable.DurableStream;
 import dev.rstream.RStreamClient;
 import dev.rstream.RetryPolicy;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.durable.StreamInfo;
 import io.reactivex.rxjava3.core.Single;
 import java.time.Duration;
@@ -45,7 +45,8 @@ final class StreamTarget {
     String text = url == null ? "" : url;
     HttpUrl parsed = HttpUrl.parse(text);
     if (parsed == null) {
-      throw new CliFailure(ExitCode.BAD_URL, "malformed URL: '" + text + "' (want http(s)://host[:port]/path)");
+      throw new CliFailure(
+          ExitCode.BAD_URL, "malformed URL: '" + text + "' (want http(s)://host[:port]/path)");
     }
     return new Connection(parsed, timeout);
   }
@@ -78,7 +79,8 @@ final class StreamTarget {
               .maxDelay(1, TimeUnit.SECONDS)
               .maxElapsed(timeout.toMillis(), TimeUnit.MILLISECONDS)
               .build();
-      this.stream = DurableStream.builder().url(url).okHttpClient(http).retryPolicy(retries).build();
+      this.stream =
+          DurableStream.builder().url(url).okHttpClient(http).retryPolicy(retries).build();
     }
 
     /** The stream's URL. */
@@ -120,8 +122,8 @@ final class StreamTarget {
     /**
      * The value of {@code single}, waiting at most the timeout.
      *
-     * @throws CliFailure with {@link ExitCode#UNAVAILABLE} if no answer came in time; the
-     *     SDK's own exceptions pass through.
+     * @throws CliFailure with {@link ExitCode#UNAVAILABLE} if no answer came in time; the SDK's own
+     *     exceptions pass through.
      */
     <T> T await(Single<T> single) {
       try {
@@ -137,9 +139,9 @@ final class StreamTarget {
 
     /**
      * For how long every request to the server has failed (network error, 429 or 5xx), in
-     * milliseconds; 0 while the last one succeeded. The rstream client retries its live read
-     * inside the transport without end and says nothing of it, so this is how a command that
-     * follows the stream learns that the server has gone.
+     * milliseconds; 0 while the last one succeeded. The rstream client retries its live read inside
+     * the transport without end and says nothing of it, so this is how a command that follows the
+     * stream learns that the server has gone.
      */
     long failingForMillis() {
       return failures.failingForMillis();

@@ -18,15 +18,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rstream tail URL}: one JSON line with the current state's size and position, then one
- * JSON line per change as it arrives ({@code offset, timestamp, operation, type, key, value}).
- * Runs until interrupted (Ctrl-C, or the calling thread's interrupt in process), which ends it
- * with status 0; or until the stream is closed. It also ends with status 0, quietly, once standard
- * output takes no more lines: whoever read them has stopped (as {@code head} does in {@code
- * rstream tail URL | head -2}), which is a way to stop tailing like Ctrl-C.
+ * {@code rstream tail URL}: one JSON line with the current state's size and position, then one JSON
+ * line per change as it arrives ({@code offset, timestamp, operation, type, key, value}). Runs
+ * until interrupted (Ctrl-C, or the calling thread's interrupt in process), which ends it with
+ * status 0; or until the stream is closed. It also ends with status 0, quietly, once standard
+ * output takes no more lines: whoever read them has stopped (as {@code head} does in {@code rstream
+ * tail URL | head -2}), which is a way to stop tailing like Ctrl-C.
  *
- * <p>A lost connection is retried by the SDK; the tool says so on standard error, and gives up
- * with {@link ExitCode#UNAVAILABLE} if every request has failed for {@code --timeout}. Keyframes are not
+ * <p>A lost connection is retried by the SDK; the tool says so on standard error, and gives up with
+ * {@link ExitCode#UNAVAILABLE} if every request has failed for {@code --timeout}. Keyframes are not
  * changes (they repeat the state), so they print nothing.
  */
 @Command(
@@ -88,7 +88,10 @@ final class TailCommand implements java.util.concurrent.Callable<Integer> {
                           null,
                           new CliFailure(
                               ExitCode.UNAVAILABLE,
-                              "lost " + connection.url() + " and could not reconnect within " + timeout));
+                              "lost "
+                                  + connection.url()
+                                  + " and could not reconnect within "
+                                  + timeout));
                       done.countDown();
                     }
                   }));

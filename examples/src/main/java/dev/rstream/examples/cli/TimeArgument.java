@@ -10,8 +10,8 @@ import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /**
- * The TIME argument of {@code rstream at}: an RFC 3339 date-time ({@code 2026-11-22T04:00:00Z},
- * any offset, fractions of a second), {@code now}, or a time relative to now ({@code -30s}, {@code
+ * The TIME argument of {@code rstream at}: an RFC 3339 date-time ({@code 2026-11-22T04:00:00Z}, any
+ * offset, fractions of a second), {@code now}, or a time relative to now ({@code -30s}, {@code
  * -5m}, {@code -2h}, {@code -1d}, {@code -250ms}). Also parses the durations of options ({@code
  * 10s}).
  */
@@ -55,7 +55,8 @@ final class TimeArgument implements CommandLine.ITypeConverter<Instant> {
     }
     // RFC 3339 allows a lower-case 't'/'z' and a space between date and time; java.time does not.
     String iso = t.toUpperCase(Locale.ROOT);
-    if (iso.length() > 10 && iso.charAt(10) == ' ') iso = iso.substring(0, 10) + 'T' + iso.substring(11);
+    if (iso.length() > 10 && iso.charAt(10) == ' ')
+      iso = iso.substring(0, 10) + 'T' + iso.substring(11);
     try {
       return OffsetDateTime.parse(iso).toInstant();
     } catch (DateTimeParseException e) {
@@ -73,7 +74,9 @@ final class TimeArgument implements CommandLine.ITypeConverter<Instant> {
    */
   private static IllegalArgumentException notATime(String text) {
     return new IllegalArgumentException(
-        "not a time: '" + text + "' (want RFC 3339 like 2026-11-22T04:00:00Z, 'now',"
+        "not a time: '"
+            + text
+            + "' (want RFC 3339 like 2026-11-22T04:00:00Z, 'now',"
             + " or a time before now like -30s, -5m, -2h, -1d or -250ms)");
   }
 
@@ -113,7 +116,8 @@ final class TimeArgument implements CommandLine.ITypeConverter<Instant> {
   }
 
   private static IllegalArgumentException notDuration(String text) {
-    return new IllegalArgumentException("not a duration: '" + text + "' (want 250ms, 10s, 5m, 2h or 1d)");
+    return new IllegalArgumentException(
+        "not a duration: '" + text + "' (want 250ms, 10s, 5m, 2h or 1d)");
   }
 
   /** Converts option values such as {@code --timeout 10s}. */

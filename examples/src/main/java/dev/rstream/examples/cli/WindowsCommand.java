@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rstream.Keyframe;
-import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
-import dev.rstream.durable.ReadBatch;
-import dev.rstream.durable.ReadOptions;
-import dev.rstream.durable.StreamInfo;
 import dev.rstream.StreamNotFoundException;
 import dev.rstream.WindowInfo;
 import dev.rstream.WindowState;
+import dev.rstream.durable.MessageDecoder;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
+import dev.rstream.durable.StreamInfo;
 import java.io.PrintWriter;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -30,11 +30,11 @@ import picocli.CommandLine.Spec;
  * {@code rstream windows URL}: the stream's keyframes, from its keyframe index ({@code
  * URL.keyframes}, docs/PROTOCOL.md 3.4), and the windows they bound, as a table or {@code --json}.
  *
- * <p>Reads the index only, never the stream's data: every window but the last has an end bound
- * and so is {@link WindowState#COMMITTED} (it can never change); the last is {@link
- * WindowState#LIVE} and runs to the stream's tail. With no index (another writer's stream) the
- * whole stream is shown as one live window from {@code -1}, with a note on standard error, since
- * finding its keyframes would mean reading all of it.
+ * <p>Reads the index only, never the stream's data: every window but the last has an end bound and
+ * so is {@link WindowState#COMMITTED} (it can never change); the last is {@link WindowState#LIVE}
+ * and runs to the stream's tail. With no index (another writer's stream) the whole stream is shown
+ * as one live window from {@code -1}, with a note on standard error, since finding its keyframes
+ * would mean reading all of it.
  */
 @Command(
     name = "windows",
@@ -56,15 +56,20 @@ final class WindowsCommand implements Callable<Integer> {
       StreamInfo info = connection.requireStream();
       List<Keyframe> keyframes = readIndex(connection);
       if (keyframes == null) {
-        spec.commandLine().getErr().println(
-            "rstream windows: no keyframe index at " + connection.url() + ".keyframes;"
-                + " showing the whole stream as one live window");
+        spec.commandLine()
+            .getErr()
+            .println(
+                "rstream windows: no keyframe index at "
+                    + connection.url()
+                    + ".keyframes;"
+                    + " showing the whole stream as one live window");
         spec.commandLine().getErr().flush();
         keyframes = List.of();
       }
       List<WindowInfo> windows = windows(keyframes);
       if (json) {
-        JsonOutput.print(out, toJson(connection.url(), info.nextOffset(), keyframes, windows), true);
+        JsonOutput.print(
+            out, toJson(connection.url(), info.nextOffset(), keyframes, windows), true);
       } else {
         printTable(out, info.nextOffset(), keyframes.size(), windows);
       }
@@ -156,7 +161,8 @@ final class WindowsCommand implements Callable<Integer> {
 
   private static void printTable(
       PrintWriter out, @Nullable Offset tail, int keyframeCount, List<WindowInfo> windows) {
-    out.printf("%d keyframes, %d windows, tail offset %s%n",
+    out.printf(
+        "%d keyframes, %d windows, tail offset %s%n",
         keyframeCount, windows.size(), tail == null ? "unknown" : tail.value());
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"#", "STATE", "START OFFSET", "START TIME", "END OFFSET", "END TIME"});
@@ -164,14 +170,15 @@ final class WindowsCommand implements Callable<Integer> {
       WindowInfo window = windows.get(i);
       Keyframe start = window.start();
       Keyframe end = window.end();
-      rows.add(new String[] {
-        Integer.toString(i),
-        window.state().name(),
-        start == null ? Offset.START.value() : start.offset().value(),
-        start == null || !start.hasTimestamp() ? "-" : start.timestamp().toString(),
-        end == null ? (tail == null ? "-" : tail.value() + " (tail)") : end.offset().value(),
-        end == null ? "-" : end.timestamp().toString()
-      });
+      rows.add(
+          new String[] {
+            Integer.toString(i),
+            window.state().name(),
+            start == null ? Offset.START.value() : start.offset().value(),
+            start == null || !start.hasTimestamp() ? "-" : start.timestamp().toString(),
+            end == null ? (tail == null ? "-" : tail.value() + " (tail)") : end.offset().value(),
+            end == null ? "-" : end.timestamp().toString()
+          });
     }
     int[] widths = new int[rows.get(0).length];
     for (String[] row : rows) {

@@ -38,13 +38,16 @@ final class ChunkCollector {
   private final long timeoutMillis;
 
   final List<Chunk> chunks = new ArrayList<>();
+
   /** The status of the first response, as the runner's reference client reports it. */
   int status = 200;
+
   boolean sawBatch;
   @Nullable String offset;
   boolean upToDate;
   boolean streamClosed;
   @Nullable String cursor;
+
   /** True if the deadline passed before the read completed or a stop condition was met. */
   boolean timedOut;
 
@@ -55,35 +58,36 @@ final class ChunkCollector {
   }
 
   /**
-   * Collects from {@code read} until a stop condition; rethrows the read's error (as is, so that the
-   * adapter maps the library's exception type).
+   * Collects from {@code read} until a stop condition; rethrows the read's error (as is, so that
+   * the adapter maps the library's exception type).
    */
   void collect(Flowable<ReadBatch<String>> read) throws InterruptedException {
     BlockingQueue<Object> events = new LinkedBlockingQueue<>();
     AtomicReference<@Nullable Subscription> upstream = new AtomicReference<>();
     Object complete = new Object();
-    read.subscribe(new FlowableSubscriber<ReadBatch<String>>() {
-      @Override
-      public void onSubscribe(Subscription s) {
-        upstream.set(s);
-        s.request(1);
-      }
+    read.subscribe(
+        new FlowableSubscriber<ReadBatch<String>>() {
+          @Override
+          public void onSubscribe(Subscription s) {
+            upstream.set(s);
+            s.request(1);
+          }
 
-      @Override
-      public void onNext(ReadBatch<String> batch) {
-        events.add(batch);
-      }
+          @Override
+          public void onNext(ReadBatch<String> batch) {
+            events.add(batch);
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        events.add(new Failure(t));
-      }
+          @Override
+          public void onError(Throwable t) {
+            events.add(new Failure(t));
+          }
 
-      @Override
-      public void onComplete() {
-        events.add(complete);
-      }
-    });
+          @Override
+          public void onComplete() {
+            events.add(complete);
+          }
+        });
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     try {
       while (true) {

@@ -4,29 +4,29 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rstream.ConflictException;
+import dev.rstream.Offset;
+import dev.rstream.OffsetGoneException;
+import dev.rstream.ProducerFencedException;
+import dev.rstream.ProtocolException;
+import dev.rstream.RStreamException;
+import dev.rstream.RetryPolicy;
+import dev.rstream.SequenceConflictException;
+import dev.rstream.SequenceRegressionException;
+import dev.rstream.StreamClosedException;
+import dev.rstream.StreamNotFoundException;
+import dev.rstream.TransientException;
+import dev.rstream.UnexpectedStatusException;
 import dev.rstream.durable.AppendOptions;
 import dev.rstream.durable.AppendResult;
-import dev.rstream.ConflictException;
 import dev.rstream.durable.CreateOptions;
 import dev.rstream.durable.DurableStream;
 import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.MessageDecoder;
-import dev.rstream.Offset;
-import dev.rstream.OffsetGoneException;
-import dev.rstream.ProducerFencedException;
 import dev.rstream.durable.ProducerOptions;
-import dev.rstream.ProtocolException;
-import dev.rstream.RStreamException;
 import dev.rstream.durable.ReadOptions;
-import dev.rstream.RetryPolicy;
-import dev.rstream.SequenceConflictException;
-import dev.rstream.SequenceRegressionException;
-import dev.rstream.StreamClosedException;
 import dev.rstream.durable.StreamInfo;
-import dev.rstream.StreamNotFoundException;
-import dev.rstream.TransientException;
-import dev.rstream.UnexpectedStatusException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,29 +63,34 @@ public final class ConformanceAdapter {
 
   /** Below the runner's 30 s per command, leaving room to answer. */
   private static final long COMMAND_DEADLINE_MILLIS = 25_000;
+
   /** The live-read wait when the runner sets none (the reference TypeScript adapter's default). */
   private static final long DEFAULT_READ_TIMEOUT_MILLIS = 5_000;
+
   private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
   /**
    * The library retries transient failures forever by default (right for an app that must stay in
    * sync). The runner wants a failure it can see within its 30 s, as an app with a latency budget
    * would: a bounded policy, set through the public API.
    */
-  private static final RetryPolicy RETRY_POLICY = RetryPolicy.builder()
-      .maxRetries(10)
-      .maxDelay(2, TimeUnit.SECONDS)
-      .build();
+  private static final RetryPolicy RETRY_POLICY =
+      RetryPolicy.builder().maxRetries(10).maxDelay(2, TimeUnit.SECONDS).build();
 
   private final ObjectMapper mapper = new ObjectMapper();
   private final OkHttpClient client;
   private String serverUrl = "";
+
   /** Content types of the streams this adapter created or looked at, by path. */
   private final Map<String, String> contentTypes = new ConcurrentHashMap<>();
+
   private final Map<String, IdempotentProducer> producers = new ConcurrentHashMap<>();
   private final Map<String, RunnerValue> dynamicHeaders = new LinkedHashMap<>();
   private final Map<String, RunnerValue> dynamicParams = new LinkedHashMap<>();
+
   /** The first value of each dynamic header (and param) sent during the current command. */
   private final Map<String, String> headersSent = new ConcurrentHashMap<>();
+
   private final Map<String, String> paramsSent = new ConcurrentHashMap<>();
   private final Benchmarks benchmarks = new Benchmarks(this);
 
@@ -95,8 +100,11 @@ public final class ConformanceAdapter {
 
   /** Runs the adapter on stdin/stdout until stdin ends or a {@code shutdown} command. */
   public static void main(String[] args) throws IOException {
-    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out),
-        false, StandardCharsets.UTF_8);
+    PrintStream out =
+        new PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.out),
+            false,
+            StandardCharsets.UTF_8);
     // Whatever prints to System.out (a library, a stray println) must not corrupt the channel.
     System.setOut(System.err);
     OkHttpClient client = new OkHttpClient();
@@ -191,8 +199,17 @@ public final class ConformanceAdapter {
     answer.put("clientName", CLIENT_NAME);
     answer.put("clientVersion", CLIENT_VERSION);
     ObjectNode features = answer.putObject("features");
-    for (String feature : List.of("batching", "sse", "longPoll", "auto", "streaming",
-        "dynamicHeaders", "retryOptions", "batchItems", "strictZeroValidation")) {
+    for (String feature :
+        List.of(
+            "batching",
+            "sse",
+            "longPoll",
+            "auto",
+            "streaming",
+            "dynamicHeaders",
+            "retryOptions",
+            "batchItems",
+            "strictZeroValidation")) {
       features.put(feature, true);
     }
     return answer;
@@ -208,8 +225,11 @@ public final class ConformanceAdapter {
     if (command.hasNonNull("data")) {
       options.initialData(command.get("data").asText().getBytes(StandardCharsets.UTF_8));
     }
-    StreamInfo info = stream(command).create(options.build())
-        .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
+    StreamInfo info =
+        stream(command)
+            .create(options.build())
+            .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+            .blockingGet();
     contentTypes.put(path, contentType);
     ObjectNode answer = ok("create");
     answer.put("status", info.status());
@@ -238,8 +258,11 @@ public final class ConformanceAdapter {
   }
 
   private StreamInfo headOf(JsonNode command) {
-    StreamInfo info = stream(command).head()
-        .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
+    StreamInfo info =
+        stream(command)
+            .head()
+            .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+            .blockingGet();
     if (info.contentType() != null) {
       contentTypes.put(command.path("path").asText(), info.contentType());
     }
@@ -247,7 +270,9 @@ public final class ConformanceAdapter {
   }
 
   private ObjectNode delete(JsonNode command) {
-    stream(command).delete().timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+    stream(command)
+        .delete()
+        .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
         .blockingAwait();
     contentTypes.remove(command.path("path").asText());
     ObjectNode answer = ok("delete");
@@ -261,8 +286,11 @@ public final class ConformanceAdapter {
     AppendOptions.Builder options = AppendOptions.builder();
     if (command.hasNonNull("seq")) options.seq(command.get("seq").asText());
     String contentType = contentTypeOf(path);
-    AppendResult result = stream(command).append(body, contentType, options.build())
-        .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
+    AppendResult result =
+        stream(command)
+            .append(body, contentType, options.build())
+            .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+            .blockingGet();
     ObjectNode answer = ok("append");
     // The suite's "status" of an append is 200 for accepted, whether the server said 200 or 204.
     answer.put("status", 200);
@@ -276,13 +304,18 @@ public final class ConformanceAdapter {
     Offset finalOffset;
     if (command.hasNonNull("data")) {
       String contentType = text(command, "contentType", contentTypeOf(path));
-      AppendResult result = stream(command)
-          .append(data(command), contentType, AppendOptions.builder().close(true).build())
-          .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
+      AppendResult result =
+          stream(command)
+              .append(data(command), contentType, AppendOptions.builder().close(true).build())
+              .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+              .blockingGet();
       finalOffset = result.nextOffset();
     } else {
-      finalOffset = stream(command).closeStream()
-          .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
+      finalOffset =
+          stream(command)
+              .closeStream()
+              .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+              .blockingGet();
     }
     ObjectNode answer = ok("close");
     if (finalOffset != null) answer.put("finalOffset", finalOffset.value());
@@ -290,9 +323,10 @@ public final class ConformanceAdapter {
   }
 
   private ObjectNode read(JsonNode command) throws InterruptedException {
-    ReadOptions.Builder options = ReadOptions.builder()
-        // One batch per response, as the suite counts chunks.
-        .maxBatchMessages(Integer.MAX_VALUE);
+    ReadOptions.Builder options =
+        ReadOptions.builder()
+            // One batch per response, as the suite counts chunks.
+            .maxBatchMessages(Integer.MAX_VALUE);
     if (command.hasNonNull("offset")) {
       try {
         options.offset(Offset.of(command.get("offset").asText()));
@@ -302,13 +336,17 @@ public final class ConformanceAdapter {
     }
     LiveMode mode = liveMode(command.get("live"));
     options.liveMode(mode);
-    long timeout = command.hasNonNull("timeoutMs")
-        ? command.get("timeoutMs").asLong() : DEFAULT_READ_TIMEOUT_MILLIS;
-    long deadline = mode == LiveMode.OFF ? COMMAND_DEADLINE_MILLIS
-        : Math.min(timeout, COMMAND_DEADLINE_MILLIS);
-    ChunkCollector collector = new ChunkCollector(
-        command.hasNonNull("maxChunks") ? command.get("maxChunks").asInt() : 100,
-        command.path("waitForUpToDate").asBoolean(false), deadline);
+    long timeout =
+        command.hasNonNull("timeoutMs")
+            ? command.get("timeoutMs").asLong()
+            : DEFAULT_READ_TIMEOUT_MILLIS;
+    long deadline =
+        mode == LiveMode.OFF ? COMMAND_DEADLINE_MILLIS : Math.min(timeout, COMMAND_DEADLINE_MILLIS);
+    ChunkCollector collector =
+        new ChunkCollector(
+            command.hasNonNull("maxChunks") ? command.get("maxChunks").asInt() : 100,
+            command.path("waitForUpToDate").asBoolean(false),
+            deadline);
     try {
       collector.collect(stream(command).read(options.build(), MessageDecoder.rawJson()));
     } catch (UnexpectedStatusException e) {
@@ -316,8 +354,7 @@ public final class ConformanceAdapter {
       throw e;
     }
     if (collector.timedOut && mode == LiveMode.OFF) {
-      return error("read", "TIMEOUT", "catch-up read not finished after " + deadline + " ms",
-          null);
+      return error("read", "TIMEOUT", "catch-up read not finished after " + deadline + " ms", null);
     }
     ObjectNode answer = ok("read");
     answer.put("status", collector.status);
@@ -325,8 +362,10 @@ public final class ConformanceAdapter {
     for (ChunkCollector.Chunk chunk : collector.chunks) {
       chunks.addObject().put("data", chunk.data).put("offset", chunk.offset);
     }
-    String offset = collector.offset != null ? collector.offset
-        : command.hasNonNull("offset") ? command.get("offset").asText() : Offset.START.value();
+    String offset =
+        collector.offset != null
+            ? collector.offset
+            : command.hasNonNull("offset") ? command.get("offset").asText() : Offset.START.value();
     answer.put("offset", offset);
     // A live read still waiting when the time was up had caught up: nothing more had arrived.
     answer.put("upToDate", collector.upToDate || (collector.timedOut && mode != LiveMode.OFF));
@@ -351,10 +390,14 @@ public final class ConformanceAdapter {
 
   private ObjectNode idempotentAppend(JsonNode command) {
     String path = command.path("path").asText();
-    IdempotentProducer producer = producers.computeIfAbsent(producerKey(command),
-        key -> stream(command).producer(producerOptions(command, path).maxInFlight(1).build()));
-    AppendResult result = enqueue(producer, path, command.path("data").asText())
-        .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
+    IdempotentProducer producer =
+        producers.computeIfAbsent(
+            producerKey(command),
+            key -> stream(command).producer(producerOptions(command, path).maxInFlight(1).build()));
+    AppendResult result =
+        enqueue(producer, path, command.path("data").asText())
+            .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+            .blockingGet();
     ObjectNode answer = ok("idempotent-append");
     answer.put("status", 200);
     if (result.nextOffset() != null) answer.put("offset", result.nextOffset().value());
@@ -381,8 +424,11 @@ public final class ConformanceAdapter {
       }
       producer.flush().timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingAwait();
     } finally {
-      producer.detach().onErrorComplete()
-          .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingAwait();
+      producer
+          .detach()
+          .onErrorComplete()
+          .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+          .blockingAwait();
     }
     long producerSeq = -1;
     for (io.reactivex.rxjava3.core.Single<AppendResult> result : results) {
@@ -396,12 +442,19 @@ public final class ConformanceAdapter {
 
   private ObjectNode idempotentClose(JsonNode command) {
     String path = command.path("path").asText();
-    IdempotentProducer producer = producers.computeIfAbsent(producerKey(command),
-        key -> stream(command).producer(producerOptions(command, path).maxInFlight(1).build()));
-    byte[] finalData = command.hasNonNull("data")
-        ? command.get("data").asText().getBytes(StandardCharsets.UTF_8) : null;
-    AppendResult result = producer.closeStream(finalData)
-        .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
+    IdempotentProducer producer =
+        producers.computeIfAbsent(
+            producerKey(command),
+            key -> stream(command).producer(producerOptions(command, path).maxInFlight(1).build()));
+    byte[] finalData =
+        command.hasNonNull("data")
+            ? command.get("data").asText().getBytes(StandardCharsets.UTF_8)
+            : null;
+    AppendResult result =
+        producer
+            .closeStream(finalData)
+            .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+            .blockingGet();
     ObjectNode answer = ok("idempotent-close");
     answer.put("status", 200);
     if (result.nextOffset() != null) answer.put("finalOffset", result.nextOffset().value());
@@ -419,7 +472,10 @@ public final class ConformanceAdapter {
   }
 
   private static String producerKey(JsonNode command) {
-    return command.path("path").asText() + "|" + command.path("producerId").asText() + "|"
+    return command.path("path").asText()
+        + "|"
+        + command.path("producerId").asText()
+        + "|"
         + command.path("epoch").asLong(0);
   }
 
@@ -444,34 +500,37 @@ public final class ConformanceAdapter {
     String kind = target.path("target").asText();
     try {
       switch (kind) {
-        case "retry-options": {
-          RetryPolicy.Builder policy = RetryPolicy.builder();
-          if (target.hasNonNull("maxRetries")) policy.maxRetries(target.get("maxRetries").asInt());
-          if (target.hasNonNull("initialDelayMs")) {
-            policy.initialDelay(target.get("initialDelayMs").asLong(), TimeUnit.MILLISECONDS);
+        case "retry-options":
+          {
+            RetryPolicy.Builder policy = RetryPolicy.builder();
+            if (target.hasNonNull("maxRetries"))
+              policy.maxRetries(target.get("maxRetries").asInt());
+            if (target.hasNonNull("initialDelayMs")) {
+              policy.initialDelay(target.get("initialDelayMs").asLong(), TimeUnit.MILLISECONDS);
+            }
+            if (target.hasNonNull("maxDelayMs")) {
+              policy.maxDelay(target.get("maxDelayMs").asLong(), TimeUnit.MILLISECONDS);
+            }
+            if (target.hasNonNull("multiplier")) {
+              policy.multiplier(target.get("multiplier").asDouble());
+            }
+            policy.build();
+            return ok("validate");
           }
-          if (target.hasNonNull("maxDelayMs")) {
-            policy.maxDelay(target.get("maxDelayMs").asLong(), TimeUnit.MILLISECONDS);
+        case "idempotent-producer":
+          {
+            ProducerOptions.Builder options =
+                ProducerOptions.builder(text(target, "producerId", "test-producer"));
+            if (target.hasNonNull("epoch")) options.epoch(target.get("epoch").asLong());
+            if (target.hasNonNull("maxBatchBytes")) {
+              options.maxBatchBytes(target.get("maxBatchBytes").asLong());
+            }
+            if (target.hasNonNull("maxBatchItems")) {
+              options.maxBatchItems(target.get("maxBatchItems").asInt());
+            }
+            options.build();
+            return ok("validate");
           }
-          if (target.hasNonNull("multiplier")) {
-            policy.multiplier(target.get("multiplier").asDouble());
-          }
-          policy.build();
-          return ok("validate");
-        }
-        case "idempotent-producer": {
-          ProducerOptions.Builder options =
-              ProducerOptions.builder(text(target, "producerId", "test-producer"));
-          if (target.hasNonNull("epoch")) options.epoch(target.get("epoch").asLong());
-          if (target.hasNonNull("maxBatchBytes")) {
-            options.maxBatchBytes(target.get("maxBatchBytes").asLong());
-          }
-          if (target.hasNonNull("maxBatchItems")) {
-            options.maxBatchItems(target.get("maxBatchItems").asInt());
-          }
-          options.build();
-          return ok("validate");
-        }
         default:
           return error("validate", "NOT_SUPPORTED", "unknown validation target: " + kind, null);
       }
@@ -481,9 +540,11 @@ public final class ConformanceAdapter {
   }
 
   private RunnerValue runnerValue(JsonNode command, Map<String, String> sent) {
-    return new RunnerValue(command.path("name").asText(),
+    return new RunnerValue(
+        command.path("name").asText(),
         RunnerValue.Kind.of(command.path("valueType").asText()),
-        command.hasNonNull("initialValue") ? command.get("initialValue").asText() : null, sent);
+        command.hasNonNull("initialValue") ? command.get("initialValue").asText() : null,
+        sent);
   }
 
   /**
@@ -504,16 +565,22 @@ public final class ConformanceAdapter {
 
   /** A handle with no runner-configured values: for the adapter's own bookkeeping requests. */
   DurableStream plainStream(String path) {
-    return DurableStream.builder().url(serverUrl + path).okHttpClient(client)
-        .retryPolicy(RETRY_POLICY).build();
+    return DurableStream.builder()
+        .url(serverUrl + path)
+        .okHttpClient(client)
+        .retryPolicy(RETRY_POLICY)
+        .build();
   }
 
   /** The stream's content type: remembered from create/head, else asked with a HEAD. */
   String contentTypeOf(String path) {
     String known = contentTypes.get(path);
     if (known != null) return known;
-    StreamInfo info = plainStream(path).head()
-        .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).blockingGet();
+    StreamInfo info =
+        plainStream(path)
+            .head()
+            .timeout(COMMAND_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+            .blockingGet();
     String type = info.contentType() != null ? info.contentType() : DEFAULT_CONTENT_TYPE;
     contentTypes.put(path, type);
     return type;
@@ -567,8 +634,8 @@ public final class ConformanceAdapter {
     return answer;
   }
 
-  ObjectNode error(String commandType, String code, @Nullable String message,
-      @Nullable Integer status) {
+  ObjectNode error(
+      String commandType, String code, @Nullable String message, @Nullable Integer status) {
     ObjectNode answer = mapper.createObjectNode();
     answer.put("type", "error");
     answer.put("success", false);
@@ -582,13 +649,14 @@ public final class ConformanceAdapter {
   /** Maps a failure of the library (or of the adapter) to the suite's error codes. */
   ObjectNode error(String commandType, Throwable t) {
     Throwable e = unwrap(t);
-    Integer status = e instanceof RStreamException && ((RStreamException) e).status() != 0
-        ? ((RStreamException) e).status() : null;
+    Integer status =
+        e instanceof RStreamException && ((RStreamException) e).status() != 0
+            ? ((RStreamException) e).status()
+            : null;
     String code;
     if (e instanceof StreamClosedException) {
       code = "STREAM_CLOSED";
-    } else if (e instanceof SequenceConflictException
-        || e instanceof SequenceRegressionException) {
+    } else if (e instanceof SequenceConflictException || e instanceof SequenceRegressionException) {
       code = "SEQUENCE_CONFLICT";
     } else if (e instanceof ConflictException) {
       code = "CONFLICT";
@@ -601,8 +669,10 @@ public final class ConformanceAdapter {
     } else if (e instanceof ProducerFencedException) {
       code = "UNEXPECTED_STATUS";
     } else if (e instanceof TransientException) {
-      code = status == null ? (isTimeout(e.getCause()) ? "TIMEOUT" : "NETWORK_ERROR")
-          : "UNEXPECTED_STATUS";
+      code =
+          status == null
+              ? (isTimeout(e.getCause()) ? "TIMEOUT" : "NETWORK_ERROR")
+              : "UNEXPECTED_STATUS";
     } else if (e instanceof RStreamException) {
       code = "UNEXPECTED_STATUS";
     } else if (e instanceof TimeoutException) {
@@ -625,7 +695,8 @@ public final class ConformanceAdapter {
   /** Rx wraps checked exceptions (and timeouts) thrown through blocking calls. */
   private static Throwable unwrap(Throwable t) {
     Throwable e = t;
-    while (e.getCause() != null && !(e instanceof RStreamException)
+    while (e.getCause() != null
+        && !(e instanceof RStreamException)
         && (e.getClass() == RuntimeException.class
             || e instanceof io.reactivex.rxjava3.exceptions.CompositeException)) {
       e = e.getCause();

@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A dynamic header or query parameter configured by the runner ({@code set-dynamic-header},
- * {@code set-dynamic-param}). The library asks it for a value on every request; it hands out a
- * fresh one each time and records the first one of the current command in {@code sent}, which the
- * adapter reports as {@code headersSent} / {@code paramsSent}.
+ * A dynamic header or query parameter configured by the runner ({@code set-dynamic-header}, {@code
+ * set-dynamic-param}). The library asks it for a value on every request; it hands out a fresh one
+ * each time and records the first one of the current command in {@code sent}, which the adapter
+ * reports as {@code headersSent} / {@code paramsSent}.
  *
  * <p>Thread-safe: the library calls it on OkHttp and I/O threads.
  */

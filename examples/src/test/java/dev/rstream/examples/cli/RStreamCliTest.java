@@ -6,15 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rstream.Offset;
+import dev.rstream.RStreamClient;
+import dev.rstream.StateView;
 import dev.rstream.durable.CreateOptions;
 import dev.rstream.durable.DurableStream;
 import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.MessageDecoder;
-import dev.rstream.Offset;
-import dev.rstream.RStreamClient;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
-import dev.rstream.StateView;
 import dev.rstream.server.StubServer;
 import dev.rstream.server.workload.Workload;
 import dev.rstream.testing.UndeliveredRxErrors;
@@ -42,9 +42,9 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Runs the {@code rstream} commands in process against a {@link StubServer} on a random port,
- * each test on its own state stream written by a {@link Workload}: 30 changes, a keyframe every
- * 10, so 4 keyframes (the stream's first one included).
+ * Runs the {@code rstream} commands in process against a {@link StubServer} on a random port, each
+ * test on its own state stream written by a {@link Workload}: 30 changes, a keyframe every 10, so 4
+ * keyframes (the stream's first one included).
  */
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamCliTest {
@@ -69,7 +69,12 @@ class RStreamCliTest {
 
   @BeforeEach
   void writeStream(TestInfo test) throws Exception {
-    url = server.streamUrl("cli/" + test.getTestMethod().orElseThrow().getName() + "-" + streams.incrementAndGet());
+    url =
+        server.streamUrl(
+            "cli/"
+                + test.getTestMethod().orElseThrow().getName()
+                + "-"
+                + streams.incrementAndGet());
     // A batch of changes at a time, waiting for its keyframe: the server writes keyframes on its
     // own thread, and one that is late covers more changes, so writing on would make fewer.
     for (int batch = 1; batch < KEYFRAMES; batch++) {
@@ -84,7 +89,6 @@ class RStreamCliTest {
       keyframes(batch + 1);
     }
   }
-
 
   @Test
   void atPrintsTheStateTheClientGivesForThatTime() throws Exception {
@@ -143,7 +147,8 @@ class RStreamCliTest {
       JsonNode window = windows.get(k);
       assertThat(window.get("start")).isEqualTo(keyframe);
       assertThat(window.get("state").asText()).isEqualTo(k < KEYFRAMES - 1 ? "COMMITTED" : "LIVE");
-      if (k < KEYFRAMES - 1) assertThat(window.get("end")).isEqualTo(printed.get("keyframes").get(k + 1));
+      if (k < KEYFRAMES - 1)
+        assertThat(window.get("end")).isEqualTo(printed.get("keyframes").get(k + 1));
       else assertThat(window.get("end").isNull()).isTrue();
     }
 
@@ -162,16 +167,22 @@ class RStreamCliTest {
   @Test
   void appendThenAtShowsTheChange() throws Exception {
     Run append =
-        run("append", url,
+        run(
+            "append",
+            url,
             "[{\"type\":\"cli\",\"key\":\"a\",\"value\":{\"n\":1},\"headers\":{\"operation\":\"insert\"}},"
                 + "{\"type\":\"cli\",\"key\":\"b\",\"value\":\"two\",\"headers\":{\"operation\":\"insert\"}}]");
 
     assertThat(append.exitCode).as(append.err).isZero();
     Offset appended = Offset.of(append.out.strip());
-    assertThat(appended).isEqualTo(DurableStream.builder().url(url).build().head().blockingGet().nextOffset());
+    assertThat(appended)
+        .isEqualTo(DurableStream.builder().url(url).build().head().blockingGet().nextOffset());
 
     Run delete =
-        run("append", url, "{\"type\":\"cli\",\"key\":\"b\",\"headers\":{\"operation\":\"delete\"}}");
+        run(
+            "append",
+            url,
+            "{\"type\":\"cli\",\"key\":\"b\",\"headers\":{\"operation\":\"delete\"}}");
     assertThat(delete.exitCode).as(delete.err).isZero();
     assertThat(Offset.of(delete.out.strip())).isGreaterThan(appended);
 
@@ -189,9 +200,10 @@ class RStreamCliTest {
     AtomicReference<@Nullable Integer> exitCode = new AtomicReference<>();
     Thread tail =
         new Thread(
-            () -> exitCode.set(
-                RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                    .execute("tail", url)),
+            () ->
+                exitCode.set(
+                    RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                        .execute("tail", url)),
             "rstream-tail-test");
     tail.start();
     try {
@@ -205,7 +217,9 @@ class RStreamCliTest {
       }
 
       Run append =
-          run("append", url,
+          run(
+              "append",
+              url,
               "{\"type\":\"cli\",\"key\":\"tailed\",\"value\":[1,2],\"headers\":{\"operation\":\"update\"}}");
       assertThat(append.exitCode).as(append.err).isZero();
 
@@ -235,9 +249,10 @@ class RStreamCliTest {
     AtomicReference<@Nullable Integer> exitCode = new AtomicReference<>();
     Thread tail =
         new Thread(
-            () -> exitCode.set(
-                RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                    .execute("tail", url)),
+            () ->
+                exitCode.set(
+                    RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                        .execute("tail", url)),
             "rstream-tail-test");
     tail.start();
     try {
@@ -245,8 +260,12 @@ class RStreamCliTest {
       // One line each: the first is the reader's last, the second finds the output closed.
       for (String key : List.of("read", "unread")) {
         Run append =
-            run("append", url,
-                "{\"type\":\"cli\",\"key\":\"" + key + "\",\"value\":1,\"headers\":{\"operation\":\"update\"}}");
+            run(
+                "append",
+                url,
+                "{\"type\":\"cli\",\"key\":\""
+                    + key
+                    + "\",\"value\":1,\"headers\":{\"operation\":\"update\"}}");
         assertThat(append.exitCode).as(append.err).isZero();
       }
       assertThat(out.poll(10)).as("the first change").contains("\"read\"");
@@ -273,16 +292,18 @@ class RStreamCliTest {
       AtomicReference<@Nullable Integer> exitCode = new AtomicReference<>();
       Thread tail =
           new Thread(
-              () -> exitCode.set(
-                  RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                      .execute("tail", doomedUrl, "--timeout", "1s")),
+              () ->
+                  exitCode.set(
+                      RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                          .execute("tail", doomedUrl, "--timeout", "1s")),
               "rstream-tail-test");
       tail.start();
       assertThat(out.poll(10)).as("the state line").isNotNull();
 
       doomed.close();
 
-      assertThat(err.poll(10)).isEqualTo("rstream tail: lost the connection, retrying for up to 1 s");
+      assertThat(err.poll(10))
+          .isEqualTo("rstream tail: lost the connection, retrying for up to 1 s");
       assertThat(err.poll(10))
           .isEqualTo("rstream tail: lost " + doomedUrl + " and could not reconnect within 1 s");
       tail.join(SECONDS.toMillis(10));
@@ -299,7 +320,8 @@ class RStreamCliTest {
     Run run = run("at", "not a url", "now");
 
     assertThat(run.exitCode).isEqualTo(ExitCode.BAD_URL);
-    assertThat(run.err).isEqualTo("rstream at: malformed URL: 'not a url' (want http(s)://host[:port]/path)\n");
+    assertThat(run.err)
+        .isEqualTo("rstream at: malformed URL: 'not a url' (want http(s)://host[:port]/path)\n");
   }
 
   @Test
@@ -327,13 +349,18 @@ class RStreamCliTest {
     stream.create(CreateOptions.builder().contentType("text/plain").build()).blockingGet();
     stream.append("hello world".getBytes(StandardCharsets.UTF_8), "text/plain").blockingGet();
 
-    for (String[] command : List.of(new String[] {"at", text, "-1h"}, new String[] {"at", text, "now"},
-        new String[] {"tail", text})) {
+    for (String[] command :
+        List.of(
+            new String[] {"at", text, "-1h"},
+            new String[] {"at", text, "now"},
+            new String[] {"tail", text})) {
       Run run = run(command);
 
       assertThat(run.exitCode).as(run.err).isEqualTo(ExitCode.NOT_A_STATE_STREAM);
-      assertThat(run.err).as(command[0])
-          .startsWith("rstream " + command[0] + ": not a state stream: its content type is text/plain")
+      assertThat(run.err)
+          .as(command[0])
+          .startsWith(
+              "rstream " + command[0] + ": not a state stream: its content type is text/plain")
           .contains(text);
       assertThat(run.err.lines()).hasSize(1);
     }
@@ -344,7 +371,9 @@ class RStreamCliTest {
     String plain = server.streamUrl("cli/untimed-" + streams.incrementAndGet());
     DurableStream stream = DurableStream.builder().url(plain).build();
     stream.create(CreateOptions.builder().contentType("application/json").build()).blockingGet();
-    stream.appendJson("{\"type\":\"cli\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}")
+    stream
+        .appendJson(
+            "{\"type\":\"cli\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}")
         .blockingGet();
 
     Run past = run("at", plain, "-1h");
@@ -371,11 +400,17 @@ class RStreamCliTest {
             new String[] {"at", down, "now"},
             new String[] {"windows", down},
             new String[] {"tail", down},
-            new String[] {"append", down, "{\"type\":\"t\",\"key\":\"k\",\"headers\":{\"operation\":\"delete\"}}"})) {
+            new String[] {
+              "append",
+              down,
+              "{\"type\":\"t\",\"key\":\"k\",\"headers\":{\"operation\":\"delete\"}}"
+            })) {
       Run run = run(command);
 
       assertThat(run.exitCode).as(command[0]).isEqualTo(ExitCode.UNAVAILABLE);
-      assertThat(run.err).startsWith("rstream " + command[0] + ": server unavailable: ").contains(down);
+      assertThat(run.err)
+          .startsWith("rstream " + command[0] + ": server unavailable: ")
+          .contains(down);
       assertThat(run.err.lines()).hasSize(1);
     }
   }
@@ -387,7 +422,10 @@ class RStreamCliTest {
     Run run = run("windows", missing);
 
     assertThat(run.exitCode).isEqualTo(ExitCode.NOT_FOUND);
-    assertThat(run.err).startsWith("rstream windows: stream not found (").contains(missing).contains("404");
+    assertThat(run.err)
+        .startsWith("rstream windows: stream not found (")
+        .contains(missing)
+        .contains("404");
     assertThat(run.err.lines()).hasSize(1);
   }
 
@@ -412,13 +450,18 @@ class RStreamCliTest {
     Map<String, String> notStateProtocol =
         Map.of(
             "{\"type\":\"cli\",\"key\":\"k\",\"value\":1}", "change has no \"headers\" object",
-            "{\"type\":\"cli\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}", "needs a non-empty string \"key\"",
-            "{\"type\":\"cli\",\"key\":\"k\",\"headers\":{\"operation\":\"insert\"}}", "is an insert with no \"value\"",
-            "{\"type\":\"cli\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"upsert\"}}", "\"upsert\"",
-            "[{\"type\":\"cli\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"insert\"}},3]", "change [1] is not a JSON object",
+            "{\"type\":\"cli\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}",
+                "needs a non-empty string \"key\"",
+            "{\"type\":\"cli\",\"key\":\"k\",\"headers\":{\"operation\":\"insert\"}}",
+                "is an insert with no \"value\"",
+            "{\"type\":\"cli\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"upsert\"}}",
+                "\"upsert\"",
+            "[{\"type\":\"cli\",\"key\":\"k\",\"value\":1,\"headers\":{\"operation\":\"insert\"}},3]",
+                "change [1] is not a JSON object",
             "{\"headers\":{\"control\":\"snapshot-start\"}}", "control message",
             "[]", "the array is empty",
-            "{\"type\":\"a\",\"key\":\"b\",\"value\":1,\"headers\":{\"operation\":\"insert\"}} {}", "malformed JSON");
+            "{\"type\":\"a\",\"key\":\"b\",\"value\":1,\"headers\":{\"operation\":\"insert\"}} {}",
+                "malformed JSON");
     for (Map.Entry<String, String> input : notStateProtocol.entrySet()) {
       Run run = run("append", url, input.getKey());
 
@@ -426,7 +469,8 @@ class RStreamCliTest {
       assertThat(run.err).as(input.getKey()).contains(input.getValue());
       assertThat(run.err.lines()).hasSize(1);
     }
-    assertThat(DurableStream.builder().url(url).build().head().blockingGet().nextOffset()).isEqualTo(before);
+    assertThat(DurableStream.builder().url(url).build().head().blockingGet().nextOffset())
+        .isEqualTo(before);
   }
 
   @Test
@@ -441,7 +485,8 @@ class RStreamCliTest {
     assertThat(typo.exitCode).isEqualTo(ExitCode.USAGE);
     assertThat(typo.err).contains("not a time: '-5x'").contains("-5m");
     Run suggested = run("at", url, "-5m", "--compact");
-    assertThat(suggested.exitCode).as("what the message suggests is a time: " + suggested.err)
+    assertThat(suggested.exitCode)
+        .as("what the message suggests is a time: " + suggested.err)
         .isNotEqualTo(ExitCode.USAGE);
   }
 
@@ -450,8 +495,10 @@ class RStreamCliTest {
     Run run = run("--help");
 
     assertThat(run.exitCode).isZero();
-    assertThat(run.out).contains("tail", "at", "windows", "append", "Exit codes:")
-        .containsPattern("(?m)^ +7 +server down").containsPattern("(?m)^ +10 +not a state stream");
+    assertThat(run.out)
+        .contains("tail", "at", "windows", "append", "Exit codes:")
+        .containsPattern("(?m)^ +7 +server down")
+        .containsPattern("(?m)^ +10 +not a state stream");
   }
 
   /** The state of {@code view} as the CLI prints it: type → key → value, built independently. */
@@ -466,7 +513,9 @@ class RStreamCliTest {
     return state;
   }
 
-  /** The first {@code count} entries of the stream's keyframe index, waiting for them to be written. */
+  /**
+   * The first {@code count} entries of the stream's keyframe index, waiting for them to be written.
+   */
   private List<JsonNode> keyframes(int count) {
     return DurableStream.builder()
         .url(url + ".keyframes")
@@ -482,15 +531,17 @@ class RStreamCliTest {
   private static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exitCode = RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+    int exitCode =
+        RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+            .execute(args);
     return new Run(exitCode, out.toString(), err.toString());
   }
 
   private record Run(int exitCode, String out, String err) {}
 
   /**
-   * Standard output whose reader stops after {@code lines} lines: later writes fail, as writes to
-   * a pipe whose reader exited do.
+   * Standard output whose reader stops after {@code lines} lines: later writes fail, as writes to a
+   * pipe whose reader exited do.
    */
   private static final class ClosingOutput extends Writer {
     private final int lines;

@@ -34,7 +34,8 @@ class TimeArgumentTest {
 
   @Test
   void malformedTimesNameTheAcceptedForms() {
-    for (String bad : new String[] {"yesterday", "-5", "-m", "-5w", "2026-11-22", "2026-11-22T04:00:00", ""}) {
+    for (String bad :
+        new String[] {"yesterday", "-5", "-m", "-5w", "2026-11-22", "2026-11-22T04:00:00", ""}) {
       assertThatThrownBy(() -> TimeArgument.parse(bad, NOW))
           .as(bad)
           .isInstanceOf(IllegalArgumentException.class)
@@ -55,7 +56,9 @@ class TimeArgumentTest {
       int forms = 0;
       while (form.find()) {
         String suggested = form.group(1);
-        assertThat(TimeArgument.parse(suggested, NOW)).as("'%s', suggested for '%s'", suggested, bad).isNotNull();
+        assertThat(TimeArgument.parse(suggested, NOW))
+            .as("'%s', suggested for '%s'", suggested, bad)
+            .isNotNull();
         forms++;
       }
       assertThat(forms).as("forms suggested in: %s", message).isPositive();

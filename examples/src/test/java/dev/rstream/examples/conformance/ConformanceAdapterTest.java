@@ -51,27 +51,36 @@ class ConformanceAdapterTest {
 
   @Test
   void createAppendReadAnswersOneLinePerCommandWithTheServersOffsets() throws IOException {
-    List<JsonNode> answers = exchange(
-        init(),
-        "{\"type\":\"create\",\"path\":\"/adapter-test\",\"contentType\":\"text/plain\"}",
-        "{\"type\":\"append\",\"path\":\"/adapter-test\",\"data\":\"hello \"}",
-        "{\"type\":\"append\",\"path\":\"/adapter-test\",\"data\":\"world\"}",
-        "{\"type\":\"read\",\"path\":\"/adapter-test\",\"live\":false}",
-        "{\"type\":\"head\",\"path\":\"/adapter-test\"}",
-        "{\"type\":\"shutdown\"}");
+    List<JsonNode> answers =
+        exchange(
+            init(),
+            "{\"type\":\"create\",\"path\":\"/adapter-test\",\"contentType\":\"text/plain\"}",
+            "{\"type\":\"append\",\"path\":\"/adapter-test\",\"data\":\"hello \"}",
+            "{\"type\":\"append\",\"path\":\"/adapter-test\",\"data\":\"world\"}",
+            "{\"type\":\"read\",\"path\":\"/adapter-test\",\"live\":false}",
+            "{\"type\":\"head\",\"path\":\"/adapter-test\"}",
+            "{\"type\":\"shutdown\"}");
 
     assertThat(answers).hasSize(7);
     JsonNode init = answers.get(0);
     assertThat(init.path("success").asBoolean()).isTrue();
     assertThat(init.path("clientName").asText()).isEqualTo(ConformanceAdapter.CLIENT_NAME);
-    for (String feature : List.of("batching", "sse", "longPoll", "auto", "streaming",
-        "dynamicHeaders", "retryOptions", "batchItems", "strictZeroValidation")) {
+    for (String feature :
+        List.of(
+            "batching",
+            "sse",
+            "longPoll",
+            "auto",
+            "streaming",
+            "dynamicHeaders",
+            "retryOptions",
+            "batchItems",
+            "strictZeroValidation")) {
       assertThat(init.path("features").path(feature).asBoolean()).as(feature).isTrue();
     }
     assertThat(answers.get(1).path("status").asInt()).isEqualTo(201);
     String afterSecondAppend = answers.get(3).path("offset").asText();
-    assertThat(answers.get(2).path("offset").asText())
-        .isNotEmpty().isLessThan(afterSecondAppend);
+    assertThat(answers.get(2).path("offset").asText()).isNotEmpty().isLessThan(afterSecondAppend);
 
     JsonNode read = answers.get(4);
     assertThat(read.path("type").asText()).isEqualTo("read");
@@ -88,11 +97,12 @@ class ConformanceAdapterTest {
 
   @Test
   void jsonStreamChunksAreTheResponsesMessagesAsOneArray() throws IOException {
-    List<JsonNode> answers = exchange(
-        init(),
-        "{\"type\":\"create\",\"path\":\"/json\",\"contentType\":\"application/json\"}",
-        "{\"type\":\"append\",\"path\":\"/json\",\"data\":\"[{\\\"id\\\": 1}, {\\\"id\\\": 2}]\"}",
-        "{\"type\":\"read\",\"path\":\"/json\"}");
+    List<JsonNode> answers =
+        exchange(
+            init(),
+            "{\"type\":\"create\",\"path\":\"/json\",\"contentType\":\"application/json\"}",
+            "{\"type\":\"append\",\"path\":\"/json\",\"data\":\"[{\\\"id\\\": 1}, {\\\"id\\\": 2}]\"}",
+            "{\"type\":\"read\",\"path\":\"/json\"}");
 
     JsonNode read = answers.get(3);
     assertThat(read.path("chunks")).hasSize(1);
@@ -102,12 +112,13 @@ class ConformanceAdapterTest {
 
   @Test
   void libraryFailuresBecomeTheSuitesErrorCodes() throws IOException {
-    List<JsonNode> answers = exchange(
-        init(),
-        "{\"type\":\"append\",\"path\":\"/missing\",\"data\":\"x\"}",
-        "{\"type\":\"read\",\"path\":\"/missing\",\"live\":false}",
-        "{\"type\":\"validate\",\"target\":{\"target\":\"idempotent-producer\",\"epoch\":-1}}",
-        "{\"type\":\"no-such-command\"}");
+    List<JsonNode> answers =
+        exchange(
+            init(),
+            "{\"type\":\"append\",\"path\":\"/missing\",\"data\":\"x\"}",
+            "{\"type\":\"read\",\"path\":\"/missing\",\"live\":false}",
+            "{\"type\":\"validate\",\"target\":{\"target\":\"idempotent-producer\",\"epoch\":-1}}",
+            "{\"type\":\"no-such-command\"}");
 
     assertThat(answers).hasSize(5);
     assertThat(answers.get(1).path("errorCode").asText()).isEqualTo("NOT_FOUND");
@@ -121,14 +132,15 @@ class ConformanceAdapterTest {
 
   @Test
   void dynamicHeaderIsComputedPerRequestAndReportedPerCommand() throws IOException {
-    List<JsonNode> answers = exchange(
-        init(),
-        "{\"type\":\"create\",\"path\":\"/dyn\",\"contentType\":\"text/plain\"}",
-        "{\"type\":\"set-dynamic-header\",\"name\":\"X-Counter\",\"valueType\":\"counter\"}",
-        "{\"type\":\"append\",\"path\":\"/dyn\",\"data\":\"a\"}",
-        "{\"type\":\"append\",\"path\":\"/dyn\",\"data\":\"b\"}",
-        "{\"type\":\"clear-dynamic\"}",
-        "{\"type\":\"append\",\"path\":\"/dyn\",\"data\":\"c\"}");
+    List<JsonNode> answers =
+        exchange(
+            init(),
+            "{\"type\":\"create\",\"path\":\"/dyn\",\"contentType\":\"text/plain\"}",
+            "{\"type\":\"set-dynamic-header\",\"name\":\"X-Counter\",\"valueType\":\"counter\"}",
+            "{\"type\":\"append\",\"path\":\"/dyn\",\"data\":\"a\"}",
+            "{\"type\":\"append\",\"path\":\"/dyn\",\"data\":\"b\"}",
+            "{\"type\":\"clear-dynamic\"}",
+            "{\"type\":\"append\",\"path\":\"/dyn\",\"data\":\"c\"}");
 
     assertThat(answers.get(3).path("headersSent").path("X-Counter").asText()).isEqualTo("1");
     assertThat(answers.get(4).path("headersSent").path("X-Counter").asText()).isEqualTo("2");
@@ -137,17 +149,18 @@ class ConformanceAdapterTest {
 
   @Test
   void idempotentAppendsThenLongPollFromTheTailWaitsForNewData() throws IOException {
-    List<JsonNode> answers = exchange(
-        init(),
-        "{\"type\":\"create\",\"path\":\"/idem\",\"contentType\":\"application/json\"}",
-        "{\"type\":\"idempotent-append\",\"path\":\"/idem\",\"producerId\":\"p\","
-            + "\"epoch\":0,\"autoClaim\":false,\"data\":\"{\\\"n\\\": 1}\"}",
-        "{\"type\":\"idempotent-append-batch\",\"path\":\"/idem\",\"producerId\":\"q\","
-            + "\"epoch\":0,\"autoClaim\":false,\"maxInFlight\":3,"
-            + "\"items\":[\"{\\\"n\\\": 2}\",\"{\\\"n\\\": 3}\",\"{\\\"n\\\": 4}\"]}",
-        "{\"type\":\"read\",\"path\":\"/idem\",\"live\":false}",
-        "{\"type\":\"read\",\"path\":\"/idem\",\"offset\":\"now\",\"live\":\"long-poll\","
-            + "\"timeoutMs\":1000}");
+    List<JsonNode> answers =
+        exchange(
+            init(),
+            "{\"type\":\"create\",\"path\":\"/idem\",\"contentType\":\"application/json\"}",
+            "{\"type\":\"idempotent-append\",\"path\":\"/idem\",\"producerId\":\"p\","
+                + "\"epoch\":0,\"autoClaim\":false,\"data\":\"{\\\"n\\\": 1}\"}",
+            "{\"type\":\"idempotent-append-batch\",\"path\":\"/idem\",\"producerId\":\"q\","
+                + "\"epoch\":0,\"autoClaim\":false,\"maxInFlight\":3,"
+                + "\"items\":[\"{\\\"n\\\": 2}\",\"{\\\"n\\\": 3}\",\"{\\\"n\\\": 4}\"]}",
+            "{\"type\":\"read\",\"path\":\"/idem\",\"live\":false}",
+            "{\"type\":\"read\",\"path\":\"/idem\",\"offset\":\"now\",\"live\":\"long-poll\","
+                + "\"timeoutMs\":1000}");
 
     assertThat(answers.get(2).path("success").asBoolean()).as(answers.get(2).toString()).isTrue();
     assertThat(answers.get(3).path("success").asBoolean()).as(answers.get(3).toString()).isTrue();
@@ -166,26 +179,34 @@ class ConformanceAdapterTest {
     // The suite's fault: the server sends the first bytes of the JSON as the whole body.
     AtomicInteger toTruncate = new AtomicInteger(1);
     AtomicInteger reads = new AtomicInteger();
-    client = client.newBuilder().addInterceptor(chain -> {
-      Response response = chain.proceed(chain.request());
-      if (!chain.request().method().equals("GET")
-          || !chain.request().url().encodedPath().endsWith("/cut")) {
-        return response;
-      }
-      reads.incrementAndGet();
-      if (toTruncate.getAndDecrement() <= 0) return response;
-      MediaType type = response.body().contentType();
-      byte[] body = response.body().bytes();
-      return response.newBuilder()
-          .body(ResponseBody.create(Arrays.copyOf(body, 10), type)).build();
-    }).build();
+    client =
+        client
+            .newBuilder()
+            .addInterceptor(
+                chain -> {
+                  Response response = chain.proceed(chain.request());
+                  if (!chain.request().method().equals("GET")
+                      || !chain.request().url().encodedPath().endsWith("/cut")) {
+                    return response;
+                  }
+                  reads.incrementAndGet();
+                  if (toTruncate.getAndDecrement() <= 0) return response;
+                  MediaType type = response.body().contentType();
+                  byte[] body = response.body().bytes();
+                  return response
+                      .newBuilder()
+                      .body(ResponseBody.create(Arrays.copyOf(body, 10), type))
+                      .build();
+                })
+            .build();
 
-    List<JsonNode> answers = exchange(
-        init(),
-        "{\"type\":\"create\",\"path\":\"/cut\",\"contentType\":\"application/json\"}",
-        "{\"type\":\"append\",\"path\":\"/cut\",\"data\":\"{\\\"key\\\": \\\"some long value\\\"}\"}",
-        "{\"type\":\"read\",\"path\":\"/cut\",\"live\":false}",
-        "{\"type\":\"read\",\"path\":\"/cut\",\"live\":false}");
+    List<JsonNode> answers =
+        exchange(
+            init(),
+            "{\"type\":\"create\",\"path\":\"/cut\",\"contentType\":\"application/json\"}",
+            "{\"type\":\"append\",\"path\":\"/cut\",\"data\":\"{\\\"key\\\": \\\"some long value\\\"}\"}",
+            "{\"type\":\"read\",\"path\":\"/cut\",\"live\":false}",
+            "{\"type\":\"read\",\"path\":\"/cut\",\"live\":false}");
 
     JsonNode failed = answers.get(3);
     assertThat(failed.path("errorCode").asText()).as(failed.toString()).isEqualTo("PARSE_ERROR");

@@ -28,24 +28,40 @@ class QuickStartTest {
   void theReadmeAppAppendsReadsItsWriteAndItsJvmExits(@TempDir Path data) throws Exception {
     try (StubServer server = StubServer.builder().dataDir(data).build().start()) {
       String url = server.streamUrl("quickstart/orders");
-      DurableStream.builder().url(url).build()
-          .create(CreateOptions.builder().contentType("application/json")
-              .header("Rstream-Keyframes", "changes=1000, interval=60s").build())
-          .timeout(10, SECONDS).blockingGet();
+      DurableStream.builder()
+          .url(url)
+          .build()
+          .create(
+              CreateOptions.builder()
+                  .contentType("application/json")
+                  .header("Rstream-Keyframes", "changes=1000, interval=60s")
+                  .build())
+          .timeout(10, SECONDS)
+          .blockingGet();
 
       String java = new File(System.getProperty("java.home"), "bin/java").getPath();
-      Process child = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1",
-          "-cp", System.getProperty("java.class.path"), QuickStart.class.getName(), url)
-          .redirectErrorStream(true).start();
+      Process child =
+          new ProcessBuilder(
+                  java,
+                  "-XX:TieredStopAtLevel=1",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  QuickStart.class.getName(),
+                  url)
+              .redirectErrorStream(true)
+              .start();
       BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-      Thread reader = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line; (line = in.readLine()) != null; ) lines.add(line);
-        } catch (Exception ignored) {
-          // the child was destroyed
-        }
-      });
+      Thread reader =
+          new Thread(
+              () -> {
+                try (BufferedReader in =
+                    new BufferedReader(
+                        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                  for (String line; (line = in.readLine()) != null; ) lines.add(line);
+                } catch (Exception ignored) {
+                  // the child was destroyed
+                }
+              });
       reader.start();
       try {
         String printed = null;
@@ -56,7 +72,8 @@ class QuickStartTest {
         assertThat(printed).contains("{\"status\":\"paid\"}");
 
         boolean exited = child.waitFor(EXIT_BOUND_SECONDS, SECONDS);
-        assertThat(exited).as("the JVM exited within %s s of main's last line", EXIT_BOUND_SECONDS)
+        assertThat(exited)
+            .as("the JVM exited within %s s of main's last line", EXIT_BOUND_SECONDS)
             .isTrue();
         assertThat(child.exitValue()).isZero();
       } finally {

@@ -14,17 +14,21 @@ import org.junit.jupiter.api.Test;
 
 /** The README shows only code that compiles: every snippet region of ReadmeSnippets, verbatim. */
 class ReadmeSnippetsTest {
-  /** The compiled sources of the README's Java blocks: the tour's snippets and the whole first app. */
+  /**
+   * The compiled sources of the README's Java blocks: the tour's snippets and the whole first app.
+   */
   private static final List<Path> SOURCES =
       List.of(
           Path.of("src/test/java/dev/rstream/examples/readme/ReadmeSnippets.java"),
           Path.of("src/test/java/dev/rstream/examples/readme/QuickStart.java"));
+
   private static final Path README = Path.of("../README.md");
 
   @Test
   void everySnippetStandsVerbatimInTheReadme() throws IOException {
     Map<String, String> snippets = new LinkedHashMap<>();
-    for (Path source : SOURCES) snippets.putAll(snippets(Files.readAllLines(source, StandardCharsets.UTF_8)));
+    for (Path source : SOURCES)
+      snippets.putAll(snippets(Files.readAllLines(source, StandardCharsets.UTF_8)));
     assertThat(snippets).isNotEmpty();
     List<String> blocks = javaBlocks(Files.readAllLines(README, StandardCharsets.UTF_8));
     snippets.forEach(
@@ -34,7 +38,9 @@ class ReadmeSnippetsTest {
     assertThat(snippets.values()).containsAll(blocks);
   }
 
-  /** Regions between "// README:name" and "// README:end", with their common indentation removed. */
+  /**
+   * Regions between "// README:name" and "// README:end", with their common indentation removed.
+   */
   static Map<String, String> snippets(List<String> lines) {
     Map<String, String> snippets = new LinkedHashMap<>();
     String name = null;
@@ -90,7 +96,8 @@ class ReadmeSnippetsTest {
   @Test
   void extractionFindsRegionsAndBlocks() {
     Map<String, String> found =
-        snippets(List.of("x", "    // README:a", "    int a = 1;", "      a++;", "    // README:end"));
+        snippets(
+            List.of("x", "    // README:a", "    int a = 1;", "      a++;", "    // README:end"));
     assertThat(found).containsEntry("a", "int a = 1;\n  a++;\n");
     assertThat(javaBlocks(List.of("```java", "int a = 1;", "```", "```sh", "ls", "```")))
         .containsExactly("int a = 1;\n");

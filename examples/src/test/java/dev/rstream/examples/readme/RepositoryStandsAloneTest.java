@@ -22,17 +22,22 @@ import org.junit.jupiter.api.Test;
  */
 class RepositoryStandsAloneTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
   /** Build output and installed packages: not ours. */
   private static final Set<String> SKIPPED_DIRECTORIES = Set.of(".git", "target", "node_modules");
 
   /** A relative markdown link or image: {@code [text](path)}, {@code ![alt](path)}. */
   private static final Pattern MARKDOWN_LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
+
   /** The sibling directory the protocol notes were once read from. */
   private static final Pattern SHARED_DIRECTORY = Pattern.compile("\\.\\./shared\\b");
+
   /** A tracker reference: meaningless to a reader of the repository. */
   private static final Pattern ISSUE_REFERENCE = Pattern.compile("(?i)\\bissues? #?[0-9]");
+
   /** The protocol cited by a bare name, not as the repository's {@code docs/} copy or a URL. */
-  private static final Pattern BARE_PROTOCOL_CITATION = Pattern.compile("(?<![/\\w-])PROTOCOL\\.md");
+  private static final Pattern BARE_PROTOCOL_CITATION =
+      Pattern.compile("(?<![/\\w-])PROTOCOL\\.md");
 
   @Test
   void markdownLinksStayInsideTheRepositoryAndResolve() throws IOException {
@@ -47,7 +52,9 @@ class RepositoryStandsAloneTest {
           if (target.startsWith("#") || target.matches("(?i)[a-z][a-z0-9+.-]*:.*")) continue;
           int anchor = target.indexOf('#');
           Path resolved =
-              file.getParent().resolve(anchor < 0 ? target : target.substring(0, anchor)).normalize();
+              file.getParent()
+                  .resolve(anchor < 0 ? target : target.substring(0, anchor))
+                  .normalize();
           if (!resolved.startsWith(ROOT) || !Files.exists(resolved)) {
             broken.add(where(file, i) + target);
           }
@@ -65,7 +72,8 @@ class RepositoryStandsAloneTest {
       for (int i = 0; i < lines.size(); i++) {
         String line = lines.get(i);
         for (Pattern p : List.of(SHARED_DIRECTORY, ISSUE_REFERENCE, BARE_PROTOCOL_CITATION)) {
-          if (p.matcher(line).find() && !isTestInput(file, line)) found.add(where(file, i) + line.strip());
+          if (p.matcher(line).find() && !isTestInput(file, line))
+            found.add(where(file, i) + line.strip());
         }
       }
     }
@@ -85,7 +93,9 @@ class RepositoryStandsAloneTest {
   @Test
   void theProtocolDocumentIsInTheRepository() {
     assertThat(ROOT.resolve("docs/PROTOCOL.md")).isRegularFile();
-    assertThat(ROOT.resolve("pom.xml")).as("the scan starts at the repository root").isRegularFile();
+    assertThat(ROOT.resolve("pom.xml"))
+        .as("the scan starts at the repository root")
+        .isRegularFile();
   }
 
   /** Every text file of the repository: UTF-8 without NUL bytes, outside build output. */

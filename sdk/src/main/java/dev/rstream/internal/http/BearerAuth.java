@@ -15,19 +15,20 @@ import org.jspecify.annotations.Nullable;
  * #authorization}), and renewed once when the server answers 401. The renewal is an OkHttp
  * application interceptor, as OkHttp's own {@code Authenticator} would be, so it happens inside the
  * call for every kind of request alike (catch-up, long-poll, SSE, the HEAD probe, appends, the
- * producer, the keyframe index), and the retry loops above see either the answer to the fresh
- * token or its 401. Not an {@code Authenticator}: that one can only fail a call with an {@code
- * IOException}, which the loops would retry as a network error, while a supplier's failure must
- * end the operation with its cause.
+ * producer, the keyframe index), and the retry loops above see either the answer to the fresh token
+ * or its 401. Not an {@code Authenticator}: that one can only fail a call with an {@code
+ * IOException}, which the loops would retry as a network error, while a supplier's failure must end
+ * the operation with its cause.
  *
  * <p>A refused re-send is renewed again only while the supplier gives a token other than the one
  * just refused, and at most {@value #MAX_RENEWALS} times per request: a server that rotates its
- * token between the renewal and the re-send (one that accepts one token at a time) is followed,
- * and a supplier that keeps giving bad tokens costs at most {@value #MAX_RENEWALS} + 1 requests per
+ * token between the renewal and the re-send (one that accepts one token at a time) is followed, and
+ * a supplier that keeps giving bad tokens costs at most {@value #MAX_RENEWALS} + 1 requests per
  * operation, not a loop. The last 401 goes up and becomes an {@link AuthenticationException}.
  */
 final class BearerAuth implements Interceptor {
   static final String AUTHORIZATION = "Authorization";
+
   /** Renewals of one request; each after the first needs a token unlike the one just refused. */
   static final int MAX_RENEWALS = 3;
 
@@ -65,7 +66,8 @@ final class BearerAuth implements Interceptor {
       } catch (Exception e) {
         keepInterrupt(e);
         // The 401 goes up with the supplier's failure attached; HttpFailures makes it the cause.
-        return response.newBuilder()
+        return response
+            .newBuilder()
             .request(request.newBuilder().tag(Failure.class, new Failure(e)).build())
             .build();
       }
@@ -73,10 +75,12 @@ final class BearerAuth implements Interceptor {
       // reached every node yet); later ones only a token the server has not refused just now.
       if (renewals > 0 && fresh.equals(refused)) return response;
       response.close();
-      request = request.newBuilder()
-          .header(AUTHORIZATION, "Bearer " + fresh)
-          .tag(Renewed.class, new Renewed(renewals + 1))
-          .build();
+      request =
+          request
+              .newBuilder()
+              .header(AUTHORIZATION, "Bearer " + fresh)
+              .tag(Renewed.class, new Renewed(renewals + 1))
+              .build();
       response = chain.proceed(request);
     }
     return response;

@@ -6,8 +6,8 @@ import java.io.InputStream;
 /**
  * A {@link MessageDecoder} that needs a response body's bytes beside the parser's tokens (to take a
  * value as the bytes sent rather than re-encode it). The transport makes the parser of a JSON
- * response read the body through {@link #bodyInput}; SSE data events are parsed as text and do
- * not pass through it.
+ * response read the body through {@link #bodyInput}; SSE data events are parsed as text and do not
+ * pass through it.
  */
 public interface BodyInputDecoder<T> extends MessageDecoder<T> {
   /**

@@ -69,8 +69,8 @@ final class BoundedMessageInput extends FilterInputStream {
 
   private void check(long wanted) throws MessageTooLargeException {
     if (wanted <= 0 || read >= limit) {
-      throw new MessageTooLargeException("a message of the body is larger than " + maxMessageBytes
-          + " bytes");
+      throw new MessageTooLargeException(
+          "a message of the body is larger than " + maxMessageBytes + " bytes");
     }
   }
 

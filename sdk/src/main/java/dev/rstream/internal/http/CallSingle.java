@@ -12,10 +12,10 @@ import okhttp3.Callback;
 import okhttp3.Response;
 
 /**
- * One HTTP exchange as a cold {@link Single}: each subscription makes a new {@link Call} (so dynamic
- * headers are computed afresh), enqueues it, and hands the response to a handler on OkHttp's
- * dispatcher thread; the response is closed after the handler returns. Disposing cancels the call.
- * Network failures surface as {@link dev.rstream.internal.retry.RetryableFailure}.
+ * One HTTP exchange as a cold {@link Single}: each subscription makes a new {@link Call} (so
+ * dynamic headers are computed afresh), enqueues it, and hands the response to a handler on
+ * OkHttp's dispatcher thread; the response is closed after the handler returns. Disposing cancels
+ * the call. Network failures surface as {@link dev.rstream.internal.retry.RetryableFailure}.
  */
 public final class CallSingle<R> extends Single<R> {
   /** Reads what it needs from a response; must not close it. */
@@ -45,31 +45,32 @@ public final class CallSingle<R> extends Single<R> {
     CallDisposable disposable = new CallDisposable(call);
     observer.onSubscribe(disposable);
     if (disposable.isDisposed()) return;
-    call.enqueue(new Callback() {
-      @Override
-      public void onFailure(Call call, IOException e) {
-        if (!disposable.isDisposed()) observer.onError(HttpFailures.network(e));
-      }
+    call.enqueue(
+        new Callback() {
+          @Override
+          public void onFailure(Call call, IOException e) {
+            if (!disposable.isDisposed()) observer.onError(HttpFailures.network(e));
+          }
 
-      @Override
-      public void onResponse(Call call, Response response) {
-        R result;
-        try {
-          result = handler.handle(response);
-        } catch (IOException e) {
-          // The body broke off while the handler read it: as retryable as a failed connect.
-          if (!disposable.isDisposed()) observer.onError(HttpFailures.network(e));
-          return;
-        } catch (Throwable t) {
-          Exceptions.throwIfFatal(t);
-          if (!disposable.isDisposed()) observer.onError(t);
-          return;
-        } finally {
-          response.close();
-        }
-        if (!disposable.isDisposed()) observer.onSuccess(result);
-      }
-    });
+          @Override
+          public void onResponse(Call call, Response response) {
+            R result;
+            try {
+              result = handler.handle(response);
+            } catch (IOException e) {
+              // The body broke off while the handler read it: as retryable as a failed connect.
+              if (!disposable.isDisposed()) observer.onError(HttpFailures.network(e));
+              return;
+            } catch (Throwable t) {
+              Exceptions.throwIfFatal(t);
+              if (!disposable.isDisposed()) observer.onError(t);
+              return;
+            } finally {
+              response.close();
+            }
+            if (!disposable.isDisposed()) observer.onSuccess(result);
+          }
+        });
   }
 
   private static final class CallDisposable extends AtomicBoolean implements Disposable {

@@ -10,11 +10,11 @@ import okio.BufferedSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the body of a refusal says: the server's error code, if it sent one, and its explanation.
- * A body shaped {@code {"error":{"code":..,"message":..}}} (server-stub's, and the protocol's
- * custom) gives both; {@code {"error":".."}} and a top-level {@code {"code":..,"message":..}}
- * are read the same way; anything else (plain text, an HTML page from a proxy) is the message as
- * it is, its whitespace collapsed.
+ * What the body of a refusal says: the server's error code, if it sent one, and its explanation. A
+ * body shaped {@code {"error":{"code":..,"message":..}}} (server-stub's, and the protocol's custom)
+ * gives both; {@code {"error":".."}} and a top-level {@code {"code":..,"message":..}} are read the
+ * same way; anything else (plain text, an HTML page from a proxy) is the message as it is, its
+ * whitespace collapsed.
  *
  * <p>Bounded: at most {@link #MAX_BYTES} of the body are read, and a message longer than {@link
  * #MAX_TEXT} characters is cut there and marked; a shorter one is kept whole.
@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 final class ErrorBody {
   /** The most body bytes read: enough for any explanation, never a whole misrouted download. */
   static final int MAX_BYTES = 64 * 1024;
+
   /** The most characters of the server's message kept in an exception's message. */
   static final int MAX_TEXT = 4096;
 
@@ -30,6 +31,7 @@ final class ErrorBody {
 
   /** The server's machine-readable code, or null. */
   final @Nullable String code;
+
   /** The server's explanation, whitespace collapsed and bounded; empty when it sent none. */
   final String message;
 
@@ -39,8 +41,8 @@ final class ErrorBody {
   }
 
   /**
-   * The body of {@code response}, read up to {@link #MAX_BYTES}; {@code secret} (a bearer token
-   * the request presented), if not null, never appears in the result. Does not close the response.
+   * The body of {@code response}, read up to {@link #MAX_BYTES}; {@code secret} (a bearer token the
+   * request presented), if not null, never appears in the result. Does not close the response.
    */
   static ErrorBody read(Response response, @Nullable String secret) {
     byte[] bytes;
@@ -66,8 +68,8 @@ final class ErrorBody {
     String code = fields.code();
     String message = fields.message();
     if (code == null && message == null) message = new String(bytes, StandardCharsets.UTF_8);
-    return new ErrorBody(code == null ? null : clean(code, secret),
-        message == null ? "" : clean(message, secret));
+    return new ErrorBody(
+        code == null ? null : clean(code, secret), message == null ? "" : clean(message, secret));
   }
 
   /** {@code ": message [code]"}, {@code ": message"}, {@code ": [code]"} or empty. */

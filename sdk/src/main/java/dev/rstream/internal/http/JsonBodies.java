@@ -2,20 +2,22 @@ package dev.rstream.internal.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * Request bodies of JSON streams: a JSON array of values, each checked to be exactly one
- * well-formed value, because a malformed one would either be refused by the server after the
- * round trip or, worse, merge with its neighbours into different messages.
+ * well-formed value, because a malformed one would either be refused by the server after the round
+ * trip or, worse, merge with its neighbours into different messages.
  */
 public final class JsonBodies {
   private JsonBodies() {}
 
-  /** @throws IllegalArgumentException if {@code value} is not exactly one JSON value. */
+  /**
+   * @throws IllegalArgumentException if {@code value} is not exactly one JSON value.
+   */
   public static byte[] checkedValue(String value, String name) {
     try (JsonParser parser = JsonResponseSource.JSON.createParser(value)) {
       JsonToken token = parser.nextToken();

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.durable.ReadBatch;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,9 +28,10 @@ import org.jspecify.annotations.Nullable;
 final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
   /** Shared: {@code JsonFactory} is thread-safe and holds the parsers' symbol tables. */
   static final JsonFactory JSON = new JsonFactory();
+
   /**
-   * The largest message one body may hold, in bytes: far above real messages, and low enough that
-   * a server sending one endless message fails the read instead of exhausting the heap.
+   * The largest message one body may hold, in bytes: far above real messages, and low enough that a
+   * server sending one endless message fails the read instead of exhausting the heap.
    */
   static final long MAX_MESSAGE_BYTES = 64L << 20;
 
@@ -47,13 +48,24 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
   private @Nullable JsonToken peeked;
   private boolean done;
 
-  JsonResponseSource(Response response, MessageDecoder<T> decoder, ReadBatch.Builder<T> template,
-      Offset startOffset, int maxMessages, int skip) {
+  JsonResponseSource(
+      Response response,
+      MessageDecoder<T> decoder,
+      ReadBatch.Builder<T> template,
+      Offset startOffset,
+      int maxMessages,
+      int skip) {
     this(response, decoder, template, startOffset, maxMessages, skip, MAX_MESSAGE_BYTES);
   }
 
-  JsonResponseSource(Response response, MessageDecoder<T> decoder, ReadBatch.Builder<T> template,
-      Offset startOffset, int maxMessages, int skip, long maxMessageBytes) {
+  JsonResponseSource(
+      Response response,
+      MessageDecoder<T> decoder,
+      ReadBatch.Builder<T> template,
+      Offset startOffset,
+      int maxMessages,
+      int skip,
+      long maxMessageBytes) {
     this.maxMessageBytes = maxMessageBytes;
     this.response = response;
     this.decoder = decoder;
@@ -69,8 +81,8 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
       return nextBatch();
     } catch (BoundedMessageInput.MessageTooLargeException e) {
       String url = response.request().url().newBuilder().query(null).build().toString();
-      throw new ProtocolException(String.valueOf(e.getMessage()), url, startOffset,
-          response.code(), e);
+      throw new ProtocolException(
+          String.valueOf(e.getMessage()), url, startOffset, response.code(), e);
     }
   }
 
@@ -82,7 +94,8 @@ final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
           new BoundedMessageInput(response.body().byteStream(), maxMessageBytes);
       bounded = limited;
       InputStream body = limited;
-      if (decoder instanceof BodyInputDecoder) body = ((BodyInputDecoder<T>) decoder).bodyInput(body);
+      if (decoder instanceof BodyInputDecoder)
+        body = ((BodyInputDecoder<T>) decoder).bodyInput(body);
       p = JSON.createParser(body);
       parser = p;
       JsonToken first = p.nextToken();

@@ -32,7 +32,10 @@ public final class ReadFlowable<T> extends Flowable<ReadBatch<T>> {
   }
 
   /** A read that tells {@code retryListener} when it retries and when the server answers again. */
-  public ReadFlowable(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder,
+  public ReadFlowable(
+      StreamEndpoint endpoint,
+      ReadOptions options,
+      MessageDecoder<T> decoder,
       RetryListener retryListener) {
     this.endpoint = endpoint;
     this.options = options;
@@ -43,13 +46,13 @@ public final class ReadFlowable<T> extends Flowable<ReadBatch<T>> {
   @Override
   protected void subscribeActual(Subscriber<? super ReadBatch<T>> subscriber) {
     Scheduler.Worker worker = endpoint.scheduler().createWorker();
-    ReadSubscription<T> subscription = new ReadSubscription<>(
-        subscriber, worker, new ReadLoop<>(endpoint, options, decoder, retryListener));
+    ReadSubscription<T> subscription =
+        new ReadSubscription<>(
+            subscriber, worker, new ReadLoop<>(endpoint, options, decoder, retryListener));
     subscriber.onSubscribe(subscription);
   }
 
-  static final class ReadSubscription<T> extends AtomicInteger
-      implements Subscription, Runnable {
+  static final class ReadSubscription<T> extends AtomicInteger implements Subscription, Runnable {
     private static final long serialVersionUID = 1L;
 
     private final Subscriber<? super ReadBatch<T>> downstream;
@@ -57,12 +60,14 @@ public final class ReadFlowable<T> extends Flowable<ReadBatch<T>> {
     private final ReadLoop<T> loop;
     private final AtomicLong requested = new AtomicLong();
     private volatile boolean cancelled;
+
     /** Only touched on the worker. */
     private boolean waiting;
+
     private boolean terminated;
 
-    ReadSubscription(Subscriber<? super ReadBatch<T>> downstream, Scheduler.Worker worker,
-        ReadLoop<T> loop) {
+    ReadSubscription(
+        Subscriber<? super ReadBatch<T>> downstream, Scheduler.Worker worker, ReadLoop<T> loop) {
       this.downstream = downstream;
       this.worker = worker;
       this.loop = loop;
@@ -149,10 +154,13 @@ public final class ReadFlowable<T> extends Flowable<ReadBatch<T>> {
             }
             if (step.delayMillis >= 0) {
               waiting = true;
-              worker.schedule(() -> {
-                waiting = false;
-                drain();
-              }, step.delayMillis, MILLISECONDS);
+              worker.schedule(
+                  () -> {
+                    waiting = false;
+                    drain();
+                  },
+                  step.delayMillis,
+                  MILLISECONDS);
               break;
             }
           }

@@ -7,11 +7,11 @@ import static dev.rstream.internal.http.StreamEndpoint.STREAM_UP_TO_DATE;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.rstream.durable.LiveMode;
-import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
 import dev.rstream.RStreamException;
+import dev.rstream.durable.LiveMode;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.retry.Recovery;
@@ -38,21 +38,30 @@ import org.jspecify.annotations.Nullable;
  */
 final class ReadLoop<T> {
   private static final Logger logger = Logger.getLogger(ReadLoop.class.getName());
+
   /** The largest decoded catch-up body after which the next page is asked for ahead. */
   static final long PREFETCH_MAX_BODY_BYTES = 4L << 20;
+
   /** The largest body of a stream that is not JSON, decoded whole as one batch. */
   static final long MAX_BYTES_BODY = 64L << 20;
+
   /** SSE connections shorter than this that deliver nothing look like a buffering proxy. */
   static final long QUICK_SSE_FAILURE_MILLIS = 1000;
+
   /**
    * A long-poll answer or an SSE connection quicker than this that moves the read nowhere is a
    * stall: a server waiting for data as the protocol says takes far longer.
    */
   static final long STALL_MILLIS = 1000;
+
   /** After this many such connections in a row, AUTO falls back to long-poll. */
   static final int QUICK_SSE_FAILURES_BEFORE_FALLBACK = 3;
 
-  enum Phase { CATCH_UP, LONG_POLL, SSE }
+  enum Phase {
+    CATCH_UP,
+    LONG_POLL,
+    SSE
+  }
 
   /** What one step produced: a batch, and/or an end, or a delay before the next step. */
   static final class Step<T> {
@@ -61,7 +70,10 @@ final class ReadLoop<T> {
     final @Nullable Throwable error;
     final long delayMillis;
 
-    private Step(@Nullable ReadBatch<T> batch, boolean complete, @Nullable Throwable error,
+    private Step(
+        @Nullable ReadBatch<T> batch,
+        boolean complete,
+        @Nullable Throwable error,
         long delayMillis) {
       this.batch = batch;
       this.complete = complete;
@@ -76,6 +88,7 @@ final class ReadLoop<T> {
   private final OkHttpClient liveClient;
   private final Recovery recovery;
   private final @Nullable RetryListener retryListener;
+
   /** Whether the listener heard a retry and has not yet heard the server answer again. */
   private boolean retrying;
 
@@ -84,14 +97,19 @@ final class ReadLoop<T> {
   private Phase phase = Phase.CATCH_UP;
   private boolean finished;
   private boolean lastUpToDate;
+
   /** The stream's content type, learnt from catch-up responses; SSE responses do not carry it. */
   private @Nullable MediaType streamType;
+
   /** Messages of the current response already delivered: skipped when the response is re-read. */
   private int skipMessages;
+
   private @Nullable BatchSource<T> source;
   private int quickSseFailures;
+
   /** When the current request was sent, on the scheduler's clock. */
   private long sentAt;
+
   /** Whether the read moved on since the current request was sent. */
   private boolean advancedSinceSent;
 
@@ -100,7 +118,10 @@ final class ReadLoop<T> {
   private volatile @Nullable Prefetch prefetch;
   private volatile boolean cancelled;
 
-  ReadLoop(StreamEndpoint endpoint, ReadOptions options, MessageDecoder<T> decoder,
+  ReadLoop(
+      StreamEndpoint endpoint,
+      ReadOptions options,
+      MessageDecoder<T> decoder,
       RetryListener retryListener) {
     this.endpoint = endpoint;
     this.options = options;
@@ -112,15 +133,19 @@ final class ReadLoop<T> {
     // A live read from the tail needs no catch-up: the server waits at once (spec 8), saving a
     // round trip. SSE learns whether data events carry JSON when the first one arrives.
     if (offset.isNow() && options.liveMode() == LiveMode.LONG_POLL) phase = Phase.LONG_POLL;
-    if (offset.isNow() && (options.liveMode() == LiveMode.SSE
-        || options.liveMode() == LiveMode.AUTO)) {
+    if (offset.isNow()
+        && (options.liveMode() == LiveMode.SSE || options.liveMode() == LiveMode.AUTO)) {
       phase = Phase.SSE;
     }
     OkHttpClient client = endpoint.client();
     // newBuilder() shares the connection pool and dispatcher: only the timeout differs.
-    this.liveClient = options.liveMode() == LiveMode.OFF
-        ? client
-        : client.newBuilder().readTimeout(options.liveReadTimeoutMillis(), MILLISECONDS).build();
+    this.liveClient =
+        options.liveMode() == LiveMode.OFF
+            ? client
+            : client
+                .newBuilder()
+                .readTimeout(options.liveReadTimeoutMillis(), MILLISECONDS)
+                .build();
   }
 
   Step<T> step() {
@@ -147,8 +172,13 @@ final class ReadLoop<T> {
       // stream ("unexpected end of stream"), which Jackson passes on and the branch below retries.
       // So malformed JSON here, even JSON that stops early, is what the server meant to send:
       // asking again would only hide the server's bug, or loop on the same bytes behind a cache.
-      return fail(new ProtocolException("malformed JSON: " + e.getOriginalMessage(),
-          endpoint.displayUrl(), offset, currentStatus(), e));
+      return fail(
+          new ProtocolException(
+              "malformed JSON: " + e.getOriginalMessage(),
+              endpoint.displayUrl(),
+              offset,
+              currentStatus(),
+              e));
     } catch (IOException e) {
       if (cancelled) return new Step<>(null, true, null, -1);
       return retryAfter(HttpFailures.network(e));
@@ -192,8 +222,17 @@ final class ReadLoop<T> {
       return new Step<>(null, false, recovery.gaveUp(failure, endpoint.displayUrl(), offset), -1);
     }
     if (logger.isLoggable(Level.FINE)) {
-      logger.fine(endpoint.displayUrl() + " at " + offset + ": " + failure.getMessage()
-          + ", retry " + recovery.retries() + " in " + delay + " ms");
+      logger.fine(
+          endpoint.displayUrl()
+              + " at "
+              + offset
+              + ": "
+              + failure.getMessage()
+              + ", retry "
+              + recovery.retries()
+              + " in "
+              + delay
+              + " ms");
     }
     RetryListener listener = retryListener;
     if (listener != null) {
@@ -212,14 +251,18 @@ final class ReadLoop<T> {
     }
     Offset next = batch.nextOffset();
     if (!offset.isStart() && !offset.isNow() && next.compareTo(offset) < 0) {
-      throw new ProtocolException("offset went backwards to " + next, endpoint.displayUrl(),
-          offset, batch.status(), null);
+      throw new ProtocolException(
+          "offset went backwards to " + next, endpoint.displayUrl(), offset, batch.status(), null);
     }
     boolean hasData = !batch.messages().isEmpty() || batch.bytes().size() > 0;
     if (hasData && next.equals(offset) && !offset.isStart() && !offset.isNow()) {
       // Asking from the offset after the data would bring the same data again, forever.
-      throw new ProtocolException("data followed by the same offset " + offset,
-          endpoint.displayUrl(), offset, batch.status(), null);
+      throw new ProtocolException(
+          "data followed by the same offset " + offset,
+          endpoint.displayUrl(),
+          offset,
+          batch.status(),
+          null);
     }
     long stallDelay = -1;
     if (!next.equals(offset) || hasData || batch.streamClosed()) {
@@ -229,16 +272,27 @@ final class ReadLoop<T> {
         && endpoint.scheduler().now(MILLISECONDS) - sentAt < STALL_MILLIS) {
       stallDelay = stall(batch.status());
     }
-    if (phase == Phase.CATCH_UP && next.equals(offset) && !batch.upToDate()
-        && !batch.streamClosed() && batch.messages().isEmpty() && batch.bytes().size() == 0
+    if (phase == Phase.CATCH_UP
+        && next.equals(offset)
+        && !batch.upToDate()
+        && !batch.streamClosed()
+        && batch.messages().isEmpty()
+        && batch.bytes().size() == 0
         && !offset.isStart()) {
       // Asking again would get the same answer forever: a server bug, not a reason to spin.
-      throw new ProtocolException("catch-up response made no progress and is not up to date",
-          endpoint.displayUrl(), offset, batch.status(), null);
+      throw new ProtocolException(
+          "catch-up response made no progress and is not up to date",
+          endpoint.displayUrl(),
+          offset,
+          batch.status(),
+          null);
     }
-    boolean changed = !next.equals(offset) || batch.streamClosed()
-        || batch.upToDate() != lastUpToDate || !batch.messages().isEmpty()
-        || batch.bytes().size() > 0;
+    boolean changed =
+        !next.equals(offset)
+            || batch.streamClosed()
+            || batch.upToDate() != lastUpToDate
+            || !batch.messages().isEmpty()
+            || batch.bytes().size() > 0;
     offset = next;
     skipMessages = 0;
     if (batch.cursor() != null) cursor = batch.cursor();
@@ -263,9 +317,15 @@ final class ReadLoop<T> {
   private long stall(int status) throws ProtocolException {
     long delay = recovery.onStall();
     if (delay < 0) {
-      throw new ProtocolException("no progress: the server answered " + Recovery.MAX_STALLS
-          + " times in a row at once without moving on from offset " + offset,
-          endpoint.displayUrl(), offset, status, null);
+      throw new ProtocolException(
+          "no progress: the server answered "
+              + Recovery.MAX_STALLS
+              + " times in a row at once without moving on from offset "
+              + offset,
+          endpoint.displayUrl(),
+          offset,
+          status,
+          null);
     }
     return delay;
   }
@@ -285,8 +345,10 @@ final class ReadLoop<T> {
     if (lived < QUICK_SSE_FAILURE_MILLIS) quickSseFailures++;
     if (options.liveMode() == LiveMode.AUTO
         && quickSseFailures >= QUICK_SSE_FAILURES_BEFORE_FALLBACK) {
-      logger.info(endpoint.displayUrl() + ": SSE connections end without events, "
-          + "falling back to long-poll");
+      logger.info(
+          endpoint.displayUrl()
+              + ": SSE connections end without events, "
+              + "falling back to long-poll");
       phase = Phase.LONG_POLL;
       return -1;
     }
@@ -333,15 +395,26 @@ final class ReadLoop<T> {
         HttpFailures.check(response, endpoint.displayUrl(), offset);
         String type = response.header("Content-Type");
         MediaType mediaType = type != null ? MediaType.parse(type) : null;
-        if (mediaType == null || !"text".equals(mediaType.type())
+        if (mediaType == null
+            || !"text".equals(mediaType.type())
             || !"event-stream".equals(mediaType.subtype())) {
-          throw new ProtocolException("SSE response has content type " + type,
-              endpoint.displayUrl(), offset, response.code(), null);
+          throw new ProtocolException(
+              "SSE response has content type " + type,
+              endpoint.displayUrl(),
+              offset,
+              response.code(),
+              null);
         }
         recovery.onConnected(endpoint.scheduler().now(MILLISECONDS));
         answered();
-        SseSource<T> sse = new SseSource<>(response, decoder, this::streamIsJson, offset,
-            endpoint.displayUrl(), endpoint.scheduler().now(MILLISECONDS));
+        SseSource<T> sse =
+            new SseSource<>(
+                response,
+                decoder,
+                this::streamIsJson,
+                offset,
+                endpoint.displayUrl(),
+                endpoint.scheduler().now(MILLISECONDS));
         handedOver = true;
         return sse;
       }
@@ -351,22 +424,38 @@ final class ReadLoop<T> {
       boolean closed = "true".equalsIgnoreCase(response.header(STREAM_CLOSED));
       String newCursor = response.header(STREAM_CURSOR);
       if (response.code() == 204) {
-        ReadBatch<T> batch = ReadBatch.<T>builder()
-            .startOffset(offset).nextOffset(next).upToDate(upToDate || phase == Phase.LONG_POLL)
-            .streamClosed(closed).cursor(newCursor).status(204)
-            .contentType(response.header("Content-Type")).headers(response.headers()).build();
+        ReadBatch<T> batch =
+            ReadBatch.<T>builder()
+                .startOffset(offset)
+                .nextOffset(next)
+                .upToDate(upToDate || phase == Phase.LONG_POLL)
+                .streamClosed(closed)
+                .cursor(newCursor)
+                .status(204)
+                .contentType(response.header("Content-Type"))
+                .headers(response.headers())
+                .build();
         return new SingleBatchSource<>(batch);
       }
       String type = response.header("Content-Type");
       MediaType mediaType = type != null ? MediaType.parse(type) : null;
       if (mediaType != null) streamType = mediaType;
-      ReadBatch.Builder<T> template = ReadBatch.<T>builder()
-          .startOffset(offset).nextOffset(next).upToDate(upToDate).streamClosed(closed)
-          .cursor(newCursor).status(response.code()).contentType(type)
-          .headers(response.headers());
+      ReadBatch.Builder<T> template =
+          ReadBatch.<T>builder()
+              .startOffset(offset)
+              .nextOffset(next)
+              .upToDate(upToDate)
+              .streamClosed(closed)
+              .cursor(newCursor)
+              .status(response.code())
+              .contentType(type)
+              .headers(response.headers());
       BatchSource<T> result;
       if (isJson(mediaType)) {
-        if (phase == Phase.CATCH_UP && !upToDate && !closed && !next.equals(offset)
+        if (phase == Phase.CATCH_UP
+            && !upToDate
+            && !closed
+            && !next.equals(offset)
             && (options.endOffset() == null || next.compareTo(options.endOffset()) < 0)
             && !response.body().source().request(PREFETCH_MAX_BODY_BYTES + 1)
             && endsAnArray(response.body().source().getBuffer())) {
@@ -374,8 +463,9 @@ final class ReadLoop<T> {
           // that ends inside its JSON fails the read, so asking ahead for it would be wasted.)
           prefetchFrom(next, extra);
         }
-        result = new JsonResponseSource<>(response, decoder, template, offset,
-            options.maxBatchMessages(), skipMessages);
+        result =
+            new JsonResponseSource<>(
+                response, decoder, template, offset, options.maxBatchMessages(), skipMessages);
       } else {
         ByteString bytes = boundedBody(response);
         result = new SingleBatchSource<>(template.bytes(bytes).build());
@@ -389,16 +479,19 @@ final class ReadLoop<T> {
   }
 
   /**
-   * The whole body of a response that is not JSON, at most {@link #MAX_BYTES_BODY} bytes: a
-   * bigger one is the server's error (its pages are far smaller), refused before it fills the
-   * heap.
+   * The whole body of a response that is not JSON, at most {@link #MAX_BYTES_BODY} bytes: a bigger
+   * one is the server's error (its pages are far smaller), refused before it fills the heap.
    */
   private ByteString boundedBody(Response response) throws IOException {
     long declared = response.body().contentLength();
     okio.BufferedSource body = response.body().source();
     if (declared > MAX_BYTES_BODY || body.request(MAX_BYTES_BODY + 1)) {
-      throw new ProtocolException("body larger than " + MAX_BYTES_BODY + " bytes",
-          endpoint.displayUrl(), offset, response.code(), null);
+      throw new ProtocolException(
+          "body larger than " + MAX_BYTES_BODY + " bytes",
+          endpoint.displayUrl(),
+          offset,
+          response.code(),
+          null);
     }
     return body.readByteString();
   }
@@ -420,8 +513,11 @@ final class ReadLoop<T> {
       unavailable = false;
     }
     if (unavailable) {
-      logger.info(endpoint.displayUrl() + ": SSE not served (HTTP " + code
-          + "), falling back to long-poll");
+      logger.info(
+          endpoint.displayUrl()
+              + ": SSE not served (HTTP "
+              + code
+              + "), falling back to long-poll");
       phase = Phase.LONG_POLL;
     }
     return unavailable;
@@ -430,26 +526,40 @@ final class ReadLoop<T> {
   private Offset nextOffset(Response response) throws ProtocolException {
     String value = response.header(STREAM_NEXT_OFFSET);
     if (value == null) {
-      throw new ProtocolException("response has no " + STREAM_NEXT_OFFSET, endpoint.displayUrl(),
-          offset, response.code(), null);
+      throw new ProtocolException(
+          "response has no " + STREAM_NEXT_OFFSET,
+          endpoint.displayUrl(),
+          offset,
+          response.code(),
+          null);
     }
     try {
       return Offset.of(value);
     } catch (IllegalArgumentException e) {
-      throw new ProtocolException("invalid " + STREAM_NEXT_OFFSET + ": " + e.getMessage(),
-          endpoint.displayUrl(), offset, response.code(), e);
+      throw new ProtocolException(
+          "invalid " + STREAM_NEXT_OFFSET + ": " + e.getMessage(),
+          endpoint.displayUrl(),
+          offset,
+          response.code(),
+          e);
     }
   }
 
   /**
-   * Whether the stream is JSON: known from a catch-up response, else asked with a HEAD. Only an
-   * SSE read that skipped the catch-up (from {@link Offset#NOW}) and then got data needs the HEAD.
+   * Whether the stream is JSON: known from a catch-up response, else asked with a HEAD. Only an SSE
+   * read that skipped the catch-up (from {@link Offset#NOW}) and then got data needs the HEAD.
    */
   private boolean streamIsJson() throws IOException, RetryableFailure {
     MediaType known = streamType;
     if (known != null) return isJson(known);
-    Call head = endpoint.client().newCall(
-        endpoint.newRequest(java.util.Collections.emptyMap(), options.headers()).head().build());
+    Call head =
+        endpoint
+            .client()
+            .newCall(
+                endpoint
+                    .newRequest(java.util.Collections.emptyMap(), options.headers())
+                    .head()
+                    .build());
     probeCall = head;
     if (cancelled) head.cancel();
     try (Response response = head.execute()) {
@@ -465,7 +575,8 @@ final class ReadLoop<T> {
   }
 
   static boolean isJson(@Nullable MediaType type) {
-    return type != null && "application".equals(type.type())
+    return type != null
+        && "application".equals(type.type())
         && ("json".equals(type.subtype()) || type.subtype().endsWith("+json"));
   }
 
@@ -506,8 +617,11 @@ final class ReadLoop<T> {
   private void prefetchFrom(Offset next, Map<String, String> extra) {
     Request request;
     try {
-      request = endpoint.newRequest(java.util.Collections.singletonMap("offset", next.value()), extra)
-          .get().build();
+      request =
+          endpoint
+              .newRequest(java.util.Collections.singletonMap("offset", next.value()), extra)
+              .get()
+              .build();
     } catch (RStreamException e) {
       // No token for it: the page in hand is delivered first, and the next request fails in turn.
       return;
@@ -523,8 +637,7 @@ final class ReadLoop<T> {
     Prefetch ahead = prefetch;
     prefetch = null;
     if (ahead == null) return null;
-    if (phase == Phase.CATCH_UP && skipMessages == 0 && ahead.offset.equals(offset)
-        && !cancelled) {
+    if (phase == Phase.CATCH_UP && skipMessages == 0 && ahead.offset.equals(offset) && !cancelled) {
       return ahead;
     }
     ahead.abandon();
@@ -534,10 +647,10 @@ final class ReadLoop<T> {
   /**
    * The next catch-up page, asked for as soon as the current page's body has arrived, so that the
    * server prepares it (reads, frames, compresses) while the client decodes the current one: the
-   * two no longer wait on each other, which measured about 0.7x the time of reading page after
-   * page (BENCHMARKS.md, figure 1). One page ahead at most, and only for a body of at most {@link
-   * #PREFETCH_MAX_BODY_BYTES}, so the memory it costs is bounded; a retry, a failure, the end of the
-   * read or a cancel abandons it (closing its response if one came).
+   * two no longer wait on each other, which measured about 0.7x the time of reading page after page
+   * (BENCHMARKS.md, figure 1). One page ahead at most, and only for a body of at most {@link
+   * #PREFETCH_MAX_BODY_BYTES}, so the memory it costs is bounded; a retry, a failure, the end of
+   * the read or a cancel abandons it (closing its response if one came).
    */
   private static final class Prefetch implements Callback {
     final Offset offset;
@@ -643,5 +756,4 @@ final class ReadLoop<T> {
     @Override
     public void close() {}
   }
-
 }

@@ -3,14 +3,14 @@ package dev.rstream.internal.http;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.durable.ReadBatch;
+import dev.rstream.internal.retry.RetryableFailure;
 import dev.rstream.internal.sse.MalformedEventStreamException;
 import dev.rstream.internal.sse.ServerSentEventListener;
 import dev.rstream.internal.sse.ServerSentEventReader;
-import dev.rstream.internal.retry.RetryableFailure;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +27,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventListener {
   /**
-   * The parser's bounds: lines, events and the data events held for one control event are
-   * bounded, and data that is not UTF-8 fails the read as it does in a catch-up body.
+   * The parser's bounds: lines, events and the data events held for one control event are bounded,
+   * and data that is not UTF-8 fails the read as it does in a catch-up body.
    */
   static final ServerSentEventReader.Limits LIMITS =
       ServerSentEventReader.Limits.DEFAULT.rejectMalformedUtf8(true);
@@ -36,17 +36,22 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
   private final Response response;
   private final MessageDecoder<T> decoder;
   private final JsonProbe jsonProbe;
+
   /** Whether data events carry JSON messages; asked of {@link #jsonProbe} at the first data. */
   private @Nullable Boolean json;
+
   private final boolean base64;
   private final String url;
   private final long openedAt;
   private final ServerSentEventReader reader;
   private final List<String> pendingData = new ArrayList<>();
+
   /** A held data event costs its string and list slot besides its characters. */
   private static final int PENDING_EVENT_OVERHEAD = 64;
+
   /** The characters of {@link #pendingData}, plus the overhead of each, bounded like one event. */
   private long pendingChars;
+
   private @Nullable String control;
   private Offset offset;
   private int controlEvents;
@@ -60,13 +65,24 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
     boolean isJson() throws IOException, RetryableFailure;
   }
 
-  SseSource(Response response, MessageDecoder<T> decoder, JsonProbe jsonProbe, Offset offset,
-      String url, long openedAt) {
+  SseSource(
+      Response response,
+      MessageDecoder<T> decoder,
+      JsonProbe jsonProbe,
+      Offset offset,
+      String url,
+      long openedAt) {
     this(response, decoder, jsonProbe, offset, url, openedAt, LIMITS);
   }
 
-  SseSource(Response response, MessageDecoder<T> decoder, JsonProbe jsonProbe, Offset offset,
-      String url, long openedAt, ServerSentEventReader.Limits limits) {
+  SseSource(
+      Response response,
+      MessageDecoder<T> decoder,
+      JsonProbe jsonProbe,
+      Offset offset,
+      String url,
+      long openedAt,
+      ServerSentEventReader.Limits limits) {
     this.response = response;
     this.decoder = decoder;
     this.jsonProbe = jsonProbe;
@@ -94,8 +110,8 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
     if (type.equals("data")) {
       pendingChars += data.length() + PENDING_EVENT_OVERHEAD;
       if (pendingChars > maxPendingChars) {
-        throw new MalformedEventStreamException("SSE data events without a control event exceed "
-            + maxPendingChars + " characters");
+        throw new MalformedEventStreamException(
+            "SSE data events without a control event exceed " + maxPendingChars + " characters");
       }
       pendingData.add(data);
     } else if (type.equals("control")) {
@@ -132,9 +148,12 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
   }
 
   private ReadBatch<T> toBatch(String controlData) throws IOException, RetryableFailure {
-    ReadBatch.Builder<T> batch = ReadBatch.<T>builder()
-        .startOffset(offset).status(response.code())
-        .contentType(response.header("Content-Type")).headers(response.headers());
+    ReadBatch.Builder<T> batch =
+        ReadBatch.<T>builder()
+            .startOffset(offset)
+            .status(response.code())
+            .contentType(response.header("Content-Type"))
+            .headers(response.headers());
     parseControl(controlData, batch);
     boolean hasData = false;
     if (json == null && !pendingData.isEmpty()) json = jsonProbe.isJson();
@@ -146,8 +165,8 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
         throw e;
       } catch (IOException e) {
         // Decoding text already received: no network involved, so not worth a retry.
-        throw new ProtocolException("undecodable data event: " + e, url, offset, response.code(),
-            e);
+        throw new ProtocolException(
+            "undecodable data event: " + e, url, offset, response.code(), e);
       }
       batch.messages(messages);
       hasData = !messages.isEmpty();
@@ -166,8 +185,12 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
     }
     ReadBatch<T> result = batch.build();
     if (hasData && result.nextOffset().equals(offset) && !offset.isNow() && !offset.isStart()) {
-      throw new ProtocolException("data event followed by a control event that repeats offset "
-          + offset, url, offset, response.code(), null);
+      throw new ProtocolException(
+          "data event followed by a control event that repeats offset " + offset,
+          url,
+          offset,
+          response.code(),
+          null);
     }
     return result;
   }
@@ -213,12 +236,12 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
         throw new JsonParseException(p, "malformed control event");
       }
     } catch (JsonParseException e) {
-      throw new ProtocolException("malformed control event: " + e.getOriginalMessage(), url,
-          offset, response.code(), e);
+      throw new ProtocolException(
+          "malformed control event: " + e.getOriginalMessage(), url, offset, response.code(), e);
     }
     if (next == null) {
-      throw new ProtocolException("control event without streamNextOffset", url, offset,
-          response.code(), null);
+      throw new ProtocolException(
+          "control event without streamNextOffset", url, offset, response.code(), null);
     }
     batch.nextOffset(next);
   }
@@ -242,13 +265,13 @@ final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventList
   private ByteString decodeBase64(String data) throws ProtocolException {
     String text = data.replace("\r", "").replace("\n", "");
     if (text.length() % 4 != 0) {
-      throw new ProtocolException("base64 data event length is not a multiple of 4", url, offset,
-          response.code(), null);
+      throw new ProtocolException(
+          "base64 data event length is not a multiple of 4", url, offset, response.code(), null);
     }
     ByteString decoded = ByteString.decodeBase64(text);
     if (decoded == null) {
-      throw new ProtocolException("invalid base64 in data event", url, offset, response.code(),
-          null);
+      throw new ProtocolException(
+          "invalid base64 in data event", url, offset, response.code(), null);
     }
     return decoded;
   }

@@ -37,25 +37,33 @@ public final class StreamCalls {
   }
 
   /** PUT: creates the stream or confirms it exists with the same configuration. */
-  public Single<StreamInfo> create(String contentType, long ttlSeconds, @Nullable String expiresAt,
-      boolean closed, byte @Nullable [] initialData, Map<String, String> headers) {
-    return exchange(() -> {
-      Request.Builder request = endpoint.newRequest(Collections.emptyMap(), headers);
-      request.header("Content-Type", contentType);
-      if (ttlSeconds >= 0) request.header(StreamEndpoint.STREAM_TTL, Long.toString(ttlSeconds));
-      if (expiresAt != null) request.header(StreamEndpoint.STREAM_EXPIRES_AT, expiresAt);
-      if (closed) request.header(STREAM_CLOSED, "true");
-      byte[] body = initialData != null ? initialData : EMPTY;
-      return request.put(RequestBody.create(body, MediaType.get(contentType))).build();
-    }, response -> {
-      HttpFailures.check(response, endpoint.displayUrl(), null);
-      return streamInfo(response);
-    });
+  public Single<StreamInfo> create(
+      String contentType,
+      long ttlSeconds,
+      @Nullable String expiresAt,
+      boolean closed,
+      byte @Nullable [] initialData,
+      Map<String, String> headers) {
+    return exchange(
+        () -> {
+          Request.Builder request = endpoint.newRequest(Collections.emptyMap(), headers);
+          request.header("Content-Type", contentType);
+          if (ttlSeconds >= 0) request.header(StreamEndpoint.STREAM_TTL, Long.toString(ttlSeconds));
+          if (expiresAt != null) request.header(StreamEndpoint.STREAM_EXPIRES_AT, expiresAt);
+          if (closed) request.header(STREAM_CLOSED, "true");
+          byte[] body = initialData != null ? initialData : EMPTY;
+          return request.put(RequestBody.create(body, MediaType.get(contentType))).build();
+        },
+        response -> {
+          HttpFailures.check(response, endpoint.displayUrl(), null);
+          return streamInfo(response);
+        });
   }
 
   /** HEAD: the stream's metadata. */
   public Single<StreamInfo> head(Map<String, String> headers) {
-    return exchange(() -> endpoint.newRequest(Collections.emptyMap(), headers).head().build(),
+    return exchange(
+        () -> endpoint.newRequest(Collections.emptyMap(), headers).head().build(),
         response -> {
           HttpFailures.check(response, endpoint.displayUrl(), null);
           return streamInfo(response);
@@ -64,7 +72,8 @@ public final class StreamCalls {
 
   /** DELETE: removes the stream; resolves to the status. */
   public Single<Integer> delete(Map<String, String> headers) {
-    return exchange(() -> endpoint.newRequest(Collections.emptyMap(), headers).delete().build(),
+    return exchange(
+        () -> endpoint.newRequest(Collections.emptyMap(), headers).delete().build(),
         response -> {
           HttpFailures.check(response, endpoint.displayUrl(), null);
           return response.code();
@@ -72,27 +81,33 @@ public final class StreamCalls {
   }
 
   /**
-   * POST: appends {@code body} (empty with {@code close} for a close-only request). With a
-   * producer id, sends the three producer headers and reports a 204 as a duplicate.
+   * POST: appends {@code body} (empty with {@code close} for a close-only request). With a producer
+   * id, sends the three producer headers and reports a 204 as a duplicate.
    */
-  public Single<AppendResult> append(byte[] body, @Nullable String contentType,
-      @Nullable String seq, boolean close, @Nullable ProducerHeaders producer,
+  public Single<AppendResult> append(
+      byte[] body,
+      @Nullable String contentType,
+      @Nullable String seq,
+      boolean close,
+      @Nullable ProducerHeaders producer,
       Map<String, String> headers) {
-    return exchange(() -> {
-      Request.Builder request = endpoint.newRequest(Collections.emptyMap(), headers);
-      if (seq != null) request.header(StreamEndpoint.STREAM_SEQ, seq);
-      if (close) request.header(STREAM_CLOSED, "true");
-      if (producer != null) {
-        request.header(PRODUCER_ID, producer.id);
-        request.header(PRODUCER_EPOCH, Long.toString(producer.epoch));
-        request.header(PRODUCER_SEQ, Long.toString(producer.seq));
-      }
-      MediaType type = contentType != null ? MediaType.get(contentType) : null;
-      return request.post(RequestBody.create(body, type)).build();
-    }, response -> {
-      HttpFailures.check(response, endpoint.displayUrl(), null);
-      return appendResult(response, producer != null);
-    });
+    return exchange(
+        () -> {
+          Request.Builder request = endpoint.newRequest(Collections.emptyMap(), headers);
+          if (seq != null) request.header(StreamEndpoint.STREAM_SEQ, seq);
+          if (close) request.header(STREAM_CLOSED, "true");
+          if (producer != null) {
+            request.header(PRODUCER_ID, producer.id);
+            request.header(PRODUCER_EPOCH, Long.toString(producer.epoch));
+            request.header(PRODUCER_SEQ, Long.toString(producer.seq));
+          }
+          MediaType type = contentType != null ? MediaType.get(contentType) : null;
+          return request.post(RequestBody.create(body, type)).build();
+        },
+        response -> {
+          HttpFailures.check(response, endpoint.displayUrl(), null);
+          return appendResult(response, producer != null);
+        });
   }
 
   /** The three idempotent-producer headers of one request. */
@@ -108,11 +123,14 @@ public final class StreamCalls {
     }
   }
 
-  private <R> Single<R> exchange(RequestFactory requestFactory,
-      CallSingle.ResponseHandler<R> handler) {
-    return Recovery.retrying(new CallSingle<>(
-        () -> endpoint.client().newCall(requestFactory.create()), handler), endpoint.retryPolicy(),
-        endpoint.scheduler(), endpoint.displayUrl(), null);
+  private <R> Single<R> exchange(
+      RequestFactory requestFactory, CallSingle.ResponseHandler<R> handler) {
+    return Recovery.retrying(
+        new CallSingle<>(() -> endpoint.client().newCall(requestFactory.create()), handler),
+        endpoint.retryPolicy(),
+        endpoint.scheduler(),
+        endpoint.displayUrl(),
+        null);
   }
 
   private interface RequestFactory {

@@ -2,9 +2,9 @@ package dev.rstream.internal.http;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.rstream.durable.DynamicValue;
 import dev.rstream.RetryPolicy;
 import dev.rstream.TokenSupplier;
+import dev.rstream.durable.DynamicValue;
 import io.reactivex.rxjava3.core.Scheduler;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 public final class StreamEndpoint {
   /** The request headers of the protocol, as sent. */
   public static final String STREAM_NEXT_OFFSET = "Stream-Next-Offset";
+
   public static final String STREAM_UP_TO_DATE = "Stream-Up-To-Date";
   public static final String STREAM_CLOSED = "Stream-Closed";
   public static final String STREAM_CURSOR = "Stream-Cursor";
@@ -42,8 +43,13 @@ public final class StreamEndpoint {
   private final Map<String, DynamicValue> params;
   private final @Nullable BearerAuth auth;
 
-  public StreamEndpoint(HttpUrl url, OkHttpClient client, RetryPolicy retryPolicy,
-      Scheduler scheduler, Map<String, DynamicValue> headers, Map<String, DynamicValue> params) {
+  public StreamEndpoint(
+      HttpUrl url,
+      OkHttpClient client,
+      RetryPolicy retryPolicy,
+      Scheduler scheduler,
+      Map<String, DynamicValue> headers,
+      Map<String, DynamicValue> params) {
     this(url, client, retryPolicy, scheduler, headers, params, null);
   }
 
@@ -51,8 +57,13 @@ public final class StreamEndpoint {
    * @param tokens when set, every request carries {@code Authorization: Bearer} with its token,
    *     renewed once on a 401; {@link #client()} is then {@code client} with that renewal added
    */
-  public StreamEndpoint(HttpUrl url, OkHttpClient client, RetryPolicy retryPolicy,
-      Scheduler scheduler, Map<String, DynamicValue> headers, Map<String, DynamicValue> params,
+  public StreamEndpoint(
+      HttpUrl url,
+      OkHttpClient client,
+      RetryPolicy retryPolicy,
+      Scheduler scheduler,
+      Map<String, DynamicValue> headers,
+      Map<String, DynamicValue> params,
       @Nullable TokenSupplier tokens) {
     this.url = requireNonNull(url, "url == null");
     requireNonNull(client, "client == null");
@@ -87,18 +98,19 @@ public final class StreamEndpoint {
   }
 
   /**
-   * A request builder for this stream with {@code query} added to the URL, the dynamic values
-   * and the bearer token computed now, and {@code extraHeaders} set last. Query parameters are
-   * sorted by name (spec 10.1: identical reads make identical URLs, which caches and CDNs can
-   * share).
+   * A request builder for this stream with {@code query} added to the URL, the dynamic values and
+   * the bearer token computed now, and {@code extraHeaders} set last. Query parameters are sorted
+   * by name (spec 10.1: identical reads make identical URLs, which caches and CDNs can share).
    *
    * @throws dev.rstream.AuthenticationException if the token supplier fails
    */
   public Request.Builder newRequest(Map<String, String> query, Map<String, String> extraHeaders) {
     TreeMap<String, String> sorted = new TreeMap<>();
     for (Map.Entry<String, DynamicValue> param : params.entrySet()) {
-      sorted.put(param.getKey(), requireNonNull(param.getValue().value(),
-          "dynamic param " + param.getKey() + " returned null"));
+      sorted.put(
+          param.getKey(),
+          requireNonNull(
+              param.getValue().value(), "dynamic param " + param.getKey() + " returned null"));
     }
     sorted.putAll(query);
     HttpUrl.Builder urlBuilder = url.newBuilder();
@@ -107,11 +119,14 @@ public final class StreamEndpoint {
     }
     Request.Builder request = new Request.Builder().url(urlBuilder.build());
     for (Map.Entry<String, DynamicValue> header : headers.entrySet()) {
-      request.header(header.getKey(), requireNonNull(header.getValue().value(),
-          "dynamic header " + header.getKey() + " returned null"));
+      request.header(
+          header.getKey(),
+          requireNonNull(
+              header.getValue().value(), "dynamic header " + header.getKey() + " returned null"));
     }
     BearerAuth bearer = auth;
-    if (bearer != null) request.header(BearerAuth.AUTHORIZATION, bearer.authorization(displayUrl()));
+    if (bearer != null)
+      request.header(BearerAuth.AUTHORIZATION, bearer.authorization(displayUrl()));
     for (Map.Entry<String, String> header : extraHeaders.entrySet()) {
       request.header(header.getKey(), header.getValue());
     }

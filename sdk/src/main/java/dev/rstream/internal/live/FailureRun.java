@@ -16,8 +16,17 @@ final class FailureRun {
 
   /** The failure a waiter fails with once this run goes past what it allows. */
   TransientException gaveUp() {
-    return new TransientException("the live read failed " + count + " times in a row, over "
-        + elapsedMillis + " ms; the last time: " + last.getMessage(), last.url(), last.offset(),
-        last.status(), last.serverCode(), last);
+    return new TransientException(
+        "the live read failed "
+            + count
+            + " times in a row, over "
+            + elapsedMillis
+            + " ms; the last time: "
+            + last.getMessage(),
+        last.url(),
+        last.offset(),
+        last.status(),
+        last.serverCode(),
+        last);
   }
 }

@@ -20,22 +20,22 @@ import org.jspecify.annotations.Nullable;
 /**
  * The one live connection a client keeps to its stream, shared by every live subscriber.
  *
- * <p>The first subscriber to {@link #updates()} opens it; when the last one leaves, it closes
- * after the linger time (a subscriber arriving within it reuses the connection). A late
- * subscriber gets the latest state at once, then every later one: never a duplicate, never a
- * gap. Each session starts where the last left off: from the live window its checkpoint holds (so
- * nothing is read twice), else from the latest keyframe.
+ * <p>The first subscriber to {@link #updates()} opens it; when the last one leaves, it closes after
+ * the linger time (a subscriber arriving within it reuses the connection). A late subscriber gets
+ * the latest state at once, then every later one: never a duplicate, never a gap. Each session
+ * starts where the last left off: from the live window its checkpoint holds (so nothing is read
+ * twice), else from the latest keyframe.
  *
- * <p>Transient failures are retried by the transport with its retry policy, resuming from the
- * last offset applied (and skipping what was already applied of a response cut short);
- * subscribers see nothing of them but {@link Progress.Live#RECONNECTING} in progress (with the
- * attempt and its cause) while the transport retries, and {@code CONNECTED} again once the server
- * answers. Loading the keyframe index to start from is retried the same way. When the policy gives up
- * (a {@link TransientException}), the cursor reconnects itself, or reloads the index, as its
- * reconnect policy allows, after the delay {@link Recovery} computes from it; once that policy
- * gives up too, every subscriber fails with the {@link TransientException}. Any progress of the
- * read starts a fresh run of reconnects. Anything else (protocol error, stream deleted) fails
- * every subscriber and ends the session; the next subscriber starts a new one.
+ * <p>Transient failures are retried by the transport with its retry policy, resuming from the last
+ * offset applied (and skipping what was already applied of a response cut short); subscribers see
+ * nothing of them but {@link Progress.Live#RECONNECTING} in progress (with the attempt and its
+ * cause) while the transport retries, and {@code CONNECTED} again once the server answers. Loading
+ * the keyframe index to start from is retried the same way. When the policy gives up (a {@link
+ * TransientException}), the cursor reconnects itself, or reloads the index, as its reconnect policy
+ * allows, after the delay {@link Recovery} computes from it; once that policy gives up too, every
+ * subscriber fails with the {@link TransientException}. Any progress of the read starts a fresh run
+ * of reconnects. Anything else (protocol error, stream deleted) fails every subscriber and ends the
+ * session; the next subscriber starts a new one.
  *
  * <p>Each session is a {@link LiveSession}; {@link LiveWaiters} bounds one-shot waits on it.
  */
@@ -64,9 +64,22 @@ public final class LiveCursor {
     LiveWaiters waiters = new LiveWaiters(source.url(), scheduler);
     this.waiters = waiters;
     Flowable<LiveUpdate> sessions =
-        Flowable.<LiveUpdate>create(emitter -> open(emitter, new LiveSession(new UnitEmitter(emitter),
-                source, checkpoint, keyframes, progress, scheduler, liveMode, reconnectPolicy,
-                waiters, () -> paused)), BackpressureStrategy.BUFFER)
+        Flowable.<LiveUpdate>create(
+                emitter ->
+                    open(
+                        emitter,
+                        new LiveSession(
+                            new UnitEmitter(emitter),
+                            source,
+                            checkpoint,
+                            keyframes,
+                            progress,
+                            scheduler,
+                            liveMode,
+                            reconnectPolicy,
+                            waiters,
+                            () -> paused)),
+                BackpressureStrategy.BUFFER)
             // close() ends a session even while it lingers with no subscriber.
             .takeUntil(closed.andThen(Flowable.just(Boolean.TRUE)));
     this.shared =
@@ -77,10 +90,11 @@ public final class LiveCursor {
 
   private void open(FlowableEmitter<LiveUpdate> emitter, LiveSession session) {
     current = session;
-    emitter.setCancellable(() -> {
-      if (current == session) current = null;
-      session.stop();
-    });
+    emitter.setCancellable(
+        () -> {
+          if (current == session) current = null;
+          session.stop();
+        });
     session.start();
   }
 
@@ -95,14 +109,13 @@ public final class LiveCursor {
 
   /**
    * As {@link #updates()}, for a one-shot wait on the live state, which needs an answer where
-   * {@link #updates()} waits as long as the cursor retries: fails with a {@link
-   * TransientException} when the cursor's current run of transient failures (failed reads,
-   * retried or reconnected, with no answer in between) goes past what {@code bound} allows
-   * (checked at each failure), or when the live read has read nothing new for {@link
-   * RetryPolicy#maxElapsedMillis()} of {@code bound} (if it sets one) since the subscription or
-   * its last progress: a server that answers but never moves (a misconfigured cache) is no better
-   * than one that fails. A waiter is answered once the cursor has caught up, so a caught-up,
-   * quiet stream does not trip it.
+   * {@link #updates()} waits as long as the cursor retries: fails with a {@link TransientException}
+   * when the cursor's current run of transient failures (failed reads, retried or reconnected, with
+   * no answer in between) goes past what {@code bound} allows (checked at each failure), or when
+   * the live read has read nothing new for {@link RetryPolicy#maxElapsedMillis()} of {@code bound}
+   * (if it sets one) since the subscription or its last progress: a server that answers but never
+   * moves (a misconfigured cache) is no better than one that fails. A waiter is answered once the
+   * cursor has caught up, so a caught-up, quiet stream does not trip it.
    */
   public Flowable<LiveUpdate> updates(RetryPolicy bound) {
     return waiters.bound(shared, bound);
@@ -119,7 +132,9 @@ public final class LiveCursor {
     if (session != null) session.pause();
   }
 
-  /** Reopens the live connection from where the last complete batch ended (what the store holds). */
+  /**
+   * Reopens the live connection from where the last complete batch ended (what the store holds).
+   */
   public void resume() {
     paused = false;
     LiveSession session = current;

@@ -33,11 +33,10 @@ import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One connection's life, for {@link LiveCursor}: from the first subscriber to the last one
- * leaving (or a failure). Reads the stream live into the live window, keeps the checkpoint and
- * progress up to date, and reconnects (or reloads the index) as its reconnect policy allows
- * after the transport's retry policy gave up. What subscribers see goes through {@link
- * UnitEmitter}.
+ * One connection's life, for {@link LiveCursor}: from the first subscriber to the last one leaving
+ * (or a failure). Reads the stream live into the live window, keeps the checkpoint and progress up
+ * to date, and reconnects (or reloads the index) as its reconnect policy allows after the
+ * transport's retry policy gave up. What subscribers see goes through {@link UnitEmitter}.
  */
 final class LiveSession {
   // The cursor's logger: a session logs as the cursor it serves.
@@ -130,8 +129,11 @@ final class LiveSession {
             }
             failures.failed(e, resumeOffset);
             progress.update(p -> p.live(Progress.Live.RECONNECTING));
-            read.set(scheduler.scheduleDirect(
-                () -> startFromIndex(keyframes.index(), useHeld), delay, TimeUnit.MILLISECONDS));
+            read.set(
+                scheduler.scheduleDirect(
+                    () -> startFromIndex(keyframes.index(), useHeld),
+                    delay,
+                    TimeUnit.MILLISECONDS));
           }
         };
     read.set(observer); // before subscribing: a synchronous source may call back at once
@@ -180,17 +182,18 @@ final class LiveSession {
             if (!isDisposed()) LiveSession.this.onComplete();
           }
         };
-    RetryListener listener = new RetryListener() {
-      @Override
-      public void retrying(Throwable cause, long delayMillis) {
-        if (!subscriber.isDisposed()) onRetrying(cause, delayMillis);
-      }
+    RetryListener listener =
+        new RetryListener() {
+          @Override
+          public void retrying(Throwable cause, long delayMillis) {
+            if (!subscriber.isDisposed()) onRetrying(cause, delayMillis);
+          }
 
-      @Override
-      public void recovered() {
-        if (!subscriber.isDisposed()) onRecovered();
-      }
-    };
+          @Override
+          public void recovered() {
+            if (!subscriber.isDisposed()) onRecovered();
+          }
+        };
     read.set(subscriber); // before subscribing: a synchronous source may call back at once
     source.read(options, listener).subscribe(subscriber);
   }
@@ -239,7 +242,8 @@ final class LiveSession {
       fail(e);
       return;
     }
-    if (!batch.messages().isEmpty() || (!batch.partial() && !batch.nextOffset().equals(resumeOffset))) {
+    if (!batch.messages().isEmpty()
+        || (!batch.partial() && !batch.nextOffset().equals(resumeOffset))) {
       waiters.advanced();
     }
     if (!batch.partial()) {
@@ -264,10 +268,15 @@ final class LiveSession {
     Offset offset = current != null ? current.offset() : resumeOffset;
     synchronized (this) {
       // Under the lock pause() takes: a batch that ends after a pause must not say CONNECTED.
-      Progress.Live state = paused.getAsBoolean() ? Progress.Live.IDLE : caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
+      Progress.Live state =
+          paused.getAsBoolean()
+              ? Progress.Live.IDLE
+              : caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
       progress.update(
-          p -> p.live(state).liveOffset(offset)
-              .messagesRead(progress.current().messagesRead() + batch.messages().size()));
+          p ->
+              p.live(state)
+                  .liveOffset(offset)
+                  .messagesRead(progress.current().messagesRead() + batch.messages().size()));
     }
   }
 
@@ -309,7 +318,8 @@ final class LiveSession {
   /** The transport lost the connection and retries: invisible but for progress. */
   private void onRetrying(Throwable cause, long delayMillis) {
     synchronized (this) {
-      if (stopped || paused.getAsBoolean()) return; // under pause()'s lock: a paused cursor says IDLE
+      if (stopped || paused.getAsBoolean())
+        return; // under pause()'s lock: a paused cursor says IDLE
       if (log.isLoggable(Level.FINE)) {
         log.log(Level.FINE, source.url() + ": live read retrying in " + delayMillis + " ms", cause);
       }
@@ -321,9 +331,9 @@ final class LiveSession {
   }
 
   /**
-   * The connection dropped: what the server appended meanwhile is unread until a read is up to
-   * date again, which is flagged anew (even with no change, so that waiters see it), and every
-   * append read until then is emitted so subscribers see no gap.
+   * The connection dropped: what the server appended meanwhile is unread until a read is up to date
+   * again, which is flagged anew (even with no change, so that waiters see it), and every append
+   * read until then is emitted so subscribers see no gap.
    */
   private void fellBehind() {
     if (!caughtUp) return;
@@ -350,7 +360,10 @@ final class LiveSession {
       goneOnce = true;
       // Retention, or a stream deleted and created again (its offsets carry a new
       // incarnation): what we stored may not be the stream's any more. Drop it and rebuild.
-      log.log(Level.WARNING, source.url() + ": live offset gone, dropping stored data and rebuilding", error);
+      log.log(
+          Level.WARNING,
+          source.url() + ": live offset gone, dropping stored data and rebuilding",
+          error);
       caughtUp = false;
       out.discontinue(); // the rebuilt state may not follow what subscribers hold
       checkpoint.reset();
@@ -366,7 +379,8 @@ final class LiveSession {
       fail(error);
       return;
     }
-    log.log(Level.FINE, source.url() + ": live read failed, reconnecting from " + resumeOffset, error);
+    log.log(
+        Level.FINE, source.url() + ": live read failed, reconnecting from " + resumeOffset, error);
     fellBehind();
     progress.update(p -> p.live(Progress.Live.RECONNECTING));
     skip = appliedSinceBoundary;

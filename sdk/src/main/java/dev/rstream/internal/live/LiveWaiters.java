@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Bounds one-shot waits on the live state: hears of each failure and each advance of the live
- * read (from its sessions) and fails a waiter whose bound they exceed. Thread-safe.
+ * Bounds one-shot waits on the live state: hears of each failure and each advance of the live read
+ * (from its sessions) and fails a waiter whose bound they exceed. Thread-safe.
  */
 final class LiveWaiters {
   private final String url;
@@ -47,31 +47,48 @@ final class LiveWaiters {
 
   /** {@code updates}, failing as {@link LiveCursor#updates(RetryPolicy)} says. */
   Flowable<LiveUpdate> bound(Flowable<LiveUpdate> updates, RetryPolicy bound) {
-    Flowable<LiveUpdate> gaveUp = failures
-        .filter(run -> Recovery.exhausts(bound, run.count, run.elapsedMillis))
-        .firstElement()
-        .flatMapPublisher(run -> Flowable.error(run.gaveUp()));
+    Flowable<LiveUpdate> gaveUp =
+        failures
+            .filter(run -> Recovery.exhausts(bound, run.count, run.elapsedMillis))
+            .firstElement()
+            .flatMapPublisher(run -> Flowable.error(run.gaveUp()));
     long stallMillis = bound.maxElapsedMillis();
     if (stallMillis > 0) {
-      Flowable<LiveUpdate> stalled = advanced.toFlowable(BackpressureStrategy.LATEST)
-          .startWithItem(Boolean.TRUE)
-          .switchMap(moved -> Flowable.timer(stallMillis, TimeUnit.MILLISECONDS, scheduler))
-          .firstElement()
-          .flatMapPublisher(timeUp -> Flowable.error(stalled(stallMillis)));
+      Flowable<LiveUpdate> stalled =
+          advanced
+              .toFlowable(BackpressureStrategy.LATEST)
+              .startWithItem(Boolean.TRUE)
+              .switchMap(moved -> Flowable.timer(stallMillis, TimeUnit.MILLISECONDS, scheduler))
+              .firstElement()
+              .flatMapPublisher(timeUp -> Flowable.error(stalled(stallMillis)));
       gaveUp = gaveUp.mergeWith(stalled);
     }
     Flowable<LiveUpdate> watch = gaveUp;
     // The watch ends with the updates, however they end, so that the merge does too.
-    return updates.publish(shared -> shared.mergeWith(watch.takeUntil(
-        shared.ignoreElements().onErrorComplete().andThen(Flowable.just(Boolean.TRUE)))));
+    return updates.publish(
+        shared ->
+            shared.mergeWith(
+                watch.takeUntil(
+                    shared
+                        .ignoreElements()
+                        .onErrorComplete()
+                        .andThen(Flowable.just(Boolean.TRUE)))));
   }
 
   private TransientException stalled(long millis) {
     FailureRun last = lastFailures;
     String message = "the live read has read nothing new for " + millis + " ms";
     if (last == null) return new TransientException(message, url, null, 0, null);
-    return new TransientException(message + "; it failed " + last.count + " times in a row, the last time: "
-        + last.last.getMessage(), url, last.last.offset(), last.last.status(),
-        last.last.serverCode(), last.last);
+    return new TransientException(
+        message
+            + "; it failed "
+            + last.count
+            + " times in a row, the last time: "
+            + last.last.getMessage(),
+        url,
+        last.last.offset(),
+        last.last.status(),
+        last.last.serverCode(),
+        last.last);
   }
 }

@@ -8,8 +8,8 @@ import io.reactivex.rxjava3.core.Scheduler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The current run of failures of one session's read, with no answer in between: progress shows
- * it (this object is the read's key on the {@link ProgressBoard}) and waiters hear of each one.
+ * The current run of failures of one session's read, with no answer in between: progress shows it
+ * (this object is the read's key on the {@link ProgressBoard}) and waiters hear of each one.
  * Thread-safe.
  */
 final class ReadFailures {
@@ -39,11 +39,12 @@ final class ReadFailures {
       if (failuresInRun == 0) runStartedAt = now;
       int count = failuresInRun + 1;
       failuresInRun = count;
-      TransientException last = cause instanceof TransientException
-          ? (TransientException) cause
-          : cause instanceof RetryableFailure
-              ? ((RetryableFailure) cause).toTransient(url, resumeOffset, ", retrying")
-              : new TransientException(cause + ", retrying", url, resumeOffset, 0, cause);
+      TransientException last =
+          cause instanceof TransientException
+              ? (TransientException) cause
+              : cause instanceof RetryableFailure
+                  ? ((RetryableFailure) cause).toTransient(url, resumeOffset, ", retrying")
+                  : new TransientException(cause + ", retrying", url, resumeOffset, 0, cause);
       run = new FailureRun(count, now - runStartedAt, last);
       waiters.current(run);
     }

@@ -3,11 +3,11 @@ package dev.rstream.internal.producer;
 import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
+import dev.rstream.ProducerFencedException;
+import dev.rstream.SequenceConflictException;
 import dev.rstream.durable.AppendResult;
 import dev.rstream.durable.IdempotentProducer;
-import dev.rstream.ProducerFencedException;
 import dev.rstream.durable.ProducerOptions;
-import dev.rstream.SequenceConflictException;
 import dev.rstream.internal.http.JsonBodies;
 import dev.rstream.internal.http.StreamCalls;
 import dev.rstream.internal.http.StreamCalls.ProducerHeaders;
@@ -20,12 +20,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.logging.Logger;
 import okhttp3.MediaType;
 import org.jspecify.annotations.Nullable;
@@ -43,8 +43,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RealIdempotentProducer implements IdempotentProducer {
   private static final Logger logger = Logger.getLogger(RealIdempotentProducer.class.getName());
+
   /** How often a batch that hit a gap left by our own in-flight batches is re-sent. */
   private static final int MAX_GAP_RETRIES = 50;
+
   private static final int MIN_BODY_CAPACITY = 256;
 
   private final StreamCalls calls;
@@ -53,27 +55,35 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   private final boolean json;
 
   private final Object lock = new Object();
+
   /** The batch appends go into; null until the first append after a seal. */
   private @Nullable Batch open;
+
   /** The body size of the last sealed batch: the next one starts that big, so it rarely grows. */
   private int lastBodySize = MIN_BODY_CAPACITY;
+
   private final ArrayDeque<Batch> queue = new ArrayDeque<>();
   private final Set<Batch> unacknowledged = new LinkedHashSet<>();
   private final List<Batch> fenced = new ArrayList<>();
+
   /**
    * Batches the server saw before their predecessor (a 409 gap: pipelined requests travel on
    * several connections and can overtake each other), keyed by the predecessor's seq: each is
    * re-sent as soon as that one is acknowledged, so a reordering costs one round trip, not a timer.
    */
   private final Map<Long, Batch> parked = new HashMap<>();
+
   /** The highest seq of this epoch up to which every batch is acknowledged. */
   private long ackedThrough = -1;
+
   private final TreeSet<Long> ackedAbove = new TreeSet<>();
   private int inFlight;
   private long epoch;
   private long nextSeq;
+
   /** A new epoch must start at seq 0 before anything else of it reaches the server. */
   private boolean firstOfEpoch = true;
+
   private boolean claiming;
   private long claimEpoch;
   private @Nullable Throwable failure;
@@ -120,8 +130,10 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     requireNonNull(data, "data == null");
     if (data.length == 0) throw new IllegalArgumentException("data is empty");
     if (json) {
-      return enqueue(java.util.Collections.singletonList(JsonBodies.checkedValue(
-          new String(data, java.nio.charset.StandardCharsets.UTF_8), "data")));
+      return enqueue(
+          java.util.Collections.singletonList(
+              JsonBodies.checkedValue(
+                  new String(data, java.nio.charset.StandardCharsets.UTF_8), "data")));
     }
     // Copied into the batch body under the lock: no clone needed.
     return enqueue(java.util.Collections.singletonList(data));
@@ -145,8 +157,8 @@ public final class RealIdempotentProducer implements IdempotentProducer {
         // No linger: go now if a slot is free; otherwise accumulate until an answer frees one.
         if (queue.isEmpty() && inFlight < sendLimit() && !claiming) seal();
       } else if (linger == null) {
-        linger = scheduler.scheduleDirect(this::lingerElapsed, options.lingerMillis(),
-            MILLISECONDS);
+        linger =
+            scheduler.scheduleDirect(this::lingerElapsed, options.lingerMillis(), MILLISECONDS);
       }
       pump();
       return result;
@@ -200,8 +212,14 @@ public final class RealIdempotentProducer implements IdempotentProducer {
 
   private void send(Batch batch) {
     String contentType = batch.body.length == 0 ? null : options.contentType();
-    calls.append(batch.body, contentType, null, batch.close,
-            new ProducerHeaders(options.producerId(), batch.epoch, batch.seq), options.headers())
+    calls
+        .append(
+            batch.body,
+            contentType,
+            null,
+            batch.close,
+            new ProducerHeaders(options.producerId(), batch.epoch, batch.seq),
+            options.headers())
         .subscribe(result -> onAcknowledged(batch, result), error -> onFailed(batch, error));
   }
 
@@ -240,7 +258,8 @@ public final class RealIdempotentProducer implements IdempotentProducer {
         pump();
         return;
       }
-      if (error instanceof SequenceConflictException && batch.epoch == epoch
+      if (error instanceof SequenceConflictException
+          && batch.epoch == epoch
           && batch.gapRetries < MAX_GAP_RETRIES) {
         long expected = ((SequenceConflictException) error).expectedSeq();
         if (expected >= 0 && expected < batch.seq && failure == null) {
@@ -261,10 +280,17 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     }
   }
 
-  /** Every in-flight batch of the fenced epoch has answered: re-send the fenced ones at the new epoch. */
+  /**
+   * Every in-flight batch of the fenced epoch has answered: re-send the fenced ones at the new
+   * epoch.
+   */
   private void finishClaim() {
-    logger.info(calls.endpoint().displayUrl() + ": producer " + options.producerId()
-        + " fenced, claiming epoch " + claimEpoch);
+    logger.info(
+        calls.endpoint().displayUrl()
+            + ": producer "
+            + options.producerId()
+            + " fenced, claiming epoch "
+            + claimEpoch);
     epoch = claimEpoch;
     nextSeq = 0;
     ackedThrough = -1;
@@ -291,7 +317,9 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     return seq <= ackedThrough || ackedAbove.contains(seq);
   }
 
-  /** Fails the producer: everything not yet acknowledged fails with {@code error}. Holds the lock. */
+  /**
+   * Fails the producer: everything not yet acknowledged fails with {@code error}. Holds the lock.
+   */
   private void fail(Throwable error) {
     if (failure != null) return;
     failure = error;
@@ -327,10 +355,12 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       stopped = true;
       Batch batch = new Batch(true, finalData != null ? finalData.length + 2 : 0);
       if (finalData != null && finalData.length > 0) {
-        batch.add(json
-            ? JsonBodies.checkedValue(new String(finalData,
-                java.nio.charset.StandardCharsets.UTF_8), "finalData")
-            : finalData, json);
+        batch.add(
+            json
+                ? JsonBodies.checkedValue(
+                    new String(finalData, java.nio.charset.StandardCharsets.UTF_8), "finalData")
+                : finalData,
+            json);
       }
       batch.seal(json);
       closeBatch = batch;
@@ -365,11 +395,15 @@ public final class RealIdempotentProducer implements IdempotentProducer {
 
   private static final class Batch {
     final boolean close;
+
     /** The outcome of every message of the batch; {@link #shared} is what appends return. */
     final SingleSubject<AppendResult> result = SingleSubject.create();
+
     final Single<AppendResult> shared = result.hide();
+
     /** The body being built until {@link #seal}, then exactly the body sent. */
     byte[] body;
+
     int size;
     int count;
     long epoch;
@@ -398,8 +432,14 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     private void ensureCapacity(int needed) {
       if (needed < 0) throw new OutOfMemoryError("batch body over 2 GiB");
       if (needed <= body.length) return;
-      body = Arrays.copyOf(body, Math.max(needed, (int) Math.min(Integer.MAX_VALUE - 8,
-          Math.max(MIN_BODY_CAPACITY, 2L * body.length))));
+      body =
+          Arrays.copyOf(
+              body,
+              Math.max(
+                  needed,
+                  (int)
+                      Math.min(
+                          Integer.MAX_VALUE - 8, Math.max(MIN_BODY_CAPACITY, 2L * body.length))));
     }
 
     void complete(AppendResult outcome) {

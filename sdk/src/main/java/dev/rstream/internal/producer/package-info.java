@@ -1,6 +1,4 @@
-/**
- * The idempotent producer: batching, pipelining, sequence numbers and epoch fencing.
- */
+/** The idempotent producer: batching, pipelining, sequence numbers and epoch fencing. */
 @NullMarked
 package dev.rstream.internal.producer;
 

@@ -19,14 +19,14 @@ import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where the SDK recovers from failures: every decision whether a failure is tried again, after
- * how long, and when to give up, for every operation.
+ * Where the SDK recovers from failures: every decision whether a failure is tried again, after how
+ * long, and when to give up, for every operation.
  *
  * <ul>
- *   <li><b>What is retried:</b> a {@link RetryableFailure} (a network error, a body cut short, or
- *       a status for which {@link #isRetryableStatus} holds); nothing else. A 401 is not a retry:
- *       the transport's {@code BearerAuth} renews the token inside the exchange, at no attempt's
- *       cost, and a token still refused fails at once.
+ *   <li><b>What is retried:</b> a {@link RetryableFailure} (a network error, a body cut short, or a
+ *       status for which {@link #isRetryableStatus} holds); nothing else. A 401 is not a retry: the
+ *       transport's {@code BearerAuth} renews the token inside the exchange, at no attempt's cost,
+ *       and a token still refused fails at once.
  *   <li><b>How long to wait:</b> {@link #onFailure} applies the operation's {@link RetryPolicy}
  *       (backoff, its limits, {@linkplain #retryAfterMillis Retry-After} as a floor); {@link
  *       #onProgress} and {@link #onConnected} start a fresh run of failures.
@@ -34,16 +34,16 @@ import org.jspecify.annotations.Nullable;
  *       that moved the read nowhere, as a failure would, and after {@link #MAX_STALLS} in a row
  *       says the server is broken; {@link #onAdvance} starts afresh.
  *   <li><b>Which policy:</b> a request's is the app's {@code retryPolicy}; reads that end use
- *       {@link #oneShotPolicy}; the live cursor, once its read's own retries gave up, reconnects
- *       as {@link #liveReconnectPolicy} says.
+ *       {@link #oneShotPolicy}; the live cursor, once its read's own retries gave up, reconnects as
+ *       {@link #liveReconnectPolicy} says.
  *   <li><b>Who asks:</b> the transport's read loop at each failed step (reads, catch-up and live),
  *       {@link #retrying} for single exchanges (create, head, append, close, delete), and the live
  *       cursor for its reconnects and its index reloads, and for when a one-shot wait on it
  *       {@linkplain #exhausts gives up}.
  * </ul>
  *
- * <p>An instance is the recovery of one operation: how many retries its current run of failures
- * has used and when that run began. Not thread-safe: the operation's own thread drives it.
+ * <p>An instance is the recovery of one operation: how many retries its current run of failures has
+ * used and when that run began. Not thread-safe: the operation's own thread drives it.
  */
 public final class Recovery {
   private static final Logger logger = Logger.getLogger(Recovery.class.getName());
@@ -55,8 +55,12 @@ public final class Recovery {
       RetryPolicy.builder().maxElapsed(ONE_SHOT_RETRY_SECONDS, TimeUnit.SECONDS).build();
 
   /** Reconnects without end, 100 ms after the first failure, doubling up to 5 s, no jitter. */
-  private static final RetryPolicy LIVE_RECONNECT_DEFAULT = RetryPolicy.builder()
-      .initialDelay(100, MILLISECONDS).maxDelay(5_000, MILLISECONDS).random(new NoJitter()).build();
+  private static final RetryPolicy LIVE_RECONNECT_DEFAULT =
+      RetryPolicy.builder()
+          .initialDelay(100, MILLISECONDS)
+          .maxDelay(5_000, MILLISECONDS)
+          .random(new NoJitter())
+          .build();
 
   /**
    * Quick answers in a row that moved the read nowhere (the same offset, no data), after which no
@@ -79,8 +83,8 @@ public final class Recovery {
    * one, else its {@code retryPolicy} if set, else the default backoff for {@link
    * #ONE_SHOT_RETRY_SECONDS}.
    */
-  public static RetryPolicy oneShotPolicy(@Nullable RetryPolicy retry,
-      @Nullable RetryPolicy oneShot) {
+  public static RetryPolicy oneShotPolicy(
+      @Nullable RetryPolicy retry, @Nullable RetryPolicy oneShot) {
     if (oneShot != null) return oneShot;
     return retry != null ? retry : ONE_SHOT_DEFAULT;
   }
@@ -90,8 +94,8 @@ public final class Recovery {
    * it; else, if the app set a {@code retryPolicy}, not at all (an app that bounded its retries
    * wants to hear they ran out); else without end, 100 ms doubling up to 5 s.
    */
-  public static RetryPolicy liveReconnectPolicy(@Nullable RetryPolicy retry,
-      @Nullable RetryPolicy live) {
+  public static RetryPolicy liveReconnectPolicy(
+      @Nullable RetryPolicy retry, @Nullable RetryPolicy live) {
     if (live != null) return live;
     return retry != null ? RetryPolicy.none() : LIVE_RECONNECT_DEFAULT;
   }
@@ -106,7 +110,8 @@ public final class Recovery {
 
   /** True for the statuses a retry may cure: 408, 429 and the 5xx other than 501 and 505. */
   public static boolean isRetryableStatus(int status) {
-    return status == 408 || status == 429
+    return status == 408
+        || status == 429
         || (status >= 500 && status <= 599 && status != 501 && status != 505);
   }
 
@@ -132,26 +137,41 @@ public final class Recovery {
   }
 
   /**
-   * {@code source} retried on {@link RetryableFailure} as {@code policy} allows, each attempt
-   * after its delay on {@code scheduler}; any other error passes through. When the policy gives
-   * up the error is a {@link TransientException} naming {@code url} and {@code offset}.
+   * {@code source} retried on {@link RetryableFailure} as {@code policy} allows, each attempt after
+   * its delay on {@code scheduler}; any other error passes through. When the policy gives up the
+   * error is a {@link TransientException} naming {@code url} and {@code offset}.
    */
-  public static <R> Single<R> retrying(Single<R> source, RetryPolicy policy, Scheduler scheduler,
-      String url, @Nullable Offset offset) {
-    return Single.defer(() -> {
-      Recovery recovery = new Recovery(policy);
-      return source.retryWhen(errors -> errors.flatMap(error -> {
-        if (!(error instanceof RetryableFailure)) return Flowable.error(error);
-        RetryableFailure failure = (RetryableFailure) error;
-        long delay = recovery.onFailure(failure, scheduler.now(MILLISECONDS));
-        if (delay < 0) return Flowable.error(recovery.gaveUp(failure, url, offset));
-        if (logger.isLoggable(Level.FINE)) {
-          logger.fine(url + ": " + failure.getMessage() + ", retry " + recovery.retries() + " in "
-              + delay + " ms");
-        }
-        return Flowable.timer(delay, MILLISECONDS, scheduler);
-      }));
-    });
+  public static <R> Single<R> retrying(
+      Single<R> source,
+      RetryPolicy policy,
+      Scheduler scheduler,
+      String url,
+      @Nullable Offset offset) {
+    return Single.defer(
+        () -> {
+          Recovery recovery = new Recovery(policy);
+          return source.retryWhen(
+              errors ->
+                  errors.flatMap(
+                      error -> {
+                        if (!(error instanceof RetryableFailure)) return Flowable.error(error);
+                        RetryableFailure failure = (RetryableFailure) error;
+                        long delay = recovery.onFailure(failure, scheduler.now(MILLISECONDS));
+                        if (delay < 0) return Flowable.error(recovery.gaveUp(failure, url, offset));
+                        if (logger.isLoggable(Level.FINE)) {
+                          logger.fine(
+                              url
+                                  + ": "
+                                  + failure.getMessage()
+                                  + ", retry "
+                                  + recovery.retries()
+                                  + " in "
+                                  + delay
+                                  + " ms");
+                        }
+                        return Flowable.timer(delay, MILLISECONDS, scheduler);
+                      }));
+        });
   }
 
   /**

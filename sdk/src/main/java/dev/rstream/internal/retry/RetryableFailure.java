@@ -20,14 +20,18 @@ public final class RetryableFailure extends Exception {
    * @param status the HTTP status, 0 for a network failure.
    * @param retryAfterMillis the server's {@code Retry-After}, 0 when absent.
    */
-  public RetryableFailure(String message, int status, long retryAfterMillis,
-      @Nullable Throwable cause) {
+  public RetryableFailure(
+      String message, int status, long retryAfterMillis, @Nullable Throwable cause) {
     this(message, status, retryAfterMillis, null, cause);
   }
 
   /** As the other constructor, with the error code the server's body named, if any. */
-  public RetryableFailure(String message, int status, long retryAfterMillis,
-      @Nullable String serverCode, @Nullable Throwable cause) {
+  public RetryableFailure(
+      String message,
+      int status,
+      long retryAfterMillis,
+      @Nullable String serverCode,
+      @Nullable Throwable cause) {
     super(message, cause);
     this.status = status;
     this.retryAfterMillis = retryAfterMillis;
@@ -39,7 +43,12 @@ public final class RetryableFailure extends Exception {
    * server code, and as cause the network error if there was one.
    */
   public TransientException toTransient(String url, @Nullable Offset offset, String suffix) {
-    return new TransientException(getMessage() + suffix, url, offset, status, serverCode,
+    return new TransientException(
+        getMessage() + suffix,
+        url,
+        offset,
+        status,
+        serverCode,
         getCause() != null ? getCause() : this);
   }
 

@@ -47,23 +47,29 @@ public final class ServerSentEventReader {
   private static final long ID = 0x6964L; // "id"
   private static final long RETRY = 0x7265747279L; // "retry"
   private static final int LONGEST_NAME = 5;
+
   /** Up to this many new bytes are checked for CR/LF one by one rather than with okio's scan. */
   private static final int SHORT_SCAN = 8;
+
   private static final String DEFAULT_TYPE = "message";
+
   /** Event types repeat (a handful per stream): reuse their strings instead of decoding each. */
   private static final int TYPE_CACHE_SIZE = 4;
+
   private static final int MAX_CACHED_TYPE_LENGTH = 64;
   private static final int INITIAL_DATA_CAPACITY = 1024;
+
   /** After a bigger event the data array is dropped, so one huge event does not pin its memory. */
   private static final int MAX_RETAINED_DATA_CAPACITY = 256 * 1024;
+
   /** Java strings and arrays stop a little short of 2^31. */
   private static final int MAX_DATA_LENGTH = Integer.MAX_VALUE - 16;
 
   /**
-   * What a reader accepts before it gives up on a stream: the longest line, the largest event
-   * data, and whether data that is not valid UTF-8 fails the read (the WHATWG parser replaces it
-   * with U+FFFD). A server that exceeds a bound is broken or hostile, and the reader fails with
-   * {@link MalformedEventStreamException} instead of buffering without end.
+   * What a reader accepts before it gives up on a stream: the longest line, the largest event data,
+   * and whether data that is not valid UTF-8 fails the read (the WHATWG parser replaces it with
+   * U+FFFD). A server that exceeds a bound is broken or hostile, and the reader fails with {@link
+   * MalformedEventStreamException} instead of buffering without end.
    */
   public static final class Limits {
     /** 8 MiB lines, 64 MiB events, malformed UTF-8 replaced as the WHATWG parser does. */
@@ -105,8 +111,10 @@ public final class ServerSentEventReader {
 
   private final BufferedSource source;
   private final Limits limits;
+
   /** The source's own buffer: the bytes of a line are parsed in place, after one scan for CR/LF. */
   private final Buffer buffer;
+
   private final ServerSentEventListener listener;
 
   /**
@@ -115,11 +123,14 @@ public final class ServerSentEventReader {
    * spanning segments would first be copied into a fresh array.
    */
   private byte[] data = new byte[INITIAL_DATA_CAPACITY];
+
   private int dataLength;
   private boolean hasData;
   private @Nullable String eventType;
+
   /** The last event id buffer; null stands for the empty string. */
   private @Nullable String idBuffer;
+
   /** The last event id string, committed when an event is dispatched; null when empty. */
   private @Nullable String lastEventId;
 
@@ -128,8 +139,10 @@ public final class ServerSentEventReader {
   private int nextTypeSlot;
 
   private boolean bomChecked;
+
   /** The previous line ended in CR: an LF that comes next belongs to it. */
   private boolean skipLf;
+
   private boolean exhausted;
 
   /** A fresh stream's reader: no last event id, {@linkplain Limits#DEFAULT default limits}. */
@@ -161,9 +174,8 @@ public final class ServerSentEventReader {
     // The spec starts each stream's id buffer empty; taken literally, the first event without an
     // id after a reconnect would erase the id the reconnect just resumed from. Chromium's
     // EventSourceParser seeds the buffer with the current id instead, and so do we.
-    String initial = initialLastEventId == null || initialLastEventId.isEmpty()
-        ? null
-        : initialLastEventId;
+    String initial =
+        initialLastEventId == null || initialLastEventId.isEmpty() ? null : initialLastEventId;
     this.idBuffer = initial;
     this.lastEventId = initial;
   }
@@ -228,7 +240,8 @@ public final class ServerSentEventReader {
       }
       from = size;
       if (size > limits.maxLineBytes) {
-        throw new MalformedEventStreamException("SSE line longer than " + limits.maxLineBytes + " bytes");
+        throw new MalformedEventStreamException(
+            "SSE line longer than " + limits.maxLineBytes + " bytes");
       }
       if (!source.request(size + 1L)) return -1L;
     }
@@ -301,7 +314,8 @@ public final class ServerSentEventReader {
   private void appendData(long length) throws IOException {
     long newLength = dataLength + length + (hasData ? 1L : 0L);
     if (newLength > limits.maxEventBytes) {
-      throw new MalformedEventStreamException("SSE event data longer than " + limits.maxEventBytes + " bytes");
+      throw new MalformedEventStreamException(
+          "SSE event data longer than " + limits.maxEventBytes + " bytes");
     }
     if (newLength > data.length) {
       long capacity = Math.min(MAX_DATA_LENGTH, Math.max(newLength, 2L * data.length));
@@ -384,7 +398,8 @@ public final class ServerSentEventReader {
 
   private static boolean isUtf8(byte[] bytes, int length) {
     try {
-      StandardCharsets.UTF_8.newDecoder()
+      StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes, 0, length));

@@ -13,18 +13,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable hash map with structural sharing: {@link #plus} and {@link #minus} copy only the
- * path from the root to the changed entry (at most 7 small arrays), so a new version costs
- * O(log32 n) time and memory while every earlier version stays valid and shares the rest.
+ * path from the root to the changed entry (at most 7 small arrays), so a new version costs O(log32
+ * n) time and memory while every earlier version stays valid and shares the rest.
  *
  * <p>This is a compact CHAMP (Steindorfer and Vinju, OOPSLA 2015): each node keeps inline entries
- * and sub-nodes in one array under two bitmaps, and the tree stays canonical (a sub-node that
- * would hold one entry is inlined into its parent), which keeps it shallow and iteration fast.
+ * and sub-nodes in one array under two bitmaps, and the tree stays canonical (a sub-node that would
+ * hold one entry is inlined into its parent), which keeps it shallow and iteration fast.
  *
- * <p>Why not a library: the candidates were {@code org.pcollections} (its {@code HashTreePMap} is
- * a binary tree over hash codes: ~17 levels at 100k entries against CHAMP's 4, with a node per
- * entry), {@code io.usethesource:capsule} (a CHAMP, but ~1 MB of generated specialisations and
- * no release since 2020), vavr and Paguro (whole functional libraries, hundreds of classes, for
- * one map). The model needs get/put/remove/iterate on String keys only; those ~300 lines have no
+ * <p>Why not a library: the candidates were {@code org.pcollections} (its {@code HashTreePMap} is a
+ * binary tree over hash codes: ~17 levels at 100k entries against CHAMP's 4, with a node per
+ * entry), {@code io.usethesource:capsule} (a CHAMP, but ~1 MB of generated specialisations and no
+ * release since 2020), vavr and Paguro (whole functional libraries, hundreds of classes, for one
+ * map). The model needs get/put/remove/iterate on String keys only; those ~300 lines have no
  * dependency, run on Java 11 and Android, and are tested against {@link java.util.HashMap} with
  * random operations.
  *
@@ -197,6 +197,7 @@ public final class ChampMap<K, V> {
   static final class Effect {
     boolean added;
     boolean removed;
+
     /** A put replaced an entry's value (possibly in place). */
     boolean replaced;
 
@@ -214,10 +215,12 @@ public final class ChampMap<K, V> {
      * This node with the entry put: itself, changed in place, if {@code edit} is non-null and is
      * the token the node was made with; else a copy (or itself if nothing changed).
      */
-    abstract Node<K, V> put(K key, V value, int hash, int shift, Effect effect, @Nullable Object edit);
+    abstract Node<K, V> put(
+        K key, V value, int hash, int shift, Effect effect, @Nullable Object edit);
 
     /** As {@link #put}, removing. */
-    abstract Node<K, V> remove(Object key, int hash, int shift, Effect effect, @Nullable Object edit);
+    abstract Node<K, V> remove(
+        Object key, int hash, int shift, Effect effect, @Nullable Object edit);
 
     abstract int payloadArity();
 
@@ -259,8 +262,11 @@ public final class ChampMap<K, V> {
       return edit != null && this.edit == edit;
     }
 
-    /** This node, now holding {@code content} under the two maps: in place if owned, else a copy. */
-    private BitmapNode<K, V> with(@Nullable Object edit, int dataMap, int nodeMap, Object[] content) {
+    /**
+     * This node, now holding {@code content} under the two maps: in place if owned, else a copy.
+     */
+    private BitmapNode<K, V> with(
+        @Nullable Object edit, int dataMap, int nodeMap, Object[] content) {
       if (!ownedBy(edit)) return new BitmapNode<>(edit, dataMap, nodeMap, content);
       this.dataMap = dataMap;
       this.nodeMap = nodeMap;

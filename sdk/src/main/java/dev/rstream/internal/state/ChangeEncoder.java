@@ -9,9 +9,8 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * Writes changes as one State Protocol JSON array, the body of one append (one append unit).
- * Values go out as the JSON text they hold; {@code headers.offset} is never written (the server
- * sets it).
+ * Writes changes as one State Protocol JSON array, the body of one append (one append unit). Values
+ * go out as the JSON text they hold; {@code headers.offset} is never written (the server sets it).
  */
 public final class ChangeEncoder {
   private static final JsonFactory JSON = new JsonFactory();

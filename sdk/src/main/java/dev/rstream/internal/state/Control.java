@@ -48,7 +48,8 @@ public final class Control {
   private final @Nullable Instant timestamp;
   private final @Nullable Offset asOf;
 
-  private Control(Kind kind, @Nullable Offset offset, @Nullable Instant timestamp, @Nullable Offset asOf) {
+  private Control(
+      Kind kind, @Nullable Offset offset, @Nullable Instant timestamp, @Nullable Offset asOf) {
     this.kind = kind;
     this.offset = offset;
     this.timestamp = timestamp;
@@ -90,8 +91,8 @@ public final class Control {
   }
 
   /**
-   * {@code headers.asOf} of a snapshot start written by a keyframer: the offset its state is as
-   * of; null when the keyframe is the state at its own position.
+   * {@code headers.asOf} of a snapshot start written by a keyframer: the offset its state is as of;
+   * null when the keyframe is the state at its own position.
    */
   public @Nullable Offset asOf() {
     return asOf;
@@ -114,7 +115,13 @@ public final class Control {
 
   @Override
   public String toString() {
-    return "Control{" + kind.wireName + ", offset=" + offset + ", timestamp=" + timestamp
-        + (asOf == null ? "" : ", asOf=" + asOf) + "}";
+    return "Control{"
+        + kind.wireName
+        + ", offset="
+        + offset
+        + ", timestamp="
+        + timestamp
+        + (asOf == null ? "" : ", asOf=" + asOf)
+        + "}";
   }
 }

@@ -25,9 +25,9 @@ public final class NotStateMessageException extends JsonParseException {
   }
 
   /**
-   * An offset a read from which returns the message as its {@link #message()}-th; null when that
-   * is the offset the read of the response (or SSE data event) started from, which the decoder
-   * does not know.
+   * An offset a read from which returns the message as its {@link #message()}-th; null when that is
+   * the offset the read of the response (or SSE data event) started from, which the decoder does
+   * not know.
    */
   public @Nullable Offset from() {
     return from;

@@ -10,8 +10,8 @@ import java.util.Arrays;
  * its bytes) instead of decoding every string in it and writing it back token by token.
  *
  * <p>Jackson's streaming parser gives the byte offsets of each token in the stream but keeps no
- * bytes it has moved past; this keeps them. The decoder calls {@link #release} at the start of
- * each message, so memory holds one message plus the parser's read-ahead, never the body.
+ * bytes it has moved past; this keeps them. The decoder calls {@link #release} at the start of each
+ * message, so memory holds one message plus the parser's read-ahead, never the body.
  *
  * <p>Not thread-safe: one parser reads it, on one thread.
  */
@@ -19,6 +19,7 @@ public final class RawJsonInput extends InputStream {
   private final InputStream in;
   private byte[] kept = new byte[16 * 1024];
   private int keptLength;
+
   /** The stream offset of {@code kept[0]}. */
   private long keptStart;
 

@@ -14,9 +14,9 @@ import org.jspecify.annotations.Nullable;
  * version in O(log n) time and memory that shares everything else with this one, so keeping one
  * version per change costs the size of the changes, not of the state.
  *
- * <p>A run of changes of which only the last state is kept (a catch-up batch, a keyframe, a
- * replay) goes through an {@link Editor} instead: it changes its own nodes in place and copies
- * each path once per run, not once per change.
+ * <p>A run of changes of which only the last state is kept (a catch-up batch, a keyframe, a replay)
+ * goes through an {@link Editor} instead: it changes its own nodes in place and copies each path
+ * once per run, not once per change.
  */
 public final class State {
   private static final State EMPTY = new State(ChampMap.empty(), 0);
@@ -80,8 +80,8 @@ public final class State {
 
   /**
    * Applies changes in place and hands out immutable {@link State}s with {@link #freeze}, after
-   * which it goes on from the frozen state. Equivalent to a chain of {@link State#apply}, without
-   * a path copy per change. Confined to one thread.
+   * which it goes on from the frozen state. Equivalent to a chain of {@link State#apply}, without a
+   * path copy per change. Confined to one thread.
    */
   public static final class Editor {
     private ChampMap<String, ChampMap<String, String>> byType;
@@ -148,7 +148,8 @@ public final class State {
       for (int i = 0, n = dirty.size(); i < n; i++) {
         String type = dirty.get(i);
         // A dirty type was edited, so it has an editor.
-        ChampMap<String, String> entities = java.util.Objects.requireNonNull(editors.get(type)).freeze();
+        ChampMap<String, String> entities =
+            java.util.Objects.requireNonNull(editors.get(type)).freeze();
         byType = entities.isEmpty() ? byType.minus(type) : byType.plus(type, entities);
       }
       dirty.clear();

@@ -47,7 +47,9 @@ public final class StateMessage {
 
   /** {@code headers.timestamp} of either kind of message, or null. */
   public @Nullable Instant timestamp() {
-    return change != null ? change.timestamp() : java.util.Objects.requireNonNull(control).timestamp();
+    return change != null
+        ? change.timestamp()
+        : java.util.Objects.requireNonNull(control).timestamp();
   }
 
   @Override

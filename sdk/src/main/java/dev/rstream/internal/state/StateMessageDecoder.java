@@ -6,16 +6,16 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.rstream.Change;
 import dev.rstream.Offset;
-import dev.rstream.internal.http.BodyInputDecoder;
 import dev.rstream.internal.Internal;
+import dev.rstream.internal.http.BodyInputDecoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -26,11 +26,11 @@ import org.jspecify.annotations.Nullable;
  * compact JSON text. Header strings that repeat from message to message (type, key, operation,
  * offset, timestamp) are compared in the parser's buffer rather than made into new Strings.
  *
- * <p>Anything that is not a well-formed change or control (not an object, missing {@code
- * headers}, unknown operation or control, empty type or key, insert without value, bad timestamp
- * or offset) is rejected with a {@link NotStateMessageException} (a {@link JsonParseException})
- * carrying the parser location and the message's position in its body, which the transport turns
- * into a protocol error: a message is never applied half-understood.
+ * <p>Anything that is not a well-formed change or control (not an object, missing {@code headers},
+ * unknown operation or control, empty type or key, insert without value, bad timestamp or offset)
+ * is rejected with a {@link NotStateMessageException} (a {@link JsonParseException}) carrying the
+ * parser location and the message's position in its body, which the transport turns into a protocol
+ * error: a message is never applied half-understood.
  *
  * <p>Not thread-safe: it reuses a buffer. Use one instance per read (reads call it on one thread).
  */
@@ -51,6 +51,7 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
   // Their hashes beside them: a miss (a new key) is then decided without reading the cached
   // String, which at a million keys is a cache miss of its own.
   private final int[] keyHashes = new int[KEY_CACHE_SIZE];
+
   /** Values taken as the bytes sent (for tests: that the fast path is the one taken). */
   int rawValues;
 
@@ -97,7 +98,8 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
     }
     RawJsonInput raw = rawInput(parser);
     // Every 32 messages is often enough to bound what it keeps (a few KB of messages).
-    if (raw != null && (++decoded & 31) == 0) raw.release(parser.currentTokenLocation().getByteOffset());
+    if (raw != null && (++decoded & 31) == 0)
+      raw.release(parser.currentTokenLocation().getByteOffset());
     String type = null;
     String key = null;
     String value = null;
@@ -158,7 +160,14 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
     // Every field was checked above, as Change.Builder would check it.
     return StateMessage.of(
         internal.trustedChange(
-            operation, type, key, value, oldValue, headers.timestamp, headers.txid, headers.offset));
+            operation,
+            type,
+            key,
+            value,
+            oldValue,
+            headers.timestamp,
+            headers.txid,
+            headers.offset));
   }
 
   private String sharedType(JsonParser parser) throws IOException {
@@ -301,7 +310,11 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
 
   private static @Nullable Instant parseRfc3339(String s) {
     int n = s.length();
-    if (n < 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(13) != ':' || s.charAt(16) != ':') {
+    if (n < 20
+        || s.charAt(4) != '-'
+        || s.charAt(7) != '-'
+        || s.charAt(13) != ':'
+        || s.charAt(16) != ':') {
       return null;
     }
     char t = s.charAt(10);
@@ -339,7 +352,8 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
       return null;
     }
     long epochDay = LocalDate.of(year, month, day).toEpochDay(); // validates the date
-    return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds, nanos);
+    return Instant.ofEpochSecond(
+        epochDay * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds, nanos);
   }
 
   /** The decimal number in {@code s[from, from + count)}, or -1 if a char is not a digit. */
@@ -363,8 +377,8 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
 
   /**
    * The raw bytes of the body this parser reads, if it reads a {@link RawJsonInput} whose stream
-   * offsets are the parser's (checked once per parser: the byte at the first message's offset
-   * must be its '{'); else null, and values are copied token by token.
+   * offsets are the parser's (checked once per parser: the byte at the first message's offset must
+   * be its '{'); else null, and values are copied token by token.
    */
   private @Nullable RawJsonInput rawInput(JsonParser parser) throws IOException {
     if (parser != checkedParser) {
@@ -382,9 +396,9 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
 
   /**
    * The value the parser is on as compact JSON text. An object or array is skipped (the parser
-   * checks it, without decoding its strings) and taken as the bytes sent when those are compact
-   * and hold no escape, which is what a server writing compact JSON sends: the same text the
-   * token copy would write, for one pass over its bytes. Anything else goes through {@link #copy}.
+   * checks it, without decoding its strings) and taken as the bytes sent when those are compact and
+   * hold no escape, which is what a server writing compact JSON sends: the same text the token copy
+   * would write, for one pass over its bytes. Anything else goes through {@link #copy}.
    */
   private String copyValue(JsonParser parser, @Nullable RawJsonInput raw) throws IOException {
     JsonToken token = parser.currentToken();
@@ -435,8 +449,8 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
    * parsed double or BigDecimal) and strings escaped as Jackson's generator escapes them.
    *
    * <p>Written here rather than through {@code JsonGenerator.copyCurrentEventExact}: that parses
-   * every decimal into a BigDecimal to write it back, and checks its write context per token;
-   * this was a fifth of a catch-up's decoding time.
+   * every decimal into a BigDecimal to write it back, and checks its write context per token; this
+   * was a fifth of a catch-up's decoding time.
    */
   private String copy(JsonParser parser) throws IOException {
     TextBuffer out = buffer;
@@ -467,7 +481,8 @@ public final class StateMessageDecoder implements BodyInputDecoder<StateMessage>
           break;
         case VALUE_STRING:
           if (comma) out.write(',');
-          out.writeQuoted(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+          out.writeQuoted(
+              parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
           comma = true;
           break;
         case VALUE_NUMBER_INT:

@@ -64,7 +64,9 @@ public final class MemoryLocalStore implements LocalStore {
 
   @Override
   public void putWindow(String streamUrl, StoredWindow window) {
-    windows.computeIfAbsent(streamUrl, s -> new ConcurrentHashMap<>()).putIfAbsent(window.id(), window);
+    windows
+        .computeIfAbsent(streamUrl, s -> new ConcurrentHashMap<>())
+        .putIfAbsent(window.id(), window);
   }
 
   @Override

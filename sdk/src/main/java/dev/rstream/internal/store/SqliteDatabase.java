@@ -92,7 +92,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
   private long committedBytes;
   private boolean closed;
 
-  private SqliteDatabase(File file, long maxWindowBytes, RandomAccessFile lockFile, FileLock lock, Connection c)
+  private SqliteDatabase(
+      File file, long maxWindowBytes, RandomAccessFile lockFile, FileLock lock, Connection c)
       throws SQLException {
     this.file = file;
     this.maxWindowBytes = maxWindowBytes;
@@ -107,9 +108,12 @@ public final class SqliteDatabase implements LocalStore, Closeable {
         c.prepareStatement(
             "SELECT part, type, key, op, value, old_value, ts, txid, at FROM messages"
                 + " WHERE stream = ? AND slot = ? ORDER BY part, seq");
-    insertWindow = c.prepareStatement("INSERT INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insertMessage = c.prepareStatement("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    touchWindow = c.prepareStatement("UPDATE windows SET last_used = ? WHERE stream = ? AND slot = ?");
+    insertWindow =
+        c.prepareStatement("INSERT INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insertMessage =
+        c.prepareStatement("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    touchWindow =
+        c.prepareStatement("UPDATE windows SET last_used = ? WHERE stream = ? AND slot = ?");
     moveLiveEnd =
         c.prepareStatement(
             "UPDATE windows SET end_at = ?, changes = changes + ?, bytes = bytes + ? WHERE stream = ? AND slot = ?");
@@ -140,20 +144,26 @@ public final class SqliteDatabase implements LocalStore, Closeable {
       Class.forName("org.sqlite.JDBC");
     } catch (ClassNotFoundException e) {
       throw new LocalStoreException(
-          Reason.NO_DRIVER, file, "the SQLite store needs org.xerial:sqlite-jdbc on the class path", e);
+          Reason.NO_DRIVER,
+          file,
+          "the SQLite store needs org.xerial:sqlite-jdbc on the class path",
+          e);
     }
     File dir = file.getAbsoluteFile().getParentFile();
     if (dir != null && !dir.isDirectory() && !dir.mkdirs()) {
-      throw new LocalStoreException(Reason.NOT_WRITABLE, file, "cannot create the store's directory " + dir, null);
+      throw new LocalStoreException(
+          Reason.NOT_WRITABLE, file, "cannot create the store's directory " + dir, null);
     }
     if (dir != null && !dir.canWrite()) {
-      throw new LocalStoreException(Reason.NOT_WRITABLE, file, "the store's directory is read-only", null);
+      throw new LocalStoreException(
+          Reason.NOT_WRITABLE, file, "the store's directory is read-only", null);
     }
     RandomAccessFile lockFile;
     try {
       lockFile = new RandomAccessFile(file.getPath() + ".lock", "rw");
     } catch (IOException e) {
-      throw new LocalStoreException(Reason.NOT_WRITABLE, file, "cannot create the store's lock file", e);
+      throw new LocalStoreException(
+          Reason.NOT_WRITABLE, file, "cannot create the store's lock file", e);
     }
     FileLock lock = null;
     try {
@@ -171,18 +181,23 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     try {
       FileLock lock = channel.tryLock();
       if (lock == null) {
-        throw new LocalStoreException(Reason.IN_USE, file, "the store is open in another process", null);
+        throw new LocalStoreException(
+            Reason.IN_USE, file, "the store is open in another process", null);
       }
       return lock;
     } catch (OverlappingFileLockException e) {
       throw new LocalStoreException(
-          Reason.IN_USE, file, "the store is already open in this process: share one store between clients", e);
+          Reason.IN_USE,
+          file,
+          "the store is already open in this process: share one store between clients",
+          e);
     } catch (IOException e) {
       throw new LocalStoreException(Reason.NOT_WRITABLE, file, "cannot lock the store", e);
     }
   }
 
-  private static RuntimeException closeAfter(RandomAccessFile lockFile, @Nullable FileLock lock, RuntimeException e) {
+  private static RuntimeException closeAfter(
+      RandomAccessFile lockFile, @Nullable FileLock lock, RuntimeException e) {
     try {
       if (lock != null) lock.release();
       lockFile.close();
@@ -209,9 +224,17 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     if (problem == null) return connection;
     closeQuietly(connection);
     File aside = new File(file.getPath() + ".corrupt-" + System.currentTimeMillis());
-    log.warning("local store " + file + " " + problem + "; moved aside to " + aside + ", rebuilding from the server");
+    log.warning(
+        "local store "
+            + file
+            + " "
+            + problem
+            + "; moved aside to "
+            + aside
+            + ", rebuilding from the server");
     if (!file.renameTo(aside)) {
-      throw new LocalStoreException(Reason.NOT_WRITABLE, file, "cannot move the bad store aside (" + problem + ")", null);
+      throw new LocalStoreException(
+          Reason.NOT_WRITABLE, file, "cannot move the bad store aside (" + problem + ")", null);
     }
     for (String suffix : new String[] {"-wal", "-shm", "-journal"}) {
       File companion = new File(file.getPath() + suffix);
@@ -257,7 +280,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
         connection.setAutoCommit(false);
         return null;
       }
-      if (version != 0) return "has schema version " + version + ", this client needs " + SCHEMA_VERSION;
+      if (version != 0)
+        return "has schema version " + version + ", this client needs " + SCHEMA_VERSION;
       try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM sqlite_master")) {
         r.next();
         if (r.getInt(1) != 0) return "has tables but no schema version";
@@ -332,7 +356,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
                   "SELECT start_offset, ts FROM keyframe_index WHERE stream = ? ORDER BY position")) {
             s.setString(1, streamUrl);
             try (ResultSet r = s.executeQuery()) {
-              while (r.next()) result.add(Keyframe.of(Offset.of(r.getString(1)), Instant.parse(r.getString(2))));
+              while (r.next())
+                result.add(Keyframe.of(Offset.of(r.getString(1)), Instant.parse(r.getString(2))));
             }
           }
           return result;
@@ -344,7 +369,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     return transactionWithAnswer(
         "read the keyframe index",
         () -> {
-          try (PreparedStatement s = connection.prepareStatement("SELECT next_offset FROM index_next WHERE stream = ?")) {
+          try (PreparedStatement s =
+              connection.prepareStatement("SELECT next_offset FROM index_next WHERE stream = ?")) {
             s.setString(1, streamUrl);
             try (ResultSet r = s.executeQuery()) {
               return r.next() ? Offset.of(r.getString(1)) : Offset.START;
@@ -358,9 +384,12 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     transaction(
         "save the keyframe index",
         () -> {
-          try (PreparedStatement delete = connection.prepareStatement("DELETE FROM keyframe_index WHERE stream = ?");
-              PreparedStatement insert = connection.prepareStatement("INSERT INTO keyframe_index VALUES (?, ?, ?, ?)");
-              PreparedStatement putNext = connection.prepareStatement("INSERT OR REPLACE INTO index_next VALUES (?, ?)")) {
+          try (PreparedStatement delete =
+                  connection.prepareStatement("DELETE FROM keyframe_index WHERE stream = ?");
+              PreparedStatement insert =
+                  connection.prepareStatement("INSERT INTO keyframe_index VALUES (?, ?, ?, ?)");
+              PreparedStatement putNext =
+                  connection.prepareStatement("INSERT OR REPLACE INTO index_next VALUES (?, ?)")) {
             // The index grows by one entry per keyframe: append the new tail, rewrite only if the
             // stored entries are not a prefix (a rebuilt stream), or saving would be quadratic.
             int from = storedPrefix(streamUrl, keyframes);
@@ -397,7 +426,9 @@ public final class SqliteDatabase implements LocalStore, Closeable {
         int last = r.getInt(1);
         if (last >= keyframes.size()) return -1;
         Keyframe k = keyframes.get(last);
-        boolean same = k.offset().value().equals(r.getString(2)) && k.timestamp().toString().equals(r.getString(3));
+        boolean same =
+            k.offset().value().equals(r.getString(2))
+                && k.timestamp().toString().equals(r.getString(3));
         return same ? last + 1 : -1;
       }
     }
@@ -451,7 +482,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
   }
 
   @Override
-  public boolean appendLive(String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
+  public boolean appendLive(
+      String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
     return transactionWithAnswer(
         "append to the live window",
         () -> {
@@ -466,7 +498,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
             count = r.getInt(7);
           }
           long bytes = 0;
-          for (int i = 0; i < changes.size(); i++) bytes += insert(streamUrl, LIVE, CHANGES, count + i, changes.get(i));
+          for (int i = 0; i < changes.size(); i++)
+            bytes += insert(streamUrl, LIVE, CHANGES, count + i, changes.get(i));
           insertMessage.executeBatch();
           moveLiveEnd.setString(1, to.value());
           moveLiveEnd.setInt(2, changes.size());
@@ -484,7 +517,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
         "read the producer",
         () -> {
           try (PreparedStatement s =
-              connection.prepareStatement("SELECT producer_id, epoch FROM producers WHERE stream = ?")) {
+              connection.prepareStatement(
+                  "SELECT producer_id, epoch FROM producers WHERE stream = ?")) {
             s.setString(1, streamUrl);
             try (ResultSet r = s.executeQuery()) {
               return r.next() ? StoredProducer.of(r.getString(1), r.getLong(2)) : null;
@@ -498,7 +532,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     transaction(
         "save the producer",
         () -> {
-          try (PreparedStatement s = connection.prepareStatement("INSERT OR REPLACE INTO producers VALUES (?, ?, ?)")) {
+          try (PreparedStatement s =
+              connection.prepareStatement("INSERT OR REPLACE INTO producers VALUES (?, ?, ?)")) {
             s.setString(1, streamUrl);
             s.setString(2, producer.id());
             s.setLong(3, producer.epoch());
@@ -513,14 +548,18 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     transaction(
         "clear a stream",
         () -> {
-          for (String table : new String[] {"keyframe_index", "index_next", "windows", "messages", "producers"}) {
-            try (PreparedStatement s = connection.prepareStatement("DELETE FROM " + table + " WHERE stream = ?")) {
+          for (String table :
+              new String[] {"keyframe_index", "index_next", "windows", "messages", "producers"}) {
+            try (PreparedStatement s =
+                connection.prepareStatement("DELETE FROM " + table + " WHERE stream = ?")) {
               s.setString(1, streamUrl);
               s.executeUpdate();
             }
           }
           try (Statement s = connection.createStatement();
-              ResultSet r = s.executeQuery("SELECT COALESCE(SUM(bytes), 0) FROM windows WHERE slot <> 'live'")) {
+              ResultSet r =
+                  s.executeQuery(
+                      "SELECT COALESCE(SUM(bytes), 0) FROM windows WHERE slot <> 'live'")) {
             r.next();
             committedBytes = r.getLong(1);
           }
@@ -559,7 +598,9 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     List<Long> sizes = new ArrayList<>();
     long over = committedBytes - maxWindowBytes;
     try (Statement s = connection.createStatement();
-        ResultSet r = s.executeQuery("SELECT stream, slot, bytes FROM windows WHERE slot <> 'live' ORDER BY last_used")) {
+        ResultSet r =
+            s.executeQuery(
+                "SELECT stream, slot, bytes FROM windows WHERE slot <> 'live' ORDER BY last_used")) {
       while (over > 0 && r.next()) {
         String stream = r.getString(1);
         String slot = r.getString(2);
@@ -572,7 +613,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     for (int i = 0; i < victims.size(); i++) {
       deleteSlot(victims.get(i)[0], victims.get(i)[1]);
       committedBytes -= sizes.get(i);
-      log.fine("local store over budget: evicted " + victims.get(i)[1] + " of " + victims.get(i)[0]);
+      log.fine(
+          "local store over budget: evicted " + victims.get(i)[1] + " of " + victims.get(i)[0]);
     }
   }
 
@@ -598,8 +640,10 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     long bytes = 0;
     List<Change> keyframe = window.keyframe();
     List<Change> changes = window.changes();
-    for (int i = 0; i < keyframe.size(); i++) bytes += insert(stream, slot, KEYFRAME, i, keyframe.get(i));
-    for (int i = 0; i < changes.size(); i++) bytes += insert(stream, slot, CHANGES, i, changes.get(i));
+    for (int i = 0; i < keyframe.size(); i++)
+      bytes += insert(stream, slot, KEYFRAME, i, keyframe.get(i));
+    for (int i = 0; i < changes.size(); i++)
+      bytes += insert(stream, slot, CHANGES, i, changes.get(i));
     insertMessage.executeBatch();
     Keyframe start = window.start();
     Keyframe end = window.end();
@@ -619,7 +663,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     return bytes;
   }
 
-  private long insert(String stream, String slot, int part, int seq, Change change) throws SQLException {
+  private long insert(String stream, String slot, int part, int seq, Change change)
+      throws SQLException {
     Instant ts = change.timestamp();
     Offset at = change.offset();
     insertMessage.setString(1, stream);
@@ -636,7 +681,11 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     insertMessage.setString(12, at == null ? null : at.value());
     insertMessage.addBatch();
     // Roughly what the row costs on disk: its text plus SQLite's per-row overhead.
-    return 48L + change.type().length() + change.key().length() + length(change.value()) + length(change.oldValue());
+    return 48L
+        + change.type().length()
+        + change.key().length()
+        + length(change.value())
+        + length(change.oldValue());
   }
 
   private static int length(@Nullable String s) {
@@ -664,7 +713,8 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     try (ResultSet r = selectMessages.executeQuery()) {
       while (r.next()) {
         Change.Operation op = Change.Operation.fromWireName(r.getString(4));
-        if (op == null) throw new SQLException("unknown operation " + r.getString(4), "", SQLITE_CORRUPT);
+        if (op == null)
+          throw new SQLException("unknown operation " + r.getString(4), "", SQLITE_CORRUPT);
         String ts = r.getString(7);
         String at = r.getString(9);
         Change change =
@@ -683,7 +733,10 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     }
     if (changes.size() != count) {
       // Never serve a window that lost rows: the caller reads it again from the server.
-      throw new SQLException(slot + " of " + stream + " has " + changes.size() + " changes, expected " + count, "", SQLITE_CORRUPT);
+      throw new SQLException(
+          slot + " of " + stream + " has " + changes.size() + " changes, expected " + count,
+          "",
+          SQLITE_CORRUPT);
     }
     return StoredWindow.of(start, end, base, keyframe, Collections.unmodifiableList(changes));
   }

@@ -17,14 +17,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Every read and write one client makes to its {@link LocalStore} for its stream: the keyframe
- * index, committed windows and the live window. It decides what is written: nothing when the
- * client keeps no store, never a window that was read from the store, and of the live window only
- * the changes it gained since the last save (the whole window when another one started).
+ * index, committed windows and the live window. It decides what is written: nothing when the client
+ * keeps no store, never a window that was read from the store, and of the live window only the
+ * changes it gained since the last save (the whole window when another one started).
  *
  * <p>A store that fails is logged (once at WARNING, then at FINE) and read as empty, so the client
- * goes on from the server and keeps what it read in memory; it never serves what it could not
- * read. Thread-safe; live-window writes are serialised under a lock of their own, so a slow disk
- * never blocks the registry's readers.
+ * goes on from the server and keeps what it read in memory; it never serves what it could not read.
+ * Thread-safe; live-window writes are serialised under a lock of their own, so a slow disk never
+ * blocks the registry's readers.
  */
 public final class StoreMirror {
   private static final Logger log = Logger.getLogger(StoreMirror.class.getName());
@@ -70,8 +70,8 @@ public final class StoreMirror {
   }
 
   /**
-   * A window was committed: saves it, unless it came from the store. {@code window} is called
-   * only if it is saved.
+   * A window was committed: saves it, unless it came from the store. {@code window} is called only
+   * if it is saved.
    */
   public void committed(boolean fromStore, Supplier<StoredWindow> window) {
     if (!fromStore && keepsWindows()) write(() -> store.putWindow(url, window.get()));
@@ -114,7 +114,9 @@ public final class StoreMirror {
       Offset end = window.offset();
       String id = window.id();
       boolean sameWindow =
-          id.equals(storedLiveId) && window.baseOffset().equals(storedLiveBase) && count >= storedLiveCount;
+          id.equals(storedLiveId)
+              && window.baseOffset().equals(storedLiveBase)
+              && count >= storedLiveCount;
       if (sameWindow && count == storedLiveCount) return;
       boolean saved = false;
       if (sameWindow && storedLiveEnd != null) {
@@ -122,7 +124,8 @@ public final class StoreMirror {
         for (int i = storedLiveCount; i < count; i++) added.add(window.change(i));
         Offset from = storedLiveEnd;
         boolean[] appended = {false};
-        saved = write(() -> appended[0] = store.appendLive(url, id, from, added, end)) && appended[0];
+        saved =
+            write(() -> appended[0] = store.appendLive(url, id, from, added, end)) && appended[0];
       }
       if (!saved && !write(() -> store.putLiveWindow(url, whole.get()))) {
         storedLiveId = null; // unknown: the next batch puts the whole window again
@@ -177,6 +180,9 @@ public final class StoreMirror {
       failureLogged = true;
     }
     // Once at WARNING (a full disk fails every batch), then quietly.
-    log.log(first ? Level.WARNING : Level.FINE, url + ": local store failed; keeping state in memory only", e);
+    log.log(
+        first ? Level.WARNING : Level.FINE,
+        url + ": local store failed; keeping state in memory only",
+        e);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Local stores and what a client writes to them: {@link dev.rstream.internal.store.StoreMirror}
- * makes every read and write of one client's store; the in-memory, the no-op and the durable
- * SQLite store (schema, crash-safe per-batch writes, eviction) implement {@code LocalStore}.
+ * makes every read and write of one client's store; the in-memory, the no-op and the durable SQLite
+ * store (schema, crash-safe per-batch writes, eviction) implement {@code LocalStore}.
  */
 @NullMarked
 package dev.rstream.internal.store;

@@ -1,21 +1,21 @@
 package dev.rstream.internal.window;
 
 import dev.rstream.Keyframe;
-import dev.rstream.durable.ReadBatch;
-import dev.rstream.durable.ReadOptions;
+import dev.rstream.NotAStateStreamException;
+import dev.rstream.Offset;
+import dev.rstream.ProtocolException;
 import dev.rstream.RetryPolicy;
 import dev.rstream.TokenSupplier;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.http.ReadFlowable;
 import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.http.StreamCalls;
 import dev.rstream.internal.http.StreamEndpoint;
 import dev.rstream.internal.producer.RealIdempotentProducer;
+import dev.rstream.internal.state.NotStateMessageException;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.state.StateMessageDecoder;
-import dev.rstream.Offset;
-import dev.rstream.NotAStateStreamException;
-import dev.rstream.ProtocolException;
-import dev.rstream.internal.state.NotStateMessageException;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
@@ -42,11 +42,15 @@ public final class DurableStreamSource implements StreamSource {
 
   /**
    * The source of the stream at {@code url}, whose requests go through {@code client}, retry
-   * transient failures by {@code retryPolicy} (timed on {@code scheduler}) and carry a bearer
-   * token from {@code tokens} if set.
+   * transient failures by {@code retryPolicy} (timed on {@code scheduler}) and carry a bearer token
+   * from {@code tokens} if set.
    */
-  public static DurableStreamSource create(HttpUrl url, OkHttpClient client,
-      RetryPolicy retryPolicy, Scheduler scheduler, @Nullable TokenSupplier tokens) {
+  public static DurableStreamSource create(
+      HttpUrl url,
+      OkHttpClient client,
+      RetryPolicy retryPolicy,
+      Scheduler scheduler,
+      @Nullable TokenSupplier tokens) {
     int last = url.pathSize() - 1;
     HttpUrl indexUrl =
         url.newBuilder().setPathSegment(last, url.pathSegments().get(last) + ".keyframes").build();
@@ -55,10 +59,20 @@ public final class DurableStreamSource implements StreamSource {
         endpoint(indexUrl, client, retryPolicy, scheduler, tokens));
   }
 
-  private static StreamEndpoint endpoint(HttpUrl url, OkHttpClient client,
-      RetryPolicy retryPolicy, Scheduler scheduler, @Nullable TokenSupplier tokens) {
-    return new StreamEndpoint(url, client, retryPolicy, scheduler, Collections.emptyMap(),
-        Collections.emptyMap(), tokens);
+  private static StreamEndpoint endpoint(
+      HttpUrl url,
+      OkHttpClient client,
+      RetryPolicy retryPolicy,
+      Scheduler scheduler,
+      @Nullable TokenSupplier tokens) {
+    return new StreamEndpoint(
+        url,
+        client,
+        retryPolicy,
+        scheduler,
+        Collections.emptyMap(),
+        Collections.emptyMap(),
+        tokens);
   }
 
   @Override
@@ -69,9 +83,9 @@ public final class DurableStreamSource implements StreamSource {
   /**
    * {@inheritDoc}
    *
-   * <p>Fails with {@link NotAStateStreamException} on the first response that is not JSON or
-   * holds a message that is not State Protocol: a read of such a stream would otherwise go on
-   * forever with nothing to apply (docs/PROTOCOL.md section 3.0).
+   * <p>Fails with {@link NotAStateStreamException} on the first response that is not JSON or holds
+   * a message that is not State Protocol: a read of such a stream would otherwise go on forever
+   * with nothing to apply (docs/PROTOCOL.md section 3.0).
    */
   @Override
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
@@ -82,8 +96,9 @@ public final class DurableStreamSource implements StreamSource {
   @Override
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options, RetryListener listener) {
     // The decoder reuses a buffer: one per subscription.
-    return Flowable.defer(() -> new ReadFlowable<>(
-            stream.endpoint(), options, new StateMessageDecoder(), listener))
+    return Flowable.defer(
+            () ->
+                new ReadFlowable<>(stream.endpoint(), options, new StateMessageDecoder(), listener))
         .doOnNext(this::requireJson)
         .onErrorResumeNext(error -> Flowable.error(notStateMessage(error)));
   }
@@ -100,13 +115,19 @@ public final class DurableStreamSource implements StreamSource {
           "not a state stream: "
               + (type != null ? "its content type is " + type : "it has no content type")
               + ", not application/json with State Protocol messages",
-          url(), batch.startOffset(), batch.status(), type, 0, null);
+          url(),
+          batch.startOffset(),
+          batch.status(),
+          type,
+          0,
+          null);
     }
   }
 
   /** A message the decoder rejected as not State Protocol, as the typed error that says so. */
   private Throwable notStateMessage(Throwable error) {
-    if (!(error instanceof ProtocolException) || error instanceof NotAStateStreamException) return error;
+    if (!(error instanceof ProtocolException) || error instanceof NotAStateStreamException)
+      return error;
     ProtocolException failure = (ProtocolException) error;
     for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) {
       if (cause instanceof NotStateMessageException) {
@@ -114,10 +135,18 @@ public final class DurableStreamSource implements StreamSource {
         // The transport names the offset its failed response was read from.
         Offset at = rejected.from() != null ? rejected.from() : failure.offset();
         return new NotAStateStreamException(
-            "not a state stream: message " + rejected.message() + " read from offset "
-                + (at != null ? at.value() : "?") + " is not a State Protocol message: "
+            "not a state stream: message "
+                + rejected.message()
+                + " read from offset "
+                + (at != null ? at.value() : "?")
+                + " is not a State Protocol message: "
                 + rejected.reason(),
-            url(), at, failure.status(), null, rejected.message(), error);
+            url(),
+            at,
+            failure.status(),
+            null,
+            rejected.message(),
+            error);
       }
     }
     return error;
@@ -134,17 +163,22 @@ public final class DurableStreamSource implements StreamSource {
 
   @Override
   public Single<Offset> tail() {
-    return stream.head(Collections.emptyMap()).map(info -> {
-      Offset next = info.nextOffset();
-      if (next == null) {
-        throw new ProtocolException("HEAD response has no Stream-Next-Offset", url(), null, 200, null);
-      }
-      return next;
-    });
+    return stream
+        .head(Collections.emptyMap())
+        .map(
+            info -> {
+              Offset next = info.nextOffset();
+              if (next == null) {
+                throw new ProtocolException(
+                    "HEAD response has no Stream-Next-Offset", url(), null, 200, null);
+              }
+              return next;
+            });
   }
 
   @Override
-  public dev.rstream.durable.IdempotentProducer producer(dev.rstream.durable.ProducerOptions options) {
+  public dev.rstream.durable.IdempotentProducer producer(
+      dev.rstream.durable.ProducerOptions options) {
     return new RealIdempotentProducer(stream, options);
   }
 
@@ -170,7 +204,8 @@ public final class DurableStreamSource implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options, RetryListener listener) {
-    return new ReadFlowable<>(index, options, KeyframeDecoder.LENIENT, listener).map(this::readable);
+    return new ReadFlowable<>(index, options, KeyframeDecoder.LENIENT, listener)
+        .map(this::readable);
   }
 
   /**

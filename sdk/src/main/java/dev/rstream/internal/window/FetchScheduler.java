@@ -4,9 +4,9 @@ import io.reactivex.rxjava3.core.Scheduler;
 import java.util.ArrayDeque;
 
 /**
- * Runs window fetches on a scheduler, at most {@code maxParallel} at once: a fetch takes a slot
- * and runs, or waits in submission order until a running one {@linkplain #release() releases}
- * its slot, which then goes straight to it. Thread-safe.
+ * Runs window fetches on a scheduler, at most {@code maxParallel} at once: a fetch takes a slot and
+ * runs, or waits in submission order until a running one {@linkplain #release() releases} its slot,
+ * which then goes straight to it. Thread-safe.
  */
 final class FetchScheduler {
   private final Scheduler scheduler;

@@ -4,18 +4,18 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.rstream.Keyframe;
-import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.internal.state.StateMessageDecoder;
 import java.io.IOException;
-import java.time.Instant;
 import java.time.DateTimeException;
+import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Decodes keyframe index messages (docs/PROTOCOL.md 3.4): {@code {"offset":A,"timestamp":RFC3339}},
- * plus {@code "keyframe":K} when the keyframe's position differs from its start offset {@code A}
- * (a keyframe written with {@code asOf}). An entry without {@code timestamp} is the initial, empty
+ * plus {@code "keyframe":K} when the keyframe's position differs from its start offset {@code A} (a
+ * keyframe written with {@code asOf}). An entry without {@code timestamp} is the initial, empty
  * keyframe: its time is {@link Instant#MIN}. Stateless.
  *
  * <p>{@link #INSTANCE} refuses an entry it cannot read with a {@code JsonParseException}, which
@@ -84,9 +84,11 @@ public final class KeyframeDecoder implements MessageDecoder<Keyframe> {
       Offset start = Offset.of(offset);
       // The window starts at A; a read from A meets the changes up to K, then the keyframe.
       if (position != null && Offset.of(position).compareTo(start) < 0) {
-        throw new IllegalArgumentException("keyframe " + position + " is before its asOf " + offset);
+        throw new IllegalArgumentException(
+            "keyframe " + position + " is before its asOf " + offset);
       }
-      Instant time = timestamp == null ? Instant.MIN : StateMessageDecoder.parseTimestamp(timestamp);
+      Instant time =
+          timestamp == null ? Instant.MIN : StateMessageDecoder.parseTimestamp(timestamp);
       return new Entry(Keyframe.of(start, time), "");
     } catch (DateTimeException | IllegalArgumentException e) {
       return new Entry(null, "bad keyframe index entry: " + e.getMessage());

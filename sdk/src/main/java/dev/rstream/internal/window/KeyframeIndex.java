@@ -54,8 +54,8 @@ public final class KeyframeIndex {
   }
 
   /**
-   * This index with {@code keyframe}; {@code this} if it already has a keyframe at that offset
-   * (the companion stream is a hint that may repeat what a scan of the stream found).
+   * This index with {@code keyframe}; {@code this} if it already has a keyframe at that offset (the
+   * companion stream is a hint that may repeat what a scan of the stream found).
    *
    * @throws IllegalArgumentException if its timestamp is out of order with its neighbours:
    *     timestamps never decrease in stream order, and binary search relies on it.

@@ -3,9 +3,9 @@ package dev.rstream.internal.window;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
+import dev.rstream.StreamNotFoundException;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
-import dev.rstream.StreamNotFoundException;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.store.StoreMirror;
 import io.reactivex.rxjava3.core.Single;
@@ -16,10 +16,10 @@ import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The keyframe index of one stream as this client knows it, and how it learns more: from the
- * local store, from the companion index stream ({@code {url}.keyframes}), by scanning the stream
- * itself when it has no companion, and from the keyframes the live cursor finds. What it learns
- * it saves to the store.
+ * The keyframe index of one stream as this client knows it, and how it learns more: from the local
+ * store, from the companion index stream ({@code {url}.keyframes}), by scanning the stream itself
+ * when it has no companion, and from the keyframes the live cursor finds. What it learns it saves
+ * to the store.
  *
  * <p>A scan reads every window of the stream: the complete ones go to {@code committed} (given at
  * construction), the last one, still open, to the {@link LiveCheckpoint}. Thread-safe.
@@ -63,9 +63,9 @@ public final class KeyframeIndexLoader {
   }
 
   /**
-   * The keyframe index, loaded once: from the local store, then the companion stream; if there
-   * is no companion and nothing stored, by scanning the stream from its start (which also
-   * commits every window it reads). A failed load is retried by the next call.
+   * The keyframe index, loaded once: from the local store, then the companion stream; if there is
+   * no companion and nothing stored, by scanning the stream from its start (which also commits
+   * every window it reads). A failed load is retried by the next call.
    */
   public synchronized Single<KeyframeIndex> index() {
     Single<KeyframeIndex> loading = load;
@@ -229,13 +229,16 @@ public final class KeyframeIndexLoader {
     for (StateMessage message : batch.messages()) {
       WindowAssembler.Event event = WindowReader.accept(assembler, message, url);
       if (event == WindowAssembler.Event.RESET) {
-        throw new ProtocolException("reset control while scanning for keyframes", url, assembler.unitEnd(), 0, null);
+        throw new ProtocolException(
+            "reset control while scanning for keyframes", url, assembler.unitEnd(), 0, null);
       }
       if (event == WindowAssembler.Event.WINDOW_STARTED) {
         Window completed = assembler.completed();
         if (completed != null) committed.accept(completed);
         // A window that just started starts at a keyframe.
-        add(java.util.Objects.requireNonNull(java.util.Objects.requireNonNull(assembler.current()).start()));
+        add(
+            java.util.Objects.requireNonNull(
+                java.util.Objects.requireNonNull(assembler.current()).start()));
       }
     }
     if (!batch.partial()) assembler.unitBoundary(batch.nextOffset());

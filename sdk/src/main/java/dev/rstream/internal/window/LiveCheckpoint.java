@@ -6,11 +6,11 @@ import dev.rstream.internal.store.StoreMirror;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The live window as far as the live cursor has read it, and its checkpoint in the local store:
- * the one thing the live cursor reports to. The cursor tells it what it read ({@link #hold},
- * {@link #save}, {@link #keyframe}, {@link #reset}) and whether it is connected; the registry
- * observes it through its {@link Listener} and reads it ({@link #current()}, {@link
- * #isConnected()}). Nothing here calls the cursor.
+ * The live window as far as the live cursor has read it, and its checkpoint in the local store: the
+ * one thing the live cursor reports to. The cursor tells it what it read ({@link #hold}, {@link
+ * #save}, {@link #keyframe}, {@link #reset}) and whether it is connected; the registry observes it
+ * through its {@link Listener} and reads it ({@link #current()}, {@link #isConnected()}). Nothing
+ * here calls the cursor.
  *
  * <p>Thread-safe. The listener is called on the reporting thread, in the order of the reports,
  * never under this object's lock.
@@ -66,8 +66,8 @@ public final class LiveCheckpoint {
 
   /**
    * The live window as far as it has been read, or null: held in memory, else (on the first call
-   * only) saved in the store by an earlier client, and then {@link #fromStore()} is true until
-   * the cursor moves on. Reads the store on the calling thread.
+   * only) saved in the store by an earlier client, and then {@link #fromStore()} is true until the
+   * cursor moves on. Reads the store on the calling thread.
    */
   public @Nullable Window window() {
     synchronized (this) {

@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 /**
- * The latest {@link Progress} of one client, updated by its window fetches and live cursor from
- * any thread. Updates are computed under a lock (so none is lost) and emitted outside it, in
- * order, one thread at a time, so that a subscriber may call back into the client.
+ * The latest {@link Progress} of one client, updated by its window fetches and live cursor from any
+ * thread. Updates are computed under a lock (so none is lost) and emitted outside it, in order, one
+ * thread at a time, so that a subscriber may call back into the client.
  */
 public final class ProgressBoard {
   private final BehaviorProcessor<Progress> progress =
@@ -21,7 +21,10 @@ public final class ProgressBoard {
   private final AtomicInteger draining = new AtomicInteger();
   private Progress current = new ProgressBuilder().build();
   private boolean completed;
-  /** Reads retrying now, by the key they report with; the last one updated last. Guarded by this. */
+
+  /**
+   * Reads retrying now, by the key they report with; the last one updated last. Guarded by this.
+   */
   private final LinkedHashMap<Object, Retry> retrying = new LinkedHashMap<>();
 
   private static final class Retry {
@@ -57,21 +60,23 @@ public final class ProgressBoard {
    * failed later has to be shown instead.
    */
   public void retrying(Object read, int attempt, TransientException cause) {
-    update(p -> {
-      retrying.remove(read);
-      retrying.put(read, new Retry(attempt, cause));
-      return p.retrying(attempt, cause);
-    });
+    update(
+        p -> {
+          retrying.remove(read);
+          retrying.put(read, new Retry(attempt, cause));
+          return p.retrying(attempt, cause);
+        });
   }
 
   /** The read known by {@code read} got an answer, or ended: it no longer retries. */
   public void answered(Object read) {
-    update(p -> {
-      if (retrying.remove(read) == null) return p;
-      Retry last = null;
-      for (Retry r : retrying.values()) last = r;
-      return last == null ? p.retrying(0, null) : p.retrying(last.attempt, last.cause);
-    });
+    update(
+        p -> {
+          if (retrying.remove(read) == null) return p;
+          Retry last = null;
+          for (Retry r : retrying.values()) last = r;
+          return last == null ? p.retrying(0, null) : p.retrying(last.attempt, last.cause);
+        });
   }
 
   /** The latest progress. */

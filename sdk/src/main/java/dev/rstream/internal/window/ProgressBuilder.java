@@ -9,8 +9,8 @@ import dev.rstream.internal.Internal;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Builds a {@link Progress}, which apps only read: its fields are checked as they are set, and
- * the result is made through {@link Internal}. Not thread-safe.
+ * Builds a {@link Progress}, which apps only read: its fields are checked as they are set, and the
+ * result is made through {@link Internal}. Not thread-safe.
  */
 public final class ProgressBuilder {
   private Progress.Live live = Progress.Live.IDLE;
@@ -69,8 +69,8 @@ public final class ProgressBuilder {
   }
 
   /**
-   * Sets the read retrying: its failures in a row (at least 1) and the last one; or {@code 0}
-   * and null when no read is retrying.
+   * Sets the read retrying: its failures in a row (at least 1) and the last one; or {@code 0} and
+   * null when no read is retrying.
    *
    * @throws IllegalArgumentException if only one of the two says a read is retrying.
    */
@@ -86,7 +86,14 @@ public final class ProgressBuilder {
 
   /** Returns the progress. */
   public Progress build() {
-    return Internal.instance().progress(live, liveOffset, windowsPulling, windowsCommitted,
-        messagesRead, retryAttempt, retryCause);
+    return Internal.instance()
+        .progress(
+            live,
+            liveOffset,
+            windowsPulling,
+            windowsCommitted,
+            messagesRead,
+            retryAttempt,
+            retryCause);
   }
 }

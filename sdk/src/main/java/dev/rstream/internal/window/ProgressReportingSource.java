@@ -1,12 +1,12 @@
 package dev.rstream.internal.window;
 
-import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
+import dev.rstream.TransientException;
+import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.durable.ProducerOptions;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
-import dev.rstream.TransientException;
 import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.retry.RetryableFailure;
 import dev.rstream.internal.state.StateMessage;
@@ -15,9 +15,9 @@ import io.reactivex.rxjava3.core.Single;
 
 /**
  * A {@link StreamSource} whose reads report their transport retries to a client's {@link
- * ProgressBoard}: while a window or index read retries, progress shows how often it failed in a
- * row and why; once it gets an answer, or ends, it no longer does. Everything else is {@code
- * source}'s. A listener given to a read hears its retries after progress does.
+ * ProgressBoard}: while a window or index read retries, progress shows how often it failed in a row
+ * and why; once it gets an answer, or ends, it no longer does. Everything else is {@code source}'s.
+ * A listener given to a read hears its retries after progress does.
  */
 public final class ProgressReportingSource implements StreamSource {
   private final StreamSource source;
@@ -40,13 +40,16 @@ public final class ProgressReportingSource implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options, RetryListener listener) {
-    return Flowable.defer(() -> {
-      Reporter reporter = new Reporter(source.url(), options.offset(), listener);
-      return source.read(options, reporter)
-          // Before the end reaches the caller, so progress never shows a read retrying that has
-          // already failed or completed.
-          .doOnTerminate(reporter::ended).doOnCancel(reporter::ended);
-    });
+    return Flowable.defer(
+        () -> {
+          Reporter reporter = new Reporter(source.url(), options.offset(), listener);
+          return source
+              .read(options, reporter)
+              // Before the end reaches the caller, so progress never shows a read retrying that has
+              // already failed or completed.
+              .doOnTerminate(reporter::ended)
+              .doOnCancel(reporter::ended);
+        });
   }
 
   @Override
@@ -56,13 +59,16 @@ public final class ProgressReportingSource implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options, RetryListener listener) {
-    return Flowable.defer(() -> {
-      Reporter reporter = new Reporter(source.url() + ".keyframes", options.offset(), listener);
-      return source.readIndex(options, reporter)
-          // Before the end reaches the caller, so progress never shows a read retrying that has
-          // already failed or completed.
-          .doOnTerminate(reporter::ended).doOnCancel(reporter::ended);
-    });
+    return Flowable.defer(
+        () -> {
+          Reporter reporter = new Reporter(source.url() + ".keyframes", options.offset(), listener);
+          return source
+              .readIndex(options, reporter)
+              // Before the end reaches the caller, so progress never shows a read retrying that has
+              // already failed or completed.
+              .doOnTerminate(reporter::ended)
+              .doOnCancel(reporter::ended);
+        });
   }
 
   @Override
@@ -91,9 +97,10 @@ public final class ProgressReportingSource implements StreamSource {
     @Override
     public void retrying(Throwable cause, long delayMillis) {
       failures++;
-      TransientException reported = cause instanceof RetryableFailure
-          ? ((RetryableFailure) cause).toTransient(url, offset, ", retrying")
-          : new TransientException(String.valueOf(cause) + ", retrying", url, offset, 0, cause);
+      TransientException reported =
+          cause instanceof RetryableFailure
+              ? ((RetryableFailure) cause).toTransient(url, offset, ", retrying")
+              : new TransientException(String.valueOf(cause) + ", retrying", url, offset, 0, cause);
       progress.retrying(this, failures, reported);
       next.retrying(cause, delayMillis);
     }

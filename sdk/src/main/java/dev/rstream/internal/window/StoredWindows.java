@@ -1,9 +1,9 @@
 package dev.rstream.internal.window;
 
 import dev.rstream.Change;
-import dev.rstream.internal.state.Control;
 import dev.rstream.Keyframe;
 import dev.rstream.LocalStore.StoredWindow;
+import dev.rstream.internal.state.Control;
 import dev.rstream.internal.state.State;
 import dev.rstream.internal.state.StateMessage;
 import java.time.Instant;
@@ -30,7 +30,8 @@ public final class StoredWindows {
       Instant time = start.hasTimestamp() ? start.timestamp() : null;
       assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, null, time)));
       for (Change insert : stored.keyframe()) assembler.accept(StateMessage.of(insert));
-      assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, stored.baseOffset(), time)));
+      assembler.accept(
+          StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, stored.baseOffset(), time)));
     }
     for (Change change : stored.changes()) assembler.accept(StateMessage.of(change));
     Keyframe end = stored.end();

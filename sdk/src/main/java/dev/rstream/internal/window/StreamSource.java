@@ -1,11 +1,11 @@
 package dev.rstream.internal.window;
 
 import dev.rstream.Keyframe;
+import dev.rstream.Offset;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.state.StateMessage;
-import dev.rstream.Offset;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Single;
 
@@ -37,7 +37,10 @@ public interface StreamSource {
    */
   Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options);
 
-  /** Reads the keyframe index, telling {@code listener} of retries; see {@link #read(ReadOptions, RetryListener)}. */
+  /**
+   * Reads the keyframe index, telling {@code listener} of retries; see {@link #read(ReadOptions,
+   * RetryListener)}.
+   */
   default Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options, RetryListener listener) {
     return readIndex(options);
   }

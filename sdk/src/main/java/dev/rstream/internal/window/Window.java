@@ -16,10 +16,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Some intermediate states are kept as checkpoints, spaced by the state's size: one after at
  * least {@code max(}{@value #MIN_CHECKPOINT_SPACING}{@code , size)} changes since the last. So
- * {@link #stateAt} replays at most about as many changes as the state has entities (what loading
- * a keyframe of it costs), while checkpoints hold little memory: a checkpoint keeps the nodes
- * that later changes replaced, and spaced by the size those are at most the nodes of one state.
- * (One every 32 changes kept a path copy per change of a large state: twice the state's size.)
+ * {@link #stateAt} replays at most about as many changes as the state has entities (what loading a
+ * keyframe of it costs), while checkpoints hold little memory: a checkpoint keeps the nodes that
+ * later changes replaced, and spaced by the size those are at most the nodes of one state. (One
+ * every 32 changes kept a path copy per change of a large state: twice the state's size.)
  */
 public final class Window implements LiveWindowContent {
   static final int MIN_CHECKPOINT_SPACING = 32;
@@ -127,15 +127,25 @@ public final class Window implements LiveWindowContent {
   /** This window with {@code end} as its end bound: it is complete and never changes again. */
   Window withEnd(Keyframe end) {
     return new Window(
-        start, end, baseOffset, changes, times, offsets, checkpoints, checkpointAt, checkpointCount,
-        count, untimed, state);
+        start,
+        end,
+        baseOffset,
+        changes,
+        times,
+        offsets,
+        checkpoints,
+        checkpointAt,
+        checkpointCount,
+        count,
+        untimed,
+        state);
   }
 
   /**
    * Whether the state at {@code time} is known: false if it depends on changes whose time is
    * unknown, the first changes of a window with no timed start bound that carry no timestamp
-   * (docs/PROTOCOL.md section 3.1): they may be before or after {@code time}. Known from the
-   * first change that carries one ({@link #firstKnownTime()}) on: those before it happened before.
+   * (docs/PROTOCOL.md section 3.1): they may be before or after {@code time}. Known from the first
+   * change that carries one ({@link #firstKnownTime()}) on: those before it happened before.
    */
   public boolean knowsStateAt(Instant time) {
     if (untimed == 0) return true;
@@ -168,7 +178,8 @@ public final class Window implements LiveWindowContent {
 
   /** The state after the first {@code applied} changes. */
   public WindowPoint pointAfter(int applied) {
-    if (applied < 0 || applied > count) throw new IndexOutOfBoundsException(applied + " of " + count);
+    if (applied < 0 || applied > count)
+      throw new IndexOutOfBoundsException(applied + " of " + count);
     State result;
     if (applied == count) {
       result = state;
@@ -227,8 +238,8 @@ public final class Window implements LiveWindowContent {
   }
 
   /**
-   * The timestamp of the state after {@code applied} changes (the keyframe's time at 0); null
-   * while it is unknown (no keyframe time, and no change so far carries a timestamp).
+   * The timestamp of the state after {@code applied} changes (the keyframe's time at 0); null while
+   * it is unknown (no keyframe time, and no change so far carries a timestamp).
    */
   @Nullable Instant timeAfter(int applied) {
     if (applied > 0) return applied <= untimed ? null : times[applied - 1];
@@ -241,6 +252,14 @@ public final class Window implements LiveWindowContent {
 
   @Override
   public String toString() {
-    return "Window{start=" + start + ", end=" + end + ", changes=" + count + ", size=" + state.size() + "}";
+    return "Window{start="
+        + start
+        + ", end="
+        + end
+        + ", changes="
+        + count
+        + ", size="
+        + state.size()
+        + "}";
   }
 }

@@ -1,9 +1,9 @@
 package dev.rstream.internal.window;
 
 import dev.rstream.Change;
-import dev.rstream.internal.state.Control;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
+import dev.rstream.internal.state.Control;
 import dev.rstream.internal.state.State;
 import dev.rstream.internal.state.StateMessage;
 import java.time.Instant;
@@ -11,18 +11,18 @@ import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns State Protocol messages, read in stream order, into windows: finds keyframes, applies
- * them (clear, then inserts) and the changes after them, and ends a window where the next
- * keyframe starts.
+ * Turns State Protocol messages, read in stream order, into windows: finds keyframes, applies them
+ * (clear, then inserts) and the changes after them, and ends a window where the next keyframe
+ * starts.
  *
- * <p>Keyframe start offsets come from {@code headers.offset} (the end of the previous append
- * unit); against a server that does not set it, from the ends of reads ({@link #unitBoundary}),
- * which are coarser but still safe: a window read from there skips to its {@code snapshot-start}.
+ * <p>Keyframe start offsets come from {@code headers.offset} (the end of the previous append unit);
+ * against a server that does not set it, from the ends of reads ({@link #unitBoundary}), which are
+ * coarser but still safe: a window read from there skips to its {@code snapshot-start}.
  *
  * <p>A keyframe with {@code asOf} (docs/PROTOCOL.md 3.2) starts at its {@code asOf}: the changes
- * between that offset and its {@code snapshot-start} are set aside (from an open window, which
- * then ends at {@code asOf}, or met before the keyframe in a read from {@code asOf}) and applied
- * after its inserts, each at the keyframe's end offset, the position of the state they produce.
+ * between that offset and its {@code snapshot-start} are set aside (from an open window, which then
+ * ends at {@code asOf}, or met before the keyframe in a read from {@code asOf}) and applied after
+ * its inserts, each at the keyframe's end offset, the position of the state they produce.
  *
  * <p>Single-threaded: one reader feeds it. The {@link Window}s it hands out are immutable and may
  * go to any thread.
@@ -35,8 +35,8 @@ public final class WindowAssembler {
     /** Part of a keyframe that is not complete yet: nothing visible changed. */
     KEYFRAME_PART,
     /**
-     * A keyframe completed and a new window started with its state. If a window was open, it
-     * ended there: {@link #completed()} returns it with its end bound.
+     * A keyframe completed and a new window started with its state. If a window was open, it ended
+     * there: {@link #completed()} returns it with its end bound.
      */
     WINDOW_STARTED,
     /** A change was applied to the open window: {@link #current()} includes it. */
@@ -93,8 +93,8 @@ public final class WindowAssembler {
   }
 
   /**
-   * For a read from the start of the stream ({@code -1}): messages before the first keyframe form
-   * a window with no start bound, from the empty state (a stream that has no keyframe at all).
+   * For a read from the start of the stream ({@code -1}): messages before the first keyframe form a
+   * window with no start bound, from the empty state (a stream that has no keyframe at all).
    */
   public static WindowAssembler fromStreamStart() {
     return startingEmpty(Offset.START);
@@ -117,8 +117,8 @@ public final class WindowAssembler {
   }
 
   /**
-   * For resuming a window held from an earlier read (the live window after a reconnect or
-   * restart): continues it at {@code window.offset()}.
+   * For resuming a window held from an earlier read (the live window after a reconnect or restart):
+   * continues it at {@code window.offset()}.
    */
   public static WindowAssembler resuming(Window window) {
     WindowAssembler assembler = new WindowAssembler(Phase.IN_WINDOW, window.offset());
@@ -160,7 +160,10 @@ public final class WindowAssembler {
       int order = messageOffset.compareTo(before);
       if (order < 0 || (order == 0 && !messageOffset.equals(lastMessageOffset))) {
         throw new MalformedStreamException(
-            "message offset " + messageOffset + " is not after " + before
+            "message offset "
+                + messageOffset
+                + " is not after "
+                + before
                 + ": repeated or reordered data",
             before);
       }
@@ -181,13 +184,21 @@ public final class WindowAssembler {
       case IN_KEYFRAME:
         if (change.operation() != Change.Operation.INSERT) {
           throw new MalformedStreamException(
-              "keyframe at " + keyframeStart + " holds a " + change.operation().wireName() + " of "
-                  + change.type() + "/" + change.key() + "; keyframes hold only inserts",
+              "keyframe at "
+                  + keyframeStart
+                  + " holds a "
+                  + change.operation().wireName()
+                  + " of "
+                  + change.type()
+                  + "/"
+                  + change.key()
+                  + "; keyframes hold only inserts",
               before);
         }
         keyframeState.apply(change);
         Instant time = change.timestamp();
-        if (time != null && (keyframeMaxInsertTime == null || time.isAfter(keyframeMaxInsertTime))) {
+        if (time != null
+            && (keyframeMaxInsertTime == null || time.isAfter(keyframeMaxInsertTime))) {
           keyframeMaxInsertTime = time;
         }
         return Event.KEYFRAME_PART;
@@ -206,7 +217,9 @@ public final class WindowAssembler {
       case SNAPSHOT_START:
         if (phase == Phase.IN_KEYFRAME) {
           throw new MalformedStreamException(
-              "keyframe at " + keyframeStart + " has no snapshot-end before the next snapshot-start",
+              "keyframe at "
+                  + keyframeStart
+                  + " has no snapshot-end before the next snapshot-start",
               before);
         }
         Offset asOf = control.asOf();
@@ -262,8 +275,7 @@ public final class WindowAssembler {
         Offset at = seekingPositions.get(i);
         // A unit ending after asOf starts at or after it; without offsets, only a read that
         // started at or after asOf tells.
-        boolean after =
-            seekingHasOffset.get(i) ? at.compareTo(asOf) > 0 : at.compareTo(asOf) >= 0;
+        boolean after = seekingHasOffset.get(i) ? at.compareTo(asOf) > 0 : at.compareTo(asOf) >= 0;
         if (after) kept.add(setAside.get(i));
       }
     }
@@ -275,9 +287,9 @@ public final class WindowAssembler {
 
   /**
    * At a snapshot-start as of {@code asOf} in an open window: its changes after {@code asOf} move
-   * to the keyframe's window, and the open window ends at {@code asOf} (docs/PROTOCOL.md 3.3).
-   * The arrays stay shared with Windows handed out: nothing is appended to them after this, as
-   * the keyframe's end opens a window with arrays of its own.
+   * to the keyframe's window, and the open window ends at {@code asOf} (docs/PROTOCOL.md 3.3). The
+   * arrays stay shared with Windows handed out: nothing is appended to them after this, as the
+   * keyframe's end opens a window with arrays of its own.
    */
   private void moveChangesAfter(Offset asOf) {
     int n = count;
@@ -371,8 +383,18 @@ public final class WindowAssembler {
     if (window == null) {
       window =
           new Window(
-              start, null, baseOffset, changes, times, offsets, checkpoints, checkpointAt,
-              checkpointCount, count, untimed, state.freeze());
+              start,
+              null,
+              baseOffset,
+              changes,
+              times,
+              offsets,
+              checkpoints,
+              checkpointAt,
+              checkpointCount,
+              count,
+              untimed,
+              state.freeze());
       current = window;
     }
     return window;

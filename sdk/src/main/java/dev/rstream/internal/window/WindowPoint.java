@@ -65,7 +65,9 @@ public final class WindowPoint {
     return applied == 0 ? null : window.change(applied - 1);
   }
 
-  /** The changes that produced this state, in order (see {@link #since}); empty for a keyframe's. */
+  /**
+   * The changes that produced this state, in order (see {@link #since}); empty for a keyframe's.
+   */
   public List<Change> changes() {
     if (applied == 0) return Collections.emptyList();
     int from = first;
@@ -86,6 +88,12 @@ public final class WindowPoint {
 
   @Override
   public String toString() {
-    return "WindowPoint{window=" + window.id() + ", applied=" + applied + ", offset=" + offset() + "}";
+    return "WindowPoint{window="
+        + window.id()
+        + ", applied="
+        + applied
+        + ", offset="
+        + offset()
+        + "}";
   }
 }

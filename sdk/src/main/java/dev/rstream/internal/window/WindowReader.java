@@ -1,12 +1,12 @@
 package dev.rstream.internal.window;
 
-import dev.rstream.internal.state.Control;
 import dev.rstream.Keyframe;
 import dev.rstream.LocalStore.StoredWindow;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
+import dev.rstream.internal.state.Control;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.store.StoreMirror;
 import io.reactivex.rxjava3.core.Single;
@@ -31,12 +31,15 @@ final class WindowReader {
   }
 
   /** The window {@code [start, end)} with id {@code id}; {@code prefix} is its start, if held. */
-  Single<WindowRegistry.Held> read(String id, Keyframe start, Keyframe end, @Nullable Window prefix) {
+  Single<WindowRegistry.Held> read(
+      String id, Keyframe start, Keyframe end, @Nullable Window prefix) {
     return Single.defer(
         () -> {
           StoredWindow stored = store.window(id);
-          if (stored != null) return Single.just(new WindowRegistry.Held(StoredWindows.restore(stored), true));
-          return readWindow(start, end, prefix).map(window -> new WindowRegistry.Held(window, false));
+          if (stored != null)
+            return Single.just(new WindowRegistry.Held(StoredWindows.restore(stored), true));
+          return readWindow(start, end, prefix)
+              .map(window -> new WindowRegistry.Held(window, false));
         });
   }
 
@@ -48,7 +51,9 @@ final class WindowReader {
             return Single.just(prefix.withEnd(end));
           }
           WindowAssembler assembler =
-              prefix != null ? WindowAssembler.resuming(prefix) : WindowAssembler.atKeyframe(start.offset());
+              prefix != null
+                  ? WindowAssembler.resuming(prefix)
+                  : WindowAssembler.atKeyframe(start.offset());
           Offset from = prefix != null ? prefix.offset() : start.offset();
           ReadOptions options = ReadOptions.builder().offset(from).endOffset(end.offset()).build();
           return source
@@ -62,7 +67,11 @@ final class WindowReader {
                         Window window = assembler.current();
                         if (window == null || window.start() == null || assembler.inKeyframe()) {
                           throw new ProtocolException(
-                              "no complete keyframe where the index says one starts", url, start.offset(), 0, null);
+                              "no complete keyframe where the index says one starts",
+                              url,
+                              start.offset(),
+                              0,
+                              null);
                         }
                         return window.withEnd(end);
                       }));
@@ -70,7 +79,8 @@ final class WindowReader {
   }
 
   /** Applies one batch of a window read; true once the window's end is reached. */
-  private boolean consumeWindowBatch(WindowAssembler assembler, ReadBatch<StateMessage> batch, Keyframe end) {
+  private boolean consumeWindowBatch(
+      WindowAssembler assembler, ReadBatch<StateMessage> batch, Keyframe end) {
     progress.messagesRead(batch.messages().size());
     for (StateMessage message : batch.messages()) {
       Offset offset = message.offset();
@@ -78,7 +88,8 @@ final class WindowReader {
       if (offset != null && offset.compareTo(end.offset()) > 0) return true;
       if (message.is(Control.Kind.SNAPSHOT_START) && assembler.current() != null) return true;
       if (accept(assembler, message, url) == WindowAssembler.Event.RESET) {
-        throw new ProtocolException("reset control inside a committed window", url, assembler.unitEnd(), 0, null);
+        throw new ProtocolException(
+            "reset control inside a committed window", url, assembler.unitEnd(), 0, null);
       }
     }
     if (!batch.partial()) {
@@ -88,7 +99,10 @@ final class WindowReader {
     return false;
   }
 
-  /** Applies {@code message}; a stream that breaks the protocol fails as a {@link ProtocolException}. */
+  /**
+   * Applies {@code message}; a stream that breaks the protocol fails as a {@link
+   * ProtocolException}.
+   */
   static WindowAssembler.Event accept(WindowAssembler assembler, StateMessage message, String url) {
     try {
       return assembler.accept(message);

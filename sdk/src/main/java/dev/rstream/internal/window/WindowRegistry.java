@@ -25,12 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The windows one client holds or is fetching for its stream, and the window set it emits.
- * Answers "which window covers time T, and give me its content": from memory with no request,
- * from the local store, or by reading exactly that window's range once, however many callers ask
- * at the same time. At most {@code maxParallelFetches} windows are read at once; the rest wait as
- * {@link WindowState#PENDING}. It finds windows with its {@link KeyframeIndexLoader}, and lists
- * the live window as its {@link LiveCheckpoint} reports it.
+ * The windows one client holds or is fetching for its stream, and the window set it emits. Answers
+ * "which window covers time T, and give me its content": from memory with no request, from the
+ * local store, or by reading exactly that window's range once, however many callers ask at the same
+ * time. At most {@code maxParallelFetches} windows are read at once; the rest wait as {@link
+ * WindowState#PENDING}. It finds windows with its {@link KeyframeIndexLoader}, and lists the live
+ * window as its {@link LiveCheckpoint} reports it.
  *
  * <p>Thread-safe. The window set is emitted on the thread that changed it, in order, never under
  * this object's lock; reads run on the scheduler.
@@ -134,7 +134,8 @@ public final class WindowRegistry {
    * cursor). Fails with {@link OutOfRangeException} for a time before the first keyframe.
    */
   public Single<Held> covering(Instant time) {
-    return keyframes.index()
+    return keyframes
+        .index()
         .flatMap(
             idx -> {
               int k = idx.covering(time);
@@ -163,7 +164,8 @@ public final class WindowRegistry {
    *     happened before {@code time} cannot be told. Not the epoch, which would pass for data.
    */
   public WindowPoint stateAt(Window window, Instant time) {
-    if (!window.knowsStateAt(time)) throw new NoTimestampsException(url, time, window.firstKnownTime());
+    if (!window.knowsStateAt(time))
+      throw new NoTimestampsException(url, time, window.firstKnownTime());
     return window.stateAt(time);
   }
 
@@ -185,7 +187,8 @@ public final class WindowRegistry {
       entries.remove(start.offset());
     }
     Window held = live.current();
-    Window prefix = held != null && LiveCheckpoint.keyOf(held.start()).equals(start.offset()) ? held : null;
+    Window prefix =
+        held != null && LiveCheckpoint.keyOf(held.start()).equals(start.offset()) ? held : null;
     Entry fetching = new Entry(WindowInfo.of(start, end, WindowState.PENDING));
     SingleSubject<Held> result = SingleSubject.create();
     fetching.fetch = result.hide();
@@ -196,34 +199,40 @@ public final class WindowRegistry {
   }
 
   /**
-   * Reads one window in the fetch slot {@link #heldLocked} took for it. A window-set subscriber
-   * may block until another window is read, and that window may need this very slot: so the read
-   * is subscribed before the PULLING set goes out on this thread, and the slot is handed on before
-   * the COMMITTED or FAILED set and the result do. Otherwise the slot's holder waits on itself.
+   * Reads one window in the fetch slot {@link #heldLocked} took for it. A window-set subscriber may
+   * block until another window is read, and that window may need this very slot: so the read is
+   * subscribed before the PULLING set goes out on this thread, and the slot is handed on before the
+   * COMMITTED or FAILED set and the result do. Otherwise the slot's holder waits on itself.
    */
   private void runFetch(
-      Entry entry, Keyframe start, Keyframe end, @Nullable Window prefix, SingleSubject<Held> result) {
+      Entry entry,
+      Keyframe start,
+      Keyframe end,
+      @Nullable Window prefix,
+      SingleSubject<Held> result) {
     synchronized (this) {
       move(entry, WindowState.PULLING);
     }
     progress.update(p -> p.windowsPulling(progress.current().windowsPulling() + 1));
     fetches.add(
-        reader.read(entry.info.id(), start, end, prefix).subscribe(
-            held -> {
-              commitFetched(entry, held);
-              fetchScheduler.release();
-              drain();
-              countCommitted();
-              pullingDone();
-              result.onSuccess(held);
-            },
-            error -> {
-              failFetched(entry);
-              fetchScheduler.release();
-              drain();
-              pullingDone();
-              result.onError(error);
-            }));
+        reader
+            .read(entry.info.id(), start, end, prefix)
+            .subscribe(
+                held -> {
+                  commitFetched(entry, held);
+                  fetchScheduler.release();
+                  drain();
+                  countCommitted();
+                  pullingDone();
+                  result.onSuccess(held);
+                },
+                error -> {
+                  failFetched(entry);
+                  fetchScheduler.release();
+                  drain();
+                  pullingDone();
+                  result.onError(error);
+                }));
     drain();
   }
 
@@ -290,8 +299,11 @@ public final class WindowRegistry {
       synchronized (WindowRegistry.this) {
         Entry entry = entries.get(key);
         // A stream's first keyframe starts at -1, where the cursor's keyframe-less start also sits.
-        boolean replaced = !restored && entry != null && entry.info.state() == WindowState.LIVE
-            && !Objects.equals(entry.info.start(), window.start());
+        boolean replaced =
+            !restored
+                && entry != null
+                && entry.info.state() == WindowState.LIVE
+                && !Objects.equals(entry.info.start(), window.start());
         if (entry == null || replaced) {
           entries.put(key, new Entry(WindowInfo.of(window.start(), null, WindowState.LIVE)));
           emit();
@@ -327,7 +339,8 @@ public final class WindowRegistry {
   private void move(Entry entry, WindowState next) {
     WindowState current = entry.info.state();
     if (!current.canMoveTo(next)) {
-      throw new IllegalStateException("window " + entry.info.id() + " cannot go from " + current + " to " + next);
+      throw new IllegalStateException(
+          "window " + entry.info.id() + " cannot go from " + current + " to " + next);
     }
     entry.info = WindowInfo.of(entry.info.start(), entry.info.end(), next);
     emit();
@@ -341,8 +354,8 @@ public final class WindowRegistry {
   }
 
   /**
-   * Emits queued sets outside the lock, one thread at a time: a subscriber that calls back into
-   * the client (or blocks on it) from onNext must not do so while holding the registry's lock.
+   * Emits queued sets outside the lock, one thread at a time: a subscriber that calls back into the
+   * client (or blocks on it) from onNext must not do so while holding the registry's lock.
    */
   private void drain() {
     if (draining.getAndIncrement() != 0) return;

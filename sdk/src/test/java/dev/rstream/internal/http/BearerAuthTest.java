@@ -5,17 +5,17 @@ import static dev.rstream.internal.http.TransportFixture.json;
 import static dev.rstream.internal.http.TransportFixture.sse;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.durable.AppendResult;
 import dev.rstream.AuthenticationException;
+import dev.rstream.TokenSupplier;
+import dev.rstream.durable.AppendResult;
 import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.MessageDecoder;
 import dev.rstream.durable.ProducerOptions;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import dev.rstream.durable.StreamInfo;
-import dev.rstream.TokenSupplier;
-import dev.rstream.durable.IdempotentProducer;
 import io.reactivex.rxjava3.observers.TestObserver;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.io.IOException;
@@ -65,9 +65,12 @@ class BearerAuthTest {
   }
 
   private static MockResponse refused() {
-    return new MockResponse.Builder().code(401).addHeader("WWW-Authenticate", "Bearer")
+    return new MockResponse.Builder()
+        .code(401)
+        .addHeader("WWW-Authenticate", "Bearer")
         .addHeader("Content-Type", "application/json")
-        .body("{\"error\":{\"code\":\"unauthorized\",\"message\":\"expired\"}}").build();
+        .body("{\"error\":{\"code\":\"unauthorized\",\"message\":\"expired\"}}")
+        .build();
   }
 
   /** A 401 to a HEAD: a body there would corrupt the connection. */
@@ -84,8 +87,11 @@ class BearerAuthTest {
     fixture.server.enqueue(refused());
     fixture.server.enqueue(json("[1,2]", "0_2").addHeader("Stream-Up-To-Date", "true").build());
 
-    TestSubscriber<ReadBatch<String>> read = stream().read(ReadOptions.builder().build(),
-        MessageDecoder.rawJson()).test().awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read =
+        stream()
+            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+            .test()
+            .awaitDone(5, TimeUnit.SECONDS);
 
     read.assertComplete();
     assertThat(read.values().get(0).messages()).containsExactly("1", "2");
@@ -101,8 +107,11 @@ class BearerAuthTest {
     fixture.server.enqueue(refused());
     fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
 
-    TestSubscriber<ReadBatch<String>> read = stream().read(ReadOptions.builder().build(),
-        MessageDecoder.rawJson()).test().awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read =
+        stream()
+            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+            .test()
+            .awaitDone(5, TimeUnit.SECONDS);
 
     read.assertComplete();
     assertThat(read.values().get(0).messages()).containsExactly("1");
@@ -119,11 +128,15 @@ class BearerAuthTest {
     // Would be served to a fifth attempt: the test fails if there is one.
     fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
 
-    TestSubscriber<ReadBatch<String>> read = stream().read(ReadOptions.builder().build(),
-        MessageDecoder.rawJson()).test().awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read =
+        stream()
+            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+            .test()
+            .awaitDone(5, TimeUnit.SECONDS);
 
     Throwable error = errorOf(read);
-    assertThat(error).isInstanceOf(AuthenticationException.class)
+    assertThat(error)
+        .isInstanceOf(AuthenticationException.class)
         .hasMessageContaining("also the 3 the TokenSupplier gave");
     assertThat(((AuthenticationException) error).status()).isEqualTo(401);
     assertThat(error.getMessage()).doesNotContain("t1").doesNotContain("t4");
@@ -134,21 +147,28 @@ class BearerAuthTest {
 
   @Test
   void aSupplierThatGivesTheRefusedTokenAgainIsResentOnceAndNoMore() throws Exception {
-    TokenSupplier stuck = refused -> {
-      tokens.asked.add(String.valueOf(refused));
-      return "t1";
-    };
+    TokenSupplier stuck =
+        refused -> {
+          tokens.asked.add(String.valueOf(refused));
+          return "t1";
+        };
     fixture.server.enqueue(refused());
     fixture.server.enqueue(refused());
     // Would be served to a third attempt: the test fails if there is one.
     fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
 
-    TestSubscriber<ReadBatch<String>> read = fixture.streamBuilder().authToken(stuck).build()
-        .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-        .test().awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read =
+        fixture
+            .streamBuilder()
+            .authToken(stuck)
+            .build()
+            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+            .test()
+            .awaitDone(5, TimeUnit.SECONDS);
 
     Throwable error = errorOf(read);
-    assertThat(error).isInstanceOf(AuthenticationException.class)
+    assertThat(error)
+        .isInstanceOf(AuthenticationException.class)
         .hasMessageContaining("also the one the TokenSupplier gave");
     assertThat(error.getMessage()).doesNotContain("t1");
     assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t1");
@@ -163,8 +183,11 @@ class BearerAuthTest {
     IOException vaultDown = new IOException("vault down");
     tokens.failOnRefresh = vaultDown;
 
-    TestSubscriber<ReadBatch<String>> read = stream().read(ReadOptions.builder().build(),
-        MessageDecoder.rawJson()).test().awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read =
+        stream()
+            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+            .test()
+            .awaitDone(5, TimeUnit.SECONDS);
 
     Throwable error = errorOf(read);
     assertThat(error).isInstanceOf(AuthenticationException.class).hasCause(vaultDown);
@@ -180,12 +203,22 @@ class BearerAuthTest {
     tokens.failAlways = signedOut;
     DurableStream stream = stream();
 
-    Throwable read = errorOf(stream.read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-        .test().awaitDone(5, TimeUnit.SECONDS));
+    Throwable read =
+        errorOf(
+            stream
+                .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+                .test()
+                .awaitDone(5, TimeUnit.SECONDS));
     Throwable head = errorOf(stream.head().test().awaitDone(5, TimeUnit.SECONDS));
-    Throwable index = errorOf(stream.newBuilder().url(fixture.server.url("/s.keyframes")).build()
-        .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-        .test().awaitDone(5, TimeUnit.SECONDS));
+    Throwable index =
+        errorOf(
+            stream
+                .newBuilder()
+                .url(fixture.server.url("/s.keyframes"))
+                .build()
+                .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+                .test()
+                .awaitDone(5, TimeUnit.SECONDS));
     Throwable append = errorOf(stream.appendJson("1").test().awaitDone(5, TimeUnit.SECONDS));
 
     for (Throwable error : List.of(read, head, index, append)) {
@@ -198,14 +231,23 @@ class BearerAuthTest {
   @Test
   void aRefusedAppendIsSentOnceMoreWithTheSameBodyAndHeaders() throws Exception {
     fixture.server.enqueue(refused());
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Stream-Next-Offset", "0_1").addHeader("Producer-Epoch", "0")
-        .addHeader("Producer-Seq", "0").build());
-    IdempotentProducer producer = stream().producer(
-        ProducerOptions.builder("p1").contentType("application/json").linger(0, TimeUnit.MILLISECONDS).build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Stream-Next-Offset", "0_1")
+            .addHeader("Producer-Epoch", "0")
+            .addHeader("Producer-Seq", "0")
+            .build());
+    IdempotentProducer producer =
+        stream()
+            .producer(
+                ProducerOptions.builder("p1")
+                    .contentType("application/json")
+                    .linger(0, TimeUnit.MILLISECONDS)
+                    .build());
 
-    AppendResult result = producer.appendJson("{\"a\":1}").timeout(5, TimeUnit.SECONDS)
-        .blockingGet();
+    AppendResult result =
+        producer.appendJson("{\"a\":1}").timeout(5, TimeUnit.SECONDS).blockingGet();
 
     assertThat(result.duplicate()).isFalse();
     RecordedRequest first = fixture.take();
@@ -222,9 +264,12 @@ class BearerAuthTest {
   @Test
   void refusedHeadIsRenewed() throws Exception {
     fixture.server.enqueue(refusedHead());
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "application/json").addHeader("Stream-Next-Offset", "0_3")
-        .build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .addHeader("Stream-Next-Offset", "0_3")
+            .build());
 
     StreamInfo info = stream().head().timeout(5, TimeUnit.SECONDS).blockingGet();
 
@@ -239,16 +284,24 @@ class BearerAuthTest {
       fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
       fixture.server.enqueue(refused());
       if (mode == LiveMode.SSE) {
-        fixture.server.enqueue(sse(TransportFixture.dataEvent("[2]") + TransportFixture
-            .controlEvent("{\"streamNextOffset\":\"0_2\",\"streamClosed\":true}")).build());
+        fixture.server.enqueue(
+            sse(TransportFixture.dataEvent("[2]")
+                    + TransportFixture.controlEvent(
+                        "{\"streamNextOffset\":\"0_2\",\"streamClosed\":true}"))
+                .build());
       } else {
-        fixture.server.enqueue(json("[2]", "0_2").addHeader("Stream-Up-To-Date", "true")
-            .addHeader("Stream-Closed", "true").build());
+        fixture.server.enqueue(
+            json("[2]", "0_2")
+                .addHeader("Stream-Up-To-Date", "true")
+                .addHeader("Stream-Closed", "true")
+                .build());
       }
 
-      TestSubscriber<ReadBatch<String>> read = stream()
-          .read(ReadOptions.builder().liveMode(mode).build(), MessageDecoder.rawJson())
-          .test().awaitDone(5, TimeUnit.SECONDS);
+      TestSubscriber<ReadBatch<String>> read =
+          stream()
+              .read(ReadOptions.builder().liveMode(mode).build(), MessageDecoder.rawJson())
+              .test()
+              .awaitDone(5, TimeUnit.SECONDS);
 
       read.assertComplete();
       List<String> messages = new ArrayList<>();
@@ -270,7 +323,8 @@ class BearerAuthTest {
 
     Throwable error = errorOf(fixture.stream().head().test().awaitDone(5, TimeUnit.SECONDS));
 
-    assertThat(error).isInstanceOf(AuthenticationException.class)
+    assertThat(error)
+        .isInstanceOf(AuthenticationException.class)
         .hasMessageContaining("requires a bearer token");
     fixture.take();
     fixture.assertNoMoreRequests();
@@ -279,19 +333,22 @@ class BearerAuthTest {
   @Test
   void anErrorBodyQuotingTheTokenIsRedactedInTheMessage() throws Exception {
     tokens.failOnRefresh = new IOException("no refresh");
-    fixture.server.enqueue(new MockResponse.Builder().code(401)
-        .body("token t1 is not valid; was it t1?").build());
-    fixture.server.enqueue(new MockResponse.Builder().code(403)
-        .body("forbidden: " + "x".repeat(180) + " t1").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder().code(401).body("token t1 is not valid; was it t1?").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder().code(403).body("forbidden: " + "x".repeat(180) + " t1").build());
 
-    TestSubscriber<ReadBatch<String>> refusedRead = stream()
-        .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-        .test().awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> refusedRead =
+        stream()
+            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+            .test()
+            .awaitDone(5, TimeUnit.SECONDS);
     tokens.failOnRefresh = null;
-    TestObserver<AppendResult> forbidden = stream().appendJson("1").test()
-        .awaitDone(5, TimeUnit.SECONDS);
+    TestObserver<AppendResult> forbidden =
+        stream().appendJson("1").test().awaitDone(5, TimeUnit.SECONDS);
 
-    assertThat(errorOf(refusedRead).getMessage()).contains("token <token> is not valid")
+    assertThat(errorOf(refusedRead).getMessage())
+        .contains("token <token> is not valid")
         .doesNotContain("t1");
     assertThat(errorOf(forbidden).getMessage()).doesNotContain("t1");
     assertThat(HttpFailures.redact("cut at t-secr", "t-secret")).isEqualTo("cut at <token>");
@@ -300,9 +357,15 @@ class BearerAuthTest {
   @Test
   void aRequestAndTheHandleShowNoTokenWhenPrinted() {
     DurableStream stream = stream();
-    StreamEndpoint endpoint = new StreamEndpoint(fixture.server.url("/s"), fixture.client,
-        TransportFixture.fastRetries(), io.reactivex.rxjava3.schedulers.Schedulers.io(),
-        java.util.Collections.emptyMap(), java.util.Collections.emptyMap(), tokens);
+    StreamEndpoint endpoint =
+        new StreamEndpoint(
+            fixture.server.url("/s"),
+            fixture.client,
+            TransportFixture.fastRetries(),
+            io.reactivex.rxjava3.schedulers.Schedulers.io(),
+            java.util.Collections.emptyMap(),
+            java.util.Collections.emptyMap(),
+            tokens);
     okhttp3.Request request = endpoint.newRequest(java.util.Map.of(), java.util.Map.of()).build();
 
     assertThat(request.header("Authorization")).isEqualTo("Bearer t1");

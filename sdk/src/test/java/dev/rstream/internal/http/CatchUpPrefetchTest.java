@@ -3,10 +3,10 @@ package dev.rstream.internal.http;
 import static dev.rstream.internal.http.TransportFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.durable.DurableStream;
-import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
@@ -33,18 +33,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class CatchUpPrefetchTest {
   @RegisterExtension final TransportFixture fixture = new TransportFixture();
+
   /** Offsets of the calls started, in order: OkHttp starts an enqueued call synchronously. */
   private final List<String> started = new CopyOnWriteArrayList<>();
 
   private DurableStream stream() {
-    EventListener listener = new EventListener() {
-      @Override
-      public void callStart(Call call) {
-        started.add(String.valueOf(call.request().url().queryParameter("offset")));
-      }
-    };
-    return fixture.streamBuilder()
-        .okHttpClient(fixture.client.newBuilder().eventListener(listener).build()).build();
+    EventListener listener =
+        new EventListener() {
+          @Override
+          public void callStart(Call call) {
+            started.add(String.valueOf(call.request().url().queryParameter("offset")));
+          }
+        };
+    return fixture
+        .streamBuilder()
+        .okHttpClient(fixture.client.newBuilder().eventListener(listener).build())
+        .build();
   }
 
   private static List<String> messages(List<ReadBatch<String>> batches) {
@@ -82,9 +86,12 @@ class CatchUpPrefetchTest {
   void nothingIsAskedForPastTheReadsEndOffset() throws Exception {
     fixture.server.enqueue(json("[1,2]", "0_2").build());
 
-    TestSubscriber<ReadBatch<String>> read = stream()
-        .read(ReadOptions.builder().endOffset(Offset.of("0_2")).build(), MessageDecoder.rawJson())
-        .test().awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read =
+        stream()
+            .read(
+                ReadOptions.builder().endOffset(Offset.of("0_2")).build(), MessageDecoder.rawJson())
+            .test()
+            .awaitDone(5, TimeUnit.SECONDS);
 
     read.assertComplete();
     assertThat(messages(read.values())).containsExactly("1", "2");
@@ -116,30 +123,35 @@ class CatchUpPrefetchTest {
   void aPageFoundMalformedAfterTheNextWasAskedForFailsTheReadAndClosesTheEarlyAnswer()
       throws Exception {
     Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
-    fixture.server.setDispatcher(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        String offset = String.valueOf(request.getUrl().queryParameter("offset"));
-        asked.computeIfAbsent(offset, o -> new AtomicInteger()).incrementAndGet();
-        switch (offset) {
-          case "-1":
-            // Complete, and ends in ']', but inside its JSON: a server bug the parser finds late.
-            return json("[1,2,[3]", "0_3").build();
-          case "0_3":
-            return json("[4]", "0_4").addHeader("Stream-Up-To-Date", "true").build();
-          default:
-            return new MockResponse.Builder().code(404).build();
-        }
-      }
-    });
+    fixture.server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String offset = String.valueOf(request.getUrl().queryParameter("offset"));
+            asked.computeIfAbsent(offset, o -> new AtomicInteger()).incrementAndGet();
+            switch (offset) {
+              case "-1":
+                // Complete, and ends in ']', but inside its JSON: a server bug the parser finds
+                // late.
+                return json("[1,2,[3]", "0_3").build();
+              case "0_3":
+                return json("[4]", "0_4").addHeader("Stream-Up-To-Date", "true").build();
+              default:
+                return new MockResponse.Builder().code(404).build();
+            }
+          }
+        });
 
-    TestSubscriber<ReadBatch<String>> read = stream()
-        .read(oneMessagePerBatch(), MessageDecoder.rawJson()).test()
-        .awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read =
+        stream()
+            .read(oneMessagePerBatch(), MessageDecoder.rawJson())
+            .test()
+            .awaitDone(5, TimeUnit.SECONDS);
 
     read.assertError(ProtocolException.class);
     assertThat(messages(read.values())).containsExactly("1", "2");
-    // The next page was asked for ahead; the fixture checks after the test that its response was released.
+    // The next page was asked for ahead; the fixture checks after the test that its response was
+    // released.
     assertThat(started).containsExactly("-1", "0_3");
     assertThat(asked.get("-1")).hasValue(1);
   }

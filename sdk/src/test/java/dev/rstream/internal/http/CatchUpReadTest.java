@@ -4,20 +4,16 @@ import static dev.rstream.internal.http.TransportFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.rstream.ConflictException;
+import dev.rstream.Offset;
+import dev.rstream.ProtocolException;
+import dev.rstream.RStreamException;
+import dev.rstream.StreamClosedException;
+import dev.rstream.TransientException;
 import dev.rstream.durable.DurableStream;
 import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.MessageDecoder;
-import dev.rstream.Offset;
-import dev.rstream.OffsetGoneException;
-import dev.rstream.ProtocolException;
-import dev.rstream.RStreamException;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
-import dev.rstream.StreamClosedException;
-import dev.rstream.StreamNotFoundException;
-import dev.rstream.TransientException;
-import dev.rstream.UnexpectedStatusException;
 import io.reactivex.rxjava3.schedulers.TestScheduler;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.util.ArrayList;
@@ -43,11 +39,14 @@ class CatchUpReadTest {
   @Test
   void catchUpPagesUntilUpToDateThenCompletes() throws Exception {
     fixture.server.enqueue(json("[1,{\"a\":2}]", "0_2").build());
-    fixture.server.enqueue(json("[[3]]", "0_3").addHeader("Stream-Up-To-Date", "true")
-        .addHeader("ETag", "\"e1\"").build());
+    fixture.server.enqueue(
+        json("[[3]]", "0_3")
+            .addHeader("Stream-Up-To-Date", "true")
+            .addHeader("ETag", "\"e1\"")
+            .build());
 
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test();
+    TestSubscriber<ReadBatch<String>> read =
+        fixture.stream().read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test();
 
     read.awaitDone(5, TimeUnit.SECONDS).assertComplete().assertValueCount(2);
     List<ReadBatch<String>> batches = read.values();
@@ -66,8 +65,8 @@ class CatchUpReadTest {
   void endOffsetStopsTheReadOnceReached() throws Exception {
     fixture.server.enqueue(json("[1]", "0_1").build());
     fixture.server.enqueue(json("[2]", "0_2").build());
-    ReadOptions options = ReadOptions.builder().liveMode(LiveMode.LONG_POLL)
-        .endOffset(Offset.of("0_2")).build();
+    ReadOptions options =
+        ReadOptions.builder().liveMode(LiveMode.LONG_POLL).endOffset(Offset.of("0_2")).build();
 
     TestSubscriber<ReadBatch<String>> read =
         fixture.stream().read(options, MessageDecoder.rawJson()).test();
@@ -82,11 +81,14 @@ class CatchUpReadTest {
   @Test
   void largeBodyIsDecodedInBoundedBatchesOnlyAsDemanded() throws Exception {
     StringBuilder body = new StringBuilder("[");
-    for (int i = 0; i < 10_000; i++) body.append(i == 0 ? "" : ",").append("{\"n\":").append(i)
-        .append(",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
+    for (int i = 0; i < 10_000; i++)
+      body.append(i == 0 ? "" : ",")
+          .append("{\"n\":")
+          .append(i)
+          .append(",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
     body.append(']');
-    fixture.server.enqueue(json(body.toString(), "0_10000")
-        .addHeader("Stream-Up-To-Date", "true").build());
+    fixture.server.enqueue(
+        json(body.toString(), "0_10000").addHeader("Stream-Up-To-Date", "true").build());
     ReadOptions options = ReadOptions.builder().maxBatchMessages(100).build();
 
     TestSubscriber<ReadBatch<JsonNode>> read =
@@ -115,9 +117,10 @@ class CatchUpReadTest {
     for (int i = 0; i < 5_000; i++) body.append(i == 0 ? "" : ",").append(i);
     fixture.server.enqueue(json(body.append(']').toString(), "0_1").build());
 
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.builder().maxBatchMessages(10).build(), MessageDecoder.rawJson())
-        .test(1);
+    TestSubscriber<ReadBatch<String>> read =
+        fixture.stream()
+            .read(ReadOptions.builder().maxBatchMessages(10).build(), MessageDecoder.rawJson())
+            .test(1);
     read.awaitCount(1);
     read.cancel();
     // The fixture fails the test afterwards if the call or its connection leaked.
@@ -125,17 +128,17 @@ class CatchUpReadTest {
 
   @ParameterizedTest
   @CsvSource({
-      "404, dev.rstream.StreamNotFoundException",
-      "410, dev.rstream.OffsetGoneException",
-      "400, dev.rstream.UnexpectedStatusException",
-      "409, dev.rstream.ConflictException",
-      "413, dev.rstream.UnexpectedStatusException",
+    "404, dev.rstream.StreamNotFoundException",
+    "410, dev.rstream.OffsetGoneException",
+    "400, dev.rstream.UnexpectedStatusException",
+    "409, dev.rstream.ConflictException",
+    "413, dev.rstream.UnexpectedStatusException",
   })
   void errorStatusIsTypedWithUrlOffsetAndStatus(int status, String type) throws Exception {
     fixture.server.enqueue(new MockResponse.Builder().code(status).body("nope").build());
 
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.from(Offset.of("0_7")), MessageDecoder.rawJson()).test();
+    TestSubscriber<ReadBatch<String>> read =
+        fixture.stream().read(ReadOptions.from(Offset.of("0_7")), MessageDecoder.rawJson()).test();
 
     read.awaitDone(5, TimeUnit.SECONDS).assertError(Class.forName(type)::isInstance);
     RStreamException error = (RStreamException) TransportFixture.errorOf(read);
@@ -150,19 +153,28 @@ class CatchUpReadTest {
 
   @Test
   void conflictWithStreamClosedHeaderIsStreamClosed() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(409)
-        .addHeader("Stream-Closed", "true").addHeader("Stream-Next-Offset", "0_9").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(409)
+            .addHeader("Stream-Closed", "true")
+            .addHeader("Stream-Next-Offset", "0_9")
+            .build());
 
-    fixture.stream().appendJson("1").test().awaitDone(5, TimeUnit.SECONDS)
-        .assertError(e -> e instanceof StreamClosedException
-            && Offset.of("0_9").equals(((StreamClosedException) e).offset()));
+    fixture.stream()
+        .appendJson("1")
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertError(
+            e ->
+                e instanceof StreamClosedException
+                    && Offset.of("0_9").equals(((StreamClosedException) e).offset()));
   }
 
   @Test
   void retryOn503HonoursRetryAfterThenDeliversOnce() throws Exception {
     TestScheduler scheduler = new TestScheduler();
-    fixture.server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", "2")
-        .build());
+    fixture.server.enqueue(
+        new MockResponse.Builder().code(503).addHeader("Retry-After", "2").build());
     fixture.server.enqueue(json("[1,2]", "0_2").addHeader("Stream-Up-To-Date", "true").build());
     DurableStream stream = fixture.streamBuilder().scheduler(scheduler).build();
 
@@ -186,8 +198,8 @@ class CatchUpReadTest {
       fixture.server.enqueue(new MockResponse.Builder().code(500).build());
     }
 
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test();
+    TestSubscriber<ReadBatch<String>> read =
+        fixture.stream().read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test();
 
     read.awaitDone(5, TimeUnit.SECONDS).assertError(TransientException.class);
     assertThat(((TransientException) TransportFixture.errorOf(read)).status()).isEqualTo(500);
@@ -199,13 +211,14 @@ class CatchUpReadTest {
     StringBuilder body = new StringBuilder("[");
     for (int i = 0; i < 40; i++) body.append(i == 0 ? "" : ",").append(i);
     String full = body.append(']').toString();
-    fixture.server.enqueue(json(full, "0_40")
-        .onResponseBody(SocketEffect.ShutdownConnection.INSTANCE).build());
+    fixture.server.enqueue(
+        json(full, "0_40").onResponseBody(SocketEffect.ShutdownConnection.INSTANCE).build());
     fixture.server.enqueue(json(full, "0_40").addHeader("Stream-Up-To-Date", "true").build());
 
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.builder().maxBatchMessages(3).build(), MessageDecoder.rawJson())
-        .test();
+    TestSubscriber<ReadBatch<String>> read =
+        fixture.stream()
+            .read(ReadOptions.builder().maxBatchMessages(3).build(), MessageDecoder.rawJson())
+            .test();
 
     read.awaitDone(5, TimeUnit.SECONDS).assertComplete();
     List<String> expected = new ArrayList<>();
@@ -219,46 +232,70 @@ class CatchUpReadTest {
   void corruptedJsonBodyIsProtocolError() throws Exception {
     fixture.server.enqueue(json("XY\"valid\": \"json dZta here\"}]", "0_1").build());
 
-    fixture.stream().read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test()
-        .awaitDone(5, TimeUnit.SECONDS).assertError(ProtocolException.class).assertNoValues();
+    fixture.stream()
+        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertError(ProtocolException.class)
+        .assertNoValues();
   }
 
   @Test
   void missingNextOffsetIsProtocolError() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "application/json").body("[1]").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body("[1]")
+            .build());
 
-    fixture.stream().read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test()
-        .awaitDone(5, TimeUnit.SECONDS).assertError(ProtocolException.class).assertNoValues();
+    fixture.stream()
+        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertError(ProtocolException.class)
+        .assertNoValues();
   }
 
   @Test
   void offsetGoingBackwardsIsProtocolError() throws Exception {
     fixture.server.enqueue(json("[1]", "0_1").build());
 
-    fixture.stream().read(ReadOptions.from(Offset.of("0_5")), MessageDecoder.rawJson()).test()
-        .awaitDone(5, TimeUnit.SECONDS).assertError(ProtocolException.class).assertNoValues();
+    fixture.stream()
+        .read(ReadOptions.from(Offset.of("0_5")), MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertError(ProtocolException.class)
+        .assertNoValues();
   }
 
   @Test
   void catchUpThatMakesNoProgressIsProtocolErrorNotASpin() throws Exception {
     fixture.server.enqueue(json("[]", "0_5").build());
 
-    fixture.stream().read(ReadOptions.from(Offset.of("0_5")), MessageDecoder.rawJson()).test()
-        .awaitDone(5, TimeUnit.SECONDS).assertError(ProtocolException.class).assertNoValues();
+    fixture.stream()
+        .read(ReadOptions.from(Offset.of("0_5")), MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertError(ProtocolException.class)
+        .assertNoValues();
     fixture.take();
     fixture.assertNoMoreRequests();
   }
 
   @Test
   void binaryStreamDeliversRawBytes() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "application/octet-stream")
-        .addHeader("Stream-Next-Offset", "0_3").addHeader("Stream-Up-To-Date", "true")
-        .body(new okio.Buffer().write(new byte[] {0, (byte) 0xff, 7})).build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/octet-stream")
+            .addHeader("Stream-Next-Offset", "0_3")
+            .addHeader("Stream-Up-To-Date", "true")
+            .body(new okio.Buffer().write(new byte[] {0, (byte) 0xff, 7}))
+            .build());
 
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test();
+    TestSubscriber<ReadBatch<String>> read =
+        fixture.stream().read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test();
 
     read.awaitDone(5, TimeUnit.SECONDS).assertComplete().assertValueCount(1);
     assertThat(read.values().get(0).bytes().toByteArray()).containsExactly(0, 0xff, 7);
@@ -270,15 +307,22 @@ class CatchUpReadTest {
     fixture.server.enqueue(new MockResponse.Builder().code(503).build());
     fixture.server.enqueue(json("[1]", "0_1").build());
     fixture.server.enqueue(json("[]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
-    java.util.concurrent.atomic.AtomicInteger tokens = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger params = new java.util.concurrent.atomic.AtomicInteger();
-    DurableStream stream = fixture.streamBuilder()
-        .header("Authorization", () -> "Bearer t" + tokens.incrementAndGet())
-        .param("n", () -> String.valueOf(params.incrementAndGet()))
-        .build();
+    java.util.concurrent.atomic.AtomicInteger tokens =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger params =
+        new java.util.concurrent.atomic.AtomicInteger();
+    DurableStream stream =
+        fixture
+            .streamBuilder()
+            .header("Authorization", () -> "Bearer t" + tokens.incrementAndGet())
+            .param("n", () -> String.valueOf(params.incrementAndGet()))
+            .build();
 
-    stream.read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test()
-        .awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    stream
+        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertComplete();
 
     for (int i = 1; i <= 3; i++) {
       RecordedRequest request = fixture.take();

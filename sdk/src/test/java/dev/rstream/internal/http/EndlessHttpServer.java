@@ -27,8 +27,8 @@ final class EndlessHttpServer implements AutoCloseable {
   final AtomicLong bytesSent = new AtomicLong();
 
   EndlessHttpServer(String head, String prefix, String repeated) throws IOException {
-    this.response = (head + "\r\nConnection: close\r\n\r\n" + prefix)
-        .getBytes(StandardCharsets.UTF_8);
+    this.response =
+        (head + "\r\nConnection: close\r\n\r\n" + prefix).getBytes(StandardCharsets.UTF_8);
     StringBuilder chunk = new StringBuilder();
     while (chunk.length() < 64 * 1024) chunk.append(repeated);
     this.repeated = chunk.toString().getBytes(StandardCharsets.UTF_8);
@@ -39,8 +39,12 @@ final class EndlessHttpServer implements AutoCloseable {
   }
 
   HttpUrl url(String path) {
-    return new HttpUrl.Builder().scheme("http").host(socket.getInetAddress().getHostAddress())
-        .port(socket.getLocalPort()).encodedPath(path).build();
+    return new HttpUrl.Builder()
+        .scheme("http")
+        .host(socket.getInetAddress().getHostAddress())
+        .port(socket.getLocalPort())
+        .encodedPath(path)
+        .build();
   }
 
   private void acceptAll() {

@@ -29,20 +29,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One bad server must not hang or kill the client: endless lines, events, messages and
- * bodies fail the read with a {@link ProtocolException} delivered to the subscriber (not an
- * OutOfMemoryError on an I/O thread); a server whose offset never advances is backed off and then
- * refused; SSE refuses malformed UTF-8 as a catch-up body does.
+ * One bad server must not hang or kill the client: endless lines, events, messages and bodies fail
+ * the read with a {@link ProtocolException} delivered to the subscriber (not an OutOfMemoryError on
+ * an I/O thread); a server whose offset never advances is backed off and then refused; SSE refuses
+ * malformed UTF-8 as a catch-up body does.
  */
 class HostileServerTest {
   private static final String SSE_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream";
-  private static final String JSON_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: application/json"
-      + "\r\nStream-Next-Offset: 0_9";
+  private static final String JSON_HEAD =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json" + "\r\nStream-Next-Offset: 0_9";
 
   @RegisterExtension final TransportFixture fixture = new TransportFixture();
 
-  private <T> Throwable failureOf(EndlessHttpServer server, ReadOptions options,
-      MessageDecoder<T> decoder) {
+  private <T> Throwable failureOf(
+      EndlessHttpServer server, ReadOptions options, MessageDecoder<T> decoder) {
     DurableStream stream = fixture.streamBuilder().url(server.url("/s")).build();
     TestSubscriber<ReadBatch<T>> read = stream.read(options, decoder).test();
     read.awaitDone(60, TimeUnit.SECONDS);
@@ -62,7 +62,8 @@ class HostileServerTest {
     try (EndlessHttpServer server = new EndlessHttpServer(SSE_HEAD, "data: ", "x")) {
       Throwable error = failureOf(server, sseFromNow(), MessageDecoder.rawJson());
 
-      assertThat(error).isInstanceOf(ProtocolException.class)
+      assertThat(error)
+          .isInstanceOf(ProtocolException.class)
           .hasMessageContaining("SSE line longer than");
       assertThat(server.requests.get()).isEqualTo(1); // not retried
     }
@@ -70,33 +71,37 @@ class HostileServerTest {
 
   @Test
   void sseDataLinesThatNeverEndTheirEventAreAProtocolError() throws Exception {
-    try (EndlessHttpServer server = new EndlessHttpServer(SSE_HEAD, "event: data\n",
-        "data: 0123456789abcdef0123456789abcdef\n")) {
+    try (EndlessHttpServer server =
+        new EndlessHttpServer(
+            SSE_HEAD, "event: data\n", "data: 0123456789abcdef0123456789abcdef\n")) {
       Throwable error = failureOf(server, sseFromNow(), MessageDecoder.rawJson());
 
-      assertThat(error).isInstanceOf(ProtocolException.class)
+      assertThat(error)
+          .isInstanceOf(ProtocolException.class)
           .hasMessageContaining("SSE event data longer than");
     }
   }
 
   @Test
   void sseDataEventsThatNeverGetTheirControlEventAreAProtocolError() throws Exception {
-    try (EndlessHttpServer server = new EndlessHttpServer(SSE_HEAD, "",
-        "event: data\ndata: [1,2,3]\n\n")) {
+    try (EndlessHttpServer server =
+        new EndlessHttpServer(SSE_HEAD, "", "event: data\ndata: [1,2,3]\n\n")) {
       Throwable error = failureOf(server, sseFromNow(), MessageDecoder.rawJson());
 
-      assertThat(error).isInstanceOf(ProtocolException.class)
+      assertThat(error)
+          .isInstanceOf(ProtocolException.class)
           .hasMessageContaining("without a control event");
     }
   }
 
   @Test
   void catchUpMessageThatNeverEndsIsAProtocolError() throws Exception {
-    try (EndlessHttpServer server = new EndlessHttpServer(JSON_HEAD, "[{\"k\":[",
-        "\"" + "x".repeat(1000) + "\",")) {
+    try (EndlessHttpServer server =
+        new EndlessHttpServer(JSON_HEAD, "[{\"k\":[", "\"" + "x".repeat(1000) + "\",")) {
       Throwable error = failureOf(server, catchUpOnly(), MessageDecoder.jsonNode());
 
-      assertThat(error).isInstanceOf(ProtocolException.class)
+      assertThat(error)
+          .isInstanceOf(ProtocolException.class)
           .hasMessageContaining("message of the body is larger than");
       assertThat(server.requests.get()).isEqualTo(1);
     }
@@ -104,60 +109,84 @@ class HostileServerTest {
 
   @Test
   void stateMessageThatNeverEndsIsAProtocolError() throws Exception {
-    try (EndlessHttpServer server = new EndlessHttpServer(JSON_HEAD,
-        "[{\"type\":\"t\",\"key\":\"k\",\"value\":{\"a\":[", "{\"b\":1},")) {
+    try (EndlessHttpServer server =
+        new EndlessHttpServer(
+            JSON_HEAD, "[{\"type\":\"t\",\"key\":\"k\",\"value\":{\"a\":[", "{\"b\":1},")) {
       Throwable error = failureOf(server, catchUpOnly(), new StateMessageDecoder());
 
-      assertThat(error).isInstanceOf(ProtocolException.class)
+      assertThat(error)
+          .isInstanceOf(ProtocolException.class)
           .hasMessageContaining("message of the body is larger than");
     }
   }
 
   @Test
   void textBodyThatNeverEndsIsAProtocolError() throws Exception {
-    try (EndlessHttpServer server = new EndlessHttpServer(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nStream-Next-Offset: 0_9", "", "text ")) {
+    try (EndlessHttpServer server =
+        new EndlessHttpServer(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nStream-Next-Offset: 0_9",
+            "",
+            "text ")) {
       Throwable error = failureOf(server, catchUpOnly(), MessageDecoder.rawJson());
 
-      assertThat(error).isInstanceOf(ProtocolException.class)
+      assertThat(error)
+          .isInstanceOf(ProtocolException.class)
           .hasMessageContaining("body larger than");
     }
   }
 
   @Test
   void textBodyDeclaredHugeIsRefusedBeforeItIsRead() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "text/plain").addHeader("Stream-Next-Offset", "0_1")
-        .body("short").removeHeader("Content-Length")
-        .addHeader("Content-Length", String.valueOf(ReadLoop.MAX_BYTES_BODY + 1)).build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/plain")
+            .addHeader("Stream-Next-Offset", "0_1")
+            .body("short")
+            .removeHeader("Content-Length")
+            .addHeader("Content-Length", String.valueOf(ReadLoop.MAX_BYTES_BODY + 1))
+            .build());
 
     TestSubscriber<ReadBatch<String>> read =
         fixture.stream().read(catchUpOnly(), MessageDecoder.rawJson()).test();
 
     read.awaitDone(5, TimeUnit.SECONDS);
-    assertThat(errorOf(read)).isInstanceOf(ProtocolException.class)
+    assertThat(errorOf(read))
+        .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("body larger than");
   }
 
   /** Backoff with no jitter: 10, 20, 40, 40, ... ms, so the waits can be measured. */
   private static RetryPolicy measurableBackoff() {
-    return RetryPolicy.builder().initialDelay(10, TimeUnit.MILLISECONDS)
-        .maxDelay(40, TimeUnit.MILLISECONDS).maxRetries(3).random(new Random() {
-          private static final long serialVersionUID = 1L;
+    return RetryPolicy.builder()
+        .initialDelay(10, TimeUnit.MILLISECONDS)
+        .maxDelay(40, TimeUnit.MILLISECONDS)
+        .maxRetries(3)
+        .random(
+            new Random() {
+              private static final long serialVersionUID = 1L;
 
-          @Override
-          public double nextDouble() {
-            return Math.nextDown(1.0);
-          }
-        }).build();
+              @Override
+              public double nextDouble() {
+                return Math.nextDown(1.0);
+              }
+            })
+        .build();
   }
 
-  /** Waits at least this long over {@link Recovery#MAX_STALLS} stalls with {@link #measurableBackoff}. */
+  /**
+   * Waits at least this long over {@link Recovery#MAX_STALLS} stalls with {@link
+   * #measurableBackoff}.
+   */
   private static final long MIN_BACKOFF_MILLIS = 10 + 20 + 40L * (Recovery.MAX_STALLS - 2);
 
   private TestSubscriber<ReadBatch<String>> readWithBackoff(LiveMode mode) {
-    return fixture.streamBuilder().retryPolicy(measurableBackoff()).build()
-        .read(ReadOptions.builder().offset(Offset.START).liveMode(mode).build(),
+    return fixture
+        .streamBuilder()
+        .retryPolicy(measurableBackoff())
+        .build()
+        .read(
+            ReadOptions.builder().offset(Offset.START).liveMode(mode).build(),
             MessageDecoder.rawJson())
         .test();
   }
@@ -173,22 +202,28 @@ class HostileServerTest {
   @Test
   void longPollAnsweringAtOnceWithoutProgressIsBackedOffThenAProtocolError() throws Exception {
     AtomicInteger polls = new AtomicInteger();
-    dispatch(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        if (request.getUrl().queryParameter("live") == null) return caughtUp();
-        polls.incrementAndGet();
-        return new MockResponse.Builder().code(204).addHeader("Stream-Next-Offset", "0_0")
-            .addHeader("Stream-Up-To-Date", "true").addHeader("Stream-Cursor", "c").build();
-      }
-    });
+    dispatch(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (request.getUrl().queryParameter("live") == null) return caughtUp();
+            polls.incrementAndGet();
+            return new MockResponse.Builder()
+                .code(204)
+                .addHeader("Stream-Next-Offset", "0_0")
+                .addHeader("Stream-Up-To-Date", "true")
+                .addHeader("Stream-Cursor", "c")
+                .build();
+          }
+        });
     long start = System.nanoTime();
 
     TestSubscriber<ReadBatch<String>> read = readWithBackoff(LiveMode.LONG_POLL);
 
     read.awaitDone(10, TimeUnit.SECONDS);
     long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    assertThat(errorOf(read)).isInstanceOf(ProtocolException.class)
+    assertThat(errorOf(read))
+        .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("no progress");
     // The retry policy allows 3 retries; stalls are not failures, and are bounded on their own.
     assertThat(polls.get()).isEqualTo(Recovery.MAX_STALLS + 1);
@@ -199,21 +234,23 @@ class HostileServerTest {
   void sseConnectionsThatSendAControlEventAndCloseAreBackedOffThenAProtocolError()
       throws Exception {
     AtomicInteger connections = new AtomicInteger();
-    dispatch(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        if (request.getUrl().queryParameter("live") == null) return caughtUp();
-        connections.incrementAndGet();
-        return sse(controlEvent("{\"streamNextOffset\":\"0_0\",\"upToDate\":true}")).build();
-      }
-    });
+    dispatch(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (request.getUrl().queryParameter("live") == null) return caughtUp();
+            connections.incrementAndGet();
+            return sse(controlEvent("{\"streamNextOffset\":\"0_0\",\"upToDate\":true}")).build();
+          }
+        });
     long start = System.nanoTime();
 
     TestSubscriber<ReadBatch<String>> read = readWithBackoff(LiveMode.SSE);
 
     read.awaitDone(10, TimeUnit.SECONDS);
     long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    assertThat(errorOf(read)).isInstanceOf(ProtocolException.class)
+    assertThat(errorOf(read))
+        .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("no progress");
     assertThat(connections.get()).isEqualTo(Recovery.MAX_STALLS + 1);
     assertThat(elapsed).isGreaterThanOrEqualTo(MIN_BACKOFF_MILLIS);
@@ -222,30 +259,39 @@ class HostileServerTest {
   @Test
   void stallsSeparatedByProgressDoNotAddUp() throws Exception {
     AtomicInteger polls = new AtomicInteger();
-    dispatch(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        if (request.getUrl().queryParameter("live") == null) return caughtUp();
-        int n = polls.incrementAndGet();
-        String at = request.getUrl().queryParameter("offset");
-        if (n == 3 * Recovery.MAX_STALLS) {
-          return new MockResponse.Builder().code(204).addHeader("Stream-Next-Offset", at)
-              .addHeader("Stream-Closed", "true").build();
-        }
-        if (n % (Recovery.MAX_STALLS - 1) == 0) {
-          // Progress, just before the stalls would run out.
-          String next = "0_" + (Integer.parseInt(at.substring(2)) + 1);
-          return json("[" + n + "]", next).build();
-        }
-        return new MockResponse.Builder().code(204).addHeader("Stream-Next-Offset", at)
-            .addHeader("Stream-Up-To-Date", "true").build();
-      }
-    });
+    dispatch(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (request.getUrl().queryParameter("live") == null) return caughtUp();
+            int n = polls.incrementAndGet();
+            String at = request.getUrl().queryParameter("offset");
+            if (n == 3 * Recovery.MAX_STALLS) {
+              return new MockResponse.Builder()
+                  .code(204)
+                  .addHeader("Stream-Next-Offset", at)
+                  .addHeader("Stream-Closed", "true")
+                  .build();
+            }
+            if (n % (Recovery.MAX_STALLS - 1) == 0) {
+              // Progress, just before the stalls would run out.
+              String next = "0_" + (Integer.parseInt(at.substring(2)) + 1);
+              return json("[" + n + "]", next).build();
+            }
+            return new MockResponse.Builder()
+                .code(204)
+                .addHeader("Stream-Next-Offset", at)
+                .addHeader("Stream-Up-To-Date", "true")
+                .build();
+          }
+        });
 
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.LONG_POLL).build(),
-            MessageDecoder.rawJson())
-        .test();
+    TestSubscriber<ReadBatch<String>> read =
+        fixture.stream()
+            .read(
+                ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.LONG_POLL).build(),
+                MessageDecoder.rawJson())
+            .test();
 
     read.awaitDone(10, TimeUnit.SECONDS).assertComplete();
     assertThat(polls.get()).isEqualTo(3 * Recovery.MAX_STALLS);
@@ -254,22 +300,26 @@ class HostileServerTest {
   @Test
   void longPollDataThatLeavesTheOffsetUnchangedIsAProtocolError() throws Exception {
     AtomicInteger polls = new AtomicInteger();
-    dispatch(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        if (request.getUrl().queryParameter("live") == null) return caughtUp();
-        polls.incrementAndGet();
-        return json("[1]", "0_0").build();
-      }
-    });
+    dispatch(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (request.getUrl().queryParameter("live") == null) return caughtUp();
+            polls.incrementAndGet();
+            return json("[1]", "0_0").build();
+          }
+        });
 
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.LONG_POLL).build(),
-            MessageDecoder.rawJson())
-        .test();
+    TestSubscriber<ReadBatch<String>> read =
+        fixture.stream()
+            .read(
+                ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.LONG_POLL).build(),
+                MessageDecoder.rawJson())
+            .test();
 
     read.awaitDone(5, TimeUnit.SECONDS);
-    assertThat(errorOf(read)).isInstanceOf(ProtocolException.class)
+    assertThat(errorOf(read))
+        .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("data followed by the same offset");
     assertThat(polls.get()).isEqualTo(1);
     assertThat(read.values()).hasSize(1); // the catch-up only: the data never went downstream
@@ -279,28 +329,43 @@ class HostileServerTest {
   @Test
   void sseDataThatIsNotUtf8IsAProtocolErrorLikeInACatchUpBody() throws Exception {
     fixture.server.enqueue(caughtUp());
-    Buffer body = new Buffer().writeUtf8("event: data\ndata: [{\"key\":\"a")
-        .writeByte(0xc3).writeByte(0x28).writeUtf8("\"}]\n\n")
-        .writeUtf8(controlEvent("{\"streamNextOffset\":\"0_1\"}"));
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "text/event-stream").body(body).build());
+    Buffer body =
+        new Buffer()
+            .writeUtf8("event: data\ndata: [{\"key\":\"a")
+            .writeByte(0xc3)
+            .writeByte(0x28)
+            .writeUtf8("\"}]\n\n")
+            .writeUtf8(controlEvent("{\"streamNextOffset\":\"0_1\"}"));
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(body)
+            .build());
     // The same bytes in a catch-up body.
-    Buffer catchUp = new Buffer().writeUtf8("[{\"key\":\"a").writeByte(0xc3).writeByte(0x28)
-        .writeUtf8("\"}]");
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "application/json").addHeader("Stream-Next-Offset", "0_1")
-        .body(catchUp).build());
+    Buffer catchUp =
+        new Buffer().writeUtf8("[{\"key\":\"a").writeByte(0xc3).writeByte(0x28).writeUtf8("\"}]");
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .addHeader("Stream-Next-Offset", "0_1")
+            .body(catchUp)
+            .build());
 
-    TestSubscriber<ReadBatch<String>> live = fixture.stream()
-        .read(ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.SSE).build(),
-            MessageDecoder.rawJson())
-        .test();
+    TestSubscriber<ReadBatch<String>> live =
+        fixture.stream()
+            .read(
+                ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.SSE).build(),
+                MessageDecoder.rawJson())
+            .test();
     live.awaitDone(5, TimeUnit.SECONDS);
     TestSubscriber<ReadBatch<String>> catchUpRead =
         fixture.stream().read(catchUpOnly(), MessageDecoder.rawJson()).test();
     catchUpRead.awaitDone(5, TimeUnit.SECONDS);
 
-    assertThat(errorOf(live)).isInstanceOf(ProtocolException.class)
+    assertThat(errorOf(live))
+        .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("not valid UTF-8");
     assertThat(errorOf(catchUpRead)).isInstanceOf(ProtocolException.class);
     assertThat(live.values()).hasSize(1); // the empty catch-up, nothing of the bad event
@@ -309,13 +374,17 @@ class HostileServerTest {
   @Test
   void validDataEventsStillPassTheBounds() throws Exception {
     fixture.server.enqueue(caughtUp());
-    fixture.server.enqueue(sse(dataEvent("[\"caf\u00e9 \uFFFD\"]")
-        + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamClosed\":true}")).build());
+    fixture.server.enqueue(
+        sse(dataEvent("[\"caf\u00e9 \uFFFD\"]")
+                + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamClosed\":true}"))
+            .build());
 
-    TestSubscriber<ReadBatch<String>> read = fixture.stream()
-        .read(ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.SSE).build(),
-            MessageDecoder.rawJson())
-        .test();
+    TestSubscriber<ReadBatch<String>> read =
+        fixture.stream()
+            .read(
+                ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.SSE).build(),
+                MessageDecoder.rawJson())
+            .test();
 
     read.awaitDone(5, TimeUnit.SECONDS).assertComplete();
     assertThat(read.values().get(1).messages()).containsExactly("\"caf\u00e9 \uFFFD\"");

@@ -6,11 +6,11 @@ import static dev.rstream.internal.http.TransportFixture.json;
 import static dev.rstream.internal.http.TransportFixture.sse;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.Offset;
+import dev.rstream.ProtocolException;
 import dev.rstream.durable.DurableStream;
 import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.MessageDecoder;
-import dev.rstream.Offset;
-import dev.rstream.ProtocolException;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
@@ -45,10 +45,13 @@ class LiveReadTest {
   @Test
   void sseDataAndItsControlEventAreOneBatch() throws Exception {
     enqueueCaughtUp("0_0");
-    fixture.server.enqueue(sse(dataEvent("[\n{\"k\":1},\n{\"k\":2}\n]")
-        + controlEvent("{\"streamNextOffset\":\"0_2\",\"streamCursor\":\"c1\",\"upToDate\":true}")
-        + dataEvent("[3]")
-        + controlEvent("{\"streamNextOffset\":\"0_3\",\"streamClosed\":true}")).build());
+    fixture.server.enqueue(
+        sse(dataEvent("[\n{\"k\":1},\n{\"k\":2}\n]")
+                + controlEvent(
+                    "{\"streamNextOffset\":\"0_2\",\"streamCursor\":\"c1\",\"upToDate\":true}")
+                + dataEvent("[3]")
+                + controlEvent("{\"streamNextOffset\":\"0_3\",\"streamClosed\":true}"))
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.START);
 
@@ -74,11 +77,14 @@ class LiveReadTest {
   void sseReconnectsFromLastControlOffsetAfterServerCyclesConnection() throws Exception {
     enqueueCaughtUp("0_0");
     // First connection: one full pair, then a data event whose control never comes.
-    fixture.server.enqueue(sse(dataEvent("[1]")
-        + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamCursor\":\"c\"}")
-        + dataEvent("[2]")).build());
-    fixture.server.enqueue(sse(dataEvent("[2]")
-        + controlEvent("{\"streamNextOffset\":\"0_2\",\"streamClosed\":true}")).build());
+    fixture.server.enqueue(
+        sse(dataEvent("[1]")
+                + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamCursor\":\"c\"}")
+                + dataEvent("[2]"))
+            .build());
+    fixture.server.enqueue(
+        sse(dataEvent("[2]") + controlEvent("{\"streamNextOffset\":\"0_2\",\"streamClosed\":true}"))
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.START);
 
@@ -96,8 +102,15 @@ class LiveReadTest {
     for (int i = from; i <= to; i++) {
       String offset = String.format("0_%02d", i);
       boolean last = closeAtEnd && i == to;
-      events.append(dataEvent("[" + i + "]")).append(controlEvent("{\"streamNextOffset\":\""
-          + offset + "\"" + (last ? ",\"streamClosed\":true" : ",\"streamCursor\":\"c\"") + "}"));
+      events
+          .append(dataEvent("[" + i + "]"))
+          .append(
+              controlEvent(
+                  "{\"streamNextOffset\":\""
+                      + offset
+                      + "\""
+                      + (last ? ",\"streamClosed\":true" : ",\"streamCursor\":\"c\"")
+                      + "}"));
     }
     return events.toString();
   }
@@ -106,24 +119,26 @@ class LiveReadTest {
   void sseConnectionBrokenMidStreamResumesFromLastControlWithoutDuplicates() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     List<String> resumedFrom = new java.util.concurrent.CopyOnWriteArrayList<>();
-    fixture.server.setDispatcher(new mockwebserver3.Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        switch (calls.incrementAndGet()) {
-          case 1:
-            return json("[]", "0_00").addHeader("Stream-Up-To-Date", "true").build();
-          case 2: // cut somewhere in the middle of the body
-            return sse(events(1, 50, false))
-                .onResponseBody(mockwebserver3.SocketEffect.ShutdownConnection.INSTANCE).build();
-          case 3:
-            return new MockResponse.Builder().code(429).addHeader("Retry-After", "0").build();
-          default:
-            String offset = request.getUrl().queryParameter("offset");
-            resumedFrom.add(offset);
-            return sse(events(Integer.parseInt(offset.substring(2)) + 1, 50, true)).build();
-        }
-      }
-    });
+    fixture.server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            switch (calls.incrementAndGet()) {
+              case 1:
+                return json("[]", "0_00").addHeader("Stream-Up-To-Date", "true").build();
+              case 2: // cut somewhere in the middle of the body
+                return sse(events(1, 50, false))
+                    .onResponseBody(mockwebserver3.SocketEffect.ShutdownConnection.INSTANCE)
+                    .build();
+              case 3:
+                return new MockResponse.Builder().code(429).addHeader("Retry-After", "0").build();
+              default:
+                String offset = request.getUrl().queryParameter("offset");
+                resumedFrom.add(offset);
+                return sse(events(Integer.parseInt(offset.substring(2)) + 1, 50, true)).build();
+            }
+          }
+        });
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.START);
 
@@ -141,12 +156,20 @@ class LiveReadTest {
     // fastRetries() allows 5 retries in a row; here 8 failures come, but never 2 in a row.
     for (int i = 0; i < 8; i++) {
       fixture.server.enqueue(new MockResponse.Builder().code(503).build());
-      fixture.server.enqueue(new MockResponse.Builder().code(204)
-          .addHeader("Stream-Next-Offset", "0_0").addHeader("Stream-Up-To-Date", "true")
-          .addHeader("Stream-Cursor", "c").build());
+      fixture.server.enqueue(
+          new MockResponse.Builder()
+              .code(204)
+              .addHeader("Stream-Next-Offset", "0_0")
+              .addHeader("Stream-Up-To-Date", "true")
+              .addHeader("Stream-Cursor", "c")
+              .build());
     }
-    fixture.server.enqueue(new MockResponse.Builder().code(204)
-        .addHeader("Stream-Next-Offset", "0_0").addHeader("Stream-Closed", "true").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(204)
+            .addHeader("Stream-Next-Offset", "0_0")
+            .addHeader("Stream-Closed", "true")
+            .build());
 
     read(LiveMode.LONG_POLL, Offset.START).awaitDone(5, TimeUnit.SECONDS).assertComplete();
     assertThat(fixture.server.getRequestCount()).isEqualTo(18);
@@ -155,12 +178,20 @@ class LiveReadTest {
   @Test
   void readHeadersGoWithEveryRequestOfTheRead() throws Exception {
     enqueueCaughtUp("0_0");
-    fixture.server.enqueue(new MockResponse.Builder().code(204)
-        .addHeader("Stream-Next-Offset", "0_0").addHeader("Stream-Closed", "true").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(204)
+            .addHeader("Stream-Next-Offset", "0_0")
+            .addHeader("Stream-Closed", "true")
+            .build());
 
-    fixture.stream().read(ReadOptions.builder().liveMode(LiveMode.LONG_POLL)
-            .header("X-Tenant", "t7").build(), MessageDecoder.rawJson())
-        .test().awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    fixture.stream()
+        .read(
+            ReadOptions.builder().liveMode(LiveMode.LONG_POLL).header("X-Tenant", "t7").build(),
+            MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertComplete();
 
     assertThat(fixture.take().getHeaders().get("X-Tenant")).isEqualTo("t7");
     assertThat(fixture.take().getHeaders().get("X-Tenant")).isEqualTo("t7");
@@ -169,8 +200,9 @@ class LiveReadTest {
   @Test
   void sseClosedStreamCompletesWithoutReconnecting() throws Exception {
     enqueueCaughtUp("0_5");
-    fixture.server.enqueue(sse(controlEvent(
-        "{\"streamNextOffset\":\"0_5\",\"streamClosed\":true,\"upToDate\":true}")).build());
+    fixture.server.enqueue(
+        sse(controlEvent("{\"streamNextOffset\":\"0_5\",\"streamClosed\":true,\"upToDate\":true}"))
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.of("0_5"));
 
@@ -197,25 +229,32 @@ class LiveReadTest {
     enqueueCaughtUp("0_1");
     fixture.server.enqueue(sse("event: control\ndata:\n\n").build());
 
-    read(LiveMode.SSE, Offset.of("0_1")).awaitDone(5, TimeUnit.SECONDS)
+    read(LiveMode.SSE, Offset.of("0_1"))
+        .awaitDone(5, TimeUnit.SECONDS)
         .assertError(ProtocolException.class);
   }
 
   @Test
   void controlRepeatingTheOffsetAfterDataIsProtocolError() throws Exception {
     enqueueCaughtUp("0_1");
-    fixture.server.enqueue(sse(dataEvent("[1]")
-        + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamCursor\":\"c\"}")).build());
+    fixture.server.enqueue(
+        sse(dataEvent("[1]")
+                + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamCursor\":\"c\"}"))
+            .build());
 
-    read(LiveMode.SSE, Offset.of("0_1")).awaitDone(5, TimeUnit.SECONDS)
+    read(LiveMode.SSE, Offset.of("0_1"))
+        .awaitDone(5, TimeUnit.SECONDS)
         .assertError(ProtocolException.class);
   }
 
   @Test
   void unknownSseEventTypesAreIgnored() throws Exception {
     enqueueCaughtUp("0_0");
-    fixture.server.enqueue(sse("event: future-type\ndata: {\"v\":2}\n\n" + dataEvent("[1]")
-        + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamClosed\":true}")).build());
+    fixture.server.enqueue(
+        sse("event: future-type\ndata: {\"v\":2}\n\n"
+                + dataEvent("[1]")
+                + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamClosed\":true}"))
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.START);
 
@@ -228,19 +267,26 @@ class LiveReadTest {
     enqueueCaughtUp("0_0");
     fixture.server.enqueue(json("[1]", "0_1").build());
 
-    read(LiveMode.SSE, Offset.START).awaitDone(5, TimeUnit.SECONDS)
-        .assertError(e -> e instanceof ProtocolException
-            && e.getMessage().contains("application/json"));
+    read(LiveMode.SSE, Offset.START)
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertError(
+            e -> e instanceof ProtocolException && e.getMessage().contains("application/json"));
   }
 
   @Test
   void base64SseDataOfBinaryStreamIsDecoded() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "application/octet-stream")
-        .addHeader("Stream-Next-Offset", "0_0").addHeader("Stream-Up-To-Date", "true").build());
-    fixture.server.enqueue(sse("event: data\ndata: AQID\ndata: BA==\n\n"
-        + controlEvent("{\"streamNextOffset\":\"0_4\",\"streamClosed\":true}"))
-        .addHeader("Stream-SSE-Data-Encoding", "base64").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/octet-stream")
+            .addHeader("Stream-Next-Offset", "0_0")
+            .addHeader("Stream-Up-To-Date", "true")
+            .build());
+    fixture.server.enqueue(
+        sse("event: data\ndata: AQID\ndata: BA==\n\n"
+                + controlEvent("{\"streamNextOffset\":\"0_4\",\"streamClosed\":true}"))
+            .addHeader("Stream-SSE-Data-Encoding", "base64")
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.START);
 
@@ -251,13 +297,21 @@ class LiveReadTest {
   @Test
   void longPoll204KeepsWaitingThenDeliversDataAndEchoesCursor() throws Exception {
     enqueueCaughtUp("0_0");
-    fixture.server.enqueue(new MockResponse.Builder().code(204)
-        .addHeader("Stream-Next-Offset", "0_0").addHeader("Stream-Up-To-Date", "true")
-        .addHeader("Stream-Cursor", "100").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(204)
+            .addHeader("Stream-Next-Offset", "0_0")
+            .addHeader("Stream-Up-To-Date", "true")
+            .addHeader("Stream-Cursor", "100")
+            .build());
     fixture.server.enqueue(json("[7]", "0_1").addHeader("Stream-Cursor", "101").build());
-    fixture.server.enqueue(new MockResponse.Builder().code(204)
-        .addHeader("Stream-Next-Offset", "0_1").addHeader("Stream-Up-To-Date", "true")
-        .addHeader("Stream-Closed", "true").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(204)
+            .addHeader("Stream-Next-Offset", "0_1")
+            .addHeader("Stream-Up-To-Date", "true")
+            .addHeader("Stream-Closed", "true")
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.LONG_POLL, Offset.START);
 
@@ -279,9 +333,13 @@ class LiveReadTest {
 
   @Test
   void longPollFromNowWaitsAtOnceWithoutCatchUp() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(204)
-        .addHeader("Stream-Next-Offset", "0_4").addHeader("Stream-Up-To-Date", "true")
-        .addHeader("Stream-Cursor", "9").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(204)
+            .addHeader("Stream-Next-Offset", "0_4")
+            .addHeader("Stream-Up-To-Date", "true")
+            .addHeader("Stream-Cursor", "9")
+            .build());
     fixture.server.enqueue(json("[5]", "0_5").addHeader("Stream-Closed", "true").build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.LONG_POLL, Offset.NOW);
@@ -298,8 +356,10 @@ class LiveReadTest {
 
   @Test
   void sseFromNowWithoutDataCostsOneRequest() throws Exception {
-    fixture.server.enqueue(sse(controlEvent("{\"streamNextOffset\":\"0_4\",\"upToDate\":true}")
-        + controlEvent("{\"streamNextOffset\":\"0_4\",\"streamClosed\":true}")).build());
+    fixture.server.enqueue(
+        sse(controlEvent("{\"streamNextOffset\":\"0_4\",\"upToDate\":true}")
+                + controlEvent("{\"streamNextOffset\":\"0_4\",\"streamClosed\":true}"))
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.NOW);
 
@@ -315,13 +375,19 @@ class LiveReadTest {
 
   @Test
   void sseFromNowAsksTheStreamTypeOnceWhenTheFirstDataArrives() throws Exception {
-    fixture.server.enqueue(sse(controlEvent("{\"streamNextOffset\":\"0_4\",\"upToDate\":true}")
-        + dataEvent("[5]") + controlEvent("{\"streamNextOffset\":\"0_5\",\"upToDate\":true}")
-        + dataEvent("[6,7]")
-        + controlEvent("{\"streamNextOffset\":\"0_7\",\"streamClosed\":true}")).build());
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "application/json").addHeader("Stream-Next-Offset", "0_7")
-        .build());
+    fixture.server.enqueue(
+        sse(controlEvent("{\"streamNextOffset\":\"0_4\",\"upToDate\":true}")
+                + dataEvent("[5]")
+                + controlEvent("{\"streamNextOffset\":\"0_5\",\"upToDate\":true}")
+                + dataEvent("[6,7]")
+                + controlEvent("{\"streamNextOffset\":\"0_7\",\"streamClosed\":true}"))
+            .build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .addHeader("Stream-Next-Offset", "0_7")
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.AUTO, Offset.NOW);
 
@@ -336,9 +402,11 @@ class LiveReadTest {
 
   @Test
   void sseFromNowOfABinaryStreamNeedsNoHead() throws Exception {
-    fixture.server.enqueue(sse("event: data\ndata: AQID\n\n"
-        + controlEvent("{\"streamNextOffset\":\"0_3\",\"streamClosed\":true}"))
-        .addHeader("Stream-SSE-Data-Encoding", "base64").build());
+    fixture.server.enqueue(
+        sse("event: data\ndata: AQID\n\n"
+                + controlEvent("{\"streamNextOffset\":\"0_3\",\"streamClosed\":true}"))
+            .addHeader("Stream-SSE-Data-Encoding", "base64")
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.NOW);
 
@@ -351,8 +419,8 @@ class LiveReadTest {
   @Test
   void autoFallsBackToLongPollWhenSseIsNotServed() throws Exception {
     enqueueCaughtUp("0_0");
-    fixture.server.enqueue(new MockResponse.Builder().code(400).body("live=sse unsupported")
-        .build());
+    fixture.server.enqueue(
+        new MockResponse.Builder().code(400).body("live=sse unsupported").build());
     fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Closed", "true").build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.AUTO, Offset.START);
@@ -386,16 +454,25 @@ class LiveReadTest {
   @Test
   void dynamicHeaderIsComputedForEveryReconnect() throws Exception {
     enqueueCaughtUp("0_0");
-    fixture.server.enqueue(sse(dataEvent("[1]")
-        + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamCursor\":\"c\"}")).build());
-    fixture.server.enqueue(sse(dataEvent("[2]")
-        + controlEvent("{\"streamNextOffset\":\"0_2\",\"streamClosed\":true}")).build());
+    fixture.server.enqueue(
+        sse(dataEvent("[1]")
+                + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamCursor\":\"c\"}"))
+            .build());
+    fixture.server.enqueue(
+        sse(dataEvent("[2]") + controlEvent("{\"streamNextOffset\":\"0_2\",\"streamClosed\":true}"))
+            .build());
     AtomicInteger token = new AtomicInteger();
-    DurableStream stream = fixture.streamBuilder()
-        .header("Authorization", () -> "Bearer " + token.incrementAndGet()).build();
+    DurableStream stream =
+        fixture
+            .streamBuilder()
+            .header("Authorization", () -> "Bearer " + token.incrementAndGet())
+            .build();
 
-    stream.read(ReadOptions.builder().liveMode(LiveMode.SSE).build(), MessageDecoder.rawJson())
-        .test().awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    stream
+        .read(ReadOptions.builder().liveMode(LiveMode.SSE).build(), MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertComplete();
 
     assertThat(fixture.take().getHeaders().get("Authorization")).isEqualTo("Bearer 1");
     assertThat(fixture.take().getHeaders().get("Authorization")).isEqualTo("Bearer 2");
@@ -405,9 +482,11 @@ class LiveReadTest {
   @Test
   void cancellingALiveSseReadReleasesTheConnection() throws Exception {
     enqueueCaughtUp("0_0");
-    fixture.server.enqueue(sse(dataEvent("[1]")
-        + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamCursor\":\"c\"}"))
-        .onResponseEnd(mockwebserver3.SocketEffect.Stall.INSTANCE).build());
+    fixture.server.enqueue(
+        sse(dataEvent("[1]")
+                + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamCursor\":\"c\"}"))
+            .onResponseEnd(mockwebserver3.SocketEffect.Stall.INSTANCE)
+            .build());
 
     TestSubscriber<ReadBatch<String>> read = read(LiveMode.SSE, Offset.START);
     read.awaitCount(2);

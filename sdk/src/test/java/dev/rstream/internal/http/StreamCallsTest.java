@@ -2,18 +2,18 @@ package dev.rstream.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.durable.AppendOptions;
-import dev.rstream.durable.AppendResult;
 import dev.rstream.ConflictException;
-import dev.rstream.durable.CreateOptions;
-import dev.rstream.durable.DurableStream;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
 import dev.rstream.SequenceRegressionException;
 import dev.rstream.StreamClosedException;
-import dev.rstream.durable.StreamInfo;
 import dev.rstream.StreamNotFoundException;
 import dev.rstream.TransientException;
+import dev.rstream.durable.AppendOptions;
+import dev.rstream.durable.AppendResult;
+import dev.rstream.durable.CreateOptions;
+import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.StreamInfo;
 import io.reactivex.rxjava3.observers.TestObserver;
 import io.reactivex.rxjava3.schedulers.TestScheduler;
 import java.nio.charset.StandardCharsets;
@@ -29,13 +29,25 @@ class StreamCallsTest {
 
   @Test
   void createSendsConfigurationHeadersAndInitialData() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(201)
-        .addHeader("Content-Type", "text/plain").addHeader("Stream-Next-Offset", "0_5")
-        .addHeader("Stream-Closed", "true").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(201)
+            .addHeader("Content-Type", "text/plain")
+            .addHeader("Stream-Next-Offset", "0_5")
+            .addHeader("Stream-Closed", "true")
+            .build());
 
-    StreamInfo info = fixture.stream().create(CreateOptions.builder().contentType("text/plain")
-        .ttlSeconds(3600).closed(true).initialData("hello".getBytes(StandardCharsets.UTF_8))
-        .header("X-Trace", "t1").build()).blockingGet();
+    StreamInfo info =
+        fixture.stream()
+            .create(
+                CreateOptions.builder()
+                    .contentType("text/plain")
+                    .ttlSeconds(3600)
+                    .closed(true)
+                    .initialData("hello".getBytes(StandardCharsets.UTF_8))
+                    .header("X-Trace", "t1")
+                    .build())
+            .blockingGet();
 
     assertThat(info.status()).isEqualTo(201);
     assertThat(info.closed()).isTrue();
@@ -51,9 +63,14 @@ class StreamCallsTest {
 
   @Test
   void headReadsMetadata() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "application/json").addHeader("Stream-Next-Offset", "0_9")
-        .addHeader("Stream-TTL", "60").addHeader("ETag", "\"x\"").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .addHeader("Stream-Next-Offset", "0_9")
+            .addHeader("Stream-TTL", "60")
+            .addHeader("ETag", "\"x\"")
+            .build());
 
     StreamInfo info = fixture.stream().head().blockingGet();
 
@@ -67,11 +84,13 @@ class StreamCallsTest {
 
   @Test
   void appendJsonWrapsOneValueAndSendsStreamSeq() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(204)
-        .addHeader("Stream-Next-Offset", "0_1").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder().code(204).addHeader("Stream-Next-Offset", "0_1").build());
 
-    AppendResult result = fixture.stream()
-        .appendJson("[1,2]", AppendOptions.builder().seq("0001").build()).blockingGet();
+    AppendResult result =
+        fixture.stream()
+            .appendJson("[1,2]", AppendOptions.builder().seq("0001").build())
+            .blockingGet();
 
     assertThat(result.nextOffset()).isEqualTo(Offset.of("0_1"));
     assertThat(result.duplicate()).isFalse(); // 204 without producer headers is plain success
@@ -85,10 +104,13 @@ class StreamCallsTest {
   void conflictOnAppendWithStreamSeqIsSequenceRegressionNotRetried() throws Exception {
     fixture.server.enqueue(new MockResponse.Builder().code(409).body("Sequence conflict").build());
 
-    TestObserver<AppendResult> append = fixture.stream()
-        .append("x".getBytes(StandardCharsets.UTF_8), "text/plain",
-            AppendOptions.builder().seq("0002").build())
-        .test();
+    TestObserver<AppendResult> append =
+        fixture.stream()
+            .append(
+                "x".getBytes(StandardCharsets.UTF_8),
+                "text/plain",
+                AppendOptions.builder().seq("0002").build())
+            .test();
 
     append.awaitDone(5, TimeUnit.SECONDS);
     Throwable error = TransportFixture.errorOf(append);
@@ -106,8 +128,8 @@ class StreamCallsTest {
   void conflictOnAppendWithoutStreamSeqStaysAPlainConflict() throws Exception {
     fixture.server.enqueue(new MockResponse.Builder().code(409).body("type mismatch").build());
 
-    TestObserver<AppendResult> append = fixture.stream()
-        .append("x".getBytes(StandardCharsets.UTF_8), "text/plain").test();
+    TestObserver<AppendResult> append =
+        fixture.stream().append("x".getBytes(StandardCharsets.UTF_8), "text/plain").test();
 
     append.awaitDone(5, TimeUnit.SECONDS);
     assertThat(TransportFixture.errorOf(append)).isExactlyInstanceOf(ConflictException.class);
@@ -115,13 +137,20 @@ class StreamCallsTest {
 
   @Test
   void closedStreamWinsOverStreamSeqOnConflict() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(409)
-        .addHeader("Stream-Closed", "true").addHeader("Stream-Next-Offset", "0_9").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(409)
+            .addHeader("Stream-Closed", "true")
+            .addHeader("Stream-Next-Offset", "0_9")
+            .build());
 
-    TestObserver<AppendResult> append = fixture.stream()
-        .append("x".getBytes(StandardCharsets.UTF_8), "text/plain",
-            AppendOptions.builder().seq("0003").build())
-        .test();
+    TestObserver<AppendResult> append =
+        fixture.stream()
+            .append(
+                "x".getBytes(StandardCharsets.UTF_8),
+                "text/plain",
+                AppendOptions.builder().seq("0003").build())
+            .test();
 
     append.awaitDone(5, TimeUnit.SECONDS);
     assertThat(TransportFixture.errorOf(append)).isExactlyInstanceOf(StreamClosedException.class);
@@ -144,11 +173,14 @@ class StreamCallsTest {
   @Test
   void appendIsRetriedAfterServerError() throws Exception {
     fixture.server.enqueue(new MockResponse.Builder().code(500).build());
-    fixture.server.enqueue(new MockResponse.Builder().code(204)
-        .addHeader("Stream-Next-Offset", "0_1").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder().code(204).addHeader("Stream-Next-Offset", "0_1").build());
 
-    fixture.stream().append("x".getBytes(StandardCharsets.UTF_8), "text/plain").test()
-        .awaitDone(5, TimeUnit.SECONDS).assertComplete();
+    fixture.stream()
+        .append("x".getBytes(StandardCharsets.UTF_8), "text/plain")
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertComplete();
 
     assertThat(fixture.server.getRequestCount()).isEqualTo(2);
   }
@@ -156,12 +188,12 @@ class StreamCallsTest {
   @Test
   void droppedConnectionIsRetriedAndExhaustionIsTransient() throws Exception {
     for (int i = 0; i < 6; i++) {
-      fixture.server.enqueue(new MockResponse.Builder()
-          .onResponseStart(new SocketEffect.CloseSocket()).build());
+      fixture.server.enqueue(
+          new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build());
     }
 
-    Throwable error = TransportFixture.errorOf(
-        fixture.stream().head().test().awaitDone(5, TimeUnit.SECONDS));
+    Throwable error =
+        TransportFixture.errorOf(fixture.stream().head().test().awaitDone(5, TimeUnit.SECONDS));
 
     assertThat(error).isInstanceOf(TransientException.class);
     assertThat(((TransientException) error).status()).isZero();
@@ -170,8 +202,12 @@ class StreamCallsTest {
 
   @Test
   void closeReturnsTheFinalOffset() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(204)
-        .addHeader("Stream-Next-Offset", "0_42").addHeader("Stream-Closed", "true").build());
+    fixture.server.enqueue(
+        new MockResponse.Builder()
+            .code(204)
+            .addHeader("Stream-Next-Offset", "0_42")
+            .addHeader("Stream-Closed", "true")
+            .build());
 
     assertThat(fixture.stream().closeStream().blockingGet()).isEqualTo(Offset.of("0_42"));
     RecordedRequest request = fixture.take();
@@ -184,7 +220,10 @@ class StreamCallsTest {
   void closeWithoutNextOffsetIsProtocolError() throws Exception {
     fixture.server.enqueue(new MockResponse.Builder().code(204).build());
 
-    fixture.stream().closeStream().test().awaitDone(5, TimeUnit.SECONDS)
+    fixture.stream()
+        .closeStream()
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
         .assertError(ProtocolException.class);
   }
 
@@ -192,8 +231,8 @@ class StreamCallsTest {
   void deleteOfMissingStreamIsNotFoundNamingTheStream() throws Exception {
     fixture.server.enqueue(new MockResponse.Builder().code(404).build());
 
-    Throwable error = TransportFixture.errorOf(
-        fixture.stream().delete().test().awaitDone(5, TimeUnit.SECONDS));
+    Throwable error =
+        TransportFixture.errorOf(fixture.stream().delete().test().awaitDone(5, TimeUnit.SECONDS));
 
     assertThat(error).isInstanceOf(StreamNotFoundException.class).hasMessageContaining("/s");
   }
@@ -209,8 +248,8 @@ class StreamCallsTest {
 
   @Test
   void disposingCancelsTheCallInFlight() throws Exception {
-    fixture.server.enqueue(new MockResponse.Builder().code(200)
-        .onResponseStart(SocketEffect.Stall.INSTANCE).build());
+    fixture.server.enqueue(
+        new MockResponse.Builder().code(200).onResponseStart(SocketEffect.Stall.INSTANCE).build());
 
     TestObserver<StreamInfo> head = fixture.stream().head().test();
     fixture.take();
@@ -222,8 +261,8 @@ class StreamCallsTest {
   @Test
   void disposingDuringARetryDelaySendsNothingMore() throws Exception {
     TestScheduler scheduler = new TestScheduler();
-    fixture.server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", "5")
-        .build());
+    fixture.server.enqueue(
+        new MockResponse.Builder().code(503).addHeader("Retry-After", "5").build());
     DurableStream stream = fixture.streamBuilder().scheduler(scheduler).build();
 
     TestObserver<StreamInfo> head = stream.head().test();

@@ -2,20 +2,20 @@ package dev.rstream.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.durable.AppendOptions;
 import dev.rstream.ConflictException;
+import dev.rstream.Offset;
+import dev.rstream.StreamClosedException;
+import dev.rstream.StreamNotFoundException;
+import dev.rstream.durable.AppendOptions;
 import dev.rstream.durable.CreateOptions;
 import dev.rstream.durable.DurableStream;
 import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.MessageDecoder;
-import dev.rstream.Offset;
 import dev.rstream.durable.ProducerOptions;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
-import dev.rstream.StreamClosedException;
 import dev.rstream.durable.StreamInfo;
-import dev.rstream.StreamNotFoundException;
 import dev.rstream.server.StubServer;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.util.ArrayList;
@@ -69,11 +69,13 @@ class StubServerEndToEndTest {
 
     stream.appendJson("1").blockingGet();
     stream.appendJson("[2,3]").blockingGet(); // one message that is an array
-    stream.appendJsonBatch(Arrays.asList("4", "{\"five\":5}"), AppendOptions.none())
-        .blockingGet();
+    stream.appendJsonBatch(Arrays.asList("4", "{\"five\":5}"), AppendOptions.none()).blockingGet();
 
-    List<ReadBatch<String>> batches = stream
-        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).toList().blockingGet();
+    List<ReadBatch<String>> batches =
+        stream
+            .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
+            .toList()
+            .blockingGet();
     assertThat(messages(batches)).containsExactly("1", "[2,3]", "4", "{\"five\":5}");
     ReadBatch<String> last = batches.get(batches.size() - 1);
     assertThat(last.upToDate()).isTrue();
@@ -81,14 +83,16 @@ class StubServerEndToEndTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = LiveMode.class, names = {"SSE", "LONG_POLL", "AUTO"})
+  @EnumSource(
+      value = LiveMode.class,
+      names = {"SSE", "LONG_POLL", "AUTO"})
   void liveReadSeesLaterAppendsThenCompletesWhenClosed(LiveMode mode) throws Exception {
     DurableStream stream = newStream();
     stream.create(CreateOptions.json()).blockingGet();
     stream.appendJson("\"before\"").blockingGet();
 
-    TestSubscriber<ReadBatch<String>> read = stream
-        .read(ReadOptions.builder().liveMode(mode).build(), MessageDecoder.rawJson()).test();
+    TestSubscriber<ReadBatch<String>> read =
+        stream.read(ReadOptions.builder().liveMode(mode).build(), MessageDecoder.rawJson()).test();
     read.awaitCount(1);
     assertThat(read.values().get(0).upToDate()).isTrue();
 
@@ -107,35 +111,48 @@ class StubServerEndToEndTest {
   void producerWritesEveryMessageExactlyOnceInOrder() {
     DurableStream stream = newStream();
     stream.create(CreateOptions.json()).blockingGet();
-    IdempotentProducer producer = stream.producer(ProducerOptions.builder("writer")
-        .maxBatchItems(7).maxInFlight(3).build());
+    IdempotentProducer producer =
+        stream.producer(ProducerOptions.builder("writer").maxBatchItems(7).maxInFlight(3).build());
 
     for (int i = 0; i < 200; i++) producer.appendJson(String.valueOf(i));
     producer.flush().blockingAwait(10, TimeUnit.SECONDS);
 
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < 200; i++) expected.add(String.valueOf(i));
-    assertThat(messages(stream.read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
-        .toList().blockingGet())).containsExactlyElementsOf(expected);
+    assertThat(
+            messages(
+                stream
+                    .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
+                    .toList()
+                    .blockingGet()))
+        .containsExactlyElementsOf(expected);
     assertThat(producer.closeStream(null).blockingGet().streamClosed()).isTrue();
   }
 
   @Test
   void stateErrorsAreTyped() {
     DurableStream stream = newStream();
-    stream.read(ReadOptions.from(Offset.START), MessageDecoder.rawJson()).test()
-        .awaitDone(5, TimeUnit.SECONDS).assertError(StreamNotFoundException.class);
+    stream
+        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertError(StreamNotFoundException.class);
 
     stream.create(CreateOptions.json()).blockingGet();
-    stream.create(CreateOptions.builder().contentType("text/plain").build()).test()
-        .awaitDone(5, TimeUnit.SECONDS).assertError(ConflictException.class);
+    stream
+        .create(CreateOptions.builder().contentType("text/plain").build())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertError(ConflictException.class);
 
     stream.closeStream().blockingGet();
-    stream.appendJson("1").test().awaitDone(5, TimeUnit.SECONDS)
+    stream
+        .appendJson("1")
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
         .assertError(StreamClosedException.class);
 
     stream.delete().blockingAwait(5, TimeUnit.SECONDS);
-    stream.head().test().awaitDone(5, TimeUnit.SECONDS)
-        .assertError(StreamNotFoundException.class);
+    stream.head().test().awaitDone(5, TimeUnit.SECONDS).assertError(StreamNotFoundException.class);
   }
 }

@@ -2,8 +2,8 @@ package dev.rstream.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.durable.DurableStream;
 import dev.rstream.RetryPolicy;
+import dev.rstream.durable.DurableStream;
 import dev.rstream.testing.UndeliveredRxErrors;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A MockWebServer, a client of its own and a stream handle on {@code /s}, plus the leak checks
  * every transport test ends with: no call still running, no connection still in use, no Rx error
- * that went undelivered. Register it with {@code @RegisterExtension}: the server starts before
- * each test and the checks run after it.
+ * that went undelivered. Register it with {@code @RegisterExtension}: the server starts before each
+ * test and the checks run after it.
  */
 public final class TransportFixture implements BeforeEachCallback, AfterEachCallback {
   public final MockWebServer server = new MockWebServer();
@@ -28,10 +28,11 @@ public final class TransportFixture implements BeforeEachCallback, AfterEachCall
   private final UndeliveredRxErrors rxErrors = new UndeliveredRxErrors();
 
   public TransportFixture() {
-    client = new OkHttpClient.Builder()
-        .connectionPool(new ConnectionPool(5, 1, TimeUnit.MINUTES))
-        .readTimeout(5, TimeUnit.SECONDS)
-        .build();
+    client =
+        new OkHttpClient.Builder()
+            .connectionPool(new ConnectionPool(5, 1, TimeUnit.MINUTES))
+            .readTimeout(5, TimeUnit.SECONDS)
+            .build();
   }
 
   @Override
@@ -42,12 +43,17 @@ public final class TransportFixture implements BeforeEachCallback, AfterEachCall
 
   /** Fast retries: the tests check behaviour, not the delays (RetryPolicyTest does those). */
   public static RetryPolicy fastRetries() {
-    return RetryPolicy.builder().initialDelay(1, TimeUnit.MILLISECONDS)
-        .maxDelay(5, TimeUnit.MILLISECONDS).maxRetries(5).build();
+    return RetryPolicy.builder()
+        .initialDelay(1, TimeUnit.MILLISECONDS)
+        .maxDelay(5, TimeUnit.MILLISECONDS)
+        .maxRetries(5)
+        .build();
   }
 
   public DurableStream.Builder streamBuilder() {
-    return DurableStream.builder().url(server.url("/s")).okHttpClient(client)
+    return DurableStream.builder()
+        .url(server.url("/s"))
+        .okHttpClient(client)
         .retryPolicy(fastRetries());
   }
 
@@ -56,12 +62,17 @@ public final class TransportFixture implements BeforeEachCallback, AfterEachCall
   }
 
   static MockResponse.Builder json(String body, String nextOffset) {
-    return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
-        .addHeader("Stream-Next-Offset", nextOffset).body(body);
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/json")
+        .addHeader("Stream-Next-Offset", nextOffset)
+        .body(body);
   }
 
   static MockResponse.Builder sse(String body) {
-    return new MockResponse.Builder().code(200).addHeader("Content-Type", "text/event-stream")
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "text/event-stream")
         .body(body);
   }
 
@@ -79,10 +90,11 @@ public final class TransportFixture implements BeforeEachCallback, AfterEachCall
   public static Throwable errorOf(io.reactivex.rxjava3.observers.BaseTestConsumer<?, ?> consumer) {
     java.util.concurrent.atomic.AtomicReference<Throwable> error =
         new java.util.concurrent.atomic.AtomicReference<>();
-    consumer.assertError(e -> {
-      error.set(e);
-      return true;
-    });
+    consumer.assertError(
+        e -> {
+          error.set(e);
+          return true;
+        });
     return error.get();
   }
 
@@ -100,9 +112,10 @@ public final class TransportFixture implements BeforeEachCallback, AfterEachCall
   public void afterEach(ExtensionContext context) throws Exception {
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (System.nanoTime() < deadline && (client.dispatcher().runningCallsCount() > 0
-          || client.connectionPool().connectionCount()
-              != client.connectionPool().idleConnectionCount())) {
+      while (System.nanoTime() < deadline
+          && (client.dispatcher().runningCallsCount() > 0
+              || client.connectionPool().connectionCount()
+                  != client.connectionPool().idleConnectionCount())) {
         Thread.sleep(10); // polling a condition with a deadline, not hoping
       }
       assertThat(client.dispatcher().runningCallsCount()).as("calls still running").isZero();

@@ -3,10 +3,10 @@ package dev.rstream.internal.http;
 import static dev.rstream.internal.http.TransportFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.durable.LiveMode;
-import dev.rstream.durable.MessageDecoder;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
+import dev.rstream.durable.LiveMode;
+import dev.rstream.durable.MessageDecoder;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
@@ -26,11 +26,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  * server meant to send: the read fails with a {@link ProtocolException} after exactly one request,
  * since asking again would hide the server's bug (or, behind a cache, get the same bytes forever).
  * Cut short of its framing by the connection, it is a network fault: retried from the same offset,
- * nothing delivered twice. Both cases send the client the same JSON bytes; only the framing differs.
+ * nothing delivered twice. Both cases send the client the same JSON bytes; only the framing
+ * differs.
  */
 class TruncatedBodyTest {
   /** The JSON bytes both cases deliver: two messages, then the third stops inside a string. */
   private static final String CUT_JSON = "[1,2,{\"key\":\"some";
+
   /** The body the server meant when its transfer is cut after {@link #CUT_JSON}. */
   private static final String WHOLE_JSON = "[1,2,{\"key\":\"something\"}]";
 
@@ -53,7 +55,10 @@ class TruncatedBodyTest {
       case CHUNKED:
         return response.chunkedBody(body, 4);
       case CLOSE_DELIMITED:
-        return response.body(body).removeHeader("Content-Length").addHeader("Connection", "close")
+        return response
+            .body(body)
+            .removeHeader("Content-Length")
+            .addHeader("Connection", "close")
             .onResponseEnd(SocketEffect.ShutdownConnection.INSTANCE);
       default:
         throw new AssertionError(framing);
@@ -71,9 +76,10 @@ class TruncatedBodyTest {
     assertThat(padded.substring(0, CUT_JSON.length())).isEqualTo(CUT_JSON);
     assertThat(padded).hasSize(2 * CUT_JSON.length());
     MockResponse.Builder response = json("", nextOffset);
-    response = framing == Framing.CHUNKED
-        ? response.chunkedBody(padded.toString(), CUT_JSON.length())
-        : response.body(padded.toString());
+    response =
+        framing == Framing.CHUNKED
+            ? response.chunkedBody(padded.toString(), CUT_JSON.length())
+            : response.body(padded.toString());
     return response.onResponseBody(SocketEffect.ShutdownConnection.INSTANCE);
   }
 
@@ -83,7 +89,8 @@ class TruncatedBodyTest {
       return Framing.CHUNKED;
     }
     return batch.headers().get("Content-Length") != null
-        ? Framing.CONTENT_LENGTH : Framing.CLOSE_DELIMITED;
+        ? Framing.CONTENT_LENGTH
+        : Framing.CLOSE_DELIMITED;
   }
 
   private static List<String> messages(List<ReadBatch<String>> batches) {
@@ -121,9 +128,10 @@ class TruncatedBodyTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Framing.class, names = {"CONTENT_LENGTH", "CHUNKED"})
-  void catchUpBodyCutShortOfItsFramingIsRetriedAndDeliveredOnce(Framing framing)
-      throws Exception {
+  @EnumSource(
+      value = Framing.class,
+      names = {"CONTENT_LENGTH", "CHUNKED"})
+  void catchUpBodyCutShortOfItsFramingIsRetriedAndDeliveredOnce(Framing framing) throws Exception {
     fixture.server.enqueue(cutByTheConnection("0_3", framing).build());
     fixture.server.enqueue(json(WHOLE_JSON, "0_3").addHeader("Stream-Up-To-Date", "true").build());
 

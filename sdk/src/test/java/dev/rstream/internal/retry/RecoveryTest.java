@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /** The decisions {@link Recovery} takes: which policy, which failure, which delay. */
 class RecoveryTest {
-  private static final RetryableFailure UNAVAILABLE = new RetryableFailure("HTTP 503", 503, 0, null);
+  private static final RetryableFailure UNAVAILABLE =
+      new RetryableFailure("HTTP 503", 503, 0, null);
 
   @Test
   void theDefaultLiveReconnectPolicyWaits100MsDoublingTo5sWithoutEnd() {
@@ -28,14 +29,15 @@ class RecoveryTest {
       assertThat(delay).isEqualTo(expected);
       now += delay;
     }
-    assertThat(recovery.onFailure(0, 86_400_000)).as("still reconnecting a day later")
+    assertThat(recovery.onFailure(0, 86_400_000))
+        .as("still reconnecting a day later")
         .isEqualTo(5_000);
   }
 
   @Test
   void stallsBackOffLikeFailuresWhateverTheRetryLimitAndRunOutAfterMaxStalls() {
-    Recovery recovery = new Recovery(Recovery.liveReconnectPolicy(null, null).newBuilder()
-        .maxRetries(0).build());
+    Recovery recovery =
+        new Recovery(Recovery.liveReconnectPolicy(null, null).newBuilder().maxRetries(0).build());
     long[] expected = {100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000, 5_000};
     assertThat(expected).hasSize(Recovery.MAX_STALLS);
     for (long delay : expected) assertThat(recovery.onStall()).isEqualTo(delay);
@@ -93,8 +95,9 @@ class RecoveryTest {
     assertThat(Recovery.retryAfterMillis(" 3 ")).isEqualTo(3_000);
     assertThat(Recovery.retryAfterMillis("-1")).isZero();
     assertThat(Recovery.retryAfterMillis("soon")).isZero();
-    String inAMinute = DateTimeFormatter.RFC_1123_DATE_TIME.format(
-        ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(60));
+    String inAMinute =
+        DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(60));
     assertThat(Recovery.retryAfterMillis(inAMinute)).isBetween(55_000L, 60_000L);
   }
 
@@ -109,23 +112,32 @@ class RecoveryTest {
   void aRetriedSingleWaitsOnTheSchedulerAndFailsTypedWhenThePolicyGivesUp() {
     TestScheduler scheduler = new TestScheduler();
     AtomicInteger attempts = new AtomicInteger();
-    Single<String> failing = Single.defer(() -> {
-      attempts.incrementAndGet();
-      return Single.error(UNAVAILABLE);
-    });
-    RetryPolicy policy = RetryPolicy.builder().initialDelay(1, SECONDS).maxDelay(1, SECONDS)
-        .multiplier(1).maxRetries(2).build();
+    Single<String> failing =
+        Single.defer(
+            () -> {
+              attempts.incrementAndGet();
+              return Single.error(UNAVAILABLE);
+            });
+    RetryPolicy policy =
+        RetryPolicy.builder()
+            .initialDelay(1, SECONDS)
+            .maxDelay(1, SECONDS)
+            .multiplier(1)
+            .maxRetries(2)
+            .build();
 
-    TestObserver<String> call = Recovery.retrying(failing, policy, scheduler, "http://x/s",
-        Offset.of("42")).test();
+    TestObserver<String> call =
+        Recovery.retrying(failing, policy, scheduler, "http://x/s", Offset.of("42")).test();
     assertThat(attempts).hasValue(1);
     scheduler.advanceTimeBy(2, SECONDS);
     assertThat(attempts).hasValue(3);
 
-    call.assertError(e -> e instanceof TransientException
-        && e.getMessage().startsWith("HTTP 503 (gave up after 2 retries) (http://x/s")
-        && ((TransientException) e).status() == 503
-        && Offset.of("42").equals(((TransientException) e).offset()));
+    call.assertError(
+        e ->
+            e instanceof TransientException
+                && e.getMessage().startsWith("HTTP 503 (gave up after 2 retries) (http://x/s")
+                && ((TransientException) e).status() == 503
+                && Offset.of("42").equals(((TransientException) e).offset()));
   }
 
   @Test
@@ -133,17 +145,19 @@ class RecoveryTest {
     TestScheduler scheduler = new TestScheduler();
     IllegalStateException bug = new IllegalStateException("bug");
     Recovery.retrying(Single.error(bug), RetryPolicy.defaults(), scheduler, "http://x/s", null)
-        .test().assertError(bug);
+        .test()
+        .assertError(bug);
   }
 
   @Test
   void aRetriedSingleSucceedsOnTheAttemptThatAnswers() {
     TestScheduler scheduler = new TestScheduler();
     AtomicInteger attempts = new AtomicInteger();
-    Single<String> flaky = Single.defer(() -> attempts.incrementAndGet() < 3
-        ? Single.error(UNAVAILABLE) : Single.just("ok"));
-    TestObserver<String> call = Recovery.retrying(flaky, RetryPolicy.defaults(), scheduler,
-        "http://x/s", null).test();
+    Single<String> flaky =
+        Single.defer(
+            () -> attempts.incrementAndGet() < 3 ? Single.error(UNAVAILABLE) : Single.just("ok"));
+    TestObserver<String> call =
+        Recovery.retrying(flaky, RetryPolicy.defaults(), scheduler, "http://x/s", null).test();
     scheduler.advanceTimeBy(1, MINUTES); // two delays of the default policy, at most 300 ms
     call.assertValue("ok");
     assertThat(attempts).hasValue(3);

@@ -77,8 +77,7 @@ class RetryPolicyTest {
 
   @Test
   void maxElapsedLimitsTheRunOfFailures() {
-    Recovery state = new Recovery(RetryPolicy.builder()
-        .maxElapsed(10, TimeUnit.SECONDS).build());
+    Recovery state = new Recovery(RetryPolicy.builder().maxElapsed(10, TimeUnit.SECONDS).build());
     RetryableFailure failure = new RetryableFailure("network", 0, 0, null);
     assertThat(state.onFailure(failure, 1_000)).isNotNegative();
     assertThat(state.onFailure(failure, 10_999)).isNotNegative();
@@ -97,8 +96,8 @@ class RetryPolicyTest {
 
   @Test
   void connectionHealthyForResetAfterStartsAFreshRun() {
-    Recovery state = new Recovery(RetryPolicy.builder().maxRetries(1)
-        .resetAfter(60, TimeUnit.SECONDS).build());
+    Recovery state =
+        new Recovery(RetryPolicy.builder().maxRetries(1).resetAfter(60, TimeUnit.SECONDS).build());
     RetryableFailure failure = new RetryableFailure("network", 0, 0, null);
     assertThat(state.onFailure(failure, 0)).isNotNegative();
     state.onConnected(1_000);
@@ -110,27 +109,41 @@ class RetryPolicyTest {
   @Test
   void invalidOptionsAreRejectedNamingTheOption() {
     assertThatThrownBy(() -> RetryPolicy.builder().maxRetries(-1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxRetries");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxRetries");
     assertThatThrownBy(() -> RetryPolicy.builder().initialDelay(0, TimeUnit.MILLISECONDS))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("initialDelayMs");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("initialDelayMs");
     assertThatThrownBy(() -> RetryPolicy.builder().initialDelay(-100, TimeUnit.MILLISECONDS))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("initialDelayMs");
-    assertThatThrownBy(() -> RetryPolicy.builder().initialDelay(1_000, TimeUnit.MILLISECONDS)
-        .maxDelay(500, TimeUnit.MILLISECONDS).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxDelayMs");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("initialDelayMs");
+    assertThatThrownBy(
+            () ->
+                RetryPolicy.builder()
+                    .initialDelay(1_000, TimeUnit.MILLISECONDS)
+                    .maxDelay(500, TimeUnit.MILLISECONDS)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxDelayMs");
     assertThatThrownBy(() -> RetryPolicy.builder().multiplier(0.5))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiplier");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("multiplier");
     assertThatThrownBy(() -> RetryPolicy.builder().multiplier(Double.NaN))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiplier");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("multiplier");
     assertThatThrownBy(() -> RetryPolicy.builder().maxElapsed(-1, TimeUnit.SECONDS))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void conformanceDefaultsAreAccepted() {
-    RetryPolicy policy = RetryPolicy.builder().maxRetries(3)
-        .initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(5_000, TimeUnit.MILLISECONDS)
-        .multiplier(2.0).build();
+    RetryPolicy policy =
+        RetryPolicy.builder()
+            .maxRetries(3)
+            .initialDelay(100, TimeUnit.MILLISECONDS)
+            .maxDelay(5_000, TimeUnit.MILLISECONDS)
+            .multiplier(2.0)
+            .build();
     assertThat(policy.maxRetries()).isEqualTo(3);
     assertThat(policy.newBuilder().build().toString()).isEqualTo(policy.toString());
   }

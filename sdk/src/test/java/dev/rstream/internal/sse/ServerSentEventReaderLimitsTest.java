@@ -60,7 +60,8 @@ class ServerSentEventReaderLimitsTest {
     EndlessSource source = new EndlessSource("data: ", "x");
     ServerSentEventReader reader = reader(source, SMALL);
 
-    assertThatThrownBy(reader::processNextEvent).isInstanceOf(ProtocolException.class)
+    assertThatThrownBy(reader::processNextEvent)
+        .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("line longer than 1024 bytes");
     // Okio reads by the segment: the reader stopped within a segment of its bound.
     assertThat(source.produced).isLessThan(1024 + 16 * 1024);
@@ -71,7 +72,8 @@ class ServerSentEventReaderLimitsTest {
     EndlessSource source = new EndlessSource("event: data\n", "data: 0123456789abcdef\n");
     ServerSentEventReader reader = reader(source, SMALL);
 
-    assertThatThrownBy(reader::processNextEvent).isInstanceOf(ProtocolException.class)
+    assertThatThrownBy(reader::processNextEvent)
+        .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("event data longer than 4096 bytes");
     assertThat(source.produced).isLessThan(4096 * 2 + 16 * 1024);
   }
@@ -81,11 +83,13 @@ class ServerSentEventReaderLimitsTest {
     StringBuilder line = new StringBuilder();
     for (int i = 0; i < 1018; i++) line.append('y'); // "data: " + 1018 = 1024 bytes
     Buffer input = new Buffer();
-    for (int i = 0; i < 4; i++) input.writeUtf8("data: ").writeUtf8(line.toString()).writeUtf8("\n");
+    for (int i = 0; i < 4; i++)
+      input.writeUtf8("data: ").writeUtf8(line.toString()).writeUtf8("\n");
     input.writeUtf8("\n");
     RecordingListener listener = new RecordingListener();
-    ServerSentEventReader reader = new ServerSentEventReader(input, listener, null,
-        new ServerSentEventReader.Limits(1024, 4 * 1018 + 3, false));
+    ServerSentEventReader reader =
+        new ServerSentEventReader(
+            input, listener, null, new ServerSentEventReader.Limits(1024, 4 * 1018 + 3, false));
 
     assertThat(reader.processNextEvent()).isTrue();
     assertThat(listener.records).hasSize(1);
@@ -99,13 +103,14 @@ class ServerSentEventReaderLimitsTest {
 
   @Test
   void malformedUtf8FailsWhenTheLimitsRefuseIt() {
-    Buffer input = new Buffer().writeUtf8("data: a").writeByte(0xc3).writeByte(0x28)
-        .writeUtf8("\n\n");
+    Buffer input =
+        new Buffer().writeUtf8("data: a").writeByte(0xc3).writeByte(0x28).writeUtf8("\n\n");
     RecordingListener listener = new RecordingListener();
-    ServerSentEventReader reader = new ServerSentEventReader(input, listener, null,
-        SMALL.rejectMalformedUtf8(true));
+    ServerSentEventReader reader =
+        new ServerSentEventReader(input, listener, null, SMALL.rejectMalformedUtf8(true));
 
-    assertThatThrownBy(reader::processNextEvent).isInstanceOf(ProtocolException.class)
+    assertThatThrownBy(reader::processNextEvent)
+        .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("not valid UTF-8");
     assertThat(listener.records).isEmpty();
   }
@@ -114,8 +119,8 @@ class ServerSentEventReaderLimitsTest {
   void aRealReplacementCharacterIsNotMistakenForMalformedInput() throws IOException {
     Buffer input = new Buffer().writeUtf8("data: a\uFFFDb\n\n");
     RecordingListener listener = new RecordingListener();
-    ServerSentEventReader reader = new ServerSentEventReader(input, listener, null,
-        SMALL.rejectMalformedUtf8(true));
+    ServerSentEventReader reader =
+        new ServerSentEventReader(input, listener, null, SMALL.rejectMalformedUtf8(true));
 
     assertThat(reader.processNextEvent()).isTrue();
     assertThat(listener.records).containsExactly("event type=message data=a\uFFFDb id=null");

@@ -55,7 +55,8 @@ class ChampMapTest {
     return random.nextInt(4) == 0 ? new Colliding(n, n % 7) : "k" + n;
   }
 
-  private static void assertSameContent(ChampMap<Object, Integer> actual, Map<Object, Integer> expected) {
+  private static void assertSameContent(
+      ChampMap<Object, Integer> actual, Map<Object, Integer> expected) {
     assertThat(actual.asMap()).isEqualTo(expected);
     Map<Object, Integer> iterated = new HashMap<>();
     actual.forEach((k, v) -> assertThat(iterated.put(k, v)).as("duplicate key %s", k).isNull());
@@ -109,10 +110,13 @@ class ChampMapTest {
     assertThat(after.get("k77")).isNull();
   }
 
-  /** Counts nodes of {@code after} that are not nodes of {@code before} (fresh) and those that are. */
+  /**
+   * Counts nodes of {@code after} that are not nodes of {@code before} (fresh) and those that are.
+   */
   private static void countNodes(
       ChampMap.Node<?, ?> after, ChampMap.Node<?, ?> before, int[] fresh, int[] shared) {
-    java.util.Set<ChampMap.Node<?, ?>> old = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.Set<ChampMap.Node<?, ?>> old =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     collect(before, old);
     java.util.ArrayDeque<ChampMap.Node<?, ?>> todo = new java.util.ArrayDeque<>();
     todo.add(after);

@@ -21,9 +21,10 @@ class StateTest {
       sizes[i] = state.size();
       String type = "t" + random.nextInt(4);
       String key = "k" + random.nextInt(100);
-      Change change = random.nextInt(3) == 0
-          ? Change.delete(type, key)
-          : Change.update(type, key, Integer.toString(random.nextInt(50)));
+      Change change =
+          random.nextInt(3) == 0
+              ? Change.delete(type, key)
+              : Change.update(type, key, Integer.toString(random.nextInt(50)));
       state = state.apply(change);
       if (change.operation() == Change.Operation.DELETE) {
         Map<String, String> entities = expected.get(type);
@@ -37,7 +38,8 @@ class StateTest {
       int total = expected.values().stream().mapToInt(Map::size).sum();
       assertThat(state.size()).isEqualTo(total);
     }
-    for (String type : expected.keySet()) assertThat(state.entities(type)).isEqualTo(expected.get(type));
+    for (String type : expected.keySet())
+      assertThat(state.entities(type)).isEqualTo(expected.get(type));
     assertThat(state.types()).isEqualTo(expected.keySet());
     for (int i = 0; i < 3000; i++) assertThat(versions[i].size()).isEqualTo(sizes[i]);
   }
@@ -60,9 +62,10 @@ class StateTest {
     for (int i = 0; i < 20_000; i++) {
       String type = "t" + random.nextInt(3);
       String key = "k" + random.nextInt(random.nextBoolean() ? 20 : 2_000);
-      Change change = random.nextInt(4) == 0
-          ? Change.delete(type, key)
-          : Change.update(type, key, Integer.toString(random.nextInt(50)));
+      Change change =
+          random.nextInt(4) == 0
+              ? Change.delete(type, key)
+              : Change.update(type, key, Integer.toString(random.nextInt(50)));
       persistent = persistent.apply(change);
       editor.apply(change);
       assertThat(editor.size()).isEqualTo(persistent.size());

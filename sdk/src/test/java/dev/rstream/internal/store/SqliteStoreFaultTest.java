@@ -17,7 +17,6 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -35,17 +34,28 @@ class SqliteStoreFaultTest {
   private static StoredWindow window(int n, int changes) {
     List<Change> list = new ArrayList<>();
     for (int i = 0; i < changes; i++) {
-      list.add(Change.update("item", "k" + i, "{\"text\":\"" + "x".repeat(200) + i + "\"}").newBuilder()
-          .offset(Offset.of(String.format("0_%08d", n * 1000 + i + 1))).timestamp(Instant.ofEpochSecond(n)).build());
+      list.add(
+          Change.update("item", "k" + i, "{\"text\":\"" + "x".repeat(200) + i + "\"}")
+              .newBuilder()
+              .offset(Offset.of(String.format("0_%08d", n * 1000 + i + 1)))
+              .timestamp(Instant.ofEpochSecond(n))
+              .build());
     }
     return StoredWindow.of(
         Keyframe.of(Offset.of(String.format("0_%08d", n * 1000)), Instant.ofEpochSecond(n)),
-        Keyframe.of(Offset.of(String.format("0_%08d", n * 1000 + 1000)), Instant.ofEpochSecond(n + 1)),
-        Offset.of(String.format("0_%08d", n * 1000)), Collections.emptyList(), list);
+        Keyframe.of(
+            Offset.of(String.format("0_%08d", n * 1000 + 1000)), Instant.ofEpochSecond(n + 1)),
+        Offset.of(String.format("0_%08d", n * 1000)),
+        Collections.emptyList(),
+        list);
   }
 
   private File[] movedAside(File file) {
-    return dir.listFiles((d, name) -> name.startsWith(file.getName() + ".corrupt-") && !name.endsWith("-wal") && !name.endsWith("-shm"));
+    return dir.listFiles(
+        (d, name) ->
+            name.startsWith(file.getName() + ".corrupt-")
+                && !name.endsWith("-wal")
+                && !name.endsWith("-shm"));
   }
 
   private File filledStore() {
@@ -123,10 +133,12 @@ class SqliteStoreFaultTest {
     File notADirectory = new File(dir, "plain-file");
     Files.write(notADirectory.toPath(), new byte[] {1});
     assertThatThrownBy(() -> SqliteStore.open(new File(notADirectory, "app.db")))
-        .isInstanceOfSatisfying(LocalStoreException.class, e -> {
-          assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.NOT_WRITABLE);
-          assertThat(e.getMessage()).contains("plain-file");
-        });
+        .isInstanceOfSatisfying(
+            LocalStoreException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.NOT_WRITABLE);
+              assertThat(e.getMessage()).contains("plain-file");
+            });
   }
 
   @Test
@@ -140,10 +152,12 @@ class SqliteStoreFaultTest {
         // Root ignores permissions; a read-only file system stops it too (as on a device whose
         // storage went read-only). Needs mount rights: without them the case cannot be made.
         mounted = run("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readOnly.getPath());
-        Assumptions.assumeTrue(mounted, "running as root without mount rights: cannot make a read-only directory");
+        Assumptions.assumeTrue(
+            mounted, "running as root without mount rights: cannot make a read-only directory");
       }
       assertThatThrownBy(() -> SqliteStore.open(new File(readOnly, "app.db")))
-          .isInstanceOfSatisfying(LocalStoreException.class,
+          .isInstanceOfSatisfying(
+              LocalStoreException.class,
               e -> assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.NOT_WRITABLE));
     } finally {
       if (mounted) assertThat(run("umount", readOnly.getPath())).as("unmounted").isTrue();
@@ -166,13 +180,23 @@ class SqliteStoreFaultTest {
     File file = new File(dir, "full.db");
     try (SqliteDatabase db = SqliteDatabase.open(file, BUDGET)) {
       db.putWindow(URL, window(0, 10));
-      db.putLiveWindow(URL, StoredWindow.of(null, null, Offset.of("0_00000000"), Collections.emptyList(), Collections.emptyList()));
+      db.putLiveWindow(
+          URL,
+          StoredWindow.of(
+              null,
+              null,
+              Offset.of("0_00000000"),
+              Collections.emptyList(),
+              Collections.emptyList()));
       db.maxPageCount(pageCount(db)); // no room for one more page: a real SQLITE_FULL
       assertThatThrownBy(() -> db.putWindow(URL, window(1, 200)))
-          .isInstanceOfSatisfying(LocalStoreException.class,
+          .isInstanceOfSatisfying(
+              LocalStoreException.class,
               e -> assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.DISK_FULL));
       List<Change> batch = window(2, 200).changes();
-      assertThatThrownBy(() -> db.appendLive(URL, "-1", Offset.of("0_00000000"), batch, batch.get(199).offset()))
+      assertThatThrownBy(
+              () ->
+                  db.appendLive(URL, "-1", Offset.of("0_00000000"), batch, batch.get(199).offset()))
           .isInstanceOf(LocalStoreException.class);
       // The failed transactions left nothing half-written.
       assertThat(db.window(URL, window(1, 1).id())).isNull();
@@ -191,10 +215,12 @@ class SqliteStoreFaultTest {
     File file = new File(dir, "shared.db");
     try (SqliteStore first = SqliteStore.open(file)) {
       assertThatThrownBy(() -> SqliteStore.open(file))
-          .isInstanceOfSatisfying(LocalStoreException.class, e -> {
-            assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.IN_USE);
-            assertThat(e.getMessage()).contains("share one store");
-          });
+          .isInstanceOfSatisfying(
+              LocalStoreException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(LocalStoreException.Reason.IN_USE);
+                assertThat(e.getMessage()).contains("share one store");
+              });
       first.putWindow(URL, window(1, 1)); // the first is unharmed
     }
     try (SqliteStore again = SqliteStore.open(file)) { // closing released the file
@@ -211,7 +237,14 @@ class SqliteStoreFaultTest {
       oneWindow = probe.committedBytes();
     }
     try (SqliteDatabase db = SqliteDatabase.open(file, oneWindow * 3)) {
-      db.putLiveWindow(URL, StoredWindow.of(null, null, Offset.of("0_00000000"), Collections.emptyList(), window(9, 20).changes()));
+      db.putLiveWindow(
+          URL,
+          StoredWindow.of(
+              null,
+              null,
+              Offset.of("0_00000000"),
+              Collections.emptyList(),
+              window(9, 20).changes()));
       db.putWindow(URL, window(0, 20));
       db.putWindow(URL, window(1, 20));
       db.putWindow(URL, window(2, 20));

@@ -110,9 +110,11 @@ class StoreMirrorTest {
   @Test
   void aStoredWindowTheRestoreRefusesIsNotServed() {
     memory.putLiveWindow(URL, new LiveWindow("-1", Offset.START).toStored());
-    LiveWindow restored = mirror.liveWindow(s -> {
-      throw new IllegalStateException("not a window any stream could send");
-    });
+    LiveWindow restored =
+        mirror.liveWindow(
+            s -> {
+              throw new IllegalStateException("not a window any stream could send");
+            });
     assertThat(restored).isNull();
     assertThat(calls.poll()).isEqualTo("liveWindow");
   }
@@ -121,16 +123,20 @@ class StoreMirrorTest {
   void aWindowReadFromTheStoreIsNotWrittenBack() {
     AtomicInteger copies = new AtomicInteger();
     StoredWindow window = new LiveWindow("-1", Offset.START).toStored();
-    mirror.committed(true, () -> {
-      copies.incrementAndGet();
-      return window;
-    });
+    mirror.committed(
+        true,
+        () -> {
+          copies.incrementAndGet();
+          return window;
+        });
     assertThat(copies).hasValue(0);
 
-    mirror.committed(false, () -> {
-      copies.incrementAndGet();
-      return window;
-    });
+    mirror.committed(
+        false,
+        () -> {
+          copies.incrementAndGet();
+          return window;
+        });
     assertThat(copies).hasValue(1);
     assertThat(calls.poll()).isEqualTo("putWindow");
   }
@@ -140,12 +146,16 @@ class StoreMirrorTest {
     StoreMirror none = new StoreMirror(URL, NoLocalStore.INSTANCE);
     LiveWindow window = new LiveWindow("-1", Offset.START);
     window.add(1);
-    none.saveLive(window, () -> {
-      throw new AssertionError("copied a window for no store");
-    });
-    none.committed(false, () -> {
-      throw new AssertionError("copied a window for no store");
-    });
+    none.saveLive(
+        window,
+        () -> {
+          throw new AssertionError("copied a window for no store");
+        });
+    none.committed(
+        false,
+        () -> {
+          throw new AssertionError("copied a window for no store");
+        });
     assertThat(none.keepsWindows()).isFalse();
   }
 
@@ -170,7 +180,9 @@ class StoreMirrorTest {
 
     window.add(1);
     mirror.saveLive(window, window::toStored);
-    assertThat(calls.poll()).as("the store's copy is gone: the whole window").isEqualTo("putLiveWindow");
+    assertThat(calls.poll())
+        .as("the store's copy is gone: the whole window")
+        .isEqualTo("putLiveWindow");
   }
 
   private static Offset offset(int n) {
@@ -179,16 +191,19 @@ class StoreMirrorTest {
 
   /** {@code delegate}, recording each call's name and failing each while {@link #failing}. */
   private LocalStore recording(LocalStore delegate) {
-    return (LocalStore) Proxy.newProxyInstance(LocalStore.class.getClassLoader(), new Class<?>[] {LocalStore.class},
-        (proxy, method, args) -> {
-          calls.add(method.getName());
-          if (failing) throw new IllegalStateException("disk full");
-          try {
-            return method.invoke(delegate, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    return (LocalStore)
+        Proxy.newProxyInstance(
+            LocalStore.class.getClassLoader(),
+            new Class<?>[] {LocalStore.class},
+            (proxy, method, args) -> {
+              calls.add(method.getName());
+              if (failing) throw new IllegalStateException("disk full");
+              try {
+                return method.invoke(delegate, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   /** A live window without a keyframe: changes with offsets 1, 2, ... after its base. */
@@ -210,8 +225,15 @@ class StoreMirrorTest {
     void add(int n) {
       for (int i = 0; i < n; i++) {
         int at = changes.size() + 1;
-        changes.add(Change.builder().operation(Change.Operation.INSERT).type("order").key("o" + at)
-            .value("{}").timestamp(Instant.EPOCH).offset(StoreMirrorTest.offset(1000 + at)).build());
+        changes.add(
+            Change.builder()
+                .operation(Change.Operation.INSERT)
+                .type("order")
+                .key("o" + at)
+                .value("{}")
+                .timestamp(Instant.EPOCH)
+                .offset(StoreMirrorTest.offset(1000 + at))
+                .build());
       }
     }
 

@@ -14,8 +14,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * docs/PROTOCOL.md 3.2, 3.3: keyframes written by a keyframer name the offset their state is as
- * of; the changes between it and the keyframe come after the keyframe's state.
+ * docs/PROTOCOL.md 3.2, 3.3: keyframes written by a keyframer name the offset their state is as of;
+ * the changes between it and the keyframe come after the keyframe's state.
  */
 class AsOfKeyframeTest {
 
@@ -43,7 +43,9 @@ class AsOfKeyframeTest {
       Instant time = log.first.plusMillis((long) (random.nextDouble() * (span + 2000)) - 1000);
       int k = index.covering(time);
       WindowPoint point = windows.get(k).stateAt(time);
-      assertThat(asMap(point.state())).as("state at %s (window %d)", time, k).isEqualTo(log.replayTo(time));
+      assertThat(asMap(point.state()))
+          .as("state at %s (window %d)", time, k)
+          .isEqualTo(log.replayTo(time));
     }
     assertThat(asMap(windows.get(windows.size() - 1).state())).isEqualTo(log.replayTo(log.last));
   }
@@ -55,7 +57,8 @@ class AsOfKeyframeTest {
     WindowAssembler assembler = WindowAssembler.fromStreamStart();
     List<Window> completed = new ArrayList<>();
     for (StateMessage message : log.messages) {
-      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED && assembler.completed() != null) {
+      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED
+          && assembler.completed() != null) {
         completed.add(assembler.completed());
       }
     }
@@ -67,7 +70,8 @@ class AsOfKeyframeTest {
       Window window = completed.get(k);
       Keyframe end = log.keyframes.get(k + 1);
       assertThat(window.end()).isEqualTo(end);
-      assertThat(window.offset()).as("window %d ends at or before the next asOf", k)
+      assertThat(window.offset())
+          .as("window %d ends at or before the next asOf", k)
           .isLessThanOrEqualTo(end.offset());
       // The same window read by its range [start, end) holds the same changes and state.
       Window ranged = fetchEachWindow(log, KeyframeIndex.of(log.keyframes)).get(k);

@@ -22,8 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * docs/PROTOCOL.md 3.1 to 3.4: effective timestamps, the initial keyframe without a timestamp,
- * and index entries without {@code timestamp} or with {@code keyframe}.
+ * docs/PROTOCOL.md 3.1 to 3.4: effective timestamps, the initial keyframe without a timestamp, and
+ * index entries without {@code timestamp} or with {@code keyframe}.
  */
 class EffectiveTimeTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
@@ -35,7 +35,8 @@ class EffectiveTimeTest {
     KeyframeIndex index = KeyframeIndex.of(log.keyframes);
     List<Window> windows = fetchEachWindow(log, index);
 
-    for (Instant early : List.of(Instant.parse("1969-07-20T20:17:00Z"), Instant.EPOCH, log.first.minusMillis(1))) {
+    for (Instant early :
+        List.of(Instant.parse("1969-07-20T20:17:00Z"), Instant.EPOCH, log.first.minusMillis(1))) {
       assertThat(index.covering(early)).as("covering %s", early).isEqualTo(0);
       WindowPoint point = windows.get(0).stateAt(early);
       assertThat(point.state().size()).isZero();
@@ -72,7 +73,8 @@ class EffectiveTimeTest {
   void aWriterWithASkewedClockNeverMakesTimeGoBackwards() {
     // Another server enforces no order: the second writer's clock is ten minutes behind.
     WindowAssembler assembler = WindowAssembler.atKeyframe(Offset.START);
-    assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, Offset.of("1"), null)));
+    assembler.accept(
+        StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, Offset.of("1"), null)));
     assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, Offset.of("1"), null)));
     assembler.accept(change("a", "1", T.plusSeconds(600), "2"));
     assembler.accept(change("b", "2", T, "3"));
@@ -96,7 +98,9 @@ class EffectiveTimeTest {
     WindowAssembler assembler = WindowAssembler.fromStreamStart();
     assembler.accept(change("a", "1", T.plusSeconds(10), "1"));
     assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, Offset.of("2"), T)));
-    assembler.accept(StateMessage.of(Change.insert("t", "a", "1").newBuilder().timestamp(T).offset(Offset.of("2")).build()));
+    assembler.accept(
+        StateMessage.of(
+            Change.insert("t", "a", "1").newBuilder().timestamp(T).offset(Offset.of("2")).build()));
     assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, Offset.of("2"), T)));
 
     assertThat(assembler.current().start().timestamp()).isEqualTo(T.plusSeconds(10));
@@ -109,20 +113,28 @@ class EffectiveTimeTest {
     assertThat(k.offset()).isEqualTo(Offset.of("0000_0"));
     assertThat(k.hasTimestamp()).isFalse();
     assertThat(k.timestamp()).isEqualTo(Instant.MIN);
-    assertThat(KeyframeIndex.of(List.of(k, Keyframe.of(Offset.of("0001_0"), T))).covering(T.minusSeconds(1)))
+    assertThat(
+            KeyframeIndex.of(List.of(k, Keyframe.of(Offset.of("0001_0"), T)))
+                .covering(T.minusSeconds(1)))
         .isEqualTo(0);
   }
 
   @Test
   void indexEntryWithKeyframeStartsItsWindowAtItsAsOf() throws IOException {
-    Keyframe k = decode("{\"offset\":\"0005_0\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"keyframe\":\"0007_0\"}");
+    Keyframe k =
+        decode(
+            "{\"offset\":\"0005_0\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"keyframe\":\"0007_0\"}");
 
     assertThat(k.offset()).isEqualTo(Offset.of("0005_0"));
     assertThat(k.timestamp()).isEqualTo(T);
-    assertThatThrownBy(() -> decode("{\"offset\":\"0005_0\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"keyframe\":\"0004_0\"}"))
+    assertThatThrownBy(
+            () ->
+                decode(
+                    "{\"offset\":\"0005_0\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"keyframe\":\"0004_0\"}"))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("before its asOf");
-    assertThatThrownBy(() -> decode("{\"timestamp\":\"2026-01-01T00:00:00Z\"}")).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> decode("{\"timestamp\":\"2026-01-01T00:00:00Z\"}"))
+        .isInstanceOf(IOException.class);
   }
 
   private static Keyframe decode(String json) throws IOException {
@@ -133,6 +145,11 @@ class EffectiveTimeTest {
   }
 
   private static StateMessage change(String key, String value, Instant time, String offset) {
-    return StateMessage.of(Change.insert("t", key, value).newBuilder().timestamp(time).offset(Offset.of(offset)).build());
+    return StateMessage.of(
+        Change.insert("t", key, value)
+            .newBuilder()
+            .timestamp(time)
+            .offset(Offset.of(offset))
+            .build());
   }
 }

@@ -39,7 +39,9 @@ class FetchSchedulerTest {
     fetches.release(); // "a" ends: its slot goes to "c", not back to the pool
     assertThat(fetches.running()).isEqualTo(2);
     assertThat(fetches.waiting()).isEqualTo(1);
-    assertThat(ran).as("woken on the scheduler, not on the releasing thread").containsExactly("a", "b");
+    assertThat(ran)
+        .as("woken on the scheduler, not on the releasing thread")
+        .containsExactly("a", "b");
     scheduler.triggerActions();
     assertThat(ran).containsExactly("a", "b", "c");
 
@@ -69,14 +71,16 @@ class FetchSchedulerTest {
   @Test
   void aFetchReleasingItsSlotFromItsOwnRunWakesTheNext() {
     FetchScheduler one = new FetchScheduler(scheduler, 1);
-    one.submit(() -> {
-      ran.add("a");
-      one.release();
-    });
-    one.submit(() -> {
-      ran.add("b");
-      one.release();
-    });
+    one.submit(
+        () -> {
+          ran.add("a");
+          one.release();
+        });
+    one.submit(
+        () -> {
+          ran.add("b");
+          one.release();
+        });
     scheduler.triggerActions();
     assertThat(ran).containsExactly("a", "b");
     assertThat(one.running()).isZero();
@@ -84,6 +88,7 @@ class FetchSchedulerTest {
 
   @Test
   void aBoundBelowOneIsRefused() {
-    assertThatThrownBy(() -> new FetchScheduler(scheduler, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new FetchScheduler(scheduler, 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

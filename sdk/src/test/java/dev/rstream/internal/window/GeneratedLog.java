@@ -1,9 +1,9 @@
 package dev.rstream.internal.window;
 
 import dev.rstream.Change;
-import dev.rstream.internal.state.Control;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
+import dev.rstream.internal.state.Control;
 import dev.rstream.internal.state.StateMessage;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,15 +13,17 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A random state stream as a server following docs/PROTOCOL.md would serve it: append units of
- * one to three changes, keyframes as their own units (snapshot-start, inserts of the whole state,
+ * A random state stream as a server following docs/PROTOCOL.md would serve it: append units of one
+ * to three changes, keyframes as their own units (snapshot-start, inserts of the whole state,
  * snapshot-end), every message's headers.offset set to the end of its unit, and timestamps that
  * never decrease and often repeat (ties between changes and keyframes, and between keyframes).
  */
 public final class GeneratedLog {
   public final List<StateMessage> messages = new ArrayList<>();
+
   /** Unit start offset of each message (what a read from there returns first). */
   public final List<Offset> unitStarts = new ArrayList<>();
+
   public final List<Keyframe> keyframes = new ArrayList<>();
   public final Instant first;
   public Instant last;
@@ -38,10 +40,11 @@ public final class GeneratedLog {
 
   /**
    * With {@code untimedFirstKeyframe}, the initial empty keyframe and its index entry carry no
-   * timestamp (docs/PROTOCOL.md 3.2, 3.4; what server-stub writes); otherwise both carry
-   * {@link #first}, as earlier versions of server-stub wrote.
+   * timestamp (docs/PROTOCOL.md 3.2, 3.4; what server-stub writes); otherwise both carry {@link
+   * #first}, as earlier versions of server-stub wrote.
    */
-  public GeneratedLog(long seed, int keyframeCount, int maxChangesBetween, boolean untimedFirstKeyframe) {
+  public GeneratedLog(
+      long seed, int keyframeCount, int maxChangesBetween, boolean untimedFirstKeyframe) {
     random = new Random(seed);
     now = Instant.parse("2026-01-01T00:00:00Z");
     first = now;
@@ -97,9 +100,17 @@ public final class GeneratedLog {
     add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, end, now)), start);
     for (Map.Entry<String, String> entry : state.entrySet()) {
       String[] id = entry.getKey().split("\0");
-      add(StateMessage.of(
-          Change.builder().operation(Change.Operation.INSERT).type(id[0]).key(id[1])
-              .value(entry.getValue()).timestamp(now).offset(end).build()), start);
+      add(
+          StateMessage.of(
+              Change.builder()
+                  .operation(Change.Operation.INSERT)
+                  .type(id[0])
+                  .key(id[1])
+                  .value(entry.getValue())
+                  .timestamp(now)
+                  .offset(end)
+                  .build()),
+          start);
     }
     add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, now)), start);
     tail = end;
@@ -107,9 +118,9 @@ public final class GeneratedLog {
   }
 
   /**
-   * Appends a keyframe as a keyframer writes it (docs/PROTOCOL.md 3.2): the state as of the
-   * current tail, then {@code units} change units by other writers, then the keyframe with
-   * {@code asOf} naming that tail. Its index entry's offset is the asOf.
+   * Appends a keyframe as a keyframer writes it (docs/PROTOCOL.md 3.2): the state as of the current
+   * tail, then {@code units} change units by other writers, then the keyframe with {@code asOf}
+   * naming that tail. Its index entry's offset is the asOf.
    */
   public void keyframeAsOf(int units) {
     Offset asOf = tail;
@@ -122,25 +133,42 @@ public final class GeneratedLog {
     add(StateMessage.of(Control.snapshotStartAsOf(end, time, asOf)), start);
     for (Map.Entry<String, String> entry : snapshot.entrySet()) {
       String[] id = entry.getKey().split("\0");
-      add(StateMessage.of(
-          Change.builder().operation(Change.Operation.INSERT).type(id[0]).key(id[1])
-              .value(entry.getValue()).timestamp(time).offset(end).build()), start);
+      add(
+          StateMessage.of(
+              Change.builder()
+                  .operation(Change.Operation.INSERT)
+                  .type(id[0])
+                  .key(id[1])
+                  .value(entry.getValue())
+                  .timestamp(time)
+                  .offset(end)
+                  .build()),
+          start);
     }
     add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, time)), start);
     tail = end;
   }
 
   /**
-   * Appends a unit of one insert stamped {@code behind} earlier than the last message, as a
-   * writer with a slow clock does on a server that enforces no order (docs/PROTOCOL.md 3.1).
+   * Appends a unit of one insert stamped {@code behind} earlier than the last message, as a writer
+   * with a slow clock does on a server that enforces no order (docs/PROTOCOL.md 3.1).
    */
   public void skewedChangeUnit(java.time.Duration behind) {
     Offset start = tail;
     Offset end = nextOffset();
     String key = "skewed" + unit;
     String value = "{\"unit\":" + unit + "}";
-    add(StateMessage.of(Change.builder().operation(Change.Operation.INSERT).type("t0").key(key)
-        .value(value).timestamp(now.minus(behind)).offset(end).build()), start);
+    add(
+        StateMessage.of(
+            Change.builder()
+                .operation(Change.Operation.INSERT)
+                .type("t0")
+                .key(key)
+                .value(value)
+                .timestamp(now.minus(behind))
+                .offset(end)
+                .build()),
+        start);
     state.put("t0\0" + key, value);
     tail = end;
   }
@@ -181,8 +209,8 @@ public final class GeneratedLog {
   }
 
   /**
-   * The naive reference: state at {@code time} is every change with an effective timestamp
-   * {@code <= time} (its own, or the latest before it if later), applied in order to a plain map,
+   * The naive reference: state at {@code time} is every change with an effective timestamp {@code
+   * <= time} (its own, or the latest before it if later), applied in order to a plain map,
    * keyframes ignored (each only repeats the state so far).
    */
   public Map<String, Map<String, String>> replayTo(Instant time) {
@@ -204,7 +232,9 @@ public final class GeneratedLog {
         entities.remove(change.key());
         if (entities.isEmpty()) result.remove(change.type());
       } else {
-        result.computeIfAbsent(change.type(), t -> new LinkedHashMap<>()).put(change.key(), change.value());
+        result
+            .computeIfAbsent(change.type(), t -> new LinkedHashMap<>())
+            .put(change.key(), change.value());
       }
     }
     return result;

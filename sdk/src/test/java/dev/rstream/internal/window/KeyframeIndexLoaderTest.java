@@ -3,14 +3,14 @@ package dev.rstream.internal.window;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
+import dev.rstream.StreamNotFoundException;
+import dev.rstream.TransientException;
+import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.durable.ProducerOptions;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
-import dev.rstream.StreamNotFoundException;
-import dev.rstream.TransientException;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.store.MemoryLocalStore;
 import dev.rstream.internal.store.StoreMirror;
@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Where the keyframe index comes from: the store, the companion stream, or a scan of the stream. */
+/**
+ * Where the keyframe index comes from: the store, the companion stream, or a scan of the stream.
+ */
 class KeyframeIndexLoaderTest {
   private static final String URL = "http://fake/v1/stream/orders";
 
@@ -79,13 +81,17 @@ class KeyframeIndexLoaderTest {
     assertThat(await(loader.index()).asList()).isEqualTo(log.keyframes);
     assertThat(source.reads).containsExactly("index from -1", "stream from -1");
     source.reads.clear();
-    assertThat(committed).extracting(Window::start).isEqualTo(log.keyframes.subList(0, log.keyframes.size() - 1));
+    assertThat(committed)
+        .extracting(Window::start)
+        .isEqualTo(log.keyframes.subList(0, log.keyframes.size() - 1));
     Window open = live.current();
     assertThat(open).isNotNull();
     assertThat(open.start()).isEqualTo(log.keyframes.get(log.keyframes.size() - 1));
     assertThat(store.keyframes(URL)).isEqualTo(log.keyframes);
 
-    assertThat(await(loader.refresh()).asList()).as("no companion: nothing to refresh").isEqualTo(log.keyframes);
+    assertThat(await(loader.refresh()).asList())
+        .as("no companion: nothing to refresh")
+        .isEqualTo(log.keyframes);
   }
 
   @Test
@@ -98,7 +104,8 @@ class KeyframeIndexLoaderTest {
 
     live.connected(false);
     await(loader.refresh());
-    assertThat(source.reads.poll()).isEqualTo("index from " + log.keyframes.get(log.keyframes.size() - 1).offset().value());
+    assertThat(source.reads.poll())
+        .isEqualTo("index from " + log.keyframes.get(log.keyframes.size() - 1).offset().value());
   }
 
   @Test
@@ -134,30 +141,46 @@ class KeyframeIndexLoaderTest {
 
     @Override
     public Flowable<ReadBatch<StateMessage>> read(ReadOptions options) {
-      return Flowable.defer(() -> {
-        reads.add("stream from " + options.offset().value());
-        List<StateMessage> messages = log.read(options.offset(), null);
-        Offset end = messages.get(messages.size() - 1).offset();
-        return Flowable.just(ReadBatch.<StateMessage>builder().messages(messages).startOffset(options.offset())
-            .nextOffset(end).upToDate(true).build());
-      });
+      return Flowable.defer(
+          () -> {
+            reads.add("stream from " + options.offset().value());
+            List<StateMessage> messages = log.read(options.offset(), null);
+            Offset end = messages.get(messages.size() - 1).offset();
+            return Flowable.just(
+                ReadBatch.<StateMessage>builder()
+                    .messages(messages)
+                    .startOffset(options.offset())
+                    .nextOffset(end)
+                    .upToDate(true)
+                    .build());
+          });
     }
 
     @Override
     public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options) {
-      return Flowable.defer(() -> {
-        reads.add("index from " + options.offset().value());
-        Throwable failure = failIndex;
-        if (failure != null) return Flowable.error(failure);
-        if (noCompanion) return Flowable.error(new StreamNotFoundException("no such stream", URL + ".keyframes", null, 404, null));
-        List<Keyframe> after = new ArrayList<>();
-        for (Keyframe k : log.keyframes) {
-          if (options.offset().isStart() || k.offset().compareTo(options.offset()) > 0) after.add(k);
-        }
-        Offset next = log.keyframes.get(log.keyframes.size() - 1).offset();
-        return Flowable.just(ReadBatch.<Keyframe>builder().messages(after).startOffset(options.offset())
-            .nextOffset(next).upToDate(true).build());
-      });
+      return Flowable.defer(
+          () -> {
+            reads.add("index from " + options.offset().value());
+            Throwable failure = failIndex;
+            if (failure != null) return Flowable.error(failure);
+            if (noCompanion)
+              return Flowable.error(
+                  new StreamNotFoundException(
+                      "no such stream", URL + ".keyframes", null, 404, null));
+            List<Keyframe> after = new ArrayList<>();
+            for (Keyframe k : log.keyframes) {
+              if (options.offset().isStart() || k.offset().compareTo(options.offset()) > 0)
+                after.add(k);
+            }
+            Offset next = log.keyframes.get(log.keyframes.size() - 1).offset();
+            return Flowable.just(
+                ReadBatch.<Keyframe>builder()
+                    .messages(after)
+                    .startOffset(options.offset())
+                    .nextOffset(next)
+                    .upToDate(true)
+                    .build());
+          });
     }
 
     @Override

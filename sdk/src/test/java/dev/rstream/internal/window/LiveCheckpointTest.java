@@ -15,7 +15,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The live window's owner: what the cursor reports, what its observer sees, what the store keeps. */
+/**
+ * The live window's owner: what the cursor reports, what its observer sees, what the store keeps.
+ */
 class LiveCheckpointTest {
   private static final String URL = "http://fake/v1/stream/orders";
 
@@ -23,6 +25,7 @@ class LiveCheckpointTest {
   private final MemoryLocalStore store = new MemoryLocalStore();
   private final LiveCheckpoint checkpoint = new LiveCheckpoint(new StoreMirror(URL, store));
   private final BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+
   /** Every window the generated log holds, in order; the last one is open. */
   private final List<Window> windows = new ArrayList<>();
 
@@ -30,27 +33,31 @@ class LiveCheckpointTest {
   void setUp() {
     WindowAssembler assembler = WindowAssembler.fromStreamStart();
     for (StateMessage message : log.messages) {
-      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED && assembler.completed() != null) {
+      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED
+          && assembler.completed() != null) {
         windows.add(assembler.completed());
       }
     }
     windows.add(assembler.current());
-    checkpoint.listen(new LiveCheckpoint.Listener() {
-      @Override
-      public void held(Window window, boolean restored) {
-        heard.add((restored ? "restored " : "held ") + window.id());
-      }
+    checkpoint.listen(
+        new LiveCheckpoint.Listener() {
+          @Override
+          public void held(Window window, boolean restored) {
+            heard.add((restored ? "restored " : "held ") + window.id());
+          }
 
-      @Override
-      public void keyframe(@Nullable Window completed, Window started) {
-        heard.add("keyframe " + (completed != null ? completed.id() : null) + " -> " + started.id());
-      }
+          @Override
+          public void keyframe(@Nullable Window completed, Window started) {
+            heard.add(
+                "keyframe " + (completed != null ? completed.id() : null) + " -> " + started.id());
+          }
 
-      @Override
-      public void reset() {
-        heard.add("reset, store still holds " + (store.liveWindow(URL) != null ? "live" : "nothing"));
-      }
-    });
+          @Override
+          public void reset() {
+            heard.add(
+                "reset, store still holds " + (store.liveWindow(URL) != null ? "live" : "nothing"));
+          }
+        });
   }
 
   @AfterEach
@@ -67,18 +74,19 @@ class LiveCheckpointTest {
     checkpoint.save(last());
     LiveCheckpoint restarted = new LiveCheckpoint(new StoreMirror(URL, store));
     List<String> restartedHeard = new ArrayList<>();
-    restarted.listen(new LiveCheckpoint.Listener() {
-      @Override
-      public void held(Window window, boolean restored) {
-        restartedHeard.add((restored ? "restored " : "held ") + window.id());
-      }
+    restarted.listen(
+        new LiveCheckpoint.Listener() {
+          @Override
+          public void held(Window window, boolean restored) {
+            restartedHeard.add((restored ? "restored " : "held ") + window.id());
+          }
 
-      @Override
-      public void keyframe(@Nullable Window completed, Window started) {}
+          @Override
+          public void keyframe(@Nullable Window completed, Window started) {}
 
-      @Override
-      public void reset() {}
-    });
+          @Override
+          public void reset() {}
+        });
 
     Window restored = restarted.window();
     assertThat(restored).isNotNull();
@@ -88,13 +96,16 @@ class LiveCheckpointTest {
     assertThat(restartedHeard).containsExactly("restored " + last().id());
 
     store.clear(URL);
-    assertThat(restarted.window()).as("held in memory: the store is not read again").isSameAs(restored);
+    assertThat(restarted.window())
+        .as("held in memory: the store is not read again")
+        .isSameAs(restored);
     restarted.hold(restored);
     assertThat(restarted.fromStore()).as("the same window: still the stored one").isTrue();
     Window moved = WindowAssembler.resuming(restored).current();
     restarted.hold(moved);
     assertThat(restarted.fromStore()).isFalse();
-    assertThat(restartedHeard).containsExactly("restored " + last().id(), "held " + last().id(), "held " + last().id());
+    assertThat(restartedHeard)
+        .containsExactly("restored " + last().id(), "held " + last().id(), "held " + last().id());
   }
 
   @Test
@@ -109,10 +120,11 @@ class LiveCheckpointTest {
   void aKeyframeIsReportedBeforeTheWindowItStarts() {
     checkpoint.hold(windows.get(0));
     checkpoint.keyframe(windows.get(0), windows.get(1));
-    assertThat(heard).containsExactly(
-        "held " + windows.get(0).id(),
-        "keyframe " + windows.get(0).id() + " -> " + windows.get(1).id(),
-        "held " + windows.get(1).id());
+    assertThat(heard)
+        .containsExactly(
+            "held " + windows.get(0).id(),
+            "keyframe " + windows.get(0).id() + " -> " + windows.get(1).id(),
+            "held " + windows.get(1).id());
     heard.clear();
     assertThat(checkpoint.current()).isSameAs(windows.get(1));
   }
@@ -152,15 +164,19 @@ class LiveCheckpointTest {
 
   @Test
   void aSecondListenerIsRefused() {
-    assertThatThrownBy(() -> checkpoint.listen(new LiveCheckpoint.Listener() {
-      @Override
-      public void held(Window window, boolean restored) {}
+    assertThatThrownBy(
+            () ->
+                checkpoint.listen(
+                    new LiveCheckpoint.Listener() {
+                      @Override
+                      public void held(Window window, boolean restored) {}
 
-      @Override
-      public void keyframe(@Nullable Window completed, Window started) {}
+                      @Override
+                      public void keyframe(@Nullable Window completed, Window started) {}
 
-      @Override
-      public void reset() {}
-    })).isInstanceOf(IllegalStateException.class);
+                      @Override
+                      public void reset() {}
+                    }))
+        .isInstanceOf(IllegalStateException.class);
   }
 }

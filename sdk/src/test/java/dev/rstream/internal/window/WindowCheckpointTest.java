@@ -14,9 +14,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Long windows: the assembler applies changes in place and keeps checkpoints spaced by the
- * state's size, so every point of a window must still equal a plain replay, and every Window
- * handed out must stay as it was while the assembler goes on.
+ * Long windows: the assembler applies changes in place and keeps checkpoints spaced by the state's
+ * size, so every point of a window must still equal a plain replay, and every Window handed out
+ * must stay as it was while the assembler goes on.
  */
 class WindowCheckpointTest {
   @ParameterizedTest
@@ -52,7 +52,8 @@ class WindowCheckpointTest {
       assertThat(window.latest().state()).isEqualTo(expected.get(count));
       for (int k = 0; k < 10; k++) {
         int applied = random.nextInt(count + 1);
-        assertThat(window.pointAfter(applied).state()).as("after %d of %d", applied, count)
+        assertThat(window.pointAfter(applied).state())
+            .as("after %d of %d", applied, count)
             .isEqualTo(expected.get(applied));
       }
     }
@@ -81,9 +82,11 @@ class WindowCheckpointTest {
 
     WindowAssembler resumed = WindowAssembler.resuming(held);
     assertThat(resumed.current().state()).isSameAs(heldState);
-    for (Change change : changes.subList(cut, changes.size())) resumed.accept(StateMessage.of(change));
+    for (Change change : changes.subList(cut, changes.size()))
+      resumed.accept(StateMessage.of(change));
     // The first assembler goes on too, on its own arrays: neither disturbs the other or `held`.
-    for (int i = 0; i < 500; i++) first.accept(StateMessage.of(Change.insert("other", "x" + i, "1")));
+    for (int i = 0; i < 500; i++)
+      first.accept(StateMessage.of(Change.insert("other", "x" + i, "1")));
 
     Window end = resumed.current();
     assertThat(end.changeCount()).isEqualTo(changes.size());

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rstream.Change;
-import dev.rstream.internal.state.Control;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
+import dev.rstream.internal.state.Control;
 import dev.rstream.internal.state.State;
 import dev.rstream.internal.state.StateMessage;
 import java.time.Instant;
@@ -15,9 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class WindowTimeSeekTest {
   @ParameterizedTest
@@ -35,7 +35,9 @@ class WindowTimeSeekTest {
       int k = index.covering(time);
       assertThat(k).as("covering %s", time).isGreaterThanOrEqualTo(0);
       WindowPoint point = windows.get(k).stateAt(time);
-      assertThat(asMap(point.state())).as("state at %s (window %d)", time, k).isEqualTo(log.replayTo(time));
+      assertThat(asMap(point.state()))
+          .as("state at %s (window %d)", time, k)
+          .isEqualTo(log.replayTo(time));
       if (point.timestamp() != null) assertThat(point.timestamp()).isBeforeOrEqualTo(time);
     }
   }
@@ -53,7 +55,8 @@ class WindowTimeSeekTest {
       assertThat(asMap(point.state())).as("state at %s", time).isEqualTo(log.replayTo(time));
       Instant before = time.minusMillis(1);
       int k = index.covering(before);
-      if (k >= 0) assertThat(asMap(windows.get(k).stateAt(before).state())).isEqualTo(log.replayTo(before));
+      if (k >= 0)
+        assertThat(asMap(windows.get(k).stateAt(before).state())).isEqualTo(log.replayTo(before));
     }
   }
 
@@ -64,7 +67,8 @@ class WindowTimeSeekTest {
     WindowAssembler assembler = WindowAssembler.fromStreamStart();
     List<Window> completed = new ArrayList<>();
     for (StateMessage message : log.messages) {
-      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED && assembler.completed() != null) {
+      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED
+          && assembler.completed() != null) {
         completed.add(assembler.completed());
       }
     }
@@ -81,12 +85,14 @@ class WindowTimeSeekTest {
   @Test
   void equalTimestampsSelectTheLastKeyframe() {
     Instant t = Instant.parse("2026-01-01T00:00:10Z");
-    KeyframeIndex index = KeyframeIndex.of(List.of(
-        Keyframe.of(Offset.START, t.minusSeconds(5)),
-        Keyframe.of(Offset.of("a1"), t),
-        Keyframe.of(Offset.of("a2"), t),
-        Keyframe.of(Offset.of("a3"), t),
-        Keyframe.of(Offset.of("a4"), t.plusSeconds(1))));
+    KeyframeIndex index =
+        KeyframeIndex.of(
+            List.of(
+                Keyframe.of(Offset.START, t.minusSeconds(5)),
+                Keyframe.of(Offset.of("a1"), t),
+                Keyframe.of(Offset.of("a2"), t),
+                Keyframe.of(Offset.of("a3"), t),
+                Keyframe.of(Offset.of("a4"), t.plusSeconds(1))));
     assertThat(index.covering(t)).isEqualTo(3);
     assertThat(index.covering(t.plusMillis(999))).isEqualTo(3);
     assertThat(index.covering(t.minusMillis(1))).isEqualTo(0);
@@ -118,12 +124,14 @@ class WindowTimeSeekTest {
   void withoutMessageOffsetsAWindowReadFromAnEarlierOffsetSkipsToItsKeyframe() {
     GeneratedLog log = new GeneratedLog(11, 5, 10);
     List<StateMessage> stripped = new ArrayList<>();
-    for (StateMessage message : log.read(log.keyframes.get(1).offset(), log.keyframes.get(2).offset())) {
+    for (StateMessage message :
+        log.read(log.keyframes.get(1).offset(), log.keyframes.get(2).offset())) {
       stripped.add(stripOffset(message));
     }
     // Read from a coarse offset: a change before the keyframe comes first and must be skipped.
     WindowAssembler assembler = WindowAssembler.atKeyframe(Offset.of("0000000000_coarse"));
-    assertThat(assembler.accept(StateMessage.of(Change.insert("t0", "stray", "1")))).isEqualTo(WindowAssembler.Event.SKIPPED);
+    assertThat(assembler.accept(StateMessage.of(Change.insert("t0", "stray", "1"))))
+        .isEqualTo(WindowAssembler.Event.SKIPPED);
     for (StateMessage message : stripped) assembler.accept(message);
     Window window = assembler.current();
     assertThat(window.start().timestamp()).isEqualTo(log.keyframes.get(1).timestamp());
@@ -136,7 +144,8 @@ class WindowTimeSeekTest {
   @Test
   void keyframeHoldingAnUpdateIsMalformed() {
     WindowAssembler assembler = WindowAssembler.atKeyframe(Offset.START);
-    assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, Offset.of("1"), null)));
+    assembler.accept(
+        StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, Offset.of("1"), null)));
     assertThatThrownBy(() -> assembler.accept(StateMessage.of(Change.update("t", "k", "1"))))
         .isInstanceOf(MalformedStreamException.class)
         .hasMessageContaining("only inserts");
@@ -145,7 +154,10 @@ class WindowTimeSeekTest {
   @Test
   void snapshotEndWithoutStartIsMalformed() {
     WindowAssembler assembler = WindowAssembler.fromStreamStart();
-    assertThatThrownBy(() -> assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, null, null))))
+    assertThatThrownBy(
+            () ->
+                assembler.accept(
+                    StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, null, null))))
         .isInstanceOf(MalformedStreamException.class);
   }
 
@@ -153,9 +165,12 @@ class WindowTimeSeekTest {
   void keyframeClearsTheStateBeforeItsInserts() {
     WindowAssembler assembler = WindowAssembler.fromStreamStart();
     assembler.accept(StateMessage.of(Change.insert("t", "gone", "1")));
-    assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, Offset.of("2"), null)));
+    assembler.accept(
+        StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, Offset.of("2"), null)));
     assembler.accept(StateMessage.of(Change.insert("t", "kept", "2")));
-    assertThat(assembler.accept(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, Offset.of("2"), null))))
+    assertThat(
+            assembler.accept(
+                StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, Offset.of("2"), null))))
         .isEqualTo(WindowAssembler.Event.WINDOW_STARTED);
     assertThat(assembler.current().state().entities("t")).containsOnlyKeys("kept");
     assertThat(assembler.completed().state().entities("t")).containsOnlyKeys("gone");
@@ -165,7 +180,8 @@ class WindowTimeSeekTest {
   void resetControlEndsTheAssemblyWithItsOffset() {
     WindowAssembler assembler = WindowAssembler.fromStreamStart();
     assembler.accept(StateMessage.of(Change.insert("t", "k", "1")));
-    assertThat(assembler.accept(StateMessage.of(Control.of(Control.Kind.RESET, Offset.of("9"), null))))
+    assertThat(
+            assembler.accept(StateMessage.of(Control.of(Control.Kind.RESET, Offset.of("9"), null))))
         .isEqualTo(WindowAssembler.Event.RESET);
     assertThat(assembler.resetOffset()).isEqualTo(Offset.of("9"));
     assertThatThrownBy(() -> assembler.accept(StateMessage.of(Change.insert("t", "k", "2"))))
@@ -193,7 +209,8 @@ class WindowTimeSeekTest {
   void changesWithoutATimestampBeforeAnyHaveNoTimeThroughResumeAndStore() {
     Instant t1 = Instant.parse("2026-01-01T00:00:10Z");
     WindowAssembler assembler = WindowAssembler.fromStreamStart();
-    assembler.accept(StateMessage.of(Change.insert("t", "a", "1").newBuilder().offset(Offset.of("1")).build()));
+    assembler.accept(
+        StateMessage.of(Change.insert("t", "a", "1").newBuilder().offset(Offset.of("1")).build()));
     Window untimed = assembler.current();
     assertThat(untimed.latest().timestamp()).as("unknown, not the epoch").isNull();
     assertThat(untimed.knowsStateAt(Instant.EPOCH)).isFalse();
@@ -204,11 +221,19 @@ class WindowTimeSeekTest {
     assertThat(restored.latest().timestamp()).isNull();
     assertThat(restored.knowsStateAt(Instant.now())).isFalse();
     WindowAssembler resumed = WindowAssembler.resuming(untimed);
-    resumed.accept(StateMessage.of(Change.insert("t", "b", "2").newBuilder().offset(Offset.of("2")).build()));
+    resumed.accept(
+        StateMessage.of(Change.insert("t", "b", "2").newBuilder().offset(Offset.of("2")).build()));
     assertThat(resumed.current().latest().timestamp()).isNull();
 
-    resumed.accept(StateMessage.of(Change.insert("t", "c", "3").newBuilder().offset(Offset.of("3")).timestamp(t1).build()));
-    resumed.accept(StateMessage.of(Change.insert("t", "d", "4").newBuilder().offset(Offset.of("4")).build()));
+    resumed.accept(
+        StateMessage.of(
+            Change.insert("t", "c", "3")
+                .newBuilder()
+                .offset(Offset.of("3"))
+                .timestamp(t1)
+                .build()));
+    resumed.accept(
+        StateMessage.of(Change.insert("t", "d", "4").newBuilder().offset(Offset.of("4")).build()));
     Window timed = resumed.current();
     assertThat(timed.firstKnownTime()).isEqualTo(t1);
     assertThat(timed.knowsStateAt(t1.minusMillis(1))).isFalse();
@@ -226,7 +251,8 @@ class WindowTimeSeekTest {
     for (int k = 0; k < index.size(); k++) {
       Keyframe next = index.next(k);
       WindowAssembler assembler = WindowAssembler.atKeyframe(index.get(k).offset());
-      for (StateMessage message : log.read(index.get(k).offset(), next == null ? null : next.offset())) {
+      for (StateMessage message :
+          log.read(index.get(k).offset(), next == null ? null : next.offset())) {
         assembler.accept(message);
       }
       Window window = assembler.current();
@@ -243,7 +269,8 @@ class WindowTimeSeekTest {
   }
 
   private static StateMessage stripOffset(StateMessage message) {
-    if (message.change() != null) return StateMessage.of(message.change().newBuilder().offset(null).build());
+    if (message.change() != null)
+      return StateMessage.of(message.change().newBuilder().offset(null).build());
     Control control = message.control();
     return StateMessage.of(Control.of(control.kind(), null, control.timestamp()));
   }

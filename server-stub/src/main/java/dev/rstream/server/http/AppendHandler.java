@@ -15,9 +15,9 @@ import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
 
 /**
- * POST: appends one unit to a stream, closes it, or both (spec 5.2, 5.3), with idempotent
- * producers (spec 5.2.1). Answers once the unit is durable: 204, or 200 for a producer write that
- * appended data.
+ * POST: appends one unit to a stream, closes it, or both (spec 5.2, 5.3), with idempotent producers
+ * (spec 5.2.1). Answers once the unit is durable: 204, or 200 for a producer write that appended
+ * data.
  */
 final class AppendHandler implements StreamOperation {
   private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
@@ -147,7 +147,11 @@ final class AppendHandler implements StreamOperation {
     if (id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PRODUCER_ID_BYTES) {
       throw HttpError.badRequest(
           "invalid_producer_headers",
-          "Producer-Id is longer than " + MAX_PRODUCER_ID_BYTES + " bytes (append to " + path + ")");
+          "Producer-Id is longer than "
+              + MAX_PRODUCER_ID_BYTES
+              + " bytes (append to "
+              + path
+              + ")");
     }
     return new Producer(
         id, producerNumber("Producer-Epoch", epoch), producerNumber("Producer-Seq", seq));

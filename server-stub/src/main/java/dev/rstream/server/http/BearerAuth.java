@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * The optional bearer-token check (RFC 6750) in front of the stream handler: every request but a
  * CORS preflight must carry {@code Authorization: Bearer {token}} with the token accepted at that
  * moment, or it is answered 401 with {@code WWW-Authenticate: Bearer} and the JSON error body of
- * every other refusal. Reads, live reads, appends, HEAD and the keyframe index alike: the check runs
- * before routing. A live read already streaming is not cut when its token stops being accepted;
- * its next reconnect (the SSE cycle, the next long-poll) is refused.
+ * every other refusal. Reads, live reads, appends, HEAD and the keyframe index alike: the check
+ * runs before routing. A live read already streaming is not cut when its token stops being
+ * accepted; its next reconnect (the SSE cycle, the next long-poll) is refused.
  *
  * <p>The accepted token is asked of a {@link Supplier} on every request, so it can rotate or expire
  * at any time. Neither token is ever logged or echoed: the 401 names no token.
@@ -94,8 +94,8 @@ public final class BearerAuth extends Handler.Wrapper {
   }
 
   /**
-   * The token held in {@code file} (its content, trimmed), read again whenever the file changes,
-   * so that another process (a test, an operator) rotates or expires it by replacing the file. A
+   * The token held in {@code file} (its content, trimmed), read again whenever the file changes, so
+   * that another process (a test, an operator) rotates or expires it by replacing the file. A
    * missing or unreadable file accepts nothing. Replace it atomically: write a new file, then
    * rename it over the old one.
    */

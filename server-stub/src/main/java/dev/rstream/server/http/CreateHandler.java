@@ -41,7 +41,9 @@ final class CreateHandler implements StreamOperation {
     }
     String header = in.get(HttpHeader.CONTENT_TYPE);
     String contentType =
-        MediaTypes.isValid(header) ? header.trim().toLowerCase(Locale.ROOT) : MediaTypes.OCTET_STREAM;
+        MediaTypes.isValid(header)
+            ? header.trim().toLowerCase(Locale.ROOT)
+            : MediaTypes.OCTET_STREAM;
     String ttlHeader = in.get("Stream-TTL");
     String expiresHeader = in.get("Stream-Expires-At");
     if (ttlHeader != null && expiresHeader != null) {

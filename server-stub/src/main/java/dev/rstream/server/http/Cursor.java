@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 final class Cursor {
   private static final long EPOCH_MILLIS = 1_728_432_000_000L; // 2024-10-09T00:00:00Z
   private static final long INTERVAL_SECONDS = 20;
+
   /**
    * A client cursor further ahead of the clock than this (a year of intervals) is not one this
    * server could have sent: it is treated like garbage, which also keeps the sum from overflowing.

@@ -34,7 +34,8 @@ final class ErrorResponses {
       return;
     }
     HttpFields.Mutable out = response.getHeaders();
-    for (String name : List.of("ETag", "Stream-Next-Offset", "Stream-Up-To-Date", "Stream-Cursor")) {
+    for (String name :
+        List.of("ETag", "Stream-Next-Offset", "Stream-Up-To-Date", "Stream-Cursor")) {
       out.remove(name);
     }
     for (Map.Entry<String, String> header : error.headers.entrySet()) {
@@ -44,7 +45,8 @@ final class ErrorResponses {
     out.put(HttpHeader.CACHE_CONTROL, "no-store");
     response.setStatus(error.status);
     byte[] bytes = body(error);
-    response.write(true, request.getMethod().equals("HEAD") ? null : ByteBuffer.wrap(bytes), callback);
+    response.write(
+        true, request.getMethod().equals("HEAD") ? null : ByteBuffer.wrap(bytes), callback);
   }
 
   /** Answers 500 for a bug, logged with the request it broke. */
@@ -64,7 +66,8 @@ final class ErrorResponses {
     try {
       return MAPPER.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
-      return "{\"error\":{\"code\":\"internal_error\",\"message\":\"\"}}".getBytes(StandardCharsets.UTF_8);
+      return "{\"error\":{\"code\":\"internal_error\",\"message\":\"\"}}"
+          .getBytes(StandardCharsets.UTF_8);
     }
   }
 

@@ -12,8 +12,8 @@ final class HeaderValues {
   }
 
   /**
-   * Parses an unsigned decimal integer of 1 to {@code maxDigits} ASCII digits (no sign, no
-   * spaces), with leading zeros only when {@code leadingZeros}.
+   * Parses an unsigned decimal integer of 1 to {@code maxDigits} ASCII digits (no sign, no spaces),
+   * with leading zeros only when {@code leadingZeros}.
    *
    * @return the value, or -1 when {@code value} is not such a number
    */

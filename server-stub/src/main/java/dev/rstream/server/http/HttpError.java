@@ -4,9 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A request the server refuses: the status, a stable machine-readable code and a message that
- * names the stream (and offset) involved. Answered as {@code {"error":{"code":..,"message":..}}};
- * nothing was appended when one is thrown.
+ * A request the server refuses: the status, a stable machine-readable code and a message that names
+ * the stream (and offset) involved. Answered as {@code {"error":{"code":..,"message":..}}}; nothing
+ * was appended when one is thrown.
  */
 final class HttpError extends Exception {
   private static final long serialVersionUID = 1L;

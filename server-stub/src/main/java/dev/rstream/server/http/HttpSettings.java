@@ -13,8 +13,8 @@ import org.jspecify.annotations.Nullable;
  * @param maxReadBytes how many message bytes one read returns at most (one message at least)
  * @param maxBodiesInFlightBytes how many bytes of request bodies all requests together may hold
  *     while they are read; a request beyond that is answered 503 with {@code Retry-After}
- * @param producerIdleMillis an idempotent producer's state on a stream is forgotten when it has
- *     not written there for this long (spec 5.2.1)
+ * @param producerIdleMillis an idempotent producer's state on a stream is forgotten when it has not
+ *     written there for this long (spec 5.2.1)
  * @param bearerToken when set, the token every request but CORS preflight must carry, asked on
  *     every request (see {@link BearerAuth})
  */

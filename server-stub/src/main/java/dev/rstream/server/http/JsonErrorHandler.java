@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Errors Jetty raises itself (a URI it cannot parse, an ambiguous {@code %2e%2e} segment, a header
- * section too large; Jetty 12.1 routes malformed requests through here too) in the same {@code {"error":{"code":..,"message":..}}} shape as the protocol
- * errors, instead of Jetty's HTML page.
+ * section too large; Jetty 12.1 routes malformed requests through here too) in the same {@code
+ * {"error":{"code":..,"message":..}}} shape as the protocol errors, instead of Jetty's HTML page.
  */
 public final class JsonErrorHandler extends ErrorHandler {
 

@@ -25,9 +25,7 @@ final class LiveReads implements LogStore.TailListener {
 
   /** Told that the stream it waits on moved. */
   interface Waiter {
-    /**
-     * Must not block: it is called on the store's thread. Hands the work to a pool thread.
-     */
+    /** Must not block: it is called on the store's thread. Hands the work to a pool thread. */
     void onTail(long tailPosition, boolean closed, boolean deleted);
 
     /**
@@ -51,16 +49,24 @@ final class LiveReads implements LogStore.TailListener {
     final long next;
     final boolean upToDate;
     final boolean closed;
+
     /** The {@code event: data} bytes, or null when the read returned no message. */
     final byte @Nullable [] dataEvent;
+
     /**
-     * The data event and its control event for the sessions whose next cursor is {@code
-     * cursor} (those without a client cursor, mostly): set by the first of them, reused by the
-     * others while the cursor interval lasts.
+     * The data event and its control event for the sessions whose next cursor is {@code cursor}
+     * (those without a client cursor, mostly): set by the first of them, reused by the others while
+     * the cursor interval lasts.
      */
     volatile @Nullable Whole whole;
 
-    SharedRead(long incarnation, long from, long next, boolean upToDate, boolean closed, byte @Nullable [] dataEvent) {
+    SharedRead(
+        long incarnation,
+        long from,
+        long next,
+        boolean upToDate,
+        boolean closed,
+        byte @Nullable [] dataEvent) {
       this.incarnation = incarnation;
       this.from = from;
       this.next = next;
@@ -70,20 +76,27 @@ final class LiveReads implements LogStore.TailListener {
     }
   }
 
-  /** Both events of a {@link SharedRead} as written, for sessions whose next cursor is {@code cursor}. */
+  /**
+   * Both events of a {@link SharedRead} as written, for sessions whose next cursor is {@code
+   * cursor}.
+   */
   record Whole(String cursor, byte[] bytes) {}
 
   private final ConcurrentHashMap<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
+
   /**
    * Each crowd's waiters as an array, rebuilt only after an add or remove: copying 5,000 set
    * entries on every append showed in the profile.
    */
   private final ConcurrentHashMap<String, Crowd> crowds = new ConcurrentHashMap<>();
+
   private final ConcurrentHashMap<String, Sweep> sweeps = new ConcurrentHashMap<>();
+
   /** Bumped by every add and remove: a crowd snapshot taken at an older version is rebuilt. */
   private final AtomicLong version = new AtomicLong();
 
   private record Crowd(long version, Waiter[] waiters) {}
+
   /**
    * Each stream's last few shared reads, newest first. More than one: sessions that fell behind
    * stand at a few positions at once, and a single entry would be replaced back and forth.
@@ -94,7 +107,9 @@ final class LiveReads implements LogStore.TailListener {
   private final Executor executor;
   private final int shares;
 
-  /** @param executor runs the tasks that wake a crowd (Jetty's pool) */
+  /**
+   * @param executor runs the tasks that wake a crowd (Jetty's pool)
+   */
   LiveReads(Executor executor) {
     this.executor = executor;
     // One share per core: the writes are CPU work, more threads would only contend.
@@ -134,7 +149,9 @@ final class LiveReads implements LogStore.TailListener {
       return null;
     }
     for (SharedRead read : reads) {
-      if (read.incarnation == incarnation && read.from == from && (read.next >= tail || read.closed)) {
+      if (read.incarnation == incarnation
+          && read.from == from
+          && (read.next >= tail || read.closed)) {
         return read;
       }
     }
@@ -208,15 +225,16 @@ final class LiveReads implements LogStore.TailListener {
   }
 
   /**
-   * Wakes one stream's crowd, one share per core, and never twice at once: appends that land
-   * while a sweep runs make one more sweep when it ends, with the newest tail. A crowd that
-   * cannot keep up with the appends thus gets fewer, larger events instead of a growing backlog
-   * of wake-ups, and two threads never fight over one session.
+   * Wakes one stream's crowd, one share per core, and never twice at once: appends that land while
+   * a sweep runs make one more sweep when it ends, with the newest tail. A crowd that cannot keep
+   * up with the appends thus gets fewer, larger events instead of a growing backlog of wake-ups,
+   * and two threads never fight over one session.
    */
   private final class Sweep {
     private static final int IDLE = 0;
     private static final int RUNNING = 1;
     private static final int AGAIN = 2;
+
     /** Readers a task wakes before it takes the next slice. */
     private static final int SLICE = 32;
 
@@ -265,7 +283,8 @@ final class LiveReads implements LogStore.TailListener {
         executor.execute(
             () -> {
               try {
-                for (int from = cursor.getAndAdd(SLICE); from < all.length;
+                for (int from = cursor.getAndAdd(SLICE);
+                    from < all.length;
                     from = cursor.getAndAdd(SLICE)) {
                   int end = Math.min(all.length, from + SLICE);
                   for (int i = from; i < end; i++) {

@@ -9,10 +9,13 @@ import java.util.function.LongSupplier;
 final class ReadContext {
   final LogStore store;
   final LiveReads live;
+
   /** Runs wake-ups; Jetty's pool, so a wake-up never runs on the store's commit thread. */
   final Executor executor;
+
   /** Fires timeouts, heartbeats and SSE cycles; its tasks only hand work to {@link #executor}. */
   final ScheduledExecutorService timer;
+
   final HttpSettings settings;
   final LongSupplier clock;
 

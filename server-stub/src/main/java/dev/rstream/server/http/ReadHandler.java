@@ -17,9 +17,9 @@ import org.eclipse.jetty.util.Fields;
 import org.jspecify.annotations.Nullable;
 
 /**
- * GET: reads a stream from an offset (spec 5.6 - 5.8): catch-up, {@code offset=now}, long-poll,
- * or SSE. A catch-up or a long-poll with data is answered at once; a waiting long-poll parks in
- * {@link LongPollRead} and an SSE connection runs in {@link SseSession}, neither holding a thread.
+ * GET: reads a stream from an offset (spec 5.6 - 5.8): catch-up, {@code offset=now}, long-poll, or
+ * SSE. A catch-up or a long-poll with data is answered at once; a waiting long-poll parks in {@link
+ * LongPollRead} and an SSE connection runs in {@link SseSession}, neither holding a thread.
  */
 final class ReadHandler implements StreamOperation {
   private final StreamWriter writer;
@@ -66,7 +66,10 @@ final class ReadHandler implements StreamOperation {
       throw new HttpError(
           410,
           "offset_gone",
-          "offset " + offset + " belongs to an earlier stream at " + path
+          "offset "
+              + offset
+              + " belongs to an earlier stream at "
+              + path
               + " (deleted and created again); read again from -1");
     }
     boolean now = "now".equals(offset);

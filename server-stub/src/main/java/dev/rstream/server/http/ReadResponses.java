@@ -33,7 +33,12 @@ final class ReadResponses {
     String next = Offset.format(meta.incarnation(), read.nextPosition());
     // The incarnation is in both offsets: a re-created stream never matches an old ETag.
     String etag =
-        "\"" + Offset.format(meta.incarnation(), start) + ":" + next + (closedAtTail ? ":c" : "") + "\"";
+        "\""
+            + Offset.format(meta.incarnation(), start)
+            + ":"
+            + next
+            + (closedAtTail ? ":c" : "")
+            + "\"";
     HttpFields.Mutable out = response.getHeaders();
     out.put(HttpHeader.ETAG, etag);
     out.put(HttpHeader.CACHE_CONTROL, cacheControl(reads, meta, read));
@@ -60,7 +65,9 @@ final class ReadResponses {
     }
     response.setStatus(200);
     response.write(
-        true, ByteBuffer.wrap(ReadBodies.of(read, MediaTypes.isJson(meta.contentType()))), callback);
+        true,
+        ByteBuffer.wrap(ReadBodies.of(read, MediaTypes.isJson(meta.contentType()))),
+        callback);
   }
 
   private static boolean matches(String ifNoneMatch, String etag) {
@@ -77,8 +84,8 @@ final class ReadResponses {
   }
 
   /**
-   * A range that ends below the tail, or at the tail of a closed stream, can never change: cache
-   * it for good (unless the stream expires). A range at the open tail grows with the next append:
+   * A range that ends below the tail, or at the tail of a closed stream, can never change: cache it
+   * for good (unless the stream expires). A range at the open tail grows with the next append:
    * shared caches may keep it briefly (spec 10.1), and clients move to live reads there anyway.
    */
   private static String cacheControl(ReadContext reads, StreamMeta meta, ReadResult read) {
@@ -95,10 +102,10 @@ final class ReadResponses {
    * A long-poll timeout may be shared for one long-poll period. A cache that collapses waiting
    * readers (nginx {@code proxy_cache_lock}) hands a cacheable answer to all of them at once, but
    * lets an uncacheable one through to the origin one waiter at a time: with {@code no-store},
-   * every timeout would turn a thousand collapsed readers into a thousand serial long-polls. It
-   * is safe (spec 10.1): the cache key holds the offset and the cursor, and this answer carries a
-   * newer cursor, so a reader that gets it from the cache moves on to a new key at once and
-   * cannot loop on it.
+   * every timeout would turn a thousand collapsed readers into a thousand serial long-polls. It is
+   * safe (spec 10.1): the cache key holds the offset and the cursor, and this answer carries a
+   * newer cursor, so a reader that gets it from the cache moves on to a new key at once and cannot
+   * loop on it.
    */
   private static String timeoutCacheControl(ReadContext reads) {
     String scope = reads.settings.bearerToken() == null ? "public" : "private";
@@ -118,7 +125,9 @@ final class ReadResponses {
     HttpFields.Mutable out = response.getHeaders();
     out.put("Stream-Next-Offset", Offset.format(meta.incarnation(), position));
     out.put("Stream-Up-To-Date", "true");
-    out.put(HttpHeader.CACHE_CONTROL, closed || cursor == null ? "no-store" : timeoutCacheControl(reads));
+    out.put(
+        HttpHeader.CACHE_CONTROL,
+        closed || cursor == null ? "no-store" : timeoutCacheControl(reads));
     if (closed) {
       out.put("Stream-Closed", "true");
     } else if (cursor != null) {

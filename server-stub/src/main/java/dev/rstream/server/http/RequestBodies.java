@@ -10,8 +10,8 @@ import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.Invocable;
 
 /**
- * Reads whole request bodies without blocking a thread while the bytes arrive, up to the
- * configured limit. Thread-safe.
+ * Reads whole request bodies without blocking a thread while the bytes arrive, up to the configured
+ * limit. Thread-safe.
  */
 final class RequestBodies {
   /** What to do with a body once it is all in; runs on a Jetty pool thread. */
@@ -21,6 +21,7 @@ final class RequestBodies {
 
   private final int maxBodyBytes;
   private final long maxInFlightBytes;
+
   /** Bytes reserved by bodies being read now, across all requests. */
   private final AtomicLong inFlight = new AtomicLong();
 
@@ -35,11 +36,10 @@ final class RequestBodies {
    * byte is read); a client that goes away mid-body fails the exchange, and nothing is appended.
    *
    * <p>Bodies are held whole, so all requests together may hold at most the in-flight budget: a
-   * request is reserved its declared length ({@code maxBodyBytes} when undeclared) before a byte
-   * is read, and one that does not fit is answered 503 with {@code Retry-After}.
+   * request is reserved its declared length ({@code maxBodyBytes} when undeclared) before a byte is
+   * read, and one that does not fit is answered 503 with {@code Retry-After}.
    *
-   * @throws HttpError 413 when the declared length is over the limit, 503 when the budget is
-   *     spent
+   * @throws HttpError 413 when the declared length is over the limit, 503 when the budget is spent
    */
   void read(Request request, Response response, Callback callback, String path, Consumer next)
       throws HttpError {

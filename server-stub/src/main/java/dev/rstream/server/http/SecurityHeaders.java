@@ -11,8 +11,8 @@ import org.eclipse.jetty.util.Callback;
  * nosniff} and {@code Cross-Origin-Resource-Policy: cross-origin} (streams are meant to be fetched
  * from other origins), and a {@code Content-Security-Policy} that sandboxes the answer and lets it
  * load nothing: a stream created as {@code text/html} or {@code image/svg+xml} holds what any
- * client wrote, and must not run as a page of this server's origin when opened in a browser
- * (fetch, XHR and EventSource ignore it). Not CORS, so not {@link CrossOrigin}'s job.
+ * client wrote, and must not run as a page of this server's origin when opened in a browser (fetch,
+ * XHR and EventSource ignore it). Not CORS, so not {@link CrossOrigin}'s job.
  */
 final class SecurityHeaders extends Handler.Wrapper {
 

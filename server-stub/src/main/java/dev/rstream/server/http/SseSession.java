@@ -20,9 +20,9 @@ import org.eclipse.jetty.util.IteratingCallback;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One SSE read (spec 5.8): {@code event: data} then {@code event: control} for every batch read,
- * a control event when caught up, comment heartbeats while idle, and the end of the response when
- * the stream is closed and fully sent, deleted, or the connection has lived its cycle (spec 10.2).
+ * One SSE read (spec 5.8): {@code event: data} then {@code event: control} for every batch read, a
+ * control event when caught up, comment heartbeats while idle, and the end of the response when the
+ * stream is closed and fully sent, deleted, or the connection has lived its cycle (spec 10.2).
  *
  * <p>An {@link IteratingCallback}: {@link #process} runs whenever the stream moves, a timer fires
  * or the previous write completed, never twice at once, and returns {@code IDLE} instead of
@@ -45,12 +45,16 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
   private boolean finishing;
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private volatile boolean heartbeatDue;
+
   /** The highest tail a wake-up reported: a shared read that ends below it is stale. */
   private volatile long knownTail;
+
   /** A wake-up said the stream was deleted: end without asking the store. */
   private volatile boolean deletedSeen;
+
   /** A wake-up said the stream was closed: read the store to send the final control event. */
   private volatile boolean closedSeen;
+
   private volatile boolean cycleOver;
   private @Nullable ScheduledFuture<?> heartbeat;
   private @Nullable ScheduledFuture<?> cycle;
@@ -155,7 +159,12 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
       byte[] data = result.messages().isEmpty() ? null : dataEvent(ReadBodies.of(result, json));
       read =
           new LiveReads.SharedRead(
-              meta.incarnation(), position, result.nextPosition(), result.upToDate(), result.closed(), data);
+              meta.incarnation(),
+              position,
+              result.nextPosition(),
+              result.upToDate(),
+              result.closed(),
+              data);
       if (data != null) {
         context.live.shareRead(meta.path(), read);
       }
@@ -240,7 +249,8 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
   }
 
   private byte[] controlEvent(String nextCursor, boolean upToDate, boolean closed) {
-    StringBuilder control = new StringBuilder(160).append("event: control\ndata:{\"streamNextOffset\":\"");
+    StringBuilder control =
+        new StringBuilder(160).append("event: control\ndata:{\"streamNextOffset\":\"");
     control.append(Offset.format(meta.incarnation(), position)).append('"');
     if (!closed) {
       control.append(",\"streamCursor\":\"").append(nextCursor).append('"');

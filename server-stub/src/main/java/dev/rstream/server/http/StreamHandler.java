@@ -44,10 +44,10 @@ public final class StreamHandler extends Handler.Abstract {
   }
 
   /**
-   * Creates the handler chain (CORS, security headers, the bearer-token check when {@code
-   * settings} has a token, then the stream operations) and the live-read wake-ups to register on
-   * the store. Package {@code http} keeps its classes internal; {@code StubServer} builds the
-   * server through this factory.
+   * Creates the handler chain (CORS, security headers, the bearer-token check when {@code settings}
+   * has a token, then the stream operations) and the live-read wake-ups to register on the store.
+   * Package {@code http} keeps its classes internal; {@code StubServer} builds the server through
+   * this factory.
    *
    * @return the handler and the {@code UnitAppender} the conventions must be started with
    */
@@ -59,9 +59,11 @@ public final class StreamHandler extends Handler.Abstract {
       HttpSettings settings) {
     LiveReads live = new LiveReads(executor);
     LongSupplier clock = System::currentTimeMillis;
-    StreamWriter writer = new StreamWriter(store, conventions, OFFSETS, clock, settings.producerIdleMillis());
+    StreamWriter writer =
+        new StreamWriter(store, conventions, OFFSETS, clock, settings.producerIdleMillis());
     ReadContext reads = new ReadContext(store, live, executor, timer, settings, clock);
-    RequestBodies bodies = new RequestBodies(settings.maxBodyBytes(), settings.maxBodiesInFlightBytes());
+    RequestBodies bodies =
+        new RequestBodies(settings.maxBodyBytes(), settings.maxBodiesInFlightBytes());
     Map<String, StreamOperation> operations =
         Map.of(
             "PUT", new CreateHandler(writer, conventions, bodies),
@@ -115,7 +117,9 @@ public final class StreamHandler extends Handler.Abstract {
       String path = StreamPath.validateRaw(rawPath.substring(PREFIX.length()));
       if (path.startsWith("__ds/")) {
         throw new HttpError(
-            501, "not_implemented", "the subscription APIs (spec sections 6 and 7) are not implemented");
+            501,
+            "not_implemented",
+            "the subscription APIs (spec sections 6 and 7) are not implemented");
       }
       StreamOperation operation = operations.get(method);
       if (operation == null) {

@@ -14,9 +14,8 @@ interface StreamOperation {
    * Answers the request for the stream at {@code path}, already validated, now or later; {@code
    * callback} is completed exactly once either way.
    *
-   * @throws HttpError when the request is refused before anything started: nothing was stored,
-   *     and the caller answers with the error
+   * @throws HttpError when the request is refused before anything started: nothing was stored, and
+   *     the caller answers with the error
    */
-  void handle(Request request, Response response, Callback callback, String path)
-      throws HttpError;
+  void handle(Request request, Response response, Callback callback, String path) throws HttpError;
 }

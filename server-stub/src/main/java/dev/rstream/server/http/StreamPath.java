@@ -1,9 +1,9 @@
 package dev.rstream.server.http;
 
 /**
- * Validates the stream path part of a URL ({@code /v1/stream/{path}}), spec 12.2: no traversal,
- * no empty segments, a conservative character set and a length limit, so that a path can be used
- * as a storage key or a file name component without further escaping.
+ * Validates the stream path part of a URL ({@code /v1/stream/{path}}), spec 12.2: no traversal, no
+ * empty segments, a conservative character set and a length limit, so that a path can be used as a
+ * storage key or a file name component without further escaping.
  */
 final class StreamPath {
   static final int MAX_LENGTH = 512;
@@ -26,10 +26,12 @@ final class StreamPath {
     for (int i = 0; i < raw.length(); i++) {
       char c = raw.charAt(i);
       if (c == '%') {
-        int value = i + 2 < raw.length() ? hex(raw.charAt(i + 1)) * 16 + hex(raw.charAt(i + 2)) : -1;
+        int value =
+            i + 2 < raw.length() ? hex(raw.charAt(i + 1)) * 16 + hex(raw.charAt(i + 2)) : -1;
         if (value < 0 || value == '/' || !allowed((char) value)) {
           throw HttpError.badRequest(
-              "invalid_path", "stream path " + quote(raw) + " has an escape outside [A-Za-z0-9._~:@+-]");
+              "invalid_path",
+              "stream path " + quote(raw) + " has an escape outside [A-Za-z0-9._~:@+-]");
         }
         decoded.append((char) value);
         i += 2;

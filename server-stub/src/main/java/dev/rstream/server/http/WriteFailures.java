@@ -70,8 +70,9 @@ final class WriteFailures {
   }
 
   /**
-   * The answer to a write whose future failed: a refusal as {@link #toHttpError(WriteRejectedException)},
-   * anything else (the store could not make it durable) as a logged 503 the client may retry.
+   * The answer to a write whose future failed: a refusal as {@link
+   * #toHttpError(WriteRejectedException)}, anything else (the store could not make it durable) as a
+   * logged 503 the client may retry.
    */
   static HttpError toHttpError(Throwable failure, String path) {
     Throwable cause = ErrorResponses.unwrap(failure);
@@ -98,7 +99,9 @@ final class WriteFailures {
     return new HttpError(
             503,
             "stream_damaged",
-            "stream " + e.path() + " is damaged on disk and fenced until an operator repairs it;"
+            "stream "
+                + e.path()
+                + " is damaged on disk and fenced until an operator repairs it;"
                 + " it is readable only up to where the damage starts")
         .header("Retry-After", "60");
   }

@@ -2,13 +2,15 @@ package dev.rstream.server.state;
 
 /**
  * A unit that breaks a state stream's rules (a timestamp going back, a malformed change); nothing
- * of it was stored. The server answers 400 with this message, which names the stream, the
- * message and the reason.
+ * of it was stored. The server answers 400 with this message, which names the stream, the message
+ * and the reason.
  */
 public final class AppendRejectedException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  /** @param message what was wrong, for the 400 body */
+  /**
+   * @param message what was wrong, for the 400 body
+   */
   public AppendRejectedException(String message) {
     super(message);
   }

@@ -15,6 +15,7 @@ public final class KeyframePolicy {
 
   /** The shortest interval a header may ask for: keyframes more often only multiply storage. */
   static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+
   /** The longest interval a header may ask for (a week). */
   static final Duration MAX_INTERVAL = Duration.ofDays(7);
 
@@ -49,7 +50,8 @@ public final class KeyframePolicy {
    * Parses an {@code Rstream-Keyframes} value: comma-separated {@code changes=N} and {@code
    * interval=T}, each at most once, in any order, either missing (taken from {@code defaults}). T
    * is a whole number with unit {@code ms}, {@code s}, {@code m} or {@code h}; no unit means
-   * seconds; from 1 s to 168 h. Names and units are case-insensitive; whitespace around parts is ignored.
+   * seconds; from 1 s to 168 h. Names and units are case-insensitive; whitespace around parts is
+   * ignored.
    *
    * @throws IllegalArgumentException naming the offending part, for the 400 body
    */
@@ -80,13 +82,15 @@ public final class KeyframePolicy {
       }
     }
     return new KeyframePolicy(
-        changes != null ? changes : defaults.changes, interval != null ? interval : defaults.interval);
+        changes != null ? changes : defaults.changes,
+        interval != null ? interval : defaults.interval);
   }
 
   private static int parseChanges(String header, String value) {
     if (!value.matches("[0-9]{1,10}")) throw bad(header, "changes must be a positive integer");
     long n = Long.parseLong(value);
-    if (n < 1 || n > Integer.MAX_VALUE) throw bad(header, "changes out of range 1.." + Integer.MAX_VALUE);
+    if (n < 1 || n > Integer.MAX_VALUE)
+      throw bad(header, "changes out of range 1.." + Integer.MAX_VALUE);
     return (int) n;
   }
 
@@ -94,16 +98,26 @@ public final class KeyframePolicy {
     String v = value.toLowerCase(Locale.ROOT);
     int digits = 0;
     while (digits < v.length() && Character.isDigit(v.charAt(digits))) digits++;
-    if (digits == 0 || digits > 12) throw bad(header, "interval must be a positive whole number with a unit");
+    if (digits == 0 || digits > 12)
+      throw bad(header, "interval must be a positive whole number with a unit");
     long n = Long.parseLong(v.substring(0, digits));
     Duration d;
     switch (v.substring(digits).trim()) {
-      case "ms": d = Duration.ofMillis(n); break;
+      case "ms":
+        d = Duration.ofMillis(n);
+        break;
       case "":
-      case "s": d = Duration.ofSeconds(n); break;
-      case "m": d = Duration.ofMinutes(n); break;
-      case "h": d = Duration.ofHours(n); break;
-      default: throw bad(header, "interval unit must be ms, s, m or h");
+      case "s":
+        d = Duration.ofSeconds(n);
+        break;
+      case "m":
+        d = Duration.ofMinutes(n);
+        break;
+      case "h":
+        d = Duration.ofHours(n);
+        break;
+      default:
+        throw bad(header, "interval unit must be ms, s, m or h");
     }
     if (d.compareTo(MIN_INTERVAL) < 0 || d.compareTo(MAX_INTERVAL) > 0) {
       throw bad(header, "interval must be from 1s to 168h");

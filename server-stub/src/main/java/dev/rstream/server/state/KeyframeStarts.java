@@ -24,10 +24,10 @@ public final class KeyframeStarts {
   private KeyframeStarts() {}
 
   /**
-   * The index in {@code read.messages()} of the first message, after the first one, that starts
-   * an append unit with a {@code snapshot-start} control: where the next keyframe begins. The
-   * first message is skipped because a read that starts at a keyframe is inside that keyframe's
-   * window. Returns -1 when no keyframe starts in the read after its first message.
+   * The index in {@code read.messages()} of the first message, after the first one, that starts an
+   * append unit with a {@code snapshot-start} control: where the next keyframe begins. The first
+   * message is skipped because a read that starts at a keyframe is inside that keyframe's window.
+   * Returns -1 when no keyframe starts in the read after its first message.
    */
   public static int next(ReadResult read) {
     requireNonNull(read, "read == null");
@@ -42,9 +42,9 @@ public final class KeyframeStarts {
   }
 
   /**
-   * Whether {@code message} is a State Protocol {@code snapshot-start} control. A byte search
-   * rules out almost every message before the parse that decides: this runs on every unit start
-   * of every catch-up read, and a parse there would cost more than serving the bytes.
+   * Whether {@code message} is a State Protocol {@code snapshot-start} control. A byte search rules
+   * out almost every message before the parse that decides: this runs on every unit start of every
+   * catch-up read, and a parse there would cost more than serving the bytes.
    */
   public static boolean isSnapshotStart(byte[] message) {
     requireNonNull(message, "message == null");

@@ -45,14 +45,14 @@ import org.slf4j.LoggerFactory;
  *
  * A keyframe must be the state at its own position in the stream, yet it cannot be appended from
  * {@link #afterAppend} (that runs under the stream's append lock, and the appender takes that
- * lock). So the keyframe thread appends a <em>placeholder</em> unit: one message carrying a
- * random per-server nonce. When {@link #beforeAppend} sees that placeholder, it is under the
- * append lock, with every earlier unit applied and no later one possible, and swaps the
- * placeholder for the keyframe built from the state right then. Changes that land between the
- * scheduling and the write are thus in the keyframe, and none after it can be. A placeholder that
- * is not expected any more (its stream was deleted and re-created) is rejected, never stored.
- * Every message of a keyframe carries the timestamp of the last change before it, so timestamps
- * stay non-decreasing through keyframes.
+ * lock). So the keyframe thread appends a <em>placeholder</em> unit: one message carrying a random
+ * per-server nonce. When {@link #beforeAppend} sees that placeholder, it is under the append lock,
+ * with every earlier unit applied and no later one possible, and swaps the placeholder for the
+ * keyframe built from the state right then. Changes that land between the scheduling and the write
+ * are thus in the keyframe, and none after it can be. A placeholder that is not expected any more
+ * (its stream was deleted and re-created) is rejected, never stored. Every message of a keyframe
+ * carries the timestamp of the last change before it, so timestamps stay non-decreasing through
+ * keyframes.
  *
  * <h2>Threading</h2>
  *
@@ -68,20 +68,21 @@ import org.slf4j.LoggerFactory;
  *       of the stream's append lock (a unit that fails to store gets no afterAppend), and is given
  *       the messages beforeAppend returned as stored: same count and order, only {@code
  *       headers.offset} rewritten.
- *   <li>{@link #afterCreate} is called on the creating request's thread, before any other unit
- *       of the stream; if it holds the stream's lock there, that lock is reentrant (it appends
- *       the first keyframe through the appender on that thread and waits for it).
+ *   <li>{@link #afterCreate} is called on the creating request's thread, before any other unit of
+ *       the stream; if it holds the stream's lock there, that lock is reentrant (it appends the
+ *       first keyframe through the appender on that thread and waits for it).
  *   <li>Units appended through {@link UnitAppender} pass through both hooks like client units.
  * </ul>
  *
- * <p>Deleting the index stream in {@link #afterDelete} goes straight to the {@link LogStore}
- * (whose tail listeners tell the write path), not through the appender, which only appends.
+ * <p>Deleting the index stream in {@link #afterDelete} goes straight to the {@link LogStore} (whose
+ * tail listeners tell the write path), not through the appender, which only appends.
  */
 public final class RealStreamConventions implements StreamConventions {
   private static final Logger log = LoggerFactory.getLogger(RealStreamConventions.class);
 
   /** Suffix of a state stream's keyframe index stream (docs/PROTOCOL.md 3.4). */
   public static final String INDEX_SUFFIX = ".keyframes";
+
   /** Keyframes store at most this many times the change bytes appended since the last one. */
   public static final double DEFAULT_MAX_KEYFRAME_SHARE = 8;
 
@@ -152,7 +153,9 @@ public final class RealStreamConventions implements StreamConventions {
     String main = path.substring(0, path.length() - INDEX_SUFFIX.length());
     StreamMeta meta = store.meta(main);
     return meta != null && meta.keyframePolicy() != null
-        ? path + " is the keyframe index of state stream " + main
+        ? path
+            + " is the keyframe index of state stream "
+            + main
             + ", written by the server only (PROTOCOL 3.4); clients read it"
         : null;
   }
@@ -166,8 +169,12 @@ public final class RealStreamConventions implements StreamConventions {
         || streams.containsKey(path)) {
       return null;
     }
-    return "cannot create state stream " + path + ": its keyframe index path " + path
-        + INDEX_SUFFIX + " is taken by another stream; delete that stream or choose another path";
+    return "cannot create state stream "
+        + path
+        + ": its keyframe index path "
+        + path
+        + INDEX_SUFFIX
+        + " is taken by another stream; delete that stream or choose another path";
   }
 
   @Override
@@ -212,10 +219,13 @@ public final class RealStreamConventions implements StreamConventions {
       // PROTOCOL 3.2: keyframes and their controls are the server's; a client's control or
       // non-change would break every reader's keyframe or state.
       if (m.kind == StateMessage.Kind.CONTROL) {
-        throw rejected(meta, messages, i,
-            "control messages (headers.control) are written by the server only");
+        throw rejected(
+            meta, messages, i, "control messages (headers.control) are written by the server only");
       } else if (m.kind != StateMessage.Kind.CHANGE) {
-        throw rejected(meta, messages, i,
+        throw rejected(
+            meta,
+            messages,
+            i,
             "not a State Protocol change (an object with type, key, headers.operation and, for"
                 + " insert and update, value)");
       }
@@ -229,9 +239,14 @@ public final class RealStreamConventions implements StreamConventions {
           out.set(i, m.bytes);
         } else if (last != null && m.timestamp.isBefore(last)) {
           throw rejected(
-              meta, messages, i,
-              "headers.timestamp " + m.timestampText + " is earlier than the stream's last timestamp "
-                  + Rfc3339.formatExact(last) + " (timestamps never decrease)");
+              meta,
+              messages,
+              i,
+              "headers.timestamp "
+                  + m.timestampText
+                  + " is earlier than the stream's last timestamp "
+                  + Rfc3339.formatExact(last)
+                  + " (timestamps never decrease)");
         }
         last = m.timestamp;
       }
@@ -245,9 +260,16 @@ public final class RealStreamConventions implements StreamConventions {
 
   private static AppendRejectedException rejected(
       StreamMeta meta, List<byte[]> messages, int index, @Nullable String why) {
-    String where = messages.size() == 1 ? "" : " message " + (index + 1) + " of " + messages.size() + ":";
+    String where =
+        messages.size() == 1 ? "" : " message " + (index + 1) + " of " + messages.size() + ":";
     return new AppendRejectedException(
-        "Rejected append to state stream " + meta.path() + ":" + where + " " + why + "; nothing appended");
+        "Rejected append to state stream "
+            + meta.path()
+            + ":"
+            + where
+            + " "
+            + why
+            + "; nothing appended");
   }
 
   private void rejectStalePlaceholder(List<byte[]> messages) throws AppendRejectedException {
@@ -288,7 +310,8 @@ public final class RealStreamConventions implements StreamConventions {
         boolean reuse = prepared != null && prepared.size() == storedMessages.size();
         for (int i = 0; i < storedMessages.size(); i++) {
           byte[] bytes = storedMessages.get(i);
-          StateMessage m = reuse && prepared != null ? prepared.get(i) : StateMessage.parseStored(bytes);
+          StateMessage m =
+              reuse && prepared != null ? prepared.get(i) : StateMessage.parseStored(bytes);
           s.apply(m, position, i == 0, now, null);
           position += bytes.length;
         }
@@ -302,8 +325,8 @@ public final class RealStreamConventions implements StreamConventions {
   /**
    * Writes the first keyframe and its index entry on the calling thread and returns once both are
    * durable (or {@link Builder#createTimeout} passed), so that the stream begins with a keyframe
-   * and its index exists before the creating request is answered. The write path calls this
-   * without the stream's append lock, which the appender takes for each unit.
+   * and its index exists before the creating request is answered. The write path calls this without
+   * the stream's append lock, which the appender takes for each unit.
    */
   @Override
   public void afterCreate(StreamMeta meta) {
@@ -320,7 +343,8 @@ public final class RealStreamConventions implements StreamConventions {
     try {
       KeyframeRequest r = beginKeyframe(s);
       long timeout = createTimeout.toMillis();
-      requireAppender().appendUnit(s.path(), List.of(r.placeholder), null)
+      requireAppender()
+          .appendUnit(s.path(), List.of(r.placeholder), null)
           .get(timeout, TimeUnit.MILLISECONDS);
       indexEntryFor(s, r).get(timeout, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -380,7 +404,8 @@ public final class RealStreamConventions implements StreamConventions {
       }
     }
     long tick = timerTick.toMillis();
-    timer = scheduler.scheduleWithFixedDelay(this::checkIntervals, tick, tick, TimeUnit.MILLISECONDS);
+    timer =
+        scheduler.scheduleWithFixedDelay(this::checkIntervals, tick, tick, TimeUnit.MILLISECONDS);
   }
 
   /** Replays the stream from position 0, then queues the index repair or the missing keyframe. */
@@ -411,8 +436,12 @@ public final class RealStreamConventions implements StreamConventions {
       List<byte[]> messages = r.messages();
       for (int i = 0; i < messages.size(); i++) {
         long unitEnd = r.unitEndPositions()[i];
-        s.apply(StateMessage.parseStored(messages.get(i)), position, unitEnd != previousUnitEnd,
-            clock.millis(), found);
+        s.apply(
+            StateMessage.parseStored(messages.get(i)),
+            position,
+            unitEnd != previousUnitEnd,
+            clock.millis(),
+            found);
         previousUnitEnd = unitEnd;
         position += messages.get(i).length;
       }
@@ -445,14 +474,17 @@ public final class RealStreamConventions implements StreamConventions {
       s.replaceContent(fresh);
     } catch (NoSuchStreamException | InvalidPositionException | java.io.UncheckedIOException e) {
       throw new AppendRejectedException(
-          "state of " + meta.path() + " cannot be read back after a failed write: " + e.getMessage());
+          "state of "
+              + meta.path()
+              + " cannot be read back after a failed write: "
+              + e.getMessage());
     }
   }
 
   /**
-   * The keyframes after the last one the index lists. The index only lags at its end (an entry
-   * is appended after its keyframe is durable); a hole in the middle is logged, not patched,
-   * because appending it would break the index's order.
+   * The keyframes after the last one the index lists. The index only lags at its end (an entry is
+   * appended after its keyframe is durable); a hole in the middle is logged, not patched, because
+   * appending it would break the index's order.
    */
   private List<FoundKeyframe> missingIndexEntries(StreamMeta meta, List<FoundKeyframe> found)
       throws InvalidPositionException {
@@ -475,7 +507,8 @@ public final class RealStreamConventions implements StreamConventions {
     }
     int lastIndexed = -1;
     for (int i = 0; i < found.size(); i++) {
-      if (indexed.contains(offsetFormat.format(incarnation, found.get(i).position()))) lastIndexed = i;
+      if (indexed.contains(offsetFormat.format(incarnation, found.get(i).position())))
+        lastIndexed = i;
     }
     for (int i = 0; i < lastIndexed; i++) {
       if (!indexed.contains(offsetFormat.format(incarnation, found.get(i).position()))) {
@@ -488,9 +521,11 @@ public final class RealStreamConventions implements StreamConventions {
   private void repairIndex(StreamState s, List<FoundKeyframe> missing) {
     CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
     for (FoundKeyframe k : missing) {
-      chain = chain.thenComposeAsync(v -> appendIndexEntry(s, k.position(), k.timestamp()), scheduler);
+      chain =
+          chain.thenComposeAsync(v -> appendIndexEntry(s, k.position(), k.timestamp()), scheduler);
     }
-    if (!missing.isEmpty()) log.info("Re-appending {} keyframe index entries of {}", missing.size(), s.path());
+    if (!missing.isEmpty())
+      log.info("Re-appending {} keyframe index entries of {}", missing.size(), s.path());
     chain.whenCompleteAsync((v, e) -> keyframeDone(s, e), scheduler);
   }
 
@@ -548,7 +583,8 @@ public final class RealStreamConventions implements StreamConventions {
   private KeyframeRequest beginKeyframe(StreamState s) {
     KeyframeRequest r = new KeyframeRequest(placeholder(nextRequestId.incrementAndGet()));
     synchronized (s) {
-      if (s.deleted || s.finished || closed) throw new KeyframeNotWritten("no more keyframes for " + s.path());
+      if (s.deleted || s.finished || closed)
+        throw new KeyframeNotWritten("no more keyframes for " + s.path());
       s.request = r;
     }
     return r;
@@ -585,25 +621,36 @@ public final class RealStreamConventions implements StreamConventions {
     }
   }
 
-  private CompletableFuture<?> appendIndexEntry(StreamState s, long position, @Nullable String timestamp) {
+  private CompletableFuture<?> appendIndexEntry(
+      StreamState s, long position, @Nullable String timestamp) {
     synchronized (s) {
       // A late entry must not re-create the index of a stream that is gone.
       if (s.deleted || streams.get(s.path()) != s) return CompletableFuture.completedFuture(null);
     }
-    byte[] entry = StateMessage.indexEntry(offsetFormat.format(s.meta.incarnation(), position), timestamp);
+    byte[] entry =
+        StateMessage.indexEntry(offsetFormat.format(s.meta.incarnation(), position), timestamp);
     return Objects.requireNonNull(appender)
         .appendUnit(s.path() + INDEX_SUFFIX, List.of(entry), indexMeta(s.meta));
   }
 
   private StreamMeta indexMeta(StreamMeta main) {
     return new StreamMeta(
-        main.path() + INDEX_SUFFIX, 0L, "application/json", main.ttlSeconds(),
-        main.expiresAtMillis(), null, clock.millis(), 0L, false, null);
+        main.path() + INDEX_SUFFIX,
+        0L,
+        "application/json",
+        main.ttlSeconds(),
+        main.expiresAtMillis(),
+        null,
+        clock.millis(),
+        0L,
+        false,
+        null);
   }
 
   /** Runs once a keyframe (and its index entry) or an index repair finished, or failed. */
   private void keyframeDone(StreamState s, @Nullable Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     boolean again;
     synchronized (s) {
       s.request = null;
@@ -636,7 +683,8 @@ public final class RealStreamConventions implements StreamConventions {
     return streams.compute(
         meta.path(),
         (path, existing) -> {
-          if (existing != null && existing.meta.incarnation() == meta.incarnation()) return existing;
+          if (existing != null && existing.meta.incarnation() == meta.incarnation())
+            return existing;
           if (existing != null) {
             // Deleted and re-created before afterDelete ran: drop the old one's pending work.
             synchronized (existing) {
@@ -651,7 +699,11 @@ public final class RealStreamConventions implements StreamConventions {
     try {
       return KeyframePolicy.parse(Objects.requireNonNull(meta.keyframePolicy()), defaultPolicy);
     } catch (IllegalArgumentException e) {
-      log.warn("Stream {} has an unreadable keyframe policy, using {}: {}", meta.path(), defaultPolicy, e.getMessage());
+      log.warn(
+          "Stream {} has an unreadable keyframe policy, using {}: {}",
+          meta.path(),
+          defaultPolicy,
+          e.getMessage());
       return defaultPolicy;
     }
   }

@@ -1,6 +1,5 @@
 package dev.rstream.server.state;
 
-
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -11,11 +10,10 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
 /**
- * RFC 3339 timestamps as the State Protocol carries them ({@code headers.timestamp}). The JDK's
- * ISO formatters are close but not equal to RFC 3339 (they accept a missing seconds field and
- * reject a lower-case {@code t} or {@code z}, which RFC 3339 allows), hence this strict grammar.
- * A leap second ({@code :60}) is rejected, as {@code java.time} has none.
- * Stateless and thread-safe.
+ * RFC 3339 timestamps as the State Protocol carries them ({@code headers.timestamp}). The JDK's ISO
+ * formatters are close but not equal to RFC 3339 (they accept a missing seconds field and reject a
+ * lower-case {@code t} or {@code z}, which RFC 3339 allows), hence this strict grammar. A leap
+ * second ({@code :60}) is rejected, as {@code java.time} has none. Stateless and thread-safe.
  */
 public final class Rfc3339 {
   private static final DateTimeFormatter MILLIS =
@@ -26,6 +24,7 @@ public final class Rfc3339 {
    * next millisecond, with a five-digit year that no RFC 3339 parser (this one included) reads.
    */
   static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
+
   /** The earliest instant a timestamp may name: earlier ones format with a negative year. */
   static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
 
@@ -36,8 +35,8 @@ public final class Rfc3339 {
    * instant from {@link #EARLIEST} to {@link #LATEST} in UTC, so that whatever it accepts can be
    * written back (to the millisecond, rounded up) and read again.
    *
-   * @throws DateTimeParseException when {@code text} is not one, or names an instant outside
-   *     that range
+   * @throws DateTimeParseException when {@code text} is not one, or names an instant outside that
+   *     range
    */
   public static Instant parse(String text) throws DateTimeParseException {
     // By hand: it runs for every change under the stream's append lock, and the formatter-based
@@ -82,18 +81,21 @@ public final class Rfc3339 {
     }
     try {
       LocalDateTime local =
-          LocalDateTime.of(LocalDate.of(year, month, day), LocalTime.of(hour, minute, second, nanos));
+          LocalDateTime.of(
+              LocalDate.of(year, month, day), LocalTime.of(hour, minute, second, nanos));
       Instant instant = local.toInstant(ZoneOffset.ofTotalSeconds(offsetSeconds));
       if (instant.isAfter(LATEST) || instant.isBefore(EARLIEST)) {
         throw new DateTimeParseException(
-            text + " is outside 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, the instants"
+            text
+                + " is outside 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, the instants"
                 + " this server can store and read back",
             text,
             0);
       }
       return instant;
     } catch (DateTimeException e) {
-      throw new DateTimeParseException(text + " is not a valid date-time: " + e.getMessage(), text, 0);
+      throw new DateTimeParseException(
+          text + " is not a valid date-time: " + e.getMessage(), text, 0);
     }
   }
 
@@ -117,8 +119,8 @@ public final class Rfc3339 {
   }
 
   /**
-   * UTC with millisecond precision, or more digits when {@code instant} has them: a keyframe
-   * copies its last change's instant, and truncating it would put the keyframe before that change.
+   * UTC with millisecond precision, or more digits when {@code instant} has them: a keyframe copies
+   * its last change's instant, and truncating it would put the keyframe before that change.
    */
   static String formatExact(Instant instant) {
     return instant.getNano() % 1_000_000 == 0

@@ -37,8 +37,10 @@ final class StateMessage {
   final @Nullable String key;
   final @Nullable String operation;
   final @Nullable String control;
+
   /** {@code headers.timestamp} as an instant, or null when absent. */
   final @Nullable Instant timestamp;
+
   /** {@code headers.timestamp} as written, or null when absent. */
   final @Nullable String timestampText;
 
@@ -165,19 +167,34 @@ final class StateMessage {
             break;
         }
       }
-      if (p.nextToken() != null) throw new InvalidMessageException("trailing data after the JSON value");
+      if (p.nextToken() != null)
+        throw new InvalidMessageException("trailing data after the JSON value");
 
       if (operation == null && !operationNotString) {
         Kind kind = control != null ? Kind.CONTROL : Kind.OTHER;
         Instant ts = null;
         if (kind == Kind.CONTROL && timestampText != null) ts = tryParse(timestampText);
         return new StateMessage(
-            bytes, kind, type, key, null, control, ts, ts != null ? timestampText : null,
-            valueStart, valueEnd, headersStart, headersEmpty);
+            bytes,
+            kind,
+            type,
+            key,
+            null,
+            control,
+            ts,
+            ts != null ? timestampText : null,
+            valueStart,
+            valueEnd,
+            headersStart,
+            headersEmpty);
       }
-      if (operationNotString || operation == null
-          || !(operation.equals("insert") || operation.equals("update") || operation.equals("delete"))) {
-        throw new InvalidMessageException("headers.operation must be \"insert\", \"update\" or \"delete\"");
+      if (operationNotString
+          || operation == null
+          || !(operation.equals("insert")
+              || operation.equals("update")
+              || operation.equals("delete"))) {
+        throw new InvalidMessageException(
+            "headers.operation must be \"insert\", \"update\" or \"delete\"");
       }
       if (control != null) {
         throw new InvalidMessageException("a change must not carry headers.control");
@@ -203,8 +220,18 @@ final class StateMessage {
         }
       }
       return new StateMessage(
-          bytes, Kind.CHANGE, type, key, operation, null, timestamp, timestampText,
-          valueStart, valueEnd, headersStart, headersEmpty);
+          bytes,
+          Kind.CHANGE,
+          type,
+          key,
+          operation,
+          null,
+          timestamp,
+          timestampText,
+          valueStart,
+          valueEnd,
+          headersStart,
+          headersEmpty);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new InvalidMessageException("not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
@@ -240,18 +267,29 @@ final class StateMessage {
     System.arraycopy(bytes, at, out, at + insert.length, bytes.length - at);
     int shift = valueStart > headersStart ? insert.length : 0;
     return new StateMessage(
-        out, kind, type, key, operation, control, instant, text,
-        valueStart < 0 ? -1 : valueStart + shift, valueEnd < 0 ? -1 : valueEnd + shift,
-        headersStart, false);
+        out,
+        kind,
+        type,
+        key,
+        operation,
+        control,
+        instant,
+        text,
+        valueStart < 0 ? -1 : valueStart + shift,
+        valueEnd < 0 ? -1 : valueEnd + shift,
+        headersStart,
+        false);
   }
 
   private static StateMessage other(byte[] bytes) {
-    return new StateMessage(bytes, Kind.OTHER, null, null, null, null, null, null, -1, -1, -1, false);
+    return new StateMessage(
+        bytes, Kind.OTHER, null, null, null, null, null, null, -1, -1, -1, false);
   }
 
   private static void skipRest(JsonParser p) throws IOException, InvalidMessageException {
     p.skipChildren();
-    if (p.nextToken() != null) throw new InvalidMessageException("trailing data after the JSON value");
+    if (p.nextToken() != null)
+      throw new InvalidMessageException("trailing data after the JSON value");
   }
 
   private static @Nullable Instant tryParse(String text) {
@@ -291,15 +329,22 @@ final class StateMessage {
 
   /**
    * An insert of {@code value} (raw JSON) at the escaped {@code type} and {@code key}, ending with
-   * {@code headers} from {@link #insertHeaders}. Assembled from bytes in one allocation: a
-   * keyframe builds one per entity while the stream's append lock is held.
+   * {@code headers} from {@link #insertHeaders}. Assembled from bytes in one allocation: a keyframe
+   * builds one per entity while the stream's append lock is held.
    */
   static byte[] insert(byte[] type, byte[] key, byte[] value, byte[] headers) {
     byte[] out =
-        new byte[INSERT_TYPE.length + type.length + INSERT_KEY.length + key.length
-            + INSERT_VALUE.length + value.length + headers.length];
+        new byte
+            [INSERT_TYPE.length
+                + type.length
+                + INSERT_KEY.length
+                + key.length
+                + INSERT_VALUE.length
+                + value.length
+                + headers.length];
     int at = 0;
-    for (byte[] part : new byte[][] {INSERT_TYPE, type, INSERT_KEY, key, INSERT_VALUE, value, headers}) {
+    for (byte[] part :
+        new byte[][] {INSERT_TYPE, type, INSERT_KEY, key, INSERT_VALUE, value, headers}) {
       System.arraycopy(part, 0, out, at, part.length);
       at += part.length;
     }

@@ -29,9 +29,9 @@ public interface StreamConventions extends AutoCloseable {
   String normalisePolicy(String headerValue);
 
   /**
-   * Why a client may not create, append to or delete the stream at {@code path} (a state
-   * stream's keyframe index is written by the server only), or null when it may. Called under
-   * that path's lock.
+   * Why a client may not create, append to or delete the stream at {@code path} (a state stream's
+   * keyframe index is written by the server only), or null when it may. Called under that path's
+   * lock.
    */
   default @Nullable String serverOwned(String path) {
     return null;
@@ -65,16 +65,16 @@ public interface StreamConventions extends AutoCloseable {
   void afterAppend(StreamMeta meta, List<byte[]> storedMessages, long tailPosition);
 
   /**
-   * Called when a unit passed to {@link #afterAppend} did not become durable (the store failed
-   * to write it): state built from it must be rebuilt from the store before the next unit. Called
-   * on the store's thread; must not block.
+   * Called when a unit passed to {@link #afterAppend} did not become durable (the store failed to
+   * write it): state built from it must be rebuilt from the store before the next unit. Called on
+   * the store's thread; must not block.
    */
   default void afterWriteFailed(StreamMeta meta) {}
 
   /**
    * Called once a stream was created (not on an idempotent re-create), on the creating request's
-   * thread and before any other unit of the stream is appended; a lock held here must be
-   * reentrant, because a state stream gets its first keyframe (possibly empty) and its {@code
+   * thread and before any other unit of the stream is appended; a lock held here must be reentrant,
+   * because a state stream gets its first keyframe (possibly empty) and its {@code
    * {path}.keyframes} companion stream here, appended through the {@link UnitAppender} on this
    * thread before this returns.
    */
@@ -87,8 +87,8 @@ public interface StreamConventions extends AutoCloseable {
   void afterDelete(String path);
 
   /**
-   * Rebuilds every state stream's materialised state from the store and starts the interval
-   * timers. Called once, before the server accepts requests.
+   * Rebuilds every state stream's materialised state from the store and starts the interval timers.
+   * Called once, before the server accepts requests.
    */
   void start(UnitAppender appender);
 

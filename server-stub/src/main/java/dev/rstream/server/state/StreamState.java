@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 final class StreamState {
   final StreamMeta meta;
   final KeyframePolicy policy;
+
   /** A keyframe may be at most this many times the change bytes since the last one. */
   private final double maxKeyframeShare;
 
@@ -31,24 +32,34 @@ final class StreamState {
 
   /** Highest timestamp in the stream so far (changes and keyframes), or null before any. */
   @Nullable Instant lastTimestamp;
+
   /** Changes (and resets) since the last keyframe: what makes a keyframe due. */
   int changesSinceKeyframe;
+
   /** Bytes of the changes since the last keyframe: what a keyframe's size is weighed against. */
   long bytesSinceKeyframe;
+
   /** About the size of a keyframe of the state now: each entity's insert with its headers. */
   private long keyframeBytes;
+
   /** Clock time the last keyframe was stored (or the state was rebuilt): the interval's start. */
   long lastKeyframeAtMillis;
+
   /** A keyframe (or index repair) is queued or being written; at most one per stream at a time. */
   boolean keyframeInFlight;
+
   /** The keyframe request whose placeholder unit is on its way through the appender. */
   @Nullable KeyframeRequest request;
+
   /** Set by beforeAppend for our own keyframe unit, consumed by the afterAppend that follows. */
   @Nullable KeyframeRequest orderedRequest;
+
   /** beforeAppend's parse of the unit, reused by the afterAppend that follows. */
   @Nullable List<StateMessage> prepared;
+
   /** Forgotten by afterDelete: pending work for it must be dropped. */
   boolean deleted;
+
   /** Closed (or gone) as far as the appender is concerned: no more keyframes. */
   boolean finished;
 
@@ -101,8 +112,8 @@ final class StreamState {
   }
 
   /**
-   * Whether a keyframe now stays within its share of what was appended since the last one: a
-   * policy of a keyframe per change must not turn each small change into a copy of a large state.
+   * Whether a keyframe now stays within its share of what was appended since the last one: a policy
+   * of a keyframe per change must not turn each small change into a copy of a large state.
    */
   synchronized boolean keyframeAffordable() {
     return keyframeBytes <= maxKeyframeShare * bytesSinceKeyframe;
@@ -131,7 +142,11 @@ final class StreamState {
    * @param found when not null, receives every keyframe start seen (used by the rebuild)
    */
   synchronized void apply(
-      StateMessage m, long position, boolean unitStart, long nowMillis, @Nullable List<FoundKeyframe> found) {
+      StateMessage m,
+      long position,
+      boolean unitStart,
+      long nowMillis,
+      @Nullable List<FoundKeyframe> found) {
     if (unitStart) inKeyframe = false;
     switch (m.kind) {
       case CHANGE:
@@ -201,7 +216,8 @@ final class StreamState {
     List<byte[]> unit = new ArrayList<>(entities.size() + 2);
     unit.add(StateMessage.control("snapshot-start", text));
     // Entities only come from changes, which all carry a timestamp: the epoch is never written.
-    byte[] headers = StateMessage.insertHeaders(text != null ? text : Rfc3339.formatExact(Instant.EPOCH));
+    byte[] headers =
+        StateMessage.insertHeaders(text != null ? text : Rfc3339.formatExact(Instant.EPOCH));
     // Few types, many keys: escape each type once per keyframe.
     Map<String, byte[]> types = new HashMap<>();
     for (Map.Entry<EntityKey, byte[]> e : entities.entrySet()) {
@@ -231,16 +247,21 @@ final class StreamState {
   /** An entity's identity within a stream. */
   record EntityKey(String type, String key) {}
 
-  /** A keyframe found in the stream: where it starts and its timestamp (null: before any change). */
+  /**
+   * A keyframe found in the stream: where it starts and its timestamp (null: before any change).
+   */
   record FoundKeyframe(long position, @Nullable String timestamp) {}
 
   /** A keyframe on its way: the placeholder sent, then what beforeAppend turned it into. */
   static final class KeyframeRequest {
     final byte[] placeholder;
+
     /** The keyframe's messages, built under the append lock; null until then. */
     @Nullable List<byte[]> unit;
+
     /** The keyframe's timestamp once built; null for a keyframe before any change. */
     @Nullable String timestamp;
+
     /** Position just before the keyframe's snapshot-start; -1 until afterAppend saw it stored. */
     long startPosition = -1;
 

@@ -16,5 +16,8 @@ public interface UnitAppender {
    * with {@code createIfMissing} when it does not exist (null: fail instead). Completes with the
    * tail position after the unit once it is durable; fails when the stream is gone or closed.
    */
-  CompletableFuture<Long> appendUnit(String path, List<byte[]> messages, @org.jspecify.annotations.Nullable StreamMeta createIfMissing);
+  CompletableFuture<Long> appendUnit(
+      String path,
+      List<byte[]> messages,
+      @org.jspecify.annotations.Nullable StreamMeta createIfMissing);
 }

@@ -23,7 +23,10 @@ interface Disk {
         }
       };
 
-  /** Writes some of {@code source} at {@code position}, like {@link FileChannel#write(ByteBuffer, long)}. */
+  /**
+   * Writes some of {@code source} at {@code position}, like {@link FileChannel#write(ByteBuffer,
+   * long)}.
+   */
   int write(FileChannel channel, ByteBuffer source, long position) throws IOException;
 
   /** Forces the file's data (and the size needed to read it) to the device. */

@@ -49,27 +49,26 @@ import org.slf4j.LoggerFactory;
  * the closed check of {@link #append}) includes units still waiting for their fsync.
  *
  * <p>If the disk fails a write or an fsync (a full disk, say), the pending futures fail, every
- * change queued behind them fails too, and the store then heals itself: each stream touched is
- * cut back to its last durable record and its ordered state reset to what is durable, a stream
- * whose creation failed is forgotten, and changes are taken again. A store that cannot heal (the
- * truncate fails as well) refuses changes and tries again on each later change.
+ * change queued behind them fails too, and the store then heals itself: each stream touched is cut
+ * back to its last durable record and its ordered state reset to what is durable, a stream whose
+ * creation failed is forgotten, and changes are taken again. A store that cannot heal (the truncate
+ * fails as well) refuses changes and tries again on each later change.
  *
  * <h2>Recovery</h2>
  *
  * {@link #open} reads every stream file, checks each record's checksum and rebuilds the indexes,
  * producer states and metadata. Records are written strictly in sequence and a record is
- * acknowledged only after all earlier ones are durable, so only a <em>torn tail</em> (the file
- * ends inside its last record, or in zeros, with nothing intact after it) can be unacknowledged:
- * it is truncated, with a warning, and a creation torn that way deletes its file. Any other bad
- * record is <em>corruption</em> of acknowledged data (see {@link LogDamage}): nothing is cut or
- * deleted. The stream is served up to the damage and <em>fenced</em> there: reads at or past the
- * damage and every append fail with {@link StreamDamagedException}, whose message names the file,
- * the byte and the way out, and the path cannot be created again, so no offset is handed out
- * twice. A damaged creation record is repaired when one flipped bit explains it (the stream is
- * then fenced at position 0); beyond that the file is left in place and its stream not served.
- * The way out is the operator's: restore the file, or reopen with {@code salvageDamaged} ({@link
- * #SALVAGE_FLAG} on the command line), which keeps every intact record under a new incarnation
- * (see {@link LogSalvage}).
+ * acknowledged only after all earlier ones are durable, so only a <em>torn tail</em> (the file ends
+ * inside its last record, or in zeros, with nothing intact after it) can be unacknowledged: it is
+ * truncated, with a warning, and a creation torn that way deletes its file. Any other bad record is
+ * <em>corruption</em> of acknowledged data (see {@link LogDamage}): nothing is cut or deleted. The
+ * stream is served up to the damage and <em>fenced</em> there: reads at or past the damage and
+ * every append fail with {@link StreamDamagedException}, whose message names the file, the byte and
+ * the way out, and the path cannot be created again, so no offset is handed out twice. A damaged
+ * creation record is repaired when one flipped bit explains it (the stream is then fenced at
+ * position 0); beyond that the file is left in place and its stream not served. The way out is the
+ * operator's: restore the file, or reopen with {@code salvageDamaged} ({@link #SALVAGE_FLAG} on the
+ * command line), which keeps every intact record under a new incarnation (see {@link LogSalvage}).
  *
  * <h2>Threading</h2>
  *
@@ -133,9 +132,9 @@ public final class FileLogStore implements LogStore {
 
   /**
    * Like {@link #open(Path)}; with {@code salvageDamaged}, each damaged stream file is first
-   * rewritten with its intact records under a new incarnation (old offsets then answer 410) and
-   * its original kept in {@code <dir>/damaged/}. The operator's choice: what was beyond repair is
-   * no longer served.
+   * rewritten with its intact records under a new incarnation (old offsets then answer 410) and its
+   * original kept in {@code <dir>/damaged/}. The operator's choice: what was beyond repair is no
+   * longer served.
    */
   public static FileLogStore open(Path dir, boolean salvageDamaged) throws IOException {
     return open(dir, () -> {}, salvageDamaged, Disk.REAL);
@@ -170,7 +169,10 @@ public final class FileLogStore implements LogStore {
     if (lock == null) {
       lockChannel.close();
       throw new StoreLockedException(
-          "data directory " + dir.toAbsolutePath() + " is already open (" + lockFile
+          "data directory "
+              + dir.toAbsolutePath()
+              + " is already open ("
+              + lockFile
               + " is locked by this or another process)");
     }
     try {
@@ -253,7 +255,8 @@ public final class FileLogStore implements LogStore {
     checkMessages(messages);
     FileStream stream = existing(path);
     String damaged = stream.damage;
-    if (damaged != null) return CompletableFuture.failedFuture(new StreamDamagedException(path, damaged));
+    if (damaged != null)
+      return CompletableFuture.failedFuture(new StreamDamagedException(path, damaged));
     // Encoding and checksumming outside the monitor keeps the ordering section short.
     LogRecord record = LogRecord.unit(messages, producer, streamSeq, close);
     CompletableFuture<Long> future = new CompletableFuture<>();
@@ -267,7 +270,8 @@ public final class FileLogStore implements LogStore {
       }
       if (stream.orderedClosed) throw new StreamClosedException("stream is closed: " + path);
       long start = stream.orderedTail;
-      if (writer.enqueue(QueuedChange.unit(stream, record, start, close, producer, streamSeq, future))) {
+      if (writer.enqueue(
+          QueuedChange.unit(stream, record, start, close, producer, streamSeq, future))) {
         stream.orderedTail = start + record.messageBytes;
         if (producer != null) stream.producers.put(producer.producerId(), producer);
         if (streamSeq != null) stream.lastStreamSeq = streamSeq;

@@ -32,6 +32,7 @@ import org.jspecify.annotations.Nullable;
 final class FileStream {
   /** Stream files are {@code <n>.log}, {@code n} a zero-padded store-wide counter. */
   static final Pattern FILE_NAME = Pattern.compile("(\\d{16})\\.log");
+
   /** Pages whose bytes span more than this on disk are read message by message. */
   private static final int MAX_SPAN_READ = 16 << 20;
 
@@ -44,6 +45,7 @@ final class FileStream {
   final Map<String, ProducerState> producers = new LinkedHashMap<>();
   @Nullable String lastStreamSeq;
   volatile boolean deleted; // written under this; read bare when a read fails
+
   /**
    * Set at recovery when the file is damaged past the readable tail: what to tell a client that
    * appends or reads there (the stream is fenced), or null for a sound stream.
@@ -57,12 +59,14 @@ final class FileStream {
   // Durable state, guarded by this: what the ordered state is reset to after a failed write.
   private final Map<String, ProducerState> durableProducers = new LinkedHashMap<>();
   private @Nullable String durableStreamSeq;
+
   /** The end of the last durable record in the file. */
   private long durableEnd;
 
   // Writer thread only (and recovery, before the writer starts).
   private @Nullable FileChannel writeChannel;
   long fileEnd;
+
   /** This process created the file (a failed creation deletes only what it created). */
   boolean createdFile;
 
@@ -228,8 +232,7 @@ final class FileStream {
 
   /** Creates the file, which must not exist yet. Writer thread. */
   void openForCreate() throws IOException {
-    writeChannel =
-        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    writeChannel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     createdFile = true;
     fileEnd = 0;
   }

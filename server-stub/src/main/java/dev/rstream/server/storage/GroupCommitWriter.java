@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>If the disk fails a write or an fsync, the group's futures fail and so does every change
  * queued behind it (their positions assumed the failed ones). Then the writer heals the store on
- * its own thread: it cuts each touched file back to its last durable record, resets those
- * streams' ordered state to the durable one, forgets streams whose creation never became durable,
- * finishes failed deletions, and takes changes again. Changes offered while it is failed fail at
- * once; a heal that fails is tried again a second later.
+ * its own thread: it cuts each touched file back to its last durable record, resets those streams'
+ * ordered state to the durable one, forgets streams whose creation never became durable, finishes
+ * failed deletions, and takes changes again. Changes offered while it is failed fail at once; a
+ * heal that fails is tried again a second later.
  *
  * <p>Threading: {@link #enqueue} may be called from any thread; {@link #stop} from one.
  */
@@ -52,12 +52,13 @@ final class GroupCommitWriter {
   private final ArrayDeque<QueuedChange> queue = new ArrayDeque<>(); // guarded by queueLock
   private boolean stopping; // guarded by queueLock
   private volatile @Nullable IOException failure; // set and cleared under queueLock
+
   /** Failed changes whose streams are not healed yet. Writer thread only. */
   private final List<QueuedChange> unhealed = new ArrayList<>();
 
   /**
-   * @param beforeGroup runs on the writer thread before each group drains (tests hold it to build
-   *     a group)
+   * @param beforeGroup runs on the writer thread before each group drains (tests hold it to build a
+   *     group)
    */
   GroupCommitWriter(
       Path streamsDir,
@@ -252,8 +253,7 @@ final class GroupCommitWriter {
     if (failed != null) {
       unhealed.addAll(group);
       for (QueuedChange change : group) {
-        change.future.completeExceptionally(
-            new IOException("log write failed: " + failed, failed));
+        change.future.completeExceptionally(new IOException("log write failed: " + failed, failed));
       }
       return;
     }

@@ -12,16 +12,18 @@ import org.jspecify.annotations.Nullable;
  * <p>A <em>torn tail</em> is what a crash leaves: the file ends inside its last record, or ends in
  * zeros (a file system that extended the file but never wrote its blocks), and nothing intact
  * follows. Records are acknowledged only once they and everything before them are durable, so a
- * torn tail was never acknowledged and may be cut. Anything else is <em>corruption</em>: a
- * complete record that fails its checksum, or a bad spot with an intact record after it. Ambiguity
- * counts as corruption: cutting acknowledged data is the one mistake recovery must not make.
+ * torn tail was never acknowledged and may be cut. Anything else is <em>corruption</em>: a complete
+ * record that fails its checksum, or a bad spot with an intact record after it. Ambiguity counts as
+ * corruption: cutting acknowledged data is the one mistake recovery must not make.
  *
  * <p>Stateless; every method reads the file with positional reads and never writes.
  */
 final class LogDamage {
   private static final int SCAN_WINDOW = 1 << 20;
+
   /** Single-bit repair is tried only on records this small, where a wrong repair is unlikely. */
   static final int MAX_REPAIRABLE_BODY = 64 << 10;
+
   private static final int[] CRC32C_TABLE = crcTable();
 
   private LogDamage() {}
@@ -29,8 +31,8 @@ final class LogDamage {
   /**
    * Whether the bad spot at {@code offset} is a torn tail.
    *
-   * @param incomplete the record at {@code offset} runs past the end of the file (its header or
-   *     its body as its length field says)
+   * @param incomplete the record at {@code offset} runs past the end of the file (its header or its
+   *     body as its length field says)
    */
   static boolean isTornTail(FileChannel channel, long offset, long size, boolean incomplete)
       throws IOException {
@@ -81,10 +83,11 @@ final class LogDamage {
 
   /**
    * A damaged record put right: the body whose checksum matches after changing one bit of the
-   * record (in its length, its checksum or its body), or null when no single bit does it. A
-   * record that was not damaged comes back as it is.
+   * record (in its length, its checksum or its body), or null when no single bit does it. A record
+   * that was not damaged comes back as it is.
    */
-  static byte @Nullable [] repairedBody(FileChannel channel, long at, long size) throws IOException {
+  static byte @Nullable [] repairedBody(FileChannel channel, long at, long size)
+      throws IOException {
     if (size - at < LogRecord.HEADER_SIZE) return null;
     ByteBuffer header = ByteBuffer.wrap(readAt(channel, at, LogRecord.HEADER_SIZE));
     int storedLength = header.getInt(0);
@@ -111,10 +114,10 @@ final class LogDamage {
   }
 
   /**
-   * The bit (byte index * 8 + bit in byte) whose flip explains {@code syndrome} (the CRC32C of
-   * the damaged body xor the stored one), or -1. CRC32C is linear: a flip of bit b of byte i
-   * changes the checksum by that bit pushed through the remaining bytes as zeros, which this
-   * walks backwards from the last byte for each of the 8 bit positions.
+   * The bit (byte index * 8 + bit in byte) whose flip explains {@code syndrome} (the CRC32C of the
+   * damaged body xor the stored one), or -1. CRC32C is linear: a flip of bit b of byte i changes
+   * the checksum by that bit pushed through the remaining bytes as zeros, which this walks
+   * backwards from the last byte for each of the 8 bit positions.
    */
   static long flippedBit(byte[] body, int syndrome) {
     if (syndrome == 0) return -1;

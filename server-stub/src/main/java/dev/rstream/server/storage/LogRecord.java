@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The on-disk record of {@link FileLogStore}: one per stream creation and one per append unit, so
- * that a unit's messages, the producer state it commits, its {@code Stream-Seq} and its closed
- * flag reach the disk (or fail to) together.
+ * that a unit's messages, the producer state it commits, its {@code Stream-Seq} and its closed flag
+ * reach the disk (or fail to) together.
  *
  * <pre>
  * record  = length:int32 crc:int32 body            (big-endian; crc = CRC32C of body)
@@ -33,6 +33,7 @@ final class LogRecord {
   static final byte CREATE = 1;
   static final byte UNIT = 2;
   static final int HEADER_SIZE = 8;
+
   /** Bodies above this are refused when written and treated as corruption when read. */
   static final int MAX_BODY_SIZE = 1 << 30;
 
@@ -42,8 +43,10 @@ final class LogRecord {
 
   /** Record bytes ready to write, and where each message's bytes sit in them. */
   final byte[] bytes;
+
   final int[] messageOffsets;
   final int[] messageLengths;
+
   /** Sum of the message lengths. */
   final long messageBytes;
 
@@ -60,9 +63,19 @@ final class LogRecord {
     byte @Nullable [] keyframePolicy =
         meta.keyframePolicy() == null ? null : meta.keyframePolicy().getBytes(UTF_8);
     int fields =
-        8 + 8 + 4 + path.length + 4 + contentType.length + 9 + 9 + 4 + nullableLength(keyframePolicy);
+        8
+            + 8
+            + 4
+            + path.length
+            + 4
+            + contentType.length
+            + 9
+            + 9
+            + 4
+            + nullableLength(keyframePolicy);
     Unit unit = new Unit(messages, null, meta.lastStreamSeq(), meta.closed());
-    ByteBuffer buffer = ByteBuffer.allocate(checkedSize((long) HEADER_SIZE + 1 + fields + unit.size));
+    ByteBuffer buffer =
+        ByteBuffer.allocate(checkedSize((long) HEADER_SIZE + 1 + fields + unit.size));
     buffer.position(HEADER_SIZE);
     buffer.put(CREATE);
     buffer.putLong(incarnation);

@@ -30,14 +30,15 @@ final class LogRecovery {
 
   /** Where {@link LogSalvage} keeps damaged originals, next to the streams directory. */
   static final String DAMAGED_DIR = "damaged";
+
   private static final String SALVAGE_FLAG = FileLogStore.SALVAGE_FLAG;
 
   private LogRecovery() {}
 
   /**
    * Loads every stream file in {@code streamsDir} into {@code streams}, keyed by path. With {@code
-   * salvage}, each damaged file is first rewritten with its intact records under a new
-   * incarnation, its original moved to {@code damaged/} next to {@code streamsDir}.
+   * salvage}, each damaged file is first rewritten with its intact records under a new incarnation,
+   * its original moved to {@code damaged/} next to {@code streamsDir}.
    *
    * @return the highest file number seen (0 when none), so that new files never reuse one
    */

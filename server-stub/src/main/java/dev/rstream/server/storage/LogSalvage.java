@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator's way out of a damaged stream file ({@link FileLogStore#SALVAGE_FLAG}): rewrites
- * the file with every intact record (and every record a single-bit repair puts right), skipping
- * only what is beyond repair, under a new incarnation so that offsets handed out before answer 410
+ * The operator's way out of a damaged stream file ({@link FileLogStore#SALVAGE_FLAG}): rewrites the
+ * file with every intact record (and every record a single-bit repair puts right), skipping only
+ * what is beyond repair, under a new incarnation so that offsets handed out before answer 410
  * instead of pointing at other messages. The original is kept, byte for byte, in the damaged
  * directory. A file whose creation record is beyond repair is moved there whole.
  *
@@ -48,14 +48,16 @@ final class LogSalvage {
       copy.force(true);
     }
     force(damagedDir);
-    Files.move(rewritten, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        rewritten, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     force(directoryOf(file));
     log.warn("{}: salvaged under a new incarnation; the damaged original is in {}", file, aside);
   }
 
   private static Path directoryOf(Path file) {
     Path parent = file.toAbsolutePath().getParent();
-    if (parent == null) throw new IllegalArgumentException("a stream file has a directory: " + file);
+    if (parent == null)
+      throw new IllegalArgumentException("a stream file has a directory: " + file);
     return parent;
   }
 
@@ -88,7 +90,8 @@ final class LogSalvage {
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
-      writeFully(target, LogRecord.create(meta, incarnation, messages(creation, creationBody)).bytes);
+      writeFully(
+          target, LogRecord.create(meta, incarnation, messages(creation, creationBody)).bytes);
       long at = LogRecord.HEADER_SIZE + (long) creationBody.length;
       while (at + LogRecord.HEADER_SIZE <= size) {
         ByteBuffer header = ByteBuffer.wrap(LogDamage.readAt(in, at, LogRecord.HEADER_SIZE));
@@ -110,10 +113,7 @@ final class LogSalvage {
         }
         long next = LogDamage.nextIntactRecord(in, at + 1, size);
         log.error(
-            "{}: dropping bytes {} to {}, damaged beyond repair",
-            file,
-            at,
-            next < 0 ? size : next);
+            "{}: dropping bytes {} to {}, damaged beyond repair", file, at, next < 0 ? size : next);
         if (next < 0) break;
         at = next;
       }

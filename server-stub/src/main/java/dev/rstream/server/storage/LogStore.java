@@ -7,9 +7,9 @@ import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An append-only store of streams. Each stream is a sequence of messages grouped in append units;
- * a <em>position</em> is the count of message bytes before a point of the stream (0 = start), so
- * it grows strictly with every message and every message boundary has exactly one position.
+ * An append-only store of streams. Each stream is a sequence of messages grouped in append units; a
+ * <em>position</em> is the count of message bytes before a point of the stream (0 = start), so it
+ * grows strictly with every message and every message boundary has exactly one position.
  *
  * <p>Threading: every method may be called from any thread. Appends to one stream are applied in
  * the order their calls return their futures' positions; the store serialises them itself. Callers
@@ -17,11 +17,11 @@ import org.jspecify.annotations.Nullable;
  * own per-stream lock around the validation and the {@link #append} call (the call returns as soon
  * as the unit is ordered; only durability is asynchronous).
  *
- * <p>Durability: a future returned by {@link #create}, {@link #append} or {@link #delete}
- * completes only once the change is on stable storage (fsync), so an acknowledged change survives
- * {@code kill -9} and power loss. Implementations may share one fsync between concurrent changes
- * (group commit). Reads see a unit as soon as {@link #append} has returned, before it is durable
- * only if the implementation says so; the durable implementation serves only durable units.
+ * <p>Durability: a future returned by {@link #create}, {@link #append} or {@link #delete} completes
+ * only once the change is on stable storage (fsync), so an acknowledged change survives {@code kill
+ * -9} and power loss. Implementations may share one fsync between concurrent changes (group
+ * commit). Reads see a unit as soon as {@link #append} has returned, before it is durable only if
+ * the implementation says so; the durable implementation serves only durable units.
  *
  * <p>Two views of a stream: the <em>ordered</em> state (every unit whose {@link #append} returned:
  * the closed flag that {@link #append} checks, {@link #producers}, and {@link
@@ -98,12 +98,12 @@ public interface LogStore extends AutoCloseable {
   }
 
   /**
-   * Reads whole messages starting at {@code fromPosition}, which must be a message boundary (or
-   * the tail): as many as fit in {@code maxBytes} of message bytes, up to the readable tail, and
-   * always at least one when {@code fromPosition} is before the tail (even if it alone is larger
-   * than {@code maxBytes}). Never returns part of a message. Never blocks waiting for data (waiting
-   * is the HTTP layer's job; see {@link #addTailListener}). The returned arrays belong to the
-   * caller but may be shared with the store: do not modify them.
+   * Reads whole messages starting at {@code fromPosition}, which must be a message boundary (or the
+   * tail): as many as fit in {@code maxBytes} of message bytes, up to the readable tail, and always
+   * at least one when {@code fromPosition} is before the tail (even if it alone is larger than
+   * {@code maxBytes}). Never returns part of a message. Never blocks waiting for data (waiting is
+   * the HTTP layer's job; see {@link #addTailListener}). The returned arrays belong to the caller
+   * but may be shared with the store: do not modify them.
    *
    * @throws NoSuchStreamException when the stream does not exist
    * @throws InvalidPositionException when {@code fromPosition} is not a message boundary of the
@@ -118,8 +118,8 @@ public interface LogStore extends AutoCloseable {
   /**
    * Forgets the state of the producers {@code ids} on the stream (spec 5.2.1: a server may expire
    * idle producers): {@link #producers} no longer lists them, and a later write from one of them
-   * starts afresh. In memory only; a durable store finds them in its records again when it
-   * reopens. The default forgets nothing.
+   * starts afresh. In memory only; a durable store finds them in its records again when it reopens.
+   * The default forgets nothing.
    */
   default void forgetProducers(String path, Collection<String> ids) {}
 

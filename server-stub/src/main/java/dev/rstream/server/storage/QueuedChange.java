@@ -4,9 +4,9 @@ import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One change a {@link FileLogStore} ordered and handed to its {@link GroupCommitWriter}: a
- * stream's creation, an append unit or a deletion. Its future completes with the stream's tail
- * once the change is durable and readable, or fails when the write or the fsync failed.
+ * One change a {@link FileLogStore} ordered and handed to its {@link GroupCommitWriter}: a stream's
+ * creation, an append unit or a deletion. Its future completes with the stream's tail once the
+ * change is durable and readable, or fails when the write or the fsync failed.
  */
 final class QueuedChange {
   enum Kind {
@@ -17,15 +17,21 @@ final class QueuedChange {
 
   final FileStream stream;
   final Kind kind;
+
   /** The record to write; null for a deletion. */
   final @Nullable LogRecord record;
+
   /** The stream position of the unit's first message. */
   final long unitStart;
+
   final boolean closes;
+
   /** The producer state and {@code Stream-Seq} the unit commits, or null. */
   final @Nullable ProducerState producer;
+
   final @Nullable String streamSeq;
   final CompletableFuture<Long> future;
+
   /** Where the record starts in the stream's file; set by the writer thread, read only by it. */
   long fileOffset;
 

@@ -15,8 +15,7 @@ import org.jspecify.annotations.Nullable;
  * tier, orders are placed, move through {@code new → paid → shipped → delivered}, change quantity,
  * and are deleted once delivered or cancelled. Every change is valid against the state so far (no
  * update or delete of a missing entity, no insert of an existing one), including a state read back
- * from a stream through {@link #observe}. Deterministic for a seed and that state. Not
- * thread-safe.
+ * from a stream through {@link #observe}. Deterministic for a seed and that state. Not thread-safe.
  */
 final class OrderBook {
   private static final String[] NAMES = {
@@ -46,8 +45,8 @@ final class OrderBook {
   /**
    * Applies a change already in the stream, so that the changes {@link #next} makes continue from
    * it. New keys are numbered after every key ever seen, deleted ones included, so that an insert
-   * never repeats the key of an entity that once existed. An order whose status is not one of
-   * ours is left alone: it is forgotten rather than moved on.
+   * never repeats the key of an entity that once existed. An order whose status is not one of ours
+   * is left alone: it is forgotten rather than moved on.
    */
   void observe(String type, String key, String operation, @Nullable ObjectNode value) {
     Map<String, ObjectNode> entities;

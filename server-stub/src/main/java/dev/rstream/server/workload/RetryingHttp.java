@@ -38,8 +38,8 @@ final class RetryingHttp {
   }
 
   /**
-   * Sends {@code request} until it gets an answer other than 429 or 5xx, for up to {@code
-   * retryFor} from its first failure. Returns that answer, or the last 429 or 5xx when time is up.
+   * Sends {@code request} until it gets an answer other than 429 or 5xx, for up to {@code retryFor}
+   * from its first failure. Returns that answer, or the last 429 or 5xx when time is up.
    *
    * @throws IOException when the last attempt got no answer at all (its cause is the last error)
    */

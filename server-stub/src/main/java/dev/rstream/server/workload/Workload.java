@@ -28,21 +28,21 @@ import org.slf4j.LoggerFactory;
  * <p>Timestamps: with a {@linkplain Builder#simulatedClock simulated clock} change {@code i} is
  * stamped {@code start + i × step}, so a demo writes hours of history in seconds; without one the
  * changes carry no timestamp and the server stamps its receive time. Either way they never
- * decrease. The simulated clock starts, unless told otherwise, when the stream has been created;
- * a new state stream also takes an earlier start (back-filled history, docs/PROTOCOL.md 3.1).
- * Writing to an existing stream with a simulated clock needs a start not before the stream's last
+ * decrease. The simulated clock starts, unless told otherwise, when the stream has been created; a
+ * new state stream also takes an earlier start (back-filled history, docs/PROTOCOL.md 3.1). Writing
+ * to an existing stream with a simulated clock needs a start not before the stream's last
  * timestamp.
  *
  * <p>An existing stream is continued, not restarted: the workload first reads the stream's changes
  * so that its order book starts from the stream's state, and then only inserts keys that do not
  * exist and only updates or deletes keys that do.
  *
- * <p>Failures: a server that is down, restarting or overloaded (a failed connection, 429 or 5xx)
- * is retried with a backoff from 100 ms to 2 s (or the server's {@code Retry-After}) for up to
- * {@link Builder#retryFor}, logging one line per outage. Appends carry the idempotent producer
- * headers ({@code Producer-Id} new for each run, epoch 0, one sequence number per change), so a
- * retried change that had been appended before its answer was lost is not appended twice. Any
- * other refusal (a 4xx) ends the run at once.
+ * <p>Failures: a server that is down, restarting or overloaded (a failed connection, 429 or 5xx) is
+ * retried with a backoff from 100 ms to 2 s (or the server's {@code Retry-After}) for up to {@link
+ * Builder#retryFor}, logging one line per outage. Appends carry the idempotent producer headers
+ * ({@code Producer-Id} new for each run, epoch 0, one sequence number per change), so a retried
+ * change that had been appended before its answer was lost is not appended twice. Any other refusal
+ * (a 4xx) ends the run at once.
  *
  * <p>Pacing: change {@code i} is sent at {@code i / rate} seconds after the first; a slow server
  * makes the workload fall behind and then catch up, keeping the average rate.
@@ -68,7 +68,10 @@ public final class Workload {
     this.streamUrl = requireNonNull(b.streamUrl, "streamUrl == null");
     this.seed = b.seed;
     this.rate = b.rate;
-    this.count = b.duration != null ? Math.max(1, Math.round(b.rate * b.duration.toMillis() / 1000.0)) : b.count;
+    this.count =
+        b.duration != null
+            ? Math.max(1, Math.round(b.rate * b.duration.toMillis() / 1000.0))
+            : b.count;
     this.clockStart = b.clockStart;
     this.clockStep = b.clockStep;
     this.keyframePolicy = b.keyframePolicy;
@@ -99,9 +102,9 @@ public final class Workload {
    * Creates the stream (an existing one with the same configuration is fine; its changes are read
    * first, see the class comment) and writes {@link #count} changes. Returns the number written.
    *
-   * @throws IOException when the server refuses a request (the message has its status and body),
-   *     or stays unreachable or overloaded for {@link Builder#retryFor}; changes acknowledged
-   *     before stay written
+   * @throws IOException when the server refuses a request (the message has its status and body), or
+   *     stays unreachable or overloaded for {@link Builder#retryFor}; changes acknowledged before
+   *     stay written
    * @throws InterruptedException when the thread is interrupted; stops after the current change
    */
   public long run() throws IOException, InterruptedException {
@@ -162,14 +165,20 @@ public final class Workload {
         else if (!inKeyframe && headers.hasNonNull("operation")) {
           JsonNode value = m.get("value");
           book.observe(
-              m.path("type").asText(), m.path("key").asText(), headers.path("operation").asText(),
+              m.path("type").asText(),
+              m.path("key").asText(),
+              headers.path("operation").asText(),
               value instanceof ObjectNode ? (ObjectNode) value : null);
           changes++;
         }
       }
       String next = response.headers().firstValue("Stream-Next-Offset").orElse(null);
       boolean upToDate =
-          response.headers().firstValue("Stream-Up-To-Date").map("true"::equalsIgnoreCase).orElse(false);
+          response
+              .headers()
+              .firstValue("Stream-Up-To-Date")
+              .map("true"::equalsIgnoreCase)
+              .orElse(false);
       if (next == null || upToDate || messages.isEmpty() || next.equals(offset)) break;
       offset = next;
     }
@@ -194,8 +203,13 @@ public final class Workload {
 
   private IOException failure(HttpResponse<String> response) {
     return new IOException(
-        response.request().method() + " " + streamUrl + " failed: HTTP " + response.statusCode()
-            + " " + response.body());
+        response.request().method()
+            + " "
+            + streamUrl
+            + " failed: HTTP "
+            + response.statusCode()
+            + " "
+            + response.body());
   }
 
   private String message(OrderBook.Change change, @Nullable Instant timestamp) throws IOException {
@@ -210,13 +224,13 @@ public final class Workload {
   }
 
   /**
-   * Runs a workload from the command line: {@code --url URL} (the stream, required), {@code
-   * --rate N} changes per second (default 10), {@code --count N} (default 1000) or {@code
-   * --duration D}, {@code --seed N} (default 1), {@code --step D} to use a simulated clock that
-   * starts now (or at {@code --start RFC3339}) and advances by D per change, {@code --policy P}
-   * for the {@code Rstream-Keyframes} header, {@code --retry-for D} (default 60s) to wait for a
-   * server that is down. Durations are {@code 500ms}, {@code 10s}, {@code 5m},
-   * {@code 2h} or ISO-8601 ({@code PT1M}).
+   * Runs a workload from the command line: {@code --url URL} (the stream, required), {@code --rate
+   * N} changes per second (default 10), {@code --count N} (default 1000) or {@code --duration D},
+   * {@code --seed N} (default 1), {@code --step D} to use a simulated clock that starts now (or at
+   * {@code --start RFC3339}) and advances by D per change, {@code --policy P} for the {@code
+   * Rstream-Keyframes} header, {@code --retry-for D} (default 60s) to wait for a server that is
+   * down. Durations are {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h} or ISO-8601 ({@code
+   * PT1M}).
    */
   public static void main(String[] args) throws Exception {
     Builder b = builder();
@@ -225,16 +239,35 @@ public final class Workload {
       if (i + 1 >= args.length) usage("missing value for " + arg);
       String v = args[++i];
       switch (arg) {
-        case "--url": b.streamUrl(URI.create(v)); break;
-        case "--rate": b.rate(Double.parseDouble(v)); break;
-        case "--count": b.count(Long.parseLong(v)); break;
-        case "--duration": b.duration(parseDuration(v)); break;
-        case "--seed": b.seed(Long.parseLong(v)); break;
-        case "--step": b.clockStep = nonNegative(parseDuration(v)); break;
-        case "--start": b.clockStart = Rfc3339.parse(v); break;
-        case "--policy": b.keyframePolicy(v); break;
-        case "--retry-for": b.retryFor(parseDuration(v)); break;
-        default: usage("unknown option " + arg);
+        case "--url":
+          b.streamUrl(URI.create(v));
+          break;
+        case "--rate":
+          b.rate(Double.parseDouble(v));
+          break;
+        case "--count":
+          b.count(Long.parseLong(v));
+          break;
+        case "--duration":
+          b.duration(parseDuration(v));
+          break;
+        case "--seed":
+          b.seed(Long.parseLong(v));
+          break;
+        case "--step":
+          b.clockStep = nonNegative(parseDuration(v));
+          break;
+        case "--start":
+          b.clockStart = Rfc3339.parse(v);
+          break;
+        case "--policy":
+          b.keyframePolicy(v);
+          break;
+        case "--retry-for":
+          b.retryFor(parseDuration(v));
+          break;
+        default:
+          usage("unknown option " + arg);
       }
     }
     if (b.streamUrl == null) usage("--url is required");
@@ -266,11 +299,16 @@ public final class Workload {
     if (digits == 0) throw new IllegalArgumentException("not a duration: " + text);
     long n = Long.parseLong(t.substring(0, digits));
     switch (t.substring(digits)) {
-      case "ms": return Duration.ofMillis(n);
-      case "s": return Duration.ofSeconds(n);
-      case "m": return Duration.ofMinutes(n);
-      case "h": return Duration.ofHours(n);
-      default: throw new IllegalArgumentException("not a duration (ms, s, m, h): " + text);
+      case "ms":
+        return Duration.ofMillis(n);
+      case "s":
+        return Duration.ofSeconds(n);
+      case "m":
+        return Duration.ofMinutes(n);
+      case "h":
+        return Duration.ofHours(n);
+      default:
+        throw new IllegalArgumentException("not a duration (ms, s, m, h): " + text);
     }
   }
 
@@ -322,7 +360,8 @@ public final class Workload {
     /** How long to write for (rate × duration changes). Replaces a count. */
     public Builder duration(Duration duration) {
       requireNonNull(duration, "duration == null");
-      if (duration.isNegative() || duration.isZero()) throw new IllegalArgumentException("duration <= 0");
+      if (duration.isNegative() || duration.isZero())
+        throw new IllegalArgumentException("duration <= 0");
       this.duration = duration;
       return this;
     }
@@ -360,8 +399,8 @@ public final class Workload {
     }
 
     /**
-     * How long a request is retried while the server is unreachable or answers 429 or 5xx, from
-     * its first failure; zero tries once. Default 60 s, time enough for a server to restart.
+     * How long a request is retried while the server is unreachable or answers 429 or 5xx, from its
+     * first failure; zero tries once. Default 60 s, time enough for a server to restart.
      */
     public Builder retryFor(Duration retryFor) {
       requireNonNull(retryFor, "retryFor == null");

@@ -2,8 +2,8 @@ package dev.rstream.server.write;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rstream.server.state.OffsetFormat;
@@ -64,8 +64,8 @@ public final class JsonMessages {
   }
 
   /**
-   * A unit's messages ready to store: State Protocol messages (objects whose {@code headers}
-   * object has {@code operation} or {@code control}) carry {@code headers.offset} = the offset that
+   * A unit's messages ready to store: State Protocol messages (objects whose {@code headers} object
+   * has {@code operation} or {@code control}) carry {@code headers.offset} = the offset that
    * follows the unit, whatever the writer put there.
    */
   record Stamped(List<byte[]> messages, long endPosition) {}
@@ -148,9 +148,10 @@ public final class JsonMessages {
   }
 
   private static String firstLine(IOException e) {
-    String message = e instanceof JsonProcessingException
-        ? ((JsonProcessingException) e).getOriginalMessage()
-        : e.getMessage();
+    String message =
+        e instanceof JsonProcessingException
+            ? ((JsonProcessingException) e).getOriginalMessage()
+            : e.getMessage();
     if (message == null) {
       return e.getClass().getSimpleName();
     }

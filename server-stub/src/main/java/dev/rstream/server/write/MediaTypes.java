@@ -10,7 +10,9 @@ public final class MediaTypes {
 
   private MediaTypes() {}
 
-  /** The lower-cased media type without parameters ({@code "Text/Plain; x=y"} → {@code text/plain}). */
+  /**
+   * The lower-cased media type without parameters ({@code "Text/Plain; x=y"} → {@code text/plain}).
+   */
   public static String essence(String contentType) {
     int semicolon = contentType.indexOf(';');
     String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
@@ -29,7 +31,8 @@ public final class MediaTypes {
     }
     for (int i = 0; i < essence.length(); i++) {
       char c = essence.charAt(i);
-      boolean token = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "/!#$&^_.+-".indexOf(c) >= 0;
+      boolean token =
+          (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "/!#$&^_.+-".indexOf(c) >= 0;
       if (!token) {
         return false;
       }

@@ -4,8 +4,8 @@ import dev.rstream.server.storage.ProducerState;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An idempotent producer's claim on a write (spec 5.2.1): its id, epoch and sequence number, as
- * the client sent them in {@code Producer-*} headers, syntax already checked. Immutable.
+ * An idempotent producer's claim on a write (spec 5.2.1): its id, epoch and sequence number, as the
+ * client sent them in {@code Producer-*} headers, syntax already checked. Immutable.
  */
 public record Producer(String id, long epoch, long seq) {
 

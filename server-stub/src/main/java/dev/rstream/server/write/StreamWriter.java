@@ -23,14 +23,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one write path of the server: creates, appends (client writes and the conventions' own
- * units through {@link UnitAppender}), closes, deletes and expires streams.
+ * The one write path of the server: creates, appends (client writes and the conventions' own units
+ * through {@link UnitAppender}), closes, deletes and expires streams.
  *
  * <p>Every write to a path runs under that path's append lock: validate (closed, content type,
  * producer, {@code Stream-Seq}) → {@link StreamConventions#beforeAppend} → compute offsets → {@link
- * LogStore#append} → {@link StreamConventions#afterAppend}. The lock is released before
- * durability; callers answer the client when the returned future completes, which fails with the
- * store's error when the write did not become durable. Nothing is stored when a method throws.
+ * LogStore#append} → {@link StreamConventions#afterAppend}. The lock is released before durability;
+ * callers answer the client when the returned future completes, which fails with the store's error
+ * when the write did not become durable. Nothing is stored when a method throws.
  *
  * <p>Threading: every method may be called from any thread.
  */
@@ -77,7 +77,9 @@ public final class StreamWriter implements UnitAppender {
       boolean closed,
       List<byte[]> messages) {}
 
-  /** @param created false for an idempotent re-create (200) */
+  /**
+   * @param created false for an idempotent re-create (200)
+   */
   public record CreateOutcome(boolean created, StreamMeta meta, long tail, boolean closed) {}
 
   /** An append or a close (spec 5.2, 5.3); no messages with {@code close} is a close only. */
@@ -97,8 +99,8 @@ public final class StreamWriter implements UnitAppender {
       boolean duplicate, long incarnation, long tail, boolean closed, @Nullable Long producerSeq) {}
 
   /**
-   * The stream's stored metadata, or null when there is none or it has expired (an expired
-   * stream is deleted here). {@code touch} restarts its sliding TTL (reads and writes; not HEAD).
+   * The stream's stored metadata, or null when there is none or it has expired (an expired stream
+   * is deleted here). {@code touch} restarts its sliding TTL (reads and writes; not HEAD).
    */
   public @Nullable StreamMeta liveMeta(String path, boolean touch) {
     StreamMeta meta = store.meta(path);
@@ -278,9 +280,9 @@ public final class StreamWriter implements UnitAppender {
   }
 
   /**
-   * Forgets producers whose last accepted write is older than the idle limit, here and in the
-   * store (spec 5.2.1). Oldest first, so this stops at the first one still in use. Caller holds
-   * the state's monitor.
+   * Forgets producers whose last accepted write is older than the idle limit, here and in the store
+   * (spec 5.2.1). Oldest first, so this stops at the first one still in use. Caller holds the
+   * state's monitor.
    */
   private void expireIdleProducers(WriteState state, long now) {
     List<String> idle = null;
@@ -358,7 +360,8 @@ public final class StreamWriter implements UnitAppender {
         states.load(state, expiry.now());
         if (state.meta == null) {
           if (createIfMissing == null) {
-            return CompletableFuture.failedFuture(new NoSuchStreamException("no stream at " + path));
+            return CompletableFuture.failedFuture(
+                new NoSuchStreamException("no stream at " + path));
           }
           StreamMeta meta =
               new StreamMeta(

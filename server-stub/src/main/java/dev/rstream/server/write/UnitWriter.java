@@ -52,13 +52,11 @@ final class UnitWriter {
    * {@code afterCreate}, must come before the client's messages): then it is a second unit, which
    * {@link #finishCreate} appends.
    */
-  Created createLocked(
-      WriteState state, StreamMeta meta, List<byte[]> messages, boolean close)
+  Created createLocked(WriteState state, StreamMeta meta, List<byte[]> messages, boolean close)
       throws WriteRejectedException {
     boolean json = MediaTypes.isJson(meta.contentType());
     boolean separateUnit =
-        !messages.isEmpty()
-            && (meta.keyframePolicy() != null || (json && needsStamp(messages)));
+        !messages.isEmpty() && (meta.keyframePolicy() != null || (json && needsStamp(messages)));
     List<byte[]> initial = separateUnit ? List.of() : messages;
     if (!initial.isEmpty()) {
       initial = beforeAppend(meta, initial);
@@ -105,14 +103,13 @@ final class UnitWriter {
     if (!initial.isEmpty()) {
       conventions.afterAppend(stored, initial, state.tail);
     }
-    return new Created(
-        stored, separateUnit ? messages : List.of(), close && !closeAtCreate);
+    return new Created(stored, separateUnit ? messages : List.of(), close && !closeAtCreate);
   }
 
   /**
-   * Calls {@code afterCreate} without the lock (a state stream's first keyframe goes through
-   * {@link StreamWriter#appendUnit} and the conventions wait for it), then appends what {@link #createLocked}
-   * left over. Completes when all of it is durable.
+   * Calls {@code afterCreate} without the lock (a state stream's first keyframe goes through {@link
+   * StreamWriter#appendUnit} and the conventions wait for it), then appends what {@link
+   * #createLocked} left over. Completes when all of it is durable.
    */
   CompletableFuture<?> finishCreate(WriteState state, Created created)
       throws WriteRejectedException {
@@ -145,8 +142,7 @@ final class UnitWriter {
   }
 
   /**
-   * Stores a validated unit under the lock (the caller holds it) and returns the durability
-   * future.
+   * Stores a validated unit under the lock (the caller holds it) and returns the durability future.
    */
   CompletableFuture<Long> appendLocked(
       WriteState state,
@@ -207,7 +203,10 @@ final class UnitWriter {
         tail -> {
           if (tail != newTail) {
             log.error(
-                "store put the unit on {} at {} but the offsets said {}", state.path, tail, newTail);
+                "store put the unit on {} at {} but the offsets said {}",
+                state.path,
+                tail,
+                newTail);
           }
           return tail;
         });
@@ -217,7 +216,8 @@ final class UnitWriter {
     try {
       future.getNow(null);
       return new java.io.IOException("the store did not create the stream");
-    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+    } catch (java.util.concurrent.CompletionException
+        | java.util.concurrent.CancellationException e) {
       return e.getCause() != null ? e.getCause() : e;
     }
   }

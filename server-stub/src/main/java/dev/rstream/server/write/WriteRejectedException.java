@@ -42,7 +42,9 @@ public abstract class WriteRejectedException extends Exception {
     ConfigMismatch(String path) {
       super(
           path,
-          "stream " + path + " exists with another configuration (content type, TTL/expiry,"
+          "stream "
+              + path
+              + " exists with another configuration (content type, TTL/expiry,"
               + " keyframe policy or closed status)");
     }
   }
@@ -63,7 +65,9 @@ public abstract class WriteRejectedException extends Exception {
     private final long incarnation;
     private final long tail;
 
-    /** @param tail the closed stream's final position, or -1 when not known */
+    /**
+     * @param tail the closed stream's final position, or -1 when not known
+     */
     Closed(String path, long incarnation, long tail) {
       super(path, "stream " + path + " is closed");
       this.incarnation = incarnation;
@@ -101,8 +105,14 @@ public abstract class WriteRejectedException extends Exception {
     StaleEpoch(String path, Producer producer, long currentEpoch) {
       super(
           path,
-          "producer " + producer.id() + " on stream " + path + " sent epoch " + producer.epoch()
-              + ", the current epoch is " + currentEpoch);
+          "producer "
+              + producer.id()
+              + " on stream "
+              + path
+              + " sent epoch "
+              + producer.epoch()
+              + ", the current epoch is "
+              + currentEpoch);
       this.currentEpoch = currentEpoch;
     }
 
@@ -119,8 +129,14 @@ public abstract class WriteRejectedException extends Exception {
     EpochNotStartedAtZero(String path, Producer producer) {
       super(
           path,
-          "producer " + producer.id() + " on stream " + path + " must start epoch "
-              + producer.epoch() + " at Producer-Seq 0, not " + producer.seq());
+          "producer "
+              + producer.id()
+              + " on stream "
+              + path
+              + " must start epoch "
+              + producer.epoch()
+              + " at Producer-Seq 0, not "
+              + producer.seq());
     }
   }
 
@@ -134,8 +150,14 @@ public abstract class WriteRejectedException extends Exception {
     SequenceGap(String path, Producer producer, long expected) {
       super(
           path,
-          "producer " + producer.id() + " on stream " + path + " sent Producer-Seq "
-              + producer.seq() + ", expected " + expected);
+          "producer "
+              + producer.id()
+              + " on stream "
+              + path
+              + " sent Producer-Seq "
+              + producer.seq()
+              + ", expected "
+              + expected);
       this.expected = expected;
       this.received = producer.seq();
     }
@@ -158,7 +180,11 @@ public abstract class WriteRejectedException extends Exception {
     StreamSeqRegression(String path, String streamSeq, String last) {
       super(
           path,
-          "Stream-Seq " + streamSeq + " is not above the last one (" + last + ") on stream "
+          "Stream-Seq "
+              + streamSeq
+              + " is not above the last one ("
+              + last
+              + ") on stream "
               + path);
     }
   }

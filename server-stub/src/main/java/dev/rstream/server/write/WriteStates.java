@@ -44,8 +44,8 @@ final class WriteStates {
   }
 
   /**
-   * Loads the state from the store unless it is current; producers loaded count as used at
-   * {@code nowMillis}. Caller holds the state's monitor.
+   * Loads the state from the store unless it is current; producers loaded count as used at {@code
+   * nowMillis}. Caller holds the state's monitor.
    */
   void load(WriteState state, long nowMillis) {
     if (state.loaded && !state.stale) {

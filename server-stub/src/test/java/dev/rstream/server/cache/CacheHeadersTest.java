@@ -79,7 +79,11 @@ class CacheHeadersTest {
 
   private static void post(String path, String body) {
     Reply reply =
-        call(new Request.Builder().url(server.streamUrl(path)).post(RequestBody.create(body, JSON_TYPE)).build());
+        call(
+            new Request.Builder()
+                .url(server.streamUrl(path))
+                .post(RequestBody.create(body, JSON_TYPE))
+                .build());
     assertThat(reply.code()).as("append to %s", path).isIn(200, 204);
   }
 
@@ -95,8 +99,13 @@ class CacheHeadersTest {
                 .build());
     assertThat(created.code()).isEqualTo(201);
     for (int i = 0; i < changes; i++) {
-      post(path, "{\"type\":\"item\",\"key\":\"k" + (i % 7) + "\",\"value\":" + i
-          + ",\"headers\":{\"operation\":\"update\"}}");
+      post(
+          path,
+          "{\"type\":\"item\",\"key\":\"k"
+              + (i % 7)
+              + "\",\"value\":"
+              + i
+              + ",\"headers\":{\"operation\":\"update\"}}");
     }
     return path;
   }
@@ -107,9 +116,14 @@ class CacheHeadersTest {
     String offset = "-1";
     for (int polls = 0; offsets.size() < count && polls < 50; polls++) {
       Reply reply =
-          get(path + ".keyframes?offset=" + offset + (offset.equals("-1") ? "" : "&live=long-poll"));
+          get(
+              path
+                  + ".keyframes?offset="
+                  + offset
+                  + (offset.equals("-1") ? "" : "&live=long-poll"));
       if (reply.code() == 200) {
-        for (JsonNode entry : JSON.readTree(reply.bytes())) offsets.add(entry.get("offset").asText());
+        for (JsonNode entry : JSON.readTree(reply.bytes()))
+          offsets.add(entry.get("offset").asText());
       }
       offset = reply.header("Stream-Next-Offset");
     }
@@ -148,7 +162,9 @@ class CacheHeadersTest {
     String path = stateStream(240);
     keyframes(path, 12);
     Reply first = get(path + ".keyframes?offset=-1");
-    assertThat(first.headers().get("Stream-Up-To-Date")).as("first chunk ends below the tail").isNull();
+    assertThat(first.headers().get("Stream-Up-To-Date"))
+        .as("first chunk ends below the tail")
+        .isNull();
     assertThat(first.header("Cache-Control")).isEqualTo(IMMUTABLE);
     assertThat(first.header("ETag")).doesNotStartWith("W/");
     Reply reply = first;
@@ -173,11 +189,14 @@ class CacheHeadersTest {
     } while (reply.headers().get("Stream-Up-To-Date") == null);
     assertThat(first).as("several chunks").hasSizeGreaterThan(3);
     // More data after the tail must not move a boundary below it.
-    post(path, "{\"type\":\"item\",\"key\":\"late\",\"value\":1,\"headers\":{\"operation\":\"update\"}}");
+    post(
+        path,
+        "{\"type\":\"item\",\"key\":\"late\",\"value\":1,\"headers\":{\"operation\":\"update\"}}");
     for (int i = 0; i < first.size() - 1; i++) {
       Reply again = get(path + "?offset=" + offsets.get(i));
       assertThat(again.bytes()).as("bytes from %s", offsets.get(i)).isEqualTo(first.get(i).bytes());
-      assertThat(again.header("Stream-Next-Offset")).isEqualTo(first.get(i).header("Stream-Next-Offset"));
+      assertThat(again.header("Stream-Next-Offset"))
+          .isEqualTo(first.get(i).header("Stream-Next-Offset"));
       assertThat(again.header("ETag")).isEqualTo(first.get(i).header("ETag"));
     }
   }

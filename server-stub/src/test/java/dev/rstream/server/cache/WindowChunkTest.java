@@ -23,9 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A catch-up chunk of a state stream ends where the next keyframe starts, so a window read from
- * its keyframe fetches that window and nothing of the next (docs/PROTOCOL.md 3.3), and the cut is
- * as deterministic as any other chunk boundary (CACHING.md).
+ * A catch-up chunk of a state stream ends where the next keyframe starts, so a window read from its
+ * keyframe fetches that window and nothing of the next (docs/PROTOCOL.md 3.3), and the cut is as
+ * deterministic as any other chunk boundary (CACHING.md).
  */
 class WindowChunkTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -83,20 +83,29 @@ class WindowChunkTest {
 
   private static void post(String path, String body) {
     Reply reply =
-        call(new Request.Builder().url(server.streamUrl(path)).post(RequestBody.create(body, JSON_TYPE)).build());
+        call(
+            new Request.Builder()
+                .url(server.streamUrl(path))
+                .post(RequestBody.create(body, JSON_TYPE))
+                .build());
     assertThat(reply.code()).as("append to %s", path).isIn(200, 204);
   }
 
   private static String create(String path, String contentType, boolean state) {
     Request.Builder request =
-        new Request.Builder().url(server.streamUrl(path)).put(RequestBody.create("", MediaType.get(contentType)));
+        new Request.Builder()
+            .url(server.streamUrl(path))
+            .put(RequestBody.create("", MediaType.get(contentType)));
     if (state) request.header("Rstream-Keyframes", "changes=20, interval=3600s");
     assertThat(call(request.build()).code()).isEqualTo(201);
     return path;
   }
 
   private static String change(int i) {
-    return "{\"type\":\"item\",\"key\":\"k" + (i % 7) + "\",\"value\":" + i
+    return "{\"type\":\"item\",\"key\":\"k"
+        + (i % 7)
+        + "\",\"value\":"
+        + i
         + ",\"headers\":{\"operation\":\"update\"}}";
   }
 
@@ -113,7 +122,11 @@ class WindowChunkTest {
     String offset = "-1";
     for (int polls = 0; offsets.size() < count && polls < 50; polls++) {
       Reply reply =
-          get(path + ".keyframes?offset=" + offset + (offset.equals("-1") ? "" : "&live=long-poll"));
+          get(
+              path
+                  + ".keyframes?offset="
+                  + offset
+                  + (offset.equals("-1") ? "" : "&live=long-poll"));
       if (reply.code() == 200) {
         for (JsonNode entry : reply.messages()) offsets.add(entry.get("offset").asText());
       }
@@ -153,7 +166,8 @@ class WindowChunkTest {
     assertThat(window.header("Cache-Control")).isEqualTo(IMMUTABLE);
     // Its own keyframe whole, then its 20 changes; nothing of the next keyframe.
     assertThat(controls(window)).containsExactly("snapshot-start", "snapshot-end");
-    assertThat(window.messages().get(0).path("headers").path("control").asText()).isEqualTo("snapshot-start");
+    assertThat(window.messages().get(0).path("headers").path("control").asText())
+        .isEqualTo("snapshot-start");
   }
 
   @Test
@@ -212,7 +226,8 @@ class WindowChunkTest {
     for (int i = 0; i < first.size() - 1; i++) {
       Reply again = get(path + "?offset=" + offsets.get(i));
       assertThat(again.bytes()).as("bytes from %s", offsets.get(i)).isEqualTo(first.get(i).bytes());
-      assertThat(again.header("Stream-Next-Offset")).isEqualTo(first.get(i).header("Stream-Next-Offset"));
+      assertThat(again.header("Stream-Next-Offset"))
+          .isEqualTo(first.get(i).header("Stream-Next-Offset"));
       assertThat(again.header("ETag")).isEqualTo(first.get(i).header("ETag"));
     }
   }
@@ -223,7 +238,9 @@ class WindowChunkTest {
     // (docs/PROTOCOL.md 3.0).
     String path = create("windows/plain" + names.incrementAndGet(), "application/json", false);
     for (int unit = 0; unit < 3; unit++) {
-      post(path, "[{\"headers\":{\"control\":\"snapshot-start\"}},{\"headers\":{\"control\":\"snapshot-end\"}}]");
+      post(
+          path,
+          "[{\"headers\":{\"control\":\"snapshot-start\"}},{\"headers\":{\"control\":\"snapshot-end\"}}]");
       post(path, change(unit));
     }
 

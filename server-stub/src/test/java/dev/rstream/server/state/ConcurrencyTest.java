@@ -40,15 +40,24 @@ class ConcurrencyTest {
         for (int w = 0; w < WRITERS_PER_STREAM; w++) {
           String path = "s" + s;
           String writer = "w" + w;
-          done.add(writers.submit(() -> {
-            go.await();
-            for (int i = 0; i < CHANGES_PER_WRITER; i++) {
-              String key = writer + "-" + (i % 40);
-              String op = i < 40 ? "insert" : (i % 7 == 0 ? "delete" : "insert");
-              appender.clientAppend(path, change(op, "item", key, op.equals("delete") ? null : "{\"i\":" + i + "}", null));
-            }
-            return null;
-          }));
+          done.add(
+              writers.submit(
+                  () -> {
+                    go.await();
+                    for (int i = 0; i < CHANGES_PER_WRITER; i++) {
+                      String key = writer + "-" + (i % 40);
+                      String op = i < 40 ? "insert" : (i % 7 == 0 ? "delete" : "insert");
+                      appender.clientAppend(
+                          path,
+                          change(
+                              op,
+                              "item",
+                              key,
+                              op.equals("delete") ? null : "{\"i\":" + i + "}",
+                              null));
+                    }
+                    return null;
+                  }));
         }
       }
       go.countDown();
@@ -59,16 +68,20 @@ class ConcurrencyTest {
         String path = "s" + s;
         // The keyframe thread may still be writing: wait until every keyframe is indexed.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (view.index(path).size() != view.keyframes(path).size() && System.nanoTime() < deadline) {
+        while (view.index(path).size() != view.keyframes(path).size()
+            && System.nanoTime() < deadline) {
           Thread.onSpinWait();
         }
         List<Keyframe> keyframes = view.keyframes(path);
         assertThat(keyframes.size()).as("keyframes of %s", path).isGreaterThanOrEqualTo(2);
         assertThat(view.index(path)).hasSameSizeAs(keyframes);
         for (Keyframe k : keyframes) {
-          assertThat(k.state()).as("keyframe at %d of %s", k.position(), path).isEqualTo(view.replay(path, k.position()));
+          assertThat(k.state())
+              .as("keyframe at %d of %s", k.position(), path)
+              .isEqualTo(view.replay(path, k.position()));
         }
-        assertThat(view.conventionsState(conventions, path)).isEqualTo(view.replay(path, Long.MAX_VALUE));
+        assertThat(view.conventionsState(conventions, path))
+            .isEqualTo(view.replay(path, Long.MAX_VALUE));
       }
     } finally {
       writers.shutdownNow();

@@ -22,10 +22,13 @@ final class FakeAppender implements UnitAppender {
   private final StreamConventions conventions;
   private final LongSupplier clock;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
   /** Every unit stored, in order, as stored. */
   final List<Unit> units = new ArrayList<>();
+
   /** Every unit the conventions asked for, as asked (before the hooks). */
   final List<List<byte[]>> requested = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** When true, appends to index streams fail, as if the server crashed before writing them. */
   volatile boolean failIndexAppends;
 
@@ -42,8 +45,17 @@ final class FakeAppender implements UnitAppender {
     synchronized (lock(path)) {
       String normalised = policy == null ? null : conventions.normalisePolicy(policy);
       store.create(
-          new StreamMeta(path, 0, "application/json", null, null, normalised, clock.getAsLong(), 0,
-              false, null),
+          new StreamMeta(
+              path,
+              0,
+              "application/json",
+              null,
+              null,
+              normalised,
+              clock.getAsLong(),
+              0,
+              false,
+              null),
           List.of());
       StreamMeta meta = store.meta(path);
       conventions.afterCreate(meta);
@@ -97,7 +109,8 @@ final class FakeAppender implements UnitAppender {
     synchronized (lock(path)) {
       StreamMeta meta = store.meta(path);
       if (meta == null) throw new NoSuchStreamException("no stream at " + path);
-      if (meta.closed()) throw new dev.rstream.server.storage.StreamClosedException("closed: " + path);
+      if (meta.closed())
+        throw new dev.rstream.server.storage.StreamClosedException("closed: " + path);
       List<byte[]> accepted = conventions.beforeAppend(meta, messages, clock.getAsLong());
       List<byte[]> stored = new ArrayList<>();
       for (byte[] m : accepted) stored.add(withOffset(m, "rewritten"));
@@ -122,7 +135,8 @@ final class FakeAppender implements UnitAppender {
     if (h < 0) return message;
     int at = h + "\"headers\":{".length();
     boolean empty = s.charAt(at) == '}';
-    String out = s.substring(0, at) + "\"offset\":\"" + offset + "\"" + (empty ? "" : ",") + s.substring(at);
+    String out =
+        s.substring(0, at) + "\"offset\":\"" + offset + "\"" + (empty ? "" : ",") + s.substring(at);
     return out.getBytes(StandardCharsets.UTF_8);
   }
 

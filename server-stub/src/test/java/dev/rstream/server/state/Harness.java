@@ -65,7 +65,8 @@ final class Harness implements AutoCloseable {
   }
 
   /** {@code conventions}' materialised state of {@code path}, in the replay's shape. */
-  Map<String, JsonNode> conventionsState(RealStreamConventions other, String path) throws IOException {
+  Map<String, JsonNode> conventionsState(RealStreamConventions other, String path)
+      throws IOException {
     Map<String, JsonNode> out = new LinkedHashMap<>();
     for (Map.Entry<StreamState.EntityKey, byte[]> e : other.stateSnapshot(path).entrySet()) {
       out.put(e.getKey().type() + "/" + e.getKey().key(), JSON.readTree(e.getValue()));
@@ -81,8 +82,17 @@ final class Harness implements AutoCloseable {
   static String change(String op, String type, String key, String valueJson, String timestamp) {
     String value = valueJson == null ? "" : "\"value\":" + valueJson + ",";
     String ts = timestamp == null ? "" : ",\"timestamp\":\"" + timestamp + "\"";
-    return "{\"type\":\"" + type + "\",\"key\":\"" + key + "\"," + value
-        + "\"headers\":{\"operation\":\"" + op + "\"" + ts + "}}";
+    return "{\"type\":\""
+        + type
+        + "\",\"key\":\""
+        + key
+        + "\","
+        + value
+        + "\"headers\":{\"operation\":\""
+        + op
+        + "\""
+        + ts
+        + "}}";
   }
 
   /** Every message of the stream with the position just before it. */
@@ -113,7 +123,12 @@ final class Harness implements AutoCloseable {
       JsonNode m = JSON.readTree(p.text());
       String control = m.path("headers").path("control").asText(null);
       if ("snapshot-start".equals(control)) {
-        open = new Keyframe(p.position(), m.path("headers").path("timestamp").asText(), new LinkedHashMap<>(), new ArrayList<>());
+        open =
+            new Keyframe(
+                p.position(),
+                m.path("headers").path("timestamp").asText(),
+                new LinkedHashMap<>(),
+                new ArrayList<>());
       } else if ("snapshot-end".equals(control)) {
         out.add(open);
         open = null;
@@ -172,5 +187,9 @@ final class Harness implements AutoCloseable {
 
   record Positioned(long position, String text) {}
 
-  record Keyframe(long position, String timestamp, Map<String, JsonNode> state, List<String> insertTimestamps) {}
+  record Keyframe(
+      long position,
+      String timestamp,
+      Map<String, JsonNode> state,
+      List<String> insertTimestamps) {}
 }

@@ -48,10 +48,14 @@ class KeyframeTest {
   void keyframeAfterNChangesHoldsExactlyTheStateAtItsPosition() throws Exception {
     StreamMeta meta = h.createStateStream("s", "changes=5");
     h.scheduler.runPending();
-    h.appender.clientAppend("s", change("insert", "order", "1", "{\"qty\":1}", ts(1)),
+    h.appender.clientAppend(
+        "s",
+        change("insert", "order", "1", "{\"qty\":1}", ts(1)),
         change("insert", "order", "2", "{\"qty\":2}", ts(2)));
     h.appender.clientAppend("s", change("insert", "customer", "c", "{\"name\":\"Ann\"}", ts(3)));
-    h.appender.clientAppend("s", change("update", "order", "1", "{\"qty\":10}", ts(4)),
+    h.appender.clientAppend(
+        "s",
+        change("update", "order", "1", "{\"qty\":10}", ts(4)),
         change("delete", "order", "2", null, ts(5)));
 
     // Due now, but written on the scheduler, never inline under the append lock.
@@ -77,7 +81,8 @@ class KeyframeTest {
 
     List<ObjectNode> index = h.index("s");
     assertThat(index).hasSize(2);
-    assertThat(index.get(1).get("offset").asText()).isEqualTo(meta.incarnation() + "_" + tailBefore);
+    assertThat(index.get(1).get("offset").asText())
+        .isEqualTo(meta.incarnation() + "_" + tailBefore);
     assertThat(index.get(1).get("timestamp").asText()).isEqualTo(k.timestamp());
 
     // Its own inserts are not changes: nothing is due until five more land.
@@ -99,8 +104,12 @@ class KeyframeTest {
     for (Keyframe k : keyframes) {
       assertThat(k.state()).isEqualTo(h.replay("s", k.position()));
     }
-    assertThat(h.index("s")).extracting(n -> n.get("offset").asText())
-        .containsExactlyElementsOf(keyframes.stream().map(k -> h.store.meta("s").incarnation() + "_" + k.position()).toList());
+    assertThat(h.index("s"))
+        .extracting(n -> n.get("offset").asText())
+        .containsExactlyElementsOf(
+            keyframes.stream()
+                .map(k -> h.store.meta("s").incarnation() + "_" + k.position())
+                .toList());
     assertThat(h.materialised("s")).isEqualTo(h.replay("s", Long.MAX_VALUE));
   }
 
@@ -130,9 +139,13 @@ class KeyframeTest {
   @Test
   void deletesAndUpdatesAreAppliedAndAClientResetIsRefused() throws Exception {
     h.createStateStream("s", "changes=1000, interval=60s");
-    h.appender.clientAppend("s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null),
+    h.appender.clientAppend(
+        "s",
+        change("insert", "t", "a", "1", null),
+        change("insert", "t", "b", "2", null),
         change("insert", "u", "a", "3", null));
-    h.appender.clientAppend("s", change("update", "t", "a", "10", null), change("delete", "t", "b", null, null));
+    h.appender.clientAppend(
+        "s", change("update", "t", "a", "10", null), change("delete", "t", "b", null, null));
     assertThat(h.materialised("s")).containsOnlyKeys("t/a", "u/a");
     assertThat(h.materialised("s").get("t/a").asInt()).isEqualTo(10);
 
@@ -163,12 +176,16 @@ class KeyframeTest {
   @Test
   void clientWrittenKeyframeIsRefusedWithNothingAppended() throws Exception {
     h.createStateStream("s", "changes=3");
-    h.appender.clientAppend("s", change("insert", "t", "a", "1", ts(1)), change("insert", "t", "b", "2", ts(1)));
+    h.appender.clientAppend(
+        "s", change("insert", "t", "a", "1", ts(1)), change("insert", "t", "b", "2", ts(1)));
     long tail = h.tail("s");
     assertThatThrownBy(
             () ->
-                h.appender.clientAppend("s",
-                    "{\"headers\":{\"control\":\"snapshot-start\",\"timestamp\":\"" + ts(2) + "\"}}",
+                h.appender.clientAppend(
+                    "s",
+                    "{\"headers\":{\"control\":\"snapshot-start\",\"timestamp\":\""
+                        + ts(2)
+                        + "\"}}",
                     change("insert", "t", "z", "26", ts(2)),
                     "{\"headers\":{\"control\":\"snapshot-end\"}}"))
         .isInstanceOf(AppendRejectedException.class)
@@ -184,7 +201,8 @@ class KeyframeTest {
   @Test
   void deleteForgetsStateDeletesIndexAndDropsThePendingKeyframe() throws Exception {
     h.createStateStream("s", "changes=2");
-    h.appender.clientAppend("s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null));
+    h.appender.clientAppend(
+        "s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null));
     assertThat(h.scheduler.idle()).isFalse(); // a keyframe is due
 
     h.appender.delete("s");
@@ -206,7 +224,8 @@ class KeyframeTest {
   @Test
   void aPlaceholderArrivingWhenNoKeyframeIsExpectedIsRejectedNeverStored() throws Exception {
     h.createStateStream("s", "changes=2");
-    h.appender.clientAppend("s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null));
+    h.appender.clientAppend(
+        "s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null));
     h.scheduler.runPending();
     byte[] placeholder = h.appender.requested.get(h.appender.requested.size() - 2).get(0);
     assertThat(new String(placeholder)).contains("rstream-keyframe-request");
@@ -226,7 +245,8 @@ class KeyframeTest {
   @Test
   void aClosedStreamGetsNoMoreKeyframeAttempts() throws Exception {
     h.createStateStream("s", "changes=2, interval=60s");
-    h.appender.clientAppend("s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null));
+    h.appender.clientAppend(
+        "s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null));
     h.appender.close("s");
     int asked = h.appender.requested.size();
 

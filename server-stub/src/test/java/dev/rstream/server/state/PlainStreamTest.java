@@ -21,7 +21,8 @@ class PlainStreamTest {
   @Test
   void plainStreamMessagesComeBackAsTheSameListAndBytes() throws Exception {
     StreamMeta meta = h.appender.create("plain", null);
-    byte[] change = Harness.change("insert", "t", "k", "{ \"a\" : 1 }", null).getBytes(StandardCharsets.UTF_8);
+    byte[] change =
+        Harness.change("insert", "t", "k", "{ \"a\" : 1 }", null).getBytes(StandardCharsets.UTF_8);
     byte[] junk = "not json at all".getBytes(StandardCharsets.UTF_8);
     List<byte[]> messages = List.of(change, junk);
 

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rstream.server.state.Harness.Keyframe;
+import dev.rstream.server.storage.FileLogStore;
 import dev.rstream.server.storage.StreamMeta;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import dev.rstream.server.storage.FileLogStore;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,14 +23,16 @@ class RebuildTest {
     Harness before = new Harness();
     StreamMeta meta = before.createStateStream("s", "changes=3");
     before.scheduler.runPending();
-    before.appender.clientAppend("s", change("insert", "t", "a", "{\"v\":1}", null),
+    before.appender.clientAppend(
+        "s",
+        change("insert", "t", "a", "{\"v\":1}", null),
         change("insert", "t", "b", "{\"v\":2}", null));
     before.appender.clientAppend("s", change("update", "t", "a", "{\"v\":3}", null));
     // Crash between the keyframe and its index entry.
     before.appender.failIndexAppends = true;
     before.scheduler.runPending();
-    before.appender.clientAppend("s", change("delete", "t", "b", null, null),
-        change("insert", "u", "c", "[1,2]", null));
+    before.appender.clientAppend(
+        "s", change("delete", "t", "b", null, null), change("insert", "u", "c", "[1,2]", null));
     Map<String, JsonNode> state = before.materialised("s");
     before.close();
     assertThat(before.keyframes("s")).hasSize(2);
@@ -39,13 +41,17 @@ class RebuildTest {
     Harness after = new Harness(before.store, before.clock);
     after.scheduler.runPending();
 
-    assertThat(after.materialised("s")).isEqualTo(state).isEqualTo(after.replay("s", Long.MAX_VALUE));
+    assertThat(after.materialised("s"))
+        .isEqualTo(state)
+        .isEqualTo(after.replay("s", Long.MAX_VALUE));
     assertThat(after.conventions.changesSinceKeyframe("s")).isEqualTo(2);
     List<Keyframe> keyframes = after.keyframes("s");
     assertThat(after.index("s"))
         .extracting(n -> n.get("offset").asText())
-        .containsExactly(meta.incarnation() + "_0", meta.incarnation() + "_" + keyframes.get(1).position());
-    assertThat(after.index("s").get(1).get("timestamp").asText()).isEqualTo(keyframes.get(1).timestamp());
+        .containsExactly(
+            meta.incarnation() + "_0", meta.incarnation() + "_" + keyframes.get(1).position());
+    assertThat(after.index("s").get(1).get("timestamp").asText())
+        .isEqualTo(keyframes.get(1).timestamp());
 
     // The count goes on from where it was: one more change makes the next keyframe due.
     after.appender.clientAppend("s", change("insert", "t", "d", "4", null));
@@ -59,7 +65,8 @@ class RebuildTest {
   void restartWithACompleteIndexAppendsNothing() throws Exception {
     Harness before = new Harness();
     before.createStateStream("s", "changes=2");
-    before.appender.clientAppend("s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null));
+    before.appender.clientAppend(
+        "s", change("insert", "t", "a", "1", null), change("insert", "t", "b", "2", null));
     before.scheduler.runPending();
     before.close();
     long tail = before.tail("s");
@@ -79,9 +86,20 @@ class RebuildTest {
     Harness before = new Harness();
     // Created, then a crash before the first keyframe: changes but no snapshot.
     before.store.create(
-        new StreamMeta("s", 0, "application/json", null, null, "changes=1000, interval=60s",
-            Harness.T0.toEpochMilli(), 0, false, null),
-        List.of(change("insert", "t", "a", "1", "2026-11-22T03:00:01Z").getBytes(StandardCharsets.UTF_8)));
+        new StreamMeta(
+            "s",
+            0,
+            "application/json",
+            null,
+            null,
+            "changes=1000, interval=60s",
+            Harness.T0.toEpochMilli(),
+            0,
+            false,
+            null),
+        List.of(
+            change("insert", "t", "a", "1", "2026-11-22T03:00:01Z")
+                .getBytes(StandardCharsets.UTF_8)));
     before.close();
 
     Harness after = new Harness(before.store, before.clock);
@@ -101,15 +119,41 @@ class RebuildTest {
     // time; that keyframe stays valid and its time stays the stream's lower bound.
     Harness before = new Harness();
     String created = "2026-11-22T03:00:00.000Z";
-    StreamMeta meta = new StreamMeta("s", 0, "application/json", null, null, "changes=2, interval=60s",
-        Harness.T0.toEpochMilli(), 0, false, null);
-    before.store.create(meta, List.of(
-        ("{\"headers\":{\"control\":\"snapshot-start\",\"timestamp\":\"" + created + "\"}}").getBytes(StandardCharsets.UTF_8),
-        ("{\"headers\":{\"control\":\"snapshot-end\",\"timestamp\":\"" + created + "\"}}").getBytes(StandardCharsets.UTF_8)));
+    StreamMeta meta =
+        new StreamMeta(
+            "s",
+            0,
+            "application/json",
+            null,
+            null,
+            "changes=2, interval=60s",
+            Harness.T0.toEpochMilli(),
+            0,
+            false,
+            null);
+    before.store.create(
+        meta,
+        List.of(
+            ("{\"headers\":{\"control\":\"snapshot-start\",\"timestamp\":\"" + created + "\"}}")
+                .getBytes(StandardCharsets.UTF_8),
+            ("{\"headers\":{\"control\":\"snapshot-end\",\"timestamp\":\"" + created + "\"}}")
+                .getBytes(StandardCharsets.UTF_8)));
     long incarnation = before.store.meta("s").incarnation();
-    before.store.create(new StreamMeta("s.keyframes", 0, "application/json", null, null, null,
-            Harness.T0.toEpochMilli(), 0, false, null),
-        List.of(("{\"offset\":\"" + incarnation + "_0\",\"timestamp\":\"" + created + "\"}").getBytes(StandardCharsets.UTF_8)));
+    before.store.create(
+        new StreamMeta(
+            "s.keyframes",
+            0,
+            "application/json",
+            null,
+            null,
+            null,
+            Harness.T0.toEpochMilli(),
+            0,
+            false,
+            null),
+        List.of(
+            ("{\"offset\":\"" + incarnation + "_0\",\"timestamp\":\"" + created + "\"}")
+                .getBytes(StandardCharsets.UTF_8)));
     before.close();
 
     Harness after = new Harness(before.store, before.clock);
@@ -117,16 +161,21 @@ class RebuildTest {
     assertThat(after.index("s")).hasSize(1);
     assertThat(after.keyframes("s")).extracting(Keyframe::timestamp).containsExactly(created);
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> after.appender.clientAppend("s", change("insert", "t", "a", "1", "2026-11-22T02:59:59Z")))
+            () ->
+                after.appender.clientAppend(
+                    "s", change("insert", "t", "a", "1", "2026-11-22T02:59:59Z")))
         .isInstanceOf(AppendRejectedException.class);
-    after.appender.clientAppend("s", change("insert", "t", "a", "1", created),
+    after.appender.clientAppend(
+        "s",
+        change("insert", "t", "a", "1", created),
         change("insert", "t", "b", "2", "2026-11-22T03:00:05Z"));
     after.scheduler.runPending();
 
     List<Keyframe> keyframes = after.keyframes("s");
     assertThat(keyframes).hasSize(2);
     assertThat(keyframes.get(1).timestamp()).isEqualTo("2026-11-22T03:00:05.000Z");
-    assertThat(after.index("s")).extracting(n -> n.get("timestamp").asText())
+    assertThat(after.index("s"))
+        .extracting(n -> n.get("timestamp").asText())
         .containsExactly(created, "2026-11-22T03:00:05.000Z");
     after.close();
   }
@@ -155,11 +204,19 @@ class RebuildTest {
       Harness before = new Harness(store, clock);
       before.createStateStream("s", "changes=4");
       for (int i = 0; i < 10; i++) {
-        before.appender.clientAppend("s", change(i % 3 == 2 ? "delete" : "insert", "t", "k" + (i % 5), i % 3 == 2 ? null : "{\"i\":" + i + "}", null));
+        before.appender.clientAppend(
+            "s",
+            change(
+                i % 3 == 2 ? "delete" : "insert",
+                "t",
+                "k" + (i % 5),
+                i % 3 == 2 ? null : "{\"i\":" + i + "}",
+                null));
         before.scheduler.runPending();
       }
       before.appender.failIndexAppends = true;
-      before.appender.clientAppend("s", change("insert", "t", "z", "0", null), change("insert", "t", "y", "0", null));
+      before.appender.clientAppend(
+          "s", change("insert", "t", "z", "0", null), change("insert", "t", "y", "0", null));
       before.scheduler.runPending(); // keyframe stored, index entry lost
       state = before.materialised("s");
       keyframes = before.keyframes("s");
@@ -172,8 +229,12 @@ class RebuildTest {
 
       assertThat(after.materialised("s")).isEqualTo(state);
       assertThat(after.keyframes("s")).isEqualTo(keyframes);
-      assertThat(after.index("s")).extracting(n -> n.get("offset").asText())
-          .containsExactlyElementsOf(keyframes.stream().map(k -> store.meta("s").incarnation() + "_" + k.position()).toList());
+      assertThat(after.index("s"))
+          .extracting(n -> n.get("offset").asText())
+          .containsExactlyElementsOf(
+              keyframes.stream()
+                  .map(k -> store.meta("s").incarnation() + "_" + k.position())
+                  .toList());
       after.close();
     }
   }

@@ -25,19 +25,36 @@ class Rfc3339Test {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"2026-11-22T03:25Z", "2026-11-22T03:25:00", "2026-11-22", "yesterday",
-        "2026-13-01T00:00:00Z", "2026-11-22T03:25:00.1234567890Z", "2026-02-30T00:00:00Z",
-        "2026-11-22T03:25:00.Z", "2026-11-22T03:25:00+0100", "2026-11-22T03:25:00+24:00",
-        "2026-11-22T24:00:00Z", "2026-11-22T03:25:60Z", "+2026-11-22T03:25:00Z", "2026-11-22T03:25:00Zjunk",
-        "2026-11-22X03:25:00Z", "2026-11-22T03:25:00"})
+      strings = {
+        "2026-11-22T03:25Z",
+        "2026-11-22T03:25:00",
+        "2026-11-22",
+        "yesterday",
+        "2026-13-01T00:00:00Z",
+        "2026-11-22T03:25:00.1234567890Z",
+        "2026-02-30T00:00:00Z",
+        "2026-11-22T03:25:00.Z",
+        "2026-11-22T03:25:00+0100",
+        "2026-11-22T03:25:00+24:00",
+        "2026-11-22T24:00:00Z",
+        "2026-11-22T03:25:60Z",
+        "+2026-11-22T03:25:00Z",
+        "2026-11-22T03:25:00Zjunk",
+        "2026-11-22X03:25:00Z",
+        "2026-11-22T03:25:00"
+      })
   void rejectsWhatIsNotRfc3339(String text) {
     assertThatThrownBy(() -> Rfc3339.parse(text)).isInstanceOf(DateTimeParseException.class);
   }
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"9999-12-31T23:59:59.9991Z", "9999-12-31T23:59:59.9999Z",
-        "9999-12-31T23:30:00-01:00", "0000-01-01T00:30:00+01:00"})
+      strings = {
+        "9999-12-31T23:59:59.9991Z",
+        "9999-12-31T23:59:59.9999Z",
+        "9999-12-31T23:30:00-01:00",
+        "0000-01-01T00:30:00+01:00"
+      })
   void rejectsInstantsItCouldNotWriteBackAndReadAgain(String text) {
     assertThatThrownBy(() -> Rfc3339.parse(text))
         .isInstanceOf(DateTimeParseException.class)
@@ -45,7 +62,12 @@ class Rfc3339Test {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"9999-12-31T23:59:59.999Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999+00:00"})
+  @ValueSource(
+      strings = {
+        "9999-12-31T23:59:59.999Z",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999+00:00"
+      })
   void everyInstantItAcceptsRoundTripsThroughTheStoredForm(String text) {
     Instant parsed = Rfc3339.parse(text);
     assertThat(Rfc3339.parse(Rfc3339.formatMillis(Rfc3339.ceilMillis(parsed)))).isEqualTo(parsed);

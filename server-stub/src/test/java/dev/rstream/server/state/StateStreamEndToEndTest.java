@@ -37,7 +37,8 @@ class StateStreamEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     store = new MemoryLogStore();
-    conventions = RealStreamConventions.builder().store(store).offsetFormat(StreamHandler.OFFSETS).build();
+    conventions =
+        RealStreamConventions.builder().store(store).offsetFormat(StreamHandler.OFFSETS).build();
     server = StubServer.builder().store(store).conventions(conventions).build().start();
     url = server.streamUrl("demo/orders");
   }
@@ -58,12 +59,18 @@ class StateStreamEndToEndTest {
   }
 
   private HttpResponse<String> post(String body) throws Exception {
-    return send(request(url).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    return send(
+        request(url)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
   private HttpResponse<String> put(String target, String policy) throws Exception {
-    return send(request(target).header("Content-Type", "application/json").header("Rstream-Keyframes", policy)
-        .PUT(HttpRequest.BodyPublishers.noBody()));
+    return send(
+        request(target)
+            .header("Content-Type", "application/json")
+            .header("Rstream-Keyframes", policy)
+            .PUT(HttpRequest.BodyPublishers.noBody()));
   }
 
   /**
@@ -94,15 +101,26 @@ class StateStreamEndToEndTest {
 
   private int snapshotStarts(JsonNode messages) {
     int n = 0;
-    for (JsonNode m : messages) if ("snapshot-start".equals(m.path("headers").path("control").asText())) n++;
+    for (JsonNode m : messages)
+      if ("snapshot-start".equals(m.path("headers").path("control").asText())) n++;
     return n;
   }
 
   @Test
-  void workloadOnAStateStreamYieldsOrderedTimestampsExactKeyframesAndAMatchingIndex() throws Exception {
-    Workload.builder().streamUrl(URI.create(url)).rate(5000).count(95).seed(3)
-        .simulatedClock(Duration.ofMinutes(1)).keyframePolicy("changes=20, interval=1h").build().run();
-    assertThat(post("{\"type\":\"note\",\"key\":\"n1\",\"value\":\"hi\",\"headers\":{\"operation\":\"insert\"}}").statusCode())
+  void workloadOnAStateStreamYieldsOrderedTimestampsExactKeyframesAndAMatchingIndex()
+      throws Exception {
+    Workload.builder()
+        .streamUrl(URI.create(url))
+        .rate(5000)
+        .count(95)
+        .seed(3)
+        .simulatedClock(Duration.ofMinutes(1))
+        .keyframePolicy("changes=20, interval=1h")
+        .build()
+        .run();
+    assertThat(
+            post("{\"type\":\"note\",\"key\":\"n1\",\"value\":\"hi\",\"headers\":{\"operation\":\"insert\"}}")
+                .statusCode())
         .isEqualTo(204);
 
     // Keyframes are written on the conventions' thread, and how many depends on how many changes
@@ -149,14 +167,19 @@ class StateStreamEndToEndTest {
     assertThat(junk.statusCode()).isEqualTo(400);
     assertThat(junk.body()).contains("Rstream-Keyframes");
 
-    assertThat(post("{\"type\":\"t\",\"key\":\"a\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}").statusCode())
+    assertThat(
+            post("{\"type\":\"t\",\"key\":\"a\",\"value\":1,\"headers\":{\"operation\":\"insert\"}}")
+                .statusCode())
         .isEqualTo(204);
     HttpResponse<String> old =
-        post("{\"type\":\"t\",\"key\":\"b\",\"value\":2,\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2000-01-01T00:00:00Z\"}}");
+        post(
+            "{\"type\":\"t\",\"key\":\"b\",\"value\":2,\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2000-01-01T00:00:00Z\"}}");
     assertThat(old.statusCode()).isEqualTo(400);
     assertThat(old.body()).contains("earlier than the stream's last timestamp");
-    HttpResponse<String> upsert = post("[{\"type\":\"t\",\"key\":\"c\",\"value\":3,\"headers\":{\"operation\":\"insert\"}},"
-        + "{\"type\":\"t\",\"key\":\"d\",\"value\":4,\"headers\":{\"operation\":\"upsert\"}}]");
+    HttpResponse<String> upsert =
+        post(
+            "[{\"type\":\"t\",\"key\":\"c\",\"value\":3,\"headers\":{\"operation\":\"insert\"}},"
+                + "{\"type\":\"t\",\"key\":\"d\",\"value\":4,\"headers\":{\"operation\":\"upsert\"}}]");
     assertThat(upsert.statusCode()).isEqualTo(400);
     JsonNode all = read(url + "?offset=-1");
     assertThat(all).hasSize(3); // first keyframe (2) + t/a: nothing of the rejected units
@@ -179,13 +202,17 @@ class StateStreamEndToEndTest {
     JsonNode firstEntry = read(url + ".keyframes?offset=-1").get(0);
     assertThat(firstEntry.has("timestamp")).isFalse();
 
-    HttpResponse<String> imported = post("[{\"type\":\"t\",\"key\":\"a\",\"value\":1,"
-        + "\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2026-01-01T00:00:00Z\"}},"
-        + "{\"type\":\"t\",\"key\":\"b\",\"value\":2,"
-        + "\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2026-01-01T00:00:01Z\"}}]");
+    HttpResponse<String> imported =
+        post(
+            "[{\"type\":\"t\",\"key\":\"a\",\"value\":1,"
+                + "\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2026-01-01T00:00:00Z\"}},"
+                + "{\"type\":\"t\",\"key\":\"b\",\"value\":2,"
+                + "\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2026-01-01T00:00:01Z\"}}]");
     assertThat(imported.statusCode()).as(imported.body()).isEqualTo(204);
-    HttpResponse<String> backwards = post("{\"type\":\"t\",\"key\":\"c\",\"value\":3,"
-        + "\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2025-12-31T00:00:00Z\"}}");
+    HttpResponse<String> backwards =
+        post(
+            "{\"type\":\"t\",\"key\":\"c\",\"value\":3,"
+                + "\"headers\":{\"operation\":\"insert\",\"timestamp\":\"2025-12-31T00:00:00Z\"}}");
     assertThat(backwards.statusCode()).isEqualTo(400);
 
     // The keyframe after the import carries the time of its last change, not the wall clock.
@@ -224,7 +251,8 @@ class StateStreamEndToEndTest {
         String k = m.get("type").asText() + "/" + m.get("key").asText();
         if (op.equals("delete")) state.remove(k);
         else state.put(k, m.get("value"));
-      } else if ("snapshot-start".equals(h.path("control").asText()) || "reset".equals(h.path("control").asText())) {
+      } else if ("snapshot-start".equals(h.path("control").asText())
+          || "reset".equals(h.path("control").asText())) {
         state.clear();
       }
     }

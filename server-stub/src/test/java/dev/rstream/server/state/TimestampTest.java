@@ -35,8 +35,10 @@ class TimestampTest {
   }
 
   @Test
-  void changeWithoutTimestampIsStampedWithReceiveTimeInMillisecondsRestUntouched() throws Exception {
-    String sent = "{\"type\":\"todo\",\"key\":\"1\",\"value\":{ \"title\" : \"milk\",\"n\":1.50 },\"headers\":{\"operation\":\"insert\",\"txid\":\"x\"}}";
+  void changeWithoutTimestampIsStampedWithReceiveTimeInMillisecondsRestUntouched()
+      throws Exception {
+    String sent =
+        "{\"type\":\"todo\",\"key\":\"1\",\"value\":{ \"title\" : \"milk\",\"n\":1.50 },\"headers\":{\"operation\":\"insert\",\"txid\":\"x\"}}";
     h.appender.clientAppend("s", sent);
 
     assertThat(clientMessages())
@@ -44,7 +46,9 @@ class TimestampTest {
             "{\"type\":\"todo\",\"key\":\"1\",\"value\":{ \"title\" : \"milk\",\"n\":1.50 },"
                 + "\"headers\":{\"offset\":\"rewritten\",\"timestamp\":\"2026-11-22T03:00:01.234Z\",\"operation\":\"insert\",\"txid\":\"x\"}}");
     // The value is kept as the bytes it was written with, so keyframes copy it exactly.
-    assertThat(new String(h.conventions.stateSnapshot("s").get(new StreamState.EntityKey("todo", "1"))))
+    assertThat(
+            new String(
+                h.conventions.stateSnapshot("s").get(new StreamState.EntityKey("todo", "1"))))
         .isEqualTo("{ \"title\" : \"milk\",\"n\":1.50 }");
   }
 
@@ -53,8 +57,7 @@ class TimestampTest {
     String sent = change("insert", "todo", "1", "true", "2026-11-22T05:00:00.5+02:00");
     List<byte[]> messages = List.of(sent.getBytes());
 
-    List<byte[]> out =
-        h.conventions.beforeAppend(h.store.meta("s"), messages, h.clock.millis());
+    List<byte[]> out = h.conventions.beforeAppend(h.store.meta("s"), messages, h.clock.millis());
 
     assertThat(out).isSameAs(messages);
   }
@@ -64,7 +67,8 @@ class TimestampTest {
     String reset = "{\"headers\":{\"control\":\"reset\"}}";
     List<byte[]> messages = List.of(reset.getBytes());
 
-    assertThatThrownBy(() -> h.conventions.beforeAppend(h.store.meta("s"), messages, h.clock.millis()))
+    assertThatThrownBy(
+            () -> h.conventions.beforeAppend(h.store.meta("s"), messages, h.clock.millis()))
         .isInstanceOf(AppendRejectedException.class)
         .hasMessageContaining("control");
   }
@@ -73,7 +77,10 @@ class TimestampTest {
   void timestampsInOtherOffsetsCompareAsInstants() throws Exception {
     h.appender.clientAppend("s", change("insert", "t", "a", "1", "2026-11-22T03:00:10.500Z"));
     // 05:00:10+02:00 is 03:00:10Z, half a second earlier, although it sorts later as text.
-    assertThatThrownBy(() -> h.appender.clientAppend("s", change("update", "t", "a", "2", "2026-11-22T05:00:10+02:00")))
+    assertThatThrownBy(
+            () ->
+                h.appender.clientAppend(
+                    "s", change("update", "t", "a", "2", "2026-11-22T05:00:10+02:00")))
         .isInstanceOf(AppendRejectedException.class);
     h.appender.clientAppend("s", change("update", "t", "a", "3", "2026-11-22T02:00:10.5-01:00"));
 
@@ -86,7 +93,9 @@ class TimestampTest {
     long tail = h.tail("s");
 
     assertThatThrownBy(
-            () -> h.appender.clientAppend("s", change("insert", "t", "b", "2", "2026-11-22T03:00:09.999Z")))
+            () ->
+                h.appender.clientAppend(
+                    "s", change("insert", "t", "b", "2", "2026-11-22T03:00:09.999Z")))
         .isInstanceOf(AppendRejectedException.class)
         .hasMessageContaining("2026-11-22T03:00:09.999Z")
         .hasMessageContaining("earlier")
@@ -120,7 +129,8 @@ class TimestampTest {
   @Test
   void equalTimestampsAreAllowed() throws Exception {
     String ts = "2026-11-22T03:00:10Z";
-    h.appender.clientAppend("s", change("insert", "t", "a", "1", ts), change("insert", "t", "b", "2", ts));
+    h.appender.clientAppend(
+        "s", change("insert", "t", "a", "1", ts), change("insert", "t", "b", "2", ts));
     h.appender.clientAppend("s", change("delete", "t", "a", null, ts));
 
     assertThat(h.materialised("s")).containsOnlyKeys("t/b");
@@ -133,7 +143,10 @@ class TimestampTest {
     h.appender.clientAppend("s", change("insert", "t", "b", "2", "2026-01-01T00:00:00Z"));
 
     assertThat(h.materialised("s")).containsOnlyKeys("t/a", "t/b");
-    assertThatThrownBy(() -> h.appender.clientAppend("s", change("insert", "t", "c", "3", "2025-12-31T23:59:59Z")))
+    assertThatThrownBy(
+            () ->
+                h.appender.clientAppend(
+                    "s", change("insert", "t", "c", "3", "2025-12-31T23:59:59Z")))
         .isInstanceOf(AppendRejectedException.class);
   }
 
@@ -153,7 +166,8 @@ class TimestampTest {
     JsonNode last = Harness.JSON.readTree(h.texts("s").get(3));
     String stamped = last.path("headers").path("timestamp").asText();
     assertThat(stamped).isEqualTo("2026-11-22T04:00:00.001Z");
-    assertThat(Rfc3339.parse(stamped)).isAfterOrEqualTo(Instant.parse("2026-11-22T04:00:00.0000005Z"));
+    assertThat(Rfc3339.parse(stamped))
+        .isAfterOrEqualTo(Instant.parse("2026-11-22T04:00:00.0000005Z"));
   }
 
   @ParameterizedTest
@@ -173,7 +187,8 @@ class TimestampTest {
   void malformedChangeIsRejectedWithAReasonAndNothingStored(String message) throws Exception {
     long tail = h.tail("s");
 
-    assertThatThrownBy(() -> h.appender.clientAppend("s", change("insert", "t", "ok", "1", null), message))
+    assertThatThrownBy(
+            () -> h.appender.clientAppend("s", change("insert", "t", "ok", "1", null), message))
         .isInstanceOf(AppendRejectedException.class)
         .hasMessageContaining("message 2 of 2");
 

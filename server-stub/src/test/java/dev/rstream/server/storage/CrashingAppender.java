@@ -51,7 +51,8 @@ final class CrashingAppender {
                     int parts = (int) (n % 3) + 1;
                     List<byte[]> messages = new ArrayList<>();
                     for (int p = 0; p < parts; p++) {
-                      messages.add((n + ":" + thread + ":" + seq + ":" + p + "/" + parts).getBytes(UTF_8));
+                      messages.add(
+                          (n + ":" + thread + ":" + seq + ":" + p + "/" + parts).getBytes(UTF_8));
                     }
                     // lastTailPosition is unknown before ordering; the parent checks lastSeq.
                     ProducerState producer = new ProducerState("t" + thread, 0, seq, -1, false);

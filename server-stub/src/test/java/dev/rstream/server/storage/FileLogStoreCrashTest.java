@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kill -9} of a process in the middle of appending: everything it acknowledged is there
- * exactly once afterwards, and the log is a clean prefix of what it wrote. Also: the directory
- * lock keeps a second process out while the child lives, and dies with it.
+ * exactly once afterwards, and the log is a clean prefix of what it wrote. Also: the directory lock
+ * keeps a second process out while the child lives, and dies with it.
  */
 final class FileLogStoreCrashTest {
   private static final int ROUNDS = 5;
@@ -47,8 +47,9 @@ final class FileLogStoreCrashTest {
         String line = lines.poll(20, TimeUnit.SECONDS);
         if (line == null || line.equals("EOF")) {
           child.destroyForcibly();
-          fail("child stopped acknowledging after %d acks (round %d): %s", acks, round,
-              Files.readString(dir.resolve("child-" + round + ".err")));
+          fail(
+              "child stopped acknowledging after %d acks (round %d): %s",
+              acks, round, Files.readString(dir.resolve("child-" + round + ".err")));
         }
         if (record(line, acked)) acks++;
       }
@@ -69,7 +70,8 @@ final class FileLogStoreCrashTest {
   }
 
   private static Process startChild(Path data, long firstNumber, Path stderr) throws IOException {
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     return new ProcessBuilder(
             java,
             "-Xmx128m",
@@ -145,7 +147,9 @@ final class FileLogStoreCrashTest {
           pendingUnit = unit;
           pendingParts = parts;
         } else {
-          assertThat(unit).as("round %d: unit %s interleaved", round, pendingUnit).isEqualTo(pendingUnit);
+          assertThat(unit)
+              .as("round %d: unit %s interleaved", round, pendingUnit)
+              .isEqualTo(pendingUnit);
           assertThat(part).isEqualTo(nextPart);
           assertThat(page.unitEndPositions()[i]).isEqualTo(found.get(n));
         }

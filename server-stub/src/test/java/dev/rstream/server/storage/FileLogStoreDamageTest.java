@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One flipped bit in a stream file, in its creation record, a record in the middle or its last
- * record: recovery cuts nothing and deletes nothing, serves the stream up to the damage, fences
- * the rest (no offset is handed out twice), and the operator's salvage brings back every
- * acknowledged message under a new incarnation.
+ * record: recovery cuts nothing and deletes nothing, serves the stream up to the damage, fences the
+ * rest (no offset is handed out twice), and the operator's salvage brings back every acknowledged
+ * message under a new incarnation.
  */
 final class FileLogStoreDamageTest {
   private static final int UNITS = 6;
@@ -222,13 +222,17 @@ final class FileLogStoreDamageTest {
   private Path damagedCopy(byte[] bytes, String name) throws Exception {
     Path data = dir.resolve(name);
     Files.createDirectories(data.resolve("streams"));
-    Files.write(data.resolve("streams").resolve(streamFile(dir.resolve("original")).getFileName()), bytes);
+    Files.write(
+        data.resolve("streams").resolve(streamFile(dir.resolve("original")).getFileName()), bytes);
     return data;
   }
 
   private static Path streamFile(Path data) throws Exception {
     try (Stream<Path> files = Files.list(data.resolve("streams"))) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".log")).findFirst().orElseThrow();
+      return files
+          .filter(f -> f.getFileName().toString().endsWith(".log"))
+          .findFirst()
+          .orElseThrow();
     }
   }
 }

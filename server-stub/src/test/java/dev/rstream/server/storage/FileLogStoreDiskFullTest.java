@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A full disk: appends fail with nothing acknowledged lost, and once space returns the store takes
- * appends again on its own, with no partial record, no phantom producer state and no stream
- * whose creation failed.
+ * appends again on its own, with no partial record, no phantom producer state and no stream whose
+ * creation failed.
  */
 final class FileLogStoreDiskFullTest {
   @TempDir Path dir;

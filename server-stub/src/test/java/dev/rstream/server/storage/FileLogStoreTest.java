@@ -62,7 +62,9 @@ final class FileLogStoreTest extends LogStoreContractTest {
 
     reopen();
 
-    assertThat(store.streams()).extracting(StreamMeta::path).containsExactlyInAnyOrder("a/b", "closed");
+    assertThat(store.streams())
+        .extracting(StreamMeta::path)
+        .containsExactlyInAnyOrder("a/b", "closed");
     assertThat(store.meta("a/b")).isEqualTo(before);
     assertThat(before.lastStreamSeq()).isEqualTo("s1");
     assertThat(before.expiresAtMillis()).isEqualTo(99L);
@@ -87,7 +89,11 @@ final class FileLogStoreTest extends LogStoreContractTest {
     await(store.create(meta("/abs/olute"), messages("y")));
     try (Stream<Path> files = Files.walk(dir)) {
       assertThat(files.map(p -> dir.relativize(p).toString()))
-          .allMatch(name -> name.isEmpty() || name.equals("lock") || name.matches("streams(/\\d{16}\\.log)?"));
+          .allMatch(
+              name ->
+                  name.isEmpty()
+                      || name.equals("lock")
+                      || name.matches("streams(/\\d{16}\\.log)?"));
     }
     reopen();
     assertThat(readAll(store, "../../etc/passwd")).containsExactly("x");
@@ -106,7 +112,9 @@ final class FileLogStoreTest extends LogStoreContractTest {
     for (long cut = before; cut < full.length; cut++) {
       Files.write(file, java.util.Arrays.copyOf(full, (int) cut));
       store = open(dir);
-      assertThat(readAll(store, "a")).as("cut at %d", cut).containsExactly("first", "second", "unit");
+      assertThat(readAll(store, "a"))
+          .as("cut at %d", cut)
+          .containsExactly("first", "second", "unit");
       assertThat(Files.size(file)).isEqualTo(before);
       assertThat(append("a", "after")).isEqualTo(20L);
       assertThat(readAll(store, "a")).containsExactly("first", "second", "unit", "after");
@@ -122,7 +130,8 @@ final class FileLogStoreTest extends LogStoreContractTest {
     Path file = onlyStreamFile();
     long size = Files.size(file);
     store.close();
-    Files.write(file, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, StandardOpenOption.APPEND);
+    Files.write(
+        file, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, StandardOpenOption.APPEND);
 
     store = open(dir);
     assertThat(readAll(store, "a")).containsExactly("x", "y");
@@ -238,24 +247,30 @@ final class FileLogStoreTest extends LogStoreContractTest {
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean first = new AtomicBoolean(true);
     store.close();
-    store = FileLogStore.open(dir, () -> {
-      if (first.getAndSet(false)) awaitQuietly(release);
-    });
+    store =
+        FileLogStore.open(
+            dir,
+            () -> {
+              if (first.getAndSet(false)) awaitQuietly(release);
+            });
     CompletableFuture<Long> created = store.create(meta("a"), messages("x"));
     List<CompletableFuture<Long>> pending = new ArrayList<>();
     for (int i = 0; i < 10; i++) pending.add(store.append("a", messages("m" + i), null, false));
-    Thread closer = new Thread(() -> {
-      try {
-        store.close();
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                store.close();
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
     closer.start();
     release.countDown();
     closer.join(10_000);
     assertThat(created).isCompletedWithValue(1L);
-    for (CompletableFuture<Long> f : pending) assertThat(f).isCompleted().isNotCompletedExceptionally();
+    for (CompletableFuture<Long> f : pending)
+      assertThat(f).isCompleted().isNotCompletedExceptionally();
     store = open(dir);
     assertThat(readAll(store, "a")).hasSize(11);
   }
@@ -265,9 +280,12 @@ final class FileLogStoreTest extends LogStoreContractTest {
     store.close();
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean hold = new AtomicBoolean(false);
-    FileLogStore fileStore = FileLogStore.open(dir, () -> {
-      if (hold.getAndSet(false)) awaitQuietly(release);
-    });
+    FileLogStore fileStore =
+        FileLogStore.open(
+            dir,
+            () -> {
+              if (hold.getAndSet(false)) awaitQuietly(release);
+            });
     store = fileStore;
     await(store.create(meta("a"), List.of()));
     long forcesBefore = fileStore.forceCount();
@@ -278,18 +296,21 @@ final class FileLogStoreTest extends LogStoreContractTest {
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 5; t++) {
       int id = t;
-      Thread thread = new Thread(() -> {
-        for (int i = 0; i < appends / 5; i++) {
-          try {
-            CompletableFuture<Long> f = store.append("a", messages(id + ":" + i), null, false);
-            synchronized (futures) {
-              futures.add(f);
-            }
-          } catch (Exception e) {
-            throw new RuntimeException(e);
-          }
-        }
-      });
+      Thread thread =
+          new Thread(
+              () -> {
+                for (int i = 0; i < appends / 5; i++) {
+                  try {
+                    CompletableFuture<Long> f =
+                        store.append("a", messages(id + ":" + i), null, false);
+                    synchronized (futures) {
+                      futures.add(f);
+                    }
+                  } catch (Exception e) {
+                    throw new RuntimeException(e);
+                  }
+                }
+              });
       threads.add(thread);
       thread.start();
     }
@@ -310,12 +331,16 @@ final class FileLogStoreTest extends LogStoreContractTest {
     store.close();
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean hold = new AtomicBoolean(false);
-    store = FileLogStore.open(dir, () -> {
-      if (hold.getAndSet(false)) awaitQuietly(release);
-    });
+    store =
+        FileLogStore.open(
+            dir,
+            () -> {
+              if (hold.getAndSet(false)) awaitQuietly(release);
+            });
     await(store.create(meta("a"), messages("x")));
     hold.set(true);
-    CompletableFuture<Long> pending = store.append("a", messages("y"), new ProducerState("p", 0, 0, 2, false), "7", false);
+    CompletableFuture<Long> pending =
+        store.append("a", messages("y"), new ProducerState("p", 0, 0, 2, false), "7", false);
 
     // Ordered state moves at once; readable state waits for the fsync.
     assertThat(store.producers("a")).extracting(ProducerState::producerId).containsExactly("p");
@@ -380,7 +405,8 @@ final class FileLogStoreTest extends LogStoreContractTest {
     assertThat(strings(store.read("a", 0, 100))).containsExactly("x", "y");
     Thread.currentThread().interrupt();
     try {
-      assertThatThrownBy(() -> store.read("a", 0, 100)).isInstanceOf(java.io.UncheckedIOException.class);
+      assertThatThrownBy(() -> store.read("a", 0, 100))
+          .isInstanceOf(java.io.UncheckedIOException.class);
     } finally {
       assertThat(Thread.interrupted()).isTrue();
     }

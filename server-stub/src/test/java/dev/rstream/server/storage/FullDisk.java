@@ -6,8 +6,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
- * A disk that fills up: with {@link #free} bytes left, a write takes what fits (a short write, as
- * a real full disk does) and the next one fails with "No space left on device". For tests in any
+ * A disk that fills up: with {@link #free} bytes left, a write takes what fits (a short write, as a
+ * real full disk does) and the next one fails with "No space left on device". For tests in any
  * package: {@link #open} gives a durable store writing through it.
  */
 public final class FullDisk implements Disk {

@@ -183,17 +183,14 @@ abstract class LogStoreContractTest {
     assertThatThrownBy(() -> store.read("a", 1, 100))
         .isInstanceOf(InvalidPositionException.class)
         .hasMessageContaining("1");
-    assertThatThrownBy(() -> store.read("a", 4, 100))
-        .isInstanceOf(InvalidPositionException.class);
+    assertThatThrownBy(() -> store.read("a", 4, 100)).isInstanceOf(InvalidPositionException.class);
   }
 
   @Test
   void readPastTheTailOrBeforeTheStartThrowsInvalidPosition() throws Exception {
     await(store.create(meta("a"), messages("abc")));
-    assertThatThrownBy(() -> store.read("a", 4, 100))
-        .isInstanceOf(InvalidPositionException.class);
-    assertThatThrownBy(() -> store.read("a", -1, 100))
-        .isInstanceOf(InvalidPositionException.class);
+    assertThatThrownBy(() -> store.read("a", 4, 100)).isInstanceOf(InvalidPositionException.class);
+    assertThatThrownBy(() -> store.read("a", -1, 100)).isInstanceOf(InvalidPositionException.class);
   }
 
   @Test
@@ -284,8 +281,7 @@ abstract class LogStoreContractTest {
   @Test
   void tailListenersHearAppendsCloseAndDelete() throws Exception {
     BlockingQueue<Tail> tails = new LinkedBlockingQueue<>();
-    AutoCloseable handle =
-        store.addTailListener((p, t, c, d) -> tails.add(new Tail(p, t, c, d)));
+    AutoCloseable handle = store.addTailListener((p, t, c, d) -> tails.add(new Tail(p, t, c, d)));
     await(store.create(meta("a"), messages("ab")));
     assertThat(tails.poll(5, TimeUnit.SECONDS)).isEqualTo(new Tail("a", 2, false, false));
     append("a", "cde");
@@ -341,7 +337,8 @@ abstract class LogStoreContractTest {
                   for (int i = 0; i < perThread; i++) {
                     futures.add(store.append("a", messages(id + ":" + i), null, false));
                   }
-                  for (int i = 0; i < perThread; i++) mine.add(new long[] {i, await(futures.get(i))});
+                  for (int i = 0; i < perThread; i++)
+                    mine.add(new long[] {i, await(futures.get(i))});
                 } catch (Throwable e) {
                   failure.set(e);
                 }

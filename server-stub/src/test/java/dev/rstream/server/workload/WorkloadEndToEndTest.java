@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The workload against a real server-stub: continuing a stream, and living through restarts. */
 class WorkloadEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** After the streams' creation: server-stub refuses changes stamped before it. */
   private static final Instant START =
       Instant.now().plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS);
@@ -130,8 +131,8 @@ class WorkloadEndToEndTest {
 
   /**
    * Applies the stream's changes (keyframes skipped: they repeat the state) and checks each is
-   * valid against the state so far: inserts of new keys only, updates and deletes of existing
-   * ones. Returns the number of changes.
+   * valid against the state so far: inserts of new keys only, updates and deletes of existing ones.
+   * Returns the number of changes.
    */
   private static int replay(List<JsonNode> messages) {
     Set<String> live = new HashSet<>();
@@ -146,9 +147,12 @@ class WorkloadEndToEndTest {
       String id = m.get("type").asText() + "/" + m.get("key").asText();
       String op = headers.get("operation").asText();
       switch (op) {
-        case "insert" -> assertThat(live.add(id)).as("change %d inserts a new %s", changes, id).isTrue();
-        case "update" -> assertThat(live).as("change %d updates a live %s", changes, id).contains(id);
-        case "delete" -> assertThat(live.remove(id)).as("change %d deletes a live %s", changes, id).isTrue();
+        case "insert" ->
+            assertThat(live.add(id)).as("change %d inserts a new %s", changes, id).isTrue();
+        case "update" ->
+            assertThat(live).as("change %d updates a live %s", changes, id).contains(id);
+        case "delete" ->
+            assertThat(live.remove(id)).as("change %d deletes a live %s", changes, id).isTrue();
         default -> throw new AssertionError("operation " + op);
       }
       changes++;
@@ -161,14 +165,16 @@ class WorkloadEndToEndTest {
   }
 
   /** The stream's messages; none when {@code mayBeMissing} and it does not exist (yet). */
-  private List<JsonNode> readAll(URI url, boolean mayBeMissing) throws IOException, InterruptedException {
+  private List<JsonNode> readAll(URI url, boolean mayBeMissing)
+      throws IOException, InterruptedException {
     List<JsonNode> out = new ArrayList<>();
     String offset = "-1";
     while (true) {
       HttpResponse<String> r =
           http.send(
               HttpRequest.newBuilder(
-                      URI.create(url + "?offset=" + URLEncoder.encode(offset, StandardCharsets.UTF_8)))
+                      URI.create(
+                          url + "?offset=" + URLEncoder.encode(offset, StandardCharsets.UTF_8)))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       if (mayBeMissing && r.statusCode() == 404) return out;
@@ -181,7 +187,8 @@ class WorkloadEndToEndTest {
 
   private void awaitChanges(URI url, int changes) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (readAll(url, true).stream().filter(m -> m.path("headers").has("operation")).count() < changes) {
+    while (readAll(url, true).stream().filter(m -> m.path("headers").has("operation")).count()
+        < changes) {
       assertThat(System.nanoTime()).as("%d changes within 30 s", changes).isLessThan(deadline);
       Thread.sleep(10);
     }

@@ -35,7 +35,12 @@ class WorkloadTest {
 
   /** What the server received, and the virtual time it arrived at. */
   record Received(
-      String method, String path, String policy, String contentType, String body, long atNanos,
+      String method,
+      String path,
+      String policy,
+      String contentType,
+      String body,
+      long atNanos,
       String producer) {}
 
   /** Scripted answer to a POST attempt: drop the connection without an answer. */
@@ -45,8 +50,10 @@ class WorkloadTest {
   private final VirtualPacer pacer = new VirtualPacer();
   private final AtomicInteger failAt = new AtomicInteger(-1);
   private final AtomicInteger posts = new AtomicInteger();
+
   /** Answers for the next POST attempts, in order; then 204. */
   private final BlockingQueue<Integer> postAnswers = new LinkedBlockingQueue<>();
+
   private HttpServer server;
   private ExecutorService serverThreads;
   private URI url;
@@ -74,7 +81,8 @@ class WorkloadTest {
     server.createContext(
         "/",
         exchange -> {
-          String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
           received.add(
               new Received(
                   exchange.getRequestMethod(),
@@ -83,8 +91,10 @@ class WorkloadTest {
                   exchange.getRequestHeaders().getFirst("Content-Type"),
                   body,
                   pacer.nanoTime(),
-                  exchange.getRequestHeaders().getFirst("Producer-Id") + " "
-                      + exchange.getRequestHeaders().getFirst("Producer-Epoch") + " "
+                  exchange.getRequestHeaders().getFirst("Producer-Id")
+                      + " "
+                      + exchange.getRequestHeaders().getFirst("Producer-Epoch")
+                      + " "
                       + exchange.getRequestHeaders().getFirst("Producer-Seq")));
           int status = exchange.getRequestMethod().equals("PUT") ? 201 : 204;
           Integer scripted = exchange.getRequestMethod().equals("POST") ? postAnswers.poll() : null;
@@ -94,7 +104,8 @@ class WorkloadTest {
           } else if (scripted != null) {
             exchange.getResponseHeaders().add("Retry-After", scripted == 429 ? "3" : "soon");
             exchange.sendResponseHeaders(scripted, -1);
-          } else if (exchange.getRequestMethod().equals("POST") && posts.getAndIncrement() == failAt.get()) {
+          } else if (exchange.getRequestMethod().equals("POST")
+              && posts.getAndIncrement() == failAt.get()) {
             byte[] error = "{\"error\":\"append_rejected\"}".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(400, error.length);
             exchange.getResponseBody().write(error);
@@ -104,7 +115,8 @@ class WorkloadTest {
           exchange.close();
         });
     server.start();
-    url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1/stream/demo/orders");
+    url =
+        URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1/stream/demo/orders");
   }
 
   @AfterEach
@@ -218,11 +230,22 @@ class WorkloadTest {
   @Test
   void simulatedClockWithoutAStartStartsOnceTheStreamIsCreated() throws Exception {
     Instant before = Instant.now();
-    Workload.builder().streamUrl(url).rate(100).count(3).simulatedClock(Duration.ofHours(1)).pacer(pacer).build().run();
+    Workload.builder()
+        .streamUrl(url)
+        .rate(100)
+        .count(3)
+        .simulatedClock(Duration.ofHours(1))
+        .pacer(pacer)
+        .build()
+        .run();
 
     List<Received> requests = drain(4);
-    Instant first = Rfc3339.parse(JSON.readTree(requests.get(1).body()).path("headers").path("timestamp").asText());
-    Instant third = Rfc3339.parse(JSON.readTree(requests.get(3).body()).path("headers").path("timestamp").asText());
+    Instant first =
+        Rfc3339.parse(
+            JSON.readTree(requests.get(1).body()).path("headers").path("timestamp").asText());
+    Instant third =
+        Rfc3339.parse(
+            JSON.readTree(requests.get(3).body()).path("headers").path("timestamp").asText());
     assertThat(first).isAfterOrEqualTo(before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
     assertThat(Duration.between(first, third)).isEqualTo(Duration.ofHours(2));
   }
@@ -306,25 +329,36 @@ class WorkloadTest {
   void aServerThatStaysDownEndsTheRunOnceRetryForIsUp() throws Exception {
     for (int i = 0; i < 100; i++) postAnswers.add(503);
     Workload w =
-        Workload.builder().streamUrl(url).rate(1000).count(3).retryFor(Duration.ofSeconds(5)).pacer(pacer).build();
+        Workload.builder()
+            .streamUrl(url)
+            .rate(1000)
+            .count(3)
+            .retryFor(Duration.ofSeconds(5))
+            .pacer(pacer)
+            .build();
 
     assertThatThrownBy(w::run).isInstanceOf(IOException.class).hasMessageContaining("HTTP 503");
 
-    // PUT, then attempts 100, 200, 400, 800, 1600 ms and then every 2 s apart, the last at or after 5 s.
+    // PUT, then attempts 100, 200, 400, 800, 1600 ms and then every 2 s apart, the last at or after
+    // 5 s.
     List<Received> attempts = drain(1 + 7).subList(1, 8);
     assertThat(attempts.get(6).atNanos() - attempts.get(0).atNanos()).isEqualTo(5_100_000_000L);
   }
 
   @Test
   void argumentsAreCheckedWhenSet() {
-    assertThatThrownBy(() -> Workload.builder().rate(0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Workload.builder().count(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Workload.builder().rate(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Workload.builder().count(0))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Workload.builder().retryFor(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Workload.builder().simulatedClock(Instant.EPOCH, Duration.ofSeconds(-1)))
+    assertThatThrownBy(
+            () -> Workload.builder().simulatedClock(Instant.EPOCH, Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(Workload.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(Workload.parseDuration("PT1M")).isEqualTo(Duration.ofMinutes(1));
-    assertThatThrownBy(() -> Workload.parseDuration("soon")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Workload.parseDuration("soon"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -23,7 +23,8 @@ class JsonMessagesTest {
   @Test
   void flattensOneLevelAndKeepsNumbersExact() throws WriteRejectedException {
     List<byte[]> messages = split("[ {\"a\" : 1.50}, [1, 2], 12345678901234567890123, \"x\\ny\" ]");
-    assertThat(messages).extracting(JsonMessagesTest::text)
+    assertThat(messages)
+        .extracting(JsonMessagesTest::text)
         .containsExactly("{\"a\":1.50}", "[1,2]", "12345678901234567890123", "\"x\\ny\"");
   }
 
@@ -38,8 +39,9 @@ class JsonMessagesTest {
   @Test
   void stampedLengthDoesNotDependOnTheOffset() throws WriteRejectedException {
     List<byte[]> unit =
-        split("[{\"headers\":{\"operation\":\"insert\",\"offset\":\"x\"},\"key\":\"k\"},"
-            + "{\"headers\":{\"control\":\"snapshot-end\"}},{\"headers\":{\"note\":1}},7]");
+        split(
+            "[{\"headers\":{\"operation\":\"insert\",\"offset\":\"x\"},\"key\":\"k\"},"
+                + "{\"headers\":{\"control\":\"snapshot-end\"}},{\"headers\":{\"note\":1}},7]");
     JsonMessages.Stamped low = JsonMessages.stamp(unit, 1, 0, OFFSETS);
     JsonMessages.Stamped high = JsonMessages.stamp(unit, -1, Long.MAX_VALUE / 2, OFFSETS);
     for (int i = 0; i < unit.size(); i++) {
