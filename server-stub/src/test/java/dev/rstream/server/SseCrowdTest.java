@@ -122,6 +122,31 @@ class SseCrowdTest {
     }
   }
 
+  /**
+   * A session that opens after an append another session at the same offset has not read yet must
+   * not take that session's older shared read for the tail: it would send only that read, say it is
+   * up to date and wait for a wake-up that already happened.
+   */
+  @Test
+  void readerJoiningAfterAnAppendGetsItDespiteAnOlderSharedReadFromItsOffset() throws Exception {
+    assertThat(http.put("late", "application/json", "").code()).isEqualTo(201);
+    String start = append("late", 1);
+    SseEvents first = open("late?offset=" + start + "&live=sse");
+    assertThat(first.next().name())
+        .as("caught up at once, nothing to share yet")
+        .isEqualTo("control");
+    append("late", 2);
+    List<String> offsets = new ArrayList<>();
+    // The first reader's read from `start` (message 2) is now the shared read from that offset.
+    assertThat(messages(first, 1, offsets)).containsExactly(2);
+    append("late", 3);
+    // Open the second reader before the first reads message 3: its read from `start` is still
+    // the newest shared read there, and the append of message 3 woke only the first reader.
+    SseEvents second = open("late?offset=" + start + "&live=sse");
+    assertThat(messages(second, 2, new ArrayList<>())).containsExactly(2, 3);
+    assertThat(messages(first, 1, offsets)).containsExactly(3);
+  }
+
   @Test
   void deletingTheStreamEndsEveryReaderOfTheCrowd() throws Exception {
     assertThat(http.put("doomed", "application/json", "").code()).isEqualTo(201);

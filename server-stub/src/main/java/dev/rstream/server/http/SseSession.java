@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -46,8 +47,19 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private volatile boolean heartbeatDue;
 
-  /** The highest tail a wake-up reported: a shared read that ends below it is stale. */
-  private volatile long knownTail;
+  /**
+   * The highest tail this session has seen, from a wake-up or its own read of the store: a shared
+   * read that ends below it is stale. Raised atomically: a lower value must never overwrite a
+   * higher one, or the session would take itself for caught up and wait for a wake-up that already
+   * came.
+   */
+  private final AtomicLong knownTail = new AtomicLong();
+
+  /**
+   * Whether this session has read the store itself since it registered for wake-ups. Until then it
+   * knows no tail (appends before it registered woke nobody), so it trusts no shared read.
+   */
+  private boolean readOwnTail;
 
   /** A wake-up said the stream was deleted: end without asking the store. */
   private volatile boolean deletedSeen;
@@ -130,7 +142,7 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
     if (finishing || cycleOver || deletedSeen) {
       return Action.SUCCEEDED;
     }
-    if (sentControl && position >= knownTail && !closedSeen) {
+    if (sentControl && position >= knownTail.get() && !closedSeen) {
       // Nothing beyond what was sent (every append raises knownTail before it wakes this
       // session): no need to take the stream's lock just to find that out, as each session of a
       // crowd otherwise does once more after each of its writes.
@@ -138,9 +150,13 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
     }
     // Only a shared read that reaches the tail this session was told of: a session that fell
     // behind then writes one event for several appends and catches up, instead of one per
-    // append, and the sessions behind with it share that read.
+    // append, and the sessions behind with it share that read. Never before the session's first
+    // own read: until then it knows no tail, and a read shared before it registered may end
+    // before appends whose wake-ups it missed.
     LiveReads.SharedRead read =
-        context.live.lastRead(meta.path(), meta.incarnation(), position, knownTail);
+        readOwnTail
+            ? context.live.lastRead(meta.path(), meta.incarnation(), position, knownTail.get())
+            : null;
     if (read == null) {
       // The store is asked only here: a crowd's sessions that share a read do not all take the
       // stream's lock, which the appender needs too (a deletion reaches them as a wake-up).
@@ -156,6 +172,7 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
         return Action.SUCCEEDED;
       }
       raiseKnownTail(result.tailPosition());
+      readOwnTail = true;
       byte[] data = result.messages().isEmpty() ? null : dataEvent(ReadBodies.of(result, json));
       read =
           new LiveReads.SharedRead(
@@ -213,11 +230,7 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
   }
 
   private void raiseKnownTail(long tailPosition) {
-    // Racy max: a lower value written last only makes one shared read look fresh; the next
-    // wake-up raises it again.
-    if (tailPosition > knownTail) {
-      knownTail = tailPosition;
-    }
+    knownTail.accumulateAndGet(tailPosition, Math::max);
   }
 
   /** {@code event: data} with the payload's lines as {@code data:} lines. */
