@@ -613,8 +613,9 @@ public final class EndToEndBenchmarks {
     int keys = Math.max(1, every);
     // Batches of `every` changes: the server writes keyframes between units, so this keeps them
     // `every` changes apart.
-    loopback.populate(
+    loopback.populateKeyframed(
         url,
+        0,
         n,
         every,
         i ->
@@ -735,7 +736,7 @@ public final class EndToEndBenchmarks {
                 + RFC3339_MILLIS.format(base.plusMillis(i))
                 + "\"}}";
     // Batches of `every` changes: the server writes its keyframes between units.
-    Offset populated = Offset.of(loopback.populate(url, 0, n, every, message));
+    Offset populated = Offset.of(loopback.populateKeyframed(url, 0, n, every, message));
     List<Loopback.IndexEntry> index = loopback.keyframeIndex(url);
     check(index.size() >= 3, "only " + index.size() + " keyframes in " + url);
     String size = count(n) + " msgs, " + index.size() + " keyframes";

@@ -122,6 +122,42 @@ final class Loopback implements AutoCloseable {
     return next;
   }
 
+  /**
+   * Like {@link #populate(String, int, int, int, IntFunction)} on a stream whose server writes a
+   * keyframe after {@code batch} changes, but waits after each full batch until the keyframe index
+   * has grown. The server writes keyframes on its own thread, so without the wait two batches can
+   * share one keyframe and the count of windows varies from run to run.
+   */
+  String populateKeyframed(String url, int from, int to, int batch, IntFunction<String> message)
+      throws IOException {
+    String next = "";
+    int keyframes = keyframeIndex(url).size();
+    for (int i = from; i < to; i += batch) {
+      int end = Math.min(to, i + batch);
+      next = appendBatch(url, i, end, message);
+      if (end - i == batch) keyframes = awaitKeyframes(url, keyframes + 1);
+    }
+    return next;
+  }
+
+  private int awaitKeyframes(String url, int count) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      int size = keyframeIndex(url).size();
+      if (size >= count) return size;
+      if (System.nanoTime() > deadline) {
+        throw new IOException(
+            "the server wrote " + size + " of " + count + " keyframes in 30 s: " + url);
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted waiting for keyframes", e);
+      }
+    }
+  }
+
   /** Appends {@code count} messages in batches of {@code batch}. */
   void populate(String url, int count, int batch, IntFunction<String> message) throws IOException {
     populate(url, 0, count, batch, message);
