@@ -114,6 +114,7 @@ public final class RStreamClient implements Closeable {
   private final ProgressBoard progress = new ProgressBoard();
   private final WindowRegistry registry;
   private final LiveCursor cursor;
+  private final LiveSubsets subsets;
   // Appends and the producer: the builder's retry policy. Reads that end (windows, the index, the
   // tail) go through oneShotSource, with the one-shot policy, and report retries to progress.
   private final StreamSource source;
@@ -180,6 +181,7 @@ public final class RStreamClient implements Closeable {
             liveMode(builder.liveTransport),
             builder.lingerMillis,
             Recovery.liveReconnectPolicy(builder.retryPolicy, builder.liveReconnectPolicy));
+    this.subsets = new LiveSubsets(cursor.updates(), mapper);
   }
 
   private static LiveMode liveMode(LiveTransport transport) {
@@ -348,8 +350,9 @@ public final class RStreamClient implements Closeable {
    * The current state, then a new state after every append: after each change, or after all the
    * changes one request appended together (atomic on the server, so never shown apart: a state is
    * always one the server had, and its {@link StateView#offset()} is exact). {@link
-   * StateView#changes()} lists what produced it. Never completes (unless the stream is closed or
-   * this client is).
+   * StateView#changes()} lists what produced it, {@link StateView#changedKeys()} the entities it
+   * changed against the state this subscriber got before. Never completes (unless the stream is
+   * closed or this client is).
    *
    * <p>Hot and shared: all subscribers share one live connection, opened by the first and closed by
    * the last one leaving (after the builder's {@link Builder#liveLinger linger}). A late subscriber
@@ -362,16 +365,42 @@ public final class RStreamClient implements Closeable {
    * this client is closed meanwhile.
    */
   public Flowable<StateView> live() {
-    return whileOpen(
-        () ->
-            cursor
-                .updates()
-                // The cursor repeats a state to flag that it has caught up; subscribers see it
-                // once.
-                .distinctUntilChanged((a, b) -> LiveUpdate.samePoint(a.point(), b.point(), false))
-                .map(update -> view(update.point(), update.fromStore()))
-                .onBackpressureLatest()
-                .takeUntil(closedSignal));
+    return whileOpen(() -> subsets.all().takeUntil(closedSignal));
+  }
+
+  /**
+   * As {@link #live()}, but only the states in which the entities of {@code type} differ from the
+   * last state this subscriber got: the current state at once, then a state each time an append
+   * inserts, deletes or changes the value of an entity of {@code type}. An append that touches only
+   * other types, or writes values the entities already had, or a keyframe that holds the same
+   * entities, wakes no subscriber of this. Read the type's entities with {@link
+   * StateView#entities(String)}, and what changed with {@link StateView#changedKeys(String)}.
+   *
+   * <p>Shares the one live connection with {@link #live()} and every other subscriber; hot, never
+   * completes (but as {@link #live()} does), emits on the I/O thread, conflates for a slow
+   * subscriber. The check costs O(1) per append that leaves {@code type} alone, and a walk of the
+   * type's entities at a keyframe.
+   */
+  public Flowable<StateView> live(String type) {
+    requireNonNull(type, "type == null");
+    return whileOpen(() -> subsets.ofType(type).takeUntil(closedSignal));
+  }
+
+  /**
+   * As {@link #live()}, but only the entity {@code type}/{@code key}, each time its value differs
+   * from the one this subscriber got last: its value in the current state at once ({@link
+   * EntityView#exists()} false if there is none), then its value after each append that inserts,
+   * deletes or changes it. An append that writes the value it had, or touches other entities, wakes
+   * no subscriber of this.
+   *
+   * <p>Shares the one live connection with {@link #live()} and every other subscriber; hot, never
+   * completes (but as {@link #live()} does), emits on the I/O thread, conflates for a slow
+   * subscriber. The check costs one lookup per append.
+   */
+  public Flowable<EntityView> live(String type, String key) {
+    requireNonNull(type, "type == null");
+    requireNonNull(key, "key == null");
+    return whileOpen(() -> subsets.entity(type, key).takeUntil(closedSignal));
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.rstream.internal.state.State;
 import dev.rstream.internal.window.WindowPoint;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,11 +29,20 @@ public final class StateView {
   private final WindowPoint point;
   private final boolean fromStore;
   private final ObjectMapper mapper;
+  // What changedKeys() compares with: the state of the view its subscriber got before this one.
+  private final State before;
+  // Computed on first use: most subscribers never ask. A race computes it twice, equally.
+  private volatile @Nullable Map<String, Set<String>> changedKeys;
 
   StateView(WindowPoint point, boolean fromStore, ObjectMapper mapper) {
+    this(point, fromStore, mapper, State.empty());
+  }
+
+  StateView(WindowPoint point, boolean fromStore, ObjectMapper mapper, State before) {
     this.point = point;
     this.fromStore = fromStore;
     this.mapper = mapper;
+    this.before = before;
   }
 
   /** The position in the stream this state is at: resuming from it returns what came after. */
@@ -74,6 +84,39 @@ public final class StateView {
    */
   public List<Change> changes() {
     return point.changes();
+  }
+
+  /**
+   * Type to the keys of the entities that differ between this view and the one its subscriber got
+   * before it from the same stream: inserted, updated to another value, or deleted. For consecutive
+   * views of {@link RStreamClient#live()} these are the entities the last append changed (a change
+   * that wrote the value an entity had already is not among them); a subscriber that skipped views
+   * (conflation, or {@link RStreamClient#live(String)} skipping views that did not touch its type)
+   * gets what changed since the view it got last. For the first view of a subscription, and the
+   * view of a one-shot read ({@link RStreamClient#window}, {@link RStreamClient#state()}), it is
+   * compared with the empty state: every entity is listed. Types with nothing changed are absent.
+   *
+   * <p>Computed on the first call, on the calling thread, then kept: in O(changes) when the views
+   * share their structure (successive states of one window), in O(size) across a keyframe, whose
+   * state is built anew. An unmodifiable map of unmodifiable sets.
+   */
+  public Map<String, Set<String>> changedKeys() {
+    Map<String, Set<String>> keys = changedKeys;
+    if (keys == null) {
+      keys = point.state().changedKeys(before);
+      changedKeys = keys;
+    }
+    return keys;
+  }
+
+  /**
+   * The keys of {@code type} in {@link #changedKeys()}: the entities of that type inserted, updated
+   * to another value or deleted since the view its subscriber got before. Empty if none.
+   */
+  public Set<String> changedKeys(String type) {
+    requireNonNull(type, "type == null");
+    Set<String> keys = changedKeys().get(type);
+    return keys == null ? Collections.emptySet() : keys;
   }
 
   /** The number of entities, over all types. */

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The README's Java snippets, compiled. Each region between {@code // README:name} and
@@ -36,6 +37,12 @@ final class ReadmeSnippets {
   private void render(Map<String, String> orders) {}
 
   private void log(List<WindowInfo> windows) {}
+
+  private void showOrder(Order order) {}
+
+  private void showDeleted() {}
+
+  private void updateRows(Map<String, String> orders, Set<String> changed) {}
 
   private final File filesDir = new File(System.getProperty("java.io.tmpdir"));
   private final String url = "http://127.0.0.1:4437/v1/stream/orders";
@@ -92,6 +99,23 @@ final class ReadmeSnippets {
     client.awaitOffset(written).blockingAwait();
 
     client.close();   // releases the connection and every thread the client started; an OkHttpClient you gave it stays yours
+    // README:end
+  }
+
+  void subsets(RStreamClient client) {
+    // README:subsets
+    // Woken only when an entity of type "order" is inserted, changed or deleted.
+    client.live("order")
+        .observeOn(mainThread)
+        .subscribe(view -> updateRows(view.entities("order"), view.changedKeys("order")));
+
+    // One entity: its value at once, then each time it changes; exists() is false once deleted.
+    client.live("order", "o-17")
+        .observeOn(mainThread)
+        .subscribe(o17 -> {
+          if (o17.exists()) showOrder(o17.value(Order.class));
+          else showDeleted();
+        });
     // README:end
   }
 }

@@ -4,6 +4,8 @@ import dev.rstream.Change;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,6 +73,50 @@ public final class State {
     ChampMap<String, String> with = entities.plus(change.key(), value);
     if (with == entities) return this;
     return new State(byType.plus(type, with), size + (with.size() - entities.size()));
+  }
+
+  /**
+   * Whether the entities of {@code type} are the same here as in {@code before}: the same keys with
+   * equal value texts. In O(1) when this state was made from {@code before} by changes to other
+   * types, else by a walk of what the two do not share ({@link ChampDiff}), stopping at the first
+   * difference.
+   */
+  public boolean sameEntities(State before, String type) {
+    ChampMap<String, String> was = before.byType.get(type);
+    ChampMap<String, String> now = byType.get(type);
+    if (was == now) return true;
+    return ChampDiff.diff(orEmpty(was), orEmpty(now), (key, a, b) -> a != null && a.equals(b));
+  }
+
+  /**
+   * Type to keys of the entities whose value differs between {@code before} and this state:
+   * inserted, updated to another value, or deleted. Types with no such entity are absent. In
+   * O(changes x depth) when one state was made from the other by changes, in O(size) when the two
+   * were built apart (a keyframe's state). Unmodifiable.
+   */
+  public Map<String, Set<String>> changedKeys(State before) {
+    if (before == this) return Collections.emptyMap();
+    Map<String, Set<String>> changed = new LinkedHashMap<>();
+    ChampDiff.diff(
+        before.byType,
+        byType,
+        (type, was, now) -> {
+          Set<String> keys = new LinkedHashSet<>();
+          ChampDiff.diff(
+              orEmpty(was),
+              orEmpty(now),
+              (key, a, b) -> {
+                if (a == null || !a.equals(b)) keys.add(key);
+                return true;
+              });
+          if (!keys.isEmpty()) changed.put(type, Collections.unmodifiableSet(keys));
+          return true;
+        });
+    return changed.isEmpty() ? Collections.emptyMap() : Collections.unmodifiableMap(changed);
+  }
+
+  private static ChampMap<String, String> orEmpty(@Nullable ChampMap<String, String> map) {
+    return map == null ? ChampMap.empty() : map;
   }
 
   /** An editor starting from this state; this state never changes. */
