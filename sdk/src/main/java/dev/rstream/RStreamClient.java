@@ -8,6 +8,7 @@ import dev.rstream.durable.DurableStream;
 import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.ProducerOptions;
 import dev.rstream.internal.Internal;
+import dev.rstream.internal.http.CallEvents;
 import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.retry.Recovery;
@@ -22,6 +23,7 @@ import dev.rstream.internal.window.StreamSource;
 import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowPoint;
 import dev.rstream.internal.window.WindowRegistry;
+import dev.rstream.internal.window.WindowStateEvents;
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
@@ -141,6 +143,7 @@ public final class RStreamClient implements Closeable {
         http = new OkHttpClient();
         owned = http;
       }
+      http = CallEvents.reporting(http, builder.eventListener);
       HttpUrl url = HttpUrl.get(requireNonNull(builder.streamUrl)); // build() checked it
       RetryPolicy policy =
           builder.retryPolicy != null ? builder.retryPolicy : RetryPolicy.defaults();
@@ -153,7 +156,8 @@ public final class RStreamClient implements Closeable {
     }
     this.ownedHttp = owned;
     this.source = source;
-    this.oneShotSource = new ProgressReportingSource(oneShot, progress);
+    RStreamEventListener events = builder.eventListener;
+    this.oneShotSource = new ProgressReportingSource(oneShot, progress, events);
     this.oneShotPolicy = oneShotPolicy;
     this.scheduler = builder.scheduler;
     this.streamUrl = source.url();
@@ -161,7 +165,7 @@ public final class RStreamClient implements Closeable {
     this.clock = builder.clock;
     LocalStore store = builder.store != null ? builder.store : NoLocalStore.INSTANCE;
     this.store = store;
-    StoreMirror mirror = new StoreMirror(streamUrl, store);
+    StoreMirror mirror = new StoreMirror(streamUrl, store, events);
     LiveCheckpoint checkpoint = new LiveCheckpoint(mirror);
     this.registry =
         new WindowRegistry(
@@ -180,7 +184,11 @@ public final class RStreamClient implements Closeable {
             builder.scheduler,
             liveMode(builder.liveTransport),
             builder.lingerMillis,
-            Recovery.liveReconnectPolicy(builder.retryPolicy, builder.liveReconnectPolicy));
+            Recovery.liveReconnectPolicy(builder.retryPolicy, builder.liveReconnectPolicy),
+            events);
+    if (events != RStreamEventListener.NONE) {
+      registry.windows().takeUntil(closedSignal).subscribe(new WindowStateEvents(events));
+    }
     this.subsets = new LiveSubsets(cursor.updates(), mapper);
   }
 
@@ -740,6 +748,7 @@ public final class RStreamClient implements Closeable {
     private @Nullable RetryPolicy oneShotRetryPolicy;
     private @Nullable RetryPolicy liveReconnectPolicy;
     private @Nullable TokenSupplier authToken;
+    private RStreamEventListener eventListener = RStreamEventListener.NONE;
 
     Builder() {}
 
@@ -885,6 +894,16 @@ public final class RStreamClient implements Closeable {
      */
     public Builder authToken(TokenSupplier tokens) {
       this.authToken = requireNonNull(tokens, "tokens == null");
+      return this;
+    }
+
+    /**
+     * Hears what the client does: requests and their bytes, the live connection, retries, window
+     * states, store hits and misses, keyframes applied (see {@link RStreamEventListener}, which
+     * says on which threads). {@link RStreamEventListener#NONE} by default, which costs nothing.
+     */
+    public Builder eventListener(RStreamEventListener eventListener) {
+      this.eventListener = requireNonNull(eventListener, "eventListener == null");
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.rstream.examples.readme;
 import dev.rstream.Change;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
+import dev.rstream.RStreamEventListener;
 import dev.rstream.SqliteStore;
 import dev.rstream.StateView;
 import dev.rstream.WindowInfo;
@@ -15,6 +16,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The README's Java snippets, compiled. Each region between {@code // README:name} and
@@ -39,6 +42,15 @@ final class ReadmeSnippets {
   private void log(List<WindowInfo> windows) {}
 
   private void showOrder(Order order) {}
+
+  private void log(String line) {}
+
+  /** An app's metrics. */
+  interface Metrics {
+    void bytesIn(long bytes);
+  }
+
+  private Metrics metrics;
 
   private void showDeleted() {}
 
@@ -116,6 +128,23 @@ final class ReadmeSnippets {
           if (o17.exists()) showOrder(o17.value(Order.class));
           else showDeleted();
         });
+    // README:end
+  }
+
+  void events() {
+    // README:events
+    RStreamClient client = RStreamClient.builder()
+        .streamUrl(url)
+        .eventListener(new RStreamEventListener() {
+          @Override public void requestEnd(Request request, int status, long bytesSent, long bytesReceived) {
+            metrics.bytesIn(bytesReceived);
+          }
+
+          @Override public void liveConnectionClosed(@Nullable Throwable cause) {
+            if (cause != null) log("live connection lost: " + cause);
+          }
+        })
+        .build();
     // README:end
   }
 }

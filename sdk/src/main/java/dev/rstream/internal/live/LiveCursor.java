@@ -1,6 +1,7 @@
 package dev.rstream.internal.live;
 
 import dev.rstream.Progress;
+import dev.rstream.RStreamEventListener;
 import dev.rstream.RetryPolicy;
 import dev.rstream.TransientException;
 import dev.rstream.durable.LiveMode;
@@ -60,7 +61,8 @@ public final class LiveCursor {
       Scheduler scheduler,
       LiveMode liveMode,
       long lingerMillis,
-      RetryPolicy reconnectPolicy) {
+      RetryPolicy reconnectPolicy,
+      RStreamEventListener events) {
     LiveWaiters waiters = new LiveWaiters(source.url(), scheduler);
     this.waiters = waiters;
     Flowable<LiveUpdate> sessions =
@@ -78,7 +80,8 @@ public final class LiveCursor {
                             liveMode,
                             reconnectPolicy,
                             waiters,
-                            () -> paused)),
+                            () -> paused,
+                            events)),
                 BackpressureStrategy.BUFFER)
             // close() ends a session even while it lingers with no subscriber.
             .takeUntil(closed.andThen(Flowable.just(Boolean.TRUE)));

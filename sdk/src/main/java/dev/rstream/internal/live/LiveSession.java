@@ -5,6 +5,7 @@ import dev.rstream.Offset;
 import dev.rstream.OffsetGoneException;
 import dev.rstream.Progress;
 import dev.rstream.ProtocolException;
+import dev.rstream.RStreamEventListener;
 import dev.rstream.RetryPolicy;
 import dev.rstream.TransientException;
 import dev.rstream.durable.LiveMode;
@@ -52,6 +53,8 @@ final class LiveSession {
   private final LiveWaiters waiters;
   private final ReadFailures failures;
   private final BooleanSupplier paused;
+  private final RStreamEventListener events;
+  private final LiveConnectionEvents connection;
   private final SerialDisposable read = new SerialDisposable();
   private @Nullable WindowAssembler assembler;
   private Offset resumeOffset = Offset.START;
@@ -74,7 +77,8 @@ final class LiveSession {
       LiveMode liveMode,
       RetryPolicy reconnectPolicy,
       LiveWaiters waiters,
-      BooleanSupplier paused) {
+      BooleanSupplier paused,
+      RStreamEventListener events) {
     this.out = out;
     this.source = source;
     this.checkpoint = checkpoint;
@@ -84,8 +88,10 @@ final class LiveSession {
     this.liveMode = liveMode;
     this.reconnects = new Recovery(reconnectPolicy);
     this.waiters = waiters;
-    this.failures = new ReadFailures(source.url(), progress, waiters, scheduler);
+    this.failures = new ReadFailures(source.url(), progress, waiters, scheduler, events);
     this.paused = paused;
+    this.events = events;
+    this.connection = new LiveConnectionEvents(events);
   }
 
   /** Opens the live read: from the live window the checkpoint holds, else from the index. */
@@ -127,7 +133,7 @@ final class LiveSession {
               fail(e);
               return;
             }
-            failures.failed(e, resumeOffset);
+            failures.failed(e, resumeOffset, delay);
             progress.update(p -> p.live(Progress.Live.RECONNECTING));
             read.set(
                 scheduler.scheduleDirect(
@@ -205,6 +211,7 @@ final class LiveSession {
 
   private void onBatch(ReadBatch<StateMessage> batch) {
     if (stopped) return;
+    connection.opened(resumeOffset);
     failures.answered();
     // begin() ran before the read that delivers batches started.
     WindowAssembler assembler = java.util.Objects.requireNonNull(this.assembler);
@@ -225,6 +232,8 @@ final class LiveSession {
             break;
           case WINDOW_STARTED:
             checkpoint.keyframe(assembler.completed(), open(assembler));
+            Keyframe applied = open(assembler).start();
+            if (applied != null) events.keyframeApplied(applied);
             if (caughtUp || out.continuous()) out.holdUnit(open(assembler).latest(), offset);
             break;
           case RESET:
@@ -299,6 +308,7 @@ final class LiveSession {
   synchronized void pause() {
     if (stopped) return;
     read.set(io.reactivex.rxjava3.disposables.Disposable.disposed()); // cancels the read
+    connection.closed(null);
     checkpoint.connected(false);
     progress.update(p -> p.live(Progress.Live.IDLE));
   }
@@ -326,8 +336,9 @@ final class LiveSession {
       fellBehind();
       progress.update(p -> p.live(Progress.Live.RECONNECTING));
     }
+    connection.closed(failures.transientOf(cause, resumeOffset));
     // Outside the lock: a waiter it fails may call back into the client.
-    failures.failed(cause, resumeOffset);
+    failures.failed(cause, resumeOffset, delayMillis);
   }
 
   /**
@@ -348,6 +359,7 @@ final class LiveSession {
       Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
       progress.update(p -> p.live(state));
     }
+    connection.opened(resumeOffset);
     failures.answered();
   }
 
@@ -364,6 +376,7 @@ final class LiveSession {
           Level.WARNING,
           source.url() + ": live offset gone, dropping stored data and rebuilding",
           error);
+      connection.closed(error);
       caughtUp = false;
       out.discontinue(); // the rebuilt state may not follow what subscribers hold
       checkpoint.reset();
@@ -379,13 +392,14 @@ final class LiveSession {
       fail(error);
       return;
     }
+    connection.closed(error);
     log.log(
         Level.FINE, source.url() + ": live read failed, reconnecting from " + resumeOffset, error);
     fellBehind();
     progress.update(p -> p.live(Progress.Live.RECONNECTING));
     skip = appliedSinceBoundary;
     appliedSinceBoundary = 0;
-    failures.failed(error, resumeOffset);
+    failures.failed(error, resumeOffset, delay);
     read.set(scheduler.scheduleDirect(this::connect, delay, TimeUnit.MILLISECONDS));
   }
 
@@ -395,6 +409,8 @@ final class LiveSession {
   }
 
   private void fail(Throwable error) {
+    if (stopped) return;
+    connection.closed(error);
     if (end(Progress.Live.FAILED)) out.fail(error);
   }
 
@@ -411,6 +427,7 @@ final class LiveSession {
     if (stopped) return false;
     stopped = true;
     read.dispose();
+    connection.closed(null);
     checkpoint.stopped();
     failures.ended();
     progress.update(p -> p.live(state));

@@ -5,6 +5,8 @@ import dev.rstream.Keyframe;
 import dev.rstream.LocalStore;
 import dev.rstream.LocalStore.StoredWindow;
 import dev.rstream.Offset;
+import dev.rstream.RStreamEventListener;
+import dev.rstream.RStreamEventListener.StoreItem;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -31,6 +33,7 @@ public final class StoreMirror {
 
   private final String url;
   private final LocalStore store;
+  private final RStreamEventListener events;
   // What the store holds of the live window: which window, how many of its changes, up to where.
   private final Object liveLock = new Object();
   private @Nullable String storedLiveId;
@@ -40,8 +43,16 @@ public final class StoreMirror {
   private boolean failureLogged; // guarded by this
 
   public StoreMirror(String url, LocalStore store) {
+    this(url, store, RStreamEventListener.NONE);
+  }
+
+  /**
+   * As {@link #StoreMirror(String, LocalStore)}, telling {@code events} of window hits and misses.
+   */
+  public StoreMirror(String url, LocalStore store, RStreamEventListener events) {
     this.url = url;
     this.store = store;
+    this.events = events;
   }
 
   /** Whether anything is kept: copying a window for the store costs its keyframe state. */
@@ -66,7 +77,12 @@ public final class StoreMirror {
 
   /** The stored committed window {@code id}, or null if none or unreadable. */
   public @Nullable StoredWindow window(String id) {
-    return readOrNull(() -> store.window(url, id));
+    StoredWindow stored = readOrNull(() -> store.window(url, id));
+    if (keepsWindows()) {
+      if (stored != null) events.storeHit(StoreItem.WINDOW, id);
+      else events.storeMiss(StoreItem.WINDOW, id);
+    }
+    return stored;
   }
 
   /**
@@ -84,14 +100,19 @@ public final class StoreMirror {
    */
   public <W extends LiveWindowContent> @Nullable W liveWindow(Function<StoredWindow, W> restore) {
     StoredWindow stored = readOrNull(() -> store.liveWindow(url));
-    if (stored == null) return null;
-    W window;
-    try {
-      window = restore.apply(stored);
-    } catch (RuntimeException e) {
-      failed(e);
-      return null;
+    W window = null;
+    if (stored != null) {
+      try {
+        window = restore.apply(stored);
+      } catch (RuntimeException e) {
+        failed(e);
+      }
     }
+    if (keepsWindows()) {
+      if (window != null) events.storeHit(StoreItem.LIVE_WINDOW, window.id());
+      else events.storeMiss(StoreItem.LIVE_WINDOW, url);
+    }
+    if (window == null) return null;
     synchronized (liveLock) {
       storedLiveId = window.id();
       storedLiveBase = window.baseOffset();

@@ -2,6 +2,7 @@ package dev.rstream.internal.window;
 
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
+import dev.rstream.RStreamEventListener;
 import dev.rstream.TransientException;
 import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.durable.ProducerOptions;
@@ -22,10 +23,18 @@ import io.reactivex.rxjava3.core.Single;
 public final class ProgressReportingSource implements StreamSource {
   private final StreamSource source;
   private final ProgressBoard progress;
+  private final RStreamEventListener events;
 
   public ProgressReportingSource(StreamSource source, ProgressBoard progress) {
+    this(source, progress, RStreamEventListener.NONE);
+  }
+
+  /** As {@link #ProgressReportingSource(StreamSource, ProgressBoard)}; {@code events} hears too. */
+  public ProgressReportingSource(
+      StreamSource source, ProgressBoard progress, RStreamEventListener events) {
     this.source = source;
     this.progress = progress;
+    this.events = events;
   }
 
   @Override
@@ -102,6 +111,7 @@ public final class ProgressReportingSource implements StreamSource {
               ? ((RetryableFailure) cause).toTransient(url, offset, ", retrying")
               : new TransientException(String.valueOf(cause) + ", retrying", url, offset, 0, cause);
       progress.retrying(this, failures, reported);
+      events.retryScheduled(delayMillis, failures, reported);
       next.retrying(cause, delayMillis);
     }
 
