@@ -81,8 +81,62 @@ public interface LocalStore {
    */
   void putProducer(String streamUrl, StoredProducer producer);
 
-  /** Drops everything saved for {@code streamUrl} (the stream sent a reset). */
+  /**
+   * Drops everything saved for {@code streamUrl} (the stream sent a reset). The outbox is kept: its
+   * changes were written by this app, not read from the stream, and still have to be sent.
+   */
   void clear(String streamUrl);
+
+  /**
+   * Whether this store keeps the outbox: the changes {@link RStreamClient#append} wrote and the
+   * server has not acknowledged yet, across restarts. False by default; a store that answers true
+   * implements every {@code outbox} method below, each one atomic. A client on a store that keeps
+   * no outbox keeps its unacknowledged changes in memory only.
+   */
+  default boolean keepsOutbox() {
+    return false;
+  }
+
+  /**
+   * Adds one outbox entry for {@code streamUrl} holding {@code body} (the JSON array of the changes
+   * of one append), in one transaction with the producer it is sent as: the stored outbox producer
+   * of the stream (created as {@code newProducerId} at epoch 0 if there is none) and that
+   * producer's next sequence number, which it advances. Returns the entry as stored.
+   *
+   * @throws UnsupportedOperationException if this store {@linkplain #keepsOutbox keeps no outbox}.
+   * @throws LocalStoreException if it cannot write: nothing was added.
+   */
+  default OutboxEntry addToOutbox(String streamUrl, String newProducerId, String body) {
+    throw new UnsupportedOperationException("this store keeps no outbox");
+  }
+
+  /** The outbox entries of {@code streamUrl}, by sequence number; empty if none. */
+  default List<OutboxEntry> outbox(String streamUrl) {
+    return Collections.emptyList();
+  }
+
+  /**
+   * Records that the server acknowledged the entry of {@code streamUrl} with {@code seq} at {@code
+   * epoch}: removes it and every entry before it from the outbox, in one transaction.
+   *
+   * @throws UnsupportedOperationException if this store {@linkplain #keepsOutbox keeps no outbox}.
+   */
+  default void acknowledgeOutbox(String streamUrl, long epoch, long seq) {
+    throw new UnsupportedOperationException("this store keeps no outbox");
+  }
+
+  /**
+   * Removes the entry of {@code streamUrl} with {@code seq} (one the server refused for good, if
+   * any), then numbers the entries left at {@code epoch} from {@code firstSeq} in their order and
+   * makes the producer's next number the one after them, in one transaction. Returns the entries as
+   * now stored.
+   *
+   * @param seq the entry to remove, or -1 to remove none.
+   * @throws UnsupportedOperationException if this store {@linkplain #keepsOutbox keeps no outbox}.
+   */
+  default List<OutboxEntry> renumberOutbox(String streamUrl, long seq, long epoch, long firstSeq) {
+    throw new UnsupportedOperationException("this store keeps no outbox");
+  }
 
   /** An idempotent producer's id and epoch, as stored. Immutable. */
   final class StoredProducer {
@@ -127,6 +181,75 @@ public interface LocalStore {
     @Override
     public String toString() {
       return "StoredProducer{" + id + ", epoch=" + epoch + "}";
+    }
+  }
+
+  /**
+   * One append waiting in the outbox: the producer identity and sequence number it is sent with,
+   * and its body (the JSON array of its changes, sent as is). Immutable.
+   */
+  final class OutboxEntry {
+    private final String producerId;
+    private final long epoch;
+    private final long seq;
+    private final String body;
+
+    private OutboxEntry(String producerId, long epoch, long seq, String body) {
+      this.producerId = producerId;
+      this.epoch = epoch;
+      this.seq = seq;
+      this.body = body;
+    }
+
+    /** Returns an entry; {@code epoch} and {@code seq} are non-negative. */
+    public static OutboxEntry of(String producerId, long epoch, long seq, String body) {
+      requireNonNull(producerId, "producerId == null");
+      requireNonNull(body, "body == null");
+      if (producerId.isEmpty()) throw new IllegalArgumentException("producerId is empty");
+      if (epoch < 0) throw new IllegalArgumentException("epoch < 0");
+      if (seq < 0) throw new IllegalArgumentException("seq < 0");
+      return new OutboxEntry(producerId, epoch, seq, body);
+    }
+
+    /** The producer id ({@code Producer-Id}) it is sent as. */
+    public String producerId() {
+      return producerId;
+    }
+
+    /** The producer epoch ({@code Producer-Epoch}) it is sent with. */
+    public long epoch() {
+      return epoch;
+    }
+
+    /** Its sequence number ({@code Producer-Seq}). */
+    public long seq() {
+      return seq;
+    }
+
+    /** The request body: a JSON array of State Protocol changes. */
+    public String body() {
+      return body;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      if (!(o instanceof OutboxEntry)) return false;
+      OutboxEntry e = (OutboxEntry) o;
+      return e.producerId.equals(producerId)
+          && e.epoch == epoch
+          && e.seq == seq
+          && e.body.equals(body);
+    }
+
+    @Override
+    public int hashCode() {
+      return ((producerId.hashCode() * 31 + Long.hashCode(epoch)) * 31 + Long.hashCode(seq)) * 31
+          + body.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "OutboxEntry{" + producerId + ", epoch=" + epoch + ", seq=" + seq + "}";
     }
   }
 

@@ -11,6 +11,8 @@ import dev.rstream.internal.Internal;
 import dev.rstream.internal.http.CallEvents;
 import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.live.LiveUpdate;
+import dev.rstream.internal.outbox.Outbox;
+import dev.rstream.internal.outbox.Outboxes;
 import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.store.NoLocalStore;
 import dev.rstream.internal.store.StoreMirror;
@@ -66,9 +68,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link #close()} ends the client. A stream subscribed before it completes (an {@link
  * #awaitOffset} or {@link #state()} still waiting fails instead, as it has no answer); a
- * subscription after it, and every other call but {@link #streamUrl()} and {@code close()}, fails
- * with {@code IllegalStateException("client closed ...")}, as do the calls of the {@linkplain
- * #producer() producer} it handed out.
+ * subscription after it, and every other call but {@link #streamUrl()}, {@link #durableOutbox()}
+ * and {@code close()}, fails with {@code IllegalStateException("client closed ...")}, as do the
+ * calls of the {@linkplain #producer() producer} it handed out.
  */
 public final class RStreamClient implements Closeable {
   private static final Logger log = Logger.getLogger(RStreamClient.class.getName());
@@ -130,10 +132,14 @@ public final class RStreamClient implements Closeable {
   // Built by this client when the app gave none: its threads and connections are ours to release.
   private final @Nullable OkHttpClient ownedHttp;
   private @Nullable ChangeProducer producer; // guarded by this
+  // Set when the store keeps an outbox: append writes there and the outbox sends.
+  private final @Nullable Outbox outbox;
+  private final Outbox.@Nullable Link outboxLink;
 
   private RStreamClient(Builder builder) {
     StreamSource source = builder.source;
     StreamSource oneShot;
+    StreamSource outboxSource;
     OkHttpClient owned = null;
     RetryPolicy oneShotPolicy =
         Recovery.oneShotPolicy(builder.retryPolicy, builder.oneShotRetryPolicy);
@@ -151,8 +157,13 @@ public final class RStreamClient implements Closeable {
       oneShot =
           DurableStreamSource.create(
               url, http, oneShotPolicy, builder.scheduler, builder.authToken);
+      // The outbox times its own retries, so that a sign of the network cuts a backoff short.
+      outboxSource =
+          DurableStreamSource.create(
+              url, http, RetryPolicy.none(), builder.scheduler, builder.authToken);
     } else {
       oneShot = source;
+      outboxSource = source;
     }
     this.ownedHttp = owned;
     this.source = source;
@@ -165,6 +176,29 @@ public final class RStreamClient implements Closeable {
     this.clock = builder.clock;
     LocalStore store = builder.store != null ? builder.store : NoLocalStore.INSTANCE;
     this.store = store;
+    Outbox opened = null;
+    Outbox.Link link = null;
+    if (store.keepsOutbox()) {
+      try {
+        opened = Outboxes.open(store, streamUrl);
+      } catch (RuntimeException e) { // any store's failure: appends then go out as without one
+        log.log(Level.WARNING, streamUrl + ": cannot read the outbox, appends are not kept", e);
+      }
+    }
+    if (opened != null) {
+      link =
+          new Outbox.Link(
+              entry ->
+                  outboxSource.appendAs(
+                      entry.producerId(),
+                      entry.epoch(),
+                      entry.seq(),
+                      entry.body().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+              builder.retryPolicy != null ? builder.retryPolicy : RetryPolicy.defaults(),
+              builder.scheduler);
+    }
+    this.outbox = opened;
+    this.outboxLink = link;
     StoreMirror mirror = new StoreMirror(streamUrl, store, events);
     LiveCheckpoint checkpoint = new LiveCheckpoint(mirror);
     this.registry =
@@ -190,6 +224,8 @@ public final class RStreamClient implements Closeable {
       registry.windows().takeUntil(closedSignal).subscribe(new WindowStateEvents(events));
     }
     this.subsets = new LiveSubsets(cursor.updates(), mapper);
+    // Last: from here on the outbox may send (what a previous run left in it, first).
+    if (opened != null && link != null) opened.attach(link);
   }
 
   private static LiveMode liveMode(LiveTransport transport) {
@@ -373,7 +409,7 @@ public final class RStreamClient implements Closeable {
    * this client is closed meanwhile.
    */
   public Flowable<StateView> live() {
-    return whileOpen(() -> subsets.all().takeUntil(closedSignal));
+    return whileOpen(() -> subsets.all().doOnNext(view -> online()).takeUntil(closedSignal));
   }
 
   /**
@@ -409,6 +445,56 @@ public final class RStreamClient implements Closeable {
     requireNonNull(type, "type == null");
     requireNonNull(key, "key == null");
     return whileOpen(() -> subsets.entity(type, key).takeUntil(closedSignal));
+  }
+
+  /**
+   * Whether {@link #append} keeps what it appends in the {@link LocalStore} until the server
+   * acknowledges it (the store {@linkplain LocalStore#keepsOutbox keeps an outbox}, as {@link
+   * SqliteStore} does). If false, appends wait in memory only: a process that dies loses those not
+   * yet acknowledged, and an append fails once the retry policy gives up. Answers after {@link
+   * #close()} too.
+   */
+  public boolean durableOutbox() {
+    return outbox != null;
+  }
+
+  /**
+   * The number of appends waiting in the durable outbox for the server's acknowledgement (for a "3
+   * changes waiting" badge): the current number at once, then every change, conflated for slow
+   * subscribers. Hot, shared by every client on the same store and stream; emits on the thread that
+   * changed it (the appending thread, or the transport's I/O thread). Completes on {@link
+   * #close()}. Without a {@linkplain #durableOutbox() durable outbox}: 0, then completes.
+   */
+  public Flowable<Integer> outboxSize() {
+    return whileOpen(
+        () -> {
+          Outbox kept = outbox;
+          return kept == null ? Flowable.just(0) : kept.sizes().takeUntil(closedSignal);
+        });
+  }
+
+  /**
+   * Appends the server refused for good from now on (see {@link RejectedWriteException}): those
+   * this client appended, whose {@code Single} fails with the same error, and those appended before
+   * a restart, whose {@code Single} is gone. Hot, shared by every client on the same store and
+   * stream: subscribe right after building the client to hear of a refusal of what a previous run
+   * left in the outbox. Emits on the transport's I/O thread. Completes on {@link #close()}. Without
+   * a {@linkplain #durableOutbox() durable outbox}: completes at once (refusals fail the append).
+   */
+  public Flowable<RejectedWriteException> rejectedWrites() {
+    return whileOpen(
+        () -> {
+          Outbox kept = outbox;
+          return kept == null
+              ? Flowable.<RejectedWriteException>empty()
+              : kept.rejected().takeUntil(closedSignal);
+        });
+  }
+
+  /** A read succeeded: the network works, so a waiting outbox sends now. */
+  private void online() {
+    Outbox kept = outbox;
+    if (kept != null) kept.online();
   }
 
   /**
@@ -501,12 +587,26 @@ public final class RStreamClient implements Closeable {
    * after them, on the I/O thread; pass it to {@link #awaitOffset} to read your own writes. Changes
    * without a timestamp get the server's receive time; {@link Change#offset()} is ignored.
    *
-   * <p>Sent through this client's {@linkplain #producer() idempotent producer}: retried on
-   * transient failures, and a retry after a lost response never appends twice. Cold: each
-   * subscription appends again. Fails with the transport's typed error when retries run out (an
-   * offline write queue is not kept); the next append starts a new producer epoch. An append
-   * subscribed before {@link #close()} is still sent; one subscribed after fails with {@code
-   * IllegalStateException}.
+   * <p><b>With a durable outbox</b> ({@link #durableOutbox()}, a {@link SqliteStore}): the changes
+   * are written to the store's outbox before this method returns, on the calling thread (keep it
+   * off the main thread), in one transaction with the producer identity and sequence number they
+   * are sent with; the returned {@code Single} is hot and succeeds once the server acknowledged
+   * them. The outbox sends appends one request each, in append order, whenever the client is
+   * online: at once, after each transient failure by the {@link Builder#retryPolicy retryPolicy}'s
+   * delays, and at once on {@link #resume()} or a successful live read; when the policy gives up it
+   * waits for one of those. After a crash or restart the next client on the store sends what is
+   * left, with the same identity and numbers, so the server applies each append exactly once. A
+   * transient failure never fails the {@code Single}; a refusal for good (400, 413, a closed
+   * stream, a fenced producer whose new epoch is fenced too) fails it with {@link
+   * RejectedWriteException}, and the appends after it are still sent. It fails with {@code
+   * IllegalStateException} if every client on the store closes first (the append stays in the
+   * outbox), and with {@link LocalStoreException} if the store cannot write it (nothing appended).
+   *
+   * <p><b>Without one</b>: sent through this client's {@linkplain #producer() idempotent producer},
+   * in memory only: retried on transient failures, and a retry after a lost response never appends
+   * twice. Cold: each subscription appends again. Fails with the transport's typed error when
+   * retries run out; the next append starts a new producer epoch. An append subscribed before
+   * {@link #close()} is still sent; one subscribed after fails with {@code IllegalStateException}.
    */
   public Single<Offset> append(Change... changes) {
     requireNonNull(changes, "changes == null");
@@ -520,6 +620,15 @@ public final class RStreamClient implements Closeable {
     for (int i = 0; i < changes.size(); i++)
       requireNonNull(changes.get(i), "changes[" + i + "] == null");
     List<Change> copy = new java.util.ArrayList<>(changes);
+    Outbox kept = outbox;
+    if (kept != null) {
+      if (isClosed()) return Single.error(closedError());
+      try {
+        return kept.append(copy).flatMap(this::offsetAfter);
+      } catch (RuntimeException e) { // the store could not write it: not appended at all
+        return Single.error(e);
+      }
+    }
     return Single.defer(
             () -> isClosed() ? Single.<Offset>error(closedError()) : appendThroughProducer(copy))
         .onErrorResumeNext(
@@ -686,6 +795,8 @@ public final class RStreamClient implements Closeable {
   public void resume() {
     checkOpen();
     cursor.resume();
+    Outbox kept = outbox;
+    if (kept != null) kept.online();
   }
 
   /**
@@ -711,6 +822,9 @@ public final class RStreamClient implements Closeable {
     cursor.close();
     registry.close();
     progress.complete();
+    Outbox kept = outbox;
+    Outbox.Link link = outboxLink;
+    if (kept != null && link != null) Outboxes.release(store, streamUrl, kept, link);
     if (made != null) {
       // Sends what is queued, then refuses more; a failure is the appends' own to report.
       made.stop().onErrorComplete().doFinally(this::releaseHttp).subscribe();

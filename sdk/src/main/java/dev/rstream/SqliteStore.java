@@ -103,6 +103,32 @@ public final class SqliteStore implements LocalStore, Closeable {
     database.putProducer(streamUrl, producer);
   }
 
+  /** True: the outbox is kept in the file, in the same transactions as the producer's numbers. */
+  @Override
+  public boolean keepsOutbox() {
+    return true;
+  }
+
+  @Override
+  public OutboxEntry addToOutbox(String streamUrl, String newProducerId, String body) {
+    return database.addToOutbox(streamUrl, newProducerId, body);
+  }
+
+  @Override
+  public List<OutboxEntry> outbox(String streamUrl) {
+    return database.outbox(streamUrl);
+  }
+
+  @Override
+  public void acknowledgeOutbox(String streamUrl, long epoch, long seq) {
+    database.acknowledgeOutbox(streamUrl, epoch, seq);
+  }
+
+  @Override
+  public List<OutboxEntry> renumberOutbox(String streamUrl, long seq, long epoch, long firstSeq) {
+    return database.renumberOutbox(streamUrl, seq, epoch, firstSeq);
+  }
+
   @Override
   public void clear(String streamUrl) {
     database.clear(streamUrl);

@@ -85,6 +85,9 @@ class RStreamClientClosedTest {
     assertClientClosed(client::producer);
     assertClientClosed(client::pause);
     assertClientClosed(client::resume);
+    assertClientClosed(client.outboxSize().test());
+    assertClientClosed(client.rejectedWrites().test());
+    assertThat(client.durableOutbox()).as("answers after close").isFalse();
     assertThat(client.streamUrl()).isEqualTo(url);
 
     assertClientClosed(producer.append(change).test());
@@ -137,6 +140,9 @@ class RStreamClientClosedTest {
             "producer",
             "pause",
             "resume",
+            "durableOutbox",
+            "outboxSize",
+            "rejectedWrites",
             "streamUrl",
             "close",
             "builder");

@@ -88,6 +88,18 @@ final class ReadmeSnippets {
     // README:end
   }
 
+  private void showError(List<Change> changes, Throwable why) {}
+
+  private final StringBuilder badge = new StringBuilder();
+
+  void outbox(RStreamClient client) {
+    // README:outbox
+    client.append(Change.update("parcel", "p-17", "{\"state\":\"delivered\"}"));   // in the store when it returns
+    client.outboxSize().subscribe(n -> badge.replace(0, badge.length(), n + " changes waiting"));
+    client.rejectedWrites().subscribe(e -> showError(e.changes(), e.getCause()));
+    // README:end
+  }
+
   void usage() {
     // README:usage
     RStreamClient client = RStreamClient.builder()

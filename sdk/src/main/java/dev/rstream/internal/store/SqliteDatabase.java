@@ -3,6 +3,7 @@ package dev.rstream.internal.store;
 import dev.rstream.Change;
 import dev.rstream.Keyframe;
 import dev.rstream.LocalStore;
+import dev.rstream.LocalStore.OutboxEntry;
 import dev.rstream.LocalStoreException;
 import dev.rstream.LocalStoreException.Reason;
 import dev.rstream.Offset;
@@ -45,7 +46,7 @@ public final class SqliteDatabase implements LocalStore, Closeable {
   private static final Logger log = Logger.getLogger(SqliteDatabase.class.getName());
 
   /** Bumped when the schema changes; a file with another version is moved aside and rebuilt. */
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
 
   private static final String LIVE = "live";
   private static final int KEYFRAME = 0;
@@ -88,6 +89,7 @@ public final class SqliteDatabase implements LocalStore, Closeable {
   private final PreparedStatement moveLiveEnd;
   private final PreparedStatement deleteSlotMessages;
   private final PreparedStatement deleteSlot;
+  private final OutboxTable outbox;
   private long useClock;
   private long committedBytes;
   private boolean closed;
@@ -100,6 +102,7 @@ public final class SqliteDatabase implements LocalStore, Closeable {
     this.lockFile = lockFile;
     this.lock = lock;
     this.connection = c;
+    this.outbox = new OutboxTable(c);
     selectWindow =
         c.prepareStatement(
             "SELECT start_offset, start_ts, end_offset, end_ts, base_offset, end_at, changes"
@@ -288,6 +291,7 @@ public final class SqliteDatabase implements LocalStore, Closeable {
       }
       connection.setAutoCommit(false);
       for (String sql : SCHEMA) s.execute(sql);
+      for (String sql : OutboxTable.SCHEMA) s.execute(sql);
       s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
       connection.commit();
       return null;
@@ -541,6 +545,38 @@ public final class SqliteDatabase implements LocalStore, Closeable {
           }
           return null;
         });
+  }
+
+  @Override
+  public boolean keepsOutbox() {
+    return true;
+  }
+
+  @Override
+  public OutboxEntry addToOutbox(String streamUrl, String newProducerId, String body) {
+    return transactionWithAnswer(
+        "add to the outbox", () -> outbox.add(streamUrl, newProducerId, body));
+  }
+
+  @Override
+  public List<OutboxEntry> outbox(String streamUrl) {
+    return transactionWithAnswer("read the outbox", () -> outbox.entries(streamUrl));
+  }
+
+  @Override
+  public void acknowledgeOutbox(String streamUrl, long epoch, long seq) {
+    transaction(
+        "acknowledge outbox entries",
+        () -> {
+          outbox.acknowledge(streamUrl, epoch, seq);
+          return null;
+        });
+  }
+
+  @Override
+  public List<OutboxEntry> renumberOutbox(String streamUrl, long seq, long epoch, long firstSeq) {
+    return transactionWithAnswer(
+        "renumber the outbox", () -> outbox.renumber(streamUrl, seq, epoch, firstSeq));
   }
 
   @Override

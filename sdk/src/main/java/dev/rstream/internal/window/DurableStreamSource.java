@@ -182,6 +182,18 @@ public final class DurableStreamSource implements StreamSource {
     return new RealIdempotentProducer(stream, options);
   }
 
+  @Override
+  public Single<dev.rstream.durable.AppendResult> appendAs(
+      String producerId, long epoch, long seq, byte[] jsonBody) {
+    return stream.append(
+        jsonBody,
+        "application/json",
+        null,
+        false,
+        new StreamCalls.ProducerHeaders(producerId, epoch, seq),
+        Collections.emptyMap());
+  }
+
   /**
    * The offset after an append, from its answer.
    *

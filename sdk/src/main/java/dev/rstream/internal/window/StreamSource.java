@@ -50,4 +50,14 @@ public interface StreamSource {
 
   /** An idempotent producer on the stream. */
   dev.rstream.durable.IdempotentProducer producer(dev.rstream.durable.ProducerOptions options);
+
+  /**
+   * POSTs {@code jsonBody} (a JSON array) once as producer {@code producerId}'s append number
+   * {@code seq} at {@code epoch}, retrying transient failures by the source's policy. The answer is
+   * the server's; a duplicate it recognised answers with {@code duplicate()} set.
+   */
+  default Single<dev.rstream.durable.AppendResult> appendAs(
+      String producerId, long epoch, long seq, byte[] jsonBody) {
+    return Single.error(new UnsupportedOperationException("this source cannot append"));
+  }
 }

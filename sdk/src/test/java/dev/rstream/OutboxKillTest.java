@@ -1,0 +1,179 @@
+package dev.rstream;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rstream.testing.StubServerExtension;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The app process killed ({@code kill -9}) while its outbox is being written or sent: after a
+ * restart on the same store, the server's log holds every change appended exactly once, in append
+ * order. The server keeps its log on disk, so it can be stopped (the app is offline) and started
+ * again on the same port. The flush test appends 1,000 changes offline once, then kills 20
+ * successive app processes, each at a random point of the flush it resumed, and checks after each
+ * kill that the server holds a prefix of the appends with no duplicate.
+ */
+class OutboxKillTest {
+  private static final int ROUNDS = 20;
+  private static final int CHANGES = 1000;
+
+  @TempDir Path dir;
+
+  @RegisterExtension
+  final StubServerExtension server =
+      StubServerExtension.configured(builder -> builder.dataDir(dir.resolve("server")));
+
+  @Test
+  void killedAtRandomPointsDuringTheFlushOfAnOfflineOutboxEveryChangeLandsOnceInOrder()
+      throws Exception {
+    String url = server.createStateStream("outbox/flush", "changes=100000, interval=3600s");
+    File storeFile = dir.resolve("app.db").toFile();
+    server.stop();
+    Child offline = new Child(url, storeFile, "flush", CHANGES);
+    offline.await("appended");
+    server.startAgain();
+    offline.say("online");
+    Random random = new Random(17);
+    int killedMidFlush = 0;
+    Child child = offline;
+    for (int round = 0; round < ROUNDS; round++) {
+      if (round > 0) {
+        // Restarted: its client sends what the outbox holds.
+        child = new Child(url, storeFile, "flush", 0);
+        child.await("appended");
+      }
+      // A random point of the flush: this child sends for that long, then dies.
+      Thread.sleep(random.nextInt(250));
+      child.kill();
+      List<String> log = ServerLog.values(server.http(), url);
+      assertThat(log)
+          .as("round %s: what reached the server is the outbox's first changes, each once", round)
+          .isEqualTo(ServerLog.numbered(0, log.size()));
+      if (log.size() > 0 && log.size() < CHANGES) killedMidFlush++;
+    }
+    restartAndFlush(url, storeFile);
+    assertThat(ServerLog.values(server.http(), url))
+        .as("every change once, in append order")
+        .isEqualTo(ServerLog.numbered(0, CHANGES));
+    assertThat(killedMidFlush).as("rounds killed inside the flush").isGreaterThan(ROUNDS / 2);
+  }
+
+  @Test
+  void killedBetweenWritingTheOutboxAndReturningFromAppendTheChangeIsSentOnce() throws Exception {
+    String url = server.createStateStream("outbox/written", "changes=100000, interval=3600s");
+    File storeFile = dir.resolve("written.db").toFile();
+    Child child = new Child(url, storeFile, "hang-after-write", 20);
+    child.await("written");
+    child.kill();
+    restartAndFlush(url, storeFile);
+    assertThat(ServerLog.values(server.http(), url)).isEqualTo(ServerLog.numbered(0, 20));
+  }
+
+  @Test
+  void killedBetweenTheServersAcknowledgementAndTheOutboxUpdateTheResendIsADuplicate()
+      throws Exception {
+    String url = server.createStateStream("outbox/acked", "changes=100000, interval=3600s");
+    File storeFile = dir.resolve("acked.db").toFile();
+    Child child = new Child(url, storeFile, "hang-before-ack", 20);
+    child.await("acked");
+    child.kill();
+    assertThat(ServerLog.values(server.http(), url))
+        .as("the server applied the first append")
+        .isEqualTo(ServerLog.numbered(0, 1));
+    try (SqliteStore store = SqliteStore.open(storeFile)) {
+      assertThat(store.outbox(url)).as("the store never heard of it").hasSize(20);
+    }
+    restartAndFlush(url, storeFile);
+    assertThat(ServerLog.values(server.http(), url)).isEqualTo(ServerLog.numbered(0, 20));
+  }
+
+  /** The app started again on the store: its client sends the outbox until it is empty. */
+  private void restartAndFlush(String url, File storeFile) throws Exception {
+    try (SqliteStore store = SqliteStore.open(storeFile)) {
+      RStreamClient client =
+          RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).store(store).build();
+      try {
+        long deadline = System.nanoTime() + SECONDS.toNanos(30);
+        while (!store.outbox(url).isEmpty()) {
+          assertThat(System.nanoTime()).as("outbox sent within 30 s").isLessThan(deadline);
+          Thread.sleep(10);
+        }
+      } finally {
+        client.close();
+      }
+    }
+  }
+
+  /** An {@link OutboxCrashChild} process and the lines it printed. */
+  private static final class Child {
+    private final Process process;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final Thread reader;
+
+    Child(String url, File storeFile, String mode, int count) throws Exception {
+      String java = new File(System.getProperty("java.home"), "bin/java").getPath();
+      ProcessBuilder builder =
+          new ProcessBuilder(
+              java,
+              "-Xshare:auto",
+              "-XX:TieredStopAtLevel=1",
+              "-cp",
+              System.getProperty("java.class.path"),
+              OutboxCrashChild.class.getName(),
+              url,
+              storeFile.getPath(),
+              mode,
+              Integer.toString(count));
+      builder.redirectErrorStream(true);
+      process = builder.start();
+      reader =
+          new Thread(
+              () -> {
+                try (BufferedReader in =
+                    new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  for (String line; (line = in.readLine()) != null; ) lines.add(line);
+                } catch (Exception ignored) {
+                  // the process was killed
+                }
+              });
+      reader.start();
+    }
+
+    void await(String expected) throws Exception {
+      String line;
+      do {
+        line = lines.poll(30, SECONDS);
+        if (line != null && !line.equals(expected)) System.err.println("child: " + line);
+      } while (line != null && !line.equals(expected));
+      assertThat(line).as("child output").isEqualTo(expected);
+    }
+
+    void say(String line) throws Exception {
+      OutputStream out = process.getOutputStream();
+      out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    }
+
+    void kill() throws Exception {
+      process.destroyForcibly(); // SIGKILL on Unix
+      assertThat(process.waitFor(10, SECONDS)).isTrue();
+      reader.join(5_000);
+      List<String> rest = new java.util.ArrayList<>(lines);
+      for (String line : rest) System.err.println("child: " + line);
+    }
+  }
+}
