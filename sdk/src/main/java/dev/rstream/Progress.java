@@ -64,7 +64,10 @@ public final class Progress {
     return windowsPulling;
   }
 
-  /** Windows held completely. */
+  /**
+   * Windows committed (read completely) since the client was built, whether still held in memory or
+   * dropped since by its {@linkplain RStreamClient.Builder#memoryBudget memory budget}.
+   */
   public int windowsCommitted() {
     return windowsCommitted;
   }

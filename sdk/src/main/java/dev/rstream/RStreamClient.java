@@ -50,9 +50,10 @@ import org.jspecify.annotations.Nullable;
  * its changes, the windows held, and the history of changes. One client per stream; share one
  * {@link OkHttpClient} between clients.
  *
- * <p>What it reads, it keeps: a committed window is never read twice (a later request for a time in
- * it is answered from memory or the {@link LocalStore}, with no request), concurrent requests for
- * the same window share one read, and every live subscriber shares one connection.
+ * <p>What it reads, it keeps: a committed window is never read twice from the server while it is in
+ * the {@link LocalStore} or within the {@linkplain Builder#memoryBudget memory budget} (a later
+ * request for a time in it is answered from memory or the store, with no request), concurrent
+ * requests for the same window share one read, and every live subscriber shares one connection.
  *
  * <p>Thread-safe. Every method returns a cold Rx type: nothing happens until subscription. Unless a
  * method says otherwise, items are emitted on the transport's I/O thread (the builder's {@link
@@ -208,6 +209,7 @@ public final class RStreamClient implements Closeable {
             checkpoint,
             builder.scheduler,
             builder.maxParallelFetches,
+            builder.memoryBudget,
             progress);
     this.cursor =
         new LiveCursor(
@@ -499,8 +501,10 @@ public final class RStreamClient implements Closeable {
 
   /**
    * The windows this client holds or is fetching, ordered by start offset: the current set at once,
-   * then the set after every change (conflated for slow subscribers). Completes on {@link
-   * #close()}. Emits on the thread that changed the set; do not block in it.
+   * then the set after every change (conflated for slow subscribers). Committed windows that the
+   * {@linkplain Builder#memoryBudget memory budget} dropped stay listed with {@link
+   * WindowInfo#held()} false. Completes on {@link #close()}. Emits on the thread that changed the
+   * set; do not block in it.
    */
   public Flowable<List<WindowInfo>> windows() {
     return whileOpen(() -> registry.windows().takeUntil(closedSignal));
@@ -848,12 +852,16 @@ public final class RStreamClient implements Closeable {
 
   /** Builds an {@link RStreamClient}; checks each argument as it is set. Not thread-safe. */
   public static final class Builder {
+    /** The default {@link #memoryBudget}: 16 MiB. */
+    public static final long DEFAULT_MEMORY_BUDGET = 16L << 20;
+
     private @Nullable String streamUrl;
     private @Nullable OkHttpClient okHttpClient;
     private @Nullable LocalStore store;
     private @Nullable ObjectMapper objectMapper;
     private Scheduler scheduler = Schedulers.io();
     private int maxParallelFetches = 4;
+    private long memoryBudget = DEFAULT_MEMORY_BUDGET;
     private long lingerMillis = 1_000;
     private LiveTransport liveTransport = LiveTransport.AUTO;
     private Clock clock = Clock.systemUTC();
@@ -912,6 +920,29 @@ public final class RStreamClient implements Closeable {
     public Builder maxParallelFetches(int maxParallelFetches) {
       if (maxParallelFetches < 1) throw new IllegalArgumentException("maxParallelFetches < 1");
       this.maxParallelFetches = maxParallelFetches;
+      return this;
+    }
+
+    /**
+     * The most bytes of committed windows this client holds in memory, by an estimate of what each
+     * retains (its keyframe's entities and its changes); {@value #DEFAULT_MEMORY_BUDGET} (16 MiB)
+     * by default, {@link Long#MAX_VALUE} to hold every window read for the client's lifetime.
+     *
+     * <p>Beyond it, the least recently used committed windows are dropped from memory: {@link
+     * RStreamClient#windows()} still lists them as {@link WindowState#COMMITTED}, with {@link
+     * WindowInfo#held()} false, and a later request for a time in one reads it again, from the
+     * {@linkplain #store store} when it holds it (no request), else from the server. The live
+     * window, and a window being read, are never dropped; a window that alone weighs more than the
+     * budget is answered, then dropped. What an app still holds ({@link StateView}s, a {@link
+     * RStreamClient#changes} in progress) stays reachable through it, whatever the budget. A store
+     * in memory ({@link LocalStore#inMemory()}) keeps its own copy of every window: with it, the
+     * budget bounds only the client's share.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is negative.
+     */
+    public Builder memoryBudget(long bytes) {
+      if (bytes < 0) throw new IllegalArgumentException("memoryBudget < 0: " + bytes);
+      this.memoryBudget = bytes;
       return this;
     }
 

@@ -11,6 +11,8 @@
  *       process, with its access log read back.
  *   <li>{@link dev.rstream.testing.ReferenceLog}: what a test appended, replayed to any time: the
  *       state a client must show.
+ *   <li>{@link dev.rstream.testing.WindowedHistory}: many windows of known content written fast
+ *       into a state stream, for tests and benchmarks of long histories.
  * </ul>
  *
  * <p>This module does not depend on the sdk: the sdk's tests depend on it, and Maven refuses a

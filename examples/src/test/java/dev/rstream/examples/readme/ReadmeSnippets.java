@@ -100,6 +100,16 @@ final class ReadmeSnippets {
     // README:end
   }
 
+  void memory(SqliteStore store) {
+    // README:memory
+    RStreamClient client = RStreamClient.builder()
+        .streamUrl(url)
+        .store(store)                 // dropped windows come back from here, with no request
+        .memoryBudget(32L << 20)      // default 16 MiB; Long.MAX_VALUE keeps every window read
+        .build();
+    // README:end
+  }
+
   void usage() {
     // README:usage
     RStreamClient client = RStreamClient.builder()

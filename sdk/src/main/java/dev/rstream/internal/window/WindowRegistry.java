@@ -11,8 +11,7 @@ import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.disposables.CompositeDisposable;
-import io.reactivex.rxjava3.processors.BehaviorProcessor;
-import io.reactivex.rxjava3.processors.FlowableProcessor;
+import io.reactivex.rxjava3.observers.DisposableSingleObserver;
 import io.reactivex.rxjava3.subjects.SingleSubject;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,8 +19,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +28,12 @@ import org.jspecify.annotations.Nullable;
  * time. At most {@code maxParallelFetches} windows are read at once; the rest wait as {@link
  * WindowState#PENDING}. It finds windows with its {@link KeyframeIndexLoader}, and lists the live
  * window as its {@link LiveCheckpoint} reports it.
+ *
+ * <p>Committed windows are held in memory within a {@link MemoryBudget}: beyond it, the least
+ * recently used are dropped (they stay listed, committed and not {@linkplain WindowInfo#held()
+ * held}) and read again when asked for, from the store when it holds them. The live window is not
+ * counted and never dropped, nor is a window being read (its callers wait on the read, not on
+ * memory).
  *
  * <p>Thread-safe. The window set is emitted on the thread that changed it, in order, never under
  * this object's lock; reads run on the scheduler.
@@ -82,19 +85,24 @@ public final class WindowRegistry {
   private final String url;
 
   private final TreeMap<Offset, Entry> entries = new TreeMap<>();
-  private final FlowableProcessor<List<WindowInfo>> windowSet =
-      BehaviorProcessor.createDefault(Collections.<WindowInfo>emptyList());
+  private final MemoryBudget budget; // guarded by this
+  private final WindowSet windowSet = new WindowSet();
+  // Reads in flight, each removed as it ends: close() cancels them.
   private final CompositeDisposable fetches = new CompositeDisposable();
-  private final ConcurrentLinkedQueue<List<WindowInfo>> pendingSets = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger draining = new AtomicInteger();
 
+  /**
+   * A registry that holds committed windows in memory up to {@code memoryBudget} bytes (by {@link
+   * WindowWeight}'s estimate); {@link Long#MAX_VALUE} holds every one.
+   */
   public WindowRegistry(
       StreamSource source,
       StoreMirror store,
       LiveCheckpoint live,
       Scheduler scheduler,
       int maxParallelFetches,
+      long memoryBudget,
       ProgressBoard progress) {
+    this.budget = new MemoryBudget(memoryBudget);
     this.store = store;
     this.live = live;
     this.progress = progress;
@@ -111,7 +119,12 @@ public final class WindowRegistry {
 
   /** The window set, ordered by start offset: the current set, then every change. */
   public Flowable<List<WindowInfo>> windows() {
-    return windowSet.onBackpressureLatest();
+    return windowSet.updates();
+  }
+
+  /** The bytes of committed windows held now, by {@link WindowWeight}'s estimate. */
+  public synchronized long heldBytes() {
+    return budget.total();
   }
 
   /** The keyframe index this registry finds windows with. */
@@ -179,9 +192,18 @@ public final class WindowRegistry {
   private synchronized Single<Held> heldLocked(Keyframe start, Keyframe end) {
     Entry entry = entries.get(start.offset());
     if (entry != null && entry.window != null && entry.info.end() != null) {
+      budget.used(start.offset());
       return Single.just(new Held(entry.window, entry.fromStore));
     }
     if (entry != null && entry.fetch != null) return entry.fetch;
+    if (entry != null && entry.info.state() == WindowState.COMMITTED) {
+      // Dropped by the budget: read it again (from the store if it holds it), once for all callers.
+      SingleSubject<Held> result = SingleSubject.create();
+      Entry dropped = entry;
+      dropped.fetch = result.hide();
+      fetchScheduler.submit(() -> runFetch(dropped, start, end, null, result));
+      return dropped.fetch;
+    }
     if (entry != null && entry.info.state() == WindowState.LIVE) {
       // The live window ended at a keyframe the cursor has not reached: read only its rest.
       entries.remove(start.offset());
@@ -199,10 +221,11 @@ public final class WindowRegistry {
   }
 
   /**
-   * Reads one window in the fetch slot {@link #heldLocked} took for it. A window-set subscriber may
-   * block until another window is read, and that window may need this very slot: so the read is
-   * subscribed before the PULLING set goes out on this thread, and the slot is handed on before the
-   * COMMITTED or FAILED set and the result do. Otherwise the slot's holder waits on itself.
+   * Reads one window in the fetch slot {@link #heldLocked} took for it: a new one, or a committed
+   * one the budget dropped (it stays COMMITTED meanwhile). A window-set subscriber may block until
+   * another window is read, and that window may need this very slot: so the read is subscribed
+   * before the PULLING set goes out on this thread, and the slot is handed on before the COMMITTED
+   * or FAILED set and the result do. Otherwise the slot's holder waits on itself.
    */
   private void runFetch(
       Entry entry,
@@ -210,29 +233,37 @@ public final class WindowRegistry {
       Keyframe end,
       @Nullable Window prefix,
       SingleSubject<Held> result) {
+    boolean again;
     synchronized (this) {
-      move(entry, WindowState.PULLING);
+      again = entry.info.state() == WindowState.COMMITTED;
+      if (!again) move(entry, WindowState.PULLING);
     }
     progress.update(p -> p.windowsPulling(progress.current().windowsPulling() + 1));
-    fetches.add(
-        reader
-            .read(entry.info.id(), start, end, prefix)
-            .subscribe(
-                held -> {
-                  commitFetched(entry, held);
-                  fetchScheduler.release();
-                  drain();
-                  countCommitted();
-                  pullingDone();
-                  result.onSuccess(held);
-                },
-                error -> {
-                  failFetched(entry);
-                  fetchScheduler.release();
-                  drain();
-                  pullingDone();
-                  result.onError(error);
-                }));
+    DisposableSingleObserver<Held> fetch =
+        new DisposableSingleObserver<Held>() {
+          @Override
+          public void onSuccess(Held held) {
+            fetches.delete(this); // a finished read must not keep its window reachable
+            commitFetched(entry, held, again);
+            fetchScheduler.release();
+            drain();
+            if (!again) countCommitted();
+            pullingDone();
+            result.onSuccess(held);
+          }
+
+          @Override
+          public void onError(Throwable error) {
+            fetches.delete(this);
+            failFetched(entry, again);
+            fetchScheduler.release();
+            drain();
+            pullingDone();
+            result.onError(error);
+          }
+        };
+    fetches.add(fetch);
+    reader.read(entry.info.id(), start, end, prefix).subscribe(fetch);
     drain();
   }
 
@@ -240,22 +271,26 @@ public final class WindowRegistry {
     progress.update(p -> p.windowsPulling(Math.max(0, progress.current().windowsPulling() - 1)));
   }
 
-  private void commitFetched(Entry entry, Held held) {
+  private void commitFetched(Entry entry, Held held, boolean again) {
     // A fetch holds a committed window, never the live one.
     Window window = java.util.Objects.requireNonNull(held.window());
+    long weight = WindowWeight.of(window);
     synchronized (this) {
       live.committed(window.start()); // a cursor that resumes starts from the index
       entry.window = window;
       entry.fromStore = held.fromStore();
       entry.fetch = null;
-      move(entry, WindowState.COMMITTED);
+      if (again) entry.info = WindowInfo.of(window.start(), window.end(), WindowState.COMMITTED);
+      else move(entry, WindowState.COMMITTED);
+      admit(entry, weight);
     }
     store.committed(held.fromStore(), () -> StoredWindows.toStored(window));
   }
 
-  private void failFetched(Entry entry) {
+  private void failFetched(Entry entry, boolean again) {
     synchronized (this) {
       entry.fetch = null;
+      if (again) return; // still committed, still dropped: the next request reads it again
       move(entry, WindowState.FAILED);
       // Reported once, then forgotten, so the next request for this window tries again.
       entries.remove(LiveCheckpoint.keyOf(entry.info.start()));
@@ -263,11 +298,25 @@ public final class WindowRegistry {
     }
   }
 
+  /** Counts {@code entry}'s window as held, and drops what the budget no longer has room for. */
+  private void admit(Entry entry, long weight) {
+    List<Offset> drop = budget.add(LiveCheckpoint.keyOf(entry.info.start()), weight);
+    for (Offset key : drop) {
+      Entry dropped = entries.get(key);
+      if (dropped == null || dropped.window == null || dropped.fetch != null) continue;
+      dropped.window = null;
+      dropped.info =
+          WindowInfo.of(dropped.info.start(), dropped.info.end(), WindowState.COMMITTED, false);
+    }
+    if (!drop.isEmpty()) emit();
+  }
+
   /** Commits a window read by a scan or the live cursor (it has an end bound). */
   void commitRead(Window window) {
     Keyframe end = window.end();
     if (end == null) throw new IllegalArgumentException("window has no end bound: " + window);
     Offset key = LiveCheckpoint.keyOf(window.start());
+    long weight = WindowWeight.of(window);
     synchronized (this) {
       Entry entry = entries.get(key);
       if (entry != null && entry.info.state() == WindowState.COMMITTED) return;
@@ -280,6 +329,7 @@ public final class WindowRegistry {
       entry.window = window;
       entry.info = WindowInfo.of(window.start(), end, entry.info.state());
       move(entry, WindowState.COMMITTED);
+      admit(entry, weight);
       live.committed(window.start());
     }
     drain();
@@ -324,6 +374,7 @@ public final class WindowRegistry {
       keyframes.reset();
       synchronized (WindowRegistry.this) {
         entries.clear();
+        budget.clear();
         emit();
       }
       drain();
@@ -333,7 +384,7 @@ public final class WindowRegistry {
   /** Cancels window reads in flight; callers waiting on them get no result. */
   public void close() {
     fetches.dispose();
-    windowSet.onComplete();
+    windowSet.complete();
   }
 
   private void move(Entry entry, WindowState next) {
@@ -350,20 +401,11 @@ public final class WindowRegistry {
   private void emit() {
     List<WindowInfo> list = new ArrayList<>(entries.size());
     for (Entry entry : entries.values()) list.add(entry.info);
-    pendingSets.add(Collections.unmodifiableList(list));
+    windowSet.queue(Collections.unmodifiableList(list));
   }
 
-  /**
-   * Emits queued sets outside the lock, one thread at a time: a subscriber that calls back into the
-   * client (or blocks on it) from onNext must not do so while holding the registry's lock.
-   */
+  /** Emits queued sets outside the lock (see {@link WindowSet}). */
   private void drain() {
-    if (draining.getAndIncrement() != 0) return;
-    int missed = 1;
-    do {
-      List<WindowInfo> set;
-      while ((set = pendingSets.poll()) != null) windowSet.onNext(set);
-      missed = draining.addAndGet(-missed);
-    } while (missed != 0);
+    windowSet.drain();
   }
 }
