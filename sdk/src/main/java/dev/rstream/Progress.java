@@ -20,7 +20,12 @@ public final class Progress {
     /** The connection failed transiently; retrying. Subscribers see nothing of it. */
     RECONNECTING,
     /** The cursor failed for good; the next live subscriber starts a new one. */
-    FAILED
+    FAILED,
+    /**
+     * The device has no network ({@link Connectivity#networkLost()}): no connection and no request
+     * until it is back; live subscribers stay subscribed and see no error.
+     */
+    OFFLINE
   }
 
   private final Live live;

@@ -10,6 +10,7 @@ import dev.rstream.durable.ProducerOptions;
 import dev.rstream.internal.Internal;
 import dev.rstream.internal.http.CallEvents;
 import dev.rstream.internal.live.LiveCursor;
+import dev.rstream.internal.live.LiveHold;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.outbox.Outbox;
 import dev.rstream.internal.outbox.Outboxes;
@@ -130,6 +131,7 @@ public final class RStreamClient implements Closeable {
   // takeUntil needs an item: the subject only completes.
   private final Flowable<Boolean> closedSignal = closed.andThen(Flowable.just(Boolean.TRUE));
   private final LocalStore store;
+  private final Connectivity connectivity;
   // Built by this client when the app gave none: its threads and connections are ours to release.
   private final @Nullable OkHttpClient ownedHttp;
   private @Nullable ChangeProducer producer; // guarded by this
@@ -142,10 +144,11 @@ public final class RStreamClient implements Closeable {
     StreamSource oneShot;
     StreamSource outboxSource;
     OkHttpClient owned = null;
+    OkHttpClient http = null;
     RetryPolicy oneShotPolicy =
         Recovery.oneShotPolicy(builder.retryPolicy, builder.oneShotRetryPolicy);
     if (source == null) {
-      OkHttpClient http = builder.okHttpClient;
+      http = builder.okHttpClient;
       if (http == null) {
         http = new OkHttpClient();
         owned = http;
@@ -220,12 +223,14 @@ public final class RStreamClient implements Closeable {
             builder.scheduler,
             liveMode(builder.liveTransport),
             builder.lingerMillis,
+            builder.liveReadTimeoutMillis,
             Recovery.liveReconnectPolicy(builder.retryPolicy, builder.liveReconnectPolicy),
             events);
     if (events != RStreamEventListener.NONE) {
       registry.windows().takeUntil(closedSignal).subscribe(new WindowStateEvents(events));
     }
     this.subsets = new LiveSubsets(cursor.updates(), mapper);
+    this.connectivity = new Connectivity(cursor, http, closed, this::online);
     // Last: from here on the outbox may send (what a previous run left in it, first).
     if (opened != null && link != null) opened.attach(link);
   }
@@ -786,7 +791,7 @@ public final class RStreamClient implements Closeable {
    */
   public void pause() {
     checkOpen();
-    cursor.pause();
+    cursor.hold(LiveHold.PAUSED);
   }
 
   /**
@@ -798,9 +803,18 @@ public final class RStreamClient implements Closeable {
    */
   public void resume() {
     checkOpen();
-    cursor.resume();
+    cursor.release(LiveHold.PAUSED);
     Outbox kept = outbox;
     if (kept != null) kept.online();
+  }
+
+  /**
+   * What the platform tells this client about the network and the app's visibility, so that the
+   * live connection follows them: on Android, {@code RStreamAndroid.bind} drives it; elsewhere the
+   * app may. The same object on every call; its calls do nothing once this client is closed.
+   */
+  public Connectivity connectivity() {
+    return connectivity;
   }
 
   /**
@@ -850,6 +864,9 @@ public final class RStreamClient implements Closeable {
     return new StateView(point, fromStore, mapper);
   }
 
+  // Two of server-stub's long-poll waits (20 s), and more than two of its SSE heartbeats (15 s).
+  private static final long DEFAULT_LIVE_READ_TIMEOUT_MILLIS = 40_000;
+
   /** Builds an {@link RStreamClient}; checks each argument as it is set. Not thread-safe. */
   public static final class Builder {
     /** The default {@link #memoryBudget}: 16 MiB. */
@@ -863,6 +880,7 @@ public final class RStreamClient implements Closeable {
     private int maxParallelFetches = 4;
     private long memoryBudget = DEFAULT_MEMORY_BUDGET;
     private long lingerMillis = 1_000;
+    private long liveReadTimeoutMillis = DEFAULT_LIVE_READ_TIMEOUT_MILLIS;
     private LiveTransport liveTransport = LiveTransport.AUTO;
     private Clock clock = Clock.systemUTC();
     private @Nullable StreamSource source;
@@ -954,6 +972,25 @@ public final class RStreamClient implements Closeable {
       requireNonNull(unit, "unit == null");
       if (linger < 0) throw new IllegalArgumentException("linger < 0");
       this.lingerMillis = unit.toMillis(linger);
+      return this;
+    }
+
+    /**
+     * How long a live request (an SSE connection or a long-poll) may stay silent before the client
+     * takes its connection for dead and reconnects from the last offset applied; 40 s by default. A
+     * connection can die without a word (a phone moving from Wi-Fi to cellular, a NAT that forgot
+     * it), and then only this notices. server-stub sends an SSE heartbeat every 15 s and answers an
+     * idle long-poll after 20 s, so the default notices a dead socket within two of those
+     * intervals. Set it above the server's long-poll wait and SSE heartbeat period: a shorter one
+     * reconnects a healthy, idle connection over and over. Catch-up reads use the {@link
+     * OkHttpClient}'s read timeout.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is not positive.
+     */
+    public Builder liveReadTimeout(long timeout, TimeUnit unit) {
+      requireNonNull(unit, "unit == null");
+      if (timeout <= 0) throw new IllegalArgumentException("liveReadTimeout <= 0: " + timeout);
+      this.liveReadTimeoutMillis = unit.toMillis(timeout);
       return this;
     }
 

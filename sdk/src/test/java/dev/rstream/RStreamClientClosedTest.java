@@ -88,6 +88,11 @@ class RStreamClientClosedTest {
     assertClientClosed(client.outboxSize().test());
     assertClientClosed(client.rejectedWrites().test());
     assertThat(client.durableOutbox()).as("answers after close").isFalse();
+    // Platform signals may still arrive after close: they do nothing, and do not throw.
+    client.connectivity().networkLost();
+    client.connectivity().networkAvailable();
+    client.connectivity().background();
+    client.connectivity().foreground();
     assertThat(client.streamUrl()).isEqualTo(url);
 
     assertClientClosed(producer.append(change).test());
@@ -143,6 +148,7 @@ class RStreamClientClosedTest {
             "durableOutbox",
             "outboxSize",
             "rejectedWrites",
+            "connectivity",
             "streamUrl",
             "close",
             "builder");

@@ -7,6 +7,10 @@
  *       the OkHttp clients that talk to it, all released after the test.
  *   <li>{@link dev.rstream.testing.UndeliveredRxErrors}: collects what RxJava could not deliver and
  *       fails the test on any.
+ *   <li>{@link dev.rstream.testing.NetworkLink}: a network on real sockets that goes down, comes
+ *       back and stalls, between clients and a server.
+ *   <li>{@link dev.rstream.testing.PendingTimers}: a scheduler that knows which delayed tasks wait
+ *       to run, so that a test can tell a client will send nothing until told to.
  *   <li>{@link dev.rstream.testing.Nginx}: the caching proxy of {@code deploy/nginx} as a child
  *       process, with its access log read back.
  *   <li>{@link dev.rstream.testing.ReferenceLog}: what a test appended, replayed to any time: the

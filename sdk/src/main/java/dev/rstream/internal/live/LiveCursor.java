@@ -44,14 +44,15 @@ public final class LiveCursor {
   private final LiveWaiters waiters;
   private final Flowable<LiveUpdate> shared;
   private final CompletableSubject closed = CompletableSubject.create();
-  private volatile boolean paused;
+  private final LiveHolds holds = new LiveHolds();
   private volatile @Nullable LiveSession current;
 
   /**
    * A cursor over {@code source}, closed until its first subscriber. After a {@link
    * TransientException} from the read (the transport's retry policy gave up) or from loading the
    * index, it tries again as {@code reconnectPolicy} allows, and fails every subscriber once that
-   * gives up.
+   * gives up. A live request that stays silent for {@code liveReadTimeoutMillis} is given up as a
+   * dead connection and retried.
    */
   public LiveCursor(
       StreamSource source,
@@ -61,6 +62,7 @@ public final class LiveCursor {
       Scheduler scheduler,
       LiveMode liveMode,
       long lingerMillis,
+      long liveReadTimeoutMillis,
       RetryPolicy reconnectPolicy,
       RStreamEventListener events) {
     LiveWaiters waiters = new LiveWaiters(source.url(), scheduler);
@@ -78,9 +80,10 @@ public final class LiveCursor {
                             progress,
                             scheduler,
                             liveMode,
+                            liveReadTimeoutMillis,
                             reconnectPolicy,
                             waiters,
-                            () -> paused,
+                            holds,
                             events)),
                 BackpressureStrategy.BUFFER)
             // close() ends a session even while it lingers with no subscriber.
@@ -125,23 +128,34 @@ public final class LiveCursor {
   }
 
   /**
-   * Closes the live connection without ending the session: subscribers stay subscribed and see
-   * nothing (progress says {@link Progress.Live#IDLE}) until {@link #resume()}. A session that
-   * starts while paused waits for it too.
+   * Closes the live connection for {@code reason} without ending the session: subscribers stay
+   * subscribed and see nothing (progress says {@link Progress.Live#OFFLINE} while offline, else
+   * {@link Progress.Live#IDLE}) and no request is sent until every reason is {@linkplain #release
+   * released}. A session that starts while held waits too. Idempotent.
    */
-  public void pause() {
-    paused = true;
+  public void hold(LiveHold reason) {
+    holds.add(reason);
     LiveSession session = current;
-    if (session != null) session.pause();
+    if (session != null) session.hold();
   }
 
   /**
-   * Reopens the live connection from where the last complete batch ended (what the store holds).
+   * Drops {@code reason}; once none is left, reopens the live connection at once from where the
+   * last complete batch ended (what the store holds), with no backoff wait. Idempotent.
    */
-  public void resume() {
-    paused = false;
+  public void release(LiveHold reason) {
+    holds.remove(reason);
     LiveSession session = current;
-    if (session != null) session.resume();
+    if (session != null) session.release();
+  }
+
+  /**
+   * Drops the live connection, even one that looks alive (it may be bound to a network that is
+   * gone), and opens a new one at once, skipping any backoff wait. Nothing if held or closed.
+   */
+  public void reconnectNow() {
+    LiveSession session = current;
+    if (session != null) session.reconnectNow();
   }
 
   /** Ends the live connection, lingering or not; every later subscriber completes at once. */

@@ -24,11 +24,11 @@ import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowAssembler;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
+import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.disposables.SerialDisposable;
 import io.reactivex.rxjava3.observers.DisposableSingleObserver;
 import io.reactivex.rxjava3.subscribers.DisposableSubscriber;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
@@ -38,6 +38,10 @@ import org.jspecify.annotations.Nullable;
  * (or a failure). Reads the stream live into the live window, keeps the checkpoint and progress up
  * to date, and reconnects (or reloads the index) as its reconnect policy allows after the
  * transport's retry policy gave up. What subscribers see goes through {@link UnitEmitter}.
+ *
+ * <p>A batch is applied under this object's lock, and so are {@link #hold}, {@link #release},
+ * {@link #reconnectNow} and {@link #stop}: once one of them returns, no batch of the read it cut is
+ * applied any more, and the count of what a cut unit already applied is exact.
  */
 final class LiveSession {
   // The cursor's logger: a session logs as the cursor it serves.
@@ -50,17 +54,22 @@ final class LiveSession {
   private final ProgressBoard progress;
   private final Scheduler scheduler;
   private final LiveMode liveMode;
+  private final long liveReadTimeoutMillis;
   private final LiveWaiters waiters;
   private final ReadFailures failures;
-  private final BooleanSupplier paused;
+  private final LiveHolds holds;
   private final RStreamEventListener events;
   private final LiveConnectionEvents connection;
   private final SerialDisposable read = new SerialDisposable();
   private @Nullable WindowAssembler assembler;
   private Offset resumeOffset = Offset.START;
-  // Messages applied from a response whose end we have not seen; skipped when it is re-read.
-  private int appliedSinceBoundary;
+  // Messages read past resumeOffset (applied or skipped) from responses whose end we have not
+  // seen, and how many of the next read's messages to skip: after a cut, the read from
+  // resumeOffset skips all that was read past it, however many cuts came in between.
+  private int readSinceBoundary;
   private int skip;
+  // Whether a hold closed the read (or kept it from opening): release() opens it again.
+  private boolean cut;
   private volatile boolean caughtUp;
   private boolean goneOnce;
   // Reconnects and index reloads after the read gave up; reset by any batch.
@@ -75,9 +84,10 @@ final class LiveSession {
       ProgressBoard progress,
       Scheduler scheduler,
       LiveMode liveMode,
+      long liveReadTimeoutMillis,
       RetryPolicy reconnectPolicy,
       LiveWaiters waiters,
-      BooleanSupplier paused,
+      LiveHolds holds,
       RStreamEventListener events) {
     this.out = out;
     this.source = source;
@@ -86,16 +96,28 @@ final class LiveSession {
     this.progress = progress;
     this.scheduler = scheduler;
     this.liveMode = liveMode;
+    this.liveReadTimeoutMillis = liveReadTimeoutMillis;
     this.reconnects = new Recovery(reconnectPolicy);
     this.waiters = waiters;
     this.failures = new ReadFailures(source.url(), progress, waiters, scheduler, events);
-    this.paused = paused;
+    this.holds = holds;
     this.events = events;
     this.connection = new LiveConnectionEvents(events);
   }
 
-  /** Opens the live read: from the live window the checkpoint holds, else from the index. */
-  void start() {
+  /**
+   * Opens the live read: from the live window the checkpoint holds, else from the index. While
+   * held, nothing until {@link #release()}.
+   */
+  synchronized void start() {
+    if (holds.held()) {
+      hold();
+      return;
+    }
+    open();
+  }
+
+  private void open() {
     progress.update(p -> p.live(Progress.Live.CONNECTING));
     Window held = checkpoint.window();
     if (held != null) {
@@ -117,29 +139,35 @@ final class LiveSession {
         new DisposableSingleObserver<KeyframeIndex>() {
           @Override
           public void onSuccess(KeyframeIndex index) {
-            // Loading the index may have scanned the stream, and so read the live window.
-            Window held = useHeld ? checkpoint.window() : null;
-            if (held != null) resume(held);
-            else startFrom(index);
-            connect();
+            synchronized (LiveSession.this) {
+              if (isDisposed() || stopped) return; // a hold or a reconnect replaced this load
+              // Loading the index may have scanned the stream, and so read the live window.
+              Window held = useHeld ? checkpoint.window() : null;
+              if (held != null) resume(held);
+              else startFrom(index);
+              connect();
+            }
           }
 
           @Override
           public void onError(Throwable e) {
-            // The index read gave up (one-shot reads are bounded); the cursor tries again as
-            // its reconnect policy allows.
-            long delay = e instanceof TransientException && !stopped ? nextReconnect() : -1;
-            if (delay < 0) {
-              fail(e);
-              return;
+            long delay;
+            synchronized (LiveSession.this) {
+              if (isDisposed() || stopped) return;
+              // The index read gave up (one-shot reads are bounded); the cursor tries again as
+              // its reconnect policy allows.
+              delay = e instanceof TransientException ? nextReconnect() : -1;
+              if (delay >= 0) {
+                progress.update(p -> p.live(Progress.Live.RECONNECTING));
+                read.set(
+                    scheduler.scheduleDirect(
+                        () -> startFromIndex(keyframes.index(), useHeld),
+                        delay,
+                        TimeUnit.MILLISECONDS));
+              }
             }
-            failures.failed(e, resumeOffset, delay);
-            progress.update(p -> p.live(Progress.Live.RECONNECTING));
-            read.set(
-                scheduler.scheduleDirect(
-                    () -> startFromIndex(keyframes.index(), useHeld),
-                    delay,
-                    TimeUnit.MILLISECONDS));
+            if (delay < 0) fail(e);
+            else failures.failed(e, resumeOffset, delay);
           }
         };
     read.set(observer); // before subscribing: a synchronous source may call back at once
@@ -163,29 +191,44 @@ final class LiveSession {
   private void begin(WindowAssembler assembler, Offset from) {
     this.assembler = assembler;
     this.resumeOffset = from;
-    this.appliedSinceBoundary = 0;
+    this.readSinceBoundary = 0;
     this.skip = 0;
     out.dropUnit(); // of the assembler this one replaces
   }
 
   private synchronized void connect() {
-    if (stopped || paused.getAsBoolean()) return;
-    ReadOptions options = ReadOptions.builder().offset(resumeOffset).liveMode(liveMode).build();
+    if (stopped) return;
+    if (holds.held()) {
+      hold();
+      return;
+    }
+    ReadOptions options =
+        ReadOptions.builder()
+            .offset(resumeOffset)
+            .liveMode(liveMode)
+            .liveReadTimeout(liveReadTimeoutMillis, TimeUnit.MILLISECONDS)
+            .build();
     DisposableSubscriber<ReadBatch<StateMessage>> subscriber =
         new DisposableSubscriber<ReadBatch<StateMessage>>() {
           @Override
           public void onNext(ReadBatch<StateMessage> batch) {
-            if (!isDisposed()) onBatch(batch);
+            // Under the lock a hold takes: a batch is applied whole, or not at all once cut.
+            synchronized (LiveSession.this) {
+              if (!isDisposed()) onBatch(batch);
+            }
           }
 
           @Override
           public void onError(Throwable e) {
-            if (!isDisposed()) onReadError(e);
+            if (!isDisposed()) onReadError(this, e);
           }
 
           @Override
           public void onComplete() {
-            if (!isDisposed()) LiveSession.this.onComplete();
+            synchronized (LiveSession.this) {
+              if (isDisposed()) return;
+            }
+            LiveSession.this.onComplete();
           }
         };
     RetryListener listener =
@@ -217,11 +260,11 @@ final class LiveSession {
     WindowAssembler assembler = java.util.Objects.requireNonNull(this.assembler);
     try {
       for (StateMessage message : batch.messages()) {
+        readSinceBoundary++;
         if (skip > 0) {
           skip--;
           continue;
         }
-        appliedSinceBoundary++;
         Offset offset = message.offset();
         // A message with another offset starts another unit: the last one is complete.
         if (out.endsUnit(offset)) out.emitUnit(caughtUp);
@@ -259,7 +302,8 @@ final class LiveSession {
       out.emitUnit(caughtUp); // a complete response ends on a unit's end
       assembler.unitBoundary(batch.nextOffset());
       resumeOffset = batch.nextOffset();
-      appliedSinceBoundary = 0;
+      readSinceBoundary = 0;
+      skip = 0;
     }
     reconnects.onProgress();
     Window current = assembler.current();
@@ -275,18 +319,13 @@ final class LiveSession {
       if (current != null) out.emit(current.latest(), caughtUp);
     }
     Offset offset = current != null ? current.offset() : resumeOffset;
-    synchronized (this) {
-      // Under the lock pause() takes: a batch that ends after a pause must not say CONNECTED.
-      Progress.Live state =
-          paused.getAsBoolean()
-              ? Progress.Live.IDLE
-              : caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
-      progress.update(
-          p ->
-              p.live(state)
-                  .liveOffset(offset)
-                  .messagesRead(progress.current().messagesRead() + batch.messages().size()));
-    }
+    // A hold cuts the read under the lock this batch is applied under: not held here.
+    Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
+    progress.update(
+        p ->
+            p.live(state)
+                .liveOffset(offset)
+                .messagesRead(progress.current().messagesRead() + batch.messages().size()));
   }
 
   /** The stream said to drop everything and rebuild from {@code from}. */
@@ -304,32 +343,77 @@ final class LiveSession {
     connect(); // replaces (and so cancels) the read that carried the reset
   }
 
-  /** Closes the live connection; {@link #resume()} reopens it. */
-  synchronized void pause() {
-    if (stopped) return;
-    read.set(io.reactivex.rxjava3.disposables.Disposable.disposed()); // cancels the read
-    connection.closed(null);
-    checkpoint.connected(false);
-    progress.update(p -> p.live(Progress.Live.IDLE));
+  /**
+   * Closes the live connection if a hold asks for it (idempotent) and shows the hold in progress.
+   * No batch of the closed read is applied after this returns.
+   */
+  synchronized void hold() {
+    if (stopped || !holds.held()) return;
+    if (!cut) {
+      cut = true;
+      read.set(Disposable.disposed()); // cancels the read, or the reconnect or load it waits on
+      connection.closed(null);
+      checkpoint.connected(false);
+    }
+    progress.update(p -> p.live(holds.state()));
   }
 
-  /** Reopens the live connection from where the last complete batch ended. */
-  synchronized void resume() {
-    // Before the index loaded there is nothing to resume: that load connects when it ends.
-    if (stopped || assembler == null) return;
-    fellBehind();
-    // As after a dropped connection: re-read the unit cut short, skipping what was applied.
-    skip = appliedSinceBoundary;
-    appliedSinceBoundary = 0;
+  /**
+   * Once no hold is left, reopens the live connection at once (no backoff wait) from where the last
+   * complete batch ended, re-reading a unit cut short and skipping what was applied of it.
+   */
+  synchronized void release() {
+    if (stopped || !cut) return;
+    if (holds.held()) {
+      progress.update(p -> p.live(holds.state())); // another hold is left: say which
+      return;
+    }
+    cut = false;
+    reopenSoon();
+  }
+
+  /**
+   * Drops the live read, even one that looks alive, and opens a new one at once: for a network that
+   * changed, where the old socket may be dead without knowing it. Cancelling the call closes its
+   * connection, so the new read opens another. Nothing while held (a release reopens anyway).
+   */
+  synchronized void reconnectNow() {
+    if (stopped || cut || holds.held()) return;
+    reconnects.onProgress(); // a new network starts a fresh run of reconnects
+    read.set(Disposable.disposed());
+    connection.closed(null);
+    checkpoint.connected(false);
+    reopenSoon();
+  }
+
+  private void reopenSoon() {
     progress.update(p -> p.live(Progress.Live.CONNECTING));
+    // On the scheduler, not the caller's thread (an app's main thread): reopening may read the
+    // store.
+    read.set(scheduler.scheduleDirect(this::reopen));
+  }
+
+  private synchronized void reopen() {
+    if (stopped || cut) return;
+    if (assembler == null) {
+      open(); // cut before the index loaded: load it again
+      return;
+    }
+    fellBehind();
+    cutUnit();
     connect();
+  }
+
+  /** The read was cut: the next one, from resumeOffset, skips all that was read past it. */
+  private void cutUnit() {
+    skip += readSinceBoundary;
+    readSinceBoundary = 0;
   }
 
   /** The transport lost the connection and retries: invisible but for progress. */
   private void onRetrying(Throwable cause, long delayMillis) {
     synchronized (this) {
-      if (stopped || paused.getAsBoolean())
-        return; // under pause()'s lock: a paused cursor says IDLE
+      if (stopped || cut) return; // under hold()'s lock: a held cursor says why
       if (log.isLoggable(Level.FINE)) {
         log.log(Level.FINE, source.url() + ": live read retrying in " + delayMillis + " ms", cause);
       }
@@ -355,7 +439,7 @@ final class LiveSession {
   /** The server answers again; a batch, if any, follows and updates the rest of progress. */
   private void onRecovered() {
     synchronized (this) {
-      if (stopped || paused.getAsBoolean()) return;
+      if (stopped || cut) return;
       Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
       progress.update(p -> p.live(state));
     }
@@ -363,44 +447,48 @@ final class LiveSession {
     failures.answered();
   }
 
-  private void onReadError(Throwable error) {
-    if (stopped) return;
-    if (error instanceof TransientException) {
-      reconnectLater(error);
-    } else if (error instanceof OffsetGoneException && !goneOnce) {
-      // Retention dropped what we would resume from: start again from the newest keyframe.
-      goneOnce = true;
-      // Retention, or a stream deleted and created again (its offsets carry a new
-      // incarnation): what we stored may not be the stream's any more. Drop it and rebuild.
-      log.log(
-          Level.WARNING,
-          source.url() + ": live offset gone, dropping stored data and rebuilding",
-          error);
-      connection.closed(error);
-      caughtUp = false;
-      out.discontinue(); // the rebuilt state may not follow what subscribers hold
-      checkpoint.reset();
-      startFromIndex(keyframes.index(), false);
-    } else {
-      fail(error);
+  /** The read {@code failed} ended in {@code error}, unless a hold or a reconnect cut it. */
+  private void onReadError(Disposable failed, Throwable error) {
+    Offset from;
+    long delay = -1;
+    synchronized (this) {
+      if (stopped || failed.isDisposed()) return;
+      if (error instanceof OffsetGoneException && !goneOnce) {
+        // Retention dropped what we would resume from: start again from the newest keyframe.
+        goneOnce = true;
+        // Retention, or a stream deleted and created again (its offsets carry a new
+        // incarnation): what we stored may not be the stream's any more. Drop it and rebuild.
+        log.log(
+            Level.WARNING,
+            source.url() + ": live offset gone, dropping stored data and rebuilding",
+            error);
+        connection.closed(error);
+        caughtUp = false;
+        out.discontinue(); // the rebuilt state may not follow what subscribers hold
+        checkpoint.reset();
+        startFromIndex(keyframes.index(), false);
+        return;
+      }
+      if (error instanceof TransientException) delay = reconnectLater(error);
+      from = delay < 0 ? null : resumeOffset;
     }
+    // Outside the lock: a waiter it fails, or a subscriber, may call back into the client.
+    if (from == null) fail(error);
+    else failures.failed(error, from, delay);
   }
 
-  private void reconnectLater(Throwable error) {
+  /** Schedules the next read as the reconnect policy allows: its delay, or -1 if it gives up. */
+  private long reconnectLater(Throwable error) {
     long delay = nextReconnect();
-    if (delay < 0) {
-      fail(error);
-      return;
-    }
+    if (delay < 0) return -1;
     connection.closed(error);
     log.log(
         Level.FINE, source.url() + ": live read failed, reconnecting from " + resumeOffset, error);
     fellBehind();
     progress.update(p -> p.live(Progress.Live.RECONNECTING));
-    skip = appliedSinceBoundary;
-    appliedSinceBoundary = 0;
-    failures.failed(error, resumeOffset, delay);
+    cutUnit();
     read.set(scheduler.scheduleDirect(this::connect, delay, TimeUnit.MILLISECONDS));
+    return delay;
   }
 
   private void onComplete() {
@@ -414,7 +502,7 @@ final class LiveSession {
     if (end(Progress.Live.FAILED)) out.fail(error);
   }
 
-  /** The last subscriber left: ends the read, quietly. */
+  /** The last subscriber left: ends the read, quietly, once a batch being applied is. */
   void stop() {
     end(Progress.Live.IDLE);
   }
@@ -423,7 +511,7 @@ final class LiveSession {
    * Ends the read, leaving progress at {@code state}; false if it had ended already (failed or
    * completed: progress already says so).
    */
-  private boolean end(Progress.Live state) {
+  private synchronized boolean end(Progress.Live state) {
     if (stopped) return false;
     stopped = true;
     read.dispose();
