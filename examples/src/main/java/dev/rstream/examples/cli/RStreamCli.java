@@ -25,9 +25,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code rstream} command: {@code tail}, {@code at}, {@code windows} and {@code append} on one
- * state stream. Failures print one line, {@code rstream <command>: <what went wrong>}, and exit
- * with a code that says what kind of failure it was (see {@link ExitCode}); {@code --verbose} adds
- * the stack trace.
+ * state stream, and {@code keyframer}, which writes a stream's keyframes on a server that does not.
+ * Failures print one line, {@code rstream <command>: <what went wrong>}, and exit with a code that
+ * says what kind of failure it was (see {@link ExitCode}); {@code --verbose} adds the stack trace.
  *
  * <p>In process, {@link #commandLine} gives a configured picocli {@link CommandLine} that writes to
  * the given writers; {@code execute} runs one command on the calling thread and returns its exit
@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
       AtCommand.class,
       WindowsCommand.class,
       AppendCommand.class,
+      KeyframerCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -56,7 +57,7 @@ import picocli.CommandLine.Spec;
       "6:stream not found (404)",
       "7:server down, unreachable or too slow (see --timeout)",
       "8:the server broke the protocol",
-      "9:the server refused the request",
+      "9:the server refused the request (keyframer: a newer keyframer took the stream over)",
       "10:not a state stream: not JSON, or not State Protocol messages"
     })
 public final class RStreamCli implements Callable<Integer> {
