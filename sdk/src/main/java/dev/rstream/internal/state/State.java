@@ -45,6 +45,15 @@ public final class State {
     return entities == null ? null : entities.get(key);
   }
 
+  /**
+   * The persistent map of the entities of {@code type}, or null if there are none: the same object
+   * in every later state until an entity of {@code type} changes, so a caller that kept it can tell
+   * in O(1) that none did.
+   */
+  public @Nullable ChampMap<String, String> entityMap(String type) {
+    return byType.get(type);
+  }
+
   /** Key to value JSON of every entity of {@code type}; an unmodifiable view. */
   public Map<String, String> entities(String type) {
     ChampMap<String, String> entities = byType.get(type);
