@@ -28,6 +28,107 @@ public final class Progress {
     OFFLINE
   }
 
+  /**
+   * How far a read of a known stretch of the stream has come: the windows of the keyframe index it
+   * covers and, where the server's offsets are byte positions (server-stub's are), its bytes.
+   * Immutable and thread-safe. Several reads at once add up.
+   */
+  public static final class CatchUp {
+    private final int windowsDone;
+    private final int windowsTotal;
+    private final long bytesDone;
+    private final long bytesTotal;
+
+    private CatchUp(int windowsDone, int windowsTotal, long bytesDone, long bytesTotal) {
+      this.windowsDone = windowsDone;
+      this.windowsTotal = windowsTotal;
+      this.bytesDone = bytesDone;
+      this.bytesTotal = bytesTotal;
+    }
+
+    /**
+     * Returns a catch-up with these counts.
+     *
+     * @param bytesDone bytes read so far, or -1 if unknown.
+     * @param bytesTotal bytes to read, or -1 if unknown.
+     * @throws IllegalArgumentException if a count is negative (but for an unknown -1), or done is
+     *     more than total.
+     */
+    public static CatchUp of(int windowsDone, int windowsTotal, long bytesDone, long bytesTotal) {
+      if (windowsDone < 0 || windowsDone > windowsTotal) {
+        throw new IllegalArgumentException("windows " + windowsDone + " of " + windowsTotal);
+      }
+      if (bytesTotal < -1 || bytesDone < -1 || (bytesTotal >= 0 && bytesDone > bytesTotal)) {
+        throw new IllegalArgumentException("bytes " + bytesDone + " of " + bytesTotal);
+      }
+      return new CatchUp(windowsDone, windowsTotal, bytesDone, bytesTotal);
+    }
+
+    /** Windows read so far: held, from the store or from the server. */
+    public int windowsDone() {
+      return windowsDone;
+    }
+
+    /**
+     * Windows to read, the live window counted as one; may grow while the read runs (a keyframe
+     * written meanwhile starts one more).
+     */
+    public int windowsTotal() {
+      return windowsTotal;
+    }
+
+    /** Bytes of the stream read so far, or -1 if the server's offsets do not tell. */
+    public long bytesDone() {
+      return bytesDone;
+    }
+
+    /**
+     * Bytes of the stream to read: the distance between the offsets the read starts and ends at,
+     * where offsets are byte positions (server-stub's are); -1 if they are not, or the end is not
+     * known yet.
+     */
+    public long bytesTotal() {
+      return bytesTotal;
+    }
+
+    /**
+     * The share done, from 0 to 1: by bytes where both are known, else by windows; 0 with nothing
+     * to do yet.
+     */
+    public double fraction() {
+      if (bytesTotal > 0 && bytesDone >= 0) return (double) bytesDone / bytesTotal;
+      return windowsTotal == 0 ? 0 : (double) windowsDone / windowsTotal;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      if (!(o instanceof CatchUp)) return false;
+      CatchUp that = (CatchUp) o;
+      return windowsDone == that.windowsDone
+          && windowsTotal == that.windowsTotal
+          && bytesDone == that.bytesDone
+          && bytesTotal == that.bytesTotal;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(windowsDone, windowsTotal, bytesDone, bytesTotal);
+    }
+
+    @Override
+    public String toString() {
+      return "CatchUp{windows "
+          + windowsDone
+          + "/"
+          + windowsTotal
+          + ", bytes "
+          + bytesDone
+          + "/"
+          + bytesTotal
+          + "}";
+    }
+  }
+
   private final Live live;
   private final @Nullable Offset liveOffset;
   private final int windowsPulling;
@@ -35,6 +136,7 @@ public final class Progress {
   private final long messagesRead;
   private final int retryAttempt;
   private final @Nullable TransientException retryCause;
+  private final @Nullable CatchUp catchUp;
 
   /** Made through {@code Internal} by internal code, which checks the fields as it builds. */
   Progress(
@@ -44,7 +146,8 @@ public final class Progress {
       int windowsCommitted,
       long messagesRead,
       int retryAttempt,
-      @Nullable TransientException retryCause) {
+      @Nullable TransientException retryCause,
+      @Nullable CatchUp catchUp) {
     this.live = live;
     this.liveOffset = liveOffset;
     this.windowsPulling = windowsPulling;
@@ -52,6 +155,7 @@ public final class Progress {
     this.messagesRead = messagesRead;
     this.retryAttempt = retryAttempt;
     this.retryCause = retryCause;
+    this.catchUp = catchUp;
   }
 
   /** The live cursor's connection state. */
@@ -100,6 +204,18 @@ public final class Progress {
     return retryCause;
   }
 
+  /**
+   * How far the reads of known stretches of the stream have come, added up; null when none runs. A
+   * {@link RStreamClient#changes changes(from, to)} reads the windows of the keyframe index from
+   * {@code from} to {@code to}; a {@link RStreamClient#state()} (and a {@link RStreamClient#window}
+   * for a past time in the live window) reads the live window up to the tail the server gave it.
+   * Done reaches total as they end. {@link RStreamClient#live()} alone reads to no known end and
+   * reports none.
+   */
+  public @Nullable CatchUp catchUp() {
+    return catchUp;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     if (!(o instanceof Progress)) return false;
@@ -110,13 +226,21 @@ public final class Progress {
         && windowsCommitted == that.windowsCommitted
         && messagesRead == that.messagesRead
         && retryAttempt == that.retryAttempt
-        && retryCause == that.retryCause;
+        && retryCause == that.retryCause
+        && Objects.equals(catchUp, that.catchUp);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        live, liveOffset, windowsPulling, windowsCommitted, messagesRead, retryAttempt, retryCause);
+        live,
+        liveOffset,
+        windowsPulling,
+        windowsCommitted,
+        messagesRead,
+        retryAttempt,
+        retryCause,
+        catchUp);
   }
 
   @Override
@@ -134,6 +258,7 @@ public final class Progress {
         + (retryCause == null
             ? ""
             : ", retryAttempt=" + retryAttempt + ", retryCause=" + retryCause.getMessage())
+        + (catchUp == null ? "" : ", catchUp=" + catchUp)
         + "}";
   }
 }

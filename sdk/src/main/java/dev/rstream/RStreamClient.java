@@ -17,9 +17,12 @@ import dev.rstream.internal.outbox.Outboxes;
 import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.store.NoLocalStore;
 import dev.rstream.internal.store.StoreMirror;
+import dev.rstream.internal.window.CatchUpPlan;
+import dev.rstream.internal.window.CatchUps;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.KeyframeIndex;
 import dev.rstream.internal.window.LiveCheckpoint;
+import dev.rstream.internal.window.OffsetDistance;
 import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.ProgressReportingSource;
 import dev.rstream.internal.window.StreamSource;
@@ -101,7 +104,8 @@ public final class RStreamClient implements Closeable {
               int windowsCommitted,
               long messagesRead,
               int retryAttempt,
-              @Nullable TransientException retryCause) {
+              @Nullable TransientException retryCause,
+              Progress.@Nullable CatchUp catchUp) {
             return new Progress(
                 live,
                 liveOffset,
@@ -109,7 +113,8 @@ public final class RStreamClient implements Closeable {
                 windowsCommitted,
                 messagesRead,
                 retryAttempt,
-                retryCause);
+                retryCause,
+                catchUp);
           }
         });
   }
@@ -360,10 +365,32 @@ public final class RStreamClient implements Closeable {
     return oneShotSource
         .tail()
         .flatMap(
-            end ->
-                firstLive(
-                    u -> u.point().offset().compareTo(end) >= 0 || early.test(u),
-                    "its tail " + end.value() + " was read"));
+            end -> {
+              // A catch-up to a known end: progress shows how far, from where the cursor stands
+              // now, or from where its first update's window starts.
+              CatchUps.Run run = progress.catchUps().start(1, -1);
+              Offset[] from = {progress.current().liveOffset()};
+              return cursor
+                  .updates(oneShotPolicy)
+                  .doOnNext(
+                      u -> {
+                        Offset start = from[0];
+                        if (start == null) start = from[0] = windowStart(u.point().window());
+                        long total = OffsetDistance.between(start, end);
+                        run.bytes(OffsetDistance.between(start, u.point().offset()), total);
+                      })
+                  .filter(u -> u.point().offset().compareTo(end) >= 0 || early.test(u))
+                  .firstElement()
+                  .switchIfEmpty(
+                      Single.error(() -> endedBefore("its tail " + end.value() + " was read")))
+                  .doOnSuccess(u -> run.windowDone(-1))
+                  .doFinally(run::end);
+            });
+  }
+
+  private static Offset windowStart(Window window) {
+    Keyframe start = window.start();
+    return start != null ? start.offset() : window.baseOffset();
   }
 
   /** The first live update {@code wanted} accepts, bounded by the one-shot retry policy. */
@@ -536,7 +563,14 @@ public final class RStreamClient implements Closeable {
             registry
                 .index()
                 .flatMapPublisher(
-                    index -> windowsFrom(index, firstWindowWithChangesFrom(index, from), to))
+                    index -> {
+                      int k = firstWindowWithChangesFrom(index, from);
+                      CatchUpPlan plan = CatchUpPlan.of(index, k, to);
+                      CatchUps.Run run = progress.catchUps().start(plan.windows(), plan.bytes());
+                      return windowsFrom(index, k, to)
+                          .doOnNext(window -> run.windowDone(CatchUpPlan.bytesOf(window)))
+                          .doFinally(run::end);
+                    })
                 // Prefetch 1 keeps the look-ahead to the window after next.
                 .concatMap(window -> changesOf(window, from, to), 1)
                 .takeUntil(closedSignal));

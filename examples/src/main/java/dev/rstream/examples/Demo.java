@@ -11,6 +11,7 @@ import dev.rstream.durable.DurableStream;
 import dev.rstream.server.StubServer;
 import dev.rstream.server.workload.Workload;
 import io.reactivex.rxjava3.disposables.CompositeDisposable;
+import io.reactivex.rxjava3.disposables.Disposable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -177,6 +178,7 @@ public final class Demo {
       }
       out.printf("   %,d changes replayed in order%n", replayed);
       printWindows(client.windows().blockingFirst());
+      firstSync(streamUrl, demoClock);
 
       // 3. Three live subscribers, one connection.
       out.printf("%n3. Three live subscribers attach%n");
@@ -288,6 +290,32 @@ public final class Demo {
       counted.dispatcher().executorService().shutdown();
       counted.connectionPool().evictAll();
     }
+  }
+
+  /**
+   * A second client, with no store, reads the current state for the first time; its {@code
+   * progress()} fills the bar: bytes of the live window up to the server's tail.
+   */
+  private void firstSync(URI streamUrl, Clock clock) {
+    out.printf("%n   A new client with no store syncs for the first time: state()%n");
+    StateView synced;
+    try (RStreamClient fresh =
+            RStreamClient.builder().streamUrl(streamUrl.toString()).clock(clock).build();
+        StepProgress bar = StepProgress.create(out, terminal, "   first sync", 100)) {
+      Disposable shown =
+          fresh
+              .progress()
+              .subscribe(
+                  p -> {
+                    Progress.CatchUp catchUp = p.catchUp();
+                    if (catchUp != null) bar.reached(Math.round(catchUp.fraction() * 100));
+                  });
+      synced = fresh.state().timeout(WAIT.toSeconds(), TimeUnit.SECONDS).blockingGet();
+      shown.dispose();
+    }
+    out.printf(
+        "   synced: %d orders at offset %s%n",
+        synced.entities("order").size(), synced.offset().value());
   }
 
   private String policy() {

@@ -45,6 +45,9 @@ abstract class StepProgress implements AutoCloseable {
   /** One step done. */
   abstract void step();
 
+  /** {@code done} steps done in all, when something else counts them; never goes back. */
+  abstract void reached(long done);
+
   @Override
   public abstract void close();
 
@@ -66,6 +69,11 @@ abstract class StepProgress implements AutoCloseable {
     @Override
     void step() {
       bar.step();
+    }
+
+    @Override
+    synchronized void reached(long done) {
+      if (done > bar.getCurrent()) bar.stepTo(done);
     }
 
     @Override
@@ -92,7 +100,16 @@ abstract class StepProgress implements AutoCloseable {
 
     @Override
     void step() {
-      long n = done.incrementAndGet();
+      show(done.incrementAndGet());
+    }
+
+    @Override
+    void reached(long n) {
+      done.accumulateAndGet(n, Math::max);
+      show(done.get());
+    }
+
+    private void show(long n) {
       int parts = (int) Math.min(PARTS, n * PARTS / steps);
       int shown = partsShown.get();
       // Only the thread that moves the count on prints, so each tenth is printed once.

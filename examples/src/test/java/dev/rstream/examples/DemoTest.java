@@ -27,6 +27,8 @@ class DemoTest {
     // Not a terminal: progress in plain lines, no bar redrawn with carriage returns and colours.
     assertThat(story).contains("history: 30 / 300 (10%)", "history: 300 / 300 (100%)");
     assertThat(story).doesNotContain("\r", "\u001b");
+    // The first sync's bar is driven by progress().catchUp() alone, and fills up.
+    assertThat(story).contains("first sync: 100 / 100 (100%)", "synced: ");
     // One connection for three subscribers, before and after the server restart.
     assertThat(story)
         .containsSubsequence(

@@ -55,5 +55,6 @@ public abstract class Internal {
       int windowsCommitted,
       long messagesRead,
       int retryAttempt,
-      @Nullable TransientException retryCause);
+      @Nullable TransientException retryCause,
+      Progress.@Nullable CatchUp catchUp);
 }

@@ -20,6 +20,7 @@ public final class ProgressBoard {
   private final ConcurrentLinkedQueue<Progress> pending = new ConcurrentLinkedQueue<>();
   private final AtomicInteger draining = new AtomicInteger();
   private Progress current = new ProgressBuilder().build();
+  private final CatchUps catchUps = new CatchUps(this);
   private boolean completed;
 
   /**
@@ -35,6 +36,11 @@ public final class ProgressBoard {
       this.attempt = attempt;
       this.cause = cause;
     }
+  }
+
+  /** The reads of known stretches of the stream, shown as {@link Progress#catchUp()}. */
+  public CatchUps catchUps() {
+    return catchUps;
   }
 
   /** Adds {@code n} messages to those read. */

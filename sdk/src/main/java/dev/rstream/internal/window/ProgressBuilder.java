@@ -20,6 +20,7 @@ public final class ProgressBuilder {
   private long messagesRead;
   private int retryAttempt;
   private @Nullable TransientException retryCause;
+  private Progress.@Nullable CatchUp catchUp;
 
   /** A builder for the idle state: no live cursor, nothing fetched. */
   public ProgressBuilder() {}
@@ -33,6 +34,13 @@ public final class ProgressBuilder {
     this.messagesRead = progress.messagesRead();
     this.retryAttempt = progress.retryAttempt();
     this.retryCause = progress.retryCause();
+    this.catchUp = progress.catchUp();
+  }
+
+  /** Sets the catch-up in progress, or null for none. */
+  public ProgressBuilder catchUp(Progress.@Nullable CatchUp catchUp) {
+    this.catchUp = catchUp;
+    return this;
   }
 
   /** Sets the live cursor's state; {@link Progress.Live#IDLE} by default. */
@@ -94,6 +102,7 @@ public final class ProgressBuilder {
             windowsCommitted,
             messagesRead,
             retryAttempt,
-            retryCause);
+            retryCause,
+            catchUp);
   }
 }
