@@ -13,6 +13,7 @@ import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.live.LiveHold;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.outbox.Outbox;
+import dev.rstream.internal.outbox.OutboxOverlay;
 import dev.rstream.internal.outbox.Outboxes;
 import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.store.NoLocalStore;
@@ -441,9 +442,34 @@ public final class RStreamClient implements Closeable {
    * Builder#liveReconnectPolicy liveReconnectPolicy} that does; anything else errors every
    * subscriber, and the next one starts a new connection. Emits on the I/O thread. Completes if
    * this client is closed meanwhile.
+   *
+   * <p>With a {@linkplain #durableOutbox() durable outbox}, each state also shows this app's
+   * appends the server has not confirmed yet, applied in append order on top of the confirmed state
+   * ({@link StateView#hasPendingWrites()}, {@link StateView#pendingChanges()}, {@link
+   * StateView#confirmedJson}): a new view at once on each append (on the appending thread), and one
+   * on each refusal, without the refused change. A pending change stays shown after its
+   * acknowledgement until a confirmed state holds its echo, and leaves in that same view, so a
+   * value never reverts in between. A remote change to the same entity that the server applied
+   * before it shows under it until then. {@link #window} for a time after now is {@code live()} and
+   * shows them too; {@link #live(String)} and {@link #live(String, String)} show confirmed states
+   * only.
    */
   public Flowable<StateView> live() {
-    return whileOpen(() -> subsets.all().doOnNext(view -> online()).takeUntil(closedSignal));
+    return whileOpen(
+        () -> {
+          Flowable<StateView> confirmed = subsets.all().doOnNext(view -> online());
+          Outbox kept = outbox;
+          if (kept == null) return confirmed.takeUntil(closedSignal);
+          OutboxOverlay overlay = kept.overlay();
+          // One view per confirmed state or change of the overlay: an echo and the drop of its
+          // pending change arrive in the same view.
+          return Flowable.combineLatest(
+                  confirmed,
+                  overlay.versions(),
+                  (view, version) -> view.withPending(overlay.pendingOver(view.offset())))
+              .onBackpressureLatest()
+              .takeUntil(closedSignal);
+        });
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.rstream.internal.state.State;
 import dev.rstream.internal.window.WindowPoint;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,9 @@ public final class StateView {
   private final ObjectMapper mapper;
   // What changedKeys() compares with: the state of the view its subscriber got before this one.
   private final State before;
+  // What the accessors answer: the confirmed state, or it with the pending changes applied.
+  private final State shown;
+  private final List<Change> pending;
   // Computed on first use: most subscribers never ask. A race computes it twice, equally.
   private volatile @Nullable Map<String, Set<String>> changedKeys;
 
@@ -39,10 +43,66 @@ public final class StateView {
   }
 
   StateView(WindowPoint point, boolean fromStore, ObjectMapper mapper, State before) {
+    this(point, fromStore, mapper, before, point.state(), Collections.emptyList());
+  }
+
+  private StateView(
+      WindowPoint point,
+      boolean fromStore,
+      ObjectMapper mapper,
+      State before,
+      State shown,
+      List<Change> pending) {
     this.point = point;
     this.fromStore = fromStore;
     this.mapper = mapper;
     this.before = before;
+    this.shown = shown;
+    this.pending = pending;
+  }
+
+  /** This confirmed state with {@code pending} (this app's unacknowledged changes) applied. */
+  StateView withPending(List<Change> pending) {
+    if (pending.isEmpty() && this.pending.isEmpty()) return this;
+    State.Editor editor = point.state().edit();
+    for (Change change : pending) editor.apply(change);
+    return new StateView(
+        point,
+        fromStore,
+        mapper,
+        before,
+        editor.freeze(),
+        Collections.unmodifiableList(new ArrayList<>(pending)));
+  }
+
+  /**
+   * Whether this view shows changes this app appended that the server has not confirmed yet (its
+   * durable outbox's, see {@link RStreamClient#append}). Their values are the ones the accessors
+   * ({@link #json}, {@link #entities}, {@link #value}...) answer; {@link #confirmedJson} gives the
+   * server's.
+   */
+  public boolean hasPendingWrites() {
+    return !pending.isEmpty();
+  }
+
+  /**
+   * The changes this view shows on top of the confirmed state, in append order: appended by this
+   * app and not yet confirmed by a state that holds them. Empty for a view without pending writes.
+   * An unmodifiable list.
+   */
+  public List<Change> pendingChanges() {
+    return pending;
+  }
+
+  /**
+   * The value of {@code type}/{@code key} in the confirmed state (the server's, at {@link
+   * #offset()}), without this app's pending changes; null if there is none there. The same as
+   * {@link #json} when {@link #hasPendingWrites()} is false.
+   */
+  public @Nullable String confirmedJson(String type, String key) {
+    requireNonNull(type, "type == null");
+    requireNonNull(key, "key == null");
+    return point.state().get(type, key);
   }
 
   /** The position in the stream this state is at: resuming from it returns what came after. */
@@ -121,12 +181,12 @@ public final class StateView {
 
   /** The number of entities, over all types. */
   public int size() {
-    return point.state().size();
+    return shown.size();
   }
 
   /** The types that have at least one entity. An unmodifiable view. */
   public Set<String> types() {
-    return point.state().types();
+    return shown.types();
   }
 
   /**
@@ -134,14 +194,14 @@ public final class StateView {
    */
   public Map<String, String> entities(String type) {
     requireNonNull(type, "type == null");
-    return point.state().entities(type);
+    return shown.entities(type);
   }
 
   /** The value of {@code type}/{@code key} as compact JSON text, or null if there is none. */
   public @Nullable String json(String type, String key) {
     requireNonNull(type, "type == null");
     requireNonNull(key, "key == null");
-    return point.state().get(type, key);
+    return shown.get(type, key);
   }
 
   /** Whether an entity {@code type}/{@code key} exists in this state. */
@@ -201,6 +261,7 @@ public final class StateView {
         + ", size="
         + size()
         + (fromStore ? ", fromStore" : "")
+        + (pending.isEmpty() ? "" : ", pending=" + pending.size())
         + "}";
   }
 }

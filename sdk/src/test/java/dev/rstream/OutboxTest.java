@@ -112,7 +112,9 @@ class OutboxTest {
   void aChangeRefusedInTheMiddleOfTheOutboxLeavesItAndTheOthersAreApplied() throws Exception {
     RStreamClient client = client();
     TestSubscriber<RejectedWriteException> rejected = client.rejectedWrites().test();
-    client.pause(); // nothing read; the outbox sends anyway
+    List<StateView> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.reactivex.rxjava3.disposables.Disposable live = client.live().subscribe(seen::add);
+    client.awaitOffset(Offset.START).timeout(10, SECONDS).blockingAwait();
     Change before = Change.update("order", "o1", "{\"n\":1}");
     // Earlier than the stream's last timestamp: server-stub refuses it with 400 (PROTOCOL 3.1).
     Change refused =
@@ -140,6 +142,24 @@ class OutboxTest {
                 && ((RejectedWriteException) e).status() == 400);
     assertThat(ServerLog.values(server.http(), url)).containsExactly("{\"n\":1}", "{\"n\":3}");
     assertThat(store.outbox(url)).isEmpty();
+    long deadline = System.nanoTime() + SECONDS.toNanos(10);
+    while (seen.get(seen.size() - 1).hasPendingWrites()
+        || !seen.get(seen.size() - 1).contains("order", "o3")) {
+      assertThat(System.nanoTime()).as("views settle").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    live.dispose();
+    StateView settled = seen.get(seen.size() - 1);
+    assertThat(settled.entities("order")).containsOnlyKeys("o1", "o3");
+    int rolledBack = -1;
+    for (int i = 0; i < seen.size(); i++) {
+      if (seen.get(i).contains("order", "o2")) rolledBack = i + 1;
+    }
+    assertThat(rolledBack).as("the refused change was shown while pending").isPositive();
+    for (StateView view : seen.subList(rolledBack, seen.size())) {
+      assertThat(view.contains("order", "o2")).as("rolled back for good: %s", view).isFalse();
+      assertThat(view.pendingChanges()).doesNotContain(refused);
+    }
     rejected.awaitCount(1);
     assertThat(rejected.values())
         .singleElement()

@@ -87,6 +87,7 @@ public final class Outbox {
   private final FlowableProcessor<Integer> sizes;
   private final FlowableProcessor<RejectedWriteException> rejected =
       PublishProcessor.<RejectedWriteException>create().toSerialized();
+  private final OutboxOverlay overlay = new OutboxOverlay();
   private @Nullable Pending inFlight;
   private @Nullable Disposable retryTimer;
   private boolean waitingForOnline;
@@ -100,7 +101,8 @@ public final class Outbox {
     this.streamUrl = streamUrl;
     this.store = store;
     for (OutboxEntry entry : store.outbox(streamUrl)) {
-      pending.add(new Pending(entry, OutboxBodies.decode(entry.body())));
+      List<Change> changes = OutboxBodies.decode(entry.body());
+      pending.add(new Pending(entry, changes, overlay.add(changes)));
     }
     sizes = BehaviorProcessor.createDefault(pending.size()).toSerialized();
     if (!pending.isEmpty())
@@ -120,7 +122,7 @@ public final class Outbox {
       if (closed) throw new IllegalStateException("outbox closed: " + streamUrl);
       // Under the lock: the store's numbers and this list's order are the same order.
       OutboxEntry entry = store.addToOutbox(streamUrl, "rstream-" + UUID.randomUUID(), body);
-      added = new Pending(entry, changes);
+      added = new Pending(entry, changes, overlay.add(changes));
       pending.add(added);
       sizes.onNext(pending.size());
     }
@@ -189,6 +191,11 @@ public final class Outbox {
     return rejected.onBackpressureBuffer();
   }
 
+  /** The changes views show over the confirmed state. */
+  public OutboxOverlay overlay() {
+    return overlay;
+  }
+
   /** Sends the first entry if nothing is in flight, a client is attached and no wait is on. */
   private void pump() {
     Pending head;
@@ -225,6 +232,7 @@ public final class Outbox {
       renumberedForGap = 0;
       sizes.onNext(pending.size());
     }
+    overlay.acknowledged(head.overlayEntry, result.nextOffset());
     head.result.onSuccess(result);
     pump();
   }
@@ -259,6 +267,7 @@ public final class Outbox {
       sizes.onNext(pending.size());
     }
     for (Pending p : refused) {
+      overlay.remove(p.overlayEntry); // the rollback: one new version, one view without it
       int status = error instanceof RStreamException ? ((RStreamException) error).status() : 0;
       RejectedWriteException rejection =
           new RejectedWriteException(streamUrl, p.changes, status, error);
@@ -340,11 +349,13 @@ public final class Outbox {
   private static final class Pending {
     volatile OutboxEntry entry;
     final List<Change> changes;
+    final OutboxOverlay.Entry overlayEntry;
     final SingleSubject<AppendResult> result = SingleSubject.create();
 
-    Pending(OutboxEntry entry, List<Change> changes) {
+    Pending(OutboxEntry entry, List<Change> changes, OutboxOverlay.Entry overlayEntry) {
       this.entry = entry;
       this.changes = changes;
+      this.overlayEntry = overlayEntry;
     }
   }
 }
