@@ -7,15 +7,18 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Command line: {@code java -jar rstream-server-stub-*-all.jar [--host H] [--port P] [--data DIR
- * [--salvage-damaged] | --memory] [--keyframe-changes N] [--keyframe-interval SECONDS]
- * [--long-poll-timeout SECONDS] [--sse-cycle SECONDS] [--max-body-bytes N] [--bearer-token T |
- * --bearer-token-file FILE]}. Prints the base URL on one line once it accepts connections, then
- * serves until the process is stopped (SIGTERM closes the store cleanly; acknowledged writes
- * survive SIGKILL anyway).
+ * [--salvage-damaged] | --memory] [--keyframe-changes N] [--keyframe-interval SECONDS] [--retention
+ * "windows=N, age=T"] [--long-poll-timeout SECONDS] [--sse-cycle SECONDS] [--max-body-bytes N]
+ * [--bearer-token T | --bearer-token-file FILE]}. Prints the base URL on one line once it accepts
+ * connections, then serves until the process is stopped (SIGTERM closes the store cleanly;
+ * acknowledged writes survive SIGKILL anyway).
  *
  * <p>{@code --salvage-damaged} is the way out of a stream the store fenced because its file is
  * damaged on disk: each damaged file is rewritten with its intact records under a new incarnation
  * (offsets handed out before answer 410) and the original kept in {@code DIR/damaged/}.
+ *
+ * <p>{@code --retention} is the retention of state streams created without an {@code
+ * Rstream-Retention} header: the last N windows, or the windows holding the last T of history.
  *
  * <p>{@code --bearer-token-file} keeps the token out of the process list and lets another process
  * rotate or expire it by replacing the file; the server reads it again when it changes.
@@ -66,6 +69,7 @@ public final class ServerMain {
             builder.keyframeChanges(Integer.parseInt(value(args, ++i, arg)));
         case "--keyframe-interval" ->
             builder.keyframeInterval(Duration.ofSeconds(Long.parseLong(value(args, ++i, arg))));
+        case "--retention" -> builder.retention(value(args, ++i, arg));
         case "--long-poll-timeout" ->
             builder.longPollTimeout(Duration.ofSeconds(Long.parseLong(value(args, ++i, arg))));
         case "--sse-cycle" ->
@@ -77,7 +81,8 @@ public final class ServerMain {
           System.out.println(
               "usage: [--host H] [--port P] [--data DIR [--salvage-damaged] | --memory]"
                   + " [--keyframe-changes N]"
-                  + " [--keyframe-interval SECONDS] [--long-poll-timeout SECONDS]"
+                  + " [--keyframe-interval SECONDS] [--retention \"windows=N, age=T\"]"
+                  + " [--long-poll-timeout SECONDS]"
                   + " [--sse-cycle SECONDS] [--max-body-bytes N]"
                   + " [--bearer-token T | --bearer-token-file FILE]");
           System.exit(0);

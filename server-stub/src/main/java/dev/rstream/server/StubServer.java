@@ -8,6 +8,7 @@ import dev.rstream.server.http.JsonErrorHandler;
 import dev.rstream.server.http.StreamHandler;
 import dev.rstream.server.state.KeyframePolicy;
 import dev.rstream.server.state.RealStreamConventions;
+import dev.rstream.server.state.RetentionPolicy;
 import dev.rstream.server.state.StreamConventions;
 import dev.rstream.server.storage.FileLogStore;
 import dev.rstream.server.storage.LogStore;
@@ -141,6 +142,7 @@ public final class StubServer implements AutoCloseable {
                   .offsetFormat(StreamHandler.OFFSETS)
                   .defaultPolicy(
                       new KeyframePolicy(config.keyframeChanges, config.keyframeInterval))
+                  .defaultRetention(config.retention)
                   .build();
       conventions = rules;
       StreamHandler.Wiring wired = StreamHandler.wire(logStore, rules, threads, timer, settings);
@@ -276,6 +278,7 @@ public final class StubServer implements AutoCloseable {
     private @Nullable StreamConventions conventions;
     private int keyframeChanges = 1000;
     private Duration keyframeInterval = Duration.ofSeconds(60);
+    private @Nullable RetentionPolicy retention;
     private Duration longPollTimeout = Duration.ofSeconds(20);
     private Duration sseCycle = Duration.ofSeconds(60);
     private Duration sseHeartbeat = Duration.ofSeconds(15);
@@ -298,6 +301,7 @@ public final class StubServer implements AutoCloseable {
       conventions = other.conventions;
       keyframeChanges = other.keyframeChanges;
       keyframeInterval = other.keyframeInterval;
+      retention = other.retention;
       longPollTimeout = other.longPollTimeout;
       sseCycle = other.sseCycle;
       sseHeartbeat = other.sseHeartbeat;
@@ -360,6 +364,17 @@ public final class StubServer implements AutoCloseable {
      */
     public Builder conventions(StreamConventions conventions) {
       this.conventions = requireNonNull(conventions, "conventions == null");
+      return this;
+    }
+
+    /**
+     * The retention of state streams created without an {@code Rstream-Retention} header, in that
+     * header's form ({@code windows=N, age=T}); null (the default) keeps everything.
+     *
+     * @throws IllegalArgumentException when {@code retention} is malformed
+     */
+    public Builder retention(@Nullable String retention) {
+      this.retention = retention == null ? null : RetentionPolicy.parse(retention);
       return this;
     }
 

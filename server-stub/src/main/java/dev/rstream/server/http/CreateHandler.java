@@ -1,5 +1,6 @@
 package dev.rstream.server.http;
 
+import dev.rstream.server.state.RetentionPolicy;
 import dev.rstream.server.state.Rfc3339;
 import dev.rstream.server.state.StreamConventions;
 import dev.rstream.server.write.JsonMessages;
@@ -13,6 +14,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PUT: creates a stream, or confirms an identical one (spec 5.1), with its initial messages.
@@ -54,6 +56,14 @@ final class CreateHandler implements StreamOperation {
     Long expiresAtMillis = expiresHeader == null ? null : expiresAtMillis(expiresHeader);
     String keyframes = in.get("Rstream-Keyframes");
     String keyframePolicy = keyframes == null ? null : keyframePolicy(keyframes);
+    String retentionHeader = in.get(RetentionPolicy.HEADER);
+    if (retentionHeader != null && keyframePolicy == null) {
+      throw HttpError.badRequest(
+          "invalid_retention",
+          RetentionPolicy.HEADER
+              + " needs Rstream-Keyframes: retention drops whole windows of a state stream");
+    }
+    String retention = keyframePolicy == null ? null : retention(retentionHeader);
     boolean closed = HeaderValues.isTrue(in.get("Stream-Closed"));
     bodies.read(
         request,
@@ -73,6 +83,7 @@ final class CreateHandler implements StreamOperation {
                       ttlSeconds,
                       expiresAtMillis,
                       keyframePolicy,
+                      retention,
                       closed,
                       messages))
               .whenComplete(
@@ -119,6 +130,14 @@ final class CreateHandler implements StreamOperation {
     } catch (DateTimeParseException e) {
       throw HttpError.badRequest(
           "invalid_expires_at", "Stream-Expires-At is not an RFC 3339 timestamp: " + header);
+    }
+  }
+
+  private @Nullable String retention(@Nullable String header) throws HttpError {
+    try {
+      return conventions.normaliseRetention(header);
+    } catch (IllegalArgumentException e) {
+      throw HttpError.badRequest("invalid_retention", String.valueOf(e.getMessage()));
     }
   }
 

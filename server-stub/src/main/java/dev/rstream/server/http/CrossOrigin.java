@@ -42,7 +42,8 @@ final class CrossOrigin {
           "Producer-Id",
           "Producer-Epoch",
           "Producer-Seq",
-          "Rstream-Keyframes");
+          "Rstream-Keyframes",
+          "Rstream-Retention");
 
   /** What a browser script may read: the protocol's response headers. */
   static final Set<String> EXPOSED_HEADERS =

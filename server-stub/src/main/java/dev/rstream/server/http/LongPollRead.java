@@ -2,6 +2,7 @@ package dev.rstream.server.http;
 
 import dev.rstream.server.storage.InvalidPositionException;
 import dev.rstream.server.storage.NoSuchStreamException;
+import dev.rstream.server.storage.PositionGoneException;
 import dev.rstream.server.storage.ReadResult;
 import dev.rstream.server.storage.StreamMeta;
 import java.util.concurrent.ScheduledFuture;
@@ -70,6 +71,10 @@ final class LongPollRead implements LiveReads.Waiter {
     }
   }
 
+  private String offsetText() {
+    return Offset.format(meta.incarnation(), position);
+  }
+
   private void attempt() {
     if (done.get()) {
       return;
@@ -87,6 +92,12 @@ final class LongPollRead implements LiveReads.Waiter {
     } catch (NoSuchStreamException e) {
       if (claim()) {
         ErrorResponses.write(request, response, callback, HttpError.notFound(meta.path()));
+      }
+      return;
+    } catch (PositionGoneException e) {
+      if (claim()) {
+        ErrorResponses.write(
+            request, response, callback, ReadHandler.gone(meta.path(), offsetText(), current));
       }
       return;
     } catch (InvalidPositionException e) {

@@ -2,6 +2,7 @@ package dev.rstream.server.http;
 
 import dev.rstream.server.storage.InvalidPositionException;
 import dev.rstream.server.storage.NoSuchStreamException;
+import dev.rstream.server.storage.PositionGoneException;
 import dev.rstream.server.storage.ReadResult;
 import dev.rstream.server.storage.StreamMeta;
 import dev.rstream.server.write.MediaTypes;
@@ -73,19 +74,30 @@ final class ReadHandler implements StreamOperation {
               + " (deleted and created again); read again from -1");
     }
     boolean now = "now".equals(offset);
-    long position = now ? meta.tailPosition() : parsed == null ? 0 : parsed.position();
+    if (parsed != null && parsed.position() < meta.startPosition()) {
+      throw gone(path, offset, meta);
+    }
+    long position =
+        now ? meta.tailPosition() : parsed == null ? meta.startPosition() : parsed.position();
     if (now && live == null) {
       tail(response, callback, meta);
       return;
     }
-    ReadResult first;
-    try {
-      first = reads.store.read(path, position, reads.settings.maxReadBytes());
-    } catch (NoSuchStreamException e) {
-      throw HttpError.notFound(path);
-    } catch (InvalidPositionException e) {
-      throw HttpError.badRequest(
-          "invalid_offset", "offset " + offset + " is not a position in stream " + path);
+    ReadResult first = null;
+    // A read from -1 that retention overtook between the metadata and the read starts again
+    // from the new start; an explicit offset it overtook is gone.
+    for (int attempt = 0; first == null; attempt++) {
+      try {
+        first = reads.store.read(path, position, reads.settings.maxReadBytes());
+      } catch (NoSuchStreamException e) {
+        throw HttpError.notFound(path);
+      } catch (PositionGoneException e) {
+        if (parsed != null || attempt > 2) throw gone(path, offset, meta);
+        position = e.startPosition();
+      } catch (InvalidPositionException e) {
+        throw HttpError.badRequest(
+            "invalid_offset", "offset " + offset + " is not a position in stream " + path);
+      }
     }
     if ("sse".equals(live)) {
       sse(request, response, callback, meta, position, cursor);
@@ -104,8 +116,23 @@ final class ReadHandler implements StreamOperation {
           meta,
           position,
           live == null ? ReadBodies.endAtNextKeyframe(first, meta) : first,
-          live == null ? null : Cursor.next(cursor, reads.clock.getAsLong()));
+          live == null ? null : Cursor.next(cursor, reads.clock.getAsLong()),
+          parsed == null);
     }
+  }
+
+  /** 410 for an offset before the first one the stream still holds (retention, PROTOCOL 1). */
+  static HttpError gone(String path, @Nullable String offset, StreamMeta meta) {
+    return new HttpError(
+        410,
+        "offset_gone",
+        "offset "
+            + offset
+            + " of stream "
+            + path
+            + " is older than its retention; its history now starts at "
+            + Offset.format(meta.incarnation(), meta.startPosition())
+            + ": read again from -1 or from the first keyframe of its index");
   }
 
   /** Spec 8, {@code offset=now} without live: the tail, no data, not cacheable, no ETag. */

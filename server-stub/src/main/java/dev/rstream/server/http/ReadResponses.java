@@ -29,6 +29,24 @@ final class ReadResponses {
       long start,
       ReadResult read,
       @Nullable String cursor) {
+    writeData(reads, request, response, callback, meta, start, read, cursor, false);
+  }
+
+  /**
+   * As above; {@code fromStreamStart} for a read asked from {@code -1}, whose answer changes when
+   * retention moves the stream's start, so it is never cached as immutable on a stream with
+   * retention.
+   */
+  static void writeData(
+      ReadContext reads,
+      Request request,
+      Response response,
+      Callback callback,
+      StreamMeta meta,
+      long start,
+      ReadResult read,
+      @Nullable String cursor,
+      boolean fromStreamStart) {
     boolean closedAtTail = read.closed() && read.upToDate();
     String next = Offset.format(meta.incarnation(), read.nextPosition());
     // The incarnation is in both offsets: a re-created stream never matches an old ETag.
@@ -41,7 +59,7 @@ final class ReadResponses {
             + "\"";
     HttpFields.Mutable out = response.getHeaders();
     out.put(HttpHeader.ETAG, etag);
-    out.put(HttpHeader.CACHE_CONTROL, cacheControl(reads, meta, read));
+    out.put(HttpHeader.CACHE_CONTROL, cacheControl(reads, meta, read, fromStreamStart));
     if (cursor != null) {
       out.put("Stream-Cursor", cursor);
     }
@@ -85,12 +103,17 @@ final class ReadResponses {
 
   /**
    * A range that ends below the tail, or at the tail of a closed stream, can never change: cache it
-   * for good (unless the stream expires). A range at the open tail grows with the next append:
-   * shared caches may keep it briefly (spec 10.1), and clients move to live reads there anyway.
+   * for good (unless the stream expires, or the read from {@code -1} starts where retention moves
+   * the stream's start). A range at the open tail grows with the next append: shared caches may
+   * keep it briefly (spec 10.1), and clients move to live reads there anyway.
    */
-  private static String cacheControl(ReadContext reads, StreamMeta meta, ReadResult read) {
+  private static String cacheControl(
+      ReadContext reads, StreamMeta meta, ReadResult read, boolean fromStreamStart) {
     String scope = reads.settings.bearerToken() == null ? "public" : "private";
-    boolean expires = meta.ttlSeconds() != null || meta.expiresAtMillis() != null;
+    boolean expires =
+        meta.ttlSeconds() != null
+            || meta.expiresAtMillis() != null
+            || (fromStreamStart && (meta.retention() != null || meta.startPosition() > 0));
     boolean settled = !read.upToDate() || read.closed();
     if (settled && !expires) {
       return scope + ", max-age=31536000, immutable";

@@ -15,11 +15,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -99,6 +98,8 @@ public final class RealStreamConventions implements StreamConventions {
   private final double maxKeyframeShare;
 
   private final ConcurrentHashMap<String, StreamState> streams = new ConcurrentHashMap<>();
+  private final WindowRetention retention;
+  private final @Nullable RetentionPolicy defaultRetention;
   private final byte[] placeholderPrefix;
   private final AtomicLong nextRequestId = new AtomicLong();
 
@@ -114,6 +115,8 @@ public final class RealStreamConventions implements StreamConventions {
     this.timerTick = b.timerTick;
     this.createTimeout = b.createTimeout;
     this.maxKeyframeShare = b.maxKeyframeShare;
+    this.defaultRetention = b.defaultRetention;
+    this.retention = new WindowRetention(store, clock);
     if (b.scheduler != null) {
       this.scheduler = b.scheduler;
       this.ownsScheduler = false;
@@ -145,6 +148,13 @@ public final class RealStreamConventions implements StreamConventions {
   @Override
   public String normalisePolicy(String headerValue) {
     return KeyframePolicy.parse(headerValue, defaultPolicy).toString();
+  }
+
+  /** {@inheritDoc} Without a header, the builder's {@link Builder#defaultRetention}. */
+  @Override
+  public @Nullable String normaliseRetention(@Nullable String headerValue) {
+    if (headerValue != null) return RetentionPolicy.parse(headerValue).toString();
+    return defaultRetention == null ? null : defaultRetention.toString();
   }
 
   @Override
@@ -371,6 +381,7 @@ public final class RealStreamConventions implements StreamConventions {
       s.deleted = true;
       s.request = null;
     }
+    retention.forget(path);
     deleteIndex(path);
   }
 
@@ -429,7 +440,9 @@ public final class RealStreamConventions implements StreamConventions {
   private StreamState replay(StreamMeta meta, List<FoundKeyframe> found)
       throws NoSuchStreamException, InvalidPositionException {
     StreamState s = new StreamState(meta, policyOf(meta), maxKeyframeShare, clock.millis());
-    long position = 0;
+    // Retention may have dropped the start: the stream then begins with the keyframe it kept.
+    StreamMeta stored = store.meta(meta.path());
+    long position = stored == null ? 0 : stored.startPosition();
     long previousUnitEnd = -1;
     while (true) {
       ReadResult r = store.read(meta.path(), position, READ_PAGE_BYTES);
@@ -490,14 +503,17 @@ public final class RealStreamConventions implements StreamConventions {
       throws InvalidPositionException {
     String path = meta.path();
     long incarnation = meta.incarnation();
-    Set<String> indexed = new HashSet<>();
+    Map<String, Long> indexed = new HashMap<>();
     try {
-      long position = 0;
+      StreamMeta index = store.meta(path + INDEX_SUFFIX);
+      long position = index == null ? 0 : index.startPosition();
       while (true) {
         ReadResult r = store.read(path + INDEX_SUFFIX, position, READ_PAGE_BYTES);
+        long at = position;
         for (byte[] entry : r.messages()) {
           String offset = StateMessage.indexEntryOffset(entry);
-          if (offset != null) indexed.add(offset);
+          if (offset != null) indexed.put(offset, at);
+          at += entry.length;
         }
         if (r.messages().isEmpty() || r.upToDate()) break;
         position = r.nextPosition();
@@ -507,15 +523,30 @@ public final class RealStreamConventions implements StreamConventions {
     }
     int lastIndexed = -1;
     for (int i = 0; i < found.size(); i++) {
-      if (indexed.contains(offsetFormat.format(incarnation, found.get(i).position())))
+      if (indexed.containsKey(offsetFormat.format(incarnation, found.get(i).position())))
         lastIndexed = i;
     }
-    for (int i = 0; i < lastIndexed; i++) {
-      if (!indexed.contains(offsetFormat.format(incarnation, found.get(i).position()))) {
-        log.warn("Keyframe index of {} lacks the keyframe at {}", path, found.get(i).position());
+    List<WindowRetention.Kept> listed = new ArrayList<>();
+    for (int i = 0; i <= lastIndexed; i++) {
+      FoundKeyframe k = found.get(i);
+      Long entry = indexed.get(offsetFormat.format(incarnation, k.position()));
+      if (entry == null) {
+        log.warn("Keyframe index of {} lacks the keyframe at {}", path, k.position());
+      } else {
+        listed.add(new WindowRetention.Kept(k.position(), millisOf(k.timestamp()), entry));
       }
     }
+    retention.rebuilt(meta, listed);
     return new ArrayList<>(found.subList(lastIndexed + 1, found.size()));
+  }
+
+  private static @Nullable Long millisOf(@Nullable String timestamp) {
+    if (timestamp == null) return null;
+    try {
+      return Rfc3339.parse(timestamp).toEpochMilli();
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
   }
 
   private void repairIndex(StreamState s, List<FoundKeyframe> missing) {
@@ -547,6 +578,7 @@ public final class RealStreamConventions implements StreamConventions {
         }
         if (due) writeKeyframe(s);
       }
+      retention.tick();
     } catch (RuntimeException e) {
       // A periodic task that throws is never run again; keep the timer alive.
       log.error("Keyframe interval check failed", e);
@@ -629,8 +661,15 @@ public final class RealStreamConventions implements StreamConventions {
     }
     byte[] entry =
         StateMessage.indexEntry(offsetFormat.format(s.meta.incarnation(), position), timestamp);
-    return Objects.requireNonNull(appender)
-        .appendUnit(s.path() + INDEX_SUFFIX, List.of(entry), indexMeta(s.meta));
+    CompletableFuture<Long> appended =
+        Objects.requireNonNull(appender)
+            .appendUnit(s.path() + INDEX_SUFFIX, List.of(entry), indexMeta(s.meta));
+    if (s.meta.retention() != null) {
+      // Not chained into what callers wait for: retention runs on the scheduler, in its own time.
+      appended.thenAcceptAsync(
+          tail -> retention.indexed(s.meta, position, timestamp, tail - entry.length), scheduler);
+    }
+    return appended;
   }
 
   private StreamMeta indexMeta(StreamMeta main) {
@@ -644,7 +683,9 @@ public final class RealStreamConventions implements StreamConventions {
         clock.millis(),
         0L,
         false,
-        null);
+        null,
+        main.retention(),
+        0);
   }
 
   /** Runs once a keyframe (and its index entry) or an index repair finished, or failed. */
@@ -741,8 +782,18 @@ public final class RealStreamConventions implements StreamConventions {
     private Duration timerTick = Duration.ofSeconds(1);
     private Duration createTimeout = Duration.ofSeconds(10);
     private double maxKeyframeShare = DEFAULT_MAX_KEYFRAME_SHARE;
+    private @Nullable RetentionPolicy defaultRetention;
 
     private Builder() {}
+
+    /**
+     * The retention of state streams created without an {@code Rstream-Retention} header. Default
+     * none: they keep everything.
+     */
+    public Builder defaultRetention(@Nullable RetentionPolicy retention) {
+      this.defaultRetention = retention;
+      return this;
+    }
 
     /** The store the state is rebuilt from at {@link #start}, and index streams are deleted in. */
     public Builder store(LogStore store) {

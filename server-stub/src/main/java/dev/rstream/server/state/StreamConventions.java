@@ -29,6 +29,17 @@ public interface StreamConventions extends AutoCloseable {
   String normalisePolicy(String headerValue);
 
   /**
+   * The retention a state stream is created with: {@code headerValue} (an {@code Rstream-Retention}
+   * value) normalised, or the server's default when it is null; null to keep everything. The
+   * default keeps everything.
+   *
+   * @throws IllegalArgumentException with a message for the 400 body when the value is malformed
+   */
+  default @Nullable String normaliseRetention(@Nullable String headerValue) {
+    return headerValue == null ? null : RetentionPolicy.parse(headerValue).toString();
+  }
+
+  /**
    * Why a client may not create, append to or delete the stream at {@code path} (a state stream's
    * keyframe index is written by the server only), or null when it may. Called under that path's
    * lock.

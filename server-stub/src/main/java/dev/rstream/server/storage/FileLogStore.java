@@ -93,7 +93,14 @@ public final class FileLogStore implements LogStore {
   private final TailListeners listeners = new TailListeners(log);
   private final AtomicLong nextFileNumber;
   private final GroupCommitWriter writer;
+  private final long minCompactionBytes;
   private volatile boolean closed;
+
+  /**
+   * A trim compacts the stream's file (see {@link LogCompaction}) once it dropped at least this
+   * many message bytes from it, and at least as many as the file keeps.
+   */
+  public static final long DEFAULT_MIN_COMPACTION_BYTES = 1 << 20;
 
   /**
    * The server's command-line flag that opens the store with {@code salvageDamaged}; damaged
@@ -107,14 +114,18 @@ public final class FileLogStore implements LogStore {
       FileLock lock,
       Runnable beforeGroup,
       boolean salvage,
-      Disk disk)
+      Disk disk,
+      LogCompaction.Hook compactionHook,
+      long minCompactionBytes)
       throws IOException {
+    this.minCompactionBytes = minCompactionBytes;
     this.streamsDir = dir.resolve("streams");
     this.lockChannel = lockChannel;
     this.lock = lock;
     Files.createDirectories(streamsDir);
     this.nextFileNumber = new AtomicLong(LogRecovery.recover(streamsDir, streams, salvage) + 1);
-    this.writer = new GroupCommitWriter(streamsDir, streams, listeners, beforeGroup, disk);
+    this.writer =
+        new GroupCommitWriter(streamsDir, streams, listeners, beforeGroup, disk, compactionHook);
     writer.start();
   }
 
@@ -127,7 +138,7 @@ public final class FileLogStore implements LogStore {
    * @throws IOException when the directory cannot be read or written
    */
   public static FileLogStore open(Path dir) throws IOException {
-    return open(dir, () -> {}, false, Disk.REAL);
+    return open(dir, () -> {}, false, Disk.REAL, LogCompaction.Hook.NONE);
   }
 
   /**
@@ -137,20 +148,41 @@ public final class FileLogStore implements LogStore {
    * longer served.
    */
   public static FileLogStore open(Path dir, boolean salvageDamaged) throws IOException {
-    return open(dir, () -> {}, salvageDamaged, Disk.REAL);
+    return open(dir, () -> {}, salvageDamaged, Disk.REAL, LogCompaction.Hook.NONE);
   }
 
   /** Like {@link #open(Path)}; {@code beforeGroup} runs on the writer before each group drains. */
   static FileLogStore open(Path dir, Runnable beforeGroup) throws IOException {
-    return open(dir, beforeGroup, false, Disk.REAL);
+    return open(dir, beforeGroup, false, Disk.REAL, LogCompaction.Hook.NONE);
   }
 
   /** Like {@link #open(Path)}, writing through {@code disk} (tests: a disk that fills up). */
   static FileLogStore open(Path dir, Disk disk) throws IOException {
-    return open(dir, () -> {}, false, disk);
+    return open(dir, () -> {}, false, disk, LogCompaction.Hook.NONE);
   }
 
-  private static FileLogStore open(Path dir, Runnable beforeGroup, boolean salvage, Disk disk)
+  /**
+   * Like {@link #open(Path)}, telling {@code hook} each step of every compaction on the writer
+   * thread, and compacting after a trim once {@code minCompactionBytes} were dropped (tests).
+   */
+  static FileLogStore open(Path dir, LogCompaction.Hook hook, long minCompactionBytes)
+      throws IOException {
+    return open(dir, () -> {}, false, Disk.REAL, hook, minCompactionBytes);
+  }
+
+  private static FileLogStore open(
+      Path dir, Runnable beforeGroup, boolean salvage, Disk disk, LogCompaction.Hook hook)
+      throws IOException {
+    return open(dir, beforeGroup, salvage, disk, hook, DEFAULT_MIN_COMPACTION_BYTES);
+  }
+
+  private static FileLogStore open(
+      Path dir,
+      Runnable beforeGroup,
+      boolean salvage,
+      Disk disk,
+      LogCompaction.Hook hook,
+      long minCompactionBytes)
       throws IOException {
     requireNonNull(dir, "dir == null");
     Files.createDirectories(dir);
@@ -176,7 +208,8 @@ public final class FileLogStore implements LogStore {
               + " is locked by this or another process)");
     }
     try {
-      return new FileLogStore(dir, lockChannel, lock, beforeGroup, salvage, disk);
+      return new FileLogStore(
+          dir, lockChannel, lock, beforeGroup, salvage, disk, hook, minCompactionBytes);
     } catch (IOException | RuntimeException e) {
       lock.release();
       lockChannel.close();
@@ -298,6 +331,36 @@ public final class FileLogStore implements LogStore {
     return existing(path).read(fromPosition, maxBytes);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes effect for readers at once. The file is compacted ({@link LogCompaction}) on the
+   * writer thread once the messages dropped from it are at least {@link
+   * #DEFAULT_MIN_COMPACTION_BYTES} and at least as many bytes as it keeps; until then the dropped
+   * messages stay on disk, and after a restart the stream starts where its file does.
+   */
+  @Override
+  public void trim(String path, long position)
+      throws NoSuchStreamException, InvalidPositionException {
+    requireNonNull(path, "path == null");
+    FileStream stream = existing(path);
+    if (stream.trim(position, minCompactionBytes)) {
+      writer.enqueue(QueuedChange.compact(stream, new CompletableFuture<>()));
+    }
+  }
+
+  /**
+   * Compacts the stream's file now, whatever it dropped: completes with the bytes given back (0
+   * when its file holds nothing it dropped) once the compacted file is durable and in place. For
+   * benchmarks and operators; {@link #trim} compacts by itself when it is worth it.
+   */
+  public CompletableFuture<Long> compact(String path) throws NoSuchStreamException {
+    requireNonNull(path, "path == null");
+    CompletableFuture<Long> future = new CompletableFuture<>();
+    writer.enqueue(QueuedChange.compact(existing(path), future));
+    return future;
+  }
+
   @Override
   public Collection<ProducerState> producers(String path) throws NoSuchStreamException {
     requireNonNull(path, "path == null");
@@ -393,6 +456,8 @@ public final class FileLogStore implements LogStore {
         meta.createdAtMillis(),
         0,
         false,
-        null);
+        null,
+        meta.retention(),
+        0);
   }
 }

@@ -53,8 +53,20 @@ final class FileStream {
   volatile @Nullable String damage;
 
   // Readable state, guarded by this: durable units only.
-  final MessageIndex index = new MessageIndex();
+  MessageIndex index;
   boolean readableClosed;
+
+  /**
+   * Position of the first message in the file (of its creation or {@code BASE} record), guarded by
+   * this: what {@link #trim} weighs the dropped bytes from.
+   */
+  long fileStartPosition;
+
+  /**
+   * Counts the files the stream has had, guarded by this: a reader that looked up locations in one
+   * file must not read them in the next, which compaction put in its place.
+   */
+  private int generation;
 
   // Durable state, guarded by this: what the ordered state is reset to after a failed write.
   private final Map<String, ProducerState> durableProducers = new LinkedHashMap<>();
@@ -85,6 +97,8 @@ final class FileStream {
     this.orderedTail = orderedTail;
     this.orderedClosed = orderedClosed;
     this.lastStreamSeq = lastStreamSeq;
+    this.index = new MessageIndex(created.startPosition());
+    this.fileStartPosition = created.startPosition();
   }
 
   /** The file of the stream numbered {@code number} in {@code streamsDir}. */
@@ -104,11 +118,16 @@ final class FileStream {
         created.createdAtMillis(),
         index.tail(),
         readableClosed,
-        lastStreamSeq);
+        lastStreamSeq,
+        created.retention(),
+        index.startPosition());
   }
 
   /** Replays a record found at {@code offset} at open: both views end up the same. */
   void replay(LogRecord.Decoded record, long offset) {
+    if (record.type == LogRecord.BASE) {
+      for (ProducerState p : record.baseProducers) producers.put(p.producerId(), p);
+    }
     long unitEnd = index.tail();
     for (int length : record.messageLengths) unitEnd += length;
     for (int i = 0; i < record.messageLengths.length; i++) {
@@ -131,6 +150,15 @@ final class FileStream {
    */
   ReadResult read(long fromPosition, int maxBytes)
       throws NoSuchStreamException, InvalidPositionException {
+    while (true) {
+      ReadResult result = readOnce(fromPosition, maxBytes);
+      if (result != null) return result;
+    }
+  }
+
+  /** One try of {@link #read}; null when compaction replaced the file under it. */
+  private @Nullable ReadResult readOnce(long fromPosition, int maxBytes)
+      throws NoSuchStreamException, InvalidPositionException {
     String path = created.path();
     long[] locations;
     int[] lengths;
@@ -138,6 +166,7 @@ final class FileStream {
     long next;
     long tail;
     boolean streamClosed;
+    int fileGeneration;
     synchronized (this) {
       if (deleted) throw noSuchStream(path);
       String damaged = damage;
@@ -145,7 +174,7 @@ final class FileStream {
         throw new UncheckedIOException(new StreamDamagedException(path, damaged));
       }
       int from = index.indexOf(fromPosition);
-      if (from < 0) throw invalidPosition(path, fromPosition, index.tail());
+      if (from < 0) throw invalidPosition(path, fromPosition, index);
       int end = from < index.count() ? index.pageEnd(from, maxBytes) : from;
       locations = new long[end - from];
       lengths = new int[end - from];
@@ -158,15 +187,80 @@ final class FileStream {
       next = end < index.count() ? index.start(end) : index.tail();
       tail = index.tail();
       streamClosed = readableClosed;
+      fileGeneration = generation;
     }
     List<byte[]> messages;
     try {
-      messages = readMessages(locations, lengths);
+      messages = readMessages(locations, lengths, fileGeneration);
     } catch (IOException e) {
       if (deleted) throw noSuchStream(path);
+      if (replaced(fileGeneration)) return null;
       throw new UncheckedIOException("cannot read stream " + path + " at " + fromPosition, e);
     }
     return new ReadResult(messages, unitEnds, next, tail, streamClosed);
+  }
+
+  private synchronized boolean replaced(int fileGeneration) {
+    return generation != fileGeneration;
+  }
+
+  /**
+   * Drops the messages before {@code position} from what readers see ({@link LogStore#trim}).
+   *
+   * @return whether the bytes dropped from the file now are at least {@code minBytes} and at least
+   *     those it keeps: then compaction is worth its copy
+   */
+  synchronized boolean trim(long position, long minBytes)
+      throws NoSuchStreamException, InvalidPositionException {
+    if (deleted) throw noSuchStream(created.path());
+    if (position > index.startPosition()) {
+      MemoryLogStore.checkUnitStart(created.path(), index, position);
+      index.trimTo(position);
+    }
+    return compactable(minBytes);
+  }
+
+  /**
+   * Whether the file holds at least {@code minBytes} of dropped messages, and no fewer than kept.
+   */
+  synchronized boolean compactable(long minBytes) {
+    long dropped = index.startPosition() - fileStartPosition;
+    return damage == null
+        && !deleted
+        && dropped > 0
+        && dropped >= minBytes
+        && dropped >= index.tail() - index.startPosition();
+  }
+
+  /**
+   * Puts a compacted file, already renamed over {@link #file}, in place of the old one: its first
+   * message, at {@code startPosition}, sits {@code shift} bytes from where it was. Writer thread,
+   * with every record of the stream written so far durable in the new file.
+   */
+  void replaceFile(long startPosition, long shift) throws IOException {
+    FileChannel oldWrite = writeChannel;
+    FileChannel oldRead;
+    writeChannel = null; // reopened by path: the new file
+    fileEnd += shift;
+    synchronized (this) {
+      index.shiftLocations(shift);
+      durableEnd += shift;
+      fileStartPosition = startPosition;
+      generation++;
+      oldRead = readChannel;
+      readChannel = null;
+    }
+    try {
+      if (oldWrite != null) oldWrite.close();
+    } finally {
+      // A reader in the middle of a read on it fails, sees the new generation, and reads again.
+      if (oldRead != null) oldRead.close();
+    }
+  }
+
+  /** The end of the file's last record. Writer thread. */
+  long fileEnd() {
+    return fileEnd;
   }
 
   /**
@@ -271,7 +365,8 @@ final class FileStream {
     }
   }
 
-  private List<byte[]> readMessages(long[] locations, int[] lengths) throws IOException {
+  private List<byte[]> readMessages(long[] locations, int[] lengths, int fileGeneration)
+      throws IOException {
     List<byte[]> messages = new ArrayList<>(locations.length);
     if (locations.length == 0) return messages;
     int last = locations.length - 1;
@@ -279,7 +374,7 @@ final class FileStream {
     if (span <= MAX_SPAN_READ) {
       // One positional read for the page; record headers between messages are skipped here.
       ByteBuffer page = ByteBuffer.allocate((int) span);
-      readFully(page, locations[0]);
+      readFully(page, locations[0], fileGeneration);
       byte[] bytes = page.array();
       for (int i = 0; i < locations.length; i++) {
         int at = (int) (locations[i] - locations[0]);
@@ -290,16 +385,16 @@ final class FileStream {
     } else {
       for (int i = 0; i < locations.length; i++) {
         ByteBuffer message = ByteBuffer.allocate(lengths[i]);
-        readFully(message, locations[i]);
+        readFully(message, locations[i], fileGeneration);
         messages.add(message.array());
       }
     }
     return messages;
   }
 
-  private void readFully(ByteBuffer buffer, long position) throws IOException {
+  private void readFully(ByteBuffer buffer, long position, int fileGeneration) throws IOException {
     for (int attempt = 0; ; attempt++) {
-      FileChannel channel = readChannel();
+      FileChannel channel = readChannel(fileGeneration);
       try {
         long at = position + buffer.position();
         while (buffer.hasRemaining()) {
@@ -314,15 +409,19 @@ final class FileStream {
         synchronized (this) {
           if (readChannel == channel) readChannel = null;
         }
-        if (deleted || closed || attempt > 0 || Thread.currentThread().isInterrupted()) throw e;
+        if (deleted
+            || closed
+            || attempt > 0
+            || replaced(fileGeneration)
+            || Thread.currentThread().isInterrupted()) throw e;
       }
     }
   }
 
-  private FileChannel readChannel() throws IOException {
-    FileChannel channel = readChannel;
-    if (channel != null) return channel;
+  private FileChannel readChannel(int fileGeneration) throws IOException {
     synchronized (this) {
+      // The file at the path is another one now: the locations the caller holds are not its.
+      if (generation != fileGeneration) throw new ClosedChannelException();
       if (readChannel == null) {
         if (deleted) throw new NoSuchFileException(file.toString());
         if (closed) throw new ClosedChannelException();

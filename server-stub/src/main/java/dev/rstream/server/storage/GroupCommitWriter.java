@@ -45,6 +45,7 @@ final class GroupCommitWriter {
   private final TailListeners listeners;
   private final Runnable beforeGroup;
   private final Disk disk;
+  private final LogCompaction.Hook compactionHook;
   private final AtomicLong forces = new AtomicLong();
   private final Thread thread;
 
@@ -65,8 +66,10 @@ final class GroupCommitWriter {
       Map<String, FileStream> streams,
       TailListeners listeners,
       Runnable beforeGroup,
-      Disk disk) {
+      Disk disk,
+      LogCompaction.Hook compactionHook) {
     this.disk = disk;
+    this.compactionHook = compactionHook;
     this.streamsDir = streamsDir;
     this.streams = streams;
     this.listeners = listeners;
@@ -168,7 +171,32 @@ final class GroupCommitWriter {
         group = new ArrayList<>(queue);
         queue.clear();
       }
-      commit(group, buffer);
+      // A compaction runs where it was queued: after the records before it are durable, before
+      // those after it are written (to the new file).
+      List<QueuedChange> writes = new ArrayList<>();
+      for (QueuedChange change : group) {
+        if (change.kind != QueuedChange.Kind.COMPACT) {
+          writes.add(change);
+          continue;
+        }
+        commit(writes, buffer);
+        writes = new ArrayList<>();
+        compact(change);
+      }
+      commit(writes, buffer);
+    }
+  }
+
+  private void compact(QueuedChange change) {
+    if (failure != null) {
+      change.future.completeExceptionally(new IOException("store failed a write and is healing"));
+      return;
+    }
+    try {
+      change.future.complete(LogCompaction.compact(change.stream, compactionHook));
+    } catch (IOException | RuntimeException e) {
+      log.warn("compaction of {} failed; it keeps its file", change.stream.created.path(), e);
+      change.future.completeExceptionally(e);
     }
   }
 
@@ -185,8 +213,8 @@ final class GroupCommitWriter {
     IOException failed = failure;
     for (QueuedChange change : drained) {
       change.future.completeExceptionally(new IOException("log write failed: " + failed, failed));
+      if (change.kind != QueuedChange.Kind.COMPACT) unhealed.add(change);
     }
-    unhealed.addAll(drained);
     try {
       Set<FileStream> touched = new LinkedHashSet<>();
       boolean directoryChanged = false;
@@ -238,6 +266,7 @@ final class GroupCommitWriter {
   }
 
   private void commit(List<QueuedChange> group, ByteBuffer buffer) {
+    if (group.isEmpty()) return;
     IOException failed = failure;
     if (failed == null) {
       try {

@@ -17,9 +17,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * record  = length:int32 crc:int32 body            (big-endian; crc = CRC32C of body)
- * body    = CREATE create-fields unit | UNIT unit
+ * body    = CREATE create-fields unit | UNIT unit | BASE create-fields base-fields unit
  * create-fields = incarnation:int64 createdAtMillis:int64 path:str contentType:str
  *                 ttlSeconds:optlong expiresAtMillis:optlong keyframePolicy:optstr
+ * base-fields   = retention:optstr basePosition:int64 count:int32 producer*
  * unit    = flags:int8 [producer] [streamSeq:str] count:int32 (length:int32 bytes)*
  *           flags: 1 = closes the stream, 2 = producer present, 4 = streamSeq present
  * producer = producerId:str epoch:int64 lastSeq:int64 lastTailPosition:int64 closedStream:int8
@@ -27,11 +28,17 @@ import org.jspecify.annotations.Nullable;
  * optlong = present:int8 [value:int64]
  * </pre>
  *
- * Positions are not stored: they are the running sum of message lengths, rebuilt at recovery.
+ * Positions are not stored: they are the running sum of message lengths, rebuilt at recovery,
+ * starting from 0, or from {@code basePosition} in a file that begins with a {@code BASE} record. A
+ * {@code BASE} record opens a stream created with a retention, or a compacted file: it carries the
+ * producer states of the units compaction dropped (its own unit then has no messages, only the
+ * {@code Stream-Seq} and closed flag as of the cut). Files without retention or compaction keep the
+ * {@code CREATE} record, so files written before {@code BASE} existed read as they always did.
  */
 final class LogRecord {
   static final byte CREATE = 1;
   static final byte UNIT = 2;
+  static final byte BASE = 3;
   static final int HEADER_SIZE = 8;
 
   /** Bodies above this are refused when written and treated as corruption when read. */
@@ -58,6 +65,48 @@ final class LogRecord {
   }
 
   static LogRecord create(StreamMeta meta, long incarnation, List<byte[]> messages) {
+    if (meta.retention() != null) {
+      return base(meta, incarnation, 0, List.of(), meta.lastStreamSeq(), meta.closed(), messages);
+    }
+    return creation(CREATE, meta, incarnation, 0, List.of(), messages);
+  }
+
+  /**
+   * The first record of a compacted file: the stream as created, starting at {@code basePosition},
+   * with the producer states, {@code Stream-Seq} and closed flag that the dropped units committed.
+   */
+  static LogRecord base(
+      StreamMeta meta,
+      long incarnation,
+      long basePosition,
+      List<ProducerState> producers,
+      @Nullable String lastStreamSeq,
+      boolean closed,
+      List<byte[]> messages) {
+    StreamMeta at =
+        new StreamMeta(
+            meta.path(),
+            incarnation,
+            meta.contentType(),
+            meta.ttlSeconds(),
+            meta.expiresAtMillis(),
+            meta.keyframePolicy(),
+            meta.createdAtMillis(),
+            0,
+            closed,
+            lastStreamSeq,
+            meta.retention(),
+            0);
+    return creation(BASE, at, incarnation, basePosition, producers, messages);
+  }
+
+  private static LogRecord creation(
+      byte type,
+      StreamMeta meta,
+      long incarnation,
+      long basePosition,
+      List<ProducerState> producers,
+      List<byte[]> messages) {
     byte[] path = meta.path().getBytes(UTF_8);
     byte[] contentType = meta.contentType().getBytes(UTF_8);
     byte @Nullable [] keyframePolicy =
@@ -73,11 +122,22 @@ final class LogRecord {
             + 9
             + 4
             + nullableLength(keyframePolicy);
+    byte @Nullable [] retention = null;
+    List<byte[]> producerIds = new java.util.ArrayList<>();
+    if (type == BASE) {
+      retention = meta.retention() == null ? null : meta.retention().getBytes(UTF_8);
+      fields += 4 + nullableLength(retention) + 8 + 4;
+      for (ProducerState p : producers) {
+        byte[] id = p.producerId().getBytes(UTF_8);
+        producerIds.add(id);
+        fields += PRODUCER_FIXED + id.length;
+      }
+    }
     Unit unit = new Unit(messages, null, meta.lastStreamSeq(), meta.closed());
     ByteBuffer buffer =
         ByteBuffer.allocate(checkedSize((long) HEADER_SIZE + 1 + fields + unit.size));
     buffer.position(HEADER_SIZE);
-    buffer.put(CREATE);
+    buffer.put(type);
     buffer.putLong(incarnation);
     buffer.putLong(meta.createdAtMillis());
     putBytes(buffer, path);
@@ -85,7 +145,35 @@ final class LogRecord {
     putOptionalLong(buffer, meta.ttlSeconds());
     putOptionalLong(buffer, meta.expiresAtMillis());
     putBytes(buffer, keyframePolicy);
+    if (type == BASE) {
+      putBytes(buffer, retention);
+      buffer.putLong(basePosition);
+      buffer.putInt(producers.size());
+      for (int i = 0; i < producers.size(); i++) {
+        putProducer(buffer, producerIds.get(i), producers.get(i));
+      }
+    }
     return unit.writeTo(buffer);
+  }
+
+  /** Bytes of an encoded producer state besides its id. */
+  private static final int PRODUCER_FIXED = 4 + 8 + 8 + 8 + 1;
+
+  private static void putProducer(ByteBuffer buffer, byte[] id, ProducerState producer) {
+    putBytes(buffer, id);
+    buffer.putLong(producer.epoch());
+    buffer.putLong(producer.lastSeq());
+    buffer.putLong(producer.lastTailPosition());
+    buffer.put((byte) (producer.closedStream() ? 1 : 0));
+  }
+
+  private static ProducerState getProducer(ByteBuffer buffer) throws CorruptRecordException {
+    return new ProducerState(
+        requireString(buffer),
+        buffer.getLong(),
+        buffer.getLong(),
+        buffer.getLong(),
+        buffer.get() != 0);
   }
 
   static LogRecord unit(
@@ -152,7 +240,7 @@ final class LogRecord {
       this.streamSeq = streamSeq == null ? null : streamSeq.getBytes(UTF_8);
       this.closes = closes;
       long size = 1 + 4;
-      if (producerId != null) size += 4 + producerId.length + 8 + 8 + 8 + 1;
+      if (producerId != null) size += PRODUCER_FIXED + producerId.length;
       if (this.streamSeq != null) size += 4 + this.streamSeq.length;
       for (byte[] message : messages) size += 4 + message.length;
       this.size = size;
@@ -163,13 +251,7 @@ final class LogRecord {
       if (producer != null) flags |= HAS_PRODUCER;
       if (streamSeq != null) flags |= HAS_STREAM_SEQ;
       buffer.put((byte) flags);
-      if (producer != null) {
-        putBytes(buffer, producerId);
-        buffer.putLong(producer.epoch());
-        buffer.putLong(producer.lastSeq());
-        buffer.putLong(producer.lastTailPosition());
-        buffer.put((byte) (producer.closedStream() ? 1 : 0));
-      }
+      if (producer != null && producerId != null) putProducer(buffer, producerId, producer);
       if (streamSeq != null) putBytes(buffer, streamSeq);
       buffer.putInt(messages.size());
       int[] offsets = new int[messages.size()];
@@ -205,6 +287,11 @@ final class LogRecord {
     final int[] messageLengths;
     final int bodyLength;
 
+    /** For a {@code BASE} record: where its stream starts, and the dropped units' producers. */
+    long basePosition;
+
+    List<ProducerState> baseProducers = List.of();
+
     private Decoded(
         byte type,
         @Nullable StreamMeta meta,
@@ -231,7 +318,9 @@ final class LogRecord {
       ByteBuffer buffer = ByteBuffer.wrap(body);
       byte type = buffer.get();
       StreamMeta meta = null;
-      if (type == CREATE) {
+      long basePosition = 0;
+      List<ProducerState> baseProducers = List.of();
+      if (type == CREATE || type == BASE) {
         long incarnation = buffer.getLong();
         long createdAtMillis = buffer.getLong();
         String path = requireString(buffer);
@@ -239,6 +328,19 @@ final class LogRecord {
         Long ttlSeconds = getOptionalLong(buffer);
         Long expiresAtMillis = getOptionalLong(buffer);
         String keyframePolicy = getString(buffer);
+        String retention = null;
+        if (type == BASE) {
+          retention = getString(buffer);
+          basePosition = buffer.getLong();
+          int producers = buffer.getInt();
+          if (basePosition < 0
+              || producers < 0
+              || producers > buffer.remaining() / PRODUCER_FIXED) {
+            throw new CorruptRecordException("bad base " + basePosition + "/" + producers);
+          }
+          baseProducers = new java.util.ArrayList<>(producers);
+          for (int i = 0; i < producers; i++) baseProducers.add(getProducer(buffer));
+        }
         meta =
             new StreamMeta(
                 path,
@@ -250,21 +352,15 @@ final class LogRecord {
                 createdAtMillis,
                 0,
                 false,
-                null);
+                null,
+                retention,
+                basePosition);
       } else if (type != UNIT) {
         throw new CorruptRecordException("unknown record type " + type);
       }
       int flags = buffer.get();
       ProducerState producer = null;
-      if ((flags & HAS_PRODUCER) != 0) {
-        producer =
-            new ProducerState(
-                requireString(buffer),
-                buffer.getLong(),
-                buffer.getLong(),
-                buffer.getLong(),
-                buffer.get() != 0);
-      }
+      if ((flags & HAS_PRODUCER) != 0) producer = getProducer(buffer);
       String streamSeq = (flags & HAS_STREAM_SEQ) != 0 ? requireString(buffer) : null;
       int count = buffer.getInt();
       if (count < 0 || count > buffer.remaining() / 4) {
@@ -284,8 +380,19 @@ final class LogRecord {
       if (buffer.hasRemaining()) {
         throw new CorruptRecordException(buffer.remaining() + " stray bytes after the messages");
       }
-      return new Decoded(
-          type, meta, producer, streamSeq, (flags & CLOSES) != 0, offsets, lengths, body.length);
+      Decoded decoded =
+          new Decoded(
+              type,
+              meta,
+              producer,
+              streamSeq,
+              (flags & CLOSES) != 0,
+              offsets,
+              lengths,
+              body.length);
+      decoded.basePosition = basePosition;
+      decoded.baseProducers = baseProducers;
+      return decoded;
     } catch (BufferUnderflowException e) {
       throw new CorruptRecordException("record body ends early");
     }

@@ -50,6 +50,10 @@ final class LogRecovery {
         Matcher m = FileStream.FILE_NAME.matcher(file.getFileName().toString());
         if (m.matches() && Files.isRegularFile(file)) {
           files.put(Long.parseLong(m.group(1)), file);
+        } else if (file.getFileName().toString().endsWith(LogCompaction.SUFFIX)) {
+          // A compaction cut short before its rename: the stream's own file is whole.
+          log.warn("deleting {}, left by a compaction that did not finish", file);
+          Files.delete(file);
         } else {
           log.warn("ignoring unexpected file {} in the log directory", file);
         }
@@ -135,7 +139,7 @@ final class LogRecovery {
           break;
         }
         if (stream == null) {
-          if (record.type != LogRecord.CREATE) {
+          if (record.type != LogRecord.CREATE && record.type != LogRecord.BASE) {
             problem = "first record is not a creation";
             break;
           }
@@ -244,7 +248,7 @@ final class LogRecovery {
   private static @Nullable StreamMeta creationMeta(byte[] body) {
     try {
       LogRecord.Decoded record = LogRecord.decode(body);
-      return record.type == LogRecord.CREATE ? record.meta : null;
+      return record.type != LogRecord.UNIT ? record.meta : null;
     } catch (LogRecord.CorruptRecordException e) {
       return null;
     }

@@ -67,7 +67,7 @@ final class LogSalvage {
     byte[] creationBody = LogDamage.repairedBody(in, 0, size);
     if (creationBody == null) return false;
     LogRecord.Decoded creation = decode(creationBody);
-    if (creation == null || creation.type != LogRecord.CREATE || creation.meta == null) {
+    if (creation == null || creation.type == LogRecord.UNIT || creation.meta == null) {
       return false;
     }
     StreamMeta old = creation.meta;
@@ -83,15 +83,28 @@ final class LogSalvage {
             old.createdAtMillis(),
             0,
             creation.closes,
-            creation.streamSeq);
+            creation.streamSeq,
+            old.retention(),
+            0);
     try (FileChannel target =
         FileChannel.open(
             out,
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
-      writeFully(
-          target, LogRecord.create(meta, incarnation, messages(creation, creationBody)).bytes);
+      List<byte[]> initial = messages(creation, creationBody);
+      LogRecord first =
+          creation.type == LogRecord.BASE
+              ? LogRecord.base(
+                  meta,
+                  incarnation,
+                  creation.basePosition,
+                  creation.baseProducers,
+                  creation.streamSeq,
+                  creation.closes,
+                  initial)
+              : LogRecord.create(meta, incarnation, initial);
+      writeFully(target, first.bytes);
       long at = LogRecord.HEADER_SIZE + (long) creationBody.length;
       while (at + LogRecord.HEADER_SIZE <= size) {
         ByteBuffer header = ByteBuffer.wrap(LogDamage.readAt(in, at, LogRecord.HEADER_SIZE));

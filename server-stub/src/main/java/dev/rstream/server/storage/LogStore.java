@@ -107,10 +107,31 @@ public interface LogStore extends AutoCloseable {
    *
    * @throws NoSuchStreamException when the stream does not exist
    * @throws InvalidPositionException when {@code fromPosition} is not a message boundary of the
-   *     stream or is past its tail
+   *     stream or is past its tail; {@link PositionGoneException} when it is before the first
+   *     message the stream still holds ({@link #trim})
    */
   ReadResult read(String path, long fromPosition, int maxBytes)
       throws NoSuchStreamException, InvalidPositionException;
+
+  /**
+   * Drops every message before {@code position} (retention): from now on a read from a position
+   * before it throws {@link PositionGoneException}, and {@link StreamMeta#startPosition()} is
+   * {@code position}. A position at or before the current start does nothing. The producer states,
+   * {@code Stream-Seq} and closed flag that dropped units committed are kept.
+   *
+   * <p>The trim itself need not be durable: after a restart a durable store may hold messages from
+   * an earlier start again (never from a later one), and the caller trims again. When the space
+   * comes back is the implementation's business ({@link FileLogStore} compacts the file once the
+   * dropped bytes outweigh the kept ones). The default refuses, for test fakes.
+   *
+   * @throws NoSuchStreamException when the stream does not exist
+   * @throws InvalidPositionException when {@code position} is not the start of an append unit or is
+   *     past the readable tail
+   */
+  default void trim(String path, long position)
+      throws NoSuchStreamException, InvalidPositionException {
+    throw new UnsupportedOperationException(getClass().getName() + " does not trim");
+  }
 
   /** Producer states of the stream, as committed with its units. Empty for no producer. */
   Collection<ProducerState> producers(String path) throws NoSuchStreamException;

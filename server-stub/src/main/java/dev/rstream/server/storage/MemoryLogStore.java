@@ -117,7 +117,7 @@ public final class MemoryLogStore implements LogStore {
       if (stream.deleted) throw noSuchStream(path);
       MessageIndex index = stream.index;
       int from = index.indexOf(fromPosition);
-      if (from < 0) throw invalidPosition(path, fromPosition, index.tail());
+      if (from < 0) throw invalidPosition(path, fromPosition, index);
       int end = from < index.count() ? index.pageEnd(from, maxBytes) : from;
       List<byte[]> messages = new ArrayList<>(end - from);
       long[] unitEnds = new long[end - from];
@@ -128,6 +128,33 @@ public final class MemoryLogStore implements LogStore {
       long next = end < index.count() ? index.start(end) : index.tail();
       return new ReadResult(messages, unitEnds, next, index.tail(), stream.closed);
     }
+  }
+
+  @Override
+  public void trim(String path, long position)
+      throws NoSuchStreamException, InvalidPositionException {
+    requireNonNull(path, "path == null");
+    Stream stream = existing(path);
+    synchronized (stream) {
+      if (stream.deleted) throw noSuchStream(path);
+      MessageIndex index = stream.index;
+      if (position <= index.startPosition()) return;
+      int at = checkUnitStart(path, index, position);
+      for (int i = index.first(); i < at; i++) stream.data.set((int) index.location(i), DROPPED);
+      index.trimTo(position);
+    }
+  }
+
+  /** The index of the message at {@code position}, which must begin a unit of the stream. */
+  static int checkUnitStart(String path, MessageIndex index, long position)
+      throws InvalidPositionException {
+    int at = index.indexOf(position);
+    if (at < 0) throw invalidPosition(path, position, index);
+    if (at < index.count() && !index.beginsUnit(at)) {
+      throw new InvalidPositionException(
+          "position " + position + " is inside an append unit of stream " + path);
+    }
+    return at;
   }
 
   @Override
@@ -189,12 +216,23 @@ public final class MemoryLogStore implements LogStore {
     return new NoSuchStreamException("no such stream: " + path);
   }
 
+  /** Why {@code position} cannot be read: before the stream's start, or not a boundary. */
+  static InvalidPositionException invalidPosition(String path, long position, MessageIndex index) {
+    if (position >= 0 && position < index.startPosition()) {
+      return new PositionGoneException(path, position, index.startPosition());
+    }
+    return invalidPosition(path, position, index.tail());
+  }
+
   static InvalidPositionException invalidPosition(String path, long position, long tail) {
     return new InvalidPositionException(
         position > tail || position < 0
             ? "position " + position + " is outside stream " + path + " (tail " + tail + ")"
             : "position " + position + " is not a message boundary of stream " + path);
   }
+
+  /** What a dropped message's slot holds, so that its bytes can be collected. */
+  private static final byte[] DROPPED = new byte[0];
 
   private static final class Stream {
     final StreamMeta created;
@@ -217,7 +255,9 @@ public final class MemoryLogStore implements LogStore {
               meta.createdAtMillis(),
               0L,
               false,
-              null);
+              null,
+              meta.retention(),
+              0);
       this.closed = meta.closed();
       this.lastStreamSeq = meta.lastStreamSeq();
     }
@@ -243,7 +283,9 @@ public final class MemoryLogStore implements LogStore {
           created.createdAtMillis(),
           index.tail(),
           closed,
-          lastStreamSeq);
+          lastStreamSeq,
+          created.retention(),
+          index.startPosition());
     }
   }
 }

@@ -8,17 +8,74 @@ import java.util.Arrays;
  * per message, so that a stream of a million messages costs about 24 MB of heap, and a read finds
  * its first message by binary search.
  *
+ * <p>Messages before {@link #start()} were dropped by {@link #trimTo}: entries {@code [first(),
+ * count())} are the ones held. Indexes handed out stay valid until the next {@link #trimTo}.
+ *
  * <p>Not thread-safe: the owning stream guards it.
  */
 final class MessageIndex {
+  /** Dropped entries are shifted out once they are at least this many and half the arrays. */
+  private static final int COMPACT_AT = 1024;
+
   private long[] starts = new long[16];
   private long[] unitEnds = new long[16];
   private long[] locations = new long[16];
+  private int first;
   private int count;
+  private long start;
   private long tail;
 
+  /** An empty index of a stream that begins at position 0. */
+  MessageIndex() {}
+
+  /** An empty index of a stream whose first held message starts at {@code start}. */
+  MessageIndex(long start) {
+    this.start = start;
+    this.tail = start;
+  }
+
+  /** One past the index of the last message. */
   int count() {
     return count;
+  }
+
+  /** Index of the first message held. */
+  int first() {
+    return first;
+  }
+
+  /** Position of the first message held (the tail when none is). */
+  long startPosition() {
+    return start;
+  }
+
+  /** Whether the message at index {@code i} (held, not the first held) begins an append unit. */
+  boolean beginsUnit(int i) {
+    return i == first || unitEnds[i - 1] == starts[i];
+  }
+
+  /**
+   * Drops every message before {@code position}, which must be a boundary not before {@link
+   * #startPosition()}.
+   */
+  void trimTo(long position) {
+    int i = indexOf(position);
+    if (i < 0) throw new IllegalArgumentException("not a boundary: " + position);
+    first = i;
+    start = position;
+    if (first >= COMPACT_AT && first * 2 >= count) {
+      int held = count - first;
+      System.arraycopy(starts, first, starts, 0, held);
+      System.arraycopy(unitEnds, first, unitEnds, 0, held);
+      System.arraycopy(locations, first, locations, 0, held);
+      count = held;
+      first = 0;
+    }
+  }
+
+  /** Adds {@code delta} to the location of every message held (their file moved). */
+  void shiftLocations(long delta) {
+    for (int i = first; i < count; i++) locations[i] += delta;
   }
 
   /** Position after the last indexed message. */
@@ -32,8 +89,8 @@ final class MessageIndex {
    */
   int indexOf(long position) {
     if (position == tail) return count;
-    if (position < 0 || position > tail) return -1;
-    int i = Arrays.binarySearch(starts, 0, count, position);
+    if (position < start || position > tail) return -1;
+    int i = Arrays.binarySearch(starts, first, count, position);
     return i >= 0 ? i : -1;
   }
 

@@ -5,14 +5,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One change a {@link FileLogStore} ordered and handed to its {@link GroupCommitWriter}: a stream's
- * creation, an append unit or a deletion. Its future completes with the stream's tail once the
- * change is durable and readable, or fails when the write or the fsync failed.
+ * creation, an append unit, a deletion, or a compaction. Its future completes with the stream's
+ * tail once the change is durable and readable, or fails when the write or the fsync failed.
  */
 final class QueuedChange {
   enum Kind {
     CREATE,
     UNIT,
-    DELETE
+    DELETE,
+    /** Not a write: {@link LogCompaction} of the stream, run between two groups. */
+    COMPACT
   }
 
   final FileStream stream;
@@ -70,6 +72,10 @@ final class QueuedChange {
       CompletableFuture<Long> future) {
     return new QueuedChange(
         stream, Kind.UNIT, record, unitStart, closes, producer, streamSeq, future);
+  }
+
+  static QueuedChange compact(FileStream stream, CompletableFuture<Long> future) {
+    return new QueuedChange(stream, Kind.COMPACT, null, 0, false, null, null, future);
   }
 
   static QueuedChange delete(FileStream stream, CompletableFuture<Long> future) {

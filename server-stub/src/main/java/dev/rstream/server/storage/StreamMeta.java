@@ -19,6 +19,10 @@ import org.jspecify.annotations.Nullable;
  * @param tailPosition position after the last durable message
  * @param closed whether the stream is closed
  * @param lastStreamSeq the last {@code Stream-Seq} accepted, or null
+ * @param retention the normalised {@code Rstream-Retention} the stream was created with, or null to
+ *     keep everything
+ * @param startPosition position of the first message still held: 0 until {@link LogStore#trim}
+ *     dropped the messages before it
  */
 public record StreamMeta(
     String path,
@@ -30,10 +34,56 @@ public record StreamMeta(
     long createdAtMillis,
     long tailPosition,
     boolean closed,
-    @Nullable String lastStreamSeq) {
+    @Nullable String lastStreamSeq,
+    @Nullable String retention,
+    long startPosition) {
 
   public StreamMeta {
     Objects.requireNonNull(path, "path == null");
     Objects.requireNonNull(contentType, "contentType == null");
+  }
+
+  /** A stream that keeps everything ({@code retention} null) and was never trimmed. */
+  public StreamMeta(
+      String path,
+      long incarnation,
+      String contentType,
+      @Nullable Long ttlSeconds,
+      @Nullable Long expiresAtMillis,
+      @Nullable String keyframePolicy,
+      long createdAtMillis,
+      long tailPosition,
+      boolean closed,
+      @Nullable String lastStreamSeq) {
+    this(
+        path,
+        incarnation,
+        contentType,
+        ttlSeconds,
+        expiresAtMillis,
+        keyframePolicy,
+        createdAtMillis,
+        tailPosition,
+        closed,
+        lastStreamSeq,
+        null,
+        0);
+  }
+
+  /** This metadata with {@code retention} instead. */
+  public StreamMeta withRetention(@Nullable String retention) {
+    return new StreamMeta(
+        path,
+        incarnation,
+        contentType,
+        ttlSeconds,
+        expiresAtMillis,
+        keyframePolicy,
+        createdAtMillis,
+        tailPosition,
+        closed,
+        lastStreamSeq,
+        retention,
+        startPosition);
   }
 }

@@ -74,6 +74,7 @@ public final class StreamWriter implements UnitAppender {
       @Nullable Long ttlSeconds,
       @Nullable Long expiresAtMillis,
       @Nullable String keyframePolicy,
+      @Nullable String retention,
       boolean closed,
       List<byte[]> messages) {}
 
@@ -193,7 +194,9 @@ public final class StreamWriter implements UnitAppender {
               now,
               0,
               false,
-              null);
+              null,
+              request.retention(),
+              0);
       expiry.touch(request.path(), request.ttlSeconds(), now);
       created = units.createLocked(state, meta, request.messages(), request.closed());
     }
@@ -211,6 +214,7 @@ public final class StreamWriter implements UnitAppender {
         && Objects.equals(existing.ttlSeconds(), request.ttlSeconds())
         && Objects.equals(existing.expiresAtMillis(), request.expiresAtMillis())
         && Objects.equals(existing.keyframePolicy(), request.keyframePolicy())
+        && Objects.equals(existing.retention(), request.retention())
         && closed == request.closed();
   }
 
@@ -374,7 +378,9 @@ public final class StreamWriter implements UnitAppender {
                   expiry.now(),
                   0,
                   false,
-                  null);
+                  null,
+                  createIfMissing.retention(),
+                  0);
           created = units.createLocked(state, meta, messages, false);
         } else if (state.closed) {
           return CompletableFuture.failedFuture(

@@ -74,7 +74,9 @@ final class UnitWriter {
             meta.createdAtMillis(),
             0,
             closeAtCreate,
-            null);
+            null,
+            meta.retention(),
+            0);
     CompletableFuture<Long> future;
     try {
       future = store.create(toCreate, initial);

@@ -1,0 +1,136 @@
+package dev.rstream.server.state;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How much history a state stream keeps: the last {@link #windows} windows, or the windows that
+ * hold the last {@link #age} of history, or both (then a window is dropped as soon as either part
+ * drops it). The live window is never dropped, and windows go whole, oldest first. Immutable; the
+ * wire form is the {@code Rstream-Retention} request header, shaped like {@code Rstream-Keyframes}
+ * and, for its time part, like the protocol's {@code Stream-TTL}: a time measured on the server's
+ * clock.
+ */
+public final class RetentionPolicy {
+  /** The header a create request names a stream's retention in. */
+  public static final String HEADER = "Rstream-Retention";
+
+  private final int windows;
+  private final @Nullable Duration age;
+
+  private RetentionPolicy(int windows, @Nullable Duration age) {
+    this.windows = windows;
+    this.age = age;
+  }
+
+  /** Windows kept, the live one included; 0 when only {@link #age} limits them. */
+  public int windows() {
+    return windows;
+  }
+
+  /**
+   * History kept, measured back from the server's clock: a window is dropped once the next one
+   * starts at least this long ago (so the state at every time within it can still be built). Null
+   * when only {@link #windows} limits them.
+   */
+  public @Nullable Duration age() {
+    return age;
+  }
+
+  /**
+   * Parses {@code windows=N, age=T}: comma-separated, each part at most once and in any order, at
+   * least one of them. N is a whole number from 1; T a whole number with unit {@code ms}, {@code
+   * s}, {@code m}, {@code h} or {@code d} (no unit: seconds), at least 1 s.
+   *
+   * @throws IllegalArgumentException naming the offending part, for the 400 body
+   */
+  public static RetentionPolicy parse(String headerValue) {
+    Objects.requireNonNull(headerValue, "headerValue == null");
+    Integer windows = null;
+    Duration age = null;
+    for (String part : headerValue.split(",", -1)) {
+      String p = part.trim();
+      int eq = p.indexOf('=');
+      if (eq < 0) throw bad(headerValue, "'" + p + "' is not name=value");
+      String name = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+      String value = p.substring(eq + 1).trim();
+      switch (name) {
+        case "windows":
+          if (windows != null) throw bad(headerValue, "windows given twice");
+          if (!value.matches("[0-9]{1,9}") || Integer.parseInt(value) < 1) {
+            throw bad(headerValue, "windows must be a whole number from 1");
+          }
+          windows = Integer.parseInt(value);
+          break;
+        case "age":
+          if (age != null) throw bad(headerValue, "age given twice");
+          age = parseAge(headerValue, value);
+          break;
+        default:
+          throw bad(headerValue, "unknown parameter '" + name + "'");
+      }
+    }
+    return new RetentionPolicy(windows == null ? 0 : windows, age);
+  }
+
+  private static Duration parseAge(String header, String value) {
+    String v = value.toLowerCase(Locale.ROOT);
+    int digits = 0;
+    while (digits < v.length() && Character.isDigit(v.charAt(digits))) digits++;
+    if (digits == 0 || digits > 12) throw bad(header, "age must be a whole number with a unit");
+    long n = Long.parseLong(v.substring(0, digits));
+    Duration d;
+    switch (v.substring(digits).trim()) {
+      case "ms":
+        d = Duration.ofMillis(n);
+        break;
+      case "":
+      case "s":
+        d = Duration.ofSeconds(n);
+        break;
+      case "m":
+        d = Duration.ofMinutes(n);
+        break;
+      case "h":
+        d = Duration.ofHours(n);
+        break;
+      case "d":
+        d = Duration.ofDays(n);
+        break;
+      default:
+        throw bad(header, "age unit must be ms, s, m, h or d");
+    }
+    if (d.compareTo(Duration.ofSeconds(1)) < 0) throw bad(header, "age must be at least 1s");
+    return d;
+  }
+
+  private static IllegalArgumentException bad(String header, String why) {
+    return new IllegalArgumentException("Invalid " + HEADER + " '" + header + "': " + why);
+  }
+
+  /** The canonical form, {@code windows=N, age=Ts}: equal policies have equal strings (409). */
+  @Override
+  public String toString() {
+    StringBuilder out = new StringBuilder();
+    if (windows > 0) out.append("windows=").append(windows);
+    Duration a = age;
+    if (a != null) {
+      if (out.length() > 0) out.append(", ");
+      long ms = a.toMillis();
+      out.append("age=").append(ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms");
+    }
+    return out.toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RetentionPolicy && o.toString().equals(toString());
+  }
+
+  @Override
+  public int hashCode() {
+    return toString().hashCode();
+  }
+}
