@@ -33,6 +33,9 @@ class BackfillTest {
   private static final int KEYS = 500;
   private static final int CHANGES_PER_KEYFRAME = 1000;
 
+  /** Requests the keyframes may lag behind the import: 2,000 changes. */
+  private static final int PACE = 4;
+
   @TempDir Path dir;
 
   @Test
@@ -61,6 +64,7 @@ class BackfillTest {
     DurableStream stream = DurableStream.builder().url(url).okHttpClient(server.http()).build();
     Offset last = null;
     List<String> request = new ArrayList<>(PER_REQUEST);
+    List<Offset> written = new ArrayList<>();
     for (int i = 0; i < CHANGES; i++) {
       times[i] = first.plusMillis(i * step + random.nextInt((int) step));
       keys[i] = random.nextInt(KEYS);
@@ -81,10 +85,16 @@ class BackfillTest {
                 .blockingGet()
                 .nextOffset();
         request.clear();
+        written.add(last);
+        // An import goes at the pace of whoever writes the keyframes: a keyframe's asOf must
+        // follow the end of the one before, so a keyframer far behind the tail can write only
+        // one keyframe for all it has to catch up on (one window of many changes).
+        if (written.size() > PACE)
+          keyframedUpTo(server, url, written.get(written.size() - 1 - PACE));
       }
     }
     // Most keyframes in the index: window(T) then reads one window, not the whole year.
-    Index.await(server.http(), url, CHANGES / CHANGES_PER_KEYFRAME * 9 / 10);
+    Index.await(server.http(), url, CHANGES / CHANGES_PER_KEYFRAME / 2);
     server.assertHealthy();
     try (RStreamClient client =
         RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build()) {
@@ -101,6 +111,19 @@ class BackfillTest {
             .isEqualTo(replay(times, keys, values, time));
       }
     }
+  }
+
+  /** Waits until the index names a keyframe as of {@code offset} or later. */
+  private static void keyframedUpTo(ServerUnderTest server, String url, Offset offset)
+      throws InterruptedException {
+    Poll.until(
+        "a keyframe as of " + offset,
+        () -> {
+          List<JsonNode> entries = Index.entries(server.http(), url);
+          if (entries.isEmpty()) return false;
+          String asOf = entries.get(entries.size() - 1).get("offset").asText();
+          return Offset.of(asOf).compareTo(offset) >= 0;
+        });
   }
 
   /** Every change stamped at or before {@code time} (the import's times only go forward). */
