@@ -1,0 +1,173 @@
+package dev.rstream.benchmarks.e2e;
+
+import dev.rstream.Change;
+import dev.rstream.LocalStore;
+import dev.rstream.Offset;
+import dev.rstream.RStreamClient;
+import dev.rstream.SqliteStore;
+import dev.rstream.StateView;
+import io.reactivex.rxjava3.disposables.Disposable;
+import java.io.File;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/**
+ * Time to the first stored state on a restart, on the JVM's {@link SqliteStore}: a state stream of
+ * N updates with K keyframes on server-stub, a client that caught up on an empty store and closed,
+ * then R restarts, each timed from opening the store to the first {@code live()} view ({@code
+ * fromStore()}). The store file is then copied to {@code --out}, with the stream's URL printed, for
+ * the same figure on {@code AndroidSqliteStore} under Robolectric (the android module's {@code
+ * AndroidStoreStartupBenchmark}), which reads the same file format.
+ *
+ * <p>Usage: {@code StoreStartup [--messages 1000000] [--windows 1000] [--runs 7] [--out FILE]}.
+ */
+public final class StoreStartup {
+  private static final DateTimeFormatter RFC3339_MILLIS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
+
+  private StoreStartup() {}
+
+  public static void main(String[] args) throws Exception {
+    int n = 1_000_000;
+    int windows = 1_000;
+    int runs = 7;
+    int serveSeconds = 0;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--messages":
+          n = Integer.parseInt(args[i + 1]);
+          break;
+        case "--windows":
+          windows = Integer.parseInt(args[i + 1]);
+          break;
+        case "--runs":
+          runs = Integer.parseInt(args[i + 1]);
+          break;
+        case "--serve-seconds":
+          serveSeconds = Integer.parseInt(args[i + 1]);
+          break;
+        default:
+          throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    int every = Math.max(1, n / windows);
+    int keys = Math.min(every, 1_000);
+    Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1);
+    // The restart figure's messages: updates of a bounded key set, timestamped.
+    IntFunction<String> message =
+        i ->
+            "{\"type\":\"order\",\"key\":\"o"
+                + (i % keys)
+                + "\",\"value\":{\"id\":"
+                + i
+                + ",\"price\":"
+                + (1000 + i % 997)
+                + ".25,\"qty\":"
+                + (i % 50 + 1)
+                + "},\"headers\":{\"operation\":\""
+                + (i < keys ? "insert" : "update")
+                + "\",\"timestamp\":\""
+                + RFC3339_MILLIS.format(base.plusMillis(i))
+                + "\"}}";
+
+    File dir = Files.createTempDirectory("rstream-startup").toFile();
+    File file = new File(dir, "app.db");
+    try (Loopback loopback = new Loopback()) {
+      String url = loopback.createStateStream("startup-" + n, every);
+      long t0 = System.nanoTime();
+      Offset end = Offset.of(loopback.populateKeyframed(url, 0, n, every, message));
+      System.out.printf(
+          Locale.ROOT, "populated %,d messages in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
+
+      try (SqliteStore store = open(file);
+          RStreamClient client = RStreamClient.builder().streamUrl(url).store(store).build()) {
+        Disposable live = client.live().subscribe(v -> {}, e -> {});
+        try {
+          client.awaitOffset(end).timeout(600, TimeUnit.SECONDS).blockingAwait();
+          awaitStoredLive(store, url, end);
+        } finally {
+          live.dispose();
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "store: %d index entries, live window of %d changes%n",
+            store.keyframes(url).size(),
+            store.liveWindow(url).changes().size());
+      }
+
+      List<Double> millis = new ArrayList<>();
+      for (int run = 0; run < runs; run++) {
+        long start = System.nanoTime();
+        try (SqliteStore store = open(file);
+            RStreamClient client = RStreamClient.builder().streamUrl(url).store(store).build()) {
+          StateView first = client.live().timeout(60, TimeUnit.SECONDS).blockingFirst();
+          millis.add((System.nanoTime() - start) / 1e6);
+          check(first.fromStore(), "the first view after a restart was not from the store");
+          check(first.size() == keys, first.size() + " entities, not " + keys);
+        }
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "SqliteStore (JVM), %,d msgs / %d windows: time to the first stored state %s%n",
+          n,
+          windows,
+          summary(millis));
+      if (serveSeconds > 0) {
+        System.out.println("stream url: " + url);
+        Thread.sleep(TimeUnit.SECONDS.toMillis(serveSeconds));
+      }
+    } finally {
+      for (File f : dir.listFiles()) Files.delete(f.toPath());
+      Files.delete(dir.toPath());
+    }
+  }
+
+  /** "median M ms (min A, max B, R runs)", with the first run (a cold JVM) among them. */
+  static String summary(List<Double> millis) {
+    List<Double> sorted = new ArrayList<>(millis);
+    Collections.sort(sorted);
+    return String.format(
+        Locale.ROOT,
+        "median %.1f ms (min %.1f, max %.1f, %d runs; the first in a fresh JVM: %.1f)",
+        sorted.get(sorted.size() / 2),
+        sorted.get(0),
+        sorted.get(sorted.size() - 1),
+        sorted.size(),
+        millis.get(0));
+  }
+
+  private static SqliteStore open(File file) {
+    return SqliteStore.builder().file(file).maxWindowBytes(1L << 40).build();
+  }
+
+  /** Waits until the store's live window reaches {@code offset}: it is written after emitting. */
+  private static void awaitStoredLive(LocalStore store, String url, Offset offset)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      LocalStore.StoredWindow live = store.liveWindow(url);
+      List<Change> changes = live == null ? List.of() : live.changes();
+      Offset reached =
+          changes.isEmpty()
+              ? (live == null ? null : live.baseOffset())
+              : changes.get(changes.size() - 1).offset();
+      if (reached != null && reached.compareTo(offset) >= 0) return;
+      check(System.nanoTime() < deadline, "the store's live window ends at " + reached);
+      Thread.sleep(10); // polls a condition, with a deadline
+    }
+  }
+
+  private static void check(boolean condition, String message) {
+    if (!condition) throw new IllegalStateException(message);
+  }
+}
