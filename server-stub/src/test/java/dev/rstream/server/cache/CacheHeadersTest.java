@@ -106,15 +106,22 @@ class CacheHeadersTest {
               + "\",\"value\":"
               + i
               + ",\"headers\":{\"operation\":\"update\"}}");
+      // The server writes a keyframe on its own thread once 20 changes are in; waiting for it
+      // keeps one keyframe per 20 changes (without the wait, a slow keyframe covers more).
+      if ((i + 1) % 20 == 0) keyframes(path, 1 + (i + 1) / 20);
     }
     return path;
   }
 
-  /** Reads the keyframe index until it holds {@code count} offsets; keyframes are written async. */
-  private static List<String> keyframes(String path, int count) throws IOException {
+  /**
+   * Reads the keyframe index (the untimed initial keyframe included) until it holds {@code count}
+   * offsets or 30 s have passed; keyframes are written async.
+   */
+  private static List<String> keyframes(String path, int count) {
     List<String> offsets = new ArrayList<>();
     String offset = "-1";
-    for (int polls = 0; offsets.size() < count && polls < 50; polls++) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (offsets.size() < count && System.nanoTime() < deadline) {
       Reply reply =
           get(
               path
@@ -122,8 +129,12 @@ class CacheHeadersTest {
                   + offset
                   + (offset.equals("-1") ? "" : "&live=long-poll"));
       if (reply.code() == 200) {
-        for (JsonNode entry : JSON.readTree(reply.bytes()))
-          offsets.add(entry.get("offset").asText());
+        try {
+          for (JsonNode entry : JSON.readTree(reply.bytes()))
+            offsets.add(entry.get("offset").asText());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
       }
       offset = reply.header("Stream-Next-Offset");
     }
