@@ -1,0 +1,2 @@
+/** The keyframer's throughput and its lag behind the tail. */
+package dev.rstream.benchmarks.keyframer;
