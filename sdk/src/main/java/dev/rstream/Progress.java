@@ -137,6 +137,7 @@ public final class Progress {
   private final int retryAttempt;
   private final @Nullable TransientException retryCause;
   private final @Nullable CatchUp catchUp;
+  private final long liveRebuilds;
 
   /** Made through {@code Internal} by internal code, which checks the fields as it builds. */
   Progress(
@@ -147,7 +148,8 @@ public final class Progress {
       long messagesRead,
       int retryAttempt,
       @Nullable TransientException retryCause,
-      @Nullable CatchUp catchUp) {
+      @Nullable CatchUp catchUp,
+      long liveRebuilds) {
     this.live = live;
     this.liveOffset = liveOffset;
     this.windowsPulling = windowsPulling;
@@ -156,6 +158,7 @@ public final class Progress {
     this.retryAttempt = retryAttempt;
     this.retryCause = retryCause;
     this.catchUp = catchUp;
+    this.liveRebuilds = liveRebuilds;
   }
 
   /** The live cursor's connection state. */
@@ -216,6 +219,19 @@ public final class Progress {
     return catchUp;
   }
 
+  /**
+   * How many times the live cursor has rebuilt its state since the client was built, because the
+   * server answered 410 {@code offset_gone} for the offset it would read from (retention dropped
+   * it, or the stream was deleted and created again). Each rebuild drops what the cursor held,
+   * reads again from the newest keyframe the server still serves, and then emits the state once
+   * caught up and every change after it exactly once; what the server dropped is not seen. A
+   * subscriber that sees this count grow knows that the next view it gets may not follow the last
+   * one change by change.
+   */
+  public long liveRebuilds() {
+    return liveRebuilds;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     if (!(o instanceof Progress)) return false;
@@ -227,7 +243,8 @@ public final class Progress {
         && messagesRead == that.messagesRead
         && retryAttempt == that.retryAttempt
         && retryCause == that.retryCause
-        && Objects.equals(catchUp, that.catchUp);
+        && Objects.equals(catchUp, that.catchUp)
+        && liveRebuilds == that.liveRebuilds;
   }
 
   @Override
@@ -240,7 +257,8 @@ public final class Progress {
         messagesRead,
         retryAttempt,
         retryCause,
-        catchUp);
+        catchUp,
+        liveRebuilds);
   }
 
   @Override
@@ -259,6 +277,7 @@ public final class Progress {
             ? ""
             : ", retryAttempt=" + retryAttempt + ", retryCause=" + retryCause.getMessage())
         + (catchUp == null ? "" : ", catchUp=" + catchUp)
+        + (liveRebuilds == 0 ? "" : ", liveRebuilds=" + liveRebuilds)
         + "}";
   }
 }

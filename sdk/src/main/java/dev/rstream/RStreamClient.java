@@ -106,7 +106,8 @@ public final class RStreamClient implements Closeable {
               long messagesRead,
               int retryAttempt,
               @Nullable TransientException retryCause,
-              Progress.@Nullable CatchUp catchUp) {
+              Progress.@Nullable CatchUp catchUp,
+              long liveRebuilds) {
             return new Progress(
                 live,
                 liveOffset,
@@ -115,7 +116,8 @@ public final class RStreamClient implements Closeable {
                 messagesRead,
                 retryAttempt,
                 retryCause,
-                catchUp);
+                catchUp,
+                liveRebuilds);
           }
         });
   }

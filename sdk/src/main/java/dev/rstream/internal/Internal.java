@@ -56,5 +56,6 @@ public abstract class Internal {
       long messagesRead,
       int retryAttempt,
       @Nullable TransientException retryCause,
-      Progress.@Nullable CatchUp catchUp);
+      Progress.@Nullable CatchUp catchUp,
+      long liveRebuilds);
 }

@@ -71,7 +71,9 @@ final class LiveSession {
   // Whether a hold closed the read (or kept it from opening): release() opens it again.
   private boolean cut;
   private volatile boolean caughtUp;
-  private boolean goneOnce;
+  // Whether the last rebuild after a 410 has had no batch yet: a 410 again then goes through the
+  // reconnect policy, so that a server that answers 410 to every read is not read in a loop.
+  private boolean rebuildUnanswered;
   // Reconnects and index reloads after the read gave up; reset by any batch.
   private final Recovery reconnects;
   private volatile boolean stopped;
@@ -256,6 +258,7 @@ final class LiveSession {
     if (stopped) return;
     connection.opened(resumeOffset);
     failures.answered();
+    rebuildUnanswered = false;
     // begin() ran before the read that delivers batches started.
     WindowAssembler assembler = java.util.Objects.requireNonNull(this.assembler);
     try {
@@ -453,28 +456,55 @@ final class LiveSession {
     long delay = -1;
     synchronized (this) {
       if (stopped || failed.isDisposed()) return;
-      if (error instanceof OffsetGoneException && !goneOnce) {
-        // Retention dropped what we would resume from: start again from the newest keyframe.
-        goneOnce = true;
-        // Retention, or a stream deleted and created again (its offsets carry a new
-        // incarnation): what we stored may not be the stream's any more. Drop it and rebuild.
-        log.log(
-            Level.WARNING,
-            source.url() + ": live offset gone, dropping stored data and rebuilding",
-            error);
-        connection.closed(error);
-        caughtUp = false;
-        out.discontinue(); // the rebuilt state may not follow what subscribers hold
-        checkpoint.reset();
-        startFromIndex(keyframes.index(), false);
-        return;
+      if (error instanceof OffsetGoneException) {
+        delay = rebuildUnanswered ? nextReconnect() : 0;
+        if (delay >= 0) {
+          rebuild(error, delay);
+          return;
+        }
+      } else if (error instanceof TransientException) {
+        delay = reconnectLater(error);
       }
-      if (error instanceof TransientException) delay = reconnectLater(error);
       from = delay < 0 ? null : resumeOffset;
     }
     // Outside the lock: a waiter it fails, or a subscriber, may call back into the client.
     if (from == null) fail(error);
     else failures.failed(error, from, delay);
+  }
+
+  /**
+   * Retention dropped what we would resume from, or the stream was deleted and created again (its
+   * offsets carry a new incarnation): what we hold and stored may not be the stream's any more.
+   * Drops it, reloads the index and starts again from its newest keyframe (the live window, which
+   * retention never drops), after {@code delay} ms. Subscribers get the state once caught up and
+   * every change after it once; {@link Progress#liveRebuilds()} counts the rebuild.
+   */
+  private void rebuild(Throwable error, long delay) {
+    log.log(
+        Level.WARNING,
+        source.url() + ": live offset gone, dropping stored data and rebuilding",
+        error);
+    connection.closed(error);
+    caughtUp = false;
+    rebuildUnanswered = true;
+    out.discontinue(); // the rebuilt state may not follow what subscribers hold
+    checkpoint.reset();
+    keyframes.reset(); // the index may name keyframes retention dropped
+    progress.update(
+        p -> p.live(Progress.Live.CONNECTING).liveRebuilds(progress.current().liveRebuilds() + 1));
+    if (delay == 0) {
+      startFromIndex(keyframes.index(), false);
+    } else {
+      read.set(
+          scheduler.scheduleDirect(
+              () -> {
+                synchronized (LiveSession.this) {
+                  if (!stopped) startFromIndex(keyframes.index(), false);
+                }
+              },
+              delay,
+              TimeUnit.MILLISECONDS));
+    }
   }
 
   /** Schedules the next read as the reconnect policy allows: its delay, or -1 if it gives up. */

@@ -21,6 +21,7 @@ public final class ProgressBuilder {
   private int retryAttempt;
   private @Nullable TransientException retryCause;
   private Progress.@Nullable CatchUp catchUp;
+  private long liveRebuilds;
 
   /** A builder for the idle state: no live cursor, nothing fetched. */
   public ProgressBuilder() {}
@@ -35,6 +36,7 @@ public final class ProgressBuilder {
     this.retryAttempt = progress.retryAttempt();
     this.retryCause = progress.retryCause();
     this.catchUp = progress.catchUp();
+    this.liveRebuilds = progress.liveRebuilds();
   }
 
   /** Sets the catch-up in progress, or null for none. */
@@ -92,6 +94,13 @@ public final class ProgressBuilder {
     return this;
   }
 
+  /** Sets the number of live rebuilds after a 410; not negative. */
+  public ProgressBuilder liveRebuilds(long liveRebuilds) {
+    if (liveRebuilds < 0) throw new IllegalArgumentException("liveRebuilds < 0");
+    this.liveRebuilds = liveRebuilds;
+    return this;
+  }
+
   /** Returns the progress. */
   public Progress build() {
     return Internal.instance()
@@ -103,6 +112,7 @@ public final class ProgressBuilder {
             messagesRead,
             retryAttempt,
             retryCause,
-            catchUp);
+            catchUp,
+            liveRebuilds);
   }
 }

@@ -1,0 +1,235 @@
+package dev.rstream;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rstream.testing.StubServerExtension;
+import dev.rstream.testing.UndeliveredRxErrors;
+import io.reactivex.rxjava3.subscribers.TestSubscriber;
+import java.io.File;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The live cursor against server-stub with retention (two windows kept): a subscriber left behind
+ * while retention drops its windows meets 410 on its next read, rebuilds from what the server still
+ * serves, is told through {@link Progress#liveRebuilds()}, and then sees the rebuilt state and
+ * every later change exactly once, however many times that happens in one session, and also when
+ * the dropped offset comes from a store a restarted client opened.
+ */
+@ExtendWith(UndeliveredRxErrors.class)
+class LiveRetentionRebuildTest {
+  @TempDir File dir;
+
+  @RegisterExtension
+  final StubServerExtension server = StubServerExtension.configured(b -> b.retention("windows=2"));
+
+  private final List<RStreamClient> clients = new ArrayList<>();
+  private final List<SqliteStore> stores = new ArrayList<>();
+  private String url;
+  private RStreamClient writer;
+  private int appended;
+
+  @BeforeEach
+  void start() {
+    url = server.createStateStream("shop/orders", "changes=5, interval=3600s");
+    writer = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
+    clients.add(writer);
+  }
+
+  @AfterEach
+  void stop() {
+    clients.forEach(RStreamClient::close);
+    stores.forEach(SqliteStore::close);
+  }
+
+  private SqliteStore openStore() {
+    SqliteStore store = SqliteStore.open(new File(dir, "app.db"));
+    stores.add(store);
+    return store;
+  }
+
+  private RStreamClient reader(SqliteStore store) {
+    RStreamClient client =
+        RStreamClient.builder()
+            .streamUrl(url)
+            .okHttpClient(server.newHttpClient())
+            .store(store)
+            .liveLinger(0, SECONDS)
+            .retryPolicy(
+                RetryPolicy.builder()
+                    .initialDelay(5, MILLISECONDS)
+                    .maxDelay(20, MILLISECONDS)
+                    .build())
+            .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), ZoneOffset.UTC))
+            .build();
+    clients.add(client);
+    return client;
+  }
+
+  /** Appends {@code n} numbered changes, one append each; returns the offset after the last. */
+  private Offset append(int n) {
+    Offset last = null;
+    for (int i = 0; i < n; i++) {
+      last =
+          writer.append(ReferenceChanges.numbered(appended++)).timeout(10, SECONDS).blockingGet();
+    }
+    return last;
+  }
+
+  /** Appends until the server answers 410 to a read from {@code offset}: retention dropped it. */
+  private Offset appendUntilGone(Offset offset) throws Exception {
+    Offset last = append(5);
+    long deadline = System.nanoTime() + SECONDS.toNanos(20);
+    while (status(offset) != 410) {
+      if (System.nanoTime() > deadline) throw new AssertionError(offset + " never dropped");
+      last = append(5); // each 5 changes end a window; retention keeps the last two
+    }
+    return last;
+  }
+
+  private int status(Offset offset) throws Exception {
+    Request request = new Request.Builder().url(url + "?offset=" + offset.value()).build();
+    try (Response response = server.http().newCall(request).execute()) {
+      return response.code();
+    }
+  }
+
+  /** The order entities after every change appended so far. */
+  private Map<String, String> expectedOrders() {
+    Map<String, String> orders = new LinkedHashMap<>();
+    for (int i = 0; i < appended; i++) {
+      Change c = ReferenceChanges.numbered(i);
+      orders.put(c.key(), c.value());
+    }
+    return orders;
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("not within 10 s: " + what);
+      Thread.sleep(5); // polls a condition with a deadline
+    }
+  }
+
+  private static Progress progress(RStreamClient client) {
+    return client.progress().blockingFirst();
+  }
+
+  /**
+   * Waits for rebuild number {@code rebuilds} to catch up to {@code tail}; checks the view there
+   * holds every order appended so far and that the views after it, through 7 more appends, carry
+   * exactly those 7 changes. Returns the offset after them.
+   */
+  private Offset assertRebuiltThenExactlyOnce(
+      RStreamClient reader, TestSubscriber<StateView> live, Offset tail, long rebuilds)
+      throws Exception {
+    await(() -> progress(reader).liveRebuilds() == rebuilds, "rebuild " + rebuilds);
+    LiveViews.latestAtOrPast(live, tail);
+    Map<String, String> expected = expectedOrders();
+    int first = appended;
+    Offset end = append(7);
+    LiveViews.latestAtOrPast(live, end);
+    live.assertNoErrors().assertNotComplete();
+    List<StateView> views = live.values();
+    int at = -1;
+    for (int i = 0; i < views.size(); i++) {
+      // Past the tail when the server wrote a keyframe after the last append.
+      if (at < 0 && views.get(i).offset().compareTo(tail) >= 0) at = i;
+      if (i > 0) {
+        assertThat(views.get(i).offset())
+            .as("view %s follows the one before", i)
+            .isGreaterThan(views.get(i - 1).offset());
+      }
+    }
+    assertThat(new LinkedHashMap<>(views.get(at).entities(ReferenceChanges.TYPE)))
+        .as("the rebuilt state")
+        .isEqualTo(expected);
+    List<String> after = new ArrayList<>();
+    for (int i = at + 1; i < views.size(); i++) {
+      for (Change c : views.get(i).changes()) after.add(c.value());
+    }
+    List<String> later = new ArrayList<>();
+    for (int i = first; i < appended; i++) later.add(ReferenceChanges.numbered(i).value());
+    assertThat(after).as("every change after the rebuild, once").isEqualTo(later);
+    assertThat(progress(reader).liveRebuilds()).isEqualTo(rebuilds);
+    return end;
+  }
+
+  private static void awaitLive(RStreamClient client, Progress.Live state) {
+    client
+        .progress()
+        .filter(p -> p.live() == state)
+        .firstOrError()
+        .timeout(10, SECONDS)
+        .blockingGet();
+  }
+
+  @Test
+  void subscriberBehindWhenRetentionDropsItsWindowsRebuildsAndIsTold() throws Exception {
+    RStreamClient reader = reader(openStore());
+    TestSubscriber<StateView> live = reader.live().test();
+    Offset seen = append(3);
+    LiveViews.latestAtOrPast(live, seen);
+    assertThat(progress(reader).liveRebuilds()).isZero();
+
+    reader.connectivity().networkLost();
+    awaitLive(reader, Progress.Live.OFFLINE);
+    Offset tail = appendUntilGone(seen);
+    reader.connectivity().networkAvailable();
+
+    assertRebuiltThenExactlyOnce(reader, live, tail, 1);
+  }
+
+  @Test
+  void twoGoneOffsetsInOneSessionRebuildTwice() throws Exception {
+    RStreamClient reader = reader(openStore());
+    TestSubscriber<StateView> live = reader.live().test();
+    Offset seen = append(3);
+    LiveViews.latestAtOrPast(live, seen);
+
+    for (int round = 1; round <= 2; round++) {
+      reader.connectivity().networkLost();
+      awaitLive(reader, Progress.Live.OFFLINE);
+      Offset tail = appendUntilGone(seen);
+      reader.connectivity().networkAvailable();
+      seen = assertRebuiltThenExactlyOnce(reader, live, tail, round);
+    }
+  }
+
+  @Test
+  void storedOffsetThatRetentionDroppedRebuildsAfterARestart() throws Exception {
+    SqliteStore store = openStore();
+    RStreamClient first = reader(store);
+    TestSubscriber<StateView> before = first.live().test();
+    Offset seen = append(3);
+    LiveViews.latestAtOrPast(before, seen);
+    RStreamClientRestartTest.awaitStoredLive(store, url, seen);
+    first.close();
+    store.close();
+    stores.remove(store);
+
+    Offset tail = appendUntilGone(seen);
+
+    SqliteStore reopened = openStore();
+    assertThat(reopened.liveWindow(url)).as("the store still holds the dropped offset").isNotNull();
+    RStreamClient restarted = reader(reopened);
+    TestSubscriber<StateView> live = restarted.live().test();
+    assertRebuiltThenExactlyOnce(restarted, live, tail, 1);
+  }
+}
