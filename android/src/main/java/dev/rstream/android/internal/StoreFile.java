@@ -24,8 +24,8 @@ import org.jspecify.annotations.Nullable;
  * A store file opened for one owner: locked ({@code <file>.lock}) for the life of this object, so
  * that a second store on the same file, in this process or another, is refused with {@link
  * Reason#IN_USE}; checked, and moved aside and rebuilt if it is corrupt or has another schema
- * version. The schema is the one {@code SqliteStore} writes, so either store reads the other's
- * file.
+ * version. Its window tables are those of {@code SqliteStore}'s schema 1; {@code SqliteStore} has
+ * since added its outbox (schema 2), so the two stores move each other's files aside.
  */
 final class StoreFile implements Closeable {
   private static final Logger log = Logger.getLogger(StoreFile.class.getName());
