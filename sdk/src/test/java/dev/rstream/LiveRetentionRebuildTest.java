@@ -3,6 +3,7 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
@@ -231,5 +232,27 @@ class LiveRetentionRebuildTest {
     RStreamClient restarted = reader(reopened);
     TestSubscriber<StateView> live = restarted.live().test();
     assertRebuiltThenExactlyOnce(restarted, live, tail, 1);
+  }
+
+  @Test
+  void windowBeforeTheOldestKeyframeKeptNamesTheEarliestTimeEvenWithAStaleIndex() throws Exception {
+    RStreamClient reader =
+        RStreamClient.builder().streamUrl(url).okHttpClient(server.newHttpClient()).build();
+    clients.add(reader);
+    Offset early = append(6);
+    Instant dropped = Instant.now();
+    Offset later = append(6);
+    // Reads the index (and keeps it) while the early window is still served, but not that window.
+    reader.window(Instant.now()).firstOrError().timeout(10, SECONDS).blockingGet();
+    appendUntilGone(early);
+
+    Throwable error =
+        catchThrowable(
+            () -> reader.window(dropped).firstOrError().timeout(10, SECONDS).blockingGet());
+    assertThat(error).isInstanceOf(OutOfRangeException.class);
+    Instant earliest = ((OutOfRangeException) error).firstKeyframe();
+    assertThat(earliest).as("the earliest time still available").isNotNull().isAfter(dropped);
+    assertThat(reader.window(earliest).firstOrError().timeout(10, SECONDS).blockingGet())
+        .isNotNull();
   }
 }

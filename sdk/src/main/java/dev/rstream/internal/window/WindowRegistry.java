@@ -3,6 +3,7 @@ package dev.rstream.internal.window;
 import dev.rstream.Keyframe;
 import dev.rstream.NoTimestampsException;
 import dev.rstream.Offset;
+import dev.rstream.OffsetGoneException;
 import dev.rstream.OutOfRangeException;
 import dev.rstream.WindowInfo;
 import dev.rstream.WindowState;
@@ -144,19 +145,30 @@ public final class WindowRegistry {
   /**
    * The content of the window covering {@code time}: held (no request), from the store, or read
    * now. {@link Held#isLive()} if {@code time} is in the live window (the caller asks the live
-   * cursor). Fails with {@link OutOfRangeException} for a time before the first keyframe.
+   * cursor). Fails with {@link OutOfRangeException} for a time before the first keyframe, naming
+   * the first keyframe the server still serves: when the window the index names answers 410
+   * (retention dropped it since the index was read), the index is read again and the time looked up
+   * in it.
    */
   public Single<Held> covering(Instant time) {
-    return keyframes
-        .index()
-        .flatMap(
-            idx -> {
-              int k = idx.covering(time);
-              Keyframe next = k >= 0 ? idx.next(k) : null;
-              if (next != null) return held(idx.get(k), next);
-              // In the last window as far as we know: the index may lag, so look again.
-              return keyframes.refresh().flatMap(fresh -> resolve(fresh, time));
+    return coveringIn(keyframes.index(), time)
+        .onErrorResumeNext(
+            e -> {
+              if (!(e instanceof OffsetGoneException)) return Single.error(e);
+              keyframes.reset(); // names windows the server dropped
+              return keyframes.index().flatMap(fresh -> resolve(fresh, time));
             });
+  }
+
+  private Single<Held> coveringIn(Single<KeyframeIndex> index, Instant time) {
+    return index.flatMap(
+        idx -> {
+          int k = idx.covering(time);
+          Keyframe next = k >= 0 ? idx.next(k) : null;
+          if (next != null) return held(idx.get(k), next);
+          // In the last window as far as we know: the index may lag, so look again.
+          return keyframes.refresh().flatMap(fresh -> resolve(fresh, time));
+        });
   }
 
   private Single<Held> resolve(KeyframeIndex idx, Instant time) {
