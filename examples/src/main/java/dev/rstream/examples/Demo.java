@@ -385,9 +385,14 @@ public final class Demo {
    * The server's count of parked live readers once it has one: the cursor reports CONNECTED when
    * its request is sent, a moment before the server parks it.
    */
+  /**
+   * The server's count of live readers once it is one (the demo's clients share one live
+   * connection), or whatever it is after {@code WAIT}. A client closed just before (the first-sync
+   * client) has closed its socket, but the server notices that on its own time.
+   */
   private static int awaitLiveReaders(StubServer server) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (server.liveReaders() == 0 && System.nanoTime() < deadline) {
+    while (server.liveReaders() != 1 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
     return server.liveReaders();
