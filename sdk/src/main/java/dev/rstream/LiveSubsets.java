@@ -114,13 +114,22 @@ final class LiveSubsets {
    */
   private final class Delivered {
     @Nullable State last;
+    int rebuilds; // of the update last delivered
 
     StateView view(LiveUpdate update) {
       State before = last;
       State now = update.point().state();
+      // A rebuild, or several, since the last view: whatever conflation or a filter skipped, the
+      // first view after it says so.
+      boolean rebuilt = before != null && update.rebuilds() != rebuilds;
       last = now;
+      rebuilds = update.rebuilds();
       return new StateView(
-          update.point(), update.fromStore(), mapper, before == null ? State.empty() : before);
+          update.point(),
+          update.fromStore(),
+          rebuilt,
+          mapper,
+          before == null ? State.empty() : before);
     }
   }
 }

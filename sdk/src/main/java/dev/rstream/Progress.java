@@ -224,9 +224,8 @@ public final class Progress {
    * server answered 410 {@code offset_gone} for the offset it would read from (retention dropped
    * it, or the stream was deleted and created again). Each rebuild drops what the cursor held,
    * reads again from the newest keyframe the server still serves, and then emits the state once
-   * caught up and every change after it exactly once; what the server dropped is not seen. A
-   * subscriber that sees this count grow knows that the next view it gets may not follow the last
-   * one change by change.
+   * caught up and every change after it exactly once; what the server dropped is not seen. The
+   * first view each live subscriber gets after a rebuild says so ({@link StateView#rebuilt()}).
    */
   public long liveRebuilds() {
     return liveRebuilds;

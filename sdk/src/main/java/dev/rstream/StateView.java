@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
 public final class StateView {
   private final WindowPoint point;
   private final boolean fromStore;
+  private final boolean rebuilt;
   private final ObjectMapper mapper;
   // What changedKeys() compares with: the state of the view its subscriber got before this one.
   private final State before;
@@ -43,18 +44,25 @@ public final class StateView {
   }
 
   StateView(WindowPoint point, boolean fromStore, ObjectMapper mapper, State before) {
-    this(point, fromStore, mapper, before, point.state(), Collections.emptyList());
+    this(point, fromStore, false, mapper, before, point.state(), Collections.emptyList());
+  }
+
+  StateView(
+      WindowPoint point, boolean fromStore, boolean rebuilt, ObjectMapper mapper, State before) {
+    this(point, fromStore, rebuilt, mapper, before, point.state(), Collections.emptyList());
   }
 
   private StateView(
       WindowPoint point,
       boolean fromStore,
+      boolean rebuilt,
       ObjectMapper mapper,
       State before,
       State shown,
       List<Change> pending) {
     this.point = point;
     this.fromStore = fromStore;
+    this.rebuilt = rebuilt;
     this.mapper = mapper;
     this.before = before;
     this.shown = shown;
@@ -69,6 +77,7 @@ public final class StateView {
     return new StateView(
         point,
         fromStore,
+        rebuilt,
         mapper,
         before,
         editor.freeze(),
@@ -127,6 +136,20 @@ public final class StateView {
   /** True if this state was built from the local store, without reading the stream. */
   public boolean fromStore() {
     return fromStore;
+  }
+
+  /**
+   * True for the first view a {@link RStreamClient#live()} (or {@link RStreamClient#live(String)})
+   * subscriber gets after the live cursor rebuilt its state because the server answered 410 {@code
+   * offset_gone} (retention dropped the offset it would read from, or the stream was deleted and
+   * created again): this view may not follow the one before it change by change, since what the
+   * server dropped meanwhile is never seen. Its {@link #changedKeys()} still lists what differs
+   * from that view. False for every other view, including the first of a subscription (there is no
+   * view before it) and those of one-shot reads. {@link Progress#liveRebuilds()} counts the
+   * rebuilds.
+   */
+  public boolean rebuilt() {
+    return rebuilt;
   }
 
   /**
@@ -261,6 +284,7 @@ public final class StateView {
         + ", size="
         + size()
         + (fromStore ? ", fromStore" : "")
+        + (rebuilt ? ", rebuilt" : "")
         + (pending.isEmpty() ? "" : ", pending=" + pending.size())
         + "}";
   }

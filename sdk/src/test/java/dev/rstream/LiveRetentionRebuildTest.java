@@ -135,13 +135,20 @@ class LiveRetentionRebuildTest {
   /**
    * Waits for rebuild number {@code rebuilds} to catch up to {@code tail}; checks the view there
    * holds every order appended so far and that the views after it, through 7 more appends, carry
-   * exactly those 7 changes. Returns the offset after them.
+   * exactly those 7 changes, and that the subscriber, which had {@code viewsBefore} views before
+   * the 410, is told by the first view after them ({@link StateView#rebuilt()}), and by no other.
+   * Returns the offset after the 7 changes.
    */
   private Offset assertRebuiltThenExactlyOnce(
-      RStreamClient reader, TestSubscriber<StateView> live, Offset tail, long rebuilds)
+      RStreamClient reader,
+      TestSubscriber<StateView> live,
+      int viewsBefore,
+      Offset tail,
+      long rebuilds)
       throws Exception {
     await(() -> progress(reader).liveRebuilds() == rebuilds, "rebuild " + rebuilds);
     LiveViews.latestAtOrPast(live, tail);
+    assertToldOnce(live.values(), viewsBefore, rebuilds);
     Map<String, String> expected = expectedOrders();
     int first = appended;
     Offset end = append(7);
@@ -172,6 +179,21 @@ class LiveRetentionRebuildTest {
     return end;
   }
 
+  /**
+   * The views flagged {@link StateView#rebuilt()} are one per rebuild, the last of them the first
+   * view after the {@code viewsBefore} the subscriber had before the last 410; with none before,
+   * the subscription's first view is compared with nothing and no view is flagged.
+   */
+  private static void assertToldOnce(List<StateView> views, int viewsBefore, long rebuilds) {
+    List<Integer> flagged = new ArrayList<>();
+    for (int i = 0; i < views.size(); i++) if (views.get(i).rebuilt()) flagged.add(i);
+    if (viewsBefore == 0) {
+      assertThat(flagged).as("views flagged rebuilt, with none before the 410").isEmpty();
+      return;
+    }
+    assertThat(flagged).as("views flagged rebuilt").hasSize((int) rebuilds).endsWith(viewsBefore);
+  }
+
   private static void awaitLive(RStreamClient client, Progress.Live state) {
     client
         .progress()
@@ -191,10 +213,11 @@ class LiveRetentionRebuildTest {
 
     reader.connectivity().networkLost();
     awaitLive(reader, Progress.Live.OFFLINE);
+    int viewsBefore = live.values().size();
     Offset tail = appendUntilGone(seen);
     reader.connectivity().networkAvailable();
 
-    assertRebuiltThenExactlyOnce(reader, live, tail, 1);
+    assertRebuiltThenExactlyOnce(reader, live, viewsBefore, tail, 1);
   }
 
   @Test
@@ -207,9 +230,10 @@ class LiveRetentionRebuildTest {
     for (int round = 1; round <= 2; round++) {
       reader.connectivity().networkLost();
       awaitLive(reader, Progress.Live.OFFLINE);
+      int viewsBefore = live.values().size();
       Offset tail = appendUntilGone(seen);
       reader.connectivity().networkAvailable();
-      seen = assertRebuiltThenExactlyOnce(reader, live, tail, round);
+      seen = assertRebuiltThenExactlyOnce(reader, live, viewsBefore, tail, round);
     }
   }
 
@@ -231,7 +255,34 @@ class LiveRetentionRebuildTest {
     assertThat(reopened.liveWindow(url)).as("the store still holds the dropped offset").isNotNull();
     RStreamClient restarted = reader(reopened);
     TestSubscriber<StateView> live = restarted.live().test();
-    assertRebuiltThenExactlyOnce(restarted, live, tail, 1);
+    // The stored state comes first (one view), then the 410 of its offset.
+    assertRebuiltThenExactlyOnce(restarted, live, 1, tail, 1);
+    assertThat(live.values().get(0).fromStore()).as("the first view is the stored one").isTrue();
+  }
+
+  @Test
+  void storedOffsetThatRetentionDroppedWhileOfflineRebuildsOnceTheNetworkIsBack() throws Exception {
+    SqliteStore store = openStore();
+    RStreamClient first = reader(store);
+    TestSubscriber<StateView> before = first.live().test();
+    Offset seen = append(3);
+    LiveViews.latestAtOrPast(before, seen);
+    RStreamClientRestartTest.awaitStoredLive(store, url, seen);
+    first.close();
+
+    RStreamClient offline = reader(store);
+    offline.connectivity().networkLost();
+    TestSubscriber<StateView> live = offline.live().test();
+    awaitLive(offline, Progress.Live.OFFLINE);
+    // Offline, the app is shown what it stored.
+    live.awaitCount(1).assertValueCount(1);
+    assertThat(live.values().get(0).fromStore()).isTrue();
+    assertThat(live.values().get(0).offset()).isEqualTo(seen);
+    Offset tail = appendUntilGone(seen);
+    live.assertValueCount(1);
+    offline.connectivity().networkAvailable();
+
+    assertRebuiltThenExactlyOnce(offline, live, 1, tail, 1);
   }
 
   @Test

@@ -109,10 +109,13 @@ final class LiveSession {
 
   /**
    * Opens the live read: from the live window the checkpoint holds, else from the index. While
-   * held, nothing until {@link #release()}.
+   * held, no request until {@link #release()}, but subscribers are shown the live window the
+   * checkpoint holds (an app started offline shows what it stored).
    */
   synchronized void start() {
     if (holds.held()) {
+      Window held = checkpoint.window();
+      if (held != null) resume(held); // release() reads on from it
       hold();
       return;
     }

@@ -2,16 +2,21 @@ package dev.rstream.internal.live;
 
 import dev.rstream.internal.window.WindowPoint;
 
-/** One state the live cursor reached, and whether it had caught up with the tail then. */
+/**
+ * One state the live cursor reached, whether it had caught up with the tail then, and how many
+ * times its session had rebuilt after a 410 before reaching it.
+ */
 public final class LiveUpdate {
   private final WindowPoint point;
   private final boolean caughtUp;
   private final boolean fromStore;
+  private final int rebuilds;
 
-  LiveUpdate(WindowPoint point, boolean caughtUp, boolean fromStore) {
+  LiveUpdate(WindowPoint point, boolean caughtUp, boolean fromStore, int rebuilds) {
     this.point = point;
     this.caughtUp = caughtUp;
     this.fromStore = fromStore;
+    this.rebuilds = rebuilds;
   }
 
   public WindowPoint point() {
@@ -29,6 +34,14 @@ public final class LiveUpdate {
   }
 
   /**
+   * The rebuilds after a 410 of the session that emitted this, before this state: a state with more
+   * of them than the one a subscriber got before it may not follow that one change by change.
+   */
+  public int rebuilds() {
+    return rebuilds;
+  }
+
+  /**
    * Whether {@code next} is the state {@code last} was (or, with {@code orEarlier}, an earlier one
    * of the same window): the same window, read from the same base, with no more changes applied.
    */
@@ -40,6 +53,10 @@ public final class LiveUpdate {
 
   @Override
   public String toString() {
-    return "LiveUpdate{" + point + (caughtUp ? ", caughtUp" : "") + "}";
+    return "LiveUpdate{"
+        + point
+        + (caughtUp ? ", caughtUp" : "")
+        + (rebuilds == 0 ? "" : ", rebuilds=" + rebuilds)
+        + "}";
   }
 }

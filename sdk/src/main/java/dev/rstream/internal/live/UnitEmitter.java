@@ -25,6 +25,7 @@ final class UnitEmitter {
   private @Nullable WindowPoint unitState;
   private @Nullable Offset unitOffset;
   private int unitFirst; // the index of the unit's first change in its window
+  private int rebuilds; // the session's rebuilds after a 410 so far, carried by every update
 
   UnitEmitter(FlowableEmitter<LiveUpdate> emitter) {
     this.emitter = emitter;
@@ -34,7 +35,7 @@ final class UnitEmitter {
   void restart(WindowPoint point, boolean caughtUp, boolean fromStore) {
     emitted = point;
     continuous = true;
-    emitter.onNext(new LiveUpdate(point, caughtUp, fromStore));
+    emitter.onNext(new LiveUpdate(point, caughtUp, fromStore, rebuilds));
   }
 
   /** Whether subscribers hold a state every change applied from now on continues. */
@@ -42,9 +43,13 @@ final class UnitEmitter {
     return continuous;
   }
 
-  /** The next state may not follow what subscribers hold: emit again only once caught up. */
+  /**
+   * The session rebuilds after a 410: the next state may not follow what subscribers hold. Emits
+   * again only once caught up; every update from now on counts one more rebuild.
+   */
   void discontinue() {
     continuous = false;
+    rebuilds++;
   }
 
   /**
@@ -95,7 +100,7 @@ final class UnitEmitter {
     if (last != null && emittedCaughtUp && LiveUpdate.samePoint(last, point, true)) return;
     emitted = point;
     emittedCaughtUp = caughtUp;
-    emitter.onNext(new LiveUpdate(point, caughtUp, false));
+    emitter.onNext(new LiveUpdate(point, caughtUp, false, rebuilds));
   }
 
   void complete() {
