@@ -2,7 +2,8 @@ package dev.rstream;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.rstream.internal.store.SqliteDatabase;
+import dev.rstream.internal.store.JdbcSqlConnection;
+import dev.rstream.internal.store.SqlLocalStore;
 import java.io.Closeable;
 import java.io.File;
 import java.util.List;
@@ -20,16 +21,17 @@ import org.jspecify.annotations.Nullable;
  * evicted first; an evicted window is read again when asked for (the windows a client is using are
  * held in its memory, so eviction never takes them from it). The live window is never evicted.
  *
- * <p>A file that is corrupt or from another schema version is logged, moved aside ({@code
- * <file>.corrupt-<millis>}) and rebuilt from the server. Thread-safe; share one store between the
- * clients of a process. A second store on the same file (in this or another process) is refused
- * with {@link LocalStoreException.Reason#IN_USE}. Clients never close it: the app does, after
- * closing its clients.
+ * <p>A file that is corrupt or from a schema version this client cannot use is logged, moved aside
+ * ({@code <file>.corrupt-<millis>}) and rebuilt from the server; a file from before the outbox
+ * (schema version 1) is migrated in place. The format is the one {@code AndroidSqliteStore} uses.
+ * Thread-safe; share one store between the clients of a process. A second store on the same file
+ * (in this or another process) is refused with {@link LocalStoreException.Reason#IN_USE}. Clients
+ * never close it: the app does, after closing its clients.
  */
 public final class SqliteStore implements LocalStore, Closeable {
-  private final SqliteDatabase database;
+  private final SqlLocalStore database;
 
-  private SqliteStore(SqliteDatabase database) {
+  private SqliteStore(SqlLocalStore database) {
     this.database = database;
   }
 
@@ -168,7 +170,7 @@ public final class SqliteStore implements LocalStore, Closeable {
      */
     public SqliteStore build() {
       if (file == null) throw new IllegalStateException("file == null");
-      return new SqliteStore(SqliteDatabase.open(file, maxWindowBytes));
+      return new SqliteStore(SqlLocalStore.open(file, maxWindowBytes, JdbcSqlConnection::open));
     }
   }
 }

@@ -8,7 +8,8 @@ import dev.rstream.Keyframe;
 import dev.rstream.LocalStore;
 import dev.rstream.LocalStoreException;
 import dev.rstream.Offset;
-import dev.rstream.android.internal.PlatformSqliteDatabase;
+import dev.rstream.android.internal.PlatformSqlConnection;
+import dev.rstream.internal.store.SqlLocalStore;
 import java.io.Closeable;
 import java.io.File;
 import java.util.List;
@@ -19,16 +20,19 @@ import org.jspecify.annotations.Nullable;
  * (WAL mode), so that a restarted app answers committed windows from disk with no request and
  * resumes the live window where it stopped. It adds no dependency: the device provides SQLite.
  *
- * <p>It behaves as the sdk's {@code SqliteStore} (and uses the same file format): each batch the
- * live cursor reads is stored in one transaction with the offset after it, so a process killed at
- * any point leaves a prefix of the stream that the next start resumes from. Committed windows are
- * kept within a byte budget ({@link Builder#maxWindowBytes}), least recently used evicted first; an
- * evicted window is read again when asked for. The live window is never evicted.
+ * <p>It is the sdk's {@code SqliteStore} on another driver: the same store logic and the same file
+ * format. Each batch the live cursor reads is stored in one transaction with the offset after it,
+ * so a process killed at any point leaves a prefix of the stream that the next start resumes from.
+ * Committed windows are kept within a byte budget ({@link Builder#maxWindowBytes}), least recently
+ * used evicted first; an evicted window is read again when asked for. The live window is never
+ * evicted. It {@linkplain #keepsOutbox keeps the outbox}: an append is written to the file before
+ * it is sent, and one the server has not acknowledged is sent again after a restart.
  *
- * <p>A file that is corrupt or from another schema version is logged, moved aside ({@code
- * <file>.corrupt-<millis>}) and rebuilt from the server. A full disk fails a write with {@link
- * LocalStoreException.Reason#DISK_FULL}. Thread-safe; share one store between the clients of a
- * process (a second store on the same file is refused with {@link
+ * <p>A file that is corrupt or from a schema version this client cannot use is logged, moved aside
+ * ({@code <file>.corrupt-<millis>}) and rebuilt from the server; a file from before the outbox
+ * (schema version 1) is migrated in place, keeping its windows. A full disk fails a write with
+ * {@link LocalStoreException.Reason#DISK_FULL}. Thread-safe; share one store between the clients of
+ * a process (a second store on the same file is refused with {@link
  * LocalStoreException.Reason#IN_USE}). Clients never close it: the app does, after closing its
  * clients. Open it off the main thread: opening checks the file.
  */
@@ -36,9 +40,9 @@ public final class AndroidSqliteStore implements LocalStore, Closeable {
   /** The file name {@link #open(Context)} uses in the app's no-backup files directory. */
   public static final String DEFAULT_FILE_NAME = "rstream-store.db";
 
-  private final PlatformSqliteDatabase database;
+  private final SqlLocalStore database;
 
-  private AndroidSqliteStore(PlatformSqliteDatabase database) {
+  private AndroidSqliteStore(SqlLocalStore database) {
     this.database = database;
   }
 
@@ -75,12 +79,13 @@ public final class AndroidSqliteStore implements LocalStore, Closeable {
 
   /** Caps the file at about {@code bytes}; returns the cap SQLite set. For tests of a full disk. */
   long maxSizeForTest(long bytes) {
-    return database.maxSizeForTest(bytes);
+    long page = database.pageSizeForTest();
+    return database.maxPageCountForTest(Math.max(1, bytes / page)) * page;
   }
 
   /** The file's size as SQLite counts it. For tests of a full disk. */
   long sizeForTest() {
-    return database.sizeForTest();
+    return database.pageCountForTest() * database.pageSizeForTest();
   }
 
   @Override
@@ -134,6 +139,32 @@ public final class AndroidSqliteStore implements LocalStore, Closeable {
     database.putProducer(streamUrl, producer);
   }
 
+  /** True: the outbox is kept in the file, in the same transactions as the producer's numbers. */
+  @Override
+  public boolean keepsOutbox() {
+    return true;
+  }
+
+  @Override
+  public OutboxEntry addToOutbox(String streamUrl, String newProducerId, String body) {
+    return database.addToOutbox(streamUrl, newProducerId, body);
+  }
+
+  @Override
+  public List<OutboxEntry> outbox(String streamUrl) {
+    return database.outbox(streamUrl);
+  }
+
+  @Override
+  public void acknowledgeOutbox(String streamUrl, long epoch, long seq) {
+    database.acknowledgeOutbox(streamUrl, epoch, seq);
+  }
+
+  @Override
+  public List<OutboxEntry> renumberOutbox(String streamUrl, long seq, long epoch, long firstSeq) {
+    return database.renumberOutbox(streamUrl, seq, epoch, firstSeq);
+  }
+
   @Override
   public void clear(String streamUrl) {
     database.clear(streamUrl);
@@ -172,7 +203,8 @@ public final class AndroidSqliteStore implements LocalStore, Closeable {
      */
     public AndroidSqliteStore build() {
       if (file == null) throw new IllegalStateException("file == null");
-      return new AndroidSqliteStore(PlatformSqliteDatabase.open(file, maxWindowBytes));
+      return new AndroidSqliteStore(
+          SqlLocalStore.open(file, maxWindowBytes, PlatformSqlConnection::open));
     }
   }
 }

@@ -115,6 +115,43 @@ public class AndroidSqliteStoreTest {
   }
 
   @Test
+  public void aSchemaOneFileWithoutAnOutboxIsMigratedInPlaceKeepingItsWindows() {
+    AndroidSqliteStore store = open();
+    store.putWindow(URL, window(1, 3));
+    store.close();
+    // What this store wrote before it kept an outbox: the same tables, version 1.
+    SQLiteDatabase old = SQLiteDatabase.openOrCreateDatabase(file, null);
+    old.execSQL("DROP TABLE outbox");
+    old.execSQL("DROP TABLE outbox_producers");
+    old.setVersion(1);
+    old.close();
+
+    AndroidSqliteStore migrated = open();
+    assertThat(migrated.window(URL, "1_000").changes()).isEqualTo(window(1, 3).changes());
+    assertThat(migrated.addToOutbox(URL, "app", "[]").seq()).isEqualTo(0);
+    assertThat(migrated.outbox(URL)).hasSize(1);
+    assertThat(dir.listFiles((d, name) -> name.contains(".corrupt-"))).isEmpty();
+    migrated.close();
+    SQLiteDatabase after = SQLiteDatabase.openOrCreateDatabase(file, null);
+    assertThat(after.getVersion()).isEqualTo(2);
+    after.close();
+  }
+
+  @Test
+  public void aSchemaOneFileWithOtherTablesIsMovedAsideNotMigrated() {
+    assertThat(dir.mkdirs()).isTrue();
+    SQLiteDatabase other = SQLiteDatabase.openOrCreateDatabase(file, null);
+    other.execSQL("CREATE TABLE windows (stream TEXT)");
+    other.setVersion(1);
+    other.close();
+
+    AndroidSqliteStore store = open();
+    store.putWindow(URL, window(1, 1));
+    assertThat(store.window(URL, "1_000")).isNotNull();
+    assertThat(dir.listFiles((d, name) -> name.matches("store\\.db\\.corrupt-\\d+"))).hasSize(1);
+  }
+
+  @Test
   public void aFileOfAnotherSchemaVersionIsMovedAsideAndRebuilt() {
     assertThat(dir.mkdirs()).isTrue();
     SQLiteDatabase other = SQLiteDatabase.openOrCreateDatabase(file, null);

@@ -1,6 +1,7 @@
 /**
- * The Android store's file (lock, checks, moving a bad file aside) and its tables; what follows the
- * network and the activities for a bound client. No compatibility promise.
+ * The Android store's connection to {@code android.database.sqlite} (the store's logic is the
+ * sdk's, shared with {@code SqliteStore}); what follows the network and the activities for a bound
+ * client. No compatibility promise.
  */
 @NullMarked
 package dev.rstream.android.internal;

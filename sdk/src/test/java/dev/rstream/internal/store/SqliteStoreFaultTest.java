@@ -50,6 +50,10 @@ class SqliteStoreFaultTest {
         list);
   }
 
+  private static SqlLocalStore open(File file, long budget) {
+    return SqlLocalStore.open(file, budget, JdbcSqlConnection::open);
+  }
+
   private File[] movedAside(File file) {
     return dir.listFiles(
         (d, name) ->
@@ -60,7 +64,7 @@ class SqliteStoreFaultTest {
 
   private File filledStore() {
     File file = new File(dir, "app.db");
-    try (SqliteDatabase db = SqliteDatabase.open(file, BUDGET)) {
+    try (SqlLocalStore db = open(file, BUDGET)) {
       for (int n = 0; n < 20; n++) db.putWindow(URL, window(n, 50));
     }
     return file;
@@ -73,7 +77,7 @@ class SqliteStoreFaultTest {
     new Random(1).nextBytes(garbage);
     Files.write(file.toPath(), garbage);
 
-    try (SqliteDatabase db = SqliteDatabase.open(file, BUDGET)) {
+    try (SqlLocalStore db = open(file, BUDGET)) {
       assertThat(db.window(URL, window(3, 1).id())).isNull();
       db.putWindow(URL, window(3, 5)); // usable again
       assertThat(db.window(URL, window(3, 1).id()).changes()).hasSize(5);
@@ -91,7 +95,7 @@ class SqliteStoreFaultTest {
     try (RandomAccessFile raf = new RandomAccessFile(file, "rw")) {
       raf.setLength(length / 2);
     }
-    try (SqliteDatabase db = SqliteDatabase.open(file, BUDGET)) {
+    try (SqlLocalStore db = open(file, BUDGET)) {
       for (int n = 0; n < 20; n++) assertThat(db.window(URL, window(n, 1).id())).isNull();
     }
     assertThat(movedAside(file)).hasSize(1);
@@ -103,9 +107,9 @@ class SqliteStoreFaultTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.getPath());
         Statement s = c.createStatement()) {
       s.execute("CREATE TABLE windows (stream TEXT, body TEXT)");
-      s.execute("PRAGMA user_version = " + (SqliteDatabase.SCHEMA_VERSION - 1));
+      s.execute("PRAGMA user_version = " + (StoreSchema.VERSION - 1));
     }
-    try (SqliteDatabase db = SqliteDatabase.open(file, BUDGET)) {
+    try (SqlLocalStore db = open(file, BUDGET)) {
       db.putWindow(URL, window(1, 2));
       assertThat(db.window(URL, window(1, 2).id())).isNotNull();
     }
@@ -113,16 +117,43 @@ class SqliteStoreFaultTest {
   }
 
   @Test
+  void schemaOneFileWithoutAnOutboxIsMigratedInPlaceKeepingItsWindows() throws Exception {
+    File file = new File(dir, "v1.db");
+    try (SqlLocalStore db = open(file, BUDGET)) {
+      db.putWindow(URL, window(1, 2));
+    }
+    // What SqliteStore wrote before it kept an outbox: the same tables, version 1.
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.getPath());
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE outbox");
+      s.execute("DROP TABLE outbox_producers");
+      s.execute("PRAGMA user_version = 1");
+    }
+    try (SqlLocalStore db = open(file, BUDGET)) {
+      assertThat(db.window(URL, window(1, 2).id()).changes()).isEqualTo(window(1, 2).changes());
+      assertThat(db.addToOutbox(URL, "app", "[]").seq()).isZero();
+      assertThat(db.outbox(URL)).hasSize(1);
+    }
+    assertThat(movedAside(file)).isEmpty();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.getPath());
+        Statement s = c.createStatement();
+        java.sql.ResultSet r = s.executeQuery("PRAGMA user_version")) {
+      assertThat(r.next()).isTrue();
+      assertThat(r.getInt(1)).isEqualTo(StoreSchema.VERSION);
+    }
+  }
+
+  @Test
   void newerSchemaIsMovedAsideNotMisread() throws Exception {
     File file = new File(dir, "new.db");
-    try (SqliteDatabase db = SqliteDatabase.open(file, BUDGET)) {
+    try (SqlLocalStore db = open(file, BUDGET)) {
       db.putWindow(URL, window(1, 2));
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.getPath());
         Statement s = c.createStatement()) {
-      s.execute("PRAGMA user_version = " + (SqliteDatabase.SCHEMA_VERSION + 1));
+      s.execute("PRAGMA user_version = " + (StoreSchema.VERSION + 1));
     }
-    try (SqliteDatabase db = SqliteDatabase.open(file, BUDGET)) {
+    try (SqlLocalStore db = open(file, BUDGET)) {
       assertThat(db.window(URL, window(1, 2).id())).isNull();
     }
     assertThat(movedAside(file)).hasSize(1);
@@ -178,7 +209,7 @@ class SqliteStoreFaultTest {
   @Test
   void fullDiskIsATypedErrorAndLosesNothingAlreadyStored() throws Exception {
     File file = new File(dir, "full.db");
-    try (SqliteDatabase db = SqliteDatabase.open(file, BUDGET)) {
+    try (SqlLocalStore db = open(file, BUDGET)) {
       db.putWindow(URL, window(0, 10));
       db.putLiveWindow(
           URL,
@@ -188,7 +219,7 @@ class SqliteStoreFaultTest {
               Offset.of("0_00000000"),
               Collections.emptyList(),
               Collections.emptyList()));
-      db.maxPageCount(pageCount(db)); // no room for one more page: a real SQLITE_FULL
+      db.maxPageCountForTest(db.pageCountForTest()); // no room for one more page: SQLITE_FULL
       assertThatThrownBy(() -> db.putWindow(URL, window(1, 200)))
           .isInstanceOfSatisfying(
               LocalStoreException.class,
@@ -203,11 +234,6 @@ class SqliteStoreFaultTest {
       assertThat(db.liveWindow(URL).changes()).isEmpty();
       assertThat(db.window(URL, window(0, 1).id()).changes()).hasSize(10);
     }
-  }
-
-  private static long pageCount(SqliteDatabase db) throws Exception {
-    // Read through a second connection: page_count is a property of the file.
-    return db.pageCountForTest();
   }
 
   @Test
@@ -232,11 +258,11 @@ class SqliteStoreFaultTest {
   void committedWindowsBeyondTheBudgetAreEvictedLeastRecentlyUsedFirst() {
     File file = new File(dir, "budget.db");
     long oneWindow;
-    try (SqliteDatabase probe = SqliteDatabase.open(new File(dir, "probe.db"), BUDGET)) {
+    try (SqlLocalStore probe = open(new File(dir, "probe.db"), BUDGET)) {
       probe.putWindow(URL, window(0, 20));
       oneWindow = probe.committedBytes();
     }
-    try (SqliteDatabase db = SqliteDatabase.open(file, oneWindow * 3)) {
+    try (SqlLocalStore db = open(file, oneWindow * 3)) {
       db.putLiveWindow(
           URL,
           StoredWindow.of(
@@ -257,7 +283,7 @@ class SqliteStoreFaultTest {
       assertThat(db.window(URL, window(3, 1).id())).isNotNull();
       assertThat(db.liveWindow(URL).changes()).as("the live window is never evicted").hasSize(20);
     }
-    try (SqliteDatabase reopened = SqliteDatabase.open(file, oneWindow * 3)) {
+    try (SqlLocalStore reopened = open(file, oneWindow * 3)) {
       assertThat(reopened.committedBytes()).isEqualTo(oneWindow * 3);
     }
   }
