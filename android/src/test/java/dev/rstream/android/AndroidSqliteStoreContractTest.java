@@ -7,7 +7,9 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.robolectric.ParameterizedRobolectricTestRunner;
@@ -68,9 +70,23 @@ public class AndroidSqliteStoreContractTest {
       this.dir = dir;
     }
 
+    private final Map<LocalStore, File> fileOf = new IdentityHashMap<>();
+
     @Override
     protected LocalStore newStore() {
-      return AndroidSqliteStore.open(new File(dir, "contract-" + (files++) + ".db"));
+      return open(new File(dir, "contract-" + (files++) + ".db"));
+    }
+
+    @Override
+    protected LocalStore reopen(LocalStore store) {
+      ((AndroidSqliteStore) store).close();
+      return open(fileOf.get(store));
+    }
+
+    private LocalStore open(File file) {
+      AndroidSqliteStore store = AndroidSqliteStore.open(file);
+      fileOf.put(store, file);
+      return store;
     }
   }
 }
