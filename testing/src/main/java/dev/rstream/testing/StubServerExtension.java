@@ -21,7 +21,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real server-stub for each test, on 127.0.0.1 and a free port, and the OkHttp clients that talk
- * to it. Register it on an instance field with {@code @RegisterExtension}.
+ * to it. Register it on an instance field with {@code @RegisterExtension}; a JUnit 4 test (one
+ * Robolectric runs) calls {@link #start()} in its {@code @Before} and {@link #close()} in its
+ * {@code @After} instead.
  *
  * <p>The server starts before the test's {@code @BeforeEach} methods and stops after its
  * {@code @AfterEach} methods, so a test closes its own clients first. Then every OkHttp client this
@@ -29,7 +31,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * runs on a fresh {@link StubServer.Builder} at each start; it may read the test instance's fields
  * ({@code @TempDir} ones included), which are set by then. Not thread-safe: one test thread.
  */
-public final class StubServerExtension implements BeforeEachCallback, AfterEachCallback {
+public final class StubServerExtension
+    implements BeforeEachCallback, AfterEachCallback, AutoCloseable {
   private static final MediaType JSON = MediaType.get("application/json");
 
   private final Consumer<StubServer.Builder> configuration;
@@ -54,11 +57,23 @@ public final class StubServerExtension implements BeforeEachCallback, AfterEachC
 
   @Override
   public void beforeEach(ExtensionContext context) throws IOException {
-    start(builder -> {});
+    start();
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
+    close();
+  }
+
+  /** Starts the server, as before each test; returns this. */
+  public StubServerExtension start() throws IOException {
+    start(builder -> {});
+    return this;
+  }
+
+  /** Stops the server and releases the OkHttp clients made for the test, as after each test. */
+  @Override
+  public void close() {
     try {
       stop();
     } finally {

@@ -9,6 +9,9 @@
  *       fails the test on any.
  *   <li>{@link dev.rstream.testing.NetworkLink}: a network on real sockets that goes down, comes
  *       back and stalls, between clients and a server.
+ *   <li>{@link dev.rstream.testing.RecordingHttp}: an OkHttp client that records every request and
+ *       knows which live reads are open; {@link dev.rstream.testing.Await}: a condition waited on
+ *       with a deadline.
  *   <li>{@link dev.rstream.testing.PendingTimers}: a scheduler that knows which delayed tasks wait
  *       to run, so that a test can tell a client will send nothing until told to.
  *   <li>{@link dev.rstream.testing.Nginx}: the caching proxy of {@code deploy/nginx} as a child
