@@ -19,8 +19,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One screen of the sample: an order book as it was an hour ago, the same book live, a button that
- * appends a change, and an offline badge.
+ * One screen of the sample: an order book as it was at a past time ({@link #EXTRA_PAST}, an hour
+ * ago by default), the same book live, a button that appends a change, and an offline badge (shown
+ * while the binding of {@link SampleApplication} says the network is gone, or the connection
+ * retries).
  *
  * <p>The threading pattern: rstream emits on its I/O scheduler; every chain ends in {@code
  * observeOn(AndroidSchedulers.mainThread())} just before {@code subscribe}, so views are touched on
@@ -30,11 +32,19 @@ import java.util.concurrent.TimeUnit;
  * stored offset.
  */
 public final class OrdersActivity extends Activity {
+  /**
+   * An intent extra: the time of the past state to show, as ISO-8601 ({@code
+   * 2026-12-06T09:00:00Z}); an hour ago by default.
+   */
+  public static final String EXTRA_PAST = "dev.rstream.sample.PAST";
+
   private final CompositeDisposable started = new CompositeDisposable();
-  private TextView past;
-  private TextView live;
-  private TextView offline;
-  private TextView written;
+  // Package-private for the sample's test, which reads what they show.
+  TextView past;
+  TextView live;
+  TextView offline;
+  TextView written;
+  Button pay;
 
   @Override
   protected void onCreate(Bundle savedInstanceState) {
@@ -43,10 +53,10 @@ public final class OrdersActivity extends Activity {
     layout.setOrientation(LinearLayout.VERTICAL);
     offline = text(layout, "offline");
     offline.setVisibility(View.GONE);
-    past = text(layout, "an hour ago: …");
+    past = text(layout, "then: …");
     live = text(layout, "now: …");
     written = text(layout, "");
-    Button pay = new Button(this);
+    pay = new Button(this);
     pay.setText("mark o-17 paid");
     pay.setOnClickListener(view -> appendPaid());
     layout.addView(pay);
@@ -59,14 +69,15 @@ public final class OrdersActivity extends Activity {
     Single<RStreamClient> client = ((SampleApplication) getApplication()).client();
 
     // A past state: window(time) emits the state at that time, then completes.
-    Instant hourAgo = Instant.now().minus(Duration.ofHours(1));
+    String at = getIntent().getStringExtra(EXTRA_PAST);
+    Instant then = at != null ? Instant.parse(at) : Instant.now().minus(Duration.ofHours(1));
     started.add(
         client
-            .flatMap(c -> c.window(hourAgo).lastOrError())
+            .flatMap(c -> c.window(then).lastOrError())
             .observeOn(AndroidSchedulers.mainThread())
             .subscribe(
-                view -> past.setText("an hour ago: " + render(view)),
-                error -> past.setText("an hour ago: " + error.getMessage())));
+                view -> past.setText("then: " + render(view)),
+                error -> past.setText("then: " + error.getMessage())));
 
     // The live state: the stored state at once (fromStore), then a state per append.
     started.add(
