@@ -156,7 +156,7 @@ public final class LinkedStream implements Closeable {
 
   /** Waits until {@code store}'s live window of this stream reaches {@code offset}. */
   public void awaitStoredLive(LocalStore store, Offset offset) throws InterruptedException {
-    RStreamClientRestartTest.awaitStoredLive(store, linkedUrl(), offset);
+    LiveViews.awaitStoredLive(store, linkedUrl(), offset);
   }
 
   /** Retries within milliseconds. */

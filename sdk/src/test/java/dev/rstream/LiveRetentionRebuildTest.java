@@ -244,7 +244,7 @@ class LiveRetentionRebuildTest {
     TestSubscriber<StateView> before = first.live().test();
     Offset seen = append(3);
     LiveViews.latestAtOrPast(before, seen);
-    RStreamClientRestartTest.awaitStoredLive(store, url, seen);
+    LiveViews.awaitStoredLive(store, url, seen);
     first.close();
     store.close();
     stores.remove(store);
@@ -267,7 +267,7 @@ class LiveRetentionRebuildTest {
     TestSubscriber<StateView> before = first.live().test();
     Offset seen = append(3);
     LiveViews.latestAtOrPast(before, seen);
-    RStreamClientRestartTest.awaitStoredLive(store, url, seen);
+    LiveViews.awaitStoredLive(store, url, seen);
     first.close();
 
     RStreamClient offline = reader(store);

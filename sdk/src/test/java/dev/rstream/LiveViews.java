@@ -60,4 +60,25 @@ final class LiveViews {
     }
     return seen;
   }
+
+  /**
+   * Waits until the store's live window reaches {@code offset} (it is written after emitting; it
+   * may pass it when the server wrote a keyframe after the last append).
+   */
+  static void awaitStoredLive(LocalStore store, String url, Offset offset)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + SECONDS.toNanos(10);
+    while (true) {
+      LocalStore.StoredWindow live = store.liveWindow(url);
+      List<Change> changes = live == null ? List.of() : live.changes();
+      Offset end =
+          changes.isEmpty()
+              ? (live == null ? null : live.baseOffset())
+              : changes.get(changes.size() - 1).offset();
+      if (end != null && end.compareTo(offset) >= 0) return;
+      if (System.nanoTime() > deadline)
+        throw new AssertionError("store's live window ends at " + end + ", not " + offset);
+      Thread.sleep(10); // polling a condition, bounded by the deadline
+    }
+  }
 }

@@ -106,27 +106,6 @@ class RStreamClientRestartTest {
     return ReferenceChanges.appendRandom(writer, log, random, units, ReferenceLog.Shape.UPDATES);
   }
 
-  /**
-   * Waits until the store's live window reaches {@code offset} (it is written after emitting; it
-   * may pass it when the server wrote a keyframe after the last append).
-   */
-  static void awaitStoredLive(LocalStore store, String url, Offset offset)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + SECONDS.toNanos(10);
-    while (true) {
-      LocalStore.StoredWindow live = store.liveWindow(url);
-      List<Change> changes = live == null ? List.of() : live.changes();
-      Offset end =
-          changes.isEmpty()
-              ? (live == null ? null : live.baseOffset())
-              : changes.get(changes.size() - 1).offset();
-      if (end != null && end.compareTo(offset) >= 0) return;
-      if (System.nanoTime() > deadline)
-        throw new AssertionError("store's live window ends at " + end + ", not " + offset);
-      Thread.sleep(10); // polling a condition, bounded by the deadline
-    }
-  }
-
   private List<HttpUrl> mainStreamReads() {
     List<HttpUrl> result = new ArrayList<>();
     for (HttpUrl request : requests) {
@@ -175,7 +154,7 @@ class RStreamClientRestartTest {
     RStreamClient first = client(recording, store);
     TestSubscriber<StateView> live = first.live().test();
     first.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
-    awaitStoredLive(store, url, written);
+    LiveViews.awaitStoredLive(store, url, written);
     live.cancel();
     shutDown(first, store);
 
@@ -229,7 +208,7 @@ class RStreamClientRestartTest {
       a.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
       b.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
     }
-    awaitStoredLive(store, url, written);
+    LiveViews.awaitStoredLive(store, url, written);
     liveA.cancel();
     liveB.cancel();
     a.close();
@@ -276,7 +255,7 @@ class RStreamClientRestartTest {
     RStreamClient first = client(recording, store);
     TestSubscriber<StateView> live = first.live().test();
     first.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
-    awaitStoredLive(store, url, written);
+    LiveViews.awaitStoredLive(store, url, written);
     live.cancel();
     shutDown(first, store);
 
@@ -303,7 +282,7 @@ class RStreamClientRestartTest {
     assertThat(orders(latest))
         .as("the new stream's state only")
         .isEqualTo(log.replayTo(log.clock()));
-    awaitStoredLive(reopened, url, rewritten);
+    LiveViews.awaitStoredLive(reopened, url, rewritten);
     assertThat(reopened.liveWindow(url).id()).isNotEqualTo(written.value());
     for (Keyframe keyframe : reopened.keyframes(url)) {
       assertThat(keyframe.offset().value())
@@ -321,7 +300,7 @@ class RStreamClientRestartTest {
     RStreamClient client = client(recording, store);
     TestSubscriber<StateView> live = client.live().test();
     client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
-    awaitStoredLive(store, url, written);
+    LiveViews.awaitStoredLive(store, url, written);
     Offset stored =
         store.liveWindow(url).changes().isEmpty()
             ? store.liveWindow(url).baseOffset()
