@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rstream.LocalStore.OutboxEntry;
 import dev.rstream.LocalStore.StoredWindow;
+import java.io.File;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The suite every {@link LocalStore} passes: they must behave the same. A store extends it with
- * {@link #newStore()}; a store in another module gets it from the sdk's test-jar ({@code
- * rstream-sdk}, type {@code test-jar}, test scope).
+ * {@link #newStore()}, or, kept in a file, with {@link #open(File)} and {@link #directory()} (then
+ * the outbox's tests reopen its files); a store in another module gets it from the sdk's test-jar
+ * ({@code rstream-sdk}, type {@code test-jar}, test scope).
  */
 public abstract class LocalStoreContractTest {
   private static final String URL = "http://host/v1/stream/s";
@@ -30,18 +34,42 @@ public abstract class LocalStoreContractTest {
 
   private final List<AutoCloseable> opened = new ArrayList<>();
 
+  private final Map<LocalStore, File> files = new IdentityHashMap<>();
+  private int created;
+
   /**
    * A new, empty store, on each call. One that is {@link AutoCloseable} is closed after the test.
+   * By default a store {@linkplain #open(File) opened} in a new file of {@link #directory()}.
    */
-  protected abstract LocalStore newStore() throws Exception;
+  protected LocalStore newStore() throws Exception {
+    File file = new File(directory(), "contract-" + (created++) + ".db");
+    LocalStore store = open(file);
+    files.put(store, file);
+    return store;
+  }
 
   /**
    * Closes {@code store} (one {@link #newStore()} returned) and opens its file again. Required of a
-   * store that {@linkplain LocalStore#keepsOutbox keeps an outbox}; the default refuses.
+   * store that {@linkplain LocalStore#keepsOutbox keeps an outbox}; by default it opens the file
+   * again with {@link #open(File)}.
    */
   protected LocalStore reopen(LocalStore store) throws Exception {
-    throw new UnsupportedOperationException(
-        "a store that keeps an outbox overrides reopen(store) to open its file again");
+    File file = files.get(store);
+    if (file == null) throw new UnsupportedOperationException("not a store in a file: " + store);
+    ((AutoCloseable) store).close();
+    LocalStore again = open(file);
+    files.put(again, file);
+    return again;
+  }
+
+  /** Opens (or creates) a store in {@code file}: a store kept in a file overrides this. */
+  protected LocalStore open(File file) throws Exception {
+    throw new UnsupportedOperationException("override newStore(), or open(file) and directory()");
+  }
+
+  /** Where {@link #newStore()} makes the files of the stores it {@linkplain #open(File) opens}. */
+  protected File directory() {
+    throw new UnsupportedOperationException("override newStore(), or open(file) and directory()");
   }
 
   private LocalStore open() throws Exception {

@@ -7,9 +7,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.robolectric.ParameterizedRobolectricTestRunner;
@@ -64,29 +62,19 @@ public class AndroidSqliteStoreContractTest {
   @org.junit.jupiter.api.Disabled("run by the enclosing Robolectric test, on Android's classes")
   static final class Contract extends LocalStoreContractTest {
     private final File dir;
-    private int files;
 
     Contract(File dir) {
       this.dir = dir;
     }
 
-    private final Map<LocalStore, File> fileOf = new IdentityHashMap<>();
-
     @Override
-    protected LocalStore newStore() {
-      return open(new File(dir, "contract-" + (files++) + ".db"));
+    protected LocalStore open(File file) {
+      return AndroidSqliteStore.open(file);
     }
 
     @Override
-    protected LocalStore reopen(LocalStore store) {
-      ((AndroidSqliteStore) store).close();
-      return open(fileOf.get(store));
-    }
-
-    private LocalStore open(File file) {
-      AndroidSqliteStore store = AndroidSqliteStore.open(file);
-      fileOf.put(store, file);
-      return store;
+    protected File directory() {
+      return dir;
     }
   }
 }
