@@ -25,12 +25,14 @@ import java.util.List;
 public final class ChangeProducer {
   private final IdempotentProducer producer;
   private final String id;
-  private final RStreamClient client;
+  private final ClosedGate gate;
+  private final ClientAppends appends;
 
-  ChangeProducer(IdempotentProducer producer, String id, RStreamClient client) {
+  ChangeProducer(IdempotentProducer producer, String id, ClosedGate gate, ClientAppends appends) {
     this.producer = producer;
     this.id = id;
-    this.client = client;
+    this.gate = gate;
+    this.appends = appends;
   }
 
   /**
@@ -41,8 +43,8 @@ public final class ChangeProducer {
    */
   public Single<Offset> append(Change change) {
     requireNonNull(change, "change == null");
-    if (client.isClosed()) return Single.error(client.closedError());
-    return producer.appendJson(ChangeEncoder.encode(change)).flatMap(client::offsetAfter);
+    if (gate.isClosed()) return Single.error(gate.closedError());
+    return producer.appendJson(ChangeEncoder.encode(change)).flatMap(appends::offsetAfter);
   }
 
   /**
@@ -50,7 +52,7 @@ public final class ChangeProducer {
    * {@link RStreamClient#live()} shows as one state. Otherwise as {@link #append(Change)}.
    */
   public Single<Offset> append(List<Change> changes) {
-    return appendUnit(changes).flatMap(client::offsetAfter);
+    return appendUnit(changes).flatMap(appends::offsetAfter);
   }
 
   /** Appends {@code changes} as one unit and emits the server's answer to it. */
@@ -62,20 +64,20 @@ public final class ChangeProducer {
       messages.add(
           ChangeEncoder.encode(requireNonNull(changes.get(i), "changes[" + i + "] == null")));
     }
-    if (client.isClosed()) return Single.error(client.closedError());
+    if (gate.isClosed()) return Single.error(gate.closedError());
     return producer.appendJson(messages);
   }
 
   /** Completes when every change queued before the call is acknowledged; fails if one failed. */
   public Completable flush() {
     return Completable.defer(
-        () -> client.isClosed() ? Completable.error(client.closedError()) : producer.flush());
+        () -> gate.isClosed() ? Completable.error(gate.closedError()) : producer.flush());
   }
 
   /** Flushes and stops this producer; later appends fail. The stream stays open. */
   public Completable detach() {
     return Completable.defer(
-        () -> client.isClosed() ? Completable.error(client.closedError()) : producer.detach());
+        () -> gate.isClosed() ? Completable.error(gate.closedError()) : producer.detach());
   }
 
   /** What {@link RStreamClient#close()} does with its producer: as {@link #detach()}. */

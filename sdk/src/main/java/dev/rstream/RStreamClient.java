@@ -3,52 +3,22 @@ package dev.rstream;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rstream.durable.AppendResult;
 import dev.rstream.durable.DurableStream;
-import dev.rstream.durable.LiveMode;
-import dev.rstream.durable.ProducerOptions;
 import dev.rstream.internal.Internal;
-import dev.rstream.internal.http.CallEvents;
-import dev.rstream.internal.live.LiveCursor;
-import dev.rstream.internal.live.LiveHold;
-import dev.rstream.internal.live.LiveUpdate;
-import dev.rstream.internal.outbox.Outbox;
-import dev.rstream.internal.outbox.OutboxOverlay;
-import dev.rstream.internal.outbox.Outboxes;
-import dev.rstream.internal.retry.Recovery;
-import dev.rstream.internal.store.NoLocalStore;
-import dev.rstream.internal.store.StoreMirror;
-import dev.rstream.internal.window.CatchUpPlan;
-import dev.rstream.internal.window.CatchUps;
-import dev.rstream.internal.window.DurableStreamSource;
-import dev.rstream.internal.window.KeyframeIndex;
-import dev.rstream.internal.window.LiveCheckpoint;
-import dev.rstream.internal.window.OffsetDistance;
 import dev.rstream.internal.window.ProgressBoard;
-import dev.rstream.internal.window.ProgressReportingSource;
 import dev.rstream.internal.window.StreamSource;
-import dev.rstream.internal.window.Window;
-import dev.rstream.internal.window.WindowPoint;
-import dev.rstream.internal.window.WindowRegistry;
-import dev.rstream.internal.window.WindowStateEvents;
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
-import io.reactivex.rxjava3.functions.Predicate;
-import io.reactivex.rxjava3.functions.Supplier;
 import io.reactivex.rxjava3.schedulers.Schedulers;
-import io.reactivex.rxjava3.subjects.CompletableSubject;
 import java.io.Closeable;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps an app in sync with one remote state stream: the state at any past time, the live state and
@@ -79,179 +49,29 @@ import org.jspecify.annotations.Nullable;
  * calls of the {@linkplain #producer() producer} it handed out.
  */
 public final class RStreamClient implements Closeable {
-  private static final Logger log = Logger.getLogger(RStreamClient.class.getName());
-
   static {
-    Internal.initialize(
-        new Internal() {
-          @Override
-          public Change trustedChange(
-              Change.Operation operation,
-              String type,
-              String key,
-              @Nullable String value,
-              @Nullable String oldValue,
-              @Nullable Instant timestamp,
-              @Nullable String txid,
-              @Nullable Offset offset) {
-            return Change.trusted(operation, type, key, value, oldValue, timestamp, txid, offset);
-          }
-
-          @Override
-          public Progress progress(
-              Progress.Live live,
-              @Nullable Offset liveOffset,
-              int windowsPulling,
-              int windowsCommitted,
-              long messagesRead,
-              int retryAttempt,
-              @Nullable TransientException retryCause,
-              Progress.@Nullable CatchUp catchUp,
-              long liveRebuilds) {
-            return new Progress(
-                live,
-                liveOffset,
-                windowsPulling,
-                windowsCommitted,
-                messagesRead,
-                retryAttempt,
-                retryCause,
-                catchUp,
-                liveRebuilds);
-          }
-        });
+    Internal.initialize(new RealInternal());
   }
 
   private final String streamUrl;
-  private final ObjectMapper mapper;
-  private final Clock clock;
-  private final ProgressBoard progress = new ProgressBoard();
-  private final WindowRegistry registry;
-  private final LiveCursor cursor;
-  private final LiveSubsets subsets;
-  // Appends and the producer: the builder's retry policy. Reads that end (windows, the index, the
-  // tail) go through oneShotSource, with the one-shot policy, and report retries to progress.
-  private final StreamSource source;
-  private final StreamSource oneShotSource;
-  private final RetryPolicy oneShotPolicy;
-  private final Scheduler scheduler;
-  private final CompletableSubject closed = CompletableSubject.create();
-  // takeUntil needs an item: the subject only completes.
-  private final Flowable<Boolean> closedSignal = closed.andThen(Flowable.just(Boolean.TRUE));
-  private final LocalStore store;
+  private final ClosedGate gate;
+  private final LiveStates live;
+  private final HistoryViews history;
+  private final ClientAppends appends;
+  private final ClientLifecycle lifecycle;
   private final Connectivity connectivity;
-  // Built by this client when the app gave none: its threads and connections are ours to release.
-  private final @Nullable OkHttpClient ownedHttp;
-  private @Nullable ChangeProducer producer; // guarded by this
-  // Set when the store keeps an outbox: append writes there and the outbox sends.
-  private final @Nullable Outbox outbox;
-  private final Outbox.@Nullable Link outboxLink;
+  private final ProgressBoard progress;
 
-  private RStreamClient(Builder builder) {
-    StreamSource source = builder.source;
-    StreamSource oneShot;
-    StreamSource outboxSource;
-    OkHttpClient owned = null;
-    OkHttpClient http = null;
-    RetryPolicy oneShotPolicy =
-        Recovery.oneShotPolicy(builder.retryPolicy, builder.oneShotRetryPolicy);
-    if (source == null) {
-      http = builder.okHttpClient;
-      if (http == null) {
-        http = new OkHttpClient();
-        owned = http;
-      }
-      http = CallEvents.reporting(http, builder.eventListener);
-      HttpUrl url = HttpUrl.get(requireNonNull(builder.streamUrl)); // build() checked it
-      RetryPolicy policy =
-          builder.retryPolicy != null ? builder.retryPolicy : RetryPolicy.defaults();
-      source = DurableStreamSource.create(url, http, policy, builder.scheduler, builder.authToken);
-      oneShot =
-          DurableStreamSource.create(
-              url, http, oneShotPolicy, builder.scheduler, builder.authToken);
-      // The outbox times its own retries, so that a sign of the network cuts a backoff short.
-      outboxSource =
-          DurableStreamSource.create(
-              url, http, RetryPolicy.none(), builder.scheduler, builder.authToken);
-    } else {
-      oneShot = source;
-      outboxSource = source;
-    }
-    this.ownedHttp = owned;
-    this.source = source;
-    RStreamEventListener events = builder.eventListener;
-    this.oneShotSource = new ProgressReportingSource(oneShot, progress, events);
-    this.oneShotPolicy = oneShotPolicy;
-    this.scheduler = builder.scheduler;
-    this.streamUrl = source.url();
-    this.mapper = builder.objectMapper != null ? builder.objectMapper : new ObjectMapper();
-    this.clock = builder.clock;
-    LocalStore store = builder.store != null ? builder.store : NoLocalStore.INSTANCE;
-    this.store = store;
-    Outbox opened = null;
-    Outbox.Link link = null;
-    if (store.keepsOutbox()) {
-      try {
-        opened = Outboxes.open(store, streamUrl);
-      } catch (RuntimeException e) { // any store's failure: appends then go out as without one
-        log.log(Level.WARNING, streamUrl + ": cannot read the outbox, appends are not kept", e);
-      }
-    }
-    if (opened != null) {
-      link =
-          new Outbox.Link(
-              entry ->
-                  outboxSource.appendAs(
-                      entry.producerId(),
-                      entry.epoch(),
-                      entry.seq(),
-                      entry.body().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-              builder.retryPolicy != null ? builder.retryPolicy : RetryPolicy.defaults(),
-              builder.scheduler);
-    }
-    this.outbox = opened;
-    this.outboxLink = link;
-    StoreMirror mirror = new StoreMirror(streamUrl, store, events);
-    LiveCheckpoint checkpoint = new LiveCheckpoint(mirror);
-    this.registry =
-        new WindowRegistry(
-            oneShotSource,
-            mirror,
-            checkpoint,
-            builder.scheduler,
-            builder.maxParallelFetches,
-            builder.memoryBudget,
-            progress);
-    this.cursor =
-        new LiveCursor(
-            source,
-            checkpoint,
-            registry.keyframes(),
-            progress,
-            builder.scheduler,
-            liveMode(builder.liveTransport),
-            builder.lingerMillis,
-            builder.liveReadTimeoutMillis,
-            Recovery.liveReconnectPolicy(builder.retryPolicy, builder.liveReconnectPolicy),
-            events);
-    if (events != RStreamEventListener.NONE) {
-      registry.windows().takeUntil(closedSignal).subscribe(new WindowStateEvents(events));
-    }
-    this.subsets = new LiveSubsets(cursor.updates(), mapper);
-    this.connectivity = new Connectivity(cursor, http, closed, this::online);
-    // Last: from here on the outbox may send (what a previous run left in it, first).
-    if (opened != null && link != null) opened.attach(link);
-  }
-
-  private static LiveMode liveMode(LiveTransport transport) {
-    switch (transport) {
-      case SSE:
-        return LiveMode.SSE;
-      case LONG_POLL:
-        return LiveMode.LONG_POLL;
-      default:
-        return LiveMode.AUTO;
-    }
+  private RStreamClient(ClientConfig config) {
+    ClientAssembly parts = new ClientAssembly(config);
+    this.streamUrl = parts.streamUrl;
+    this.gate = parts.gate;
+    this.live = parts.live;
+    this.history = parts.history;
+    this.appends = parts.appends;
+    this.lifecycle = parts.lifecycle;
+    this.connectivity = parts.connectivity;
+    this.progress = parts.progress;
   }
 
   /** A builder; {@link Builder#streamUrl} is required. */
@@ -262,38 +82,6 @@ public final class RStreamClient implements Closeable {
   /** The URL of the state stream this client follows; answers after {@link #close()} too. */
   public String streamUrl() {
     return streamUrl;
-  }
-
-  boolean isClosed() {
-    return closed.hasComplete();
-  }
-
-  /** What every call on a closed client fails with. */
-  IllegalStateException closedError() {
-    return new IllegalStateException("client closed (" + streamUrl + ")");
-  }
-
-  private void checkOpen() {
-    if (isClosed()) throw closedError();
-  }
-
-  /** {@code flowable} subscribed to while this client is open; an error once it is closed. */
-  private <T> Flowable<T> whileOpen(Supplier<Flowable<T>> flowable) {
-    return Flowable.defer(() -> isClosed() ? Flowable.<T>error(closedError()) : flowable.get());
-  }
-
-  /**
-   * The error for a wait on the live state that ended without its answer: this client closed, or
-   * the live read completed (the stream was closed) before it got there.
-   */
-  private RuntimeException endedBefore(String what) {
-    if (isClosed()) return closedError();
-    return new StreamClosedException(
-        "the stream was closed before " + what,
-        streamUrl,
-        progress.current().liveOffset(),
-        0,
-        null);
   }
 
   /**
@@ -323,86 +111,7 @@ public final class RStreamClient implements Closeable {
    */
   public Flowable<StateView> window(Instant time) {
     requireNonNull(time, "time == null");
-    return whileOpen(
-        () ->
-            registry
-                .covering(time)
-                .toFlowable()
-                .concatMap(
-                    held -> {
-                      Window window = held.window();
-                      if (window != null)
-                        return Flowable.just(
-                            view(registry.stateAt(window, time), held.fromStore()));
-                      if (time.isAfter(clock.instant())) return live();
-                      return pastInLiveWindow(time);
-                    })
-                .takeUntil(closedSignal));
-  }
-
-  private Flowable<StateView> pastInLiveWindow(Instant time) {
-    // A change stamped after `time` shows the live state is past it, whatever the tail says.
-    Single<LiveUpdate> reached = liveAtTail(u -> isAfter(u.point().timestamp(), time));
-    return reached.flatMapPublisher(
-        update -> {
-          Window window = update.point().window();
-          if (window.start() == null || !window.start().timestamp().isAfter(time)) {
-            return Flowable.just(view(registry.stateAt(window, time), false));
-          }
-          // A keyframe arrived after `time` while we waited: its window is committed now.
-          return window(time);
-        });
-  }
-
-  private static boolean isAfter(@Nullable Instant instant, Instant time) {
-    return instant != null && instant.isAfter(time);
-  }
-
-  /**
-   * The first live update that holds at least what the server holds now, or that {@code early}
-   * accepts before; bounded by the one-shot retry policy.
-   */
-  private Single<LiveUpdate> liveAtTail(Predicate<LiveUpdate> early) {
-    // What the server holds now: wait until the live state reaches that tail. "Caught up" alone
-    // is not enough: a connection that stalls without a word still says it.
-    return oneShotSource
-        .tail()
-        .flatMap(
-            end -> {
-              // A catch-up to a known end: progress shows how far, from where the cursor stands
-              // now, or from where its first update's window starts.
-              CatchUps.Run run = progress.catchUps().start(1, -1);
-              Offset[] from = {progress.current().liveOffset()};
-              return cursor
-                  .updates(oneShotPolicy)
-                  .doOnNext(
-                      u -> {
-                        Offset start = from[0];
-                        if (start == null) start = from[0] = windowStart(u.point().window());
-                        long total = OffsetDistance.between(start, end);
-                        run.bytes(OffsetDistance.between(start, u.point().offset()), total);
-                      })
-                  .filter(u -> u.point().offset().compareTo(end) >= 0 || early.test(u))
-                  .firstElement()
-                  .switchIfEmpty(
-                      Single.error(() -> endedBefore("its tail " + end.value() + " was read")))
-                  .doOnSuccess(u -> run.windowDone(-1))
-                  .doFinally(run::end);
-            });
-  }
-
-  private static Offset windowStart(Window window) {
-    Keyframe start = window.start();
-    return start != null ? start.offset() : window.baseOffset();
-  }
-
-  /** The first live update {@code wanted} accepts, bounded by the one-shot retry policy. */
-  private Single<LiveUpdate> firstLive(Predicate<LiveUpdate> wanted, String what) {
-    return cursor
-        .updates(oneShotPolicy)
-        .filter(wanted)
-        .firstElement()
-        .switchIfEmpty(Single.error(() -> endedBefore(what)));
+    return history.window(time);
   }
 
   /**
@@ -420,11 +129,7 @@ public final class RStreamClient implements Closeable {
    * is read. Disposing stops waiting.
    */
   public Single<StateView> state() {
-    return Single.defer(
-        () -> {
-          if (isClosed()) return Single.error(closedError());
-          return liveAtTail(u -> false).map(update -> view(update.point(), update.fromStore()));
-        });
+    return live.state();
   }
 
   /**
@@ -457,21 +162,7 @@ public final class RStreamClient implements Closeable {
    * only.
    */
   public Flowable<StateView> live() {
-    return whileOpen(
-        () -> {
-          Flowable<StateView> confirmed = subsets.all().doOnNext(view -> online());
-          Outbox kept = outbox;
-          if (kept == null) return confirmed.takeUntil(closedSignal);
-          OutboxOverlay overlay = kept.overlay();
-          // One view per confirmed state or change of the overlay: an echo and the drop of its
-          // pending change arrive in the same view.
-          return Flowable.combineLatest(
-                  confirmed,
-                  overlay.versions(),
-                  (view, version) -> view.withPending(overlay.pendingOver(view.offset())))
-              .onBackpressureLatest()
-              .takeUntil(closedSignal);
-        });
+    return live.live();
   }
 
   /**
@@ -489,7 +180,7 @@ public final class RStreamClient implements Closeable {
    */
   public Flowable<StateView> live(String type) {
     requireNonNull(type, "type == null");
-    return whileOpen(() -> subsets.ofType(type).takeUntil(closedSignal));
+    return live.ofType(type);
   }
 
   /**
@@ -506,7 +197,7 @@ public final class RStreamClient implements Closeable {
   public Flowable<EntityView> live(String type, String key) {
     requireNonNull(type, "type == null");
     requireNonNull(key, "key == null");
-    return whileOpen(() -> subsets.entity(type, key).takeUntil(closedSignal));
+    return live.entity(type, key);
   }
 
   /**
@@ -517,7 +208,7 @@ public final class RStreamClient implements Closeable {
    * #close()} too.
    */
   public boolean durableOutbox() {
-    return outbox != null;
+    return appends.durableOutbox();
   }
 
   /**
@@ -528,11 +219,7 @@ public final class RStreamClient implements Closeable {
    * #close()}. Without a {@linkplain #durableOutbox() durable outbox}: 0, then completes.
    */
   public Flowable<Integer> outboxSize() {
-    return whileOpen(
-        () -> {
-          Outbox kept = outbox;
-          return kept == null ? Flowable.just(0) : kept.sizes().takeUntil(closedSignal);
-        });
+    return appends.outboxSize();
   }
 
   /**
@@ -544,19 +231,7 @@ public final class RStreamClient implements Closeable {
    * a {@linkplain #durableOutbox() durable outbox}: completes at once (refusals fail the append).
    */
   public Flowable<RejectedWriteException> rejectedWrites() {
-    return whileOpen(
-        () -> {
-          Outbox kept = outbox;
-          return kept == null
-              ? Flowable.<RejectedWriteException>empty()
-              : kept.rejected().takeUntil(closedSignal);
-        });
-  }
-
-  /** A read succeeded: the network works, so a waiting outbox sends now. */
-  private void online() {
-    Outbox kept = outbox;
-    if (kept != null) kept.online();
+    return appends.rejectedWrites();
   }
 
   /**
@@ -567,7 +242,7 @@ public final class RStreamClient implements Closeable {
    * set; do not block in it.
    */
   public Flowable<List<WindowInfo>> windows() {
-    return whileOpen(() -> registry.windows().takeUntil(closedSignal));
+    return history.windows();
   }
 
   /**
@@ -586,71 +261,7 @@ public final class RStreamClient implements Closeable {
     requireNonNull(to, "to == null");
     if (to.isBefore(from))
       throw new IllegalArgumentException("to " + to + " is before from " + from);
-    return whileOpen(
-        () ->
-            registry
-                .index()
-                .flatMapPublisher(
-                    index -> {
-                      int k = firstWindowWithChangesFrom(index, from);
-                      CatchUpPlan plan = CatchUpPlan.of(index, k, to);
-                      CatchUps.Run run = progress.catchUps().start(plan.windows(), plan.bytes());
-                      return windowsFrom(index, k, to)
-                          .doOnNext(window -> run.windowDone(CatchUpPlan.bytesOf(window)))
-                          .doFinally(run::end);
-                    })
-                // Prefetch 1 keeps the look-ahead to the window after next.
-                .concatMap(window -> changesOf(window, from, to), 1)
-                .takeUntil(closedSignal));
-  }
-
-  /**
-   * The first window that may hold a change at or after {@code from}: with equal timestamps, a
-   * change at exactly {@code from} can sit in the windows before the one covering it.
-   */
-  private static int firstWindowWithChangesFrom(KeyframeIndex index, Instant from) {
-    int k = Math.max(0, index.covering(from));
-    while (k > 0 && !index.get(k).timestamp().isBefore(from)) k--;
-    return k;
-  }
-
-  /** The windows from the {@code k}th keyframe on, committed ones first, then the live one. */
-  private Flowable<Window> windowsFrom(KeyframeIndex index, int k, Instant to) {
-    if (index.isEmpty() || k >= index.size() - 1) {
-      return caughtUpLiveWindow()
-          .flatMapPublisher(
-              live -> {
-                Keyframe first = index.isEmpty() ? null : index.get(k);
-                Keyframe liveStart = live.start();
-                if (first != null && liveStart != null && first.compareTo(liveStart) < 0) {
-                  // Keyframes arrived since the index was read: read the windows in between.
-                  KeyframeIndex fresh = registry.currentIndex();
-                  return windowsFrom(fresh, fresh.position(first.offset()), to);
-                }
-                return Flowable.just(live);
-              });
-    }
-    Keyframe start = index.get(k);
-    Keyframe end = index.get(k + 1);
-    Flowable<Window> committed =
-        Flowable.defer(() -> registry.held(start, end).map(held -> held.window()).toFlowable());
-    if (!end.timestamp().isBefore(to)) return committed;
-    return committed.concatWith(Flowable.defer(() -> windowsFrom(index, k + 1, to)));
-  }
-
-  private Single<Window> caughtUpLiveWindow() {
-    return firstLive(LiveUpdate::caughtUp, "the live state caught up").map(u -> u.point().window());
-  }
-
-  private static Flowable<Change> changesOf(Window window, Instant from, Instant to) {
-    // By effective timestamps (docs/PROTOCOL.md 3.1), as the window's time seek.
-    return Flowable.range(0, window.changeCount())
-        .filter(
-            i -> {
-              Instant t = window.timeOf(i);
-              return t != null && !t.isBefore(from) && t.isBefore(to);
-            })
-        .map(window::change);
+    return history.changes(from, to);
   }
 
   /**
@@ -681,7 +292,7 @@ public final class RStreamClient implements Closeable {
    */
   public Single<Offset> append(Change... changes) {
     requireNonNull(changes, "changes == null");
-    return append(java.util.Arrays.asList(changes));
+    return append(Arrays.asList(changes));
   }
 
   /** Appends {@code changes} in one request; see {@link #append(Change...)}. */
@@ -690,54 +301,7 @@ public final class RStreamClient implements Closeable {
     if (changes.isEmpty()) throw new IllegalArgumentException("no changes to append");
     for (int i = 0; i < changes.size(); i++)
       requireNonNull(changes.get(i), "changes[" + i + "] == null");
-    List<Change> copy = new java.util.ArrayList<>(changes);
-    Outbox kept = outbox;
-    if (kept != null) {
-      if (isClosed()) return Single.error(closedError());
-      try {
-        return kept.append(copy).flatMap(this::offsetAfter);
-      } catch (RuntimeException e) { // the store could not write it: not appended at all
-        return Single.error(e);
-      }
-    }
-    return Single.defer(
-            () -> isClosed() ? Single.<Offset>error(closedError()) : appendThroughProducer(copy))
-        .onErrorResumeNext(
-            error ->
-                // Refused, so not applied: the server's producer state is not ours (the stream was
-                // created again, or another instance took the id). A new epoch sends it once more.
-                error instanceof SequenceConflictException
-                        || error instanceof ProducerFencedException
-                    ? appendThroughProducer(copy)
-                    : Single.error(error));
-  }
-
-  private Single<Offset> appendThroughProducer(List<Change> changes) {
-    return Single.defer(
-        () -> {
-          ChangeProducer made = producer();
-          return made.appendUnit(changes)
-              .doOnError(error -> forget(made))
-              .flatMap(this::offsetAfter);
-        });
-  }
-
-  /** The offset after a producer's append, from its answer. */
-  Single<Offset> offsetAfter(AppendResult result) {
-    return result.nextOffset() == null && result.duplicate()
-        // A retry the server had already applied: its answer carries no offset (spec 5.2.1).
-        // The tail now is at or past it, which is all read-your-writes needs.
-        ? source.tail()
-        : Single.just(DurableStreamSource.appendedOffset(result, streamUrl));
-  }
-
-  /** A producer whose append failed has failed for good: the next append makes a new one. */
-  private void forget(ChangeProducer failed) {
-    synchronized (this) {
-      if (producer != failed) return;
-      producer = null;
-    }
-    failed.stop().onErrorComplete().subscribe();
+    return appends.append(changes);
   }
 
   /**
@@ -756,31 +320,8 @@ public final class RStreamClient implements Closeable {
    *
    * @throws IllegalStateException if this client is closed.
    */
-  public synchronized ChangeProducer producer() {
-    checkOpen();
-    ChangeProducer existing = producer;
-    if (existing != null) return existing;
-    LocalStore.StoredProducer stored = null;
-    try {
-      stored = store.producer(streamUrl);
-    } catch (RuntimeException e) { // any store's failure, not only ours: never crash the app
-      log.log(
-          Level.WARNING, streamUrl + ": cannot read the stored producer, starting a new one", e);
-    }
-    String id = stored != null ? stored.id() : "rstream-" + java.util.UUID.randomUUID();
-    long epoch = stored != null ? stored.epoch() + 1 : 0;
-    try {
-      store.putProducer(streamUrl, LocalStore.StoredProducer.of(id, epoch));
-    } catch (RuntimeException e) {
-      log.log(Level.WARNING, streamUrl + ": cannot save the producer, using an unsaved one", e);
-      id = "rstream-" + java.util.UUID.randomUUID();
-      epoch = 0;
-    }
-    ChangeProducer made =
-        new ChangeProducer(
-            source.producer(ProducerOptions.builder(id).epoch(epoch).build()), id, this);
-    producer = made;
-    return made;
+  public ChangeProducer producer() {
+    return appends.producer();
   }
 
   /**
@@ -796,17 +337,7 @@ public final class RStreamClient implements Closeable {
    */
   public Completable awaitOffset(Offset offset) {
     requireNonNull(offset, "offset == null");
-    return Completable.defer(
-        () -> {
-          if (isClosed()) return Completable.error(closedError());
-          return cursor
-              .updates()
-              .filter(u -> u.point().offset().compareTo(offset) >= 0)
-              .firstElement()
-              .switchIfEmpty(
-                  Single.error(() -> endedBefore("offset " + offset.value() + " was reached")))
-              .ignoreElement();
-        });
+    return appends.awaitOffset(offset);
   }
 
   /**
@@ -821,17 +352,7 @@ public final class RStreamClient implements Closeable {
     requireNonNull(offset, "offset == null");
     requireNonNull(unit, "unit == null");
     if (timeout < 0) throw new IllegalArgumentException("timeout < 0: " + timeout);
-    long millis = unit.toMillis(timeout);
-    return awaitOffset(offset)
-        .timeout(
-            timeout,
-            unit,
-            scheduler,
-            Completable.defer(
-                () ->
-                    Completable.error(
-                        new OffsetTimeoutException(
-                            streamUrl, offset, millis, progress.current().liveOffset()))));
+    return appends.awaitOffset(offset, timeout, unit);
   }
 
   /**
@@ -841,7 +362,7 @@ public final class RStreamClient implements Closeable {
    * made the change.
    */
   public Flowable<Progress> progress() {
-    return whileOpen(() -> progress.updates().takeUntil(closedSignal));
+    return gate.openUntilClosed(progress::updates);
   }
 
   /**
@@ -852,8 +373,7 @@ public final class RStreamClient implements Closeable {
    * @throws IllegalStateException if this client is closed.
    */
   public void pause() {
-    checkOpen();
-    cursor.hold(LiveHold.PAUSED);
+    lifecycle.pause();
   }
 
   /**
@@ -864,10 +384,7 @@ public final class RStreamClient implements Closeable {
    * @throws IllegalStateException if this client is closed.
    */
   public void resume() {
-    checkOpen();
-    cursor.release(LiveHold.PAUSED);
-    Outbox kept = outbox;
-    if (kept != null) kept.online();
+    lifecycle.resume();
   }
 
   /**
@@ -891,74 +408,21 @@ public final class RStreamClient implements Closeable {
    */
   @Override
   public void close() {
-    synchronized (this) {
-      if (closed.hasComplete()) return;
-      closed.onComplete();
-    }
-    ChangeProducer made;
-    synchronized (this) {
-      made = producer;
-    }
-    cursor.close();
-    registry.close();
-    progress.complete();
-    Outbox kept = outbox;
-    Outbox.Link link = outboxLink;
-    if (kept != null && link != null) Outboxes.release(store, streamUrl, kept, link);
-    if (made != null) {
-      // Sends what is queued, then refuses more; a failure is the appends' own to report.
-      made.stop().onErrorComplete().doFinally(this::releaseHttp).subscribe();
-    } else {
-      releaseHttp();
-    }
+    lifecycle.close();
   }
-
-  /** Shuts down the HTTP client this client built, if it built one; never the app's. */
-  private void releaseHttp() {
-    OkHttpClient http = ownedHttp;
-    if (http == null) return;
-    // Calls still running finish; the dispatcher's idle threads end now instead of a minute on.
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-  }
-
-  private StateView view(WindowPoint point, boolean fromStore) {
-    return new StateView(point, fromStore, mapper);
-  }
-
-  // Two of server-stub's long-poll waits (20 s), and more than two of its SSE heartbeats (15 s).
-  private static final long DEFAULT_LIVE_READ_TIMEOUT_MILLIS = 40_000;
 
   /** Builds an {@link RStreamClient}; checks each argument as it is set. Not thread-safe. */
   public static final class Builder {
     /** The default {@link #memoryBudget}: 16 MiB. */
     public static final long DEFAULT_MEMORY_BUDGET = 16L << 20;
 
-    private @Nullable String streamUrl;
-    private @Nullable OkHttpClient okHttpClient;
-    private @Nullable LocalStore store;
-    private @Nullable ObjectMapper objectMapper;
-    private Scheduler scheduler = Schedulers.io();
-    private int maxParallelFetches = 4;
-    private long memoryBudget = DEFAULT_MEMORY_BUDGET;
-    private long lingerMillis = 1_000;
-    private long liveReadTimeoutMillis = DEFAULT_LIVE_READ_TIMEOUT_MILLIS;
-    private LiveTransport liveTransport = LiveTransport.AUTO;
-    private Clock clock = Clock.systemUTC();
-    private @Nullable StreamSource source;
-    private @Nullable RetryPolicy retryPolicy;
-    private @Nullable RetryPolicy oneShotRetryPolicy;
-    private @Nullable RetryPolicy liveReconnectPolicy;
-    private @Nullable TokenSupplier authToken;
-    private RStreamEventListener eventListener = RStreamEventListener.NONE;
+    private final ClientConfig config = new ClientConfig();
 
     Builder() {}
 
     /** The state stream's URL, for example {@code http://host/v1/stream/orders}. Required. */
     public Builder streamUrl(String streamUrl) {
-      requireNonNull(streamUrl, "streamUrl == null");
-      okhttp3.HttpUrl.get(streamUrl); // fails now on a malformed URL, not on first use
-      this.streamUrl = streamUrl;
+      config.streamUrl(streamUrl);
       return this;
     }
 
@@ -969,7 +433,7 @@ public final class RStreamClient implements Closeable {
      * RStreamClient#close()} shuts down.
      */
     public Builder okHttpClient(OkHttpClient okHttpClient) {
-      this.okHttpClient = requireNonNull(okHttpClient, "okHttpClient == null");
+      config.okHttpClient(okHttpClient);
       return this;
     }
 
@@ -980,26 +444,25 @@ public final class RStreamClient implements Closeable {
      * one process; a durable store survives restarts.
      */
     public Builder store(LocalStore store) {
-      this.store = requireNonNull(store, "store == null");
+      config.store(store);
       return this;
     }
 
     /** The mapper for {@link StateView#value}; a default {@code ObjectMapper} if not set. */
     public Builder objectMapper(ObjectMapper objectMapper) {
-      this.objectMapper = requireNonNull(objectMapper, "objectMapper == null");
+      config.objectMapper(objectMapper);
       return this;
     }
 
     /** Where reads run and timers fire; {@link Schedulers#io()} by default. */
     public Builder scheduler(Scheduler scheduler) {
-      this.scheduler = requireNonNull(scheduler, "scheduler == null");
+      config.scheduler(scheduler);
       return this;
     }
 
     /** The most windows read at the same time; 4 by default. Others wait as PENDING. */
     public Builder maxParallelFetches(int maxParallelFetches) {
-      if (maxParallelFetches < 1) throw new IllegalArgumentException("maxParallelFetches < 1");
-      this.maxParallelFetches = maxParallelFetches;
+      config.maxParallelFetches(maxParallelFetches);
       return this;
     }
 
@@ -1021,8 +484,7 @@ public final class RStreamClient implements Closeable {
      * @throws IllegalArgumentException if {@code bytes} is negative.
      */
     public Builder memoryBudget(long bytes) {
-      if (bytes < 0) throw new IllegalArgumentException("memoryBudget < 0: " + bytes);
-      this.memoryBudget = bytes;
+      config.memoryBudget(bytes);
       return this;
     }
 
@@ -1031,9 +493,7 @@ public final class RStreamClient implements Closeable {
      * re-subscribe reuses it; 1 s by default, 0 to close at once.
      */
     public Builder liveLinger(long linger, TimeUnit unit) {
-      requireNonNull(unit, "unit == null");
-      if (linger < 0) throw new IllegalArgumentException("linger < 0");
-      this.lingerMillis = unit.toMillis(linger);
+      config.liveLinger(linger, unit);
       return this;
     }
 
@@ -1050,9 +510,7 @@ public final class RStreamClient implements Closeable {
      * @throws IllegalArgumentException if {@code timeout} is not positive.
      */
     public Builder liveReadTimeout(long timeout, TimeUnit unit) {
-      requireNonNull(unit, "unit == null");
-      if (timeout <= 0) throw new IllegalArgumentException("liveReadTimeout <= 0: " + timeout);
-      this.liveReadTimeoutMillis = unit.toMillis(timeout);
+      config.liveReadTimeout(timeout, unit);
       return this;
     }
 
@@ -1061,13 +519,13 @@ public final class RStreamClient implements Closeable {
      * default.
      */
     public Builder liveTransport(LiveTransport liveTransport) {
-      this.liveTransport = requireNonNull(liveTransport, "liveTransport == null");
+      config.liveTransport(liveTransport);
       return this;
     }
 
     /** The clock that decides whether a time is in the future; the system UTC clock by default. */
     public Builder clock(Clock clock) {
-      this.clock = requireNonNull(clock, "clock == null");
+      config.clock(clock);
       return this;
     }
 
@@ -1087,7 +545,7 @@ public final class RStreamClient implements Closeable {
      * Progress#retryCause()} (and {@link Progress.Live#RECONNECTING} for the live read).
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
-      this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy == null");
+      config.retryPolicy(retryPolicy);
       return this;
     }
 
@@ -1105,7 +563,7 @@ public final class RStreamClient implements Closeable {
      * {@link RStreamClient#live()}, {@link RStreamClient#awaitOffset(Offset)} or appends.
      */
     public Builder oneShotRetryPolicy(RetryPolicy oneShotRetryPolicy) {
-      this.oneShotRetryPolicy = requireNonNull(oneShotRetryPolicy, "oneShotRetryPolicy == null");
+      config.oneShotRetryPolicy(oneShotRetryPolicy);
       return this;
     }
 
@@ -1124,7 +582,7 @@ public final class RStreamClient implements Closeable {
      * reads that end.
      */
     public Builder liveReconnectPolicy(RetryPolicy liveReconnectPolicy) {
-      this.liveReconnectPolicy = requireNonNull(liveReconnectPolicy, "liveReconnectPolicy == null");
+      config.liveReconnectPolicy(liveReconnectPolicy);
       return this;
     }
 
@@ -1137,7 +595,7 @@ public final class RStreamClient implements Closeable {
      * (the next subscriber tries again), the waiting subscribers for a window read.
      */
     public Builder authToken(TokenSupplier tokens) {
-      this.authToken = requireNonNull(tokens, "tokens == null");
+      config.authToken(tokens);
       return this;
     }
 
@@ -1147,20 +605,20 @@ public final class RStreamClient implements Closeable {
      * says on which threads). {@link RStreamEventListener#NONE} by default, which costs nothing.
      */
     public Builder eventListener(RStreamEventListener eventListener) {
-      this.eventListener = requireNonNull(eventListener, "eventListener == null");
+      config.eventListener(eventListener);
       return this;
     }
 
     /** Tests read from a scripted source instead of HTTP. */
     Builder source(StreamSource source) {
-      this.source = requireNonNull(source, "source == null");
+      config.source(source);
       return this;
     }
 
     /** Builds the client. @throws IllegalStateException if no stream URL was set. */
     public RStreamClient build() {
-      if (streamUrl == null && source == null) throw new IllegalStateException("streamUrl == null");
-      return new RStreamClient(this);
+      config.checkComplete();
+      return new RStreamClient(config);
     }
   }
 }

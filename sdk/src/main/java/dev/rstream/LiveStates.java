@@ -1,0 +1,145 @@
+package dev.rstream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rstream.internal.live.LiveCursor;
+import dev.rstream.internal.live.LiveUpdate;
+import dev.rstream.internal.outbox.Outbox;
+import dev.rstream.internal.outbox.OutboxOverlay;
+import dev.rstream.internal.window.CatchUps;
+import dev.rstream.internal.window.OffsetDistance;
+import dev.rstream.internal.window.ProgressBoard;
+import dev.rstream.internal.window.StreamSource;
+import dev.rstream.internal.window.Window;
+import dev.rstream.internal.window.WindowPoint;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Single;
+import io.reactivex.rxjava3.functions.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The client's views of the live state, all from the one shared {@link LiveCursor}: {@link
+ * RStreamClient#live()} (with the outbox's pending changes over it), its subsets by type and
+ * entity, {@link RStreamClient#state()}, and the waits for the live state to reach the server's
+ * tail that reads of the past in the live window use too. Thread-safe.
+ */
+final class LiveStates {
+  private final ClosedGate gate;
+  private final LiveCursor cursor;
+  private final LiveSubsets subsets;
+  private final ProgressBoard progress;
+  // Reads that end: the one-shot policy, retries reported to progress.
+  private final StreamSource oneShotSource;
+  private final RetryPolicy oneShotPolicy;
+  private final ObjectMapper mapper;
+  private final @Nullable Outbox outbox;
+  private final Runnable online;
+
+  LiveStates(
+      ClosedGate gate,
+      LiveCursor cursor,
+      ProgressBoard progress,
+      StreamSource oneShotSource,
+      RetryPolicy oneShotPolicy,
+      ObjectMapper mapper,
+      @Nullable Outbox outbox,
+      Runnable online) {
+    this.gate = gate;
+    this.cursor = cursor;
+    this.subsets = new LiveSubsets(cursor.updates(), mapper);
+    this.progress = progress;
+    this.oneShotSource = oneShotSource;
+    this.oneShotPolicy = oneShotPolicy;
+    this.mapper = mapper;
+    this.outbox = outbox;
+    this.online = online;
+  }
+
+  /** See {@link RStreamClient#live()}. */
+  Flowable<StateView> live() {
+    return gate.whileOpen(
+        () -> {
+          Flowable<StateView> confirmed = subsets.all().doOnNext(view -> online.run());
+          Outbox kept = outbox;
+          if (kept == null) return gate.untilClosed(confirmed);
+          OutboxOverlay overlay = kept.overlay();
+          // One view per confirmed state or change of the overlay: an echo and the drop of its
+          // pending change arrive in the same view.
+          return gate.untilClosed(
+              Flowable.combineLatest(
+                      confirmed,
+                      overlay.versions(),
+                      (view, version) -> view.withPending(overlay.pendingOver(view.offset())))
+                  .onBackpressureLatest());
+        });
+  }
+
+  /** See {@link RStreamClient#live(String)}. */
+  Flowable<StateView> ofType(String type) {
+    return gate.openUntilClosed(() -> subsets.ofType(type));
+  }
+
+  /** See {@link RStreamClient#live(String, String)}. */
+  Flowable<EntityView> entity(String type, String key) {
+    return gate.openUntilClosed(() -> subsets.entity(type, key));
+  }
+
+  /** See {@link RStreamClient#state()}. */
+  Single<StateView> state() {
+    return Single.defer(
+        () -> {
+          if (gate.isClosed()) return Single.error(gate.closedError());
+          return liveAtTail(u -> false).map(update -> view(update.point(), update.fromStore()));
+        });
+  }
+
+  /**
+   * The first live update that holds at least what the server holds now, or that {@code early}
+   * accepts before; bounded by the one-shot retry policy.
+   */
+  Single<LiveUpdate> liveAtTail(Predicate<LiveUpdate> early) {
+    // What the server holds now: wait until the live state reaches that tail. "Caught up" alone
+    // is not enough: a connection that stalls without a word still says it.
+    return oneShotSource
+        .tail()
+        .flatMap(
+            end -> {
+              // A catch-up to a known end: progress shows how far, from where the cursor stands
+              // now, or from where its first update's window starts.
+              CatchUps.Run run = progress.catchUps().start(1, -1);
+              Offset[] from = {progress.current().liveOffset()};
+              return cursor
+                  .updates(oneShotPolicy)
+                  .doOnNext(
+                      u -> {
+                        Offset start = from[0];
+                        if (start == null) start = from[0] = windowStart(u.point().window());
+                        long total = OffsetDistance.between(start, end);
+                        run.bytes(OffsetDistance.between(start, u.point().offset()), total);
+                      })
+                  .filter(u -> u.point().offset().compareTo(end) >= 0 || early.test(u))
+                  .firstElement()
+                  .switchIfEmpty(
+                      Single.error(() -> gate.endedBefore("its tail " + end.value() + " was read")))
+                  .doOnSuccess(u -> run.windowDone(-1))
+                  .doFinally(run::end);
+            });
+  }
+
+  private static Offset windowStart(Window window) {
+    Keyframe start = window.start();
+    return start != null ? start.offset() : window.baseOffset();
+  }
+
+  /** The first live update {@code wanted} accepts, bounded by the one-shot retry policy. */
+  Single<LiveUpdate> firstLive(Predicate<LiveUpdate> wanted, String what) {
+    return cursor
+        .updates(oneShotPolicy)
+        .filter(wanted)
+        .firstElement()
+        .switchIfEmpty(Single.error(() -> gate.endedBefore(what)));
+  }
+
+  StateView view(WindowPoint point, boolean fromStore) {
+    return new StateView(point, fromStore, mapper);
+  }
+}
