@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * not one well-formed JSON array, even one that stops inside it, throws a {@code
  * JsonProcessingException} (the server's error, not retried).
  */
-final class JsonResponseSource<T> implements ReadLoop.BatchSource<T> {
+final class JsonResponseSource<T> implements BatchSource<T> {
   /** Shared: {@code JsonFactory} is thread-safe and holds the parsers' symbol tables. */
   static final JsonFactory JSON = new JsonFactory();
 

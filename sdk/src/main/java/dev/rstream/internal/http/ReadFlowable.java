@@ -133,7 +133,7 @@ public final class ReadFlowable<T> extends Flowable<ReadBatch<T>> {
               finish();
               return;
             }
-            ReadLoop.Step<T> step = loop.step();
+            ReadStep<T> step = loop.step();
             if (cancelled) {
               finish();
               return;

@@ -1,15 +1,10 @@
 package dev.rstream.internal.http;
 
-import static dev.rstream.internal.http.StreamEndpoint.STREAM_CLOSED;
-import static dev.rstream.internal.http.StreamEndpoint.STREAM_CURSOR;
-import static dev.rstream.internal.http.StreamEndpoint.STREAM_NEXT_OFFSET;
-import static dev.rstream.internal.http.StreamEndpoint.STREAM_UP_TO_DATE;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.rstream.Offset;
 import dev.rstream.ProtocolException;
-import dev.rstream.RStreamException;
 import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.MessageDecoder;
 import dev.rstream.durable.ReadBatch;
@@ -22,12 +17,9 @@ import java.util.TreeMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import okhttp3.Call;
-import okhttp3.Callback;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import okio.ByteString;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,31 +55,12 @@ final class ReadLoop<T> {
     SSE
   }
 
-  /** What one step produced: a batch, and/or an end, or a delay before the next step. */
-  static final class Step<T> {
-    final @Nullable ReadBatch<T> batch;
-    final boolean complete;
-    final @Nullable Throwable error;
-    final long delayMillis;
-
-    private Step(
-        @Nullable ReadBatch<T> batch,
-        boolean complete,
-        @Nullable Throwable error,
-        long delayMillis) {
-      this.batch = batch;
-      this.complete = complete;
-      this.error = error;
-      this.delayMillis = delayMillis;
-    }
-  }
-
   private final StreamEndpoint endpoint;
   private final ReadOptions options;
-  private final MessageDecoder<T> decoder;
   private final OkHttpClient liveClient;
   private final Recovery recovery;
   private final @Nullable RetryListener retryListener;
+  private final ResponseReader<T> responses;
 
   /** Whether the listener heard a retry and has not yet heard the server answer again. */
   private boolean retrying;
@@ -97,9 +70,6 @@ final class ReadLoop<T> {
   private Phase phase = Phase.CATCH_UP;
   private boolean finished;
   private boolean lastUpToDate;
-
-  /** The stream's content type, learnt from catch-up responses; SSE responses do not carry it. */
-  private @Nullable MediaType streamType;
 
   /** Messages of the current response already delivered: skipped when the response is re-read. */
   private int skipMessages;
@@ -114,8 +84,7 @@ final class ReadLoop<T> {
   private boolean advancedSinceSent;
 
   private volatile @Nullable Call call;
-  private volatile @Nullable Call probeCall;
-  private volatile @Nullable Prefetch prefetch;
+  private volatile @Nullable PagePrefetch prefetch;
   private volatile boolean cancelled;
 
   ReadLoop(
@@ -125,7 +94,7 @@ final class ReadLoop<T> {
       RetryListener retryListener) {
     this.endpoint = endpoint;
     this.options = options;
-    this.decoder = decoder;
+    this.responses = new ResponseReader<>(endpoint, options, decoder);
     this.offset = options.offset();
     this.cursor = options.cursor();
     this.recovery = new Recovery(endpoint.retryPolicy());
@@ -148,19 +117,19 @@ final class ReadLoop<T> {
                 .build();
   }
 
-  Step<T> step() {
+  ReadStep<T> step() {
     try {
-      if (finished) return new Step<>(null, true, null, -1);
+      if (finished) return new ReadStep<>(null, true, null, -1);
       if (source == null) {
         source = open();
-        if (source == null) return new Step<>(null, false, null, -1);
+        if (source == null) return new ReadStep<>(null, false, null, -1);
       }
       ReadBatch<T> batch = source.next();
       if (batch == null) {
         BatchSource<T> ended = source;
         source = null;
         ended.close();
-        return new Step<>(null, false, null, onSourceEnded(ended));
+        return new ReadStep<>(null, false, null, onSourceEnded(ended));
       }
       return deliver(batch);
     } catch (RetryableFailure failure) {
@@ -180,7 +149,7 @@ final class ReadLoop<T> {
               currentStatus(),
               e));
     } catch (IOException e) {
-      if (cancelled) return new Step<>(null, true, null, -1);
+      if (cancelled) return new ReadStep<>(null, true, null, -1);
       return retryAfter(HttpFailures.network(e));
     } catch (Throwable t) {
       return fail(t);
@@ -200,13 +169,13 @@ final class ReadLoop<T> {
     return source != null ? source.status() : 0;
   }
 
-  private Step<T> fail(Throwable t) {
+  private ReadStep<T> fail(Throwable t) {
     closeSource();
     finished = true;
-    return new Step<>(null, false, t, -1);
+    return new ReadStep<>(null, false, t, -1);
   }
 
-  private Step<T> retryAfter(RetryableFailure failure) {
+  private ReadStep<T> retryAfter(RetryableFailure failure) {
     BatchSource<T> broken = source;
     if (broken != null) {
       // Resume mid-response without repeating: the re-read response starts with these messages.
@@ -219,7 +188,8 @@ final class ReadLoop<T> {
     long delay = recovery.onFailure(failure, endpoint.scheduler().now(MILLISECONDS));
     if (delay < 0) {
       finished = true;
-      return new Step<>(null, false, recovery.gaveUp(failure, endpoint.displayUrl(), offset), -1);
+      return new ReadStep<>(
+          null, false, recovery.gaveUp(failure, endpoint.displayUrl(), offset), -1);
     }
     if (logger.isLoggable(Level.FINE)) {
       logger.fine(
@@ -239,15 +209,15 @@ final class ReadLoop<T> {
       retrying = true;
       listener.retrying(failure, delay);
     }
-    return new Step<>(null, false, null, delay);
+    return new ReadStep<>(null, false, null, delay);
   }
 
   /** Applies a batch to the read's position and decides whether it goes downstream. */
-  private Step<T> deliver(ReadBatch<T> batch) throws ProtocolException {
+  private ReadStep<T> deliver(ReadBatch<T> batch) throws ProtocolException {
     answered();
     if (batch.partial()) {
       recovery.onProgress();
-      return new Step<>(batch, false, null, -1);
+      return new ReadStep<>(batch, false, null, -1);
     }
     Offset next = batch.nextOffset();
     if (!offset.isStart() && !offset.isNow() && next.compareTo(offset) < 0) {
@@ -310,7 +280,7 @@ final class ReadLoop<T> {
     // Any complete answer is health, even a 204 that changed nothing: sporadic failures hours
     // apart must not add up to the policy's limit.
     recovery.onProgress();
-    return new Step<>(changed ? batch : null, complete, null, complete ? -1 : stallDelay);
+    return new ReadStep<>(changed ? batch : null, complete, null, complete ? -1 : stallDelay);
   }
 
   /** The delay before asking again after a stall; no progress for too long is a protocol error. */
@@ -370,7 +340,7 @@ final class ReadLoop<T> {
       if (cursor != null) query.put("cursor", cursor);
       client = liveClient;
     }
-    Prefetch ahead = takePrefetch();
+    PagePrefetch ahead = takePrefetch();
     sentAt = endpoint.scheduler().now(MILLISECONDS);
     advancedSinceSent = false;
     Response response;
@@ -388,88 +358,19 @@ final class ReadLoop<T> {
     }
     boolean handedOver = false;
     try {
+      BatchSource<T> result;
       if (phase == Phase.SSE) {
-        if (sseUnavailable(response)) {
+        if (responses.sseUnavailable(response)) {
+          phase = Phase.LONG_POLL;
           return null;
         }
-        HttpFailures.check(response, endpoint.displayUrl(), offset);
-        String type = response.header("Content-Type");
-        MediaType mediaType = type != null ? MediaType.parse(type) : null;
-        if (mediaType == null
-            || !"text".equals(mediaType.type())
-            || !"event-stream".equals(mediaType.subtype())) {
-          throw new ProtocolException(
-              "SSE response has content type " + type,
-              endpoint.displayUrl(),
-              offset,
-              response.code(),
-              null);
-        }
+        responses.checkEventStream(response, offset);
         recovery.onConnected(endpoint.scheduler().now(MILLISECONDS));
         answered();
-        SseSource<T> sse =
-            new SseSource<>(
-                response,
-                decoder,
-                this::streamIsJson,
-                offset,
-                endpoint.displayUrl(),
-                endpoint.scheduler().now(MILLISECONDS));
-        handedOver = true;
-        return sse;
-      }
-      HttpFailures.check(response, endpoint.displayUrl(), offset);
-      Offset next = nextOffset(response);
-      boolean upToDate = "true".equalsIgnoreCase(response.header(STREAM_UP_TO_DATE));
-      boolean closed = "true".equalsIgnoreCase(response.header(STREAM_CLOSED));
-      String newCursor = response.header(STREAM_CURSOR);
-      if (response.code() == 204) {
-        ReadBatch<T> batch =
-            ReadBatch.<T>builder()
-                .startOffset(offset)
-                .nextOffset(next)
-                .upToDate(upToDate || phase == Phase.LONG_POLL)
-                .streamClosed(closed)
-                .cursor(newCursor)
-                .status(204)
-                .contentType(response.header("Content-Type"))
-                .headers(response.headers())
-                .build();
-        return new SingleBatchSource<>(batch);
-      }
-      String type = response.header("Content-Type");
-      MediaType mediaType = type != null ? MediaType.parse(type) : null;
-      if (mediaType != null) streamType = mediaType;
-      ReadBatch.Builder<T> template =
-          ReadBatch.<T>builder()
-              .startOffset(offset)
-              .nextOffset(next)
-              .upToDate(upToDate)
-              .streamClosed(closed)
-              .cursor(newCursor)
-              .status(response.code())
-              .contentType(type)
-              .headers(response.headers());
-      BatchSource<T> result;
-      if (isJson(mediaType)) {
-        if (phase == Phase.CATCH_UP
-            && !upToDate
-            && !closed
-            && !next.equals(offset)
-            && (options.endOffset() == null || next.compareTo(options.endOffset()) < 0)
-            && !response.body().source().request(PREFETCH_MAX_BODY_BYTES + 1)
-            && endsAnArray(response.body().source().getBuffer())) {
-          // The whole body is here: ask for the next page while this one is decoded. (A body
-          // that ends inside its JSON fails the read, so asking ahead for it would be wasted.)
-          prefetchFrom(next, extra);
-        }
-        result =
-            new JsonResponseSource<>(
-                response, decoder, template, offset, options.maxBatchMessages(), skipMessages);
+        result = responses.events(response, offset, () -> offset);
       } else {
-        ByteString bytes = boundedBody(response);
-        result = new SingleBatchSource<>(template.bytes(bytes).build());
-        response.close();
+        result =
+            responses.page(response, offset, phase, skipMessages, next -> askAhead(next, extra));
       }
       handedOver = true;
       return result;
@@ -478,116 +379,13 @@ final class ReadLoop<T> {
     }
   }
 
-  /**
-   * The whole body of a response that is not JSON, at most {@link #MAX_BYTES_BODY} bytes: a bigger
-   * one is the server's error (its pages are far smaller), refused before it fills the heap.
-   */
-  private ByteString boundedBody(Response response) throws IOException {
-    long declared = response.body().contentLength();
-    okio.BufferedSource body = response.body().source();
-    if (declared > MAX_BYTES_BODY || body.request(MAX_BYTES_BODY + 1)) {
-      throw new ProtocolException(
-          "body larger than " + MAX_BYTES_BODY + " bytes",
-          endpoint.displayUrl(),
-          offset,
-          response.code(),
-          null);
-    }
-    return body.readByteString();
-  }
-
-  /**
-   * Under AUTO, a server that does not serve SSE answers with a client error or another content
-   * type: switch to long-poll for the rest of the read instead of failing.
-   */
-  private boolean sseUnavailable(Response response) {
-    if (options.liveMode() != LiveMode.AUTO) return false;
-    int code = response.code();
-    boolean unavailable;
-    if (code == 400 || code == 405 || code == 406 || code == 415 || code == 501) {
-      unavailable = true;
-    } else if (response.isSuccessful()) {
-      MediaType type = MediaType.parse(String.valueOf(response.header("Content-Type")));
-      unavailable = type == null || !"event-stream".equals(type.subtype());
-    } else {
-      unavailable = false;
-    }
-    if (unavailable) {
-      logger.info(
-          endpoint.displayUrl()
-              + ": SSE not served (HTTP "
-              + code
-              + "), falling back to long-poll");
-      phase = Phase.LONG_POLL;
-    }
-    return unavailable;
-  }
-
-  private Offset nextOffset(Response response) throws ProtocolException {
-    String value = response.header(STREAM_NEXT_OFFSET);
-    if (value == null) {
-      throw new ProtocolException(
-          "response has no " + STREAM_NEXT_OFFSET,
-          endpoint.displayUrl(),
-          offset,
-          response.code(),
-          null);
-    }
-    try {
-      return Offset.of(value);
-    } catch (IllegalArgumentException e) {
-      throw new ProtocolException(
-          "invalid " + STREAM_NEXT_OFFSET + ": " + e.getMessage(),
-          endpoint.displayUrl(),
-          offset,
-          response.code(),
-          e);
-    }
-  }
-
-  /**
-   * Whether the stream is JSON: known from a catch-up response, else asked with a HEAD. Only an SSE
-   * read that skipped the catch-up (from {@link Offset#NOW}) and then got data needs the HEAD.
-   */
-  private boolean streamIsJson() throws IOException, RetryableFailure {
-    MediaType known = streamType;
-    if (known != null) return isJson(known);
-    Call head =
-        endpoint
-            .client()
-            .newCall(
-                endpoint
-                    .newRequest(java.util.Collections.emptyMap(), options.headers())
-                    .head()
-                    .build());
-    probeCall = head;
-    if (cancelled) head.cancel();
-    try (Response response = head.execute()) {
-      HttpFailures.check(response, endpoint.displayUrl(), offset);
-      String type = response.header("Content-Type");
-      MediaType mediaType = type != null ? MediaType.parse(type) : null;
-      // Without a type the data is bytes, as for a catch-up response without one.
-      if (mediaType != null) streamType = mediaType;
-      return isJson(mediaType);
-    } finally {
-      probeCall = null;
-    }
-  }
-
-  static boolean isJson(@Nullable MediaType type) {
-    return type != null
-        && "application".equals(type.type())
-        && ("json".equals(type.subtype()) || type.subtype().endsWith("+json"));
-  }
-
   void cancel() {
     cancelled = true;
     Call current = call;
     if (current != null) current.cancel();
-    Prefetch ahead = prefetch;
+    PagePrefetch ahead = prefetch;
     if (ahead != null) ahead.abandon();
-    Call probe = probeCall;
-    if (probe != null) probe.cancel();
+    responses.cancel();
   }
 
   /** Releases the open response, if any. Called on the loop's thread. */
@@ -599,42 +397,21 @@ final class ReadLoop<T> {
     BatchSource<T> current = source;
     source = null;
     if (current != null) current.close();
-    Prefetch ahead = prefetch;
+    PagePrefetch ahead = prefetch;
     prefetch = null;
     if (ahead != null) ahead.abandon();
   }
 
-  /** Whether the body's last byte other than JSON whitespace is {@code ]}. */
-  private static boolean endsAnArray(okio.Buffer body) {
-    for (long i = body.size() - 1; i >= 0; i--) {
-      byte b = body.getByte(i);
-      if (b == ']') return true;
-      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') return false;
-    }
-    return false;
-  }
-
-  private void prefetchFrom(Offset next, Map<String, String> extra) {
-    Request request;
-    try {
-      request =
-          endpoint
-              .newRequest(java.util.Collections.singletonMap("offset", next.value()), extra)
-              .get()
-              .build();
-    } catch (RStreamException e) {
-      // No token for it: the page in hand is delivered first, and the next request fails in turn.
-      return;
-    }
-    prefetch = new Prefetch(next, endpoint.client().newCall(request));
+  private void askAhead(Offset next, Map<String, String> extra) {
+    prefetch = PagePrefetch.ask(endpoint, next, extra);
   }
 
   /**
    * The page asked for ahead, if it is the one this request needs: a catch-up read from where the
    * last page ended, nothing skipped. Any other is abandoned.
    */
-  private @Nullable Prefetch takePrefetch() {
-    Prefetch ahead = prefetch;
+  private @Nullable PagePrefetch takePrefetch() {
+    PagePrefetch ahead = prefetch;
     prefetch = null;
     if (ahead == null) return null;
     if (phase == Phase.CATCH_UP && skipMessages == 0 && ahead.offset.equals(offset) && !cancelled) {
@@ -642,118 +419,5 @@ final class ReadLoop<T> {
     }
     ahead.abandon();
     return null;
-  }
-
-  /**
-   * The next catch-up page, asked for as soon as the current page's body has arrived, so that the
-   * server prepares it (reads, frames, compresses) while the client decodes the current one: the
-   * two no longer wait on each other, which measured about 0.7x the time of reading page after page
-   * (BENCHMARKS.md, figure 1). One page ahead at most, and only for a body of at most {@link
-   * #PREFETCH_MAX_BODY_BYTES}, so the memory it costs is bounded; a retry, a failure, the end of
-   * the read or a cancel abandons it (closing its response if one came).
-   */
-  private static final class Prefetch implements Callback {
-    final Offset offset;
-    final Call call;
-    private @Nullable Response response;
-    private @Nullable IOException failure;
-    private boolean done;
-    private boolean abandoned;
-
-    Prefetch(Offset offset, Call call) {
-      this.offset = offset;
-      this.call = call;
-      call.enqueue(this);
-    }
-
-    @Override
-    public void onResponse(Call call, Response response) {
-      synchronized (this) {
-        if (!abandoned) {
-          this.response = response;
-          done = true;
-          notifyAll();
-          return;
-        }
-      }
-      response.close();
-    }
-
-    @Override
-    public synchronized void onFailure(Call call, IOException e) {
-      failure = e;
-      done = true;
-      notifyAll();
-    }
-
-    /** The response, once its headers are in; a failure is thrown as the request's would be. */
-    synchronized Response await() throws IOException {
-      while (!done) {
-        try {
-          wait();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          abandon();
-          throw new java.io.InterruptedIOException("interrupted waiting for the next page");
-        }
-      }
-      IOException failed = failure;
-      if (failed != null) throw failed;
-      if (abandoned) throw new IOException("Canceled");
-      Response ready = java.util.Objects.requireNonNull(response);
-      response = null;
-      return ready;
-    }
-
-    void abandon() {
-      call.cancel();
-      Response unread;
-      synchronized (this) {
-        abandoned = true;
-        unread = response;
-        response = null;
-      }
-      if (unread != null) unread.close();
-    }
-  }
-
-  /** Something that yields the batches of one response or connection. */
-  interface BatchSource<T> {
-    /** The next batch, or null when the response ended normally. */
-    @Nullable ReadBatch<T> next() throws IOException, RetryableFailure, RStreamException;
-
-    /** Messages already returned as partial batches of this response. */
-    default int deliveredMessages() {
-      return 0;
-    }
-
-    int status();
-
-    void close();
-  }
-
-  static final class SingleBatchSource<T> implements BatchSource<T> {
-    private @Nullable ReadBatch<T> batch;
-    private final int status;
-
-    SingleBatchSource(ReadBatch<T> batch) {
-      this.batch = batch;
-      this.status = batch.status();
-    }
-
-    @Override
-    public @Nullable ReadBatch<T> next() {
-      ReadBatch<T> result = batch;
-      batch = null;
-      return result;
-    }
-
-    @Override
-    public int status() {
-      return status;
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * after it, and data whose control never came (connection dropped) is re-read from the last offset.
  * Unknown event types are ignored, as the protocol allows for future extensions.
  */
-final class SseSource<T> implements ReadLoop.BatchSource<T>, ServerSentEventListener {
+final class SseSource<T> implements BatchSource<T>, ServerSentEventListener {
   /**
    * The parser's bounds: lines, events and the data events held for one control event are bounded,
    * and data that is not UTF-8 fails the read as it does in a catch-up body.
