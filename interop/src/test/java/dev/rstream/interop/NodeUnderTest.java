@@ -1,7 +1,5 @@
 package dev.rstream.interop;
 
-import dev.rstream.durable.CreateOptions;
-import dev.rstream.durable.DurableStream;
 import dev.rstream.keyframer.Keyframer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,15 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import okhttp3.OkHttpClient;
 
 /**
  * The Node reference server with its file store, and one {@link Keyframer} per state stream, each
  * on a thread of its own, as a deployment would run them beside the server.
  */
-final class NodeUnderTest implements ServerUnderTest {
+final class NodeUnderTest extends ServerUnderTest {
   private final NodeServer server;
-  private final OkHttpClient http = new OkHttpClient();
   private final List<Keyframer> keyframers = new ArrayList<>();
   private final List<CompletableFuture<Void>> runs = new ArrayList<>();
 
@@ -26,23 +22,16 @@ final class NodeUnderTest implements ServerUnderTest {
   }
 
   @Override
-  public String createStateStream(String path, int changes) throws Exception {
-    String url = server.streamUrl(path);
-    // The same request as for server-stub: the Node server ignores the header it does not know.
-    DurableStream.builder()
-        .url(url)
-        .okHttpClient(http)
-        .build()
-        .create(
-            CreateOptions.builder()
-                .contentType("application/json")
-                .header("Rstream-Keyframes", "changes=" + changes + ", interval=3600s")
-                .build())
-        .timeout(10, TimeUnit.SECONDS)
-        .blockingGet();
+  String streamUrl(String path) {
+    return server.streamUrl(path);
+  }
+
+  /** Starts the stream's keyframer on a thread of its own. */
+  @Override
+  void keyframe(String url, String path, int changes) {
     Keyframer keyframer =
         Keyframer.builder(url)
-            .okHttpClient(http)
+            .okHttpClient(http())
             .changes(changes)
             .interval(Duration.ofHours(1))
             .build();
@@ -64,29 +53,22 @@ final class NodeUnderTest implements ServerUnderTest {
       keyframers.add(keyframer);
       runs.add(run);
     }
-    Index.await(http, url, 1);
-    return url;
   }
 
   @Override
-  public boolean refusesEarlierTimestamps() {
+  boolean refusesEarlierTimestamps() {
     return false;
   }
 
   @Override
-  public OkHttpClient http() {
-    return http;
-  }
-
-  @Override
-  public synchronized void assertHealthy() throws Exception {
+  synchronized void assertHealthy() throws Exception {
     for (CompletableFuture<Void> run : runs) {
       if (run.isCompletedExceptionally()) run.get(0, TimeUnit.SECONDS);
     }
   }
 
   @Override
-  public void close() throws Exception {
+  void stop() throws Exception {
     try {
       assertHealthy();
     } finally {
@@ -99,8 +81,6 @@ final class NodeUnderTest implements ServerUnderTest {
         }
       }
       server.close();
-      http.dispatcher().executorService().shutdown();
-      http.connectionPool().evictAll();
     }
   }
 }
