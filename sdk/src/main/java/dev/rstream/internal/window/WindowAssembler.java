@@ -48,6 +48,8 @@ public final class WindowAssembler {
   private enum Phase {
     SEEKING,
     IN_KEYFRAME,
+    /** Inside the keyframe the open window started at, read again: nothing of it applies. */
+    REREADING_KEYFRAME,
     IN_WINDOW,
     DONE
   }
@@ -171,7 +173,7 @@ public final class WindowAssembler {
       unitEnd = messageOffset;
     }
     Control control = message.control();
-    if (control != null) return acceptControl(control, before);
+    if (control != null) return acceptControl(control, before, messageOffset != null);
     // A message that is not a control is a change.
     Change change = java.util.Objects.requireNonNull(message.change());
     switch (phase) {
@@ -181,6 +183,8 @@ public final class WindowAssembler {
         seekingHasOffset.add(messageOffset != null);
         seekingPositions.add(messageOffset != null ? messageOffset : before);
         return Event.SKIPPED;
+      case REREADING_KEYFRAME:
+        return Event.KEYFRAME_PART; // the inserts of the keyframe this window started at
       case IN_KEYFRAME:
         if (change.operation() != Change.Operation.INSERT) {
           throw new MalformedStreamException(
@@ -208,14 +212,18 @@ public final class WindowAssembler {
     }
   }
 
-  private Event acceptControl(Control control, Offset before) {
+  /**
+   * @param unitEnds whether the server sets {@code headers.offset}: the offsets the open window
+   *     records are then the ends of units, else the read positions before them (2.1)
+   */
+  private Event acceptControl(Control control, Offset before, boolean unitEnds) {
     switch (control.kind()) {
       case RESET:
         phase = Phase.DONE;
         resetOffset = control.offset() != null ? control.offset() : Offset.START;
         return Event.RESET;
       case SNAPSHOT_START:
-        if (phase == Phase.IN_KEYFRAME) {
+        if (phase == Phase.IN_KEYFRAME || phase == Phase.REREADING_KEYFRAME) {
           throw new MalformedStreamException(
               "keyframe at "
                   + keyframeStart
@@ -223,12 +231,31 @@ public final class WindowAssembler {
               before);
         }
         Offset asOf = control.asOf();
-        keyframeStart = asOf != null && asOf.compareTo(before) < 0 ? asOf : before;
+        Offset keyframeAt = asOf != null && asOf.compareTo(before) < 0 ? asOf : before;
+        if (phase == Phase.IN_WINDOW && start != null) {
+          int order = keyframeAt.compareTo(start.offset());
+          if (order == 0) {
+            // The keyframe this window started at, read again by a read that resumed before its
+            // end (a server without headers.offset names no position after it): already applied.
+            phase = Phase.REREADING_KEYFRAME;
+            return Event.KEYFRAME_PART;
+          }
+          if (order < 0) {
+            throw new MalformedStreamException(
+                "keyframe as of "
+                    + keyframeAt
+                    + " is not after the keyframe at "
+                    + start.offset()
+                    + " before it",
+                before);
+          }
+        }
+        keyframeStart = keyframeAt;
         if (phase == Phase.SEEKING) {
           keepSetAsideAfter(asOf);
         } else {
           setAside.clear();
-          if (asOf != null) moveChangesAfter(asOf);
+          if (asOf != null) moveChangesAfter(asOf, unitEnds);
         }
         phase = Phase.IN_KEYFRAME;
         keyframeTime = control.timestamp();
@@ -238,6 +265,10 @@ public final class WindowAssembler {
       case SNAPSHOT_END:
       default:
         if (phase == Phase.SEEKING) return Event.SKIPPED;
+        if (phase == Phase.REREADING_KEYFRAME) {
+          phase = Phase.IN_WINDOW;
+          return Event.KEYFRAME_PART;
+        }
         if (phase != Phase.IN_KEYFRAME) {
           throw new MalformedStreamException("snapshot-end without a snapshot-start", before);
         }
@@ -290,10 +321,14 @@ public final class WindowAssembler {
    * to the keyframe's window, and the open window ends at {@code asOf} (docs/PROTOCOL.md 3.3). The
    * arrays stay shared with Windows handed out: nothing is appended to them after this, as the
    * keyframe's end opens a window with arrays of its own.
+   *
+   * <p>A change recorded at the end of its unit ({@code unitEnds}) is after {@code asOf} when that
+   * end is; one recorded at the read position before it, when that position is at or after {@code
+   * asOf} (so every change read from {@code -1} is after a keyframe as of {@code -1}).
    */
-  private void moveChangesAfter(Offset asOf) {
+  private void moveChangesAfter(Offset asOf, boolean unitEnds) {
     int n = count;
-    while (n > 0 && offsets[n - 1].compareTo(asOf) > 0) n--;
+    while (n > 0 && offsets[n - 1].compareTo(asOf) >= (unitEnds ? 1 : 0)) n--;
     if (n == count) return;
     Window open = java.util.Objects.requireNonNull(lastOpen());
     for (int i = n; i < count; i++) setAside.add(changes[i]);
@@ -373,6 +408,7 @@ public final class WindowAssembler {
 
   /** The open window with everything read so far; null before the first keyframe. */
   public @Nullable Window current() {
+    if (phase == Phase.REREADING_KEYFRAME) return lastOpen();
     if (phase != Phase.IN_WINDOW) return phase == Phase.IN_KEYFRAME ? lastOpen() : null;
     return lastOpen();
   }
