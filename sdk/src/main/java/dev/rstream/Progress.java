@@ -222,10 +222,11 @@ public final class Progress {
   /**
    * How many times the live cursor has rebuilt its state since the client was built, because the
    * server answered 410 {@code offset_gone} for the offset it would read from (retention dropped
-   * it, or the stream was deleted and created again). Each rebuild drops what the cursor held,
-   * reads again from the newest keyframe the server still serves, and then emits the state once
-   * caught up and every change after it exactly once; what the server dropped is not seen. The
-   * first view each live subscriber gets after a rebuild says so ({@link StateView#rebuilt()}).
+   * it, or the stream was deleted and created again). Each rebuild drops what the cursor held and
+   * reads again from the oldest keyframe the server still serves; subscribers that were shown a
+   * state get that keyframe's state and every change after it exactly once, others the state once
+   * caught up; what the server dropped is not seen. The first view each live subscriber gets after
+   * a rebuild says so ({@link StateView#rebuilt()}).
    */
   public long liveRebuilds() {
     return liveRebuilds;

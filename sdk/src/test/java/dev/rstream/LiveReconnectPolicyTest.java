@@ -12,6 +12,7 @@ import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,5 +156,56 @@ class LiveReconnectPolicyTest {
 
     live.assertError(lost);
     assertThat(stream.reads).hasSize(reads);
+  }
+
+  private static OffsetGoneException gone(String why) {
+    return new OffsetGoneException(why, FakeStateStream.URL, null, 410, null);
+  }
+
+  @Test
+  void goneAgainBeforeTheRebuiltReadAnswersWaitsAsThePolicySaysThenRebuildsFromTheStart() {
+    RetryPolicy policy =
+        RetryPolicy.builder()
+            .initialDelay(2, SECONDS)
+            .maxDelay(3, SECONDS)
+            .multiplier(1.5)
+            .maxRetries(3)
+            .random(top())
+            .build();
+    client = builder().liveReconnectPolicy(policy).build();
+    TestSubscriber<StateView> live = subscribe();
+    stream.failNextRead(gone("the oldest keyframe moved"));
+    stream.failNextRead(gone("and again"));
+    int reads = stream.reads.size();
+
+    stream.dropLiveReaders(gone("retention"));
+    // The first 410 rebuilds at once; the one that answers that read waits out the first delay.
+    assertThat(stream.reads).as("the rebuild's read, at once").hasSize(reads + 1);
+    assertNextReadAfter(2_000);
+    assertNextReadAfter(3_000); // this one answers
+    assertThat(new ArrayList<>(stream.reads).subList(reads, reads + 3))
+        .as("every rebuild reads from -1: the oldest keyframe the server still serves")
+        .allMatch(r -> r.offset().isStart(), "from -1");
+    live.assertNoErrors();
+    assertThat(stream.liveReaders()).isEqualTo(1);
+    assertThat(client.progress().blockingFirst().liveRebuilds()).isEqualTo(3);
+  }
+
+  @Test
+  void goneOnEveryReadFailsSubscribersOnceThePolicyGivesUpInsteadOfLooping() {
+    RetryPolicy policy =
+        RetryPolicy.builder().initialDelay(1, SECONDS).maxRetries(2).random(top()).build();
+    client = builder().liveReconnectPolicy(policy).build();
+    TestSubscriber<StateView> live = subscribe();
+    for (int i = 0; i < 10; i++) stream.failNextRead(gone("gone " + i));
+    int reads = stream.reads.size();
+
+    stream.dropLiveReaders(gone("retention"));
+    scheduler.advanceTimeBy(1, HOURS);
+
+    // The rebuild's read at once, then one per allowed retry, and no more.
+    assertThat(stream.reads).hasSize(reads + 3);
+    live.assertError(OffsetGoneException.class);
+    assertThat(client.progress().blockingFirst().live()).isEqualTo(Progress.Live.FAILED);
   }
 }

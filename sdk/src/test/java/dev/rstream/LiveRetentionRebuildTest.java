@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
@@ -27,10 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The live cursor against server-stub with retention (two windows kept): a subscriber left behind
- * while retention drops its windows meets 410 on its next read, rebuilds from what the server still
- * serves, is told through {@link Progress#liveRebuilds()}, and then sees the rebuilt state and
- * every later change exactly once, however many times that happens in one session, and also when
- * the dropped offset comes from a store a restarted client opened.
+ * while retention drops its windows meets 410 on its next read, rebuilds from the oldest keyframe
+ * the server still serves, is told on the view ({@link StateView#rebuilt()}) and through {@link
+ * Progress#liveRebuilds()}, and then sees that keyframe's state and every later change exactly
+ * once, however many times that happens in one session, and also when the dropped offset comes from
+ * a store a restarted client opened.
  */
 @ExtendWith(UndeliveredRxErrors.class)
 class LiveRetentionRebuildTest {
@@ -92,7 +92,11 @@ class LiveRetentionRebuildTest {
     return last;
   }
 
-  /** Appends until the server answers 410 to a read from {@code offset}: retention dropped it. */
+  /**
+   * Appends until the server answers 410 to a read from {@code offset}: retention dropped it. Then
+   * waits until the server has written every keyframe due (it writes them on its own thread), so
+   * that the oldest keyframe it serves stays put until the next append.
+   */
   private Offset appendUntilGone(Offset offset) throws Exception {
     Offset last = append(5);
     long deadline = System.nanoTime() + SECONDS.toNanos(20);
@@ -100,6 +104,9 @@ class LiveRetentionRebuildTest {
       if (System.nanoTime() > deadline) throw new AssertionError(offset + " never dropped");
       last = append(5); // each 5 changes end a window; retention keeps the last two
     }
+    await(
+        () -> ServerLog.changesAfterLastKeyframe(server.http(), url) < 5,
+        "the keyframes due are written");
     return last;
   }
 
@@ -120,9 +127,14 @@ class LiveRetentionRebuildTest {
     return orders;
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+  /** A condition that may read the server. */
+  private interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  private static void await(Condition condition, String what) throws Exception {
     long deadline = System.nanoTime() + SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
+    while (!condition.holds()) {
       if (System.nanoTime() > deadline) throw new AssertionError("not within 10 s: " + what);
       Thread.sleep(5); // polls a condition with a deadline
     }
@@ -149,6 +161,7 @@ class LiveRetentionRebuildTest {
     await(() -> progress(reader).liveRebuilds() == rebuilds, "rebuild " + rebuilds);
     LiveViews.latestAtOrPast(live, tail);
     assertToldOnce(live.values(), viewsBefore, rebuilds);
+    if (viewsBefore > 0) assertFromTheOldestKeyframeKept(live.values(), viewsBefore, tail);
     Map<String, String> expected = expectedOrders();
     int first = appended;
     Offset end = append(7);
@@ -177,6 +190,30 @@ class LiveRetentionRebuildTest {
     assertThat(after).as("every change after the rebuild, once").isEqualTo(later);
     assertThat(progress(reader).liveRebuilds()).isEqualTo(rebuilds);
     return end;
+  }
+
+  /**
+   * A subscriber that held a state is shown the rebuild from the oldest keyframe the server still
+   * serves: its first view after the 410 is that keyframe's state, and the views after it up to
+   * {@code tail} carry every change of the server's log after that keyframe, each once.
+   */
+  private void assertFromTheOldestKeyframeKept(List<StateView> views, int viewsBefore, Offset tail)
+      throws Exception {
+    ServerLog.FromFirstKeyframe log =
+        ServerLog.fromFirstKeyframe(server.http(), url, ReferenceChanges.TYPE);
+    StateView rebuilt = views.get(viewsBefore);
+    assertThat(rebuilt.changes()).as("the first view after the 410: a keyframe's state").isEmpty();
+    assertThat(new LinkedHashMap<>(rebuilt.entities(ReferenceChanges.TYPE)))
+        .as("the first view after the 410: the oldest keyframe kept")
+        .isEqualTo(log.keyframe);
+    List<String> shown = new ArrayList<>();
+    for (int i = viewsBefore + 1; i < views.size(); i++) {
+      if (views.get(i - 1).offset().compareTo(tail) >= 0) break;
+      for (Change c : views.get(i).changes()) shown.add(c.value());
+    }
+    assertThat(shown)
+        .as("every change after the oldest keyframe kept, once")
+        .isEqualTo(log.changes);
   }
 
   /**

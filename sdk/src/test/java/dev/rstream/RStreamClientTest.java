@@ -614,15 +614,18 @@ class RStreamClientTest {
   }
 
   @Test
-  void goneLiveOffsetRestartsFromTheNewestKeyframeWithoutRepeatingChanges() throws Exception {
+  void goneLiveOffsetRebuildsFromTheStartWithoutRepeatingWhatSubscribersHold() throws Exception {
     RStreamClient client = client(builder(stream));
     TestSubscriber<StateView> live = client.live().test();
     live.awaitCount(1);
     stream.reads.clear();
+    // A 410 that retention did not cause: the server still serves every window.
     stream.dropLiveReaders(
         new OffsetGoneException("retention", FakeStateStream.URL, null, 410, null));
     ReadOptions restart = stream.reads.poll(5, SECONDS);
-    assertThat(restart.offset()).isEqualTo(log.keyframes.get(log.keyframes.size() - 1).offset());
+    assertThat(restart.offset())
+        .as("the oldest keyframe the server serves")
+        .isEqualTo(Offset.START);
 
     int before = log.messages.size();
     log.changeUnit();
@@ -634,6 +637,7 @@ class RStreamClientTest {
     assertDistinctIncreasingOffsets(live.values());
     assertThat(live.values()).hasSize(2);
     assertThat(live.values().get(1).changes()).as("the unit's changes, none lost").hasSize(added);
+    assertThat(live.values().get(1).rebuilt()).as("the first view after the rebuild").isTrue();
     assertThat(asMap(live.values().get(live.values().size() - 1)))
         .isEqualTo(log.replayTo(log.last));
   }

@@ -22,6 +22,7 @@ import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.StreamSource;
 import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowAssembler;
+import dev.rstream.internal.window.WindowPoint;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.disposables.Disposable;
@@ -71,6 +72,8 @@ final class LiveSession {
   // Whether a hold closed the read (or kept it from opening): release() opens it again.
   private boolean cut;
   private volatile boolean caughtUp;
+  // Whether the next start from the index is a rebuild's after a 410: from the stream's start.
+  private boolean rebuilding;
   // Whether the last rebuild after a 410 has had no batch yet: a 410 again then goes through the
   // reconnect policy, so that a server that answers 410 to every read is not read in a loop.
   private boolean rebuildUnanswered;
@@ -124,13 +127,13 @@ final class LiveSession {
 
   private void open() {
     progress.update(p -> p.live(Progress.Live.CONNECTING));
-    Window held = checkpoint.window();
+    Window held = rebuilding ? null : checkpoint.window();
     if (held != null) {
       resume(held);
       connect();
       return;
     }
-    startFromIndex(keyframes.index(), true);
+    startFromIndex(keyframes.index(), !rebuilding);
   }
 
   /** Continues the live window the checkpoint holds: nothing of it is read again. */
@@ -185,12 +188,45 @@ final class LiveSession {
   }
 
   private void startFrom(KeyframeIndex index) {
+    if (rebuilding) {
+      rebuilding = false;
+      rebuildFromStart(index);
+      return;
+    }
     Keyframe last = index.last();
     if (last == null) {
       begin(WindowAssembler.startingEmpty(Offset.START), Offset.START);
     } else {
       begin(WindowAssembler.atKeyframe(last.offset()), last.offset());
     }
+  }
+
+  /**
+   * Reads from {@code -1}, which a server with retention starts at the oldest keyframe it still
+   * serves (in one step: no index entry can be dropped between reading the index and the stream),
+   * so that subscribers lose the fewest changes: from that keyframe on, every state is emitted. A
+   * server that still serves the window subscribers were last shown (a 410 that retention did not
+   * cause) is read through it without showing them again what they had.
+   */
+  private void rebuildFromStart(KeyframeIndex index) {
+    // Reads before the first keyframe are skipped, unless the stream has none to skip to.
+    begin(
+        index.isEmpty()
+            ? WindowAssembler.startingEmpty(Offset.START)
+            : WindowAssembler.atKeyframe(Offset.START),
+        Offset.START);
+    WindowPoint shown = out.emitted();
+    Keyframe shownStart = shown == null ? null : shown.window().start();
+    if (shown != null && shownStart != null && lists(index, shownStart)) {
+      out.skipThrough(shown.offset());
+    }
+  }
+
+  private static boolean lists(KeyframeIndex index, Keyframe keyframe) {
+    for (Keyframe k : index.asList()) {
+      if (k.offset().equals(keyframe.offset())) return true;
+    }
+    return false;
   }
 
   private void begin(WindowAssembler assembler, Offset from) {
@@ -478,9 +514,10 @@ final class LiveSession {
   /**
    * Retention dropped what we would resume from, or the stream was deleted and created again (its
    * offsets carry a new incarnation): what we hold and stored may not be the stream's any more.
-   * Drops it, reloads the index and starts again from its newest keyframe (the live window, which
-   * retention never drops), after {@code delay} ms. Subscribers get the state once caught up and
-   * every change after it once; {@link Progress#liveRebuilds()} counts the rebuild.
+   * Drops it, reloads the index and reads again from the oldest keyframe the server still serves,
+   * after {@code delay} ms. Subscribers that were shown a state get that keyframe's state (its view
+   * says it was rebuilt) and every change after it once; others the state once caught up. {@link
+   * Progress#liveRebuilds()} counts the rebuild.
    */
   private void rebuild(Throwable error, long delay) {
     log.log(
@@ -490,19 +527,21 @@ final class LiveSession {
     connection.closed(error);
     caughtUp = false;
     rebuildUnanswered = true;
-    out.discontinue(); // the rebuilt state may not follow what subscribers hold
+    rebuilding = true;
+    assembler = null; // a hold meanwhile reopens through open(): the rebuild again
+    out.rebuilding(); // the rebuilt state may not follow what subscribers hold
     checkpoint.reset();
     keyframes.reset(); // the index may name keyframes retention dropped
     progress.update(
         p -> p.live(Progress.Live.CONNECTING).liveRebuilds(progress.current().liveRebuilds() + 1));
     if (delay == 0) {
-      startFromIndex(keyframes.index(), false);
+      open();
     } else {
       read.set(
           scheduler.scheduleDirect(
               () -> {
                 synchronized (LiveSession.this) {
-                  if (!stopped) startFromIndex(keyframes.index(), false);
+                  if (!stopped && !cut) open();
                 }
               },
               delay,

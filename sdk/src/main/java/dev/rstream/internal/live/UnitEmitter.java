@@ -26,6 +26,8 @@ final class UnitEmitter {
   private @Nullable Offset unitOffset;
   private int unitFirst; // the index of the unit's first change in its window
   private int rebuilds; // the session's rebuilds after a 410 so far, carried by every update
+  // After a rebuild that reads again what subscribers were shown: states before it are not shown.
+  private @Nullable Offset floor;
 
   UnitEmitter(FlowableEmitter<LiveUpdate> emitter) {
     this.emitter = emitter;
@@ -44,12 +46,27 @@ final class UnitEmitter {
   }
 
   /**
-   * The session rebuilds after a 410: the next state may not follow what subscribers hold. Emits
-   * again only once caught up; every update from now on counts one more rebuild.
+   * The session rebuilds after a 410: the next state may not follow what subscribers hold, and
+   * every update from now on counts one more rebuild. If subscribers hold a state, every state of
+   * the rebuilt read is emitted (they lose the fewest changes); else only once caught up.
    */
-  void discontinue() {
-    continuous = false;
+  void rebuilding() {
     rebuilds++;
+    continuous = emitted != null;
+    floor = null;
+  }
+
+  /** The last state emitted, if any. */
+  @Nullable WindowPoint emitted() {
+    return emitted;
+  }
+
+  /**
+   * The read goes through {@code offset}, the state subscribers hold: states before it are not
+   * emitted again.
+   */
+  void skipThrough(Offset offset) {
+    floor = offset;
   }
 
   /**
@@ -96,6 +113,11 @@ final class UnitEmitter {
    * reaches may be the one last emitted.
    */
   void emit(WindowPoint point, boolean caughtUp) {
+    Offset through = floor;
+    if (through != null) {
+      if (point.offset().compareTo(through) < 0) return;
+      floor = null;
+    }
     WindowPoint last = emitted;
     if (last != null && emittedCaughtUp && LiveUpdate.samePoint(last, point, true)) return;
     emitted = point;

@@ -199,11 +199,15 @@ public final class KeyframeIndexLoader {
     save(); // the stream is the authority; the store keeps what it taught us
   }
 
-  /** A reset control: forget every keyframe (the store is cleared by the caller). */
+  /**
+   * A reset control or a 410: forget every keyframe (the store is cleared by the caller), so that
+   * the next load reads the companion index again.
+   */
   public synchronized void reset() {
     index = KeyframeIndex.empty();
     next = Offset.START;
     load = null;
+    storedMerged = false; // what was merged is gone with the store
   }
 
   /** No companion index: read the whole stream once, commit its windows, keep the index. */
