@@ -110,6 +110,22 @@ public interface LocalStore {
     throw new UnsupportedOperationException("this store keeps no outbox");
   }
 
+  /**
+   * Adds one outbox entry per element of {@code bodies}, in their order, as {@link
+   * #addToOutbox(String, String, String)} does for one, and returns them as stored. A store should
+   * add them all in one transaction (one commit for a group of appends); the default adds them one
+   * at a time, each atomic, stopping at the first that fails.
+   *
+   * @throws UnsupportedOperationException if this store {@linkplain #keepsOutbox keeps no outbox}.
+   * @throws LocalStoreException if it cannot write: with one transaction, nothing was added.
+   */
+  default List<OutboxEntry> addToOutbox(
+      String streamUrl, String newProducerId, List<String> bodies) {
+    List<OutboxEntry> added = new ArrayList<>(bodies.size());
+    for (String body : bodies) added.add(addToOutbox(streamUrl, newProducerId, body));
+    return added;
+  }
+
   /** The outbox entries of {@code streamUrl}, by sequence number; empty if none. */
   default List<OutboxEntry> outbox(String streamUrl) {
     return Collections.emptyList();

@@ -116,6 +116,13 @@ public final class SqliteStore implements LocalStore, Closeable {
     return database.addToOutbox(streamUrl, newProducerId, body);
   }
 
+  /** All of {@code bodies} in one transaction. */
+  @Override
+  public List<OutboxEntry> addToOutbox(
+      String streamUrl, String newProducerId, List<String> bodies) {
+    return database.addToOutbox(streamUrl, newProducerId, bodies);
+  }
+
   @Override
   public List<OutboxEntry> outbox(String streamUrl) {
     return database.outbox(streamUrl);

@@ -36,6 +36,8 @@ public final class StateView {
   // What the accessors answer: the confirmed state, or it with the pending changes applied.
   private final State shown;
   private final List<Change> pending;
+  // The last answer of withPending, which the next one builds on. A race builds one from scratch.
+  private volatile @Nullable StateView lastWithPending;
   // Computed on first use: most subscribers never ask. A race computes it twice, equally.
   private volatile @Nullable Map<String, Set<String>> changedKeys;
 
@@ -69,19 +71,43 @@ public final class StateView {
     this.pending = pending;
   }
 
-  /** This confirmed state with {@code pending} (this app's unacknowledged changes) applied. */
+  /**
+   * This confirmed state with {@code pending} (this app's unacknowledged changes) applied. When
+   * {@code pending} extends the list of this view's previous answer (an append while nothing was
+   * confirmed), only the changes added since are applied, to that answer's state: one more pending
+   * change costs its own size, not the outbox's.
+   */
   StateView withPending(List<Change> pending) {
     if (pending.isEmpty() && this.pending.isEmpty()) return this;
-    State.Editor editor = point.state().edit();
-    for (Change change : pending) editor.apply(change);
-    return new StateView(
-        point,
-        fromStore,
-        rebuilt,
-        mapper,
-        before,
-        editor.freeze(),
-        Collections.unmodifiableList(new ArrayList<>(pending)));
+    StateView previous = lastWithPending;
+    State base = point.state();
+    int from = 0;
+    if (previous != null && extendsList(pending, previous.pending)) {
+      base = previous.shown;
+      from = previous.pending.size();
+    }
+    State.Editor editor = base.edit();
+    for (int i = from; i < pending.size(); i++) editor.apply(pending.get(i));
+    StateView view =
+        new StateView(
+            point,
+            fromStore,
+            rebuilt,
+            mapper,
+            before,
+            editor.freeze(),
+            Collections.unmodifiableList(new ArrayList<>(pending)));
+    lastWithPending = view;
+    return view;
+  }
+
+  /** Whether {@code list} starts with the very elements of {@code prefix}. */
+  private static boolean extendsList(List<Change> list, List<Change> prefix) {
+    if (prefix.size() > list.size()) return false;
+    for (int i = 0; i < prefix.size(); i++) {
+      if (list.get(i) != prefix.get(i)) return false;
+    }
+    return true;
   }
 
   /**

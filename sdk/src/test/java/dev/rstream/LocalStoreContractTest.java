@@ -328,6 +328,19 @@ public abstract class LocalStoreContractTest {
   }
 
   @Test
+  public void aGroupOfOutboxEntriesIsNumberedInItsOrderAfterThoseBefore() throws Exception {
+    LocalStore store = openWithOutbox();
+    store.addToOutbox(URL, "app-1", "[0]");
+    assertThat(store.addToOutbox(URL, "app-2", List.of("[1]", "[2]", "[3]")))
+        .containsExactly(
+            OutboxEntry.of("app-1", 0, 1, "[1]"),
+            OutboxEntry.of("app-1", 0, 2, "[2]"),
+            OutboxEntry.of("app-1", 0, 3, "[3]"));
+    assertThat(bodies(store.outbox(URL))).containsExactly("[0]", "[1]", "[2]", "[3]");
+    assertThat(store.addToOutbox(URL, "app-1", "[4]").seq()).isEqualTo(4);
+  }
+
+  @Test
   public void aRemovedEntryLeavesAndTheRestAreNumberedAgainAtTheGivenEpoch() throws Exception {
     LocalStore store = openWithOutbox();
     for (int i = 0; i < 4; i++) store.addToOutbox(URL, "app-1", "[" + i + "]");

@@ -82,7 +82,10 @@ public final class Outbox {
   private final String streamUrl;
   private final LocalStore store;
   private final Object lock = new Object();
-  private final List<Pending> pending = new ArrayList<>(); // by seq
+  private final Object commitLock = new Object();
+  // By seq; the appends still being committed (entry null) are the last ones.
+  private final List<Pending> pending = new ArrayList<>();
+  private final List<Pending> uncommitted = new ArrayList<>();
   private final List<Link> links = new ArrayList<>();
   private final FlowableProcessor<Integer> sizes;
   private final FlowableProcessor<RejectedWriteException> rejected =
@@ -102,7 +105,9 @@ public final class Outbox {
     this.store = store;
     for (OutboxEntry entry : store.outbox(streamUrl)) {
       List<Change> changes = OutboxBodies.decode(entry.body());
-      pending.add(new Pending(entry, changes, overlay.add(changes)));
+      Pending loaded = new Pending(entry.body(), changes, overlay.add(changes));
+      loaded.entry = entry;
+      pending.add(loaded);
     }
     sizes = BehaviorProcessor.createDefault(pending.size()).toSerialized();
     if (!pending.isEmpty())
@@ -110,24 +115,73 @@ public final class Outbox {
   }
 
   /**
-   * Writes {@code changes} to the store as the next entry (one transaction with its producer
-   * number), then returns the hot answer: the server's acknowledgement, or a {@link
-   * RejectedWriteException}. Throws the store's {@code LocalStoreException} if it cannot write:
-   * then nothing was added.
+   * Shows {@code changes} in the overlay at once (views built on this thread), then writes them to
+   * the store as the next entry and returns the hot answer: the server's acknowledgement, or a
+   * {@link RejectedWriteException}. Returns only once the entry is committed: appends made
+   * meanwhile on other threads are committed with it, in one transaction (a group commit, see
+   * {@link #commitQueued}). If the store cannot write, the answer fails with its {@code
+   * LocalStoreException} and the overlay drops the changes again: then nothing was added.
+   *
+   * <p>What a view shows is therefore ahead of the store by at most the appends still returning: a
+   * process killed in between loses exactly those, whose callers never got their answer. Views do
+   * not wait for the commit because nothing they show is promised to survive until {@code append}
+   * returns; the commit does not hold the lock, so sending and acknowledging go on meanwhile.
    */
   public Single<AppendResult> append(List<Change> changes) {
     String body = OutboxBodies.encode(changes);
     Pending added;
     synchronized (lock) {
       if (closed) throw new IllegalStateException("outbox closed: " + streamUrl);
-      // Under the lock: the store's numbers and this list's order are the same order.
-      OutboxEntry entry = store.addToOutbox(streamUrl, "rstream-" + UUID.randomUUID(), body);
-      added = new Pending(entry, changes, overlay.add(changes));
+      // Under the lock: the overlay's order, this list's and the queue's are the store's order.
+      added = new Pending(body, changes, overlay.add(changes));
       pending.add(added);
+      uncommitted.add(added);
       sizes.onNext(pending.size());
     }
+    overlay.publish();
+    commitQueued(added);
+    RuntimeException failure = added.writeFailure;
+    if (failure != null) return Single.error(failure);
     pump();
     return added.result.hide();
+  }
+
+  /**
+   * Commits every queued append up to and including {@code mine}, unless an earlier caller's commit
+   * already took it. One caller at a time commits, taking all that were queued when it started:
+   * callers that queued meanwhile wait here and are then committed together, so concurrent appends
+   * share a transaction. Queue order is the order of the sequence numbers the store gives them.
+   */
+  private void commitQueued(Pending mine) {
+    synchronized (commitLock) {
+      List<Pending> group;
+      synchronized (lock) {
+        if (mine.entry != null || mine.writeFailure != null) return;
+        group = new ArrayList<>(uncommitted);
+      }
+      List<String> bodies = new ArrayList<>(group.size());
+      for (Pending p : group) bodies.add(p.body);
+      List<OutboxEntry> entries;
+      try {
+        entries = store.addToOutbox(streamUrl, "rstream-" + UUID.randomUUID(), bodies);
+      } catch (RuntimeException e) {
+        synchronized (lock) {
+          uncommitted.removeAll(group);
+          pending.removeAll(group);
+          for (Pending p : group) p.writeFailure = e;
+          sizes.onNext(pending.size());
+        }
+        for (Pending p : group) overlay.remove(p.overlayEntry);
+        return;
+      }
+      synchronized (lock) {
+        uncommitted.removeAll(group);
+        for (int i = 0; i < group.size(); i++) {
+          // A renumbering in between already gave it its entry as the store holds it now.
+          if (group.get(i).entry == null) group.get(i).entry = entries.get(i);
+        }
+      }
+    }
   }
 
   /** Starts sending through {@code link} if no earlier attached client sends. */
@@ -199,27 +253,30 @@ public final class Outbox {
   /** Sends the first entry if nothing is in flight, a client is attached and no wait is on. */
   private void pump() {
     Pending head;
+    OutboxEntry entry;
     Link link;
     synchronized (lock) {
       if (closed || inFlight != null || retryTimer != null || waitingForOnline) return;
       if (pending.isEmpty() || links.isEmpty()) return;
       head = pending.get(0);
+      entry = head.entry;
+      if (entry == null) return; // its appender sends it once committed
       link = links.get(0);
       inFlight = head;
     }
-    OutboxEntry entry = head.entry;
     Single<AppendResult> request;
     try {
       request = link.sender.send(entry);
     } catch (RuntimeException e) {
       request = Single.error(e);
     }
-    request.subscribe(result -> acknowledged(head, result), error -> failed(head, link, error));
+    request.subscribe(
+        result -> acknowledged(head, entry, result), error -> failed(head, entry, link, error));
   }
 
-  private void acknowledged(Pending head, AppendResult result) {
+  private void acknowledged(Pending head, OutboxEntry sent, AppendResult result) {
     try {
-      store.acknowledgeOutbox(streamUrl, head.entry.epoch(), head.entry.seq());
+      store.acknowledgeOutbox(streamUrl, sent.epoch(), sent.seq());
     } catch (RuntimeException e) {
       // Still stored: after a restart it is sent again and answered as a duplicate.
       log.log(Level.WARNING, streamUrl + ": cannot record an acknowledgement in the store", e);
@@ -237,15 +294,15 @@ public final class Outbox {
     pump();
   }
 
-  private void failed(Pending head, Link link, Throwable error) {
+  private void failed(Pending head, OutboxEntry sent, Link link, Throwable error) {
     List<Pending> refused = new ArrayList<>();
     synchronized (lock) {
       inFlight = null;
       if (!pending.contains(head) || closed) return;
-      long epoch = head.entry.epoch();
+      long epoch = sent.epoch();
       if (error instanceof SequenceConflictException
           && ((SequenceConflictException) error).expectedSeq() >= 0
-          && ((SequenceConflictException) error).expectedSeq() < head.entry.seq()
+          && ((SequenceConflictException) error).expectedSeq() < sent.seq()
           && renumberedForGap++ < 3) {
         renumber(null, epoch, ((SequenceConflictException) error).expectedSeq());
       } else if (error instanceof ProducerFencedException && !claimedAfterFence) {
@@ -255,7 +312,8 @@ public final class Outbox {
       } else if (error instanceof ProducerFencedException
           || error instanceof StreamClosedException) {
         // Nothing of ours can be written to this stream any more.
-        refused.addAll(pending);
+        // Those still being committed are sent after and refused then.
+        for (Pending p : pending) if (p.entry != null) refused.add(p);
         for (Pending p : refused) removeRefused(p);
       } else if (refusedForGood(error)) {
         refused.add(head);
@@ -293,7 +351,8 @@ public final class Outbox {
    */
   private void removeRefused(Pending head) {
     if (pending.isEmpty() || pending.get(0) != head) return;
-    renumber(head, head.entry.epoch(), head.entry.seq());
+    OutboxEntry entry = head.committed();
+    renumber(head, entry.epoch(), entry.seq());
     pending.remove(head);
   }
 
@@ -306,7 +365,7 @@ public final class Outbox {
     try {
       stored =
           store.renumberOutbox(
-              streamUrl, removed != null ? removed.entry.seq() : -1, epoch, firstSeq);
+              streamUrl, removed != null ? removed.committed().seq() : -1, epoch, firstSeq);
     } catch (RuntimeException e) {
       // The next send meets the same answer and tries again.
       log.log(Level.WARNING, streamUrl + ": cannot renumber the outbox", e);
@@ -347,15 +406,24 @@ public final class Outbox {
   }
 
   private static final class Pending {
-    volatile OutboxEntry entry;
+    final String body;
+    // Null until committed; then as the store holds it (a renumbering replaces it).
+    volatile @Nullable OutboxEntry entry;
+    volatile @Nullable RuntimeException writeFailure;
     final List<Change> changes;
     final OutboxOverlay.Entry overlayEntry;
     final SingleSubject<AppendResult> result = SingleSubject.create();
 
-    Pending(OutboxEntry entry, List<Change> changes, OutboxOverlay.Entry overlayEntry) {
-      this.entry = entry;
+    Pending(String body, List<Change> changes, OutboxOverlay.Entry overlayEntry) {
+      this.body = body;
       this.changes = changes;
       this.overlayEntry = overlayEntry;
+    }
+
+    OutboxEntry committed() {
+      OutboxEntry committed = entry;
+      if (committed == null) throw new IllegalStateException("not committed yet");
+      return committed;
     }
   }
 }

@@ -34,11 +34,21 @@ public final class OutboxOverlay {
       BehaviorProcessor.createDefault(0L).toSerialized();
   private long version;
 
+  /** Adds {@code changes} last; views show them after the next {@link #publish}. */
   synchronized Entry add(List<Change> changes) {
     Entry entry = new Entry(changes);
     entries.add(entry);
-    versions.onNext(++version);
+    version++;
     return entry;
+  }
+
+  /** Tells the views of what {@link #add} added, on this thread unless another one emits now. */
+  void publish() {
+    long now;
+    synchronized (this) {
+      now = version;
+    }
+    versions.onNext(now);
   }
 
   /** {@code echoAt} null: the answer named no offset (a duplicate); dropped at the next view. */

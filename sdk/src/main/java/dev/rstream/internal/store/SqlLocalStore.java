@@ -247,6 +247,18 @@ public final class SqlLocalStore implements LocalStore, Closeable {
   }
 
   @Override
+  public List<OutboxEntry> addToOutbox(
+      String streamUrl, String newProducerId, List<String> bodies) {
+    return transactionWithAnswer(
+        "add to the outbox",
+        () -> {
+          List<OutboxEntry> added = new ArrayList<>(bodies.size());
+          for (String body : bodies) added.add(outbox.add(streamUrl, newProducerId, body));
+          return added;
+        });
+  }
+
+  @Override
   public List<OutboxEntry> outbox(String streamUrl) {
     return transactionWithAnswer("read the outbox", () -> outbox.entries(streamUrl));
   }
