@@ -18,7 +18,7 @@ import okio.Okio;
  * transparent gzip, so comparable to JSON sizes). An application interceptor: install it with
  * {@code OkHttpClient.Builder.addInterceptor} on the client handed to the SDK. Thread-safe.
  */
-final class TrafficCounter implements Interceptor {
+public final class TrafficCounter implements Interceptor {
   private final AtomicLong bodyBytes = new AtomicLong();
 
   /**
@@ -52,7 +52,7 @@ final class TrafficCounter implements Interceptor {
   }
 
   /** Requests started so far. */
-  long requests() {
+  public long requests() {
     return requested.size();
   }
 
@@ -68,7 +68,7 @@ final class TrafficCounter implements Interceptor {
   }
 
   /** Decoded response body bytes read so far. */
-  long bodyBytes() {
+  public long bodyBytes() {
     return bodyBytes.get();
   }
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe: one benchmark thread drives it. {@link #close} stops the child.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
   /**
    * Starts the Node server in memory with its defaults (compression is only used when a client asks
    * for it, and the benchmark's clients never do). Runs with {@code --expose-gc} so that its heap
@@ -83,7 +83,7 @@ final class ServerProcess implements AutoCloseable {
    * The Node reference server, from {@code nodeDir} (which holds the pinned package.json and
    * package-lock.json); installs it with {@code npm ci} first when it is not installed yet.
    */
-  static ServerProcess node(Path nodeDir) throws IOException, InterruptedException {
+  public static ServerProcess node(Path nodeDir) throws IOException, InterruptedException {
     Path installed = nodeDir.resolve("node_modules/@durable-streams/server/package.json");
     if (!Files.exists(installed)) {
       Process npm =
@@ -110,7 +110,7 @@ final class ServerProcess implements AutoCloseable {
   /**
    * The URL of the stream named {@code name}: both servers serve any path, ours under /v1/stream/.
    */
-  String streamUrl(String name) {
+  public String streamUrl(String name) {
     return baseUrl + "/v1/stream/" + name;
   }
 

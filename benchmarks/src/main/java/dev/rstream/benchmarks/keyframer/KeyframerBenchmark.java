@@ -20,11 +20,13 @@ import okhttp3.OkHttpClient;
  * The keyframer against server-stub serving plain JSON streams (as any Durable Streams server): its
  * catch-up throughput (changes/s it applies while reading a stream written before it started,
  * keyframes every 1,000 changes) and its lag behind the tail (from an append's acknowledgement to
- * the keyframer having applied it) while a writer appends at 1k and 10k changes/s, in requests of
- * 10 and 100 changes every 10 ms. Prints the figures.
+ * the keyframer having applied it) while one writer appends 1k changes/s (10 a request every 10 ms)
+ * and {@code --writers} writers (4 by default) append 10k changes/s between them, each a request
+ * every 10 ms. Prints the figures, with the append rate reached beside the one aimed at.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar
- * dev.rstream.benchmarks.keyframer.KeyframerBenchmark [--catch-up 100000] [--seconds 10]}
+ * dev.rstream.benchmarks.keyframer.KeyframerBenchmark [--catch-up 100000] [--seconds 10] [--writers
+ * 4]}
  */
 public final class KeyframerBenchmark {
   private KeyframerBenchmark() {}
@@ -32,18 +34,20 @@ public final class KeyframerBenchmark {
   public static void main(String[] args) throws Exception {
     int catchUp = 100_000;
     int seconds = 10;
+    int writers = 4;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--catch-up" -> catchUp = Integer.parseInt(args[i + 1]);
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        case "--writers" -> writers = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     OkHttpClient http = new OkHttpClient();
     try (StubServer server = StubServer.builder().memory().build().start()) {
       throughput(http, server.streamUrl("bench/catch-up"), catchUp);
-      lag(http, server.streamUrl("bench/lag-1k"), 10, seconds);
-      lag(http, server.streamUrl("bench/lag-10k"), 100, seconds);
+      lag(http, server.streamUrl("bench/lag-1k"), 1_000, 1, seconds);
+      lag(http, server.streamUrl("bench/lag-10k"), 10_000, writers, seconds);
     } finally {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
@@ -111,7 +115,12 @@ public final class KeyframerBenchmark {
         changes, secs, changes / secs, keyframes[0]);
   }
 
-  private static void lag(OkHttpClient http, String url, int perRequest, int seconds)
+  /**
+   * The keyframer's lag while {@code writers} threads append {@code rate} changes/s between them,
+   * each a request every 10 ms (so a request holds {@code rate / writers / 100} changes). Prints
+   * the rate reached beside the one aimed at.
+   */
+  private static void lag(OkHttpClient http, String url, int rate, int writers, int seconds)
       throws Exception {
     DurableStream stream = create(http, url);
     java.util.concurrent.ConcurrentSkipListMap<Offset, Long> acked =
@@ -135,34 +144,58 @@ public final class KeyframerBenchmark {
     Thread runner = new Thread(keyframer::run, "keyframer");
     runner.start();
     Thread.sleep(500); // its initial keyframe
-    long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-    long next = System.nanoTime();
-    long n = 0;
-    while (System.nanoTime() < end) {
-      Offset offset =
-          stream
-              .appendJsonBatch(unit(perRequest, n), AppendOptions.none())
-              .blockingGet()
-              .nextOffset();
-      acked.put(offset, System.nanoTime());
-      n += perRequest;
-      next += 10_000_000L;
-      long wait = next - System.nanoTime();
-      if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+    int perRequest = Math.max(1, rate / writers / 100);
+    java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();
+    long begin = System.nanoTime();
+    long end = begin + Duration.ofSeconds(seconds).toNanos();
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int writer = w;
+      Thread thread =
+          new Thread(
+              () -> {
+                long next = System.nanoTime();
+                long n = writer * 1_000_000_000L;
+                try {
+                  while (System.nanoTime() < end) {
+                    Offset offset =
+                        stream
+                            .appendJsonBatch(unit(perRequest, n), AppendOptions.none())
+                            .blockingGet()
+                            .nextOffset();
+                    acked.put(offset, System.nanoTime());
+                    written.addAndGet(perRequest);
+                    requests.incrementAndGet();
+                    n += perRequest;
+                    next += 10_000_000L;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "writer-" + w);
+      threads.add(thread);
+      thread.start();
     }
+    for (Thread thread : threads) thread.join();
+    double elapsed = (System.nanoTime() - begin) / 1e9;
     Thread.sleep(2_000);
     keyframer.close();
     runner.join();
     List<Long> sorted = new ArrayList<>(lags);
     Collections.sort(sorted);
-    double rate = n / (double) seconds;
     System.out.printf(
-        "lag at %,.0f appends/s (%d changes a request): %d of %d requests applied;"
-            + " p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+        "lag aiming at %,d appends/s (%d writers, %d changes a request every 10 ms): reached"
+            + " %,.0f appends/s; %d of %d requests applied; p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
         rate,
+        writers,
         perRequest,
+        written.get() / elapsed,
         sorted.size(),
-        n / perRequest,
+        requests.get(),
         pct(sorted, 0.50),
         pct(sorted, 0.99),
         sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1) / 1e6);
