@@ -30,7 +30,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntFunction;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
@@ -714,29 +713,11 @@ public final class EndToEndBenchmarks {
     int n = options.restartMessages;
     int windows = options.restartWindows;
     int appended = options.restartAppended;
-    int every = Math.max(1, n / windows);
-    int keys = Math.min(every, 1_000);
-    String url = loopback.createStateStream("restart-" + n, every);
-    Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1);
-    // Updates of a bounded key set: each stored window's keyframe holds `keys` entities, not all
-    // entities so far (which would make the store grow with n squared).
-    IntFunction<String> message =
-        i ->
-            "{\"type\":\"order\",\"key\":\"o"
-                + (i % keys)
-                + "\",\"value\":{\"id\":"
-                + i
-                + ",\"price\":"
-                + (1000 + i % 997)
-                + ".25,\"qty\":"
-                + (i % 50 + 1)
-                + "},\"headers\":{\"operation\":\""
-                + (i < keys ? "insert" : "update")
-                + "\",\"timestamp\":\""
-                + RFC3339_MILLIS.format(base.plusMillis(i))
-                + "\"}}";
+    OrderHistory orders = OrderHistory.create(loopback, "restart-" + n, n, windows);
+    String url = orders.url();
+    int keys = orders.keys();
     // Batches of `every` changes: the server writes its keyframes between units.
-    Offset populated = Offset.of(loopback.populateKeyframed(url, 0, n, every, message));
+    Offset populated = orders.populateKeyframed(loopback, 0, n);
     List<Loopback.IndexEntry> index = loopback.keyframeIndex(url);
     check(index.size() >= 3, "only " + index.size() + " keyframes in " + url);
     String size = count(n) + " msgs, " + index.size() + " keyframes";
@@ -794,7 +775,7 @@ public final class EndToEndBenchmarks {
 
       // (b) M messages appended while closed, then a restart and live().
       Offset before = populated;
-      Offset grown = Offset.of(loopback.populate(url, n, n + appended, every, message));
+      Offset grown = orders.populate(loopback, n, n + appended);
       Loopback.RawResult added = loopback.rawReadFrom(url, before.value());
       TrafficCounter restarted = new TrafficCounter();
       long t1 = System.nanoTime();

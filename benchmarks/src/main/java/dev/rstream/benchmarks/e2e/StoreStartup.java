@@ -9,16 +9,11 @@ import dev.rstream.StateView;
 import io.reactivex.rxjava3.disposables.Disposable;
 import java.io.File;
 import java.nio.file.Files;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 
 /**
  * Time to the first stored state on a restart, on the JVM's {@link SqliteStore}: a state stream of
@@ -31,10 +26,6 @@ import java.util.function.IntFunction;
  * <p>Usage: {@code StoreStartup [--messages 1000000] [--windows 1000] [--runs 7] [--out FILE]}.
  */
 public final class StoreStartup {
-  private static final DateTimeFormatter RFC3339_MILLIS =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
-          .withZone(ZoneOffset.UTC);
-
   private StoreStartup() {}
 
   public static void main(String[] args) throws Exception {
@@ -60,32 +51,15 @@ public final class StoreStartup {
           throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    int every = Math.max(1, n / windows);
-    int keys = Math.min(every, 1_000);
-    Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1);
-    // The restart figure's messages: updates of a bounded key set, timestamped.
-    IntFunction<String> message =
-        i ->
-            "{\"type\":\"order\",\"key\":\"o"
-                + (i % keys)
-                + "\",\"value\":{\"id\":"
-                + i
-                + ",\"price\":"
-                + (1000 + i % 997)
-                + ".25,\"qty\":"
-                + (i % 50 + 1)
-                + "},\"headers\":{\"operation\":\""
-                + (i < keys ? "insert" : "update")
-                + "\",\"timestamp\":\""
-                + RFC3339_MILLIS.format(base.plusMillis(i))
-                + "\"}}";
-
     File dir = Files.createTempDirectory("rstream-startup").toFile();
     File file = new File(dir, "app.db");
     try (Loopback loopback = new Loopback()) {
-      String url = loopback.createStateStream("startup-" + n, every);
+      // The restart figure's stream.
+      OrderHistory orders = OrderHistory.create(loopback, "startup-" + n, n, windows);
+      String url = orders.url();
+      int keys = orders.keys();
       long t0 = System.nanoTime();
-      Offset end = Offset.of(loopback.populateKeyframed(url, 0, n, every, message));
+      Offset end = orders.populateKeyframed(loopback, 0, n);
       System.out.printf(
           Locale.ROOT, "populated %,d messages in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
 
