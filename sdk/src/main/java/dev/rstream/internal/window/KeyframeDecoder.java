@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
 import dev.rstream.durable.MessageDecoder;
-import dev.rstream.internal.state.StateMessageDecoder;
+import dev.rstream.internal.state.Rfc3339;
 import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -87,8 +87,7 @@ public final class KeyframeDecoder implements MessageDecoder<Keyframe> {
         throw new IllegalArgumentException(
             "keyframe " + position + " is before its asOf " + offset);
       }
-      Instant time =
-          timestamp == null ? Instant.MIN : StateMessageDecoder.parseTimestamp(timestamp);
+      Instant time = timestamp == null ? Instant.MIN : Rfc3339.parse(timestamp);
       return new Entry(Keyframe.of(start, time), "");
     } catch (DateTimeException | IllegalArgumentException e) {
       return new Entry(null, "bad keyframe index entry: " + e.getMessage());

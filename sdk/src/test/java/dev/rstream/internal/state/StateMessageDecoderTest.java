@@ -137,7 +137,7 @@ class StateMessageDecoderTest {
               offsetMinutes == 0 && random.nextBoolean()
                   ? "Z"
                   : time.getOffset().getId().replace("Z", "+00:00"));
-      assertThat(StateMessageDecoder.parseTimestamp(text))
+      assertThat(Rfc3339.parse(text))
           .as(text)
           .isEqualTo(java.time.OffsetDateTime.parse(text).toInstant());
     }
@@ -150,7 +150,7 @@ class StateMessageDecoderTest {
           "2026-01-01T00:00:00+0100",
           "yesterday"
         }) {
-      assertThatThrownBy(() -> StateMessageDecoder.parseTimestamp(bad))
+      assertThatThrownBy(() -> Rfc3339.parse(bad))
           .as(bad)
           .isInstanceOf(java.time.DateTimeException.class);
     }
@@ -251,7 +251,7 @@ class StateMessageDecoderTest {
             .as("message %d, chunks of %d", i, maxChunk)
             .isEqualTo(expected.get(i).change());
       }
-      assertThat(fresh.rawValues).as("values taken as bytes").isGreaterThan(2_000);
+      assertThat(fresh.rawValues()).as("values taken as bytes").isGreaterThan(2_000);
       // One message and the parser's read-ahead are kept, not the body.
       assertThat(raw.buffer().length).isLessThan(bytes.length / 4);
     }
