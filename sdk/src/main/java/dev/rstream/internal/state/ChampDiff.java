@@ -39,13 +39,13 @@ public final class ChampDiff {
   }
 
   private static <K, V> boolean nodes(
-      ChampMap.Node<K, V> a, ChampMap.Node<K, V> b, int shift, Visitor<? super K, ? super V> v) {
+      ChampNode<K, V> a, ChampNode<K, V> b, int shift, Visitor<? super K, ? super V> v) {
     if (a == b) return true;
-    if (!(a instanceof ChampMap.BitmapNode) || !(b instanceof ChampMap.BitmapNode)) {
+    if (!(a instanceof ChampBitmapNode) || !(b instanceof ChampBitmapNode)) {
       return anyNodes(a, b, shift, v); // collision nodes: small, below the last level
     }
-    ChampMap.BitmapNode<K, V> x = (ChampMap.BitmapNode<K, V>) a;
-    ChampMap.BitmapNode<K, V> y = (ChampMap.BitmapNode<K, V>) b;
+    ChampBitmapNode<K, V> x = (ChampBitmapNode<K, V>) a;
+    ChampBitmapNode<K, V> y = (ChampBitmapNode<K, V>) b;
     int xData = x.dataMap;
     int xNodes = x.nodeMap;
     int yData = y.dataMap;
@@ -75,7 +75,7 @@ public final class ChampDiff {
           return false;
         }
       } else if ((xNodes & bit) != 0) {
-        ChampMap.Node<K, V> sub = x.node(nodeIndex(xNodes, bit));
+        ChampNode<K, V> sub = x.node(nodeIndex(xNodes, bit));
         if ((yData & bit) != 0) {
           int j = Integer.bitCount(yData & (bit - 1));
           if (!entryAgainstNode(y.key(j), y.value(j), sub, shift, v, false)) return false;
@@ -106,7 +106,7 @@ public final class ChampDiff {
   private static <K, V> boolean entryAgainstNode(
       K key,
       V value,
-      ChampMap.Node<K, V> sub,
+      ChampNode<K, V> sub,
       int shift,
       Visitor<? super K, ? super V> v,
       boolean entryBefore) {
@@ -126,7 +126,7 @@ public final class ChampDiff {
 
   /** Every entry of {@code node} is on one side only. */
   private static <K, V> boolean all(
-      ChampMap.Node<K, V> node, Visitor<? super K, ? super V> v, boolean before) {
+      ChampNode<K, V> node, Visitor<? super K, ? super V> v, boolean before) {
     boolean[] goOn = {true};
     node.forEach(
         (k, val) -> {
@@ -137,7 +137,7 @@ public final class ChampDiff {
 
   /** Any two nodes at the same place, by lookups: for collision nodes, which hold a few entries. */
   private static <K, V> boolean anyNodes(
-      ChampMap.Node<K, V> a, ChampMap.Node<K, V> b, int shift, Visitor<? super K, ? super V> v) {
+      ChampNode<K, V> a, ChampNode<K, V> b, int shift, Visitor<? super K, ? super V> v) {
     boolean[] goOn = {true};
     a.forEach(
         (k, val) -> {

@@ -114,16 +114,16 @@ class ChampMapTest {
    * Counts nodes of {@code after} that are not nodes of {@code before} (fresh) and those that are.
    */
   private static void countNodes(
-      ChampMap.Node<?, ?> after, ChampMap.Node<?, ?> before, int[] fresh, int[] shared) {
-    java.util.Set<ChampMap.Node<?, ?>> old =
+      ChampNode<?, ?> after, ChampNode<?, ?> before, int[] fresh, int[] shared) {
+    java.util.Set<ChampNode<?, ?>> old =
         java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     collect(before, old);
-    java.util.ArrayDeque<ChampMap.Node<?, ?>> todo = new java.util.ArrayDeque<>();
+    java.util.ArrayDeque<ChampNode<?, ?>> todo = new java.util.ArrayDeque<>();
     todo.add(after);
     while (!todo.isEmpty()) {
-      ChampMap.Node<?, ?> node = todo.poll();
+      ChampNode<?, ?> node = todo.poll();
       if (old.contains(node)) {
-        java.util.Set<ChampMap.Node<?, ?>> subtree =
+        java.util.Set<ChampNode<?, ?>> subtree =
             java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         collect(node, subtree);
         shared[0] += subtree.size(); // its whole subtree is shared
@@ -134,7 +134,7 @@ class ChampMapTest {
     }
   }
 
-  private static void collect(ChampMap.Node<?, ?> node, java.util.Set<ChampMap.Node<?, ?>> into) {
+  private static void collect(ChampNode<?, ?> node, java.util.Set<ChampNode<?, ?>> into) {
     into.add(node);
     for (int i = 0; i < node.nodeArity(); i++) collect(node.node(i), into);
   }
