@@ -136,6 +136,7 @@ final class ClientAssembly {
                 entry.epoch(),
                 entry.seq(),
                 entry.body().getBytes(StandardCharsets.UTF_8)),
+        outboxSource::tail,
         config.retryPolicyOrDefault(),
         config.scheduler);
   }

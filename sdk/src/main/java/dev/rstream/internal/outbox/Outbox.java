@@ -4,6 +4,7 @@ import dev.rstream.Change;
 import dev.rstream.ConflictException;
 import dev.rstream.LocalStore;
 import dev.rstream.LocalStore.OutboxEntry;
+import dev.rstream.Offset;
 import dev.rstream.ProducerFencedException;
 import dev.rstream.RStreamException;
 import dev.rstream.RejectedWriteException;
@@ -66,14 +67,21 @@ public final class Outbox {
     Single<AppendResult> send(OutboxEntry entry);
   }
 
+  /** Reads the stream's tail offset now. */
+  public interface Tail {
+    Single<Offset> read();
+  }
+
   /** An attached client's way to send, and how it retries transient failures. */
   public static final class Link {
     final Sender sender;
+    final Tail tail;
     final RetryPolicy policy;
     final Scheduler scheduler;
 
-    public Link(Sender sender, RetryPolicy policy, Scheduler scheduler) {
+    public Link(Sender sender, Tail tail, RetryPolicy policy, Scheduler scheduler) {
       this.sender = sender;
+      this.tail = tail;
       this.policy = policy;
       this.scheduler = scheduler;
     }
@@ -266,12 +274,36 @@ public final class Outbox {
     }
     Single<AppendResult> request;
     try {
-      request = link.sender.send(entry);
+      request = link.sender.send(entry).flatMap(result -> withEcho(result, link));
     } catch (RuntimeException e) {
       request = Single.error(e);
     }
     request.subscribe(
         result -> acknowledged(head, entry, result), error -> failed(head, entry, link, error));
+  }
+
+  /**
+   * The answer with the offset the overlay waits for before it drops the entry. A duplicate answer
+   * names none (the server applied the entry before, at an offset it does not repeat): the tail
+   * read after it is at or past that offset, so a confirmed state there holds the entry. Dropping
+   * it at once instead would show the older value in every view before the live state reaches it. A
+   * failed tail read fails the send, which is retried and answered as a duplicate again.
+   */
+  private static Single<AppendResult> withEcho(AppendResult result, Link link) {
+    if (result.nextOffset() != null || !result.duplicate()) return Single.just(result);
+    return link.tail
+        .read()
+        .map(
+            tail ->
+                AppendResult.builder()
+                    .status(result.status())
+                    .nextOffset(tail)
+                    .streamClosed(result.streamClosed())
+                    .duplicate(true)
+                    .producerEpoch(result.producerEpoch())
+                    .producerSeq(result.producerSeq())
+                    .headers(result.headers())
+                    .build());
   }
 
   private void acknowledged(Pending head, OutboxEntry sent, AppendResult result) {

@@ -45,7 +45,12 @@ class OutboxOfflineTest {
         };
     try (SqliteStore store = SqliteStore.open(new File(dir, "app.db"))) {
       Outbox outbox = Outboxes.open(store, URL);
-      Outbox.Link link = new Outbox.Link(sender, RetryPolicy.defaults(), time);
+      Outbox.Link link =
+          new Outbox.Link(
+              sender,
+              () -> Single.error(new AssertionError("no tail")),
+              RetryPolicy.defaults(),
+              time);
       outbox.attach(link);
       TestSubscriber<Integer> sizes = outbox.sizes().test();
       List<TestSubscriberSingle> results = new ArrayList<>();
