@@ -26,6 +26,17 @@ final class ChampBitmapNode<K, V> extends ChampNode<K, V> {
     return edit != null && this.edit == edit;
   }
 
+  /** This node with the sub-node at {@code slot} replaced: in place if owned, else a copy. */
+  private ChampBitmapNode<K, V> withSub(int slot, ChampNode<K, V> newSub, @Nullable Object edit) {
+    if (ownedBy(edit)) {
+      content[slot] = newSub;
+      return this;
+    }
+    Object[] copy = content.clone();
+    copy[slot] = newSub;
+    return new ChampBitmapNode<>(edit, dataMap, nodeMap, copy);
+  }
+
   /** This node, now holding {@code content} under the two maps: in place if owned, else a copy. */
   private ChampBitmapNode<K, V> with(
       @Nullable Object edit, int dataMap, int nodeMap, Object[] content) {
@@ -123,13 +134,7 @@ final class ChampBitmapNode<K, V> extends ChampNode<K, V> {
       ChampNode<K, V> sub = (ChampNode<K, V>) content[slot];
       ChampNode<K, V> newSub = sub.put(key, value, hash, shift + BITS, effect, edit);
       if (newSub == sub) return this;
-      if (ownedBy(edit)) {
-        content[slot] = newSub;
-        return this;
-      }
-      Object[] copy = content.clone();
-      copy[slot] = newSub;
-      return new ChampBitmapNode<>(edit, dataMap, nodeMap, copy);
+      return withSub(slot, newSub, edit);
     }
     effect.added = true;
     int i = dataIndex(bit);
@@ -164,13 +169,7 @@ final class ChampBitmapNode<K, V> extends ChampNode<K, V> {
         return nodeToInline(bit, slot, newSub.key(0), newSub.value(0), edit);
       }
       if (newSub == sub) return this; // changed in place
-      if (ownedBy(edit)) {
-        content[slot] = newSub;
-        return this;
-      }
-      Object[] copy = content.clone();
-      copy[slot] = newSub;
-      return new ChampBitmapNode<>(edit, dataMap, nodeMap, copy);
+      return withSub(slot, newSub, edit);
     }
     return this;
   }
