@@ -78,7 +78,8 @@ import org.slf4j.LoggerFactory;
  * touched file once, then makes the units readable, calls tail listeners and completes the futures
  * on the writer thread. Dependent actions on those futures therefore run on the writer thread and
  * must be quick (or use an {@code ...Async} variant). Reads run on the calling thread with
- * positional reads and never wait for the writer.
+ * positional reads and never wait for the writer. Compaction copies on a thread of its own, one
+ * stream at a time, and holds the writer only to put the copy in place.
  *
  * <p>Heap use: per stream about 24 bytes per message for the index (plus producer states); message
  * bytes stay on disk and in the OS page cache. Each stream holds up to two open file descriptors.
@@ -93,6 +94,7 @@ public final class FileLogStore implements LogStore {
   private final TailListeners listeners = new TailListeners(log);
   private final AtomicLong nextFileNumber;
   private final GroupCommitWriter writer;
+  private final Compactor compactor;
   private final long minCompactionBytes;
   private volatile boolean closed;
 
@@ -126,6 +128,7 @@ public final class FileLogStore implements LogStore {
     this.nextFileNumber = new AtomicLong(LogRecovery.recover(streamsDir, streams, salvage) + 1);
     this.writer =
         new GroupCommitWriter(streamsDir, streams, listeners, beforeGroup, disk, compactionHook);
+    this.compactor = new Compactor(writer, compactionHook, String.valueOf(dir));
     writer.start();
   }
 
@@ -162,8 +165,9 @@ public final class FileLogStore implements LogStore {
   }
 
   /**
-   * Like {@link #open(Path)}, telling {@code hook} each step of every compaction on the writer
-   * thread, and compacting after a trim once {@code minCompactionBytes} were dropped (tests).
+   * Like {@link #open(Path)}, telling {@code hook} each step of every compaction (on the thread
+   * that runs the step, see {@link LogCompaction.Hook}), and compacting after a trim once {@code
+   * minCompactionBytes} were dropped (tests).
    */
   static FileLogStore open(Path dir, LogCompaction.Hook hook, long minCompactionBytes)
       throws IOException {
@@ -334,10 +338,11 @@ public final class FileLogStore implements LogStore {
   /**
    * {@inheritDoc}
    *
-   * <p>Takes effect for readers at once. The file is compacted ({@link LogCompaction}) on the
-   * writer thread once the messages dropped from it are at least {@link
-   * #DEFAULT_MIN_COMPACTION_BYTES} and at least as many bytes as it keeps; until then the dropped
-   * messages stay on disk, and after a restart the stream starts where its file does.
+   * <p>Takes effect for readers at once. The file is compacted ({@link LogCompaction}: copied on
+   * the store's compactor thread while appends go on, then switched over on the writer thread) once
+   * the messages dropped from it are at least {@link #DEFAULT_MIN_COMPACTION_BYTES} and at least as
+   * many bytes as it keeps; until then the dropped messages stay on disk, and after a restart the
+   * stream starts where its file does.
    */
   @Override
   public void trim(String path, long position)
@@ -345,7 +350,7 @@ public final class FileLogStore implements LogStore {
     requireNonNull(path, "path == null");
     FileStream stream = existing(path);
     if (stream.trim(position, minCompactionBytes)) {
-      writer.enqueue(QueuedChange.compact(stream, new CompletableFuture<>()));
+      compactor.compact(stream, new CompletableFuture<>());
     }
   }
 
@@ -357,7 +362,7 @@ public final class FileLogStore implements LogStore {
   public CompletableFuture<Long> compact(String path) throws NoSuchStreamException {
     requireNonNull(path, "path == null");
     CompletableFuture<Long> future = new CompletableFuture<>();
-    writer.enqueue(QueuedChange.compact(existing(path), future));
+    compactor.compact(existing(path), future);
     return future;
   }
 
@@ -407,6 +412,7 @@ public final class FileLogStore implements LogStore {
   public void close() throws IOException {
     // Finishes releasing the files even when interrupted: a half-closed store is worse.
     if (!writer.stop()) return;
+    compactor.stop();
     closed = true;
     IOException first = null;
     for (FileStream stream : streams.values()) {

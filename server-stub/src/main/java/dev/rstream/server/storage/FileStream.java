@@ -319,6 +319,14 @@ final class FileStream {
     durableProducers.keySet().removeAll(ids);
   }
 
+  /**
+   * The end of the last durable record in the file: the bytes before it are forced and never
+   * change, so any thread may read them.
+   */
+  synchronized long durableEnd() {
+    return durableEnd;
+  }
+
   /** Whether the stream's creation record reached the disk. */
   synchronized boolean createdDurably() {
     return durableEnd > 0;

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * failed deletions, and takes changes again. Changes offered while it is failed fail at once; a
  * heal that fails is tried again a second later.
  *
+ * <p>A compaction's copy is made off this thread ({@link Compactor}); the writer only switches the
+ * stream to the copy between two groups ({@link LogCompaction.Copy#switchOver}).
+ *
  * <p>Threading: {@link #enqueue} may be called from any thread; {@link #stop} from one.
  */
 final class GroupCommitWriter {
@@ -171,8 +174,8 @@ final class GroupCommitWriter {
         group = new ArrayList<>(queue);
         queue.clear();
       }
-      // A compaction runs where it was queued: after the records before it are durable, before
-      // those after it are written (to the new file).
+      // A compaction switches files where it was queued: after the records before it are
+      // durable, before those after it are written (to the new file).
       List<QueuedChange> writes = new ArrayList<>();
       for (QueuedChange change : group) {
         if (change.kind != QueuedChange.Kind.COMPACT) {
@@ -181,19 +184,21 @@ final class GroupCommitWriter {
         }
         commit(writes, buffer);
         writes = new ArrayList<>();
-        compact(change);
+        switchOver(change);
       }
       commit(writes, buffer);
     }
   }
 
-  private void compact(QueuedChange change) {
+  private void switchOver(QueuedChange change) {
+    LogCompaction.Copy copy = requireNonNull(change.copy);
     if (failure != null) {
+      copy.discard();
       change.future.completeExceptionally(new IOException("store failed a write and is healing"));
       return;
     }
     try {
-      change.future.complete(LogCompaction.compact(change.stream, compactionHook));
+      change.future.complete(copy.switchOver(compactionHook));
     } catch (IOException | RuntimeException e) {
       log.warn("compaction of {} failed; it keeps its file", change.stream.created.path(), e);
       change.future.completeExceptionally(e);
@@ -213,7 +218,11 @@ final class GroupCommitWriter {
     IOException failed = failure;
     for (QueuedChange change : drained) {
       change.future.completeExceptionally(new IOException("log write failed: " + failed, failed));
-      if (change.kind != QueuedChange.Kind.COMPACT) unhealed.add(change);
+      if (change.kind == QueuedChange.Kind.COMPACT) {
+        requireNonNull(change.copy).discard();
+      } else {
+        unhealed.add(change);
+      }
     }
     try {
       Set<FileStream> touched = new LinkedHashSet<>();

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Gives back the disk space of the messages a stream dropped ({@link LogStore#trim}) by rewriting
@@ -34,20 +36,41 @@ import org.jspecify.annotations.Nullable;
  * .compact} file that recovery deletes. Nothing acknowledged is in only one of them, and no reader
  * ever sees a file half written.
  *
- * <p>Runs on the writer thread between two groups, so every record written so far is durable and no
- * record is written meanwhile: appends to every stream wait for the copy. That is the price of not
- * copying a tail twice; compaction is rare (see above).
+ * <p>Two steps on two threads, so that appends go on while the kept records are copied. {@link
+ * #copy} runs on the {@link Compactor}'s thread: it copies the durable records of the old file (the
+ * writer only ever appends to it, and records up to the durable end never change), catching up with
+ * what the writer made durable meanwhile until less than {@link #CATCH_UP_BYTES} is left. {@link
+ * Copy#switchOver} runs on the writer thread between two groups, when every record written so far
+ * is durable: it copies the last records the copy has not seen, forces the new file and puts it in
+ * place. Only that step holds the writer.
  */
 final class LogCompaction {
+  private static final Logger log = LoggerFactory.getLogger(LogCompaction.class);
+
   /** Suffix of a compacted file before it replaces the stream's file. */
   static final String SUFFIX = ".compact";
 
-  /** Where a test stops a compaction (to kill the process there): after each step. */
+  /** The copy hands over to the writer once the old file has grown by less than this since. */
+  static final long CATCH_UP_BYTES = 1 << 20;
+
+  /** Catch-up rounds before the copy hands over whatever is left (appends may outrun it). */
+  private static final int MAX_CATCH_UP_ROUNDS = 8;
+
+  /** Where a test stops a compaction (to kill the process there, or append): after each step. */
   interface Hook {
-    /** The new file is written and forced, not renamed yet. */
+    /**
+     * The compactor copied the kept records durable when it started; the writer is not held.
+     * Reached on the compactor's thread.
+     */
+    String COPYING = "copying";
+
+    /** The new file is written and forced, not renamed yet. Reached on the writer thread. */
     String COPIED = "copied";
 
-    /** The new file replaced the old one; the directory is not forced yet. */
+    /**
+     * The new file replaced the old one; the directory is not forced yet. Reached on the writer
+     * thread.
+     */
     String RENAMED = "renamed";
 
     void reached(String step);
@@ -58,22 +81,23 @@ final class LogCompaction {
   private LogCompaction() {}
 
   /**
-   * Rewrites {@code stream}'s file without the messages before its current start. Writer thread.
+   * Copies {@code stream}'s file without the messages before its current start into {@code
+   * <file>.compact}, up to a recent durable end. Compactor thread; the writer goes on meanwhile.
    *
-   * @return the bytes given back (0 when nothing was dropped from the file)
+   * @return the copy to hand to the writer, or null when the file holds nothing dropped
    */
-  static long compact(FileStream stream, Hook hook) throws IOException {
+  static @Nullable Copy copy(FileStream stream, Hook hook) throws IOException {
     long cut;
+    long durable;
     synchronized (stream) {
-      if (stream.deleted || stream.damage != null) return 0;
+      if (stream.deleted || stream.damage != null) return null;
       cut = stream.index.startPosition();
-      if (cut <= stream.fileStartPosition) return 0;
+      if (cut <= stream.fileStartPosition) return null;
+      durable = stream.durableEnd();
     }
-    long end = stream.fileEnd();
     Path file = stream.file;
-    Dropped dropped = scan(stream, file, cut, end);
+    Dropped dropped = scan(stream, file, cut, durable);
     Path rewritten = file.resolveSibling(file.getFileName() + SUFFIX);
-    long baseLength;
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
         FileChannel out =
             FileChannel.open(
@@ -93,23 +117,96 @@ final class LogCompaction {
               .bytes;
       ByteBuffer buffer = ByteBuffer.wrap(base);
       while (buffer.hasRemaining()) out.write(buffer);
-      baseLength = base.length;
-      long at = dropped.recordOffset;
-      while (at < end) at += in.transferTo(at, end - at, out);
+      Copy copy = new Copy(stream, cut, rewritten, dropped.recordOffset, base.length);
+      copy.append(in, out, durable);
+      hook.reached(Hook.COPYING);
+      for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
+        long now = stream.durableEnd();
+        if (now - copy.copiedEnd < CATCH_UP_BYTES) break;
+        copy.append(in, out, now);
+      }
       out.force(true);
+      return copy;
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(rewritten);
       throw e;
     }
-    hook.reached(Hook.COPIED);
-    Files.move(
-        rewritten, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    // From the rename on, the new file is the stream's: appends must go there even if the
-    // directory cannot be forced now.
-    stream.replaceFile(cut, baseLength - dropped.recordOffset);
-    hook.reached(Hook.RENAMED);
-    forceDirectory(file);
-    return dropped.recordOffset - baseLength;
+  }
+
+  /** A compacted file written and forced up to {@link #copiedEnd} of the old one. */
+  static final class Copy {
+    final FileStream stream;
+    private final long cut;
+    private final Path rewritten;
+
+    /** Where the first kept record starts in the old file. */
+    private final long recordOffset;
+
+    private final long baseLength;
+
+    /** The end, in the old file, of the records copied so far. */
+    private long copiedEnd;
+
+    private Copy(FileStream stream, long cut, Path rewritten, long recordOffset, long baseLength) {
+      this.stream = stream;
+      this.cut = cut;
+      this.rewritten = rewritten;
+      this.recordOffset = recordOffset;
+      this.baseLength = baseLength;
+      this.copiedEnd = recordOffset;
+    }
+
+    /** Copies the old file's records from {@link #copiedEnd} to {@code end} to the new file. */
+    private void append(FileChannel in, FileChannel out, long end) throws IOException {
+      long at = copiedEnd;
+      while (at < end)
+        at += in.transferTo(at, end - at, out.position(baseLength + at - recordOffset));
+      copiedEnd = end;
+    }
+
+    /**
+     * Copies what the writer made durable since the copy, forces the new file and renames it over
+     * the old one. Writer thread, between two groups (every record written so far is durable).
+     *
+     * @return the bytes given back, or 0 when the stream was deleted or fenced meanwhile
+     */
+    long switchOver(Hook hook) throws IOException {
+      if (stream.deleted || stream.damage != null) {
+        discard();
+        return 0;
+      }
+      Path file = stream.file;
+      long end = stream.fileEnd();
+      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+          FileChannel out = FileChannel.open(rewritten, StandardOpenOption.WRITE)) {
+        append(in, out, end);
+        out.force(true);
+      } catch (IOException | RuntimeException e) {
+        discard();
+        throw e;
+      }
+      hook.reached(Hook.COPIED);
+      Files.move(
+          rewritten, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // From the rename on, the new file is the stream's: appends must go there even if the
+      // directory cannot be forced now.
+      stream.replaceFile(cut, baseLength - recordOffset);
+      hook.reached(Hook.RENAMED);
+      forceDirectory(file);
+      return recordOffset - baseLength;
+    }
+
+    /**
+     * Deletes the new file: the old one stays the stream's. A file that cannot be deleted is logged
+     * and left to recovery, which deletes it.
+     */
+    void discard() {
+      try {
+        Files.deleteIfExists(rewritten);
+      } catch (IOException e) {
+        log.warn("cannot delete {}; the next start deletes it", rewritten, e);
+      }
+    }
   }
 
   /** What the records before the cut committed, and where the first kept record starts. */

@@ -13,7 +13,10 @@ final class QueuedChange {
     CREATE,
     UNIT,
     DELETE,
-    /** Not a write: {@link LogCompaction} of the stream, run between two groups. */
+    /**
+     * Not a write: the switch-over of a {@link LogCompaction} whose copy is ready, run between two
+     * groups.
+     */
     COMPACT
   }
 
@@ -34,6 +37,9 @@ final class QueuedChange {
   final @Nullable String streamSeq;
   final CompletableFuture<Long> future;
 
+  /** The compacted copy to put in place; null unless {@link Kind#COMPACT}. */
+  final LogCompaction.@Nullable Copy copy;
+
   /** Where the record starts in the stream's file; set by the writer thread, read only by it. */
   long fileOffset;
 
@@ -45,7 +51,8 @@ final class QueuedChange {
       boolean closes,
       @Nullable ProducerState producer,
       @Nullable String streamSeq,
-      CompletableFuture<Long> future) {
+      CompletableFuture<Long> future,
+      LogCompaction.@Nullable Copy copy) {
     this.stream = stream;
     this.kind = kind;
     this.record = record;
@@ -54,12 +61,13 @@ final class QueuedChange {
     this.producer = producer;
     this.streamSeq = streamSeq;
     this.future = future;
+    this.copy = copy;
   }
 
   static QueuedChange create(
       FileStream stream, LogRecord record, boolean closes, CompletableFuture<Long> future) {
     return new QueuedChange(
-        stream, Kind.CREATE, record, 0, closes, null, stream.lastStreamSeq, future);
+        stream, Kind.CREATE, record, 0, closes, null, stream.lastStreamSeq, future, null);
   }
 
   static QueuedChange unit(
@@ -71,14 +79,14 @@ final class QueuedChange {
       @Nullable String streamSeq,
       CompletableFuture<Long> future) {
     return new QueuedChange(
-        stream, Kind.UNIT, record, unitStart, closes, producer, streamSeq, future);
+        stream, Kind.UNIT, record, unitStart, closes, producer, streamSeq, future, null);
   }
 
-  static QueuedChange compact(FileStream stream, CompletableFuture<Long> future) {
-    return new QueuedChange(stream, Kind.COMPACT, null, 0, false, null, null, future);
+  static QueuedChange compact(LogCompaction.Copy copy, CompletableFuture<Long> future) {
+    return new QueuedChange(copy.stream, Kind.COMPACT, null, 0, false, null, null, future, copy);
   }
 
   static QueuedChange delete(FileStream stream, CompletableFuture<Long> future) {
-    return new QueuedChange(stream, Kind.DELETE, null, 0, false, null, null, future);
+    return new QueuedChange(stream, Kind.DELETE, null, 0, false, null, null, future, null);
   }
 }

@@ -28,16 +28,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * server-stub killed with SIGKILL in the middle of a compaction (after the compacted copy is
- * durable, and after it replaced the stream's file), while a writer appends: after a restart every
- * acknowledged change that retention did not drop is served, once and in order, the stream begins
- * with a whole keyframe, and its state holds every acknowledged change.
+ * durable, and after it replaced the stream's file), while a writer appends: appends are
+ * acknowledged while the compaction copies, and after a restart every acknowledged change that
+ * retention did not drop (those acknowledged during the copy too) is served, once and in order, the
+ * stream begins with a whole keyframe, and its state holds every acknowledged change.
  */
 class CompactionKillTest {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int KEYS = 5;
 
+  private static final int APPENDS_DURING_COPY = 3;
+
   private volatile String lastAnswer = "none";
+
+  /** The writer's last acknowledged change, guarded by itself; waited on. */
+  private final int[] lastAcknowledged = {-1};
 
   private final OkHttpClient http =
       new OkHttpClient.Builder()
@@ -62,10 +68,18 @@ class CompactionKillTest {
         // A restart may drop windows (and compact) before it serves: then there is nothing to read.
         int next = paused.isDone() ? acknowledged + 1 : checkLog(url, acknowledged) + 1;
         int before = acknowledged;
+        synchronized (lastAcknowledged) {
+          lastAcknowledged[0] = before;
+        }
         // The writer's last request hangs while the compaction holds the store: it ends with
         // the kill, unacknowledged.
         CompletableFuture<Integer> writer =
             CompletableFuture.supplyAsync(() -> appendUntil(url, next, paused, before), threads);
+        // The compactor is held in its copy: the writer's appends go on and are acknowledged.
+        assertThat(out.copying.get(60, TimeUnit.SECONDS)).isEqualTo("COMPACTION copying");
+        int atCopy = lastAcknowledged();
+        awaitAcknowledged(atCopy + APPENDS_DURING_COPY);
+        out.release(server);
         try {
           CompletableFuture.anyOf(paused, writer).get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -123,12 +137,37 @@ class CompactionKillTest {
         lastAnswer = n + ": " + response.code() + " " + response.body().string();
         if (!response.isSuccessful()) return acknowledged;
         acknowledged = n;
+        synchronized (lastAcknowledged) {
+          lastAcknowledged[0] = n;
+          lastAcknowledged.notifyAll();
+        }
       } catch (IOException killedOrHeld) {
         lastAnswer = n + " (from " + from + "): " + killedOrHeld;
         return acknowledged;
       }
     }
     return acknowledged;
+  }
+
+  private int lastAcknowledged() {
+    synchronized (lastAcknowledged) {
+      return lastAcknowledged[0];
+    }
+  }
+
+  /** Waits until the writer acknowledged change {@code n}, for at most a minute. */
+  private void awaitAcknowledged(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    synchronized (lastAcknowledged) {
+      while (lastAcknowledged[0] < n) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          throw new AssertionError(
+              "no append acknowledged during the compaction's copy; writer: " + lastAnswer);
+        }
+        lastAcknowledged.wait(left);
+      }
+    }
   }
 
   /**
@@ -192,9 +231,13 @@ class CompactionKillTest {
         .start();
   }
 
-  /** The child's output, line by line: its URL, and the compaction step it stopped at. */
+  /**
+   * The child's output, line by line: its URL, the copy it holds until {@link #release}, and the
+   * compaction step it stopped at for good.
+   */
   private static final class Output {
     final CompletableFuture<String> url = new CompletableFuture<>();
+    final CompletableFuture<String> copying = new CompletableFuture<>();
     final CompletableFuture<String> compaction = new CompletableFuture<>();
 
     Output(Process server, ExecutorService threads) {
@@ -206,14 +249,25 @@ class CompactionKillTest {
             try {
               for (String line; (line = out.readLine()) != null; ) {
                 if (line.startsWith("http://")) url.complete(line.trim());
-                if (line.startsWith("COMPACTION ")) compaction.complete(line.trim());
+                if (line.trim().equals("COMPACTION " + LogCompaction.Hook.COPYING)) {
+                  copying.complete(line.trim());
+                } else if (line.startsWith("COMPACTION ")) {
+                  compaction.complete(line.trim());
+                }
               }
             } catch (IOException e) {
               // The process was killed.
             }
             url.completeExceptionally(new AssertionError("server exited before its URL"));
+            copying.complete("<exited>");
             compaction.complete("<exited>");
           });
+    }
+
+    /** Lets the child's compaction go on from its copy. */
+    void release(Process server) throws IOException {
+      server.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+      server.getOutputStream().flush();
     }
   }
 }

@@ -6,10 +6,12 @@ import static dev.rstream.server.storage.LogStoreContractTest.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,8 +77,7 @@ class FileLogCompactionTest {
 
   private static List<String> expected(int from, int to) {
     List<String> out = new ArrayList<>();
-    for (int i = from; i < to; i++)
-      out.add(new String(message(i), java.nio.charset.StandardCharsets.UTF_8));
+    for (int i = from; i < to; i++) out.add(new String(message(i), StandardCharsets.UTF_8));
     return out;
   }
 
@@ -152,6 +153,59 @@ class FileLogCompactionTest {
     assertThat(renamed.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(Files.size(streamFile())).isLessThan(before / 2);
     assertThat(readFrom(store, "a", ends.get(120))).isEqualTo(expected(121, 200));
+  }
+
+  @Test
+  void appendsGoOnWhileTheCopyIsInProgressAndAreKeptAfterTheSwitch() throws Exception {
+    CountDownLatch copying = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    store =
+        FileLogStore.open(
+            dir,
+            step -> {
+              if (!step.equals(LogCompaction.Hook.COPYING)) return;
+              copying.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            Long.MAX_VALUE);
+    List<Long> ends = fill("a");
+    await(store.create(meta("b"), List.of()));
+    long cut = ends.get(149);
+    store.trim("a", cut);
+    CompletableFuture<Long> compaction = store.compact("a");
+    assertThat(copying.await(10, TimeUnit.SECONDS)).isTrue();
+
+    // The compactor is held in its copy: appends to both streams are acknowledged meanwhile, one
+    // of them more than the copy catches up with before it hands over.
+    await(store.append("a", List.of(message(200)), null, false));
+    List<byte[]> large = new ArrayList<>();
+    for (int i = 201; large.size() * 100_000L <= LogCompaction.CATCH_UP_BYTES; i++) {
+      large.add(largeMessage(i));
+    }
+    await(store.append("a", large, null, false));
+    await(store.append("a", List.of(message(300)), null, false));
+    await(store.append("b", List.of(message(0)), null, false));
+    assertThat(compaction).isNotDone();
+    release.countDown();
+    await(compaction);
+
+    List<String> kept = expected(150, 201);
+    for (byte[] m : large) kept.add(new String(m, StandardCharsets.UTF_8));
+    kept.add(new String(message(300), StandardCharsets.UTF_8));
+    assertThat(readFrom(store, "a", cut)).isEqualTo(kept);
+    store.close();
+    store = FileLogStore.open(dir);
+    assertThat(store.meta("a").startPosition()).isEqualTo(cut);
+    assertThat(readFrom(store, "a", cut)).isEqualTo(kept);
+    assertThat(readFrom(store, "b", 0)).hasSize(1);
+  }
+
+  private static byte[] largeMessage(int i) {
+    return bytes(String.format("{\"n\":%05d,\"pad\":\"%s\"}", i, "y".repeat(100_000)));
   }
 
   @Test
