@@ -10,6 +10,8 @@ import java.util.Objects;
  * (docs/PROTOCOL.md 3.2). Immutable; the wire form is the {@code Rstream-Keyframes} request header.
  */
 public final class KeyframePolicy {
+  private static final String HEADER = "Rstream-Keyframes";
+
   /** 1000 changes, 60 seconds: the defaults docs/PROTOCOL.md names. */
   public static final KeyframePolicy DEFAULT = new KeyframePolicy(1000, Duration.ofSeconds(60));
 
@@ -95,30 +97,7 @@ public final class KeyframePolicy {
   }
 
   private static Duration parseInterval(String header, String value) {
-    String v = value.toLowerCase(Locale.ROOT);
-    int digits = 0;
-    while (digits < v.length() && Character.isDigit(v.charAt(digits))) digits++;
-    if (digits == 0 || digits > 12)
-      throw bad(header, "interval must be a positive whole number with a unit");
-    long n = Long.parseLong(v.substring(0, digits));
-    Duration d;
-    switch (v.substring(digits).trim()) {
-      case "ms":
-        d = Duration.ofMillis(n);
-        break;
-      case "":
-      case "s":
-        d = Duration.ofSeconds(n);
-        break;
-      case "m":
-        d = Duration.ofMinutes(n);
-        break;
-      case "h":
-        d = Duration.ofHours(n);
-        break;
-      default:
-        throw bad(header, "interval unit must be ms, s, m or h");
-    }
+    Duration d = HeaderDuration.parse(HEADER, header, "interval", value, "ms", "s", "m", "h");
     if (d.compareTo(MIN_INTERVAL) < 0 || d.compareTo(MAX_INTERVAL) > 0) {
       throw bad(header, "interval must be from 1s to 168h");
     }
@@ -126,7 +105,7 @@ public final class KeyframePolicy {
   }
 
   private static IllegalArgumentException bad(String header, String why) {
-    return new IllegalArgumentException("Invalid Rstream-Keyframes '" + header + "': " + why);
+    return HeaderDuration.invalid(HEADER, header, why);
   }
 
   /**

@@ -76,38 +76,13 @@ public final class RetentionPolicy {
   }
 
   private static Duration parseAge(String header, String value) {
-    String v = value.toLowerCase(Locale.ROOT);
-    int digits = 0;
-    while (digits < v.length() && Character.isDigit(v.charAt(digits))) digits++;
-    if (digits == 0 || digits > 12) throw bad(header, "age must be a whole number with a unit");
-    long n = Long.parseLong(v.substring(0, digits));
-    Duration d;
-    switch (v.substring(digits).trim()) {
-      case "ms":
-        d = Duration.ofMillis(n);
-        break;
-      case "":
-      case "s":
-        d = Duration.ofSeconds(n);
-        break;
-      case "m":
-        d = Duration.ofMinutes(n);
-        break;
-      case "h":
-        d = Duration.ofHours(n);
-        break;
-      case "d":
-        d = Duration.ofDays(n);
-        break;
-      default:
-        throw bad(header, "age unit must be ms, s, m, h or d");
-    }
+    Duration d = HeaderDuration.parse(HEADER, header, "age", value, "ms", "s", "m", "h", "d");
     if (d.compareTo(Duration.ofSeconds(1)) < 0) throw bad(header, "age must be at least 1s");
     return d;
   }
 
   private static IllegalArgumentException bad(String header, String why) {
-    return new IllegalArgumentException("Invalid " + HEADER + " '" + header + "': " + why);
+    return HeaderDuration.invalid(HEADER, header, why);
   }
 
   /** The canonical form, {@code windows=N, age=Ts}: equal policies have equal strings (409). */
