@@ -452,18 +452,6 @@ public final class FileLogStore implements LogStore {
   }
 
   private static StreamMeta createdMeta(StreamMeta meta, long incarnation) {
-    return new StreamMeta(
-        meta.path(),
-        incarnation,
-        meta.contentType(),
-        meta.ttlSeconds(),
-        meta.expiresAtMillis(),
-        meta.keyframePolicy(),
-        meta.createdAtMillis(),
-        0,
-        false,
-        null,
-        meta.retention(),
-        0);
+    return meta.asCreated(incarnation);
   }
 }

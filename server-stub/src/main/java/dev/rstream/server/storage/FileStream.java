@@ -108,19 +108,7 @@ final class FileStream {
 
   /** The stream's metadata as readers see it. Caller holds the monitor. */
   StreamMeta meta() {
-    return new StreamMeta(
-        created.path(),
-        created.incarnation(),
-        created.contentType(),
-        created.ttlSeconds(),
-        created.expiresAtMillis(),
-        created.keyframePolicy(),
-        created.createdAtMillis(),
-        index.tail(),
-        readableClosed,
-        lastStreamSeq,
-        created.retention(),
-        index.startPosition());
+    return created.withState(index.tail(), readableClosed, lastStreamSeq, index.startPosition());
   }
 
   /** Replays a record found at {@code offset} at open: both views end up the same. */

@@ -244,20 +244,7 @@ public final class MemoryLogStore implements LogStore {
     boolean deleted;
 
     Stream(StreamMeta meta, long incarnation) {
-      this.created =
-          new StreamMeta(
-              meta.path(),
-              incarnation,
-              meta.contentType(),
-              meta.ttlSeconds(),
-              meta.expiresAtMillis(),
-              meta.keyframePolicy(),
-              meta.createdAtMillis(),
-              0L,
-              false,
-              null,
-              meta.retention(),
-              0);
+      this.created = meta.asCreated(incarnation);
       this.closed = meta.closed();
       this.lastStreamSeq = meta.lastStreamSeq();
     }
@@ -273,19 +260,7 @@ public final class MemoryLogStore implements LogStore {
     }
 
     StreamMeta meta() {
-      return new StreamMeta(
-          created.path(),
-          created.incarnation(),
-          created.contentType(),
-          created.ttlSeconds(),
-          created.expiresAtMillis(),
-          created.keyframePolicy(),
-          created.createdAtMillis(),
-          index.tail(),
-          closed,
-          lastStreamSeq,
-          created.retention(),
-          index.startPosition());
+      return created.withState(index.tail(), closed, lastStreamSeq, index.startPosition());
     }
   }
 }

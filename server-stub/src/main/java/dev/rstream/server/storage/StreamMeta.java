@@ -72,6 +72,31 @@ public record StreamMeta(
 
   /** This metadata with {@code retention} instead. */
   public StreamMeta withRetention(@Nullable String retention) {
+    return copy(incarnation, tailPosition, closed, lastStreamSeq, retention, startPosition);
+  }
+
+  /**
+   * What this stream was created with, as created under {@code incarnation}: no message, not
+   * closed, no {@code Stream-Seq}, starting at 0.
+   */
+  public StreamMeta asCreated(long incarnation) {
+    return copy(incarnation, 0, false, null, retention, 0);
+  }
+
+  /** What this stream was created with, holding the given state. */
+  public StreamMeta withState(
+      long tailPosition, boolean closed, @Nullable String lastStreamSeq, long startPosition) {
+    return copy(incarnation, tailPosition, closed, lastStreamSeq, retention, startPosition);
+  }
+
+  /** The one copy: the fields set at creation stay, the others are given. */
+  private StreamMeta copy(
+      long incarnation,
+      long tailPosition,
+      boolean closed,
+      @Nullable String lastStreamSeq,
+      @Nullable String retention,
+      long startPosition) {
     return new StreamMeta(
         path,
         incarnation,
