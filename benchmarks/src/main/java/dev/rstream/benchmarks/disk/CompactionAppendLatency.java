@@ -1,18 +1,14 @@
 package dev.rstream.benchmarks.disk;
 
 import dev.rstream.server.storage.FileLogStore;
-import dev.rstream.server.storage.StreamMeta;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 /**
  * Append latency on one stream while server-stub's durable store compacts another, large one. A
@@ -51,11 +47,11 @@ public final class CompactionAppendLatency {
     List<Long> compacting = new ArrayList<>();
     List<Long> compactionMillis = new ArrayList<>();
     try (FileLogStore store = FileLogStore.open(dir)) {
-      create(store, SMALL);
+      CompactionDisk.create(store, SMALL);
       for (int round = 0; round < rounds; round++) {
         String large = "bench/large-" + round;
-        create(store, large);
-        List<Long> unitEnds = fill(store, large, messages, unit);
+        CompactionDisk.create(store, large);
+        List<Long> unitEnds = CompactionDisk.fill(store, large, messages, unit);
         long cut = unitEnds.get(unitEnds.size() - 1 - unitEnds.size() * keep / 100);
         Appender appender = new Appender(store);
         appender.start();
@@ -74,9 +70,7 @@ public final class CompactionAppendLatency {
         compactionMillis.add(TimeUnit.NANOSECONDS.toMillis(end - start));
       }
     } finally {
-      try (Stream<Path> all = Files.walk(dir)) {
-        for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-      }
+      CompactionDisk.deleteTree(dir);
     }
     System.out.printf(
         Locale.ROOT,
@@ -88,26 +82,6 @@ public final class CompactionAppendLatency {
         compactionMillis);
     print("appends after a compaction (baseline)", quiet);
     print("appends during a compaction", compacting);
-  }
-
-  private static void create(FileLogStore store, String path) throws Exception {
-    store
-        .create(
-            new StreamMeta(path, 0, "application/json", null, null, null, 0, 0, false, null),
-            List.of())
-        .get(60, TimeUnit.SECONDS);
-  }
-
-  private static List<Long> fill(FileLogStore store, String path, int messages, int unit)
-      throws Exception {
-    int units = messages / unit;
-    List<Long> unitEnds = new ArrayList<>(units);
-    for (int u = 0; u < units; u++) {
-      List<byte[]> batch = new ArrayList<>(unit);
-      for (int m = 0; m < unit; m++) batch.add(message(u * unit + m));
-      unitEnds.add(store.append(path, batch, null, false).get(60, TimeUnit.SECONDS));
-    }
-    return unitEnds;
   }
 
   private static void print(String what, List<Long> nanos) {
@@ -131,18 +105,6 @@ public final class CompactionAppendLatency {
     return sorted[Math.max(0, Math.min(sorted.length - 1, at))];
   }
 
-  private static byte[] message(int n) {
-    String json =
-        String.format(
-            Locale.ROOT,
-            "{\"type\":\"order\",\"key\":\"o-%d\",\"value\":{\"qty\":%d,\"px\":%d.25},"
-                + "\"headers\":{\"operation\":\"update\"}}",
-            n % 10_000,
-            n % 97,
-            n % 1000);
-    return json.getBytes(StandardCharsets.UTF_8);
-  }
-
   /** One writer appending one message at a time to the small stream, timing each append. */
   private static final class Appender {
     private final FileLogStore store;
@@ -164,7 +126,7 @@ public final class CompactionAppendLatency {
     }
 
     private void run() {
-      byte[] body = message(0);
+      byte[] body = CompactionDisk.message(0);
       try {
         while (!stop.get()) {
           long start = System.nanoTime();

@@ -42,18 +42,9 @@ public final class CompactionDisk {
     Path dir = Files.createTempDirectory("rstream-compaction");
     try (FileLogStore store = FileLogStore.open(dir)) {
       String path = "bench/orders";
-      store
-          .create(
-              new StreamMeta(path, 0, "application/json", null, null, null, 0, 0, false, null),
-              List.of())
-          .get(60, TimeUnit.SECONDS);
-      int units = messages / unit;
-      List<Long> unitEnds = new ArrayList<>(units);
-      for (int u = 0; u < units; u++) {
-        List<byte[]> batch = new ArrayList<>(unit);
-        for (int m = 0; m < unit; m++) batch.add(message(u * unit + m));
-        unitEnds.add(store.append(path, batch, null, false).get(60, TimeUnit.SECONDS));
-      }
+      create(store, path);
+      List<Long> unitEnds = fill(store, path, messages, unit);
+      int units = unitEnds.size();
       Path file = streamFile(dir);
       long before = Files.size(file);
       long cut = unitEnds.get(units - 1 - units * keep / 100);
@@ -77,13 +68,39 @@ public final class CompactionDisk {
           (before - after) / 1e6,
           millis);
     } finally {
-      try (Stream<Path> all = Files.walk(dir)) {
-        for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-      }
+      deleteTree(dir);
     }
   }
 
-  private static byte[] message(int n) {
+  /** Creates an empty JSON stream at {@code path}. */
+  static void create(FileLogStore store, String path) throws Exception {
+    store
+        .create(
+            new StreamMeta(path, 0, "application/json", null, null, null, 0, 0, false, null),
+            List.of())
+        .get(60, TimeUnit.SECONDS);
+  }
+
+  /** Appends {@code messages} messages, {@code unit} to a unit; returns each unit's end. */
+  static List<Long> fill(FileLogStore store, String path, int messages, int unit) throws Exception {
+    int units = messages / unit;
+    List<Long> unitEnds = new ArrayList<>(units);
+    for (int u = 0; u < units; u++) {
+      List<byte[]> batch = new ArrayList<>(unit);
+      for (int m = 0; m < unit; m++) batch.add(message(u * unit + m));
+      unitEnds.add(store.append(path, batch, null, false).get(60, TimeUnit.SECONDS));
+    }
+    return unitEnds;
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+
+  /** A state-protocol change of about 100 bytes. */
+  static byte[] message(int n) {
     String json =
         String.format(
             Locale.ROOT,
