@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,9 +56,6 @@ public final class EndToEndBenchmarks {
 
   /** Keeps what follows it in an existing BENCHMARKS.md across runs (hand-written analysis). */
   static final String ANALYSIS_MARKER = "<!-- analysis: kept across runs -->";
-
-  private static final DateTimeFormatter RFC3339_MILLIS =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final Options options;
   private final List<Figure> figures = new ArrayList<>();
@@ -612,25 +607,7 @@ public final class EndToEndBenchmarks {
     int keys = Math.max(1, every);
     // Batches of `every` changes: the server writes keyframes between units, so this keeps them
     // `every` changes apart.
-    loopback.populateKeyframed(
-        url,
-        0,
-        n,
-        every,
-        i ->
-            "{\"type\":\"order\",\"key\":\"o"
-                + (i % keys)
-                + "\",\"value\":{\"id\":"
-                + i
-                + ",\"price\":"
-                + (1000 + i % 997)
-                + ".25,\"qty\":"
-                + (i % 50 + 1)
-                + "},\"headers\":{\"operation\":\""
-                + (i < keys ? "insert" : "update")
-                + "\",\"timestamp\":\""
-                + RFC3339_MILLIS.format(base.plusMillis(i))
-                + "\"}}");
+    loopback.populateKeyframed(url, 0, n, every, OrderHistory.orderMessage(keys, base));
     List<Loopback.IndexEntry> index = loopback.keyframeIndex(url);
     check(index.size() >= 3, "only " + index.size() + " keyframes in " + url);
     int k = index.size() / 2;
@@ -907,7 +884,7 @@ public final class EndToEndBenchmarks {
   }
 
   /** Waits until the store's live window reaches {@code offset}: it is written after emitting. */
-  private static void awaitStoredLive(LocalStore store, String url, Offset offset)
+  static void awaitStoredLive(LocalStore store, String url, Offset offset)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {

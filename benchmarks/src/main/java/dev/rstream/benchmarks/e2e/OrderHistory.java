@@ -40,21 +40,7 @@ final class OrderHistory {
     int keys = Math.min(every, 1_000);
     String url = loopback.createStateStream(name, every);
     Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1);
-    IntFunction<String> message =
-        i ->
-            "{\"type\":\"order\",\"key\":\"o"
-                + (i % keys)
-                + "\",\"value\":{\"id\":"
-                + i
-                + ",\"price\":"
-                + (1000 + i % 997)
-                + ".25,\"qty\":"
-                + (i % 50 + 1)
-                + "},\"headers\":{\"operation\":\""
-                + (i < keys ? "insert" : "update")
-                + "\",\"timestamp\":\""
-                + RFC3339_MILLIS.format(base.plusMillis(i))
-                + "\"}}";
+    IntFunction<String> message = orderMessage(keys, base);
     return new OrderHistory(url, every, keys, message);
   }
 
@@ -84,5 +70,26 @@ final class OrderHistory {
   /** The orders every keyframe holds. */
   int keys() {
     return keys;
+  }
+
+  /**
+   * The {@code i}th message of an order history over {@code keys} keys: an insert for each key
+   * first, then updates, stamped {@code i} ms after {@code base}.
+   */
+  static IntFunction<String> orderMessage(int keys, Instant base) {
+    return i ->
+        "{\"type\":\"order\",\"key\":\"o"
+            + (i % keys)
+            + "\",\"value\":{\"id\":"
+            + i
+            + ",\"price\":"
+            + (1000 + i % 997)
+            + ".25,\"qty\":"
+            + (i % 50 + 1)
+            + "},\"headers\":{\"operation\":\""
+            + (i < keys ? "insert" : "update")
+            + "\",\"timestamp\":\""
+            + RFC3339_MILLIS.format(base.plusMillis(i))
+            + "\"}}";
   }
 }

@@ -1,7 +1,5 @@
 package dev.rstream.benchmarks.e2e;
 
-import dev.rstream.Change;
-import dev.rstream.LocalStore;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
 import dev.rstream.SqliteStore;
@@ -68,7 +66,7 @@ public final class StoreStartup {
         Disposable live = client.live().subscribe(v -> {}, e -> {});
         try {
           client.awaitOffset(end).timeout(600, TimeUnit.SECONDS).blockingAwait();
-          awaitStoredLive(store, url, end);
+          EndToEndBenchmarks.awaitStoredLive(store, url, end);
         } finally {
           live.dispose();
         }
@@ -122,23 +120,6 @@ public final class StoreStartup {
 
   private static SqliteStore open(File file) {
     return SqliteStore.builder().file(file).maxWindowBytes(1L << 40).build();
-  }
-
-  /** Waits until the store's live window reaches {@code offset}: it is written after emitting. */
-  private static void awaitStoredLive(LocalStore store, String url, Offset offset)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      LocalStore.StoredWindow live = store.liveWindow(url);
-      List<Change> changes = live == null ? List.of() : live.changes();
-      Offset reached =
-          changes.isEmpty()
-              ? (live == null ? null : live.baseOffset())
-              : changes.get(changes.size() - 1).offset();
-      if (reached != null && reached.compareTo(offset) >= 0) return;
-      check(System.nanoTime() < deadline, "the store's live window ends at " + reached);
-      Thread.sleep(10); // polls a condition, with a deadline
-    }
   }
 
   private static void check(boolean condition, String message) {
