@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Cost.</b> With {@link #NONE} (the default) nothing is computed for it: no event object is
  * built and no HTTP call is wrapped. With a listener, each event costs a call.
  *
- * <p>The events of an outbox of offline writes (its flushes) will be added here as further methods
- * with empty defaults, so a listener written now keeps compiling.
+ * <p>The outbox of {@link RStreamClient#append} (durable or in memory) reports its flushes and the
+ * retries of its sends: {@link #outboxFlushed}, {@link #outboxRetryScheduled}.
  */
 public abstract class RStreamEventListener {
   /** A listener that hears nothing: the default. */
@@ -106,4 +106,20 @@ public abstract class RStreamEventListener {
    * window began (the first one of a session included).
    */
   public void keyframeApplied(Keyframe keyframe) {}
+
+  /**
+   * The outbox is empty again: since it last was, the server acknowledged {@code acknowledged}
+   * appends and refused {@code rejected} for good. Called once per flush (a run of sends that
+   * empties the outbox, such as the one after reconnecting), on the transport's I/O thread, after
+   * the last append's answer.
+   */
+  public void outboxFlushed(int acknowledged, int rejected) {}
+
+  /**
+   * Sending the outbox's first append failed transiently: {@code attempt} counts the failures in a
+   * row, from 1; it is tried again in {@code delayMillis}, or, when {@code delayMillis} is -1 (the
+   * retry policy gave up), at the next sign of the network ({@link RStreamClient#resume()}, a
+   * successful read). Called on the thread that saw the failure.
+   */
+  public void outboxRetryScheduled(long delayMillis, int attempt, Throwable cause) {}
 }
