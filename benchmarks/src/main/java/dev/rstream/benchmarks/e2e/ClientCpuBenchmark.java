@@ -38,7 +38,7 @@ public final class ClientCpuBenchmark {
     List<byte[]> bodies = new ArrayList<>();
     try (Loopback loopback = new Loopback()) {
       String url = loopback.createStateStream("cpu", Integer.MAX_VALUE);
-      loopback.populate(url, n, 5_000, EndToEndBenchmarks::orderInsert);
+      loopback.populate(url, n, 5_000, OrderHistory::orderInsert);
       OkHttpClient http = new OkHttpClient();
       String offset = "-1";
       while (true) {

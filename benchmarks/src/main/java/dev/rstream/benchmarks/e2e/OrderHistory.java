@@ -78,18 +78,36 @@ final class OrderHistory {
    */
   static IntFunction<String> orderMessage(int keys, Instant base) {
     return i ->
-        "{\"type\":\"order\",\"key\":\"o"
-            + (i % keys)
-            + "\",\"value\":{\"id\":"
-            + i
-            + ",\"price\":"
-            + (1000 + i % 997)
-            + ".25,\"qty\":"
-            + (i % 50 + 1)
+        order(i % keys, i)
             + "},\"headers\":{\"operation\":\""
             + (i < keys ? "insert" : "update")
             + "\",\"timestamp\":\""
             + RFC3339_MILLIS.format(base.plusMillis(i))
             + "\"}}";
+  }
+
+  /**
+   * The insert of order {@code i}, untimed, with a side and a trader: the catch-up figures' stream
+   * holds one per order.
+   */
+  static String orderInsert(int i) {
+    return order(i, i)
+        + ",\"side\":\""
+        + (i % 2 == 0 ? "buy" : "sell")
+        + "\",\"trader\":\"trader-"
+        + (i % 113)
+        + "\"},\"headers\":{\"operation\":\"insert\"}}";
+  }
+
+  /** A change of order {@code key} up to its value's price and quantity, the value left open. */
+  private static String order(int key, int i) {
+    return "{\"type\":\"order\",\"key\":\"o"
+        + key
+        + "\",\"value\":{\"id\":"
+        + i
+        + ",\"price\":"
+        + (1000 + i % 997)
+        + ".25,\"qty\":"
+        + (i % 50 + 1);
   }
 }

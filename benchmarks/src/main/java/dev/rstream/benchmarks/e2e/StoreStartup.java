@@ -1,5 +1,7 @@
 package dev.rstream.benchmarks.e2e;
 
+import static dev.rstream.benchmarks.e2e.SuiteKit.check;
+
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
 import dev.rstream.SqliteStore;
@@ -61,12 +63,12 @@ public final class StoreStartup {
       System.out.printf(
           Locale.ROOT, "populated %,d messages in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
 
-      try (SqliteStore store = open(file);
+      try (SqliteStore store = RestartFigures.openStore(file);
           RStreamClient client = RStreamClient.builder().streamUrl(url).store(store).build()) {
         Disposable live = client.live().subscribe(v -> {}, e -> {});
         try {
           client.awaitOffset(end).timeout(600, TimeUnit.SECONDS).blockingAwait();
-          EndToEndBenchmarks.awaitStoredLive(store, url, end);
+          SuiteKit.awaitStoredLive(store, url, end);
         } finally {
           live.dispose();
         }
@@ -80,7 +82,7 @@ public final class StoreStartup {
       List<Double> millis = new ArrayList<>();
       for (int run = 0; run < runs; run++) {
         long start = System.nanoTime();
-        try (SqliteStore store = open(file);
+        try (SqliteStore store = RestartFigures.openStore(file);
             RStreamClient client = RStreamClient.builder().streamUrl(url).store(store).build()) {
           StateView first = client.live().timeout(60, TimeUnit.SECONDS).blockingFirst();
           millis.add((System.nanoTime() - start) / 1e6);
@@ -116,13 +118,5 @@ public final class StoreStartup {
         sorted.get(sorted.size() - 1),
         sorted.size(),
         millis.get(0));
-  }
-
-  private static SqliteStore open(File file) {
-    return SqliteStore.builder().file(file).maxWindowBytes(1L << 40).build();
-  }
-
-  private static void check(boolean condition, String message) {
-    if (!condition) throw new IllegalStateException(message);
   }
 }

@@ -101,7 +101,7 @@ public final class SubsetViewBenchmark {
       Loopback loopback, Kind kind, int run, int entities, int appends, int subscribers)
       throws Exception {
     String url = loopback.createStateStream("subset/" + kind + "-" + (run + 1), Integer.MAX_VALUE);
-    loopback.populate(url, entities, 5_000, EndToEndBenchmarks::orderInsert);
+    loopback.populate(url, entities, 5_000, OrderHistory::orderInsert);
     Offset populated = Offset.of(loopback.post(url, update(0)));
     // Never shut down (a timer the closed client left would be refused): an idle daemon thread.
     ExecutorService thread =
@@ -164,7 +164,7 @@ public final class SubsetViewBenchmark {
 
   /** An update of order {@code i}, as the populated orders are. */
   private static String update(int i) {
-    return EndToEndBenchmarks.orderInsert(i).replace("\"insert\"", "\"update\"");
+    return OrderHistory.orderInsert(i).replace("\"insert\"", "\"update\"");
   }
 
   /** Waits until the last subscriber has seen {@code offset}; polling costs the client nothing. */

@@ -81,7 +81,7 @@ final class EndToEndBenchmarksSmokeTest {
     assertThat(figures.stream().filter(f -> !f.goal.isEmpty()))
         .allSatisfy(f -> assertThat(f.met).isNotNull());
 
-    String report = EndToEndBenchmarks.markdown(options, figures, Instant.now(), 1.0, 1.0);
+    String report = SuiteReport.markdown(options, figures, Instant.now(), 1.0, 1.0);
     assertThat(report)
         .contains(
             "## " + EndToEndBenchmarks.CATCH_UP,
