@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rstream.chaos.FaultProxy.Fault;
 import dev.rstream.server.StubServer;
+import dev.rstream.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,11 +54,7 @@ class FaultProxyTest {
     path = "/v1/stream/proxy/test";
     try (Response created =
         direct
-            .newCall(
-                new Request.Builder()
-                    .url(server.url() + path)
-                    .put(RequestBody.create("", JSON))
-                    .build())
+            .newCall(new Request.Builder().url(server.url() + path).put(json("")).build())
             .execute()) {
       assertThat(created.code()).isEqualTo(201);
     }
@@ -78,14 +75,7 @@ class FaultProxyTest {
 
   private void appendDirect(int i) throws IOException {
     String body = "[{\"n\":" + i + ",\"pad\":\"" + "x".repeat(40) + "\"}]";
-    try (Response appended =
-        direct
-            .newCall(
-                new Request.Builder()
-                    .url(server.url() + path)
-                    .post(RequestBody.create(body, JSON))
-                    .build())
-            .execute()) {
+    try (Response appended = direct.newCall(post(server.url() + path, body)).execute()) {
       assertThat(appended.code()).isIn(200, 204);
     }
   }
@@ -124,19 +114,36 @@ class FaultProxyTest {
     appender.start();
   }
 
+  private static RequestBody json(String body) {
+    return RequestBody.create(body, JSON);
+  }
+
+  private static Request get(String url) {
+    return new Request.Builder().url(url).build();
+  }
+
+  private static Request post(String url, String body) {
+    return new Request.Builder().url(url).post(json(body)).build();
+  }
+
+  /** A catch-up read of the whole stream, uncompressed so bodies compare byte for byte. */
+  private static Request catchUp(String streamUrl) {
+    return new Request.Builder()
+        .url(streamUrl + "?offset=-1")
+        .header("Accept-Encoding", "identity")
+        .build();
+  }
+
+  private void assertHeard(Fault fault) throws InterruptedException {
+    assertThat(heard.poll(5, SECONDS)).isEqualTo(fault);
+  }
+
   private String proxied(String query) {
     return "http://127.0.0.1:" + proxy.port() + path + query;
   }
 
   private String directBody() throws IOException {
-    try (Response response =
-        direct
-            .newCall(
-                new Request.Builder()
-                    .url(server.url() + path + "?offset=-1")
-                    .header("Accept-Encoding", "identity")
-                    .build())
-            .execute()) {
+    try (Response response = direct.newCall(catchUp(server.url() + path)).execute()) {
       return response.body().string();
     }
   }
@@ -173,80 +180,57 @@ class FaultProxyTest {
     startProxy(Fault.DROP_IN_REQUEST);
     long before = tailMessages();
     String body = "[{\"dropped\":\"" + "y".repeat(2_000) + "\"}]";
-    assertThatThrownBy(
-            () ->
-                http.newCall(
-                        new Request.Builder()
-                            .url(proxied(""))
-                            .post(RequestBody.create(body, JSON))
-                            .build())
-                    .execute()
-                    .close())
+    assertThatThrownBy(() -> http.newCall(post(proxied(""), body)).execute().close())
         .isInstanceOf(IOException.class);
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.DROP_IN_REQUEST);
+    assertHeard(Fault.DROP_IN_REQUEST);
     assertThat(tailMessages()).isEqualTo(before);
   }
 
   @Test
   void dropInBodyCutsACatchUpBody() throws Exception {
     startProxy(Fault.DROP_IN_BODY);
-    try (Response response =
-        http.newCall(
-                new Request.Builder()
-                    .url(proxied("?offset=-1"))
-                    .header("Accept-Encoding", "identity")
-                    .build())
-            .execute()) {
+    try (Response response = http.newCall(catchUp(proxied(""))).execute()) {
       assertThat(response.code()).isEqualTo(200);
       Read read = readAll(response);
       assertThat(read.failure).isNotNull();
       assertThat(read.text.length()).isLessThan(directBody().length());
     }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.DROP_IN_BODY);
+    assertHeard(Fault.DROP_IN_BODY);
   }
 
   @Test
   void dropInEventCutsAnSseEventHalfWay() throws Exception {
     startProxy(Fault.DROP_IN_EVENT);
     keepAppending();
-    try (Response response =
-        http.newCall(new Request.Builder().url(proxied("?offset=-1&live=sse")).build()).execute()) {
+    try (Response response = http.newCall(get(proxied("?offset=-1&live=sse"))).execute()) {
       Read read = readAll(response);
       assertThat(read.failure).isNotNull();
       assertThat(read.text).isNotEmpty().doesNotEndWith("\n\n");
     }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.DROP_IN_EVENT);
+    assertHeard(Fault.DROP_IN_EVENT);
   }
 
   @Test
   void dropBetweenEventsCutsRightAfterACompleteEvent() throws Exception {
     startProxy(Fault.DROP_BETWEEN_EVENTS);
     keepAppending();
-    try (Response response =
-        http.newCall(new Request.Builder().url(proxied("?offset=-1&live=sse")).build()).execute()) {
+    try (Response response = http.newCall(get(proxied("?offset=-1&live=sse"))).execute()) {
       Read read = readAll(response);
       assertThat(read.failure).isNotNull();
       assertThat(read.text).endsWith("\n\n");
     }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.DROP_BETWEEN_EVENTS);
+    assertHeard(Fault.DROP_BETWEEN_EVENTS);
   }
 
   @Test
   void stallOutlastsTheClientsReadTimeout() throws Exception {
     startProxy(Fault.STALL);
     OkHttpClient impatient = http.newBuilder().readTimeout(500, MILLISECONDS).build();
-    try (Response response =
-        impatient
-            .newCall(
-                new Request.Builder()
-                    .url(proxied("?offset=-1"))
-                    .header("Accept-Encoding", "identity")
-                    .build())
-            .execute()) {
+    try (Response response = impatient.newCall(catchUp(proxied(""))).execute()) {
       Read read = readAll(response);
       assertThat(read.failure).isInstanceOf(SocketTimeoutException.class);
     }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.STALL);
+    assertHeard(Fault.STALL);
   }
 
   @Test
@@ -254,52 +238,34 @@ class FaultProxyTest {
     startProxy(Fault.DELAY);
     try (Response response =
         http.newCall(
-                new Request.Builder()
-                    .url(proxied("?offset=-1"))
-                    .header("Accept-Encoding", "identity")
-                    .header(FaultProxy.CLIENT_HEADER, "c7")
-                    .build())
+                catchUp(proxied("")).newBuilder().header(FaultProxy.CLIENT_HEADER, "c7").build())
             .execute()) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.body().string()).isEqualTo(directBody());
     }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.DELAY);
+    assertHeard(Fault.DELAY);
     assertThat(heardClients).containsExactly("c7");
   }
 
   @Test
   void status503AnswersWithRetryAfterWithoutTheServer() throws Exception {
-    startProxy(Fault.STATUS_503);
-    long before = tailMessages();
-    try (Response response =
-        http.newCall(
-                new Request.Builder()
-                    .url(proxied(""))
-                    .post(RequestBody.create("[{\"refused\":1}]", JSON))
-                    .build())
-            .execute()) {
-      assertThat(response.code()).isEqualTo(503);
-      assertThat(response.header("Retry-After")).isNotNull();
-    }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.STATUS_503);
-    assertThat(tailMessages()).isEqualTo(before);
+    assertRefusedWithRetryAfter(Fault.STATUS_503, 503);
   }
 
   @Test
   void status429AnswersWithRetryAfterWithoutTheServer() throws Exception {
-    startProxy(Fault.STATUS_429);
+    assertRefusedWithRetryAfter(Fault.STATUS_429, 429);
+  }
+
+  /** The proxy answers an append itself with {@code status} and Retry-After; nothing is stored. */
+  private void assertRefusedWithRetryAfter(Fault fault, int status) throws Exception {
+    startProxy(fault);
     long before = tailMessages();
-    try (Response response =
-        http.newCall(
-                new Request.Builder()
-                    .url(proxied(""))
-                    .post(RequestBody.create("[{\"refused\":1}]", JSON))
-                    .build())
-            .execute()) {
-      assertThat(response.code()).isEqualTo(429);
+    try (Response response = http.newCall(post(proxied(""), "[{\"refused\":1}]")).execute()) {
+      assertThat(response.code()).isEqualTo(status);
       assertThat(response.header("Retry-After")).isNotNull();
     }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.STATUS_429);
+    assertHeard(fault);
     assertThat(tailMessages()).isEqualTo(before);
   }
 
@@ -307,35 +273,23 @@ class FaultProxyTest {
   void truncateEndsABodyEarlyButCleanly() throws Exception {
     startProxy(Fault.TRUNCATE_BODY);
     String full = directBody();
-    try (Response response =
-        http.newCall(
-                new Request.Builder()
-                    .url(proxied("?offset=-1"))
-                    .header("Accept-Encoding", "identity")
-                    .build())
-            .execute()) {
+    try (Response response = http.newCall(catchUp(proxied(""))).execute()) {
       Read read = readAll(response);
       assertThat(read.failure).isNull();
       assertThat(read.text.length()).isLessThan(full.length());
       assertThat(full).startsWith(read.text);
     }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.TRUNCATE_BODY);
+    assertHeard(Fault.TRUNCATE_BODY);
   }
 
   @Test
   void slowDripDeliversTheWholeBody() throws Exception {
     startProxy(Fault.SLOW_DRIP);
-    try (Response response =
-        http.newCall(
-                new Request.Builder()
-                    .url(proxied("?offset=-1"))
-                    .header("Accept-Encoding", "identity")
-                    .build())
-            .execute()) {
+    try (Response response = http.newCall(catchUp(proxied(""))).execute()) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.body().string()).isEqualTo(directBody());
     }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.SLOW_DRIP);
+    assertHeard(Fault.SLOW_DRIP);
   }
 
   @Test
@@ -343,29 +297,22 @@ class FaultProxyTest {
     startProxy(Fault.RESET);
     assertThatThrownBy(
             () -> {
-              try (Response response =
-                  http.newCall(
-                          new Request.Builder()
-                              .url(proxied("?offset=-1"))
-                              .header("Accept-Encoding", "identity")
-                              .build())
-                      .execute()) {
+              try (Response response = http.newCall(catchUp(proxied(""))).execute()) {
                 Read read = readAll(response);
                 if (read.failure != null) throw read.failure;
               }
             })
         .isInstanceOf(IOException.class);
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.RESET);
+    assertHeard(Fault.RESET);
   }
 
   @Test
   void tokenExpiredAnswers401WithoutTheServer() throws Exception {
     startProxy(Fault.TOKEN_EXPIRED);
-    try (Response response =
-        http.newCall(new Request.Builder().url(proxied("?offset=-1")).build()).execute()) {
+    try (Response response = http.newCall(get(proxied("?offset=-1"))).execute()) {
       assertThat(response.code()).isEqualTo(401);
     }
-    assertThat(heard.poll(5, SECONDS)).isEqualTo(Fault.TOKEN_EXPIRED);
+    assertHeard(Fault.TOKEN_EXPIRED);
   }
 
   @Test
@@ -373,21 +320,13 @@ class FaultProxyTest {
     startProxy(Fault.RESET);
     proxy.faultRate(0, 0);
     for (int i = 0; i < 5; i++) {
-      try (Response response =
-          http.newCall(
-                  new Request.Builder()
-                      .url(proxied("?offset=-1"))
-                      .header("Accept-Encoding", "identity")
-                      .build())
-              .execute()) {
+      try (Response response = http.newCall(catchUp(proxied(""))).execute()) {
         assertThat(response.body().string()).isEqualTo(directBody());
       }
     }
     assertThat(proxy.totalFaults()).isZero();
     assertThat(proxy.exchanges()).isEqualTo(5);
     http.connectionPool().evictAll();
-    long deadline = System.nanoTime() + SECONDS.toNanos(5);
-    while (proxy.openConnections() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
-    assertThat(proxy.openConnections()).isZero();
+    Await.until(() -> proxy.openConnections() == 0, "the proxy's connections closed");
   }
 }

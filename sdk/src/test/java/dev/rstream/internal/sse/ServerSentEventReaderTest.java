@@ -34,45 +34,39 @@ final class ServerSentEventReaderTest {
 
   @EveryChunking
   void lfLineEndings(int chunk) throws IOException {
-    assertThat(parse(chunk, "data: a\n\ndata: b\n\n").records)
-        .containsExactly("event type=message data=a id=null", "event type=message data=b id=null");
+    assertRecords(chunk, "data: a\n\ndata: b\n\n", message("a"), message("b"));
   }
 
   @EveryChunking
   void crLineEndings(int chunk) throws IOException {
-    assertThat(parse(chunk, "data: a\r\rdata: b\r\r").records)
-        .containsExactly("event type=message data=a id=null", "event type=message data=b id=null");
+    assertRecords(chunk, "data: a\r\rdata: b\r\r", message("a"), message("b"));
   }
 
   @EveryChunking
   void crlfLineEndings(int chunk) throws IOException {
-    assertThat(parse(chunk, "data: a\r\n\r\ndata: b\r\n\r\n").records)
-        .containsExactly("event type=message data=a id=null", "event type=message data=b id=null");
+    assertRecords(chunk, "data: a\r\n\r\ndata: b\r\n\r\n", message("a"), message("b"));
   }
 
   @EveryChunking
   void mixedLineEndingsInOneStream(int chunk) throws IOException {
-    assertThat(parse(chunk, "data: a\rdata: b\ndata: c\r\n\n\r\r\n").records)
-        .containsExactly("event type=message data=a\nb\nc id=null");
+    assertRecords(chunk, "data: a\rdata: b\ndata: c\r\n\n\r\r\n", message("a\nb\nc"));
   }
 
   @EveryChunking
   void crAtEndOfChunkAndLfAtStartOfNextAreOneLineEnding(int chunk) throws IOException {
     // A parser that took the LF for an empty line would dispatch "a" and "b" separately.
     assertThat(parse(chunk, "data: a\r", "\ndata: b\r", "\n\r", "\n").records)
-        .containsExactly("event type=message data=a\nb id=null");
+        .containsExactly(message("a\nb"));
   }
 
   @EveryChunking
   void lfAfterCrThenEmptyLineStillDispatches(int chunk) throws IOException {
-    assertThat(parse(chunk, "data: a\r", "\n", "\n").records)
-        .containsExactly("event type=message data=a id=null");
+    assertThat(parse(chunk, "data: a\r", "\n", "\n").records).containsExactly(message("a"));
   }
 
   @EveryChunking
   void byteOrderMarkAtStartIsStripped(int chunk) throws IOException {
-    assertThat(parse(chunk, "\uFEFFdata: a\n\n").records)
-        .containsExactly("event type=message data=a id=null");
+    assertRecords(chunk, "\uFEFFdata: a\n\n", message("a"));
   }
 
   @EveryChunking
@@ -88,29 +82,25 @@ final class ServerSentEventReaderTest {
                         .writeUtf8("data: a\n\n")
                         .readByteString())
                 .records)
-        .containsExactly("event type=message data=a id=null");
+        .containsExactly(message("a"));
   }
 
   @EveryChunking
   void onlyTheFirstByteOrderMarkIsStripped(int chunk) throws IOException {
     // The second BOM becomes part of the field name "\uFEFFdata", an unknown field.
-    assertThat(parse(chunk, "\uFEFF\uFEFFdata: a\n\ndata: b\n\n").records)
-        .containsExactly("event type=message data=b id=null");
+    assertRecords(chunk, "\uFEFF\uFEFFdata: a\n\ndata: b\n\n", message("b"));
   }
 
   @EveryChunking
   void byteOrderMarkLaterInTheStreamIsKept(int chunk) throws IOException {
-    assertThat(parse(chunk, "data: a\n\ndata: \uFEFFb\n\n").records)
-        .containsExactly(
-            "event type=message data=a id=null", "event type=message data=\uFEFFb id=null");
+    assertRecords(chunk, "data: a\n\ndata: \uFEFFb\n\n", message("a"), message("\uFEFFb"));
   }
 
   @EveryChunking
   void streamStartingWithPartOfAByteOrderMarkKeepsThoseBytes(int chunk) throws IOException {
     // EF BB followed by 'x' is no BOM: those bytes are invalid UTF-8 in the field name.
     Buffer input = new Buffer().write(ByteString.decodeHex("efbb")).writeUtf8("x\ndata: a\n\n");
-    assertThat(parseBytes(chunk, input.readByteString()).records)
-        .containsExactly("event type=message data=a id=null");
+    assertThat(parseBytes(chunk, input.readByteString()).records).containsExactly(message("a"));
   }
 
   @EveryChunking
@@ -125,48 +115,49 @@ final class ServerSentEventReaderTest {
                     text.substring(12, 16),
                     text.substring(16))
                 .records)
-        .containsExactly("event type=message data=h\u00e9 \u20ac \uD834\uDD1E id=null");
+        .containsExactly(message("h\u00e9 \u20ac \uD834\uDD1E"));
   }
 
   @EveryChunking
   void commentsAreReportedAndNotDispatched(int chunk) throws IOException {
-    assertThat(parse(chunk, ":heartbeat\n: with space\n:\n\ndata: a\n\n").records)
-        .containsExactly(
-            "comment heartbeat",
-            "comment  with space",
-            "comment ",
-            "event type=message data=a id=null");
+    assertRecords(
+        chunk,
+        ":heartbeat\n: with space\n:\n\ndata: a\n\n",
+        "comment heartbeat",
+        "comment  with space",
+        "comment ",
+        message("a"));
   }
 
   @EveryChunking
   void fieldWithoutColonHasEmptyValue(int chunk) throws IOException {
-    assertThat(parse(chunk, "data\n\ndata\ndata\n\nevent\ndata: x\n\n").records)
-        .containsExactly(
-            "event type=message data= id=null",
-            "event type=message data=\n id=null",
-            "event type=message data=x id=null");
+    assertRecords(
+        chunk,
+        "data\n\ndata\ndata\n\nevent\ndata: x\n\n",
+        message(""),
+        message("\n"),
+        message("x"));
   }
 
   @EveryChunking
   void oneLeadingSpaceIsRemovedNotTwo(int chunk) throws IOException {
-    assertThat(parse(chunk, "data:  two\n\ndata:none\n\ndata: \n\nevent:  t\ndata: x\n\n").records)
-        .containsExactly(
-            "event type=message data= two id=null",
-            "event type=message data=none id=null",
-            "event type=message data= id=null",
-            "event type= t data=x id=null");
+    assertRecords(
+        chunk,
+        "data:  two\n\ndata:none\n\ndata: \n\nevent:  t\ndata: x\n\n",
+        message(" two"),
+        message("none"),
+        message(""),
+        "event type= t data=x id=null");
   }
 
   @EveryChunking
   void dataLinesJoinedWithLfWithoutTrailingLf(int chunk) throws IOException {
-    assertThat(parse(chunk, "data: a\ndata: b\ndata:\n\n").records)
-        .containsExactly("event type=message data=a\nb\n id=null");
+    assertRecords(chunk, "data: a\ndata: b\ndata:\n\n", message("a\nb\n"));
   }
 
   @EveryChunking
   void colonsAfterTheFirstBelongToTheValue(int chunk) throws IOException {
-    assertThat(parse(chunk, "data: {\"a\":1}: ok\n\n").records)
-        .containsExactly("event type=message data={\"a\":1}: ok id=null");
+    assertRecords(chunk, "data: {\"a\":1}: ok\n\n", message("{\"a\":1}: ok"));
   }
 
   @EveryChunking
@@ -202,38 +193,39 @@ final class ServerSentEventReaderTest {
             "event type=message data=a id=1",
             "event type=message data=b id=1",
             "event type=message data=c id=2",
-            "event type=message data=d id=null",
-            "event type=message data=e id=null");
+            message("d"),
+            message("e"));
     assertThat(parsed.lastEventId).isNull();
   }
 
   @EveryChunking
   void lastIdOfTheEventWins(int chunk) throws IOException {
-    assertThat(parse(chunk, "id: 1\nid: 2\ndata: a\n\n").records)
-        .containsExactly("event type=message data=a id=2");
+    assertRecords(chunk, "id: 1\nid: 2\ndata: a\n\n", "event type=message data=a id=2");
   }
 
   @EveryChunking
   void retryHonouredOnlyWhenAllAsciiDigits(int chunk) throws IOException {
-    assertThat(
-            parse(
-                    chunk,
-                    "retry: 1500\nretry: 15x\nretry: -1\nretry:\nretry\nretry:  5\nretry: 1.5\n"
-                        + "retry: \u0661\nretry:0\ndata: a\n\n")
-                .records)
-        .containsExactly("retry 1500", "retry 0", "event type=message data=a id=null");
+    assertRecords(
+        chunk,
+        "retry: 1500\nretry: 15x\nretry: -1\nretry:\nretry\nretry:  5\nretry: 1.5\n"
+            + "retry: \u0661\nretry:0\ndata: a\n\n",
+        "retry 1500",
+        "retry 0",
+        message("a"));
   }
 
   @EveryChunking
   void retryTooLargeForALongIsClampedNotACrash(int chunk) throws IOException {
-    assertThat(parse(chunk, "retry: 99999999999999999999999\nretry: 9223372036854775807\n").records)
-        .containsExactly("retry " + Long.MAX_VALUE, "retry " + Long.MAX_VALUE);
+    assertRecords(
+        chunk,
+        "retry: 99999999999999999999999\nretry: 9223372036854775807\n",
+        "retry " + Long.MAX_VALUE,
+        "retry " + Long.MAX_VALUE);
   }
 
   @EveryChunking
   void unknownFieldsAreIgnoredAndNamesAreCaseSensitive(int chunk) throws IOException {
-    assertThat(parse(chunk, "foo: bar\nDATA: x\ndat: y\ndatas: z\ndata: w\n\n").records)
-        .containsExactly("event type=message data=w id=null");
+    assertRecords(chunk, "foo: bar\nDATA: x\ndat: y\ndatas: z\ndata: w\n\n", message("w"));
   }
 
   @EveryChunking
@@ -245,10 +237,8 @@ final class ServerSentEventReaderTest {
 
   @EveryChunking
   void unterminatedLastLineIsDiscarded(int chunk) throws IOException {
-    assertThat(parse(chunk, "data: a\n\ndata: b\n").records)
-        .containsExactly("event type=message data=a id=null");
-    assertThat(parse(chunk, "data: a\n\ndata: b").records)
-        .containsExactly("event type=message data=a id=null");
+    assertRecords(chunk, "data: a\n\ndata: b\n", message("a"));
+    assertRecords(chunk, "data: a\n\ndata: b", message("a"));
   }
 
   @EveryChunking
@@ -307,9 +297,9 @@ final class ServerSentEventReaderTest {
                 .records)
         .containsExactly(
             "event type=add data=a id=null",
-            "event type=message data=b id=null",
+            message("b"),
             "event type=y data=c id=null",
-            "event type=message data=d id=null");
+            message("d"));
   }
 
   @EveryChunking
@@ -361,7 +351,18 @@ final class ServerSentEventReaderTest {
     assertThat(reader.processNextEvent()).isTrue();
     assertThat(reader.processNextEvent()).isFalse();
     assertThat(reader.processNextEvent()).isFalse();
-    assertThat(listener.records).containsExactly("event type=message data=a id=null");
+    assertThat(listener.records).containsExactly(message("a"));
+  }
+
+  /** Asserts that {@code input} gives exactly {@code expected}, in order. */
+  private static void assertRecords(int chunk, String input, String... expected)
+      throws IOException {
+    assertThat(parse(chunk, input).records).containsExactly(expected);
+  }
+
+  /** The record of a dispatched event of the default type without an id. */
+  private static String message(String data) {
+    return "event type=message data=" + data + " id=null";
   }
 
   private static final class Parsed {
