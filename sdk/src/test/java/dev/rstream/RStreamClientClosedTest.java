@@ -13,9 +13,7 @@ import io.reactivex.rxjava3.observers.TestObserver;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -169,12 +167,7 @@ class RStreamClientClosedTest {
   void streamsSubscribedBeforeCloseCompleteAndWaitsWithoutTheirAnswerFail() {
     GeneratedLog log = new GeneratedLog(3, 4, 5);
     FakeStateStream stream = new FakeStateStream(log);
-    RStreamClient client =
-        RStreamClient.builder()
-            .source(stream)
-            .liveLinger(0, SECONDS)
-            .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
-            .build();
+    RStreamClient client = FakeStreamClients.builder(stream).build();
     stream.closeGate(); // reads wait: the live state never catches up
     TestSubscriber<StateView> live = client.live().test();
     TestSubscriber<List<WindowInfo>> windows = client.windows().test();

@@ -1,17 +1,14 @@
 package dev.rstream;
 
+import static dev.rstream.FakeStreamClients.asMap;
+import static dev.rstream.FakeStreamClients.builder;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.internal.window.GeneratedLog;
 import java.io.File;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,33 +25,9 @@ class StoreEvictionTest {
   }
 
   private RStreamClient client(FakeStateStream source, LocalStore store) {
-    RStreamClient client =
-        RStreamClient.builder()
-            .source(source)
-            .store(store)
-            .liveLinger(0, SECONDS)
-            .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
-            .build();
+    RStreamClient client = builder(source).store(store).build();
     open.add(client);
     return client;
-  }
-
-  /** A time strictly inside the {@code n}th window that lasts (some keyframes share a time). */
-  private Instant inside(int n) {
-    int k = -1;
-    for (int seen = -1; seen < n; ) {
-      k++;
-      if (log.keyframes.get(k).timestamp().isBefore(log.keyframes.get(k + 1).timestamp())) seen++;
-    }
-    Instant start = log.keyframes.get(k).timestamp();
-    Instant end = log.keyframes.get(k + 1).timestamp();
-    return start.plusMillis((end.toEpochMilli() - start.toEpochMilli()) / 2);
-  }
-
-  private static Map<String, Map<String, String>> asMap(StateView view) {
-    Map<String, Map<String, String>> result = new LinkedHashMap<>();
-    for (String type : view.types()) result.put(type, new LinkedHashMap<>(view.entities(type)));
-    return result;
   }
 
   @Test
@@ -64,7 +37,7 @@ class StoreEvictionTest {
     open.add(probe);
     FakeStateStream first = new FakeStateStream(log);
     RStreamClient measuring = client(first, probe);
-    for (int n = 0; n < 4; n++) measuring.window(inside(n)).timeout(5, SECONDS).blockingLast();
+    for (int n = 0; n < 4; n++) measuring.window(log.inside(n)).timeout(5, SECONDS).blockingLast();
     long fourWindows = probe.committedBytes();
 
     // Room for about three of the four windows: the least recently used must go.
@@ -72,19 +45,19 @@ class StoreEvictionTest {
         SqliteStore.builder().file(file).maxWindowBytes(fourWindows * 3 / 4).build();
     open.add(store);
     RStreamClient reader = client(new FakeStateStream(log), store);
-    for (int n = 0; n < 4; n++) reader.window(inside(n)).timeout(5, SECONDS).blockingLast();
+    for (int n = 0; n < 4; n++) reader.window(log.inside(n)).timeout(5, SECONDS).blockingLast();
     assertThat(store.committedBytes()).isLessThanOrEqualTo(fourWindows * 3 / 4);
 
     FakeStateStream later = new FakeStateStream(log);
     RStreamClient restarted = client(later, store);
-    StateView recent = restarted.window(inside(3)).timeout(5, SECONDS).blockingLast();
+    StateView recent = restarted.window(log.inside(3)).timeout(5, SECONDS).blockingLast();
     assertThat(recent.fromStore()).isTrue();
-    assertThat(asMap(recent)).isEqualTo(log.replayTo(inside(3)));
+    assertThat(asMap(recent)).isEqualTo(log.replayTo(log.inside(3)));
     assertThat(later.reads).isEmpty();
 
-    StateView evicted = restarted.window(inside(0)).timeout(5, SECONDS).blockingLast();
+    StateView evicted = restarted.window(log.inside(0)).timeout(5, SECONDS).blockingLast();
     assertThat(evicted.fromStore()).as("evicted, so read again").isFalse();
-    assertThat(asMap(evicted)).isEqualTo(log.replayTo(inside(0)));
+    assertThat(asMap(evicted)).isEqualTo(log.replayTo(log.inside(0)));
     assertThat(later.reads.poll(5, SECONDS)).isNotNull();
   }
 }

@@ -21,6 +21,7 @@ import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
@@ -54,7 +55,7 @@ class HostileServerTest {
   }
 
   private static ReadOptions catchUpOnly() {
-    return ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.OFF).build();
+    return fromStart(LiveMode.OFF);
   }
 
   @Test
@@ -62,9 +63,7 @@ class HostileServerTest {
     try (EndlessHttpServer server = new EndlessHttpServer(SSE_HEAD, "data: ", "x")) {
       Throwable error = failureOf(server, sseFromNow(), MessageDecoder.rawJson());
 
-      assertThat(error)
-          .isInstanceOf(ProtocolException.class)
-          .hasMessageContaining("SSE line longer than");
+      assertProtocolError(error, "SSE line longer than");
       assertThat(server.requests.get()).isEqualTo(1); // not retried
     }
   }
@@ -76,9 +75,7 @@ class HostileServerTest {
             SSE_HEAD, "event: data\n", "data: 0123456789abcdef0123456789abcdef\n")) {
       Throwable error = failureOf(server, sseFromNow(), MessageDecoder.rawJson());
 
-      assertThat(error)
-          .isInstanceOf(ProtocolException.class)
-          .hasMessageContaining("SSE event data longer than");
+      assertProtocolError(error, "SSE event data longer than");
     }
   }
 
@@ -88,9 +85,7 @@ class HostileServerTest {
         new EndlessHttpServer(SSE_HEAD, "", "event: data\ndata: [1,2,3]\n\n")) {
       Throwable error = failureOf(server, sseFromNow(), MessageDecoder.rawJson());
 
-      assertThat(error)
-          .isInstanceOf(ProtocolException.class)
-          .hasMessageContaining("without a control event");
+      assertProtocolError(error, "without a control event");
     }
   }
 
@@ -100,9 +95,7 @@ class HostileServerTest {
         new EndlessHttpServer(JSON_HEAD, "[{\"k\":[", "\"" + "x".repeat(1000) + "\",")) {
       Throwable error = failureOf(server, catchUpOnly(), MessageDecoder.jsonNode());
 
-      assertThat(error)
-          .isInstanceOf(ProtocolException.class)
-          .hasMessageContaining("message of the body is larger than");
+      assertProtocolError(error, "message of the body is larger than");
       assertThat(server.requests.get()).isEqualTo(1);
     }
   }
@@ -114,9 +107,7 @@ class HostileServerTest {
             JSON_HEAD, "[{\"type\":\"t\",\"key\":\"k\",\"value\":{\"a\":[", "{\"b\":1},")) {
       Throwable error = failureOf(server, catchUpOnly(), new StateMessageDecoder());
 
-      assertThat(error)
-          .isInstanceOf(ProtocolException.class)
-          .hasMessageContaining("message of the body is larger than");
+      assertProtocolError(error, "message of the body is larger than");
     }
   }
 
@@ -129,9 +120,7 @@ class HostileServerTest {
             "text ")) {
       Throwable error = failureOf(server, catchUpOnly(), MessageDecoder.rawJson());
 
-      assertThat(error)
-          .isInstanceOf(ProtocolException.class)
-          .hasMessageContaining("body larger than");
+      assertProtocolError(error, "body larger than");
     }
   }
 
@@ -151,9 +140,7 @@ class HostileServerTest {
         fixture.stream().read(catchUpOnly(), MessageDecoder.rawJson()).test();
 
     read.awaitDone(5, TimeUnit.SECONDS);
-    assertThat(errorOf(read))
-        .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("body larger than");
+    assertProtocolError(errorOf(read), "body larger than");
   }
 
   /** Backoff with no jitter: 10, 20, 40, 40, ... ms, so the waits can be measured. */
@@ -180,19 +167,58 @@ class HostileServerTest {
    */
   private static final long MIN_BACKOFF_MILLIS = 10 + 20 + 40L * (Recovery.MAX_STALLS - 2);
 
-  private TestSubscriber<ReadBatch<String>> readWithBackoff(LiveMode mode) {
-    return fixture
-        .streamBuilder()
-        .retryPolicy(measurableBackoff())
-        .build()
-        .read(
-            ReadOptions.builder().offset(Offset.START).liveMode(mode).build(),
-            MessageDecoder.rawJson())
-        .test();
+  /**
+   * Reads from the start with {@link #measurableBackoff} against live answers that never make
+   * progress: the read is backed off between the stalls and then fails, after one live request per
+   * stall allowed and one more.
+   */
+  private void assertStallsBackedOffThenRefused(LiveMode mode, AtomicInteger liveRequests) {
+    long start = System.nanoTime();
+    TestSubscriber<ReadBatch<String>> read =
+        fixture
+            .streamBuilder()
+            .retryPolicy(measurableBackoff())
+            .build()
+            .read(fromStart(mode), MessageDecoder.rawJson())
+            .test();
+
+    read.awaitDone(10, TimeUnit.SECONDS);
+    long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertProtocolError(errorOf(read), "no progress");
+    assertThat(liveRequests.get()).isEqualTo(Recovery.MAX_STALLS + 1);
+    assertThat(elapsed).isGreaterThanOrEqualTo(MIN_BACKOFF_MILLIS);
   }
 
-  private void dispatch(Dispatcher dispatcher) {
-    fixture.server.setDispatcher(dispatcher);
+  /** Answers the catch-up read as caught up at 0_0 and every live request with {@code live}. */
+  private void dispatchLive(Function<RecordedRequest, MockResponse> live) {
+    fixture.server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (request.getUrl().queryParameter("live") == null) return caughtUp();
+            return live.apply(request);
+          }
+        });
+  }
+
+  private TestSubscriber<ReadBatch<String>> readFromStart(LiveMode mode) {
+    return fixture.stream().read(fromStart(mode), MessageDecoder.rawJson()).test();
+  }
+
+  private static ReadOptions fromStart(LiveMode mode) {
+    return ReadOptions.builder().offset(Offset.START).liveMode(mode).build();
+  }
+
+  /** A live answer that is up to date at {@code offset}, without data. */
+  private static MockResponse.Builder noProgress(String offset) {
+    return new MockResponse.Builder()
+        .code(204)
+        .addHeader("Stream-Next-Offset", offset)
+        .addHeader("Stream-Up-To-Date", "true");
+  }
+
+  private static void assertProtocolError(Throwable error, String messagePart) {
+    assertThat(error).isInstanceOf(ProtocolException.class).hasMessageContaining(messagePart);
   }
 
   private static MockResponse caughtUp() {
@@ -202,96 +228,52 @@ class HostileServerTest {
   @Test
   void longPollAnsweringAtOnceWithoutProgressIsBackedOffThenAProtocolError() throws Exception {
     AtomicInteger polls = new AtomicInteger();
-    dispatch(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            if (request.getUrl().queryParameter("live") == null) return caughtUp();
-            polls.incrementAndGet();
-            return new MockResponse.Builder()
-                .code(204)
-                .addHeader("Stream-Next-Offset", "0_0")
-                .addHeader("Stream-Up-To-Date", "true")
-                .addHeader("Stream-Cursor", "c")
-                .build();
-          }
+    dispatchLive(
+        request -> {
+          polls.incrementAndGet();
+          return noProgress("0_0").addHeader("Stream-Cursor", "c").build();
         });
-    long start = System.nanoTime();
 
-    TestSubscriber<ReadBatch<String>> read = readWithBackoff(LiveMode.LONG_POLL);
-
-    read.awaitDone(10, TimeUnit.SECONDS);
-    long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    assertThat(errorOf(read))
-        .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("no progress");
     // The retry policy allows 3 retries; stalls are not failures, and are bounded on their own.
-    assertThat(polls.get()).isEqualTo(Recovery.MAX_STALLS + 1);
-    assertThat(elapsed).isGreaterThanOrEqualTo(MIN_BACKOFF_MILLIS);
+    assertStallsBackedOffThenRefused(LiveMode.LONG_POLL, polls);
   }
 
   @Test
   void sseConnectionsThatSendAControlEventAndCloseAreBackedOffThenAProtocolError()
       throws Exception {
     AtomicInteger connections = new AtomicInteger();
-    dispatch(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            if (request.getUrl().queryParameter("live") == null) return caughtUp();
-            connections.incrementAndGet();
-            return sse(controlEvent("{\"streamNextOffset\":\"0_0\",\"upToDate\":true}")).build();
-          }
+    dispatchLive(
+        request -> {
+          connections.incrementAndGet();
+          return sse(controlEvent("{\"streamNextOffset\":\"0_0\",\"upToDate\":true}")).build();
         });
-    long start = System.nanoTime();
 
-    TestSubscriber<ReadBatch<String>> read = readWithBackoff(LiveMode.SSE);
-
-    read.awaitDone(10, TimeUnit.SECONDS);
-    long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    assertThat(errorOf(read))
-        .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("no progress");
-    assertThat(connections.get()).isEqualTo(Recovery.MAX_STALLS + 1);
-    assertThat(elapsed).isGreaterThanOrEqualTo(MIN_BACKOFF_MILLIS);
+    assertStallsBackedOffThenRefused(LiveMode.SSE, connections);
   }
 
   @Test
   void stallsSeparatedByProgressDoNotAddUp() throws Exception {
     AtomicInteger polls = new AtomicInteger();
-    dispatch(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            if (request.getUrl().queryParameter("live") == null) return caughtUp();
-            int n = polls.incrementAndGet();
-            String at = request.getUrl().queryParameter("offset");
-            if (n == 3 * Recovery.MAX_STALLS) {
-              return new MockResponse.Builder()
-                  .code(204)
-                  .addHeader("Stream-Next-Offset", at)
-                  .addHeader("Stream-Closed", "true")
-                  .build();
-            }
-            if (n % (Recovery.MAX_STALLS - 1) == 0) {
-              // Progress, just before the stalls would run out.
-              String next = "0_" + (Integer.parseInt(at.substring(2)) + 1);
-              return json("[" + n + "]", next).build();
-            }
+    dispatchLive(
+        request -> {
+          int n = polls.incrementAndGet();
+          String at = request.getUrl().queryParameter("offset");
+          if (n == 3 * Recovery.MAX_STALLS) {
             return new MockResponse.Builder()
                 .code(204)
                 .addHeader("Stream-Next-Offset", at)
-                .addHeader("Stream-Up-To-Date", "true")
+                .addHeader("Stream-Closed", "true")
                 .build();
           }
+          if (n % (Recovery.MAX_STALLS - 1) == 0) {
+            // Progress, just before the stalls would run out.
+            String next = "0_" + (Integer.parseInt(at.substring(2)) + 1);
+            return json("[" + n + "]", next).build();
+          }
+          return noProgress(at).build();
         });
 
-    TestSubscriber<ReadBatch<String>> read =
-        fixture.stream()
-            .read(
-                ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.LONG_POLL).build(),
-                MessageDecoder.rawJson())
-            .test();
+    TestSubscriber<ReadBatch<String>> read = readFromStart(LiveMode.LONG_POLL);
 
     read.awaitDone(10, TimeUnit.SECONDS).assertComplete();
     assertThat(polls.get()).isEqualTo(3 * Recovery.MAX_STALLS);
@@ -300,27 +282,16 @@ class HostileServerTest {
   @Test
   void longPollDataThatLeavesTheOffsetUnchangedIsAProtocolError() throws Exception {
     AtomicInteger polls = new AtomicInteger();
-    dispatch(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            if (request.getUrl().queryParameter("live") == null) return caughtUp();
-            polls.incrementAndGet();
-            return json("[1]", "0_0").build();
-          }
+    dispatchLive(
+        request -> {
+          polls.incrementAndGet();
+          return json("[1]", "0_0").build();
         });
 
-    TestSubscriber<ReadBatch<String>> read =
-        fixture.stream()
-            .read(
-                ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.LONG_POLL).build(),
-                MessageDecoder.rawJson())
-            .test();
+    TestSubscriber<ReadBatch<String>> read = readFromStart(LiveMode.LONG_POLL);
 
     read.awaitDone(5, TimeUnit.SECONDS);
-    assertThat(errorOf(read))
-        .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("data followed by the same offset");
+    assertProtocolError(errorOf(read), "data followed by the same offset");
     assertThat(polls.get()).isEqualTo(1);
     assertThat(read.values()).hasSize(1); // the catch-up only: the data never went downstream
     assertThat(read.values().get(0).messages()).isEmpty();
@@ -353,20 +324,13 @@ class HostileServerTest {
             .body(catchUp)
             .build());
 
-    TestSubscriber<ReadBatch<String>> live =
-        fixture.stream()
-            .read(
-                ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.SSE).build(),
-                MessageDecoder.rawJson())
-            .test();
+    TestSubscriber<ReadBatch<String>> live = readFromStart(LiveMode.SSE);
     live.awaitDone(5, TimeUnit.SECONDS);
     TestSubscriber<ReadBatch<String>> catchUpRead =
         fixture.stream().read(catchUpOnly(), MessageDecoder.rawJson()).test();
     catchUpRead.awaitDone(5, TimeUnit.SECONDS);
 
-    assertThat(errorOf(live))
-        .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("not valid UTF-8");
+    assertProtocolError(errorOf(live), "not valid UTF-8");
     assertThat(errorOf(catchUpRead)).isInstanceOf(ProtocolException.class);
     assertThat(live.values()).hasSize(1); // the empty catch-up, nothing of the bad event
   }
@@ -379,12 +343,7 @@ class HostileServerTest {
                 + controlEvent("{\"streamNextOffset\":\"0_1\",\"streamClosed\":true}"))
             .build());
 
-    TestSubscriber<ReadBatch<String>> read =
-        fixture.stream()
-            .read(
-                ReadOptions.builder().offset(Offset.START).liveMode(LiveMode.SSE).build(),
-                MessageDecoder.rawJson())
-            .test();
+    TestSubscriber<ReadBatch<String>> read = readFromStart(LiveMode.SSE);
 
     read.awaitDone(5, TimeUnit.SECONDS).assertComplete();
     assertThat(read.values().get(1).messages()).containsExactly("\"caf\u00e9 \uFFFD\"");

@@ -97,22 +97,7 @@ public final class GeneratedLog {
     Offset start = tail;
     Offset end = nextOffset();
     keyframes.add(Keyframe.of(start, now));
-    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_START, end, now)), start);
-    for (Map.Entry<String, String> entry : state.entrySet()) {
-      String[] id = entry.getKey().split("\0");
-      add(
-          StateMessage.of(
-              Change.builder()
-                  .operation(Change.Operation.INSERT)
-                  .type(id[0])
-                  .key(id[1])
-                  .value(entry.getValue())
-                  .timestamp(now)
-                  .offset(end)
-                  .build()),
-          start);
-    }
-    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, now)), start);
+    addSnapshot(Control.of(Control.Kind.SNAPSHOT_START, end, now), state, end, now, start);
     tail = end;
     last = now;
   }
@@ -130,7 +115,21 @@ public final class GeneratedLog {
     Offset start = tail;
     Offset end = nextOffset();
     keyframes.add(Keyframe.of(asOf, time));
-    add(StateMessage.of(Control.snapshotStartAsOf(end, time, asOf)), start);
+    addSnapshot(Control.snapshotStartAsOf(end, time, asOf), snapshot, end, time, start);
+    tail = end;
+  }
+
+  /**
+   * Adds a keyframe's messages to the unit at {@code unitStart}: {@code snapshotStart}, an insert
+   * per entry of {@code snapshot} at {@code end} and {@code time}, then the snapshot's end.
+   */
+  private void addSnapshot(
+      Control snapshotStart,
+      Map<String, String> snapshot,
+      Offset end,
+      Instant time,
+      Offset unitStart) {
+    add(StateMessage.of(snapshotStart), unitStart);
     for (Map.Entry<String, String> entry : snapshot.entrySet()) {
       String[] id = entry.getKey().split("\0");
       add(
@@ -143,10 +142,9 @@ public final class GeneratedLog {
                   .timestamp(time)
                   .offset(end)
                   .build()),
-          start);
+          unitStart);
     }
-    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, time)), start);
-    tail = end;
+    add(StateMessage.of(Control.of(Control.Kind.SNAPSHOT_END, end, time)), unitStart);
   }
 
   /**
@@ -238,5 +236,42 @@ public final class GeneratedLog {
       }
     }
     return result;
+  }
+
+  /**
+   * A time strictly inside the {@code n}th window that lasts (keyframes may share a timestamp, and
+   * then the window between them covers no time).
+   */
+  public Instant inside(int n) {
+    int k = -1;
+    for (int seen = -1; seen < n; ) {
+      k++;
+      if (keyframes.get(k).timestamp().isBefore(keyframes.get(k + 1).timestamp())) seen++;
+    }
+    Instant start = keyframes.get(k).timestamp();
+    Instant end = keyframes.get(k + 1).timestamp();
+    return start.plusMillis((end.toEpochMilli() - start.toEpochMilli()) / 2);
+  }
+
+  /** How many windows between keyframes cover some time: the {@code n} {@link #inside} takes. */
+  public int lastingWindows() {
+    int n = 0;
+    for (int k = 0; k + 1 < keyframes.size(); k++) {
+      if (keyframes.get(k).timestamp().isBefore(keyframes.get(k + 1).timestamp())) n++;
+    }
+    return n;
+  }
+
+  /** The index in {@link #keyframes} of the keyframe that starts window {@code windowId}. */
+  public int keyframeIndexOf(String windowId) {
+    for (int k = 0; k < keyframes.size(); k++) {
+      if (keyframes.get(k).offset().value().equals(windowId)) return k;
+    }
+    throw new AssertionError("no keyframe " + windowId);
+  }
+
+  /** The offset of the last message written. */
+  public Offset lastOffset() {
+    return messages.get(messages.size() - 1).offset();
   }
 }
