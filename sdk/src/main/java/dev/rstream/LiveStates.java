@@ -13,7 +13,9 @@ import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowPoint;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Single;
+import io.reactivex.rxjava3.functions.Function;
 import io.reactivex.rxjava3.functions.Predicate;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,15 +64,47 @@ final class LiveStates {
           Outbox kept = outbox;
           if (kept == null) return gate.untilClosed(confirmed);
           OutboxOverlay overlay = kept.overlay();
-          // One view per confirmed state or change of the overlay: an echo and the drop of its
-          // pending change arrive in the same view.
-          return gate.untilClosed(
-              Flowable.combineLatest(
-                      confirmed,
-                      overlay.versions(),
-                      (view, version) -> view.withPending(overlay.pendingOver(view.offset())))
-                  .onBackpressureLatest());
+          return gate.untilClosed(overlaid(confirmed, overlay.versions(), overlay::pendingOver));
         });
+  }
+
+  /**
+   * One view per confirmed state or change of the overlay ({@code versions}), with the pending
+   * changes {@code pendingOver} gives for its offset: an echo and the drop of its pending change
+   * arrive in the same view. An overlay change shows the last confirmed state again; if that state
+   * was the first after a rebuild, the rebuild is told on the first of its views the subscriber
+   * gets (whatever conflation skipped), and on no other.
+   */
+  static Flowable<StateView> overlaid(
+      Flowable<StateView> confirmed,
+      Flowable<Long> versions,
+      Function<Offset, List<Change>> pendingOver) {
+    return Flowable.defer(
+        () -> {
+          RebuildTold told = new RebuildTold();
+          return Flowable.combineLatest(
+                  confirmed,
+                  versions,
+                  (view, version) -> view.withPending(pendingOver.apply(view.offset())))
+              .onBackpressureLatest()
+              .map(told::once);
+        });
+  }
+
+  /**
+   * The confirmed state whose rebuild one subscriber was told of last. Its operators run one at a
+   * time (Rx's serial contract).
+   */
+  private static final class RebuildTold {
+    private @Nullable StateView told;
+
+    StateView once(StateView view) {
+      if (!view.rebuilt()) return view;
+      StateView last = told;
+      if (last != null && view.sameConfirmedState(last)) return view.notRebuilt();
+      told = view;
+      return view;
+    }
   }
 
   /** See {@link RStreamClient#live(String)}. */

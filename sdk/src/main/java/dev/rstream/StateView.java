@@ -101,6 +101,17 @@ public final class StateView {
     return view;
   }
 
+  /** Whether this view and {@code other} show the same confirmed state of the live cursor. */
+  boolean sameConfirmedState(StateView other) {
+    return point == other.point;
+  }
+
+  /** This view, not flagged {@link #rebuilt()}: for its repeats, the rebuild told already. */
+  StateView notRebuilt() {
+    if (!rebuilt) return this;
+    return new StateView(point, fromStore, false, mapper, before, shown, pending);
+  }
+
   /** Whether {@code list} starts with the very elements of {@code prefix}. */
   private static boolean extendsList(List<Change> list, List<Change> prefix) {
     if (prefix.size() > list.size()) return false;
