@@ -11,7 +11,6 @@ import dev.rstream.TransientException;
 import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
-import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.KeyframeIndex;
@@ -22,17 +21,13 @@ import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.StreamSource;
 import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowAssembler;
-import dev.rstream.internal.window.WindowPoint;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.disposables.SerialDisposable;
-import io.reactivex.rxjava3.observers.DisposableSingleObserver;
-import io.reactivex.rxjava3.subscribers.DisposableSubscriber;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One connection's life, for {@link LiveCursor}: from the first subscriber to the last one leaving
@@ -59,24 +54,13 @@ final class LiveSession {
   private final LiveWaiters waiters;
   private final ReadFailures failures;
   private final LiveHolds holds;
-  private final RStreamEventListener events;
   private final LiveConnectionEvents connection;
+  private final LiveWindowReader reader;
+  private final LiveRebuild rebuild;
   private final SerialDisposable read = new SerialDisposable();
-  private @Nullable WindowAssembler assembler;
-  private Offset resumeOffset = Offset.START;
-  // Messages read past resumeOffset (applied or skipped) from responses whose end we have not
-  // seen, and how many of the next read's messages to skip: after a cut, the read from
-  // resumeOffset skips all that was read past it, however many cuts came in between.
-  private int readSinceBoundary;
-  private int skip;
   // Whether a hold closed the read (or kept it from opening): release() opens it again.
   private boolean cut;
   private volatile boolean caughtUp;
-  // Whether the next start from the index is a rebuild's after a 410: from the stream's start.
-  private boolean rebuilding;
-  // Whether the last rebuild after a 410 has had no batch yet: a 410 again then goes through the
-  // reconnect policy, so that a server that answers 410 to every read is not read in a loop.
-  private boolean rebuildUnanswered;
   // Reconnects and index reloads after the read gave up; reset by any batch.
   private final Recovery reconnects;
   private volatile boolean stopped;
@@ -106,8 +90,9 @@ final class LiveSession {
     this.waiters = waiters;
     this.failures = new ReadFailures(source.url(), progress, waiters, scheduler, events);
     this.holds = holds;
-    this.events = events;
     this.connection = new LiveConnectionEvents(events);
+    this.reader = new LiveWindowReader(source.url(), out, checkpoint, events);
+    this.rebuild = new LiveRebuild(source.url(), out, checkpoint, keyframes, progress);
   }
 
   /**
@@ -127,59 +112,54 @@ final class LiveSession {
 
   private void open() {
     progress.update(p -> p.live(Progress.Live.CONNECTING));
-    Window held = rebuilding ? null : checkpoint.window();
+    Window held = rebuild.pending() ? null : checkpoint.window();
     if (held != null) {
       resume(held);
       connect();
       return;
     }
-    startFromIndex(keyframes.index(), !rebuilding);
+    startFromIndex(keyframes.index(), !rebuild.pending());
   }
 
   /** Continues the live window the checkpoint holds: nothing of it is read again. */
   private void resume(Window held) {
-    begin(WindowAssembler.resuming(held), held.offset());
+    reader.begin(WindowAssembler.resuming(held), held.offset());
     out.restart(held.latest(), false, checkpoint.fromStore());
   }
 
   private void startFromIndex(Single<KeyframeIndex> index, boolean useHeld) {
-    DisposableSingleObserver<KeyframeIndex> observer =
-        new DisposableSingleObserver<KeyframeIndex>() {
-          @Override
-          public void onSuccess(KeyframeIndex index) {
-            synchronized (LiveSession.this) {
-              if (isDisposed() || stopped) return; // a hold or a reconnect replaced this load
-              // Loading the index may have scanned the stream, and so read the live window.
-              Window held = useHeld ? checkpoint.window() : null;
-              if (held != null) resume(held);
-              else startFrom(index);
-              connect();
-            }
-          }
+    IndexLoad load = new IndexLoad(this, useHeld);
+    read.set(load); // before subscribing: a synchronous source may call back at once
+    index.subscribe(load);
+  }
 
-          @Override
-          public void onError(Throwable e) {
-            long delay;
-            synchronized (LiveSession.this) {
-              if (isDisposed() || stopped) return;
-              // The index read gave up (one-shot reads are bounded); the cursor tries again as
-              // its reconnect policy allows.
-              delay = e instanceof TransientException ? nextReconnect() : -1;
-              if (delay >= 0) {
-                progress.update(p -> p.live(Progress.Live.RECONNECTING));
-                read.set(
-                    scheduler.scheduleDirect(
-                        () -> startFromIndex(keyframes.index(), useHeld),
-                        delay,
-                        TimeUnit.MILLISECONDS));
-              }
-            }
-            if (delay < 0) fail(e);
-            else failures.failed(e, resumeOffset, delay);
-          }
-        };
-    read.set(observer); // before subscribing: a synchronous source may call back at once
-    index.subscribe(observer);
+  synchronized void onIndex(IndexLoad load, KeyframeIndex index) {
+    if (load.isDisposed() || stopped) return; // a hold or a reconnect replaced this load
+    // Loading the index may have scanned the stream, and so read the live window.
+    Window held = load.useHeld() ? checkpoint.window() : null;
+    if (held != null) resume(held);
+    else startFrom(index);
+    connect();
+  }
+
+  void onIndexError(IndexLoad load, Throwable e) {
+    long delay;
+    synchronized (this) {
+      if (load.isDisposed() || stopped) return;
+      // The index read gave up (one-shot reads are bounded); the cursor tries again as its
+      // reconnect policy allows.
+      delay = e instanceof TransientException ? nextReconnect() : -1;
+      if (delay >= 0) {
+        progress.update(p -> p.live(Progress.Live.RECONNECTING));
+        read.set(
+            scheduler.scheduleDirect(
+                () -> startFromIndex(keyframes.index(), load.useHeld()),
+                delay,
+                TimeUnit.MILLISECONDS));
+      }
+    }
+    if (delay < 0) fail(e);
+    else failures.failed(e, reader.resumeOffset(), delay);
   }
 
   /** The delay before the next reconnect or index reload, or -1 if the policy gives up. */
@@ -188,53 +168,16 @@ final class LiveSession {
   }
 
   private void startFrom(KeyframeIndex index) {
-    if (rebuilding) {
-      rebuilding = false;
-      rebuildFromStart(index);
+    if (rebuild.pending()) {
+      rebuild.startFrom(index, reader);
       return;
     }
     Keyframe last = index.last();
     if (last == null) {
-      begin(WindowAssembler.startingEmpty(Offset.START), Offset.START);
+      reader.begin(WindowAssembler.startingEmpty(Offset.START), Offset.START);
     } else {
-      begin(WindowAssembler.atKeyframe(last.offset()), last.offset());
+      reader.begin(WindowAssembler.atKeyframe(last.offset()), last.offset());
     }
-  }
-
-  /**
-   * Reads from {@code -1}, which a server with retention starts at the oldest keyframe it still
-   * serves (in one step: no index entry can be dropped between reading the index and the stream),
-   * so that subscribers lose the fewest changes: from that keyframe on, every state is emitted. A
-   * server that still serves the window subscribers were last shown (a 410 that retention did not
-   * cause) is read through it without showing them again what they had.
-   */
-  private void rebuildFromStart(KeyframeIndex index) {
-    // Reads before the first keyframe are skipped, unless the stream has none to skip to.
-    begin(
-        index.isEmpty()
-            ? WindowAssembler.startingEmpty(Offset.START)
-            : WindowAssembler.atKeyframe(Offset.START),
-        Offset.START);
-    WindowPoint shown = out.emitted();
-    Keyframe shownStart = shown == null ? null : shown.window().start();
-    if (shown != null && shownStart != null && lists(index, shownStart)) {
-      out.skipThrough(shown.offset());
-    }
-  }
-
-  private static boolean lists(KeyframeIndex index, Keyframe keyframe) {
-    for (Keyframe k : index.asList()) {
-      if (k.offset().equals(keyframe.offset())) return true;
-    }
-    return false;
-  }
-
-  private void begin(WindowAssembler assembler, Offset from) {
-    this.assembler = assembler;
-    this.resumeOffset = from;
-    this.readSinceBoundary = 0;
-    this.skip = 0;
-    out.dropUnit(); // of the assembler this one replaces
   }
 
   private synchronized void connect() {
@@ -245,89 +188,25 @@ final class LiveSession {
     }
     ReadOptions options =
         ReadOptions.builder()
-            .offset(resumeOffset)
+            .offset(reader.resumeOffset())
             .liveMode(liveMode)
             .liveReadTimeout(liveReadTimeoutMillis, TimeUnit.MILLISECONDS)
             .build();
-    DisposableSubscriber<ReadBatch<StateMessage>> subscriber =
-        new DisposableSubscriber<ReadBatch<StateMessage>>() {
-          @Override
-          public void onNext(ReadBatch<StateMessage> batch) {
-            // Under the lock a hold takes: a batch is applied whole, or not at all once cut.
-            synchronized (LiveSession.this) {
-              if (!isDisposed()) onBatch(batch);
-            }
-          }
-
-          @Override
-          public void onError(Throwable e) {
-            if (!isDisposed()) onReadError(this, e);
-          }
-
-          @Override
-          public void onComplete() {
-            synchronized (LiveSession.this) {
-              if (isDisposed()) return;
-            }
-            LiveSession.this.onComplete();
-          }
-        };
-    RetryListener listener =
-        new RetryListener() {
-          @Override
-          public void retrying(Throwable cause, long delayMillis) {
-            if (!subscriber.isDisposed()) onRetrying(cause, delayMillis);
-          }
-
-          @Override
-          public void recovered() {
-            if (!subscriber.isDisposed()) onRecovered();
-          }
-        };
-    read.set(subscriber); // before subscribing: a synchronous source may call back at once
-    source.read(options, listener).subscribe(subscriber);
+    LiveRead live = new LiveRead(this);
+    read.set(live); // before subscribing: a synchronous source may call back at once
+    source.read(options, live).subscribe(live);
   }
 
-  /** The window a change was just applied to, or that just started. */
-  private Window open(WindowAssembler assembler) {
-    return java.util.Objects.requireNonNull(assembler.current(), "no open window");
-  }
-
-  private void onBatch(ReadBatch<StateMessage> batch) {
-    if (stopped) return;
-    connection.opened(resumeOffset);
+  /** Applies {@code batch} of {@code from}, unless a hold or a reconnect cut that read. */
+  synchronized void onBatch(LiveRead from, ReadBatch<StateMessage> batch) {
+    // Under the lock a hold takes: a batch is applied whole, or not at all once cut.
+    if (from.isDisposed() || stopped) return;
+    connection.opened(reader.resumeOffset());
     failures.answered();
-    rebuildUnanswered = false;
-    // begin() ran before the read that delivers batches started.
-    WindowAssembler assembler = java.util.Objects.requireNonNull(this.assembler);
+    rebuild.answered();
+    LiveWindowReader.Applied applied;
     try {
-      for (StateMessage message : batch.messages()) {
-        readSinceBoundary++;
-        if (skip > 0) {
-          skip--;
-          continue;
-        }
-        Offset offset = message.offset();
-        // A message with another offset starts another unit: the last one is complete.
-        if (out.endsUnit(offset)) out.emitUnit(caughtUp);
-        WindowAssembler.Event event = assembler.accept(message);
-        switch (event) {
-          case CHANGE_APPLIED:
-            if (caughtUp || out.continuous()) out.holdUnit(open(assembler).latest(), offset);
-            break;
-          case WINDOW_STARTED:
-            checkpoint.keyframe(assembler.completed(), open(assembler));
-            Keyframe applied = open(assembler).start();
-            if (applied != null) events.keyframeApplied(applied);
-            if (caughtUp || out.continuous()) out.holdUnit(open(assembler).latest(), offset);
-            break;
-          case RESET:
-            reset(assembler.resetOffset());
-            return;
-          default:
-            break;
-        }
-      }
+      applied = reader.apply(batch, caughtUp);
     } catch (MalformedStreamException e) {
       fail(new ProtocolException(String.valueOf(e.getMessage()), source.url(), e.offset(), 0, e));
       return;
@@ -336,31 +215,19 @@ final class LiveSession {
       fail(e);
       return;
     }
-    if (!batch.messages().isEmpty()
-        || (!batch.partial() && !batch.nextOffset().equals(resumeOffset))) {
-      waiters.advanced();
+    if (applied == LiveWindowReader.Applied.RESET) {
+      connect(); // replaces (and so cancels) the read that carried the reset
+      return;
     }
-    if (!batch.partial()) {
-      out.emitUnit(caughtUp); // a complete response ends on a unit's end
-      assembler.unitBoundary(batch.nextOffset());
-      resumeOffset = batch.nextOffset();
-      readSinceBoundary = 0;
-      skip = 0;
-    }
+    if (applied == LiveWindowReader.Applied.MOVED) waiters.advanced();
     reconnects.onProgress();
-    Window current = assembler.current();
-    if (current != null) {
-      checkpoint.hold(current);
-      // Only at a unit boundary: a window's offset is where a read resumes, and mid-unit it
-      // would point past changes the store does not hold yet.
-      if (!batch.partial()) checkpoint.save(current);
-    }
+    Window current = reader.current();
     if (!caughtUp && batch.upToDate() && !batch.partial()) {
       caughtUp = true;
       checkpoint.connected(true);
       if (current != null) out.emit(current.latest(), caughtUp);
     }
-    Offset offset = current != null ? current.offset() : resumeOffset;
+    Offset offset = current != null ? current.offset() : reader.resumeOffset();
     // A hold cuts the read under the lock this batch is applied under: not held here.
     Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
     progress.update(
@@ -368,21 +235,6 @@ final class LiveSession {
             p.live(state)
                 .liveOffset(offset)
                 .messagesRead(progress.current().messagesRead() + batch.messages().size()));
-  }
-
-  /** The stream said to drop everything and rebuild from {@code from}. */
-  private void reset(@Nullable Offset from) {
-    Offset start = from != null ? from : Offset.START;
-    log.info(source.url() + ": reset control, rebuilding from " + start);
-    checkpoint.reset();
-    WindowAssembler rebuilding = WindowAssembler.startingEmpty(start);
-    begin(rebuilding, start);
-    Window empty = rebuilding.current();
-    if (empty != null) {
-      checkpoint.hold(empty);
-      out.restart(empty.latest(), caughtUp, false);
-    }
-    connect(); // replaces (and so cancels) the read that carried the reset
   }
 
   /**
@@ -437,23 +289,17 @@ final class LiveSession {
 
   private synchronized void reopen() {
     if (stopped || cut) return;
-    if (assembler == null) {
+    if (!reader.begun()) {
       open(); // cut before the index loaded: load it again
       return;
     }
     fellBehind();
-    cutUnit();
+    reader.cutUnit();
     connect();
   }
 
-  /** The read was cut: the next one, from resumeOffset, skips all that was read past it. */
-  private void cutUnit() {
-    skip += readSinceBoundary;
-    readSinceBoundary = 0;
-  }
-
   /** The transport lost the connection and retries: invisible but for progress. */
-  private void onRetrying(Throwable cause, long delayMillis) {
+  void onRetrying(Throwable cause, long delayMillis) {
     synchronized (this) {
       if (stopped || cut) return; // under hold()'s lock: a held cursor says why
       if (log.isLoggable(Level.FINE)) {
@@ -462,9 +308,10 @@ final class LiveSession {
       fellBehind();
       progress.update(p -> p.live(Progress.Live.RECONNECTING));
     }
-    connection.closed(failures.transientOf(cause, resumeOffset));
+    Offset from = reader.resumeOffset();
+    connection.closed(failures.transientOf(cause, from));
     // Outside the lock: a waiter it fails may call back into the client.
-    failures.failed(cause, resumeOffset, delayMillis);
+    failures.failed(cause, from, delayMillis);
   }
 
   /**
@@ -479,24 +326,24 @@ final class LiveSession {
   }
 
   /** The server answers again; a batch, if any, follows and updates the rest of progress. */
-  private void onRecovered() {
+  void onRecovered() {
     synchronized (this) {
       if (stopped || cut) return;
       Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
       progress.update(p -> p.live(state));
     }
-    connection.opened(resumeOffset);
+    connection.opened(reader.resumeOffset());
     failures.answered();
   }
 
   /** The read {@code failed} ended in {@code error}, unless a hold or a reconnect cut it. */
-  private void onReadError(Disposable failed, Throwable error) {
+  void onReadError(Disposable failed, Throwable error) {
     Offset from;
     long delay = -1;
     synchronized (this) {
       if (stopped || failed.isDisposed()) return;
       if (error instanceof OffsetGoneException) {
-        delay = rebuildUnanswered ? nextReconnect() : 0;
+        delay = rebuild.unanswered() ? nextReconnect() : 0;
         if (delay >= 0) {
           rebuild(error, delay);
           return;
@@ -504,7 +351,7 @@ final class LiveSession {
       } else if (error instanceof TransientException) {
         delay = reconnectLater(error);
       }
-      from = delay < 0 ? null : resumeOffset;
+      from = delay < 0 ? null : reader.resumeOffset();
     }
     // Outside the lock: a waiter it fails, or a subscriber, may call back into the client.
     if (from == null) fail(error);
@@ -512,28 +359,14 @@ final class LiveSession {
   }
 
   /**
-   * Retention dropped what we would resume from, or the stream was deleted and created again (its
-   * offsets carry a new incarnation): what we hold and stored may not be the stream's any more.
-   * Drops it, reloads the index and reads again from the oldest keyframe the server still serves,
-   * after {@code delay} ms. Subscribers that were shown a state get that keyframe's state (its view
-   * says it was rebuilt) and every change after it once; others the state once caught up. {@link
-   * Progress#liveRebuilds()} counts the rebuild.
+   * Rebuilds after the 410 {@code error}, reading again after {@code delay} ms; see {@link
+   * LiveRebuild}.
    */
   private void rebuild(Throwable error, long delay) {
-    log.log(
-        Level.WARNING,
-        source.url() + ": live offset gone, dropping stored data and rebuilding",
-        error);
     connection.closed(error);
     caughtUp = false;
-    rebuildUnanswered = true;
-    rebuilding = true;
-    assembler = null; // a hold meanwhile reopens through open(): the rebuild again
-    out.rebuilding(); // the rebuilt state may not follow what subscribers hold
-    checkpoint.reset();
-    keyframes.reset(); // the index may name keyframes retention dropped
-    progress.update(
-        p -> p.live(Progress.Live.CONNECTING).liveRebuilds(progress.current().liveRebuilds() + 1));
+    reader.clear(); // a hold meanwhile reopens through open(): the rebuild again
+    rebuild.begin(error);
     if (delay == 0) {
       open();
     } else {
@@ -555,15 +388,21 @@ final class LiveSession {
     if (delay < 0) return -1;
     connection.closed(error);
     log.log(
-        Level.FINE, source.url() + ": live read failed, reconnecting from " + resumeOffset, error);
+        Level.FINE,
+        source.url() + ": live read failed, reconnecting from " + reader.resumeOffset(),
+        error);
     fellBehind();
     progress.update(p -> p.live(Progress.Live.RECONNECTING));
-    cutUnit();
+    reader.cutUnit();
     read.set(scheduler.scheduleDirect(this::connect, delay, TimeUnit.MILLISECONDS));
     return delay;
   }
 
-  private void onComplete() {
+  /** {@code from} ended, unless a hold or a reconnect cut it. */
+  void onReadComplete(LiveRead from) {
+    synchronized (this) {
+      if (from.isDisposed()) return;
+    }
     // A live read completes only when the stream is closed: nothing more will come.
     if (end(Progress.Live.IDLE)) out.complete();
   }
