@@ -20,10 +20,10 @@ import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The client's write path: {@link RStreamClient#append} through the durable outbox when the store
- * keeps one, else through the client's idempotent {@link ChangeProducer} (made here, its identity
- * kept in the store); the outbox's size and refusals; and {@link RStreamClient#awaitOffset}, which
- * reads your own writes. Thread-safe.
+ * The client's write path: {@link RStreamClient#append} through the outbox when there is one (the
+ * store's, durable, or one in memory if the builder asked for it), else through the client's
+ * idempotent {@link ChangeProducer} (made here, its identity kept in the store); the outbox's size
+ * and refusals; and {@link RStreamClient#awaitOffset}, which reads your own writes. Thread-safe.
  */
 final class ClientAppends {
   private static final Logger log = Logger.getLogger(RStreamClient.class.getName());
@@ -36,7 +36,7 @@ final class ClientAppends {
   private final LiveCursor cursor;
   private final ProgressBoard progress;
   private final Scheduler scheduler;
-  // Set when the store keeps an outbox: append writes there and the outbox sends.
+  // Set when there is an outbox (the store's or one in memory): append writes there, it sends.
   private final @Nullable Outbox outbox;
   private @Nullable ChangeProducer producer; // guarded by this
 
@@ -185,7 +185,8 @@ final class ClientAppends {
   }
 
   boolean durableOutbox() {
-    return outbox != null;
+    Outbox kept = outbox;
+    return kept != null && kept.durable();
   }
 
   /** See {@link RStreamClient#outboxSize()}. */

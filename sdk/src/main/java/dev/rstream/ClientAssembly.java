@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rstream.internal.http.CallEvents;
 import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.outbox.Outbox;
+import dev.rstream.internal.outbox.OutboxLink;
 import dev.rstream.internal.outbox.Outboxes;
 import dev.rstream.internal.store.NoLocalStore;
 import dev.rstream.internal.store.StoreMirror;
@@ -75,8 +76,8 @@ final class ClientAssembly {
     this.gate = new ClosedGate(streamUrl, progress);
     ObjectMapper mapper = config.objectMapperOrDefault();
     LocalStore store = config.store != null ? config.store : NoLocalStore.INSTANCE;
-    Outbox outbox = openOutbox(store);
-    Outbox.Link link = outbox == null ? null : outboxLink(outboxSource, config);
+    Outbox outbox = openOutbox(store, config.memoryOutbox);
+    OutboxLink link = outbox == null ? null : outboxLink(outboxSource, config);
     StoreMirror mirror = new StoreMirror(streamUrl, store, events);
     LiveCheckpoint checkpoint = new LiveCheckpoint(mirror);
     WindowRegistry registry =
@@ -117,8 +118,8 @@ final class ClientAssembly {
     if (outbox != null && link != null) outbox.attach(link);
   }
 
-  private @Nullable Outbox openOutbox(LocalStore store) {
-    if (!store.keepsOutbox()) return null;
+  private @Nullable Outbox openOutbox(LocalStore store, boolean inMemory) {
+    if (!store.keepsOutbox()) return inMemory ? Outboxes.inMemory(streamUrl) : null;
     try {
       return Outboxes.open(store, streamUrl);
     } catch (RuntimeException e) { // any store's failure: appends then go out as without one
@@ -128,8 +129,8 @@ final class ClientAssembly {
   }
 
   /** How the outbox sends an entry: as its producer, with no retries of the transport's own. */
-  private static Outbox.Link outboxLink(StreamSource outboxSource, ClientConfig config) {
-    return new Outbox.Link(
+  private static OutboxLink outboxLink(StreamSource outboxSource, ClientConfig config) {
+    return new OutboxLink(
         entry ->
             outboxSource.appendAs(
                 entry.producerId(),
@@ -138,6 +139,7 @@ final class ClientAssembly {
                 entry.body().getBytes(StandardCharsets.UTF_8)),
         outboxSource::tail,
         config.retryPolicyOrDefault(),
-        config.scheduler);
+        config.scheduler,
+        config.eventListener);
   }
 }

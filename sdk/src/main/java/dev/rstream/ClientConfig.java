@@ -40,6 +40,7 @@ final class ClientConfig {
   @Nullable RetryPolicy liveReconnectPolicy;
   @Nullable TokenSupplier authToken;
   RStreamEventListener eventListener = RStreamEventListener.NONE;
+  boolean memoryOutbox;
 
   void streamUrl(String streamUrl) {
     requireNonNull(streamUrl, "streamUrl == null");

@@ -3,6 +3,7 @@ package dev.rstream;
 import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.live.LiveHold;
 import dev.rstream.internal.outbox.Outbox;
+import dev.rstream.internal.outbox.OutboxLink;
 import dev.rstream.internal.outbox.Outboxes;
 import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.WindowRegistry;
@@ -23,7 +24,7 @@ final class ClientLifecycle {
   private final ClientAppends appends;
   private final LocalStore store;
   private final @Nullable Outbox outbox;
-  private final Outbox.@Nullable Link outboxLink;
+  private final @Nullable OutboxLink outboxLink;
   // Built by this client when the app gave none: its threads and connections are ours to release.
   private final @Nullable OkHttpClient ownedHttp;
 
@@ -36,7 +37,7 @@ final class ClientLifecycle {
       ClientAppends appends,
       LocalStore store,
       @Nullable Outbox outbox,
-      Outbox.@Nullable Link outboxLink,
+      @Nullable OutboxLink outboxLink,
       @Nullable OkHttpClient ownedHttp) {
     this.gate = gate;
     this.streamUrl = streamUrl;
@@ -71,7 +72,7 @@ final class ClientLifecycle {
     registry.close();
     progress.complete();
     Outbox kept = outbox;
-    Outbox.Link link = outboxLink;
+    OutboxLink link = outboxLink;
     if (kept != null && link != null) Outboxes.release(store, streamUrl, kept, link);
     if (made != null) {
       // Sends what is queued, then refuses more; a failure is the appends' own to report.

@@ -49,7 +49,7 @@ public final class Connectivity {
    * connection still open is dropped even if it looks alive: bound to the old network, it may be
    * dead without knowing it. Idle pooled connections of the client's {@link OkHttpClient} are
    * evicted for the same reason (the app's own client included, which it may share: its idle
-   * connections are as stale). A durable outbox waiting out a backoff sends at once too.
+   * connections are as stale). An outbox waiting out a backoff sends at once too.
    */
   public void networkAvailable() {
     if (closed.hasComplete()) return;

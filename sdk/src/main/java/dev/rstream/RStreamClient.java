@@ -150,9 +150,10 @@ public final class RStreamClient implements Closeable {
    * subscriber, and the next one starts a new connection. Emits on the I/O thread. Completes if
    * this client is closed meanwhile.
    *
-   * <p>With a {@linkplain #durableOutbox() durable outbox}, each state also shows this app's
-   * appends the server has not confirmed yet, applied in append order on top of the confirmed state
-   * ({@link StateView#hasPendingWrites()}, {@link StateView#pendingChanges()}, {@link
+   * <p>With an outbox (a {@linkplain #durableOutbox() durable} one, or one {@linkplain
+   * Builder#memoryOutbox in memory}), each state also shows this app's appends the server has not
+   * confirmed yet, applied in append order on top of the confirmed state ({@link
+   * StateView#hasPendingWrites()}, {@link StateView#pendingChanges()}, {@link
    * StateView#confirmedJson}): a new view at once on each append (on the appending thread), and one
    * on each refusal, without the refused change. A pending change stays shown after its
    * acknowledgement until a confirmed state holds its echo, and leaves in that same view, so a
@@ -204,19 +205,21 @@ public final class RStreamClient implements Closeable {
    * Whether {@link #append} keeps what it appends in the {@link LocalStore} until the server
    * acknowledges it (the store {@linkplain LocalStore#keepsOutbox keeps an outbox}, as {@link
    * SqliteStore} does). If false, appends wait in memory only: a process that dies loses those not
-   * yet acknowledged, and an append fails once the retry policy gives up. Answers after {@link
-   * #close()} too.
+   * yet acknowledged; in the {@linkplain Builder#memoryOutbox in-memory outbox} they wait offline
+   * for as long as it takes, else an append fails once the retry policy gives up. Answers after
+   * {@link #close()} too.
    */
   public boolean durableOutbox() {
     return appends.durableOutbox();
   }
 
   /**
-   * The number of appends waiting in the durable outbox for the server's acknowledgement (for a "3
-   * changes waiting" badge): the current number at once, then every change, conflated for slow
-   * subscribers. Hot, shared by every client on the same store and stream; emits on the thread that
-   * changed it (the appending thread, or the transport's I/O thread). Completes on {@link
-   * #close()}. Without a {@linkplain #durableOutbox() durable outbox}: 0, then completes.
+   * The number of appends waiting in the outbox for the server's acknowledgement (for a "3 changes
+   * waiting" badge): the current number at once, then every change, conflated for slow subscribers.
+   * Hot, shared by every client on the same store and stream; emits on the thread that changed it
+   * (the appending thread, or the transport's I/O thread). Completes on {@link #close()}. The
+   * {@linkplain Builder#memoryOutbox in-memory outbox} is this client's alone. Without an outbox:
+   * 0, then completes.
    */
   public Flowable<Integer> outboxSize() {
     return appends.outboxSize();
@@ -228,7 +231,8 @@ public final class RStreamClient implements Closeable {
    * a restart, whose {@code Single} is gone. Hot, shared by every client on the same store and
    * stream: subscribe right after building the client to hear of a refusal of what a previous run
    * left in the outbox. Emits on the transport's I/O thread. Completes on {@link #close()}. Without
-   * a {@linkplain #durableOutbox() durable outbox}: completes at once (refusals fail the append).
+   * an outbox (durable or {@linkplain Builder#memoryOutbox in memory}): completes at once (refusals
+   * fail the append).
    */
   public Flowable<RejectedWriteException> rejectedWrites() {
     return appends.rejectedWrites();
@@ -284,11 +288,16 @@ public final class RStreamClient implements Closeable {
    * IllegalStateException} if every client on the store closes first (the append stays in the
    * outbox), and with {@link LocalStoreException} if the store cannot write it (nothing appended).
    *
-   * <p><b>Without one</b>: sent through this client's {@linkplain #producer() idempotent producer},
-   * in memory only: retried on transient failures, and a retry after a lost response never appends
-   * twice. Cold: each subscription appends again. Fails with the transport's typed error when
-   * retries run out; the next append starts a new producer epoch. An append subscribed before
-   * {@link #close()} is still sent; one subscribed after fails with {@code IllegalStateException}.
+   * <p><b>With an {@linkplain Builder#memoryOutbox in-memory outbox}</b>: the same, but the changes
+   * are kept in memory only (lost with the process), the store is not written, and the outbox is
+   * this client's alone: closing the client fails the answers still waiting.
+   *
+   * <p><b>Without an outbox</b>: sent through this client's {@linkplain #producer() idempotent
+   * producer}, in memory only: retried on transient failures, and a retry after a lost response
+   * never appends twice. Cold: each subscription appends again. Fails with the transport's typed
+   * error when retries run out; the next append starts a new producer epoch. An append subscribed
+   * before {@link #close()} is still sent; one subscribed after fails with {@code
+   * IllegalStateException}.
    */
   public Single<Offset> append(Change... changes) {
     requireNonNull(changes, "changes == null");
@@ -445,6 +454,21 @@ public final class RStreamClient implements Closeable {
      */
     public Builder store(LocalStore store) {
       config.store(store);
+      return this;
+    }
+
+    /**
+     * Whether {@link RStreamClient#append} writes through an outbox kept in memory when the store
+     * keeps none (no store, or {@link LocalStore#keepsOutbox} false): as with a durable outbox,
+     * appends show in views at once, go out in append order whenever the client is online and wait
+     * offline for as long as it takes, {@link RStreamClient#outboxSize()} counts them and a refusal
+     * fails with {@link RejectedWriteException}; but they are lost with the process or on {@link
+     * RStreamClient#close()}, and {@link RStreamClient#durableOutbox()} stays false to say so. Off
+     * by default: appends then go through the {@linkplain RStreamClient#producer() producer}. A
+     * store that keeps an outbox always uses it.
+     */
+    public Builder memoryOutbox(boolean enabled) {
+      config.memoryOutbox = enabled;
       return this;
     }
 

@@ -10,7 +10,6 @@ import io.reactivex.rxjava3.observers.TestObserver;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.io.File;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -116,15 +115,7 @@ class OutboxTest {
     io.reactivex.rxjava3.disposables.Disposable live = client.live().subscribe(seen::add);
     client.awaitOffset(Offset.START).timeout(10, SECONDS).blockingAwait();
     Change before = Change.update("order", "o1", "{\"n\":1}");
-    // Earlier than the stream's last timestamp: server-stub refuses it with 400 (PROTOCOL 3.1).
-    Change refused =
-        Change.builder()
-            .type("order")
-            .key("o2")
-            .operation(Change.Operation.UPDATE)
-            .value("{\"n\":2}")
-            .timestamp(Instant.parse("2000-01-01T00:00:00Z"))
-            .build();
+    Change refused = ReferenceChanges.tooOld("order", "o2", "{\"n\":2}");
     Change after = Change.update("order", "o3", "{\"n\":3}");
     TestObserver<Offset> first = client.append(before).test();
     TestObserver<Offset> middle = client.append(refused).test();

@@ -66,6 +66,20 @@ final class ReferenceChanges {
         .build();
   }
 
+  /**
+   * An update of {@code type}/{@code key} to {@code value} stamped in the year 2000, before any
+   * stream's last timestamp: server-stub refuses it for good with 400 (PROTOCOL 3.1).
+   */
+  static Change tooOld(String type, String key, String value) {
+    return Change.builder()
+        .type(type)
+        .key(key)
+        .operation(Change.Operation.UPDATE)
+        .value(value)
+        .timestamp(java.time.Instant.parse("2000-01-01T00:00:00Z"))
+        .build();
+  }
+
   /** The view's {@code order} entities, comparable with {@link ReferenceLog#replayTo}. */
   static Map<String, String> orders(StateView view) {
     return new LinkedHashMap<>(view.entities(TYPE));

@@ -1,39 +1,30 @@
 package dev.rstream.internal.outbox;
 
 import dev.rstream.Change;
-import dev.rstream.ConflictException;
 import dev.rstream.LocalStore;
 import dev.rstream.LocalStore.OutboxEntry;
-import dev.rstream.Offset;
 import dev.rstream.ProducerFencedException;
 import dev.rstream.RStreamException;
 import dev.rstream.RejectedWriteException;
-import dev.rstream.RetryPolicy;
 import dev.rstream.SequenceConflictException;
 import dev.rstream.StreamClosedException;
-import dev.rstream.UnexpectedStatusException;
 import dev.rstream.durable.AppendResult;
 import io.reactivex.rxjava3.core.Flowable;
-import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
-import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.processors.BehaviorProcessor;
 import io.reactivex.rxjava3.processors.FlowableProcessor;
 import io.reactivex.rxjava3.processors.PublishProcessor;
-import io.reactivex.rxjava3.subjects.SingleSubject;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The appends of one stream that the server has not acknowledged yet, kept in a {@link LocalStore}
- * that {@linkplain LocalStore#keepsOutbox keeps an outbox}, and sent from it in order, one request
- * at a time, by the first {@linkplain #attach attached} client.
+ * The appends of one stream that the server has not acknowledged yet, kept in an {@link OutboxLog}
+ * (a {@link LocalStore} that {@linkplain LocalStore#keepsOutbox keeps an outbox}, or memory), and
+ * sent from it in order, one request at a time, by the first {@linkplain #attach attached} client.
+ * What this says of the store holds for memory too, but for surviving the process.
  *
  * <p><b>Which producer identity.</b> Every entry is written together with the outbox producer's id,
  * epoch and its own sequence number, in one store transaction, before {@link #append} returns; a
@@ -62,64 +53,49 @@ import org.jspecify.annotations.Nullable;
 public final class Outbox {
   private static final Logger log = Logger.getLogger(Outbox.class.getName());
 
-  /** Sends one entry: a POST with its producer headers, no retries of its own. */
-  public interface Sender {
-    Single<AppendResult> send(OutboxEntry entry);
-  }
-
-  /** Reads the stream's tail offset now. */
-  public interface Tail {
-    Single<Offset> read();
-  }
-
-  /** An attached client's way to send, and how it retries transient failures. */
-  public static final class Link {
-    final Sender sender;
-    final Tail tail;
-    final RetryPolicy policy;
-    final Scheduler scheduler;
-
-    public Link(Sender sender, Tail tail, RetryPolicy policy, Scheduler scheduler) {
-      this.sender = sender;
-      this.tail = tail;
-      this.policy = policy;
-      this.scheduler = scheduler;
-    }
-  }
-
   private final String streamUrl;
-  private final LocalStore store;
+  private final OutboxLog store;
   private final Object lock = new Object();
   private final Object commitLock = new Object();
   // By seq; the appends still being committed (entry null) are the last ones.
-  private final List<Pending> pending = new ArrayList<>();
-  private final List<Pending> uncommitted = new ArrayList<>();
-  private final List<Link> links = new ArrayList<>();
+  private final List<PendingAppend> pending = new ArrayList<>();
+  private final List<PendingAppend> uncommitted = new ArrayList<>();
+  private final List<OutboxLink> links = new ArrayList<>();
   private final FlowableProcessor<Integer> sizes;
   private final FlowableProcessor<RejectedWriteException> rejected =
       PublishProcessor.<RejectedWriteException>create().toSerialized();
   private final OutboxOverlay overlay = new OutboxOverlay();
-  private @Nullable Pending inFlight;
-  private @Nullable Disposable retryTimer;
-  private boolean waitingForOnline;
-  private int failures;
-  private long failingSinceMillis;
+  private final OutboxBackoff backoff = new OutboxBackoff();
+  private @Nullable PendingAppend inFlight;
   private boolean claimedAfterFence;
   private int renumberedForGap;
+  // Answers since the outbox was last empty: a flush's counts.
+  private int flushAcknowledged;
+  private int flushRejected;
   private boolean closed;
 
+  /** The outbox of {@code streamUrl} in {@code store}, which keeps one. */
   Outbox(String streamUrl, LocalStore store) {
+    this(streamUrl, new StoredOutboxLog(store, streamUrl));
+  }
+
+  Outbox(String streamUrl, OutboxLog store) {
     this.streamUrl = streamUrl;
     this.store = store;
-    for (OutboxEntry entry : store.outbox(streamUrl)) {
+    for (OutboxEntry entry : store.entries()) {
       List<Change> changes = OutboxBodies.decode(entry.body());
-      Pending loaded = new Pending(entry.body(), changes, overlay.add(changes));
+      PendingAppend loaded = new PendingAppend(entry.body(), changes, overlay.add(changes));
       loaded.entry = entry;
       pending.add(loaded);
     }
     sizes = BehaviorProcessor.createDefault(pending.size()).toSerialized();
     if (!pending.isEmpty())
       log.info(streamUrl + ": " + pending.size() + " unacknowledged append(s) in the outbox");
+  }
+
+  /** Whether the entries outlive the process (kept in a store), not only in memory. */
+  public boolean durable() {
+    return store.durable();
   }
 
   /**
@@ -137,11 +113,11 @@ public final class Outbox {
    */
   public Single<AppendResult> append(List<Change> changes) {
     String body = OutboxBodies.encode(changes);
-    Pending added;
+    PendingAppend added;
     synchronized (lock) {
       if (closed) throw new IllegalStateException("outbox closed: " + streamUrl);
       // Under the lock: the overlay's order, this list's and the queue's are the store's order.
-      added = new Pending(body, changes, overlay.add(changes));
+      added = new PendingAppend(body, changes, overlay.add(changes));
       pending.add(added);
       uncommitted.add(added);
       sizes.onNext(pending.size());
@@ -160,26 +136,26 @@ public final class Outbox {
    * callers that queued meanwhile wait here and are then committed together, so concurrent appends
    * share a transaction. Queue order is the order of the sequence numbers the store gives them.
    */
-  private void commitQueued(Pending mine) {
+  private void commitQueued(PendingAppend mine) {
     synchronized (commitLock) {
-      List<Pending> group;
+      List<PendingAppend> group;
       synchronized (lock) {
         if (mine.entry != null || mine.writeFailure != null) return;
         group = new ArrayList<>(uncommitted);
       }
       List<String> bodies = new ArrayList<>(group.size());
-      for (Pending p : group) bodies.add(p.body);
+      for (PendingAppend p : group) bodies.add(p.body);
       List<OutboxEntry> entries;
       try {
-        entries = store.addToOutbox(streamUrl, "rstream-" + UUID.randomUUID(), bodies);
+        entries = store.add(bodies);
       } catch (RuntimeException e) {
         synchronized (lock) {
           uncommitted.removeAll(group);
           pending.removeAll(group);
-          for (Pending p : group) p.writeFailure = e;
+          for (PendingAppend p : group) p.writeFailure = e;
           sizes.onNext(pending.size());
         }
-        for (Pending p : group) overlay.remove(p.overlayEntry);
+        for (PendingAppend p : group) overlay.remove(p.overlayEntry);
         return;
       }
       synchronized (lock) {
@@ -193,7 +169,7 @@ public final class Outbox {
   }
 
   /** Starts sending through {@code link} if no earlier attached client sends. */
-  public void attach(Link link) {
+  public void attach(OutboxLink link) {
     synchronized (lock) {
       links.add(link);
     }
@@ -201,33 +177,33 @@ public final class Outbox {
   }
 
   /** Stops sending through {@code link}; a request in flight still records its answer. */
-  void detach(Link link) {
+  void detach(OutboxLink link) {
     synchronized (lock) {
       links.remove(link);
-      if (links.isEmpty() && retryTimer != null) {
-        retryTimer.dispose();
-        retryTimer = null;
-      }
+      if (links.isEmpty()) backoff.cancel();
     }
     pump();
   }
 
   /**
    * Fails the answers still waiting: the outbox is no longer sent from this process (every client
-   * on it closed). Their entries stay in the store for the next client.
+   * on it closed). Their entries stay in the store for the next client; in memory they are lost.
    */
   void close() {
-    List<Pending> waiting;
+    List<PendingAppend> waiting;
     synchronized (lock) {
       closed = true;
       waiting = new ArrayList<>(pending);
     }
     IllegalStateException error =
         new IllegalStateException(
-            "client closed before the server acknowledged the append; it stays in the outbox of "
-                + streamUrl
-                + " and is sent by the next client on this store");
-    for (Pending p : waiting) p.result.onError(error);
+            "client closed before the server acknowledged the append; "
+                + (durable()
+                    ? "it stays in the outbox of "
+                        + streamUrl
+                        + " and is sent by the next client on this store"
+                    : "the in-memory outbox of " + streamUrl + " is dropped with it"));
+    for (PendingAppend p : waiting) p.result.onError(error);
     sizes.onComplete();
     rejected.onComplete();
   }
@@ -235,10 +211,7 @@ public final class Outbox {
   /** A sign that the network works (resume, a successful read): retry now instead of waiting. */
   public void online() {
     synchronized (lock) {
-      if (!waitingForOnline && retryTimer == null) return;
-      waitingForOnline = false;
-      if (retryTimer != null) retryTimer.dispose();
-      retryTimer = null;
+      if (!backoff.online()) return;
     }
     pump();
   }
@@ -260,11 +233,11 @@ public final class Outbox {
 
   /** Sends the first entry if nothing is in flight, a client is attached and no wait is on. */
   private void pump() {
-    Pending head;
+    PendingAppend head;
     OutboxEntry entry;
-    Link link;
+    OutboxLink link;
     synchronized (lock) {
-      if (closed || inFlight != null || retryTimer != null || waitingForOnline) return;
+      if (closed || inFlight != null || backoff.waiting()) return;
       if (pending.isEmpty() || links.isEmpty()) return;
       head = pending.get(0);
       entry = head.entry;
@@ -274,60 +247,43 @@ public final class Outbox {
     }
     Single<AppendResult> request;
     try {
-      request = link.sender.send(entry).flatMap(result -> withEcho(result, link));
+      request = link.sender.send(entry).flatMap(result -> OutboxAnswers.withEcho(result, link));
     } catch (RuntimeException e) {
       request = Single.error(e);
     }
     request.subscribe(
-        result -> acknowledged(head, entry, result), error -> failed(head, entry, link, error));
+        result -> acknowledged(head, entry, link, result),
+        error -> failed(head, entry, link, error));
   }
 
-  /**
-   * The answer with the offset the overlay waits for before it drops the entry. A duplicate answer
-   * names none (the server applied the entry before, at an offset it does not repeat): the tail
-   * read after it is at or past that offset, so a confirmed state there holds the entry. Dropping
-   * it at once instead would show the older value in every view before the live state reaches it. A
-   * failed tail read fails the send, which is retried and answered as a duplicate again.
-   */
-  private static Single<AppendResult> withEcho(AppendResult result, Link link) {
-    if (result.nextOffset() != null || !result.duplicate()) return Single.just(result);
-    return link.tail
-        .read()
-        .map(
-            tail ->
-                AppendResult.builder()
-                    .status(result.status())
-                    .nextOffset(tail)
-                    .streamClosed(result.streamClosed())
-                    .duplicate(true)
-                    .producerEpoch(result.producerEpoch())
-                    .producerSeq(result.producerSeq())
-                    .headers(result.headers())
-                    .build());
-  }
-
-  private void acknowledged(Pending head, OutboxEntry sent, AppendResult result) {
+  private void acknowledged(
+      PendingAppend head, OutboxEntry sent, OutboxLink link, AppendResult result) {
     try {
-      store.acknowledgeOutbox(streamUrl, sent.epoch(), sent.seq());
+      store.acknowledge(sent.epoch(), sent.seq());
     } catch (RuntimeException e) {
       // Still stored: after a restart it is sent again and answered as a duplicate.
       log.log(Level.WARNING, streamUrl + ": cannot record an acknowledgement in the store", e);
     }
+    boolean flushed;
     synchronized (lock) {
       inFlight = null;
       pending.remove(head);
-      failures = 0;
+      backoff.reset();
       claimedAfterFence = false;
       renumberedForGap = 0;
+      flushAcknowledged++;
+      flushed = pending.isEmpty();
       sizes.onNext(pending.size());
     }
     overlay.acknowledged(head.overlayEntry, result.nextOffset());
     head.result.onSuccess(result);
+    if (flushed) reportFlush(link);
     pump();
   }
 
-  private void failed(Pending head, OutboxEntry sent, Link link, Throwable error) {
-    List<Pending> refused = new ArrayList<>();
+  private void failed(PendingAppend head, OutboxEntry sent, OutboxLink link, Throwable error) {
+    List<PendingAppend> refused = new ArrayList<>();
+    boolean flushed;
     synchronized (lock) {
       inFlight = null;
       if (!pending.contains(head) || closed) return;
@@ -345,18 +301,21 @@ public final class Outbox {
           || error instanceof StreamClosedException) {
         // Nothing of ours can be written to this stream any more.
         // Those still being committed are sent after and refused then.
-        for (Pending p : pending) if (p.entry != null) refused.add(p);
-        for (Pending p : refused) removeRefused(p);
-      } else if (refusedForGood(error)) {
+        for (PendingAppend p : pending) if (p.entry != null) refused.add(p);
+        for (PendingAppend p : refused) removeRefused(p);
+      } else if (OutboxAnswers.refusedForGood(error)) {
         refused.add(head);
         removeRefused(head);
       } else {
-        retryLater(link, error);
+        backoff.failed(link, error, this::retryElapsed);
         return;
       }
+      backoff.reset();
+      flushRejected += refused.size();
+      flushed = !refused.isEmpty() && pending.isEmpty();
       sizes.onNext(pending.size());
     }
-    for (Pending p : refused) {
+    for (PendingAppend p : refused) {
       overlay.remove(p.overlayEntry); // the rollback: one new version, one view without it
       int status = error instanceof RStreamException ? ((RStreamException) error).status() : 0;
       RejectedWriteException rejection =
@@ -365,23 +324,38 @@ public final class Outbox {
       p.result.onError(rejection);
       rejected.onNext(rejection);
     }
+    if (flushed) reportFlush(link);
     pump();
   }
 
-  /** 400, 413 and other refusals of the request itself; not 408/429 (transient) or auth. */
-  private static boolean refusedForGood(Throwable error) {
-    if (error instanceof UnexpectedStatusException) {
-      int status = ((UnexpectedStatusException) error).status();
-      return status >= 400 && status < 500 && status != 408 && status != 429 && status != 403;
+  /**
+   * Tells {@code link}'s listener of the flush that emptied the outbox, and starts counting anew.
+   */
+  private void reportFlush(OutboxLink link) {
+    int acknowledgedCount;
+    int rejectedCount;
+    synchronized (lock) {
+      acknowledgedCount = flushAcknowledged;
+      rejectedCount = flushRejected;
+      flushAcknowledged = 0;
+      flushRejected = 0;
     }
-    return error instanceof ConflictException && !(error instanceof SequenceConflictException);
+    if (acknowledgedCount + rejectedCount > 0)
+      link.events.outboxFlushed(acknowledgedCount, rejectedCount);
+  }
+
+  private void retryElapsed() {
+    synchronized (lock) {
+      backoff.elapsed();
+    }
+    pump();
   }
 
   /**
    * Removes the refused first entry from the store and here; the rest take its number on. Holds the
    * lock.
    */
-  private void removeRefused(Pending head) {
+  private void removeRefused(PendingAppend head) {
     if (pending.isEmpty() || pending.get(0) != head) return;
     OutboxEntry entry = head.committed();
     renumber(head, entry.epoch(), entry.seq());
@@ -392,70 +366,19 @@ public final class Outbox {
    * Renumbers the entries but {@code removed} from {@code firstSeq} at {@code epoch}, in the store
    * (removing {@code removed} there in the same transaction) and here. Holds the lock.
    */
-  private void renumber(@Nullable Pending removed, long epoch, long firstSeq) {
+  private void renumber(@Nullable PendingAppend removed, long epoch, long firstSeq) {
     List<OutboxEntry> stored;
     try {
-      stored =
-          store.renumberOutbox(
-              streamUrl, removed != null ? removed.committed().seq() : -1, epoch, firstSeq);
+      stored = store.renumber(removed != null ? removed.committed().seq() : -1, epoch, firstSeq);
     } catch (RuntimeException e) {
       // The next send meets the same answer and tries again.
       log.log(Level.WARNING, streamUrl + ": cannot renumber the outbox", e);
       return;
     }
     int i = 0;
-    for (Pending p : pending) {
+    for (PendingAppend p : pending) {
       if (p == removed) continue;
       if (i < stored.size()) p.entry = stored.get(i++);
-    }
-  }
-
-  private void retryLater(Link link, Throwable error) {
-    long now = link.scheduler.now(TimeUnit.MILLISECONDS);
-    if (failures == 0) failingSinceMillis = now;
-    int retry = failures++;
-    if (!link.policy.allows(retry, now - failingSinceMillis)) {
-      // The policy gave up: keep everything and wait for a sign of the network.
-      waitingForOnline = true;
-      log.fine(streamUrl + ": outbox waits for the network: " + error);
-      return;
-    }
-    long delay = link.policy.delayMillis(retry, 0);
-    retryTimer =
-        link.scheduler.scheduleDirect(
-            () -> {
-              synchronized (lock) {
-                retryTimer = null;
-              }
-              pump();
-            },
-            delay,
-            TimeUnit.MILLISECONDS);
-  }
-
-  static byte[] bytes(OutboxEntry entry) {
-    return entry.body().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static final class Pending {
-    final String body;
-    // Null until committed; then as the store holds it (a renumbering replaces it).
-    volatile @Nullable OutboxEntry entry;
-    volatile @Nullable RuntimeException writeFailure;
-    final List<Change> changes;
-    final OutboxOverlay.Entry overlayEntry;
-    final SingleSubject<AppendResult> result = SingleSubject.create();
-
-    Pending(String body, List<Change> changes, OutboxOverlay.Entry overlayEntry) {
-      this.body = body;
-      this.changes = changes;
-      this.overlayEntry = overlayEntry;
-    }
-
-    OutboxEntry committed() {
-      OutboxEntry committed = entry;
-      if (committed == null) throw new IllegalStateException("not committed yet");
-      return committed;
     }
   }
 }

@@ -16,6 +16,11 @@ import org.jspecify.annotations.Nullable;
  * the acknowledgement named (the echo) is shown: so the view that drops it is the view that holds
  * its echo, and a value never reverts between the acknowledgement and the echo. A refused entry
  * goes at once. Thread-safe.
+ *
+ * <p>Versions are emitted outside the lock, so views are built (and subscribers run) without it;
+ * two threads may emit in either order. That is harmless: a version only says "ask again", and
+ * {@link #pendingOver} answers from the entries as they are when the view is built, never from the
+ * number it was woken by.
  */
 public final class OutboxOverlay {
   /** One append's changes and, once acknowledged, where its echo is. */
@@ -53,15 +58,22 @@ public final class OutboxOverlay {
 
   /** {@code echoAt} null: the answer named no offset (a duplicate); dropped at the next view. */
   void acknowledged(Entry entry, @Nullable Offset echoAt) {
+    long now;
     synchronized (this) {
       entry.acknowledged = true;
       entry.echoAt = echoAt;
-      versions.onNext(++version);
+      now = ++version;
     }
+    versions.onNext(now);
   }
 
-  synchronized void remove(Entry entry) {
-    if (entries.remove(entry)) versions.onNext(++version);
+  void remove(Entry entry) {
+    long now;
+    synchronized (this) {
+      if (!entries.remove(entry)) return;
+      now = ++version;
+    }
+    versions.onNext(now);
   }
 
   /**

@@ -48,9 +48,24 @@ public final class Outboxes {
     }
   }
 
-  /** Detaches {@code link} of a client that opened {@code outbox}; the last one closes it. */
-  public static void release(LocalStore store, String streamUrl, Outbox outbox, Outbox.Link link) {
+  /**
+   * A new outbox of {@code streamUrl} in memory, for one client whose store keeps none: no other
+   * client shares it, and it is lost with the process.
+   */
+  public static Outbox inMemory(String streamUrl) {
+    return new Outbox(streamUrl, new MemoryOutboxLog());
+  }
+
+  /**
+   * Detaches {@code link} of a client that opened {@code outbox} (or made it {@linkplain #inMemory
+   * in memory}); the last one closes it.
+   */
+  public static void release(LocalStore store, String streamUrl, Outbox outbox, OutboxLink link) {
     outbox.detach(link);
+    if (!outbox.durable()) {
+      outbox.close();
+      return;
+    }
     boolean last;
     synchronized (open) {
       Map<String, Shared> streams = open.get(store);

@@ -34,8 +34,8 @@ class OutboxDuplicateAckTest {
       Outbox outbox = Outboxes.open(store, URL);
       Change mine = Change.update("item", "a", "{\"n\":1}");
       TestObserver<AppendResult> answer = outbox.append(List.of(mine)).test();
-      Outbox.Link link =
-          new Outbox.Link(
+      OutboxLink link =
+          new OutboxLink(
               entry -> Single.just(duplicate),
               () -> Single.just(tail),
               RetryPolicy.defaults(),

@@ -31,7 +31,7 @@ class OutboxOfflineTest {
     List<Long> attempts = new ArrayList<>();
     List<Long> delivered = new ArrayList<>();
     boolean[] online = {false};
-    Outbox.Sender sender =
+    OutboxLink.Sender sender =
         entry -> {
           attempts.add(entry.seq());
           if (!online[0])
@@ -45,8 +45,8 @@ class OutboxOfflineTest {
         };
     try (SqliteStore store = SqliteStore.open(new File(dir, "app.db"))) {
       Outbox outbox = Outboxes.open(store, URL);
-      Outbox.Link link =
-          new Outbox.Link(
+      OutboxLink link =
+          new OutboxLink(
               sender,
               () -> Single.error(new AssertionError("no tail")),
               RetryPolicy.defaults(),

@@ -1,0 +1,64 @@
+package dev.rstream.internal.outbox;
+
+import io.reactivex.rxjava3.disposables.Disposable;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How long an {@link Outbox} waits before sending its first entry again after transient failures:
+ * by the sending client's retry policy, then, once the policy gives up, until a sign of the network
+ * ({@link #online}). Guarded by the outbox's lock; the timer's action runs outside it.
+ */
+final class OutboxBackoff {
+  private @Nullable Disposable timer;
+  private boolean waitingForOnline;
+  private int failures;
+  private long failingSinceMillis;
+
+  /** Whether a send must wait now. */
+  boolean waiting() {
+    return waitingForOnline || timer != null;
+  }
+
+  /** A send succeeded or was answered for good: the next failure is the first again. */
+  void reset() {
+    failures = 0;
+  }
+
+  /**
+   * Schedules {@code retry} after the failure {@code error} of a send through {@code link}, as its
+   * policy says, or waits for {@link #online} if the policy gives up. The link's listener hears it.
+   */
+  void failed(OutboxLink link, Throwable error, Runnable retry) {
+    long now = link.scheduler.now(TimeUnit.MILLISECONDS);
+    if (failures == 0) failingSinceMillis = now;
+    int attempt = failures++;
+    if (!link.policy.allows(attempt, now - failingSinceMillis)) {
+      waitingForOnline = true;
+      link.events.outboxRetryScheduled(-1, failures, error);
+      return;
+    }
+    long delay = link.policy.delayMillis(attempt, 0);
+    link.events.outboxRetryScheduled(delay, failures, error);
+    timer = link.scheduler.scheduleDirect(retry, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** The timer fired: a send may go. */
+  void elapsed() {
+    timer = null;
+  }
+
+  /** Ends any wait; false if there was none. */
+  boolean online() {
+    if (!waiting()) return false;
+    waitingForOnline = false;
+    cancel();
+    return true;
+  }
+
+  /** Stops the timer (no client left to send through). */
+  void cancel() {
+    if (timer != null) timer.dispose();
+    timer = null;
+  }
+}
