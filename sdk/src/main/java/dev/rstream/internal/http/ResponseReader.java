@@ -82,9 +82,7 @@ final class ResponseReader<T> {
     HttpFailures.check(response, endpoint.displayUrl(), offset);
     String type = response.header("Content-Type");
     MediaType mediaType = type != null ? MediaType.parse(type) : null;
-    if (mediaType == null
-        || !"text".equals(mediaType.type())
-        || !"event-stream".equals(mediaType.subtype())) {
+    if (!ContentTypes.isEventStream(mediaType)) {
       throw new ProtocolException(
           "SSE response has content type " + type,
           endpoint.displayUrl(),
@@ -152,7 +150,7 @@ final class ResponseReader<T> {
             .status(response.code())
             .contentType(type)
             .headers(response.headers());
-    if (!isJson(mediaType)) {
+    if (!ContentTypes.isJson(mediaType)) {
       ByteString bytes = boundedBody(response, offset);
       BatchSource<T> result = new SingleBatchSource<>(template.bytes(bytes).build());
       response.close();
@@ -220,7 +218,7 @@ final class ResponseReader<T> {
    */
   private boolean streamIsJson(Offset offset) throws IOException, RetryableFailure {
     MediaType known = streamType;
-    if (known != null) return isJson(known);
+    if (known != null) return ContentTypes.isJson(known);
     Call head =
         endpoint
             .client()
@@ -233,16 +231,10 @@ final class ResponseReader<T> {
       MediaType mediaType = type != null ? MediaType.parse(type) : null;
       // Without a type the data is bytes, as for a catch-up response without one.
       if (mediaType != null) streamType = mediaType;
-      return isJson(mediaType);
+      return ContentTypes.isJson(mediaType);
     } finally {
       probeCall = null;
     }
-  }
-
-  static boolean isJson(@Nullable MediaType type) {
-    return type != null
-        && "application".equals(type.type())
-        && ("json".equals(type.subtype()) || type.subtype().endsWith("+json"));
   }
 
   /** Cancels the HEAD in flight, if any, and any asked for after. */

@@ -85,9 +85,9 @@ final class JsonValueCopier {
    * Copies the value the parser is on, compactly, with numbers exactly as sent (their text, not a
    * parsed double or BigDecimal) and strings escaped as Jackson's generator escapes them.
    *
-   * <p>Written here rather than through {@code JsonGenerator.copyCurrentEventExact}: that parses
-   * every decimal into a BigDecimal to write it back, and checks its write context per token; this
-   * was a fifth of a catch-up's decoding time.
+   * <p>Written here rather than through {@code JsonGenerator.copyCurrentEventExact}, which parses
+   * every decimal into a BigDecimal to write it back and checks its write context per token: this
+   * copies each token's text once.
    */
   private String copy(JsonParser parser) throws IOException {
     JsonTextBuffer out = buffer;

@@ -8,6 +8,7 @@ import dev.rstream.RetryPolicy;
 import dev.rstream.TokenSupplier;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
+import dev.rstream.internal.http.ContentTypes;
 import dev.rstream.internal.http.ReadFlowable;
 import dev.rstream.internal.http.RetryListener;
 import dev.rstream.internal.http.StreamCalls;
@@ -109,7 +110,10 @@ public final class DurableStreamSource implements StreamSource {
     // Data as bytes means the transport did not take the stream for JSON; the type of an SSE
     // response is the event stream's, not the stream's, so it tells nothing.
     boolean bytes = batch.bytes().size() > 0;
-    boolean otherType = mediaType != null && !isJson(mediaType) && !isEventStream(mediaType);
+    boolean otherType =
+        mediaType != null
+            && !ContentTypes.isJson(mediaType)
+            && !ContentTypes.isEventStream(mediaType);
     if (bytes || otherType) {
       throw new NotAStateStreamException(
           "not a state stream: "
@@ -150,15 +154,6 @@ public final class DurableStreamSource implements StreamSource {
       }
     }
     return error;
-  }
-
-  private static boolean isJson(MediaType type) {
-    return "application".equals(type.type())
-        && ("json".equals(type.subtype()) || type.subtype().endsWith("+json"));
-  }
-
-  private static boolean isEventStream(MediaType type) {
-    return "text".equals(type.type()) && "event-stream".equals(type.subtype());
   }
 
   @Override

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The content of one window as far as it has been read: the state its keyframe holds, then its
- * changes in order. Immutable; a {@link WindowAssembler} makes a new instance per change in O(1)
+ * changes in order. Immutable; an {@link OpenWindow} makes a new instance per change in O(1)
  * (amortised) by sharing the arrays, to which it only ever appends past every earlier instance's
  * {@link #changeCount()}.
  *
@@ -18,8 +18,8 @@ import org.jspecify.annotations.Nullable;
  * least {@code max(}{@value #MIN_CHECKPOINT_SPACING}{@code , size)} changes since the last. So
  * {@link #stateAt} replays at most about as many changes as the state has entities (what loading a
  * keyframe of it costs), while checkpoints hold little memory: a checkpoint keeps the nodes that
- * later changes replaced, and spaced by the size those are at most the nodes of one state. (One
- * every 32 changes kept a path copy per change of a large state: twice the state's size.)
+ * later changes replaced, and spaced by the size those are at most the nodes of one state (a fixed
+ * spacing would keep a path copy per change of a large state).
  */
 public final class Window implements LiveWindowContent {
   static final int MIN_CHECKPOINT_SPACING = 32;

@@ -7,7 +7,9 @@ import dev.rstream.internal.state.Control;
 import dev.rstream.internal.state.State;
 import dev.rstream.internal.state.StateMessage;
 import java.time.Instant;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  * ends at {@code asOf}, or met before the keyframe in a read from {@code asOf}) and applied after
  * its inserts, each at the keyframe's end offset, the position of the state they produce.
  *
- * <p>Single-threaded: one reader feeds it. The {@link Window}s it hands out are immutable and may
+ * <p>The window being read is an {@link OpenWindow}; this class decides what each message does to
+ * it. Single-threaded: one reader feeds it. The {@link Window}s it hands out are immutable and may
  * go to any thread.
  */
 public final class WindowAssembler {
@@ -58,33 +61,20 @@ public final class WindowAssembler {
   private Offset unitEnd;
   // The offset of the last message accepted: the unit its successors may still belong to.
   private @Nullable Offset lastMessageOffset;
-  private @Nullable Instant lastTime;
 
   private Offset keyframeStart = Offset.START;
   private @Nullable Instant keyframeTime;
   private @Nullable Instant keyframeMaxInsertTime;
   private State.Editor keyframeState = State.empty().edit();
 
-  // The open window; arrays are shared with the Windows handed out and only appended to.
-  private @Nullable Keyframe start;
-  private Offset baseOffset = Offset.START;
-  private Change[] changes = new Change[0];
-  private Instant[] times = new Instant[0];
-  private Offset[] offsets = new Offset[0];
-  private State[] checkpoints = new State[0];
-  private int[] checkpointAt = new int[0];
-  private int checkpointCount;
-  private int count;
-  private int untimed; // see Window: leading changes whose time is unknown
-  // Applies changes in place; frozen into a State only when a Window or checkpoint needs one, so
-  // a catch-up batch copies each path of the state once, not once per change.
-  private State.Editor state = State.empty().edit();
-  private @Nullable Window current;
+  private final OpenWindow window = new OpenWindow();
 
   // Changes between a keyframe's asOf and its snapshot-start, applied after its inserts. While
   // seeking, every change met is kept with where it was, until the snapshot-start names its asOf.
-  private final java.util.List<Change> setAside = new java.util.ArrayList<>();
-  private final java.util.List<Boolean> seekingHasOffset = new java.util.ArrayList<>();
+  private final List<Change> setAside = new ArrayList<>();
+  private final List<Boolean> seekingHasOffset = new ArrayList<>();
+  // Where each change met while seeking was: its unit's end offset, or the read position before it.
+  private final List<Offset> seekingPositions = new ArrayList<>();
 
   private @Nullable Window completed;
   private @Nullable Offset resetOffset;
@@ -109,7 +99,7 @@ public final class WindowAssembler {
    */
   public static WindowAssembler startingEmpty(Offset from) {
     WindowAssembler assembler = new WindowAssembler(Phase.IN_WINDOW, from);
-    assembler.openWindow(null, from, State.empty());
+    assembler.window.open(null, from, State.empty(), null);
     return assembler;
   }
 
@@ -124,29 +114,9 @@ public final class WindowAssembler {
    */
   public static WindowAssembler resuming(Window window) {
     WindowAssembler assembler = new WindowAssembler(Phase.IN_WINDOW, window.offset());
-    assembler.start = window.start();
-    assembler.baseOffset = window.baseOffset();
-    int n = window.changeCount();
-    // Copies, not shares: the held window's arrays belong to the assembler that made them. No
-    // change is applied again: the window's state and checkpoints are immutable and carry over.
-    int capacity = Math.max(16, n * 2);
-    assembler.changes = Arrays.copyOf(window.changesArray(), capacity);
-    assembler.times = Arrays.copyOf(window.timesArray(), capacity);
-    assembler.offsets = Arrays.copyOf(window.offsetsArray(), capacity);
-    int checkpoints = window.checkpointCount();
-    assembler.checkpoints = Arrays.copyOf(window.checkpointsArray(), checkpoints + 4);
-    assembler.checkpointAt = Arrays.copyOf(window.checkpointAtArray(), checkpoints + 4);
-    assembler.checkpointCount = checkpoints;
-    Arrays.fill(assembler.checkpoints, checkpoints, checkpoints + 4, null);
-    // The arrays may be longer than the window (shared with a later one): clear what is past it.
-    Arrays.fill(assembler.changes, n, capacity, null);
-    Arrays.fill(assembler.times, n, capacity, null);
-    Arrays.fill(assembler.offsets, n, capacity, null);
-    assembler.count = n;
-    assembler.untimed = window.untimed();
-    assembler.state = window.state().edit();
-    assembler.lastTime = window.timeAfter(n);
+    assembler.window.resume(window);
     // The held window may end inside an append unit; the rest of that unit shares its offset.
+    int n = window.changeCount();
     if (n > 0) assembler.lastMessageOffset = window.offsetAfter(n);
     return assembler;
   }
@@ -175,7 +145,7 @@ public final class WindowAssembler {
     Control control = message.control();
     if (control != null) return acceptControl(control, before, messageOffset != null);
     // A message that is not a control is a change.
-    Change change = java.util.Objects.requireNonNull(message.change());
+    Change change = Objects.requireNonNull(message.change());
     switch (phase) {
       case SEEKING:
         // Kept in case the keyframe that follows is as of an offset before it.
@@ -207,7 +177,7 @@ public final class WindowAssembler {
         }
         return Event.KEYFRAME_PART;
       default:
-        append(change, messageOffset != null ? messageOffset : unitEnd);
+        window.append(change, messageOffset != null ? messageOffset : unitEnd);
         return Event.CHANGE_APPLIED;
     }
   }
@@ -232,6 +202,7 @@ public final class WindowAssembler {
         }
         Offset asOf = control.asOf();
         Offset keyframeAt = asOf != null && asOf.compareTo(before) < 0 ? asOf : before;
+        Keyframe start = window.start();
         if (phase == Phase.IN_WINDOW && start != null) {
           int order = keyframeAt.compareTo(start.offset());
           if (order == 0) {
@@ -255,7 +226,7 @@ public final class WindowAssembler {
           keepSetAsideAfter(asOf);
         } else {
           setAside.clear();
-          if (asOf != null) moveChangesAfter(asOf, unitEnds);
+          if (asOf != null) window.moveChangesAfter(asOf, unitEnds, setAside);
         }
         phase = Phase.IN_KEYFRAME;
         keyframeTime = control.timestamp();
@@ -272,6 +243,7 @@ public final class WindowAssembler {
         if (phase != Phase.IN_KEYFRAME) {
           throw new MalformedStreamException("snapshot-end without a snapshot-start", before);
         }
+        Instant lastTime = window.lastTime();
         Instant time = keyframeTime;
         if (time == null) time = keyframeMaxInsertTime;
         if (time == null) time = lastTime;
@@ -281,26 +253,24 @@ public final class WindowAssembler {
         // first change (3.2); the changes after it keep no time until one carries a timestamp.
         Keyframe keyframe = Keyframe.of(keyframeStart, time == null ? Instant.MIN : time);
         completed = null;
-        if (start != null || count > 0) {
-          Window open = current();
+        if (window.hasContent()) {
+          Window open = window.snapshot();
           if (open != null) completed = open.withEnd(keyframe);
         }
-        lastTime = time;
         Offset base = control.offset() != null ? control.offset() : unitEnd;
-        openWindow(keyframe, base, keyframeState.freeze());
-        for (Change change : setAside) append(change.newBuilder().offset(base).build(), base);
+        window.open(keyframe, base, keyframeState.freeze(), time);
+        for (Change change : setAside) {
+          window.append(change.newBuilder().offset(base).build(), base);
+        }
         setAside.clear();
         phase = Phase.IN_WINDOW;
         return Event.WINDOW_STARTED;
     }
   }
 
-  // Where each change met while seeking was: its unit's end offset, or the read position before it.
-  private final java.util.List<Offset> seekingPositions = new java.util.ArrayList<>();
-
   /** At a snapshot-start met while seeking: keeps the changes set aside that are after asOf. */
   private void keepSetAsideAfter(@Nullable Offset asOf) {
-    java.util.List<Change> kept = new java.util.ArrayList<>();
+    List<Change> kept = new ArrayList<>();
     if (asOf != null) {
       for (int i = 0; i < setAside.size(); i++) {
         Offset at = seekingPositions.get(i);
@@ -316,86 +286,6 @@ public final class WindowAssembler {
     setAside.addAll(kept);
   }
 
-  /**
-   * At a snapshot-start as of {@code asOf} in an open window: its changes after {@code asOf} move
-   * to the keyframe's window, and the open window ends at {@code asOf} (docs/PROTOCOL.md 3.3). The
-   * arrays stay shared with Windows handed out: nothing is appended to them after this, as the
-   * keyframe's end opens a window with arrays of its own.
-   *
-   * <p>A change recorded at the end of its unit ({@code unitEnds}) is after {@code asOf} when that
-   * end is; one recorded at the read position before it, when that position is at or after {@code
-   * asOf} (so every change read from {@code -1} is after a keyframe as of {@code -1}).
-   */
-  private void moveChangesAfter(Offset asOf, boolean unitEnds) {
-    int n = count;
-    while (n > 0 && offsets[n - 1].compareTo(asOf) >= (unitEnds ? 1 : 0)) n--;
-    if (n == count) return;
-    Window open = java.util.Objects.requireNonNull(lastOpen());
-    for (int i = n; i < count; i++) setAside.add(changes[i]);
-    state = open.pointAfter(n).state().edit();
-    lastTime = open.timeAfter(n);
-    while (checkpointCount > 1 && checkpointAt[checkpointCount - 1] > n) checkpointCount--;
-    count = n;
-    untimed = Math.min(untimed, n);
-    current = null;
-  }
-
-  private void openWindow(@Nullable Keyframe keyframe, Offset base, State baseState) {
-    start = keyframe;
-    baseOffset = base;
-    changes = new Change[16];
-    times = new Instant[16];
-    offsets = new Offset[16];
-    checkpoints = new State[4];
-    checkpointAt = new int[4];
-    checkpoints[0] = baseState;
-    checkpointAt[0] = 0;
-    checkpointCount = 1;
-    count = 0;
-    untimed = 0;
-    state = baseState.edit();
-    current = null;
-  }
-
-  private void append(Change change, Offset offset) {
-    if (count == changes.length) {
-      // New arrays: Windows already handed out keep the old ones, which are never written again.
-      int capacity = changes.length * 2;
-      changes = Arrays.copyOf(changes, capacity);
-      times = Arrays.copyOf(times, capacity);
-      offsets = Arrays.copyOf(offsets, capacity);
-    }
-    Instant time = change.timestamp();
-    if (time == null && lastTime == null) {
-      // No time before it in the window, nor its own: unknown (not the epoch, which would pass
-      // for data). Instant.MIN keeps the times sorted for Window.stateAt.
-      untimed = count + 1;
-      time = Instant.MIN;
-    } else {
-      // Effective timestamps (docs/PROTOCOL.md section 3.1): never decreasing in stream order; a
-      // change without one takes the one before it. Keeps the binary search in stateAt sound.
-      if (time == null || lastTime != null && time.isBefore(lastTime)) time = lastTime;
-      lastTime = time;
-    }
-    changes[count] = change;
-    times[count] = time;
-    offsets[count] = offset;
-    state.apply(change);
-    count++;
-    if (count - checkpointAt[checkpointCount - 1]
-        >= Math.max(Window.MIN_CHECKPOINT_SPACING, state.size())) {
-      if (checkpointCount == checkpoints.length) {
-        // New arrays, as above: Windows handed out keep the old ones.
-        checkpoints = Arrays.copyOf(checkpoints, checkpointCount * 2);
-        checkpointAt = Arrays.copyOf(checkpointAt, checkpointCount * 2);
-      }
-      checkpoints[checkpointCount] = state.freeze();
-      checkpointAt[checkpointCount] = count;
-      checkpointCount++;
-    }
-    current = null;
-  }
-
   /** Records that everything before {@code offset} has been read (the end of a read). */
   public void unitBoundary(Offset offset) {
     unitEnd = offset;
@@ -408,32 +298,9 @@ public final class WindowAssembler {
 
   /** The open window with everything read so far; null before the first keyframe. */
   public @Nullable Window current() {
-    if (phase == Phase.REREADING_KEYFRAME) return lastOpen();
-    if (phase != Phase.IN_WINDOW) return phase == Phase.IN_KEYFRAME ? lastOpen() : null;
-    return lastOpen();
-  }
-
-  private @Nullable Window lastOpen() {
-    if (checkpointCount == 0) return null;
-    Window window = current;
-    if (window == null) {
-      window =
-          new Window(
-              start,
-              null,
-              baseOffset,
-              changes,
-              times,
-              offsets,
-              checkpoints,
-              checkpointAt,
-              checkpointCount,
-              count,
-              untimed,
-              state.freeze());
-      current = window;
-    }
-    return window;
+    if (phase == Phase.REREADING_KEYFRAME) return window.snapshot();
+    if (phase != Phase.IN_WINDOW) return phase == Phase.IN_KEYFRAME ? window.snapshot() : null;
+    return window.snapshot();
   }
 
   /** True while inside a keyframe that has not ended. */
