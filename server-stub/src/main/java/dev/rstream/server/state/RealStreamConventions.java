@@ -1,57 +1,28 @@
 package dev.rstream.server.state;
 
-import dev.rstream.server.state.StateMessage.InvalidMessageException;
-import dev.rstream.server.state.StreamState.FoundKeyframe;
 import dev.rstream.server.state.StreamState.KeyframeRequest;
-import dev.rstream.server.storage.InvalidPositionException;
 import dev.rstream.server.storage.LogStore;
 import dev.rstream.server.storage.NoSuchStreamException;
-import dev.rstream.server.storage.ReadResult;
-import dev.rstream.server.storage.StreamClosedException;
 import dev.rstream.server.storage.StreamMeta;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The rstream conventions of docs/PROTOCOL.md section 3 for server-stub: stamps and checks
- * timestamps, keeps each state stream's materialised state, writes keyframes after N changes or T
- * seconds, and keeps the {@code {path}.keyframes} index. Plain streams pass through untouched (the
- * hooks return the very list they were given).
- *
- * <h2>Exact keyframes</h2>
- *
- * A keyframe must be the state at its own position in the stream, yet it cannot be appended from
- * {@link #afterAppend} (that runs under the stream's append lock, and the appender takes that
- * lock). So the keyframe thread appends a <em>placeholder</em> unit: one message carrying a random
- * per-server nonce. When {@link #beforeAppend} sees that placeholder, it is under the append lock,
- * with every earlier unit applied and no later one possible, and swaps the placeholder for the
- * keyframe built from the state right then. Changes that land between the scheduling and the write
- * are thus in the keyframe, and none after it can be. A placeholder that is not expected any more
- * (its stream was deleted and re-created) is rejected, never stored. Every message of a keyframe
- * carries the timestamp of the last change before it, so timestamps stay non-decreasing through
- * keyframes.
+ * timestamps ({@link ChangeCheck}), keeps each state stream's materialised state ({@link
+ * StreamState}), writes keyframes after N changes or T seconds and keeps the {@code
+ * {path}.keyframes} index ({@link KeyframeWriter}), rebuilds all of it from the store at start
+ * ({@link StateRebuild}) and applies retention ({@link WindowRetention}). Plain streams pass
+ * through untouched (the hooks return the very list they were given).
  *
  * <h2>Threading</h2>
  *
@@ -85,54 +56,42 @@ public final class RealStreamConventions implements StreamConventions {
   /** Keyframes store at most this many times the change bytes appended since the last one. */
   public static final double DEFAULT_MAX_KEYFRAME_SHARE = 8;
 
-  private static final int READ_PAGE_BYTES = 1 << 20;
-
   private final LogStore store;
-  private final OffsetFormat offsetFormat;
   private final KeyframePolicy defaultPolicy;
+  private final @Nullable RetentionPolicy defaultRetention;
   private final Clock clock;
-  private final ScheduledExecutorService scheduler;
-  private final boolean ownsScheduler;
   private final Duration timerTick;
   private final Duration createTimeout;
-  private final double maxKeyframeShare;
 
-  private final ConcurrentHashMap<String, StreamState> streams = new ConcurrentHashMap<>();
+  private final StateStreams streams;
   private final WindowRetention retention;
-  private final @Nullable RetentionPolicy defaultRetention;
-  private final byte[] placeholderPrefix;
-  private final AtomicLong nextRequestId = new AtomicLong();
-
-  private volatile @Nullable UnitAppender appender;
-  private volatile @Nullable ScheduledFuture<?> timer;
-  private volatile boolean closed;
+  private final KeyframeWriter keyframes;
+  private final StateRebuild rebuild;
 
   private RealStreamConventions(Builder b) {
     this.store = Objects.requireNonNull(b.store, "store == null");
-    this.offsetFormat = Objects.requireNonNull(b.offsetFormat, "offsetFormat == null");
+    OffsetFormat offsetFormat = Objects.requireNonNull(b.offsetFormat, "offsetFormat == null");
     this.defaultPolicy = b.defaultPolicy;
+    this.defaultRetention = b.defaultRetention;
     this.clock = b.clock;
     this.timerTick = b.timerTick;
     this.createTimeout = b.createTimeout;
-    this.maxKeyframeShare = b.maxKeyframeShare;
-    this.defaultRetention = b.defaultRetention;
+    this.streams = new StateStreams(defaultPolicy, b.maxKeyframeShare, clock);
     this.retention = new WindowRetention(store, clock);
-    if (b.scheduler != null) {
-      this.scheduler = b.scheduler;
-      this.ownsScheduler = false;
-    } else {
-      this.scheduler =
+    ScheduledExecutorService scheduler = b.scheduler;
+    boolean ownsScheduler = scheduler == null;
+    if (scheduler == null) {
+      scheduler =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
                 Thread t = new Thread(r, "rstream-keyframes");
                 t.setDaemon(true);
                 return t;
               });
-      this.ownsScheduler = true;
     }
-    this.placeholderPrefix =
-        ("{\"rstream-keyframe-request\":\"" + UUID.randomUUID() + "/")
-            .getBytes(StandardCharsets.UTF_8);
+    this.keyframes =
+        new KeyframeWriter(streams, offsetFormat, retention, clock, scheduler, ownsScheduler);
+    this.rebuild = new StateRebuild(store, offsetFormat, clock, streams, keyframes, retention);
   }
 
   /** Returns a builder; {@link Builder#store} and {@link Builder#offsetFormat} are required. */
@@ -176,7 +135,7 @@ public final class RealStreamConventions implements StreamConventions {
     // any other stream there is a client's, which the new stream's index must not replace.
     if (keyframePolicy == null
         || store.meta(path + INDEX_SUFFIX) == null
-        || streams.containsKey(path)) {
+        || streams.contains(path)) {
       return null;
     }
     return "cannot create state stream "
@@ -191,114 +150,32 @@ public final class RealStreamConventions implements StreamConventions {
   public List<byte[]> beforeAppend(StreamMeta meta, List<byte[]> messages, long nowMillis)
       throws AppendRejectedException {
     if (meta.keyframePolicy() == null) {
-      rejectStalePlaceholder(messages);
+      keyframes.rejectStalePlaceholder(messages);
       return messages;
     }
-    StreamState s = stateOf(meta);
-    replayIfNeeded(meta, s);
+    StreamState s = streams.stateOf(meta);
+    rebuild.replayIfNeeded(meta, s);
+    Instant last;
     synchronized (s) {
       s.orderedRequest = null;
       s.prepared = null;
-      KeyframeRequest r = s.request;
-      if (r != null
-          && r.unit == null
-          && messages.size() == 1
-          && Arrays.equals(messages.get(0), r.placeholder)) {
-        // Our keyframe, now in its place in the stream: see the class comment.
-        List<byte[]> unit = s.keyframeUnit(r);
-        s.orderedRequest = r;
-        return unit;
-      }
-    }
-    rejectStalePlaceholder(messages);
-
-    Instant last;
-    synchronized (s) {
+      List<byte[]> keyframe = keyframes.keyframeInPlaceOf(s, messages);
+      if (keyframe != null) return keyframe;
       last = s.lastTimestamp;
     }
-    Instant now = Instant.ofEpochMilli(nowMillis);
-    List<StateMessage> parsed = new ArrayList<>(messages.size());
-    List<byte[]> out = messages;
-    for (int i = 0; i < messages.size(); i++) {
-      StateMessage m;
-      try {
-        m = StateMessage.parse(messages.get(i));
-      } catch (InvalidMessageException e) {
-        throw rejected(meta, messages, i, e.getMessage());
-      }
-      // PROTOCOL 3.2: keyframes and their controls are the server's; a client's control or
-      // non-change would break every reader's keyframe or state.
-      if (m.kind == StateMessage.Kind.CONTROL) {
-        throw rejected(
-            meta, messages, i, "control messages (headers.control) are written by the server only");
-      } else if (m.kind != StateMessage.Kind.CHANGE) {
-        throw rejected(
-            meta,
-            messages,
-            i,
-            "not a State Protocol change (an object with type, key, headers.operation and, for"
-                + " insert and update, value)");
-      }
-      if (m.kind == StateMessage.Kind.CHANGE) {
-        if (m.timestamp == null) {
-          // Receive time, unless the stream is already later (clock skew, or a writer with a
-          // simulated clock): the order of timestamps is the invariant, not the wall clock.
-          Instant stamp = last == null || !now.isBefore(last) ? now : Rfc3339.ceilMillis(last);
-          m = m.withTimestamp(stamp);
-          if (out == messages) out = new ArrayList<>(messages);
-          out.set(i, m.bytes);
-        } else if (last != null && m.timestamp.isBefore(last)) {
-          throw rejected(
-              meta,
-              messages,
-              i,
-              "headers.timestamp "
-                  + m.timestampText
-                  + " is earlier than the stream's last timestamp "
-                  + Rfc3339.formatExact(last)
-                  + " (timestamps never decrease)");
-        }
-        last = m.timestamp;
-      }
-      parsed.add(m);
-    }
+    keyframes.rejectStalePlaceholder(messages);
+    ChangeCheck.Checked checked =
+        ChangeCheck.check(meta, messages, Instant.ofEpochMilli(nowMillis), last);
     synchronized (s) {
-      s.prepared = parsed;
+      s.prepared = checked.parsed();
     }
-    return out;
-  }
-
-  private static AppendRejectedException rejected(
-      StreamMeta meta, List<byte[]> messages, int index, @Nullable String why) {
-    String where =
-        messages.size() == 1 ? "" : " message " + (index + 1) + " of " + messages.size() + ":";
-    return new AppendRejectedException(
-        "Rejected append to state stream "
-            + meta.path()
-            + ":"
-            + where
-            + " "
-            + why
-            + "; nothing appended");
-  }
-
-  private void rejectStalePlaceholder(List<byte[]> messages) throws AppendRejectedException {
-    for (byte[] m : messages) {
-      if (startsWith(m, placeholderPrefix)) {
-        throw new AppendRejectedException("stale keyframe request for a deleted stream");
-      }
-    }
-  }
-
-  private static boolean startsWith(byte[] bytes, byte[] prefix) {
-    return bytes.length >= prefix.length
-        && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+    return checked.messages();
   }
 
   @Override
   public void afterAppend(StreamMeta meta, List<byte[]> storedMessages, long tailPosition) {
     if (meta.keyframePolicy() == null) return;
-    StreamState s = stateOf(meta);
+    StreamState s = streams.stateOf(meta);
     long now = clock.millis();
     long position = tailPosition;
     for (byte[] m : storedMessages) position -= m.length;
@@ -329,7 +206,7 @@ public final class RealStreamConventions implements StreamConventions {
       schedule = !s.keyframeInFlight && !s.finished && s.countDue();
       if (schedule) s.keyframeInFlight = true;
     }
-    if (schedule) submitKeyframe(s);
+    if (schedule) keyframes.submit(s);
   }
 
   /**
@@ -341,7 +218,7 @@ public final class RealStreamConventions implements StreamConventions {
   @Override
   public void afterCreate(StreamMeta meta) {
     if (meta.keyframePolicy() == null) return;
-    StreamState s = stateOf(meta);
+    StreamState s = streams.stateOf(meta);
     synchronized (s) {
       if (s.keyframeInFlight) return; // initial messages already made one due: that one is first
       s.keyframeInFlight = true;
@@ -349,23 +226,7 @@ public final class RealStreamConventions implements StreamConventions {
     // An index left at the path belongs to an earlier stream there (its afterDelete may still be
     // on its way): the new stream starts a new one.
     deleteIndex(meta.path());
-    Throwable error = null;
-    try {
-      KeyframeRequest r = beginKeyframe(s);
-      long timeout = createTimeout.toMillis();
-      requireAppender()
-          .appendUnit(s.path(), List.of(r.placeholder), null)
-          .get(timeout, TimeUnit.MILLISECONDS);
-      indexEntryFor(s, r).get(timeout, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      error = e;
-    } catch (ExecutionException e) {
-      error = e.getCause();
-    } catch (TimeoutException | RuntimeException e) {
-      error = e;
-    }
-    keyframeDone(s, error);
+    keyframes.writeFirst(s, createTimeout);
   }
 
   @Override
@@ -376,7 +237,7 @@ public final class RealStreamConventions implements StreamConventions {
     // Called after the delete released the stream's lock: a PUT may have re-created the path in
     // between, and its state and index must stay.
     if (current != null && current.incarnation() == s.meta.incarnation()) return;
-    if (!streams.remove(path, s)) return;
+    if (!streams.remove(s)) return;
     synchronized (s) {
       s.deleted = true;
       s.request = null;
@@ -400,68 +261,9 @@ public final class RealStreamConventions implements StreamConventions {
 
   @Override
   public void start(UnitAppender appender) {
-    Objects.requireNonNull(appender, "appender == null");
-    if (this.appender != null) throw new IllegalStateException("already started");
-    this.appender = appender;
-    for (StreamMeta meta : store.streams()) {
-      if (meta.keyframePolicy() == null) continue;
-      try {
-        rebuild(meta);
-      } catch (NoSuchStreamException e) {
-        // Deleted while we read it: nothing to rebuild.
-      } catch (InvalidPositionException | java.io.UncheckedIOException e) {
-        // Unreadable (damaged on disk, fenced by the store): its readers get the store's error.
-        log.error("Cannot rebuild state stream {}: {}", meta.path(), e.getMessage());
-      }
-    }
-    long tick = timerTick.toMillis();
-    timer =
-        scheduler.scheduleWithFixedDelay(this::checkIntervals, tick, tick, TimeUnit.MILLISECONDS);
-  }
-
-  /** Replays the stream from position 0, then queues the index repair or the missing keyframe. */
-  private void rebuild(StreamMeta meta) throws NoSuchStreamException, InvalidPositionException {
-    List<FoundKeyframe> found = new ArrayList<>();
-    StreamState s = replay(meta, found);
-    streams.put(meta.path(), s);
-    synchronized (s) {
-      s.keyframeInFlight = true;
-      s.finished = meta.closed();
-    }
-    if (found.isEmpty() && !meta.closed()) {
-      submitKeyframe(s); // created, then crashed before its first keyframe was stored
-    } else {
-      List<FoundKeyframe> missing = missingIndexEntries(meta, found);
-      scheduler.execute(() -> repairIndex(s, missing));
-    }
-  }
-
-  /** The state of the stream's readable messages, read from the store from position 0. */
-  private StreamState replay(StreamMeta meta, List<FoundKeyframe> found)
-      throws NoSuchStreamException, InvalidPositionException {
-    StreamState s = new StreamState(meta, policyOf(meta), maxKeyframeShare, clock.millis());
-    // Retention may have dropped the start: the stream then begins with the keyframe it kept.
-    StreamMeta stored = store.meta(meta.path());
-    long position = stored == null ? 0 : stored.startPosition();
-    long previousUnitEnd = -1;
-    while (true) {
-      ReadResult r = store.read(meta.path(), position, READ_PAGE_BYTES);
-      List<byte[]> messages = r.messages();
-      for (int i = 0; i < messages.size(); i++) {
-        long unitEnd = r.unitEndPositions()[i];
-        s.apply(
-            StateMessage.parseStored(messages.get(i)),
-            position,
-            unitEnd != previousUnitEnd,
-            clock.millis(),
-            found);
-        previousUnitEnd = unitEnd;
-        position += messages.get(i).length;
-      }
-      if (messages.isEmpty() || r.upToDate()) break;
-      position = r.nextPosition();
-    }
-    return s;
+    keyframes.start(appender);
+    rebuild.rebuildAll();
+    keyframes.startTimer(timerTick);
   }
 
   @Override
@@ -471,281 +273,6 @@ public final class RealStreamConventions implements StreamConventions {
     if (s == null) return;
     synchronized (s) {
       if (s.meta.incarnation() == meta.incarnation()) s.needsReplay = true;
-    }
-  }
-
-  /**
-   * Under the append lock: after a unit that never became durable, the state is read again from
-   * what the store holds, so that no keyframe carries a change that is not in the stream.
-   */
-  private void replayIfNeeded(StreamMeta meta, StreamState s) throws AppendRejectedException {
-    synchronized (s) {
-      if (!s.needsReplay) return;
-    }
-    try {
-      StreamState fresh = replay(meta, new ArrayList<>());
-      s.replaceContent(fresh);
-    } catch (NoSuchStreamException | InvalidPositionException | java.io.UncheckedIOException e) {
-      throw new AppendRejectedException(
-          "state of "
-              + meta.path()
-              + " cannot be read back after a failed write: "
-              + e.getMessage());
-    }
-  }
-
-  /**
-   * The keyframes after the last one the index lists. The index only lags at its end (an entry is
-   * appended after its keyframe is durable); a hole in the middle is logged, not patched, because
-   * appending it would break the index's order.
-   */
-  private List<FoundKeyframe> missingIndexEntries(StreamMeta meta, List<FoundKeyframe> found)
-      throws InvalidPositionException {
-    String path = meta.path();
-    long incarnation = meta.incarnation();
-    Map<String, Long> indexed = new HashMap<>();
-    try {
-      StreamMeta index = store.meta(path + INDEX_SUFFIX);
-      long position = index == null ? 0 : index.startPosition();
-      while (true) {
-        ReadResult r = store.read(path + INDEX_SUFFIX, position, READ_PAGE_BYTES);
-        long at = position;
-        for (byte[] entry : r.messages()) {
-          String offset = StateMessage.indexEntryOffset(entry);
-          if (offset != null) indexed.put(offset, at);
-          at += entry.length;
-        }
-        if (r.messages().isEmpty() || r.upToDate()) break;
-        position = r.nextPosition();
-      }
-    } catch (NoSuchStreamException e) {
-      // No index yet: every keyframe is missing.
-    }
-    int lastIndexed = -1;
-    for (int i = 0; i < found.size(); i++) {
-      if (indexed.containsKey(offsetFormat.format(incarnation, found.get(i).position())))
-        lastIndexed = i;
-    }
-    List<WindowRetention.Kept> listed = new ArrayList<>();
-    for (int i = 0; i <= lastIndexed; i++) {
-      FoundKeyframe k = found.get(i);
-      Long entry = indexed.get(offsetFormat.format(incarnation, k.position()));
-      if (entry == null) {
-        log.warn("Keyframe index of {} lacks the keyframe at {}", path, k.position());
-      } else {
-        listed.add(new WindowRetention.Kept(k.position(), millisOf(k.timestamp()), entry));
-      }
-    }
-    retention.rebuilt(meta, listed);
-    return new ArrayList<>(found.subList(lastIndexed + 1, found.size()));
-  }
-
-  private static @Nullable Long millisOf(@Nullable String timestamp) {
-    if (timestamp == null) return null;
-    try {
-      return Rfc3339.parse(timestamp).toEpochMilli();
-    } catch (java.time.format.DateTimeParseException e) {
-      return null;
-    }
-  }
-
-  private void repairIndex(StreamState s, List<FoundKeyframe> missing) {
-    CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
-    for (FoundKeyframe k : missing) {
-      chain =
-          chain.thenComposeAsync(v -> appendIndexEntry(s, k.position(), k.timestamp()), scheduler);
-    }
-    if (!missing.isEmpty())
-      log.info("Re-appending {} keyframe index entries of {}", missing.size(), s.path());
-    chain.whenCompleteAsync((v, e) -> keyframeDone(s, e), scheduler);
-  }
-
-  /** Runs on the scheduler: writes a keyframe wherever the interval part of a policy is due. */
-  void checkIntervals() {
-    try {
-      long now = clock.millis();
-      for (StreamState s : streams.values()) {
-        boolean due;
-        synchronized (s) {
-          due =
-              !s.deleted
-                  && !s.finished
-                  && !s.keyframeInFlight
-                  && s.changesSinceKeyframe > 0
-                  && now - s.lastKeyframeAtMillis >= s.policy.interval().toMillis()
-                  && s.keyframeAffordable();
-          if (due) s.keyframeInFlight = true;
-        }
-        if (due) writeKeyframe(s);
-      }
-      retention.tick();
-    } catch (RuntimeException e) {
-      // A periodic task that throws is never run again; keep the timer alive.
-      log.error("Keyframe interval check failed", e);
-    }
-  }
-
-  private void submitKeyframe(StreamState s) {
-    try {
-      scheduler.execute(() -> writeKeyframe(s));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // Closed: no more keyframes.
-    }
-  }
-
-  /**
-   * Appends a keyframe of {@code s} (the caller set {@code keyframeInFlight}), then its index
-   * entry, asynchronously; {@link #keyframeDone} runs on the scheduler when both are durable.
-   */
-  private void writeKeyframe(StreamState s) {
-    CompletableFuture<?> done;
-    try {
-      KeyframeRequest r = beginKeyframe(s);
-      done =
-          requireAppender()
-              .appendUnit(s.path(), List.of(r.placeholder), null)
-              .thenComposeAsync(tail -> indexEntryFor(s, r), scheduler);
-    } catch (RuntimeException e) {
-      done = CompletableFuture.failedFuture(e);
-    }
-    done.whenCompleteAsync((v, e) -> keyframeDone(s, e), scheduler);
-  }
-
-  /** Registers a new keyframe request on {@code s}; its placeholder is what to append. */
-  private KeyframeRequest beginKeyframe(StreamState s) {
-    KeyframeRequest r = new KeyframeRequest(placeholder(nextRequestId.incrementAndGet()));
-    synchronized (s) {
-      if (s.deleted || s.finished || closed)
-        throw new KeyframeNotWritten("no more keyframes for " + s.path());
-      s.request = r;
-    }
-    return r;
-  }
-
-  /** Once the keyframe unit of {@code r} is durable: its index entry. */
-  private CompletableFuture<?> indexEntryFor(StreamState s, KeyframeRequest r) {
-    long start;
-    @Nullable String timestamp;
-    synchronized (s) {
-      s.request = null;
-      start = r.startPosition;
-      timestamp = r.timestamp;
-    }
-    if (start < 0) {
-      throw new IllegalStateException(
-          "keyframe unit of " + s.path() + " was stored without passing through the hooks");
-    }
-    return appendIndexEntry(s, start, timestamp);
-  }
-
-  private UnitAppender requireAppender() {
-    UnitAppender a = appender;
-    if (a == null) throw new KeyframeNotWritten("not started");
-    return a;
-  }
-
-  /** Why a keyframe was not even tried; not worth a warning. */
-  private static final class KeyframeNotWritten extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    KeyframeNotWritten(String message) {
-      super(message, null, false, false);
-    }
-  }
-
-  private CompletableFuture<?> appendIndexEntry(
-      StreamState s, long position, @Nullable String timestamp) {
-    synchronized (s) {
-      // A late entry must not re-create the index of a stream that is gone.
-      if (s.deleted || streams.get(s.path()) != s) return CompletableFuture.completedFuture(null);
-    }
-    byte[] entry =
-        StateMessage.indexEntry(offsetFormat.format(s.meta.incarnation(), position), timestamp);
-    CompletableFuture<Long> appended =
-        Objects.requireNonNull(appender)
-            .appendUnit(s.path() + INDEX_SUFFIX, List.of(entry), indexMeta(s.meta));
-    if (s.meta.retention() != null) {
-      // Not chained into what callers wait for: retention runs on the scheduler, in its own time.
-      appended.thenAcceptAsync(
-          tail -> retention.indexed(s.meta, position, timestamp, tail - entry.length), scheduler);
-    }
-    return appended;
-  }
-
-  private StreamMeta indexMeta(StreamMeta main) {
-    return new StreamMeta(
-        main.path() + INDEX_SUFFIX,
-        0L,
-        "application/json",
-        main.ttlSeconds(),
-        main.expiresAtMillis(),
-        null,
-        clock.millis(),
-        0L,
-        false,
-        null,
-        main.retention(),
-        0);
-  }
-
-  /** Runs once a keyframe (and its index entry) or an index repair finished, or failed. */
-  private void keyframeDone(StreamState s, @Nullable Throwable error) {
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    boolean again;
-    synchronized (s) {
-      s.request = null;
-      s.keyframeInFlight = false;
-      if (cause instanceof StreamClosedException || cause instanceof NoSuchStreamException) {
-        // A closed stream takes no more units; a missing one is being deleted.
-        s.finished = true;
-      } else if (cause != null) {
-        // Back off a whole interval rather than retrying every tick.
-        s.lastKeyframeAtMillis = clock.millis();
-        if (!(cause instanceof KeyframeNotWritten) && !s.deleted && !closed) {
-          log.warn("Keyframe of {} not written", s.path(), cause);
-        }
-      }
-      again = cause == null && !s.deleted && !s.finished && !closed && s.countDue();
-      if (again) s.keyframeInFlight = true;
-    }
-    if (again) submitKeyframe(s);
-  }
-
-  private byte[] placeholder(long id) {
-    byte[] suffix = (id + "\"}").getBytes(StandardCharsets.UTF_8);
-    byte[] out = Arrays.copyOf(placeholderPrefix, placeholderPrefix.length + suffix.length);
-    System.arraycopy(suffix, 0, out, placeholderPrefix.length, suffix.length);
-    return out;
-  }
-
-  /** The state of a state stream, created on first sight (or anew for a new incarnation). */
-  private StreamState stateOf(StreamMeta meta) {
-    return streams.compute(
-        meta.path(),
-        (path, existing) -> {
-          if (existing != null && existing.meta.incarnation() == meta.incarnation())
-            return existing;
-          if (existing != null) {
-            // Deleted and re-created before afterDelete ran: drop the old one's pending work.
-            synchronized (existing) {
-              existing.deleted = true;
-            }
-          }
-          return new StreamState(meta, policyOf(meta), maxKeyframeShare, clock.millis());
-        });
-  }
-
-  private KeyframePolicy policyOf(StreamMeta meta) {
-    try {
-      return KeyframePolicy.parse(Objects.requireNonNull(meta.keyframePolicy()), defaultPolicy);
-    } catch (IllegalArgumentException e) {
-      log.warn(
-          "Stream {} has an unreadable keyframe policy, using {}: {}",
-          meta.path(),
-          defaultPolicy,
-          e.getMessage());
-      return defaultPolicy;
     }
   }
 
@@ -766,10 +293,7 @@ public final class RealStreamConventions implements StreamConventions {
 
   @Override
   public void close() {
-    closed = true;
-    ScheduledFuture<?> t = timer;
-    if (t != null) t.cancel(false);
-    if (ownsScheduler) scheduler.shutdownNow();
+    keyframes.close();
   }
 
   /** Configures a {@link RealStreamConventions}. Not thread-safe; build once. */

@@ -137,7 +137,10 @@ final class WindowRetention {
     return cut;
   }
 
-  private static @Nullable Long millis(@Nullable String timestamp) {
+  /**
+   * The epoch milliseconds of an RFC 3339 {@code timestamp}; null when it is null or unreadable.
+   */
+  static @Nullable Long millis(@Nullable String timestamp) {
     if (timestamp == null) return null;
     try {
       return Rfc3339.parse(timestamp).toEpochMilli();
