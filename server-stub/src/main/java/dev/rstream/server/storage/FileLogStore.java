@@ -1,18 +1,13 @@
 package dev.rstream.server.storage;
 
-import static dev.rstream.server.storage.MemoryLogStore.checkMessages;
-import static dev.rstream.server.storage.MemoryLogStore.noSuchStream;
+import static dev.rstream.server.storage.StreamTable.checkMessages;
+import static dev.rstream.server.storage.StreamTable.noSuchStream;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -88,9 +83,9 @@ public final class FileLogStore implements LogStore {
   private static final Logger log = LoggerFactory.getLogger(FileLogStore.class);
 
   private final Path streamsDir;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final DirectoryLock lock;
   private final Map<String, FileStream> streams = new ConcurrentHashMap<>();
+  private final StreamTable<FileStream> table = new StreamTable<>(streams);
   private final TailListeners listeners = new TailListeners(log);
   private final AtomicLong nextFileNumber;
   private final GroupCommitWriter writer;
@@ -112,8 +107,7 @@ public final class FileLogStore implements LogStore {
 
   private FileLogStore(
       Path dir,
-      FileChannel lockChannel,
-      FileLock lock,
+      DirectoryLock lock,
       Runnable beforeGroup,
       boolean salvage,
       Disk disk,
@@ -122,7 +116,6 @@ public final class FileLogStore implements LogStore {
       throws IOException {
     this.minCompactionBytes = minCompactionBytes;
     this.streamsDir = dir.resolve("streams");
-    this.lockChannel = lockChannel;
     this.lock = lock;
     Files.createDirectories(streamsDir);
     this.nextFileNumber = new AtomicLong(LogRecovery.recover(streamsDir, streams, salvage) + 1);
@@ -190,33 +183,11 @@ public final class FileLogStore implements LogStore {
       throws IOException {
     requireNonNull(dir, "dir == null");
     Files.createDirectories(dir);
-    Path lockFile = dir.resolve("lock");
-    FileChannel lockChannel =
-        FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    FileLock lock;
+    DirectoryLock lock = DirectoryLock.acquire(dir);
     try {
-      lock = lockChannel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
-    } catch (IOException e) {
-      lockChannel.close();
-      throw e;
-    }
-    if (lock == null) {
-      lockChannel.close();
-      throw new StoreLockedException(
-          "data directory "
-              + dir.toAbsolutePath()
-              + " is already open ("
-              + lockFile
-              + " is locked by this or another process)");
-    }
-    try {
-      return new FileLogStore(
-          dir, lockChannel, lock, beforeGroup, salvage, disk, hook, minCompactionBytes);
+      return new FileLogStore(dir, lock, beforeGroup, salvage, disk, hook, minCompactionBytes);
     } catch (IOException | RuntimeException e) {
-      lock.release();
-      lockChannel.close();
+      lock.close();
       throw e;
     }
   }
@@ -228,23 +199,12 @@ public final class FileLogStore implements LogStore {
 
   @Override
   public Collection<StreamMeta> streams() {
-    List<StreamMeta> result = new ArrayList<>();
-    for (FileStream stream : streams.values()) {
-      synchronized (stream) {
-        if (!stream.deleted) result.add(stream.meta());
-      }
-    }
-    return result;
+    return table.metas();
   }
 
   @Override
   public @Nullable StreamMeta meta(String path) {
-    requireNonNull(path, "path == null");
-    FileStream stream = streams.get(path);
-    if (stream == null) return null;
-    synchronized (stream) {
-      return stream.deleted ? null : stream.meta();
-    }
+    return table.meta(path);
   }
 
   @Override
@@ -258,7 +218,7 @@ public final class FileLogStore implements LogStore {
     FileStream stream =
         new FileStream(
             FileStream.file(streamsDir, nextFileNumber.getAndIncrement()),
-            createdMeta(meta, incarnation),
+            meta.asCreated(incarnation),
             record.messageBytes,
             meta.closed(),
             meta.lastStreamSeq());
@@ -275,22 +235,13 @@ public final class FileLogStore implements LogStore {
 
   @Override
   public CompletableFuture<Long> append(
-      String path, List<byte[]> messages, @Nullable ProducerState producer, boolean close)
-      throws NoSuchStreamException, StreamClosedException {
-    return append(path, messages, producer, null, close);
-  }
-
-  @Override
-  public CompletableFuture<Long> append(
       String path,
       List<byte[]> messages,
       @Nullable ProducerState producer,
       @Nullable String streamSeq,
       boolean close)
       throws NoSuchStreamException, StreamClosedException {
-    requireNonNull(path, "path == null");
-    checkMessages(messages);
-    FileStream stream = existing(path);
+    FileStream stream = table.appendTarget(path, messages);
     String damaged = stream.damage;
     if (damaged != null)
       return CompletableFuture.failedFuture(new StreamDamagedException(path, damaged));
@@ -332,7 +283,7 @@ public final class FileLogStore implements LogStore {
       throws NoSuchStreamException, InvalidPositionException {
     requireNonNull(path, "path == null");
     if (closed) throw new IllegalStateException("store is closed");
-    return existing(path).read(fromPosition, maxBytes);
+    return table.existing(path).read(fromPosition, maxBytes);
   }
 
   /**
@@ -348,7 +299,7 @@ public final class FileLogStore implements LogStore {
   public void trim(String path, long position)
       throws NoSuchStreamException, InvalidPositionException {
     requireNonNull(path, "path == null");
-    FileStream stream = existing(path);
+    FileStream stream = table.existing(path);
     if (stream.trim(position, minCompactionBytes)) {
       compactor.compact(stream, new CompletableFuture<>());
     }
@@ -362,18 +313,13 @@ public final class FileLogStore implements LogStore {
   public CompletableFuture<Long> compact(String path) throws NoSuchStreamException {
     requireNonNull(path, "path == null");
     CompletableFuture<Long> future = new CompletableFuture<>();
-    compactor.compact(existing(path), future);
+    compactor.compact(table.existing(path), future);
     return future;
   }
 
   @Override
   public Collection<ProducerState> producers(String path) throws NoSuchStreamException {
-    requireNonNull(path, "path == null");
-    FileStream stream = existing(path);
-    synchronized (stream) {
-      if (stream.deleted) throw noSuchStream(path);
-      return new ArrayList<>(stream.producers.values());
-    }
+    return table.producers(path);
   }
 
   @Override
@@ -385,7 +331,7 @@ public final class FileLogStore implements LogStore {
   @Override
   public CompletableFuture<Void> delete(String path) throws NoSuchStreamException {
     requireNonNull(path, "path == null");
-    FileStream stream = existing(path);
+    FileStream stream = table.existing(path);
     CompletableFuture<Long> future = new CompletableFuture<>();
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
@@ -422,18 +368,8 @@ public final class FileLogStore implements LogStore {
         if (first == null) first = e;
       }
     }
-    try {
-      lock.release();
-    } finally {
-      lockChannel.close();
-    }
+    lock.close();
     if (first != null) throw first;
-  }
-
-  private FileStream existing(String path) throws NoSuchStreamException {
-    FileStream stream = streams.get(path);
-    if (stream == null) throw noSuchStream(path);
-    return stream;
   }
 
   private static StreamExistsException exists(String path) {
@@ -449,9 +385,5 @@ public final class FileLogStore implements LogStore {
       for (FileStream stream : streams.values()) used |= stream.created.incarnation() == candidate;
       if (!used) return candidate;
     }
-  }
-
-  private static StreamMeta createdMeta(StreamMeta meta, long incarnation) {
-    return meta.asCreated(incarnation);
   }
 }

@@ -1,7 +1,6 @@
 package dev.rstream.server.storage;
 
-import static dev.rstream.server.storage.MemoryLogStore.invalidPosition;
-import static dev.rstream.server.storage.MemoryLogStore.noSuchStream;
+import static dev.rstream.server.storage.StreamTable.noSuchStream;
 import static java.util.Objects.requireNonNull;
 
 import java.io.EOFException;
@@ -29,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * channel and {@link #fileEnd} belong to the writer thread (and to recovery, before the writer
  * starts). Reads run on any thread, with positional reads on one shared read channel.
  */
-final class FileStream {
+final class FileStream extends StoredStream {
   /** Stream files are {@code <n>.log}, {@code n} a zero-padded store-wide counter. */
   static final Pattern FILE_NAME = Pattern.compile("(\\d{16})\\.log");
 
@@ -37,14 +36,11 @@ final class FileStream {
   private static final int MAX_SPAN_READ = 16 << 20;
 
   final Path file;
-  final StreamMeta created;
 
-  // Ordered state, guarded by this: includes units still waiting for their fsync.
+  // Ordered state, guarded by this: includes units still waiting for their fsync (and, from
+  // StoredStream, the producers and last Stream-Seq).
   long orderedTail;
   boolean orderedClosed;
-  final Map<String, ProducerState> producers = new LinkedHashMap<>();
-  @Nullable String lastStreamSeq;
-  volatile boolean deleted; // written under this; read bare when a read fails
 
   /**
    * Set at recovery when the file is damaged past the readable tail: what to tell a client that
@@ -92,11 +88,10 @@ final class FileStream {
       long orderedTail,
       boolean orderedClosed,
       @Nullable String lastStreamSeq) {
+    super(created, lastStreamSeq);
     this.file = file;
-    this.created = created;
     this.orderedTail = orderedTail;
     this.orderedClosed = orderedClosed;
-    this.lastStreamSeq = lastStreamSeq;
     this.index = new MessageIndex(created.startPosition());
     this.fileStartPosition = created.startPosition();
   }
@@ -106,7 +101,7 @@ final class FileStream {
     return streamsDir.resolve(String.format(Locale.ROOT, "%016d.log", number));
   }
 
-  /** The stream's metadata as readers see it. Caller holds the monitor. */
+  @Override
   StreamMeta meta() {
     return created.withState(index.tail(), readableClosed, lastStreamSeq, index.startPosition());
   }
@@ -162,7 +157,7 @@ final class FileStream {
         throw new UncheckedIOException(new StreamDamagedException(path, damaged));
       }
       int from = index.indexOf(fromPosition);
-      if (from < 0) throw invalidPosition(path, fromPosition, index);
+      if (from < 0) throw index.invalidPosition(path, fromPosition);
       int end = from < index.count() ? index.pageEnd(from, maxBytes) : from;
       locations = new long[end - from];
       lengths = new int[end - from];
@@ -202,7 +197,7 @@ final class FileStream {
       throws NoSuchStreamException, InvalidPositionException {
     if (deleted) throw noSuchStream(created.path());
     if (position > index.startPosition()) {
-      MemoryLogStore.checkUnitStart(created.path(), index, position);
+      index.checkUnitStart(created.path(), position);
       index.trimTo(position);
     }
     return compactable(minBytes);

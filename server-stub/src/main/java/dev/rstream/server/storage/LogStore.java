@@ -63,14 +63,17 @@ public interface LogStore extends AutoCloseable {
    * Appends one unit atomically: all of {@code messages} or none of them, together with {@code
    * producer} (when not null) and the closed flag (when {@code close}). An empty {@code messages}
    * list with {@code close} closes the stream without a unit. Completes with the tail position
-   * after the unit, once durable.
+   * after the unit, once durable. The same as {@link #append(String, List, ProducerState, String,
+   * boolean)} with no {@code streamSeq}.
    *
    * @throws NoSuchStreamException when the stream does not exist (thrown, not in the future)
    * @throws StreamClosedException when the stream is closed (thrown, not in the future)
    */
-  CompletableFuture<Long> append(
+  default CompletableFuture<Long> append(
       String path, List<byte[]> messages, @Nullable ProducerState producer, boolean close)
-      throws NoSuchStreamException, StreamClosedException;
+      throws NoSuchStreamException, StreamClosedException {
+    return append(path, messages, producer, null, close);
+  }
 
   /**
    * Like {@link #append(String, List, ProducerState, boolean)}, and also commits {@code streamSeq}
@@ -78,24 +81,16 @@ public interface LogStore extends AutoCloseable {
    * The store does not compare sequences: the caller checks for a regression against {@code
    * meta(path).lastStreamSeq()} under its per-stream lock, then calls this.
    *
-   * <p>Added to the contract for {@code Stream-Seq}; the default refuses a non-null {@code
-   * streamSeq} so that test fakes that ignore sequences need not implement it.
-   *
    * @throws NoSuchStreamException when the stream does not exist (thrown, not in the future)
    * @throws StreamClosedException when the stream is closed (thrown, not in the future)
    */
-  default CompletableFuture<Long> append(
+  CompletableFuture<Long> append(
       String path,
       List<byte[]> messages,
       @Nullable ProducerState producer,
       @Nullable String streamSeq,
       boolean close)
-      throws NoSuchStreamException, StreamClosedException {
-    if (streamSeq != null) {
-      throw new UnsupportedOperationException(getClass().getName() + " does not store Stream-Seq");
-    }
-    return append(path, messages, producer, close);
-  }
+      throws NoSuchStreamException, StreamClosedException;
 
   /**
    * Reads whole messages starting at {@code fromPosition}, which must be a message boundary (or the

@@ -1,10 +1,11 @@
 package dev.rstream.server.storage;
 
+import static dev.rstream.server.storage.StreamTable.checkMessages;
+import static dev.rstream.server.storage.StreamTable.noSuchStream;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +32,7 @@ public final class MemoryLogStore implements LogStore {
   private static final Logger log = LoggerFactory.getLogger(MemoryLogStore.class);
 
   private final Map<String, Stream> streams = new ConcurrentHashMap<>();
+  private final StreamTable<Stream> table = new StreamTable<>(streams);
   private final TailListeners listeners = new TailListeners(log);
   private final AtomicLong incarnations =
       new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 62));
@@ -40,23 +42,12 @@ public final class MemoryLogStore implements LogStore {
 
   @Override
   public Collection<StreamMeta> streams() {
-    List<StreamMeta> result = new ArrayList<>();
-    for (Stream stream : streams.values()) {
-      synchronized (stream) {
-        if (!stream.deleted) result.add(stream.meta());
-      }
-    }
-    return result;
+    return table.metas();
   }
 
   @Override
   public @Nullable StreamMeta meta(String path) {
-    requireNonNull(path, "path == null");
-    Stream stream = streams.get(path);
-    if (stream == null) return null;
-    synchronized (stream) {
-      return stream.deleted ? null : stream.meta();
-    }
+    return table.meta(path);
   }
 
   @Override
@@ -80,22 +71,13 @@ public final class MemoryLogStore implements LogStore {
 
   @Override
   public CompletableFuture<Long> append(
-      String path, List<byte[]> messages, @Nullable ProducerState producer, boolean close)
-      throws NoSuchStreamException, StreamClosedException {
-    return append(path, messages, producer, null, close);
-  }
-
-  @Override
-  public CompletableFuture<Long> append(
       String path,
       List<byte[]> messages,
       @Nullable ProducerState producer,
       @Nullable String streamSeq,
       boolean close)
       throws NoSuchStreamException, StreamClosedException {
-    requireNonNull(path, "path == null");
-    checkMessages(messages);
-    Stream stream = existing(path);
+    Stream stream = table.appendTarget(path, messages);
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
       if (stream.closed) throw new StreamClosedException("stream is closed: " + path);
@@ -112,12 +94,12 @@ public final class MemoryLogStore implements LogStore {
   public ReadResult read(String path, long fromPosition, int maxBytes)
       throws NoSuchStreamException, InvalidPositionException {
     requireNonNull(path, "path == null");
-    Stream stream = existing(path);
+    Stream stream = table.existing(path);
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
       MessageIndex index = stream.index;
       int from = index.indexOf(fromPosition);
-      if (from < 0) throw invalidPosition(path, fromPosition, index);
+      if (from < 0) throw index.invalidPosition(path, fromPosition);
       int end = from < index.count() ? index.pageEnd(from, maxBytes) : from;
       List<byte[]> messages = new ArrayList<>(end - from);
       long[] unitEnds = new long[end - from];
@@ -134,27 +116,15 @@ public final class MemoryLogStore implements LogStore {
   public void trim(String path, long position)
       throws NoSuchStreamException, InvalidPositionException {
     requireNonNull(path, "path == null");
-    Stream stream = existing(path);
+    Stream stream = table.existing(path);
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
       MessageIndex index = stream.index;
       if (position <= index.startPosition()) return;
-      int at = checkUnitStart(path, index, position);
+      int at = index.checkUnitStart(path, position);
       for (int i = index.first(); i < at; i++) stream.data.set((int) index.location(i), DROPPED);
       index.trimTo(position);
     }
-  }
-
-  /** The index of the message at {@code position}, which must begin a unit of the stream. */
-  static int checkUnitStart(String path, MessageIndex index, long position)
-      throws InvalidPositionException {
-    int at = index.indexOf(position);
-    if (at < 0) throw invalidPosition(path, position, index);
-    if (at < index.count() && !index.beginsUnit(at)) {
-      throw new InvalidPositionException(
-          "position " + position + " is inside an append unit of stream " + path);
-    }
-    return at;
   }
 
   @Override
@@ -168,18 +138,13 @@ public final class MemoryLogStore implements LogStore {
 
   @Override
   public Collection<ProducerState> producers(String path) throws NoSuchStreamException {
-    requireNonNull(path, "path == null");
-    Stream stream = existing(path);
-    synchronized (stream) {
-      if (stream.deleted) throw noSuchStream(path);
-      return new ArrayList<>(stream.producers.values());
-    }
+    return table.producers(path);
   }
 
   @Override
   public CompletableFuture<Void> delete(String path) throws NoSuchStreamException {
     requireNonNull(path, "path == null");
-    Stream stream = existing(path);
+    Stream stream = table.existing(path);
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
       stream.deleted = true;
@@ -198,55 +163,17 @@ public final class MemoryLogStore implements LogStore {
   @Override
   public void close() {}
 
-  private Stream existing(String path) throws NoSuchStreamException {
-    Stream stream = streams.get(path);
-    if (stream == null) throw noSuchStream(path);
-    return stream;
-  }
-
-  static void checkMessages(List<byte[]> messages) {
-    requireNonNull(messages, "messages == null");
-    for (byte[] message : messages) {
-      requireNonNull(message, "message == null");
-      if (message.length == 0) throw new IllegalArgumentException("empty message");
-    }
-  }
-
-  static NoSuchStreamException noSuchStream(String path) {
-    return new NoSuchStreamException("no such stream: " + path);
-  }
-
-  /** Why {@code position} cannot be read: before the stream's start, or not a boundary. */
-  static InvalidPositionException invalidPosition(String path, long position, MessageIndex index) {
-    if (position >= 0 && position < index.startPosition()) {
-      return new PositionGoneException(path, position, index.startPosition());
-    }
-    return invalidPosition(path, position, index.tail());
-  }
-
-  static InvalidPositionException invalidPosition(String path, long position, long tail) {
-    return new InvalidPositionException(
-        position > tail || position < 0
-            ? "position " + position + " is outside stream " + path + " (tail " + tail + ")"
-            : "position " + position + " is not a message boundary of stream " + path);
-  }
-
   /** What a dropped message's slot holds, so that its bytes can be collected. */
   private static final byte[] DROPPED = new byte[0];
 
-  private static final class Stream {
-    final StreamMeta created;
+  private static final class Stream extends StoredStream {
     final MessageIndex index = new MessageIndex();
     final List<byte[]> data = new ArrayList<>();
-    final Map<String, ProducerState> producers = new LinkedHashMap<>();
     boolean closed;
-    @Nullable String lastStreamSeq;
-    boolean deleted;
 
     Stream(StreamMeta meta, long incarnation) {
-      this.created = meta.asCreated(incarnation);
+      super(meta.asCreated(incarnation), meta.lastStreamSeq());
       this.closed = meta.closed();
-      this.lastStreamSeq = meta.lastStreamSeq();
     }
 
     void add(List<byte[]> messages) {
@@ -259,6 +186,7 @@ public final class MemoryLogStore implements LogStore {
       }
     }
 
+    @Override
     StreamMeta meta() {
       return created.withState(index.tail(), closed, lastStreamSeq, index.startPosition());
     }

@@ -137,4 +137,33 @@ final class MessageIndex {
     count++;
     tail += length;
   }
+
+  /**
+   * The index of the message at {@code position}, which must begin an append unit.
+   *
+   * @throws InvalidPositionException naming {@code path} when it does not
+   */
+  int checkUnitStart(String path, long position) throws InvalidPositionException {
+    int at = indexOf(position);
+    if (at < 0) throw invalidPosition(path, position);
+    if (at < count && !beginsUnit(at)) {
+      throw new InvalidPositionException(
+          "position " + position + " is inside an append unit of stream " + path);
+    }
+    return at;
+  }
+
+  /**
+   * Why {@code position} cannot be read in the stream at {@code path}: before its start ({@link
+   * PositionGoneException}), past its tail, or not a message boundary.
+   */
+  InvalidPositionException invalidPosition(String path, long position) {
+    if (position >= 0 && position < start) {
+      return new PositionGoneException(path, position, start);
+    }
+    return new InvalidPositionException(
+        position > tail || position < 0
+            ? "position " + position + " is outside stream " + path + " (tail " + tail + ")"
+            : "position " + position + " is not a message boundary of stream " + path);
+  }
 }
