@@ -4,29 +4,22 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.LocalStore.StoredWindow;
-import dev.rstream.durable.CreateOptions;
-import dev.rstream.durable.DurableStream;
-import dev.rstream.server.StubServer;
-import dev.rstream.server.state.RealStreamConventions;
-import dev.rstream.server.storage.MemoryLogStore;
+import dev.rstream.testing.ChildJvm;
+import dev.rstream.testing.StubServerExtension;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,10 +31,8 @@ class StoreKillTest {
   private static final int ROUNDS = 20;
 
   @TempDir File dir;
-  private final OkHttpClient http = new OkHttpClient();
-  private MemoryLogStore log;
-  private RealStreamConventions conventions;
-  private StubServer server;
+  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
+  private OkHttpClient http;
   private String url;
 
   /** Unit offsets and the changes of each unit, in order; guarded by {@link #appending}. */
@@ -53,36 +44,14 @@ class StoreKillTest {
   private volatile Throwable producerFailure;
 
   @BeforeEach
-  void start() throws Exception {
-    log = new MemoryLogStore();
-    conventions =
-        RealStreamConventions.builder()
-            .store(log)
-            .offsetFormat(dev.rstream.server.http.StreamHandler.OFFSETS)
-            .build();
-    server = StubServer.builder().store(log).conventions(conventions).build().start();
-    url = server.streamUrl("crash/orders");
-    DurableStream.builder()
-        .url(url)
-        .okHttpClient(http)
-        .build()
-        .create(
-            CreateOptions.builder()
-                .contentType("application/json")
-                .header("Rstream-Keyframes", "changes=9, interval=3600s")
-                .build())
-        .timeout(10, SECONDS)
-        .blockingGet();
+  void createStream() {
+    http = server.http();
+    url = server.createStateStream("crash/orders", "changes=9, interval=3600s");
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stopProducing() {
     producing = false;
-    server.close();
-    conventions.close();
-    log.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
   }
 
   private void produce() {
@@ -131,22 +100,6 @@ class StoreKillTest {
     }
   }
 
-  private Process startChild(File storeFile) throws Exception {
-    String java = new File(System.getProperty("java.home"), "bin/java").getPath();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-            java,
-            "-Xshare:auto",
-            "-XX:TieredStopAtLevel=1",
-            "-cp",
-            System.getProperty("java.class.path"),
-            StoreCrashChild.class.getName(),
-            url,
-            storeFile.getPath());
-    builder.redirectErrorStream(true);
-    return builder.start();
-  }
-
   @Test
   void killedAtRandomPointsWhileWritingTheStoreAlwaysRestartsFromAPrefixAndCatchesUp()
       throws Exception {
@@ -157,32 +110,16 @@ class StoreKillTest {
     int restoredNonEmpty = 0;
     try {
       for (int round = 0; round < ROUNDS; round++) {
-        Process child = startChild(storeFile);
-        BlockingQueue<String> lines = new ArrayBlockingQueue<>(1000);
-        Thread reader =
-            new Thread(
-                () -> {
-                  try (BufferedReader in =
-                      new BufferedReader(
-                          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) lines.offer(line);
-                  } catch (Exception ignored) {
-                    // the process was killed
-                  }
-                });
-        reader.start();
-        String first;
-        do {
-          first = lines.poll(20, SECONDS);
-          if (first != null && !first.equals("live"))
-            System.err.println("child " + round + ": " + first);
-        } while (first != null && !first.equals("live"));
-        assertThat(first).as("round %s: child output", round).isEqualTo("live");
-        // A random point while it reads and stores what the producer appends.
-        Thread.sleep(random.nextInt(300));
-        child.destroyForcibly();
-        assertThat(child.waitFor(10, SECONDS)).isTrue();
-        reader.join(5_000);
+        try (ChildJvm child = ChildJvm.start(StoreCrashChild.class, url, storeFile.getPath())) {
+          String first = child.awaitLine("live"::equals, 20, SECONDS);
+          assertThat(first)
+              .as("round %s: child output:%n%s", round, child.output())
+              .isEqualTo("live");
+          // A random point while it reads and stores what the producer appends.
+          Thread.sleep(random.nextInt(300));
+          child.kill();
+          assertThat(child.process().isAlive()).isFalse();
+        }
         assertThat(producerFailure).isNull();
 
         appending.lock(); // the producer waits while this round checks the store

@@ -14,6 +14,8 @@
  *       with a deadline.
  *   <li>{@link dev.rstream.testing.PendingTimers}: a scheduler that knows which delayed tasks wait
  *       to run, so that a test can tell a client will send nothing until told to.
+ *   <li>{@link dev.rstream.testing.ChildJvm}: a main class in a child JVM on the test's class path,
+ *       its output read line by line, killed as {@code kill -9} would.
  *   <li>{@link dev.rstream.testing.Nginx}: the caching proxy of {@code deploy/nginx} as a child
  *       process, with its access log read back.
  *   <li>{@link dev.rstream.testing.ReferenceLog}: what a test appended, replayed to any time: the
