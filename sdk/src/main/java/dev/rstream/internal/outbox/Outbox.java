@@ -44,8 +44,11 @@ import org.jspecify.annotations.Nullable;
  * the refused number, so nothing after it was applied); a gap answer naming a number below ours
  * (the server forgot the producer: idle expiry, a re-created stream) renumbers from that number; a
  * fenced answer (some other writer took a newer epoch of our id) claims the epoch after the
- * server's and renumbers from 0, once; fenced again, the entries are refused. Each renumbering is
- * one store transaction that also removes the refused entry.
+ * server's and renumbers from 0, once; fenced again, the entries are refused. A fenced head that
+ * may already be applied at the old epoch (an attempt's answer was lost, or a previous process sent
+ * it) is not renumbered: under the new epoch the server could not know it and would apply it twice.
+ * It leaves instead, refused with {@link RejectedWriteException#mayHaveBeenApplied()}. Each
+ * renumbering is one store transaction that also removes the refused entry.
  *
  * <p>Thread-safe: state under {@code lock}, requests subscribed outside it. Store calls run on the
  * appending thread ({@link #append}) or on the transport's threads (acknowledgements).
@@ -86,6 +89,9 @@ public final class Outbox {
       List<Change> changes = OutboxBodies.decode(entry.body());
       PendingAppend loaded = new PendingAppend(entry.body(), changes, overlay.add(changes));
       loaded.entry = entry;
+      // The previous process sent one at a time and removed each acknowledged one with its
+      // acknowledgement: only the first may have reached the server unacknowledged.
+      loaded.maybeSent = pending.isEmpty();
       pending.add(loaded);
     }
     sizes = BehaviorProcessor.createDefault(pending.size()).toSerialized();
@@ -296,7 +302,14 @@ public final class Outbox {
       } else if (error instanceof ProducerFencedException && !claimedAfterFence) {
         claimedAfterFence = true;
         long current = ((ProducerFencedException) error).currentEpoch();
-        renumber(null, Math.max(current, epoch) + 1, 0);
+        // A head the server may hold at the fenced epoch would be applied twice under the new one:
+        // it leaves, told as maybe applied; the rest were never sent and go under the new epoch.
+        PendingAppend leaving = head.maybeSent ? head : null;
+        renumber(leaving, Math.max(current, epoch) + 1, 0);
+        if (leaving != null) {
+          refused.add(leaving);
+          pending.remove(leaving);
+        }
       } else if (error instanceof ProducerFencedException
           || error instanceof StreamClosedException) {
         // Nothing of ours can be written to this stream any more.
@@ -307,6 +320,7 @@ public final class Outbox {
         refused.add(head);
         removeRefused(head);
       } else {
+        head.maybeSent = true;
         backoff.failed(link, error, this::retryElapsed);
         return;
       }
@@ -318,8 +332,9 @@ public final class Outbox {
     for (PendingAppend p : refused) {
       overlay.remove(p.overlayEntry); // the rollback: one new version, one view without it
       int status = error instanceof RStreamException ? ((RStreamException) error).status() : 0;
+      boolean maybeApplied = p.maybeSent && error instanceof ProducerFencedException;
       RejectedWriteException rejection =
-          new RejectedWriteException(streamUrl, p.changes, status, error);
+          new RejectedWriteException(streamUrl, p.changes, status, error, maybeApplied);
       log.warning(rejection.getMessage());
       p.result.onError(rejection);
       rejected.onNext(rejection);

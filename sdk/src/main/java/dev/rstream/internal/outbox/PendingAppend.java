@@ -16,6 +16,8 @@ final class PendingAppend {
   // Null until kept; then as the log holds it (a renumbering replaces it).
   volatile @Nullable OutboxEntry entry;
   volatile @Nullable RuntimeException writeFailure;
+  // An attempt's answer was lost (or a previous process may have sent it): the server may hold it.
+  volatile boolean maybeSent;
 
   PendingAppend(String body, List<Change> changes, OutboxOverlay.Entry overlayEntry) {
     this.body = body;
