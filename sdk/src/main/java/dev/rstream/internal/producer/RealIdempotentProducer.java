@@ -15,10 +15,8 @@ import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.disposables.Disposable;
-import io.reactivex.rxjava3.subjects.SingleSubject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -47,8 +45,6 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   /** How often a batch that hit a gap left by our own in-flight batches is re-sent. */
   private static final int MAX_GAP_RETRIES = 50;
 
-  private static final int MIN_BODY_CAPACITY = 256;
-
   private final StreamCalls calls;
   private final ProducerOptions options;
   private final Scheduler scheduler;
@@ -57,21 +53,21 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   private final Object lock = new Object();
 
   /** The batch appends go into; null until the first append after a seal. */
-  private @Nullable Batch open;
+  private @Nullable ProducerBatch open;
 
   /** The body size of the last sealed batch: the next one starts that big, so it rarely grows. */
-  private int lastBodySize = MIN_BODY_CAPACITY;
+  private int lastBodySize = ProducerBatch.MIN_BODY_CAPACITY;
 
-  private final ArrayDeque<Batch> queue = new ArrayDeque<>();
-  private final Set<Batch> unacknowledged = new LinkedHashSet<>();
-  private final List<Batch> fenced = new ArrayList<>();
+  private final ArrayDeque<ProducerBatch> queue = new ArrayDeque<>();
+  private final Set<ProducerBatch> unacknowledged = new LinkedHashSet<>();
+  private final List<ProducerBatch> fenced = new ArrayList<>();
 
   /**
    * Batches the server saw before their predecessor (a 409 gap: pipelined requests travel on
    * several connections and can overtake each other), keyed by the predecessor's seq: each is
    * re-sent as soon as that one is acknowledged, so a reordering costs one round trip, not a timer.
    */
-  private final Map<Long, Batch> parked = new HashMap<>();
+  private final Map<Long, ProducerBatch> parked = new HashMap<>();
 
   /** The highest seq of this epoch up to which every batch is acknowledged. */
   private long ackedThrough = -1;
@@ -88,7 +84,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   private long claimEpoch;
   private @Nullable Throwable failure;
   private boolean stopped;
-  private @Nullable Batch closeBatch;
+  private @Nullable ProducerBatch closeBatch;
   private @Nullable Disposable linger;
 
   public RealIdempotentProducer(StreamCalls calls, ProducerOptions options) {
@@ -144,9 +140,9 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     synchronized (lock) {
       if (failure != null) return Single.error(failure);
       if (stopped) return Single.error(new IllegalStateException("producer is closed"));
-      Batch batch = open;
+      ProducerBatch batch = open;
       if (batch == null) {
-        batch = new Batch(false, (int) Math.min(lastBodySize, options.maxBatchBytes() + 2));
+        batch = new ProducerBatch(false, (int) Math.min(lastBodySize, options.maxBatchBytes() + 2));
         open = batch;
       }
       for (byte[] data : messages) batch.add(data, json);
@@ -182,11 +178,11 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       linger.dispose();
       linger = null;
     }
-    Batch batch = open;
+    ProducerBatch batch = open;
     if (batch == null) return;
     open = null;
     batch.seal(json);
-    lastBodySize = Math.max(MIN_BODY_CAPACITY, batch.body.length);
+    lastBodySize = Math.max(ProducerBatch.MIN_BODY_CAPACITY, batch.body.length);
     queue.add(batch);
     unacknowledged.add(batch);
   }
@@ -198,7 +194,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   /** Sends queued batches while slots are free. Holds the lock. */
   private void pump() {
     while (failure == null && !claiming && !queue.isEmpty()) {
-      Batch batch = queue.peek();
+      ProducerBatch batch = queue.peek();
       if (inFlight >= sendLimit()) return;
       // A close goes last: nothing of ours may arrive after the stream is closed.
       if (batch.close && inFlight > 0) return;
@@ -210,7 +206,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     }
   }
 
-  private void send(Batch batch) {
+  private void send(ProducerBatch batch) {
     String contentType = batch.body.length == 0 ? null : options.contentType();
     calls
         .append(
@@ -223,14 +219,14 @@ public final class RealIdempotentProducer implements IdempotentProducer {
         .subscribe(result -> onAcknowledged(batch, result), error -> onFailed(batch, error));
   }
 
-  private void onAcknowledged(Batch batch, AppendResult result) {
+  private void onAcknowledged(ProducerBatch batch, AppendResult result) {
     synchronized (lock) {
       inFlight--;
       unacknowledged.remove(batch);
       if (batch.epoch == epoch) {
         firstOfEpoch = false;
         recordAck(batch.seq);
-        Batch successor = parked.remove(batch.seq);
+        ProducerBatch successor = parked.remove(batch.seq);
         if (successor != null) send(successor);
       }
       if (claiming && inFlight == 0) finishClaim();
@@ -241,7 +237,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     batch.complete(result);
   }
 
-  private void onFailed(Batch batch, Throwable error) {
+  private void onFailed(ProducerBatch batch, Throwable error) {
     synchronized (lock) {
       if (error instanceof ProducerFencedException && options.autoClaim()) {
         ProducerFencedException fencedError = (ProducerFencedException) error;
@@ -325,12 +321,12 @@ public final class RealIdempotentProducer implements IdempotentProducer {
     failure = error;
     if (linger != null) linger.dispose();
     parked.clear();
-    List<Batch> doomed = new ArrayList<>(unacknowledged);
+    List<ProducerBatch> doomed = new ArrayList<>(unacknowledged);
     unacknowledged.clear();
     queue.clear();
     if (open != null) doomed.add(open);
     open = null;
-    for (Batch batch : doomed) batch.fail(error);
+    for (ProducerBatch batch : doomed) batch.fail(error);
   }
 
   @Override
@@ -340,7 +336,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       if (failure != null) return Completable.error(failure);
       seal();
       pump();
-      for (Batch batch : unacknowledged) waits.add(batch.shared.ignoreElement());
+      for (ProducerBatch batch : unacknowledged) waits.add(batch.shared.ignoreElement());
     }
     return Completable.merge(waits);
   }
@@ -353,7 +349,7 @@ public final class RealIdempotentProducer implements IdempotentProducer {
       if (stopped) return Single.error(new IllegalStateException("producer is detached"));
       seal();
       stopped = true;
-      Batch batch = new Batch(true, finalData != null ? finalData.length + 2 : 0);
+      ProducerBatch batch = new ProducerBatch(true, finalData != null ? finalData.length + 2 : 0);
       if (finalData != null && finalData.length > 0) {
         batch.add(
             json
@@ -390,64 +386,6 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   public long nextSeq() {
     synchronized (lock) {
       return nextSeq;
-    }
-  }
-
-  private static final class Batch {
-    final boolean close;
-
-    /** The outcome of every message of the batch; {@link #shared} is what appends return. */
-    final SingleSubject<AppendResult> result = SingleSubject.create();
-
-    final Single<AppendResult> shared = result.hide();
-
-    /** The body being built until {@link #seal}, then exactly the body sent. */
-    byte[] body;
-
-    int size;
-    int count;
-    long epoch;
-    long seq = -1;
-    int gapRetries;
-
-    Batch(boolean close, int capacity) {
-      this.close = close;
-      this.body = new byte[capacity];
-    }
-
-    /** Appends one message: raw bytes are concatenated, JSON values become array elements. */
-    void add(byte[] data, boolean json) {
-      ensureCapacity(size + data.length + 2); // room for the separator and the closing ']'
-      if (json) body[size++] = (byte) (count == 0 ? '[' : ',');
-      System.arraycopy(data, 0, body, size, data.length);
-      size += data.length;
-      count++;
-    }
-
-    void seal(boolean json) {
-      if (json && count > 0) body[size++] = ']';
-      if (body.length != size) body = Arrays.copyOf(body, size);
-    }
-
-    private void ensureCapacity(int needed) {
-      if (needed < 0) throw new OutOfMemoryError("batch body over 2 GiB");
-      if (needed <= body.length) return;
-      body =
-          Arrays.copyOf(
-              body,
-              Math.max(
-                  needed,
-                  (int)
-                      Math.min(
-                          Integer.MAX_VALUE - 8, Math.max(MIN_BODY_CAPACITY, 2L * body.length))));
-    }
-
-    void complete(AppendResult outcome) {
-      result.onSuccess(outcome);
-    }
-
-    void fail(Throwable error) {
-      result.onError(error);
     }
   }
 }
