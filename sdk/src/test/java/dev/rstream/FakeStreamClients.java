@@ -11,21 +11,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Clients over a {@link FakeStateStream}, closed after each test: register with
  * {@code @RegisterExtension}. Also the comparisons the client tests share.
  */
-final class FakeStreamClients implements AfterEachCallback {
+final class FakeStreamClients extends OpenClients {
   /**
    * After every time a {@link dev.rstream.internal.window.GeneratedLog} writes (they are in 2026).
    */
   static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
-
-  private final List<RStreamClient> clients = new CopyOnWriteArrayList<>();
 
   /**
    * A builder reading {@code source}, without live linger, with the clock fixed at {@link #NOW}.
@@ -35,18 +30,6 @@ final class FakeStreamClients implements AfterEachCallback {
         .source(source)
         .liveLinger(0, SECONDS)
         .clock(Clock.fixed(NOW, ZoneOffset.UTC));
-  }
-
-  /** Builds a client that is closed after the test. */
-  RStreamClient client(RStreamClient.Builder builder) {
-    RStreamClient client = builder.build();
-    clients.add(client);
-    return client;
-  }
-
-  @Override
-  public void afterEach(ExtensionContext context) {
-    clients.forEach(RStreamClient::close);
   }
 
   /** The entities of {@code view} by type, comparable with {@code GeneratedLog.replayTo}. */

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,10 +33,14 @@ class LiveStatusTest {
   @TempDir Path dir;
 
   @RegisterExtension
+  @Order(1)
   final StubServerExtension server =
       StubServerExtension.configured(builder -> builder.dataDir(dir));
 
-  private final List<RStreamClient> clients = new ArrayList<>();
+  @RegisterExtension
+  @Order(2)
+  final ServerClients clients = new ServerClients(server);
+
   private String url;
 
   @BeforeEach
@@ -44,24 +48,8 @@ class LiveStatusTest {
     url = server.createStateStream("shop/orders", "changes=1000, interval=3600s");
   }
 
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-  }
-
   private RStreamClient client(String streamUrl, RetryPolicy retry) {
-    RStreamClient client =
-        RStreamClient.builder()
-            .streamUrl(streamUrl)
-            .okHttpClient(server.http())
-            .retryPolicy(retry)
-            .liveLinger(0, SECONDS)
-            .clock(
-                java.time.Clock.fixed(
-                    Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
-            .build();
-    clients.add(client);
-    return client;
+    return clients.client(clients.builder(streamUrl).retryPolicy(retry));
   }
 
   /** Takes live states until {@code wanted}; returns every state taken, {@code wanted} last. */

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -23,8 +22,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The client against the real server-stub over real sockets: keyframes written by the server. */
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientEndToEndTest {
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
-  private final List<RStreamClient> clients = new ArrayList<>();
+  @RegisterExtension
+  @org.junit.jupiter.api.Order(1)
+  final StubServerExtension server = StubServerExtension.inMemory();
+
+  @RegisterExtension
+  @org.junit.jupiter.api.Order(2)
+  final ServerClients clients = new ServerClients(server);
+
   private String url;
 
   @BeforeEach
@@ -32,26 +37,9 @@ class RStreamClientEndToEndTest {
     url = server.createStateStream("shop/orders", "changes=7, interval=3600s");
   }
 
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-  }
-
   private RStreamClient client(LocalStore localStore) {
-    RStreamClient client =
-        RStreamClient.builder()
-            .streamUrl(url)
-            .okHttpClient(server.http())
-            .store(localStore)
-            .liveLinger(0, SECONDS)
-            // The appended timestamps run ahead of the wall clock; to this client they are all
-            // past.
-            .clock(
-                java.time.Clock.fixed(
-                    Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
-            .build();
-    clients.add(client);
-    return client;
+    // The appended timestamps run ahead of the wall clock; to this client they are all past.
+    return clients.client(clients.builder(url).store(localStore));
   }
 
   @Test

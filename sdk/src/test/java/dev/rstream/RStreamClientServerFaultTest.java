@@ -12,14 +12,13 @@ import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.observers.TestObserver;
 import io.reactivex.rxjava3.schedulers.Schedulers;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import okhttp3.HttpUrl;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,10 +33,14 @@ class RStreamClientServerFaultTest {
   @TempDir Path dir;
 
   @RegisterExtension
+  @Order(1)
   final StubServerExtension server =
       StubServerExtension.configured(builder -> builder.dataDir(dir));
 
-  private final List<RStreamClient> clients = new ArrayList<>();
+  @RegisterExtension
+  @Order(2)
+  final ServerClients clients = new ServerClients(server);
+
   private String url;
 
   @BeforeEach
@@ -45,24 +48,10 @@ class RStreamClientServerFaultTest {
     url = server.createStateStream("shop/orders", "changes=1000, interval=3600s");
   }
 
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-  }
-
   private RStreamClient client(RetryPolicy retry) {
     StreamSource source =
         DurableStreamSource.create(HttpUrl.get(url), server.http(), retry, Schedulers.io(), null);
-    RStreamClient client =
-        RStreamClient.builder()
-            .source(source)
-            .liveLinger(0, SECONDS)
-            .clock(
-                java.time.Clock.fixed(
-                    Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC))
-            .build();
-    clients.add(client);
-    return client;
+    return clients.client(ServerClients.pastEverything().source(source));
   }
 
   @Test

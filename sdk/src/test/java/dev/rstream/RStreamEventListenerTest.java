@@ -17,8 +17,8 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,10 +36,14 @@ class RStreamEventListenerTest {
   @TempDir Path dir;
 
   @RegisterExtension
+  @Order(1)
   final StubServerExtension server =
       StubServerExtension.configured(builder -> builder.dataDir(dir.resolve("server")));
 
-  private final List<RStreamClient> clients = new ArrayList<>();
+  @RegisterExtension
+  @Order(2)
+  final ServerClients clients = new ServerClients(server);
+
   private String url;
 
   @BeforeEach
@@ -47,22 +51,14 @@ class RStreamEventListenerTest {
     url = server.createStateStream("shop/orders", "changes=5, interval=3600s");
   }
 
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-  }
-
   private RStreamClient client(LocalStore store, RStreamEventListener listener) {
-    RStreamClient client =
+    return clients.client(
         RStreamClient.builder()
             .streamUrl(url)
             .okHttpClient(server.http())
             .store(store)
             .eventListener(listener)
-            .liveLinger(0, SECONDS)
-            .build();
-    clients.add(client);
-    return client;
+            .liveLinger(0, SECONDS));
   }
 
   /** Appends 12 changes one second apart from T0: keyframes after the 5th and the 10th. */
