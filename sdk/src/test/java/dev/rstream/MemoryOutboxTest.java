@@ -87,6 +87,8 @@ class MemoryOutboxTest {
         .as("each change once, in append order")
         .containsExactlyElementsOf(expected);
     Await.until(() -> sizes.values().get(sizes.values().size() - 1) == 0, "the outbox is empty");
+    // The listener hears the flush after the outbox shrank to 0: wait for it, then check it.
+    Await.until(() -> !flushes.isEmpty(), "the flush is reported");
     assertThat(flushes).as("one flush").containsExactly("5 acknowledged, 0 rejected");
     Await.until(
         () -> !last(live).hasPendingWrites() && last(live).contains("item", "k4"),
@@ -135,6 +137,7 @@ class MemoryOutboxTest {
       assertThat(view.contains("item", "old")).as("rolled back for good: %s", view).isFalse();
       assertThat(view.contains("item", "k1")).as("only the refused one: %s", view).isTrue();
     }
+    Await.until(() -> !flushes.isEmpty(), "the flush is reported");
     assertThat(flushes).containsExactly("2 acknowledged, 1 rejected");
     live.cancel();
   }
