@@ -1,7 +1,7 @@
 package dev.rstream.server.state;
 
 import java.time.Duration;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -60,32 +60,17 @@ public final class KeyframePolicy {
   public static KeyframePolicy parse(String headerValue, KeyframePolicy defaults) {
     Objects.requireNonNull(headerValue, "headerValue == null");
     Objects.requireNonNull(defaults, "defaults == null");
-    Integer changes = null;
-    Duration interval = null;
+    int[] changes = {defaults.changes};
+    Duration[] interval = {defaults.interval};
     if (!headerValue.isBlank()) {
-      for (String part : headerValue.split(",", -1)) {
-        String p = part.trim();
-        int eq = p.indexOf('=');
-        if (eq < 0) throw bad(headerValue, "'" + p + "' is not name=value");
-        String name = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
-        String value = p.substring(eq + 1).trim();
-        switch (name) {
-          case "changes":
-            if (changes != null) throw bad(headerValue, "changes given twice");
-            changes = parseChanges(headerValue, value);
-            break;
-          case "interval":
-            if (interval != null) throw bad(headerValue, "interval given twice");
-            interval = parseInterval(headerValue, value);
-            break;
-          default:
-            throw bad(headerValue, "unknown parameter '" + name + "'");
-        }
-      }
+      HeaderParameters.parse(
+          HEADER,
+          headerValue,
+          Map.of(
+              "changes", v -> changes[0] = parseChanges(headerValue, v),
+              "interval", v -> interval[0] = parseInterval(headerValue, v)));
     }
-    return new KeyframePolicy(
-        changes != null ? changes : defaults.changes,
-        interval != null ? interval : defaults.interval);
+    return new KeyframePolicy(changes[0], interval[0]);
   }
 
   private static int parseChanges(String header, String value) {

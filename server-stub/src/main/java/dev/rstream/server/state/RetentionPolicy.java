@@ -1,7 +1,7 @@
 package dev.rstream.server.state;
 
 import java.time.Duration;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -48,31 +48,22 @@ public final class RetentionPolicy {
    */
   public static RetentionPolicy parse(String headerValue) {
     Objects.requireNonNull(headerValue, "headerValue == null");
-    Integer windows = null;
-    Duration age = null;
-    for (String part : headerValue.split(",", -1)) {
-      String p = part.trim();
-      int eq = p.indexOf('=');
-      if (eq < 0) throw bad(headerValue, "'" + p + "' is not name=value");
-      String name = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
-      String value = p.substring(eq + 1).trim();
-      switch (name) {
-        case "windows":
-          if (windows != null) throw bad(headerValue, "windows given twice");
-          if (!value.matches("[0-9]{1,9}") || Integer.parseInt(value) < 1) {
-            throw bad(headerValue, "windows must be a whole number from 1");
-          }
-          windows = Integer.parseInt(value);
-          break;
-        case "age":
-          if (age != null) throw bad(headerValue, "age given twice");
-          age = parseAge(headerValue, value);
-          break;
-        default:
-          throw bad(headerValue, "unknown parameter '" + name + "'");
-      }
+    int[] windows = {0};
+    Duration[] age = {null};
+    HeaderParameters.parse(
+        HEADER,
+        headerValue,
+        Map.of(
+            "windows", v -> windows[0] = parseWindows(headerValue, v),
+            "age", v -> age[0] = parseAge(headerValue, v)));
+    return new RetentionPolicy(windows[0], age[0]);
+  }
+
+  private static int parseWindows(String header, String value) {
+    if (!value.matches("[0-9]{1,9}") || Integer.parseInt(value) < 1) {
+      throw bad(header, "windows must be a whole number from 1");
     }
-    return new RetentionPolicy(windows == null ? 0 : windows, age);
+    return Integer.parseInt(value);
   }
 
   private static Duration parseAge(String header, String value) {
