@@ -2,20 +2,16 @@ package dev.rstream.server.workload;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rstream.server.state.Rfc3339;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -112,7 +108,10 @@ public final class Workload {
     Instant clockStart = this.clockStart;
     if (clockStart == null && clockStep != null) clockStart = Instant.now();
     OrderBook book = new OrderBook(seed);
-    if (existed) readState(book);
+    if (existed) {
+      long changes = StreamChangesReader.read(http, streamUrl, book);
+      log.info("{}: continuing the stream's state after {} changes", streamUrl, changes);
+    }
     String producerId = "workload-" + UUID.randomUUID();
     double nanosPerChange = 1e9 / rate;
     long start = pacer.nanoTime();
@@ -136,53 +135,9 @@ public final class Workload {
     if (keyframePolicy != null) put.header("Rstream-Keyframes", keyframePolicy);
     HttpResponse<String> response = http.send(put.build());
     if (response.statusCode() != 200 && response.statusCode() != 201) {
-      throw failure(response);
+      throw failure(streamUrl, response);
     }
     return response.statusCode() == 200;
-  }
-
-  /**
-   * Reads the whole stream into {@code book}. Keyframes are skipped: read from the start, the
-   * changes alone make the state, and a keyframe only repeats it.
-   */
-  private void readState(OrderBook book) throws IOException, InterruptedException {
-    String offset = "-1";
-    boolean inKeyframe = false;
-    long changes = 0;
-    while (true) {
-      URI page =
-          URI.create(streamUrl + "?offset=" + URLEncoder.encode(offset, StandardCharsets.UTF_8));
-      HttpResponse<String> response =
-          http.send(HttpRequest.newBuilder(page).timeout(Duration.ofSeconds(30)).GET().build());
-      if (response.statusCode() != 200) throw failure(response);
-      JsonNode messages = JSON.readTree(response.body());
-      for (JsonNode m : messages) {
-        JsonNode headers = m.path("headers");
-        String control = headers.path("control").asText("");
-        if (control.equals("snapshot-start")) inKeyframe = true;
-        else if (control.equals("snapshot-end")) inKeyframe = false;
-        else if (control.equals("reset")) book.clear();
-        else if (!inKeyframe && headers.hasNonNull("operation")) {
-          JsonNode value = m.get("value");
-          book.observe(
-              m.path("type").asText(),
-              m.path("key").asText(),
-              headers.path("operation").asText(),
-              value instanceof ObjectNode ? (ObjectNode) value : null);
-          changes++;
-        }
-      }
-      String next = response.headers().firstValue("Stream-Next-Offset").orElse(null);
-      boolean upToDate =
-          response
-              .headers()
-              .firstValue("Stream-Up-To-Date")
-              .map("true"::equalsIgnoreCase)
-              .orElse(false);
-      if (next == null || upToDate || messages.isEmpty() || next.equals(offset)) break;
-      offset = next;
-    }
-    log.info("{}: continuing the stream's state after {} changes", streamUrl, changes);
   }
 
   private void post(String body, String producerId, long seq)
@@ -198,10 +153,11 @@ public final class Workload {
             .build();
     HttpResponse<String> response = http.send(request);
     // 204: a retry of a change the server had appended already.
-    if (response.statusCode() / 100 != 2) throw failure(response);
+    if (response.statusCode() / 100 != 2) throw failure(streamUrl, response);
   }
 
-  private IOException failure(HttpResponse<String> response) {
+  /** The error for a request to {@code streamUrl} that the server refused. */
+  static IOException failure(URI streamUrl, HttpResponse<String> response) {
     return new IOException(
         response.request().method()
             + " "
@@ -223,93 +179,14 @@ public final class Workload {
     return JSON.writeValueAsString(m);
   }
 
-  /**
-   * Runs a workload from the command line: {@code --url URL} (the stream, required), {@code --rate
-   * N} changes per second (default 10), {@code --count N} (default 1000) or {@code --duration D},
-   * {@code --seed N} (default 1), {@code --step D} to use a simulated clock that starts now (or at
-   * {@code --start RFC3339}) and advances by D per change, {@code --policy P} for the {@code
-   * Rstream-Keyframes} header, {@code --retry-for D} (default 60s) to wait for a server that is
-   * down. Durations are {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h} or ISO-8601 ({@code
-   * PT1M}).
-   */
+  /** Runs a workload from the command line: see {@link WorkloadCommandLine} for the options. */
   public static void main(String[] args) throws Exception {
-    Builder b = builder();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (i + 1 >= args.length) usage("missing value for " + arg);
-      String v = args[++i];
-      switch (arg) {
-        case "--url":
-          b.streamUrl(URI.create(v));
-          break;
-        case "--rate":
-          b.rate(Double.parseDouble(v));
-          break;
-        case "--count":
-          b.count(Long.parseLong(v));
-          break;
-        case "--duration":
-          b.duration(parseDuration(v));
-          break;
-        case "--seed":
-          b.seed(Long.parseLong(v));
-          break;
-        case "--step":
-          b.clockStep = nonNegative(parseDuration(v));
-          break;
-        case "--start":
-          b.clockStart = Rfc3339.parse(v);
-          break;
-        case "--policy":
-          b.keyframePolicy(v);
-          break;
-        case "--retry-for":
-          b.retryFor(parseDuration(v));
-          break;
-        default:
-          usage("unknown option " + arg);
-      }
-    }
-    if (b.streamUrl == null) usage("--url is required");
-    if (b.clockStart != null && b.clockStep == null) b.clockStep = Duration.ofSeconds(1);
-    Workload w = b.build();
-    long written = w.run();
-    System.out.println(written + " changes written to " + w.streamUrl());
+    WorkloadCommandLine.run(args);
   }
 
-  private static void usage(String why) {
-    System.err.println(why);
-    System.err.println(
-        "usage: Workload --url http://host:port/v1/stream/demo [--rate 10] [--count 1000 | --duration 60s]"
-            + " [--seed 1] [--step 1m [--start 2026-01-01T00:00:00Z]] [--policy 'changes=100, interval=10s']"
-            + " [--retry-for 60s]");
-    System.exit(2);
-  }
-
-  private static Duration nonNegative(Duration d) {
+  static Duration nonNegative(Duration d) {
     if (d.isNegative()) throw new IllegalArgumentException("step < 0");
     return d;
-  }
-
-  static Duration parseDuration(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    if (t.startsWith("p")) return Duration.parse(text.trim());
-    int digits = 0;
-    while (digits < t.length() && Character.isDigit(t.charAt(digits))) digits++;
-    if (digits == 0) throw new IllegalArgumentException("not a duration: " + text);
-    long n = Long.parseLong(t.substring(0, digits));
-    switch (t.substring(digits)) {
-      case "ms":
-        return Duration.ofMillis(n);
-      case "s":
-        return Duration.ofSeconds(n);
-      case "m":
-        return Duration.ofMinutes(n);
-      case "h":
-        return Duration.ofHours(n);
-      default:
-        throw new IllegalArgumentException("not a duration (ms, s, m, h): " + text);
-    }
   }
 
   /** Configures a {@link Workload}. Arguments are checked as they are set. */

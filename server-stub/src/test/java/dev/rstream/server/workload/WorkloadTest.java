@@ -356,9 +356,9 @@ class WorkloadTest {
     assertThatThrownBy(
             () -> Workload.builder().simulatedClock(Instant.EPOCH, Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(Workload.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
-    assertThat(Workload.parseDuration("PT1M")).isEqualTo(Duration.ofMinutes(1));
-    assertThatThrownBy(() -> Workload.parseDuration("soon"))
+    assertThat(WorkloadCommandLine.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(WorkloadCommandLine.parseDuration("PT1M")).isEqualTo(Duration.ofMinutes(1));
+    assertThatThrownBy(() -> WorkloadCommandLine.parseDuration("soon"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }
