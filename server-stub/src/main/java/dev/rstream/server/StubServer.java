@@ -3,35 +3,15 @@ package dev.rstream.server;
 import static java.util.Objects.requireNonNull;
 
 import dev.rstream.server.http.BearerAuth;
-import dev.rstream.server.http.HttpSettings;
-import dev.rstream.server.http.JsonErrorHandler;
 import dev.rstream.server.http.StreamHandler;
-import dev.rstream.server.state.KeyframePolicy;
-import dev.rstream.server.state.RealStreamConventions;
 import dev.rstream.server.state.RetentionPolicy;
 import dev.rstream.server.state.StreamConventions;
 import dev.rstream.server.storage.FileLogStore;
 import dev.rstream.server.storage.LogStore;
-import dev.rstream.server.storage.MemoryLogStore;
 import java.io.IOException;
-import java.nio.channels.SelectableChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Set;
-import java.util.WeakHashMap;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.eclipse.jetty.io.SelectorManager;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.gzip.GzipHandler;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,64 +25,15 @@ import org.jspecify.annotations.Nullable;
  */
 public final class StubServer implements AutoCloseable {
   private final Builder config;
-  private final QueuedThreadPool threads;
-  private final ScheduledThreadPoolExecutor timer;
-  private final Server jetty;
-  private final ServerConnector connector;
-  private @Nullable LogStore store;
-  private boolean ownsStore;
-  private @Nullable StreamConventions conventions;
-  private StreamHandler.@Nullable Wiring wiring;
-  private @Nullable AutoCloseable tailRegistration;
-  // Every connection accepted and not yet collected, closed by close(): see the constructor.
-  private final Set<SelectableChannel> accepted =
-      Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
-  private volatile boolean closing;
+  private final HttpListener listener;
+  private final ServerLifecycle lifecycle = new ServerLifecycle();
 
   private StubServer(Builder builder) {
     this.config = builder;
-    threads = new QueuedThreadPool(builder.maxThreads, Math.min(8, builder.maxThreads));
-    threads.setName("rstream-http");
-    timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            runnable -> {
-              Thread thread = new Thread(runnable, "rstream-timer");
-              thread.setDaemon(true);
-              return thread;
-            });
-    timer.setRemoveOnCancelPolicy(true);
-    jetty = new Server(threads);
-    jetty.setErrorHandler(new JsonErrorHandler());
-    HttpConfiguration http = new HttpConfiguration();
-    http.setSendServerVersion(false);
-    http.setSendXPoweredBy(false);
-    // One selector, which also accepts: a 2-core machine, and connections are cheap without
-    // threads. Jetty's stop leaves open two kinds of connection accepted while it stops, and their
-    // clients then wait on a silent socket instead of seeing the server go: one an acceptor thread
-    // accepted as the stop interrupted it (the JDK cannot hand it over: no acceptor thread here,
-    // the selector accepts without blocking), and one accepted but not yet registered with the
-    // selector when the selector stopped (tracked here and closed by close()).
-    connector = new ServerConnector(jetty, 0, 1, new HttpConnectionFactory(http));
-    connector
-        .getSelectorManager()
-        .addEventListener(
-            new SelectorManager.AcceptListener() {
-              @Override
-              public void onAccepting(SelectableChannel channel) {
-                accepted.add(channel);
-                // Added before reading the flag, which close() sets before it takes the set: either
-                // close() finds this channel or this thread sees the flag.
-                if (closing) closeQuietly(channel);
-              }
-            });
-    // Bursts of reconnecting live readers must queue in the kernel, not get their SYNs dropped.
-    connector.setAcceptQueueSize(1024);
-    connector.setHost(builder.host);
-    connector.setPort(builder.port);
     // Longer than any wait we make on purpose, so Jetty never times out a parked live read.
-    connector.setIdleTimeout(
-        Math.max(builder.longPollTimeout.toMillis(), builder.sseHeartbeat.toMillis()) + 30_000);
+    long idleTimeout =
+        Math.max(builder.longPollTimeout.toMillis(), builder.sseHeartbeat.toMillis()) + 30_000;
+    listener = new HttpListener(builder.host, builder.port, builder.maxThreads, idleTimeout);
   }
 
   /** A builder with the defaults: 127.0.0.1, a random port, an in-memory store. */
@@ -117,51 +48,12 @@ public final class StubServer implements AutoCloseable {
    * @throws IOException when the store cannot be opened (another process holds the data directory)
    *     or the port cannot be bound; the server is closed then
    */
-  @SuppressWarnings("removal") // GzipHandler: its successor needs jetty-compression artifacts
   public StubServer start() throws IOException {
-    if (wiring != null) {
+    if (lifecycle.started()) {
       throw new IllegalStateException("already started");
     }
-    HttpSettings settings =
-        new HttpSettings(
-            config.longPollTimeout.toMillis(),
-            config.sseCycle.toMillis(),
-            config.sseHeartbeat.toMillis(),
-            config.maxBodyBytes,
-            config.maxReadBytes,
-            Math.max(config.maxBodiesInFlightBytes, config.maxBodyBytes),
-            config.producerIdleExpiry.toMillis(),
-            config.bearerToken);
     try {
-      LogStore logStore = openStore();
-      StreamConventions rules =
-          config.conventions != null
-              ? config.conventions
-              : RealStreamConventions.builder()
-                  .store(logStore)
-                  .offsetFormat(StreamHandler.OFFSETS)
-                  .defaultPolicy(
-                      new KeyframePolicy(config.keyframeChanges, config.keyframeInterval))
-                  .defaultRetention(config.retention)
-                  .build();
-      conventions = rules;
-      StreamHandler.Wiring wired = StreamHandler.wire(logStore, rules, threads, timer, settings);
-      wiring = wired;
-      GzipHandler gzip = new GzipHandler();
-      gzip.setMinGzipSize(512);
-      // SSE must reach the client event by event; a compressor would hold events back.
-      gzip.addExcludedMimeTypes("text/event-stream");
-      gzip.setHandler(wired.handler());
-      jetty.setHandler(gzip);
-      // Jetty first, without a port: the conventions' start may append, which wakes readers on
-      // Jetty's pool; the port opens once they are done (StreamConventions.start contract).
-      jetty.start();
-      tailRegistration = logStore.addTailListener(wired.tailListener());
-      rules.start(wired.appender());
-      jetty.addConnector(connector);
-      connector.start();
-      timer.scheduleWithFixedDelay(
-          () -> threads.execute(wired.expirySweep()), 5, 5, TimeUnit.SECONDS);
+      lifecycle.start(config, listener);
     } catch (IOException e) {
       close();
       throw e;
@@ -172,31 +64,9 @@ public final class StubServer implements AutoCloseable {
     return this;
   }
 
-  private LogStore openStore() throws IOException {
-    if (config.store != null) {
-      store = config.store;
-      ownsStore = false;
-    } else if (config.dataDir != null) {
-      store = FileLogStore.open(config.dataDir, config.salvageDamaged);
-      ownsStore = true;
-    } else {
-      store = new MemoryLogStore();
-      ownsStore = true;
-    }
-    return store;
-  }
-
-  private static void closeQuietly(SelectableChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // Closing anyway.
-    }
-  }
-
   /** The base URL, {@code http://host:port}, without a trailing slash. Valid once started. */
   public String url() {
-    int port = connector.getLocalPort();
+    int port = listener.port();
     if (port <= 0) {
       throw new IllegalStateException("not started");
     }
@@ -212,18 +82,17 @@ public final class StubServer implements AutoCloseable {
 
   /** The port the server listens on; valid once started. */
   public int port() {
-    return connector.getLocalPort();
+    return listener.port();
   }
 
   /** Threads of the request pool busy right now (diagnostics: waiting live reads hold none). */
   public int busyThreads() {
-    return threads.getBusyThreads();
+    return listener.busyThreads();
   }
 
   /** Long-polls and SSE sessions currently parked on a stream. */
   public int liveReaders() {
-    StreamHandler.Wiring wired = wiring;
-    return wired == null ? 0 : wired.liveReaders().getAsInt();
+    return lifecycle.liveReaders();
   }
 
   /**
@@ -232,62 +101,30 @@ public final class StubServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    closing = true;
-    try {
-      jetty.stop();
-    } catch (Exception e) {
-      // Best effort: we are shutting down anyway.
-    }
-    List<SelectableChannel> open;
-    synchronized (accepted) {
-      open = new ArrayList<>(accepted);
-      accepted.clear();
-    }
-    // As a process that exits would: clients see the connection end.
-    open.forEach(StubServer::closeQuietly);
-    StreamConventions rules = conventions;
-    if (rules != null) {
-      rules.close();
-    }
-    AutoCloseable registration = tailRegistration;
-    if (registration != null) {
-      try {
-        registration.close();
-      } catch (Exception ignored) {
-        // The store is closing next.
-      }
-    }
-    timer.shutdownNow();
-    LogStore logStore = store;
-    if (ownsStore && logStore != null) {
-      try {
-        logStore.close();
-      } catch (IOException ignored) {
-        // Nothing left to tell: the process keeps the files consistent on its own.
-      }
-    }
+    listener.close();
+    lifecycle.close();
   }
 
   /** Configures a {@link StubServer}. Arguments are checked as they are set. */
   public static final class Builder {
-    private String host = "127.0.0.1";
-    private int port = 0;
-    private @Nullable Path dataDir;
-    private boolean salvageDamaged;
-    private @Nullable LogStore store;
-    private @Nullable StreamConventions conventions;
-    private int keyframeChanges = 1000;
-    private Duration keyframeInterval = Duration.ofSeconds(60);
-    private @Nullable RetentionPolicy retention;
-    private Duration longPollTimeout = Duration.ofSeconds(20);
-    private Duration sseCycle = Duration.ofSeconds(60);
-    private Duration sseHeartbeat = Duration.ofSeconds(15);
-    private int maxBodyBytes = 16 * 1024 * 1024;
-    private int maxReadBytes = 1024 * 1024;
-    private long maxBodiesInFlightBytes = 64L * 1024 * 1024;
-    private Duration producerIdleExpiry = Duration.ofDays(7);
-    private int maxThreads = 32;
-    private @Nullable Supplier<@Nullable String> bearerToken;
+    String host = "127.0.0.1";
+    int port = 0;
+    @Nullable Path dataDir;
+    boolean salvageDamaged;
+    @Nullable LogStore store;
+    @Nullable StreamConventions conventions;
+    int keyframeChanges = 1000;
+    Duration keyframeInterval = Duration.ofSeconds(60);
+    @Nullable RetentionPolicy retention;
+    Duration longPollTimeout = Duration.ofSeconds(20);
+    Duration sseCycle = Duration.ofSeconds(60);
+    Duration sseHeartbeat = Duration.ofSeconds(15);
+    int maxBodyBytes = 16 * 1024 * 1024;
+    int maxReadBytes = 1024 * 1024;
+    long maxBodiesInFlightBytes = 64L * 1024 * 1024;
+    Duration producerIdleExpiry = Duration.ofDays(7);
+    int maxThreads = 32;
+    @Nullable Supplier<@Nullable String> bearerToken;
 
     private Builder() {}
 
