@@ -25,8 +25,8 @@ import org.jspecify.annotations.Nullable;
  * against, the index of durable messages that readers see, and the channels to the file.
  *
  * <p>Threading: the ordered and the readable state are guarded by this object's monitor. The write
- * channel and {@link #fileEnd} belong to the writer thread (and to recovery, before the writer
- * starts). Reads run on any thread, with positional reads on one shared read channel.
+ * end ({@link #out}) belongs to the writer thread (and to recovery, before the writer starts).
+ * Reads run on any thread, with positional reads on one shared read channel.
  */
 final class FileStream extends StoredStream {
   /** Stream files are {@code <n>.log}, {@code n} a zero-padded store-wide counter. */
@@ -71,12 +71,8 @@ final class FileStream extends StoredStream {
   /** The end of the last durable record in the file. */
   private long durableEnd;
 
-  // Writer thread only (and recovery, before the writer starts).
-  private @Nullable FileChannel writeChannel;
-  long fileEnd;
-
-  /** This process created the file (a failed creation deletes only what it created). */
-  boolean createdFile;
+  /** Where the next record goes. Writer thread only (and recovery, before the writer starts). */
+  final RecordOutput out;
 
   // Opened lazily by readers and reopened when an interrupted reader closed it.
   private volatile @Nullable FileChannel readChannel;
@@ -90,6 +86,7 @@ final class FileStream extends StoredStream {
       @Nullable String lastStreamSeq) {
     super(created, lastStreamSeq);
     this.file = file;
+    this.out = new RecordOutput(file);
     this.orderedTail = orderedTail;
     this.orderedClosed = orderedClosed;
     this.index = new MessageIndex(created.startPosition());
@@ -107,7 +104,7 @@ final class FileStream extends StoredStream {
   }
 
   /** Replays a record found at {@code offset} at open: both views end up the same. */
-  void replay(LogRecord.Decoded record, long offset) {
+  void replay(DecodedRecord record, long offset) {
     if (record.type == LogRecord.BASE) {
       for (ProducerState p : record.baseProducers) producers.put(p.producerId(), p);
     }
@@ -221,10 +218,8 @@ final class FileStream extends StoredStream {
    * with every record of the stream written so far durable in the new file.
    */
   void replaceFile(long startPosition, long shift) throws IOException {
-    FileChannel oldWrite = writeChannel;
+    FileChannel oldWrite = out.replaced(shift);
     FileChannel oldRead;
-    writeChannel = null; // reopened by path: the new file
-    fileEnd += shift;
     synchronized (this) {
       index.shiftLocations(shift);
       durableEnd += shift;
@@ -239,11 +234,6 @@ final class FileStream extends StoredStream {
       // A reader in the middle of a read on it fails, sees the new generation, and reads again.
       if (oldRead != null) oldRead.close();
     }
-  }
-
-  /** The end of the file's last record. Writer thread. */
-  long fileEnd() {
-    return fileEnd;
   }
 
   /**
@@ -281,12 +271,7 @@ final class FileStream extends StoredStream {
    * state to the durable one. Writer thread, with nothing of this stream queued.
    */
   void resetToDurable() throws IOException {
-    FileChannel channel = writeChannel;
-    if (channel != null) {
-      channel.truncate(durableEnd);
-      channel.force(true);
-    }
-    fileEnd = durableEnd;
+    out.truncate(durableEnd);
     synchronized (this) {
       orderedTail = index.tail();
       orderedClosed = readableClosed;
@@ -315,42 +300,16 @@ final class FileStream extends StoredStream {
     return durableEnd > 0;
   }
 
-  /** Creates the file, which must not exist yet. Writer thread. */
-  void openForCreate() throws IOException {
-    writeChannel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    createdFile = true;
-    fileEnd = 0;
-  }
-
-  /** Writes all of {@code source} at the end of the file. Writer thread. */
-  void write(ByteBuffer source, Disk disk) throws IOException {
-    FileChannel channel = writeChannel;
-    if (channel == null) {
-      channel = FileChannel.open(file, StandardOpenOption.WRITE);
-      writeChannel = channel;
-    }
-    while (source.hasRemaining()) fileEnd += disk.write(channel, source, fileEnd);
-  }
-
-  /** Forces what was written to disk. Writer thread. */
-  void force(Disk disk) throws IOException {
-    FileChannel channel = writeChannel;
-    // fdatasync: the file's size is metadata needed to read the data, so it is included.
-    if (channel != null) disk.force(channel);
-  }
-
   /**
    * Closes both channels for good: on deletion (writer thread) or when the store closes (after the
    * writer stopped). Reads fail afterwards.
    */
   void close() throws IOException {
     closed = true;
-    FileChannel w = writeChannel;
     FileChannel r = readChannel;
-    writeChannel = null;
     readChannel = null;
     try {
-      if (w != null) w.close();
+      out.close();
     } finally {
       if (r != null) r.close();
     }

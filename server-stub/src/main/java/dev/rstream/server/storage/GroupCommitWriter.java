@@ -265,7 +265,7 @@ final class GroupCommitWriter {
     streams.remove(path, stream);
     listeners.fire(path, 0, false, true);
     stream.close();
-    if (stream.createdFile) Files.deleteIfExists(stream.file);
+    if (stream.out.createdFile()) Files.deleteIfExists(stream.file);
   }
 
   private void forceDirectory() throws IOException {
@@ -314,15 +314,15 @@ final class GroupCommitWriter {
           break; // Nothing follows a delete: the stream left the map when it was queued.
         }
         if (change.kind == QueuedChange.Kind.CREATE) {
-          stream.openForCreate();
+          stream.out.create();
           directoryChanged = true;
         }
         byte[] record = requireNonNull(change.record).bytes;
-        change.fileOffset = stream.fileEnd + buffer.position();
+        change.fileOffset = stream.out.end() + buffer.position();
         if (record.length > buffer.remaining()) {
           flush(stream, buffer);
           if (record.length > buffer.capacity()) {
-            stream.write(ByteBuffer.wrap(record), disk);
+            stream.out.write(ByteBuffer.wrap(record), disk);
             continue;
           }
         }
@@ -334,7 +334,7 @@ final class GroupCommitWriter {
         Files.deleteIfExists(stream.file);
         directoryChanged = true;
       } else {
-        stream.force(disk);
+        stream.out.force(disk);
         forces.incrementAndGet();
       }
     }
@@ -347,7 +347,7 @@ final class GroupCommitWriter {
   private void flush(FileStream stream, ByteBuffer buffer) throws IOException {
     buffer.flip();
     try {
-      stream.write(buffer, disk);
+      stream.out.write(buffer, disk);
     } finally {
       buffer.clear(); // a failed group must not leave its bytes for the next one
     }

@@ -176,7 +176,7 @@ final class LogCompaction {
         return 0;
       }
       Path file = stream.file;
-      long end = stream.fileEnd();
+      long end = stream.out.end();
       try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
           FileChannel out = FileChannel.open(rewritten, StandardOpenOption.WRITE)) {
         append(in, out, end);
@@ -238,10 +238,10 @@ final class LogCompaction {
         byte[] body = new byte[length];
         in.readFully(body);
         if (LogRecord.checksum(body, 0, length) != checksum) throw corrupt(file, offset);
-        LogRecord.Decoded record;
+        DecodedRecord record;
         try {
-          record = LogRecord.decode(body);
-        } catch (LogRecord.CorruptRecordException e) {
+          record = DecodedRecord.decode(body);
+        } catch (CorruptRecordException e) {
           throw corrupt(file, offset);
         }
         if (record.type == LogRecord.BASE) {

@@ -69,14 +69,14 @@ final class LogDamage {
   }
 
   /** The unit record at {@code at} when its body checks out, else null. */
-  static LogRecord.@Nullable Decoded intactUnitAt(
+  static @Nullable DecodedRecord intactUnitAt(
       FileChannel channel, long at, int checksum, int bodyLength) throws IOException {
     byte[] body = readAt(channel, at + LogRecord.HEADER_SIZE, bodyLength);
     if (LogRecord.checksum(body, 0, body.length) != checksum) return null;
     try {
-      LogRecord.Decoded record = LogRecord.decode(body);
+      DecodedRecord record = DecodedRecord.decode(body);
       return record.type == LogRecord.UNIT ? record : null;
-    } catch (LogRecord.CorruptRecordException e) {
+    } catch (CorruptRecordException e) {
       return null;
     }
   }

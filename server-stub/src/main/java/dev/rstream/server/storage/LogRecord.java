@@ -2,10 +2,7 @@ package dev.rstream.server.storage;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
@@ -34,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  * producer states of the units compaction dropped (its own unit then has no messages, only the
  * {@code Stream-Seq} and closed flag as of the cut). Files without retention or compaction keep the
  * {@code CREATE} record, so files written before {@code BASE} existed read as they always did.
+ *
+ * <p>Records are built here and read back by {@link DecodedRecord}.
  */
 final class LogRecord {
   static final byte CREATE = 1;
@@ -44,9 +43,9 @@ final class LogRecord {
   /** Bodies above this are refused when written and treated as corruption when read. */
   static final int MAX_BODY_SIZE = 1 << 30;
 
-  private static final int CLOSES = 1;
-  private static final int HAS_PRODUCER = 2;
-  private static final int HAS_STREAM_SEQ = 4;
+  static final int CLOSES = 1;
+  static final int HAS_PRODUCER = 2;
+  static final int HAS_STREAM_SEQ = 4;
 
   /** Record bytes ready to write, and where each message's bytes sit in them. */
   final byte[] bytes;
@@ -83,20 +82,7 @@ final class LogRecord {
       @Nullable String lastStreamSeq,
       boolean closed,
       List<byte[]> messages) {
-    StreamMeta at =
-        new StreamMeta(
-            meta.path(),
-            incarnation,
-            meta.contentType(),
-            meta.ttlSeconds(),
-            meta.expiresAtMillis(),
-            meta.keyframePolicy(),
-            meta.createdAtMillis(),
-            0,
-            closed,
-            lastStreamSeq,
-            meta.retention(),
-            0);
+    StreamMeta at = meta.asCreated(incarnation).withState(0, closed, lastStreamSeq, 0);
     return creation(BASE, at, incarnation, basePosition, producers, messages);
   }
 
@@ -157,7 +143,7 @@ final class LogRecord {
   }
 
   /** Bytes of an encoded producer state besides its id. */
-  private static final int PRODUCER_FIXED = 4 + 8 + 8 + 8 + 1;
+  static final int PRODUCER_FIXED = 4 + 8 + 8 + 8 + 1;
 
   private static void putProducer(ByteBuffer buffer, byte[] id, ProducerState producer) {
     putBytes(buffer, id);
@@ -165,15 +151,6 @@ final class LogRecord {
     buffer.putLong(producer.lastSeq());
     buffer.putLong(producer.lastTailPosition());
     buffer.put((byte) (producer.closedStream() ? 1 : 0));
-  }
-
-  private static ProducerState getProducer(ByteBuffer buffer) throws CorruptRecordException {
-    return new ProducerState(
-        requireString(buffer),
-        buffer.getLong(),
-        buffer.getLong(),
-        buffer.getLong(),
-        buffer.get() != 0);
   }
 
   static LogRecord unit(
@@ -270,173 +247,6 @@ final class LogRecord {
       buffer.putInt(0, bodyLength);
       buffer.putInt(4, checksum(bytes, HEADER_SIZE, bodyLength));
       return new LogRecord(bytes, offsets, lengths, messageBytes);
-    }
-  }
-
-  /**
-   * A record read back: its kind, for a creation the stream's metadata, and the unit. Offsets are
-   * relative to the start of the record (header included), like those of a written one.
-   */
-  static final class Decoded {
-    final byte type;
-    final @Nullable StreamMeta meta;
-    final @Nullable ProducerState producer;
-    final @Nullable String streamSeq;
-    final boolean closes;
-    final int[] messageOffsets;
-    final int[] messageLengths;
-    final int bodyLength;
-
-    /** For a {@code BASE} record: where its stream starts, and the dropped units' producers. */
-    long basePosition;
-
-    List<ProducerState> baseProducers = List.of();
-
-    private Decoded(
-        byte type,
-        @Nullable StreamMeta meta,
-        @Nullable ProducerState producer,
-        @Nullable String streamSeq,
-        boolean closes,
-        int[] messageOffsets,
-        int[] messageLengths,
-        int bodyLength) {
-      this.bodyLength = bodyLength;
-      this.type = type;
-      this.meta = meta;
-      this.producer = producer;
-      this.streamSeq = streamSeq;
-      this.closes = closes;
-      this.messageOffsets = messageOffsets;
-      this.messageLengths = messageLengths;
-    }
-  }
-
-  /** Parses a body whose checksum matched; a malformed body is corruption all the same. */
-  static Decoded decode(byte[] body) throws CorruptRecordException {
-    try {
-      ByteBuffer buffer = ByteBuffer.wrap(body);
-      byte type = buffer.get();
-      StreamMeta meta = null;
-      long basePosition = 0;
-      List<ProducerState> baseProducers = List.of();
-      if (type == CREATE || type == BASE) {
-        long incarnation = buffer.getLong();
-        long createdAtMillis = buffer.getLong();
-        String path = requireString(buffer);
-        String contentType = requireString(buffer);
-        Long ttlSeconds = getOptionalLong(buffer);
-        Long expiresAtMillis = getOptionalLong(buffer);
-        String keyframePolicy = getString(buffer);
-        String retention = null;
-        if (type == BASE) {
-          retention = getString(buffer);
-          basePosition = buffer.getLong();
-          int producers = buffer.getInt();
-          if (basePosition < 0
-              || producers < 0
-              || producers > buffer.remaining() / PRODUCER_FIXED) {
-            throw new CorruptRecordException("bad base " + basePosition + "/" + producers);
-          }
-          baseProducers = new java.util.ArrayList<>(producers);
-          for (int i = 0; i < producers; i++) baseProducers.add(getProducer(buffer));
-        }
-        meta =
-            new StreamMeta(
-                path,
-                incarnation,
-                contentType,
-                ttlSeconds,
-                expiresAtMillis,
-                keyframePolicy,
-                createdAtMillis,
-                0,
-                false,
-                null,
-                retention,
-                basePosition);
-      } else if (type != UNIT) {
-        throw new CorruptRecordException("unknown record type " + type);
-      }
-      int flags = buffer.get();
-      ProducerState producer = null;
-      if ((flags & HAS_PRODUCER) != 0) producer = getProducer(buffer);
-      String streamSeq = (flags & HAS_STREAM_SEQ) != 0 ? requireString(buffer) : null;
-      int count = buffer.getInt();
-      if (count < 0 || count > buffer.remaining() / 4) {
-        throw new CorruptRecordException("bad message count " + count);
-      }
-      int[] offsets = new int[count];
-      int[] lengths = new int[count];
-      for (int i = 0; i < count; i++) {
-        int length = buffer.getInt();
-        if (length <= 0 || length > buffer.remaining()) {
-          throw new CorruptRecordException("bad message length " + length);
-        }
-        offsets[i] = HEADER_SIZE + buffer.position();
-        lengths[i] = length;
-        buffer.position(buffer.position() + length);
-      }
-      if (buffer.hasRemaining()) {
-        throw new CorruptRecordException(buffer.remaining() + " stray bytes after the messages");
-      }
-      Decoded decoded =
-          new Decoded(
-              type,
-              meta,
-              producer,
-              streamSeq,
-              (flags & CLOSES) != 0,
-              offsets,
-              lengths,
-              body.length);
-      decoded.basePosition = basePosition;
-      decoded.baseProducers = baseProducers;
-      return decoded;
-    } catch (BufferUnderflowException e) {
-      throw new CorruptRecordException("record body ends early");
-    }
-  }
-
-  private static @Nullable Long getOptionalLong(ByteBuffer buffer) {
-    boolean present = buffer.get() != 0;
-    long value = buffer.getLong();
-    return present ? value : null;
-  }
-
-  private static String requireString(ByteBuffer buffer) throws CorruptRecordException {
-    String s = getString(buffer);
-    if (s == null) throw new CorruptRecordException("missing string");
-    return s;
-  }
-
-  private static @Nullable String getString(ByteBuffer buffer) throws CorruptRecordException {
-    int length = buffer.getInt();
-    if (length == -1) return null;
-    if (length < 0 || length > buffer.remaining()) {
-      throw new CorruptRecordException("bad string length " + length);
-    }
-    ByteBuffer bytes = buffer.slice();
-    bytes.limit(length);
-    buffer.position(buffer.position() + length);
-    try {
-      return UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(bytes)
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new CorruptRecordException("string is not UTF-8");
-    }
-  }
-
-  /** A record whose bytes cannot be what {@link LogRecord} wrote. */
-  static final class CorruptRecordException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    CorruptRecordException(String message) {
-      super(message);
     }
   }
 }

@@ -131,10 +131,10 @@ final class LogRecovery {
           problem = "checksum mismatch";
           break;
         }
-        LogRecord.Decoded record;
+        DecodedRecord record;
         try {
-          record = LogRecord.decode(body);
-        } catch (LogRecord.CorruptRecordException e) {
+          record = DecodedRecord.decode(body);
+        } catch (CorruptRecordException e) {
           problem = e.getMessage();
           break;
         }
@@ -145,7 +145,7 @@ final class LogRecovery {
           }
           StreamMeta meta = requireNonNull(record.meta);
           stream = new FileStream(file, meta, 0, false, null);
-          stream.fileEnd = 0;
+          stream.out.recoveredTo(0);
         } else if (record.type != LogRecord.UNIT) {
           problem = "second creation record";
           break;
@@ -163,7 +163,7 @@ final class LogRecovery {
         Files.delete(file);
         return null;
       }
-      stream.fileEnd = offset;
+      stream.out.recoveredTo(offset);
       return stream;
     }
     boolean torn;
@@ -193,7 +193,7 @@ final class LogRecovery {
       channel.truncate(offset);
       channel.force(true);
     }
-    stream.fileEnd = offset;
+    stream.out.recoveredTo(offset);
     return stream;
   }
 
@@ -225,7 +225,7 @@ final class LogRecovery {
       }
       stream = new FileStream(file, meta, 0, false, null);
     }
-    stream.fileEnd = size;
+    stream.out.recoveredTo(size);
     stream.damage =
         "stream "
             + stream.created.path()
@@ -247,9 +247,9 @@ final class LogRecovery {
 
   private static @Nullable StreamMeta creationMeta(byte[] body) {
     try {
-      LogRecord.Decoded record = LogRecord.decode(body);
+      DecodedRecord record = DecodedRecord.decode(body);
       return record.type != LogRecord.UNIT ? record.meta : null;
-    } catch (LogRecord.CorruptRecordException e) {
+    } catch (CorruptRecordException e) {
       return null;
     }
   }

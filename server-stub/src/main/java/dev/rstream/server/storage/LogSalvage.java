@@ -66,7 +66,7 @@ final class LogSalvage {
       throws IOException {
     byte[] creationBody = LogDamage.repairedBody(in, 0, size);
     if (creationBody == null) return false;
-    LogRecord.Decoded creation = decode(creationBody);
+    DecodedRecord creation = decode(creationBody);
     if (creation == null || creation.type == LogRecord.UNIT || creation.meta == null) {
       return false;
     }
@@ -117,7 +117,7 @@ final class LogSalvage {
           continue;
         }
         byte[] repaired = LogDamage.repairedBody(in, at, size);
-        LogRecord.Decoded unit = repaired == null ? null : decode(repaired);
+        DecodedRecord unit = repaired == null ? null : decode(repaired);
         if (repaired != null && unit != null && unit.type == LogRecord.UNIT) {
           log.warn("{}: repaired a one-bit error in the record at byte {}", file, at);
           writeFully(target, record(repaired));
@@ -135,7 +135,7 @@ final class LogSalvage {
     return true;
   }
 
-  private static List<byte[]> messages(LogRecord.Decoded record, byte[] body) {
+  private static List<byte[]> messages(DecodedRecord record, byte[] body) {
     List<byte[]> messages = new ArrayList<>();
     for (int i = 0; i < record.messageOffsets.length; i++) {
       int from = record.messageOffsets[i] - LogRecord.HEADER_SIZE;
@@ -154,10 +154,10 @@ final class LogSalvage {
     return record.array();
   }
 
-  private static LogRecord.@org.jspecify.annotations.Nullable Decoded decode(byte[] body) {
+  private static @org.jspecify.annotations.Nullable DecodedRecord decode(byte[] body) {
     try {
-      return LogRecord.decode(body);
-    } catch (LogRecord.CorruptRecordException e) {
+      return DecodedRecord.decode(body);
+    } catch (CorruptRecordException e) {
       return null;
     }
   }
