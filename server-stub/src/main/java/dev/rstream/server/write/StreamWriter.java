@@ -10,11 +10,8 @@ import dev.rstream.server.storage.ProducerState;
 import dev.rstream.server.storage.StreamClosedException;
 import dev.rstream.server.storage.StreamMeta;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
@@ -42,7 +39,7 @@ public final class StreamWriter implements UnitAppender {
   private final StreamExpiry expiry;
   private final WriteStates states;
   private final UnitWriter units;
-  private final long producerIdleMillis;
+  private final IdleProducers idleProducers;
 
   /**
    * Creates the write path over {@code store}; the caller also registers {@link #onTail} as a tail
@@ -59,12 +56,12 @@ public final class StreamWriter implements UnitAppender {
       OffsetFormat offsets,
       LongSupplier clock,
       long producerIdleMillis) {
-    this.producerIdleMillis = producerIdleMillis;
     this.store = store;
     this.conventions = conventions;
     this.expiry = new StreamExpiry(clock);
     this.states = new WriteStates(store);
     this.units = new UnitWriter(store, conventions, offsets, clock);
+    this.idleProducers = new IdleProducers(store, producerIdleMillis);
   }
 
   /** A create (spec 5.1): the stream's configuration and its initial messages. */
@@ -127,7 +124,7 @@ public final class StreamWriter implements UnitAppender {
     long now = expiry.now();
     for (WriteState state : states.all()) {
       synchronized (state) {
-        if (state.loaded) expireIdleProducers(state, now);
+        if (state.loaded) idleProducers.expire(state, now);
       }
     }
     for (StreamMeta meta : store.streams()) {
@@ -248,7 +245,7 @@ public final class StreamWriter implements UnitAppender {
         throw new WriteRejectedException.ContentTypeMismatch(
             request.path(), meta.contentType(), String.valueOf(request.contentType()));
       }
-      expireIdleProducers(state, expiry.now());
+      idleProducers.expire(state, expiry.now());
       if (producer != null) {
         ProducerState current = state.producers.get(producer.id());
         if (producer.isDuplicate(request.path(), current)) {
@@ -263,10 +260,7 @@ public final class StreamWriter implements UnitAppender {
       }
       CompletableFuture<Long> done =
           units.appendLocked(state, request.messages(), request.close(), streamSeq, producer);
-      if (producer != null) {
-        state.producerUsedAt.remove(producer.id()); // re-added last: the map stays oldest first
-        state.producerUsedAt.put(producer.id(), expiry.now());
-      }
+      if (producer != null) idleProducers.used(state, producer.id(), expiry.now());
       AppendOutcome outcome =
           new AppendOutcome(
               false,
@@ -281,25 +275,6 @@ public final class StreamWriter implements UnitAppender {
   private void refuseServerOwned(String path) throws WriteRejectedException.ServerOwned {
     String reason = conventions.serverOwned(path);
     if (reason != null) throw new WriteRejectedException.ServerOwned(path, reason);
-  }
-
-  /**
-   * Forgets producers whose last accepted write is older than the idle limit, here and in the store
-   * (spec 5.2.1). Oldest first, so this stops at the first one still in use. Caller holds the
-   * state's monitor.
-   */
-  private void expireIdleProducers(WriteState state, long now) {
-    List<String> idle = null;
-    for (Iterator<Map.Entry<String, Long>> it = state.producerUsedAt.entrySet().iterator();
-        it.hasNext(); ) {
-      Map.Entry<String, Long> used = it.next();
-      if (now - used.getValue() < producerIdleMillis) break;
-      it.remove();
-      state.producers.remove(used.getKey());
-      if (idle == null) idle = new ArrayList<>();
-      idle.add(used.getKey());
-    }
-    if (idle != null) store.forgetProducers(state.path, idle);
   }
 
   /**

@@ -58,6 +58,11 @@ public abstract class WriteRejectedException extends Exception {
     }
   }
 
+  /** How a producer's refusal begins: {@code producer <id> on stream <path>}. */
+  private static String producerOn(String path, Producer producer) {
+    return "producer " + producer.id() + " on stream " + path;
+  }
+
   /** An append to a closed stream (spec 5.3). */
   public static final class Closed extends WriteRejectedException {
     private static final long serialVersionUID = 1L;
@@ -105,10 +110,7 @@ public abstract class WriteRejectedException extends Exception {
     StaleEpoch(String path, Producer producer, long currentEpoch) {
       super(
           path,
-          "producer "
-              + producer.id()
-              + " on stream "
-              + path
+          producerOn(path, producer)
               + " sent epoch "
               + producer.epoch()
               + ", the current epoch is "
@@ -129,10 +131,7 @@ public abstract class WriteRejectedException extends Exception {
     EpochNotStartedAtZero(String path, Producer producer) {
       super(
           path,
-          "producer "
-              + producer.id()
-              + " on stream "
-              + path
+          producerOn(path, producer)
               + " must start epoch "
               + producer.epoch()
               + " at Producer-Seq 0, not "
@@ -150,10 +149,7 @@ public abstract class WriteRejectedException extends Exception {
     SequenceGap(String path, Producer producer, long expected) {
       super(
           path,
-          "producer "
-              + producer.id()
-              + " on stream "
-              + path
+          producerOn(path, producer)
               + " sent Producer-Seq "
               + producer.seq()
               + ", expected "
