@@ -27,7 +27,7 @@ final class LongPollRead implements LiveReads.Waiter {
   private final long position;
   private final @Nullable String cursor;
   private final AtomicBoolean done = new AtomicBoolean();
-  private final AtomicBoolean wakeQueued = new AtomicBoolean();
+  private final QueuedWake wake;
   private @Nullable ScheduledFuture<?> timeout;
 
   LongPollRead(
@@ -45,6 +45,7 @@ final class LongPollRead implements LiveReads.Waiter {
     this.meta = meta;
     this.position = position;
     this.cursor = cursor;
+    this.wake = new QueuedWake(context.executor, this::attempt);
   }
 
   void start() {
@@ -62,13 +63,7 @@ final class LongPollRead implements LiveReads.Waiter {
 
   @Override
   public void onTail(long tailPosition, boolean closed, boolean deleted) {
-    if (!done.get() && wakeQueued.compareAndSet(false, true)) {
-      context.executor.execute(
-          () -> {
-            wakeQueued.set(false);
-            attempt();
-          });
-    }
+    if (!done.get()) wake.wake();
   }
 
   private String offsetText() {

@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -44,7 +43,7 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
   private long position;
   private boolean sentControl;
   private boolean finishing;
-  private final AtomicBoolean wakeQueued = new AtomicBoolean();
+  private final QueuedWake wake;
   private volatile boolean heartbeatDue;
 
   /**
@@ -86,6 +85,7 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
     this.cursor = cursor;
     this.json = MediaTypes.isJson(meta.contentType());
     this.base64 = !MediaTypes.isTextual(meta.contentType());
+    this.wake = new QueuedWake(context.executor, this::iterate);
   }
 
   void start(Request request) {
@@ -118,13 +118,7 @@ final class SseSession extends IteratingCallback implements LiveReads.Waiter {
     deletedSeen |= deleted;
     closedSeen |= closed;
     // One queued wake-up is enough however many units land meanwhile: process() reads them all.
-    if (wakeQueued.compareAndSet(false, true)) {
-      context.executor.execute(
-          () -> {
-            wakeQueued.set(false);
-            iterate();
-          });
-    }
+    wake.wake();
   }
 
   @Override
