@@ -7,9 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * CORS for browser apps on another origin (Jetty's CrossOriginHandler): preflights allow the
@@ -17,21 +16,8 @@ import org.junit.jupiter.api.Test;
  * headers are on every answer, with or without an Origin.
  */
 class CrossOriginTest {
+  @RegisterExtension static final PlainServer plainServer = new PlainServer();
   private static final String ORIGIN = "https://app.example";
-  private static StubServer server;
-  private static Http http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = StubServer.builder().conventions(new RecordingConventions()).build().start();
-    http = new Http(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    server.close();
-  }
 
   private static List<String> list(@Nullable String header) {
     assertThat(header).isNotNull();
@@ -43,13 +29,18 @@ class CrossOriginTest {
   @Test
   void preflightAllowsTheProtocolsMethodsAndRequestHeadersForADay() {
     Http.Reply preflight =
-        http.call(
-            http.request("cors/any")
-                .method("OPTIONS", null)
-                .header("Origin", ORIGIN)
-                .header("Access-Control-Request-Method", "POST")
-                .header("Access-Control-Request-Headers", "content-type, producer-id, stream-seq")
-                .build());
+        plainServer
+            .http()
+            .call(
+                plainServer
+                    .http()
+                    .request("cors/any")
+                    .method("OPTIONS", null)
+                    .header("Origin", ORIGIN)
+                    .header("Access-Control-Request-Method", "POST")
+                    .header(
+                        "Access-Control-Request-Headers", "content-type, producer-id, stream-seq")
+                    .build());
     assertThat(preflight.code()).isEqualTo(204);
     assertThat(preflight.header("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
     assertThat(list(preflight.header("Access-Control-Allow-Methods")))
@@ -74,9 +65,9 @@ class CrossOriginTest {
 
   @Test
   void crossOriginAnswersExposeTheProtocolHeadersAndVaryByOrigin() {
-    Http.Reply created = http.put("cors/read", "text/plain", "x", "Origin", ORIGIN);
+    Http.Reply created = plainServer.http().put("cors/read", "text/plain", "x", "Origin", ORIGIN);
     assertThat(created.code()).isEqualTo(201);
-    Http.Reply read = http.get("cors/read?offset=-1", "Origin", ORIGIN);
+    Http.Reply read = plainServer.http().get("cors/read?offset=-1", "Origin", ORIGIN);
     assertThat(read.code()).isEqualTo(200);
     assertThat(read.header("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
     assertThat(list(read.header("Access-Control-Expose-Headers")))
@@ -101,7 +92,7 @@ class CrossOriginTest {
 
   @Test
   void refusalsAreReadableCrossOrigin() {
-    Http.Reply missing = http.get("cors/missing?offset=-1", "Origin", ORIGIN);
+    Http.Reply missing = plainServer.http().get("cors/missing?offset=-1", "Origin", ORIGIN);
     assertThat(missing.code()).isEqualTo(404);
     assertThat(missing.header("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
     assertThat(missing.header("X-Content-Type-Options")).isEqualTo("nosniff");
@@ -110,8 +101,8 @@ class CrossOriginTest {
 
   @Test
   void requestsWithoutOriginGetSecurityHeadersButNoCors() {
-    assertThat(http.put("cors/plain", "text/plain", "x").code()).isEqualTo(201);
-    Http.Reply read = http.get("cors/plain?offset=-1");
+    assertThat(plainServer.http().put("cors/plain", "text/plain", "x").code()).isEqualTo(201);
+    Http.Reply read = plainServer.http().get("cors/plain?offset=-1");
     assertThat(read.header("X-Content-Type-Options")).isEqualTo("nosniff");
     assertThat(read.header("Cross-Origin-Resource-Policy")).isEqualTo("cross-origin");
     assertThat(read.header("Access-Control-Allow-Origin")).isNull();
@@ -120,9 +111,13 @@ class CrossOriginTest {
 
   @Test
   void activeContentIsServedSandboxedSoItCannotRunAsThisOrigin() {
-    assertThat(http.put("cors/page", "text/html", "<script>alert(document.cookie)</script>").code())
+    assertThat(
+            plainServer
+                .http()
+                .put("cors/page", "text/html", "<script>alert(document.cookie)</script>")
+                .code())
         .isEqualTo(201);
-    Http.Reply read = http.get("cors/page?offset=-1");
+    Http.Reply read = plainServer.http().get("cors/page?offset=-1");
     assertThat(read.code()).isEqualTo(200);
     assertThat(read.header("Content-Type")).startsWith("text/html");
     assertThat(read.header("Content-Security-Policy"))

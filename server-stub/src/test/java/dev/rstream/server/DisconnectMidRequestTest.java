@@ -10,39 +10,25 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A client that goes away halfway through its body appends nothing. */
 class DisconnectMidRequestTest {
   private static final MemoryLogStore store = new MemoryLogStore();
-  private static StubServer server;
-  private static Http http;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        StubServer.builder().store(store).conventions(new RecordingConventions()).build().start();
-    http = new Http(server);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    http.close();
-    server.close();
-    store.close();
-  }
+  @RegisterExtension
+  static final PlainServer plainServer = new PlainServer(builder -> builder.store(store));
 
   @Test
   void halfBodyThenCloseAppendsNothing() throws Exception {
-    assertThat(http.put("cut/json", "application/json", "[1]").code()).isEqualTo(201);
+    assertThat(plainServer.http().put("cut/json", "application/json", "[1]").code()).isEqualTo(201);
     BlockingQueue<Long> tails = new LinkedBlockingQueue<>();
     AutoCloseable listening =
         store.addTailListener((path, tail, closed, deleted) -> tails.add(tail));
     try {
       String body = "[2, 3, 4, 5]";
-      try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      try (Socket socket = new Socket("127.0.0.1", plainServer.server().port())) {
         OutputStream out = socket.getOutputStream();
         out.write(
             ("POST /v1/stream/cut/json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -54,13 +40,13 @@ class DisconnectMidRequestTest {
         out.flush();
       }
       // The next append after the cut one must land right after [1], and be the only change.
-      Http.Reply next = http.post("cut/json", "application/json", "[9]");
+      Http.Reply next = plainServer.http().post("cut/json", "application/json", "[9]");
       assertThat(next.code()).isEqualTo(204);
       Long tail = tails.poll(5, SECONDS);
       StreamMeta meta = store.meta("cut/json");
       assertThat(tail).isEqualTo(meta.tailPosition());
       assertThat(tails).isEmpty();
-      assertThat(http.get("cut/json").body()).isEqualTo("[1,9]");
+      assertThat(plainServer.http().get("cut/json").body()).isEqualTo("[1,9]");
     } finally {
       listening.close();
     }
@@ -68,8 +54,8 @@ class DisconnectMidRequestTest {
 
   @Test
   void halfBodyOfTextThenCloseAppendsNothing() throws Exception {
-    assertThat(http.put("cut/text", "text/plain", "a").code()).isEqualTo(201);
-    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+    assertThat(plainServer.http().put("cut/text", "text/plain", "a").code()).isEqualTo(201);
+    try (Socket socket = new Socket("127.0.0.1", plainServer.server().port())) {
       OutputStream out = socket.getOutputStream();
       out.write(
           ("POST /v1/stream/cut/text HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
@@ -77,7 +63,7 @@ class DisconnectMidRequestTest {
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
     }
-    assertThat(http.post("cut/text", "text/plain", "c").code()).isEqualTo(204);
-    assertThat(http.get("cut/text").body()).isEqualTo("ac");
+    assertThat(plainServer.http().post("cut/text", "text/plain", "c").code()).isEqualTo(204);
+    assertThat(plainServer.http().get("cut/text").body()).isEqualTo("ac");
   }
 }

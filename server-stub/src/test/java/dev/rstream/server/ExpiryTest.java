@@ -7,40 +7,30 @@ import dev.rstream.server.storage.MemoryLogStore;
 import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Absolute expiry and TTL (spec 5.1): expired streams are gone for readers and from the store. */
 class ExpiryTest {
   private static final MemoryLogStore store = new MemoryLogStore();
-  private static StubServer server;
-  private static Http http;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        StubServer.builder().store(store).conventions(new RecordingConventions()).build().start();
-    http = new Http(server);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    http.close();
-    server.close();
-    store.close();
-  }
+  @RegisterExtension
+  static final PlainServer plainServer = new PlainServer(builder -> builder.store(store));
 
   @Test
   void streamPastItsExpiryIs404AndCanBeCreatedAgain() {
     String past = Instant.now().minusSeconds(1).toString();
-    assertThat(http.put("exp/past", "text/plain", "old", "Stream-Expires-At", past).code())
+    assertThat(
+            plainServer
+                .http()
+                .put("exp/past", "text/plain", "old", "Stream-Expires-At", past)
+                .code())
         .isEqualTo(201);
-    assertThat(http.get("exp/past").code()).isEqualTo(404);
-    assertThat(http.head("exp/past").code()).isEqualTo(404);
+    assertThat(plainServer.http().get("exp/past").code()).isEqualTo(404);
+    assertThat(plainServer.http().head("exp/past").code()).isEqualTo(404);
     assertThat(store.meta("exp/past")).isNull();
-    assertThat(http.put("exp/past", "text/plain", "new").code()).isEqualTo(201);
-    assertThat(http.get("exp/past").body()).isEqualTo("new");
+    assertThat(plainServer.http().put("exp/past", "text/plain", "new").code()).isEqualTo(201);
+    assertThat(plainServer.http().get("exp/past").body()).isEqualTo("new");
   }
 
   @Test
@@ -53,7 +43,11 @@ class ExpiryTest {
             });
     try {
       String soon = Instant.now().plusMillis(500).toString();
-      assertThat(http.put("exp/soon", "text/plain", "x", "Stream-Expires-At", soon).code())
+      assertThat(
+              plainServer
+                  .http()
+                  .put("exp/soon", "text/plain", "x", "Stream-Expires-At", soon)
+                  .code())
           .isEqualTo(201);
       assertThat(deleted.poll(15, SECONDS)).isEqualTo("exp/soon");
       assertThat(store.meta("exp/soon")).isNull();
@@ -65,21 +59,27 @@ class ExpiryTest {
   @Test
   void headReportsExpiryInRfc3339() {
     String at = "2099-01-02T03:04:05.678Z";
-    http.put("exp/head", "text/plain", "", "Stream-Expires-At", "2099-01-02T04:04:05.678+01:00");
-    assertThat(http.head("exp/head").header("Stream-Expires-At")).isEqualTo(at);
+    plainServer
+        .http()
+        .put("exp/head", "text/plain", "", "Stream-Expires-At", "2099-01-02T04:04:05.678+01:00");
+    assertThat(plainServer.http().head("exp/head").header("Stream-Expires-At")).isEqualTo(at);
   }
 
   @Test
   void expiresAtFollowsRfc3339NotIso8601() {
     // RFC 3339 allows a lower-case "t" and "z" and requires the seconds; ISO 8601 does neither.
     assertThat(
-            http.put("exp/lower", "text/plain", "", "Stream-Expires-At", "2099-01-02t03:04:05z")
+            plainServer
+                .http()
+                .put("exp/lower", "text/plain", "", "Stream-Expires-At", "2099-01-02t03:04:05z")
                 .code())
         .isEqualTo(201);
-    assertThat(http.head("exp/lower").header("Stream-Expires-At"))
+    assertThat(plainServer.http().head("exp/lower").header("Stream-Expires-At"))
         .isEqualTo("2099-01-02T03:04:05.000Z");
     Http.Reply noSeconds =
-        http.put("exp/minutes", "text/plain", "", "Stream-Expires-At", "2099-01-02T03:04Z");
+        plainServer
+            .http()
+            .put("exp/minutes", "text/plain", "", "Stream-Expires-At", "2099-01-02T03:04Z");
     assertThat(noSeconds.code()).isEqualTo(400);
     assertThat(noSeconds.body()).contains("invalid_expires_at");
   }

@@ -3,31 +3,17 @@ package dev.rstream.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Idempotent producers exactly as spec 5.2.1's validation logic says. */
 class IdempotentProducerTest {
+  @RegisterExtension static final PlainServer plainServer = new PlainServer();
   private static final AtomicInteger names = new AtomicInteger();
-  private static StubServer server;
-  private static Http http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = StubServer.builder().conventions(new RecordingConventions()).build().start();
-    http = new Http(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    server.close();
-  }
 
   private static String stream() {
     String path = "producers/s" + names.incrementAndGet();
-    assertThat(http.put(path, "application/json", "").code()).isEqualTo(201);
+    assertThat(plainServer.http().put(path, "application/json", "").code()).isEqualTo(201);
     return path;
   }
 
@@ -41,7 +27,7 @@ class IdempotentProducerTest {
     headers[4] = "Producer-Seq";
     headers[5] = Long.toString(seq);
     System.arraycopy(more, 0, headers, 6, more.length);
-    return http.post(path, "application/json", body, headers);
+    return plainServer.http().post(path, "application/json", body, headers);
   }
 
   @Test
@@ -52,7 +38,7 @@ class IdempotentProducerTest {
     assertThat(first.header("Producer-Epoch")).isEqualTo("0");
     assertThat(first.header("Producer-Seq")).isEqualTo("0");
     assertThat(send(path, "2", "p", 0, 1).code()).isEqualTo(200);
-    assertThat(http.get(path).body()).isEqualTo("[1,2]");
+    assertThat(plainServer.http().get(path).body()).isEqualTo("[1,2]");
   }
 
   @Test
@@ -64,7 +50,7 @@ class IdempotentProducerTest {
     assertThat(retry.code()).isEqualTo(204);
     assertThat(retry.header("Producer-Seq")).isEqualTo("1"); // the highest accepted
     assertThat(send(path, "2", "p", 0, 1).code()).isEqualTo(204);
-    assertThat(http.get(path).body()).isEqualTo("[1,2]");
+    assertThat(plainServer.http().get(path).body()).isEqualTo("[1,2]");
   }
 
   @Test
@@ -78,7 +64,7 @@ class IdempotentProducerTest {
     Http.Reply unknown = send(path, "3", "q", 0, 5);
     assertThat(unknown.code()).isEqualTo(409);
     assertThat(unknown.header("Producer-Expected-Seq")).isEqualTo("0");
-    assertThat(http.get(path).body()).isEqualTo("[1]");
+    assertThat(plainServer.http().get(path).body()).isEqualTo("[1]");
   }
 
   @Test
@@ -89,7 +75,7 @@ class IdempotentProducerTest {
     Http.Reply zombie = send(path, "3", "p", 0, 1);
     assertThat(zombie.code()).isEqualTo(403);
     assertThat(zombie.header("Producer-Epoch")).isEqualTo("1");
-    assertThat(http.get(path).body()).isEqualTo("[1,2]");
+    assertThat(plainServer.http().get(path).body()).isEqualTo("[1,2]");
   }
 
   @Test
@@ -98,7 +84,7 @@ class IdempotentProducerTest {
     send(path, "1", "p", 0, 0);
     assertThat(send(path, "2", "p", 1, 1).code()).isEqualTo(400);
     assertThat(send(path, "2", "p", 1, 0).code()).isEqualTo(200);
-    assertThat(http.get(path).body()).isEqualTo("[1,2]");
+    assertThat(plainServer.http().get(path).body()).isEqualTo("[1,2]");
   }
 
   @Test
@@ -107,7 +93,7 @@ class IdempotentProducerTest {
     assertThat(send(path, "1", "a", 0, 0).code()).isEqualTo(200);
     assertThat(send(path, "2", "b", 0, 0).code()).isEqualTo(200);
     assertThat(send(path, "3", "a", 0, 1).code()).isEqualTo(200);
-    assertThat(http.get(path).body()).isEqualTo("[1,2,3]");
+    assertThat(plainServer.http().get(path).body()).isEqualTo("[1,2,3]");
   }
 
   @Test
@@ -122,7 +108,7 @@ class IdempotentProducerTest {
     Http.Reply other = send(path, "2", "p", 0, 1);
     assertThat(other.code()).isEqualTo(409);
     assertThat(other.header("Stream-Closed")).isEqualTo("true");
-    assertThat(http.get(path).body()).isEqualTo("[1]");
+    assertThat(plainServer.http().get(path).body()).isEqualTo("[1]");
   }
 
   @Test

@@ -9,47 +9,35 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Long-poll (spec 5.7) and SSE (spec 5.8) against a live server with short timers. */
 class LiveReadTest {
+  @RegisterExtension
+  static final PlainServer plainServer =
+      new PlainServer(
+          builder ->
+              builder
+                  .longPollTimeout(Duration.ofMillis(300))
+                  .sseHeartbeat(Duration.ofMillis(200))
+                  .sseCycle(Duration.ofMillis(1500)));
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger names = new AtomicInteger();
-  private static StubServer server;
-  private static Http http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        StubServer.builder()
-            .conventions(new RecordingConventions())
-            .longPollTimeout(Duration.ofMillis(300))
-            .sseHeartbeat(Duration.ofMillis(200))
-            .sseCycle(Duration.ofMillis(1500))
-            .build()
-            .start();
-    http = new Http(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    server.close();
-  }
 
   private static String stream(String contentType, String body) {
     String path = "live/s" + names.incrementAndGet();
-    assertThat(http.put(path, contentType, body).code()).isEqualTo(201);
+    assertThat(plainServer.http().put(path, contentType, body).code()).isEqualTo(201);
     return path;
   }
 
   private static void awaitLiveReaders(int count) throws InterruptedException {
     long deadline = System.nanoTime() + SECONDS.toNanos(5);
-    while (server.liveReaders() != count) {
+    while (plainServer.server().liveReaders() != count) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("live readers: " + server.liveReaders() + ", wanted " + count);
+        throw new AssertionError(
+            "live readers: " + plainServer.server().liveReaders() + ", wanted " + count);
       }
       Thread.sleep(5);
     }
@@ -58,13 +46,13 @@ class LiveReadTest {
   @Test
   void longPollTimesOutWith204AndCursor() {
     String path = stream("application/json", "[1]");
-    String tail = http.get(path).nextOffset();
-    Http.Reply timedOut = http.get(path + "?offset=" + tail + "&live=long-poll");
+    String tail = plainServer.http().get(path).nextOffset();
+    Http.Reply timedOut = plainServer.http().get(path + "?offset=" + tail + "&live=long-poll");
     assertThat(timedOut.code()).isEqualTo(204);
     assertThat(timedOut.nextOffset()).isEqualTo(tail);
     assertThat(timedOut.header("Stream-Up-To-Date")).isEqualTo("true");
     assertThat(timedOut.header("Stream-Cursor")).matches("[0-9]+");
-    assertThat(server.liveReaders()).isZero();
+    assertThat(plainServer.server().liveReaders()).isZero();
   }
 
   @Test
@@ -98,8 +86,9 @@ class LiveReadTest {
   @Test
   void longPollOnClosedStreamAtTailAnswersAtOnce() {
     String path = stream("text/plain", "x");
-    Http.Reply closed = http.post(path, "text/plain", "", "Stream-Closed", "true");
-    Http.Reply poll = http.get(path + "?offset=" + closed.nextOffset() + "&live=long-poll");
+    Http.Reply closed = plainServer.http().post(path, "text/plain", "", "Stream-Closed", "true");
+    Http.Reply poll =
+        plainServer.http().get(path + "?offset=" + closed.nextOffset() + "&live=long-poll");
     assertThat(poll.code()).isEqualTo(204);
     assertThat(poll.header("Stream-Closed")).isEqualTo("true");
   }
@@ -107,7 +96,7 @@ class LiveReadTest {
   @Test
   void sseDeliversExistingThenAppendedData() throws Exception {
     String path = stream("application/json", "[1,2]");
-    try (SseEvents sse = new SseEvents(http, path + "?offset=-1&live=sse")) {
+    try (SseEvents sse = new SseEvents(plainServer.http(), path + "?offset=-1&live=sse")) {
       assertThat(sse.response.header("Content-Type")).startsWith("text/event-stream");
       SseEvents.Event data = sse.next();
       assertThat(data.name()).isEqualTo("data");
@@ -118,7 +107,7 @@ class LiveReadTest {
       String first = control.get("streamNextOffset").asText();
 
       awaitLiveReaders(1);
-      Http.Reply appended = http.post(path, "application/json", "[3]");
+      Http.Reply appended = plainServer.http().post(path, "application/json", "[3]");
       assertThat(sse.next().data()).isEqualTo("[3]");
       JsonNode next = JSON.readTree(sse.next().data());
       assertThat(next.get("streamNextOffset").asText())
@@ -130,7 +119,7 @@ class LiveReadTest {
   @Test
   void sseSendsHeartbeatsAndEndsTheConnectionAfterItsCycle() throws Exception {
     String path = stream("application/json", "");
-    try (SseEvents sse = new SseEvents(http, path + "?offset=now&live=sse")) {
+    try (SseEvents sse = new SseEvents(plainServer.http(), path + "?offset=now&live=sse")) {
       assertThat(sse.next().name()).isEqualTo("control");
       SseEvents.Event event = sse.nextRaw();
       assertThat(event.name()).isEqualTo(":comment");
@@ -145,11 +134,11 @@ class LiveReadTest {
   @Test
   void sseEndsAfterTheClosingControlEvent() throws Exception {
     String path = stream("text/plain", "a\nb");
-    try (SseEvents sse = new SseEvents(http, path + "?offset=-1&live=sse")) {
+    try (SseEvents sse = new SseEvents(plainServer.http(), path + "?offset=-1&live=sse")) {
       assertThat(sse.next().data()).isEqualTo("a\nb");
       sse.next();
       awaitLiveReaders(1);
-      http.post(path, "text/plain", "c", "Stream-Closed", "true");
+      plainServer.http().post(path, "text/plain", "c", "Stream-Closed", "true");
       assertThat(sse.next().data()).isEqualTo("c");
       JsonNode control = JSON.readTree(sse.next().data());
       assertThat(control.get("streamClosed").asBoolean()).isTrue();
@@ -163,10 +152,10 @@ class LiveReadTest {
     String path = stream("text/plain", "x".repeat(4096));
     okhttp3.Request request =
         new okhttp3.Request.Builder()
-            .url(server.streamUrl(path + "?offset=-1&live=sse"))
+            .url(plainServer.server().streamUrl(path + "?offset=-1&live=sse"))
             .header("Accept-Encoding", "gzip")
             .build();
-    try (okhttp3.Response response = http.client.newCall(request).execute()) {
+    try (okhttp3.Response response = plainServer.http().client.newCall(request).execute()) {
       assertThat(response.header("Content-Encoding")).isNull();
       okio.BufferedSource source = response.body().source();
       assertThat(source.readUtf8Line()).isEqualTo("event: data");
@@ -177,7 +166,7 @@ class LiveReadTest {
   @Test
   void sseEncodesBinaryStreamsAsBase64() throws Exception {
     String path = stream("application/octet-stream", "\u0001\u0002binary");
-    try (SseEvents sse = new SseEvents(http, path + "?offset=-1&live=sse")) {
+    try (SseEvents sse = new SseEvents(plainServer.http(), path + "?offset=-1&live=sse")) {
       assertThat(sse.response.header("Stream-SSE-Data-Encoding")).isEqualTo("base64");
       String data = sse.next().data();
       assertThat(
@@ -189,12 +178,12 @@ class LiveReadTest {
   @Test
   void sseEndsWhenTheStreamIsDeleted() throws Exception {
     String path = stream("application/json", "");
-    try (SseEvents sse = new SseEvents(http, path + "?offset=-1&live=sse")) {
+    try (SseEvents sse = new SseEvents(plainServer.http(), path + "?offset=-1&live=sse")) {
       sse.next();
       awaitLiveReaders(1);
-      assertThat(http.delete(path).code()).isEqualTo(204);
+      assertThat(plainServer.http().delete(path).code()).isEqualTo(204);
       assertThat(sse.next()).isEqualTo(SseEvents.END);
     }
-    assertThat(http.get(path).code()).isEqualTo(404);
+    assertThat(plainServer.http().get(path).code()).isEqualTo(404);
   }
 }

@@ -2,23 +2,13 @@ package dev.rstream.server.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.rstream.server.StubServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.Headers;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
-import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,64 +17,18 @@ import org.junit.jupiter.api.Test;
  * immutable with a strong ETag, answers at the tail are short-lived, chunk boundaries depend only
  * on the offset, and long-poll answers carry cursors a cache can collapse on.
  */
-class CacheHeadersTest {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final MediaType JSON_TYPE = MediaType.get("application/json");
-  private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+class CacheHeadersTest extends CacheTestServer {
   private static final String AT_TAIL = "public, max-age=60, stale-while-revalidate=300";
   private static final AtomicInteger names = new AtomicInteger();
 
-  private static StubServer server;
-  private static OkHttpClient http;
-
-  record Reply(int code, Headers headers, byte[] bytes) {
-    String header(String name) {
-      String value = headers.get(name);
-      if (value == null) throw new AssertionError("no " + name + " in " + headers);
-      return value;
-    }
-  }
-
   @BeforeAll
   static void start() throws Exception {
-    server =
+    startServer(
         StubServer.builder()
             .maxReadBytes(700)
             .keyframeChanges(20)
             .keyframeInterval(Duration.ofHours(1))
-            .longPollTimeout(Duration.ofMillis(300))
-            .build()
-            .start();
-    http = new OkHttpClient.Builder().readTimeout(10, TimeUnit.SECONDS).build();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-    server.close();
-  }
-
-  private static Reply call(Request request) {
-    try (Response response = http.newCall(request).execute()) {
-      return new Reply(response.code(), response.headers(), response.body().bytes());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static Reply get(String pathAndQuery) {
-    return call(new Request.Builder().url(server.streamUrl(pathAndQuery)).build());
-  }
-
-  private static void post(String path, String body) {
-    Reply reply =
-        call(
-            new Request.Builder()
-                .url(server.streamUrl(path))
-                .post(RequestBody.create(body, JSON_TYPE))
-                .build());
-    assertThat(reply.code()).as("append to %s", path).isIn(200, 204);
+            .longPollTimeout(Duration.ofMillis(300)));
   }
 
   /** A state stream with a keyframe every 20 changes, and {@code changes} changes in it. */
@@ -111,35 +55,6 @@ class CacheHeadersTest {
       if ((i + 1) % 20 == 0) keyframes(path, 1 + (i + 1) / 20);
     }
     return path;
-  }
-
-  /**
-   * Reads the keyframe index (the untimed initial keyframe included) until it holds {@code count}
-   * offsets or 30 s have passed; keyframes are written async.
-   */
-  private static List<String> keyframes(String path, int count) {
-    List<String> offsets = new ArrayList<>();
-    String offset = "-1";
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (offsets.size() < count && System.nanoTime() < deadline) {
-      Reply reply =
-          get(
-              path
-                  + ".keyframes?offset="
-                  + offset
-                  + (offset.equals("-1") ? "" : "&live=long-poll"));
-      if (reply.code() == 200) {
-        try {
-          for (JsonNode entry : JSON.readTree(reply.bytes()))
-            offsets.add(entry.get("offset").asText());
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-      offset = reply.header("Stream-Next-Offset");
-    }
-    assertThat(offsets).hasSizeGreaterThanOrEqualTo(count);
-    return offsets;
   }
 
   @Test
@@ -188,28 +103,13 @@ class CacheHeadersTest {
   @Test
   void twoReadsFromTheSameOffsetReturnTheSameChunk() throws IOException {
     String path = stateStream(60);
-    List<String> offsets = new ArrayList<>();
-    List<Reply> first = new ArrayList<>();
-    String offset = "-1";
-    Reply reply;
-    do {
-      reply = get(path + "?offset=" + offset);
-      offsets.add(offset);
-      first.add(reply);
-      offset = reply.header("Stream-Next-Offset");
-    } while (reply.headers().get("Stream-Up-To-Date") == null);
+    List<Reply> first = chunksToTail(path);
     assertThat(first).as("several chunks").hasSizeGreaterThan(3);
     // More data after the tail must not move a boundary below it.
     post(
         path,
         "{\"type\":\"item\",\"key\":\"late\",\"value\":1,\"headers\":{\"operation\":\"update\"}}");
-    for (int i = 0; i < first.size() - 1; i++) {
-      Reply again = get(path + "?offset=" + offsets.get(i));
-      assertThat(again.bytes()).as("bytes from %s", offsets.get(i)).isEqualTo(first.get(i).bytes());
-      assertThat(again.header("Stream-Next-Offset"))
-          .isEqualTo(first.get(i).header("Stream-Next-Offset"));
-      assertThat(again.header("ETag")).isEqualTo(first.get(i).header("ETag"));
-    }
+    assertChunksUnchanged(path, first);
   }
 
   @Test

@@ -3,22 +3,15 @@ package dev.rstream.server.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.rstream.server.StubServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.Headers;
 import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
-import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,68 +20,18 @@ import org.junit.jupiter.api.Test;
  * keyframe fetches that window and nothing of the next (docs/PROTOCOL.md 3.3), and the cut is as
  * deterministic as any other chunk boundary (CACHING.md).
  */
-class WindowChunkTest {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final MediaType JSON_TYPE = MediaType.get("application/json");
-  private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+class WindowChunkTest extends CacheTestServer {
   private static final AtomicInteger names = new AtomicInteger();
-
-  private static StubServer server;
-  private static OkHttpClient http;
-
-  record Reply(int code, Headers headers, byte[] bytes) {
-    String header(String name) {
-      String value = headers.get(name);
-      if (value == null) throw new AssertionError("no " + name + " in " + headers);
-      return value;
-    }
-
-    JsonNode messages() throws IOException {
-      return JSON.readTree(bytes);
-    }
-  }
 
   @BeforeAll
   static void start() throws Exception {
     // The default read size (1 MiB) holds many windows of 20 changes: only keyframes cut reads.
-    server =
+    startServer(
         StubServer.builder()
             .keyframeChanges(20)
             .keyframeInterval(Duration.ofHours(1))
             // The index is polled until it lists enough keyframes: keep each wait short.
-            .longPollTimeout(Duration.ofSeconds(1))
-            .build()
-            .start();
-    http = new OkHttpClient.Builder().readTimeout(10, TimeUnit.SECONDS).build();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-    server.close();
-  }
-
-  private static Reply call(Request request) {
-    try (Response response = http.newCall(request).execute()) {
-      return new Reply(response.code(), response.headers(), response.body().bytes());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static Reply get(String pathAndQuery) {
-    return call(new Request.Builder().url(server.streamUrl(pathAndQuery)).build());
-  }
-
-  private static void post(String path, String body) {
-    Reply reply =
-        call(
-            new Request.Builder()
-                .url(server.streamUrl(path))
-                .post(RequestBody.create(body, JSON_TYPE))
-                .build());
-    assertThat(reply.code()).as("append to %s", path).isIn(200, 204);
+            .longPollTimeout(Duration.ofSeconds(1)));
   }
 
   private static String create(String path, String contentType, boolean state) {
@@ -114,26 +57,6 @@ class WindowChunkTest {
     String path = create("windows/s" + names.incrementAndGet(), "application/json", true);
     for (int i = 0; i < changes; i++) post(path, change(i));
     return path;
-  }
-
-  /** Reads the keyframe index until it holds {@code count} offsets; keyframes are written async. */
-  private static List<String> keyframes(String path, int count) throws IOException {
-    List<String> offsets = new ArrayList<>();
-    String offset = "-1";
-    for (int polls = 0; offsets.size() < count && polls < 50; polls++) {
-      Reply reply =
-          get(
-              path
-                  + ".keyframes?offset="
-                  + offset
-                  + (offset.equals("-1") ? "" : "&live=long-poll"));
-      if (reply.code() == 200) {
-        for (JsonNode entry : reply.messages()) offsets.add(entry.get("offset").asText());
-      }
-      offset = reply.header("Stream-Next-Offset");
-    }
-    assertThat(offsets).hasSizeGreaterThanOrEqualTo(count);
-    return offsets;
   }
 
   private static List<String> controls(Reply reply) throws IOException {
@@ -205,16 +128,7 @@ class WindowChunkTest {
   void windowChunksAreTheSameOnEveryReadAndAfterMoreAppends() throws IOException {
     String path = stateStream(90);
     keyframes(path, 3);
-    List<String> offsets = new ArrayList<>();
-    List<Reply> first = new ArrayList<>();
-    String offset = "-1";
-    Reply reply;
-    do {
-      reply = get(path + "?offset=" + offset);
-      offsets.add(offset);
-      first.add(reply);
-      offset = reply.header("Stream-Next-Offset");
-    } while (reply.headers().get("Stream-Up-To-Date") == null);
+    List<Reply> first = chunksToTail(path);
     // Keyframes are written on their own thread, so how many there are varies; each chunk ends at
     // one of them (or at the tail).
     assertThat(first).as("one chunk per window").hasSizeGreaterThanOrEqualTo(3);
@@ -223,13 +137,7 @@ class WindowChunkTest {
       assertThat(index).contains(first.get(i).header("Stream-Next-Offset"));
     }
     for (int i = 0; i < 10; i++) post(path, change(100 + i));
-    for (int i = 0; i < first.size() - 1; i++) {
-      Reply again = get(path + "?offset=" + offsets.get(i));
-      assertThat(again.bytes()).as("bytes from %s", offsets.get(i)).isEqualTo(first.get(i).bytes());
-      assertThat(again.header("Stream-Next-Offset"))
-          .isEqualTo(first.get(i).header("Stream-Next-Offset"));
-      assertThat(again.header("ETag")).isEqualTo(first.get(i).header("ETag"));
-    }
+    assertChunksUnchanged(path, first);
   }
 
   @Test
