@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The app {@link OutboxKillTest} kills: appends {@code count} changes ({@code {"n":i}} for i from
  * 0) through a {@link SqliteStore}'s outbox, prints {@code appended}, and on the line {@code
- * online} from its parent resumes (a sign of the network), then runs until killed.
+ * online} from its parent resumes (a sign of the network), then runs until killed, printing {@code
+ * left n} for each size {@code n} its outbox goes through.
  *
  * <p>Modes: {@code flush} as above; {@code hang-after-write}: the last append parks forever right
  * after the store wrote it (printing {@code written}), before append returns; {@code
@@ -48,6 +49,8 @@ public final class OutboxCrashChild {
       client.append(Change.update("item", "k" + (i % 50), "{\"n\":" + i + "}"));
     }
     say("appended");
+    // The parent kills at points of the flush it picks from these: each size of the outbox.
+    client.outboxSize().subscribe(size -> say("left " + size));
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     if ("online".equals(in.readLine())) client.resume();

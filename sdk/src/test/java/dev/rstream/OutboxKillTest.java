@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,8 +56,13 @@ class OutboxKillTest {
         child = new Child(url, storeFile, "flush", 0);
         child.await("appended");
       }
-      // A random point of the flush: this child sends for that long, then dies.
-      Thread.sleep(random.nextInt(250));
+      // A random point of the flush: once this child's outbox has shrunk by 1 to 20 changes it
+      // dies, wherever its next send then is (before it, in flight, or acknowledged but not yet
+      // recorded). The rounds take a few hundred of the 1,000 changes, so the kills fall inside
+      // the flush, not after it.
+      int start = child.awaitLeft(size -> true);
+      int target = Math.max(0, start - 1 - random.nextInt(20));
+      child.awaitLeft(size -> size <= target);
       child.kill();
       List<String> log = ServerLog.values(server.http(), url);
       assertThat(log)
@@ -160,6 +166,20 @@ class OutboxKillTest {
         if (line != null && !line.equals(expected)) System.err.println("child: " + line);
       } while (line != null && !line.equals(expected));
       assertThat(line).as("child output").isEqualTo(expected);
+    }
+
+    /** Reads the child's outbox sizes ({@code left n}) until one that {@code until} accepts. */
+    int awaitLeft(IntPredicate until) throws Exception {
+      while (true) {
+        String line = lines.poll(30, SECONDS);
+        assertThat(line).as("child output: the size of its outbox").isNotNull();
+        if (!line.startsWith("left ")) {
+          System.err.println("child: " + line);
+          continue;
+        }
+        int size = Integer.parseInt(line.substring("left ".length()));
+        if (until.test(size)) return size;
+      }
     }
 
     void say(String line) throws Exception {
