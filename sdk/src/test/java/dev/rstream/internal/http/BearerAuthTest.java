@@ -78,6 +78,23 @@ class BearerAuthTest {
     return new MockResponse.Builder().code(401).addHeader("WWW-Authenticate", "Bearer").build();
   }
 
+  private static MockResponse upToDate(String body, String nextOffset) {
+    return json(body, nextOffset).addHeader("Stream-Up-To-Date", "true").build();
+  }
+
+  private static TestSubscriber<ReadBatch<String>> readToTheEnd(DurableStream stream) {
+    return stream
+        .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS);
+  }
+
+  /** The next requests carried these tokens, in order. */
+  private void assertSentTokens(String... tokens) throws InterruptedException {
+    for (String token : tokens)
+      assertThat(authorizationOfNextRequest()).isEqualTo("Bearer " + token);
+  }
+
   private String authorizationOfNextRequest() throws InterruptedException {
     return fixture.take().getHeaders().get("Authorization");
   }
@@ -85,18 +102,13 @@ class BearerAuthTest {
   @Test
   void refusedCatchUpReadAsksTheSupplierWithTheRefusedTokenAndSucceeds() throws Exception {
     fixture.server.enqueue(refused());
-    fixture.server.enqueue(json("[1,2]", "0_2").addHeader("Stream-Up-To-Date", "true").build());
+    fixture.server.enqueue(upToDate("[1,2]", "0_2"));
 
-    TestSubscriber<ReadBatch<String>> read =
-        stream()
-            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-            .test()
-            .awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read = readToTheEnd(stream());
 
     read.assertComplete();
     assertThat(read.values().get(0).messages()).containsExactly("1", "2");
-    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t1");
-    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t2");
+    assertSentTokens("t1", "t2");
     assertThat(tokens.asked()).containsExactly("null", "t1");
     fixture.assertNoMoreRequests();
   }
@@ -105,19 +117,13 @@ class BearerAuthTest {
   void aTokenRotatedAgainBeforeTheReSendArrivesIsRenewedOnceMore() throws Exception {
     fixture.server.enqueue(refused());
     fixture.server.enqueue(refused());
-    fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
+    fixture.server.enqueue(upToDate("[1]", "0_1"));
 
-    TestSubscriber<ReadBatch<String>> read =
-        stream()
-            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-            .test()
-            .awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read = readToTheEnd(stream());
 
     read.assertComplete();
     assertThat(read.values().get(0).messages()).containsExactly("1");
-    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t1");
-    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t2");
-    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t3");
+    assertSentTokens("t1", "t2", "t3");
     assertThat(tokens.asked()).containsExactly("null", "t1", "t2");
     fixture.assertNoMoreRequests();
   }
@@ -126,13 +132,9 @@ class BearerAuthTest {
   void everyNewTokenRefusedEndsTypedAfterThreeRenewals() throws Exception {
     for (int i = 0; i <= BearerAuth.MAX_RENEWALS; i++) fixture.server.enqueue(refused());
     // Would be served to a fifth attempt: the test fails if there is one.
-    fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
+    fixture.server.enqueue(upToDate("[1]", "0_1"));
 
-    TestSubscriber<ReadBatch<String>> read =
-        stream()
-            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-            .test()
-            .awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read = readToTheEnd(stream());
 
     Throwable error = errorOf(read);
     assertThat(error)
@@ -155,24 +157,17 @@ class BearerAuthTest {
     fixture.server.enqueue(refused());
     fixture.server.enqueue(refused());
     // Would be served to a third attempt: the test fails if there is one.
-    fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
+    fixture.server.enqueue(upToDate("[1]", "0_1"));
 
     TestSubscriber<ReadBatch<String>> read =
-        fixture
-            .streamBuilder()
-            .authToken(stuck)
-            .build()
-            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-            .test()
-            .awaitDone(5, TimeUnit.SECONDS);
+        readToTheEnd(fixture.streamBuilder().authToken(stuck).build());
 
     Throwable error = errorOf(read);
     assertThat(error)
         .isInstanceOf(AuthenticationException.class)
         .hasMessageContaining("also the one the TokenSupplier gave");
     assertThat(error.getMessage()).doesNotContain("t1");
-    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t1");
-    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t1");
+    assertSentTokens("t1", "t1");
     fixture.assertNoMoreRequests();
     assertThat(tokens.asked()).containsExactly("null", "t1", "t1");
   }
@@ -183,11 +178,7 @@ class BearerAuthTest {
     IOException vaultDown = new IOException("vault down");
     tokens.failOnRefresh = vaultDown;
 
-    TestSubscriber<ReadBatch<String>> read =
-        stream()
-            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-            .test()
-            .awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> read = readToTheEnd(stream());
 
     Throwable error = errorOf(read);
     assertThat(error).isInstanceOf(AuthenticationException.class).hasCause(vaultDown);
@@ -274,14 +265,13 @@ class BearerAuthTest {
     StreamInfo info = stream().head().timeout(5, TimeUnit.SECONDS).blockingGet();
 
     assertThat(info.nextOffset().value()).isEqualTo("0_3");
-    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t1");
-    assertThat(authorizationOfNextRequest()).isEqualTo("Bearer t2");
+    assertSentTokens("t1", "t2");
   }
 
   @Test
   void refusedLongPollAndSseReconnectsAreRenewedAndResumeAtTheSameOffset() throws Exception {
     for (LiveMode mode : List.of(LiveMode.LONG_POLL, LiveMode.SSE)) {
-      fixture.server.enqueue(json("[1]", "0_1").addHeader("Stream-Up-To-Date", "true").build());
+      fixture.server.enqueue(upToDate("[1]", "0_1"));
       fixture.server.enqueue(refused());
       if (mode == LiveMode.SSE) {
         fixture.server.enqueue(
@@ -338,11 +328,7 @@ class BearerAuthTest {
     fixture.server.enqueue(
         new MockResponse.Builder().code(403).body("forbidden: " + "x".repeat(180) + " t1").build());
 
-    TestSubscriber<ReadBatch<String>> refusedRead =
-        stream()
-            .read(ReadOptions.builder().build(), MessageDecoder.rawJson())
-            .test()
-            .awaitDone(5, TimeUnit.SECONDS);
+    TestSubscriber<ReadBatch<String>> refusedRead = readToTheEnd(stream());
     tokens.failOnRefresh = null;
     TestObserver<AppendResult> forbidden =
         stream().appendJson("1").test().awaitDone(5, TimeUnit.SECONDS);

@@ -232,12 +232,7 @@ class CatchUpReadTest {
   void corruptedJsonBodyIsProtocolError() throws Exception {
     fixture.server.enqueue(json("XY\"valid\": \"json dZta here\"}]", "0_1").build());
 
-    fixture.stream()
-        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
-        .test()
-        .awaitDone(5, TimeUnit.SECONDS)
-        .assertError(ProtocolException.class)
-        .assertNoValues();
+    assertProtocolErrorWithoutValues(ReadOptions.from(Offset.START));
   }
 
   @Test
@@ -249,36 +244,21 @@ class CatchUpReadTest {
             .body("[1]")
             .build());
 
-    fixture.stream()
-        .read(ReadOptions.from(Offset.START), MessageDecoder.rawJson())
-        .test()
-        .awaitDone(5, TimeUnit.SECONDS)
-        .assertError(ProtocolException.class)
-        .assertNoValues();
+    assertProtocolErrorWithoutValues(ReadOptions.from(Offset.START));
   }
 
   @Test
   void offsetGoingBackwardsIsProtocolError() throws Exception {
     fixture.server.enqueue(json("[1]", "0_1").build());
 
-    fixture.stream()
-        .read(ReadOptions.from(Offset.of("0_5")), MessageDecoder.rawJson())
-        .test()
-        .awaitDone(5, TimeUnit.SECONDS)
-        .assertError(ProtocolException.class)
-        .assertNoValues();
+    assertProtocolErrorWithoutValues(ReadOptions.from(Offset.of("0_5")));
   }
 
   @Test
   void catchUpThatMakesNoProgressIsProtocolErrorNotASpin() throws Exception {
     fixture.server.enqueue(json("[]", "0_5").build());
 
-    fixture.stream()
-        .read(ReadOptions.from(Offset.of("0_5")), MessageDecoder.rawJson())
-        .test()
-        .awaitDone(5, TimeUnit.SECONDS)
-        .assertError(ProtocolException.class)
-        .assertNoValues();
+    assertProtocolErrorWithoutValues(ReadOptions.from(Offset.of("0_5")));
     fixture.take();
     fixture.assertNoMoreRequests();
   }
@@ -331,5 +311,15 @@ class CatchUpReadTest {
       // Query parameters go out sorted by name, so identical reads share cache keys.
       assertThat(request.getUrl().encodedQuery()).startsWith("n=");
     }
+  }
+
+  /** A read from {@code options} fails with a {@link ProtocolException} and delivers nothing. */
+  private void assertProtocolErrorWithoutValues(ReadOptions options) {
+    fixture.stream()
+        .read(options, MessageDecoder.rawJson())
+        .test()
+        .awaitDone(5, TimeUnit.SECONDS)
+        .assertError(ProtocolException.class)
+        .assertNoValues();
   }
 }
