@@ -1,7 +1,9 @@
 package dev.rstream;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.rstream.RStreamEventListener.StoreItem;
 import dev.rstream.testing.StubServerExtension;
@@ -122,6 +124,9 @@ class RStreamEventListenerTest {
         reader.append(Change.insert("order", "o9", "{}")).timeout(10, SECONDS).blockingGet();
     LiveViews.latestAtOrPast(live, after);
 
+    assertThat(events.of("requestEnd"))
+        .as("the append, with the bytes of its body")
+        .anyMatch(e -> e.method.equals("POST") && e.status == 200 && e.sent > 0);
     Event closed = cut.stream().filter(e -> e.name.equals("closed")).findFirst().orElseThrow();
     assertThat(closed.cause).isInstanceOf(TransientException.class);
     Event retry = cut.get(cut.size() - 1);
@@ -139,6 +144,34 @@ class RStreamEventListenerTest {
     assertThat(live2).startsWith("opened", "closed").contains("opened");
     assertThat(live2.get(live2.size() - 1)).isEqualTo("opened");
     live.cancel();
+  }
+
+  @Test
+  void aRequestThatCannotConnectIsHeardFailedAndRetried() throws Exception {
+    server.stop();
+    Recorder events = new Recorder();
+    RStreamClient reader =
+        clients.client(
+            clients
+                .builder(url)
+                .eventListener(events)
+                .retryPolicy(
+                    RetryPolicy.builder()
+                        .initialDelay(1, MILLISECONDS)
+                        .maxDelay(1, MILLISECONDS)
+                        .maxRetries(1)
+                        .build()));
+
+    Throwable error = catchThrowable(() -> reader.window(T0).timeout(10, SECONDS).blockingLast());
+
+    assertThat(error).isInstanceOf(TransientException.class);
+    List<Event> failed = events.await(e -> e.name.equals("requestFailed"));
+    Event first = failed.get(failed.size() - 1);
+    assertThat(first.url).as("the index read").contains(".keyframes");
+    assertThat(first.cause).isInstanceOf(IOException.class);
+    assertThat(failed).as("started before it failed").anyMatch(e -> e.name.equals("requestStart"));
+    events.await(e -> e.name.equals("retry") && e.attempt == 1);
+    assertThat(events.of("requestEnd")).as("no answer from a stopped server").isEmpty();
   }
 
   @Test
@@ -177,8 +210,10 @@ class RStreamEventListenerTest {
   static final class Event {
     final String name;
     String url = "";
+    String method = "";
     String id = "";
     int status;
+    long sent;
     long received;
     long delay;
     int attempt;
@@ -224,14 +259,19 @@ class RStreamEventListenerTest {
 
     @Override
     public void requestStart(Request request) {
-      add(new Event("requestStart")).url = request.url().toString();
+      Event e = new Event("requestStart");
+      e.url = request.url().toString();
+      e.method = request.method();
+      add(e);
     }
 
     @Override
     public void requestEnd(Request request, int status, long bytesSent, long bytesReceived) {
       Event e = new Event("requestEnd");
       e.url = request.url().toString();
+      e.method = request.method();
       e.status = status;
+      e.sent = bytesSent;
       e.received = bytesReceived;
       add(e);
     }
@@ -241,6 +281,7 @@ class RStreamEventListenerTest {
         Request request, long bytesSent, long bytesReceived, IOException cause) {
       Event e = new Event("requestFailed");
       e.url = request.url().toString();
+      e.method = request.method();
       e.cause = cause;
       add(e);
     }
