@@ -107,8 +107,7 @@ final class ClientAssembly {
     this.appends =
         new ClientAppends(gate, source, store, cursor, progress, config.scheduler, outbox);
     this.live =
-        new LiveStates(
-            gate, cursor, progress, oneShotSource, oneShotPolicy, mapper, outbox, appends::online);
+        new LiveStates(gate, cursor, oneShotSource, oneShotPolicy, mapper, outbox, appends::online);
     this.history = new HistoryViews(gate, registry, live, progress, config.clock);
     this.connectivity = new Connectivity(cursor, http, gate.closedSubject(), appends::online);
     this.lifecycle =

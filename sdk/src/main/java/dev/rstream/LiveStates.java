@@ -5,11 +5,7 @@ import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.live.LiveUpdate;
 import dev.rstream.internal.outbox.Outbox;
 import dev.rstream.internal.outbox.OutboxOverlay;
-import dev.rstream.internal.window.CatchUps;
-import dev.rstream.internal.window.OffsetDistance;
-import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.StreamSource;
-import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowPoint;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Single;
@@ -28,7 +24,6 @@ final class LiveStates {
   private final ClosedGate gate;
   private final LiveCursor cursor;
   private final LiveSubsets subsets;
-  private final ProgressBoard progress;
   // Reads that end: the one-shot policy, retries reported to progress.
   private final StreamSource oneShotSource;
   private final RetryPolicy oneShotPolicy;
@@ -39,7 +34,6 @@ final class LiveStates {
   LiveStates(
       ClosedGate gate,
       LiveCursor cursor,
-      ProgressBoard progress,
       StreamSource oneShotSource,
       RetryPolicy oneShotPolicy,
       ObjectMapper mapper,
@@ -48,7 +42,6 @@ final class LiveStates {
     this.gate = gate;
     this.cursor = cursor;
     this.subsets = new LiveSubsets(cursor.updates(), mapper);
-    this.progress = progress;
     this.oneShotSource = oneShotSource;
     this.oneShotPolicy = oneShotPolicy;
     this.mapper = mapper;
@@ -128,7 +121,8 @@ final class LiveStates {
 
   /**
    * The first live update that holds at least what the server holds now, or that {@code early}
-   * accepts before; bounded by the one-shot retry policy.
+   * accepts before; bounded by the one-shot retry policy. Until the cursor reaches that tail,
+   * progress shows its catch-up to it.
    */
   Single<LiveUpdate> liveAtTail(Predicate<LiveUpdate> early) {
     // What the server holds now: wait until the live state reaches that tail. "Caught up" alone
@@ -137,31 +131,15 @@ final class LiveStates {
         .tail()
         .flatMap(
             end -> {
-              // A catch-up to a known end: progress shows how far, from where the cursor stands
-              // now, or from where its first update's window starts.
-              CatchUps.Run run = progress.catchUps().start(1, -1);
-              Offset[] from = {progress.current().liveOffset()};
+              cursor.catchUpTo(end);
               return cursor
                   .updates(oneShotPolicy)
-                  .doOnNext(
-                      u -> {
-                        Offset start = from[0];
-                        if (start == null) start = from[0] = windowStart(u.point().window());
-                        long total = OffsetDistance.between(start, end);
-                        run.bytes(OffsetDistance.between(start, u.point().offset()), total);
-                      })
                   .filter(u -> u.point().offset().compareTo(end) >= 0 || early.test(u))
                   .firstElement()
                   .switchIfEmpty(
-                      Single.error(() -> gate.endedBefore("its tail " + end.value() + " was read")))
-                  .doOnSuccess(u -> run.windowDone(-1))
-                  .doFinally(run::end);
+                      Single.error(
+                          () -> gate.endedBefore("its tail " + end.value() + " was read")));
             });
-  }
-
-  private static Offset windowStart(Window window) {
-    Keyframe start = window.start();
-    return start != null ? start.offset() : window.baseOffset();
   }
 
   /** The first live update {@code wanted} accepts, bounded by the one-shot retry policy. */

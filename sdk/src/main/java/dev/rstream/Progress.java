@@ -212,8 +212,10 @@ public final class Progress {
    * {@link RStreamClient#changes changes(from, to)} reads the windows of the keyframe index from
    * {@code from} to {@code to}; a {@link RStreamClient#state()} (and a {@link RStreamClient#window}
    * for a past time in the live window) reads the live window up to the tail the server gave it.
-   * Done reaches total as they end. {@link RStreamClient#live()} alone reads to no known end and
-   * reports none.
+   * {@link RStreamClient#live()} alone reports the live cursor's catch-up once an answer of its
+   * read says the server holds more than it brought: the cursor then asks for the tail (a HEAD,
+   * once per catch-up) and counts the windows of the index and the bytes up to it; a catch-up that
+   * ends in one answer shows none. Done reaches total as they end.
    */
   public @Nullable CatchUp catchUp() {
     return catchUp;

@@ -3,32 +3,50 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.internal.window.OffsetDistance;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
 import dev.rstream.testing.WindowedHistory;
 import io.reactivex.rxjava3.disposables.Disposable;
+import io.reactivex.rxjava3.subscribers.TestSubscriber;
+import java.io.File;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Determinate progress against the real server-stub, whose offsets are byte positions: a replay of
- * history and a first sync report done and total, in windows of the index and in bytes, until done
- * reaches total, then no catch-up.
+ * Determinate progress against the real server-stub, whose offsets are byte positions, answering at
+ * most 1 KiB a read: a replay of history, a first sync, and {@link RStreamClient#live()} alone
+ * catching up over several answers report done and total, in windows of the index and in bytes,
+ * until done reaches total, then no catch-up. The live cursor asks for the tail once per catch-up
+ * of several answers, and not for one that ends in one answer.
  */
 @ExtendWith(UndeliveredRxErrors.class)
 class CatchUpProgressTest {
   private static final int ENTITIES = 4;
 
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
+  @TempDir File dir;
+
+  @RegisterExtension
+  final StubServerExtension server = StubServerExtension.configured(b -> b.maxReadBytes(1024));
+
   private final List<RStreamClient> clients = new ArrayList<>();
   private final List<Progress.CatchUp> seen = new CopyOnWriteArrayList<>();
+  private final AtomicInteger heads = new AtomicInteger();
+  private final CountDownLatch catchUpShown = new CountDownLatch(1);
   private WindowedHistory history;
   private String url;
 
@@ -47,12 +65,61 @@ class CatchUpProgressTest {
   }
 
   private RStreamClient client() {
-    RStreamClient client =
+    return client(url, null);
+  }
+
+  /** A client of the stream at {@code url}, over {@code store} if any, counting its HEADs. */
+  private RStreamClient client(String url, @Nullable LocalStore store) {
+    return client(url, store, server.http());
+  }
+
+  /**
+   * As {@link #client(String, LocalStore)}, whose second catch-up read waits until progress shows a
+   * catch-up (10 s at most): the tail the first answer made the cursor ask for is known before the
+   * read can end, however fast it would.
+   */
+  private RStreamClient heldClient(String url, @Nullable LocalStore store) {
+    AtomicInteger catchUpReads = new AtomicInteger();
+    OkHttpClient held =
+        server
+            .http()
+            .newBuilder()
+            .addInterceptor(
+                chain -> {
+                  HttpUrl read = chain.request().url();
+                  boolean catchUpRead =
+                      chain.request().method().equals("GET")
+                          && read.queryParameter("offset") != null
+                          && read.queryParameter("live") == null
+                          && !read.encodedPath().endsWith(".keyframes");
+                  if (catchUpRead && catchUpReads.incrementAndGet() == 2) {
+                    try {
+                      catchUpShown.await(10, SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }
+                  return chain.proceed(chain.request());
+                })
+            .build();
+    return client(url, store, held);
+  }
+
+  private RStreamClient client(String url, @Nullable LocalStore store, OkHttpClient http) {
+    RStreamClient.Builder builder =
         RStreamClient.builder()
             .streamUrl(url)
-            .okHttpClient(server.http())
+            .okHttpClient(http)
             .liveLinger(0, SECONDS)
-            .build();
+            .eventListener(
+                new RStreamEventListener() {
+                  @Override
+                  public void requestStart(Request request) {
+                    if (request.method().equals("HEAD")) heads.incrementAndGet();
+                  }
+                });
+    if (store != null) builder.store(store);
+    RStreamClient client = builder.build();
     clients.add(client);
     return client;
   }
@@ -63,7 +130,9 @@ class CatchUpProgressTest {
         .subscribe(
             p -> {
               Progress.CatchUp catchUp = p.catchUp();
-              if (catchUp != null) seen.add(catchUp);
+              if (catchUp == null) return;
+              seen.add(catchUp);
+              catchUpShown.countDown();
             });
   }
 
@@ -76,11 +145,34 @@ class CatchUpProgressTest {
         .blockingGet();
   }
 
+  /** Appends {@code n} changes of about 100 bytes each, one append each; returns the tail. */
+  private static Offset append(RStreamClient writer, int from, int n) {
+    Offset tail = null;
+    for (int i = from; i < from + n; i++) {
+      String value = "\"" + i + ":" + "x".repeat(96) + "\"";
+      tail =
+          writer
+              .append(Change.update(WindowedHistory.TYPE, "e" + (i % ENTITIES), value))
+              .timeout(10, SECONDS)
+              .blockingGet();
+    }
+    return tail;
+  }
+
   private void assertFillsUp(int windows) {
+    assertThat(seen).isNotEmpty();
+    assertThat(seen.get(0).windowsTotal()).isEqualTo(windows);
+    assertEndsDone(windows);
+  }
+
+  /**
+   * The catch-ups seen start with none done, grow, and end with {@code windows} windows and all
+   * their bytes done.
+   */
+  private void assertEndsDone(int windows) {
     assertThat(seen).isNotEmpty();
     Progress.CatchUp first = seen.get(0);
     Progress.CatchUp last = seen.get(seen.size() - 1);
-    assertThat(first.windowsTotal()).isEqualTo(windows);
     assertThat(first.windowsDone()).isZero();
     assertThat(last.windowsDone()).isEqualTo(windows);
     assertThat(last.bytesTotal()).isPositive();
@@ -90,6 +182,24 @@ class CatchUpProgressTest {
       assertThat(seen.get(i).windowsDone()).isGreaterThanOrEqualTo(seen.get(i - 1).windowsDone());
       assertThat(seen.get(i).bytesDone()).isGreaterThanOrEqualTo(seen.get(i - 1).bytesDone());
     }
+  }
+
+  /**
+   * The live cursor's catch-up: its first report says the bytes to the tail (at least {@code
+   * atLeast}), which stay the total, done grows answer by answer, and it ends with {@code windows}
+   * windows done of as many (a total of windows counts what the index knows, and may grow).
+   */
+  private void assertLiveCatchUpFillsUp(long atLeast, int windows) {
+    assertEndsDone(windows);
+    Progress.CatchUp first = seen.get(0);
+    Progress.CatchUp last = seen.get(seen.size() - 1);
+    assertThat(first.bytesTotal()).as("bytes to the tail").isGreaterThanOrEqualTo(atLeast);
+    assertThat(first.bytesDone()).isZero();
+    assertThat(last.bytesTotal()).isEqualTo(first.bytesTotal());
+    assertThat(last.windowsTotal()).isEqualTo(windows);
+    assertThat(seen.stream().map(Progress.CatchUp::bytesDone).distinct().count())
+        .as("bytes reported answer by answer")
+        .isGreaterThan(2);
   }
 
   @Test
@@ -131,5 +241,77 @@ class CatchUpProgressTest {
     assertThat(state.offset()).isEqualTo(tail);
     assertThat(state.entities(WindowedHistory.TYPE).get("e0")).isEqualTo("\"after 0\"");
     assertFillsUp(1);
+  }
+
+  /**
+   * Subscribes {@code reader} to {@code live()} until it shows {@code tail} and progress shows no
+   * catch-up, recording the catch-ups it shows; returns its first view.
+   */
+  private StateView liveTo(RStreamClient reader, Offset tail) throws InterruptedException {
+    Disposable recording = record(reader);
+    TestSubscriber<StateView> live = reader.live().test();
+    LiveViews.latestAtOrPast(live, tail);
+    awaitNoCatchUp(reader);
+    recording.dispose();
+    live.cancel();
+    return live.values().get(0);
+  }
+
+  @Test
+  void aFirstLiveSyncOverSeveralAnswersCountsTheBytesOfTheLiveWindowToTheTail() throws Exception {
+    String stream = server.createStateStream("sync/live", "changes=1000, interval=3600s");
+    Offset tail = append(client(stream, null), 0, 40);
+    int headsBefore = heads.get();
+
+    liveTo(heldClient(stream, null), tail);
+
+    assertLiveCatchUpFillsUp(40 * 100, 1);
+    assertThat(heads.get() - headsBefore).as("one HEAD, for the tail").isEqualTo(1);
+  }
+
+  @Test
+  void aLiveReadResumedFromAStoredWindowCountsItsWindowsAndBytesToTheTail() throws Exception {
+    String stream =
+        server.createStateStream("sync/resumed", "changes=" + ENTITIES + ", interval=3600s");
+    WindowedHistory history =
+        new WindowedHistory(
+            server.http(), stream, Instant.parse("2020-01-01T00:00:00Z"), ENTITIES, 64);
+    history.write(0, 1);
+    SqliteStore store = SqliteStore.open(new File(dir, "app.db"));
+    try {
+      RStreamClient first = client(stream, store);
+      TestSubscriber<StateView> before = first.live().test();
+      Offset stored = first.state().timeout(10, SECONDS).blockingGet().offset();
+      LiveViews.latestAtOrPast(before, stored);
+      LiveViews.awaitStoredLive(store, stream, stored);
+      first.close();
+      // Six more windows, each a batch and its keyframe.
+      history.write(1, 7);
+      RStreamClient probe = client(stream, null);
+      Offset tail = probe.state().timeout(10, SECONDS).blockingGet().offset();
+      probe.close();
+      seen.clear();
+
+      StateView resumed = liveTo(heldClient(stream, store), tail);
+
+      assertThat(resumed.fromStore()).as("resumed from the stored window").isTrue();
+      assertLiveCatchUpFillsUp(OffsetDistance.between(stored, tail), 7);
+      assertThat(seen.get(0).bytesTotal()).isEqualTo(OffsetDistance.between(stored, tail));
+    } finally {
+      clients.forEach(RStreamClient::close);
+      store.close();
+    }
+  }
+
+  @Test
+  void aCatchUpInOneAnswerAsksForNoTailAndShowsNone() throws Exception {
+    String stream = server.createStateStream("sync/short", "changes=1000, interval=3600s");
+    Offset tail = append(client(stream, null), 0, 2);
+    int headsBefore = heads.get();
+
+    liveTo(client(stream, null), tail);
+
+    assertThat(seen).isEmpty();
+    assertThat(heads.get()).isEqualTo(headsBefore);
   }
 }

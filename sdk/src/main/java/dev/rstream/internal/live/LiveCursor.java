@@ -1,5 +1,6 @@
 package dev.rstream.internal.live;
 
+import dev.rstream.Offset;
 import dev.rstream.Progress;
 import dev.rstream.RStreamEventListener;
 import dev.rstream.RetryPolicy;
@@ -45,6 +46,7 @@ public final class LiveCursor {
   private final Flowable<LiveUpdate> shared;
   private final CompletableSubject closed = CompletableSubject.create();
   private final LiveHolds holds = new LiveHolds();
+  private final LiveCatchUp catchUp;
   private volatile @Nullable LiveSession current;
 
   /**
@@ -67,6 +69,8 @@ public final class LiveCursor {
       RStreamEventListener events) {
     LiveWaiters waiters = new LiveWaiters(source.url(), scheduler);
     this.waiters = waiters;
+    LiveCatchUp catchUp = new LiveCatchUp(source, keyframes, progress);
+    this.catchUp = catchUp;
     Flowable<LiveUpdate> sessions =
         Flowable.<LiveUpdate>create(
                 emitter ->
@@ -84,7 +88,8 @@ public final class LiveCursor {
                             reconnectPolicy,
                             waiters,
                             holds,
-                            events)),
+                            events,
+                            catchUp)),
                 BackpressureStrategy.BUFFER)
             // close() ends a session even while it lingers with no subscriber.
             .takeUntil(closed.andThen(Flowable.just(Boolean.TRUE)));
@@ -125,6 +130,16 @@ public final class LiveCursor {
    */
   public Flowable<LiveUpdate> updates(RetryPolicy bound) {
     return waiters.bound(shared, bound);
+  }
+
+  /**
+   * The server's tail was {@code tail} (a one-shot read asked for it): until the live read reaches
+   * it, {@link Progress#catchUp()} shows how far it has come, from where it stands now or from
+   * where the next read begins. Without this, the cursor asks for the tail itself when a read's
+   * answer says the server holds more than it brought.
+   */
+  public void catchUpTo(Offset tail) {
+    catchUp.to(tail);
   }
 
   /**

@@ -57,6 +57,7 @@ final class LiveSession {
   private final LiveConnectionEvents connection;
   private final LiveWindowReader reader;
   private final LiveRebuild rebuild;
+  private final LiveCatchUp catchUp;
   private final SerialDisposable read = new SerialDisposable();
   // Whether a hold closed the read (or kept it from opening): release() opens it again.
   private boolean cut;
@@ -77,7 +78,8 @@ final class LiveSession {
       RetryPolicy reconnectPolicy,
       LiveWaiters waiters,
       LiveHolds holds,
-      RStreamEventListener events) {
+      RStreamEventListener events,
+      LiveCatchUp catchUp) {
     this.out = out;
     this.source = source;
     this.checkpoint = checkpoint;
@@ -91,7 +93,8 @@ final class LiveSession {
     this.failures = new ReadFailures(source.url(), progress, waiters, scheduler, events);
     this.holds = holds;
     this.connection = new LiveConnectionEvents(events);
-    this.reader = new LiveWindowReader(source.url(), out, checkpoint, events);
+    this.reader = new LiveWindowReader(source.url(), out, checkpoint, events, catchUp);
+    this.catchUp = catchUp;
     this.rebuild = new LiveRebuild(source.url(), out, checkpoint, keyframes, progress);
   }
 
@@ -248,6 +251,7 @@ final class LiveSession {
       read.set(Disposable.disposed()); // cancels the read, or the reconnect or load it waits on
       connection.closed(null);
       checkpoint.connected(false);
+      catchUp.stopped(); // and its request for the tail: no request while held
     }
     progress.update(p -> p.live(holds.state()));
   }
@@ -366,6 +370,7 @@ final class LiveSession {
     connection.closed(error);
     caughtUp = false;
     reader.clear(); // a hold meanwhile reopens through open(): the rebuild again
+    catchUp.stopped(); // the rebuilt read's offsets start again
     rebuild.begin(error);
     if (delay == 0) {
       open();
@@ -428,6 +433,7 @@ final class LiveSession {
     read.dispose();
     connection.closed(null);
     checkpoint.stopped();
+    catchUp.stopped();
     failures.ended();
     progress.update(p -> p.live(state));
     return true;

@@ -41,6 +41,7 @@ final class LiveWindowReader {
   private final UnitEmitter out;
   private final LiveCheckpoint checkpoint;
   private final RStreamEventListener events;
+  private final LiveCatchUp catchUp;
   private @Nullable WindowAssembler assembler;
   private Offset resumeOffset = Offset.START;
   // Messages read past resumeOffset (applied or skipped) from responses whose end we have not
@@ -50,8 +51,13 @@ final class LiveWindowReader {
   private int skip;
 
   LiveWindowReader(
-      String url, UnitEmitter out, LiveCheckpoint checkpoint, RStreamEventListener events) {
+      String url,
+      UnitEmitter out,
+      LiveCheckpoint checkpoint,
+      RStreamEventListener events,
+      LiveCatchUp catchUp) {
     this.url = url;
+    this.catchUp = catchUp;
     this.out = out;
     this.checkpoint = checkpoint;
     this.events = events;
@@ -66,6 +72,7 @@ final class LiveWindowReader {
     this.readSinceBoundary = 0;
     this.skip = 0;
     out.dropUnit(); // of the assembler this one replaces
+    catchUp.began(from);
   }
 
   /** Forgets the window read: the next start begins again (from the index). */
@@ -136,6 +143,7 @@ final class LiveWindowReader {
           if (caughtUp || out.continuous()) out.holdUnit(open(assembler).latest(), offset);
           break;
         case WINDOW_STARTED:
+          if (assembler.completed() != null) catchUp.windowCompleted();
           checkpoint.keyframe(assembler.completed(), open(assembler));
           Keyframe applied = open(assembler).start();
           if (applied != null) events.keyframeApplied(applied);
@@ -165,6 +173,7 @@ final class LiveWindowReader {
       // would point past changes the store does not hold yet.
       if (!batch.partial()) checkpoint.save(current);
     }
+    catchUp.read(resumeOffset, batch.partial() || !batch.upToDate());
     return moved ? Applied.MOVED : Applied.SAME;
   }
 
