@@ -3,10 +3,6 @@ package dev.rstream.internal.sse;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import okio.Buffer;
 import okio.BufferedSource;
 import okio.ByteString;
@@ -53,18 +49,6 @@ public final class ServerSentEventReader {
 
   private static final String DEFAULT_TYPE = "message";
 
-  /** Event types repeat (a handful per stream): reuse their strings instead of decoding each. */
-  private static final int TYPE_CACHE_SIZE = 4;
-
-  private static final int MAX_CACHED_TYPE_LENGTH = 64;
-  private static final int INITIAL_DATA_CAPACITY = 1024;
-
-  /** After a bigger event the data array is dropped, so one huge event does not pin its memory. */
-  private static final int MAX_RETAINED_DATA_CAPACITY = 256 * 1024;
-
-  /** Java strings and arrays stop a little short of 2^31. */
-  private static final int MAX_DATA_LENGTH = Integer.MAX_VALUE - 16;
-
   /**
    * What a reader accepts before it gives up on a stream: the longest line, the largest event data,
    * and whether data that is not valid UTF-8 fails the read (the WHATWG parser replaces it with
@@ -87,7 +71,7 @@ public final class ServerSentEventReader {
      */
     public Limits(long maxLineBytes, long maxEventBytes, boolean rejectMalformedUtf8) {
       if (maxLineBytes < 1) throw new IllegalArgumentException("maxLineBytes < 1");
-      if (maxEventBytes < 1 || maxEventBytes > MAX_DATA_LENGTH) {
+      if (maxEventBytes < 1 || maxEventBytes > EventData.MAX_LENGTH) {
         throw new IllegalArgumentException("maxEventBytes out of range: " + maxEventBytes);
       }
       this.maxLineBytes = maxLineBytes;
@@ -117,15 +101,8 @@ public final class ServerSentEventReader {
 
   private final ServerSentEventListener listener;
 
-  /**
-   * The data buffer, as UTF-8 bytes, decoded once per event rather than once per line. A plain
-   * array, reused across events: decoding it is a single String allocation, where an okio Buffer
-   * spanning segments would first be copied into a fresh array.
-   */
-  private byte[] data = new byte[INITIAL_DATA_CAPACITY];
-
-  private int dataLength;
-  private boolean hasData;
+  private final EventData data;
+  private final EventTypes eventTypes = new EventTypes();
   private @Nullable String eventType;
 
   /** The last event id buffer; null stands for the empty string. */
@@ -133,10 +110,6 @@ public final class ServerSentEventReader {
 
   /** The last event id string, committed when an event is dispatched; null when empty. */
   private @Nullable String lastEventId;
-
-  private final byte[][] typeBytes = new byte[TYPE_CACHE_SIZE][];
-  private final String[] typeStrings = new String[TYPE_CACHE_SIZE];
-  private int nextTypeSlot;
 
   private boolean bomChecked;
 
@@ -171,6 +144,7 @@ public final class ServerSentEventReader {
     this.source = requireNonNull(source, "source == null");
     this.listener = requireNonNull(listener, "listener == null");
     this.buffer = source.getBuffer();
+    this.data = new EventData(limits.maxEventBytes, limits.rejectMalformedUtf8);
     // The spec starts each stream's id buffer empty; taken literally, the first event without an
     // id after a reconnect would erase the id the reconnect just resumed from. Chromium's
     // EventSourceParser seeds the buffer with the current id instead, and so do we.
@@ -282,11 +256,10 @@ public final class ServerSentEventReader {
 
     if (name == DATA && nameLength == 4L) {
       buffer.skip(valueStart);
-      appendData(valueLength);
-      hasData = true;
+      data.append(buffer, valueLength);
     } else if (name == EVENT && nameLength == 5L) {
       buffer.skip(valueStart);
-      eventType = valueLength == 0L ? null : readEventType(valueLength);
+      eventType = valueLength == 0L ? null : eventTypes.read(buffer, valueLength);
     } else if (name == ID && nameLength == 2L) {
       buffer.skip(valueStart);
       if (buffer.indexOf((byte) 0, 0L, valueLength) != -1L) {
@@ -308,54 +281,6 @@ public final class ServerSentEventReader {
     long name = 0L;
     for (long i = 0L; i < nameLength; i++) name = (name << 8) | (buffer.getByte(i) & 0xffL);
     return name;
-  }
-
-  /** Moves a data line's value from the source buffer to the data buffer, after an LF if needed. */
-  private void appendData(long length) throws IOException {
-    long newLength = dataLength + length + (hasData ? 1L : 0L);
-    if (newLength > limits.maxEventBytes) {
-      throw new MalformedEventStreamException(
-          "SSE event data longer than " + limits.maxEventBytes + " bytes");
-    }
-    if (newLength > data.length) {
-      long capacity = Math.min(MAX_DATA_LENGTH, Math.max(newLength, 2L * data.length));
-      byte[] bigger = new byte[(int) capacity];
-      System.arraycopy(data, 0, bigger, 0, dataLength);
-      data = bigger;
-    }
-    if (hasData) data[dataLength++] = '\n';
-    int remaining = (int) length;
-    while (remaining > 0) {
-      int read = buffer.read(data, dataLength, remaining);
-      dataLength += read;
-      remaining -= read;
-    }
-  }
-
-  private String readEventType(long length) throws IOException {
-    if (length > MAX_CACHED_TYPE_LENGTH) return buffer.readUtf8(length);
-    for (int i = 0; i < TYPE_CACHE_SIZE; i++) {
-      byte[] cached = typeBytes[i];
-      if (cached == null) break;
-      if (cached.length == length && headEquals(cached)) {
-        buffer.skip(length);
-        return typeStrings[i];
-      }
-    }
-    byte[] bytes = buffer.readByteArray(length);
-    String type = new String(bytes, StandardCharsets.UTF_8);
-    int slot = nextTypeSlot;
-    typeBytes[slot] = bytes;
-    typeStrings[slot] = type;
-    nextTypeSlot = (slot + 1) % TYPE_CACHE_SIZE;
-    return type;
-  }
-
-  private boolean headEquals(byte[] bytes) {
-    for (int i = 0; i < bytes.length; i++) {
-      if (buffer.getByte(i) != bytes[i]) return false;
-    }
-    return true;
   }
 
   /**
@@ -383,41 +308,15 @@ public final class ServerSentEventReader {
     lastEventId = idBuffer;
     String type = eventType == null ? DEFAULT_TYPE : eventType;
     eventType = null;
-    if (!hasData) return false;
-    hasData = false;
-    // The JDK's decoder replaces malformed input with U+FFFD, as the spec's UTF-8 decode does.
-    String value = new String(data, 0, dataLength, StandardCharsets.UTF_8);
-    // A U+FFFD is rare in real data: only then are the bytes checked strictly.
-    if (limits.rejectMalformedUtf8 && value.indexOf('\uFFFD') >= 0 && !isUtf8(data, dataLength)) {
-      throw new MalformedEventStreamException("SSE event data is not valid UTF-8");
-    }
-    clearData();
+    String value = data.take();
+    if (value == null) return false;
     listener.onEvent(type, value, lastEventId);
     return true;
   }
 
-  private static boolean isUtf8(byte[] bytes, int length) {
-    try {
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes, 0, length));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
-    }
-  }
-
-  private void clearData() {
-    dataLength = 0;
-    if (data.length > MAX_RETAINED_DATA_CAPACITY) data = new byte[INITIAL_DATA_CAPACITY];
-  }
-
   private void discardIncompleteEvent() {
     exhausted = true;
-    clearData();
-    hasData = false;
+    data.discard();
     eventType = null;
     idBuffer = lastEventId;
   }
