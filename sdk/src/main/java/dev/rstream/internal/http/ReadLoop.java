@@ -14,7 +14,6 @@ import dev.rstream.internal.retry.RetryableFailure;
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import okhttp3.Call;
 import okhttp3.OkHttpClient;
@@ -24,9 +23,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The state machine of one read: catch-up GETs until up to date, then long-poll or SSE, with
- * reconnects and retries, always resuming from the last offset delivered downstream. Each {@link
- * #step()} blocks for at most one exchange and returns at most one batch. Driven by one thread at a
- * time ({@link ReadFlowable}'s worker); {@link #cancel()} may come from any thread.
+ * reconnects and retries (waited as {@link ReadRetries} says), always resuming from the last offset
+ * delivered downstream. Each {@link #step()} blocks for at most one exchange and returns at most
+ * one batch. Driven by one thread at a time ({@link ReadFlowable}'s worker); {@link #cancel()} may
+ * come from any thread.
  */
 final class ReadLoop<T> {
   private static final Logger logger = Logger.getLogger(ReadLoop.class.getName());
@@ -59,11 +59,8 @@ final class ReadLoop<T> {
   private final ReadOptions options;
   private final OkHttpClient liveClient;
   private final Recovery recovery;
-  private final @Nullable RetryListener retryListener;
+  private final ReadRetries retries;
   private final ResponseReader<T> responses;
-
-  /** Whether the listener heard a retry and has not yet heard the server answer again. */
-  private boolean retrying;
 
   private Offset offset;
   private @Nullable String cursor;
@@ -98,7 +95,7 @@ final class ReadLoop<T> {
     this.offset = options.offset();
     this.cursor = options.cursor();
     this.recovery = new Recovery(endpoint.retryPolicy());
-    this.retryListener = retryListener;
+    this.retries = new ReadRetries(endpoint, recovery, retryListener);
     // A live read from the tail needs no catch-up: the server waits at once (spec 8), saving a
     // round trip. SSE learns whether data events carry JSON when the first one arrives.
     if (offset.isNow() && options.liveMode() == LiveMode.LONG_POLL) phase = Phase.LONG_POLL;
@@ -156,15 +153,6 @@ final class ReadLoop<T> {
     }
   }
 
-  /** Tells the listener, once per run of retries, that the server answers again. */
-  private void answered() {
-    RetryListener listener = retryListener;
-    if (retrying && listener != null) {
-      retrying = false;
-      listener.recovered();
-    }
-  }
-
   private int currentStatus() {
     return source != null ? source.status() : 0;
   }
@@ -185,36 +173,18 @@ final class ReadLoop<T> {
     // Whatever was up to date before the failure is not known to be now: the next up-to-date
     // answer goes downstream even if it brings nothing, so a consumer can tell it caught up again.
     lastUpToDate = false;
-    long delay = recovery.onFailure(failure, endpoint.scheduler().now(MILLISECONDS));
+    long delay = retries.delayAfter(failure, offset);
     if (delay < 0) {
       finished = true;
       return new ReadStep<>(
           null, false, recovery.gaveUp(failure, endpoint.displayUrl(), offset), -1);
-    }
-    if (logger.isLoggable(Level.FINE)) {
-      logger.fine(
-          endpoint.displayUrl()
-              + " at "
-              + offset
-              + ": "
-              + failure.getMessage()
-              + ", retry "
-              + recovery.retries()
-              + " in "
-              + delay
-              + " ms");
-    }
-    RetryListener listener = retryListener;
-    if (listener != null) {
-      retrying = true;
-      listener.retrying(failure, delay);
     }
     return new ReadStep<>(null, false, null, delay);
   }
 
   /** Applies a batch to the read's position and decides whether it goes downstream. */
   private ReadStep<T> deliver(ReadBatch<T> batch) throws ProtocolException {
-    answered();
+    retries.answered();
     if (batch.partial()) {
       recovery.onProgress();
       return new ReadStep<>(batch, false, null, -1);
@@ -240,7 +210,7 @@ final class ReadLoop<T> {
       advancedSinceSent = true;
     } else if (phase == Phase.LONG_POLL
         && endpoint.scheduler().now(MILLISECONDS) - sentAt < STALL_MILLIS) {
-      stallDelay = stall(batch.status());
+      stallDelay = retries.stall(batch.status(), offset);
     }
     if (phase == Phase.CATCH_UP
         && next.equals(offset)
@@ -283,23 +253,6 @@ final class ReadLoop<T> {
     return new ReadStep<>(changed ? batch : null, complete, null, complete ? -1 : stallDelay);
   }
 
-  /** The delay before asking again after a stall; no progress for too long is a protocol error. */
-  private long stall(int status) throws ProtocolException {
-    long delay = recovery.onStall();
-    if (delay < 0) {
-      throw new ProtocolException(
-          "no progress: the server answered "
-              + Recovery.MAX_STALLS
-              + " times in a row at once without moving on from offset "
-              + offset,
-          endpoint.displayUrl(),
-          offset,
-          status,
-          null);
-    }
-    return delay;
-  }
-
   /** The delay before the next request, after a response or connection ended normally. */
   private long onSourceEnded(BatchSource<T> ended) throws RetryableFailure, ProtocolException {
     if (!(ended instanceof SseSource)) return -1;
@@ -310,7 +263,7 @@ final class ReadLoop<T> {
       // The server cycled a healthy connection: reconnect at once. One that ended quickly without
       // moving the read on is a stall, backed off, and an error if it keeps coming.
       if (advancedSinceSent || lived >= STALL_MILLIS) return -1;
-      return stall(sse.status());
+      return retries.stall(sse.status(), offset);
     }
     if (lived < QUICK_SSE_FAILURE_MILLIS) quickSseFailures++;
     if (options.liveMode() == LiveMode.AUTO
@@ -366,7 +319,7 @@ final class ReadLoop<T> {
         }
         responses.checkEventStream(response, offset);
         recovery.onConnected(endpoint.scheduler().now(MILLISECONDS));
-        answered();
+        retries.answered();
         result = responses.events(response, offset, () -> offset);
       } else {
         result =

@@ -156,19 +156,9 @@ public final class Recovery {
                       error -> {
                         if (!(error instanceof RetryableFailure)) return Flowable.error(error);
                         RetryableFailure failure = (RetryableFailure) error;
-                        long delay = recovery.onFailure(failure, scheduler.now(MILLISECONDS));
+                        long delay =
+                            recovery.onFailure(failure, scheduler.now(MILLISECONDS), url, logger);
                         if (delay < 0) return Flowable.error(recovery.gaveUp(failure, url, offset));
-                        if (logger.isLoggable(Level.FINE)) {
-                          logger.fine(
-                              url
-                                  + ": "
-                                  + failure.getMessage()
-                                  + ", retry "
-                                  + recovery.retries()
-                                  + " in "
-                                  + delay
-                                  + " ms");
-                        }
                         return Flowable.timer(delay, MILLISECONDS, scheduler);
                       }));
         });
@@ -180,6 +170,18 @@ public final class Recovery {
    */
   public long onFailure(RetryableFailure failure, long now) {
     return onFailure(failure.retryAfterMillis(), now);
+  }
+
+  /**
+   * As {@link #onFailure(RetryableFailure, long)}, and logs the retry to {@code log} (at FINE) as
+   * {@code "<where>: <failure>, retry <n> in <delay> ms"}; nothing when the policy gives up.
+   */
+  public long onFailure(RetryableFailure failure, long now, String where, Logger log) {
+    long delay = onFailure(failure, now);
+    if (delay >= 0 && log.isLoggable(Level.FINE)) {
+      log.fine(where + ": " + failure.getMessage() + ", retry " + retries + " in " + delay + " ms");
+    }
+    return delay;
   }
 
   /**
