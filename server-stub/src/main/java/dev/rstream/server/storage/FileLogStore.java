@@ -10,9 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -79,13 +77,11 @@ import org.slf4j.LoggerFactory;
  * <p>Heap use: per stream about 24 bytes per message for the index (plus producer states); message
  * bytes stay on disk and in the OS page cache. Each stream holds up to two open file descriptors.
  */
-public final class FileLogStore implements LogStore {
+public final class FileLogStore extends TableLogStore<FileStream> {
   private static final Logger log = LoggerFactory.getLogger(FileLogStore.class);
 
   private final Path streamsDir;
   private final DirectoryLock lock;
-  private final Map<String, FileStream> streams = new ConcurrentHashMap<>();
-  private final StreamTable<FileStream> table = new StreamTable<>(streams);
   private final TailListeners listeners = new TailListeners(log);
   private final AtomicLong nextFileNumber;
   private final GroupCommitWriter writer;
@@ -118,9 +114,9 @@ public final class FileLogStore implements LogStore {
     this.streamsDir = dir.resolve("streams");
     this.lock = lock;
     Files.createDirectories(streamsDir);
-    this.nextFileNumber = new AtomicLong(LogRecovery.recover(streamsDir, streams, salvage) + 1);
+    this.nextFileNumber = new AtomicLong(LogRecovery.recover(streamsDir, byPath, salvage) + 1);
     this.writer =
-        new GroupCommitWriter(streamsDir, streams, listeners, beforeGroup, disk, compactionHook);
+        new GroupCommitWriter(streamsDir, byPath, listeners, beforeGroup, disk, compactionHook);
     this.compactor = new Compactor(writer, compactionHook, String.valueOf(dir));
     writer.start();
   }
@@ -198,21 +194,11 @@ public final class FileLogStore implements LogStore {
   }
 
   @Override
-  public Collection<StreamMeta> streams() {
-    return table.metas();
-  }
-
-  @Override
-  public @Nullable StreamMeta meta(String path) {
-    return table.meta(path);
-  }
-
-  @Override
   public CompletableFuture<Long> create(StreamMeta meta, List<byte[]> initialMessages)
       throws StreamExistsException {
     requireNonNull(meta, "meta == null");
     checkMessages(initialMessages);
-    if (streams.containsKey(meta.path())) throw exists(meta.path());
+    if (byPath.containsKey(meta.path())) throw exists(meta.path());
     long incarnation = newIncarnation();
     LogRecord record = LogRecord.create(meta, incarnation, initialMessages);
     FileStream stream =
@@ -224,10 +210,10 @@ public final class FileLogStore implements LogStore {
             meta.lastStreamSeq());
     CompletableFuture<Long> future = new CompletableFuture<>();
     synchronized (stream) {
-      if (streams.putIfAbsent(meta.path(), stream) != null) throw exists(meta.path());
+      if (byPath.putIfAbsent(meta.path(), stream) != null) throw exists(meta.path());
       if (!writer.enqueue(QueuedChange.create(stream, record, meta.closed(), future))) {
         stream.deleted = true;
-        streams.remove(meta.path(), stream);
+        byPath.remove(meta.path(), stream);
       }
     }
     return future;
@@ -318,13 +304,8 @@ public final class FileLogStore implements LogStore {
   }
 
   @Override
-  public Collection<ProducerState> producers(String path) throws NoSuchStreamException {
-    return table.producers(path);
-  }
-
-  @Override
   public void forgetProducers(String path, Collection<String> ids) {
-    FileStream stream = streams.get(path);
+    FileStream stream = byPath.get(path);
     if (stream != null) stream.forgetProducers(ids);
   }
 
@@ -337,7 +318,7 @@ public final class FileLogStore implements LogStore {
       if (stream.deleted) throw noSuchStream(path);
       if (writer.enqueue(QueuedChange.delete(stream, future))) {
         stream.deleted = true;
-        streams.remove(path, stream);
+        byPath.remove(path, stream);
         listeners.fire(path, stream.index.tail(), stream.readableClosed, true);
       }
     }
@@ -361,7 +342,7 @@ public final class FileLogStore implements LogStore {
     compactor.stop();
     closed = true;
     IOException first = null;
-    for (FileStream stream : streams.values()) {
+    for (FileStream stream : byPath.values()) {
       try {
         stream.close();
       } catch (IOException e) {
@@ -382,7 +363,7 @@ public final class FileLogStore implements LogStore {
     while (true) {
       long candidate = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
       boolean used = false;
-      for (FileStream stream : streams.values()) used |= stream.created.incarnation() == candidate;
+      for (FileStream stream : byPath.values()) used |= stream.created.incarnation() == candidate;
       if (!used) return candidate;
     }
   }

@@ -7,9 +7,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -28,27 +26,15 @@ import org.slf4j.LoggerFactory;
  * unique within the process and, with overwhelming likelihood, differ from those a previous run of
  * the server handed out for the same path.
  */
-public final class MemoryLogStore implements LogStore {
+public final class MemoryLogStore extends TableLogStore<MemoryLogStore.Stream> {
   private static final Logger log = LoggerFactory.getLogger(MemoryLogStore.class);
 
-  private final Map<String, Stream> streams = new ConcurrentHashMap<>();
-  private final StreamTable<Stream> table = new StreamTable<>(streams);
   private final TailListeners listeners = new TailListeners(log);
   private final AtomicLong incarnations =
       new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 62));
 
   /** An empty store. */
   public MemoryLogStore() {}
-
-  @Override
-  public Collection<StreamMeta> streams() {
-    return table.metas();
-  }
-
-  @Override
-  public @Nullable StreamMeta meta(String path) {
-    return table.meta(path);
-  }
 
   @Override
   public CompletableFuture<Long> create(StreamMeta meta, List<byte[]> initialMessages)
@@ -58,7 +44,7 @@ public final class MemoryLogStore implements LogStore {
     Stream stream = new Stream(meta, incarnations.incrementAndGet());
     synchronized (stream) {
       // Publish under the monitor so that nobody reads the stream before its first unit is in.
-      if (streams.putIfAbsent(meta.path(), stream) != null) {
+      if (byPath.putIfAbsent(meta.path(), stream) != null) {
         throw new StreamExistsException("stream exists: " + meta.path());
       }
       stream.add(initialMessages);
@@ -129,16 +115,11 @@ public final class MemoryLogStore implements LogStore {
 
   @Override
   public void forgetProducers(String path, Collection<String> ids) {
-    Stream stream = streams.get(path);
+    Stream stream = byPath.get(path);
     if (stream == null) return;
     synchronized (stream) {
       stream.producers.keySet().removeAll(ids);
     }
-  }
-
-  @Override
-  public Collection<ProducerState> producers(String path) throws NoSuchStreamException {
-    return table.producers(path);
   }
 
   @Override
@@ -148,7 +129,7 @@ public final class MemoryLogStore implements LogStore {
     synchronized (stream) {
       if (stream.deleted) throw noSuchStream(path);
       stream.deleted = true;
-      streams.remove(path, stream);
+      byPath.remove(path, stream);
       listeners.fire(path, stream.index.tail(), stream.closed, true);
     }
     return CompletableFuture.completedFuture(null);
@@ -166,7 +147,7 @@ public final class MemoryLogStore implements LogStore {
   /** What a dropped message's slot holds, so that its bytes can be collected. */
   private static final byte[] DROPPED = new byte[0];
 
-  private static final class Stream extends StoredStream {
+  static final class Stream extends StoredStream {
     final MessageIndex index = new MessageIndex();
     final List<byte[]> data = new ArrayList<>();
     boolean closed;
