@@ -4,6 +4,7 @@ import dev.rstream.durable.AppendResult;
 import dev.rstream.durable.ProducerOptions;
 import dev.rstream.internal.live.LiveCursor;
 import dev.rstream.internal.outbox.Outbox;
+import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.window.DurableStreamSource;
 import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.StreamSource;
@@ -78,9 +79,12 @@ final class ClientAppends {
         .onErrorResumeNext(
             error ->
                 // Refused, so not applied: the server's producer state is not ours (the stream was
-                // created again, or another instance took the id). A new epoch sends it once more.
-                error instanceof SequenceConflictException
-                        || error instanceof ProducerFencedException
+                // created again, or another instance took the id). A new epoch sends it once more,
+                // unless an earlier attempt's answer was lost: the server may hold that one at the
+                // old epoch, and under a new one it would apply it again.
+                (error instanceof SequenceConflictException
+                            || error instanceof ProducerFencedException)
+                        && !Recovery.afterRetry(error)
                     ? appendThroughProducer(copy)
                     : Single.error(error));
   }

@@ -295,9 +295,12 @@ public final class RStreamClient implements Closeable {
    * <p><b>Without an outbox</b>: sent through this client's {@linkplain #producer() idempotent
    * producer}, in memory only: retried on transient failures, and a retry after a lost response
    * never appends twice. Cold: each subscription appends again. Fails with the transport's typed
-   * error when retries run out; the next append starts a new producer epoch. An append subscribed
-   * before {@link #close()} is still sent; one subscribed after fails with {@code
-   * IllegalStateException}.
+   * error when retries run out; the next append starts a new producer epoch. Fenced (another
+   * instance took the producer's id) or out of sequence, it is sent once more under a new epoch,
+   * unless an earlier attempt's answer was lost: then it fails with that {@link
+   * ProducerFencedException} or {@link SequenceConflictException}, since the server may have
+   * applied it. An append subscribed before {@link #close()} is still sent; one subscribed after
+   * fails with {@code IllegalStateException}.
    */
   public Single<Offset> append(Change... changes) {
     requireNonNull(changes, "changes == null");

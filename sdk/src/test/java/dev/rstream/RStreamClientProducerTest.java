@@ -61,6 +61,29 @@ class RStreamClientProducerTest {
     return store;
   }
 
+  /**
+   * The server's HTTP client, but the answer to the first POST is lost after the server applied it
+   * (a connection reset), {@code beforeLoss} running in between; {@code posts} counts the POSTs.
+   */
+  private OkHttpClient losingFirstPostAnswer(
+      java.util.concurrent.atomic.AtomicInteger posts, Runnable beforeLoss) {
+    return server
+        .http()
+        .newBuilder()
+        .addInterceptor(
+            chain -> {
+              okhttp3.Response response = chain.proceed(chain.request());
+              if (chain.request().method().equals("POST") && posts.incrementAndGet() == 1) {
+                response.close();
+                beforeLoss.run();
+                throw new java.io.IOException(
+                    "connection reset after the server applied the append");
+              }
+              return response;
+            })
+        .build();
+  }
+
   private static Change order(String key, int qty) {
     return Change.builder()
         .operation(Change.Operation.UPDATE)
@@ -163,24 +186,38 @@ class RStreamClientProducerTest {
   }
 
   @Test
+  void anAppendAppliedWhoseAnswerWasLostIsNotSentAgainUnderANewEpochAfterAFence() throws Exception {
+    // A store that keeps the producer's identity but no outbox: append goes through the producer.
+    LocalStore store = LocalStore.inMemory();
+    RStreamClient other = client(store); // a second instance on the same store
+    // Before the retry arrives, the other instance takes the id's next epoch.
+    OkHttpClient losing =
+        losingFirstPostAnswer(
+            new java.util.concurrent.atomic.AtomicInteger(),
+            () -> other.producer().append(order("o9", 9)).timeout(10, SECONDS).blockingGet());
+    RStreamClient first =
+        RStreamClient.builder()
+            .streamUrl(url)
+            .okHttpClient(losing)
+            .store(store)
+            .liveLinger(0, SECONDS)
+            .build();
+    clients.add(first);
+
+    TestObserver<Offset> append = first.append(order("o1", 1)).test();
+
+    assertThat(append.await(10, SECONDS)).isTrue();
+    append.assertError(ProducerFencedException.class);
+    assertThat(ServerLog.values(server.http(), url))
+        .as("each change once: the fenced one was not sent again under a new epoch")
+        .containsExactly("{\"qty\":1}", "{\"qty\":9}");
+  }
+
+  @Test
   void appendWhoseResponseIsLostIsRetriedAndAppliedOnce() throws Exception {
     java.util.concurrent.atomic.AtomicInteger posts =
         new java.util.concurrent.atomic.AtomicInteger();
-    OkHttpClient losing =
-        server
-            .http()
-            .newBuilder()
-            .addInterceptor(
-                chain -> {
-                  okhttp3.Response response = chain.proceed(chain.request());
-                  if (chain.request().method().equals("POST") && posts.incrementAndGet() == 1) {
-                    response.close();
-                    throw new java.io.IOException(
-                        "connection reset after the server applied the append");
-                  }
-                  return response;
-                })
-            .build();
+    OkHttpClient losing = losingFirstPostAnswer(posts, () -> {});
     RStreamClient client =
         RStreamClient.builder().streamUrl(url).okHttpClient(losing).liveLinger(0, SECONDS).build();
     clients.add(client);

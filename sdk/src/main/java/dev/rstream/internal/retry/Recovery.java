@@ -137,9 +137,22 @@ public final class Recovery {
   }
 
   /**
+   * Whether {@code error} came from an attempt after a retried failure ({@link #retrying} marks
+   * it): an earlier attempt may have reached the server though its answer was lost.
+   */
+  public static boolean afterRetry(Throwable error) {
+    for (Throwable suppressed : error.getSuppressed()) {
+      if (suppressed instanceof TransientException) return true;
+    }
+    return false;
+  }
+
+  /**
    * {@code source} retried on {@link RetryableFailure} as {@code policy} allows, each attempt after
-   * its delay on {@code scheduler}; any other error passes through. When the policy gives up the
-   * error is a {@link TransientException} naming {@code url} and {@code offset}.
+   * its delay on {@code scheduler}; any other error passes through, carrying, after a retry, the
+   * last retried failure as a suppressed {@link TransientException} (see {@link #afterRetry}). When
+   * the policy gives up the error is a {@link TransientException} naming {@code url} and {@code
+   * offset}.
    */
   public static <R> Single<R> retrying(
       Single<R> source,
@@ -150,12 +163,26 @@ public final class Recovery {
     return Single.defer(
         () -> {
           Recovery recovery = new Recovery(policy);
+          RetryableFailure[] last = {null};
           return source.retryWhen(
               errors ->
                   errors.flatMap(
                       error -> {
-                        if (!(error instanceof RetryableFailure)) return Flowable.error(error);
+                        if (!(error instanceof RetryableFailure)) {
+                          RetryableFailure retried = last[0];
+                          if (retried != null) {
+                            error.addSuppressed(
+                                new TransientException(
+                                    "an earlier attempt failed: " + retried.getMessage(),
+                                    url,
+                                    offset,
+                                    retried.status(),
+                                    retried.getCause()));
+                          }
+                          return Flowable.error(error);
+                        }
                         RetryableFailure failure = (RetryableFailure) error;
+                        last[0] = failure;
                         long delay =
                             recovery.onFailure(failure, scheduler.now(MILLISECONDS), url, logger);
                         if (delay < 0) return Flowable.error(recovery.gaveUp(failure, url, offset));
