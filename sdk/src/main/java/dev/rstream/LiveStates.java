@@ -67,6 +67,12 @@ final class LiveStates {
    * arrive in the same view. An overlay change shows the last confirmed state again; if that state
    * was the first after a rebuild, the rebuild is told on the first of its views the subscriber
    * gets (whatever conflation skipped), and on no other.
+   *
+   * <p>Every confirmed state is shown, the first one too: {@code combineLatest} shows nothing until
+   * each source has a value and keeps only the latest of the others meanwhile, so {@code versions}
+   * is subscribed first and starts with a value of its own (not used). Subscribing to {@code
+   * confirmed} may show a state at once (a restarted client's stored one) and start a read whose
+   * next state can arrive on another thread before that subscription returns.
    */
   static Flowable<StateView> overlaid(
       Flowable<StateView> confirmed,
@@ -76,9 +82,9 @@ final class LiveStates {
         () -> {
           RebuildTold told = new RebuildTold();
           return Flowable.combineLatest(
+                  versions.startWithItem(0L),
                   confirmed,
-                  versions,
-                  (view, version) -> view.withPending(pendingOver.apply(view.offset())))
+                  (version, view) -> view.withPending(pendingOver.apply(view.offset())))
               .onBackpressureLatest()
               .map(told::once);
         });

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The live state: one shared connection, held state for late subscribers, the live window carried
@@ -69,8 +71,16 @@ class RStreamClientLiveTest extends FakeStreamClientTest {
     next.cancel();
   }
 
-  @Test
-  void aRestartedClientContinuesTheStoredLiveWindowWithoutRereadingIt() throws Exception {
+  /**
+   * The restarted client's first view is the stored state, with or without an outbox whose pending
+   * changes {@code live()} shows over it. The fake answers the read that continues the stored state
+   * within the subscription that started it, as a fast network may answer before that subscription
+   * returns.
+   */
+  @ParameterizedTest(name = "outbox {0}")
+  @ValueSource(booleans = {false, true})
+  void aRestartedClientContinuesTheStoredLiveWindowWithoutRereadingIt(boolean outbox)
+      throws Exception {
     LocalStore store = LocalStore.inMemory();
     RStreamClient first = clients.client(builder(stream).store(store));
     TestSubscriber<StateView> live = caughtUpLive(first);
@@ -81,7 +91,8 @@ class RStreamClientLiveTest extends FakeStreamClientTest {
 
     log.changeUnit(); // written while no client ran
     FakeStateStream restarted = new FakeStateStream(log);
-    TestSubscriber<StateView> again = clients.client(builder(restarted).store(store)).live().test();
+    TestSubscriber<StateView> again =
+        clients.client(builder(restarted).store(store).memoryOutbox(outbox)).live().test();
     again.awaitCount(2);
     assertThat(again.values().get(0).fromStore()).isTrue();
     assertThat(again.values().get(0).offset()).isEqualTo(reached);
