@@ -26,17 +26,17 @@ final class Benchmarks {
   /** The runner allows a benchmark command 60 s. */
   private static final long DEADLINE_SECONDS = 55;
 
-  private final ConformanceAdapter adapter;
+  private final RunnerSession session;
 
-  Benchmarks(ConformanceAdapter adapter) {
-    this.adapter = adapter;
+  Benchmarks(RunnerSession session) {
+    this.session = session;
   }
 
   ObjectNode run(JsonNode command) throws Exception {
     JsonNode operation = command.path("operation");
     String op = operation.path("op").asText();
     String path = operation.path("path").asText();
-    DurableStream stream = adapter.plainStream(path);
+    DurableStream stream = session.plainStream(path);
     long bytes = 0;
     long messages = -1;
     long start;
@@ -45,7 +45,7 @@ final class Benchmarks {
       case "append":
         {
           int size = operation.path("size").asInt(100);
-          String contentType = adapter.contentTypeOf(path);
+          String contentType = session.contentTypeOf(path);
           byte[] payload = payload(size, contentType);
           start = System.nanoTime();
           stream
@@ -128,7 +128,7 @@ final class Benchmarks {
           } catch (ConflictException alreadyThereWithAnotherType) {
             // Keep the existing stream: appends use its content type.
           }
-          String contentType = adapter.contentTypeOf(path);
+          String contentType = session.contentTypeOf(path);
           byte[] payload = payload(size, contentType);
           IdempotentProducer producer =
               stream.producer(
@@ -137,7 +137,7 @@ final class Benchmarks {
                       .autoClaim(true) // every iteration starts a new producer on the same stream
                       .build());
           // Decided once: parsing the content type per message cost more than the append itself.
-          boolean json = ConformanceAdapter.isJson(contentType);
+          boolean json = RunnerSession.isJson(contentType);
           String jsonPayload = new String(payload, StandardCharsets.UTF_8);
           start = System.nanoTime();
           for (int i = 0; i < count; i++) {
@@ -165,10 +165,10 @@ final class Benchmarks {
           break;
         }
       default:
-        return adapter.error(
+        return Answers.error(
             "benchmark", "NOT_SUPPORTED", "unknown benchmark operation: " + op, null);
     }
-    ObjectNode answer = adapter.ok("benchmark");
+    ObjectNode answer = Answers.ok("benchmark");
     answer.put("iterationId", command.path("iterationId").asText());
     answer.put("durationNs", Long.toString(end - start));
     ObjectNode metrics = answer.putObject("metrics");
@@ -193,9 +193,9 @@ final class Benchmarks {
 
   /** {@code size} bytes: a JSON string value for JSON streams, a filled array otherwise. */
   private static byte[] payload(int size, String contentType) {
-    byte[] payload = new byte[Math.max(size, ConformanceAdapter.isJson(contentType) ? 2 : 1)];
+    byte[] payload = new byte[Math.max(size, RunnerSession.isJson(contentType) ? 2 : 1)];
     Arrays.fill(payload, (byte) 'x');
-    if (ConformanceAdapter.isJson(contentType)) {
+    if (RunnerSession.isJson(contentType)) {
       payload[0] = '"';
       payload[payload.length - 1] = '"';
     }
