@@ -1,17 +1,9 @@
 package dev.rstream.benchmarks.fanout;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Server fan-out: {@code N} SSE connections on one JSON stream while one writer appends {@code R}
@@ -39,7 +30,6 @@ import org.jspecify.annotations.Nullable;
  * Markdown table.
  */
 public final class FanoutBenchmark {
-  private static final JsonFactory JSON = new JsonFactory();
   private static final String NOTE = "x".repeat(64);
 
   private FanoutBenchmark() {}
@@ -177,7 +167,7 @@ public final class FanoutBenchmark {
       return;
     }
     Report report = run(options);
-    System.out.println(markdown(report));
+    System.out.println(FanoutTable.markdown(report));
   }
 
   /** Runs every server through every connection count, then the catch-up read of each. */
@@ -221,7 +211,7 @@ public final class FanoutBenchmark {
       Options options, HttpClient http, ServerProcess server, int connections, String name)
       throws Exception {
     String url = server.streamUrl(name);
-    create(http, url);
+    RawStreamCalls.create(http, url);
     int warmup = options.rate * options.warmupSeconds;
     int total = warmup + options.rate * options.seconds;
     AtomicLongArray sent = new AtomicLongArray(total);
@@ -251,7 +241,7 @@ public final class FanoutBenchmark {
         long wait = start + appended * period - System.nanoTime();
         if (wait > 0) LockSupport.parkNanos(wait);
         sent.set(appended, System.nanoTime());
-        append(http, url, "{\"seq\":" + appended + ",\"note\":\"" + NOTE + "\"}");
+        RawStreamCalls.append(http, url, "{\"seq\":" + appended + ",\"note\":\"" + NOTE + "\"}");
         appended++;
       }
       appendsPerSecond = (appended - 1) / ((sent.get(appended - 1) - sent.get(0)) / 1e9);
@@ -269,7 +259,7 @@ public final class FanoutBenchmark {
     result = crowd.result();
     // A server notices a closed idle SSE connection only when it next writes to it (server-stub's
     // heartbeat is 15 s): deleting the stream ends every session on it now.
-    delete(http, url);
+    RawStreamCalls.delete(http, url);
     awaitReleased(server);
     return new FanoutRow(
         server.name,
@@ -304,7 +294,7 @@ public final class FanoutBenchmark {
   private static CatchUpRow catchUp(Options options, HttpClient http, ServerProcess server)
       throws Exception {
     String url = server.streamUrl("catchup-" + options.catchUp);
-    create(http, url);
+    RawStreamCalls.create(http, url);
     int batch = 1000;
     for (int from = 0; from < options.catchUp; from += batch) {
       StringBuilder body = new StringBuilder(batch * 100).append('[');
@@ -312,11 +302,11 @@ public final class FanoutBenchmark {
         if (i > from) body.append(',');
         body.append("{\"seq\":").append(i).append(",\"note\":\"").append(NOTE).append("\"}");
       }
-      append(http, url, body.append(']').toString());
+      RawStreamCalls.append(http, url, body.append(']').toString());
     }
     CatchUpRow best = null;
     for (int run = 0; run < options.catchUpRuns; run++) {
-      CatchUpRow row = readAll(http, server.name, url);
+      CatchUpRow row = RawStreamCalls.readAll(http, server.name, url);
       if (row.messages() != options.catchUp) {
         throw new IllegalStateException(
             server.name + " served " + row.messages() + " messages, expected " + options.catchUp);
@@ -326,226 +316,11 @@ public final class FanoutBenchmark {
     return best;
   }
 
-  /** Reads the stream from {@code -1} to its tail, counting the messages of each JSON array. */
-  static CatchUpRow readAll(HttpClient http, String server, String url)
-      throws IOException, InterruptedException {
-    long start = System.nanoTime();
-    String offset = "-1";
-    long messages = 0;
-    long bytes = 0;
-    int requests = 0;
-    while (true) {
-      HttpResponse<byte[]> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(url + "?offset=" + offset)).GET().build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-      requests++;
-      if (response.statusCode() != 200)
-        throw new IOException("GET " + url + ": " + response.statusCode());
-      byte[] body = response.body();
-      bytes += body.length;
-      messages += countMessages(body);
-      offset =
-          response
-              .headers()
-              .firstValue("Stream-Next-Offset")
-              .orElseThrow(() -> new IOException("no Stream-Next-Offset from " + url));
-      if (response.headers().firstValue("Stream-Up-To-Date").isPresent()) break;
-    }
-    return new CatchUpRow(server, messages, requests, bytes, System.nanoTime() - start);
-  }
-
-  private static long countMessages(byte[] body) throws IOException {
-    long count = 0;
-    try (JsonParser parser = JSON.createParser(body)) {
-      if (parser.nextToken() != JsonToken.START_ARRAY) throw new IOException("not a JSON array");
-      for (JsonToken token; (token = parser.nextToken()) != JsonToken.END_ARRAY; ) {
-        if (token == null) throw new IOException("truncated JSON array");
-        count++;
-        parser.skipChildren();
-      }
-    }
-    return count;
-  }
-
-  private static void create(HttpClient http, String url) throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 201)
-      throw new IOException("PUT " + url + ": " + response.statusCode() + " " + response.body());
-  }
-
-  private static void delete(HttpClient http, String url) throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url)).DELETE().build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 204 && response.statusCode() != 200) {
-      throw new IOException("DELETE " + url + ": " + response.statusCode() + " " + response.body());
-    }
-  }
-
-  private static void append(HttpClient http, String url, String json)
-      throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200 && response.statusCode() != 204) {
-      throw new IOException("POST " + url + ": " + response.statusCode() + " " + response.body());
-    }
-  }
-
   private static double load() {
     return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   private static void log(String format, Object... args) {
     System.err.printf(Locale.ROOT, "[fanout] " + format + "%n", args);
-  }
-
-  // ---------------------------------------------------------------- the table
-
-  /** The report as Markdown: the command, the machine, both tables and the ratios. */
-  static String markdown(Report report) {
-    Options o = report.options();
-    StringBuilder md = new StringBuilder();
-    md.append(
-        String.format(
-            Locale.ROOT,
-            "%s; %d cores; load average (1 min) %.2f at start, %.2f at end.%n%n",
-            Instant.now(),
-            Runtime.getRuntime().availableProcessors(),
-            report.loadBefore(),
-            report.loadAfter()));
-    md.append("```\n").append(o.command()).append("\n```\n\n");
-    md.append(
-        String.format(
-            Locale.ROOT,
-            "Fan-out: N SSE connections (`offset=now`) on one JSON stream, %d appends/s of ~90 B for %d s after %d s of"
-                + " warm-up; latency from just before each POST to its receipt on each connection. Server CPU: the"
-                + " child's user + system time from before connecting to the last delivery, per delivered message;"
-                + " client: the CPU time of the threads that read the connections, per delivered message."
-                + " Heap after a full GC and RSS with every connection still open.%n%n",
-            o.rate,
-            o.seconds,
-            o.warmupSeconds));
-    md.append(
-        "| server | connections | delivered | appends/s | p50 | p99 | p99.9 | max | CPU / delivery: server, client | heap after GC | RSS | threads OS / Java | goal |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (FanoutRow r : report.fanout()) {
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %,d (%,d open) | %,d / %,d%s | %.1f | %s | %s | %s | %s | %.1f us, %.1f us | %.1f MB | %.1f MB | %d / %s | %s |%n",
-              r.server(),
-              r.connections(),
-              r.ready(),
-              r.received(),
-              r.expected(),
-              problems(r),
-              r.appendsPerSecond(),
-              ms(r.p50()),
-              ms(r.p99()),
-              ms(r.p999()),
-              ms(r.max()),
-              r.cpuMicrosPerDelivery(),
-              r.clientCpuMicrosPerDelivery(),
-              r.stats().heapBytes() / 1e6,
-              r.stats().rssBytes() / 1e6,
-              r.stats().osThreads(),
-              r.stats().javaThreads() > 0 ? Integer.toString(r.stats().javaThreads()) : "-",
-              goal(r)));
-    }
-    List<String> ratios = new ArrayList<>();
-    for (int connections : o.connections) {
-      FanoutRow stub = find(report.fanout(), "server-stub", connections);
-      FanoutRow node = find(report.fanout(), "Node", connections);
-      if (stub != null && node != null) {
-        ratios.add(
-            String.format(
-                Locale.ROOT,
-                "%,d connections: Node / server-stub p99 %.2fx, p50 %.2fx, appends/s reached %.2fx, server CPU per delivery %.2fx",
-                connections,
-                node.p99() / stub.p99(),
-                node.p50() / stub.p50(),
-                node.appendsPerSecond() / stub.appendsPerSecond(),
-                node.cpuMicrosPerDelivery() / stub.cpuMicrosPerDelivery()));
-      }
-    }
-    if (!ratios.isEmpty()) md.append('\n').append(String.join("; ", ratios)).append(".\n");
-    md.append(
-        String.format(
-            Locale.ROOT,
-            "%nCatch-up: %,d messages (~90 B each, appended 1,000 per POST) read from `-1` to the tail with the JDK"
-                + " HttpClient, each body parsed with Jackson's streaming parser; best of %d.%n%n",
-            o.catchUp,
-            o.catchUpRuns));
-    md.append(
-        "| server | messages | requests | bytes | time | msg/s | MB/s |\n|---|---|---|---|---|---|---|\n");
-    for (CatchUpRow r : report.catchUp()) {
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %,d | %,d | %,d | %.1f ms | %,.0f | %.1f |%n",
-              r.server(),
-              r.messages(),
-              r.requests(),
-              r.bytes(),
-              r.bestNanos() / 1e6,
-              r.messagesPerSecond(),
-              r.megabytesPerSecond()));
-    }
-    CatchUpRow stub =
-        report.catchUp().stream()
-            .filter(r -> r.server().equals("server-stub"))
-            .findFirst()
-            .orElse(null);
-    CatchUpRow node =
-        report.catchUp().stream()
-            .filter(r -> r.server().startsWith("Node"))
-            .findFirst()
-            .orElse(null);
-    if (stub != null && node != null) {
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "%nCatch-up throughput server-stub / Node = %.2fx.%n",
-              stub.messagesPerSecond() / node.messagesPerSecond()));
-    }
-    return md.toString();
-  }
-
-  private static String ms(double millis) {
-    return Double.isNaN(millis) ? "n/a" : String.format(Locale.ROOT, "%.2f ms", millis);
-  }
-
-  private static String problems(FanoutRow r) {
-    List<String> problems = new ArrayList<>();
-    if (r.outOfOrder() > 0) problems.add(r.outOfOrder() + " out of order");
-    if (r.closedEarly() > 0) problems.add(r.closedEarly() + " closed early");
-    if (!r.allReachedLast()) problems.add("last not seen everywhere");
-    return problems.isEmpty() ? "" : " (" + String.join(", ", problems) + ")";
-  }
-
-  private static String goal(FanoutRow r) {
-    if (!r.server().equals("server-stub") || r.connections() < 5000) return "";
-    boolean met = r.ready() == r.connections() && r.received() == r.expected() && r.p99() < 50;
-    return "5,000 held, p99 < 50 ms: " + (met ? "met" : "NOT met");
-  }
-
-  private static @Nullable FanoutRow find(List<FanoutRow> rows, String server, int connections) {
-    for (FanoutRow r : rows) {
-      if (r.server().startsWith(server) && r.connections() == connections) return r;
-    }
-    return null;
   }
 }

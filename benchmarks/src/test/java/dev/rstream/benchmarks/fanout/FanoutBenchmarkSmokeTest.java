@@ -53,7 +53,7 @@ final class FanoutBenchmarkSmokeTest {
               assertThat(row.messages()).isEqualTo(2500);
               assertThat(row.requests()).isPositive();
             });
-    assertThat(FanoutBenchmark.markdown(report))
+    assertThat(FanoutTable.markdown(report))
         .contains("| server-stub | 25 (25 open) | 2,500 / 2,500 |")
         .contains("| server-stub | 2,500 |")
         .doesNotContain("NaN");
