@@ -33,7 +33,7 @@ final class CatchUpFigures {
     String url = kit.loopback().createStateStream("warmup", Integer.MAX_VALUE);
     kit.loopback().populate(url, n, kit.options().populateBatch, OrderHistory::orderInsert);
     for (int i = 0; i < 2; i++) {
-      kit.loopback().rawCatchUp(url);
+      kit.loopback().raw().catchUp(url);
       try (RStreamClient client = kit.client(url, new TrafficCounter())) {
         caughtUp(client, n);
         // The first emission figure would otherwise carry the JIT's first compilation of the path.
@@ -53,19 +53,19 @@ final class CatchUpFigures {
     long rawBest = Long.MAX_VALUE;
     long pipelinedBest = Long.MAX_VALUE;
     long rstreamBest = Long.MAX_VALUE;
-    Loopback.RawResult raw = null;
+    RawReads.Result raw = null;
     long retained = 0;
     TrafficCounter counter = null;
     WeakReference<Object> previous = new WeakReference<>(null);
     for (int rep = 0; rep < kit.options().catchUpRuns; rep++) {
       long t0 = System.nanoTime();
-      raw = kit.loopback().rawCatchUp(url);
+      raw = kit.loopback().raw().catchUp(url);
       long rawNanos = System.nanoTime() - t0;
       rawBest = Math.min(rawBest, rawNanos);
       // Each message of the stream is one change, plus the opening keyframe's two controls.
       check(raw.messages == n + 2, "raw read " + raw.messages + " messages, expected " + (n + 2));
       long tp = System.nanoTime();
-      Loopback.RawResult pipelined = kit.loopback().rawCatchUpPipelined(url);
+      RawReads.Result pipelined = kit.loopback().raw().catchUpPipelined(url);
       long pipelinedNanos = System.nanoTime() - tp;
       pipelinedBest = Math.min(pipelinedBest, pipelinedNanos);
       check(pipelined.messages == n + 2, "pipelined raw read " + pipelined.messages + " messages");

@@ -42,7 +42,7 @@ final class RestartFigures {
     int keys = orders.keys();
     // Batches of `every` changes: the server writes its keyframes between units.
     Offset populated = orders.populateKeyframed(kit.loopback(), 0, n);
-    List<Loopback.IndexEntry> index = kit.loopback().keyframeIndex(url);
+    List<RawReads.IndexEntry> index = kit.loopback().raw().keyframeIndex(url);
     check(index.size() >= 3, "only " + index.size() + " keyframes in " + url);
     String size = count(n) + " msgs, " + index.size() + " keyframes";
 
@@ -100,7 +100,7 @@ final class RestartFigures {
       // (b) M messages appended while closed, then a restart and live().
       Offset before = populated;
       Offset grown = orders.populate(kit.loopback(), n, n + appended);
-      Loopback.RawResult added = kit.loopback().rawReadFrom(url, before.value());
+      RawReads.Result added = kit.loopback().raw().readFrom(url, before.value());
       TrafficCounter restarted = new TrafficCounter();
       long t1 = System.nanoTime();
       try (SqliteStore store = openStore(file);
@@ -206,7 +206,7 @@ final class RestartFigures {
     }
   }
 
-  private static Instant middle(Loopback.IndexEntry start, Loopback.IndexEntry end) {
+  private static Instant middle(RawReads.IndexEntry start, RawReads.IndexEntry end) {
     return start.timestamp.plus(Duration.between(start.timestamp, end.timestamp).dividedBy(2));
   }
 

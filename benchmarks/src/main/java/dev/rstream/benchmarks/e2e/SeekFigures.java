@@ -32,15 +32,15 @@ final class SeekFigures {
     // Batches of `every` changes: the server writes keyframes between units, so this keeps them
     // `every` changes apart.
     kit.loopback().populateKeyframed(url, 0, n, every, OrderHistory.orderMessage(keys, base));
-    List<Loopback.IndexEntry> index = kit.loopback().keyframeIndex(url);
+    List<RawReads.IndexEntry> index = kit.loopback().raw().keyframeIndex(url);
     check(index.size() >= 3, "only " + index.size() + " keyframes in " + url);
     int k = index.size() / 2;
-    Loopback.IndexEntry start = index.get(k);
-    Loopback.IndexEntry end = index.get(k + 1);
+    RawReads.IndexEntry start = index.get(k);
+    RawReads.IndexEntry end = index.get(k + 1);
     Instant target =
         start.timestamp.plus(Duration.between(start.timestamp, end.timestamp).dividedBy(2));
-    Loopback.RawResult window = kit.loopback().windowSize(url, start.offset, end.offset);
-    long indexBytes = kit.loopback().rawIndexBytes(url);
+    RawReads.Result window = kit.loopback().raw().windowSize(url, start.offset, end.offset);
+    long indexBytes = kit.loopback().raw().indexBytes(url);
 
     TrafficCounter counter = new TrafficCounter();
     try (RStreamClient client = kit.client(url, counter)) {
@@ -60,7 +60,7 @@ final class SeekFigures {
       long warmRequests = counter.requests() - coldRequests;
       check(warm.windowId().equals(cold.windowId()), "warm seek landed in another window");
 
-      Loopback.IndexEntry previous = index.get(k - 1);
+      RawReads.IndexEntry previous = index.get(k - 1);
       long t2 = System.nanoTime();
       client
           .window(
