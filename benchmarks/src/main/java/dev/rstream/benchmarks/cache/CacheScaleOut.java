@@ -6,6 +6,7 @@ import dev.rstream.Change;
 import dev.rstream.LiveTransport;
 import dev.rstream.Offset;
 import dev.rstream.RStreamClient;
+import dev.rstream.benchmarks.e2e.TrafficCounter;
 import dev.rstream.durable.CreateOptions;
 import dev.rstream.durable.DurableStream;
 import dev.rstream.testing.Nginx;
@@ -29,11 +30,6 @@ import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.Buffer;
-import okio.BufferedSource;
-import okio.ForwardingSource;
-import okio.Okio;
 
 /**
  * A thousand devices, each its own {@link RStreamClient} with its own {@link OkHttpClient}, read
@@ -58,7 +54,10 @@ public final class CacheScaleOut {
 
   private CacheScaleOut() {}
 
-  /** Counts the requests and wire body bytes a device's OkHttp sends and receives. */
+  /**
+   * Counts the requests and wire body bytes a device's OkHttp sends and receives; unlike {@link
+   * TrafficCounter}, keeps no list of the requests (a thousand devices share it).
+   */
   static final class Traffic implements Interceptor {
     final AtomicLong requests = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
@@ -66,23 +65,8 @@ public final class CacheScaleOut {
     @Override
     public Response intercept(Chain chain) throws IOException {
       requests.incrementAndGet();
-      Response response = chain.proceed(chain.request());
-      ResponseBody body = response.body();
       // A network interceptor sees the body before OkHttp un-gzips it: these are wire bytes.
-      BufferedSource counted =
-          Okio.buffer(
-              new ForwardingSource(body.source()) {
-                @Override
-                public long read(Buffer sink, long byteCount) throws IOException {
-                  long read = super.read(sink, byteCount);
-                  if (read > 0) bytes.addAndGet(read);
-                  return read;
-                }
-              });
-      return response
-          .newBuilder()
-          .body(ResponseBody.create(counted, body.contentType(), body.contentLength()))
-          .build();
+      return TrafficCounter.countingBody(chain.proceed(chain.request()), bytes);
     }
   }
 

@@ -32,16 +32,23 @@ public final class TrafficCounter implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     okhttp3.HttpUrl url = chain.request().url();
     requested.add(url.encodedPath() + (url.encodedQuery() == null ? "" : "?" + url.encodedQuery()));
-    Response response = chain.proceed(chain.request());
+    return countingBody(chain.proceed(chain.request()), bodyBytes);
+  }
+
+  /**
+   * {@code response} with a body that adds the bytes read from it to {@code bytes} as the caller
+   * reads them, so that a streaming (SSE) response stays streaming. In an application interceptor
+   * these are decoded bytes; in a network interceptor, bytes on the wire (before OkHttp un-gzips).
+   */
+  public static Response countingBody(Response response, AtomicLong bytes) {
     ResponseBody body = response.body();
-    // Counting as the caller reads keeps streaming (SSE) responses streaming.
     BufferedSource counted =
         Okio.buffer(
             new ForwardingSource(body.source()) {
               @Override
               public long read(Buffer sink, long byteCount) throws IOException {
                 long read = super.read(sink, byteCount);
-                if (read > 0) bodyBytes.addAndGet(read);
+                if (read > 0) bytes.addAndGet(read);
                 return read;
               }
             });
