@@ -8,12 +8,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
-import okhttp3.HttpUrl;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -28,11 +27,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Writes keyframes and the keyframe index for a stream, on any server.")
 final class KeyframerCommand implements Callable<Integer> {
-  @Parameters(
-      index = "0",
-      paramLabel = "URL",
-      description = "The state stream, e.g. http://127.0.0.1:4437/v1/stream/orders")
-  @Nullable String url;
+  @Mixin StreamUrl url = new StreamUrl();
 
   @Option(
       names = "--changes",
@@ -56,11 +51,7 @@ final class KeyframerCommand implements Callable<Integer> {
   public Integer call() {
     if (spec == null) throw new IllegalStateException("picocli did not inject the spec");
     PrintWriter out = spec.commandLine().getOut();
-    String text = url == null ? "" : url;
-    if (HttpUrl.parse(text) == null) {
-      throw new CliFailure(
-          ExitCode.BAD_URL, "malformed URL: '" + text + "' (want http(s)://host[:port]/path)");
-    }
+    String text = url.checked();
     if (changes <= 0) throw new CliFailure(ExitCode.USAGE, "--changes must be > 0: " + changes);
     if (interval.isZero() || interval.isNegative()) {
       throw new CliFailure(ExitCode.USAGE, "--interval must be > 0: " + interval);

@@ -14,19 +14,15 @@ import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * The stream a subcommand works on and how long it may wait for the server: the URL parameter and
  * the {@code --timeout} option, shared by every subcommand as a picocli mixin.
  */
 final class StreamTarget {
-  @Parameters(
-      index = "0",
-      paramLabel = "URL",
-      description = "The state stream, e.g. http://127.0.0.1:4437/v1/stream/orders")
-  @Nullable String url;
+  @Mixin StreamUrl url = new StreamUrl();
 
   @Option(
       names = "--timeout",
@@ -42,13 +38,7 @@ final class StreamTarget {
    * @throws CliFailure with {@link ExitCode#BAD_URL} if the URL is not an http(s) URL.
    */
   Connection connect() {
-    String text = url == null ? "" : url;
-    HttpUrl parsed = HttpUrl.parse(text);
-    if (parsed == null) {
-      throw new CliFailure(
-          ExitCode.BAD_URL, "malformed URL: '" + text + "' (want http(s)://host[:port]/path)");
-    }
-    return new Connection(parsed, timeout);
+    return new Connection(HttpUrl.get(url.checked()), timeout);
   }
 
   /**
