@@ -283,12 +283,7 @@ public final class CacheScaleOut {
     System.out.printf(
         Locale.ROOT, "  origin requests per window %.2f%n", windowOrigin / (double) past.size());
     System.out.printf(Locale.ROOT, "  origin CPU %d ms%n", cpuWindows.toMillis());
-    System.out.printf(
-        Locale.ROOT,
-        "  time to first state p50 %d ms, p99 %d ms, max %d ms%n",
-        percentile(firstState, 50) / 1_000_000,
-        percentile(firstState, 99) / 1_000_000,
-        percentile(firstState, 100) / 1_000_000);
+    printPercentiles("time to first state", firstState);
     long liveOrigin = direct ? liveRequests : liveHits.stream().filter(Nginx.Hit::origin).count();
     long liveOrigin200 = liveHits.stream().filter(h -> h.origin() && h.status() == 200).count();
     long liveOrigin204 = liveHits.stream().filter(h -> h.origin() && h.status() == 204).count();
@@ -320,12 +315,7 @@ public final class CacheScaleOut {
         liveOrigin / (double) intervals,
         intervals);
     System.out.printf(Locale.ROOT, "  origin CPU %d ms%n", cpuLive.toMillis());
-    System.out.printf(
-        Locale.ROOT,
-        "  append to device p50 %d ms, p99 %d ms, max %d ms%n",
-        percentile(delivery, 50) / 1_000_000,
-        percentile(delivery, 99) / 1_000_000,
-        percentile(delivery, 100) / 1_000_000);
+    printPercentiles("append to device", delivery);
 
     devices.forEach(RStreamClient::close);
     for (OkHttpClient http : https) {
@@ -353,6 +343,17 @@ public final class CacheScaleOut {
 
   private static Duration cpu(Process process) {
     return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+  }
+
+  /** Prints {@code what}'s p50, p99 and max of {@code nanos}, in milliseconds. */
+  private static void printPercentiles(String what, long[] nanos) {
+    System.out.printf(
+        Locale.ROOT,
+        "  %s p50 %d ms, p99 %d ms, max %d ms%n",
+        what,
+        percentile(nanos, 50) / 1_000_000,
+        percentile(nanos, 99) / 1_000_000,
+        percentile(nanos, 100) / 1_000_000);
   }
 
   private static long percentile(long[] values, int percentile) {

@@ -150,18 +150,8 @@ public final class OutboxBenchmark {
             Locale.ROOT,
             "%,d offline appends (one update each, over 100 entities), SQLite store%n",
             changes);
-        System.out.printf(
-            Locale.ROOT,
-            "append -> visible in live() offline: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n",
-            visible[changes / 2] / 1e6,
-            visible[(int) (changes * 0.99)] / 1e6,
-            visible[changes - 1] / 1e6);
-        System.out.printf(
-            Locale.ROOT,
-            "append -> returned (its outbox row committed): p50 %.3f ms, p99 %.3f ms, max %.3f ms%n",
-            returned[changes / 2] / 1e6,
-            returned[(int) (changes * 0.99)] / 1e6,
-            returned[changes - 1] / 1e6);
+        printPercentiles("append -> visible in live() offline", visible);
+        printPercentiles("append -> returned (its outbox row committed)", returned);
         System.out.printf(
             Locale.ROOT,
             "outbox cost per change: %.0f bytes of store file (db + wal), %.3f ms per append call"
@@ -188,6 +178,18 @@ public final class OutboxBenchmark {
       this.view = view;
       this.atNanos = atNanos;
     }
+  }
+
+  /** Prints {@code what}'s p50, p99 and max of the sorted {@code nanos}, in milliseconds. */
+  private static void printPercentiles(String what, long[] nanos) {
+    int n = nanos.length;
+    System.out.printf(
+        Locale.ROOT,
+        "%s: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n",
+        what,
+        nanos[n / 2] / 1e6,
+        nanos[(int) (n * 0.99)] / 1e6,
+        nanos[n - 1] / 1e6);
   }
 
   private static long storeBytes(File file) {
