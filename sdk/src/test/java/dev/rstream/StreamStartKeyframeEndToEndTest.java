@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rstream.durable.AppendOptions;
 import dev.rstream.durable.CreateOptions;
 import dev.rstream.durable.DurableStream;
+import dev.rstream.testing.Await;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
@@ -89,11 +90,21 @@ class StreamStartKeyframeEndToEndTest {
     TestSubscriber<StateView> live = client.live().test();
     live.awaitCount(1);
     append(insert("o1", "1", T1));
-    append(insert("o2", "2", T2));
+    Offset o2 = append(insert("o2", "2", T2));
+    latestHolding(live, o2, "o1", "o2"); // shown before the keyframe is written
+    int shown = live.values().size();
     Offset keyframe = append(KEYFRAME_AS_OF_START.toArray(new String[0]));
 
+    Await.until(() -> live.values().size() > shown, "a view at the keyframe");
     StateView afterKeyframe = latestHolding(live, keyframe, "o1", "o2");
     live.assertNoErrors();
+    // The keyframe takes o1 and o2 out of the window before it and applies them after its state:
+    // subscribers were shown them already, and are not told them again.
+    List<String> told = new ArrayList<>();
+    for (StateView view : live.values().subList(1, live.values().size())) {
+      for (Change change : view.changes()) told.add(change.key());
+    }
+    assertThat(told).as("each change told once").containsExactly("o1", "o2");
     assertThat(afterKeyframe.entities("order"))
         .containsOnly(Map.entry("o1", "1"), Map.entry("o2", "2"));
     assertThat(afterKeyframe.timestamp()).isEqualTo(T2);

@@ -147,7 +147,9 @@ final class LiveWindowReader {
           checkpoint.keyframe(assembler.completed(), open(assembler));
           Keyframe applied = open(assembler).start();
           if (applied != null) events.keyframeApplied(applied);
-          if (caughtUp || out.continuous()) out.holdUnit(open(assembler).latest(), offset);
+          if (caughtUp || out.continuous()) {
+            out.holdWindowStart(open(assembler).latest(), assembler.movedByKeyframe(), offset);
+          }
           break;
         case RESET:
           reset(assembler.resetOffset(), caughtUp);

@@ -1,8 +1,11 @@
 package dev.rstream.internal.live;
 
+import dev.rstream.Change;
 import dev.rstream.Offset;
+import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowPoint;
 import io.reactivex.rxjava3.core.FlowableEmitter;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -97,6 +100,31 @@ final class UnitEmitter {
     if (unitState == null) unitFirst = Math.max(0, point.applied() - 1);
     unitState = point;
     unitOffset = offset;
+  }
+
+  /**
+   * Holds {@code point}, the start of a window at a keyframe that took {@code moved} out of the
+   * window before it, to apply them after its state (an {@code asOf} before them, docs/PROTOCOL.md
+   * 3.3): those of them that subscribers were shown already are not among the changes of the unit
+   * held, so that no change is told twice.
+   */
+  void holdWindowStart(WindowPoint point, List<Change> moved, @Nullable Offset offset) {
+    int alreadyShown = shownOf(moved);
+    if (unitState == null || alreadyShown > 0) unitFirst = Math.min(alreadyShown, point.applied());
+    unitState = point;
+    unitOffset = offset;
+  }
+
+  /** How many of {@code moved}, from its first, the last state emitted holds. */
+  private int shownOf(List<Change> moved) {
+    WindowPoint shown = emitted;
+    if (shown == null || moved.isEmpty()) return 0;
+    Window window = shown.window();
+    int applied = shown.applied();
+    for (int i = 0; i < applied; i++) {
+      if (window.change(i) == moved.get(0)) return Math.min(moved.size(), applied - i);
+    }
+    return 0;
   }
 
   /** The unit held, if any, is complete: emits its state. */

@@ -72,6 +72,8 @@ public final class WindowAssembler {
   // Changes between a keyframe's asOf and its snapshot-start, applied after its inserts. While
   // seeking, every change met is kept with where it was, until the snapshot-start names its asOf.
   private final List<Change> setAside = new ArrayList<>();
+  // The changes the last keyframe took out of the window being read (its asOf is before them).
+  private List<Change> moved = List.of();
   private final List<Boolean> seekingHasOffset = new ArrayList<>();
   // Where each change met while seeking was: its unit's end offset, or the read position before it.
   private final List<Offset> seekingPositions = new ArrayList<>();
@@ -227,6 +229,7 @@ public final class WindowAssembler {
         } else {
           setAside.clear();
           if (asOf != null) window.moveChangesAfter(asOf, unitEnds, setAside);
+          moved = setAside.isEmpty() ? List.of() : new ArrayList<>(setAside);
         }
         phase = Phase.IN_KEYFRAME;
         keyframeTime = control.timestamp();
@@ -306,6 +309,15 @@ public final class WindowAssembler {
   /** True while inside a keyframe that has not ended. */
   public boolean inKeyframe() {
     return phase == Phase.IN_KEYFRAME;
+  }
+
+  /**
+   * The changes, in order, that the keyframe of the last {@link Event#WINDOW_STARTED} took out of
+   * the window read before it, to apply after its state (its {@code asOf} is before them); the very
+   * instances that window holds. Empty if none.
+   */
+  public List<Change> movedByKeyframe() {
+    return moved;
   }
 
   /** The window that ended at the last {@link Event#WINDOW_STARTED}, or null. */
