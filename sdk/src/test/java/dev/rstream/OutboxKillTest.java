@@ -3,17 +3,14 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.testing.ChildJvm;
 import dev.rstream.testing.StubServerExtension;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -123,77 +120,41 @@ class OutboxKillTest {
     }
   }
 
-  /** An {@link OutboxCrashChild} process and the lines it printed. */
+  /** An {@link OutboxCrashChild} process and the lines it prints. */
   private static final class Child {
-    private final Process process;
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final Thread reader;
+    private final ChildJvm jvm;
 
     Child(String url, File storeFile, String mode, int count) throws Exception {
-      String java = new File(System.getProperty("java.home"), "bin/java").getPath();
-      ProcessBuilder builder =
-          new ProcessBuilder(
-              java,
-              "-Xshare:auto",
-              "-XX:TieredStopAtLevel=1",
-              "-cp",
-              System.getProperty("java.class.path"),
-              OutboxCrashChild.class.getName(),
-              url,
-              storeFile.getPath(),
-              mode,
-              Integer.toString(count));
-      builder.redirectErrorStream(true);
-      process = builder.start();
-      reader =
-          new Thread(
-              () -> {
-                try (BufferedReader in =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  for (String line; (line = in.readLine()) != null; ) lines.add(line);
-                } catch (Exception ignored) {
-                  // the process was killed
-                }
-              });
-      reader.start();
+      jvm =
+          ChildJvm.start(
+              OutboxCrashChild.class, url, storeFile.getPath(), mode, Integer.toString(count));
     }
 
     void await(String expected) throws Exception {
-      String line;
-      do {
-        line = lines.poll(30, SECONDS);
-        if (line != null && !line.equals(expected)) System.err.println("child: " + line);
-      } while (line != null && !line.equals(expected));
-      assertThat(line).as("child output").isEqualTo(expected);
+      String line = jvm.awaitLine(expected::equals, 30, SECONDS);
+      assertThat(line).as("child output %s", jvm.output()).isEqualTo(expected);
     }
 
     /** Reads the child's outbox sizes ({@code left n}) until one that {@code until} accepts. */
     int awaitLeft(IntPredicate until) throws Exception {
-      while (true) {
-        String line = lines.poll(30, SECONDS);
-        assertThat(line).as("child output: the size of its outbox").isNotNull();
-        if (!line.startsWith("left ")) {
-          System.err.println("child: " + line);
-          continue;
-        }
-        int size = Integer.parseInt(line.substring("left ".length()));
-        if (until.test(size)) return size;
-      }
+      String line = jvm.awaitLine(l -> l.startsWith("left ") && until.test(size(l)), 30, SECONDS);
+      assertThat(line).as("child output: the size of its outbox").isNotNull();
+      return size(line);
+    }
+
+    private static int size(String line) {
+      return Integer.parseInt(line.substring("left ".length()));
     }
 
     void say(String line) throws Exception {
-      OutputStream out = process.getOutputStream();
+      OutputStream out = jvm.process().getOutputStream();
       out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
     }
 
     void kill() throws Exception {
-      process.destroyForcibly(); // SIGKILL on Unix
-      assertThat(process.waitFor(10, SECONDS)).isTrue();
-      reader.join(5_000);
-      List<String> rest = new java.util.ArrayList<>(lines);
-      for (String line : rest) System.err.println("child: " + line);
+      jvm.kill();
+      assertThat(jvm.process().isAlive()).isFalse();
     }
   }
 }
