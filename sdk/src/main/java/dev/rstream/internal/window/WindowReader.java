@@ -31,15 +31,13 @@ final class WindowReader {
   }
 
   /** The window {@code [start, end)} with id {@code id}; {@code prefix} is its start, if held. */
-  Single<WindowRegistry.Held> read(
-      String id, Keyframe start, Keyframe end, @Nullable Window prefix) {
+  Single<HeldWindow> read(String id, Keyframe start, Keyframe end, @Nullable Window prefix) {
     return Single.defer(
         () -> {
           StoredWindow stored = store.window(id);
           if (stored != null)
-            return Single.just(new WindowRegistry.Held(StoredWindows.restore(stored), true));
-          return readWindow(start, end, prefix)
-              .map(window -> new WindowRegistry.Held(window, false));
+            return Single.just(new HeldWindow(StoredWindows.restore(stored), true));
+          return readWindow(start, end, prefix).map(window -> new HeldWindow(window, false));
         });
   }
 

@@ -40,37 +40,11 @@ import org.jspecify.annotations.Nullable;
  * this object's lock; reads run on the scheduler.
  */
 public final class WindowRegistry {
-  /** A window's content for a caller: committed ({@link #window} non-null) or the live window. */
-  public static final class Held {
-    private static final Held LIVE = new Held(null, false);
-
-    private final @Nullable Window window;
-    private final boolean fromStore;
-
-    Held(@Nullable Window window, boolean fromStore) {
-      this.window = window;
-      this.fromStore = fromStore;
-    }
-
-    /** The committed window, or null if the time is in the live window. */
-    public @Nullable Window window() {
-      return window;
-    }
-
-    public boolean fromStore() {
-      return fromStore;
-    }
-
-    public boolean isLive() {
-      return window == null;
-    }
-  }
-
   private static final class Entry {
     WindowInfo info;
     @Nullable Window window;
     boolean fromStore;
-    @Nullable Single<Held> fetch;
+    @Nullable Single<HeldWindow> fetch;
 
     Entry(WindowInfo info) {
       this.info = info;
@@ -144,13 +118,13 @@ public final class WindowRegistry {
 
   /**
    * The content of the window covering {@code time}: held (no request), from the store, or read
-   * now. {@link Held#isLive()} if {@code time} is in the live window (the caller asks the live
-   * cursor). Fails with {@link OutOfRangeException} for a time before the first keyframe, naming
-   * the first keyframe the server still serves: when the window the index names answers 410
+   * now. {@link HeldWindow#isLive()} if {@code time} is in the live window (the caller asks the
+   * live cursor). Fails with {@link OutOfRangeException} for a time before the first keyframe,
+   * naming the first keyframe the server still serves: when the window the index names answers 410
    * (retention dropped it since the index was read), the index is read again and the time looked up
    * in it.
    */
-  public Single<Held> covering(Instant time) {
+  public Single<HeldWindow> covering(Instant time) {
     return coveringIn(keyframes.index(), time)
         .onErrorResumeNext(
             e -> {
@@ -160,7 +134,7 @@ public final class WindowRegistry {
             });
   }
 
-  private Single<Held> coveringIn(Single<KeyframeIndex> index, Instant time) {
+  private Single<HeldWindow> coveringIn(Single<KeyframeIndex> index, Instant time) {
     return index.flatMap(
         idx -> {
           int k = idx.covering(time);
@@ -171,14 +145,14 @@ public final class WindowRegistry {
         });
   }
 
-  private Single<Held> resolve(KeyframeIndex idx, Instant time) {
+  private Single<HeldWindow> resolve(KeyframeIndex idx, Instant time) {
     int k = idx.covering(time);
     if (k < 0) {
-      if (idx.isEmpty()) return Single.just(Held.LIVE); // a stream with no keyframe: all live
+      if (idx.isEmpty()) return Single.just(HeldWindow.LIVE); // a stream with no keyframe: all live
       return Single.error(new OutOfRangeException(url, time, idx.get(0).timestamp()));
     }
     Keyframe next = idx.next(k);
-    return next == null ? Single.just(Held.LIVE) : held(idx.get(k), next);
+    return next == null ? Single.just(HeldWindow.LIVE) : held(idx.get(k), next);
   }
 
   /**
@@ -195,22 +169,22 @@ public final class WindowRegistry {
   }
 
   /** The committed window {@code [start, end)}: from memory, or fetched once for all callers. */
-  public Single<Held> held(Keyframe start, Keyframe end) {
-    Single<Held> result = heldLocked(start, end);
+  public Single<HeldWindow> held(Keyframe start, Keyframe end) {
+    Single<HeldWindow> result = heldLocked(start, end);
     drain();
     return result;
   }
 
-  private synchronized Single<Held> heldLocked(Keyframe start, Keyframe end) {
+  private synchronized Single<HeldWindow> heldLocked(Keyframe start, Keyframe end) {
     Entry entry = entries.get(start.offset());
     if (entry != null && entry.window != null && entry.info.end() != null) {
       budget.used(start.offset());
-      return Single.just(new Held(entry.window, entry.fromStore));
+      return Single.just(new HeldWindow(entry.window, entry.fromStore));
     }
     if (entry != null && entry.fetch != null) return entry.fetch;
     if (entry != null && entry.info.state() == WindowState.COMMITTED) {
       // Dropped by the budget: read it again (from the store if it holds it), once for all callers.
-      SingleSubject<Held> result = SingleSubject.create();
+      SingleSubject<HeldWindow> result = SingleSubject.create();
       Entry dropped = entry;
       dropped.fetch = result.hide();
       fetchScheduler.submit(() -> runFetch(dropped, start, end, null, result));
@@ -224,7 +198,7 @@ public final class WindowRegistry {
     Window prefix =
         held != null && LiveCheckpoint.keyOf(held.start()).equals(start.offset()) ? held : null;
     Entry fetching = new Entry(WindowInfo.of(start, end, WindowState.PENDING));
-    SingleSubject<Held> result = SingleSubject.create();
+    SingleSubject<HeldWindow> result = SingleSubject.create();
     fetching.fetch = result.hide();
     entries.put(start.offset(), fetching);
     emit();
@@ -244,17 +218,17 @@ public final class WindowRegistry {
       Keyframe start,
       Keyframe end,
       @Nullable Window prefix,
-      SingleSubject<Held> result) {
+      SingleSubject<HeldWindow> result) {
     boolean again;
     synchronized (this) {
       again = entry.info.state() == WindowState.COMMITTED;
       if (!again) move(entry, WindowState.PULLING);
     }
     progress.update(p -> p.windowsPulling(progress.current().windowsPulling() + 1));
-    DisposableSingleObserver<Held> fetch =
-        new DisposableSingleObserver<Held>() {
+    DisposableSingleObserver<HeldWindow> fetch =
+        new DisposableSingleObserver<HeldWindow>() {
           @Override
-          public void onSuccess(Held held) {
+          public void onSuccess(HeldWindow held) {
             fetches.delete(this); // a finished read must not keep its window reachable
             commitFetched(entry, held, again);
             fetchScheduler.release();
@@ -283,7 +257,7 @@ public final class WindowRegistry {
     progress.update(p -> p.windowsPulling(Math.max(0, progress.current().windowsPulling() - 1)));
   }
 
-  private void commitFetched(Entry entry, Held held, boolean again) {
+  private void commitFetched(Entry entry, HeldWindow held, boolean again) {
     // A fetch holds a committed window, never the live one.
     Window window = java.util.Objects.requireNonNull(held.window());
     long weight = WindowWeight.of(window);
