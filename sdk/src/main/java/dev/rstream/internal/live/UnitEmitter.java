@@ -115,14 +115,18 @@ final class UnitEmitter {
     unitOffset = offset;
   }
 
-  /** How many of {@code moved}, from its first, the last state emitted holds. */
+  /**
+   * How many of {@code moved}, from its first, the last state emitted holds. They are the last
+   * changes of the window before the keyframe, so if that state is of that window, the first of
+   * them is among its last {@code moved.size()} changes: no more are looked at.
+   */
   private int shownOf(List<Change> moved) {
     WindowPoint shown = emitted;
     if (shown == null || moved.isEmpty()) return 0;
     Window window = shown.window();
     int applied = shown.applied();
-    for (int i = 0; i < applied; i++) {
-      if (window.change(i) == moved.get(0)) return Math.min(moved.size(), applied - i);
+    for (int i = Math.max(0, applied - moved.size()); i < applied; i++) {
+      if (window.change(i) == moved.get(0)) return applied - i;
     }
     return 0;
   }
