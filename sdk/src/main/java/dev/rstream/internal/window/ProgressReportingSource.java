@@ -13,6 +13,7 @@ import dev.rstream.internal.retry.RetryableFailure;
 import dev.rstream.internal.state.StateMessage;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Single;
+import java.util.function.BiFunction;
 
 /**
  * A {@link StreamSource} whose reads report their transport retries to a client's {@link
@@ -49,16 +50,7 @@ public final class ProgressReportingSource implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<StateMessage>> read(ReadOptions options, RetryListener listener) {
-    return Flowable.defer(
-        () -> {
-          Reporter reporter = new Reporter(source.url(), options.offset(), listener);
-          return source
-              .read(options, reporter)
-              // Before the end reaches the caller, so progress never shows a read retrying that has
-              // already failed or completed.
-              .doOnTerminate(reporter::ended)
-              .doOnCancel(reporter::ended);
-        });
+    return reported(source.url(), options, listener, source::read);
   }
 
   @Override
@@ -68,11 +60,22 @@ public final class ProgressReportingSource implements StreamSource {
 
   @Override
   public Flowable<ReadBatch<Keyframe>> readIndex(ReadOptions options, RetryListener listener) {
+    return reported(source.url() + ".keyframes", options, listener, source::readIndex);
+  }
+
+  /**
+   * {@code read} of {@code options}, each subscription with a {@link Reporter} of its own that
+   * reports as {@code url} and hears the end before the caller does.
+   */
+  private <T> Flowable<ReadBatch<T>> reported(
+      String url,
+      ReadOptions options,
+      RetryListener listener,
+      BiFunction<ReadOptions, RetryListener, Flowable<ReadBatch<T>>> read) {
     return Flowable.defer(
         () -> {
-          Reporter reporter = new Reporter(source.url() + ".keyframes", options.offset(), listener);
-          return source
-              .readIndex(options, reporter)
+          Reporter reporter = new Reporter(url, options.offset(), listener);
+          return read.apply(options, reporter)
               // Before the end reaches the caller, so progress never shows a read retrying that has
               // already failed or completed.
               .doOnTerminate(reporter::ended)
