@@ -82,22 +82,10 @@ public final class Change {
   }
 
   /**
-   * A change from fields already checked as {@link Builder#build} checks them; see {@code
-   * Internal}.
+   * A change from fields already checked as {@link Builder#build} checks them: through {@code
+   * Internal}, or from the builder.
    */
-  static Change trusted(
-      Operation operation,
-      String type,
-      String key,
-      @Nullable String value,
-      @Nullable String oldValue,
-      @Nullable Instant timestamp,
-      @Nullable String txid,
-      @Nullable Offset offset) {
-    return new Change(type, key, operation, value, oldValue, timestamp, txid, offset);
-  }
-
-  private Change(
+  Change(
       String type,
       String key,
       Operation operation,

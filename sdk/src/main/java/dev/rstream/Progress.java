@@ -1,5 +1,6 @@
 package dev.rstream;
 
+import dev.rstream.internal.window.ProgressBuilder;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -139,26 +140,17 @@ public final class Progress {
   private final @Nullable CatchUp catchUp;
   private final long liveRebuilds;
 
-  /** Made through {@code Internal} by internal code, which checks the fields as it builds. */
-  Progress(
-      Live live,
-      @Nullable Offset liveOffset,
-      int windowsPulling,
-      int windowsCommitted,
-      long messagesRead,
-      int retryAttempt,
-      @Nullable TransientException retryCause,
-      @Nullable CatchUp catchUp,
-      long liveRebuilds) {
-    this.live = live;
-    this.liveOffset = liveOffset;
-    this.windowsPulling = windowsPulling;
-    this.windowsCommitted = windowsCommitted;
-    this.messagesRead = messagesRead;
-    this.retryAttempt = retryAttempt;
-    this.retryCause = retryCause;
-    this.catchUp = catchUp;
-    this.liveRebuilds = liveRebuilds;
+  /** Made through {@code Internal} by internal code, whose builder checks the fields as it goes. */
+  Progress(ProgressBuilder builder) {
+    this.live = builder.live();
+    this.liveOffset = builder.liveOffset();
+    this.windowsPulling = builder.windowsPulling();
+    this.windowsCommitted = builder.windowsCommitted();
+    this.messagesRead = builder.messagesRead();
+    this.retryAttempt = builder.retryAttempt();
+    this.retryCause = builder.retryCause();
+    this.catchUp = builder.catchUp();
+    this.liveRebuilds = builder.liveRebuilds();
   }
 
   /** The live cursor's connection state. */

@@ -1,6 +1,7 @@
 package dev.rstream;
 
 import dev.rstream.internal.Internal;
+import dev.rstream.internal.window.ProgressBuilder;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
@@ -16,29 +17,11 @@ final class RealInternal extends Internal {
       @Nullable Instant timestamp,
       @Nullable String txid,
       @Nullable Offset offset) {
-    return Change.trusted(operation, type, key, value, oldValue, timestamp, txid, offset);
+    return new Change(type, key, operation, value, oldValue, timestamp, txid, offset);
   }
 
   @Override
-  public Progress progress(
-      Progress.Live live,
-      @Nullable Offset liveOffset,
-      int windowsPulling,
-      int windowsCommitted,
-      long messagesRead,
-      int retryAttempt,
-      @Nullable TransientException retryCause,
-      Progress.@Nullable CatchUp catchUp,
-      long liveRebuilds) {
-    return new Progress(
-        live,
-        liveOffset,
-        windowsPulling,
-        windowsCommitted,
-        messagesRead,
-        retryAttempt,
-        retryCause,
-        catchUp,
-        liveRebuilds);
+  public Progress progress(ProgressBuilder builder) {
+    return new Progress(builder);
   }
 }

@@ -4,7 +4,7 @@ import dev.rstream.Change;
 import dev.rstream.Offset;
 import dev.rstream.Progress;
 import dev.rstream.RStreamClient;
-import dev.rstream.TransientException;
+import dev.rstream.internal.window.ProgressBuilder;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
@@ -47,15 +47,6 @@ public abstract class Internal {
       @Nullable String txid,
       @Nullable Offset offset);
 
-  /** A progress from fields the caller has already checked, as {@code ProgressBuilder} does. */
-  public abstract Progress progress(
-      Progress.Live live,
-      @Nullable Offset liveOffset,
-      int windowsPulling,
-      int windowsCommitted,
-      long messagesRead,
-      int retryAttempt,
-      @Nullable TransientException retryCause,
-      Progress.@Nullable CatchUp catchUp,
-      long liveRebuilds);
+  /** The progress {@code builder} holds; the builder checked each field as it was set. */
+  public abstract Progress progress(ProgressBuilder builder);
 }

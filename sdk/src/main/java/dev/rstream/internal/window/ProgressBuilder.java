@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link Progress}, which apps only read: its fields are checked as they are set, and the
- * result is made through {@link Internal}. Not thread-safe.
+ * result is made through {@link Internal}, which reads them back. Not thread-safe.
  */
 public final class ProgressBuilder {
   private Progress.Live live = Progress.Live.IDLE;
@@ -28,15 +28,14 @@ public final class ProgressBuilder {
 
   /** A builder holding {@code progress}. */
   public ProgressBuilder(Progress progress) {
-    this.live = progress.live();
-    this.liveOffset = progress.liveOffset();
-    this.windowsPulling = progress.windowsPulling();
-    this.windowsCommitted = progress.windowsCommitted();
-    this.messagesRead = progress.messagesRead();
-    this.retryAttempt = progress.retryAttempt();
-    this.retryCause = progress.retryCause();
-    this.catchUp = progress.catchUp();
-    this.liveRebuilds = progress.liveRebuilds();
+    live(progress.live())
+        .liveOffset(progress.liveOffset())
+        .windowsPulling(progress.windowsPulling())
+        .windowsCommitted(progress.windowsCommitted())
+        .messagesRead(progress.messagesRead())
+        .retrying(progress.retryAttempt(), progress.retryCause())
+        .catchUp(progress.catchUp())
+        .liveRebuilds(progress.liveRebuilds());
   }
 
   /** Sets the catch-up in progress, or null for none. */
@@ -45,16 +44,31 @@ public final class ProgressBuilder {
     return this;
   }
 
+  /** The catch-up in progress, or null. */
+  public Progress.@Nullable CatchUp catchUp() {
+    return catchUp;
+  }
+
   /** Sets the live cursor's state; {@link Progress.Live#IDLE} by default. */
   public ProgressBuilder live(Progress.Live live) {
     this.live = requireNonNull(live, "live == null");
     return this;
   }
 
+  /** The live cursor's state. */
+  public Progress.Live live() {
+    return live;
+  }
+
   /** Sets the live cursor's last applied offset, or null. */
   public ProgressBuilder liveOffset(@Nullable Offset liveOffset) {
     this.liveOffset = liveOffset;
     return this;
+  }
+
+  /** The live cursor's last applied offset, or null. */
+  public @Nullable Offset liveOffset() {
+    return liveOffset;
   }
 
   /** Sets the number of windows being read; not negative. */
@@ -64,6 +78,11 @@ public final class ProgressBuilder {
     return this;
   }
 
+  /** The number of windows being read. */
+  public int windowsPulling() {
+    return windowsPulling;
+  }
+
   /** Sets the number of windows held completely; not negative. */
   public ProgressBuilder windowsCommitted(int windowsCommitted) {
     if (windowsCommitted < 0) throw new IllegalArgumentException("windowsCommitted < 0");
@@ -71,11 +90,21 @@ public final class ProgressBuilder {
     return this;
   }
 
+  /** The number of windows held completely. */
+  public int windowsCommitted() {
+    return windowsCommitted;
+  }
+
   /** Sets the number of messages read; not negative. */
   public ProgressBuilder messagesRead(long messagesRead) {
     if (messagesRead < 0) throw new IllegalArgumentException("messagesRead < 0");
     this.messagesRead = messagesRead;
     return this;
+  }
+
+  /** The number of messages read. */
+  public long messagesRead() {
+    return messagesRead;
   }
 
   /**
@@ -94,6 +123,16 @@ public final class ProgressBuilder {
     return this;
   }
 
+  /** The failures in a row of the read retrying; 0 when none is. */
+  public int retryAttempt() {
+    return retryAttempt;
+  }
+
+  /** The last failure of the read retrying; null when none is. */
+  public @Nullable TransientException retryCause() {
+    return retryCause;
+  }
+
   /** Sets the number of live rebuilds after a 410; not negative. */
   public ProgressBuilder liveRebuilds(long liveRebuilds) {
     if (liveRebuilds < 0) throw new IllegalArgumentException("liveRebuilds < 0");
@@ -101,18 +140,13 @@ public final class ProgressBuilder {
     return this;
   }
 
+  /** The number of live rebuilds. */
+  public long liveRebuilds() {
+    return liveRebuilds;
+  }
+
   /** Returns the progress. */
   public Progress build() {
-    return Internal.instance()
-        .progress(
-            live,
-            liveOffset,
-            windowsPulling,
-            windowsCommitted,
-            messagesRead,
-            retryAttempt,
-            retryCause,
-            catchUp,
-            liveRebuilds);
+    return Internal.instance().progress(this);
   }
 }
