@@ -3,6 +3,7 @@ package dev.rstream;
 import static java.util.Objects.requireNonNull;
 
 import dev.rstream.internal.store.MemoryLocalStore;
+import dev.rstream.internal.window.Window;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -320,7 +321,7 @@ public interface LocalStore {
 
     /** See {@link WindowInfo#id()}. */
     public String id() {
-      return start == null ? Offset.START.value() : start.offset().value();
+      return Window.idOf(start);
     }
 
     /** The start keyframe, or null if the window starts at the beginning of the stream. */

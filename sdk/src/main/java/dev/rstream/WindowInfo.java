@@ -2,6 +2,7 @@ package dev.rstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.rstream.internal.window.Window;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -71,7 +72,7 @@ public final class WindowInfo {
    * keyframe). The same window has the same id in every client and across restarts.
    */
   public String id() {
-    return start == null ? Offset.START.value() : start.offset().value();
+    return Window.idOf(start);
   }
 
   /** The keyframe that starts the window, or null for a stream with no keyframe at its start. */

@@ -81,7 +81,11 @@ public final class Window implements LiveWindowContent {
     return idOf(start);
   }
 
-  static String idOf(@Nullable Keyframe start) {
+  /**
+   * The id of the window that {@code start} starts ({@link dev.rstream.WindowInfo#id()}): the value
+   * of its offset, or of {@link Offset#START} for a window with no start keyframe.
+   */
+  public static String idOf(@Nullable Keyframe start) {
     return start == null ? Offset.START.value() : start.offset().value();
   }
 
