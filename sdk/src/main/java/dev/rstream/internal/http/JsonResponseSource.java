@@ -40,7 +40,6 @@ final class JsonResponseSource<T> implements BatchSource<T> {
   private final ReadBatch.Builder<T> template;
   private final Offset startOffset;
   private final int maxMessages;
-  private final long maxMessageBytes;
   private @Nullable BoundedMessageInput bounded;
   private int skip;
   private @Nullable JsonParser parser;
@@ -55,18 +54,6 @@ final class JsonResponseSource<T> implements BatchSource<T> {
       Offset startOffset,
       int maxMessages,
       int skip) {
-    this(response, decoder, template, startOffset, maxMessages, skip, MAX_MESSAGE_BYTES);
-  }
-
-  JsonResponseSource(
-      Response response,
-      MessageDecoder<T> decoder,
-      ReadBatch.Builder<T> template,
-      Offset startOffset,
-      int maxMessages,
-      int skip,
-      long maxMessageBytes) {
-    this.maxMessageBytes = maxMessageBytes;
     this.response = response;
     this.decoder = decoder;
     this.template = template;
@@ -91,7 +78,7 @@ final class JsonResponseSource<T> implements BatchSource<T> {
     JsonParser p = parser;
     if (p == null) {
       BoundedMessageInput limited =
-          new BoundedMessageInput(response.body().byteStream(), maxMessageBytes);
+          new BoundedMessageInput(response.body().byteStream(), MAX_MESSAGE_BYTES);
       bounded = limited;
       InputStream body = limited;
       if (decoder instanceof BodyInputDecoder)

@@ -72,17 +72,6 @@ final class SseSource<T> implements BatchSource<T>, ServerSentEventListener {
       Offset offset,
       String url,
       long openedAt) {
-    this(response, decoder, jsonProbe, offset, url, openedAt, LIMITS);
-  }
-
-  SseSource(
-      Response response,
-      MessageDecoder<T> decoder,
-      JsonProbe jsonProbe,
-      Offset offset,
-      String url,
-      long openedAt,
-      ServerSentEventReader.Limits limits) {
     this.response = response;
     this.decoder = decoder;
     this.jsonProbe = jsonProbe;
@@ -92,8 +81,8 @@ final class SseSource<T> implements BatchSource<T>, ServerSentEventListener {
     this.offset = offset;
     this.url = url;
     this.openedAt = openedAt;
-    this.reader = new ServerSentEventReader(response.body().source(), this, null, limits);
-    this.maxPendingChars = limits.maxEventBytes();
+    this.reader = new ServerSentEventReader(response.body().source(), this, null, LIMITS);
+    this.maxPendingChars = LIMITS.maxEventBytes();
   }
 
   long openedAt() {
