@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rstream.durable.DurableStream;
 import dev.rstream.internal.Internal;
-import dev.rstream.internal.window.ProgressBoard;
 import dev.rstream.internal.window.StreamSource;
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Flowable;
@@ -53,25 +52,11 @@ public final class RStreamClient implements Closeable {
     Internal.initialize(new RealInternal());
   }
 
-  private final String streamUrl;
-  private final ClosedGate gate;
-  private final LiveStates live;
-  private final HistoryViews history;
-  private final ClientAppends appends;
-  private final ClientLifecycle lifecycle;
-  private final Connectivity connectivity;
-  private final ProgressBoard progress;
+  /** The client's collaborators, one per job; this class only checks arguments and delegates. */
+  private final ClientAssembly parts;
 
   private RStreamClient(ClientConfig config) {
-    ClientAssembly parts = new ClientAssembly(config);
-    this.streamUrl = parts.streamUrl;
-    this.gate = parts.gate;
-    this.live = parts.live;
-    this.history = parts.history;
-    this.appends = parts.appends;
-    this.lifecycle = parts.lifecycle;
-    this.connectivity = parts.connectivity;
-    this.progress = parts.progress;
+    this.parts = new ClientAssembly(config);
   }
 
   /** A builder; {@link Builder#streamUrl} is required. */
@@ -81,7 +66,7 @@ public final class RStreamClient implements Closeable {
 
   /** The URL of the state stream this client follows; answers after {@link #close()} too. */
   public String streamUrl() {
-    return streamUrl;
+    return parts.streamUrl;
   }
 
   /**
@@ -111,7 +96,7 @@ public final class RStreamClient implements Closeable {
    */
   public Flowable<StateView> window(Instant time) {
     requireNonNull(time, "time == null");
-    return history.window(time);
+    return parts.history.window(time);
   }
 
   /**
@@ -129,7 +114,7 @@ public final class RStreamClient implements Closeable {
    * is read. Disposing stops waiting.
    */
   public Single<StateView> state() {
-    return live.state();
+    return parts.live.state();
   }
 
   /**
@@ -163,7 +148,7 @@ public final class RStreamClient implements Closeable {
    * only.
    */
   public Flowable<StateView> live() {
-    return live.live();
+    return parts.live.live();
   }
 
   /**
@@ -181,7 +166,7 @@ public final class RStreamClient implements Closeable {
    */
   public Flowable<StateView> live(String type) {
     requireNonNull(type, "type == null");
-    return live.ofType(type);
+    return parts.live.ofType(type);
   }
 
   /**
@@ -191,14 +176,13 @@ public final class RStreamClient implements Closeable {
    * deletes or changes it. An append that writes the value it had, or touches other entities, wakes
    * no subscriber of this.
    *
-   * <p>Shares the one live connection with {@link #live()} and every other subscriber; hot, never
-   * completes (but as {@link #live()} does), emits on the I/O thread, conflates for a slow
-   * subscriber. The check costs one lookup per append.
+   * <p>Shared, hot, ending, emitting and conflating as {@link #live(String)}. The check costs one
+   * lookup per append.
    */
   public Flowable<EntityView> live(String type, String key) {
     requireNonNull(type, "type == null");
     requireNonNull(key, "key == null");
-    return live.entity(type, key);
+    return parts.live.entity(type, key);
   }
 
   /**
@@ -210,7 +194,7 @@ public final class RStreamClient implements Closeable {
    * {@link #close()} too.
    */
   public boolean durableOutbox() {
-    return appends.durableOutbox();
+    return parts.appends.durableOutbox();
   }
 
   /**
@@ -222,7 +206,7 @@ public final class RStreamClient implements Closeable {
    * 0, then completes.
    */
   public Flowable<Integer> outboxSize() {
-    return appends.outboxSize();
+    return parts.appends.outboxSize();
   }
 
   /**
@@ -235,7 +219,7 @@ public final class RStreamClient implements Closeable {
    * fail the append).
    */
   public Flowable<RejectedWriteException> rejectedWrites() {
-    return appends.rejectedWrites();
+    return parts.appends.rejectedWrites();
   }
 
   /**
@@ -246,7 +230,7 @@ public final class RStreamClient implements Closeable {
    * set; do not block in it.
    */
   public Flowable<List<WindowInfo>> windows() {
-    return history.windows();
+    return parts.history.windows();
   }
 
   /**
@@ -265,7 +249,7 @@ public final class RStreamClient implements Closeable {
     requireNonNull(to, "to == null");
     if (to.isBefore(from))
       throw new IllegalArgumentException("to " + to + " is before from " + from);
-    return history.changes(from, to);
+    return parts.history.changes(from, to);
   }
 
   /**
@@ -313,7 +297,7 @@ public final class RStreamClient implements Closeable {
     if (changes.isEmpty()) throw new IllegalArgumentException("no changes to append");
     for (int i = 0; i < changes.size(); i++)
       requireNonNull(changes.get(i), "changes[" + i + "] == null");
-    return appends.append(changes);
+    return parts.appends.append(changes);
   }
 
   /**
@@ -333,7 +317,7 @@ public final class RStreamClient implements Closeable {
    * @throws IllegalStateException if this client is closed.
    */
   public ChangeProducer producer() {
-    return appends.producer();
+    return parts.appends.producer();
   }
 
   /**
@@ -349,7 +333,7 @@ public final class RStreamClient implements Closeable {
    */
   public Completable awaitOffset(Offset offset) {
     requireNonNull(offset, "offset == null");
-    return appends.awaitOffset(offset);
+    return parts.appends.awaitOffset(offset);
   }
 
   /**
@@ -364,7 +348,7 @@ public final class RStreamClient implements Closeable {
     requireNonNull(offset, "offset == null");
     requireNonNull(unit, "unit == null");
     if (timeout < 0) throw new IllegalArgumentException("timeout < 0: " + timeout);
-    return appends.awaitOffset(offset, timeout, unit);
+    return parts.appends.awaitOffset(offset, timeout, unit);
   }
 
   /**
@@ -374,7 +358,7 @@ public final class RStreamClient implements Closeable {
    * made the change.
    */
   public Flowable<Progress> progress() {
-    return gate.openUntilClosed(progress::updates);
+    return parts.gate.openUntilClosed(parts.progress::updates);
   }
 
   /**
@@ -385,7 +369,7 @@ public final class RStreamClient implements Closeable {
    * @throws IllegalStateException if this client is closed.
    */
   public void pause() {
-    lifecycle.pause();
+    parts.lifecycle.pause();
   }
 
   /**
@@ -396,7 +380,7 @@ public final class RStreamClient implements Closeable {
    * @throws IllegalStateException if this client is closed.
    */
   public void resume() {
-    lifecycle.resume();
+    parts.lifecycle.resume();
   }
 
   /**
@@ -405,7 +389,7 @@ public final class RStreamClient implements Closeable {
    * app may. The same object on every call; its calls do nothing once this client is closed.
    */
   public Connectivity connectivity() {
-    return connectivity;
+    return parts.connectivity;
   }
 
   /**
@@ -420,7 +404,7 @@ public final class RStreamClient implements Closeable {
    */
   @Override
   public void close() {
-    lifecycle.close();
+    parts.lifecycle.close();
   }
 
   /** Builds an {@link RStreamClient}; checks each argument as it is set. Not thread-safe. */
