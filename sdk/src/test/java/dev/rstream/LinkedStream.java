@@ -50,7 +50,13 @@ public final class LinkedStream implements Closeable {
 
   /** Creates the stream on {@code server} (no keyframe before 100,000 changes or an hour). */
   public static LinkedStream create(StubServerExtension server) throws IOException {
-    String url = server.createStateStream(PATH, "changes=100000, interval=3600s");
+    return create(server, "changes=100000, interval=3600s");
+  }
+
+  /** Creates the stream on {@code server} with its keyframe policy, such as {@code changes=5}. */
+  public static LinkedStream create(StubServerExtension server, String keyframes)
+      throws IOException {
+    String url = server.createStateStream(PATH, keyframes);
     NetworkLink link = NetworkLink.to("127.0.0.1", server.port());
     RStreamClient writer =
         RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
@@ -119,6 +125,11 @@ public final class LinkedStream implements Closeable {
     List<Change> unit = new ArrayList<>();
     for (int i = 0; i < count; i++) unit.add(ReferenceChanges.numbered(appended++));
     return writer.append(unit).timeout(10, SECONDS).blockingGet();
+  }
+
+  /** How many changes were appended so far. */
+  public int appended() {
+    return appended;
   }
 
   /** The values of every change appended so far, in order. */

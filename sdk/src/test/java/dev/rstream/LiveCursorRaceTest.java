@@ -3,27 +3,21 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.testing.RecordingHttp;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.disposables.Disposable;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.Call;
-import okhttp3.EventListener;
-import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
@@ -42,57 +36,18 @@ class LiveCursorRaceTest {
 
   @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
 
-  /** Live (long-poll or SSE) calls open right now, and the most ever open at once. */
-  private final Set<Call> openLive = ConcurrentHashMap.newKeySet();
-
-  private final AtomicInteger maxOpenLive = new AtomicInteger();
-  private final AtomicInteger liveCalls = new AtomicInteger();
-  private final OkHttpClient http =
-      new OkHttpClient.Builder()
-          .eventListener(
-              new EventListener() {
-                @Override
-                public void callStart(Call call) {
-                  if (call.request().url().queryParameter("live") == null) return;
-                  liveCalls.incrementAndGet();
-                  openLive.add(call);
-                  maxOpenLive.accumulateAndGet(openLive.size(), Math::max);
-                }
-
-                @Override
-                public void callEnd(Call call) {
-                  openLive.remove(call);
-                }
-
-                @Override
-                public void callFailed(Call call, IOException ioe) {
-                  openLive.remove(call);
-                }
-
-                // Call.cancel() closes the socket at once; the call's end is reported later, from
-                // the thread
-                // that was reading it. From cancel on, the connection no longer exists.
-                @Override
-                public void canceled(Call call) {
-                  openLive.remove(call);
-                }
-              })
-          .build();
-  private String url;
+  private LinkedStream stream;
   private RStreamClient client;
 
   @BeforeEach
   void start() throws Exception {
-    url = server.createStateStream("shop/orders", "changes=100000, interval=3600s");
-    client =
-        RStreamClient.builder().streamUrl(url).okHttpClient(http).liveLinger(0, SECONDS).build();
+    stream = LinkedStream.create(server);
+    client = stream.reader(LocalStore.inMemory(), RetryPolicy.defaults());
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
+    stream.close();
   }
 
   @RepeatedTest(3)
@@ -193,9 +148,10 @@ class LiveCursorRaceTest {
 
     assertThat(errors).as("subscriber errors").isEmpty();
     assertThat(runs).hasSize(SUBSCRIBERS);
-    assertThat(liveCalls.get()).as("live calls made").isPositive();
-    assertThat(maxOpenLive.get())
-        .as("live connections open at once (of %s live calls)", liveCalls.get())
+    RecordingHttp http = stream.http();
+    assertThat(http.liveReadsStarted()).as("live calls made").isPositive();
+    assertThat(http.mostLiveReadsOpen())
+        .as("live connections open at once (of %s live calls)", http.liveReadsStarted())
         .isEqualTo(1);
     Map<Offset, Integer> position = new HashMap<>();
     for (int i = 0; i < log.size(); i++) position.put(log.get(i), i);

@@ -55,12 +55,7 @@ class LiveHoldRaceTest {
   @RepeatedTest(2)
   void holdsFlappingWhileBatchesApplyLoseAndRepeatNothing() throws Exception {
     TestSubscriber<StateView> live = reader.live().test();
-    reader
-        .progress()
-        .filter(p -> p.live() == Progress.Live.CONNECTED)
-        .firstOrError()
-        .timeout(10, SECONDS)
-        .blockingGet();
+    LinkedStream.awaitLive(reader, Progress.Live.CONNECTED);
     live.awaitCount(1);
 
     AtomicBoolean flapping = new AtomicBoolean(true);

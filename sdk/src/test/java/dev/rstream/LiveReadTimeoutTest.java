@@ -1,18 +1,14 @@
 package dev.rstream;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.rstream.testing.NetworkLink;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,51 +29,23 @@ class LiveReadTimeoutTest {
           builder ->
               builder.sseHeartbeat(Duration.ofMillis(100)).longPollTimeout(Duration.ofMillis(200)));
 
-  private final List<RStreamClient> clients = new ArrayList<>();
-  private NetworkLink link;
-  private String url;
-  private RStreamClient writer;
-  private int appended;
+  private LinkedStream stream;
 
   @BeforeEach
   void start() throws IOException {
-    url = server.createStateStream("shop/orders", "changes=100000, interval=3600s");
-    link = NetworkLink.to("127.0.0.1", server.port());
-    writer = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
-    clients.add(writer);
+    stream = LinkedStream.create(server);
   }
 
   @AfterEach
   void stop() {
-    clients.forEach(RStreamClient::close);
-    link.close();
+    stream.close();
   }
 
   private RStreamClient reader(LiveTransport transport) {
-    RStreamClient client =
-        RStreamClient.builder()
-            .streamUrl(link.url(url))
-            .okHttpClient(server.newHttpClient())
-            .liveTransport(transport)
-            .liveLinger(0, SECONDS)
-            .liveReadTimeout(1, SECONDS)
-            .retryPolicy(
-                RetryPolicy.builder()
-                    .initialDelay(5, MILLISECONDS)
-                    .maxDelay(20, MILLISECONDS)
-                    .build())
-            .build();
-    clients.add(client);
-    return client;
-  }
-
-  private Offset append(int n) {
-    Offset last = null;
-    for (int i = 0; i < n; i++) {
-      last =
-          writer.append(ReferenceChanges.numbered(appended++)).timeout(10, SECONDS).blockingGet();
-    }
-    return last;
+    return stream.reader(
+        LocalStore.inMemory(),
+        LinkedStream.fastRetry(),
+        b -> b.liveTransport(transport).liveReadTimeout(1, SECONDS));
   }
 
   @Test
@@ -93,17 +61,12 @@ class LiveReadTimeoutTest {
   private void silentConnectionIsDroppedAndReadAgain(LiveTransport transport) throws Exception {
     RStreamClient reader = reader(transport);
     TestSubscriber<StateView> live = reader.live().test();
-    reader
-        .progress()
-        .filter(p -> p.live() == Progress.Live.CONNECTED)
-        .firstOrError()
-        .timeout(10, SECONDS)
-        .blockingGet();
+    LinkedStream.awaitLive(reader, Progress.Live.CONNECTED);
     live.awaitCount(1);
-    Offset first = append(2);
+    Offset first = stream.append(2);
     LiveViews.latestAtOrPast(live, first);
 
-    link.stall(); // the connection stays open; nothing more reaches the client
+    stream.link().stall(); // the connection stays open; nothing more reaches the client
     Progress retrying =
         reader
             .progress()
@@ -114,13 +77,9 @@ class LiveReadTimeoutTest {
     assertThat(retrying.live()).isEqualTo(Progress.Live.RECONNECTING);
     assertThat(retrying.retryCause().getMessage()).containsIgnoringCase("timeout");
 
-    link.up();
-    Offset more = append(3);
-    List<String> seen = new ArrayList<>();
-    for (Change change : LiveViews.changesThrough(live, more)) seen.add(change.value());
-    List<String> expected = new ArrayList<>();
-    for (int i = 0; i < appended; i++) expected.add(ReferenceChanges.numbered(i).value());
-    assertThat(seen).isEqualTo(expected);
+    stream.link().up();
+    Offset more = stream.append(3);
+    assertThat(LinkedStream.valuesThrough(live, more)).isEqualTo(stream.appendedValues());
     live.assertNoErrors().assertNotComplete();
   }
 

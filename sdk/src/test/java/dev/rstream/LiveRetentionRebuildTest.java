@@ -1,6 +1,5 @@
 package dev.rstream;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -9,6 +8,8 @@ import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.io.File;
+import java.io.IOException;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,24 +39,27 @@ class LiveRetentionRebuildTest {
   @TempDir File dir;
 
   @RegisterExtension
+  @Order(1)
   final StubServerExtension server = StubServerExtension.configured(b -> b.retention("windows=2"));
 
-  private final List<RStreamClient> clients = new ArrayList<>();
+  /** Clients that read the server directly, not over the link: closed before the server stops. */
+  @RegisterExtension
+  @Order(2)
+  final OpenClients clients = new OpenClients();
+
   private final List<SqliteStore> stores = new ArrayList<>();
+  private LinkedStream stream;
   private String url;
-  private RStreamClient writer;
-  private int appended;
 
   @BeforeEach
-  void start() {
-    url = server.createStateStream("shop/orders", "changes=5, interval=3600s");
-    writer = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
-    clients.add(writer);
+  void start() throws IOException {
+    stream = LinkedStream.create(server, "changes=5, interval=3600s");
+    url = stream.url();
   }
 
   @AfterEach
   void stop() {
-    clients.forEach(RStreamClient::close);
+    stream.close();
     stores.forEach(SqliteStore::close);
   }
 
@@ -64,32 +69,26 @@ class LiveRetentionRebuildTest {
     return store;
   }
 
+  /** A reader over the link, retrying within milliseconds, to which every change is past. */
   private RStreamClient reader(SqliteStore store) {
-    RStreamClient client =
-        RStreamClient.builder()
-            .streamUrl(url)
-            .okHttpClient(server.newHttpClient())
-            .store(store)
-            .liveLinger(0, SECONDS)
-            .retryPolicy(
-                RetryPolicy.builder()
-                    .initialDelay(5, MILLISECONDS)
-                    .maxDelay(20, MILLISECONDS)
-                    .build())
-            .clock(java.time.Clock.fixed(Instant.parse("2100-01-01T00:00:00Z"), ZoneOffset.UTC))
-            .build();
-    clients.add(client);
-    return client;
+    return stream.reader(
+        store,
+        LinkedStream.fastRetry(),
+        b -> b.clock(Clock.fixed(ServerClients.FAR_FUTURE, ZoneOffset.UTC)));
   }
 
-  /** Appends {@code n} numbered changes, one append each; returns the offset after the last. */
-  private Offset append(int n) {
-    Offset last = null;
-    for (int i = 0; i < n; i++) {
-      last =
-          writer.append(ReferenceChanges.numbered(appended++)).timeout(10, SECONDS).blockingGet();
-    }
-    return last;
+  /**
+   * Appends 3 changes that a reader on {@code store} is shown and stores, then closes that reader;
+   * returns the offset after them.
+   */
+  private Offset storeThreeChanges(SqliteStore store) throws InterruptedException {
+    RStreamClient first = reader(store);
+    TestSubscriber<StateView> before = first.live().test();
+    Offset seen = stream.append(3);
+    LiveViews.latestAtOrPast(before, seen);
+    stream.awaitStoredLive(store, seen);
+    first.close();
+    return seen;
   }
 
   /**
@@ -98,11 +97,11 @@ class LiveRetentionRebuildTest {
    * that the oldest keyframe it serves stays put until the next append.
    */
   private Offset appendUntilGone(Offset offset) throws Exception {
-    Offset last = append(5);
+    Offset last = stream.append(5);
     long deadline = System.nanoTime() + SECONDS.toNanos(20);
     while (status(offset) != 410) {
       if (System.nanoTime() > deadline) throw new AssertionError(offset + " never dropped");
-      last = append(5); // each 5 changes end a window; retention keeps the last two
+      last = stream.append(5); // each 5 changes end a window; retention keeps the last two
     }
     await(
         () -> ServerLog.changesAfterLastKeyframe(server.http(), url) < 5,
@@ -120,7 +119,7 @@ class LiveRetentionRebuildTest {
   /** The order entities after every change appended so far. */
   private Map<String, String> expectedOrders() {
     Map<String, String> orders = new LinkedHashMap<>();
-    for (int i = 0; i < appended; i++) {
+    for (int i = 0; i < stream.appended(); i++) {
       Change c = ReferenceChanges.numbered(i);
       orders.put(c.key(), c.value());
     }
@@ -163,8 +162,8 @@ class LiveRetentionRebuildTest {
     assertToldOnce(live.values(), viewsBefore, rebuilds);
     if (viewsBefore > 0) assertFromTheOldestKeyframeKept(live.values(), viewsBefore, tail);
     Map<String, String> expected = expectedOrders();
-    int first = appended;
-    Offset end = append(7);
+    int first = stream.appended();
+    Offset end = stream.append(7);
     LiveViews.latestAtOrPast(live, end);
     live.assertNoErrors().assertNotComplete();
     List<StateView> views = live.values();
@@ -185,8 +184,8 @@ class LiveRetentionRebuildTest {
     for (int i = at + 1; i < views.size(); i++) {
       for (Change c : views.get(i).changes()) after.add(c.value());
     }
-    List<String> later = new ArrayList<>();
-    for (int i = first; i < appended; i++) later.add(ReferenceChanges.numbered(i).value());
+    List<String> appended = stream.appendedValues();
+    List<String> later = appended.subList(first, appended.size());
     assertThat(after).as("every change after the rebuild, once").isEqualTo(later);
     assertThat(progress(reader).liveRebuilds()).isEqualTo(rebuilds);
     return end;
@@ -231,25 +230,16 @@ class LiveRetentionRebuildTest {
     assertThat(flagged).as("views flagged rebuilt").hasSize((int) rebuilds).endsWith(viewsBefore);
   }
 
-  private static void awaitLive(RStreamClient client, Progress.Live state) {
-    client
-        .progress()
-        .filter(p -> p.live() == state)
-        .firstOrError()
-        .timeout(10, SECONDS)
-        .blockingGet();
-  }
-
   @Test
   void subscriberBehindWhenRetentionDropsItsWindowsRebuildsAndIsTold() throws Exception {
     RStreamClient reader = reader(openStore());
     TestSubscriber<StateView> live = reader.live().test();
-    Offset seen = append(3);
+    Offset seen = stream.append(3);
     LiveViews.latestAtOrPast(live, seen);
     assertThat(progress(reader).liveRebuilds()).isZero();
 
     reader.connectivity().networkLost();
-    awaitLive(reader, Progress.Live.OFFLINE);
+    LinkedStream.awaitLive(reader, Progress.Live.OFFLINE);
     int viewsBefore = live.values().size();
     Offset tail = appendUntilGone(seen);
     reader.connectivity().networkAvailable();
@@ -261,12 +251,12 @@ class LiveRetentionRebuildTest {
   void twoGoneOffsetsInOneSessionRebuildTwice() throws Exception {
     RStreamClient reader = reader(openStore());
     TestSubscriber<StateView> live = reader.live().test();
-    Offset seen = append(3);
+    Offset seen = stream.append(3);
     LiveViews.latestAtOrPast(live, seen);
 
     for (int round = 1; round <= 2; round++) {
       reader.connectivity().networkLost();
-      awaitLive(reader, Progress.Live.OFFLINE);
+      LinkedStream.awaitLive(reader, Progress.Live.OFFLINE);
       int viewsBefore = live.values().size();
       Offset tail = appendUntilGone(seen);
       reader.connectivity().networkAvailable();
@@ -277,19 +267,16 @@ class LiveRetentionRebuildTest {
   @Test
   void storedOffsetThatRetentionDroppedRebuildsAfterARestart() throws Exception {
     SqliteStore store = openStore();
-    RStreamClient first = reader(store);
-    TestSubscriber<StateView> before = first.live().test();
-    Offset seen = append(3);
-    LiveViews.latestAtOrPast(before, seen);
-    LiveViews.awaitStoredLive(store, url, seen);
-    first.close();
+    Offset seen = storeThreeChanges(store);
     store.close();
     stores.remove(store);
 
     Offset tail = appendUntilGone(seen);
 
     SqliteStore reopened = openStore();
-    assertThat(reopened.liveWindow(url)).as("the store still holds the dropped offset").isNotNull();
+    assertThat(reopened.liveWindow(stream.linkedUrl()))
+        .as("the store still holds the dropped offset")
+        .isNotNull();
     RStreamClient restarted = reader(reopened);
     TestSubscriber<StateView> live = restarted.live().test();
     // The stored state comes first (one view), then the 410 of its offset.
@@ -300,17 +287,12 @@ class LiveRetentionRebuildTest {
   @Test
   void storedOffsetThatRetentionDroppedWhileOfflineRebuildsOnceTheNetworkIsBack() throws Exception {
     SqliteStore store = openStore();
-    RStreamClient first = reader(store);
-    TestSubscriber<StateView> before = first.live().test();
-    Offset seen = append(3);
-    LiveViews.latestAtOrPast(before, seen);
-    LiveViews.awaitStoredLive(store, url, seen);
-    first.close();
+    Offset seen = storeThreeChanges(store);
 
     RStreamClient offline = reader(store);
     offline.connectivity().networkLost();
     TestSubscriber<StateView> live = offline.live().test();
-    awaitLive(offline, Progress.Live.OFFLINE);
+    LinkedStream.awaitLive(offline, Progress.Live.OFFLINE);
     // Offline, the app is shown what it stored.
     live.awaitCount(1).assertValueCount(1);
     assertThat(live.values().get(0).fromStore()).isTrue();
@@ -325,11 +307,10 @@ class LiveRetentionRebuildTest {
   @Test
   void windowBeforeTheOldestKeyframeKeptNamesTheEarliestTimeEvenWithAStaleIndex() throws Exception {
     RStreamClient reader =
-        RStreamClient.builder().streamUrl(url).okHttpClient(server.newHttpClient()).build();
-    clients.add(reader);
-    Offset early = append(6);
+        clients.client(RStreamClient.builder().streamUrl(url).okHttpClient(server.newHttpClient()));
+    Offset early = stream.append(6);
     Instant dropped = Instant.now();
-    Offset later = append(6);
+    Offset later = stream.append(6);
     // Reads the index (and keeps it) while the early window is still served, but not that window.
     reader.window(Instant.now()).firstOrError().timeout(10, SECONDS).blockingGet();
     appendUntilGone(early);

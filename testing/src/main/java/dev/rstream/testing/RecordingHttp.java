@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
+import okhttp3.Request;
 
 /**
  * An OkHttp client that records every request it sends, in order, and knows which live reads (a
@@ -19,8 +21,10 @@ import okhttp3.OkHttpClient;
  * should not, and that it holds no live call open. Thread-safe.
  */
 public final class RecordingHttp {
-  private final List<HttpUrl> requests = new CopyOnWriteArrayList<>();
+  private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final Set<Call> openLive = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger liveStarted = new AtomicInteger();
+  private final AtomicInteger mostLiveOpen = new AtomicInteger();
   private final OkHttpClient client;
 
   /** Records the requests of a client made from {@code base} (sharing its pool and dispatcher). */
@@ -30,7 +34,8 @@ public final class RecordingHttp {
             .newBuilder()
             .addInterceptor(
                 chain -> {
-                  if (!chain.call().isCanceled()) requests.add(chain.request().url());
+                  // A call cancelled before it starts never reaches the network: it is no request.
+                  if (!chain.call().isCanceled()) requests.add(chain.request());
                   return chain.proceed(chain.request());
                 })
             .eventListener(new LiveCalls())
@@ -47,16 +52,28 @@ public final class RecordingHttp {
     return requests.size();
   }
 
-  /** Every request sent so far, in order. */
+  /** The URL of every request sent so far, in order. */
   public List<HttpUrl> requests() {
+    List<HttpUrl> urls = new ArrayList<>();
+    for (Request r : requests) urls.add(r.url());
+    return urls;
+  }
+
+  /** Every request sent so far, in order, with its method and headers. */
+  public List<Request> sentRequests() {
     return new ArrayList<>(requests);
+  }
+
+  /** Forgets the requests sent so far: {@link #sent()} counts from zero again. */
+  public void clear() {
+    requests.clear();
   }
 
   /** The requests sent since request number {@code from} whose path ends with {@code path}. */
   public List<HttpUrl> sentSince(int from, String path) {
     List<HttpUrl> result = new ArrayList<>();
-    for (HttpUrl r : requests.subList(from, requests.size())) {
-      if (r.encodedPath().endsWith(path)) result.add(r);
+    for (Request r : requests.subList(from, requests.size())) {
+      if (r.url().encodedPath().endsWith(path)) result.add(r.url());
     }
     return result;
   }
@@ -66,11 +83,24 @@ public final class RecordingHttp {
     return !openLive.isEmpty();
   }
 
+  /** How many live reads were started so far. */
+  public int liveReadsStarted() {
+    return liveStarted.get();
+  }
+
+  /** The most live reads that were open at once so far. */
+  public int mostLiveReadsOpen() {
+    return mostLiveOpen.get();
+  }
+
   /** Tracks the live calls open now. */
   private final class LiveCalls extends EventListener {
     @Override
     public void callStart(Call call) {
-      if (call.request().url().queryParameter("live") != null) openLive.add(call);
+      if (call.request().url().queryParameter("live") == null) return;
+      liveStarted.incrementAndGet();
+      openLive.add(call);
+      mostLiveOpen.accumulateAndGet(openLive.size(), Math::max);
     }
 
     @Override
@@ -84,7 +114,7 @@ public final class RecordingHttp {
     }
 
     // Call.cancel() closes the socket at once; the call's end is reported later, from the thread
-    // that was reading it.
+    // that was reading it. From cancel on, the connection no longer exists.
     @Override
     public void canceled(Call call) {
       openLive.remove(call);
