@@ -7,6 +7,7 @@ import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Waits on what a {@code live()} subscriber has been shown. {@link RStreamClient#awaitOffset}
@@ -69,16 +70,22 @@ final class LiveViews {
       throws InterruptedException {
     long deadline = System.nanoTime() + SECONDS.toNanos(10);
     while (true) {
-      LocalStore.StoredWindow live = store.liveWindow(url);
-      List<Change> changes = live == null ? List.of() : live.changes();
-      Offset end =
-          changes.isEmpty()
-              ? (live == null ? null : live.baseOffset())
-              : changes.get(changes.size() - 1).offset();
+      Offset end = storedLiveEnd(store, url);
       if (end != null && end.compareTo(offset) >= 0) return;
       if (System.nanoTime() > deadline)
         throw new AssertionError("store's live window ends at " + end + ", not " + offset);
       Thread.sleep(10); // polling a condition, bounded by the deadline
     }
+  }
+
+  /**
+   * The offset the store's live window of {@code url} ends at: its last change's, or its base
+   * offset when it holds none; null when it has no live window.
+   */
+  static @Nullable Offset storedLiveEnd(LocalStore store, String url) {
+    LocalStore.StoredWindow live = store.liveWindow(url);
+    if (live == null) return null;
+    List<Change> changes = live.changes();
+    return changes.isEmpty() ? live.baseOffset() : changes.get(changes.size() - 1).offset();
   }
 }

@@ -3,6 +3,7 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.testing.RecordingHttp;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
 import dev.rstream.testing.WindowedHistory;
@@ -13,11 +14,8 @@ import java.lang.management.MemoryMXBean;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.HttpUrl;
-import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -34,14 +32,15 @@ class MemoryBudgetTest {
   private static final int ENTITIES = 8;
   private static final int VALUE_BYTES = 256;
 
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
+  final StubServerExtension server = StubServerExtension.inMemory();
+
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
+
   @TempDir File dir;
 
   /** Every request the clients under test sent. */
-  private final List<HttpUrl> requests = new CopyOnWriteArrayList<>();
+  private RecordingHttp recording;
 
-  private final List<RStreamClient> clients = new ArrayList<>();
-  private OkHttpClient recording;
   private WindowedHistory history;
 
   @BeforeEach
@@ -50,35 +49,18 @@ class MemoryBudgetTest {
     history =
         new WindowedHistory(
             server.http(), url, Instant.parse("2020-01-01T00:00:00Z"), ENTITIES, VALUE_BYTES);
-    recording =
-        server
-            .http()
-            .newBuilder()
-            .addInterceptor(
-                chain -> {
-                  requests.add(chain.request().url());
-                  return chain.proceed(chain.request());
-                })
-            .build();
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
+    recording = new RecordingHttp(server.http());
   }
 
   /** A client with {@code budget}, on {@code store}, or on none if null. */
   private RStreamClient client(long budget, @Nullable LocalStore store) {
     RStreamClient.Builder builder =
-        RStreamClient.builder()
-            .streamUrl(server.streamUrl("long/lived"))
-            .okHttpClient(recording)
-            .memoryBudget(budget)
-            .liveLinger(0, SECONDS);
+        clients
+            .withoutLinger(server.streamUrl("long/lived"))
+            .okHttpClient(recording.client())
+            .memoryBudget(budget);
     if (store != null) builder.store(store);
-    RStreamClient client = builder.build();
-    clients.add(client);
-    return client;
+    return clients.client(builder);
   }
 
   /** The state at the time of batch {@code b}: every entity as batch {@code b} wrote it. */
@@ -159,11 +141,11 @@ class MemoryBudgetTest {
       assertThat(committed.get(0).held()).as("least recently used").isFalse();
       assertThat(committed.get(windows - 1).held()).as("used last").isTrue();
 
-      int sent = requests.size();
+      int sent = recording.sent();
       StateView again = client.window(history.time(0)).timeout(10, SECONDS).blockingLast();
       assertStateOfBatch(again, 0);
       assertThat(again.fromStore()).isTrue();
-      assertThat(requests).hasSize(sent);
+      assertThat(recording.requests()).hasSize(sent);
       assertThat(committed(client).get(0).held()).isTrue();
     }
   }
@@ -187,9 +169,10 @@ class MemoryBudgetTest {
         .singleElement()
         .matches(WindowInfo::held);
 
-    int sent = requests.size();
+    int sent = recording.sent();
     StateView again = client.window(history.time(1)).timeout(10, SECONDS).blockingLast();
     assertStateOfBatch(again, 1);
+    List<HttpUrl> requests = recording.requests();
     assertThat(requests.subList(sent, requests.size()))
         .as("one read of that window's range")
         .hasSize(1);

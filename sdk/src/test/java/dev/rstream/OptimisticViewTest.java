@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,37 +24,24 @@ import org.junit.jupiter.api.io.TempDir;
 class OptimisticViewTest {
   @TempDir Path dir;
 
-  @RegisterExtension
   final StubServerExtension server =
       StubServerExtension.configured(builder -> builder.dataDir(dir.resolve("server")));
 
-  private final List<RStreamClient> clients = new ArrayList<>();
-  private final List<SqliteStore> stores = new ArrayList<>();
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
 
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-    stores.forEach(SqliteStore::close);
-  }
+  private int stores;
 
   private RStreamClient client(String url, boolean withStore) {
     RStreamClient.Builder builder =
-        RStreamClient.builder()
-            .streamUrl(url)
-            .okHttpClient(server.http())
+        clients
+            .onServer(url)
             .retryPolicy(
                 RetryPolicy.builder()
                     .initialDelay(10, java.util.concurrent.TimeUnit.MILLISECONDS)
                     .maxDelay(200, java.util.concurrent.TimeUnit.MILLISECONDS)
                     .build());
-    if (withStore) {
-      SqliteStore store = SqliteStore.open(new File(dir.toFile(), "app" + stores.size() + ".db"));
-      stores.add(store);
-      builder.store(store);
-    }
-    RStreamClient client = builder.build();
-    clients.add(client);
-    return client;
+    if (withStore) builder.store(clients.store(new File(dir.toFile(), "app" + stores++ + ".db")));
+    return clients.client(builder);
   }
 
   @Test

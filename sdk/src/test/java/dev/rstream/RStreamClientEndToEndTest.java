@@ -22,13 +22,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The client against the real server-stub over real sockets: keyframes written by the server. */
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientEndToEndTest {
-  @RegisterExtension
-  @org.junit.jupiter.api.Order(1)
   final StubServerExtension server = StubServerExtension.inMemory();
 
-  @RegisterExtension
-  @org.junit.jupiter.api.Order(2)
-  final ServerClients clients = new ServerClients(server);
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
 
   private String url;
 

@@ -9,15 +9,13 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Scripted HTTP responses the real server would never send: the client fails typed, applies
@@ -28,8 +26,7 @@ class RStreamClientHttpFaultTest {
   private static final String T0 = "2026-01-01T00:00:00Z";
   private static final String T1 = "2026-01-01T00:01:00Z";
 
-  private final MockWebServer server = new MockWebServer();
-  private final OkHttpClient http = new OkHttpClient();
+  @RegisterExtension final ScriptedServer server = new ScriptedServer(this::answer);
   private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
 
   /** Body served for a GET, by its path and offset: "path?offset". */
@@ -38,31 +35,20 @@ class RStreamClientHttpFaultTest {
   private final Map<String, String> nextOffsets = new ConcurrentHashMap<>();
   private RStreamClient client;
 
+  private MockResponse answer(RecordedRequest request) {
+    requests.add(request);
+    String key = request.getUrl().encodedPath() + "?" + request.getUrl().queryParameter("offset");
+    String body = bodies.get(key);
+    if (body == null) return new MockResponse.Builder().code(404).body("{}").build();
+    return ScriptedServer.upToDate(nextOffsets.get(key), body).build();
+  }
+
   @BeforeEach
-  void setUp() throws Exception {
-    server.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            requests.add(request);
-            String key =
-                request.getUrl().encodedPath() + "?" + request.getUrl().queryParameter("offset");
-            String body = bodies.get(key);
-            if (body == null) return new MockResponse.Builder().code(404).body("{}").build();
-            return new MockResponse.Builder()
-                .code(200)
-                .addHeader("Content-Type", "application/json")
-                .addHeader("Stream-Next-Offset", nextOffsets.get(key))
-                .addHeader("Stream-Up-To-Date", "true")
-                .body(body)
-                .build();
-          }
-        });
-    server.start(0);
+  void setUp() {
     client =
         RStreamClient.builder()
             .streamUrl(server.url("/v1/stream/orders").toString())
-            .okHttpClient(http)
+            .okHttpClient(server.http())
             .liveLinger(0, SECONDS)
             .build();
     serve(
@@ -79,14 +65,34 @@ class RStreamClientHttpFaultTest {
   @AfterEach
   void tearDown() {
     client.close();
-    server.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
   }
 
   private void serve(String path, String offset, String next, String body) {
     bodies.put(path + "?" + offset, body);
     nextOffsets.put(path + "?" + offset, next);
+  }
+
+  /**
+   * Serves the read from a up to {@code next}: o1 inserted as 1 by the keyframe at b, set to 2 at c
+   * (the window from a to c), then the messages {@code after}.
+   */
+  private void serveFromA(String next, String... after) {
+    StringBuilder body =
+        new StringBuilder("[")
+            .append(keyframe("b", change("insert", "o1", "1", "b", T0)))
+            .append(',')
+            .append(change("update", "o1", "2", "c", "2026-01-01T00:00:30Z"));
+    for (String message : after) body.append(',').append(message);
+    serve("/v1/stream/orders", "a", next, body.append(']').toString());
+  }
+
+  /** A window read at 00:00:10 fails with a {@link ProtocolException} saying {@code what}. */
+  private void assertWindowFailsWithProtocolError(String what) {
+    client
+        .window(Instant.parse("2026-01-01T00:00:10Z"))
+        .test()
+        .awaitDone(5, SECONDS)
+        .assertError(e -> e instanceof ProtocolException && e.getMessage().contains(what));
   }
 
   private static String keyframe(String end, String... inserts) {
@@ -117,15 +123,7 @@ class RStreamClientHttpFaultTest {
 
   @Test
   void readsTheIndexFromTheCompanionStreamAndOnlyTheWindowsRange() throws Exception {
-    serve(
-        "/v1/stream/orders",
-        "a",
-        "c",
-        "["
-            + keyframe("b", change("insert", "o1", "1", "b", T0))
-            + ","
-            + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z")
-            + "]");
+    serveFromA("c");
     StateView view =
         client.window(Instant.parse("2026-01-01T00:00:40Z")).timeout(5, SECONDS).blockingLast();
     assertThat(view.json("order", "o1")).isEqualTo("2");
@@ -156,15 +154,7 @@ class RStreamClientHttpFaultTest {
             + "{\"offset\":\"c\",\"timestamp\":\""
             + T1
             + "\"}]");
-    serve(
-        "/v1/stream/orders",
-        "a",
-        "c",
-        "["
-            + keyframe("b", change("insert", "o1", "1", "b", T0))
-            + ","
-            + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z")
-            + "]");
+    serveFromA("c");
 
     StateView view =
         client.window(Instant.parse("2026-01-01T00:00:40Z")).timeout(5, SECONDS).blockingLast();
@@ -183,19 +173,10 @@ class RStreamClientHttpFaultTest {
   void aWindowReadIsCutAtItsEndBoundWhenTheServerSendsMore() {
     // One response runs past the end bound "c" into the next window: those messages are not the
     // window's.
-    serve(
-        "/v1/stream/orders",
-        "a",
+    serveFromA(
         "d",
-        "["
-            + keyframe("b", change("insert", "o1", "1", "b", T0))
-            + ","
-            + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z")
-            + ","
-            + keyframe("d", change("insert", "o1", "2", "d", T1))
-            + ","
-            + change("update", "o1", "3", "d", T1)
-            + "]");
+        keyframe("d", change("insert", "o1", "2", "d", T1)),
+        change("update", "o1", "3", "d", T1));
     StateView view =
         client.window(Instant.parse("2026-01-01T00:00:59Z")).timeout(5, SECONDS).blockingLast();
     assertThat(view.json("order", "o1")).isEqualTo("2");
@@ -205,14 +186,7 @@ class RStreamClientHttpFaultTest {
   @Test
   void aMessageThatIsNotStateProtocolFailsTheWindowWithAProtocolError() {
     serve("/v1/stream/orders", "a", "c", "[" + keyframe("b") + ",{\"hello\":\"world\"}]");
-    client
-        .window(Instant.parse("2026-01-01T00:00:10Z"))
-        .test()
-        .awaitDone(5, SECONDS)
-        .assertError(
-            e ->
-                e instanceof ProtocolException
-                    && e.getMessage().contains("not a State Protocol message"));
+    assertWindowFailsWithProtocolError("not a State Protocol message");
     assertThat(client.windows().blockingFirst()).isEmpty(); // FAILED, then forgotten
   }
 
@@ -238,12 +212,7 @@ class RStreamClientHttpFaultTest {
         "a",
         "c",
         "[" + keyframe("b", change("delete", "o1", null, "b", T0)) + "]");
-    client
-        .window(Instant.parse("2026-01-01T00:00:10Z"))
-        .test()
-        .awaitDone(5, SECONDS)
-        .assertError(
-            e -> e instanceof ProtocolException && e.getMessage().contains("only inserts"));
+    assertWindowFailsWithProtocolError("only inserts");
   }
 
   @Test
@@ -253,11 +222,6 @@ class RStreamClientHttpFaultTest {
         "a",
         "c",
         "[" + change("update", "o1", "2", "c", "2026-01-01T00:00:30Z") + "]");
-    client
-        .window(Instant.parse("2026-01-01T00:00:10Z"))
-        .test()
-        .awaitDone(5, SECONDS)
-        .assertError(
-            e -> e instanceof ProtocolException && e.getMessage().contains("no complete keyframe"));
+    assertWindowFailsWithProtocolError("no complete keyframe");
   }
 }

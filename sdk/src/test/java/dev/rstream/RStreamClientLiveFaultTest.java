@@ -16,9 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import okhttp3.OkHttpClient;
@@ -26,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Connections cut at chosen points of a live read, and a server that repeats or reorders data, at
@@ -40,8 +39,10 @@ class RStreamClientLiveFaultTest {
   /** What catch-up reads pretend the head is; live reads serve the rest. */
   private static final int CATCH_UP_HEAD = 2;
 
-  private final MockWebServer server = new MockWebServer();
-  private final OkHttpClient http = new OkHttpClient.Builder().readTimeout(5, SECONDS).build();
+  @RegisterExtension
+  final ScriptedServer server =
+      new ScriptedServer(new OkHttpClient.Builder().readTimeout(5, SECONDS).build(), this::answer);
+
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final AtomicBoolean faulted = new AtomicBoolean();
   private RStreamClient client;
@@ -51,44 +52,35 @@ class RStreamClientLiveFaultTest {
 
   private Function<Integer, MockResponse> firstCatchUp;
 
+  private MockResponse answer(RecordedRequest request) {
+    String path = request.getUrl().encodedPath();
+    String offset = request.getUrl().queryParameter("offset");
+    String live = request.getUrl().queryParameter("live");
+    requests.add(path + "?offset=" + offset + (live == null ? "" : "&live=" + live));
+    if (path.endsWith(".keyframes")) {
+      return ScriptedServer.upToDate(
+              "i1", "[{\"offset\":\"" + pad(0) + "\",\"timestamp\":\"" + T0 + "\"}]")
+          .build();
+    }
+    int from = "-1".equals(offset) ? -1 : Integer.parseInt(offset);
+    if (live == null) {
+      if (firstCatchUp != null && faulted.compareAndSet(false, true))
+        return firstCatchUp.apply(from);
+      return catchUp(from).build();
+    }
+    if ("sse".equals(live)) {
+      if (firstSse != null && faulted.compareAndSet(false, true)) return firstSse.apply(from);
+      return sse(sseEvents(from, CHANGES)).build();
+    }
+    return new MockResponse.Builder().code(400).body("only sse here").build();
+  }
+
   @BeforeEach
-  void setUp() throws Exception {
-    server.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            String path = request.getUrl().encodedPath();
-            String offset = request.getUrl().queryParameter("offset");
-            String live = request.getUrl().queryParameter("live");
-            requests.add(path + "?offset=" + offset + (live == null ? "" : "&live=" + live));
-            if (path.endsWith(".keyframes")) {
-              return new MockResponse.Builder()
-                  .code(200)
-                  .addHeader("Content-Type", "application/json")
-                  .addHeader("Stream-Next-Offset", "i1")
-                  .addHeader("Stream-Up-To-Date", "true")
-                  .body("[{\"offset\":\"" + pad(0) + "\",\"timestamp\":\"" + T0 + "\"}]")
-                  .build();
-            }
-            int from = "-1".equals(offset) ? -1 : Integer.parseInt(offset);
-            if (live == null) {
-              if (firstCatchUp != null && faulted.compareAndSet(false, true))
-                return firstCatchUp.apply(from);
-              return catchUp(from).build();
-            }
-            if ("sse".equals(live)) {
-              if (firstSse != null && faulted.compareAndSet(false, true))
-                return firstSse.apply(from);
-              return sse(sseEvents(from, CHANGES)).build();
-            }
-            return new MockResponse.Builder().code(400).body("only sse here").build();
-          }
-        });
-    server.start(0);
+  void setUp() {
     StreamSource source =
         DurableStreamSource.create(
             server.url("/v1/stream/orders"),
-            http,
+            server.http(),
             RetryPolicy.builder().initialDelay(1, MILLISECONDS).maxDelay(20, MILLISECONDS).build(),
             Schedulers.io(),
             null);
@@ -103,9 +95,6 @@ class RStreamClientLiveFaultTest {
   @AfterEach
   void tearDown() {
     client.close();
-    server.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
   }
 
   private static String pad(int offset) {
@@ -148,12 +137,7 @@ class RStreamClientLiveFaultTest {
     StringBuilder body = new StringBuilder("[");
     for (int o = Math.max(from, 0) + 1; o <= head; o++)
       body.append(body.length() > 1 ? "," : "").append(message(o));
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/json")
-        .addHeader("Stream-Next-Offset", pad(Math.max(head, from)))
-        .addHeader("Stream-Up-To-Date", "true")
-        .body(body.append(']').toString());
+    return ScriptedServer.upToDate(pad(Math.max(head, from)), body.append(']').toString());
   }
 
   private static String event(String data, int next) {

@@ -16,7 +16,6 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,9 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientProducerTest {
   @TempDir File dir;
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
-  private final List<RStreamClient> clients = new ArrayList<>();
-  private final List<SqliteStore> stores = new ArrayList<>();
+
+  final StubServerExtension server = StubServerExtension.inMemory();
+
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
+
   private String url;
 
   @BeforeEach
@@ -40,25 +41,14 @@ class RStreamClientProducerTest {
     url = server.createJsonStream("shop/orders");
   }
 
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-    stores.forEach(SqliteStore::close);
-  }
-
   private RStreamClient client(@Nullable LocalStore store) {
-    RStreamClient.Builder builder =
-        RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).liveLinger(0, SECONDS);
+    RStreamClient.Builder builder = clients.withoutLinger(url);
     if (store != null) builder.store(store);
-    RStreamClient client = builder.build();
-    clients.add(client);
-    return client;
+    return clients.client(builder);
   }
 
   private SqliteStore openStore() {
-    SqliteStore store = SqliteStore.open(new File(dir, "app.db"));
-    stores.add(store);
-    return store;
+    return clients.store(new File(dir, "app.db"));
   }
 
   /**
@@ -196,13 +186,7 @@ class RStreamClientProducerTest {
             new java.util.concurrent.atomic.AtomicInteger(),
             () -> other.producer().append(order("o9", 9)).timeout(10, SECONDS).blockingGet());
     RStreamClient first =
-        RStreamClient.builder()
-            .streamUrl(url)
-            .okHttpClient(losing)
-            .store(store)
-            .liveLinger(0, SECONDS)
-            .build();
-    clients.add(first);
+        clients.client(clients.withoutLinger(url).okHttpClient(losing).store(store));
 
     TestObserver<Offset> append = first.append(order("o1", 1)).test();
 
@@ -218,9 +202,7 @@ class RStreamClientProducerTest {
     java.util.concurrent.atomic.AtomicInteger posts =
         new java.util.concurrent.atomic.AtomicInteger();
     OkHttpClient losing = losingFirstPostAnswer(posts, () -> {});
-    RStreamClient client =
-        RStreamClient.builder().streamUrl(url).okHttpClient(losing).liveLinger(0, SECONDS).build();
-    clients.add(client);
+    RStreamClient client = clients.client(clients.withoutLinger(url).okHttpClient(losing));
     TestSubscriber<StateView> views = client.live().skip(1).test();
     client.live().timeout(10, SECONDS).blockingFirst();
 

@@ -4,8 +4,8 @@ import static dev.rstream.ReferenceChanges.orders;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rstream.durable.CreateOptions;
 import dev.rstream.durable.DurableStream;
+import dev.rstream.testing.RecordingHttp;
 import dev.rstream.testing.ReferenceLog;
 import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
@@ -16,11 +16,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import org.junit.jupiter.api.AfterEach;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -35,71 +34,70 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientRestartTest {
   @TempDir File dir;
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
+
+  final StubServerExtension server = StubServerExtension.inMemory();
+
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
 
   /** Every request the readers sent (the writer does not record). */
-  private final List<Request> requests = new CopyOnWriteArrayList<>();
+  private RecordingHttp recording;
 
-  private final List<RStreamClient> clients = new ArrayList<>();
-  private final List<SqliteStore> stores = new ArrayList<>();
-  private OkHttpClient recording;
   private ReferenceLog log;
   private String url;
   private RStreamClient writer;
 
   @BeforeEach
   void start() {
-    recording =
-        server
-            .http()
-            .newBuilder()
-            .addInterceptor(
-                chain -> {
-                  // A call cancelled before it starts (a read that pause() stopped as it began)
-                  // never
-                  // reaches the network: it is not a read.
-                  if (!chain.call().isCanceled()) requests.add(chain.request());
-                  return chain.proceed(chain.request());
-                })
-            .build();
+    recording = new RecordingHttp(server.http());
     url = server.createStateStream("shop/orders", "changes=7, interval=3600s");
     writer = client(server.http(), null);
     log = new ReferenceLog(Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(1));
   }
 
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-    stores.forEach(SqliteStore::close);
+  private RStreamClient client(OkHttpClient okHttp, @Nullable LocalStore store) {
+    RStreamClient.Builder builder = clients.builder(url).okHttpClient(okHttp);
+    if (store != null) builder.store(store);
+    return clients.client(builder);
   }
 
-  private RStreamClient client(OkHttpClient okHttp, LocalStore store) {
-    RStreamClient.Builder builder =
-        RStreamClient.builder()
-            .streamUrl(url)
-            .okHttpClient(okHttp)
-            .liveLinger(0, SECONDS)
-            .clock(
-                java.time.Clock.fixed(
-                    Instant.parse("2100-01-01T00:00:00Z"), java.time.ZoneOffset.UTC));
-    if (store != null) builder.store(store);
-    RStreamClient client = builder.build();
-    clients.add(client);
-    return client;
+  /** A reader on {@code store} whose requests are recorded. */
+  private RStreamClient reader(LocalStore store) {
+    return client(recording.client(), store);
   }
 
   private SqliteStore openStore() {
-    SqliteStore store = SqliteStore.open(new File(dir, "app.db"));
-    stores.add(store);
-    return store;
+    return clients.store(new File(dir, "app.db"));
   }
 
   /** Closes a client and its store as an app does on exit. */
-  private void shutDown(RStreamClient client, SqliteStore store) {
+  private static void shutDown(RStreamClient client, SqliteStore store) {
     client.close();
-    clients.remove(client);
     store.close();
-    stores.remove(store);
+  }
+
+  /**
+   * Subscribes {@code client} to live until {@code store}, which it writes to, holds {@code
+   * written}; returns the subscriber.
+   */
+  private TestSubscriber<StateView> liveUntilStored(
+      RStreamClient client, SqliteStore store, Offset written) throws InterruptedException {
+    TestSubscriber<StateView> live = client.live().test();
+    client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
+    LiveViews.awaitStoredLive(store, url, written);
+    return live;
+  }
+
+  /**
+   * Appends {@code units}, which a reader on a new store follows live until the store holds them;
+   * then shuts both down as an app does on exit. Returns the offset after the units.
+   */
+  private Offset storeLiveThenShutDown(Random random, int units) throws InterruptedException {
+    Offset written = appendRandom(random, units);
+    SqliteStore store = openStore();
+    RStreamClient first = reader(store);
+    liveUntilStored(first, store, written).cancel();
+    shutDown(first, store);
+    return written;
   }
 
   /** Appends {@code units} POSTs of 1-3 updates through the writer, each later than the last. */
@@ -109,7 +107,7 @@ class RStreamClientRestartTest {
 
   private List<HttpUrl> mainStreamReads() {
     List<HttpUrl> result = new ArrayList<>();
-    for (Request request : requests) {
+    for (Request request : recording.sentRequests()) {
       // A HEAD (the live cursor asking for the tail of a catch-up) reads nothing.
       if (request.method().equals("GET") && request.url().encodedPath().endsWith("shop/orders")) {
         result.add(request.url());
@@ -128,45 +126,37 @@ class RStreamClientRestartTest {
       times.add(begin.plusMillis(i * (log.clock().toEpochMilli() - begin.toEpochMilli()) / 16));
 
     SqliteStore store = openStore();
-    RStreamClient first = client(recording, store);
+    RStreamClient first = reader(store);
     for (Instant time : times) {
       StateView view = first.window(time).timeout(10, SECONDS).blockingLast();
       assertThat(view.fromStore()).isFalse();
       assertThat(orders(view)).isEqualTo(log.replayTo(time));
     }
-    assertThat(requests).isNotEmpty();
+    assertThat(recording.sent()).isPositive();
     shutDown(first, store);
 
-    requests.clear();
+    recording.clear();
     SqliteStore reopened = openStore();
-    RStreamClient restarted = client(recording, reopened);
+    RStreamClient restarted = reader(reopened);
     for (Instant time : times) {
       StateView view = restarted.window(time).timeout(10, SECONDS).blockingLast();
       assertThat(view.fromStore()).as("at %s", time).isTrue();
       assertThat(orders(view)).as("state at %s", time).isEqualTo(log.replayTo(time));
     }
-    assertThat(requests).as("requests after restart").isEmpty();
+    assertThat(recording.requests()).as("requests after restart").isEmpty();
   }
 
   @Test
   void liveAfterRestartEmitsTheStoredStateThenReadsOnlyWhatWasAppendedSince() throws Exception {
     Random random = new Random(7);
-    Offset written = appendRandom(random, 25);
+    Offset written = storeLiveThenShutDown(random, 25);
     Instant writtenAt = log.clock();
-
-    SqliteStore store = openStore();
-    RStreamClient first = client(recording, store);
-    TestSubscriber<StateView> live = first.live().test();
-    first.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
-    LiveViews.awaitStoredLive(store, url, written);
-    live.cancel();
-    shutDown(first, store);
 
     Offset more = appendRandom(random, 4);
     int newChanges = log.countAfter(writtenAt);
-    requests.clear();
+    recording.clear();
     SqliteStore reopened = openStore();
-    RStreamClient restarted = client(recording, reopened);
+    RStreamClient restarted = reader(reopened);
     TestSubscriber<StateView> resumed = restarted.live().test();
     resumed.awaitCount(1);
     StateView stored = resumed.values().get(0);
@@ -184,9 +174,9 @@ class RStreamClientRestartTest {
     for (HttpUrl read : reads) {
       assertThat(Offset.of(read.queryParameter("offset"))).isGreaterThanOrEqualTo(stored.offset());
     }
-    assertThat(requests)
+    assertThat(recording.requests())
         .as("no index read")
-        .allMatch(r -> r.url().encodedPath().endsWith("shop/orders"));
+        .allMatch(r -> r.encodedPath().endsWith("shop/orders"));
     // Only the changes appended since (and the keyframes the server wrote among them).
     long read =
         restarted
@@ -204,8 +194,8 @@ class RStreamClientRestartTest {
     Random random = new Random(11);
     appendRandom(random, 10);
     SqliteStore store = openStore();
-    RStreamClient a = client(recording, store);
-    RStreamClient b = client(recording, store);
+    RStreamClient a = reader(store);
+    RStreamClient b = reader(store);
     TestSubscriber<StateView> liveA = a.live().test();
     TestSubscriber<StateView> liveB = b.live().test();
     Offset written = null;
@@ -220,7 +210,7 @@ class RStreamClientRestartTest {
     a.close();
     shutDown(b, store);
 
-    RStreamClient restarted = client(recording, openStore());
+    RStreamClient restarted = reader(openStore());
     TestSubscriber<StateView> resumed = restarted.live().test();
     resumed.awaitCount(1);
     StateView stored = resumed.values().get(0);
@@ -237,14 +227,14 @@ class RStreamClientRestartTest {
     Instant begin = log.clock();
     Offset written = appendRandom(new Random(5), 30);
     LocalStore full = new FullDiskStore(new File(dir, "full.db"));
-    RStreamClient client = client(recording, full);
+    RStreamClient client = reader(full);
     Instant time = begin.plusMillis((log.clock().toEpochMilli() - begin.toEpochMilli()) / 4);
     assertThat(orders(client.window(time).timeout(10, SECONDS).blockingLast()))
         .isEqualTo(log.replayTo(time));
-    int afterFirst = requests.size();
+    int afterFirst = recording.sent();
     assertThat(orders(client.window(time).timeout(10, SECONDS).blockingLast()))
         .isEqualTo(log.replayTo(time));
-    assertThat(requests).as("held in memory").hasSize(afterFirst);
+    assertThat(recording.requests()).as("held in memory").hasSize(afterFirst);
     TestSubscriber<StateView> live = client.live().test();
     client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
     assertThat(orders(LiveViews.latestAtOrPast(live, written)))
@@ -256,30 +246,16 @@ class RStreamClientRestartTest {
   @Test
   void streamDeletedAndCreatedAgainDropsTheStoredDataAndRebuilds() throws Exception {
     Random random = new Random(13);
-    Offset written = appendRandom(random, 20);
-    SqliteStore store = openStore();
-    RStreamClient first = client(recording, store);
-    TestSubscriber<StateView> live = first.live().test();
-    first.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
-    LiveViews.awaitStoredLive(store, url, written);
-    live.cancel();
-    shutDown(first, store);
+    Offset written = storeLiveThenShutDown(random, 20);
 
     DurableStream stream = DurableStream.builder().url(url).okHttpClient(server.http()).build();
     stream.delete().timeout(10, SECONDS).blockingAwait();
-    stream
-        .create(
-            CreateOptions.builder()
-                .contentType("application/json")
-                .header("Rstream-Keyframes", "changes=7, interval=3600s")
-                .build())
-        .timeout(10, SECONDS)
-        .blockingGet();
+    server.createStateStream("shop/orders", "changes=7, interval=3600s");
     log.clear();
     Offset rewritten = appendRandom(random, 3);
 
     SqliteStore reopened = openStore();
-    RStreamClient restarted = client(recording, reopened);
+    RStreamClient restarted = reader(reopened);
     TestSubscriber<StateView> resumed = restarted.live().test();
     restarted.awaitOffset(rewritten).timeout(10, SECONDS).blockingAwait();
     resumed.assertNoErrors();
@@ -303,18 +279,9 @@ class RStreamClientRestartTest {
     Random random = new Random(17);
     Offset written = appendRandom(random, 5);
     SqliteStore store = openStore();
-    RStreamClient client = client(recording, store);
-    TestSubscriber<StateView> live = client.live().test();
-    client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
-    LiveViews.awaitStoredLive(store, url, written);
-    Offset stored =
-        store.liveWindow(url).changes().isEmpty()
-            ? store.liveWindow(url).baseOffset()
-            : store
-                .liveWindow(url)
-                .changes()
-                .get(store.liveWindow(url).changes().size() - 1)
-                .offset();
+    RStreamClient client = reader(store);
+    TestSubscriber<StateView> live = liveUntilStored(client, store, written);
+    Offset stored = LiveViews.storedLiveEnd(store, url);
 
     client.pause();
     client
@@ -324,7 +291,7 @@ class RStreamClientRestartTest {
         .timeout(10, SECONDS)
         .blockingGet();
     int seen = live.values().size();
-    requests.clear();
+    recording.clear();
     Offset more = appendRandom(random, 4);
     assertThat(live.values()).as("nothing while paused").hasSize(seen);
     assertThat(mainStreamReads()).as("no read while paused").isEmpty();

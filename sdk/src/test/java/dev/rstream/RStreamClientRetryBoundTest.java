@@ -11,16 +11,13 @@ import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A server that keeps failing: reads that end give up after the one-shot retry policy with a typed
@@ -30,8 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RStreamClientRetryBoundTest {
   private static final String T0 = "2026-01-01T00:00:00Z";
 
-  private final MockWebServer server = new MockWebServer();
-  private final OkHttpClient http = new OkHttpClient();
+  @RegisterExtension final ScriptedServer server = new ScriptedServer(this::answer);
   private final AtomicInteger requests = new AtomicInteger();
 
   /**
@@ -48,65 +44,48 @@ class RStreamClientRetryBoundTest {
   private volatile @Nullable String head;
   private RStreamClient client;
 
-  @BeforeEach
-  void setUp() throws Exception {
-    server.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            requests.incrementAndGet();
-            String path = request.getUrl().encodedPath();
-            String keyframes = index;
-            if (keyframes != null && path.endsWith(".keyframes")) {
-              boolean fromStart = "-1".equals(request.getUrl().queryParameter("offset"));
-              return new MockResponse.Builder()
-                  .code(200)
-                  .addHeader("Content-Type", "application/json")
-                  .addHeader("Stream-Next-Offset", "i1")
-                  .addHeader("Stream-Up-To-Date", "true")
-                  .body(fromStart ? keyframes : "[]")
-                  .build();
-            }
-            String tail = head;
-            if (tail != null && request.getMethod().equals("HEAD")) {
-              return new MockResponse.Builder()
-                  .code(200)
-                  .addHeader("Content-Type", "application/json")
-                  .addHeader("Stream-Next-Offset", tail)
-                  .build();
-            }
-            MockResponse failing = failure;
-            if (failing != null) return failing;
-            boolean live = request.getUrl().queryParameter("live") != null;
-            return new MockResponse.Builder()
-                .code(200)
-                .addHeader("Content-Type", "application/json")
-                .addHeader("Stream-Next-Offset", "b")
-                .addHeader("Stream-Up-To-Date", live ? "false" : "true")
-                .body(
-                    live
-                        ? ""
-                        : "[{\"headers\":{\"control\":\"snapshot-start\",\"offset\":\"b\",\"timestamp\":\""
-                            + T0
-                            + "\"}},{\"headers\":{\"control\":\"snapshot-end\",\"offset\":\"b\"}}]")
-                .build();
-          }
-        });
-    server.start(0);
+  private MockResponse answer(RecordedRequest request) {
+    requests.incrementAndGet();
+    String path = request.getUrl().encodedPath();
+    String keyframes = index;
+    if (keyframes != null && path.endsWith(".keyframes")) {
+      boolean fromStart = "-1".equals(request.getUrl().queryParameter("offset"));
+      return ScriptedServer.upToDate("i1", fromStart ? keyframes : "[]").build();
+    }
+    String tail = head;
+    if (tail != null && request.getMethod().equals("HEAD")) {
+      return new MockResponse.Builder()
+          .code(200)
+          .addHeader("Content-Type", "application/json")
+          .addHeader("Stream-Next-Offset", tail)
+          .build();
+    }
+    MockResponse failing = failure;
+    if (failing != null) return failing;
+    boolean live = request.getUrl().queryParameter("live") != null;
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/json")
+        .addHeader("Stream-Next-Offset", "b")
+        .addHeader("Stream-Up-To-Date", live ? "false" : "true")
+        .body(
+            live
+                ? ""
+                : "[{\"headers\":{\"control\":\"snapshot-start\",\"offset\":\"b\",\"timestamp\":\""
+                    + T0
+                    + "\"}},{\"headers\":{\"control\":\"snapshot-end\",\"offset\":\"b\"}}]")
+        .build();
   }
 
   @AfterEach
   void tearDown() {
     if (client != null) client.close();
-    server.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
   }
 
   private RStreamClient.Builder builder() {
     return RStreamClient.builder()
         .streamUrl(server.url("/v1/stream/orders").toString())
-        .okHttpClient(http)
+        .okHttpClient(server.http())
         .liveLinger(0, SECONDS)
         // The times asked for are all in this client's past.
         .clock(

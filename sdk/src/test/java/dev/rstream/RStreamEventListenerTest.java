@@ -20,7 +20,6 @@ import java.util.stream.Collectors;
 import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,14 +36,10 @@ class RStreamEventListenerTest {
 
   @TempDir Path dir;
 
-  @RegisterExtension
-  @Order(1)
   final StubServerExtension server =
       StubServerExtension.configured(builder -> builder.dataDir(dir.resolve("server")));
 
-  @RegisterExtension
-  @Order(2)
-  final ServerClients clients = new ServerClients(server);
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
 
   private String url;
 
