@@ -7,9 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SqliteStoreContractTest extends LocalStoreContractTest {
   @TempDir File dir;
 
-  @Override
-  protected LocalStore open(File file) {
-    return SqliteStore.open(file);
+  SqliteStoreContractTest() {
+    super(SqliteStore::open);
   }
 
   @Override
