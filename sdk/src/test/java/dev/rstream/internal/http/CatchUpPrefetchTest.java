@@ -1,6 +1,7 @@
 package dev.rstream.internal.http;
 
 import static dev.rstream.internal.http.TransportFixture.json;
+import static dev.rstream.internal.http.TransportFixture.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.Offset;
@@ -10,7 +11,6 @@ import dev.rstream.durable.MessageDecoder;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,12 +49,6 @@ class CatchUpPrefetchTest {
         .streamBuilder()
         .okHttpClient(fixture.client.newBuilder().eventListener(listener).build())
         .build();
-  }
-
-  private static List<String> messages(List<ReadBatch<String>> batches) {
-    List<String> all = new ArrayList<>();
-    batches.forEach(batch -> all.addAll(batch.messages()));
-    return all;
   }
 
   private static ReadOptions oneMessagePerBatch() {

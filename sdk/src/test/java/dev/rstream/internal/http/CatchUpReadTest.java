@@ -1,6 +1,7 @@
 package dev.rstream.internal.http;
 
 import static dev.rstream.internal.http.TransportFixture.json;
+import static dev.rstream.internal.http.TransportFixture.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,12 +30,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class CatchUpReadTest {
   @RegisterExtension final TransportFixture fixture = new TransportFixture();
-
-  private static List<String> messages(List<ReadBatch<String>> batches) {
-    List<String> all = new ArrayList<>();
-    for (ReadBatch<String> batch : batches) all.addAll(batch.messages());
-    return all;
-  }
 
   @Test
   void catchUpPagesUntilUpToDateThenCompletes() throws Exception {
@@ -153,12 +148,7 @@ class CatchUpReadTest {
 
   @Test
   void conflictWithStreamClosedHeaderIsStreamClosed() throws Exception {
-    fixture.server.enqueue(
-        new MockResponse.Builder()
-            .code(409)
-            .addHeader("Stream-Closed", "true")
-            .addHeader("Stream-Next-Offset", "0_9")
-            .build());
+    fixture.server.enqueue(TransportFixture.closedConflict("0_9"));
 
     fixture.stream()
         .appendJson("1")

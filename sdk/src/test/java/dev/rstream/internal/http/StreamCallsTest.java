@@ -137,12 +137,7 @@ class StreamCallsTest {
 
   @Test
   void closedStreamWinsOverStreamSeqOnConflict() throws Exception {
-    fixture.server.enqueue(
-        new MockResponse.Builder()
-            .code(409)
-            .addHeader("Stream-Closed", "true")
-            .addHeader("Stream-Next-Offset", "0_9")
-            .build());
+    fixture.server.enqueue(TransportFixture.closedConflict("0_9"));
 
     TestObserver<AppendResult> append =
         fixture.stream()

@@ -1,5 +1,6 @@
 package dev.rstream.internal.http;
 
+import static dev.rstream.internal.http.TransportFixture.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.ConflictException;
@@ -52,12 +53,6 @@ class StubServerEndToEndTest {
         .okHttpClient(fixture.client)
         .retryPolicy(TransportFixture.fastRetries())
         .build();
-  }
-
-  private static List<String> messages(List<ReadBatch<String>> batches) {
-    List<String> all = new ArrayList<>();
-    for (ReadBatch<String> batch : batches) all.addAll(batch.messages());
-    return all;
   }
 
   @Test

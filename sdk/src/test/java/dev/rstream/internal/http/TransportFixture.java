@@ -2,10 +2,18 @@ package dev.rstream.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rstream.Offset;
 import dev.rstream.RetryPolicy;
 import dev.rstream.durable.DurableStream;
+import dev.rstream.durable.LiveMode;
+import dev.rstream.durable.MessageDecoder;
+import dev.rstream.durable.ReadBatch;
+import dev.rstream.durable.ReadOptions;
 import dev.rstream.testing.UndeliveredRxErrors;
+import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -69,6 +77,20 @@ public final class TransportFixture implements BeforeEachCallback, AfterEachCall
         .body(body);
   }
 
+  /** An empty 204 answer to a long poll: nothing new, the stream's next offset. */
+  static MockResponse.Builder noContent(String nextOffset) {
+    return new MockResponse.Builder().code(204).addHeader("Stream-Next-Offset", nextOffset);
+  }
+
+  /** A 409 for a closed stream, as the server answers a write to it. */
+  static MockResponse closedConflict(String nextOffset) {
+    return new MockResponse.Builder()
+        .code(409)
+        .addHeader("Stream-Closed", "true")
+        .addHeader("Stream-Next-Offset", nextOffset)
+        .build();
+  }
+
   static MockResponse.Builder sse(String body) {
     return new MockResponse.Builder()
         .code(200)
@@ -84,6 +106,40 @@ public final class TransportFixture implements BeforeEachCallback, AfterEachCall
 
   static String controlEvent(String json) {
     return "event: control\ndata: " + json + "\n\n";
+  }
+
+  /** The control event of a stream still open at {@code nextOffset}, with cursor "c". */
+  static String openControl(String nextOffset) {
+    return controlEvent("{\"streamNextOffset\":\"" + nextOffset + "\",\"streamCursor\":\"c\"}");
+  }
+
+  /** The control event of a stream closed at {@code nextOffset}. */
+  static String closingControl(String nextOffset) {
+    return controlEvent("{\"streamNextOffset\":\"" + nextOffset + "\",\"streamClosed\":true}");
+  }
+
+  /** Every message of {@code batches}, in order. */
+  static List<String> messages(List<ReadBatch<String>> batches) {
+    List<String> all = new ArrayList<>();
+    for (ReadBatch<String> batch : batches) all.addAll(batch.messages());
+    return all;
+  }
+
+  /** Queues the answer to a catch-up read that finds nothing more: up to date at {@code offset}. */
+  void enqueueCaughtUp(String offset) {
+    server.enqueue(json("[]", offset).addHeader("Stream-Up-To-Date", "true").build());
+  }
+
+  /** A read of {@link #stream()} from {@code from}, live in {@code mode}, of raw JSON. */
+  TestSubscriber<ReadBatch<String>> read(LiveMode mode, Offset from) {
+    return stream()
+        .read(ReadOptions.builder().offset(from).liveMode(mode).build(), MessageDecoder.rawJson())
+        .test();
+  }
+
+  /** {@link #read} until it completes, which it must within 5 seconds. */
+  TestSubscriber<ReadBatch<String>> readToTheEnd(LiveMode mode, Offset from) {
+    return read(mode, from).awaitDone(5, TimeUnit.SECONDS).assertComplete();
   }
 
   /** The error a terminated test consumer got (asserts there is exactly one). */

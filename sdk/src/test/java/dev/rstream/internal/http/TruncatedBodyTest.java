@@ -1,6 +1,7 @@
 package dev.rstream.internal.http;
 
 import static dev.rstream.internal.http.TransportFixture.json;
+import static dev.rstream.internal.http.TransportFixture.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.Offset;
@@ -10,8 +11,6 @@ import dev.rstream.durable.MessageDecoder;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
@@ -91,12 +90,6 @@ class TruncatedBodyTest {
     return batch.headers().get("Content-Length") != null
         ? Framing.CONTENT_LENGTH
         : Framing.CLOSE_DELIMITED;
-  }
-
-  private static List<String> messages(List<ReadBatch<String>> batches) {
-    List<String> all = new ArrayList<>();
-    for (ReadBatch<String> batch : batches) all.addAll(batch.messages());
-    return all;
   }
 
   private TestSubscriber<ReadBatch<String>> read(LiveMode mode) {
