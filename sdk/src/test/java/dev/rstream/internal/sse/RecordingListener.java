@@ -1,12 +1,23 @@
 package dev.rstream.internal.sse;
 
 import java.util.ArrayList;
-import java.util.List;
+import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
-/** Records every callback as a line of text, in order, so a test compares one list. */
+/**
+ * Records every callback as a line of text, in order, so a test compares one list; into a
+ * collection of the test's own (a queue, for a reader on another thread) if given one.
+ */
 final class RecordingListener implements ServerSentEventListener {
-  final List<String> records = new ArrayList<>();
+  final Collection<String> records;
+
+  RecordingListener() {
+    this(new ArrayList<>());
+  }
+
+  RecordingListener(Collection<String> records) {
+    this.records = records;
+  }
 
   @Override
   public void onEvent(String type, String data, @Nullable String lastEventId) {

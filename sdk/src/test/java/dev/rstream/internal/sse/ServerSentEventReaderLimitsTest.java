@@ -50,32 +50,35 @@ class ServerSentEventReaderLimitsTest {
     public void close() {}
   }
 
-  private static ServerSentEventReader reader(Source source, ServerSentEventReader.Limits limits) {
+  /**
+   * Reads {@code source} with the {@link #SMALL} limits, asserts that the reader refused it with a
+   * message containing {@code refusal}, and returns how many bytes the source produced until then.
+   */
+  private static long bytesReadBeforeRefusing(EndlessSource source, String refusal) {
     BufferedSource buffered = Okio.buffer(source);
-    return new ServerSentEventReader(buffered, new RecordingListener(), null, limits);
+    ServerSentEventReader reader =
+        new ServerSentEventReader(buffered, new RecordingListener(), null, SMALL);
+    assertThatThrownBy(reader::processNextEvent)
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining(refusal);
+    return source.produced;
   }
 
   @Test
   void aLineThatNeverEndsFailsAtTheLineBound() {
     EndlessSource source = new EndlessSource("data: ", "x");
-    ServerSentEventReader reader = reader(source, SMALL);
 
-    assertThatThrownBy(reader::processNextEvent)
-        .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("line longer than 1024 bytes");
     // Okio reads by the segment: the reader stopped within a segment of its bound.
-    assertThat(source.produced).isLessThan(1024 + 16 * 1024);
+    assertThat(bytesReadBeforeRefusing(source, "line longer than 1024 bytes"))
+        .isLessThan(1024 + 16 * 1024);
   }
 
   @Test
   void dataLinesThatNeverEndTheEventFailAtTheEventBound() {
     EndlessSource source = new EndlessSource("event: data\n", "data: 0123456789abcdef\n");
-    ServerSentEventReader reader = reader(source, SMALL);
 
-    assertThatThrownBy(reader::processNextEvent)
-        .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("event data longer than 4096 bytes");
-    assertThat(source.produced).isLessThan(4096 * 2 + 16 * 1024);
+    assertThat(bytesReadBeforeRefusing(source, "event data longer than 4096 bytes"))
+        .isLessThan(4096 * 2 + 16 * 1024);
   }
 
   @Test

@@ -96,20 +96,9 @@ final class ServerSentEventReaderLiveTest {
   }
 
   private void startReader(@Nullable String initialLastEventId) {
-    ServerSentEventListener listener =
-        new ServerSentEventListener() {
-          @Override
-          public void onEvent(String type, String data, @Nullable String lastEventId) {
-            records.add("event type=" + type + " data=" + data + " id=" + lastEventId);
-          }
-
-          @Override
-          public void onComment(String comment) {
-            records.add("comment " + comment);
-          }
-        };
     ServerSentEventReader reader =
-        new ServerSentEventReader(Okio.buffer(new QueueSource()), listener, initialLastEventId);
+        new ServerSentEventReader(
+            Okio.buffer(new QueueSource()), new RecordingListener(records), initialLastEventId);
     readerThread =
         new Thread(
             () -> {
