@@ -6,6 +6,7 @@ import dev.rstream.durable.ProducerOptions;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.state.StateMessage;
+import dev.rstream.internal.window.CompanionIndex;
 import dev.rstream.internal.window.GeneratedLog;
 import dev.rstream.internal.window.StreamSource;
 import io.reactivex.rxjava3.core.BackpressureStrategy;
@@ -144,25 +145,7 @@ final class FakeStateStream implements StreamSource {
     return Flowable.defer(
         () -> {
           indexReads.add(options);
-          List<Keyframe> keyframes = index;
-          if (keyframes == null) {
-            return Flowable.error(
-                new StreamNotFoundException("no such stream", URL + ".keyframes", null, 404, null));
-          }
-          List<Keyframe> after = new ArrayList<>();
-          for (Keyframe k : keyframes) {
-            if (options.offset().isStart() || k.offset().compareTo(options.offset()) > 0)
-              after.add(k);
-          }
-          Offset next =
-              keyframes.isEmpty() ? Offset.START : keyframes.get(keyframes.size() - 1).offset();
-          return Flowable.just(
-              ReadBatch.<Keyframe>builder()
-                  .messages(after)
-                  .startOffset(options.offset())
-                  .nextOffset(next)
-                  .upToDate(true)
-                  .build());
+          return CompanionIndex.read(URL, index, options);
         });
   }
 

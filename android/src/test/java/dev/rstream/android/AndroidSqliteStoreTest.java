@@ -74,6 +74,27 @@ public class AndroidSqliteStoreTest {
         list);
   }
 
+  /** A database of another program in the store's file: {@code statements} at {@code version}. */
+  private void writeDatabase(int version, String... statements) {
+    assertThat(dir.mkdirs()).isTrue();
+    SQLiteDatabase other = SQLiteDatabase.openOrCreateDatabase(file, null);
+    for (String statement : statements) other.execSQL(statement);
+    other.setVersion(version);
+    other.close();
+  }
+
+  /**
+   * Asserts that {@code store}, opened on a file it could not use, keeps a window, and that the
+   * file was moved aside, once; returns the file moved aside.
+   */
+  private File[] assertRebuiltWithTheFileMovedAside(AndroidSqliteStore store) {
+    store.putWindow(URL, window(1, 1));
+    assertThat(store.window(URL, "1_000")).isNotNull();
+    File[] aside = dir.listFiles((d, name) -> name.matches("store\\.db\\.corrupt-\\d+"));
+    assertThat(aside).hasSize(1);
+    return aside;
+  }
+
   @Test
   public void writesInWalModeAndKeepsWhatItStoredAcrossARestart() {
     AndroidSqliteStore store = open();
@@ -107,10 +128,7 @@ public class AndroidSqliteStoreTest {
 
     AndroidSqliteStore store = open();
     assertThat(store.window(URL, "1_000")).isNull();
-    store.putWindow(URL, window(1, 1));
-    assertThat(store.window(URL, "1_000")).isNotNull();
-    File[] aside = dir.listFiles((d, name) -> name.matches("store\\.db\\.corrupt-\\d+"));
-    assertThat(aside).hasSize(1);
+    File[] aside = assertRebuiltWithTheFileMovedAside(store);
     assertThat(Files.readAllBytes(aside[0].toPath())).isEqualTo(garbage);
   }
 
@@ -139,31 +157,16 @@ public class AndroidSqliteStoreTest {
 
   @Test
   public void aSchemaOneFileWithOtherTablesIsMovedAsideNotMigrated() {
-    assertThat(dir.mkdirs()).isTrue();
-    SQLiteDatabase other = SQLiteDatabase.openOrCreateDatabase(file, null);
-    other.execSQL("CREATE TABLE windows (stream TEXT)");
-    other.setVersion(1);
-    other.close();
+    writeDatabase(1, "CREATE TABLE windows (stream TEXT)");
 
-    AndroidSqliteStore store = open();
-    store.putWindow(URL, window(1, 1));
-    assertThat(store.window(URL, "1_000")).isNotNull();
-    assertThat(dir.listFiles((d, name) -> name.matches("store\\.db\\.corrupt-\\d+"))).hasSize(1);
+    assertRebuiltWithTheFileMovedAside(open());
   }
 
   @Test
   public void aFileOfAnotherSchemaVersionIsMovedAsideAndRebuilt() {
-    assertThat(dir.mkdirs()).isTrue();
-    SQLiteDatabase other = SQLiteDatabase.openOrCreateDatabase(file, null);
-    other.execSQL("CREATE TABLE windows (stream TEXT)");
-    other.execSQL("INSERT INTO windows VALUES ('old')");
-    other.setVersion(7);
-    other.close();
+    writeDatabase(7, "CREATE TABLE windows (stream TEXT)", "INSERT INTO windows VALUES ('old')");
 
-    AndroidSqliteStore store = open();
-    store.putWindow(URL, window(1, 1));
-    assertThat(store.window(URL, "1_000")).isNotNull();
-    assertThat(dir.listFiles((d, name) -> name.matches("store\\.db\\.corrupt-\\d+"))).hasSize(1);
+    assertRebuiltWithTheFileMovedAside(open());
   }
 
   @Test

@@ -82,55 +82,70 @@ class ChampMapTest {
 
   @Test
   void putSharesAllButThePathToTheChangedEntry() {
-    ChampMap<String, Integer> before = ChampMap.empty();
-    for (int i = 0; i < 100_000; i++) before = before.plus("k" + i, i);
+    ChampMap<String, Integer> before = hundredThousandKeys();
     ChampMap<String, Integer> after = before.plus("k42", -1);
 
-    int[] fresh = new int[1];
-    int[] shared = new int[1];
-    countNodes(after.root, before.root, fresh, shared);
+    assertOnlyThePathToK42WasCopied(before, after);
+  }
+
+  /**
+   * Asserts that {@code after} is {@code before} with k42 set to -1, and shares every node with it
+   * but the path to k42.
+   */
+  private static void assertOnlyThePathToK42WasCopied(
+      ChampMap<String, Integer> before, ChampMap<String, Integer> after) {
+    NodeSharing sharing = NodeSharing.between(after, before);
     // A path has at most ceil(32 / 5) + 1 levels; every other node (100k entries in ~3k nodes) is
     // the same object in both versions.
-    assertThat(fresh[0]).isBetween(1, 8);
-    assertThat(shared[0]).isGreaterThan(3000);
+    assertThat(sharing.fresh).isBetween(1, 8);
+    assertThat(sharing.shared).isGreaterThan(3000);
     assertThat(before.get("k42")).isEqualTo(42);
     assertThat(after.get("k42")).isEqualTo(-1);
   }
 
+  /** k0 to k99999, each mapped to its number. */
+  private static ChampMap<String, Integer> hundredThousandKeys() {
+    ChampMap<String, Integer> map = ChampMap.empty();
+    for (int i = 0; i < 100_000; i++) map = map.plus("k" + i, i);
+    return map;
+  }
+
   @Test
   void removeSharesAllButThePathToTheRemovedEntry() {
-    ChampMap<String, Integer> before = ChampMap.empty();
-    for (int i = 0; i < 100_000; i++) before = before.plus("k" + i, i);
+    ChampMap<String, Integer> before = hundredThousandKeys();
     ChampMap<String, Integer> after = before.minus("k77");
-    int[] fresh = new int[1];
-    int[] shared = new int[1];
-    countNodes(after.root, before.root, fresh, shared);
-    assertThat(fresh[0]).isBetween(1, 8);
+    assertThat(NodeSharing.between(after, before).fresh).isBetween(1, 8);
     assertThat(after.size()).isEqualTo(before.size() - 1);
     assertThat(after.get("k77")).isNull();
   }
 
   /**
-   * Counts nodes of {@code after} that are not nodes of {@code before} (fresh) and those that are.
+   * The nodes of a map that are not nodes of an older version ({@code fresh}) and those that are.
    */
-  private static void countNodes(
-      ChampNode<?, ?> after, ChampNode<?, ?> before, int[] fresh, int[] shared) {
-    java.util.Set<ChampNode<?, ?>> old =
-        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    collect(before, old);
-    java.util.ArrayDeque<ChampNode<?, ?>> todo = new java.util.ArrayDeque<>();
-    todo.add(after);
-    while (!todo.isEmpty()) {
-      ChampNode<?, ?> node = todo.poll();
-      if (old.contains(node)) {
-        java.util.Set<ChampNode<?, ?>> subtree =
-            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        collect(node, subtree);
-        shared[0] += subtree.size(); // its whole subtree is shared
-        continue;
+  private static final class NodeSharing {
+    int fresh;
+    int shared;
+
+    static NodeSharing between(ChampMap<?, ?> after, ChampMap<?, ?> before) {
+      NodeSharing sharing = new NodeSharing();
+      java.util.Set<ChampNode<?, ?>> old =
+          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      collect(before.root, old);
+      java.util.ArrayDeque<ChampNode<?, ?>> todo = new java.util.ArrayDeque<>();
+      todo.add(after.root);
+      while (!todo.isEmpty()) {
+        ChampNode<?, ?> node = todo.poll();
+        if (old.contains(node)) {
+          java.util.Set<ChampNode<?, ?>> subtree =
+              java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+          collect(node, subtree);
+          sharing.shared += subtree.size(); // its whole subtree is shared
+          continue;
+        }
+        sharing.fresh++;
+        for (int i = 0; i < node.nodeArity(); i++) todo.add(node.node(i));
       }
-      fresh[0]++;
-      for (int i = 0; i < node.nodeArity(); i++) todo.add(node.node(i));
+      return sharing;
     }
   }
 
@@ -229,30 +244,21 @@ class ChampMapTest {
     ChampMap<String, Integer> before = editor.freeze();
     editor.put("k42", -1);
     ChampMap<String, Integer> after = editor.freeze();
-    int[] fresh = new int[1];
-    int[] shared = new int[1];
-    countNodes(after.root, before.root, fresh, shared);
-    assertThat(fresh[0]).isBetween(1, 8);
-    assertThat(shared[0]).isGreaterThan(3000);
-    assertThat(before.get("k42")).isEqualTo(42);
-    assertThat(after.get("k42")).isEqualTo(-1);
+    assertOnlyThePathToK42WasCopied(before, after);
   }
 
   @Test
   void aBatchCopiesEachNodeAtMostOnce() {
-    ChampMap<String, Integer> before = ChampMap.empty();
-    for (int i = 0; i < 100_000; i++) before = before.plus("k" + i, i);
+    ChampMap<String, Integer> before = hundredThousandKeys();
     ChampMap.Editor<String, Integer> editor = before.edit();
     for (int i = 0; i < 1_000; i++) editor.put("k" + i, -i);
     ChampMap<String, Integer> after = editor.freeze();
-    int[] fresh = new int[1];
-    int[] shared = new int[1];
-    countNodes(after.root, before.root, fresh, shared);
+    NodeSharing sharing = NodeSharing.between(after, before);
     // 1,000 changes through plus() make 1,000 path copies of 3 to 4 nodes each; in place, a node
     // is copied once however many of the batch's changes pass through it (the root and the 32
     // nodes below it once for all 1,000, then about one leaf per change).
-    assertThat(fresh[0]).isLessThan(2_000);
-    assertThat(shared[0]).isGreaterThan(1_000);
+    assertThat(sharing.fresh).isLessThan(2_000);
+    assertThat(sharing.shared).isGreaterThan(1_000);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

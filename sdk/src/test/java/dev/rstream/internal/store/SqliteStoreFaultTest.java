@@ -14,6 +14,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,6 +51,11 @@ class SqliteStoreFaultTest {
         list);
   }
 
+  /** The live window from the stream's start, before any keyframe, holding {@code changes}. */
+  private static StoredWindow liveWindow(List<Change> changes) {
+    return StoredWindow.of(null, null, Offset.of("0_00000000"), Collections.emptyList(), changes);
+  }
+
   private static SqlLocalStore open(File file, long budget) {
     return SqlLocalStore.open(file, budget, JdbcSqlConnection::open);
   }
@@ -60,6 +66,23 @@ class SqliteStoreFaultTest {
             name.startsWith(file.getName() + ".corrupt-")
                 && !name.endsWith("-wal")
                 && !name.endsWith("-shm"));
+  }
+
+  /** A store file {@code name} in which window 1 is stored, with two changes. */
+  private File storeWithOneWindow(String name) {
+    File file = new File(dir, name);
+    try (SqlLocalStore db = open(file, BUDGET)) {
+      db.putWindow(URL, window(1, 2));
+    }
+    return file;
+  }
+
+  /** Runs {@code statements} on the SQLite file, as another program than the store would. */
+  private static void execute(File file, String... statements) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.getPath());
+        Statement s = c.createStatement()) {
+      for (String statement : statements) s.execute(statement);
+    }
   }
 
   private File filledStore() {
@@ -104,11 +127,10 @@ class SqliteStoreFaultTest {
   @Test
   void olderSchemaIsMovedAsideAndRebuilt() throws Exception {
     File file = new File(dir, "old.db");
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.getPath());
-        Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE windows (stream TEXT, body TEXT)");
-      s.execute("PRAGMA user_version = " + (StoreSchema.VERSION - 1));
-    }
+    execute(
+        file,
+        "CREATE TABLE windows (stream TEXT, body TEXT)",
+        "PRAGMA user_version = " + (StoreSchema.VERSION - 1));
     try (SqlLocalStore db = open(file, BUDGET)) {
       db.putWindow(URL, window(1, 2));
       assertThat(db.window(URL, window(1, 2).id())).isNotNull();
@@ -118,17 +140,9 @@ class SqliteStoreFaultTest {
 
   @Test
   void schemaOneFileWithoutAnOutboxIsMigratedInPlaceKeepingItsWindows() throws Exception {
-    File file = new File(dir, "v1.db");
-    try (SqlLocalStore db = open(file, BUDGET)) {
-      db.putWindow(URL, window(1, 2));
-    }
+    File file = storeWithOneWindow("v1.db");
     // What SqliteStore wrote before it kept an outbox: the same tables, version 1.
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.getPath());
-        Statement s = c.createStatement()) {
-      s.execute("DROP TABLE outbox");
-      s.execute("DROP TABLE outbox_producers");
-      s.execute("PRAGMA user_version = 1");
-    }
+    execute(file, "DROP TABLE outbox", "DROP TABLE outbox_producers", "PRAGMA user_version = 1");
     try (SqlLocalStore db = open(file, BUDGET)) {
       assertThat(db.window(URL, window(1, 2).id()).changes()).isEqualTo(window(1, 2).changes());
       assertThat(db.addToOutbox(URL, "app", "[]").seq()).isZero();
@@ -145,14 +159,8 @@ class SqliteStoreFaultTest {
 
   @Test
   void newerSchemaIsMovedAsideNotMisread() throws Exception {
-    File file = new File(dir, "new.db");
-    try (SqlLocalStore db = open(file, BUDGET)) {
-      db.putWindow(URL, window(1, 2));
-    }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.getPath());
-        Statement s = c.createStatement()) {
-      s.execute("PRAGMA user_version = " + (StoreSchema.VERSION + 1));
-    }
+    File file = storeWithOneWindow("new.db");
+    execute(file, "PRAGMA user_version = " + (StoreSchema.VERSION + 1));
     try (SqlLocalStore db = open(file, BUDGET)) {
       assertThat(db.window(URL, window(1, 2).id())).isNull();
     }
@@ -211,14 +219,7 @@ class SqliteStoreFaultTest {
     File file = new File(dir, "full.db");
     try (SqlLocalStore db = open(file, BUDGET)) {
       db.putWindow(URL, window(0, 10));
-      db.putLiveWindow(
-          URL,
-          StoredWindow.of(
-              null,
-              null,
-              Offset.of("0_00000000"),
-              Collections.emptyList(),
-              Collections.emptyList()));
+      db.putLiveWindow(URL, liveWindow(Collections.emptyList()));
       db.maxPageCountForTest(db.pageCountForTest()); // no room for one more page: SQLITE_FULL
       assertThatThrownBy(() -> db.putWindow(URL, window(1, 200)))
           .isInstanceOfSatisfying(
@@ -263,14 +264,7 @@ class SqliteStoreFaultTest {
       oneWindow = probe.committedBytes();
     }
     try (SqlLocalStore db = open(file, oneWindow * 3)) {
-      db.putLiveWindow(
-          URL,
-          StoredWindow.of(
-              null,
-              null,
-              Offset.of("0_00000000"),
-              Collections.emptyList(),
-              window(9, 20).changes()));
+      db.putLiveWindow(URL, liveWindow(window(9, 20).changes()));
       db.putWindow(URL, window(0, 20));
       db.putWindow(URL, window(1, 20));
       db.putWindow(URL, window(2, 20));

@@ -2,12 +2,11 @@ package dev.rstream.internal.window;
 
 import static dev.rstream.internal.window.WindowTimeSeekTest.asMap;
 import static dev.rstream.internal.window.WindowTimeSeekTest.fetchEachWindow;
+import static dev.rstream.internal.window.WindowTimeSeekTest.scanWholeStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.Keyframe;
-import dev.rstream.internal.state.StateMessage;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,20 +53,10 @@ class AsOfKeyframeTest {
   @ValueSource(longs = {5, 6})
   void scanningTheStreamEndsEachWindowAtTheNextKeyframesAsOf(long seed) {
     GeneratedLog log = keyframerLog(seed);
-    WindowAssembler assembler = WindowAssembler.fromStreamStart();
-    List<Window> completed = new ArrayList<>();
-    for (StateMessage message : log.messages) {
-      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED
-          && assembler.completed() != null) {
-        completed.add(assembler.completed());
-      }
-    }
-    List<Keyframe> found = new ArrayList<>();
-    for (Window window : completed) found.add(window.start());
-    found.add(assembler.current().start());
-    assertThat(found).isEqualTo(log.keyframes);
-    for (int k = 0; k < completed.size(); k++) {
-      Window window = completed.get(k);
+    List<Window> windows = scanWholeStream(log);
+    assertThat(windows).extracting(Window::start).isEqualTo(log.keyframes);
+    for (int k = 0; k < windows.size() - 1; k++) {
+      Window window = windows.get(k);
       Keyframe end = log.keyframes.get(k + 1);
       assertThat(window.end()).isEqualTo(end);
       assertThat(window.offset())
@@ -78,6 +67,6 @@ class AsOfKeyframeTest {
       assertThat(window.changeCount()).isEqualTo(ranged.changeCount());
       assertThat(asMap(window.state())).isEqualTo(asMap(ranged.state()));
     }
-    assertThat(asMap(assembler.current().state())).isEqualTo(log.replayTo(log.last));
+    assertThat(asMap(windows.get(windows.size() - 1).state())).isEqualTo(log.replayTo(log.last));
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rstream.Keyframe;
 import dev.rstream.Offset;
-import dev.rstream.StreamNotFoundException;
 import dev.rstream.TransientException;
 import dev.rstream.durable.IdempotentProducer;
 import dev.rstream.durable.ProducerOptions;
@@ -164,23 +163,7 @@ class KeyframeIndexLoaderTest {
             reads.add("index from " + options.offset().value());
             Throwable failure = failIndex;
             if (failure != null) return Flowable.error(failure);
-            if (noCompanion)
-              return Flowable.error(
-                  new StreamNotFoundException(
-                      "no such stream", URL + ".keyframes", null, 404, null));
-            List<Keyframe> after = new ArrayList<>();
-            for (Keyframe k : log.keyframes) {
-              if (options.offset().isStart() || k.offset().compareTo(options.offset()) > 0)
-                after.add(k);
-            }
-            Offset next = log.keyframes.get(log.keyframes.size() - 1).offset();
-            return Flowable.just(
-                ReadBatch.<Keyframe>builder()
-                    .messages(after)
-                    .startOffset(options.offset())
-                    .nextOffset(next)
-                    .upToDate(true)
-                    .build());
+            return CompanionIndex.read(URL, noCompanion ? null : log.keyframes, options);
           });
     }
 

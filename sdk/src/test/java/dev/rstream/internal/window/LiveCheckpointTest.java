@@ -3,10 +3,10 @@ package dev.rstream.internal.window;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.store.MemoryLocalStore;
 import dev.rstream.internal.store.StoreMirror;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -31,33 +31,8 @@ class LiveCheckpointTest {
 
   @BeforeEach
   void setUp() {
-    WindowAssembler assembler = WindowAssembler.fromStreamStart();
-    for (StateMessage message : log.messages) {
-      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED
-          && assembler.completed() != null) {
-        windows.add(assembler.completed());
-      }
-    }
-    windows.add(assembler.current());
-    checkpoint.listen(
-        new LiveCheckpoint.Listener() {
-          @Override
-          public void held(Window window, boolean restored) {
-            heard.add((restored ? "restored " : "held ") + window.id());
-          }
-
-          @Override
-          public void keyframe(@Nullable Window completed, Window started) {
-            heard.add(
-                "keyframe " + (completed != null ? completed.id() : null) + " -> " + started.id());
-          }
-
-          @Override
-          public void reset() {
-            heard.add(
-                "reset, store still holds " + (store.liveWindow(URL) != null ? "live" : "nothing"));
-          }
-        });
+    windows.addAll(WindowTimeSeekTest.scanWholeStream(log));
+    checkpoint.listen(new Reports(heard));
   }
 
   @AfterEach
@@ -74,19 +49,7 @@ class LiveCheckpointTest {
     checkpoint.save(last());
     LiveCheckpoint restarted = new LiveCheckpoint(new StoreMirror(URL, store));
     List<String> restartedHeard = new ArrayList<>();
-    restarted.listen(
-        new LiveCheckpoint.Listener() {
-          @Override
-          public void held(Window window, boolean restored) {
-            restartedHeard.add((restored ? "restored " : "held ") + window.id());
-          }
-
-          @Override
-          public void keyframe(@Nullable Window completed, Window started) {}
-
-          @Override
-          public void reset() {}
-        });
+    restarted.listen(new Reports(restartedHeard));
 
     Window restored = restarted.window();
     assertThat(restored).isNotNull();
@@ -164,19 +127,31 @@ class LiveCheckpointTest {
 
   @Test
   void aSecondListenerIsRefused() {
-    assertThatThrownBy(
-            () ->
-                checkpoint.listen(
-                    new LiveCheckpoint.Listener() {
-                      @Override
-                      public void held(Window window, boolean restored) {}
-
-                      @Override
-                      public void keyframe(@Nullable Window completed, Window started) {}
-
-                      @Override
-                      public void reset() {}
-                    }))
+    assertThatThrownBy(() -> checkpoint.listen(new Reports(new ArrayList<>())))
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  /** Every report of a checkpoint as a line, with what the store held at a reset. */
+  private final class Reports implements LiveCheckpoint.Listener {
+    private final Collection<String> heard;
+
+    Reports(Collection<String> heard) {
+      this.heard = heard;
+    }
+
+    @Override
+    public void held(Window window, boolean restored) {
+      heard.add((restored ? "restored " : "held ") + window.id());
+    }
+
+    @Override
+    public void keyframe(@Nullable Window completed, Window started) {
+      heard.add("keyframe " + (completed != null ? completed.id() : null) + " -> " + started.id());
+    }
+
+    @Override
+    public void reset() {
+      heard.add("reset, store still holds " + (store.liveWindow(URL) != null ? "live" : "nothing"));
+    }
   }
 }

@@ -64,22 +64,12 @@ class WindowTimeSeekTest {
   @ValueSource(longs = {3, 4})
   void scanningTheWholeStreamFindsTheIndexedWindows(long seed) {
     GeneratedLog log = new GeneratedLog(seed, 50, 20);
-    WindowAssembler assembler = WindowAssembler.fromStreamStart();
-    List<Window> completed = new ArrayList<>();
-    for (StateMessage message : log.messages) {
-      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED
-          && assembler.completed() != null) {
-        completed.add(assembler.completed());
-      }
+    List<Window> windows = scanWholeStream(log);
+    assertThat(windows).extracting(Window::start).isEqualTo(log.keyframes);
+    for (int k = 0; k < windows.size() - 1; k++) {
+      assertThat(windows.get(k).end()).isEqualTo(log.keyframes.get(k + 1));
     }
-    List<Keyframe> found = new ArrayList<>();
-    for (Window window : completed) found.add(window.start());
-    found.add(assembler.current().start());
-    assertThat(found).isEqualTo(log.keyframes);
-    for (int k = 0; k < completed.size(); k++) {
-      assertThat(completed.get(k).end()).isEqualTo(log.keyframes.get(k + 1));
-    }
-    assertThat(asMap(assembler.current().state())).isEqualTo(log.replayTo(log.last));
+    assertThat(asMap(windows.get(windows.size() - 1).state())).isEqualTo(log.replayTo(log.last));
   }
 
   @Test
@@ -259,6 +249,23 @@ class WindowTimeSeekTest {
       assertThat(window.start()).isEqualTo(index.get(k));
       windows.add(next == null ? window : window.withEnd(next));
     }
+    return windows;
+  }
+
+  /**
+   * Reads the whole stream as one read from its start, as a client without the index does: every
+   * window it completed, in order, then the open one it ends in.
+   */
+  static List<Window> scanWholeStream(GeneratedLog log) {
+    WindowAssembler assembler = WindowAssembler.fromStreamStart();
+    List<Window> windows = new ArrayList<>();
+    for (StateMessage message : log.messages) {
+      if (assembler.accept(message) == WindowAssembler.Event.WINDOW_STARTED
+          && assembler.completed() != null) {
+        windows.add(assembler.completed());
+      }
+    }
+    windows.add(assembler.current());
     return windows;
   }
 
