@@ -3,12 +3,15 @@ package dev.rstream;
 import java.io.File;
 import java.util.List;
 
-/** A store on a full disk: every write fails with the typed error SQLite's SQLITE_FULL maps to. */
-final class FullDiskStore implements LocalStore {
-  private final LocalStore empty = LocalStore.inMemory();
+/**
+ * A store on a full disk: every write fails with the typed error SQLite's SQLITE_FULL maps to, and
+ * every read finds nothing.
+ */
+final class FullDiskStore extends ForwardingStore {
   private final File file;
 
   FullDiskStore(File file) {
+    super(LocalStore.inMemory()); // stays empty: nothing is ever written to it
     this.file = file;
   }
 
@@ -17,33 +20,13 @@ final class FullDiskStore implements LocalStore {
   }
 
   @Override
-  public List<Keyframe> keyframes(String streamUrl) {
-    return empty.keyframes(streamUrl);
-  }
-
-  @Override
-  public Offset keyframesNext(String streamUrl) {
-    return empty.keyframesNext(streamUrl);
-  }
-
-  @Override
   public void putKeyframes(String streamUrl, List<Keyframe> keyframes, Offset next) {
     throw full();
   }
 
   @Override
-  public StoredWindow window(String streamUrl, String windowId) {
-    return null;
-  }
-
-  @Override
   public void putWindow(String streamUrl, StoredWindow window) {
     throw full();
-  }
-
-  @Override
-  public StoredWindow liveWindow(String streamUrl) {
-    return null;
   }
 
   @Override
@@ -55,11 +38,6 @@ final class FullDiskStore implements LocalStore {
   public boolean appendLive(
       String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
     throw full();
-  }
-
-  @Override
-  public StoredProducer producer(String streamUrl) {
-    return null;
   }
 
   @Override

@@ -6,8 +6,6 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The app {@link OutboxKillTest} kills: appends {@code count} changes ({@code {"n":i}} for i from
@@ -73,14 +71,13 @@ public final class OutboxCrashChild {
   }
 
   /** A store that parks at one of the two points the test kills at. */
-  private static final class ParkingStore implements LocalStore {
-    private final SqliteStore store;
+  private static final class ParkingStore extends ForwardingStore {
     private final int parkAfterAdding;
     private final boolean parkBeforeAck;
     private int added;
 
     ParkingStore(SqliteStore store, int parkAfterAdding, boolean parkBeforeAck) {
-      this.store = store;
+      super(store);
       this.parkAfterAdding = parkAfterAdding;
       this.parkBeforeAck = parkBeforeAck;
     }
@@ -92,7 +89,7 @@ public final class OutboxCrashChild {
 
     @Override
     public OutboxEntry addToOutbox(String streamUrl, String newProducerId, String body) {
-      OutboxEntry entry = store.addToOutbox(streamUrl, newProducerId, body);
+      OutboxEntry entry = super.addToOutbox(streamUrl, newProducerId, body);
       if (added++ == parkAfterAdding) {
         say("written");
         park();
@@ -101,78 +98,12 @@ public final class OutboxCrashChild {
     }
 
     @Override
-    public List<OutboxEntry> outbox(String streamUrl) {
-      return store.outbox(streamUrl);
-    }
-
-    @Override
     public void acknowledgeOutbox(String streamUrl, long epoch, long seq) {
       if (parkBeforeAck) {
         say("acked");
         park();
       }
-      store.acknowledgeOutbox(streamUrl, epoch, seq);
-    }
-
-    @Override
-    public List<OutboxEntry> renumberOutbox(String streamUrl, long seq, long epoch, long firstSeq) {
-      return store.renumberOutbox(streamUrl, seq, epoch, firstSeq);
-    }
-
-    @Override
-    public List<Keyframe> keyframes(String streamUrl) {
-      return store.keyframes(streamUrl);
-    }
-
-    @Override
-    public Offset keyframesNext(String streamUrl) {
-      return store.keyframesNext(streamUrl);
-    }
-
-    @Override
-    public void putKeyframes(String streamUrl, List<Keyframe> keyframes, Offset next) {
-      store.putKeyframes(streamUrl, keyframes, next);
-    }
-
-    @Override
-    public @Nullable StoredWindow window(String streamUrl, String windowId) {
-      return store.window(streamUrl, windowId);
-    }
-
-    @Override
-    public void putWindow(String streamUrl, StoredWindow window) {
-      store.putWindow(streamUrl, window);
-    }
-
-    @Override
-    public @Nullable StoredWindow liveWindow(String streamUrl) {
-      return store.liveWindow(streamUrl);
-    }
-
-    @Override
-    public void putLiveWindow(String streamUrl, StoredWindow window) {
-      store.putLiveWindow(streamUrl, window);
-    }
-
-    @Override
-    public boolean appendLive(
-        String streamUrl, String windowId, Offset from, List<Change> changes, Offset to) {
-      return store.appendLive(streamUrl, windowId, from, changes, to);
-    }
-
-    @Override
-    public @Nullable StoredProducer producer(String streamUrl) {
-      return store.producer(streamUrl);
-    }
-
-    @Override
-    public void putProducer(String streamUrl, StoredProducer producer) {
-      store.putProducer(streamUrl, producer);
-    }
-
-    @Override
-    public void clear(String streamUrl) {
-      store.clear(streamUrl);
+      super.acknowledgeOutbox(streamUrl, epoch, seq);
     }
   }
 }
