@@ -36,7 +36,6 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -51,12 +50,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AuthTokenTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final List<RStreamClient> clients = new ArrayList<>();
-
   /** The token the server accepts now: the "auth service" issues it, the server checks it. */
   private final AtomicReference<String> issued = new AtomicReference<>("tok-Secret-1");
 
-  @RegisterExtension
   final StubServerExtension server =
       StubServerExtension.configured(
           builder ->
@@ -66,6 +62,8 @@ class AuthTokenTest {
                   // soon.
                   .sseCycle(Duration.ofMillis(400))
                   .longPollTimeout(Duration.ofMillis(400)));
+
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
 
   private String url;
 
@@ -113,26 +111,22 @@ class AuthTokenTest {
         .blockingGet();
   }
 
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-  }
-
   private DurableStream stream(TokenSupplier tokens) {
     return DurableStream.builder().url(url).okHttpClient(server.http()).authToken(tokens).build();
   }
 
+  /** The producer "writer" of the stream, with no linger, authorized by {@code tokens}. */
+  private IdempotentProducer producer(TokenSupplier tokens) {
+    return stream(tokens)
+        .producer(
+            ProducerOptions.builder("writer")
+                .contentType("application/json")
+                .linger(0, TimeUnit.MILLISECONDS)
+                .build());
+  }
+
   private RStreamClient client(TokenSupplier tokens, LiveTransport mode) {
-    RStreamClient client =
-        RStreamClient.builder()
-            .streamUrl(url)
-            .okHttpClient(server.http())
-            .authToken(tokens)
-            .liveTransport(mode)
-            .liveLinger(0, SECONDS)
-            .build();
-    clients.add(client);
-    return client;
+    return clients.client(clients.withoutLinger(url).authToken(tokens).liveTransport(mode));
   }
 
   private static String change(int i) {
@@ -224,13 +218,7 @@ class AuthTokenTest {
     AppTokens readerTokens = new AppTokens(issued.get());
     AppTokens writerTokens = new AppTokens(issued.get());
     RStreamClient reader = client(readerTokens, mode);
-    IdempotentProducer producer =
-        stream(writerTokens)
-            .producer(
-                ProducerOptions.builder("writer")
-                    .contentType("application/json")
-                    .linger(0, TimeUnit.MILLISECONDS)
-                    .build());
+    IdempotentProducer producer = producer(writerTokens);
     BlockingQueue<StateView> live = new LinkedBlockingQueue<>();
     List<Throwable> liveErrors = new CopyOnWriteArrayList<>();
     Disposable subscription = reader.live().subscribe(live::add, liveErrors::add);
@@ -259,13 +247,7 @@ class AuthTokenTest {
   @Test
   void windowAndIndexReadsWithAnExpiredTokenAreRenewed() throws Exception {
     AppTokens writerTokens = new AppTokens(issued.get());
-    IdempotentProducer producer =
-        stream(writerTokens)
-            .producer(
-                ProducerOptions.builder("writer")
-                    .contentType("application/json")
-                    .linger(0, TimeUnit.MILLISECONDS)
-                    .build());
+    IdempotentProducer producer = producer(writerTokens);
     appendAll(producer, 0, 20); // keyframes every 7 changes: committed windows and an index
     Instant now = Instant.now();
     issued.set("tok-Secret-2");

@@ -11,7 +11,6 @@ import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.io.File;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +19,6 @@ import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,10 +38,8 @@ class CatchUpProgressTest {
 
   @TempDir File dir;
 
-  @RegisterExtension
   final StubServerExtension server = StubServerExtension.configured(b -> b.maxReadBytes(1024));
-
-  private final List<RStreamClient> clients = new ArrayList<>();
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
   private final List<Progress.CatchUp> seen = new CopyOnWriteArrayList<>();
   private final AtomicInteger heads = new AtomicInteger();
   private final CountDownLatch catchUpShown = new CountDownLatch(1);
@@ -57,11 +53,6 @@ class CatchUpProgressTest {
         new WindowedHistory(
             server.http(), url, Instant.parse("2020-01-01T00:00:00Z"), ENTITIES, 64);
     history.write(0, 6);
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
   }
 
   private RStreamClient client() {
@@ -107,10 +98,9 @@ class CatchUpProgressTest {
 
   private RStreamClient client(String url, @Nullable LocalStore store, OkHttpClient http) {
     RStreamClient.Builder builder =
-        RStreamClient.builder()
-            .streamUrl(url)
+        clients
+            .withoutLinger(url)
             .okHttpClient(http)
-            .liveLinger(0, SECONDS)
             .eventListener(
                 new RStreamEventListener() {
                   @Override
@@ -119,9 +109,7 @@ class CatchUpProgressTest {
                   }
                 });
     if (store != null) builder.store(store);
-    RStreamClient client = builder.build();
-    clients.add(client);
-    return client;
+    return clients.client(builder);
   }
 
   private Disposable record(RStreamClient client) {
@@ -143,6 +131,15 @@ class CatchUpProgressTest {
         .firstOrError()
         .timeout(10, SECONDS)
         .blockingGet();
+  }
+
+  /**
+   * Creates a state stream at {@code path} (no keyframe before 1,000 changes) and appends {@code n}
+   * changes to it; returns the tail.
+   */
+  private Offset streamHolding(String path, int n) {
+    String stream = server.createStateStream(path, "changes=1000, interval=3600s");
+    return append(client(stream, null), 0, n);
   }
 
   /** Appends {@code n} changes of about 100 bytes each, one append each; returns the tail. */
@@ -259,11 +256,10 @@ class CatchUpProgressTest {
 
   @Test
   void aFirstLiveSyncOverSeveralAnswersCountsTheBytesOfTheLiveWindowToTheTail() throws Exception {
-    String stream = server.createStateStream("sync/live", "changes=1000, interval=3600s");
-    Offset tail = append(client(stream, null), 0, 40);
+    Offset tail = streamHolding("sync/live", 40);
     int headsBefore = heads.get();
 
-    liveTo(heldClient(stream, null), tail);
+    liveTo(heldClient(server.streamUrl("sync/live"), null), tail);
 
     assertLiveCatchUpFillsUp(40 * 100, 1);
     assertThat(heads.get() - headsBefore).as("one HEAD, for the tail").isEqualTo(1);
@@ -277,39 +273,33 @@ class CatchUpProgressTest {
         new WindowedHistory(
             server.http(), stream, Instant.parse("2020-01-01T00:00:00Z"), ENTITIES, 64);
     history.write(0, 1);
-    SqliteStore store = SqliteStore.open(new File(dir, "app.db"));
-    try {
-      RStreamClient first = client(stream, store);
-      TestSubscriber<StateView> before = first.live().test();
-      Offset stored = first.state().timeout(10, SECONDS).blockingGet().offset();
-      LiveViews.latestAtOrPast(before, stored);
-      LiveViews.awaitStoredLive(store, stream, stored);
-      first.close();
-      // Six more windows, each a batch and its keyframe.
-      history.write(1, 7);
-      RStreamClient probe = client(stream, null);
-      Offset tail = probe.state().timeout(10, SECONDS).blockingGet().offset();
-      probe.close();
-      seen.clear();
+    SqliteStore store = clients.store(new File(dir, "app.db"));
+    RStreamClient first = client(stream, store);
+    TestSubscriber<StateView> before = first.live().test();
+    Offset stored = first.state().timeout(10, SECONDS).blockingGet().offset();
+    LiveViews.latestAtOrPast(before, stored);
+    LiveViews.awaitStoredLive(store, stream, stored);
+    first.close();
+    // Six more windows, each a batch and its keyframe.
+    history.write(1, 7);
+    RStreamClient probe = client(stream, null);
+    Offset tail = probe.state().timeout(10, SECONDS).blockingGet().offset();
+    probe.close();
+    seen.clear();
 
-      StateView resumed = liveTo(heldClient(stream, store), tail);
+    StateView resumed = liveTo(heldClient(stream, store), tail);
 
-      assertThat(resumed.fromStore()).as("resumed from the stored window").isTrue();
-      assertLiveCatchUpFillsUp(OffsetDistance.between(stored, tail), 7);
-      assertThat(seen.get(0).bytesTotal()).isEqualTo(OffsetDistance.between(stored, tail));
-    } finally {
-      clients.forEach(RStreamClient::close);
-      store.close();
-    }
+    assertThat(resumed.fromStore()).as("resumed from the stored window").isTrue();
+    assertLiveCatchUpFillsUp(OffsetDistance.between(stored, tail), 7);
+    assertThat(seen.get(0).bytesTotal()).isEqualTo(OffsetDistance.between(stored, tail));
   }
 
   @Test
   void aCatchUpInOneAnswerAsksForNoTailAndShowsNone() throws Exception {
-    String stream = server.createStateStream("sync/short", "changes=1000, interval=3600s");
-    Offset tail = append(client(stream, null), 0, 2);
+    Offset tail = streamHolding("sync/short", 2);
     int headsBefore = heads.get();
 
-    liveTo(client(stream, null), tail);
+    liveTo(client(server.streamUrl("sync/short"), null), tail);
 
     assertThat(seen).isEmpty();
     assertThat(heads.get()).isEqualTo(headsBefore);

@@ -64,12 +64,7 @@ class ClientShutdownTest {
   void theAppsHttpClientStillWorksAfterTheClientClosed() throws Exception {
     RStreamClient client =
         RStreamClient.builder().streamUrl(url).okHttpClient(http).liveLinger(0, SECONDS).build();
-    Offset written =
-        client
-            .append(Change.update("order", "o1", "{\"qty\":1}"))
-            .timeout(10, SECONDS)
-            .blockingGet();
-    client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
+    Offset written = LiveViews.appendApplied(client, Change.update("order", "o1", "{\"qty\":1}"));
     client.close();
 
     assertThat(http.dispatcher().executorService().isShutdown()).isFalse();

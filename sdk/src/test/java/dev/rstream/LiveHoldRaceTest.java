@@ -12,7 +12,6 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,30 +25,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @ExtendWith(UndeliveredRxErrors.class)
 class LiveHoldRaceTest {
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
+  final StubServerExtension server = StubServerExtension.inMemory();
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
 
-  private final List<RStreamClient> clients = new ArrayList<>();
   private RStreamClient writer;
   private RStreamClient reader;
 
   @BeforeEach
   void start() {
     String url = server.createStateStream("shop/orders", "changes=100000, interval=3600s");
-    writer = RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
+    writer = clients.client(clients.onServer(url));
     reader =
-        RStreamClient.builder()
-            .streamUrl(url)
-            .okHttpClient(server.newHttpClient())
-            .liveTransport(LiveTransport.LONG_POLL) // partial batches of a large unit
-            .liveLinger(0, SECONDS)
-            .build();
-    clients.add(writer);
-    clients.add(reader);
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
+        clients.client(
+            clients
+                .withoutLinger(url)
+                .okHttpClient(server.newHttpClient())
+                .liveTransport(LiveTransport.LONG_POLL)); // partial batches of a large unit
   }
 
   @RepeatedTest(2)

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,24 +20,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @ExtendWith(UndeliveredRxErrors.class)
 class LiveSubsetViewsTest {
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
-  private final List<RStreamClient> clients = new ArrayList<>();
-
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-  }
+  final StubServerExtension server = StubServerExtension.inMemory();
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
 
   private RStreamClient client(String keyframes) {
     String url = server.createStateStream("shop/orders", keyframes);
-    RStreamClient client =
-        RStreamClient.builder()
-            .streamUrl(url)
-            .okHttpClient(server.http())
-            .liveLinger(0, SECONDS)
-            .build();
-    clients.add(client);
-    return client;
+    return clients.client(clients.withoutLinger(url));
   }
 
   private static Offset append(RStreamClient client, Change... changes) {

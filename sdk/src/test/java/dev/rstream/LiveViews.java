@@ -48,6 +48,16 @@ final class LiveViews {
   }
 
   /**
+   * Appends {@code change} through {@code client} and waits until the client has applied it (read
+   * your writes); returns the offset after it. Fails after 10 s for each.
+   */
+  static Offset appendApplied(RStreamClient client, Change change) {
+    Offset written = client.append(change).timeout(10, SECONDS).blockingGet();
+    client.awaitOffset(written).timeout(10, SECONDS).blockingAwait();
+    return written;
+  }
+
+  /**
    * Takes views from {@code views} until they hold {@code count} changes; fails after 15 s without
    * one.
    */

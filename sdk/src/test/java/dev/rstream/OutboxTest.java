@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -27,10 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 class OutboxTest {
   @TempDir Path dir;
 
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
+  final StubServerExtension server = StubServerExtension.inMemory();
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
 
   private final AtomicInteger posts = new AtomicInteger();
-  private final List<RStreamClient> clients = new ArrayList<>();
   private OkHttpClient http;
   private SqliteStore store;
   private String url;
@@ -48,20 +47,11 @@ class OutboxTest {
                   return chain.proceed(chain.request());
                 })
             .build();
-    store = SqliteStore.open(new File(dir.toFile(), "app.db"));
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-    store.close();
+    store = clients.store(new File(dir.toFile(), "app.db"));
   }
 
   private RStreamClient client() {
-    RStreamClient client =
-        RStreamClient.builder().streamUrl(url).okHttpClient(http).store(store).build();
-    clients.add(client);
-    return client;
+    return clients.client(clients.onServer(url).okHttpClient(http).store(store));
   }
 
   @Test

@@ -38,6 +38,17 @@ class RStreamClientClosedTest {
     url = server.createJsonStream("closed/orders");
   }
 
+  /** The stream's tail, as the server tells it. */
+  private Offset tail() {
+    return DurableStream.builder()
+        .url(url)
+        .okHttpClient(server.http())
+        .build()
+        .head()
+        .blockingGet()
+        .nextOffset();
+  }
+
   private static void assertClientClosed(BaseTestConsumer<?, ?> consumer) {
     consumer
         .awaitDone(5, SECONDS)
@@ -58,14 +69,7 @@ class RStreamClientClosedTest {
     RStreamClient client =
         RStreamClient.builder().streamUrl(url).okHttpClient(server.http()).build();
     ChangeProducer producer = client.producer();
-    Offset before =
-        DurableStream.builder()
-            .url(url)
-            .okHttpClient(server.http())
-            .build()
-            .head()
-            .blockingGet()
-            .nextOffset();
+    Offset before = tail();
     client.close();
     client.close(); // idempotent
 
@@ -98,16 +102,7 @@ class RStreamClientClosedTest {
     assertClientClosed(producer.flush().test());
     assertClientClosed(producer.detach().test());
 
-    assertThat(
-            DurableStream.builder()
-                .url(url)
-                .okHttpClient(server.http())
-                .build()
-                .head()
-                .blockingGet()
-                .nextOffset())
-        .as("nothing appended after close")
-        .isEqualTo(before);
+    assertThat(tail()).as("nothing appended after close").isEqualTo(before);
   }
 
   @Test

@@ -97,12 +97,7 @@ class RStreamClientEndToEndTest {
   @Test
   void typedValuesBindThroughJackson() {
     RStreamClient client = client(LocalStore.inMemory());
-    Offset offset =
-        client
-            .append(Change.insert("order", "o1", "{\"qty\":3,\"sku\":\"A\"}"))
-            .timeout(10, SECONDS)
-            .blockingGet();
-    client.awaitOffset(offset).timeout(10, SECONDS).blockingAwait();
+    LiveViews.appendApplied(client, Change.insert("order", "o1", "{\"qty\":3,\"sku\":\"A\"}"));
     StateView view = client.live().timeout(10, SECONDS).blockingFirst();
     Order order = view.value("order", "o1", Order.class);
     assertThat(order.qty).isEqualTo(3);

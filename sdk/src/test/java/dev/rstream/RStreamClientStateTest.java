@@ -8,9 +8,6 @@ import dev.rstream.testing.StubServerExtension;
 import dev.rstream.testing.UndeliveredRxErrors;
 import io.reactivex.rxjava3.observers.TestObserver;
 import io.reactivex.rxjava3.subscribers.TestSubscriber;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,8 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @ExtendWith(UndeliveredRxErrors.class)
 class RStreamClientStateTest {
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
-  private final List<RStreamClient> clients = new ArrayList<>();
+  final StubServerExtension server = StubServerExtension.inMemory();
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
   private String url;
 
   @BeforeEach
@@ -31,21 +28,8 @@ class RStreamClientStateTest {
     url = server.createStateStream("state/orders", "changes=1000, interval=3600s");
   }
 
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-  }
-
   private RStreamClient client(LocalStore store) {
-    RStreamClient client =
-        RStreamClient.builder()
-            .streamUrl(url)
-            .okHttpClient(server.http())
-            .store(store)
-            .liveLinger(0, SECONDS)
-            .build();
-    clients.add(client);
-    return client;
+    return clients.client(clients.withoutLinger(url).store(store));
   }
 
   private static Offset append(RStreamClient client, int from, int to) {

@@ -18,11 +18,9 @@ import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.Notification;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,13 +36,8 @@ class StreamKindsEndToEndTest {
   private static final Instant T2 = Instant.parse("2026-01-01T00:00:20Z");
   private static final AtomicInteger streams = new AtomicInteger();
 
-  @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
-  private final List<RStreamClient> clients = new ArrayList<>();
-
-  @AfterEach
-  void stop() {
-    clients.forEach(RStreamClient::close);
-  }
+  final StubServerExtension server = StubServerExtension.inMemory();
+  @RegisterExtension final ServerClients clients = new ServerClients(server);
 
   /** A stream created with {@code contentType} and no keyframe policy: no keyframes, no index. */
   private DurableStream plainStream(String contentType) {
@@ -79,14 +72,15 @@ class StreamKindsEndToEndTest {
   }
 
   private RStreamClient client(DurableStream stream) {
-    RStreamClient client =
-        RStreamClient.builder()
-            .streamUrl(stream.url().toString())
-            .okHttpClient(server.http())
-            .liveLinger(0, SECONDS)
-            .build();
-    clients.add(client);
-    return client;
+    return clients.client(clients.withoutLinger(stream.url().toString()));
+  }
+
+  /** The window at {@code time} holds exactly {@code orders}, as of {@code timestamp}. */
+  private static void assertWindow(
+      RStreamClient client, Instant time, Map<String, String> orders, Instant timestamp) {
+    StateView view = client.window(time).timeout(10, SECONDS).blockingFirst();
+    assertThat(view.entities("order")).containsExactlyInAnyOrderEntriesOf(orders);
+    assertThat(view.timestamp()).isEqualTo(timestamp);
   }
 
   /** The error {@code read} ends with, within 10 s, having emitted nothing. */
@@ -132,9 +126,7 @@ class StreamKindsEndToEndTest {
     assertThat(error).isInstanceOf(NoTimestampsException.class);
     assertThat(((NoTimestampsException) error).firstTimestamp()).isEqualTo(T1);
 
-    StateView atT1 = client.window(T1).timeout(10, SECONDS).blockingFirst();
-    assertThat(atT1.entities("order")).containsOnly(Map.entry("o1", "1"), Map.entry("o2", "2"));
-    assertThat(atT1.timestamp()).isEqualTo(T1);
+    assertWindow(client, T1, Map.of("o1", "1", "o2", "2"), T1);
   }
 
   @Test
@@ -149,13 +141,9 @@ class StreamKindsEndToEndTest {
     assertThat(before.timestamp()).as("no change yet: no time, not the epoch").isNull();
     assertThat(before.offset()).isEqualTo(Offset.START);
 
-    StateView between = client.window(T2.minusMillis(1)).timeout(10, SECONDS).blockingFirst();
-    assertThat(between.entities("order")).containsOnly(Map.entry("o1", "1"));
-    assertThat(between.timestamp()).isEqualTo(T1);
+    assertWindow(client, T2.minusMillis(1), Map.of("o1", "1"), T1);
 
-    StateView after = client.window(T2).timeout(10, SECONDS).blockingFirst();
-    assertThat(after.entities("order")).containsOnly(Map.entry("o1", "2"), Map.entry("o2", "3"));
-    assertThat(after.timestamp()).isEqualTo(T2);
+    assertWindow(client, T2, Map.of("o1", "2", "o2", "3"), T2);
   }
 
   @Test
