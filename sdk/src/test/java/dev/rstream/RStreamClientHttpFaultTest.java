@@ -51,10 +51,7 @@ class RStreamClientHttpFaultTest {
             .okHttpClient(server.http())
             .liveLinger(0, SECONDS)
             .build();
-    serve(
-        "/v1/stream/orders.keyframes",
-        "-1",
-        "i1",
+    serveIndex(
         "[{\"offset\":\"a\",\"timestamp\":\""
             + T0
             + "\"},{\"offset\":\"c\",\"timestamp\":\""
@@ -65,6 +62,11 @@ class RStreamClientHttpFaultTest {
   @AfterEach
   void tearDown() {
     client.close();
+  }
+
+  /** Serves {@code entries} as the companion index, read from its start. */
+  private void serveIndex(String entries) {
+    serve("/v1/stream/orders.keyframes", "-1", "i1", entries);
   }
 
   private void serve(String path, String offset, String next, String body) {
@@ -139,10 +141,7 @@ class RStreamClientHttpFaultTest {
   @Test
   void indexEntriesThatCannotBeReadAreSkippedNotFatal() throws Exception {
     // The index is a hint (3.4): entries a bad writer left there must not stop every reader.
-    serve(
-        "/v1/stream/orders.keyframes",
-        "-1",
-        "i1",
+    serveIndex(
         "[{\"offset\":\"a\",\"timestamp\":\""
             + T0
             + "\"},"

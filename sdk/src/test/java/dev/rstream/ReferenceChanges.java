@@ -3,11 +3,13 @@ package dev.rstream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 import dev.rstream.testing.ReferenceLog;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The kit's {@link ReferenceLog} in the sdk's types: its entries as {@code order} changes, appended
@@ -54,6 +56,22 @@ final class ReferenceChanges {
           writer.append(changes(log.randomUnit(random, shape))).timeout(10, SECONDS).blockingGet();
     }
     return last;
+  }
+
+  /**
+   * The State Protocol message of an insert of order {@code key} as {@code value} (JSON), with
+   * {@code timestamp} in its headers unless it is null.
+   */
+  static String insertMessage(String key, String value, @Nullable Instant timestamp) {
+    return "{\"type\":\""
+        + TYPE
+        + "\",\"key\":\""
+        + key
+        + "\",\"value\":"
+        + value
+        + ",\"headers\":{\"operation\":\"insert\""
+        + (timestamp == null ? "" : ",\"timestamp\":\"" + timestamp + "\"")
+        + "}}";
   }
 
   /** Change number {@code i}: an update of order {@code o(i % 5)} to {@code {"n":i}}. */

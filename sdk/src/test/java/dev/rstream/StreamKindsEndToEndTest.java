@@ -53,15 +53,11 @@ class StreamKindsEndToEndTest {
     return stream;
   }
 
-  /** An insert, with {@code timestamp} in its headers unless it is null. */
-  private static String change(String key, String value, Instant timestamp) {
-    return "{\"type\":\"order\",\"key\":\""
-        + key
-        + "\",\"value\":"
-        + value
-        + ",\"headers\":{\"operation\":\"insert\""
-        + (timestamp == null ? "" : ",\"timestamp\":\"" + timestamp + "\"")
-        + "}}";
+  /** A JSON stream with no keyframe policy to which each of {@code messages} is appended alone. */
+  private DurableStream jsonStreamOf(String... messages) {
+    DurableStream stream = plainStream("application/json");
+    for (String message : messages) append(stream, message);
+    return stream;
   }
 
   private static void append(DurableStream stream, String... messages) {
@@ -98,9 +94,10 @@ class StreamKindsEndToEndTest {
 
   @Test
   void untimedChangesGiveTheLiveStateButNoPastOne() {
-    DurableStream stream = plainStream("application/json");
-    append(stream, change("o1", "1", null));
-    append(stream, change("o2", "2", null));
+    DurableStream stream =
+        jsonStreamOf(
+            ReferenceChanges.insertMessage("o1", "1", null),
+            ReferenceChanges.insertMessage("o2", "2", null));
     RStreamClient client = client(stream);
 
     Throwable error = failureOf(client.window(anHourAgo()));
@@ -117,9 +114,10 @@ class StreamKindsEndToEndTest {
 
   @Test
   void untimedChangesBeforeTheFirstTimestampAreKnownFromIt() {
-    DurableStream stream = plainStream("application/json");
-    append(stream, change("o1", "1", null));
-    append(stream, change("o2", "2", T1));
+    DurableStream stream =
+        jsonStreamOf(
+            ReferenceChanges.insertMessage("o1", "1", null),
+            ReferenceChanges.insertMessage("o2", "2", T1));
     RStreamClient client = client(stream);
 
     Throwable error = failureOf(client.window(T1.minusSeconds(1)));
@@ -132,8 +130,11 @@ class StreamKindsEndToEndTest {
   @Test
   void timedChangesWithoutKeyframesAnswerEveryPastTimeFromTheEmptyState() {
     DurableStream stream = plainStream("application/json");
-    append(stream, change("o1", "1", T1));
-    append(stream, change("o1", "2", T2), change("o2", "3", T2));
+    append(stream, ReferenceChanges.insertMessage("o1", "1", T1));
+    append(
+        stream,
+        ReferenceChanges.insertMessage("o1", "2", T2),
+        ReferenceChanges.insertMessage("o2", "3", T2));
     RStreamClient client = client(stream);
 
     StateView before = client.window(T1.minusSeconds(1)).timeout(10, SECONDS).blockingFirst();
@@ -170,9 +171,10 @@ class StreamKindsEndToEndTest {
 
   @Test
   void jsonMessagesThatAreNotStateProtocolFailNamingWhereTheyAre() {
-    DurableStream stream = plainStream("application/json");
-    append(stream, change("o1", "1", T1));
-    append(stream, change("o2", "2", T1));
+    DurableStream stream =
+        jsonStreamOf(
+            ReferenceChanges.insertMessage("o1", "1", T1),
+            ReferenceChanges.insertMessage("o2", "2", T1));
     stream.append("[1,2,3]".getBytes(UTF_8), "application/json").timeout(10, SECONDS).blockingGet();
     RStreamClient client = client(stream);
 

@@ -89,8 +89,8 @@ class StreamStartKeyframeEndToEndTest {
     RStreamClient client = client(offsetsServed, store);
     TestSubscriber<StateView> live = client.live().test();
     live.awaitCount(1);
-    append(insert("o1", "1", T1));
-    Offset o2 = append(insert("o2", "2", T2));
+    append(ReferenceChanges.insertMessage("o1", "1", T1));
+    Offset o2 = append(ReferenceChanges.insertMessage("o2", "2", T2));
     latestHolding(live, o2, "o1", "o2"); // shown before the keyframe is written
     int shown = live.values().size();
     Offset keyframe = append(KEYFRAME_AS_OF_START.toArray(new String[0]));
@@ -111,7 +111,7 @@ class StreamStartKeyframeEndToEndTest {
     live.cancel();
 
     // Resumed from the live window it held: from the keyframe on, not before it.
-    Offset o3 = append(insert("o3", "3", T3));
+    Offset o3 = append(ReferenceChanges.insertMessage("o3", "3", T3));
     TestSubscriber<StateView> resumed = client.live().test();
     StateView view = latestHolding(resumed, o3, "o1", "o2", "o3");
     resumed.assertNoErrors();
@@ -121,7 +121,7 @@ class StreamStartKeyframeEndToEndTest {
     client.close();
 
     // A restart on the store resumes the same way; a new client reads it all from the start.
-    Offset o4 = append(insert("o4", "4", T3));
+    Offset o4 = append(ReferenceChanges.insertMessage("o4", "4", T3));
     for (RStreamClient next : List.of(client(offsetsServed, store), client(offsetsServed, null))) {
       TestSubscriber<StateView> again = next.live().test();
       StateView latest = latestHolding(again, o4, "o1", "o2", "o3", "o4");
@@ -171,16 +171,6 @@ class StreamStartKeyframeEndToEndTest {
     RStreamClient client = builder.build();
     clients.add(client);
     return client;
-  }
-
-  private static String insert(String key, String value, Instant timestamp) {
-    return "{\"type\":\"order\",\"key\":\""
-        + key
-        + "\",\"value\":"
-        + value
-        + ",\"headers\":{\"operation\":\"insert\",\"timestamp\":\""
-        + timestamp
-        + "\"}}";
   }
 
   private Offset append(String... messages) {
