@@ -11,6 +11,7 @@ import io.reactivex.rxjava3.subscribers.TestSubscriber;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,11 +27,17 @@ class MemoryOutboxTest {
   @RegisterExtension final StubServerExtension server = StubServerExtension.inMemory();
 
   private final List<String> flushes = new CopyOnWriteArrayList<>();
+  private final AtomicInteger retriesScheduled = new AtomicInteger();
   private final RStreamEventListener events =
       new RStreamEventListener() {
         @Override
         public void outboxFlushed(int acknowledged, int rejected) {
           flushes.add(acknowledged + " acknowledged, " + rejected + " rejected");
+        }
+
+        @Override
+        public void outboxRetryScheduled(long delayMillis, int attempt, Throwable cause) {
+          retriesScheduled.incrementAndGet();
         }
       };
   private LinkedStream stream;
@@ -77,8 +84,7 @@ class MemoryOutboxTest {
     for (TestObserver<Offset> answer : answers) answer.assertNotComplete().assertNoErrors();
     assertThat(ServerLog.values(server.http(), stream.url())).hasSize(1);
 
-    stream.link().up();
-    client.connectivity().networkAvailable();
+    backOnline();
 
     for (TestObserver<Offset> answer : answers) answer.awaitDone(10, SECONDS).assertComplete();
     List<String> expected = new ArrayList<>(stream.appendedValues());
@@ -108,8 +114,7 @@ class MemoryOutboxTest {
     TestObserver<Offset> after = client.append(item(2)).test();
     Await.until(() -> last(live).pendingChanges().size() == 3, "all three shown while offline");
 
-    stream.link().up();
-    client.connectivity().networkAvailable();
+    backOnline();
 
     before.awaitDone(10, SECONDS).assertComplete();
     after.awaitDone(10, SECONDS).assertComplete();
@@ -151,6 +156,16 @@ class MemoryOutboxTest {
         .awaitDone(10, SECONDS)
         .assertError(
             e -> e instanceof IllegalStateException && e.getMessage().contains("in-memory outbox"));
+  }
+
+  /**
+   * Brings the network back once the outbox's send has failed and waits to retry: a sign of the
+   * network while a send is still on its way is no reason to send again, and would be lost.
+   */
+  private void backOnline() throws InterruptedException {
+    Await.until(() -> retriesScheduled.get() > 0, "the failed send waits to retry");
+    stream.link().up();
+    client.connectivity().networkAvailable();
   }
 
   private static StateView last(TestSubscriber<StateView> live) {
