@@ -192,6 +192,22 @@ class LiveRetentionRebuildTest {
   }
 
   /**
+   * Takes {@code reader} offline until retention drops {@code seen}, then online again, and checks
+   * rebuild number {@code rebuilds} as {@link #assertRebuiltThenExactlyOnce} does; returns the
+   * offset it returns.
+   */
+  private Offset goneWhileOffline(
+      RStreamClient reader, TestSubscriber<StateView> live, Offset seen, long rebuilds)
+      throws Exception {
+    reader.connectivity().networkLost();
+    LinkedStream.awaitLive(reader, Progress.Live.OFFLINE);
+    int viewsBefore = live.values().size();
+    Offset tail = appendUntilGone(seen);
+    reader.connectivity().networkAvailable();
+    return assertRebuiltThenExactlyOnce(reader, live, viewsBefore, tail, rebuilds);
+  }
+
+  /**
    * A subscriber that held a state is shown the rebuild from the oldest keyframe the server still
    * serves: its first view after the 410 is that keyframe's state, and the views after it up to
    * {@code tail} carry every change of the server's log after that keyframe, each once.
@@ -238,13 +254,7 @@ class LiveRetentionRebuildTest {
     LiveViews.latestAtOrPast(live, seen);
     assertThat(progress(reader).liveRebuilds()).isZero();
 
-    reader.connectivity().networkLost();
-    LinkedStream.awaitLive(reader, Progress.Live.OFFLINE);
-    int viewsBefore = live.values().size();
-    Offset tail = appendUntilGone(seen);
-    reader.connectivity().networkAvailable();
-
-    assertRebuiltThenExactlyOnce(reader, live, viewsBefore, tail, 1);
+    goneWhileOffline(reader, live, seen, 1);
   }
 
   @Test
@@ -254,14 +264,7 @@ class LiveRetentionRebuildTest {
     Offset seen = stream.append(3);
     LiveViews.latestAtOrPast(live, seen);
 
-    for (int round = 1; round <= 2; round++) {
-      reader.connectivity().networkLost();
-      LinkedStream.awaitLive(reader, Progress.Live.OFFLINE);
-      int viewsBefore = live.values().size();
-      Offset tail = appendUntilGone(seen);
-      reader.connectivity().networkAvailable();
-      seen = assertRebuiltThenExactlyOnce(reader, live, viewsBefore, tail, round);
-    }
+    for (int round = 1; round <= 2; round++) seen = goneWhileOffline(reader, live, seen, round);
   }
 
   @Test
