@@ -23,6 +23,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -165,15 +166,8 @@ class FaultProxyTest {
     }
   }
 
-  private static final class Read {
-    final String text;
-    final IOException failure;
-
-    Read(String text, IOException failure) {
-      this.text = text;
-      this.failure = failure;
-    }
-  }
+  /** What arrived of a body, and the failure that ended it early (null if it ended cleanly). */
+  private record Read(String text, @Nullable IOException failure) {}
 
   @Test
   void dropInRequestNeverReachesTheServerWhole() throws Exception {
@@ -192,8 +186,8 @@ class FaultProxyTest {
     try (Response response = http.newCall(catchUp(proxied(""))).execute()) {
       assertThat(response.code()).isEqualTo(200);
       Read read = readAll(response);
-      assertThat(read.failure).isNotNull();
-      assertThat(read.text.length()).isLessThan(directBody().length());
+      assertThat(read.failure()).isNotNull();
+      assertThat(read.text().length()).isLessThan(directBody().length());
     }
     assertHeard(Fault.DROP_IN_BODY);
   }
@@ -204,8 +198,8 @@ class FaultProxyTest {
     keepAppending();
     try (Response response = http.newCall(get(proxied("?offset=-1&live=sse"))).execute()) {
       Read read = readAll(response);
-      assertThat(read.failure).isNotNull();
-      assertThat(read.text).isNotEmpty().doesNotEndWith("\n\n");
+      assertThat(read.failure()).isNotNull();
+      assertThat(read.text()).isNotEmpty().doesNotEndWith("\n\n");
     }
     assertHeard(Fault.DROP_IN_EVENT);
   }
@@ -216,8 +210,8 @@ class FaultProxyTest {
     keepAppending();
     try (Response response = http.newCall(get(proxied("?offset=-1&live=sse"))).execute()) {
       Read read = readAll(response);
-      assertThat(read.failure).isNotNull();
-      assertThat(read.text).endsWith("\n\n");
+      assertThat(read.failure()).isNotNull();
+      assertThat(read.text()).endsWith("\n\n");
     }
     assertHeard(Fault.DROP_BETWEEN_EVENTS);
   }
@@ -228,7 +222,7 @@ class FaultProxyTest {
     OkHttpClient impatient = http.newBuilder().readTimeout(500, MILLISECONDS).build();
     try (Response response = impatient.newCall(catchUp(proxied(""))).execute()) {
       Read read = readAll(response);
-      assertThat(read.failure).isInstanceOf(SocketTimeoutException.class);
+      assertThat(read.failure()).isInstanceOf(SocketTimeoutException.class);
     }
     assertHeard(Fault.STALL);
   }
@@ -275,9 +269,9 @@ class FaultProxyTest {
     String full = directBody();
     try (Response response = http.newCall(catchUp(proxied(""))).execute()) {
       Read read = readAll(response);
-      assertThat(read.failure).isNull();
-      assertThat(read.text.length()).isLessThan(full.length());
-      assertThat(full).startsWith(read.text);
+      assertThat(read.failure()).isNull();
+      assertThat(read.text().length()).isLessThan(full.length());
+      assertThat(full).startsWith(read.text());
     }
     assertHeard(Fault.TRUNCATE_BODY);
   }
@@ -299,7 +293,7 @@ class FaultProxyTest {
             () -> {
               try (Response response = http.newCall(catchUp(proxied(""))).execute()) {
                 Read read = readAll(response);
-                if (read.failure != null) throw read.failure;
+                if (read.failure() != null) throw read.failure();
               }
             })
         .isInstanceOf(IOException.class);
