@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
@@ -136,22 +137,22 @@ public final class FaultProxy implements Closeable {
 
   /** Requests seen so far. */
   public long exchanges() {
-    return traffic.exchanges();
+    return traffic.exchanges.get();
   }
 
   /** Live reads ({@code live=} in the query: SSE or long-poll) seen so far. */
   public long liveExchanges() {
-    return traffic.liveExchanges();
+    return traffic.liveExchanges.get();
   }
 
   /** Client connections accepted so far. */
   public long connectionsAccepted() {
-    return traffic.connectionsAccepted();
+    return traffic.connections.get();
   }
 
   /** Client connections open now. */
   public int openConnections() {
-    return traffic.openCount();
+    return traffic.open.size();
   }
 
   /** Stops accepting and closes every connection. */
@@ -163,7 +164,7 @@ public final class FaultProxy implements Closeable {
     } catch (IOException ignored) {
       // closing anyway
     }
-    for (ProxiedConnection connection : traffic.openConnections()) connection.closeBoth(false);
+    for (ProxiedConnection connection : new ArrayList<>(traffic.open)) connection.closeBoth(false);
     try {
       acceptor.join(5_000);
     } catch (InterruptedException e) {
@@ -179,11 +180,11 @@ public final class FaultProxy implements Closeable {
       } catch (IOException e) {
         return; // closed
       }
-      long n = traffic.accepted();
+      long n = traffic.connections.incrementAndGet();
       ProxiedConnection connection =
           new ProxiedConnection(
               client, n, new Random(seed * 31 + n), upstreamPort, schedule, traffic);
-      traffic.opened(connection);
+      traffic.open.add(connection);
       connection.start();
     }
   }

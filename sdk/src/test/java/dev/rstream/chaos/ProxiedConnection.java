@@ -66,7 +66,7 @@ final class ProxiedConnection {
     closeQuietly(client);
     Socket up = upstream;
     if (up != null) closeQuietly(up);
-    traffic.closed(this);
+    traffic.open.remove(this);
   }
 
   private void relayRequests() {

@@ -45,7 +45,7 @@ final class RequestRelay {
     while (true) {
       byte[] head = HttpHead.read(fromClient);
       if (head == null) return; // the client closed between requests
-      traffic.exchange();
+      traffic.exchanges.incrementAndGet();
       forward(head, fromClient, toServer, toClient);
     }
   }
@@ -61,7 +61,7 @@ final class RequestRelay {
     @Nullable Fault requestFault = null;
     @Nullable Fault responseFault = null;
     boolean live = target.contains("live=");
-    if (live) traffic.liveExchange();
+    if (live) traffic.liveExchanges.incrementAndGet();
     Fault drawn = schedule.draw(random, live, sse);
     if (drawn != null) {
       if (FaultSchedule.strikesRequest(drawn, random)) requestFault = drawn;

@@ -1,62 +1,23 @@
 package dev.rstream.chaos;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What has gone through the {@link FaultProxy}, counted: connections accepted and open now,
- * exchanges and live reads. Connections report to it; the proxy reads it. Thread-safe.
+ * requests and live reads. Connections count into it; the proxy reads it. Thread-safe.
  */
 final class Traffic {
-  private final AtomicLong connections = new AtomicLong();
-  private final AtomicLong exchanges = new AtomicLong();
-  private final AtomicLong liveExchanges = new AtomicLong();
-  private final Set<ProxiedConnection> open = ConcurrentHashMap.newKeySet();
+  /** Connections accepted so far; the count numbers them, from 1. */
+  final AtomicLong connections = new AtomicLong();
 
-  /** Counts an accepted connection; returns its number, from 1. */
-  long accepted() {
-    return connections.incrementAndGet();
-  }
+  /** Requests seen so far. */
+  final AtomicLong exchanges = new AtomicLong();
 
-  void opened(ProxiedConnection connection) {
-    open.add(connection);
-  }
+  /** Live reads ({@code live=} in the query) seen so far, also counted in {@link #exchanges}. */
+  final AtomicLong liveExchanges = new AtomicLong();
 
-  void closed(ProxiedConnection connection) {
-    open.remove(connection);
-  }
-
-  /** Counts a request. */
-  void exchange() {
-    exchanges.incrementAndGet();
-  }
-
-  /** Counts a live read ({@code live=} in the query), also counted as a request. */
-  void liveExchange() {
-    liveExchanges.incrementAndGet();
-  }
-
-  long connectionsAccepted() {
-    return connections.get();
-  }
-
-  long exchanges() {
-    return exchanges.get();
-  }
-
-  long liveExchanges() {
-    return liveExchanges.get();
-  }
-
-  int openCount() {
-    return open.size();
-  }
-
-  /** The connections open now, a copy. */
-  List<ProxiedConnection> openConnections() {
-    return new ArrayList<>(open);
-  }
+  /** The connections open now: added once accepted, removed once closed. */
+  final Set<ProxiedConnection> open = ConcurrentHashMap.newKeySet();
 }
