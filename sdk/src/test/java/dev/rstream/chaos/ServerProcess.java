@@ -1,32 +1,34 @@
 package dev.rstream.chaos;
 
-import java.io.BufferedReader;
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+import dev.rstream.server.ServerMain;
+import dev.rstream.testing.ChildJvm;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code server-stub} ({@code dev.rstream.server.ServerMain}) as a child JVM on the test's class
- * path, on a fixed port and a durable data directory, so that it can be killed with SIGKILL ({@link
- * Process#destroyForcibly()}) and started again on the same port and data. Its output goes to a log
- * file. Not thread-safe: one thread starts and kills it.
+ * {@code server-stub} ({@link ServerMain}) as a child JVM on the test's class path, on a fixed port
+ * and a durable data directory, so that it can be killed with SIGKILL ({@link ChildJvm#kill()}) and
+ * started again on the same port and data. Its output goes to a log file as it comes, each line
+ * marked with the start it belongs to. Not thread-safe: one thread starts and kills it.
  */
 final class ServerProcess implements Closeable {
+  /** A server under load for minutes: the full JIT, a bounded heap, one GC thread. */
+  private static final List<String> JVM_OPTIONS =
+      List.of("-Xmx512m", "-XX:+UseSerialGC", "-Xshare:auto");
+
   private final int port;
   private final File dataDir;
   private final List<String> extraArgs;
   private final PrintStream log;
-  private @Nullable Process process;
+  private @Nullable ChildJvm child;
   private int starts;
 
   ServerProcess(int port, File dataDir, File logFile, List<String> extraArgs) throws IOException {
@@ -38,77 +40,40 @@ final class ServerProcess implements Closeable {
 
   /** Starts the server and waits until it accepts connections (it prints its URL then). */
   void start() throws IOException, InterruptedException {
-    if (process != null) throw new IllegalStateException("already running");
-    String java = new File(System.getProperty("java.home"), "bin/java").getPath();
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-Xmx512m",
-                "-XX:+UseSerialGC",
-                "-Xshare:auto",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.rstream.server.ServerMain",
-                "--port",
-                Integer.toString(port),
-                "--data",
-                dataDir.getPath()));
-    command.addAll(extraArgs);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    Process started = builder.start();
-    process = started;
+    if (child != null) throw new IllegalStateException("already running");
+    List<String> args =
+        new ArrayList<>(List.of("--port", Integer.toString(port), "--data", dataDir.getPath()));
+    args.addAll(extraArgs);
     int start = ++starts;
-    CompletableFuture<String> url = new CompletableFuture<>();
-    Thread drain =
-        new Thread(
-            () -> {
-              try (BufferedReader in =
-                  new BufferedReader(
-                      new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                  if (!url.isDone() && line.startsWith("http://")) url.complete(line);
-                  synchronized (log) {
-                    log.println("[start " + start + "] " + line);
-                  }
-                }
-              } catch (IOException ignored) {
-                // killed
+    ChildJvm started =
+        ChildJvm.start(
+            JVM_OPTIONS,
+            ServerMain.class,
+            args,
+            line -> {
+              synchronized (log) {
+                log.println("[start " + start + "] " + line);
               }
-              url.completeExceptionally(new IOException("server exited with " + exitCode(started)));
-            },
-            "soak-server-output-" + start);
-    drain.setDaemon(true);
-    drain.start();
-    try {
-      url.get(60, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
+            });
+    child = started;
+    if (started.awaitLine(line -> line.startsWith("http://"), 60, SECONDS) == null) {
+      String exit = started.waitFor(5, SECONDS) ? "exited with " + started.exitValue() : "running";
       kill();
-      throw new IOException("server-stub did not start on port " + port, e);
+      throw new IOException("server-stub did not start on port " + port + " (" + exit + ")");
     }
   }
 
-  private static String exitCode(Process process) {
-    try {
-      return Integer.toString(process.waitFor(5, TimeUnit.SECONDS) ? process.exitValue() : -1);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "?";
-    }
-  }
-
-  /** SIGKILL, then waits until the process is gone. */
+  /** SIGKILL, then waits until the process is gone and its output logged. */
   void kill() throws InterruptedException {
-    Process running = process;
+    ChildJvm running = child;
     if (running == null) return;
-    process = null;
-    running.destroyForcibly();
-    if (!running.waitFor(30, TimeUnit.SECONDS))
-      throw new IllegalStateException("server-stub did not die");
+    child = null;
+    running.kill();
+    if (!running.waitFor(30, SECONDS)) throw new IllegalStateException("server-stub did not die");
   }
 
   boolean running() {
-    return process != null;
+    return child != null;
   }
 
   int port() {

@@ -9,26 +9,33 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A main class run in a child JVM on the test's class path (C1 compiler only, class data sharing
- * when available, so that it starts fast), its standard error merged into its output, which a
- * thread of its own reads line by line as it comes. {@link #kill()} ends it as {@code kill -9}
+ * A main class run in a child JVM on the test's class path (by default C1 compiler only, class data
+ * sharing when available, so that it starts fast), its standard error merged into its output, which
+ * a thread of its own reads line by line as it comes. {@link #kill()} ends it as {@code kill -9}
  * would; {@link #close()} kills it if it still runs. Not thread-safe: one test thread.
  */
 public final class ChildJvm implements AutoCloseable {
+  private static final List<String> FAST_START = List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1");
+
   private final Process process;
-  private final BlockingQueue<String> unread = new LinkedBlockingQueue<>();
+
+  /** Lines not yet read by {@link #awaitLine}, then one empty value once the output has ended. */
+  private final BlockingQueue<Optional<String>> unread = new LinkedBlockingQueue<>();
+
   private final List<String> output = new CopyOnWriteArrayList<>();
   private final Thread reader;
 
-  private ChildJvm(Process process, String name) {
+  private ChildJvm(Process process, String name, Consumer<String> eachLine) {
     this.process = process;
     reader =
         new Thread(
@@ -38,10 +45,13 @@ public final class ChildJvm implements AutoCloseable {
                       new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
                   output.add(line);
-                  unread.add(line);
+                  eachLine.accept(line);
+                  unread.add(Optional.of(line));
                 }
               } catch (IOException ignored) {
                 // the child was killed
+              } finally {
+                unread.add(Optional.empty());
               }
             },
             "child-output-" + name);
@@ -51,20 +61,28 @@ public final class ChildJvm implements AutoCloseable {
 
   /** Starts {@code main} with {@code args} in a child JVM. */
   public static ChildJvm start(Class<?> main, String... args) throws IOException {
+    return start(FAST_START, main, List.of(args), line -> {});
+  }
+
+  /**
+   * Starts {@code main} with {@code args} in a child JVM run with {@code jvmOptions} in place of
+   * the fast-start ones (for a child that runs long or under load), and hands each line it prints
+   * to {@code eachLine} as it comes, before {@link #awaitLine} sees it, on the thread that reads
+   * the output; {@code eachLine} must not block or throw.
+   */
+  public static ChildJvm start(
+      List<String> jvmOptions, Class<?> main, List<String> args, Consumer<String> eachLine)
+      throws IOException {
     requireNonNull(main, "main == null");
+    requireNonNull(eachLine, "eachLine == null");
     String java = new File(System.getProperty("java.home"), "bin/java").getPath();
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-Xshare:auto",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                System.getProperty("java.class.path"),
-                main.getName()));
-    command.addAll(List.of(args));
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(args);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    return new ChildJvm(process, main.getSimpleName());
+    return new ChildJvm(process, main.getSimpleName(), eachLine);
   }
 
   /** The child process. */
@@ -79,8 +97,12 @@ public final class ChildJvm implements AutoCloseable {
    */
   public @Nullable String awaitLine(Predicate<String> wanted, long timeout, TimeUnit unit)
       throws InterruptedException {
-    for (String line; (line = unread.poll(timeout, unit)) != null; ) {
-      if (wanted.test(line)) return line;
+    for (Optional<String> next; (next = unread.poll(timeout, unit)) != null; ) {
+      if (next.isEmpty()) {
+        unread.add(next); // ended for the next call too
+        return null;
+      }
+      if (wanted.test(next.get())) return next.get();
     }
     return null;
   }
