@@ -1,6 +1,5 @@
 package dev.rstream.examples.cli;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,11 +9,8 @@ import dev.rstream.RStreamClient;
 import dev.rstream.durable.CreateOptions;
 import dev.rstream.durable.DurableStream;
 import dev.rstream.server.StubServer;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicReference;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,15 +40,8 @@ class KeyframerCommandTest {
     DurableStream.builder().url(url).build().create(CreateOptions.json()).blockingGet();
     LineQueue out = new LineQueue();
     StringWriter err = new StringWriter();
-    AtomicReference<@Nullable Integer> exitCode = new AtomicReference<>();
-    Thread keyframer =
-        new Thread(
-            () ->
-                exitCode.set(
-                    RStreamCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                        .execute("keyframer", url, "--changes", "3", "--interval", "1h")),
-            "rstream-keyframer-test");
-    keyframer.start();
+    BackgroundCommand keyframer =
+        BackgroundCommand.start(out, err, "keyframer", url, "--changes", "3", "--interval", "1h");
     try {
       assertLine(out, err, "appended"); // the stream's initial, empty keyframe
       assertLine(out, err, "indexed");
@@ -79,21 +68,17 @@ class KeyframerCommandTest {
         assertThat(client.window(first.minusSeconds(1)).blockingLast().size()).isZero();
       }
     } finally {
-      keyframer.interrupt();
-      keyframer.join(SECONDS.toMillis(10));
+      keyframer.stop();
     }
     assertThat(keyframer.isAlive()).isFalse();
-    assertThat(exitCode.get()).as(err.toString()).isEqualTo(ExitCode.OK);
+    assertThat(keyframer.exitCode()).as(err.toString()).isEqualTo(ExitCode.OK);
   }
 
   @Test
   void malformedUrlExitsWithItsCode() {
-    StringWriter err = new StringWriter();
-    int code =
-        RStreamCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true))
-            .execute("keyframer", "not a url");
-    assertThat(code).isEqualTo(ExitCode.BAD_URL);
-    assertThat(err.toString()).contains("malformed URL");
+    CliRun run = CliRun.of("keyframer", "not a url");
+    assertThat(run.exitCode()).isEqualTo(ExitCode.BAD_URL);
+    assertThat(run.err()).contains("malformed URL");
   }
 
   private static JsonNode assertLine(LineQueue out, StringWriter err, String kind)
