@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rstream.internal.http.CallEvents;
 import dev.rstream.internal.live.LiveCursor;
+import dev.rstream.internal.live.LiveReadSetup;
 import dev.rstream.internal.outbox.Outbox;
 import dev.rstream.internal.outbox.OutboxLink;
 import dev.rstream.internal.outbox.Outboxes;
@@ -91,16 +92,17 @@ final class ClientAssembly {
             progress);
     LiveCursor cursor =
         new LiveCursor(
-            source,
-            checkpoint,
-            registry.keyframes(),
-            progress,
-            config.scheduler,
-            config.liveMode(),
-            config.lingerMillis,
-            config.liveReadTimeoutMillis,
-            config.liveReconnects(),
-            events);
+            new LiveReadSetup(
+                source,
+                checkpoint,
+                registry.keyframes(),
+                progress,
+                config.scheduler,
+                config.liveMode(),
+                config.liveReadTimeoutMillis,
+                config.liveReconnects(),
+                events),
+            config.lingerMillis);
     if (events != RStreamEventListener.NONE) {
       gate.untilClosed(registry.windows()).subscribe(new WindowStateEvents(events));
     }

@@ -2,15 +2,9 @@ package dev.rstream.internal.live;
 
 import dev.rstream.Offset;
 import dev.rstream.Progress;
-import dev.rstream.RStreamEventListener;
 import dev.rstream.RetryPolicy;
 import dev.rstream.TransientException;
-import dev.rstream.durable.LiveMode;
 import dev.rstream.internal.retry.Recovery;
-import dev.rstream.internal.window.KeyframeIndexLoader;
-import dev.rstream.internal.window.LiveCheckpoint;
-import dev.rstream.internal.window.ProgressBoard;
-import dev.rstream.internal.window.StreamSource;
 import io.reactivex.rxjava3.core.BackpressureStrategy;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.core.FlowableEmitter;
@@ -50,49 +44,24 @@ public final class LiveCursor {
   private volatile @Nullable LiveSession current;
 
   /**
-   * A cursor over {@code source}, closed until its first subscriber. After a {@link
-   * TransientException} from the read (the transport's retry policy gave up) or from loading the
-   * index, it tries again as {@code reconnectPolicy} allows, and fails every subscriber once that
-   * gives up. A live request that stays silent for {@code liveReadTimeoutMillis} is given up as a
-   * dead connection and retried.
+   * A cursor as {@code setup} says, closed until its first subscriber; once the last subscriber
+   * left, its connection lingers for {@code lingerMillis}.
    */
-  public LiveCursor(
-      StreamSource source,
-      LiveCheckpoint checkpoint,
-      KeyframeIndexLoader keyframes,
-      ProgressBoard progress,
-      Scheduler scheduler,
-      LiveMode liveMode,
-      long lingerMillis,
-      long liveReadTimeoutMillis,
-      RetryPolicy reconnectPolicy,
-      RStreamEventListener events) {
-    LiveWaiters waiters = new LiveWaiters(source.url(), scheduler);
+  public LiveCursor(LiveReadSetup setup, long lingerMillis) {
+    LiveWaiters waiters = new LiveWaiters(setup.source.url(), setup.scheduler);
     this.waiters = waiters;
-    LiveCatchUp catchUp = new LiveCatchUp(source, keyframes, progress);
+    LiveCatchUp catchUp = new LiveCatchUp(setup.source, setup.keyframes, setup.progress);
     this.catchUp = catchUp;
     Flowable<LiveUpdate> sessions =
         Flowable.<LiveUpdate>create(
                 emitter ->
                     open(
                         emitter,
-                        new LiveSession(
-                            new UnitEmitter(emitter),
-                            source,
-                            checkpoint,
-                            keyframes,
-                            progress,
-                            scheduler,
-                            liveMode,
-                            liveReadTimeoutMillis,
-                            reconnectPolicy,
-                            waiters,
-                            holds,
-                            events,
-                            catchUp)),
+                        new LiveSession(new UnitEmitter(emitter), setup, waiters, holds, catchUp)),
                 BackpressureStrategy.BUFFER)
             // close() ends a session even while it lingers with no subscriber.
             .takeUntil(closed.andThen(Flowable.just(Boolean.TRUE)));
+    Scheduler scheduler = setup.scheduler;
     this.shared =
         lingerMillis > 0
             ? sessions.replay(1).refCount(1, lingerMillis, TimeUnit.MILLISECONDS, scheduler)

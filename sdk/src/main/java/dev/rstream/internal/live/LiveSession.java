@@ -5,20 +5,13 @@ import dev.rstream.Offset;
 import dev.rstream.OffsetGoneException;
 import dev.rstream.Progress;
 import dev.rstream.ProtocolException;
-import dev.rstream.RStreamEventListener;
-import dev.rstream.RetryPolicy;
 import dev.rstream.TransientException;
-import dev.rstream.durable.LiveMode;
 import dev.rstream.durable.ReadBatch;
 import dev.rstream.durable.ReadOptions;
 import dev.rstream.internal.retry.Recovery;
 import dev.rstream.internal.state.StateMessage;
 import dev.rstream.internal.window.KeyframeIndex;
-import dev.rstream.internal.window.KeyframeIndexLoader;
-import dev.rstream.internal.window.LiveCheckpoint;
 import dev.rstream.internal.window.MalformedStreamException;
-import dev.rstream.internal.window.ProgressBoard;
-import dev.rstream.internal.window.StreamSource;
 import dev.rstream.internal.window.Window;
 import dev.rstream.internal.window.WindowAssembler;
 import io.reactivex.rxjava3.core.Scheduler;
@@ -31,71 +24,58 @@ import java.util.logging.Logger;
 
 /**
  * One connection's life, for {@link LiveCursor}: from the first subscriber to the last one leaving
- * (or a failure). Reads the stream live into the live window, keeps the checkpoint and progress up
- * to date, and reconnects (or reloads the index) as its reconnect policy allows after the
- * transport's retry policy gave up. What subscribers see goes through {@link UnitEmitter}.
+ * (or a failure). Reads the stream live into the live window, keeps the checkpoint up to date, and
+ * reconnects (or reloads the index) as its reconnect policy allows after the transport's retry
+ * policy gave up. What subscribers see goes through {@link UnitEmitter}; what progress, the event
+ * listener and waiters are told of the connection, through {@link LiveStatus}.
  *
  * <p>A batch is applied under this object's lock, and so are {@link #hold}, {@link #release},
  * {@link #reconnectNow} and {@link #stop}: once one of them returns, no batch of the read it cut is
- * applied any more, and the count of what a cut unit already applied is exact.
+ * applied any more, and the count of what a cut unit already applied is exact. The lock guards
+ * {@code read}, {@code cut}, {@code reconnects}, the writes of {@code stopped} (volatile besides),
+ * and the state of {@link LiveWindowReader}, {@link LiveRebuild} and {@link LiveStatus}'s {@code
+ * caughtUp}; the session calls out of it where a waiter it fails, or a subscriber, may call back
+ * into the client.
  */
 final class LiveSession {
   // The cursor's logger: a session logs as the cursor it serves.
   private static final Logger log = Logger.getLogger(LiveCursor.class.getName());
 
   private final UnitEmitter out;
-  private final StreamSource source;
-  private final LiveCheckpoint checkpoint;
-  private final KeyframeIndexLoader keyframes;
-  private final ProgressBoard progress;
+  private final LiveReadSetup setup;
   private final Scheduler scheduler;
-  private final LiveMode liveMode;
-  private final long liveReadTimeoutMillis;
   private final LiveWaiters waiters;
-  private final ReadFailures failures;
   private final LiveHolds holds;
-  private final LiveConnectionEvents connection;
+  private final LiveStatus status;
   private final LiveWindowReader reader;
   private final LiveRebuild rebuild;
-  private final LiveCatchUp catchUp;
   private final SerialDisposable read = new SerialDisposable();
   // Whether a hold closed the read (or kept it from opening): release() opens it again.
   private boolean cut;
-  private volatile boolean caughtUp;
   // Reconnects and index reloads after the read gave up; reset by any batch.
   private final Recovery reconnects;
   private volatile boolean stopped;
 
+  /**
+   * A session of the cursor {@code setup} describes; {@code waiters}, {@code holds} and {@code
+   * catchUp} are the cursor's.
+   */
   LiveSession(
       UnitEmitter out,
-      StreamSource source,
-      LiveCheckpoint checkpoint,
-      KeyframeIndexLoader keyframes,
-      ProgressBoard progress,
-      Scheduler scheduler,
-      LiveMode liveMode,
-      long liveReadTimeoutMillis,
-      RetryPolicy reconnectPolicy,
+      LiveReadSetup setup,
       LiveWaiters waiters,
       LiveHolds holds,
-      RStreamEventListener events,
       LiveCatchUp catchUp) {
     this.out = out;
-    this.source = source;
-    this.checkpoint = checkpoint;
-    this.keyframes = keyframes;
-    this.progress = progress;
-    this.scheduler = scheduler;
-    this.liveMode = liveMode;
-    this.liveReadTimeoutMillis = liveReadTimeoutMillis;
-    this.reconnects = new Recovery(reconnectPolicy);
+    this.setup = setup;
+    this.scheduler = setup.scheduler;
     this.waiters = waiters;
-    this.failures = new ReadFailures(source.url(), progress, waiters, scheduler, events);
     this.holds = holds;
-    this.connection = new LiveConnectionEvents(events);
-    this.reader = new LiveWindowReader(source.url(), out, checkpoint, events, catchUp);
-    this.catchUp = catchUp;
-    this.rebuild = new LiveRebuild(source.url(), out, checkpoint, keyframes, progress);
+    this.status = new LiveStatus(setup, out, waiters, catchUp);
+    String url = setup.source.url();
+    this.reader = new LiveWindowReader(url, out, setup.checkpoint, setup.events, catchUp);
+    this.rebuild = new LiveRebuild(url, out, setup.checkpoint, setup.keyframes, setup.progress);
+    this.reconnects = new Recovery(setup.reconnectPolicy);
   }
 
   /**
@@ -105,7 +85,7 @@ final class LiveSession {
    */
   synchronized void start() {
     if (holds.held()) {
-      Window held = checkpoint.window();
+      Window held = setup.checkpoint.window();
       if (held != null) resume(held); // release() reads on from it
       hold();
       return;
@@ -114,20 +94,20 @@ final class LiveSession {
   }
 
   private void open() {
-    progress.update(p -> p.live(Progress.Live.CONNECTING));
-    Window held = rebuild.pending() ? null : checkpoint.window();
+    status.live(Progress.Live.CONNECTING);
+    Window held = rebuild.pending() ? null : setup.checkpoint.window();
     if (held != null) {
       resume(held);
       connect();
       return;
     }
-    startFromIndex(keyframes.index(), !rebuild.pending());
+    startFromIndex(setup.keyframes.index(), !rebuild.pending());
   }
 
   /** Continues the live window the checkpoint holds: nothing of it is read again. */
   private void resume(Window held) {
     reader.begin(WindowAssembler.resuming(held), held.offset());
-    out.restart(held.latest(), false, checkpoint.fromStore());
+    out.restart(held.latest(), false, setup.checkpoint.fromStore());
   }
 
   private void startFromIndex(Single<KeyframeIndex> index, boolean useHeld) {
@@ -139,7 +119,7 @@ final class LiveSession {
   synchronized void onIndex(IndexLoad load, KeyframeIndex index) {
     if (load.isDisposed() || stopped) return; // a hold or a reconnect replaced this load
     // Loading the index may have scanned the stream, and so read the live window.
-    Window held = load.useHeld() ? checkpoint.window() : null;
+    Window held = load.useHeld() ? setup.checkpoint.window() : null;
     if (held != null) resume(held);
     else startFrom(index);
     connect();
@@ -153,16 +133,12 @@ final class LiveSession {
       // reconnect policy allows.
       delay = e instanceof TransientException ? nextReconnect() : -1;
       if (delay >= 0) {
-        progress.update(p -> p.live(Progress.Live.RECONNECTING));
-        read.set(
-            scheduler.scheduleDirect(
-                () -> startFromIndex(keyframes.index(), load.useHeld()),
-                delay,
-                TimeUnit.MILLISECONDS));
+        status.live(Progress.Live.RECONNECTING);
+        after(delay, () -> startFromIndex(setup.keyframes.index(), load.useHeld()));
       }
     }
     if (delay < 0) fail(e);
-    else failures.failed(e, reader.resumeOffset(), delay);
+    else status.failed(e, reader.resumeOffset(), delay);
   }
 
   /** The delay before the next reconnect or index reload, or -1 if the policy gives up. */
@@ -189,29 +165,24 @@ final class LiveSession {
       hold();
       return;
     }
-    ReadOptions options =
-        ReadOptions.builder()
-            .offset(reader.resumeOffset())
-            .liveMode(liveMode)
-            .liveReadTimeout(liveReadTimeoutMillis, TimeUnit.MILLISECONDS)
-            .build();
+    ReadOptions options = setup.liveReadFrom(reader.resumeOffset());
     LiveRead live = new LiveRead(this);
     read.set(live); // before subscribing: a synchronous source may call back at once
-    source.read(options, live).subscribe(live);
+    setup.source.read(options, live).subscribe(live);
   }
 
   /** Applies {@code batch} of {@code from}, unless a hold or a reconnect cut that read. */
   synchronized void onBatch(LiveRead from, ReadBatch<StateMessage> batch) {
     // Under the lock a hold takes: a batch is applied whole, or not at all once cut.
     if (from.isDisposed() || stopped) return;
-    connection.opened(reader.resumeOffset());
-    failures.answered();
+    status.answered(reader.resumeOffset());
     rebuild.answered();
     LiveWindowReader.Applied applied;
     try {
-      applied = reader.apply(batch, caughtUp);
+      applied = reader.apply(batch, status.caughtUp());
     } catch (MalformedStreamException e) {
-      fail(new ProtocolException(String.valueOf(e.getMessage()), source.url(), e.offset(), 0, e));
+      String url = setup.source.url();
+      fail(new ProtocolException(String.valueOf(e.getMessage()), url, e.offset(), 0, e));
       return;
     } catch (RuntimeException e) {
       // A bug of ours must reach subscribers, not unwind into the transport's thread.
@@ -224,20 +195,7 @@ final class LiveSession {
     }
     if (applied == LiveWindowReader.Applied.MOVED) waiters.advanced();
     reconnects.onProgress();
-    Window current = reader.current();
-    if (!caughtUp && batch.upToDate() && !batch.partial()) {
-      caughtUp = true;
-      checkpoint.connected(true);
-      if (current != null) out.emit(current.latest(), caughtUp);
-    }
-    Offset offset = current != null ? current.offset() : reader.resumeOffset();
-    // A hold cuts the read under the lock this batch is applied under: not held here.
-    Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
-    progress.update(
-        p ->
-            p.live(state)
-                .liveOffset(offset)
-                .messagesRead(progress.current().messagesRead() + batch.messages().size()));
+    status.applied(batch, reader.current(), reader.resumeOffset());
   }
 
   /**
@@ -249,11 +207,9 @@ final class LiveSession {
     if (!cut) {
       cut = true;
       read.set(Disposable.disposed()); // cancels the read, or the reconnect or load it waits on
-      connection.closed(null);
-      checkpoint.connected(false);
-      catchUp.stopped(); // and its request for the tail: no request while held
+      status.held();
     }
-    progress.update(p -> p.live(holds.state()));
+    status.live(holds.state());
   }
 
   /**
@@ -263,7 +219,7 @@ final class LiveSession {
   synchronized void release() {
     if (stopped || !cut) return;
     if (holds.held()) {
-      progress.update(p -> p.live(holds.state())); // another hold is left: say which
+      status.live(holds.state()); // another hold is left: say which
       return;
     }
     cut = false;
@@ -279,13 +235,12 @@ final class LiveSession {
     if (stopped || cut || holds.held()) return;
     reconnects.onProgress(); // a new network starts a fresh run of reconnects
     read.set(Disposable.disposed());
-    connection.closed(null);
-    checkpoint.connected(false);
+    status.dropped();
     reopenSoon();
   }
 
   private void reopenSoon() {
-    progress.update(p -> p.live(Progress.Live.CONNECTING));
+    status.live(Progress.Live.CONNECTING);
     // On the scheduler, not the caller's thread (an app's main thread): reopening may read the
     // store.
     read.set(scheduler.scheduleDirect(this::reopen));
@@ -297,7 +252,7 @@ final class LiveSession {
       open(); // cut before the index loaded: load it again
       return;
     }
-    fellBehind();
+    status.fellBehind();
     reader.cutUnit();
     connect();
   }
@@ -307,37 +262,22 @@ final class LiveSession {
     synchronized (this) {
       if (stopped || cut) return; // under hold()'s lock: a held cursor says why
       if (log.isLoggable(Level.FINE)) {
-        log.log(Level.FINE, source.url() + ": live read retrying in " + delayMillis + " ms", cause);
+        String url = setup.source.url();
+        log.log(Level.FINE, url + ": live read retrying in " + delayMillis + " ms", cause);
       }
-      fellBehind();
-      progress.update(p -> p.live(Progress.Live.RECONNECTING));
+      status.reconnecting();
     }
-    Offset from = reader.resumeOffset();
-    connection.closed(failures.transientOf(cause, from));
     // Outside the lock: a waiter it fails may call back into the client.
-    failures.failed(cause, from, delayMillis);
-  }
-
-  /**
-   * The connection dropped: what the server appended meanwhile is unread until a read is up to date
-   * again, which is flagged anew (even with no change, so that waiters see it), and every append
-   * read until then is emitted so subscribers see no gap.
-   */
-  private void fellBehind() {
-    if (!caughtUp) return;
-    caughtUp = false;
-    out.fellBehind();
+    status.retrying(cause, reader.resumeOffset(), delayMillis);
   }
 
   /** The server answers again; a batch, if any, follows and updates the rest of progress. */
   void onRecovered() {
     synchronized (this) {
       if (stopped || cut) return;
-      Progress.Live state = caughtUp ? Progress.Live.CONNECTED : Progress.Live.CONNECTING;
-      progress.update(p -> p.live(state));
+      status.recovered();
     }
-    connection.opened(reader.resumeOffset());
-    failures.answered();
+    status.answered(reader.resumeOffset());
   }
 
   /** The read {@code failed} ended in {@code error}, unless a hold or a reconnect cut it. */
@@ -359,7 +299,7 @@ final class LiveSession {
     }
     // Outside the lock: a waiter it fails, or a subscriber, may call back into the client.
     if (from == null) fail(error);
-    else failures.failed(error, from, delay);
+    else status.failed(error, from, delay);
   }
 
   /**
@@ -367,40 +307,35 @@ final class LiveSession {
    * LiveRebuild}.
    */
   private void rebuild(Throwable error, long delay) {
-    connection.closed(error);
-    caughtUp = false;
+    status.rebuilding(error);
     reader.clear(); // a hold meanwhile reopens through open(): the rebuild again
-    catchUp.stopped(); // the rebuilt read's offsets start again
     rebuild.begin(error);
-    if (delay == 0) {
-      open();
-    } else {
-      read.set(
-          scheduler.scheduleDirect(
-              () -> {
-                synchronized (LiveSession.this) {
-                  if (!stopped && !cut) open();
-                }
-              },
-              delay,
-              TimeUnit.MILLISECONDS));
-    }
+    if (delay == 0) open();
+    else after(delay, this::openUnlessCut);
+  }
+
+  private synchronized void openUnlessCut() {
+    if (!stopped && !cut) open();
   }
 
   /** Schedules the next read as the reconnect policy allows: its delay, or -1 if it gives up. */
   private long reconnectLater(Throwable error) {
     long delay = nextReconnect();
     if (delay < 0) return -1;
-    connection.closed(error);
+    status.closed(error);
     log.log(
         Level.FINE,
-        source.url() + ": live read failed, reconnecting from " + reader.resumeOffset(),
+        setup.source.url() + ": live read failed, reconnecting from " + reader.resumeOffset(),
         error);
-    fellBehind();
-    progress.update(p -> p.live(Progress.Live.RECONNECTING));
+    status.reconnecting();
     reader.cutUnit();
-    read.set(scheduler.scheduleDirect(this::connect, delay, TimeUnit.MILLISECONDS));
+    after(delay, this::connect);
     return delay;
+  }
+
+  /** Runs {@code task} on the scheduler in {@code delayMillis}, as the session's next read. */
+  private void after(long delayMillis, Runnable task) {
+    read.set(scheduler.scheduleDirect(task, delayMillis, TimeUnit.MILLISECONDS));
   }
 
   /** {@code from} ended, unless a hold or a reconnect cut it. */
@@ -414,7 +349,7 @@ final class LiveSession {
 
   private void fail(Throwable error) {
     if (stopped) return;
-    connection.closed(error);
+    status.closed(error);
     if (end(Progress.Live.FAILED)) out.fail(error);
   }
 
@@ -431,11 +366,7 @@ final class LiveSession {
     if (stopped) return false;
     stopped = true;
     read.dispose();
-    connection.closed(null);
-    checkpoint.stopped();
-    catchUp.stopped();
-    failures.ended();
-    progress.update(p -> p.live(state));
+    status.ended(state);
     return true;
   }
 }
