@@ -1,8 +1,8 @@
 package dev.rstream.server.storage;
 
-import static dev.rstream.server.storage.LogStoreContractTest.await;
-import static dev.rstream.server.storage.LogStoreContractTest.messages;
-import static dev.rstream.server.storage.LogStoreContractTest.meta;
+import static dev.rstream.server.storage.LogStoreFixture.await;
+import static dev.rstream.server.storage.LogStoreFixture.messages;
+import static dev.rstream.server.storage.LogStoreFixture.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -90,7 +90,7 @@ final class FileLogStoreDamageTest {
       assertThat(readUntilDamage(store)).isEqualTo(messagesBefore(2));
     }
     try (LogStore store = FileLogStore.open(data, true)) {
-      assertThat(FileLogStoreTest.readAll(store, "a")).isEqualTo(all);
+      assertThat(LogStoreFixture.readAll(store, "a")).isEqualTo(all);
     }
   }
 
@@ -107,7 +107,7 @@ final class FileLogStoreDamageTest {
     try (LogStore store = FileLogStore.open(data, true)) {
       List<String> expected = new ArrayList<>(all);
       expected.removeAll(recordMessages.get(2));
-      assertThat(FileLogStoreTest.readAll(store, "a")).isEqualTo(expected);
+      assertThat(LogStoreFixture.readAll(store, "a")).isEqualTo(expected);
       assertThat(store.meta("a").incarnation()).isNotEqualTo(incarnation);
     }
   }
@@ -129,7 +129,7 @@ final class FileLogStoreDamageTest {
     assertThat(Files.readAllBytes(data.resolve("damaged").resolve(file.getFileName())))
         .isEqualTo(bytes);
     try (LogStore store = FileLogStore.open(data)) {
-      assertThat(FileLogStoreTest.readAll(store, "b")).containsExactly("new");
+      assertThat(LogStoreFixture.readAll(store, "b")).containsExactly("new");
     }
   }
 
@@ -162,7 +162,7 @@ final class FileLogStoreDamageTest {
     }
 
     try (LogStore store = FileLogStore.open(data, true)) {
-      assertThat(FileLogStoreTest.readAll(store, "a")).as(what).isEqualTo(all);
+      assertThat(LogStoreFixture.readAll(store, "a")).as(what).isEqualTo(all);
       assertThat(store.meta("a").incarnation()).as(what).isNotEqualTo(incarnation);
       assertThat(store.producers("a")).as(what).containsExactly(producer);
       await(store.append("a", messages("after"), null, false));
@@ -173,7 +173,7 @@ final class FileLogStoreDamageTest {
     try (LogStore store = FileLogStore.open(data)) {
       List<String> expected = new ArrayList<>(all);
       expected.add("after");
-      assertThat(FileLogStoreTest.readAll(store, "a")).as(what).isEqualTo(expected);
+      assertThat(LogStoreFixture.readAll(store, "a")).as(what).isEqualTo(expected);
     }
   }
 
@@ -191,7 +191,7 @@ final class FileLogStoreDamageTest {
         return read;
       }
       assertThat(page.messages()).isNotEmpty();
-      read.addAll(LogStoreContractTest.strings(page));
+      read.addAll(LogStoreFixture.strings(page));
       position = page.nextPosition();
     }
   }

@@ -1,8 +1,8 @@
 package dev.rstream.server.storage;
 
-import static dev.rstream.server.storage.LogStoreContractTest.await;
-import static dev.rstream.server.storage.LogStoreContractTest.messages;
-import static dev.rstream.server.storage.LogStoreContractTest.meta;
+import static dev.rstream.server.storage.LogStoreFixture.await;
+import static dev.rstream.server.storage.LogStoreFixture.messages;
+import static dev.rstream.server.storage.LogStoreFixture.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,14 +39,14 @@ final class FileLogStoreDiskFullTest {
       disk.freeAll();
       long tail = appendOnceHealed(store, "a", "w");
       assertThat(tail).isEqualTo(3L);
-      assertThat(FileLogStoreTest.readAll(store, "a")).containsExactly("x", "y", "w");
+      assertThat(LogStoreFixture.readAll(store, "a")).containsExactly("x", "y", "w");
       assertThat(store.producers("a")).containsExactly(new ProducerState("p", 0, 0, 2, false));
       assertThat(store.meta("b")).isNull();
       await(store.create(meta("b"), messages("b2")));
     }
     try (LogStore store = FileLogStore.open(dir)) {
-      assertThat(FileLogStoreTest.readAll(store, "a")).containsExactly("x", "y", "w");
-      assertThat(FileLogStoreTest.readAll(store, "b")).containsExactly("b2");
+      assertThat(LogStoreFixture.readAll(store, "a")).containsExactly("x", "y", "w");
+      assertThat(LogStoreFixture.readAll(store, "b")).containsExactly("b2");
       assertThat(store.producers("a")).containsExactly(new ProducerState("p", 0, 0, 2, false));
     }
   }
@@ -61,7 +61,7 @@ final class FileLogStoreDiskFullTest {
       disk.freeAll();
       appendOnceHealed(store, "a", "more");
       assertThat(store.meta("a").closed()).isFalse();
-      assertThat(FileLogStoreTest.readAll(store, "a")).containsExactly("x", "more");
+      assertThat(LogStoreFixture.readAll(store, "a")).containsExactly("x", "more");
     }
   }
 

@@ -1,10 +1,8 @@
 package dev.rstream.server.storage;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -13,61 +11,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@link LogStore} contract, run over every implementation (Moshi style): a subclass per store
  * says how to open one on a fresh directory.
  */
-abstract class LogStoreContractTest {
-  @TempDir Path dir;
-  LogStore store;
-
-  /** Opens a store in {@code dir}; called once per test, and again by reopen tests. */
-  abstract LogStore open(Path dir) throws Exception;
-
-  @BeforeEach
-  void openStore() throws Exception {
-    store = open(dir);
-  }
-
-  @AfterEach
-  void closeStore() throws Exception {
-    store.close();
-  }
-
-  static StreamMeta meta(String path) {
-    return new StreamMeta(
-        path, 0, "application/json", 60L, null, "every=100", 1234L, 0, false, null);
-  }
-
-  static byte[] bytes(String s) {
-    return s.getBytes(UTF_8);
-  }
-
-  static List<byte[]> messages(String... s) {
-    List<byte[]> result = new ArrayList<>();
-    for (String m : s) result.add(bytes(m));
-    return result;
-  }
-
-  static List<String> strings(ReadResult result) {
-    List<String> out = new ArrayList<>();
-    for (byte[] m : result.messages()) out.add(new String(m, UTF_8));
-    return out;
-  }
-
-  static <T> T await(CompletableFuture<T> future) throws Exception {
-    return future.get(10, TimeUnit.SECONDS);
-  }
-
-  long append(String path, String... messages) throws Exception {
-    return await(store.append(path, messages(messages), null, false));
-  }
-
+abstract class LogStoreContractTest extends LogStoreFixture {
   @Test
   void createThenMetaReportsWhatWasGivenAndStoreSetsTheRest() throws Exception {
     assertThat(store.meta("a")).isNull();

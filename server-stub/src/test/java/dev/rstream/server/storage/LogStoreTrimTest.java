@@ -1,8 +1,8 @@
 package dev.rstream.server.storage;
 
-import static dev.rstream.server.storage.LogStoreContractTest.await;
-import static dev.rstream.server.storage.LogStoreContractTest.messages;
-import static dev.rstream.server.storage.LogStoreContractTest.strings;
+import static dev.rstream.server.storage.LogStoreFixture.await;
+import static dev.rstream.server.storage.LogStoreFixture.messages;
+import static dev.rstream.server.storage.LogStoreFixture.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
