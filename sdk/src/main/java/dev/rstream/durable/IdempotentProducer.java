@@ -23,7 +23,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A failure that retries cannot cure ({@link ProducerFencedException} without auto-claim, {@link
  * SequenceConflictException}, {@link StreamClosedException}, ...) fails the producer: that batch
- * and every later message fail with the same exception. Thread-safe.
+ * and every later message fail with the same exception. With {@linkplain
+ * ProducerOptions#autoClaim() auto-claim} a fence is cured by a new epoch, but a batch fenced after
+ * an attempt whose answer was lost is not sent again (the server may have applied it, and under a
+ * new epoch would apply it twice): it fails with a {@link dev.rstream.RejectedWriteException} whose
+ * {@code mayHaveBeenApplied()} is true, and the producer goes on. Thread-safe.
  */
 public interface IdempotentProducer {
   /**

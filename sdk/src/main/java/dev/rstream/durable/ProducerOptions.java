@@ -60,7 +60,16 @@ public final class ProducerOptions {
     return epoch;
   }
 
-  /** True to claim epoch {@code server epoch + 1} when fenced, instead of failing. */
+  /**
+   * True to claim epoch {@code server epoch + 1} when fenced, instead of failing; false by default.
+   * The fenced batches are sent again under the new epoch, numbered from 0, except a batch fenced
+   * after an attempt whose answer was lost (the connection dropped, a timeout): the server may have
+   * applied that attempt at the old epoch, and it deduplicates only within an epoch, so sending it
+   * again could apply it twice. That batch fails with a {@link dev.rstream.RejectedWriteException}
+   * whose {@link dev.rstream.RejectedWriteException#mayHaveBeenApplied() mayHaveBeenApplied()} is
+   * true (its cause is the {@link dev.rstream.ProducerFencedException}, its {@code changes()}
+   * empty); read the stream to find out. Later batches go on under the new epoch.
+   */
   public boolean autoClaim() {
     return autoClaim;
   }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import dev.rstream.ProducerFencedException;
+import dev.rstream.RejectedWriteException;
 import dev.rstream.SequenceConflictException;
 import dev.rstream.durable.AppendResult;
 import dev.rstream.durable.IdempotentProducer;
@@ -11,12 +12,14 @@ import dev.rstream.durable.ProducerOptions;
 import dev.rstream.internal.http.JsonBodies;
 import dev.rstream.internal.http.StreamCalls;
 import dev.rstream.internal.http.StreamCalls.ProducerHeaders;
+import dev.rstream.internal.retry.Recovery;
 import io.reactivex.rxjava3.core.Completable;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.disposables.Disposable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -238,22 +241,48 @@ public final class RealIdempotentProducer implements IdempotentProducer {
   }
 
   private void onFailed(ProducerBatch batch, Throwable error) {
+    if (error instanceof ProducerFencedException && options.autoClaim()) {
+      onFenced(batch, (ProducerFencedException) error);
+    } else {
+      onRefused(batch, error);
+    }
+  }
+
+  /**
+   * Claims the epoch after the server's; the fenced batches go again under it once every batch of
+   * the fenced epoch has answered, except one that followed a lost answer (see {@link
+   * Recovery#afterRetry}): the server may hold it at the fenced epoch and would apply it a second
+   * time under the new one, so it fails, as maybe applied, and is not sent again.
+   */
+  private void onFenced(ProducerBatch batch, ProducerFencedException error) {
+    boolean mayHaveBeenApplied = Recovery.afterRetry(error);
     synchronized (lock) {
-      if (error instanceof ProducerFencedException && options.autoClaim()) {
-        ProducerFencedException fencedError = (ProducerFencedException) error;
-        inFlight--;
+      inFlight--;
+      if (mayHaveBeenApplied) {
+        unacknowledged.remove(batch);
+      } else {
         fenced.add(batch);
-        // Parked batches belong to the fenced epoch too: they go again after the claim.
-        inFlight -= parked.size();
-        fenced.addAll(parked.values());
-        parked.clear();
-        long next = Math.max(fencedError.currentEpoch(), batch.epoch) + 1;
-        claimEpoch = claiming ? Math.max(claimEpoch, next) : next;
-        claiming = true;
-        if (inFlight == 0) finishClaim();
-        pump();
-        return;
       }
+      // Parked batches belong to the fenced epoch too: they go again after the claim.
+      inFlight -= parked.size();
+      fenced.addAll(parked.values());
+      parked.clear();
+      long next = Math.max(error.currentEpoch(), batch.epoch) + 1;
+      claimEpoch = claiming ? Math.max(claimEpoch, next) : next;
+      claiming = true;
+      if (inFlight == 0) finishClaim();
+      pump();
+    }
+    if (mayHaveBeenApplied) {
+      batch.fail(
+          new RejectedWriteException(
+              calls.endpoint().displayUrl(), Collections.emptyList(), error.status(), error, true));
+    }
+  }
+
+  /** A failure other than a fence auto-claim cures: a gap is re-sent, anything else is fatal. */
+  private void onRefused(ProducerBatch batch, Throwable error) {
+    synchronized (lock) {
       if (error instanceof SequenceConflictException
           && batch.epoch == epoch
           && batch.gapRetries < MAX_GAP_RETRIES) {
