@@ -125,16 +125,7 @@ class AppendValidationTest {
         400,
         "invalid_producer_headers");
     assertError(
-        http.post(
-            path,
-            "application/json",
-            "{}",
-            "Producer-Id",
-            "p",
-            "Producer-Epoch",
-            "0",
-            "Producer-Seq",
-            "1e3"),
+        http.postAsProducer(path, "application/json", "{}", "p", "0", "1e3"),
         400,
         "invalid_producer_headers");
     assertEmpty(path);

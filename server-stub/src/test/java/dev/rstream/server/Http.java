@@ -54,6 +54,29 @@ final class Http {
     return call(request(path).headers(Headers.of(headers)).post(body(contentType, body)).build());
   }
 
+  /**
+   * A POST as idempotent producer {@code id} at {@code epoch} and {@code seq} (sent as given, valid
+   * or not), with any further {@code headers}.
+   */
+  Reply postAsProducer(
+      String path,
+      String contentType,
+      String body,
+      String id,
+      String epoch,
+      String seq,
+      String... headers) {
+    String[] all = new String[6 + headers.length];
+    all[0] = "Producer-Id";
+    all[1] = id;
+    all[2] = "Producer-Epoch";
+    all[3] = epoch;
+    all[4] = "Producer-Seq";
+    all[5] = seq;
+    System.arraycopy(headers, 0, all, 6, headers.length);
+    return post(path, contentType, body, all);
+  }
+
   Reply get(String pathAndQuery, String... headers) {
     return call(
         new Request.Builder()

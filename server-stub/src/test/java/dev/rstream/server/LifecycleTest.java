@@ -110,18 +110,8 @@ class LifecycleTest {
       Http http = new Http(server);
       http.put("kept", "application/json", "");
       offset =
-          http.post(
-                  "kept",
-                  "application/json",
-                  "[1,2]",
-                  "Producer-Id",
-                  "p",
-                  "Producer-Epoch",
-                  "0",
-                  "Producer-Seq",
-                  "0",
-                  "Stream-Seq",
-                  "0005")
+          http.postAsProducer(
+                  "kept", "application/json", "[1,2]", "p", "0", "0", "Stream-Seq", "0005")
               .nextOffset();
       http.close();
     }
@@ -132,18 +122,7 @@ class LifecycleTest {
       assertThat(http.get("kept").body()).isEqualTo("[1,2]");
       assertThat(http.get("kept").nextOffset()).isEqualTo(offset);
       // The retry after the restart is recognised, and Stream-Seq still only goes up.
-      assertThat(
-              http.post(
-                      "kept",
-                      "application/json",
-                      "[1,2]",
-                      "Producer-Id",
-                      "p",
-                      "Producer-Epoch",
-                      "0",
-                      "Producer-Seq",
-                      "0")
-                  .code())
+      assertThat(http.postAsProducer("kept", "application/json", "[1,2]", "p", "0", "0").code())
           .isEqualTo(204);
       assertThat(http.post("kept", "application/json", "3", "Stream-Seq", "0004").code())
           .isEqualTo(409);

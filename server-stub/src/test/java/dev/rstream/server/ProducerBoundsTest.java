@@ -18,31 +18,10 @@ final class ProducerBoundsTest {
       Http http = new Http(server);
       http.put("p", "text/plain", "");
       String tail = http.get("p?offset=now").nextOffset();
-      Http.Reply refused =
-          http.post(
-              "p",
-              "text/plain",
-              "x",
-              "Producer-Id",
-              "i".repeat(257),
-              "Producer-Epoch",
-              "0",
-              "Producer-Seq",
-              "0");
+      Http.Reply refused = http.postAsProducer("p", "text/plain", "x", "i".repeat(257), "0", "0");
       assertThat(refused.code()).isEqualTo(400);
       assertThat(http.get("p?offset=now").nextOffset()).isEqualTo(tail);
-      assertThat(
-              http.post(
-                      "p",
-                      "text/plain",
-                      "x",
-                      "Producer-Id",
-                      "i".repeat(256),
-                      "Producer-Epoch",
-                      "0",
-                      "Producer-Seq",
-                      "0")
-                  .code())
+      assertThat(http.postAsProducer("p", "text/plain", "x", "i".repeat(256), "0", "0").code())
           .isEqualTo(200);
       http.close();
     }
@@ -60,18 +39,7 @@ final class ProducerBoundsTest {
       Http http = new Http(server);
       http.put("p", "text/plain", "");
       for (int i = 0; i < 20; i++) {
-        assertThat(
-                http.post(
-                        "p",
-                        "text/plain",
-                        "m",
-                        "Producer-Id",
-                        "one-off-" + i,
-                        "Producer-Epoch",
-                        "0",
-                        "Producer-Seq",
-                        "0")
-                    .code())
+        assertThat(http.postAsProducer("p", "text/plain", "m", "one-off-" + i, "0", "0").code())
             .isEqualTo(200);
       }
       assertThat(store.producers("p")).hasSize(20);
@@ -80,34 +48,14 @@ final class ProducerBoundsTest {
       int seq = 0;
       while (store.producers("p").size() > 1 && System.nanoTime() < deadline) {
         assertThat(
-                http.post(
-                        "p",
-                        "text/plain",
-                        "a",
-                        "Producer-Id",
-                        "active",
-                        "Producer-Epoch",
-                        "0",
-                        "Producer-Seq",
-                        Integer.toString(seq++))
+                http.postAsProducer("p", "text/plain", "a", "active", "0", Integer.toString(seq++))
                     .code())
             .isEqualTo(200);
         Thread.sleep(50); // the active producer keeps writing while the idle ones age
       }
       assertThat(store.producers("p")).extracting(s -> s.producerId()).containsExactly("active");
       // A forgotten producer starts again at sequence 0.
-      assertThat(
-              http.post(
-                      "p",
-                      "text/plain",
-                      "again",
-                      "Producer-Id",
-                      "one-off-0",
-                      "Producer-Epoch",
-                      "0",
-                      "Producer-Seq",
-                      "0")
-                  .code())
+      assertThat(http.postAsProducer("p", "text/plain", "again", "one-off-0", "0", "0").code())
           .isEqualTo(200);
       http.close();
     }

@@ -108,7 +108,15 @@ final class LongPollRead implements LiveReads.Waiter {
     if (!read.messages().isEmpty()) {
       if (claim()) {
         ReadResponses.writeData(
-            context, request, response, callback, meta, position, read, Cursor.next(cursor, now()));
+            context,
+            request,
+            response,
+            callback,
+            meta,
+            position,
+            read,
+            Cursor.next(cursor, now()),
+            false);
       }
     } else if (read.closed()) {
       if (claim()) {

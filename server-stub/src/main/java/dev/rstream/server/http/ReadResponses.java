@@ -19,23 +19,10 @@ import org.jspecify.annotations.Nullable;
 final class ReadResponses {
   private ReadResponses() {}
 
-  /** A 200 read answer (catch-up or long-poll) with its body, or 304 when the ETag matches. */
-  static void writeData(
-      ReadContext reads,
-      Request request,
-      Response response,
-      Callback callback,
-      StreamMeta meta,
-      long start,
-      ReadResult read,
-      @Nullable String cursor) {
-    writeData(reads, request, response, callback, meta, start, read, cursor, false);
-  }
-
   /**
-   * As above; {@code fromStreamStart} for a read asked from {@code -1}, whose answer changes when
-   * retention moves the stream's start, so it is never cached as immutable on a stream with
-   * retention.
+   * A 200 read answer (catch-up or long-poll) with its body, or 304 when the ETag matches; {@code
+   * fromStreamStart} for a read asked from {@code -1}, whose answer changes when retention moves
+   * the stream's start, so it is never cached as immutable on a stream with retention.
    */
   static void writeData(
       ReadContext reads,
