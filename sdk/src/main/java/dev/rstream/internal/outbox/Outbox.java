@@ -214,10 +214,10 @@ public final class Outbox {
     rejected.onComplete();
   }
 
-  /** A sign that the network works (resume, a successful read): retry now instead of waiting. */
+  /** A sign the network works (resume, a read): send now, or at once if a send on its way fails. */
   public void online() {
     synchronized (lock) {
-      if (!backoff.online()) return;
+      if (!backoff.online(inFlight != null)) return;
     }
     pump();
   }

@@ -7,11 +7,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * How long an {@link Outbox} waits before sending its first entry again after transient failures:
  * by the sending client's retry policy, then, once the policy gives up, until a sign of the network
- * ({@link #online}). Guarded by the outbox's lock; the timer's action runs outside it.
+ * ({@link #online}). A sign ends the wait; one that comes while a send is on its way is kept until
+ * that send's answer, and if the send fails, it is sent again at once and the failures after that
+ * count as a new run (the send went out on the network that was gone). Guarded by the outbox's
+ * lock; the timer's action runs outside it.
  */
 final class OutboxBackoff {
   private @Nullable Disposable timer;
   private boolean waitingForOnline;
+  private boolean onlineWhileSending;
   private int failures;
   private long failingSinceMillis;
 
@@ -23,13 +27,21 @@ final class OutboxBackoff {
   /** A send succeeded or was answered for good: the next failure is the first again. */
   void reset() {
     failures = 0;
+    onlineWhileSending = false;
   }
 
   /**
-   * Schedules {@code retry} after the failure {@code error} of a send through {@code link}, as its
-   * policy says, or waits for {@link #online} if the policy gives up. The link's listener hears it.
+   * Schedules {@code retry} after the failure {@code error} of a send through {@code link}: at once
+   * if the network came back while it was on its way, else as the link's policy says, or waits for
+   * {@link #online} if the policy gives up. The link's listener hears it.
    */
   void failed(OutboxLink link, Throwable error, Runnable retry) {
+    if (onlineWhileSending) {
+      link.events.outboxRetryScheduled(0, failures + 1, error);
+      reset();
+      timer = link.scheduler.scheduleDirect(retry);
+      return;
+    }
     long now = link.scheduler.now(TimeUnit.MILLISECONDS);
     if (failures == 0) failingSinceMillis = now;
     int attempt = failures++;
@@ -48,9 +60,15 @@ final class OutboxBackoff {
     timer = null;
   }
 
-  /** Ends any wait; false if there was none. */
-  boolean online() {
-    if (!waiting()) return false;
+  /**
+   * A sign of the network: ends any wait (true: a send may go now). While {@code sending}, there is
+   * none to end (false): the sign is kept for that send's failure.
+   */
+  boolean online(boolean sending) {
+    if (!waiting()) {
+      if (sending) onlineWhileSending = true;
+      return false;
+    }
     waitingForOnline = false;
     cancel();
     return true;
