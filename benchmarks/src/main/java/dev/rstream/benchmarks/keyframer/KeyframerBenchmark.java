@@ -86,23 +86,19 @@ public final class KeyframerBenchmark {
     Offset end = tail;
     CountDownLatch caughtUp = new CountDownLatch(1);
     int[] keyframes = new int[1];
-    Keyframer keyframer =
-        Keyframer.builder(url)
-            .okHttpClient(http)
-            .changes(1000)
-            .listener(
-                new Keyframer.Listener() {
-                  @Override
-                  public void applied(Offset offset, boolean upToDate) {
-                    if (offset.compareTo(end) >= 0) caughtUp.countDown();
-                  }
+    Keyframer.Listener catchUp =
+        new Keyframer.Listener() {
+          @Override
+          public void applied(Offset offset, boolean upToDate) {
+            if (offset.compareTo(end) >= 0) caughtUp.countDown();
+          }
 
-                  @Override
-                  public void keyframeAppended(Offset asOf, Instant timestamp, int entities) {
-                    keyframes[0]++;
-                  }
-                })
-            .build();
+          @Override
+          public void keyframeAppended(Offset asOf, Instant timestamp, int entities) {
+            keyframes[0]++;
+          }
+        };
+    Keyframer keyframer = keyframer(http, url, catchUp);
     long start = System.nanoTime();
     Thread runner = new Thread(keyframer::run, "keyframer");
     runner.start();
@@ -113,6 +109,11 @@ public final class KeyframerBenchmark {
     System.out.printf(
         "catch-up: %,d changes applied in %.2f s = %,.0f changes/s (%d keyframes written meanwhile)%n",
         changes, secs, changes / secs, keyframes[0]);
+  }
+
+  /** A keyframer of {@code url} writing a keyframe every 1000 changes; not yet running. */
+  private static Keyframer keyframer(OkHttpClient http, String url, Keyframer.Listener listener) {
+    return Keyframer.builder(url).okHttpClient(http).changes(1000).listener(listener).build();
   }
 
   /**
@@ -126,21 +127,17 @@ public final class KeyframerBenchmark {
     java.util.concurrent.ConcurrentSkipListMap<Offset, Long> acked =
         new java.util.concurrent.ConcurrentSkipListMap<>();
     List<Long> lags = Collections.synchronizedList(new ArrayList<>());
-    Keyframer keyframer =
-        Keyframer.builder(url)
-            .okHttpClient(http)
-            .changes(1000)
-            .listener(
-                new Keyframer.Listener() {
-                  @Override
-                  public void applied(Offset offset, boolean upToDate) {
-                    long now = System.nanoTime();
-                    Map<Offset, Long> done = acked.headMap(offset, true);
-                    for (Long at : done.values()) lags.add(now - at);
-                    done.clear();
-                  }
-                })
-            .build();
+    Keyframer.Listener lagRecorder =
+        new Keyframer.Listener() {
+          @Override
+          public void applied(Offset offset, boolean upToDate) {
+            long now = System.nanoTime();
+            Map<Offset, Long> done = acked.headMap(offset, true);
+            for (Long at : done.values()) lags.add(now - at);
+            done.clear();
+          }
+        };
+    Keyframer keyframer = keyframer(http, url, lagRecorder);
     Thread runner = new Thread(keyframer::run, "keyframer");
     runner.start();
     Thread.sleep(500); // its initial keyframe
