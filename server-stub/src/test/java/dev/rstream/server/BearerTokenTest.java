@@ -41,17 +41,7 @@ class BearerTokenTest {
   @Test
   void corsPreflightNeedsNoToken() {
     Http.Reply preflight =
-        plainServer
-            .http()
-            .call(
-                plainServer
-                    .http()
-                    .request("mine")
-                    .method("OPTIONS", null)
-                    .header("Origin", "https://app.example")
-                    .header("Access-Control-Request-Method", "GET")
-                    .header("Access-Control-Request-Headers", "authorization")
-                    .build());
+        plainServer.http().preflight("mine", "https://app.example", "GET", "authorization");
     assertThat(preflight.code()).isEqualTo(204);
     assertThat(preflight.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
     assertThat(preflight.header("Access-Control-Allow-Headers")).contains("Authorization");

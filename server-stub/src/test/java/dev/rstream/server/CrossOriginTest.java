@@ -31,16 +31,7 @@ class CrossOriginTest {
     Http.Reply preflight =
         plainServer
             .http()
-            .call(
-                plainServer
-                    .http()
-                    .request("cors/any")
-                    .method("OPTIONS", null)
-                    .header("Origin", ORIGIN)
-                    .header("Access-Control-Request-Method", "POST")
-                    .header(
-                        "Access-Control-Request-Headers", "content-type, producer-id, stream-seq")
-                    .build());
+            .preflight("cors/any", ORIGIN, "POST", "content-type, producer-id, stream-seq");
     assertThat(preflight.code()).isEqualTo(204);
     assertThat(preflight.header("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
     assertThat(list(preflight.header("Access-Control-Allow-Methods")))

@@ -77,6 +77,20 @@ final class Http {
     return post(path, contentType, body, all);
   }
 
+  /**
+   * A CORS preflight: OPTIONS on {@code path} from {@code origin}, asking for {@code method} with
+   * {@code requestHeaders}.
+   */
+  Reply preflight(String path, String origin, String method, String requestHeaders) {
+    return call(
+        request(path)
+            .method("OPTIONS", null)
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", method)
+            .header("Access-Control-Request-Headers", requestHeaders)
+            .build());
+  }
+
   Reply get(String pathAndQuery, String... headers) {
     return call(
         new Request.Builder()
